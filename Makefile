@@ -1,0 +1,85 @@
+# cargo-pgo-wrap - build, install and test.
+# PREFIX and DESTDIR are honoured by install; CC/CFLAGS/LDFLAGS may be overridden.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WARNINGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -DPGOW_VERSION='"$(VERSION)"'
+LDLIBS     += -lyaml -lxxhash
+SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRCS       := $(wildcard shim/*.c)
+LIB_SRCS   := $(filter-out shim/main.c,$(SRCS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+HDRS       := $(wildcard include/*.h)
+
+BUILD      := build
+SAN        := build/san
+
+BIN        := cargo-pgo-wrap
+OBJS       := $(SRCS:shim/%.c=$(BUILD)/%.o)
+LIB_OBJS   := $(LIB_SRCS:shim/%.c=$(BUILD)/%.o)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
+SAN_OBJS   := $(SRCS:shim/%.c=$(SAN)/%.o)
+SAN_LIB    := $(LIB_SRCS:shim/%.c=$(SAN)/%.o)
+SAN_UNITS  := $(UNIT_SRCS:tests/unit/%.c=$(SAN)/%)
+
+.PHONY: all install uninstall test unit integration sanitize valgrind clean
+
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: shim/%.c $(HDRS) | $(BUILD)
+	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HDRS)
+	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+$(SAN)/%.o: shim/%.c $(HDRS) | $(SAN)
+	$(CC) $(WARNINGS) $(CPPFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(SAN)/test_%: tests/unit/test_%.c $(SAN_LIB) $(HDRS)
+	$(CC) $(WARNINGS) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
+
+$(SAN)/$(BIN): $(SAN_OBJS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD) $(SAN):
+	mkdir -p $@
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/$(BIN)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/$(BIN)
+
+# The whole suite: unit tests, real-cargo integration tests, then both again
+# with AddressSanitizer and UndefinedBehaviorSanitizer.
+test: unit integration sanitize
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do $$t; done
+
+integration: $(BIN)
+	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/integration/run.sh
+
+sanitize: $(SAN_UNITS) $(SAN)/$(BIN)
+	@set -e; for t in $(SAN_UNITS); do $$t; done
+	PGOW_BIN=$(CURDIR)/$(SAN)/$(BIN) PGOW_SANITIZED=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		bash tests/integration/run.sh
+
+valgrind: $(UNIT_BINS) $(BIN)
+	@set -e; for t in $(UNIT_BINS); do \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 $$t; done
+	PGOW_BIN=$(CURDIR)/$(BIN) PGOW_VALGRIND=1 bash tests/integration/run.sh wrapper_direct
+
+clean:
+	rm -rf $(BUILD) $(BIN)

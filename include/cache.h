@@ -1,0 +1,29 @@
+/*
+ * cache.h - the on-disk cache: where it lives, that it is private (0700,
+ * ours, no symlinks), and the per-slot STAMP file that cargo lists as a
+ * dependency so it rebuilds when the slot's PGO decision changes.
+ */
+#ifndef PGOW_CACHE_H
+#define PGOW_CACHE_H
+
+#include <time.h>
+
+#include "strbuf.h"
+
+/* ${CARGO_PGO_WRAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cargo-pgo-wrap}, not created. */
+int cache_root_path(struct strbuf *out, struct strbuf *err);
+/* The same, created 0700 and checked; err explains what is wrong and the fix. */
+int cache_root(struct strbuf *out, struct strbuf *err);
+/* <root>/<sub>, created 0700 (sub may contain slashes). */
+int cache_subdir(struct strbuf *out, const char *sub, struct strbuf *err);
+
+/*
+ * Makes the slot's STAMP record decision_id. When it recorded something
+ * else (or nothing), it is rewritten with the given mtime, which makes
+ * cargo rebuild every unit whose dep-info lists it.
+ */
+int stamp_sync(const char *slot_dir, const char *decision_id,
+	       const struct timespec *mtime, struct strbuf *stamp_path,
+	       struct strbuf *err);
+
+#endif

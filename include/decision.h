@@ -1,0 +1,31 @@
+/*
+ * decision.h - what PGO flag a build should get: instrument, use a profile,
+ * or nothing. For now the decision comes from the environment
+ * (CARGO_PGO_WRAP_MODE + CARGO_PGO_WRAP_PROFILE); the cache replaces that.
+ */
+#ifndef PGOW_DECISION_H
+#define PGOW_DECISION_H
+
+#include "strbuf.h"
+
+enum pgo_mode { PGO_OFF, PGO_GENERATE, PGO_USE };
+
+struct decision {
+	enum pgo_mode mode;
+	char *path;         /* generate: dir for .profraw; use: .profdata file */
+};
+
+#define ENV_MODE "CARGO_PGO_WRAP_MODE"
+#define ENV_PROFILE "CARGO_PGO_WRAP_PROFILE"
+#define ENV_EXCLUDE "CARGO_PGO_WRAP_EXCLUDE"
+
+/* -1 with a one-line explanation and fix in err when the environment is bad. */
+int decision_from_env(struct decision *d, struct strbuf *err);
+void decision_release(struct decision *d);
+const char *pgo_mode_name(enum pgo_mode m);
+/* A stable text naming the decision; the slot STAMP records it. */
+void decision_id(const struct decision *d, struct strbuf *out);
+/* The environment variables the decision reads, for cargo's env-dep tracking. */
+extern const char *const decision_env_vars[];
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * execute.h - running the next link of the chain (another wrapper or rustc):
+ * exec when nothing remains to do afterwards, fork+wait when we must edit
+ * rustc's outputs once it has finished.
+ */
+#ifndef PGOW_EXECUTE_H
+#define PGOW_EXECUTE_H
+
+/* Replaces this process; on failure dies with PGOW_EXIT_EXEC and the reason. */
+_Noreturn void exec_or_die(char *const *argv);
+/* Runs argv to completion; returns the raw wait status, or dies if it cannot start. */
+int run_and_wait(char *const *argv);
+/* Exits the way the child did: same code, or re-raising the same signal. */
+_Noreturn void exit_like(int wait_status);
+/* Path of our own executable, for detecting a chain that loops back to us. */
+char *self_exe_path(void);
+/* argv[0] resolved through PATH as execvp would, or NULL. */
+char *find_in_path(const char *name);
+
+#endif

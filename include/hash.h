@@ -1,0 +1,23 @@
+/*
+ * hash.h - content hashing with xxh3-128 (libxxhash). Digests are handled as
+ * 32-character lowercase hex strings, which is how they appear in paths.
+ */
+#ifndef PGOW_HASH_H
+#define PGOW_HASH_H
+
+#include <stddef.h>
+
+#define HASH_HEX_LEN 32
+
+struct hasher;
+
+struct hasher *hasher_new(void);
+void hasher_add(struct hasher *h, const void *data, size_t len);
+/* Adds s and a terminator, so ("ab","c") and ("a","bc") differ. */
+void hasher_add_str(struct hasher *h, const char *s);
+void hasher_hex(struct hasher *h, char out[HASH_HEX_LEN + 1]);
+void hasher_free(struct hasher *h);
+
+void hash_buf_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1]);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * strbuf.h - growable strings and argv vectors, modelled on git's strbuf/strvec.
+ * Every buffer is always NUL-terminated once anything has been added, so
+ * callers never size a fixed array for paths or command lines.
+ */
+#ifndef PGOW_STRBUF_H
+#define PGOW_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+#define STRBUF_INIT { NULL, 0, 0 }
+
+void sb_grow(struct strbuf *sb, size_t extra);
+void sb_add(struct strbuf *sb, const void *data, size_t len);
+void sb_adds(struct strbuf *sb, const char *s);
+void sb_addch(struct strbuf *sb, char c);
+void sb_addf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+void sb_setlen(struct strbuf *sb, size_t len);
+void sb_reset(struct strbuf *sb);
+void sb_release(struct strbuf *sb);
+/* The string, or "" when nothing was ever added. */
+const char *sb_str(const struct strbuf *sb);
+/* Hands the heap string to the caller; the strbuf is empty afterwards. */
+char *sb_detach(struct strbuf *sb);
+/* Reads a whole file; -1 with errno set on failure. */
+int sb_read_file(struct strbuf *sb, const char *path);
+int sb_read_fd(struct strbuf *sb, int fd);
+
+struct strvec {
+	char **v;   /* NULL-terminated once anything was pushed */
+	size_t n;
+	size_t alloc;
+};
+#define STRVEC_INIT { NULL, 0, 0 }
+
+void sv_push(struct strvec *sv, const char *s);
+void sv_pushf(struct strvec *sv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sv_pushv(struct strvec *sv, char *const *v, size_t n);
+void sv_release(struct strvec *sv);
+/* Split s on sep into sv, skipping empty fields. */
+void sv_split(struct strvec *sv, const char *s, char sep);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * execute.c - exec and fork/wait of the next link (see include/execute.h).
+ * While rustc runs we ignore SIGINT/SIGQUIT like a shell does: the terminal
+ * sends them to rustc too, and we must report its fate, not die first.
+ */
+#include "execute.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+_Noreturn void exec_or_die(char *const *argv)
+{
+	execvp(argv[0], argv);
+	die(PGOW_EXIT_EXEC, "cannot run %s: %s; check the path cargo passes (RUSTC) "
+	    "or CARGO_PGO_WRAP_NEXT", argv[0], strerror(errno));
+}
+
+int run_and_wait(char *const *argv)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	int status;
+
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGINT, &ign, &old_int) != 0 || sigaction(SIGQUIT, &ign, &old_quit) != 0)
+		die(PGOW_EXIT_INTERNAL, "sigaction: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		die(PGOW_EXIT_INTERNAL, "cannot fork to run %s: %s", argv[0], strerror(errno));
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		execvp(argv[0], argv);
+		error_msg("cannot run %s: %s; check the path cargo passes (RUSTC) "
+			  "or CARGO_PGO_WRAP_NEXT", argv[0], strerror(errno));
+		_exit(PGOW_EXIT_EXEC);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			die(PGOW_EXIT_INTERNAL, "waitpid: %s", strerror(errno));
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	return status;
+}
+
+_Noreturn void exit_like(int wait_status)
+{
+	if (WIFSIGNALED(wait_status)) {
+		int sig = WTERMSIG(wait_status);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		exit(128 + sig);
+	}
+	exit(WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : PGOW_EXIT_INTERNAL);
+}
+
+char *self_exe_path(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t size = 256;; size *= 2) {
+		sb_reset(&sb);
+		sb_grow(&sb, size);
+		ssize_t n = readlink("/proc/self/exe", sb.buf, size);
+		if (n < 0) {
+			sb_release(&sb);
+			return NULL;
+		}
+		if ((size_t)n < size) {
+			sb.len = (size_t)n;
+			sb.buf[n] = '\0';
+			return sb_detach(&sb);
+		}
+	}
+}
+
+char *find_in_path(const char *name)
+{
+	if (strchr(name, '/'))
+		return is_executable_file(name) ? xstrdup(name) : NULL;
+	const char *path = env_get("PATH");
+	struct strvec dirs = STRVEC_INIT;
+	char *found = NULL;
+
+	sv_split(&dirs, path ? path : "/usr/local/bin:/usr/bin:/bin", ':');
+	for (size_t i = 0; i < dirs.n && !found; i++) {
+		struct strbuf candidate = STRBUF_INIT;
+		path_join(&candidate, dirs.v[i], name);
+		if (is_executable_file(candidate.buf))
+			found = sb_detach(&candidate);
+		sb_release(&candidate);
+	}
+	sv_release(&dirs);
+	return found;
+}

@@ -1,0 +1,58 @@
+/*
+ * hash.c - xxh3-128 streaming hasher over libxxhash (see include/hash.h).
+ */
+#include "hash.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <xxhash.h>
+
+struct hasher {
+	XXH3_state_t *state;
+};
+
+struct hasher *hasher_new(void)
+{
+	struct hasher *h = xmalloc(sizeof(*h));
+
+	h->state = XXH3_createState();
+	if (!h->state || XXH3_128bits_reset(h->state) == XXH_ERROR)
+		die(PGOW_EXIT_INTERNAL, "cannot initialise the xxh3 hasher");
+	return h;
+}
+
+void hasher_add(struct hasher *h, const void *data, size_t len)
+{
+	if (XXH3_128bits_update(h->state, data, len) == XXH_ERROR)
+		die(PGOW_EXIT_INTERNAL, "xxh3 update failed");
+}
+
+void hasher_add_str(struct hasher *h, const char *s)
+{
+	hasher_add(h, s, strlen(s) + 1);
+}
+
+static void digest_hex(XXH128_hash_t d, char out[HASH_HEX_LEN + 1])
+{
+	snprintf(out, HASH_HEX_LEN + 1, "%016llx%016llx",
+		 (unsigned long long)d.high64, (unsigned long long)d.low64);
+}
+
+void hasher_hex(struct hasher *h, char out[HASH_HEX_LEN + 1])
+{
+	digest_hex(XXH3_128bits_digest(h->state), out);
+}
+
+void hasher_free(struct hasher *h)
+{
+	if (!h)
+		return;
+	XXH3_freeState(h->state);
+	free(h);
+}
+
+void hash_buf_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
+{
+	digest_hex(XXH3_128bits(data, len), out);
+}

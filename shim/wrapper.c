@@ -1,0 +1,351 @@
+/*
+ * wrapper.c - the per-invocation PGO decision (see include/wrapper.h).
+ * Anything that must not be instrumented is exec'd untouched, so probes
+ * stay byte-identical and cost nothing. Eligible units run under fork+wait
+ * because their dep-info must learn about our STAMP and env vars before
+ * cargo reads it; otherwise cargo would reuse them after the decision flips.
+ */
+#include "wrapper.h"
+#include "args.h"
+#include "cache.h"
+#include "decision.h"
+#include "depinfo.h"
+#include "execute.h"
+#include "journal.h"
+#include "report.h"
+#include "slot.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fnmatch.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+enum verdict {
+	V_PROBE,
+	V_BUILD_SCRIPT,
+	V_PROC_MACRO,
+	V_NO_CODEGEN,
+	V_OPT_LEVEL_0,
+	V_NO_PROFILER,
+	V_USER_PGO_FLAG,
+	V_EXCLUDED,
+	V_ELIGIBLE,
+};
+
+static const char *const verdict_names[] = {
+	[V_PROBE] = "probe",
+	[V_BUILD_SCRIPT] = "build-script",
+	[V_PROC_MACRO] = "proc-macro",
+	[V_NO_CODEGEN] = "no-codegen",
+	[V_OPT_LEVEL_0] = "opt-level-0",
+	[V_NO_PROFILER] = "no-profiler-runtime",
+	[V_USER_PGO_FLAG] = "user-pgo-flag",
+	[V_EXCLUDED] = "excluded",
+	[V_ELIGIBLE] = "eligible",
+};
+
+/*
+ * Targets that ship no profiler_builtins in rustup's std. Extend with
+ * CARGO_PGO_WRAP_NO_PROFILER_TARGETS (comma-separated globs).
+ */
+static const char *const no_profiler_targets[] = {
+	"wasm32*", "wasm64*", "*-none", "*-none-*", "nvptx*", "bpf*", "avr-*",
+	"*-uefi", "spirv*", "*-cuda", "*-psp", "*.json", NULL,
+};
+
+/* The chain we exec: [next wrapper] program [workspace-wrapper's rustc]. */
+struct link {
+	struct strvec cmd;
+	int nargs;            /* argv entries after the program words */
+	char **args;
+};
+
+static bool is_rustc_name(const char *p)
+{
+	const char *base = path_basename(p);
+	return strncmp(base, "rustc", 5) == 0 || strcmp(base, "clippy-driver") == 0;
+}
+
+bool wrapper_looks_like_rustc_call(int argc, char **argv)
+{
+	return argc >= 2 && argv[1][0] != '-' && (strchr(argv[1], '/') || is_rustc_name(argv[1]));
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static void build_link(struct link *l, int argc, char **argv)
+{
+	const char *next = env_get("CARGO_PGO_WRAP_NEXT");
+	int words = 1;
+
+	memset(l, 0, sizeof(*l));
+	/* RUSTC_WORKSPACE_WRAPPER puts its own program before rustc. */
+	if (argc > 2 && argv[2][0] != '-' && is_rustc_name(argv[2]) && !strstr(argv[2], ".rs"))
+		words = 2;
+	if (next) {
+		char *resolved = find_in_path(next);
+		char *self = self_exe_path();
+		if (!resolved)
+			die(PGOW_EXIT_CONFIG, "CARGO_PGO_WRAP_NEXT=%s is not an executable on PATH; "
+			    "install it or unset CARGO_PGO_WRAP_NEXT", next);
+		if (same_file(resolved, self))
+			die(PGOW_EXIT_CONFIG, "CARGO_PGO_WRAP_NEXT=%s is cargo-pgo-wrap itself, which "
+			    "would loop; point it at the wrapper to run after us (e.g. sccache)", next);
+		sv_push(&l->cmd, resolved);
+		free(resolved);
+		free(self);
+	}
+	sv_pushv(&l->cmd, argv + 1, (size_t)words);
+	l->nargs = argc - 1 - words;
+	l->args = argv + 1 + words;
+}
+
+static _Noreturn void pass_through(struct link *l)
+{
+	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
+	exec_or_die(l->cmd.v);
+}
+
+static bool target_matches_list(const char *target, const char *const *globs)
+{
+	for (; *globs; globs++)
+		if (fnmatch(*globs, target, 0) == 0)
+			return true;
+	return false;
+}
+
+static bool target_denied_by_env(const char *target)
+{
+	const char *extra = env_get("CARGO_PGO_WRAP_NO_PROFILER_TARGETS");
+	struct strvec globs = STRVEC_INIT;
+	bool denied = false;
+
+	if (extra) {
+		sv_split(&globs, extra, ',');
+		denied = target_matches_list(target, (const char *const *)globs.v);
+		sv_release(&globs);
+	}
+	return denied;
+}
+
+/* <sysroot>/lib/rustlib/<target>/lib holds libprofiler_builtins-*.rlib when supported. */
+static int sysroot_has_profiler(const char *sysroot, const char *target)
+{
+	struct strbuf dir = STRBUF_INIT;
+	int found = -1; /* unknown: let rustc decide */
+
+	sb_addf(&dir, "%s/lib/rustlib/%s/lib", sysroot, target);
+	DIR *d = opendir(dir.buf);
+	if (d) {
+		struct dirent *e;
+		found = 0;
+		while ((e = readdir(d)) && !found)
+			found = strncmp(e->d_name, "libprofiler_builtins-", 21) == 0;
+		closedir(d);
+	}
+	sb_release(&dir);
+	return found;
+}
+
+static bool target_has_profiler(const struct rustc_args *a, const char *rustc)
+{
+	if (!a->target)
+		return true; /* rustup's host toolchains all ship the profiler runtime */
+	if (target_matches_list(a->target, no_profiler_targets) || target_denied_by_env(a->target))
+		return false;
+	struct strbuf sysroot = STRBUF_INIT;
+	if (a->sysroot) {
+		sb_adds(&sysroot, a->sysroot);
+	} else {
+		char *real = realpath(rustc, NULL);
+		if (real) {
+			struct strbuf bin = STRBUF_INIT;
+			path_dirname(&bin, real);
+			path_dirname(&sysroot, bin.buf);
+			sb_release(&bin);
+			free(real);
+		}
+	}
+	int has = sysroot.len ? sysroot_has_profiler(sysroot.buf, a->target) : -1;
+	sb_release(&sysroot);
+	return has != 0;
+}
+
+static bool crate_is_excluded(const char *crate)
+{
+	const char *list = env_get(ENV_EXCLUDE);
+	struct strvec names = STRVEC_INIT;
+	bool excluded = false;
+
+	if (!list || !crate)
+		return false;
+	sv_split(&names, list, ',');
+	for (size_t i = 0; i < names.n && !excluded; i++) {
+		/* Users write package names (foo-bar); rustc sees crate names (foo_bar). */
+		for (char *c = names.v[i]; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		excluded = strcmp(names.v[i], crate) == 0;
+	}
+	sv_release(&names);
+	return excluded;
+}
+
+static enum verdict classify(const struct rustc_args *a, const char *rustc)
+{
+	if (rustc_args_is_probe(a))
+		return V_PROBE;
+	if (rustc_args_is_build_script(a))
+		return V_BUILD_SCRIPT;
+	if (a->crate_types & CT_PROC_MACRO)
+		return V_PROC_MACRO;
+	if (!rustc_args_does_codegen(a))
+		return V_NO_CODEGEN;
+	if (!rustc_args_optimizes(a))
+		return V_OPT_LEVEL_0;
+	if (!target_has_profiler(a, rustc))
+		return V_NO_PROFILER;
+	if (a->profile_generate || a->profile_use)
+		return V_USER_PGO_FLAG;
+	if (crate_is_excluded(a->crate_name))
+		return V_EXCLUDED;
+	return V_ELIGIBLE;
+}
+
+static void record_skip(const struct rustc_args *a, enum verdict v)
+{
+	if (v == V_USER_PGO_FLAG)
+		warn_once_per_run("user-pgo-flag",
+				  "this build already passes -Cprofile-%s (from RUSTFLAGS or cargo config); "
+				  "cargo-pgo-wrap leaves those crates alone; remove the flag to let it manage PGO",
+				  a->profile_use ? "use" : "generate");
+	journal_record(a, "skip", verdict_names[v]);
+}
+
+/* The flag to add, or NULL; *action names what was done, for the journal. */
+static char *injected_flag(const struct decision *d, const char **action)
+{
+	*action = "plain";
+	if (d->mode == PGO_GENERATE) {
+		*action = "generate";
+		struct strbuf f = STRBUF_INIT;
+		sb_addf(&f, "-Cprofile-generate=%s", d->path);
+		return sb_detach(&f);
+	}
+	if (d->mode == PGO_USE) {
+		if (!file_exists(d->path)) {
+			warn_once_per_run("missing-profile",
+					  "profile %s does not exist; building WITHOUT PGO; "
+					  "merge one there (llvm-profdata merge -o %s ...) and rebuild",
+					  d->path, d->path);
+			return NULL;
+		}
+		*action = "use";
+		struct strbuf f = STRBUF_INIT;
+		sb_addf(&f, "-Cprofile-use=%s", d->path);
+		return sb_detach(&f);
+	}
+	return NULL;
+}
+
+static int stamp_current_decision(const struct rustc_args *a, const struct decision *d,
+				  struct strbuf *stamp, struct strbuf *err)
+{
+	struct slot slot;
+	struct strbuf id = STRBUF_INIT;
+	struct timespec mtime;
+	int rc = slot_for_invocation(&slot, a, err);
+
+	/*
+	 * Date a rewritten stamp at cargo's start: older than every unit this
+	 * cargo run compiles, newer than every unit an earlier run left behind.
+	 */
+	if (parent_start_time(&mtime) != 0 && clock_gettime(CLOCK_REALTIME, &mtime) != 0)
+		die(PGOW_EXIT_INTERNAL, "clock_gettime failed");
+	if (rc == 0) {
+		decision_id(d, &id);
+		rc = stamp_sync(slot.dir.buf, id.buf, &mtime, stamp, err);
+	}
+	sb_release(&id);
+	slot_release(&slot);
+	return rc;
+}
+
+static void annotate_dep_info(const struct rustc_args *a, const struct strvec *files,
+			      const struct strvec *envs)
+{
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (rustc_args_dep_info_path(a, &path) == 0 && file_exists(path.buf) &&
+	    depinfo_append(path.buf, files, envs, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s; cargo would not rebuild %s when the PGO decision changes, "
+		    "so the build is stopped (check the target dir's permissions)",
+		    err.buf, a->crate_name ? a->crate_name : "this crate");
+	sb_release(&path);
+	sb_release(&err);
+}
+
+static _Noreturn void run_decided(struct link *l, const struct rustc_args *a, enum verdict v,
+				  const struct decision *dp)
+{
+	const struct decision d = *dp;
+	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT, envs = STRVEC_INIT;
+	const char *action = "plain";
+	char *flag = NULL;
+
+	if (v == V_EXCLUDED) {
+		sv_push(&envs, ENV_EXCLUDE);
+	} else {
+		if (stamp_current_decision(a, &d, &stamp, &err) != 0)
+			die(PGOW_EXIT_CACHE, "%s", err.buf);
+		sv_push(&files, stamp.buf);
+		for (const char *const *e = decision_env_vars; *e; e++)
+			sv_push(&envs, *e);
+		flag = injected_flag(&d, &action);
+		/* A missing profile is listed too: cargo retries once it appears. */
+		if (d.mode == PGO_USE && !flag)
+			sv_push(&files, d.path);
+	}
+	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
+	if (flag)
+		sv_push(&l->cmd, flag);
+	int status = run_and_wait(l->cmd.v);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		annotate_dep_info(a, &files, &envs);
+		journal_record(a, v == V_EXCLUDED ? "skip" : action,
+			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? d.path : "-"));
+	}
+	exit_like(status);
+}
+
+_Noreturn void wrapper_main(int argc, char **argv)
+{
+	struct link l;
+	struct rustc_args a;
+	struct strbuf err = STRBUF_INIT;
+
+	build_link(&l, argc, argv);
+	/* An unreadable argfile is rustc's to report; we stay out of the way. */
+	if (rustc_args_parse(&a, l.nargs, l.args, &err) != 0)
+		pass_through(&l);
+	enum verdict v = classify(&a, l.cmd.v[l.cmd.n - 1]);
+	if (v == V_PROBE)
+		pass_through(&l);
+	/* A bad setting fails every real compile, so the first error names it. */
+	struct decision d;
+	if (decision_from_env(&d, &err) != 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	if (v != V_ELIGIBLE && v != V_EXCLUDED) {
+		record_skip(&a, v);
+		pass_through(&l);
+	}
+	run_decided(&l, &a, v, &d);
+}

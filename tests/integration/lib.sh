@@ -1,0 +1,139 @@
+# lib.sh - helpers for the integration tests: a fresh fixture per test,
+# the wrapper environment, and assertions that say what they saw.
+# Sourced by run.sh; every test runs in its own subshell and temp dir.
+
+FIXTURES="$ROOT/tests/fixtures"
+
+fail() {
+	echo "    FAIL: $*" >&2
+	exit 1
+}
+
+assert_eq() { # expected actual what
+	[ "$1" = "$2" ] || fail "$3: expected '$1', got '$2'"
+}
+
+assert_grep() { # pattern file what
+	grep -qE -- "$1" "$2" || { sed 's/^/      | /' "$2" | tail -n 20 >&2; fail "$3: no match for /$1/ in $2"; }
+}
+
+assert_no_grep() { # pattern file what
+	if grep -qE -- "$1" "$2"; then
+		grep -nE -- "$1" "$2" | sed 's/^/      | /' | head -n 10 >&2
+		fail "$3: unexpected match for /$1/ in $2"
+	fi
+}
+
+count_files() { # dir glob
+	find "$1" -name "$2" 2>/dev/null | wc -l | tr -d ' '
+}
+
+# An llvm-profdata that reads rustc's raw format: same LLVM major first.
+profdata_tool() {
+	local major
+	major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
+	for c in "llvm-profdata-$major" "/usr/lib/llvm-$major/bin/llvm-profdata" \
+		llvm-profdata-21 llvm-profdata-20 llvm-profdata-19; do
+		if command -v "$c" >/dev/null 2>&1; then command -v "$c"; return 0; fi
+	done
+	fail "no llvm-profdata for LLVM $major; run ./install.sh"
+}
+
+# Copies the fixture workspace and points every cache/journal at the test dir.
+setup_ws() { # [fixture]
+	cp -r "$FIXTURES/${1:-ws}" "$T/ws"
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	export CARGO_PGO_WRAP_JOURNAL="$T/journal.log"
+	export RUSTC_WRAPPER="$PGOW_BIN"
+	cd "$T/ws" || fail "cannot enter $T/ws"
+}
+
+# cargo with output captured in $T/cargo.log (and shown on failure).
+cargo_ok() {
+	if ! cargo "$@" >"$T/cargo.out" 2>"$T/cargo.log"; then
+		sed 's/^/      | /' "$T/cargo.log" | tail -n 30 >&2
+		fail "cargo $* failed"
+	fi
+}
+
+host_triple() {
+	rustc -vV | sed -n 's/^host: //p'
+}
+
+# Runs a binary with LLVM_PROFILE_FILE pointed at dir; prints its stdout.
+run_profiled() { # dir binary args...
+	local dir=$1
+	shift
+	LLVM_PROFILE_FILE="$dir/run-%p-%m.profraw" "$@"
+}
+
+# Journal lines for one crate: "<action> <detail>" pairs.
+journal_actions() { # crate
+	awk -F '\t' -v c="$1" '$2 == c { print $5 " " $6 }' "$CARGO_PGO_WRAP_JOURNAL" | sort -u
+}
+
+# The wrapper under test; under PGOW_VALGRIND=1 each call runs in valgrind.
+pgow() {
+	if [ -n "${PGOW_VALGRIND:-}" ]; then
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			"$PGOW_BIN" "$@"
+	else
+		"$PGOW_BIN" "$@"
+	fi
+}
+
+real_rustc() {
+	echo "$(rustc --print sysroot)/bin/rustc"
+}
+
+# A fake rustc that records its argv (one per line) in $T/argv and, like
+# rustc, writes <out-dir>/<crate><extra>.d when dep-info is requested.
+make_fake_rustc() {
+	mkdir -p "$T/bin"
+	cat >"$T/bin/rustc" <<'FAKE'
+#!/usr/bin/env bash
+printf '%s\n' "$@" >"$FAKE_ARGV"
+expanded=()
+for a in "$@"; do
+	if [ "${a#@}" != "$a" ]; then mapfile -t lines <"${a#@}"; expanded+=("${lines[@]}"); else expanded+=("$a"); fi
+done
+set -- "${expanded[@]}"
+name= extra= out=. dep=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--crate-name) name=$2; shift ;;
+	--out-dir) out=$2; shift ;;
+	-C) case "$2" in extra-filename=*) extra=${2#extra-filename=} ;; esac; shift ;;
+	--emit=*dep-info*) dep=1 ;;
+	esac
+	shift
+done
+if [ $dep = 1 ] && [ -n "$name" ]; then
+	printf '%s: src/lib.rs\n\nsrc/lib.rs:\n' "$out/$name$extra" >"$out/$name$extra.d"
+fi
+exit "${FAKE_EXIT:-0}"
+FAKE
+	chmod +x "$T/bin/rustc"
+	export FAKE_ARGV="$T/argv"
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	export CARGO_PGO_WRAP_JOURNAL="$T/journal.log"
+	mkdir -p "$T/out"
+}
+
+# Arguments cargo passes for an optimised library unit.
+lib_args() { # crate [extra args...]
+	local crate=$1
+	shift
+	echo --crate-name "$crate" --edition=2021 src/lib.rs --error-format=json \
+		--crate-type lib --emit=${EMIT:-dep-info,metadata,link} -C opt-level=3 \
+		-C metadata=0123abcd -C extra-filename=-0123abcd --out-dir "$T/out" "$@"
+}
+
+# Asserts the fake rustc received exactly the given arguments.
+assert_argv() { # args...
+	printf '%s\n' "$@" >"$T/argv.expected"
+	cmp -s "$T/argv.expected" "$T/argv" || {
+		diff "$T/argv.expected" "$T/argv" | sed 's/^/      | /' >&2
+		fail "rustc did not receive the arguments unchanged"
+	}
+}

@@ -83,3 +83,7 @@ valgrind: $(UNIT_BINS) $(BIN)
 
 clean:
 	rm -rf $(BUILD) $(BIN)
+
+.PHONY: demo
+demo: $(BIN)
+	PGOW_BIN=$(CURDIR)/$(BIN) bash examples/demo/demo.sh

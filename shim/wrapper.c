@@ -292,8 +292,9 @@ static void annotate_dep_info(const struct rustc_args *a, const struct strvec *f
 	sb_release(&err);
 }
 
-static _Noreturn void run_decided(struct link *l, const struct rustc_args *a, enum verdict v,
-				  const struct decision *dp)
+/* Runs an eligible unit and returns rustc's wait status. */
+static int run_decided(struct link *l, const struct rustc_args *a, enum verdict v,
+		       const struct decision *dp)
 {
 	const struct decision d = *dp;
 	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT;
@@ -323,7 +324,12 @@ static _Noreturn void run_decided(struct link *l, const struct rustc_args *a, en
 		journal_record(a, v == V_EXCLUDED ? "skip" : action,
 			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? d.path : "-"));
 	}
-	exit_like(status);
+	free(flag);
+	sv_release(&files);
+	sv_release(&envs);
+	sb_release(&stamp);
+	sb_release(&err);
+	return status;
 }
 
 _Noreturn void wrapper_main(int argc, char **argv)
@@ -347,5 +353,10 @@ _Noreturn void wrapper_main(int argc, char **argv)
 		record_skip(&a, v);
 		pass_through(&l);
 	}
-	run_decided(&l, &a, v, &d);
+	int status = run_decided(&l, &a, v, &d);
+	decision_release(&d);
+	rustc_args_release(&a);
+	sv_release(&l.cmd);
+	sb_release(&err);
+	exit_like(status);
 }

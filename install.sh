@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# install.sh - installs cargo-pgo-wrap's dependencies from Debian, then builds
+# and installs the binary. Safe to run again: it installs only what is
+# missing. PREFIX (default /usr/local) and DESTDIR are honoured.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PREFIX=${PREFIX:-/usr/local}
+DESTDIR=${DESTDIR:-}
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+
+# rustc writes raw profiles in the format of its own LLVM; an llvm-profdata of
+# the same major reads them (Debian's default LLVM 14 cannot read format 10).
+rustc_llvm_major() {
+	local rc
+	rc=$(command -v rustc || echo "$HOME/.cargo/bin/rustc")
+	"$rc" -vV 2>/dev/null | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p'
+}
+
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+candidate() {
+	apt-cache policy "$1" 2>/dev/null | sed -n 's/^  Candidate: //p' | grep -v '(none)' || true
+}
+
+packages=(make gcc libc6-dev pkg-config libyaml-dev libxxhash-dev libcmocka-dev valgrind binutils)
+missing=()
+for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
+
+major=$(rustc_llvm_major)
+major=${major:-22}
+llvm=""
+for v in "$major" 22 21 20 19; do
+	if installed "llvm-$v"; then llvm="llvm-$v"; break; fi
+done
+updated=0
+if [ -z "$llvm" ] || [ ${#missing[@]} -gt 0 ]; then
+	echo "install.sh: apt-get update" >&2
+	$SUDO apt-get update -qq
+	updated=1
+fi
+if [ -z "$llvm" ]; then
+	for v in "$major" 22 21 20 19; do
+		if [ -n "$(candidate "llvm-$v")" ]; then llvm="llvm-$v"; break; fi
+	done
+	[ -n "$llvm" ] || {
+		echo "install.sh: error: no Debian package provides an llvm-profdata for LLVM $major (tried llvm-$major, llvm-22 .. llvm-19); enable bookworm-security, which has llvm-22" >&2
+		exit 4
+	}
+	missing+=("$llvm")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install.sh: installing ${missing[*]}" >&2
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+[ $updated = 1 ] || echo "install.sh: all Debian packages already installed" >&2
+
+make -j"$(nproc)" all
+$SUDO make install PREFIX="$PREFIX" DESTDIR="$DESTDIR"
+echo "install.sh: installed $DESTDIR$PREFIX/bin/cargo-pgo-wrap; llvm-profdata from $llvm (rustc's LLVM is $major)" >&2

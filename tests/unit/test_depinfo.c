@@ -1,0 +1,206 @@
+/*
+ * test_depinfo.c - unit tests for dep-info rewriting (shim/depinfo.c) and
+ * the decision/stamp helpers it serves.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cache.h"
+#include "decision.h"
+#include "depinfo.h"
+#include "util.h"
+
+static char dir[] = "/tmp/pgow-depinfo-XXXXXX";
+
+static int make_dir(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	(void)state;
+	struct strbuf cmd = STRBUF_INIT;
+	sb_addf(&cmd, "rm -rf '%s'", dir);
+	int rc = system(cmd.buf);
+	sb_release(&cmd);
+	return rc;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	struct strbuf err = STRBUF_INIT;
+	assert_int_equal(write_file_atomic(path, text, strlen(text), NULL, &err), 0);
+	sb_release(&err);
+}
+
+static char *read_text(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	assert_int_equal(sb_read_file(&sb, path), 0);
+	return sb_detach(&sb);
+}
+
+static const char rustc_d[] =
+	"/t/deps/x-1.d: src/lib.rs src/a.rs\n"
+	"\n"
+	"/t/deps/libx-1.rlib: src/lib.rs src/a.rs\n"
+	"\n"
+	"src/lib.rs:\n"
+	"src/a.rs:\n"
+	"\n"
+	"# env-dep:CARGO_PKG_NAME=x\n";
+
+static void test_appends_to_every_rule(void **state)
+{
+	(void)state;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT, envs = STRVEC_INIT;
+
+	path_join(&path, dir, "x-1.d");
+	write_text(path.buf, rustc_d);
+	sv_push(&files, "/cache dir/STAMP");
+	sv_push(&envs, "PGOW_TEST_SET");
+	sv_push(&envs, "PGOW_TEST_UNSET");
+	setenv("PGOW_TEST_SET", "a\\b\nc", 1);
+	unsetenv("PGOW_TEST_UNSET");
+	assert_int_equal(depinfo_append(path.buf, &files, &envs, &err), 0);
+
+	char *got = read_text(path.buf);
+	assert_string_equal(got,
+		"/t/deps/x-1.d: src/lib.rs src/a.rs /cache\\ dir/STAMP\n"
+		"\n"
+		"/t/deps/libx-1.rlib: src/lib.rs src/a.rs /cache\\ dir/STAMP\n"
+		"\n"
+		"src/lib.rs:\n"
+		"src/a.rs:\n"
+		"\n"
+		"# env-dep:CARGO_PKG_NAME=x\n"
+		"/cache\\ dir/STAMP:\n"
+		"# env-dep:PGOW_TEST_SET=a\\\\b\\nc\n"
+		"# env-dep:PGOW_TEST_UNSET\n");
+
+	/* Running again (rustc left the file alone) adds nothing twice. */
+	assert_int_equal(depinfo_append(path.buf, &files, &envs, &err), 0);
+	char *again = read_text(path.buf);
+	assert_string_equal(got, again);
+	free(got);
+	free(again);
+	sv_release(&files);
+	sv_release(&envs);
+	sb_release(&path);
+	sb_release(&err);
+}
+
+static void test_missing_file_is_an_error(void **state)
+{
+	(void)state;
+	struct strbuf err = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT, envs = STRVEC_INIT;
+
+	sv_push(&files, "/s");
+	assert_int_equal(depinfo_append("/nonexistent/x.d", &files, &envs, &err), -1);
+	assert_non_null(strstr(err.buf, "cannot read dep-info /nonexistent/x.d"));
+	sv_release(&files);
+	sb_release(&err);
+}
+
+static void test_stamp_rewritten_only_on_change(void **state)
+{
+	(void)state;
+	struct strbuf stamp = STRBUF_INIT, err = STRBUF_INIT;
+	struct timespec t1 = { 1000000000, 0 }, t2 = { 1100000000, 0 };
+	struct stat st;
+
+	assert_int_equal(stamp_sync(dir, "generate /p", &t1, &stamp, &err), 0);
+	assert_int_equal(stat(stamp.buf, &st), 0);
+	assert_int_equal(st.st_mtime, t1.tv_sec);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	sb_reset(&stamp);
+	assert_int_equal(stamp_sync(dir, "generate /p", &t2, &stamp, &err), 0);
+	assert_int_equal(stat(stamp.buf, &st), 0);
+	assert_int_equal(st.st_mtime, t1.tv_sec); /* same decision: untouched */
+	sb_reset(&stamp);
+	assert_int_equal(stamp_sync(dir, "use /p.profdata", &t2, &stamp, &err), 0);
+	assert_int_equal(stat(stamp.buf, &st), 0);
+	assert_int_equal(st.st_mtime, t2.tv_sec);
+	char *text = read_text(stamp.buf);
+	assert_string_equal(text, "use /p.profdata\n");
+	free(text);
+	sb_release(&stamp);
+	sb_release(&err);
+}
+
+static void test_decision_from_env(void **state)
+{
+	(void)state;
+	struct decision d;
+	struct strbuf err = STRBUF_INIT, id = STRBUF_INIT;
+
+	unsetenv(ENV_MODE);
+	assert_int_equal(decision_from_env(&d, &err), 0);
+	assert_int_equal(d.mode, PGO_OFF);
+	setenv(ENV_MODE, "use", 1);
+	setenv(ENV_PROFILE, "/abs/p.profdata", 1);
+	assert_int_equal(decision_from_env(&d, &err), 0);
+	assert_int_equal(d.mode, PGO_USE);
+	decision_id(&d, &id);
+	assert_string_equal(id.buf, "use /abs/p.profdata");
+	decision_release(&d);
+	setenv(ENV_PROFILE, "rel/p.profdata", 1);
+	assert_int_equal(decision_from_env(&d, &err), -1);
+	assert_non_null(strstr(err.buf, "is a relative path"));
+	sb_reset(&err);
+	setenv(ENV_MODE, "Generate", 1);
+	assert_int_equal(decision_from_env(&d, &err), -1);
+	assert_non_null(strstr(err.buf, "is not a mode; set it to generate, use or off"));
+	unsetenv(ENV_MODE);
+	unsetenv(ENV_PROFILE);
+	sb_release(&err);
+	sb_release(&id);
+}
+
+static void test_private_dir_checks(void **state)
+{
+	(void)state;
+	struct strbuf sub = STRBUF_INIT, link = STRBUF_INIT, err = STRBUF_INIT;
+	struct stat st;
+
+	path_join(&sub, dir, "a/b/cache");
+	assert_int_equal(mkdir_private(sub.buf, 0700, &err), 0);
+	assert_int_equal(stat(sub.buf, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+
+	path_join(&link, dir, "link");
+	assert_int_equal(symlink(sub.buf, link.buf), 0);
+	assert_int_equal(mkdir_private(link.buf, 0700, &err), -1);
+	assert_non_null(strstr(err.buf, "is a symlink; refusing to follow it"));
+
+	sb_reset(&err);
+	assert_int_equal(chmod(sub.buf, 0777), 0);
+	assert_int_equal(mkdir_private(sub.buf, 0700, &err), -1);
+	assert_non_null(strstr(err.buf, "is writable by other users"));
+	sb_release(&sub);
+	sb_release(&link);
+	sb_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_appends_to_every_rule),
+		cmocka_unit_test(test_missing_file_is_an_error),
+		cmocka_unit_test(test_stamp_rewritten_only_on_change),
+		cmocka_unit_test(test_decision_from_env),
+		cmocka_unit_test(test_private_dir_checks),
+	};
+	return cmocka_run_group_tests_name("depinfo", tests, make_dir, remove_dir);
+}

@@ -7,11 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 BIN=${PGOW_BIN:-$(command -v cargo-pgo-wrap || echo ../../cargo-pgo-wrap)}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
-RUNS=${RUNS:-5}
-TRAIN_ITERS=${TRAIN_ITERS:-10}
-BENCH_ITERS=${BENCH_ITERS:-30}
+RUNS=${RUNS:-7}
+TRAIN_ITERS=${TRAIN_ITERS:-5}
+BENCH_ITERS=${BENCH_ITERS:-40}
 here=$PWD
-step() { printf '\033[1m%12s\033[0m %s\n' "$1" "$2" >&2; }
+step() { if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then printf "\033[1;32m%12s\033[0m %s\n" "$1" "$2" >&2; else printf "%12s %s\n" "$1" "$2" >&2; fi; }
 
 major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
 profdata=""

@@ -19,11 +19,12 @@ int cache_subdir(struct strbuf *out, const char *sub, struct strbuf *err);
 
 /*
  * Makes the slot's STAMP record decision_id. When it recorded something
- * else (or nothing), it is rewritten with the given mtime, which makes
- * cargo rebuild every unit whose dep-info lists it.
+ * else (or nothing), it is rewritten with the mtime that stamp_time gives
+ * (asked only then, as it may cost a syscall or two), which makes cargo
+ * rebuild every unit whose dep-info lists it.
  */
-int stamp_sync(const char *slot_dir, const char *decision_id,
-	       const struct timespec *mtime, struct strbuf *stamp_path,
-	       struct strbuf *err);
+typedef void (*stamp_time_fn)(struct timespec *out);
+int stamp_sync(const char *slot_dir, const char *decision_id, stamp_time_fn stamp_time,
+	       struct strbuf *stamp_path, struct strbuf *err);
 
 #endif

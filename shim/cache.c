@@ -62,9 +62,8 @@ int cache_subdir(struct strbuf *out, const char *sub, struct strbuf *err)
 	return rc;
 }
 
-int stamp_sync(const char *slot_dir, const char *decision_id,
-	       const struct timespec *mtime, struct strbuf *stamp_path,
-	       struct strbuf *err)
+int stamp_sync(const char *slot_dir, const char *decision_id, stamp_time_fn stamp_time,
+	       struct strbuf *stamp_path, struct strbuf *err)
 {
 	struct strbuf want = STRBUF_INIT, have = STRBUF_INIT;
 	int rc = 0;
@@ -75,7 +74,9 @@ int stamp_sync(const char *slot_dir, const char *decision_id,
 		sb_addf(err, "cannot read %s: %s", stamp_path->buf, strerror(errno));
 		rc = -1;
 	} else if (strcmp(sb_str(&have), want.buf) != 0) {
-		struct atomic_opts opts = { .mode = 0600, .mtime = mtime };
+		struct timespec mtime;
+		stamp_time(&mtime);
+		struct atomic_opts opts = { .mode = 0600, .mtime = &mtime };
 		rc = write_file_atomic(stamp_path->buf, want.buf, want.len, &opts, err);
 	}
 	sb_release(&want);

@@ -255,23 +255,26 @@ static char *injected_flag(const struct decision *d, const char **action)
 	return NULL;
 }
 
+/*
+ * A rewritten stamp is dated at cargo's start: older than every unit this
+ * cargo run compiles, newer than every unit an earlier run left behind.
+ */
+static void cargo_start_time(struct timespec *out)
+{
+	if (parent_start_time(out) != 0 && clock_gettime(CLOCK_REALTIME, out) != 0)
+		die(PGOW_EXIT_INTERNAL, "clock_gettime failed");
+}
+
 static int stamp_current_decision(const struct rustc_args *a, const struct decision *d,
 				  struct strbuf *stamp, struct strbuf *err)
 {
 	struct slot slot;
 	struct strbuf id = STRBUF_INIT;
-	struct timespec mtime;
 	int rc = slot_for_invocation(&slot, a, err);
 
-	/*
-	 * Date a rewritten stamp at cargo's start: older than every unit this
-	 * cargo run compiles, newer than every unit an earlier run left behind.
-	 */
-	if (parent_start_time(&mtime) != 0 && clock_gettime(CLOCK_REALTIME, &mtime) != 0)
-		die(PGOW_EXIT_INTERNAL, "clock_gettime failed");
 	if (rc == 0) {
 		decision_id(d, &id);
-		rc = stamp_sync(slot.dir.buf, id.buf, &mtime, stamp, err);
+		rc = stamp_sync(slot.dir.buf, id.buf, cargo_start_time, stamp, err);
 	}
 	sb_release(&id);
 	slot_release(&slot);

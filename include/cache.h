@@ -1,7 +1,7 @@
 /*
  * cache.h - the on-disk cache: where it lives, that it is private (0700,
  * ours, no symlinks), and the per-slot STAMP file that cargo lists as a
- * dependency so it rebuilds when the slot's PGO decision changes.
+ * dependency so it rebuilds when a build's PGO decision changes.
  */
 #ifndef PGOW_CACHE_H
 #define PGOW_CACHE_H
@@ -18,13 +18,13 @@ int cache_root(struct strbuf *out, struct strbuf *err);
 int cache_subdir(struct strbuf *out, const char *sub, struct strbuf *err);
 
 /*
- * Makes the slot's STAMP record decision_id. When it recorded something
+ * Makes the STAMP file record decision_id. When it recorded something
  * else (or nothing), it is rewritten with the mtime that stamp_time gives
  * (asked only then, as it may cost a syscall or two), which makes cargo
  * rebuild every unit whose dep-info lists it.
  */
 typedef void (*stamp_time_fn)(struct timespec *out);
-int stamp_sync(const char *slot_dir, const char *decision_id, stamp_time_fn stamp_time,
-	       struct strbuf *stamp_path, struct strbuf *err);
+int stamp_sync(const char *stamp, const char *decision_id, stamp_time_fn stamp_time,
+	       struct strbuf *err);
 
 #endif

@@ -6,10 +6,18 @@
 #ifndef PGOW_EXECUTE_H
 #define PGOW_EXECUTE_H
 
+#include "strbuf.h"
+
 /* Replaces this process; on failure dies with PGOW_EXIT_EXEC and the reason. */
 _Noreturn void exec_or_die(char *const *argv);
 /* Runs argv to completion; returns the raw wait status, or dies if it cannot start. */
 int run_and_wait(char *const *argv);
+/*
+ * Runs argv with stdout captured into out (stderr inherited, stdin from
+ * /dev/null); returns the raw wait status, or -1 with errno if it could
+ * not start.
+ */
+int run_capture(char *const *argv, struct strbuf *out);
 /* Exits the way the child did: same code, or re-raising the same signal. */
 _Noreturn void exit_like(int wait_status);
 /* Path of our own executable, for detecting a chain that loops back to us. */

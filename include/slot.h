@@ -1,22 +1,33 @@
 /*
- * slot.h - the slot: one build configuration whose artifacts share a PGO
- * decision. Every eligible unit of a slot lists the slot's STAMP in its
- * dep-info, so one touch makes cargo rebuild exactly that configuration.
+ * slot.h - the slot: one build configuration (workspace, target, rustc,
+ * codegen flags) whose crates share a profile. The instrumented and the
+ * optimised build of a slot live in different target dirs, so each build
+ * dir has its own STAMP in the slot, recording the decision it was built with.
  */
 #ifndef PGOW_SLOT_H
 #define PGOW_SLOT_H
 
 #include "args.h"
+#include "cache.h"
 #include "hash.h"
 
 struct slot {
 	char id[HASH_HEX_LEN + 1];
+	struct strbuf workspace;   /* CARGO_PGO_WRAP_WORKSPACE, else the target dir */
 	struct strbuf build_dir;   /* <target-dir>[/<triple>]/<profile> */
+	struct strbuf identity;    /* rustc -vV */
+	struct strbuf signature;   /* codegen-relevant -C flags, one per line */
 	struct strbuf dir;         /* <cache>/slots/<id>, created 0700 */
 };
 
+#define ENV_WORKSPACE "CARGO_PGO_WRAP_WORKSPACE"
+
 /* Identifies the slot of one rustc invocation and creates its cache dir. */
-int slot_for_invocation(struct slot *s, const struct rustc_args *a, struct strbuf *err);
+int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *rustc,
+			struct strbuf *err);
+/* stamp_sync() for this slot's STAMP of s->build_dir. */
+int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn stamp_time,
+		    struct strbuf *stamp_path, struct strbuf *err);
 void slot_release(struct slot *s);
 
 #endif

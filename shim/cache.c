@@ -62,22 +62,21 @@ int cache_subdir(struct strbuf *out, const char *sub, struct strbuf *err)
 	return rc;
 }
 
-int stamp_sync(const char *slot_dir, const char *decision_id, stamp_time_fn stamp_time,
-	       struct strbuf *stamp_path, struct strbuf *err)
+int stamp_sync(const char *stamp, const char *decision_id, stamp_time_fn stamp_time,
+	       struct strbuf *err)
 {
 	struct strbuf want = STRBUF_INIT, have = STRBUF_INIT;
 	int rc = 0;
 
-	path_join(stamp_path, slot_dir, "STAMP");
 	sb_addf(&want, "%s\n", decision_id);
-	if (sb_read_file(&have, stamp_path->buf) != 0 && errno != ENOENT) {
-		sb_addf(err, "cannot read %s: %s", stamp_path->buf, strerror(errno));
+	if (sb_read_file(&have, stamp) != 0 && errno != ENOENT) {
+		sb_addf(err, "cannot read %s: %s", stamp, strerror(errno));
 		rc = -1;
 	} else if (strcmp(sb_str(&have), want.buf) != 0) {
 		struct timespec mtime;
 		stamp_time(&mtime);
 		struct atomic_opts opts = { .mode = 0600, .mtime = &mtime };
-		rc = write_file_atomic(stamp_path->buf, want.buf, want.len, &opts, err);
+		rc = write_file_atomic(stamp, want.buf, want.len, &opts, err);
 	}
 	sb_release(&want);
 	sb_release(&have);

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -44,6 +45,51 @@ int run_and_wait(char *const *argv)
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
+	return status;
+}
+
+int run_capture(char *const *argv, struct strbuf *out)
+{
+	int pipefd[2], status;
+
+	if (pipe(pipefd) != 0)
+		return -1;
+	if (fcntl(pipefd[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(pipefd[1], F_SETFD, FD_CLOEXEC) != 0) {
+		int saved = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		errno = saved;
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int saved = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		errno = saved;
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
+		    dup2(pipefd[1], STDOUT_FILENO) < 0)
+			_exit(PGOW_EXIT_INTERNAL);
+		execvp(argv[0], argv);
+		error_msg("cannot run %s: %s", argv[0], strerror(errno));
+		_exit(PGOW_EXIT_EXEC);
+	}
+	close(pipefd[1]);
+	int rc = sb_read_fd(out, pipefd[0]);
+	int saved = errno;
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	if (rc != 0) {
+		errno = saved;
+		return -1;
+	}
 	return status;
 }
 

@@ -1,16 +1,46 @@
 /*
  * slot.c - which build configuration a rustc invocation belongs to.
- * The key is the build dir (cargo's <target>/<triple>/<profile>) and the
- * target triple: artifacts there overwrite each other across decisions,
- * so that is the set that must be rebuilt together.
+ * Everything in the key must be the same for every crate of one build, so
+ * only flags cargo applies to all units count: per-crate inputs (features,
+ * sources, -C metadata) belong to the crate keys instead. LTO shows on
+ * every unit only as the absence of -C embed-bitcode=no, so that stands
+ * in for it.
  */
 #include "slot.h"
-#include "cache.h"
+#include "toolchain.h"
 #include "util.h"
 
 #include <string.h>
 
-static void build_dir_of(struct strbuf *out, const struct rustc_args *a)
+static const char *const signature_keys[] = {
+	"opt-level", "target-cpu", "target-feature", "codegen-units", "panic",
+	"overflow-checks", "debug-assertions", "relocation-model", "code-model",
+	"force-frame-pointers", "llvm-args", "no-redzone", "soft-float",
+	"embed-bitcode", "inline-threshold", "passes", "no-vectorize-loops",
+	"no-vectorize-slp", "relro-level", "control-flow-guard", NULL,
+};
+
+static bool is_signature_key(const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (const char *const *k = signature_keys; *k; k++)
+		if (strlen(*k) == klen && strncmp(*k, kv, klen) == 0)
+			return true;
+	return false;
+}
+
+static void strip_last(struct strbuf *p)
+{
+	struct strbuf parent = STRBUF_INIT;
+
+	path_dirname(&parent, p->buf);
+	sb_reset(p);
+	sb_adds(p, parent.buf);
+	sb_release(&parent);
+}
+
+static void derive_dirs(struct slot *s, const struct rustc_args *a)
 {
 	struct strbuf abs = STRBUF_INIT;
 
@@ -21,33 +51,106 @@ static void build_dir_of(struct strbuf *out, const struct rustc_args *a)
 	const char *base = path_basename(abs.buf);
 	/* cargo puts units in <profile>/deps and examples in <profile>/examples. */
 	if (strcmp(base, "deps") == 0 || strcmp(base, "examples") == 0)
-		path_dirname(out, abs.buf);
-	else
-		sb_adds(out, abs.buf);
+		strip_last(&abs);
+	sb_adds(&s->build_dir, abs.buf);
+
+	const char *ws = env_get(ENV_WORKSPACE);
+	if (ws) {
+		sb_adds(&s->workspace, ws);
+	} else {
+		strip_last(&abs); /* the profile dir */
+		if (a->target && strcmp(path_basename(abs.buf), a->target) == 0)
+			strip_last(&abs);
+		sb_adds(&s->workspace, abs.buf);
+	}
 	sb_release(&abs);
 }
 
-int slot_for_invocation(struct slot *s, const struct rustc_args *a, struct strbuf *err)
+/* A YAML literal block: each line of text indented by two spaces. */
+static void add_block(struct strbuf *out, const char *key, const char *text)
 {
-	struct strbuf sub = STRBUF_INIT;
-	struct hasher *h = hasher_new();
-	int rc;
+	sb_addf(out, "%s: |\n", key);
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, "\n");
+		sb_adds(out, "  ");
+		sb_add(out, p, len);
+		sb_addch(out, '\n');
+		p += len + (p[len] == '\n');
+	}
+}
 
+static void describe(const struct slot *s, const struct rustc_args *a, struct strbuf *out)
+{
+	sb_addf(out, "workspace: %s\ntarget: %s\n", s->workspace.buf, a->target ? a->target : "host");
+	add_block(out, "signature", sb_str(&s->signature));
+	add_block(out, "rustc", sb_str(&s->identity));
+}
+
+int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *rustc,
+			struct strbuf *err)
+{
 	memset(s, 0, sizeof(*s));
-	build_dir_of(&s->build_dir, a);
-	hasher_add_str(h, "slot-v1");
-	hasher_add_str(h, s->build_dir.buf);
+	derive_dirs(s, a);
+	if (rustc_identity(rustc, &s->identity, err) != 0)
+		return -1;
+	for (size_t i = 0; i < a->codegen.n; i++)
+		if (is_signature_key(a->codegen.v[i]))
+			sb_addf(&s->signature, "%s\n", a->codegen.v[i]);
+
+	struct hasher *h = hasher_new();
+	hasher_add_str(h, "slot-v2");
+	hasher_add_str(h, s->workspace.buf);
 	hasher_add_str(h, a->target ? a->target : "host");
+	hasher_add_str(h, s->identity.buf);
+	hasher_add_str(h, sb_str(&s->signature));
 	hasher_hex(h, s->id);
 	hasher_free(h);
+
+	struct strbuf sub = STRBUF_INIT, info = STRBUF_INIT, text = STRBUF_INIT;
 	sb_addf(&sub, "slots/%s", s->id);
-	rc = cache_subdir(&s->dir, sub.buf, err);
+	int rc = cache_subdir(&s->dir, sub.buf, err);
+	if (rc == 0) {
+		path_join(&info, s->dir.buf, "SLOT");
+		if (!file_exists(info.buf)) {
+			struct atomic_opts opts = { .mode = 0600 };
+			describe(s, a, &text);
+			rc = write_file_atomic(info.buf, text.buf, text.len, &opts, err);
+		}
+	}
 	sb_release(&sub);
+	sb_release(&info);
+	sb_release(&text);
+	return rc;
+}
+
+int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn stamp_time,
+		    struct strbuf *stamp_path, struct strbuf *err)
+{
+	struct strbuf stamps = STRBUF_INIT, name = STRBUF_INIT, content = STRBUF_INIT;
+	char hex[HASH_HEX_LEN + 1];
+	int rc;
+
+	path_join(&stamps, s->dir.buf, "stamps");
+	rc = mkdir_private(stamps.buf, 0700, err);
+	if (rc == 0) {
+		hash_buf_hex(s->build_dir.buf, s->build_dir.len, hex);
+		sb_addf(&name, "%s/%s", stamps.buf, hex);
+		/* The build dir is recorded so a merge can tell whose decision it is. */
+		sb_addf(&content, "%s\n%s", decision_id, s->build_dir.buf);
+		sb_adds(stamp_path, name.buf);
+		rc = stamp_sync(name.buf, content.buf, stamp_time, err);
+	}
+	sb_release(&stamps);
+	sb_release(&name);
+	sb_release(&content);
 	return rc;
 }
 
 void slot_release(struct slot *s)
 {
+	sb_release(&s->workspace);
 	sb_release(&s->build_dir);
+	sb_release(&s->identity);
+	sb_release(&s->signature);
 	sb_release(&s->dir);
 }

@@ -265,16 +265,16 @@ static void cargo_start_time(struct timespec *out)
 		die(PGOW_EXIT_INTERNAL, "clock_gettime failed");
 }
 
-static int stamp_current_decision(const struct rustc_args *a, const struct decision *d,
-				  struct strbuf *stamp, struct strbuf *err)
+static int stamp_current_decision(const struct rustc_args *a, const char *rustc,
+				  const struct decision *d, struct strbuf *stamp, struct strbuf *err)
 {
 	struct slot slot;
 	struct strbuf id = STRBUF_INIT;
-	int rc = slot_for_invocation(&slot, a, err);
+	int rc = slot_for_invocation(&slot, a, rustc, err);
 
 	if (rc == 0) {
 		decision_id(d, &id);
-		rc = stamp_sync(slot.dir.buf, id.buf, cargo_start_time, stamp, err);
+		rc = slot_stamp_sync(&slot, id.buf, cargo_start_time, stamp, err);
 	}
 	sb_release(&id);
 	slot_release(&slot);
@@ -308,7 +308,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 	if (v == V_EXCLUDED) {
 		sv_push(&envs, ENV_EXCLUDE);
 	} else {
-		if (stamp_current_decision(a, &d, &stamp, &err) != 0)
+		if (stamp_current_decision(a, l->cmd.v[l->cmd.n - 1], &d, &stamp, &err) != 0)
 			die(PGOW_EXIT_CACHE, "%s", err.buf);
 		sv_push(&files, stamp.buf);
 		for (const char *const *e = decision_env_vars; *e; e++)

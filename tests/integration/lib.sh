@@ -86,12 +86,18 @@ real_rustc() {
 	echo "$(rustc --print sysroot)/bin/rustc"
 }
 
-# A fake rustc that records its argv (one per line) in $T/argv and, like
+# A fake rustc that answers -vV, records its argv (one per line) in $T/argv and, like
 # rustc, writes <out-dir>/<crate><extra>.d when dep-info is requested.
 make_fake_rustc() {
 	mkdir -p "$T/bin"
 	cat >"$T/bin/rustc" <<'FAKE'
 #!/usr/bin/env bash
+if [ "$*" = "-vV" ]; then
+	echo vV >>"$FAKE_ARGV.vV"
+	printf 'rustc 1.95.0 (fake %s)\n' "${FAKE_CHANNEL:-stable}"
+	printf 'binary: rustc\nhost: x86_64-unknown-linux-gnu\nrelease: 1.95.0\nLLVM version: 22.1.2\n'
+	exit 0
+fi
 printf '%s\n' "$@" >"$FAKE_ARGV"
 expanded=()
 for a in "$@"; do
@@ -136,4 +142,12 @@ assert_argv() { # args...
 		diff "$T/argv.expected" "$T/argv" | sed 's/^/      | /' >&2
 		fail "rustc did not receive the arguments unchanged"
 	}
+}
+
+# The STAMP of the one build dir a test used.
+the_stamp() {
+	local s
+	s=$(ls "$CARGO_PGO_WRAP_CACHE"/slots/*/stamps/*)
+	[ "$(echo "$s" | wc -l)" = 1 ] || fail "expected one stamp, found: $s"
+	echo "$s"
 }

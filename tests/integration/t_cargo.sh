@@ -85,11 +85,12 @@ use $T/merged.profdata" "$(journal_actions fixbin)" "fixbin decisions"
 
 	# The slot stamp is a real dependency: touching it rebuilds the PGO units only.
 	local stamp
-	stamp=$(ls "$T"/cache/slots/*/STAMP)
-	assert_eq "use $T/merged.profdata" "$(cat "$stamp")" "stamp content"
+	stamp=$(the_stamp)
+	assert_eq "use $T/merged.profdata" "$(head -n 1 "$stamp")" "stamp content"
+	assert_eq "$T/ws/target/release" "$(sed -n 2p "$stamp")" "stamp's build dir"
 	touch "$stamp"
 	cargo_ok build --release -v
-	assert_grep "Dirty fixlib .*STAMP" "$T/cargo.log" "stamp dirties fixlib"
+	assert_grep "Dirty fixlib .*the file \`$stamp\` has changed" "$T/cargo.log" "stamp dirties fixlib"
 	assert_grep 'Compiling fixbin' "$T/cargo.log" "stamp rebuilds fixbin"
 	assert_grep 'Fresh fixmacro' "$T/cargo.log" "stamp leaves the proc-macro alone"
 

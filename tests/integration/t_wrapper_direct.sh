@@ -109,14 +109,15 @@ test_wrapper_direct_injects_generate_and_use() {
 	assert_argv $args "-Cprofile-generate=$T/prof"
 	assert_eq "" "$(cat "$T/stdout")" "wrapper stdout"
 	local d="$T/out/hot-0123abcd.d"
-	assert_grep "^$T/out/hot-0123abcd: src/lib.rs $T/cache/slots/[0-9a-f]{32}/STAMP\$" "$d" "stamp on the rule"
-	assert_grep "^$T/cache/slots/[0-9a-f]{32}/STAMP:\$" "$d" "stamp's own line"
+	local stamp
+	stamp=$(the_stamp)
+	assert_grep "^$T/out/hot-0123abcd: src/lib.rs $stamp\$" "$d" "stamp on the rule"
+	assert_grep "^$stamp:\$" "$d" "stamp's own line"
 	assert_grep '^# env-dep:CARGO_PGO_WRAP_MODE=generate$' "$d" "env-dep mode"
 	assert_grep "^# env-dep:CARGO_PGO_WRAP_PROFILE=$T/prof\$" "$d" "env-dep profile"
 	assert_grep '^# env-dep:CARGO_PGO_WRAP_EXCLUDE$' "$d" "env-dep exclude (unset)"
-	local stamp
-	stamp=$(ls "$T"/cache/slots/*/STAMP)
-	assert_eq "generate $T/prof" "$(cat "$stamp")" "stamp records the decision"
+	assert_eq "generate $T/prof" "$(head -n 1 "$stamp")" "stamp records the decision"
+	assert_eq "$T/out" "$(sed -n 2p "$stamp")" "stamp records the build dir"
 	[ "$(stat -c %a "$T/cache")" = 700 ] || fail "cache dir mode is $(stat -c %a "$T/cache"), not 700"
 
 	touch "$T/p.profdata"
@@ -124,7 +125,7 @@ test_wrapper_direct_injects_generate_and_use() {
 	CARGO_PGO_WRAP_MODE=use CARGO_PGO_WRAP_PROFILE="$T/p.profdata" pgow "$T/bin/rustc" $args
 	# shellcheck disable=SC2086
 	assert_argv $args "-Cprofile-use=$T/p.profdata"
-	assert_eq "use $T/p.profdata" "$(cat "$stamp")" "stamp follows the decision"
+	assert_eq "use $T/p.profdata" "$(head -n 1 "$stamp")" "stamp follows the decision"
 	assert_eq "generate $T/prof
 use $T/p.profdata" "$(journal_actions hot)" "journal"
 
@@ -155,7 +156,7 @@ test_wrapper_direct_argfile() {
 	pgow "$T/bin/rustc" "@$T/args.txt"
 	# The argfile itself is passed on; only our flag is added.
 	assert_argv "@$T/args.txt" "-Cprofile-generate=$T/prof"
-	assert_grep "STAMP" "$T/out/from_file-0123abcd.d" "dep-info found through the argfile"
+	assert_grep "^$(the_stamp):\$" "$T/out/from_file-0123abcd.d" "dep-info found through the argfile"
 	# A build script described only inside an argfile is still recognised.
 	# shellcheck disable=SC2046
 	printf '%s\n' $(lib_args build_script_build) >"$T/bs.txt"
@@ -220,7 +221,7 @@ test_wrapper_direct_exit_status_and_signals() {
 	# shellcheck disable=SC2046
 	FAKE_EXIT=3 CARGO_PGO_WRAP_MODE=off pgow "$T/bin/rustc" $(lib_args failing) || rc=$?
 	assert_eq 3 "$rc" "rustc's exit status is ours"
-	printf '#!/bin/sh\nkill -TERM $$\n' >"$T/bin/rustc-killed"
+	printf '#!/bin/sh\n[ "$*" = -vV ] && exec "%s" -vV\nkill -TERM $$\n' "$T/bin/rustc" >"$T/bin/rustc-killed"
 	chmod +x "$T/bin/rustc-killed"
 	rc=0
 	# shellcheck disable=SC2046
@@ -250,4 +251,48 @@ test_wrapper_direct_dispatch() {
 	pgow biuld 2>"$T/err" || rc=$?
 	assert_eq 2 "$rc" "unknown command exit code"
 	assert_grep "'biuld' is not a cargo-pgo-wrap command" "$T/err" "unknown command"
+}
+
+test_wrapper_direct_slot_identity() {
+	make_fake_rustc
+	export CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$T/prof"
+	slots() { find "$T/cache/slots" -mindepth 1 -maxdepth 1 -type d | wc -l | tr -d ' '; }
+	# shellcheck disable=SC2046
+	pgow "$T/bin/rustc" $(lib_args a)
+	# shellcheck disable=SC2046
+	pgow "$T/bin/rustc" $(lib_args b)
+	assert_eq 1 "$(slots)" "two crates of one build share a slot"
+	assert_eq 1 "$(wc -l <"$T/argv.vV")" "rustc -vV runs (cached per rustc binary)"
+	assert_grep 'LLVM version: 22.1.2' "$(ls "$T"/cache/slots/*/SLOT)" "SLOT describes the rustc"
+	# shellcheck disable=SC2046
+	pgow "$T/bin/rustc" $(lib_args a -C target-cpu=native)
+	assert_eq 2 "$(slots)" "target-cpu makes its own slot"
+	# shellcheck disable=SC2046
+	pgow "$T/bin/rustc" $(lib_args a | sed 's/opt-level=3/opt-level=2/')
+	assert_eq 3 "$(slots)" "opt-level makes its own slot"
+	# shellcheck disable=SC2046
+	pgow "$T/bin/rustc" $(lib_args a -C metadata=ffff -C incremental=/x --cfg 'feature="f"')
+	assert_eq 3 "$(slots)" "per-crate flags stay out of the slot"
+	# A different toolchain (rustup replaced the binary): new identity, new slot.
+	sleep 0.01
+	cp "$T/bin/rustc" "$T/bin/rustc.new" && mv "$T/bin/rustc.new" "$T/bin/rustc"
+	# shellcheck disable=SC2046
+	FAKE_CHANNEL=nightly pgow "$T/bin/rustc" $(lib_args a)
+	assert_eq 2 "$(wc -l <"$T/argv.vV")" "rustc -vV re-run for a replaced binary"
+	assert_eq 4 "$(slots)" "a new rustc makes its own slot"
+}
+
+test_wrapper_direct_build_dirs_share_slot_not_stamp() {
+	make_fake_rustc
+	export CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$T/prof"
+	export CARGO_PGO_WRAP_WORKSPACE="$T/ws"
+	mkdir -p "$T/t1/release/deps" "$T/t2/release/deps"
+	# shellcheck disable=SC2046
+	pgow "$T/bin/rustc" $(lib_args a | sed "s|$T/out|$T/t1/release/deps|")
+	CARGO_PGO_WRAP_MODE=use CARGO_PGO_WRAP_PROFILE="$T/prof" \
+		pgow "$T/bin/rustc" $(lib_args a | sed "s|$T/out|$T/t2/release/deps|") 2>/dev/null
+	assert_eq 1 "$(ls "$T/cache/slots" | wc -l | tr -d ' ')" "slots"
+	assert_eq 2 "$(ls "$T"/cache/slots/*/stamps | wc -l | tr -d ' ')" "one stamp per build dir"
+	grep -l "^generate $T/prof\$" "$T"/cache/slots/*/stamps/* >/dev/null || fail "t1 stamp"
+	grep -l "^use $T/prof\$" "$T"/cache/slots/*/stamps/* >/dev/null || fail "t2 stamp"
 }

@@ -1,0 +1,16 @@
+/*
+ * toolchain.h - the identity of the rustc that compiles a build: its full
+ * `rustc -vV` (version, commit, host, LLVM version). Cached per rustc binary
+ * so the wrapper does not run rustc -vV for every crate.
+ */
+#ifndef PGOW_TOOLCHAIN_H
+#define PGOW_TOOLCHAIN_H
+
+#include "strbuf.h"
+
+/* Appends rustc's `-vV` output; -1 with the reason in err. */
+int rustc_identity(const char *rustc, struct strbuf *out, struct strbuf *err);
+/* The "LLVM version: X.Y.Z" major from an identity, or 0. */
+int rustc_identity_llvm_major(const char *identity);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * toolchain.c - rustc identity (see include/toolchain.h).
+ * The cache entry is keyed by the binary's path and stat (dev, inode, size,
+ * mtime): rustup replaces the file on update, which changes the key. The
+ * rustup proxy itself picks a toolchain per directory, so it is never cached.
+ */
+#include "toolchain.h"
+#include "cache.h"
+#include "execute.h"
+#include "hash.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static bool is_rustup_proxy(const char *path)
+{
+	char *real = realpath(path, NULL);
+	bool proxy = real && strcmp(path_basename(real), "rustup") == 0;
+
+	free(real);
+	return proxy;
+}
+
+static int run_rustc_vv(const char *rustc, struct strbuf *out, struct strbuf *err)
+{
+	char *argv[] = { (char *)rustc, "-vV", NULL };
+	size_t start = out->len;
+	int status = run_capture(argv, out);
+
+	if (status == -1) {
+		sb_addf(err, "cannot run %s -vV: %s", rustc, strerror(errno));
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !strstr(out->buf + start, "release:")) {
+		sb_addf(err, "%s -vV failed; is it a rustc?", rustc);
+		return -1;
+	}
+	return 0;
+}
+
+int rustc_identity(const char *rustc, struct strbuf *out, struct strbuf *err)
+{
+	struct stat st;
+	struct strbuf key = STRBUF_INIT, dir = STRBUF_INIT, entry = STRBUF_INIT;
+	char hex[HASH_HEX_LEN + 1];
+	int rc = -1;
+
+	char *resolved = find_in_path(rustc);
+	if (!resolved || stat(resolved, &st) != 0) {
+		sb_addf(err, "cannot find rustc at %s", rustc);
+		goto out;
+	}
+	if (is_rustup_proxy(resolved)) {
+		rc = run_rustc_vv(resolved, out, err);
+		goto out;
+	}
+	sb_addf(&key, "%s\n%ju %ju %jd %jd.%09ld", resolved, (uintmax_t)st.st_dev,
+		(uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+		st.st_mtim.tv_nsec);
+	hash_buf_hex(key.buf, key.len, hex);
+	if (cache_subdir(&dir, "rustc", err) != 0)
+		goto out;
+	path_join(&entry, dir.buf, hex);
+	size_t start = out->len;
+	if (sb_read_file(out, entry.buf) == 0 && strstr(out->buf + start, "release:")) {
+		rc = 0;
+		goto out;
+	}
+	sb_setlen(out, start);
+	if (run_rustc_vv(resolved, out, err) != 0)
+		goto out;
+	struct atomic_opts opts = { .mode = 0600 };
+	rc = write_file_atomic(entry.buf, out->buf + start, out->len - start, &opts, err);
+out:
+	free(resolved);
+	sb_release(&key);
+	sb_release(&dir);
+	sb_release(&entry);
+	return rc;
+}
+
+int rustc_identity_llvm_major(const char *identity)
+{
+	const char *p = strstr(identity, "LLVM version: ");
+	return p ? atoi(p + 14) : 0;
+}

@@ -56,6 +56,7 @@ struct rustc_args {
 	bool has_help;
 	bool is_test;
 	struct strvec codegen;       /* every -C value, in order */
+	struct strvec cfgs;          /* every --cfg value, in order */
 };
 
 /*

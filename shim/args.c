@@ -157,6 +157,8 @@ static void note_long(struct rustc_args *a, const char *name, const char *val)
 		note_codegen(a, val);
 	else if (strcmp(name, "--print") == 0)
 		a->has_print = true;
+	else if (strcmp(name, "--cfg") == 0)
+		sv_push(&a->cfgs, val);
 }
 
 static void note_short(struct rustc_args *a, char opt, const char *val)
@@ -220,6 +222,7 @@ void rustc_args_release(struct rustc_args *a)
 {
 	sv_release(&a->argv);
 	sv_release(&a->codegen);
+	sv_release(&a->cfgs);
 }
 
 const char *rustc_args_codegen(const struct rustc_args *a, const char *key)

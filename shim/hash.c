@@ -4,7 +4,9 @@
 #include "hash.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -55,4 +57,33 @@ void hasher_free(struct hasher *h)
 void hash_buf_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 {
 	digest_hex(XXH3_128bits(data, len), out);
+}
+
+unsigned long hash_files_read;
+
+int hash_file_hex(const char *path, char out[HASH_HEX_LEN + 1])
+{
+	int fd = open_read(path);
+	char buf[65536];
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	hash_files_read++;
+	struct hasher *h = hasher_new();
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int saved = errno;
+			hasher_free(h);
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		hasher_add(h, buf, (size_t)n);
+	}
+	hasher_hex(h, out);
+	hasher_free(h);
+	return close(fd);
 }

@@ -44,7 +44,8 @@ static void add_field(struct strbuf *line, const char *s)
 	sb_addch(line, '\t');
 }
 
-void journal_record(const struct rustc_args *a, const char *action, const char *detail)
+void journal_record(const struct rustc_args *a, const char *action, const char *detail,
+		    const char *unit_key)
 {
 	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
 	struct strbuf line = STRBUF_INIT, types = STRBUF_INIT;
@@ -58,6 +59,7 @@ void journal_record(const struct rustc_args *a, const char *action, const char *
 		add_field(&line, action);
 		add_field(&line, detail ? detail : "-");
 		add_field(&line, a->out_dir ? a->out_dir : "-");
+		add_field(&line, unit_key ? unit_key : "-");
 		line.buf[line.len - 1] = '\n';
 		append_record(path.buf, line.buf, line.len, &err);
 	}

@@ -14,6 +14,7 @@
 #include "journal.h"
 #include "report.h"
 #include "slot.h"
+#include "unitkey.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -226,7 +227,7 @@ static void record_skip(const struct rustc_args *a, enum verdict v)
 				  "this build already passes -Cprofile-%s (from RUSTFLAGS or cargo config); "
 				  "cargo-pgo-wrap leaves those crates alone; remove the flag to let it manage PGO",
 				  a->profile_use ? "use" : "generate");
-	journal_record(a, "skip", verdict_names[v]);
+	journal_record(a, "skip", verdict_names[v], NULL);
 }
 
 /* The flag to add, or NULL; *action names what was done, for the journal. */
@@ -265,20 +266,56 @@ static void cargo_start_time(struct timespec *out)
 		die(PGOW_EXIT_INTERNAL, "clock_gettime failed");
 }
 
-static int stamp_current_decision(const struct rustc_args *a, const char *rustc,
-				  const struct decision *d, struct strbuf *stamp, struct strbuf *err)
+static int stamp_current_decision(const struct slot *slot, const struct decision *d,
+				  struct strbuf *stamp, struct strbuf *err)
 {
-	struct slot slot;
 	struct strbuf id = STRBUF_INIT;
-	int rc = slot_for_invocation(&slot, a, rustc, err);
 
-	if (rc == 0) {
-		decision_id(d, &id);
-		rc = slot_stamp_sync(&slot, id.buf, cargo_start_time, stamp, err);
-	}
+	decision_id(d, &id);
+	int rc = slot_stamp_sync(slot, id.buf, cargo_start_time, stamp, err);
 	sb_release(&id);
-	slot_release(&slot);
 	return rc;
+}
+
+/*
+ * Keys the unit from the dep-info rustc just wrote and records it in the
+ * slot; the previous record is the stat cache. A failure only costs
+ * staleness detection for this crate, so it is a warning.
+ */
+static void record_unit_key(const struct rustc_args *a, const struct slot *slot,
+			    const struct strvec *not_sources, struct strbuf *key_out)
+{
+	struct strbuf dep = STRBUF_INIT, rec = STRBUF_INIT, dir = STRBUF_INIT, err = STRBUF_INIT;
+	struct unit_key prev, now;
+	int have_prev = 0;
+
+	memset(&now, 0, sizeof(now));
+	memset(&prev, 0, sizeof(prev));
+	if (rustc_args_dep_info_path(a, &dep) != 0 || !a->crate_name || !a->metadata)
+		goto out;
+	path_join(&dir, slot->dir.buf, "units");
+	if (mkdir_private(dir.buf, 0700, &err) != 0)
+		goto out;
+	unitkey_record_path(&rec, slot->dir.buf, a->crate_name, a->metadata);
+	have_prev = unitkey_read(&prev, rec.buf, &err);
+	if (have_prev < 0) {
+		warn("%s; re-hashing", err.buf);
+		sb_reset(&err);
+	}
+	if (unitkey_compute(&now, a, dep.buf, slot->build_dir.buf, have_prev > 0 ? &prev : NULL,
+			    not_sources, &err) == 0 &&
+	    unitkey_write(&now, rec.buf, &err) == 0)
+		sb_adds(key_out, now.key);
+out:
+	if (err.len)
+		warn("%s: cannot record its content key (%s); staleness of this crate "
+		     "will not be detected", a->crate_name, err.buf);
+	unitkey_release(&prev);
+	unitkey_release(&now);
+	sb_release(&dep);
+	sb_release(&rec);
+	sb_release(&dir);
+	sb_release(&err);
 }
 
 static void annotate_dep_info(const struct rustc_args *a, const struct strvec *files,
@@ -300,15 +337,18 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 		       const struct decision *dp)
 {
 	const struct decision d = *dp;
-	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT, key = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT, envs = STRVEC_INIT;
+	struct slot slot;
 	const char *action = "plain";
 	char *flag = NULL;
 
+	memset(&slot, 0, sizeof(slot));
 	if (v == V_EXCLUDED) {
 		sv_push(&envs, ENV_EXCLUDE);
 	} else {
-		if (stamp_current_decision(a, l->cmd.v[l->cmd.n - 1], &d, &stamp, &err) != 0)
+		if (slot_for_invocation(&slot, a, l->cmd.v[l->cmd.n - 1], &err) != 0 ||
+		    stamp_current_decision(&slot, &d, &stamp, &err) != 0)
 			die(PGOW_EXIT_CACHE, "%s", err.buf);
 		sv_push(&files, stamp.buf);
 		for (const char *const *e = decision_env_vars; *e; e++)
@@ -323,10 +363,22 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 		sv_push(&l->cmd, flag);
 	int status = run_and_wait(l->cmd.v);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (v != V_EXCLUDED) {
+			/* Our own dependencies and the profile are not sources. */
+			struct strvec not_sources = STRVEC_INIT;
+			sv_pushv(&not_sources, files.v, files.n);
+			if (d.path)
+				sv_push(&not_sources, d.path);
+			record_unit_key(a, &slot, &not_sources, &key);
+			sv_release(&not_sources);
+		}
 		annotate_dep_info(a, &files, &envs);
 		journal_record(a, v == V_EXCLUDED ? "skip" : action,
-			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? d.path : "-"));
+			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? d.path : "-"),
+			       key.len ? key.buf : NULL);
 	}
+	slot_release(&slot);
+	sb_release(&key);
 	free(flag);
 	sv_release(&files);
 	sv_release(&envs);

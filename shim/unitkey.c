@@ -1,0 +1,322 @@
+/*
+ * unitkey.c - per-unit content keys and their records (see include/unitkey.h).
+ * A record is tab-separated text, written atomically:
+ *   unit-v1 <crate> <metadata> <identity-hash> <key>
+ *   f <dev> <ino> <size> <mtime_ns> <ctime_ns> <digest> <path> <real-path>
+ * Like git's index, a file whose stat matches and is older than the racy
+ * window keeps its digest without being read.
+ */
+#include "unitkey.h"
+#include "util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define RECORD_MAGIC "unit-v1"
+
+static long long ns_of(const struct timespec *ts)
+{
+	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/* Prerequisites of the first rule: "target: a b\ c" -> "a", "b c". */
+static void dep_info_sources(const char *text, struct strvec *out)
+{
+	const char *line = text;
+
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+		const char *colon = NULL;
+		for (size_t i = 0; i + 1 < len && !colon; i++)
+			if (line[i] == ':' && line[i + 1] == ' ' && (i == 0 || line[i - 1] != '\\'))
+				colon = line + i;
+		if (line[0] != '#' && colon) {
+			struct strbuf word = STRBUF_INIT;
+			for (const char *p = colon + 2; p < line + len; p++) {
+				if (*p == '\\' && p + 1 < line + len && p[1] == ' ') {
+					sb_addch(&word, ' ');
+					p++;
+				} else if (*p == ' ') {
+					if (word.len)
+						sv_push(out, word.buf);
+					sb_reset(&word);
+				} else {
+					sb_addch(&word, *p);
+				}
+			}
+			if (word.len)
+				sv_push(out, word.buf);
+			sb_release(&word);
+			return;
+		}
+		line += len + (line[len] == '\n');
+	}
+}
+
+static bool in_list(const struct strvec *list, const char *s)
+{
+	for (size_t i = 0; list && i < list->n; i++)
+		if (strcmp(list->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static const struct unit_file *find_prev(const struct unit_key *prev, const char *real_path)
+{
+	for (size_t i = 0; prev && i < prev->nfiles; i++)
+		if (strcmp(prev->files[i].real_path, real_path) == 0)
+			return &prev->files[i];
+	return NULL;
+}
+
+/* Fills f's stat fields and digest, reusing prev's digest when it is safe. */
+static int digest_file(struct unit_file *f, const struct unit_file *prev, struct strbuf *err)
+{
+	struct stat st;
+	struct timespec now;
+
+	if (stat(f->real_path, &st) != 0) {
+		sb_addf(err, "cannot stat source %s: %s", f->real_path, strerror(errno));
+		return -1;
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime_ns = ns_of(&st.st_mtim);
+	f->ctime_ns = ns_of(&st.st_ctim);
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+		now.tv_sec = now.tv_nsec = 0;
+	bool racy = ns_of(&now) - f->mtime_ns < UNITKEY_RACY_NS;
+	if (prev && !racy && prev->dev == f->dev && prev->ino == f->ino && prev->size == f->size &&
+	    prev->mtime_ns == f->mtime_ns && prev->ctime_ns == f->ctime_ns) {
+		memcpy(f->digest, prev->digest, sizeof(f->digest));
+		return 0;
+	}
+	if (hash_file_hex(f->real_path, f->digest) != 0) {
+		sb_addf(err, "cannot read source %s: %s", f->real_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void finish_key(struct unit_key *k)
+{
+	struct hasher *h = hasher_new();
+
+	hasher_add_str(h, RECORD_MAGIC);
+	hasher_add_str(h, k->identity);
+	for (size_t i = 0; i < k->nfiles; i++) {
+		hasher_add_str(h, k->files[i].path);
+		hasher_add_str(h, k->files[i].digest);
+	}
+	hasher_hex(h, k->key);
+	hasher_free(h);
+}
+
+static void unit_identity(const struct rustc_args *a, char out[HASH_HEX_LEN + 1])
+{
+	struct hasher *h = hasher_new();
+	struct strbuf types = STRBUF_INIT;
+
+	rustc_args_describe_types(a, &types);
+	hasher_add_str(h, a->crate_name ? a->crate_name : "");
+	hasher_add_str(h, a->metadata ? a->metadata : "");
+	hasher_add_str(h, types.buf);
+	hasher_add_str(h, a->edition ? a->edition : "");
+	hasher_add_str(h, a->target ? a->target : "host");
+	for (size_t i = 0; i < a->cfgs.n; i++)
+		hasher_add_str(h, a->cfgs.v[i]);
+	hasher_hex(h, out);
+	hasher_free(h);
+	sb_release(&types);
+}
+
+int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *dep_info,
+		    const char *build_dir, const struct unit_key *prev,
+		    const struct strvec *skip, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	struct strvec sources = STRVEC_INIT;
+	size_t blen = strlen(build_dir);
+	int rc = -1;
+
+	memset(k, 0, sizeof(*k));
+	k->crate = xstrdup(a->crate_name ? a->crate_name : "");
+	k->metadata = xstrdup(a->metadata ? a->metadata : "");
+	if (sb_read_file(&text, dep_info) != 0) {
+		sb_addf(err, "cannot read dep-info %s: %s", dep_info, strerror(errno));
+		goto out;
+	}
+	dep_info_sources(text.buf, &sources);
+	k->files = xcalloc(sources.n, sizeof(*k->files));
+	for (size_t i = 0; i < sources.n; i++) {
+		const char *src = sources.v[i];
+		if (in_list(skip, src))
+			continue;
+		struct unit_file *f = &k->files[k->nfiles++];
+		f->real_path = xstrdup(src);
+		if (blen && strncmp(src, build_dir, blen) == 0 && src[blen] == '/') {
+			struct strbuf norm = STRBUF_INIT;
+			sb_addf(&norm, "$BUILD%s", src + blen);
+			f->path = sb_detach(&norm);
+		} else {
+			f->path = xstrdup(src);
+		}
+		if (digest_file(f, find_prev(prev, src), err) != 0)
+			goto out;
+	}
+	unit_identity(a, k->identity);
+	finish_key(k);
+	rc = 0;
+out:
+	sb_release(&text);
+	sv_release(&sources);
+	return rc;
+}
+
+int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct strbuf *err)
+{
+	memset(now, 0, sizeof(*now));
+	now->crate = xstrdup(rec->crate);
+	now->metadata = xstrdup(rec->metadata);
+	memcpy(now->identity, rec->identity, sizeof(now->identity));
+	now->files = xcalloc(rec->nfiles, sizeof(*now->files));
+	for (size_t i = 0; i < rec->nfiles; i++) {
+		struct unit_file *f = &now->files[now->nfiles++];
+		f->path = xstrdup(rec->files[i].path);
+		f->real_path = xstrdup(rec->files[i].real_path);
+		if (digest_file(f, &rec->files[i], err) != 0)
+			return -1;
+	}
+	finish_key(now);
+	return 0;
+}
+
+static bool has_separator(const char *s)
+{
+	return strpbrk(s, "\t\n") != NULL;
+}
+
+int unitkey_write(const struct unit_key *k, const char *path, struct strbuf *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	int rc = -1;
+
+	if (has_separator(k->crate) || has_separator(k->metadata)) {
+		sb_addf(err, "crate %s: a tab or newline in its name cannot be recorded", k->crate);
+		goto out;
+	}
+	sb_addf(&out, RECORD_MAGIC "\t%s\t%s\t%s\t%s\n", k->crate, k->metadata, k->identity, k->key);
+	for (size_t i = 0; i < k->nfiles; i++) {
+		const struct unit_file *f = &k->files[i];
+		if (has_separator(f->path) || has_separator(f->real_path)) {
+			sb_addf(err, "source path %s has a tab or newline; it cannot be recorded", f->real_path);
+			goto out;
+		}
+		sb_addf(&out, "f\t%ju\t%ju\t%jd\t%lld\t%lld\t%s\t%s\t%s\n", (uintmax_t)f->dev,
+			(uintmax_t)f->ino, (intmax_t)f->size, f->mtime_ns, f->ctime_ns, f->digest,
+			f->path, f->real_path);
+	}
+	struct atomic_opts opts = { .mode = 0600 };
+	rc = write_file_atomic(path, out.buf, out.len, &opts, err);
+out:
+	sb_release(&out);
+	return rc;
+}
+
+static bool is_hex_digest(const char *s)
+{
+	return strlen(s) == HASH_HEX_LEN && strspn(s, "0123456789abcdef") == HASH_HEX_LEN;
+}
+
+static int parse_file_line(struct unit_file *f, const struct strvec *fields)
+{
+	char *end;
+
+	if (fields->n != 9 || strcmp(fields->v[0], "f") != 0 || !is_hex_digest(fields->v[6]))
+		return -1;
+	f->dev = (dev_t)strtoumax(fields->v[1], &end, 10);
+	f->ino = (ino_t)strtoumax(fields->v[2], &end, 10);
+	f->size = (off_t)strtoimax(fields->v[3], &end, 10);
+	f->mtime_ns = strtoll(fields->v[4], &end, 10);
+	f->ctime_ns = strtoll(fields->v[5], &end, 10);
+	memcpy(f->digest, fields->v[6], HASH_HEX_LEN + 1);
+	f->path = xstrdup(fields->v[7]);
+	f->real_path = xstrdup(fields->v[8]);
+	return 0;
+}
+
+int unitkey_read(struct unit_key *k, const char *path, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	int rc = -1, lineno = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (sb_read_file(&text, path) != 0) {
+		if (errno == ENOENT) {
+			sb_release(&text);
+			return 0;
+		}
+		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (const char *p = text.buf; *p;) {
+		size_t len = strcspn(p, "\n");
+		char *line = xstrndup(p, len);
+		struct strvec fields = STRVEC_INIT;
+		int bad;
+		lineno++;
+		/* Empty fields are not allowed, so splitting on tabs loses nothing. */
+		sv_split(&fields, line, '\t');
+		if (lineno == 1) {
+			bad = fields.n != 5 || strcmp(fields.v[0], RECORD_MAGIC) != 0 ||
+			      !is_hex_digest(fields.v[3]) || !is_hex_digest(fields.v[4]);
+			if (!bad) {
+				k->crate = xstrdup(fields.v[1]);
+				k->metadata = xstrdup(fields.v[2]);
+				memcpy(k->identity, fields.v[3], HASH_HEX_LEN + 1);
+				memcpy(k->key, fields.v[4], HASH_HEX_LEN + 1);
+			}
+		} else {
+			k->files = xrealloc(k->files, (k->nfiles + 1) * sizeof(*k->files));
+			memset(&k->files[k->nfiles], 0, sizeof(*k->files));
+			bad = parse_file_line(&k->files[k->nfiles], &fields);
+			if (!bad)
+				k->nfiles++;
+		}
+		sv_release(&fields);
+		free(line);
+		if (bad) {
+			sb_addf(err, "%s:%d: corrupt unit record; delete it and rebuild", path, lineno);
+			goto out;
+		}
+		p += len + (p[len] == '\n');
+	}
+	rc = lineno ? 1 : -1;
+	if (!lineno)
+		sb_addf(err, "%s:1: empty unit record; delete it and rebuild", path);
+out:
+	sb_release(&text);
+	return rc;
+}
+
+void unitkey_release(struct unit_key *k)
+{
+	for (size_t i = 0; i < k->nfiles; i++) {
+		free(k->files[i].path);
+		free(k->files[i].real_path);
+	}
+	free(k->files);
+	free(k->crate);
+	free(k->metadata);
+	memset(k, 0, sizeof(*k));
+}
+
+void unitkey_record_path(struct strbuf *out, const char *slot_dir, const char *crate,
+			 const char *metadata)
+{
+	sb_addf(out, "%s/units/%s-%s.unit", slot_dir, crate, metadata);
+}

@@ -1,0 +1,204 @@
+/*
+ * test_unitkey.c - unit tests for per-crate content keys and the stat cache
+ * (shim/unitkey.c): the second key computation must read no file contents.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "unitkey.h"
+#include "util.h"
+
+static char dir[] = "/tmp/pgow-unitkey-XXXXXX";
+static struct strbuf a_rs = STRBUF_INIT, b_rs = STRBUF_INIT, dep = STRBUF_INIT, rec = STRBUF_INIT;
+
+static void write_aged(const char *path, const char *text, time_t age)
+{
+	struct strbuf err = STRBUF_INIT;
+	assert_int_equal(write_file_atomic(path, text, strlen(text), NULL, &err), 0);
+	struct timespec ts[2];
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= age;
+	ts[1] = ts[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	sb_release(&err);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	path_join(&a_rs, dir, "a.rs");
+	path_join(&b_rs, dir, "b b.rs");
+	path_join(&dep, dir, "x-m.d");
+	path_join(&rec, dir, "x.unit");
+	write_aged(a_rs.buf, "mod b;\nfn main() {}\n", 60);
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n", 60);
+	struct strbuf d = STRBUF_INIT;
+	sb_addf(&d, "%s/x: %s %s/b\\ b.rs /cache/STAMP\n\n%s:\n", dir, a_rs.buf, dir, a_rs.buf);
+	write_aged(dep.buf, d.buf, 60);
+	sb_release(&d);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	struct strbuf cmd = STRBUF_INIT;
+	sb_addf(&cmd, "rm -rf '%s'", dir);
+	int rc = system(cmd.buf);
+	sb_release(&cmd);
+	sb_release(&a_rs);
+	sb_release(&b_rs);
+	sb_release(&dep);
+	sb_release(&rec);
+	return rc;
+}
+
+static void parse_args(struct rustc_args *a, const char *metadata)
+{
+	struct strbuf err = STRBUF_INIT, md = STRBUF_INIT;
+	sb_addf(&md, "metadata=%s", metadata);
+	char *argv[] = { "--crate-name", "x", "--edition=2021", "src/main.rs", "-C", md.buf,
+			 "--cfg", "feature=\"std\"" };
+	assert_int_equal(rustc_args_parse(a, 8, argv, &err), 0);
+	sb_release(&err);
+	sb_release(&md);
+}
+
+static void compute(struct unit_key *k, const struct unit_key *prev, const char *metadata)
+{
+	struct rustc_args a;
+	struct strbuf err = STRBUF_INIT;
+	struct strvec skip = STRVEC_INIT;
+	sv_push(&skip, "/cache/STAMP");
+	parse_args(&a, metadata);
+	assert_int_equal(unitkey_compute(k, &a, dep.buf, "/nowhere", prev, &skip, &err), 0);
+	rustc_args_release(&a);
+	sv_release(&skip);
+	sb_release(&err);
+}
+
+static void test_second_computation_reads_nothing(void **state)
+{
+	(void)state;
+	struct unit_key k1, k2;
+	unsigned long before = hash_files_read;
+
+	compute(&k1, NULL, "m");
+	assert_int_equal(k1.nfiles, 2); /* the STAMP is not a source */
+	assert_string_equal(k1.files[1].path, b_rs.buf); /* "\ " unescaped */
+	assert_int_equal(hash_files_read - before, 2);
+	before = hash_files_read;
+	compute(&k2, &k1, "m");
+	assert_int_equal(hash_files_read - before, 0);
+	assert_string_equal(k1.key, k2.key);
+	unitkey_release(&k1);
+	unitkey_release(&k2);
+}
+
+static void test_record_roundtrip_and_refresh(void **state)
+{
+	(void)state;
+	struct unit_key k, back, now;
+	struct strbuf err = STRBUF_INIT;
+
+	compute(&k, NULL, "m");
+	assert_int_equal(unitkey_write(&k, rec.buf, &err), 0);
+	assert_int_equal(unitkey_read(&back, rec.buf, &err), 1);
+	assert_string_equal(back.crate, "x");
+	assert_string_equal(back.metadata, "m");
+	assert_string_equal(back.key, k.key);
+	assert_int_equal(back.nfiles, 2);
+
+	unsigned long before = hash_files_read;
+	assert_int_equal(unitkey_refresh(&now, &back, &err), 0);
+	assert_int_equal(hash_files_read - before, 0);
+	assert_string_equal(now.key, k.key);
+	unitkey_release(&now);
+
+	/* Same size, new content, old-looking mtime: stat differs, so it is read. */
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 2 }\n", 50);
+	before = hash_files_read;
+	assert_int_equal(unitkey_refresh(&now, &back, &err), 0);
+	assert_int_equal(hash_files_read - before, 1);
+	assert_string_not_equal(now.key, k.key);
+	unitkey_release(&now);
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n", 60);
+
+	unitkey_release(&k);
+	unitkey_release(&back);
+	sb_release(&err);
+}
+
+static void test_key_inputs(void **state)
+{
+	(void)state;
+	struct unit_key k1, k2;
+
+	compute(&k1, NULL, "m");
+	compute(&k2, NULL, "other-metadata");
+	assert_string_not_equal(k1.key, k2.key);
+	unitkey_release(&k2);
+	/* A touch (new mtime, same bytes) keeps the key. */
+	write_aged(a_rs.buf, "mod b;\nfn main() {}\n", 30);
+	compute(&k2, &k1, "m");
+	assert_string_equal(k1.key, k2.key);
+	unitkey_release(&k1);
+	unitkey_release(&k2);
+}
+
+static void test_racy_files_are_reread(void **state)
+{
+	(void)state;
+	struct unit_key k1, k2;
+
+	write_aged(a_rs.buf, "mod b;\nfn main() {}\n", 0);
+	compute(&k1, NULL, "m");
+	unsigned long before = hash_files_read;
+	compute(&k2, &k1, "m");
+	/* a.rs was modified within the racy window: its digest is not trusted. */
+	assert_int_equal(hash_files_read - before, 1);
+	unitkey_release(&k1);
+	unitkey_release(&k2);
+	write_aged(a_rs.buf, "mod b;\nfn main() {}\n", 60);
+}
+
+static void test_corrupt_record(void **state)
+{
+	(void)state;
+	struct unit_key k;
+	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
+
+	path_join(&path, dir, "bad.unit");
+	write_aged(path.buf, "unit-v1\tx\tm\tnothex\tnothex\n", 0);
+	assert_int_equal(unitkey_read(&k, path.buf, &err), -1);
+	assert_non_null(strstr(err.buf, "bad.unit:1: corrupt unit record"));
+	unitkey_release(&k);
+	sb_reset(&err);
+	path_join(&path, dir, "missing");
+	assert_int_equal(unitkey_read(&k, "/nonexistent/x.unit", &err), 0);
+	unitkey_release(&k);
+	sb_release(&err);
+	sb_release(&path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_second_computation_reads_nothing),
+		cmocka_unit_test(test_record_roundtrip_and_refresh),
+		cmocka_unit_test(test_key_inputs),
+		cmocka_unit_test(test_racy_files_are_reread),
+		cmocka_unit_test(test_corrupt_record),
+	};
+	return cmocka_run_group_tests_name("unitkey", tests, setup, teardown);
+}

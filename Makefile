@@ -14,7 +14,7 @@ SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 SRCS       := $(wildcard shim/*.c)
 LIB_SRCS   := $(filter-out shim/main.c,$(SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
-HDRS       := $(wildcard include/*.h)
+HDRS       := $(wildcard include/*.h tests/unit/*.h)
 
 BUILD      := build
 SAN        := build/san
@@ -38,13 +38,13 @@ $(BUILD)/%.o: shim/%.c $(HDRS) | $(BUILD)
 	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HDRS)
-	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 $(SAN)/%.o: shim/%.c $(HDRS) | $(SAN)
 	$(CC) $(WARNINGS) $(CPPFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 $(SAN)/test_%: tests/unit/test_%.c $(SAN_LIB) $(HDRS)
-	$(CC) $(WARNINGS) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
+	$(CC) $(WARNINGS) $(CPPFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
 
 $(SAN)/$(BIN): $(SAN_OBJS)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)

@@ -15,6 +15,7 @@
 #include "cache.h"
 #include "decision.h"
 #include "depinfo.h"
+#include "tempdir.h"
 #include "util.h"
 
 static char dir[] = "/tmp/pgow-depinfo-XXXXXX";
@@ -22,17 +23,13 @@ static char dir[] = "/tmp/pgow-depinfo-XXXXXX";
 static int make_dir(void **state)
 {
 	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
+	return tempdir_create(dir);
 }
 
 static int remove_dir(void **state)
 {
 	(void)state;
-	struct strbuf cmd = STRBUF_INIT;
-	sb_addf(&cmd, "rm -rf '%s'", dir);
-	int rc = system(cmd.buf);
-	sb_release(&cmd);
-	return rc;
+	return tempdir_remove(dir);
 }
 
 static void write_text(const char *path, const char *text)

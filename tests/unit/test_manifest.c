@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "manifest.h"
+#include "tempdir.h"
 #include "util.h"
 
 static char dir[] = "/tmp/pgow-manifest-XXXXXX";
@@ -19,17 +20,13 @@ static char dir[] = "/tmp/pgow-manifest-XXXXXX";
 static int setup(void **state)
 {
 	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
+	return tempdir_create(dir);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	struct strbuf cmd = STRBUF_INIT;
-	sb_addf(&cmd, "rm -rf '%s'", dir);
-	int rc = system(cmd.buf);
-	sb_release(&cmd);
-	return rc;
+	return tempdir_remove(dir);
 }
 
 static void write_text(const char *name, const char *text, struct strbuf *path)

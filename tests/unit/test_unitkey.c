@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "unitkey.h"
+#include "tempdir.h"
 #include "util.h"
 
 static char dir[] = "/tmp/pgow-unitkey-XXXXXX";
@@ -34,7 +35,7 @@ static void write_aged(const char *path, const char *text, time_t age)
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
+	if (tempdir_create(dir) != 0)
 		return -1;
 	path_join(&a_rs, dir, "a.rs");
 	path_join(&b_rs, dir, "b b.rs");
@@ -52,10 +53,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	struct strbuf cmd = STRBUF_INIT;
-	sb_addf(&cmd, "rm -rf '%s'", dir);
-	int rc = system(cmd.buf);
-	sb_release(&cmd);
+	int rc = tempdir_remove(dir);
 	sb_release(&a_rs);
 	sb_release(&b_rs);
 	sb_release(&dep);

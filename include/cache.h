@@ -27,4 +27,21 @@ typedef void (*stamp_time_fn)(struct timespec *out);
 int stamp_sync(const char *stamp, const char *decision_id, stamp_time_fn stamp_time,
 	       struct strbuf *err);
 
+struct manifest;
+
+/*
+ * Stores a merged profile for a slot under m->content_key and makes it the
+ * slot's current profile. Order: profdata, manifest, then CURRENT, each
+ * atomic and fsynced, under the slot lock: a crash at any point leaves the
+ * previous profile current and intact. Stamps of build dirs that were not
+ * instrumenting are then rewritten, so cargo rebuilds them with the profile.
+ */
+int cache_store_profile(const char *slot_dir, const char *profdata, const struct manifest *m,
+			struct strbuf *err);
+/* 1: found (manifest and profdata path filled); 0: none; -1: unusable, err says why. */
+int cache_current_profile(const char *slot_dir, struct manifest *m, struct strbuf *profdata,
+			  struct strbuf *err);
+/* <slot>/profiles/<key>.profdata */
+void cache_profile_path(struct strbuf *out, const char *slot_dir, const char *key);
+
 #endif

@@ -4,11 +4,17 @@
  * compile.py delete the whole source tree between builds.
  */
 #include "cache.h"
+#include "hash.h"
+#include "manifest.h"
 #include "util.h"
 
 #include <errno.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int cache_root_path(struct strbuf *out, struct strbuf *err)
 {
@@ -80,5 +86,144 @@ int stamp_sync(const char *stamp, const char *decision_id, stamp_time_fn stamp_t
 	}
 	sb_release(&want);
 	sb_release(&have);
+	return rc;
+}
+
+/* Serialises stores (and gc) of one slot across processes and machines' builds. */
+static int lock_slot(const char *slot_dir, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	int fd;
+
+	path_join(&path, slot_dir, "lock");
+	fd = open(path.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		sb_addf(err, "cannot open %s: %s", path.buf, strerror(errno));
+	} else {
+		while (flock(fd, LOCK_EX) != 0) {
+			if (errno != EINTR) {
+				sb_addf(err, "cannot lock %s: %s", path.buf, strerror(errno));
+				close(fd);
+				fd = -1;
+				break;
+			}
+		}
+	}
+	sb_release(&path);
+	return fd;
+}
+
+void cache_profile_path(struct strbuf *out, const char *slot_dir, const char *key)
+{
+	sb_addf(out, "%s/profiles/%s.profdata", slot_dir, key);
+}
+
+static void now_time(struct timespec *out)
+{
+	if (clock_gettime(CLOCK_REALTIME, out) != 0)
+		out->tv_sec = time(NULL), out->tv_nsec = 0;
+}
+
+/* Points every non-instrumenting build dir of the slot at the new profile. */
+static int retarget_stamps(const char *slot_dir, const char *profdata, struct strbuf *err)
+{
+	struct strbuf dir = STRBUF_INIT;
+	int rc = 0;
+
+	path_join(&dir, slot_dir, "stamps");
+	DIR *d = opendir(dir.buf);
+	if (!d) {
+		sb_release(&dir);
+		return errno == ENOENT ? 0 : -1;
+	}
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, id = STRBUF_INIT;
+		if (e->d_name[0] != '.' && !strstr(e->d_name, ".tmp.")) {
+			path_join(&path, dir.buf, e->d_name);
+			if (sb_read_file(&text, path.buf) == 0 && strncmp(text.buf, "generate ", 9) != 0) {
+				const char *build_dir = strchr(text.buf, '\n');
+				sb_addf(&id, "use %s\n%s", profdata, build_dir ? build_dir + 1 : "");
+				if (id.buf[id.len - 1] == '\n')
+					sb_setlen(&id, id.len - 1);
+				rc = stamp_sync(path.buf, id.buf, now_time, err);
+			}
+		}
+		sb_release(&path);
+		sb_release(&text);
+		sb_release(&id);
+	}
+	closedir(d);
+	sb_release(&dir);
+	return rc;
+}
+
+int cache_store_profile(const char *slot_dir, const char *profdata, const struct manifest *m,
+			struct strbuf *err)
+{
+	struct strbuf profiles = STRBUF_INIT, dst = STRBUF_INIT, mpath = STRBUF_INIT, cur = STRBUF_INIT;
+	int rc = -1;
+	int lock = lock_slot(slot_dir, err);
+
+	if (lock < 0)
+		goto out;
+	path_join(&profiles, slot_dir, "profiles");
+	if (mkdir_private(profiles.buf, 0700, err) != 0)
+		goto out;
+	cache_profile_path(&dst, slot_dir, m->content_key);
+	sb_addf(&mpath, "%s/%s.yaml", profiles.buf, m->content_key);
+	path_join(&cur, slot_dir, "CURRENT");
+	struct atomic_opts opts = { .mode = 0600, .fsync = true };
+	if (copy_file_atomic(profdata, dst.buf, 0600, err) == 0 &&
+	    manifest_write(m, mpath.buf, err) == 0 &&
+	    write_file_atomic(cur.buf, m->content_key, strlen(m->content_key), &opts, err) == 0)
+		rc = retarget_stamps(slot_dir, dst.buf, err);
+out:
+	if (lock >= 0)
+		close(lock); /* releases the flock */
+	sb_release(&profiles);
+	sb_release(&dst);
+	sb_release(&mpath);
+	sb_release(&cur);
+	return rc;
+}
+
+int cache_current_profile(const char *slot_dir, struct manifest *m, struct strbuf *profdata,
+			  struct strbuf *err)
+{
+	struct strbuf cur = STRBUF_INIT, key = STRBUF_INIT, mpath = STRBUF_INIT;
+	int rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	path_join(&cur, slot_dir, "CURRENT");
+	if (sb_read_file(&key, cur.buf) != 0) {
+		if (errno == ENOENT)
+			rc = 0;
+		else
+			sb_addf(err, "cannot read %s: %s", cur.buf, strerror(errno));
+		goto out;
+	}
+	if (key.len != HASH_HEX_LEN || strspn(key.buf, "0123456789abcdef") != HASH_HEX_LEN) {
+		sb_addf(err, "%s is corrupt; delete it (the slot then has no profile)", cur.buf);
+		goto out;
+	}
+	sb_addf(&mpath, "%s/profiles/%s.yaml", slot_dir, key.buf);
+	if (manifest_read(m, mpath.buf, err) != 0)
+		goto out;
+	if (strcmp(m->content_key, key.buf) != 0) {
+		sb_addf(err, "%s: content-key %s does not match its file name; delete %s",
+			mpath.buf, m->content_key, cur.buf);
+		goto out;
+	}
+	cache_profile_path(profdata, slot_dir, key.buf);
+	if (!file_exists(profdata->buf)) {
+		sb_addf(err, "%s is missing; delete %s", profdata->buf, cur.buf);
+		goto out;
+	}
+	rc = 1;
+out:
+	sb_release(&cur);
+	sb_release(&key);
+	sb_release(&mpath);
 	return rc;
 }

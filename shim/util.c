@@ -277,6 +277,56 @@ static int make_temp_beside(const char *path, mode_t mode, struct strbuf *tmp)
 	return -1;
 }
 
+static int copy_fd(int in, int out)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (int)n;
+		if (write_all(out, buf, (size_t)n) != 0)
+			return -1;
+	}
+}
+
+int copy_file_atomic(const char *src, const char *dst, mode_t mode, struct strbuf *err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	int in = open_read(src);
+
+	if (in < 0) {
+		sb_addf(err, "cannot read %s: %s", src, strerror(errno));
+		return -1;
+	}
+	int out = make_temp_beside(dst, mode, &tmp);
+	if (out < 0) {
+		sb_addf(err, "cannot create a temporary file beside %s: %s", dst, strerror(errno));
+		close(in);
+		sb_release(&tmp);
+		return -1;
+	}
+	int rc = copy_fd(in, out) == 0 && fsync(out) == 0 ? 0 : -1;
+	int saved = errno;
+	close(in);
+	if (close(out) != 0 && rc == 0) {
+		rc = -1;
+		saved = errno;
+	}
+	if (rc == 0 && rename(tmp.buf, dst) != 0) {
+		rc = -1;
+		saved = errno;
+	}
+	if (rc != 0) {
+		(void)unlink(tmp.buf);
+		sb_addf(err, "cannot copy %s to %s: %s", src, dst, strerror(saved));
+	}
+	sb_release(&tmp);
+	return rc;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      const struct atomic_opts *opts, struct strbuf *err)
 {

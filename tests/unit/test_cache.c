@@ -1,0 +1,258 @@
+/*
+ * test_cache.c - unit tests for the profile store (shim/cache.c): round
+ * trip, stamp retargeting, 8 concurrent writers/readers, stores killed
+ * midway, and corrupt entries.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cache.h"
+#include "manifest.h"
+#include "tempdir.h"
+#include "util.h"
+
+#define PROFILE_BYTES (256 * 1024)
+
+static char dir[] = "/tmp/pgow-cache-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return tempdir_create(dir);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return tempdir_remove(dir);
+}
+
+/* A fake profile whose every byte is the key's first hex digit: a torn copy shows. */
+static void make_profile(const char *path, char fill)
+{
+	struct strbuf data = STRBUF_INIT, err = STRBUF_INIT;
+	for (int i = 0; i < PROFILE_BYTES; i++)
+		sb_addch(&data, fill);
+	if (write_file_atomic(path, data.buf, data.len, NULL, &err) != 0)
+		fail_msg("%s", err.buf);
+	sb_release(&data);
+	sb_release(&err);
+}
+
+static void make_manifest(struct manifest *m, char fill)
+{
+	memset(m, 0, sizeof(*m));
+	m->content_key = xmalloc(33);
+	memset(m->content_key, fill, 32);
+	m->content_key[32] = '\0';
+	m->slot = xstrdup("slot");
+	m->training = xstrdup("unit test");
+	manifest_add_crate(m, "fixlib", "md", m->content_key);
+}
+
+/* 0 when the slot's current profile is complete and consistent. */
+static int check_current(const char *slot, struct strbuf *why)
+{
+	struct manifest m;
+	struct strbuf prof = STRBUF_INIT, data = STRBUF_INIT;
+	int rc = cache_current_profile(slot, &m, &prof, why);
+
+	if (rc == 1) {
+		rc = -1;
+		if (sb_read_file(&data, prof.buf) != 0)
+			sb_addf(why, "cannot read %s", prof.buf);
+		else if (data.len != PROFILE_BYTES)
+			sb_addf(why, "torn profile: %zu bytes", data.len);
+		else if (data.buf[0] != m.content_key[0] || data.buf[data.len - 1] != m.content_key[0])
+			sb_addf(why, "profile does not match its manifest");
+		else
+			rc = 0;
+	} else if (rc == 0) {
+		rc = 0; /* nothing stored yet is fine */
+	}
+	manifest_release(&m);
+	sb_release(&prof);
+	sb_release(&data);
+	return rc;
+}
+
+static void new_slot(struct strbuf *slot, const char *name)
+{
+	struct strbuf err = STRBUF_INIT;
+	sb_reset(slot);
+	path_join(slot, dir, name);
+	assert_int_equal(mkdir_private(slot->buf, 0700, &err), 0);
+	sb_release(&err);
+}
+
+static void test_store_and_retarget(void **state)
+{
+	(void)state;
+	struct strbuf slot = STRBUF_INIT, src = STRBUF_INIT, err = STRBUF_INIT, stamps = STRBUF_INIT;
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, text = STRBUF_INIT;
+	struct manifest m, back;
+
+	new_slot(&slot, "s1");
+	path_join(&stamps, slot.buf, "stamps");
+	assert_int_equal(mkdir_private(stamps.buf, 0700, &err), 0);
+	path_join(&a, stamps.buf, "opt");
+	path_join(&b, stamps.buf, "instr");
+	assert_int_equal(write_file_atomic(a.buf, "plain\n/t/release\n", 17, NULL, &err), 0);
+	assert_int_equal(write_file_atomic(b.buf, "generate /raw\n/t/pgo/release\n", 29, NULL, &err), 0);
+	struct stat before, after;
+	assert_int_equal(stat(b.buf, &before), 0);
+
+	path_join(&src, dir, "in.profdata");
+	make_profile(src.buf, 'a');
+	make_manifest(&m, 'a');
+	assert_int_equal(cache_store_profile(slot.buf, src.buf, &m, &err), 0);
+	struct strbuf prof = STRBUF_INIT;
+	assert_int_equal(cache_current_profile(slot.buf, &back, &prof, &err), 1);
+	assert_string_equal(back.content_key, m.content_key);
+	assert_int_equal(check_current(slot.buf, &err), 0);
+
+	assert_int_equal(sb_read_file(&text, a.buf), 0);
+	struct strbuf want = STRBUF_INIT;
+	sb_addf(&want, "use %s\n/t/release\n", prof.buf);
+	assert_string_equal(text.buf, want.buf);
+	assert_int_equal(stat(b.buf, &after), 0);
+	assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec); /* instrumented dir untouched */
+	assert_int_equal(after.st_mtime, before.st_mtime);
+
+	manifest_release(&m);
+	manifest_release(&back);
+	sb_release(&want);
+	sb_release(&prof);
+	sb_release(&slot);
+	sb_release(&src);
+	sb_release(&err);
+	sb_release(&stamps);
+	sb_release(&a);
+	sb_release(&b);
+	sb_release(&text);
+}
+
+static void storer(const char *slot, int id, int rounds)
+{
+	struct strbuf src = STRBUF_INIT, err = STRBUF_INIT;
+	char fill = "0123456789abcdef"[id % 16];
+
+	sb_addf(&src, "%s/src-%d.profdata", dir, id);
+	make_profile(src.buf, fill);
+	for (int r = 0; r < rounds; r++) {
+		struct manifest m;
+		make_manifest(&m, fill);
+		if (cache_store_profile(slot, src.buf, &m, &err) != 0 || check_current(slot, &err) != 0) {
+			fprintf(stderr, "writer %d: %s\n", id, err.buf);
+			_exit(1);
+		}
+		manifest_release(&m);
+	}
+	sb_release(&src);
+	sb_release(&err);
+}
+
+static void test_eight_concurrent_writers_and_readers(void **state)
+{
+	(void)state;
+	struct strbuf slot = STRBUF_INIT;
+	pid_t pids[8];
+
+	new_slot(&slot, "s2");
+	for (int i = 0; i < 8; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			storer(slot.buf, i, 15);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 8; i++) {
+		int status;
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	struct strbuf err = STRBUF_INIT;
+	assert_int_equal(check_current(slot.buf, &err), 0);
+	sb_release(&err);
+	sb_release(&slot);
+}
+
+static void test_killed_store_keeps_previous(void **state)
+{
+	(void)state;
+	struct strbuf slot = STRBUF_INIT, err = STRBUF_INIT;
+
+	new_slot(&slot, "s3");
+	storer(slot.buf, 1, 1);
+	srand((unsigned)time(NULL));
+	for (int round = 0; round < 20; round++) {
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			storer(slot.buf, 2 + round, 1000);
+			_exit(0);
+		}
+		struct timespec ts = { 0, (rand() % 20000) * 1000L };
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		if (check_current(slot.buf, &err) != 0)
+			fail_msg("after a kill in round %d: %s", round, err.buf);
+	}
+	sb_release(&slot);
+	sb_release(&err);
+}
+
+static void test_corrupt_entries(void **state)
+{
+	(void)state;
+	struct strbuf slot = STRBUF_INIT, err = STRBUF_INIT, cur = STRBUF_INIT, prof = STRBUF_INIT;
+	struct manifest m;
+
+	new_slot(&slot, "s4");
+	path_join(&cur, slot.buf, "CURRENT");
+	assert_int_equal(cache_current_profile(slot.buf, &m, &prof, &err), 0);
+	assert_int_equal(write_file_atomic(cur.buf, "garbage", 7, NULL, &err), 0);
+	assert_int_equal(cache_current_profile(slot.buf, &m, &prof, &err), -1);
+	assert_non_null(strstr(err.buf, "CURRENT is corrupt; delete it"));
+	manifest_release(&m);
+
+	sb_reset(&err);
+	storer(slot.buf, 5, 1);
+	struct strbuf mpath = STRBUF_INIT;
+	sb_addf(&mpath, "%s/profiles/55555555555555555555555555555555.yaml", slot.buf);
+	const char *bad = "version: 1\ncontent-key: [\n";
+	assert_int_equal(write_file_atomic(mpath.buf, bad, strlen(bad), NULL, &err), 0);
+	assert_int_equal(cache_current_profile(slot.buf, &m, &prof, &err), -1);
+	if (!strstr(err.buf, "55555555555555555555555555555555.yaml:3:1:"))
+		fail_msg("unexpected error: %s", err.buf);
+	manifest_release(&m);
+	sb_release(&mpath);
+	sb_release(&slot);
+	sb_release(&err);
+	sb_release(&cur);
+	sb_release(&prof);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_store_and_retarget),
+		cmocka_unit_test(test_eight_concurrent_writers_and_readers),
+		cmocka_unit_test(test_killed_store_keeps_previous),
+		cmocka_unit_test(test_corrupt_entries),
+	};
+	return cmocka_run_group_tests_name("cache", tests, setup, teardown);
+}

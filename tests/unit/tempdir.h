@@ -1,6 +1,7 @@
 /*
- * tempdir.h - one scratch directory per unit-test group: created by the
- * group setup, removed with everything in it by the group teardown.
+ * tempdir.h - one scratch directory per unit-test group: tempdir_setup and
+ * tempdir_teardown are the cmocka group fixtures that create it and remove
+ * it with everything in it. Tests find it in `dir`.
  */
 #ifndef PGOW_TEST_TEMPDIR_H
 #define PGOW_TEST_TEMPDIR_H
@@ -9,13 +10,17 @@
 
 #include "strbuf.h"
 
-static inline int tempdir_create(char *template)
+static char dir[] = "/tmp/pgow-unit-XXXXXX";
+
+static inline int tempdir_setup(void **state)
 {
-	return mkdtemp(template) ? 0 : -1;
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
 }
 
-static inline int tempdir_remove(const char *dir)
+static inline int tempdir_teardown(void **state)
 {
+	(void)state;
 	struct strbuf cmd = STRBUF_INIT;
 	sb_addf(&cmd, "rm -rf '%s'", dir);
 	int rc = system(cmd.buf);

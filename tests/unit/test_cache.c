@@ -24,20 +24,6 @@
 
 #define PROFILE_BYTES (256 * 1024)
 
-static char dir[] = "/tmp/pgow-cache-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return tempdir_create(dir);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return tempdir_remove(dir);
-}
-
 /* A fake profile whose every byte is the key's first hex digit: a torn copy shows. */
 static void make_profile(const char *path, char fill)
 {
@@ -254,5 +240,5 @@ int main(void)
 		cmocka_unit_test(test_killed_store_keeps_previous),
 		cmocka_unit_test(test_corrupt_entries),
 	};
-	return cmocka_run_group_tests_name("cache", tests, setup, teardown);
+	return cmocka_run_group_tests_name("cache", tests, tempdir_setup, tempdir_teardown);
 }

@@ -18,20 +18,6 @@
 #include "tempdir.h"
 #include "util.h"
 
-static char dir[] = "/tmp/pgow-depinfo-XXXXXX";
-
-static int make_dir(void **state)
-{
-	(void)state;
-	return tempdir_create(dir);
-}
-
-static int remove_dir(void **state)
-{
-	(void)state;
-	return tempdir_remove(dir);
-}
-
 static void write_text(const char *path, const char *text)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -216,5 +202,5 @@ int main(void)
 		cmocka_unit_test(test_decision_from_env),
 		cmocka_unit_test(test_private_dir_checks),
 	};
-	return cmocka_run_group_tests_name("depinfo", tests, make_dir, remove_dir);
+	return cmocka_run_group_tests_name("depinfo", tests, tempdir_setup, tempdir_teardown);
 }

@@ -15,20 +15,6 @@
 #include "tempdir.h"
 #include "util.h"
 
-static char dir[] = "/tmp/pgow-manifest-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return tempdir_create(dir);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return tempdir_remove(dir);
-}
-
 static void write_text(const char *name, const char *text, struct strbuf *path)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -107,5 +93,5 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_located_errors),
 	};
-	return cmocka_run_group_tests_name("manifest", tests, setup, teardown);
+	return cmocka_run_group_tests_name("manifest", tests, tempdir_setup, tempdir_teardown);
 }

@@ -17,7 +17,6 @@
 #include "tempdir.h"
 #include "util.h"
 
-static char dir[] = "/tmp/pgow-unitkey-XXXXXX";
 static struct strbuf a_rs = STRBUF_INIT, b_rs = STRBUF_INIT, dep = STRBUF_INIT, rec = STRBUF_INIT;
 
 static void write_aged(const char *path, const char *text, time_t age)
@@ -35,7 +34,7 @@ static void write_aged(const char *path, const char *text, time_t age)
 static int setup(void **state)
 {
 	(void)state;
-	if (tempdir_create(dir) != 0)
+	if (tempdir_setup(state) != 0)
 		return -1;
 	path_join(&a_rs, dir, "a.rs");
 	path_join(&b_rs, dir, "b b.rs");
@@ -53,7 +52,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	int rc = tempdir_remove(dir);
+	int rc = tempdir_teardown(state);
 	sb_release(&a_rs);
 	sb_release(&b_rs);
 	sb_release(&dep);

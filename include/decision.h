@@ -8,7 +8,8 @@
 
 #include "strbuf.h"
 
-enum pgo_mode { PGO_OFF, PGO_GENERATE, PGO_USE };
+/* PGO_AUTO: no override in the environment; the slot's cached profile decides. */
+enum pgo_mode { PGO_OFF, PGO_GENERATE, PGO_USE, PGO_AUTO };
 
 struct decision {
 	enum pgo_mode mode;

@@ -17,6 +17,8 @@ const char *pgo_mode_name(enum pgo_mode m)
 		return "generate";
 	case PGO_USE:
 		return "use";
+	case PGO_AUTO:
+		return "auto";
 	case PGO_OFF:
 		break;
 	}
@@ -42,6 +44,7 @@ int decision_from_env(struct decision *d, struct strbuf *err)
 	const char *path = env_get(ENV_PROFILE);
 
 	memset(d, 0, sizeof(*d));
+	d->mode = PGO_AUTO;
 	if (!mode)
 		return 0;
 	if (parse_mode(mode, &d->mode) != 0) {

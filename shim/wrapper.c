@@ -12,6 +12,7 @@
 #include "depinfo.h"
 #include "execute.h"
 #include "journal.h"
+#include "manifest.h"
 #include "report.h"
 #include "slot.h"
 #include "unitkey.h"
@@ -278,6 +279,44 @@ static int stamp_current_decision(const struct slot *slot, const struct decision
 }
 
 /*
+ * Without an override, the slot's current profile decides. The manifest is
+ * kept so the crate can be checked for staleness once it is compiled.
+ */
+static void resolve_from_cache(struct decision *d, const struct slot *slot, struct manifest *m)
+{
+	struct strbuf prof = STRBUF_INIT, err = STRBUF_INIT;
+	int found = cache_current_profile(slot->dir.buf, m, &prof, &err);
+
+	if (found == 1) {
+		d->mode = PGO_USE;
+		d->path = sb_detach(&prof);
+	} else {
+		d->mode = PGO_OFF;
+		if (found < 0)
+			warn_once_per_run("corrupt-profile", "the cached profile is unusable (%s); "
+					  "building WITHOUT PGO", err.buf);
+		else
+			warn_once_per_run("no-profile", "no profile for this build configuration yet "
+					  "(slot %.12s); building without PGO; `cargo-pgo-wrap build` collects one",
+					  slot->id);
+	}
+	sb_release(&prof);
+	sb_release(&err);
+}
+
+/* "use" when the crate is as the profile saw it, "use-stale" when it changed since. */
+static const char *use_freshness(const struct manifest *m, const struct rustc_args *a,
+				 const char *key)
+{
+	const struct manifest_crate *c = m->content_key && a->crate_name && a->metadata
+		? manifest_find(m, a->crate_name, a->metadata) : NULL;
+
+	if (!m->content_key)
+		return "use";
+	return c && key && strcmp(c->key, key) == 0 ? "use" : "use-stale";
+}
+
+/*
  * Keys the unit from the dep-info rustc just wrote and records it in the
  * slot; the previous record is the stat cache. A failure only costs
  * staleness detection for this crate, so it is a warning.
@@ -336,7 +375,8 @@ static void annotate_dep_info(const struct rustc_args *a, const struct strvec *f
 static int run_decided(struct link *l, const struct rustc_args *a, enum verdict v,
 		       const struct decision *dp)
 {
-	const struct decision d = *dp;
+	struct decision d = *dp;
+	struct manifest m;
 	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT, key = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT, envs = STRVEC_INIT;
 	struct slot slot;
@@ -344,11 +384,15 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 	char *flag = NULL;
 
 	memset(&slot, 0, sizeof(slot));
+	memset(&m, 0, sizeof(m));
 	if (v == V_EXCLUDED) {
 		sv_push(&envs, ENV_EXCLUDE);
 	} else {
-		if (slot_for_invocation(&slot, a, l->cmd.v[l->cmd.n - 1], &err) != 0 ||
-		    stamp_current_decision(&slot, &d, &stamp, &err) != 0)
+		if (slot_for_invocation(&slot, a, l->cmd.v[l->cmd.n - 1], &err) != 0)
+			die(PGOW_EXIT_CACHE, "%s", err.buf);
+		if (d.mode == PGO_AUTO)
+			resolve_from_cache(&d, &slot, &m);
+		if (stamp_current_decision(&slot, &d, &stamp, &err) != 0)
 			die(PGOW_EXIT_CACHE, "%s", err.buf);
 		sv_push(&files, stamp.buf);
 		for (const char *const *e = decision_env_vars; *e; e++)
@@ -373,11 +417,16 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 			sv_release(&not_sources);
 		}
 		annotate_dep_info(a, &files, &envs);
+		if (strcmp(action, "use") == 0)
+			action = use_freshness(&m, a, key.len ? key.buf : NULL);
 		journal_record(a, v == V_EXCLUDED ? "skip" : action,
 			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? d.path : "-"),
 			       key.len ? key.buf : NULL);
 	}
 	slot_release(&slot);
+	manifest_release(&m);
+	if (d.path != dp->path)
+		decision_release(&d);
 	sb_release(&key);
 	free(flag);
 	sv_release(&files);

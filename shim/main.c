@@ -3,6 +3,7 @@
  * (argv[1] is rustc), as `cargo-pgo-wrap CMD`, and as the cargo external
  * subcommand `cargo pgo-wrap CMD` (argv[1] is "pgo-wrap").
  */
+#include "frontend.h"
 #include "util.h"
 #include "wrapper.h"
 
@@ -29,6 +30,7 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "help", cmd_help, "show this help" },
+	{ "merge", cmd_merge, "merge .profraw/.profdata files into the cache: merge [--slot ID] DIR|FILE..." },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },
 };

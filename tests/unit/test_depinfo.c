@@ -147,6 +147,9 @@ static void test_decision_from_env(void **state)
 
 	unsetenv(ENV_MODE);
 	assert_int_equal(decision_from_env(&d, &err), 0);
+	assert_int_equal(d.mode, PGO_AUTO); /* no override: the cache decides */
+	setenv(ENV_MODE, "off", 1);
+	assert_int_equal(decision_from_env(&d, &err), 0);
 	assert_int_equal(d.mode, PGO_OFF);
 	setenv(ENV_MODE, "use", 1);
 	setenv(ENV_PROFILE, "/abs/p.profdata", 1);

@@ -1,0 +1,11 @@
+/*
+ * frontend.h - the commands a user types: `cargo-pgo-wrap CMD ...` and
+ * `cargo pgo-wrap CMD ...`.
+ */
+#ifndef PGOW_FRONTEND_H
+#define PGOW_FRONTEND_H
+
+/* merge [--slot ID] [--training TEXT] [--strict] PATH...: raw/indexed profiles into the cache. */
+int cmd_merge(int argc, char **argv);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * llvm.h - LLVM's profile tools: reading raw profile headers, and finding
+ * an llvm-profdata that can read the raw format this rustc writes, chosen
+ * by format rather than by name.
+ */
+#ifndef PGOW_LLVM_H
+#define PGOW_LLVM_H
+
+#include <stdint.h>
+
+#include "strbuf.h"
+
+#define ENV_LLVM_PROFDATA "CARGO_PGO_WRAP_LLVM_PROFDATA"
+
+/* Raw (.profraw) format version from the header; -1 (err says why) if not a raw profile. */
+int llvm_raw_version(const char *path, uint64_t *version, struct strbuf *err);
+/* The oldest LLVM major whose llvm-profdata reads a raw format version. */
+int llvm_min_major_for_raw(uint64_t version);
+/*
+ * Finds an llvm-profdata of LLVM major >= min_major, preferring prefer_major
+ * (rustc's). Fills path and its version line; -1 with the fix in err.
+ */
+int llvm_find_profdata(int prefer_major, int min_major, uint64_t raw_version,
+		       struct strbuf *path, struct strbuf *version, struct strbuf *err);
+
+#endif

@@ -1,0 +1,315 @@
+/*
+ * frontend.c - user commands. merge: ingest raw (.profraw) and indexed
+ * (.profdata) profiles into the cache for the slot that produced them, with
+ * a manifest of the crates they describe.
+ */
+#include "frontend.h"
+#include "cache.h"
+#include "execute.h"
+#include "hash.h"
+#include "llvm.h"
+#include "manifest.h"
+#include "toolchain.h"
+#include "unitkey.h"
+#include "util.h"
+#include "yamldoc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct merge_opts {
+	const char *slot;
+	const char *training;
+	bool strict;
+	struct strvec paths;
+};
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void list_profiles(const char *dir, struct strvec *out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t start = out->n;
+
+	if (!d)
+		die(PGOW_EXIT_CONFIG, "cannot read %s: %s", dir, strerror(errno));
+	while ((e = readdir(d)))
+		if (has_suffix(e->d_name, ".profraw") || has_suffix(e->d_name, ".profdata"))
+			sv_pushf(out, "%s/%s", dir, e->d_name);
+	closedir(d);
+	qsort(out->v + start, out->n - start, sizeof(*out->v), by_string);
+}
+
+/* Raw files must carry a raw header; a bad one is skipped (or fatal with --strict). */
+static void check_inputs(const struct strvec *all, bool strict, struct strvec *good,
+			 uint64_t *max_raw, long *raw_count)
+{
+	for (size_t i = 0; i < all->n; i++) {
+		struct strbuf err = STRBUF_INIT;
+		uint64_t v;
+		if (has_suffix(all->v[i], ".profdata")) {
+			sv_push(good, all->v[i]);
+		} else if (llvm_raw_version(all->v[i], &v, &err) == 0) {
+			sv_push(good, all->v[i]);
+			(*raw_count)++;
+			if (v > *max_raw)
+				*max_raw = v;
+		} else if (strict) {
+			die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", err.buf);
+		} else {
+			warn("skipping %s", err.buf);
+		}
+		sb_release(&err);
+	}
+}
+
+/* Does a stamp in this slot say its build dir was instrumented into dir? */
+static bool slot_generated_into(const char *slot_dir, const char *dir)
+{
+	struct strbuf stamps = STRBUF_INIT, want = STRBUF_INIT;
+	bool found = false;
+
+	path_join(&stamps, slot_dir, "stamps");
+	sb_addf(&want, "generate %s\n", dir);
+	DIR *d = opendir(stamps.buf);
+	struct dirent *e;
+	while (d && !found && (e = readdir(d))) {
+		struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+		path_join(&path, stamps.buf, e->d_name);
+		found = e->d_name[0] != '.' && sb_read_file(&text, path.buf) == 0 &&
+			strncmp(text.buf, want.buf, want.len) == 0;
+		sb_release(&path);
+		sb_release(&text);
+	}
+	if (d)
+		closedir(d);
+	sb_release(&stamps);
+	sb_release(&want);
+	return found;
+}
+
+static void find_slot(const struct merge_opts *o, struct strbuf *slot_dir)
+{
+	struct strbuf slots = STRBUF_INIT, err = STRBUF_INIT, matches = STRBUF_INIT;
+	int nmatch = 0;
+
+	if (cache_subdir(&slots, "slots", &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	DIR *d = opendir(slots.buf);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		struct strbuf dir = STRBUF_INIT;
+		if (e->d_name[0] == '.')
+			continue;
+		path_join(&dir, slots.buf, e->d_name);
+		bool match = false;
+		if (o->slot) {
+			match = strncmp(e->d_name, o->slot, strlen(o->slot)) == 0;
+		} else {
+			for (size_t i = 0; i < o->paths.n && !match; i++) {
+				struct strbuf abs = STRBUF_INIT;
+				if (path_absolute(&abs, o->paths.v[i]) == 0)
+					match = slot_generated_into(dir.buf, abs.buf);
+				sb_release(&abs);
+			}
+		}
+		if (match) {
+			nmatch++;
+			sb_addf(&matches, " %.12s", e->d_name);
+			sb_reset(slot_dir);
+			sb_adds(slot_dir, dir.buf);
+		}
+		sb_release(&dir);
+	}
+	if (d)
+		closedir(d);
+	if (nmatch == 0 && o->slot)
+		die(PGOW_EXIT_CONFIG, "no slot %s in the cache; cargo-pgo-wrap status lists them", o->slot);
+	if (nmatch == 0)
+		die(PGOW_EXIT_CONFIG, "no instrumented build wrote its profiles to %s; build with "
+		    "CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE=<that dir> first, or pass --slot ID",
+		    o->paths.v[0]);
+	if (nmatch > 1)
+		die(PGOW_EXIT_CONFIG, "several build configurations wrote to %s (slots%s); pick one with --slot ID",
+		    o->paths.v[0], matches.buf);
+	sb_release(&slots);
+	sb_release(&err);
+	sb_release(&matches);
+}
+
+/* The rustc identity recorded in the slot's SLOT file. */
+static void slot_rustc(const char *slot_dir, struct strbuf *out)
+{
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	struct ydoc d;
+
+	path_join(&path, slot_dir, "SLOT");
+	if (ydoc_load(&d, path.buf, &err) == 0 && ydoc_root(&d)->type == YAML_MAPPING_NODE) {
+		yaml_node_t *root = ydoc_root(&d);
+		for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+			const char *key, *value;
+			if (ydoc_key(&d, p, &key, &err) == 0 && strcmp(key, "rustc") == 0 &&
+			    ydoc_string(&d, ydoc_node(&d, p->value), "rustc", &value, &err) == 0)
+				sb_adds(out, value);
+		}
+	}
+	if (!out->len)
+		die(PGOW_EXIT_CACHE, "%s is missing or unreadable%s%s; rebuild to recreate it", path.buf,
+		    err.len ? ": " : "", sb_str(&err));
+	ydoc_release(&d);
+	sb_release(&path);
+	sb_release(&err);
+}
+
+/* Crates of the slot, from its unit records; the content key covers them all. */
+static void manifest_crates(const char *slot_dir, struct manifest *m)
+{
+	struct strbuf units = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
+
+	path_join(&units, slot_dir, "units");
+	DIR *d = opendir(units.buf);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (has_suffix(e->d_name, ".unit"))
+			sv_pushf(&files, "%s/%s", units.buf, e->d_name);
+	if (d)
+		closedir(d);
+	qsort(files.v, files.n, sizeof(*files.v), by_string);
+	struct hasher *h = hasher_new();
+	hasher_add_str(h, "content-v1");
+	for (size_t i = 0; i < files.n; i++) {
+		struct unit_key k;
+		struct strbuf err = STRBUF_INIT;
+		if (unitkey_read(&k, files.v[i], &err) == 1) {
+			manifest_add_crate(m, k.crate, k.metadata, k.key);
+			hasher_add_str(h, k.crate);
+			hasher_add_str(h, k.metadata);
+			hasher_add_str(h, k.key);
+		} else {
+			warn("%s; that crate is left out of the manifest", err.buf);
+		}
+		unitkey_release(&k);
+		sb_release(&err);
+	}
+	char hex[HASH_HEX_LEN + 1];
+	hasher_hex(h, hex);
+	hasher_free(h);
+	m->content_key = xstrdup(hex);
+	sv_release(&files);
+	sb_release(&units);
+}
+
+static void parse_merge_args(struct merge_opts *o, int argc, char **argv)
+{
+	memset(o, 0, sizeof(*o));
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--slot") == 0 && i + 1 < argc)
+			o->slot = argv[++i];
+		else if (strcmp(argv[i], "--training") == 0 && i + 1 < argc)
+			o->training = argv[++i];
+		else if (strcmp(argv[i], "--strict") == 0)
+			o->strict = true;
+		else if (argv[i][0] == '-')
+			die(PGOW_EXIT_CONFIG, "merge: unknown option %s; usage: cargo-pgo-wrap merge "
+			    "[--slot ID] [--training TEXT] [--strict] DIR|FILE...", argv[i]);
+		else
+			sv_push(&o->paths, argv[i]);
+	}
+	if (!o->paths.n)
+		die(PGOW_EXIT_CONFIG, "merge: name the directory (or files) holding .profraw/.profdata "
+		    "files; usage: cargo-pgo-wrap merge [--slot ID] DIR|FILE...");
+}
+
+int cmd_merge(int argc, char **argv)
+{
+	struct merge_opts o;
+	struct strvec all = STRVEC_INIT, good = STRVEC_INIT, cmd = STRVEC_INIT;
+	struct strbuf slot = STRBUF_INIT, rustc = STRBUF_INIT, tool = STRBUF_INIT, tool_version = STRBUF_INIT;
+	struct strbuf tmp = STRBUF_INIT, err = STRBUF_INIT;
+	struct manifest m;
+	uint64_t max_raw = 0;
+	long raw_count = 0;
+
+	parse_merge_args(&o, argc, argv);
+	for (size_t i = 0; i < o.paths.n; i++) {
+		struct stat st;
+		if (stat(o.paths.v[i], &st) != 0)
+			die(PGOW_EXIT_CONFIG, "merge: %s: %s", o.paths.v[i], strerror(errno));
+		if (S_ISDIR(st.st_mode))
+			list_profiles(o.paths.v[i], &all);
+		else
+			sv_push(&all, o.paths.v[i]);
+	}
+	check_inputs(&all, o.strict, &good, &max_raw, &raw_count);
+	if (!good.n)
+		die(PGOW_EXIT_PROFILE, "merge: no usable .profraw or .profdata files in %s; run the "
+		    "instrumented binary first", o.paths.v[0]);
+	find_slot(&o, &slot);
+	slot_rustc(slot.buf, &rustc);
+	int major = rustc_identity_llvm_major(rustc.buf);
+	if (llvm_find_profdata(major, max_raw ? llvm_min_major_for_raw(max_raw) : 0, max_raw,
+			       &tool, &tool_version, &err) != 0)
+		die(PGOW_EXIT_LLVM, "%s", err.buf);
+
+	sb_addf(&tmp, "%s/merge.tmp.%ld.profdata", slot.buf, (long)getpid());
+	sv_push(&cmd, tool.buf);
+	sv_push(&cmd, "merge");
+	/* One unreadable input is a warning from llvm-profdata, not a lost merge. */
+	sv_push(&cmd, o.strict ? "--failure-mode=any" : "--failure-mode=all");
+	sv_pushf(&cmd, "--output=%s", tmp.buf);
+	sv_pushv(&cmd, good.v, good.n);
+	int status = run_and_wait(cmd.v);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		(void)unlink(tmp.buf);
+		die(PGOW_EXIT_PROFILE, "merge: %s merge failed (exit %d); the cache is unchanged",
+		    tool.buf, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+
+	memset(&m, 0, sizeof(m));
+	manifest_crates(slot.buf, &m);
+	m.slot = xstrdup(path_basename(slot.buf));
+	m.created = (long)time(NULL);
+	m.rustc = sb_detach(&rustc);
+	m.llvm_profdata = sb_detach(&tool_version);
+	m.raw_files = raw_count;
+	if (o.training) {
+		m.training = xstrdup(o.training);
+	} else {
+		struct strbuf t = STRBUF_INIT;
+		sb_addf(&t, "merge of %zu file(s) from %s", good.n, o.paths.v[0]);
+		m.training = sb_detach(&t);
+	}
+	int rc = cache_store_profile(slot.buf, tmp.buf, &m, &err);
+	(void)unlink(tmp.buf);
+	if (rc != 0)
+		die(PGOW_EXIT_CACHE, "merge: %s; the previous profile is still current", err.buf);
+	fprintf(stderr, "%12s %zu profile(s) (%zu skipped) into %.12s for slot %.12s (%zu crates); "
+		"cargo rebuilds the optimised build dirs with it\n", "Merged", good.n, all.n - good.n,
+		m.content_key, m.slot, m.ncrates);
+	manifest_release(&m);
+	sv_release(&o.paths);
+	sv_release(&all);
+	sv_release(&good);
+	sv_release(&cmd);
+	sb_release(&slot);
+	sb_release(&tool);
+	sb_release(&tmp);
+	sb_release(&err);
+	return 0;
+}

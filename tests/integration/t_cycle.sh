@@ -1,0 +1,87 @@
+# t_cycle.sh - the cache-driven cycle with real cargo: instrument into a
+# separate target dir, run, `cargo-pgo-wrap merge`, and let plain `cargo build`
+# (no PGO variables) pick the profile up from the cache.
+
+instrument_and_train() {
+	export CARGO_PGO_WRAP_WORKSPACE="$T/ws"
+	CARGO_TARGET_DIR="$T/instr" CARGO_PGO_WRAP_JOURNAL="$T/instr.journal" \
+		CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$T/raw" cargo_ok build --release
+	"$T/instr/release/fixbin" 2000 >/dev/null
+}
+
+test_cycle_merge_then_plain_build_uses_cache() {
+	setup_ws
+	# A plain build first, in the user's target dir: no profile yet, said once.
+	export CARGO_PGO_WRAP_WORKSPACE="$T/ws"
+	cargo_ok build --release
+	assert_eq 1 "$(grep -c 'no profile for this build configuration yet' "$T/cargo.log")" "one notice"
+	assert_eq "plain -" "$(journal_actions fixbin)" "fixbin built plain"
+
+	instrument_and_train
+	pgow merge "$T/raw" 2>"$T/merge.log" || { cat "$T/merge.log" >&2; fail "merge failed"; }
+	assert_grep 'Merged 1 profile\(s\) \(0 skipped\) into [0-9a-f]{12} for slot [0-9a-f]{12} \(2 crates\)' \
+		"$T/merge.log" "merge summary"
+
+	# The profile appeared: cargo must rebuild the plain artifacts with it.
+	cargo_ok build --release -v
+	assert_grep 'Dirty fixlib .*stamps/[0-9a-f]+` has changed' "$T/cargo.log" "stamp retargeted by merge"
+	assert_grep 'Compiling fixbin' "$T/cargo.log" "fixbin rebuilt"
+	local prof
+	prof=$(ls "$T"/cache/slots/*/profiles/*.profdata)
+	assert_eq "plain -
+use $prof" "$(journal_actions fixbin)" "fixbin now uses the cached profile"
+	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "optimised binary is not instrumented"
+
+	# The instrumented dir was not dirtied by the merge: a refresh is incremental.
+	CARGO_TARGET_DIR="$T/instr" CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$T/raw" \
+		cargo_ok build --release -v
+	assert_no_grep 'Compiling|Dirty' "$T/cargo.log" "instrumented dir after merge"
+
+	# The profile really is applied (IR has entry counts).
+	cargo_ok rustc --release -p fixlib -- --emit=llvm-ir
+	assert_grep '!"function_entry_count", i64 [1-9]' "$(ls target/release/deps/fixlib-*.ll)" "profile-use IR"
+
+	# Edit one crate: it is reported stale, the other is fresh.
+	sed -i 's/let mut v = 0i64;/let mut v = 0i64; \/\/ edited/' fixlib/src/lib.rs
+	: >"$CARGO_PGO_WRAP_JOURNAL"
+	cargo_ok build --release
+	assert_eq "use-stale $prof" "$(journal_actions fixlib)" "edited crate is stale"
+	assert_eq "use $prof" "$(journal_actions fixbin)" "unedited crate is fresh"
+}
+
+test_cycle_merge_errors() {
+	setup_ws
+	instrument_and_train
+	local rc=0
+	# The wrong llvm-profdata: Debian's LLVM 14 cannot read raw format 10.
+	CARGO_PGO_WRAP_LLVM_PROFDATA=/usr/bin/llvm-profdata-14 pgow merge "$T/raw" 2>"$T/err" || rc=$?
+	assert_eq 4 "$rc" "exit code for an llvm-profdata that cannot read the format"
+	assert_grep 'cannot read raw profile format 10 \(it needs LLVM 19 or newer; found: /usr/bin/llvm-profdata-14 \(LLVM 14\)\).*apt-get install llvm-22' \
+		"$T/err" "wrong llvm-profdata"
+	assert_eq 1 "$(wc -l <"$T/err")" "one-line error"
+	[ ! -d "$T/cache/slots/"*/profiles ] || fail "a failed merge stored something"
+
+	# A corrupt .profraw among good ones: named, skipped, the rest merged.
+	head -c 100 /dev/urandom >"$T/raw/corrupt.profraw"
+	rc=0
+	pgow merge "$T/raw" 2>"$T/err" || rc=$?
+	assert_eq 0 "$rc" "merge with one corrupt file"
+	assert_grep "warning: skipping $T/raw/corrupt.profraw is not a raw LLVM profile" "$T/err" "named"
+	assert_grep '\(1 skipped\)' "$T/err" "counted"
+	rc=0
+	pgow merge --strict "$T/raw" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "--strict refuses the corrupt file"
+
+	rc=0
+	pgow merge "$T/nowhere" 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "missing dir"
+	mkdir -p "$T/other" && cp "$T"/raw/default_*.profraw "$T/other/"
+	rc=0
+	pgow merge "$T/other" 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "dir no build wrote to"
+	assert_grep "no instrumented build wrote its profiles to $T/other" "$T/err" "explains"
+	local id
+	id=$(ls "$T/cache/slots")
+	pgow merge --slot "${id:0:10}" "$T/other" 2>"$T/err" || fail "merge --slot: $(cat "$T/err")"
+}

@@ -8,4 +8,7 @@
 /* merge [--slot ID] [--training TEXT] [--strict] PATH...: raw/indexed profiles into the cache. */
 int cmd_merge(int argc, char **argv);
 
+/* status [--all] [--format=yaml]: slots of this workspace, their profile and staleness. */
+int cmd_status(int argc, char **argv);
+
 #endif

@@ -30,4 +30,11 @@ int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn
 		    struct strbuf *stamp_path, struct strbuf *err);
 void slot_release(struct slot *s);
 
+/* What a slot's SLOT file says, for commands that only have the slot dir. */
+struct slot_info {
+	struct strbuf workspace, target, signature, rustc;
+};
+int slot_read_info(const char *slot_dir, struct slot_info *info, struct strbuf *err);
+void slot_info_release(struct slot_info *info);
+
 #endif

@@ -59,6 +59,11 @@ int path_absolute(struct strbuf *out, const char *p);
 bool file_exists(const char *p);
 bool is_executable_file(const char *p);
 
+/*
+ * Full paths of dir's entries ending in suffix ("" for all), sorted, without
+ * dotfiles or our own in-flight temp files. A missing dir lists nothing.
+ */
+void list_dir(const char *dir, const char *suffix, struct strvec *out);
 /* open(2) for reading with O_CLOEXEC; -1 with errno. */
 int open_read(const char *path);
 /*

@@ -130,30 +130,22 @@ static int retarget_stamps(const char *slot_dir, const char *profdata, struct st
 	struct strbuf dir = STRBUF_INIT;
 	int rc = 0;
 
+	struct strvec files = STRVEC_INIT;
 	path_join(&dir, slot_dir, "stamps");
-	DIR *d = opendir(dir.buf);
-	if (!d) {
-		sb_release(&dir);
-		return errno == ENOENT ? 0 : -1;
-	}
-	struct dirent *e;
-	while (rc == 0 && (e = readdir(d))) {
-		struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, id = STRBUF_INIT;
-		if (e->d_name[0] != '.' && !strstr(e->d_name, ".tmp.")) {
-			path_join(&path, dir.buf, e->d_name);
-			if (sb_read_file(&text, path.buf) == 0 && strncmp(text.buf, "generate ", 9) != 0) {
-				const char *build_dir = strchr(text.buf, '\n');
-				sb_addf(&id, "use %s\n%s", profdata, build_dir ? build_dir + 1 : "");
-				if (id.buf[id.len - 1] == '\n')
-					sb_setlen(&id, id.len - 1);
-				rc = stamp_sync(path.buf, id.buf, now_time, err);
-			}
+	list_dir(dir.buf, "", &files);
+	for (size_t i = 0; rc == 0 && i < files.n; i++) {
+		struct strbuf text = STRBUF_INIT, id = STRBUF_INIT;
+		if (sb_read_file(&text, files.v[i]) == 0 && strncmp(text.buf, "generate ", 9) != 0) {
+			const char *build_dir = strchr(text.buf, '\n');
+			sb_addf(&id, "use %s\n%s", profdata, build_dir ? build_dir + 1 : "");
+			if (id.buf[id.len - 1] == '\n')
+				sb_setlen(&id, id.len - 1);
+			rc = stamp_sync(files.v[i], id.buf, now_time, err);
 		}
-		sb_release(&path);
 		sb_release(&text);
 		sb_release(&id);
 	}
-	closedir(d);
+	sv_release(&files);
 	sb_release(&dir);
 	return rc;
 }

@@ -9,12 +9,12 @@
 #include "hash.h"
 #include "llvm.h"
 #include "manifest.h"
+#include "slot.h"
 #include "toolchain.h"
 #include "unitkey.h"
 #include "util.h"
 #include "yamldoc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,24 +35,14 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static int by_string(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void list_profiles(const char *dir, struct strvec *out)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t start = out->n;
+	struct stat st;
 
-	if (!d)
-		die(PGOW_EXIT_CONFIG, "cannot read %s: %s", dir, strerror(errno));
-	while ((e = readdir(d)))
-		if (has_suffix(e->d_name, ".profraw") || has_suffix(e->d_name, ".profdata"))
-			sv_pushf(out, "%s/%s", dir, e->d_name);
-	closedir(d);
-	qsort(out->v + start, out->n - start, sizeof(*out->v), by_string);
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		die(PGOW_EXIT_CONFIG, "cannot read %s: %s", dir, strerror(errno ? errno : ENOTDIR));
+	list_dir(dir, ".profraw", out);
+	list_dir(dir, ".profdata", out);
 }
 
 /* Raw files must carry a raw header; a bad one is skipped (or fatal with --strict). */
@@ -82,22 +72,18 @@ static void check_inputs(const struct strvec *all, bool strict, struct strvec *g
 static bool slot_generated_into(const char *slot_dir, const char *dir)
 {
 	struct strbuf stamps = STRBUF_INIT, want = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
 	bool found = false;
 
 	path_join(&stamps, slot_dir, "stamps");
 	sb_addf(&want, "generate %s\n", dir);
-	DIR *d = opendir(stamps.buf);
-	struct dirent *e;
-	while (d && !found && (e = readdir(d))) {
-		struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
-		path_join(&path, stamps.buf, e->d_name);
-		found = e->d_name[0] != '.' && sb_read_file(&text, path.buf) == 0 &&
-			strncmp(text.buf, want.buf, want.len) == 0;
-		sb_release(&path);
+	list_dir(stamps.buf, "", &files);
+	for (size_t i = 0; i < files.n && !found; i++) {
+		struct strbuf text = STRBUF_INIT;
+		found = sb_read_file(&text, files.v[i]) == 0 && strncmp(text.buf, want.buf, want.len) == 0;
 		sb_release(&text);
 	}
-	if (d)
-		closedir(d);
+	sv_release(&files);
 	sb_release(&stamps);
 	sb_release(&want);
 	return found;
@@ -110,34 +96,29 @@ static void find_slot(const struct merge_opts *o, struct strbuf *slot_dir)
 
 	if (cache_subdir(&slots, "slots", &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
-	DIR *d = opendir(slots.buf);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		struct strbuf dir = STRBUF_INIT;
-		if (e->d_name[0] == '.')
-			continue;
-		path_join(&dir, slots.buf, e->d_name);
+	struct strvec dirs = STRVEC_INIT;
+	list_dir(slots.buf, "", &dirs);
+	for (size_t s = 0; s < dirs.n; s++) {
+		const char *dir = dirs.v[s], *id = path_basename(dir);
 		bool match = false;
 		if (o->slot) {
-			match = strncmp(e->d_name, o->slot, strlen(o->slot)) == 0;
+			match = strncmp(id, o->slot, strlen(o->slot)) == 0;
 		} else {
 			for (size_t i = 0; i < o->paths.n && !match; i++) {
 				struct strbuf abs = STRBUF_INIT;
 				if (path_absolute(&abs, o->paths.v[i]) == 0)
-					match = slot_generated_into(dir.buf, abs.buf);
+					match = slot_generated_into(dir, abs.buf);
 				sb_release(&abs);
 			}
 		}
 		if (match) {
 			nmatch++;
-			sb_addf(&matches, " %.12s", e->d_name);
+			sb_addf(&matches, " %.12s", id);
 			sb_reset(slot_dir);
-			sb_adds(slot_dir, dir.buf);
+			sb_adds(slot_dir, dir);
 		}
-		sb_release(&dir);
 	}
-	if (d)
-		closedir(d);
+	sv_release(&dirs);
 	if (nmatch == 0 && o->slot)
 		die(PGOW_EXIT_CONFIG, "no slot %s in the cache; cargo-pgo-wrap status lists them", o->slot);
 	if (nmatch == 0)
@@ -155,24 +136,13 @@ static void find_slot(const struct merge_opts *o, struct strbuf *slot_dir)
 /* The rustc identity recorded in the slot's SLOT file. */
 static void slot_rustc(const char *slot_dir, struct strbuf *out)
 {
-	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
-	struct ydoc d;
+	struct slot_info info;
+	struct strbuf err = STRBUF_INIT;
 
-	path_join(&path, slot_dir, "SLOT");
-	if (ydoc_load(&d, path.buf, &err) == 0 && ydoc_root(&d)->type == YAML_MAPPING_NODE) {
-		yaml_node_t *root = ydoc_root(&d);
-		for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-			const char *key, *value;
-			if (ydoc_key(&d, p, &key, &err) == 0 && strcmp(key, "rustc") == 0 &&
-			    ydoc_string(&d, ydoc_node(&d, p->value), "rustc", &value, &err) == 0)
-				sb_adds(out, value);
-		}
-	}
-	if (!out->len)
-		die(PGOW_EXIT_CACHE, "%s is missing or unreadable%s%s; rebuild to recreate it", path.buf,
-		    err.len ? ": " : "", sb_str(&err));
-	ydoc_release(&d);
-	sb_release(&path);
+	if (slot_read_info(slot_dir, &info, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s; rebuild to recreate it", err.buf);
+	sb_adds(out, info.rustc.buf);
+	slot_info_release(&info);
 	sb_release(&err);
 }
 
@@ -183,14 +153,7 @@ static void manifest_crates(const char *slot_dir, struct manifest *m)
 	struct strvec files = STRVEC_INIT;
 
 	path_join(&units, slot_dir, "units");
-	DIR *d = opendir(units.buf);
-	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (has_suffix(e->d_name, ".unit"))
-			sv_pushf(&files, "%s/%s", units.buf, e->d_name);
-	if (d)
-		closedir(d);
-	qsort(files.v, files.n, sizeof(*files.v), by_string);
+	list_dir(units.buf, ".unit", &files);
 	struct hasher *h = hasher_new();
 	hasher_add_str(h, "content-v1");
 	for (size_t i = 0; i < files.n; i++) {

@@ -31,6 +31,7 @@ static const struct command {
 } commands[] = {
 	{ "help", cmd_help, "show this help" },
 	{ "merge", cmd_merge, "merge .profraw/.profdata files into the cache: merge [--slot ID] DIR|FILE..." },
+	{ "status", cmd_status, "show this workspace's slots, profiles and stale crates: status [--all] [--format=yaml]" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },
 };

@@ -8,6 +8,7 @@
  */
 #include "slot.h"
 #include "toolchain.h"
+#include "yamldoc.h"
 #include "util.h"
 
 #include <string.h>
@@ -153,4 +154,46 @@ void slot_release(struct slot *s)
 	sb_release(&s->identity);
 	sb_release(&s->signature);
 	sb_release(&s->dir);
+}
+
+int slot_read_info(const char *slot_dir, struct slot_info *info, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct ydoc d;
+	int rc = -1;
+
+	memset(info, 0, sizeof(*info));
+	path_join(&path, slot_dir, "SLOT");
+	if (ydoc_load(&d, path.buf, err) == 0 && ydoc_expect_map(&d, ydoc_root(&d), "SLOT", err) == 0) {
+		yaml_node_t *root = ydoc_root(&d);
+		rc = 0;
+		for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+		     rc == 0 && p < root->data.mapping.pairs.top; p++) {
+			const char *key, *value;
+			rc = ydoc_key(&d, p, &key, err) == 0 &&
+			     ydoc_string(&d, ydoc_node(&d, p->value), key, &value, err) == 0 ? 0 : -1;
+			struct strbuf *dst = rc ? NULL
+				: strcmp(key, "workspace") == 0 ? &info->workspace
+				: strcmp(key, "target") == 0 ? &info->target
+				: strcmp(key, "signature") == 0 ? &info->signature
+				: strcmp(key, "rustc") == 0 ? &info->rustc : NULL;
+			if (dst)
+				sb_adds(dst, value);
+		}
+		if (rc == 0 && !info->rustc.len) {
+			sb_addf(err, "%s has no rustc identity; delete the slot dir and rebuild", path.buf);
+			rc = -1;
+		}
+	}
+	ydoc_release(&d);
+	sb_release(&path);
+	return rc;
+}
+
+void slot_info_release(struct slot_info *info)
+{
+	sb_release(&info->workspace);
+	sb_release(&info->target);
+	sb_release(&info->signature);
+	sb_release(&info->rustc);
 }

@@ -5,6 +5,7 @@
  */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -177,6 +178,30 @@ bool is_executable_file(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void list_dir(const char *dir, const char *suffix, struct strvec *out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t start = out->n, slen = strlen(suffix);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp.") || len < slen ||
+		    strcmp(e->d_name + len - slen, suffix) != 0)
+			continue;
+		sv_pushf(out, "%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	qsort(out->v + start, out->n - start, sizeof(*out->v), by_string);
 }
 
 int open_read(const char *path)

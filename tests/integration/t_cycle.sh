@@ -42,8 +42,22 @@ use $prof" "$(journal_actions fixbin)" "fixbin now uses the cached profile"
 	cargo_ok rustc --release -p fixlib -- --emit=llvm-ir
 	assert_grep '!"function_entry_count", i64 [1-9]' "$(ls target/release/deps/fixlib-*.ll)" "profile-use IR"
 
-	# Edit one crate: it is reported stale, the other is fresh.
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       fresh; 2 of 2 crates fresh$' "$T/status.txt" "status after merge"
+	assert_grep "^  build dir   $T/ws/target/release: use $prof\$" "$T/status.txt" "status shows the decision"
+	assert_grep "^  build dir   $T/instr/release: generate $T/raw\$" "$T/status.txt" "and the instrumented dir"
+
+	# Edit one crate: status names exactly it before any build, then the build says so too.
 	sed -i 's/let mut v = 0i64;/let mut v = 0i64; \/\/ edited/' fixlib/src/lib.rs
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       stale: fixlib \(changed\); 1 of 2 crates fresh$' "$T/status.txt" "status after an edit"
+	pgow status --format=yaml >"$T/status.yaml"
+	assert_grep '^  state: stale$' "$T/status.yaml" "yaml state"
+	assert_grep '^  - name: fixlib$' "$T/status.yaml" "yaml crate"
+	grep -A1 '^  - name: fixlib$' "$T/status.yaml" | grep -q 'state: changed' || fail "yaml: fixlib not changed"
+	grep -A1 '^  - name: fixbin$' "$T/status.yaml" | grep -q 'state: fresh' || fail "yaml: fixbin not fresh"
+	(cd / && pgow status) >"$T/elsewhere.txt"
+	assert_grep 'slot [0-9a-f]{12}' "$T/elsewhere.txt" "CARGO_PGO_WRAP_WORKSPACE selects the slots"
 	: >"$CARGO_PGO_WRAP_JOURNAL"
 	cargo_ok build --release
 	assert_eq "use-stale $prof" "$(journal_actions fixlib)" "edited crate is stale"

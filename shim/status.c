@@ -1,0 +1,369 @@
+/*
+ * status.c - `cargo-pgo-wrap status`: for each slot of this workspace, the
+ * current profile and whether the crates it was collected against changed
+ * since (re-keyed through the stat cache, so this reads only changed files),
+ * plus each build dir's decision, the cache size and the tool versions.
+ */
+#include "frontend.h"
+#include "cache.h"
+#include "execute.h"
+#include "llvm.h"
+#include "manifest.h"
+#include "slot.h"
+#include "unitkey.h"
+#include "util.h"
+#include "yamldoc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct crate_state {
+	char *name;
+	const char *state; /* fresh, changed, new, gone */
+};
+
+struct slot_status {
+	char *id;
+	struct slot_info info;
+	struct manifest m;
+	int has_profile;          /* 1, 0, or -1 (unusable: err) */
+	struct strbuf err;
+	struct crate_state *crates;
+	size_t ncrates, nstale;
+	struct strvec stamps;     /* "decision\tbuild dir" */
+};
+
+static long long tree_bytes(const char *path)
+{
+	struct stat st;
+	long long total = 0;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return (long long)st.st_size;
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		struct strbuf child = STRBUF_INIT;
+		path_join(&child, path, e->d_name);
+		total += tree_bytes(child.buf);
+		sb_release(&child);
+	}
+	if (d)
+		closedir(d);
+	return total;
+}
+
+static void add_crate_state(struct slot_status *s, const char *name, const char *state)
+{
+	s->crates = xrealloc(s->crates, (s->ncrates + 1) * sizeof(*s->crates));
+	s->crates[s->ncrates].name = xstrdup(name);
+	s->crates[s->ncrates].state = state;
+	s->ncrates++;
+	if (strcmp(state, "fresh") != 0)
+		s->nstale++;
+}
+
+/* Each manifest crate re-keyed from its record: fresh, changed or gone; records not in it are new. */
+static void compare_crates(struct slot_status *s, const char *slot_dir)
+{
+	for (size_t i = 0; i < s->m.ncrates; i++) {
+		const struct manifest_crate *c = &s->m.crates[i];
+		struct strbuf rec = STRBUF_INIT, err = STRBUF_INIT;
+		struct unit_key k, now;
+		unitkey_record_path(&rec, slot_dir, c->name, c->metadata);
+		const char *state = "gone";
+		if (unitkey_read(&k, rec.buf, &err) == 1) {
+			if (unitkey_refresh(&now, &k, &err) == 0)
+				state = strcmp(now.key, c->key) == 0 ? "fresh" : "changed";
+			else
+				state = "changed"; /* a source vanished */
+			unitkey_release(&now);
+		}
+		unitkey_release(&k);
+		add_crate_state(s, c->name, state);
+		sb_release(&rec);
+		sb_release(&err);
+	}
+	struct strbuf units = STRBUF_INIT;
+	struct strvec records = STRVEC_INIT;
+	path_join(&units, slot_dir, "units");
+	list_dir(units.buf, ".unit", &records);
+	for (size_t i = 0; i < records.n; i++) {
+		struct strbuf err = STRBUF_INIT;
+		struct unit_key k;
+		if (unitkey_read(&k, records.v[i], &err) == 1 && !manifest_find(&s->m, k.crate, k.metadata))
+			add_crate_state(s, k.crate, "new");
+		unitkey_release(&k);
+		sb_release(&err);
+	}
+	sv_release(&records);
+	sb_release(&units);
+}
+
+static void read_stamps(struct slot_status *s, const char *slot_dir)
+{
+	struct strbuf dir = STRBUF_INIT;
+
+	struct strvec files = STRVEC_INIT;
+	path_join(&dir, slot_dir, "stamps");
+	list_dir(dir.buf, "", &files);
+	for (size_t i = 0; i < files.n; i++) {
+		struct strbuf text = STRBUF_INIT;
+		if (sb_read_file(&text, files.v[i]) == 0) {
+			char *nl = strchr(text.buf, '\n');
+			if (nl) {
+				*nl = '\t';
+				if (text.buf[text.len - 1] == '\n')
+					sb_setlen(&text, text.len - 1);
+				sv_push(&s->stamps, text.buf);
+			}
+		}
+		sb_release(&text);
+	}
+	sv_release(&files);
+	sb_release(&dir);
+}
+
+static void load_slot(struct slot_status *s, const char *slot_dir, const char *id)
+{
+	struct strbuf prof = STRBUF_INIT;
+
+	memset(s, 0, sizeof(*s));
+	s->id = xstrdup(id);
+	struct strbuf err = STRBUF_INIT;
+	if (slot_read_info(slot_dir, &s->info, &err) != 0)
+		warn("%s", err.buf);
+	sb_release(&err);
+	s->has_profile = cache_current_profile(slot_dir, &s->m, &prof, &s->err);
+	if (s->has_profile == 1)
+		compare_crates(s, slot_dir);
+	read_stamps(s, slot_dir);
+	sb_release(&prof);
+}
+
+static void release_slot(struct slot_status *s)
+{
+	for (size_t i = 0; i < s->ncrates; i++)
+		free(s->crates[i].name);
+	free(s->crates);
+	free(s->id);
+	slot_info_release(&s->info);
+	sb_release(&s->err);
+	manifest_release(&s->m);
+	sv_release(&s->stamps);
+}
+
+static const char *state_word(const struct slot_status *s)
+{
+	if (s->has_profile < 0)
+		return "unusable";
+	if (s->has_profile == 0)
+		return "none";
+	return s->nstale ? "stale" : "fresh";
+}
+
+static void first_line(struct strbuf *out, const char *text)
+{
+	sb_add(out, text, strcspn(text, "\n"));
+}
+
+static void print_human(const struct slot_status *s)
+{
+	struct strbuf sig = STRBUF_INIT, rustc = STRBUF_INIT;
+
+	for (const char *p = sb_str(&s->info.signature); *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0)) {
+		if (sig.len)
+			sb_addch(&sig, ' ');
+		sb_add(&sig, p, strcspn(p, "\n"));
+	}
+	first_line(&rustc, sb_str(&s->info.rustc));
+	printf("slot %.12s  target %s  %s\n", s->id, sb_str(&s->info.target), sig.len ? sig.buf : "(default flags)");
+	printf("  workspace   %s\n  rustc       %s\n", sb_str(&s->info.workspace), rustc.buf);
+	if (s->has_profile == 1) {
+		long age = (long)time(NULL) - s->m.created;
+		printf("  profile     %.12s, %ld min old, %s (%ld raw file(s), %s)\n", s->m.content_key,
+		       age / 60, s->m.training ? s->m.training : "?", s->m.raw_files,
+		       s->m.llvm_profdata ? s->m.llvm_profdata : "?");
+		printf("  state       %s", state_word(s));
+		if (s->nstale) {
+			printf(":");
+			for (size_t i = 0; i < s->ncrates; i++)
+				if (strcmp(s->crates[i].state, "fresh") != 0)
+					printf(" %s (%s)", s->crates[i].name, s->crates[i].state);
+		}
+		printf("; %zu of %zu crates fresh\n", s->ncrates - s->nstale, s->ncrates);
+	} else if (s->has_profile == 0) {
+		printf("  profile     none\n  state       none\n");
+	} else {
+		printf("  profile     unusable: %s\n  state       unusable\n", s->err.buf);
+	}
+	for (size_t i = 0; i < s->stamps.n; i++) {
+		const char *tab = strchr(s->stamps.v[i], '\t');
+		printf("  build dir   %s: %.*s\n", tab + 1, (int)(tab - s->stamps.v[i]), s->stamps.v[i]);
+	}
+	sb_release(&sig);
+	sb_release(&rustc);
+}
+
+static void emit_slot(struct yemit *e, const struct slot_status *s)
+{
+	yemit_map_start(e);
+	yemit_kv(e, "slot", s->id);
+	yemit_kv(e, "workspace", sb_str(&s->info.workspace));
+	yemit_kv(e, "target", sb_str(&s->info.target));
+	yemit_kv(e, "signature", sb_str(&s->info.signature));
+	yemit_kv(e, "rustc", sb_str(&s->info.rustc));
+	yemit_kv(e, "state", state_word(s));
+	if (s->has_profile < 0)
+		yemit_kv(e, "error", s->err.buf);
+	if (s->has_profile == 1) {
+		yemit_kv(e, "profile", s->m.content_key);
+		yemit_kv_long(e, "created", s->m.created);
+		yemit_kv(e, "training", s->m.training ? s->m.training : "");
+		yemit_kv(e, "llvm-profdata", s->m.llvm_profdata ? s->m.llvm_profdata : "");
+		yemit_scalar(e, "crates");
+		yemit_seq_start(e);
+		for (size_t i = 0; i < s->ncrates; i++) {
+			yemit_map_start(e);
+			yemit_kv(e, "name", s->crates[i].name);
+			yemit_kv(e, "state", s->crates[i].state);
+			yemit_end_map(e);
+		}
+		yemit_end_seq(e);
+	}
+	yemit_scalar(e, "build-dirs");
+	yemit_seq_start(e);
+	for (size_t i = 0; i < s->stamps.n; i++) {
+		const char *tab = strchr(s->stamps.v[i], '\t');
+		struct strbuf decision = STRBUF_INIT;
+		sb_add(&decision, s->stamps.v[i], (size_t)(tab - s->stamps.v[i]));
+		yemit_map_start(e);
+		yemit_kv(e, "path", tab + 1);
+		yemit_kv(e, "decision", decision.buf);
+		yemit_end_map(e);
+		sb_release(&decision);
+	}
+	yemit_end_seq(e);
+	yemit_end_map(e);
+}
+
+/* The slot belongs to this workspace when its recorded workspace is inside it. */
+static bool in_workspace(const struct slot_status *s, const char *ws)
+{
+	size_t n = strlen(ws);
+	const char *w = sb_str(&s->info.workspace);
+	return strncmp(w, ws, n) == 0 && (w[n] == '\0' || w[n] == '/');
+}
+
+static void tool_versions(struct strbuf *rustc, struct strbuf *profdata)
+{
+	struct strbuf out = STRBUF_INIT, path = STRBUF_INIT, ver = STRBUF_INIT, err = STRBUF_INIT;
+	char *argv[] = { "rustc", "-vV", NULL };
+
+	if (run_capture(argv, &out) == 0) {
+		first_line(rustc, out.buf);
+		const char *llvm = strstr(out.buf, "LLVM version: ");
+		if (llvm) {
+			int major = atoi(llvm + 14);
+			if (llvm_find_profdata(major, 19, 10, &path, &ver, &err) == 0)
+				sb_addf(profdata, "%s (%s)", path.buf, ver.buf);
+			else
+				sb_adds(profdata, err.buf);
+		}
+	} else {
+		sb_adds(rustc, "not found on PATH");
+	}
+	if (!profdata->len)
+		sb_adds(profdata, "unknown");
+	sb_release(&out);
+	sb_release(&path);
+	sb_release(&ver);
+	sb_release(&err);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	bool yaml = false, all = false;
+	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, ws = STRBUF_INIT, slots = STRBUF_INIT;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--format=yaml") == 0)
+			yaml = true;
+		else if (strcmp(argv[i], "--all") == 0)
+			all = true;
+		else
+			die(PGOW_EXIT_CONFIG, "status: unknown argument %s; usage: cargo-pgo-wrap status "
+			    "[--all] [--format=yaml]", argv[i]);
+	}
+	if (cache_root(&root, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	const char *env_ws = env_get("CARGO_PGO_WRAP_WORKSPACE");
+	char *cwd = env_ws ? NULL : getcwd(NULL, 0);
+	sb_adds(&ws, env_ws ? env_ws : cwd ? cwd : "/");
+	free(cwd);
+
+	struct strbuf rustc = STRBUF_INIT, profdata = STRBUF_INIT;
+	tool_versions(&rustc, &profdata);
+	long long bytes = tree_bytes(root.buf);
+	struct yemit e;
+	struct strbuf out = STRBUF_INIT;
+	if (yaml) {
+		yemit_begin(&e, &out);
+		yemit_map_start(&e);
+		yemit_kv(&e, "cache", root.buf);
+		yemit_kv_long(&e, "cache-bytes", (long)bytes);
+		yemit_kv(&e, "rustc", rustc.buf);
+		yemit_kv(&e, "llvm-profdata", profdata.buf);
+		yemit_scalar(&e, "slots");
+		yemit_seq_start(&e);
+	} else {
+		printf("cache         %s (%.1f %s)\nrustc         %s\nllvm-profdata %s\n", root.buf,
+		       bytes < 1024 * 1024 ? (double)bytes / 1024.0 : (double)bytes / (1024.0 * 1024.0),
+		       bytes < 1024 * 1024 ? "KiB" : "MiB", rustc.buf, profdata.buf);
+	}
+	path_join(&slots, root.buf, "slots");
+	struct strvec dirs = STRVEC_INIT;
+	size_t shown = 0;
+	list_dir(slots.buf, "", &dirs);
+	for (size_t i = 0; i < dirs.n; i++) {
+		struct slot_status s;
+		load_slot(&s, dirs.v[i], path_basename(dirs.v[i]));
+		if (all || in_workspace(&s, ws.buf)) {
+			shown++;
+			if (yaml) {
+				emit_slot(&e, &s);
+			} else {
+				printf("\n");
+				print_human(&s);
+			}
+		}
+		release_slot(&s);
+	}
+	sv_release(&dirs);
+	if (yaml) {
+		yemit_end_seq(&e);
+		yemit_end_map(&e);
+		if (yemit_finish(&e, &err) != 0)
+			die(PGOW_EXIT_INTERNAL, "%s", err.buf);
+		fputs(out.buf, stdout);
+	} else if (!shown) {
+		printf("\nno build of %s has gone through cargo-pgo-wrap yet (status --all shows every slot)\n", ws.buf);
+	}
+	sb_release(&out);
+	sb_release(&root);
+	sb_release(&err);
+	sb_release(&ws);
+	sb_release(&slots);
+	sb_release(&rustc);
+	sb_release(&profdata);
+	return 0;
+}

@@ -41,6 +41,8 @@ int cache_store_profile(const char *slot_dir, const char *profdata, const struct
 /* 1: found (manifest and profdata path filled); 0: none; -1: unusable, err says why. */
 int cache_current_profile(const char *slot_dir, struct manifest *m, struct strbuf *profdata,
 			  struct strbuf *err);
+/* Takes the slot's exclusive lock; returns the fd to close() to release it, or -1 with err. */
+int cache_lock_slot(const char *slot_dir, struct strbuf *err);
 /* <slot>/profiles/<key>.profdata */
 void cache_profile_path(struct strbuf *out, const char *slot_dir, const char *key);
 

@@ -11,4 +11,7 @@ int cmd_merge(int argc, char **argv);
 /* status [--all] [--format=yaml]: slots of this workspace, their profile and staleness. */
 int cmd_status(int argc, char **argv);
 
+/* gc [--max-size SIZE] [--dry-run]: drop superseded profiles, then LRU slots over the cap. */
+int cmd_gc(int argc, char **argv);
+
 #endif

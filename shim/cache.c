@@ -89,8 +89,8 @@ int stamp_sync(const char *stamp, const char *decision_id, stamp_time_fn stamp_t
 	return rc;
 }
 
-/* Serialises stores (and gc) of one slot across processes and machines' builds. */
-static int lock_slot(const char *slot_dir, struct strbuf *err)
+/* Serialises stores (and gc) of one slot across processes. */
+int cache_lock_slot(const char *slot_dir, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT;
 	int fd;
@@ -155,7 +155,7 @@ int cache_store_profile(const char *slot_dir, const char *profdata, const struct
 {
 	struct strbuf profiles = STRBUF_INIT, dst = STRBUF_INIT, mpath = STRBUF_INIT, cur = STRBUF_INIT;
 	int rc = -1;
-	int lock = lock_slot(slot_dir, err);
+	int lock = cache_lock_slot(slot_dir, err);
 
 	if (lock < 0)
 		goto out;

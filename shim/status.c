@@ -38,30 +38,6 @@ struct slot_status {
 	struct strvec stamps;     /* "decision\tbuild dir" */
 };
 
-static long long tree_bytes(const char *path)
-{
-	struct stat st;
-	long long total = 0;
-
-	if (lstat(path, &st) != 0)
-		return 0;
-	if (!S_ISDIR(st.st_mode))
-		return (long long)st.st_size;
-	DIR *d = opendir(path);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		struct strbuf child = STRBUF_INIT;
-		path_join(&child, path, e->d_name);
-		total += tree_bytes(child.buf);
-		sb_release(&child);
-	}
-	if (d)
-		closedir(d);
-	return total;
-}
-
 static void add_crate_state(struct slot_status *s, const char *name, const char *state)
 {
 	s->crates = xrealloc(s->crates, (s->ncrates + 1) * sizeof(*s->crates));

@@ -204,6 +204,30 @@ void list_dir(const char *dir, const char *suffix, struct strvec *out)
 	qsort(out->v + start, out->n - start, sizeof(*out->v), by_string);
 }
 
+long long tree_bytes(const char *path)
+{
+	struct stat st;
+	long long total = 0;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return (long long)st.st_size;
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		struct strbuf child = STRBUF_INIT;
+		path_join(&child, path, e->d_name);
+		total += tree_bytes(child.buf);
+		sb_release(&child);
+	}
+	if (d)
+		closedir(d);
+	return total;
+}
+
 int open_read(const char *path)
 {
 	int fd;

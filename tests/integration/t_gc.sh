@@ -1,0 +1,48 @@
+# t_gc.sh - cache garbage collection on a hand-built cache.
+
+# make_slot NAME AGE_DAYS: a slot whose 1 MiB current profile was stored AGE_DAYS ago,
+# plus a superseded profile and an old temp file left by a killed process.
+make_slot() {
+	local s="$CARGO_PGO_WRAP_CACHE/slots/$1" key
+	key=$(printf '%032d' "$2")
+	mkdir -p "$s/profiles" && chmod 700 "$CARGO_PGO_WRAP_CACHE" "$CARGO_PGO_WRAP_CACHE/slots" "$s"
+	head -c 1048576 /dev/zero >"$s/profiles/$key.profdata"
+	echo "content-key: $key" >"$s/profiles/$key.yaml"
+	head -c 4096 /dev/zero >"$s/profiles/ffffffffffffffffffffffffffffffff.profdata"
+	printf '%s' "$key" >"$s/CURRENT"
+	touch -d "$2 days ago" "$s/CURRENT"
+	head -c 1000 /dev/zero >"$s/CURRENT.tmp.123.0"
+	touch -d '2 hours ago' "$s/CURRENT.tmp.123.0"
+	head -c 1000 /dev/zero >"$s/CURRENT.tmp.456.0"   # a store in flight right now
+}
+
+test_gc_prunes_then_evicts_least_recently_stored() {
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	make_slot old 3
+	make_slot mid 2
+	make_slot new 1
+	pgow gc --max-size 10G >"$T/out"
+	for s in old mid new; do
+		[ ! -e "$T/cache/slots/$s/profiles/ffffffffffffffffffffffffffffffff.profdata" ] || fail "$s: superseded profile kept"
+		[ -e "$T/cache/slots/$s/CURRENT" ] || fail "$s: current profile lost under the cap"
+		[ ! -e "$T/cache/slots/$s/CURRENT.tmp.123.0" ] || fail "$s: stale temp file kept"
+		[ -e "$T/cache/slots/$s/CURRENT.tmp.456.0" ] || fail "$s: a fresh temp file (store in flight) removed"
+	done
+	assert_grep '^freed 0\.0 MiB \(0 slot\(s\)\)' "$T/out" "summary"
+
+	pgow gc --max-size 1.5M --dry-run >"$T/out"
+	assert_grep '^would remove slot old ' "$T/out" "dry run names the oldest"
+	[ -d "$T/cache/slots/old" ] || fail "dry run removed something"
+
+	pgow gc --max-size 1.5M >"$T/out"
+	assert_grep '^removed slot old ' "$T/out" "oldest evicted"
+	assert_grep '^removed slot mid ' "$T/out" "next oldest evicted"
+	assert_no_grep 'slot new' "$T/out" "newest kept"
+	[ ! -d "$T/cache/slots/old" ] && [ ! -d "$T/cache/slots/mid" ] && [ -d "$T/cache/slots/new" ] ||
+		fail "wrong slots left: $(ls "$T/cache/slots")"
+
+	local rc=0
+	pgow gc --max-size lots 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "bad size exit code"
+	assert_grep "gc: size 'lots' is not a size; write e.g. 500M or 2G" "$T/err" "bad size"
+}

@@ -1,0 +1,48 @@
+# t_cache_errors.sh - bad cache states give one clear error (or a loud
+# warning) and leave the cache as it was.
+
+test_cache_errors_unusable_dir() {
+	make_fake_rustc
+	export CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$T/prof"
+	local rc=0
+	# A file where the cache directory should be.
+	echo keep >"$T/cachefile"
+	# shellcheck disable=SC2046
+	CARGO_PGO_WRAP_CACHE="$T/cachefile" pgow "$T/bin/rustc" $(lib_args hot) 2>"$T/err" || rc=$?
+	assert_eq 3 "$rc" "exit code for a file in the cache's place"
+	assert_grep "$T/cachefile exists but is not a directory; move it away" "$T/err" "error"
+	assert_eq keep "$(cat "$T/cachefile")" "the file is untouched"
+	[ ! -e "$T/argv" ] || fail "rustc ran"
+
+	# A cache directory that belongs to someone else.
+	mkdir -p "$T/theirs" && chmod 700 "$T/theirs"
+	chown 65534:65534 "$T/theirs" 2>/dev/null || return 0 # not root: cannot set this up
+	rc=0
+	# shellcheck disable=SC2046
+	CARGO_PGO_WRAP_CACHE="$T/theirs" pgow "$T/bin/rustc" $(lib_args hot) 2>"$T/err" || rc=$?
+	assert_eq 3 "$rc" "exit code for another user's cache"
+	assert_grep "$T/theirs is owned by uid 65534, not by you" "$T/err" "error"
+	assert_eq "" "$(ls -A "$T/theirs")" "nothing written into it"
+	rc=0
+	CARGO_PGO_WRAP_CACHE="$T/theirs" pgow status >/dev/null 2>"$T/err" || rc=$?
+	assert_eq 3 "$rc" "status on another user's cache"
+}
+
+test_cache_errors_corrupt_manifest_is_loud() {
+	setup_ws
+	instrument_and_train
+	pgow merge "$T/raw" 2>/dev/null
+	local manifest
+	manifest=$(ls "$T"/cache/slots/*/profiles/*.yaml)
+	printf 'version: 1\ncontent-key: [broken\n' >"$manifest"
+	local before
+	before=$(ls -l "$T"/cache/slots/*/profiles "$T"/cache/slots/*/CURRENT)
+	cargo_ok build --release
+	assert_grep "warning: the cached profile is unusable \\($manifest:3:1: .*\\); building WITHOUT PGO" \
+		"$T/cargo.log" "loud warning naming file:line:col"
+	assert_eq "plain -" "$(journal_actions fixbin)" "built without the profile"
+	pgow status >"$T/status.txt"
+	assert_grep "^  profile     unusable: $manifest:3:1:" "$T/status.txt" "status says so"
+	assert_eq "$before" "$(ls -l "$T"/cache/slots/*/profiles "$T"/cache/slots/*/CURRENT)" \
+		"profiles and manifests untouched"
+}

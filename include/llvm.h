@@ -23,4 +23,19 @@ int llvm_min_major_for_raw(uint64_t version);
 int llvm_find_profdata(int prefer_major, int min_major, uint64_t raw_version,
 		       struct strbuf *path, struct strbuf *version, struct strbuf *err);
 
+struct crate_counts {
+	char *crate;
+	unsigned long long counts;
+};
+
+/*
+ * Sums each function's block counts in an indexed profile by the crate that
+ * compiled it: the "<crate>.<hash>-cgu.N;" prefix of local symbols, else the
+ * crate in the mangled path (legacy _ZN or v0 _R). Fills a list; -1 with err.
+ */
+int llvm_counts_by_crate(const char *tool, const char *profdata, struct crate_counts **out,
+			 size_t *n, unsigned long long *total, struct strbuf *err);
+/* The crate of one `llvm-profdata show` function name, appended to out. */
+void llvm_symbol_crate(const char *name, struct strbuf *out);
+
 #endif

@@ -14,6 +14,7 @@ struct manifest_crate {
 	char *name;
 	char *metadata;
 	char *key;
+	long counts;           /* profile counts of functions it compiled; -1 unknown */
 };
 
 struct manifest {
@@ -25,11 +26,13 @@ struct manifest {
 	char *training;        /* how the raw profiles were collected */
 	long raw_files;
 	char *cargo_lock;      /* xxh3 of Cargo.lock, or "none" */
+	long total_counts;     /* all counts in the profile; 0 unknown */
 	struct manifest_crate *crates;
 	size_t ncrates;
 };
 
-void manifest_add_crate(struct manifest *m, const char *name, const char *metadata, const char *key);
+struct manifest_crate *manifest_add_crate(struct manifest *m, const char *name, const char *metadata,
+					  const char *key);
 /* Writes atomically (temp + fsync + rename). */
 int manifest_write(const struct manifest *m, const char *path, struct strbuf *err);
 /* -1 with "path:line:col: problem" for bad YAML, unknown keys or wrong types. */

@@ -178,6 +178,32 @@ static void manifest_crates(const char *slot_dir, struct manifest *m)
 	sb_release(&units);
 }
 
+/* How much of the profile each crate's own functions carry, for staleness reports. */
+static void attribute_counts(struct manifest *m, const char *tool, const char *profdata)
+{
+	struct crate_counts *counts;
+	size_t n;
+	unsigned long long total;
+	struct strbuf err = STRBUF_INIT;
+
+	if (llvm_counts_by_crate(tool, profdata, &counts, &n, &total, &err) != 0) {
+		warn("%s; stale crates will be reported without their share of counts", err.buf);
+		sb_release(&err);
+		return;
+	}
+	m->total_counts = (long)total;
+	for (size_t i = 0; i < m->ncrates; i++) {
+		m->crates[i].counts = 0;
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(counts[j].crate, m->crates[i].name) == 0)
+				m->crates[i].counts = (long)counts[j].counts;
+	}
+	for (size_t j = 0; j < n; j++)
+		free(counts[j].crate);
+	free(counts);
+	sb_release(&err);
+}
+
 static void parse_merge_args(struct merge_opts *o, int argc, char **argv)
 {
 	memset(o, 0, sizeof(*o));
@@ -258,6 +284,7 @@ int cmd_merge(int argc, char **argv)
 		sb_addf(&t, "merge of %zu file(s) from %s", good.n, o.paths.v[0]);
 		m.training = sb_detach(&t);
 	}
+	attribute_counts(&m, tool.buf, tmp.buf);
 	int rc = cache_store_profile(slot.buf, tmp.buf, &m, &err);
 	(void)unlink(tmp.buf);
 	if (rc != 0)

@@ -137,3 +137,91 @@ out:
 	sb_release(&cand);
 	return rc;
 }
+
+static void add_ident(struct strbuf *out, const char *p)
+{
+	char *end;
+	unsigned long len = strtoul(p, &end, 10);
+
+	if (end != p && strlen(end) >= len)
+		sb_add(out, end, len);
+}
+
+void llvm_symbol_crate(const char *name, struct strbuf *out)
+{
+	const char *semi = strchr(name, ';');
+
+	if (semi) {
+		/* Local symbols carry their codegen unit: "fixlib.85b18bd8-cgu.0;". */
+		sb_add(out, name, strcspn(name, ".;"));
+	} else if (strncmp(name, "_ZN", 3) == 0) {
+		add_ident(out, name + 3);
+	} else if (strncmp(name, "_R", 2) == 0) {
+		/* v0: the crate root is "C", an optional "s<base62>_" disambiguator, then <len><ident>. */
+		for (const char *p = name + 2; *p && !out->len; p++) {
+			if (*p != 'C')
+				continue;
+			const char *q = p + 1;
+			if (*q == 's') {
+				q = strchr(q, '_');
+				if (!q)
+					break;
+				q++;
+			}
+			if (*q >= '0' && *q <= '9')
+				add_ident(out, q);
+		}
+	}
+}
+
+static struct crate_counts *find_or_add(struct crate_counts **list, size_t *n, const char *crate)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i].crate, crate) == 0)
+			return &(*list)[i];
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[*n].crate = xstrdup(crate);
+	(*list)[*n].counts = 0;
+	return &(*list)[(*n)++];
+}
+
+int llvm_counts_by_crate(const char *tool, const char *profdata, struct crate_counts **out,
+			 size_t *n, unsigned long long *total, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT, crate = STRBUF_INIT;
+	char *argv[] = { (char *)tool, "show", "--all-functions", "--counts", (char *)profdata, NULL };
+	struct crate_counts *current = NULL;
+
+	*out = NULL;
+	*n = 0;
+	*total = 0;
+	int status = run_capture(argv, &text);
+	if (status != 0) {
+		sb_addf(err, "%s show %s failed", tool, profdata);
+		sb_release(&text);
+		return -1;
+	}
+	for (char *line = text.buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		size_t len = strlen(line);
+		if (len > 3 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ' && line[len - 1] == ':') {
+			line[len - 1] = '\0';
+			sb_reset(&crate);
+			llvm_symbol_crate(line + 2, &crate);
+			current = find_or_add(out, n, crate.len ? crate.buf : "?");
+		} else if (current && (line = strstr(line, "Block counts: ["))) {
+			for (char *p = line + 15; *p && *p != ']';) {
+				unsigned long long c = strtoull(p, &p, 10);
+				current->counts += c;
+				*total += c;
+				p += strspn(p, ", ");
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	sb_release(&text);
+	sb_release(&crate);
+	return 0;
+}

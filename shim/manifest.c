@@ -9,13 +9,16 @@
 
 #include <string.h>
 
-void manifest_add_crate(struct manifest *m, const char *name, const char *metadata, const char *key)
+struct manifest_crate *manifest_add_crate(struct manifest *m, const char *name, const char *metadata,
+					  const char *key)
 {
 	m->crates = xrealloc(m->crates, (m->ncrates + 1) * sizeof(*m->crates));
-	m->crates[m->ncrates].name = xstrdup(name);
-	m->crates[m->ncrates].metadata = xstrdup(metadata);
-	m->crates[m->ncrates].key = xstrdup(key);
-	m->ncrates++;
+	struct manifest_crate *c = &m->crates[m->ncrates++];
+	c->name = xstrdup(name);
+	c->metadata = xstrdup(metadata);
+	c->key = xstrdup(key);
+	c->counts = -1;
+	return c;
 }
 
 static const char *or_empty(const char *s)
@@ -38,6 +41,7 @@ int manifest_write(const struct manifest *m, const char *path, struct strbuf *er
 	yemit_kv_long(&e, "raw-files", m->raw_files);
 	yemit_kv(&e, "llvm-profdata", or_empty(m->llvm_profdata));
 	yemit_kv(&e, "cargo-lock", m->cargo_lock ? m->cargo_lock : "none");
+	yemit_kv_long(&e, "total-counts", m->total_counts);
 	yemit_kv(&e, "rustc", or_empty(m->rustc));
 	yemit_scalar(&e, "crates");
 	yemit_seq_start(&e);
@@ -46,6 +50,8 @@ int manifest_write(const struct manifest *m, const char *path, struct strbuf *er
 		yemit_kv(&e, "name", m->crates[i].name);
 		yemit_kv(&e, "metadata", m->crates[i].metadata);
 		yemit_kv(&e, "key", m->crates[i].key);
+		if (m->crates[i].counts >= 0)
+			yemit_kv_long(&e, "counts", m->crates[i].counts);
 		yemit_end_map(&e);
 	}
 	yemit_end_seq(&e);
@@ -63,6 +69,7 @@ static int read_crate(struct manifest *m, struct ydoc *d, yaml_node_t *n, struct
 {
 	const char *fields[3] = { NULL, NULL, NULL };
 	static const char *const names[3] = { "name", "metadata", "key" };
+	long counts = -1;
 
 	if (ydoc_expect_map(d, n, "a crate entry", err) != 0)
 		return -1;
@@ -74,9 +81,14 @@ static int read_crate(struct manifest *m, struct ydoc *d, yaml_node_t *n, struct
 		for (int i = 0; i < 3; i++)
 			if (strcmp(key, names[i]) == 0)
 				which = i;
+		if (strcmp(key, "counts") == 0) {
+			if (ydoc_long(d, ydoc_node(d, p->value), "counts", &counts, err) != 0)
+				return -1;
+			continue;
+		}
 		if (which < 0) {
 			ydoc_where(d, ydoc_node(d, p->key), err);
-			sb_addf(err, "unknown crate field '%s' (expected name, metadata, key)", key);
+			sb_addf(err, "unknown crate field '%s' (expected name, metadata, key, counts)", key);
 			return -1;
 		}
 		if (ydoc_string(d, ydoc_node(d, p->value), key, &fields[which], err) != 0)
@@ -89,7 +101,7 @@ static int read_crate(struct manifest *m, struct ydoc *d, yaml_node_t *n, struct
 			return -1;
 		}
 	}
-	manifest_add_crate(m, fields[0], fields[1], fields[2]);
+	manifest_add_crate(m, fields[0], fields[1], fields[2])->counts = counts;
 	return 0;
 }
 
@@ -101,6 +113,7 @@ static int read_field(struct manifest *m, struct ydoc *d, const char *key, yaml_
 		{ "training", &m->training, NULL }, { "llvm-profdata", &m->llvm_profdata, NULL },
 		{ "cargo-lock", &m->cargo_lock, NULL }, { "rustc", &m->rustc, NULL },
 		{ "created", NULL, &m->created }, { "raw-files", NULL, &m->raw_files },
+		{ "total-counts", NULL, &m->total_counts },
 	};
 	long version;
 

@@ -25,6 +25,7 @@
 struct crate_state {
 	char *name;
 	const char *state; /* fresh, changed, new, gone */
+	long counts;       /* its share of the profile, -1 unknown */
 };
 
 struct slot_status {
@@ -38,11 +39,12 @@ struct slot_status {
 	struct strvec stamps;     /* "decision\tbuild dir" */
 };
 
-static void add_crate_state(struct slot_status *s, const char *name, const char *state)
+static void add_crate_state(struct slot_status *s, const char *name, const char *state, long counts)
 {
 	s->crates = xrealloc(s->crates, (s->ncrates + 1) * sizeof(*s->crates));
 	s->crates[s->ncrates].name = xstrdup(name);
 	s->crates[s->ncrates].state = state;
+	s->crates[s->ncrates].counts = counts;
 	s->ncrates++;
 	if (strcmp(state, "fresh") != 0)
 		s->nstale++;
@@ -65,7 +67,7 @@ static void compare_crates(struct slot_status *s, const char *slot_dir)
 			unitkey_release(&now);
 		}
 		unitkey_release(&k);
-		add_crate_state(s, c->name, state);
+		add_crate_state(s, c->name, state, c->counts);
 		sb_release(&rec);
 		sb_release(&err);
 	}
@@ -77,7 +79,7 @@ static void compare_crates(struct slot_status *s, const char *slot_dir)
 		struct strbuf err = STRBUF_INIT;
 		struct unit_key k;
 		if (unitkey_read(&k, records.v[i], &err) == 1 && !manifest_find(&s->m, k.crate, k.metadata))
-			add_crate_state(s, k.crate, "new");
+			add_crate_state(s, k.crate, "new", -1);
 		unitkey_release(&k);
 		sb_release(&err);
 	}
@@ -172,9 +174,16 @@ static void print_human(const struct slot_status *s)
 		printf("  state       %s", state_word(s));
 		if (s->nstale) {
 			printf(":");
-			for (size_t i = 0; i < s->ncrates; i++)
-				if (strcmp(s->crates[i].state, "fresh") != 0)
-					printf(" %s (%s)", s->crates[i].name, s->crates[i].state);
+			for (size_t i = 0; i < s->ncrates; i++) {
+				const struct crate_state *c = &s->crates[i];
+				if (strcmp(c->state, "fresh") == 0)
+					continue;
+				if (c->counts >= 0 && s->m.total_counts > 0)
+					printf(" %s (%s, %.0f%% of counts)", c->name, c->state,
+					       100.0 * (double)c->counts / (double)s->m.total_counts);
+				else
+					printf(" %s (%s)", c->name, c->state);
+			}
 		}
 		printf("; %zu of %zu crates fresh\n", s->ncrates - s->nstale, s->ncrates);
 	} else if (s->has_profile == 0) {
@@ -204,6 +213,7 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 	if (s->has_profile == 1) {
 		yemit_kv(e, "profile", s->m.content_key);
 		yemit_kv_long(e, "created", s->m.created);
+		yemit_kv_long(e, "total-counts", s->m.total_counts);
 		yemit_kv(e, "training", s->m.training ? s->m.training : "");
 		yemit_kv(e, "llvm-profdata", s->m.llvm_profdata ? s->m.llvm_profdata : "");
 		yemit_scalar(e, "crates");
@@ -212,6 +222,8 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 			yemit_map_start(e);
 			yemit_kv(e, "name", s->crates[i].name);
 			yemit_kv(e, "state", s->crates[i].state);
+			if (s->crates[i].counts >= 0)
+				yemit_kv_long(e, "counts", s->crates[i].counts);
 			yemit_end_map(e);
 		}
 		yemit_end_seq(e);

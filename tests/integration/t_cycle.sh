@@ -50,7 +50,10 @@ use $prof" "$(journal_actions fixbin)" "fixbin now uses the cached profile"
 	# Edit one crate: status names exactly it before any build, then the build says so too.
 	sed -i 's/let mut v = 0i64;/let mut v = 0i64; \/\/ edited/' fixlib/src/lib.rs
 	pgow status >"$T/status.txt"
-	assert_grep '^  state       stale: fixlib \(changed\); 1 of 2 crates fresh$' "$T/status.txt" "status after an edit"
+	assert_grep '^  state       stale: fixlib \(changed, [0-9]+% of counts\); 1 of 2 crates fresh$' "$T/status.txt" "status after an edit"
+	local share
+	share=$(sed -n 's/.*fixlib (changed, \([0-9]*\)% of counts).*/\1/p' "$T/status.txt")
+	[ "$share" -ge 50 ] || fail "fixlib holds the hot loop, yet carries only $share% of the counts"
 	pgow status --format=yaml >"$T/status.yaml"
 	assert_grep '^  state: stale$' "$T/status.yaml" "yaml state"
 	assert_grep '^  - name: fixlib$' "$T/status.yaml" "yaml crate"

@@ -1,0 +1,84 @@
+/*
+ * test_llvm.c - unit tests for shim/llvm.c: raw profile headers, the LLVM
+ * needed for a raw format, and which crate a profiled function belongs to.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "llvm.h"
+#include "tempdir.h"
+#include "util.h"
+
+static void expect_crate(const char *symbol, const char *crate)
+{
+	struct strbuf out = STRBUF_INIT;
+	llvm_symbol_crate(symbol, &out);
+	assert_string_equal(sb_str(&out), crate);
+	sb_release(&out);
+}
+
+static void test_symbol_crates(void **state)
+{
+	(void)state;
+	expect_crate("_ZN6fixlib8tokenize17hf8b0c04f73758316E", "fixlib");
+	expect_crate("fixlib.85b18bd808655ba8-cgu.0;_ZN6fixlib6Parser4atom17h5a87f017999bfcefE", "fixlib");
+	/* A std function instantiated in fixbin is fixbin's: it was compiled there. */
+	expect_crate("fixbin.193f94b59aec5071-cgu.0;_ZN4core3ptr35drop_in_place$LT$std..env..Args$GT$17hf7E", "fixbin");
+	expect_crate("_ZN5alloc7raw_vec19RawVec$LT$T$C$A$GT$8grow_one17h4c59bc09d3a6ed68E", "alloc");
+	expect_crate("_RNvCs1234abcd_6fixlib8tokenize", "fixlib");
+	expect_crate("_RNvMs_Cs9xYz_8my_crateNtB2_6Parser4atom", "my_crate");
+	expect_crate("_RNvC5plain4main", "plain");
+	expect_crate("main", "");
+}
+
+static void write_bytes(const char *path, const unsigned char *b, size_t n)
+{
+	struct strbuf err = STRBUF_INIT;
+	assert_int_equal(write_file_atomic(path, b, n, NULL, &err), 0);
+	sb_release(&err);
+}
+
+static void test_raw_headers(void **state)
+{
+	(void)state;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	uint64_t v = 0;
+	/* rustc 1.95: magic 0xff6c70726f667281, version 0x010000000000000A (flags in the high bits). */
+	const unsigned char good[16] = { 0x81, 0x72, 0x66, 0x6f, 0x72, 0x70, 0x6c, 0xff,
+					 0x0a, 0, 0, 0, 0, 0, 0, 0x01 };
+	const unsigned char bad[16] = { 'n', 'o', 't', ' ', 'a', ' ', 'p', 'r', 'o', 'f', 'i', 'l', 'e', '!', '!', '!' };
+
+	path_join(&path, dir, "good.profraw");
+	write_bytes(path.buf, good, sizeof(good));
+	assert_int_equal(llvm_raw_version(path.buf, &v, &err), 0);
+	assert_int_equal(v, 10);
+	assert_int_equal(llvm_min_major_for_raw(v), 19);
+
+	sb_reset(&path);
+	path_join(&path, dir, "bad.profraw");
+	write_bytes(path.buf, bad, sizeof(bad));
+	assert_int_equal(llvm_raw_version(path.buf, &v, &err), -1);
+	assert_non_null(strstr(err.buf, "bad.profraw is not a raw LLVM profile (bad magic)"));
+
+	sb_reset(&err);
+	sb_reset(&path);
+	path_join(&path, dir, "short.profraw");
+	write_bytes(path.buf, good, 9);
+	assert_int_equal(llvm_raw_version(path.buf, &v, &err), -1);
+	sb_release(&path);
+	sb_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_symbol_crates),
+		cmocka_unit_test(test_raw_headers),
+	};
+	return cmocka_run_group_tests_name("llvm", tests, tempdir_setup, tempdir_teardown);
+}

@@ -84,6 +84,10 @@ valgrind: $(UNIT_BINS) $(BIN)
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: demo
+.PHONY: demo bench
+# Speed is measured here, side by side in one run, never in timed tests.
+bench: $(BIN)
+	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/stale.sh
+
 demo: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash examples/demo/demo.sh

@@ -24,7 +24,7 @@
 
 struct crate_state {
 	char *name;
-	const char *state; /* fresh, changed, new, gone */
+	const char *state; /* fresh, changed, replaced, new, gone */
 	long counts;       /* its share of the profile, -1 unknown */
 };
 
@@ -50,7 +50,44 @@ static void add_crate_state(struct slot_status *s, const char *name, const char 
 		s->nstale++;
 }
 
-/* Each manifest crate re-keyed from its record: fresh, changed or gone; records not in it are new. */
+static bool manifest_names(const struct manifest *m, const char *crate)
+{
+	for (size_t i = 0; i < m->ncrates; i++)
+		if (strcmp(m->crates[i].name, crate) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A record of the same crate under other -C metadata, newer than rec: the
+ * crate was rebuilt with another version, features or Cargo.lock since.
+ */
+static bool superseded(const char *slot_dir, const char *crate, const char *rec)
+{
+	struct strbuf units = STRBUF_INIT, prefix = STRBUF_INIT;
+	struct strvec records = STRVEC_INIT;
+	struct stat mine, other;
+	bool newer = false;
+
+	path_join(&units, slot_dir, "units");
+	sb_addf(&prefix, "%s/%s-", units.buf, crate);
+	list_dir(units.buf, ".unit", &records);
+	for (size_t i = 0; i < records.n && !newer; i++) {
+		const char *md = records.v[i] + prefix.len;
+		newer = strncmp(records.v[i], prefix.buf, prefix.len) == 0 && !strchr(md, '-') &&
+			strcmp(records.v[i], rec) != 0 && stat(rec, &mine) == 0 &&
+			stat(records.v[i], &other) == 0 && other.st_mtime >= mine.st_mtime;
+	}
+	sv_release(&records);
+	sb_release(&units);
+	sb_release(&prefix);
+	return newer;
+}
+
+/*
+ * Each manifest crate re-keyed from its record: fresh, changed, replaced or
+ * gone; crates the manifest does not name at all are new.
+ */
 static void compare_crates(struct slot_status *s, const char *slot_dir)
 {
 	for (size_t i = 0; i < s->m.ncrates; i++) {
@@ -64,6 +101,8 @@ static void compare_crates(struct slot_status *s, const char *slot_dir)
 				state = strcmp(now.key, c->key) == 0 ? "fresh" : "changed";
 			else
 				state = "changed"; /* a source vanished */
+			if (strcmp(state, "fresh") == 0 && superseded(slot_dir, c->name, rec.buf))
+				state = "replaced";
 			unitkey_release(&now);
 		}
 		unitkey_release(&k);
@@ -78,7 +117,7 @@ static void compare_crates(struct slot_status *s, const char *slot_dir)
 	for (size_t i = 0; i < records.n; i++) {
 		struct strbuf err = STRBUF_INIT;
 		struct unit_key k;
-		if (unitkey_read(&k, records.v[i], &err) == 1 && !manifest_find(&s->m, k.crate, k.metadata))
+		if (unitkey_read(&k, records.v[i], &err) == 1 && !manifest_names(&s->m, k.crate))
 			add_crate_state(s, k.crate, "new", -1);
 		unitkey_release(&k);
 		sb_release(&err);

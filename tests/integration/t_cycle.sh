@@ -102,3 +102,20 @@ test_cycle_merge_errors() {
 	id=$(ls "$T/cache/slots")
 	pgow merge --slot "${id:0:10}" "$T/other" 2>"$T/err" || fail "merge --slot: $(cat "$T/err")"
 }
+
+test_cycle_version_bump_replaces_crate() {
+	setup_ws
+	instrument_and_train
+	pgow merge "$T/raw" 2>/dev/null
+	cargo_ok build --release
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       fresh; 2 of 2 crates fresh$' "$T/status.txt" "fresh before the bump"
+	# A new version (and so a Cargo.lock change) gives fixlib new -C metadata.
+	sed -i 's/^version.workspace = true$/version = "0.2.0"/' fixlib/Cargo.toml
+	sed -i 's|fixlib = { path = "../fixlib" }|fixlib = { path = "../fixlib", version = "0.2" }|' fixbin/Cargo.toml
+	cargo_ok build --release
+	assert_grep 'version = "0.2.0"' Cargo.lock "Cargo.lock changed"
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       stale: .*fixlib \(replaced, [0-9]+% of counts\)' "$T/status.txt" "bumped crate is stale"
+	assert_eq "use-stale" "$(journal_actions fixlib | tail -n 1 | cut -d' ' -f1)" "the build said so too"
+}

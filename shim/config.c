@@ -1,0 +1,277 @@
+/*
+ * config.c - pgo-wrap.yaml (see include/config.h). Training runs are argv
+ * arrays; a shell is used only for an explicit `shell:` string.
+ */
+#include "config.h"
+#include "util.h"
+#include "yamldoc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const policy_names[] = {
+	[STALE_REFRESH] = "refresh", [STALE_USE] = "use-stale",
+	[STALE_PLAIN] = "plain", [STALE_ERROR] = "error",
+};
+
+const char *stale_policy_name(enum stale_policy p)
+{
+	return policy_names[p];
+}
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->stale_policy = STALE_USE;
+	c->stale_threshold = 0.0;
+}
+
+static int read_string(struct ydoc *d, yaml_node_t *v, const char *key, char **out, struct strbuf *err)
+{
+	const char *s;
+	if (ydoc_string(d, v, key, &s, err) != 0)
+		return -1;
+	free(*out);
+	*out = xstrdup(s);
+	return 0;
+}
+
+static int read_string_list(struct ydoc *d, yaml_node_t *v, const char *key, struct strvec *out,
+			    struct strbuf *err)
+{
+	if (ydoc_expect_seq(d, v, key, err) != 0)
+		return -1;
+	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+		const char *s;
+		if (ydoc_string(d, ydoc_node(d, *i), "each entry", &s, err) != 0)
+			return -1;
+		sv_push(out, s);
+	}
+	return 0;
+}
+
+static int unknown_key(struct ydoc *d, yaml_node_pair_t *p, const char *key, const char *where,
+		       const char *known, struct strbuf *err)
+{
+	ydoc_where(d, ydoc_node(d, p->key), err);
+	sb_addf(err, "unknown key '%s' in %s; expected one of: %s", key, where, known);
+	return -1;
+}
+
+static int read_env(struct ydoc *d, yaml_node_t *v, struct strvec *env, struct strbuf *err)
+{
+	if (ydoc_expect_map(d, v, "env", err) != 0)
+		return -1;
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+		const char *k, *val;
+		if (ydoc_key(d, p, &k, err) != 0 || ydoc_string(d, ydoc_node(d, p->value), k, &val, err) != 0)
+			return -1;
+		sv_pushf(env, "%s=%s", k, val);
+	}
+	return 0;
+}
+
+static int read_run_field(struct training_run *r, struct ydoc *d, yaml_node_pair_t *p,
+			  const char *key, struct strbuf *err)
+{
+	yaml_node_t *v = ydoc_node(d, p->value);
+
+	if (strcmp(key, "name") == 0)
+		return read_string(d, v, key, &r->name, err);
+	if (strcmp(key, "run") == 0) {
+		if (v->type == YAML_SCALAR_NODE) {
+			ydoc_where(d, v, err);
+			sb_adds(err, "run must be a list of arguments, e.g. run: [\"{bin:app}\", \"--bench\"]; "
+				"to use a shell, write shell: \"...\" instead");
+			return -1;
+		}
+		return read_string_list(d, v, key, &r->argv, err);
+	}
+	if (strcmp(key, "shell") == 0)
+		return read_string(d, v, key, &r->shell, err);
+	if (strcmp(key, "env") == 0)
+		return read_env(d, v, &r->env, err);
+	if (strcmp(key, "timeout") == 0)
+		return ydoc_long(d, v, key, &r->timeout, err);
+	if (strcmp(key, "allow-failure") == 0)
+		return ydoc_bool(d, v, key, &r->allow_failure, err);
+	if (strcmp(key, "weight") == 0) {
+		if (ydoc_long(d, v, key, &r->weight, err) != 0)
+			return -1;
+		if (r->weight < 1) {
+			ydoc_where(d, v, err);
+			sb_adds(err, "weight must be 1 or more");
+			return -1;
+		}
+		return 0;
+	}
+	return unknown_key(d, p, key, "a training run",
+			   "name, run, shell, env, timeout, allow-failure, weight", err);
+}
+
+static int read_run(struct config *c, struct ydoc *d, yaml_node_t *n, struct strbuf *err)
+{
+	if (ydoc_expect_map(d, n, "a training run", err) != 0)
+		return -1;
+	c->runs = xrealloc(c->runs, (c->nruns + 1) * sizeof(*c->runs));
+	struct training_run *r = &c->runs[c->nruns++];
+	memset(r, 0, sizeof(*r));
+	r->weight = 1;
+	struct strbuf where = STRBUF_INIT;
+	ydoc_where(d, n, &where);
+	sb_setlen(&where, where.len - 2); /* drop ": " */
+	r->where = sb_detach(&where);
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const char *key;
+		if (ydoc_key(d, p, &key, err) != 0 || read_run_field(r, d, p, key, err) != 0)
+			return -1;
+	}
+	if (!r->argv.n == !r->shell) {
+		ydoc_where(d, n, err);
+		sb_adds(err, r->shell ? "a training run has both run: and shell:; keep one"
+				      : "a training run needs run: [argv...] (or shell: \"...\")");
+		return -1;
+	}
+	if (r->timeout < 0) {
+		ydoc_where(d, n, err);
+		sb_adds(err, "timeout must be 0 (none) or a number of seconds");
+		return -1;
+	}
+	return 0;
+}
+
+static int read_policy(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+{
+	const char *s;
+
+	if (ydoc_string(d, v, "stale-policy", &s, err) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
+		if (strcmp(s, policy_names[i]) == 0) {
+			c->stale_policy = (enum stale_policy)i;
+			return 0;
+		}
+	}
+	ydoc_where(d, v, err);
+	sb_addf(err, "stale-policy '%s' is not one of refresh, use-stale, plain, error", s);
+	return -1;
+}
+
+static int read_threshold(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+{
+	const char *s;
+	char *end;
+
+	if (ydoc_string(d, v, "stale-threshold", &s, err) != 0)
+		return -1;
+	errno = 0;
+	double t = strtod(s, &end);
+	if (!*s || *end || errno || t < 0 || t > 1) {
+		ydoc_where(d, v, err);
+		sb_addf(err, "stale-threshold must be a fraction from 0 to 1 (e.g. 0.2), not '%s'", s);
+		return -1;
+	}
+	c->stale_threshold = t;
+	return 0;
+}
+
+static int read_top(struct config *c, struct ydoc *d, yaml_node_pair_t *p, const char *key,
+		    struct strbuf *err)
+{
+	yaml_node_t *v = ydoc_node(d, p->value);
+
+	if (strcmp(key, "cache") == 0)
+		return read_string(d, v, key, &c->cache, err);
+	if (strcmp(key, "llvm-profdata") == 0)
+		return read_string(d, v, key, &c->llvm_profdata, err);
+	if (strcmp(key, "next-wrapper") == 0)
+		return read_string(d, v, key, &c->next_wrapper, err);
+	if (strcmp(key, "stale-policy") == 0)
+		return read_policy(c, d, v, err);
+	if (strcmp(key, "stale-threshold") == 0)
+		return read_threshold(c, d, v, err);
+	if (strcmp(key, "exclude") == 0)
+		return read_string_list(d, v, key, &c->exclude, err);
+	if (strcmp(key, "training") == 0) {
+		if (ydoc_expect_seq(d, v, "training", err) != 0)
+			return -1;
+		for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++)
+			if (read_run(c, d, ydoc_node(d, *i), err) != 0)
+				return -1;
+		return 0;
+	}
+	return unknown_key(d, p, key, "pgo-wrap.yaml",
+			   "cache, llvm-profdata, stale-policy, stale-threshold, exclude, next-wrapper, training",
+			   err);
+}
+
+int config_read(struct config *c, const char *path, struct strbuf *err)
+{
+	struct ydoc d;
+	int rc = -1;
+
+	if (ydoc_load(&d, path, err) == 0 && ydoc_expect_map(&d, ydoc_root(&d), "the top level", err) == 0) {
+		yaml_node_t *root = ydoc_root(&d);
+		rc = 0;
+		for (yaml_node_pair_t *p = root->data.mapping.pairs.start; rc == 0 && p < root->data.mapping.pairs.top; p++) {
+			const char *key;
+			rc = ydoc_key(&d, p, &key, err) == 0 && read_top(c, &d, p, key, err) == 0 ? 0 : -1;
+		}
+	}
+	if (rc == 0) {
+		free(c->path);
+		c->path = xstrdup(path);
+	}
+	ydoc_release(&d);
+	return rc;
+}
+
+int config_load(struct config *c, const char *explicit_path, const char *workspace, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	int rc = 0;
+
+	config_defaults(c);
+	if (explicit_path) {
+		rc = config_read(c, explicit_path, err);
+		goto out;
+	}
+	if (workspace) {
+		path_join(&path, workspace, "pgo-wrap.yaml");
+		if (file_exists(path.buf)) {
+			rc = config_read(c, path.buf, err);
+			goto out;
+		}
+	}
+	sb_reset(&path);
+	const char *xdg = env_get("XDG_CONFIG_HOME"), *home = env_get("HOME");
+	if (xdg)
+		path_join(&path, xdg, "cargo-pgo-wrap/config.yaml");
+	else if (home)
+		path_join(&path, home, ".config/cargo-pgo-wrap/config.yaml");
+	if (path.len && file_exists(path.buf))
+		rc = config_read(c, path.buf, err);
+out:
+	sb_release(&path);
+	return rc;
+}
+
+void config_release(struct config *c)
+{
+	for (size_t i = 0; i < c->nruns; i++) {
+		struct training_run *r = &c->runs[i];
+		free(r->name);
+		sv_release(&r->argv);
+		free(r->shell);
+		sv_release(&r->env);
+		free(r->where);
+	}
+	free(c->runs);
+	free(c->path);
+	free(c->cache);
+	free(c->llvm_profdata);
+	free(c->next_wrapper);
+	sv_release(&c->exclude);
+	memset(c, 0, sizeof(*c));
+}

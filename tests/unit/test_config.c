@@ -1,0 +1,145 @@
+/*
+ * test_config.c - unit tests for pgo-wrap.yaml parsing (shim/config.c):
+ * a full valid file, and every kind of mistake reported at file:line:col.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "tempdir.h"
+#include "util.h"
+
+static void write_config(const char *text, struct strbuf *path)
+{
+	struct strbuf err = STRBUF_INIT;
+	sb_reset(path);
+	path_join(path, dir, "pgo-wrap.yaml");
+	assert_int_equal(write_file_atomic(path->buf, text, strlen(text), NULL, &err), 0);
+	sb_release(&err);
+}
+
+static void test_full_config(void **state)
+{
+	(void)state;
+	struct config c;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+
+	write_config("# every key\n"
+		     "cache: /var/cache/pgo\n"
+		     "llvm-profdata: /usr/bin/llvm-profdata-22\n"
+		     "stale-policy: refresh\n"
+		     "stale-threshold: 0.25\n"
+		     "exclude: [sqlite-sys, ring]\n"
+		     "next-wrapper: sccache\n"
+		     "training:\n"
+		     "  - name: bench\n"
+		     "    run: [\"{bin:app}\", \"--iterations\", \"100\"]\n"
+		     "    env: { RUST_LOG: warn }\n"
+		     "    timeout: 600\n"
+		     "    weight: 3\n"
+		     "  - shell: \"for i in 1 2; do {bin:app} $i; done\"\n"
+		     "    allow-failure: true\n", &path);
+	config_defaults(&c);
+	if (config_read(&c, path.buf, &err) != 0)
+		fail_msg("%s", err.buf);
+	assert_string_equal(c.cache, "/var/cache/pgo");
+	assert_int_equal(c.stale_policy, STALE_REFRESH);
+	assert_true(c.stale_threshold > 0.24 && c.stale_threshold < 0.26);
+	assert_int_equal(c.exclude.n, 2);
+	assert_string_equal(c.exclude.v[1], "ring");
+	assert_string_equal(c.next_wrapper, "sccache");
+	assert_int_equal(c.nruns, 2);
+	assert_string_equal(c.runs[0].name, "bench");
+	assert_int_equal(c.runs[0].argv.n, 3);
+	assert_string_equal(c.runs[0].argv.v[0], "{bin:app}");
+	assert_string_equal(c.runs[0].env.v[0], "RUST_LOG=warn");
+	assert_int_equal(c.runs[0].timeout, 600);
+	assert_int_equal(c.runs[0].weight, 3);
+	assert_false(c.runs[0].allow_failure);
+	assert_string_equal(c.runs[1].shell, "for i in 1 2; do {bin:app} $i; done");
+	assert_true(c.runs[1].allow_failure);
+	assert_int_equal(c.runs[1].weight, 1);
+	assert_non_null(strstr(c.runs[1].where, "pgo-wrap.yaml:14:5"));
+	config_release(&c);
+	sb_release(&path);
+	sb_release(&err);
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+	struct config c;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+
+	write_config(text, &path);
+	config_defaults(&c);
+	assert_int_equal(config_read(&c, path.buf, &err), -1);
+	if (!strstr(err.buf, needle))
+		fail_msg("error '%s' lacks '%s'", err.buf, needle);
+	config_release(&c);
+	sb_release(&path);
+	sb_release(&err);
+}
+
+static void test_located_errors(void **state)
+{
+	(void)state;
+	expect_error("stale-policy: refresh\ncolour: red\n",
+		     "pgo-wrap.yaml:2:1: unknown key 'colour' in pgo-wrap.yaml; expected one of: cache,");
+	expect_error("stale-policy: sometimes\n",
+		     "pgo-wrap.yaml:1:15: stale-policy 'sometimes' is not one of refresh, use-stale, plain, error");
+	expect_error("stale-threshold: 40%\n", "pgo-wrap.yaml:1:18: stale-threshold must be a fraction from 0 to 1");
+	expect_error("training:\n  - run: app --bench\n", "pgo-wrap.yaml:2:10: run must be a list of arguments");
+	expect_error("training:\n  - run: [app]\n    shell: app\n", "pgo-wrap.yaml:2:5: a training run has both run: and shell:");
+	expect_error("training:\n  - name: x\n", "pgo-wrap.yaml:2:5: a training run needs run: [argv...]");
+	expect_error("training:\n  - run: [app]\n    weight: 0\n", "pgo-wrap.yaml:3:13: weight must be 1 or more");
+	expect_error("training:\n  - run: [app]\n    retries: 3\n",
+		     "pgo-wrap.yaml:3:5: unknown key 'retries' in a training run");
+	expect_error("training:\n  - run: [app]\n    allow-failure: maybe\n",
+		     "pgo-wrap.yaml:3:20: allow-failure must be true or false");
+	expect_error("training:\n  - run: [app]\n    timeout: soon\n", "pgo-wrap.yaml:3:14: timeout must be a whole number");
+	expect_error("exclude: ring\n", "pgo-wrap.yaml:1:10: exclude must be a list");
+	expect_error("training: [\n", "pgo-wrap.yaml:2:1:");
+	expect_error("cache: /a\n\tllvm-profdata: x\n", "pgo-wrap.yaml:2:1:");
+}
+
+static void test_load_order(void **state)
+{
+	(void)state;
+	struct config c;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+
+	/* No files anywhere: defaults. */
+	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
+	assert_int_equal(config_load(&c, NULL, "/nonexistent", &err), 0);
+	assert_null(c.path);
+	assert_int_equal(c.stale_policy, STALE_USE);
+	config_release(&c);
+	/* The workspace's pgo-wrap.yaml. */
+	write_config("stale-policy: error\n", &path);
+	assert_int_equal(config_load(&c, NULL, dir, &err), 0);
+	assert_string_equal(c.path, path.buf);
+	assert_int_equal(c.stale_policy, STALE_ERROR);
+	config_release(&c);
+	/* An explicit --config that does not exist is an error, not a silent default. */
+	assert_int_equal(config_load(&c, "/nonexistent/pgo.yaml", dir, &err), -1);
+	assert_non_null(strstr(err.buf, "/nonexistent/pgo.yaml: cannot read"));
+	config_release(&c);
+	unsetenv("XDG_CONFIG_HOME");
+	sb_release(&path);
+	sb_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_located_errors),
+		cmocka_unit_test(test_load_order),
+	};
+	return cmocka_run_group_tests_name("config", tests, tempdir_setup, tempdir_teardown);
+}

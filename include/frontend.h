@@ -14,4 +14,7 @@ int cmd_status(int argc, char **argv);
 /* gc [--max-size SIZE] [--dry-run]: drop superseded profiles, then LRU slots over the cap. */
 int cmd_gc(int argc, char **argv);
 
+/* build [--pgo-config FILE] [cargo build args]: the whole PGO cycle. */
+int cmd_build(int argc, char **argv);
+
 #endif

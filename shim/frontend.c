@@ -1,305 +1,417 @@
 /*
- * frontend.c - user commands. merge: ingest raw (.profraw) and indexed
- * (.profdata) profiles into the cache for the slot that produced them, with
- * a manifest of the crates they describe.
+ * frontend.c - `cargo-pgo-wrap build`: the whole PGO cycle around the
+ * user's own cargo command, whose arguments pass through untouched. With a
+ * fresh profile it is one optimised build; otherwise it instruments into
+ * <target>/pgo-wrap/instrumented (never clobbering the user's artifacts),
+ * trains, merges into the cache and builds optimised.
  */
 #include "frontend.h"
 #include "cache.h"
+#include "config.h"
+#include "decision.h"
 #include "execute.h"
-#include "hash.h"
-#include "llvm.h"
-#include "manifest.h"
-#include "slot.h"
-#include "toolchain.h"
-#include "unitkey.h"
+#include "merge.h"
+#include "status.h"
+#include "train.h"
 #include "util.h"
-#include "yamldoc.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-struct merge_opts {
-	const char *slot;
-	const char *training;
-	bool strict;
-	struct strvec paths;
+struct build {
+	struct strvec cargo_args;   /* exactly as the user gave them */
+	const char *pgo_config;
+	const char *cargo;
+	struct strbuf workspace, target_dir, build_dir, instr_dir, instr_bin_dir, raw_dir, state_dir;
+	struct config cfg;
+	int step, steps;
 };
 
-static bool has_suffix(const char *s, const char *suffix)
+/* The value of a cargo option ("--opt V" or "--opt=V"), or NULL. */
+static const char *cargo_opt(const struct strvec *args, const char *opt)
 {
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
+	size_t n = strlen(opt);
+	const char *found = NULL;
 
-static void list_profiles(const char *dir, struct strvec *out)
-{
-	struct stat st;
-
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		die(PGOW_EXIT_CONFIG, "cannot read %s: %s", dir, strerror(errno ? errno : ENOTDIR));
-	list_dir(dir, ".profraw", out);
-	list_dir(dir, ".profdata", out);
-}
-
-/* Raw files must carry a raw header; a bad one is skipped (or fatal with --strict). */
-static void check_inputs(const struct strvec *all, bool strict, struct strvec *good,
-			 uint64_t *max_raw, long *raw_count)
-{
-	for (size_t i = 0; i < all->n; i++) {
-		struct strbuf err = STRBUF_INIT;
-		uint64_t v;
-		if (has_suffix(all->v[i], ".profdata")) {
-			sv_push(good, all->v[i]);
-		} else if (llvm_raw_version(all->v[i], &v, &err) == 0) {
-			sv_push(good, all->v[i]);
-			(*raw_count)++;
-			if (v > *max_raw)
-				*max_raw = v;
-		} else if (strict) {
-			die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", err.buf);
-		} else {
-			warn("skipping %s", err.buf);
-		}
-		sb_release(&err);
+	for (size_t i = 0; i < args->n; i++) {
+		if (strcmp(args->v[i], "--") == 0)
+			break;
+		if (strcmp(args->v[i], opt) == 0 && i + 1 < args->n)
+			found = args->v[++i];
+		else if (strncmp(args->v[i], opt, n) == 0 && args->v[i][n] == '=')
+			found = args->v[i] + n + 1;
 	}
-}
-
-/* Does a stamp in this slot say its build dir was instrumented into dir? */
-static bool slot_generated_into(const char *slot_dir, const char *dir)
-{
-	struct strbuf stamps = STRBUF_INIT, want = STRBUF_INIT;
-	struct strvec files = STRVEC_INIT;
-	bool found = false;
-
-	path_join(&stamps, slot_dir, "stamps");
-	sb_addf(&want, "generate %s\n", dir);
-	list_dir(stamps.buf, "", &files);
-	for (size_t i = 0; i < files.n && !found; i++) {
-		struct strbuf text = STRBUF_INIT;
-		found = sb_read_file(&text, files.v[i]) == 0 && strncmp(text.buf, want.buf, want.len) == 0;
-		sb_release(&text);
-	}
-	sv_release(&files);
-	sb_release(&stamps);
-	sb_release(&want);
 	return found;
 }
 
-static void find_slot(const struct merge_opts *o, struct strbuf *slot_dir)
+static bool cargo_flag(const struct strvec *args, const char *lng, const char *shrt)
 {
-	struct strbuf slots = STRBUF_INIT, err = STRBUF_INIT, matches = STRBUF_INIT;
-	int nmatch = 0;
+	for (size_t i = 0; i < args->n && strcmp(args->v[i], "--") != 0; i++)
+		if (strcmp(args->v[i], lng) == 0 || (shrt && strcmp(args->v[i], shrt) == 0))
+			return true;
+	return false;
+}
 
-	if (cache_subdir(&slots, "slots", &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s", err.buf);
-	struct strvec dirs = STRVEC_INIT;
-	list_dir(slots.buf, "", &dirs);
-	for (size_t s = 0; s < dirs.n; s++) {
-		const char *dir = dirs.v[s], *id = path_basename(dir);
-		bool match = false;
-		if (o->slot) {
-			match = strncmp(id, o->slot, strlen(o->slot)) == 0;
-		} else {
-			for (size_t i = 0; i < o->paths.n && !match; i++) {
-				struct strbuf abs = STRBUF_INIT;
-				if (path_absolute(&abs, o->paths.v[i]) == 0)
-					match = slot_generated_into(dir, abs.buf);
-				sb_release(&abs);
+/* cargo's directory name for a profile. */
+static const char *profile_dir_name(const struct strvec *args)
+{
+	const char *p = cargo_opt(args, "--profile");
+
+	if (!p)
+		return cargo_flag(args, "--release", "-r") ? "release" : "debug";
+	if (strcmp(p, "dev") == 0 || strcmp(p, "test") == 0)
+		return "debug";
+	if (strcmp(p, "bench") == 0)
+		return "release";
+	return p;
+}
+
+/* Runs cargo with args, capturing stdout; dies with the reason on failure. */
+static void cargo_query(const struct build *b, const char *const *words, struct strbuf *out)
+{
+	struct strvec argv = STRVEC_INIT;
+	const char *manifest = cargo_opt(&b->cargo_args, "--manifest-path");
+
+	sv_push(&argv, b->cargo);
+	for (; *words; words++)
+		sv_push(&argv, *words);
+	if (manifest) {
+		sv_push(&argv, "--manifest-path");
+		sv_push(&argv, manifest);
+	}
+	int status = run_capture(argv.v, out);
+	if (status != 0)
+		die(PGOW_EXIT_FAIL, "`%s %s` failed; is this a cargo workspace?", b->cargo, argv.v[1]);
+	while (out->len && (out->buf[out->len - 1] == '\n' || out->buf[out->len - 1] == '\r'))
+		sb_setlen(out, out->len - 1);
+	sv_release(&argv);
+}
+
+/* "target_directory":"..." from cargo metadata, JSON-unescaped. */
+static void json_string_field(const char *json, const char *field, struct strbuf *out)
+{
+	struct strbuf key = STRBUF_INIT;
+	sb_addf(&key, "\"%s\":\"", field);
+	const char *p = strstr(json, key.buf);
+	sb_release(&key);
+	if (!p)
+		return;
+	for (p += strlen(field) + 4; *p && *p != '"'; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		sb_addch(out, *p);
+	}
+}
+
+static void locate(struct build *b)
+{
+	static const char *const locate_ws[] = { "locate-project", "--workspace", "--message-format", "plain", NULL };
+	static const char *const metadata[] = { "metadata", "--format-version", "1", "--no-deps", "--offline", NULL };
+	struct strbuf out = STRBUF_INIT;
+
+	cargo_query(b, locate_ws, &out);
+	path_dirname(&b->workspace, out.buf);
+	sb_reset(&out);
+	cargo_query(b, metadata, &out);
+	json_string_field(out.buf, "target_directory", &b->target_dir);
+	if (!b->target_dir.len)
+		die(PGOW_EXIT_FAIL, "cargo metadata did not name a target directory");
+	const char *target = cargo_opt(&b->cargo_args, "--target");
+	const char *profile = profile_dir_name(&b->cargo_args);
+	sb_addf(&b->state_dir, "%s/pgo-wrap", b->target_dir.buf);
+	sb_addf(&b->instr_dir, "%s/instrumented", b->state_dir.buf);
+	/* One raw dir per build configuration, so a merge knows whose profiles they are. */
+	sb_addf(&b->raw_dir, "%s/raw/%s/%s", b->state_dir.buf, target ? target : "host", profile);
+	sb_addf(&b->build_dir, "%s%s%s/%s", b->target_dir.buf, target ? "/" : "", target ? target : "", profile);
+	sb_addf(&b->instr_bin_dir, "%s%s%s/%s", b->instr_dir.buf, target ? "/" : "", target ? target : "", profile);
+	sb_release(&out);
+}
+
+static void export_settings(const struct build *b)
+{
+	char *self = self_exe_path();
+	const char *wrapper = getenv("RUSTC_WRAPPER");
+
+	if (!self)
+		die(PGOW_EXIT_INTERNAL, "cannot find our own executable: %s", strerror(errno));
+	/* An existing wrapper (sccache) becomes the next link of the chain. */
+	if (wrapper && *wrapper && strcmp(path_basename(wrapper), "cargo-pgo-wrap") != 0 &&
+	    !b->cfg.next_wrapper && !env_get("CARGO_PGO_WRAP_NEXT"))
+		setenv("CARGO_PGO_WRAP_NEXT", wrapper, 1);
+	setenv("RUSTC_WRAPPER", self, 1);
+	setenv("CARGO_PGO_WRAP_WORKSPACE", b->workspace.buf, 1);
+	if (b->cfg.cache)
+		setenv("CARGO_PGO_WRAP_CACHE", b->cfg.cache, 1);
+	if (b->cfg.llvm_profdata)
+		setenv("CARGO_PGO_WRAP_LLVM_PROFDATA", b->cfg.llvm_profdata, 1);
+	if (b->cfg.next_wrapper)
+		setenv("CARGO_PGO_WRAP_NEXT", b->cfg.next_wrapper, 1);
+	if (b->cfg.exclude.n) {
+		struct strbuf ex = STRBUF_INIT;
+		const char *old = env_get(ENV_EXCLUDE);
+		if (old)
+			sb_adds(&ex, old);
+		for (size_t i = 0; i < b->cfg.exclude.n; i++)
+			sb_addf(&ex, "%s%s", ex.len ? "," : "", b->cfg.exclude.v[i]);
+		setenv(ENV_EXCLUDE, ex.buf, 1);
+		sb_release(&ex);
+	}
+	free(self);
+}
+
+static void step(struct build *b, const char *what, const char *detail)
+{
+	b->step++;
+	fprintf(stderr, "%12s [%d/%d] %s\n", what, b->step, b->steps, detail);
+}
+
+/* `cargo build ARGS` with our wrapper and the given overrides; dies if cargo fails. */
+static void run_cargo_build(const struct build *b, const char *target_dir, const char *mode,
+			    const char *journal)
+{
+	struct strvec argv = STRVEC_INIT;
+
+	sv_push(&argv, b->cargo);
+	sv_push(&argv, "build");
+	sv_pushv(&argv, b->cargo_args.v, b->cargo_args.n);
+	setenv("CARGO_PGO_WRAP_JOURNAL", journal, 1);
+	(void)unlink(journal);
+	if (mode) {
+		setenv(ENV_MODE, mode, 1);
+		setenv(ENV_PROFILE, b->raw_dir.buf, 1);
+	} else {
+		unsetenv(ENV_MODE);
+		unsetenv(ENV_PROFILE);
+	}
+	if (target_dir)
+		setenv("CARGO_TARGET_DIR", target_dir, 1);
+	int status = run_and_wait(argv.v);
+	if (target_dir)
+		unsetenv("CARGO_TARGET_DIR");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		exit_like(status);
+	sv_release(&argv);
+}
+
+struct journal_counts {
+	int generate, use, stale, plain, skip;
+	struct strbuf skipped;
+};
+
+static void read_journal(const char *path, struct journal_counts *jc)
+{
+	struct strbuf text = STRBUF_INIT;
+
+	memset(jc, 0, sizeof(*jc));
+	if (sb_read_file(&text, path) != 0)
+		return;
+	for (char *line = text.buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		struct strvec f = STRVEC_INIT;
+		sv_split(&f, line, '\t');
+		if (f.n >= 6) {
+			const char *action = f.v[4];
+			if (!strcmp(action, "generate"))
+				jc->generate++;
+			else if (!strcmp(action, "use"))
+				jc->use++;
+			else if (!strcmp(action, "use-stale"))
+				jc->stale++;
+			else if (!strcmp(action, "plain"))
+				jc->plain++;
+			else if (!strcmp(action, "skip")) {
+				jc->skip++;
+				if (!strstr(sb_str(&jc->skipped), f.v[5]))
+					sb_addf(&jc->skipped, "%s%s", jc->skipped.len ? ", " : "", f.v[5]);
 			}
 		}
-		if (match) {
-			nmatch++;
-			sb_addf(&matches, " %.12s", id);
-			sb_reset(slot_dir);
-			sb_adds(slot_dir, dir);
-		}
+		sv_release(&f);
+		line = nl ? nl + 1 : NULL;
 	}
-	sv_release(&dirs);
-	if (nmatch == 0 && o->slot)
-		die(PGOW_EXIT_CONFIG, "no slot %s in the cache; cargo-pgo-wrap status lists them", o->slot);
-	if (nmatch == 0)
-		die(PGOW_EXIT_CONFIG, "no instrumented build wrote its profiles to %s; build with "
-		    "CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE=<that dir> first, or pass --slot ID",
-		    o->paths.v[0]);
-	if (nmatch > 1)
-		die(PGOW_EXIT_CONFIG, "several build configurations wrote to %s (slots%s); pick one with --slot ID",
-		    o->paths.v[0], matches.buf);
-	sb_release(&slots);
-	sb_release(&err);
-	sb_release(&matches);
+	sb_release(&text);
 }
 
-/* The rustc identity recorded in the slot's SLOT file. */
-static void slot_rustc(const char *slot_dir, struct strbuf *out)
+static void report(const struct build *b, const char *journal)
 {
-	struct slot_info info;
-	struct strbuf err = STRBUF_INIT;
+	struct journal_counts jc;
+	struct strbuf slot = STRBUF_INIT;
+	struct freshness f;
 
-	if (slot_read_info(slot_dir, &info, &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s; rebuild to recreate it", err.buf);
-	sb_adds(out, info.rustc.buf);
-	slot_info_release(&info);
-	sb_release(&err);
-}
-
-/* Crates of the slot, from its unit records; the content key covers them all. */
-static void manifest_crates(const char *slot_dir, struct manifest *m)
-{
-	struct strbuf units = STRBUF_INIT;
-	struct strvec files = STRVEC_INIT;
-
-	path_join(&units, slot_dir, "units");
-	list_dir(units.buf, ".unit", &files);
-	struct hasher *h = hasher_new();
-	hasher_add_str(h, "content-v1");
-	for (size_t i = 0; i < files.n; i++) {
-		struct unit_key k;
-		struct strbuf err = STRBUF_INIT;
-		if (unitkey_read(&k, files.v[i], &err) == 1) {
-			manifest_add_crate(m, k.crate, k.metadata, k.key);
-			hasher_add_str(h, k.crate);
-			hasher_add_str(h, k.metadata);
-			hasher_add_str(h, k.key);
-		} else {
-			warn("%s; that crate is left out of the manifest", err.buf);
-		}
-		unitkey_release(&k);
-		sb_release(&err);
-	}
-	char hex[HASH_HEX_LEN + 1];
-	hasher_hex(h, hex);
-	hasher_free(h);
-	m->content_key = xstrdup(hex);
-	sv_release(&files);
-	sb_release(&units);
-}
-
-/* How much of the profile each crate's own functions carry, for staleness reports. */
-static void attribute_counts(struct manifest *m, const char *tool, const char *profdata)
-{
-	struct crate_counts *counts;
-	size_t n;
-	unsigned long long total;
-	struct strbuf err = STRBUF_INIT;
-
-	if (llvm_counts_by_crate(tool, profdata, &counts, &n, &total, &err) != 0) {
-		warn("%s; stale crates will be reported without their share of counts", err.buf);
-		sb_release(&err);
-		return;
-	}
-	m->total_counts = (long)total;
-	for (size_t i = 0; i < m->ncrates; i++) {
-		m->crates[i].counts = 0;
-		for (size_t j = 0; j < n; j++)
-			if (strcmp(counts[j].crate, m->crates[i].name) == 0)
-				m->crates[i].counts = (long)counts[j].counts;
-	}
-	for (size_t j = 0; j < n; j++)
-		free(counts[j].crate);
-	free(counts);
-	sb_release(&err);
-}
-
-static void parse_merge_args(struct merge_opts *o, int argc, char **argv)
-{
-	memset(o, 0, sizeof(*o));
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--slot") == 0 && i + 1 < argc)
-			o->slot = argv[++i];
-		else if (strcmp(argv[i], "--training") == 0 && i + 1 < argc)
-			o->training = argv[++i];
-		else if (strcmp(argv[i], "--strict") == 0)
-			o->strict = true;
-		else if (argv[i][0] == '-')
-			die(PGOW_EXIT_CONFIG, "merge: unknown option %s; usage: cargo-pgo-wrap merge "
-			    "[--slot ID] [--training TEXT] [--strict] DIR|FILE...", argv[i]);
-		else
-			sv_push(&o->paths, argv[i]);
-	}
-	if (!o->paths.n)
-		die(PGOW_EXIT_CONFIG, "merge: name the directory (or files) holding .profraw/.profdata "
-		    "files; usage: cargo-pgo-wrap merge [--slot ID] DIR|FILE...");
-}
-
-int cmd_merge(int argc, char **argv)
-{
-	struct merge_opts o;
-	struct strvec all = STRVEC_INIT, good = STRVEC_INIT, cmd = STRVEC_INIT;
-	struct strbuf slot = STRBUF_INIT, rustc = STRBUF_INIT, tool = STRBUF_INIT, tool_version = STRBUF_INIT;
-	struct strbuf tmp = STRBUF_INIT, err = STRBUF_INIT;
-	struct manifest m;
-	uint64_t max_raw = 0;
-	long raw_count = 0;
-
-	parse_merge_args(&o, argc, argv);
-	for (size_t i = 0; i < o.paths.n; i++) {
-		struct stat st;
-		if (stat(o.paths.v[i], &st) != 0)
-			die(PGOW_EXIT_CONFIG, "merge: %s: %s", o.paths.v[i], strerror(errno));
-		if (S_ISDIR(st.st_mode))
-			list_profiles(o.paths.v[i], &all);
-		else
-			sv_push(&all, o.paths.v[i]);
-	}
-	check_inputs(&all, o.strict, &good, &max_raw, &raw_count);
-	if (!good.n)
-		die(PGOW_EXIT_PROFILE, "merge: no usable .profraw or .profdata files in %s; run the "
-		    "instrumented binary first", o.paths.v[0]);
-	find_slot(&o, &slot);
-	slot_rustc(slot.buf, &rustc);
-	int major = rustc_identity_llvm_major(rustc.buf);
-	if (llvm_find_profdata(major, max_raw ? llvm_min_major_for_raw(max_raw) : 0, max_raw,
-			       &tool, &tool_version, &err) != 0)
-		die(PGOW_EXIT_LLVM, "%s", err.buf);
-
-	sb_addf(&tmp, "%s/merge.tmp.%ld.profdata", slot.buf, (long)getpid());
-	sv_push(&cmd, tool.buf);
-	sv_push(&cmd, "merge");
-	/* One unreadable input is a warning from llvm-profdata, not a lost merge. */
-	sv_push(&cmd, o.strict ? "--failure-mode=any" : "--failure-mode=all");
-	sv_pushf(&cmd, "--output=%s", tmp.buf);
-	sv_pushv(&cmd, good.v, good.n);
-	int status = run_and_wait(cmd.v);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		(void)unlink(tmp.buf);
-		die(PGOW_EXIT_PROFILE, "merge: %s merge failed (exit %d); the cache is unchanged",
-		    tool.buf, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	}
-
-	memset(&m, 0, sizeof(m));
-	manifest_crates(slot.buf, &m);
-	m.slot = xstrdup(path_basename(slot.buf));
-	m.created = (long)time(NULL);
-	m.rustc = sb_detach(&rustc);
-	m.llvm_profdata = sb_detach(&tool_version);
-	m.raw_files = raw_count;
-	if (o.training) {
-		m.training = xstrdup(o.training);
-	} else {
-		struct strbuf t = STRBUF_INIT;
-		sb_addf(&t, "merge of %zu file(s) from %s", good.n, o.paths.v[0]);
-		m.training = sb_detach(&t);
-	}
-	attribute_counts(&m, tool.buf, tmp.buf);
-	int rc = cache_store_profile(slot.buf, tmp.buf, &m, &err);
-	(void)unlink(tmp.buf);
-	if (rc != 0)
-		die(PGOW_EXIT_CACHE, "merge: %s; the previous profile is still current", err.buf);
-	fprintf(stderr, "%12s %zu profile(s) (%zu skipped) into %.12s for slot %.12s (%zu crates); "
-		"cargo rebuilds the optimised build dirs with it\n", "Merged", good.n, all.n - good.n,
-		m.content_key, m.slot, m.ncrates);
-	manifest_release(&m);
-	sv_release(&o.paths);
-	sv_release(&all);
-	sv_release(&good);
-	sv_release(&cmd);
+	read_journal(journal, &jc);
+	memset(&f, 0, sizeof(f));
+	if (status_slot_of_build_dir(b->build_dir.buf, &slot) == 0)
+		status_freshness(slot.buf, &f);
+	if (jc.use + jc.stale + jc.plain + jc.skip == 0 && f.has_profile == 1)
+		fprintf(stderr, "%12s nothing to rebuild: %s is up to date with profile %.12s\n", "PGO",
+			b->build_dir.buf, f.key.buf);
+	else if (jc.use + jc.stale == 0 && jc.plain > 0)
+		fprintf(stderr, "%12s NO crate was built with a profile (%d built plain): PGO was not applied\n",
+			"warning:", jc.plain);
+	else if (f.has_profile == 1)
+		fprintf(stderr, "%12s %d crate(s) optimised with profile %.12s (%s, %ld min old), "
+			"%d stale, %d plain, %d skipped%s%s%s\n", "PGO", jc.use + jc.stale, f.key.buf,
+			f.training.buf, ((long)time(NULL) - f.created) / 60, jc.stale, jc.plain, jc.skip,
+			jc.skipped.len ? " (" : "", sb_str(&jc.skipped), jc.skipped.len ? ")" : "");
+	freshness_release(&f);
+	sb_release(&jc.skipped);
 	sb_release(&slot);
-	sb_release(&tool);
-	sb_release(&tmp);
+}
+
+static void print_manual_training(const struct build *b)
+{
+	fprintf(stderr,
+		"%12s no training is configured (add `training:` to %s/pgo-wrap.yaml).\n"
+		"             Instrumented binaries are in %s. Run your workload with\n"
+		"               LLVM_PROFILE_FILE=%s/manual/%%p-%%4m.profraw <binary> ...\n"
+		"             (on this machine or others), then ingest the profiles with\n"
+		"               cargo-pgo-wrap merge %s/manual\n"
+		"             and run `cargo-pgo-wrap build` again.\n",
+		"note:", b->workspace.buf, b->instr_bin_dir.buf, b->raw_dir.buf, b->raw_dir.buf);
+}
+
+/* Instrumented build, training and merge; 0 when a new profile was stored. */
+static int refresh(struct build *b)
+{
+	struct strbuf journal = STRBUF_INIT, err = STRBUF_INIT, detail = STRBUF_INIT, islot = STRBUF_INIT;
+	struct strvec weighted = STRVEC_INIT;
+	struct merge_request rq;
+	int rc = -1;
+
+	sb_addf(&journal, "%s/journal-instrumented.log", b->state_dir.buf);
+	sb_addf(&detail, "instrumented build into %s", b->instr_dir.buf);
+	step(b, "Instrumenting", detail.buf);
+	if (mkdir_private(b->state_dir.buf, 0700, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	struct strbuf rm = STRBUF_INIT;
+	sb_addf(&rm, "rm -rf '%s'", b->raw_dir.buf);
+	if (system(rm.buf) != 0)
+		die(PGOW_EXIT_FAIL, "cannot clear %s", b->raw_dir.buf);
+	sb_release(&rm);
+	run_cargo_build(b, b->instr_dir.buf, "generate", journal.buf);
+	/* The slot that instrumented (its stamp also shows an up-to-date dir was instrumented). */
+	bool instrumented = status_slot_of_build_dir(b->instr_bin_dir.buf, &islot) == 0;
+	if (!instrumented)
+		die(PGOW_EXIT_CONFIG, "nothing was instrumented: the %s profile has opt-level 0, or every "
+		    "crate is excluded; build an optimised profile (e.g. --release)",
+		    profile_dir_name(&b->cargo_args));
+	if (!b->cfg.nruns) {
+		print_manual_training(b);
+		goto out;
+	}
+	if (mkdir_private(b->raw_dir.buf, 0700, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, b->raw_dir.buf };
+	sb_reset(&detail);
+	sb_addf(&detail, "%zu training run(s) from %s", b->cfg.nruns, b->cfg.path);
+	step(b, "Training", detail.buf);
+	if (train_run_all(&b->cfg, &paths, &weighted, &err) != 0)
+		die(PGOW_EXIT_TRAINING, "%s", err.buf);
+	if (!weighted.n)
+		die(PGOW_EXIT_TRAINING, "the training wrote no profile at all; check that it runs the "
+		    "instrumented binaries ({bin:NAME}) from %s", b->instr_bin_dir.buf);
+	step(b, "Merging", "profiles into the cache");
+	memset(&rq, 0, sizeof(rq));
+	rq.slot = path_basename(islot.buf);
+	sb_reset(&detail);
+	sb_addf(&detail, "%zu training run(s) from %s", b->cfg.nruns, b->cfg.path);
+	rq.training = detail.buf;
+	for (size_t i = 0; i < weighted.n; i++) {
+		char *comma = strchr(weighted.v[i], ',');
+		merge_add_input(&rq, comma + 1, strtol(weighted.v[i], NULL, 10));
+	}
+	merge_run(&rq);
+	merge_request_release(&rq);
+	rc = 0;
+out:
+	sb_release(&islot);
+	sv_release(&weighted);
+	sb_release(&journal);
 	sb_release(&err);
+	sb_release(&detail);
+	return rc;
+}
+
+static void parse_build_args(struct build *b, int argc, char **argv)
+{
+	memset(b, 0, sizeof(*b));
+	b->cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--pgo-config") == 0 && i + 1 < argc)
+			b->pgo_config = argv[++i];
+		else
+			sv_push(&b->cargo_args, argv[i]);
+	}
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build b;
+	struct strbuf err = STRBUF_INIT, slot = STRBUF_INIT, journal = STRBUF_INIT;
+	struct freshness f;
+
+	parse_build_args(&b, argc, argv);
+	locate(&b);
+	if (config_load(&b.cfg, b.pgo_config, b.workspace.buf, &err) != 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	export_settings(&b);
+
+	memset(&f, 0, sizeof(f));
+	if (status_slot_of_build_dir(b.build_dir.buf, &slot) == 0)
+		status_freshness(slot.buf, &f);
+	bool need_refresh = f.has_profile != 1;
+	bool plain = false;
+	if (f.has_profile == 1 && f.nstale && f.stale_share >= b.cfg.stale_threshold) {
+		fprintf(stderr, "%12s profile %.12s is stale: %s (%.0f%% of its counts)\n", "Stale",
+			f.key.buf, f.stale.buf, 100.0 * f.stale_share);
+		switch (b.cfg.stale_policy) {
+		case STALE_REFRESH:
+			need_refresh = true;
+			break;
+		case STALE_USE:
+			fprintf(stderr, "%12s using it anyway (stale-policy: use-stale)\n", "Note");
+			break;
+		case STALE_PLAIN:
+			fprintf(stderr, "%12s building without PGO (stale-policy: plain)\n", "Note");
+			plain = true;
+			break;
+		case STALE_ERROR:
+			die(PGOW_EXIT_STALE, "the profile is stale (%s); refresh it with stale-policy: refresh, "
+			    "or `cargo-pgo-wrap merge` new profiles", f.stale.buf);
+		}
+	}
+	if (f.has_profile == 1 && !need_refresh && !f.nstale)
+		fprintf(stderr, "%12s profile %.12s: all %zu crates unchanged since it was collected\n",
+			"Fresh", f.key.buf, f.ncrates);
+	else if (f.has_profile != 1)
+		fprintf(stderr, "%12s no profile for %s yet: collecting one\n", "Profile", b.build_dir.buf);
+	b.steps = need_refresh ? 4 : 1;
+	if (need_refresh && refresh(&b) != 0)
+		b.steps = 2; /* no training: optimised build with what there is */
+	sb_addf(&journal, "%s/journal-optimized.log", b.state_dir.buf);
+	if (mkdir_private(b.state_dir.buf, 0700, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	step(&b, "Optimizing", plain ? "plain build (no profile)" : "cargo build with the cached profile");
+	run_cargo_build(&b, NULL, plain ? "off" : NULL, journal.buf);
+	report(&b, journal.buf);
+
+	freshness_release(&f);
+	config_release(&b.cfg);
+	sv_release(&b.cargo_args);
+	sb_release(&b.workspace);
+	sb_release(&b.target_dir);
+	sb_release(&b.build_dir);
+	sb_release(&b.instr_dir);
+	sb_release(&b.instr_bin_dir);
+	sb_release(&b.raw_dir);
+	sb_release(&b.state_dir);
+	sb_release(&err);
+	sb_release(&slot);
+	sb_release(&journal);
 	return 0;
 }

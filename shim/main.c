@@ -29,6 +29,7 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "build", cmd_build, "the whole cycle: build [--pgo-config FILE] [cargo build args...]" },
 	{ "gc", cmd_gc, "bound the cache: gc [--max-size SIZE] [--dry-run] (default cap 2G, or CARGO_PGO_WRAP_CACHE_MAX)" },
 	{ "help", cmd_help, "show this help" },
 	{ "merge", cmd_merge, "merge .profraw/.profdata files into the cache: merge [--slot ID] DIR|FILE..." },

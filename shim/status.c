@@ -10,6 +10,7 @@
 #include "llvm.h"
 #include "manifest.h"
 #include "slot.h"
+#include "status.h"
 #include "unitkey.h"
 #include "util.h"
 #include "yamldoc.h"
@@ -315,6 +316,71 @@ static void tool_versions(struct strbuf *rustc, struct strbuf *profdata)
 	sb_release(&path);
 	sb_release(&ver);
 	sb_release(&err);
+}
+
+int status_slot_of_build_dir(const char *build_dir, struct strbuf *slot_dir)
+{
+	struct strbuf root = STRBUF_INIT, slots = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec dirs = STRVEC_INIT;
+	int rc = -1;
+
+	if (cache_root_path(&root, &err) == 0) {
+		path_join(&slots, root.buf, "slots");
+		list_dir(slots.buf, "", &dirs);
+	}
+	for (size_t i = 0; i < dirs.n && rc != 0; i++) {
+		struct slot_status s;
+		memset(&s, 0, sizeof(s));
+		read_stamps(&s, dirs.v[i]);
+		for (size_t j = 0; j < s.stamps.n && rc != 0; j++) {
+			const char *tab = strchr(s.stamps.v[j], '\t');
+			if (tab && strcmp(tab + 1, build_dir) == 0) {
+				sb_adds(slot_dir, dirs.v[i]);
+				rc = 0;
+			}
+		}
+		sv_release(&s.stamps);
+	}
+	sv_release(&dirs);
+	sb_release(&root);
+	sb_release(&slots);
+	sb_release(&err);
+	return rc;
+}
+
+void status_freshness(const char *slot_dir, struct freshness *f)
+{
+	struct slot_status s;
+
+	memset(f, 0, sizeof(*f));
+	load_slot(&s, slot_dir, path_basename(slot_dir));
+	f->has_profile = s.has_profile;
+	f->ncrates = s.ncrates;
+	f->nstale = s.nstale;
+	long stale_counts = 0;
+	for (size_t i = 0; i < s.ncrates; i++) {
+		if (strcmp(s.crates[i].state, "fresh") == 0)
+			continue;
+		sb_addf(&f->stale, "%s%s (%s)", f->stale.len ? ", " : "", s.crates[i].name, s.crates[i].state);
+		if (s.crates[i].counts > 0)
+			stale_counts += s.crates[i].counts;
+	}
+	/* Without counts, any stale crate counts as the whole profile. */
+	f->stale_share = s.m.total_counts > 0 ? (double)stale_counts / (double)s.m.total_counts
+					      : (s.nstale ? 1.0 : 0.0);
+	if (s.has_profile == 1) {
+		sb_adds(&f->key, s.m.content_key);
+		f->created = s.m.created;
+		sb_adds(&f->training, s.m.training ? s.m.training : "");
+	}
+	release_slot(&s);
+}
+
+void freshness_release(struct freshness *f)
+{
+	sb_release(&f->stale);
+	sb_release(&f->key);
+	sb_release(&f->training);
 }
 
 int cmd_status(int argc, char **argv)

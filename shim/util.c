@@ -201,7 +201,8 @@ void list_dir(const char *dir, const char *suffix, struct strvec *out)
 		sv_pushf(out, "%s/%s", dir, e->d_name);
 	}
 	closedir(d);
-	qsort(out->v + start, out->n - start, sizeof(*out->v), by_string);
+	if (out->n > start)
+		qsort(out->v + start, out->n - start, sizeof(*out->v), by_string);
 }
 
 long long tree_bytes(const char *path)

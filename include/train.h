@@ -1,0 +1,26 @@
+/*
+ * train.h - running the training workload against instrumented binaries.
+ */
+#ifndef PGOW_TRAIN_H
+#define PGOW_TRAIN_H
+
+#include "config.h"
+#include "strbuf.h"
+
+struct train_paths {
+	const char *bin_dir;       /* where {bin:NAME} binaries live */
+	const char *target_dir;    /* {target_dir} */
+	const char *raw_dir;       /* {profile_dir}: each run gets <raw_dir>/run-<N> */
+};
+
+/*
+ * Runs every configured run in order, with LLVM_PROFILE_FILE pointed at its
+ * own raw dir. Appends "weight,dir" for each run that produced profiles to
+ * weighted. Returns 0, or -1 with the failing run and the fix in err.
+ */
+int train_run_all(const struct config *c, const struct train_paths *p, struct strvec *weighted,
+		  struct strbuf *err);
+/* Expands {bin:NAME}, {target_dir} and {profile_dir} in one argument. */
+int train_expand(const char *arg, const struct train_paths *p, struct strbuf *out, struct strbuf *err);
+
+#endif

@@ -1,0 +1,133 @@
+# t_build.sh - `cargo-pgo-wrap build`, the whole cycle, with real cargo.
+
+write_training() { # [extra yaml]
+	cat >pgo-wrap.yaml <<YAML
+stale-policy: ${POLICY:-use-stale}
+training:
+  - name: eval
+    run: ["{bin:fixbin}", "3000"]
+${1:-}
+YAML
+}
+
+build_setup() {
+	setup_ws
+	unset RUSTC_WRAPPER CARGO_PGO_WRAP_WORKSPACE
+	write_training
+}
+
+test_build_full_cycle_then_fresh() {
+	build_setup
+	pgow build --release >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; fail "build failed"; }
+	[ ! -s "$T/out" ] || fail "build printed to stdout: $(cat "$T/out")"
+	for s in 'Instrumenting \[1/4\]' 'Training \[2/4\]' 'Trained run 1/1' 'Merging \[3/4\]' 'Optimizing \[4/4\]' \
+		'PGO 2 crate\(s\) optimised with profile [0-9a-f]{12}'; do
+		assert_grep "$s" "$T/err" "cycle output"
+	done
+	local prof
+	prof=$(ls "$T"/cache/slots/*/profiles/*.profdata)
+	assert_eq "use $prof" "$(awk -F'\t' '$2=="fixbin" {print $5" "$6}' target/pgo-wrap/journal-optimized.log)" "fixbin"
+	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "shipped binary is not instrumented"
+	[ -x target/pgo-wrap/instrumented/release/fixbin ] || fail "instrumented build not in its own dir"
+
+	pgow build --release 2>"$T/err2" || fail "second build failed"
+	assert_grep 'Fresh profile [0-9a-f]{12}: all 2 crates unchanged' "$T/err2" "second build says fresh"
+	assert_no_grep 'Instrumenting|Training' "$T/err2" "second build instruments nothing"
+	assert_grep 'nothing to rebuild' "$T/err2" "and rebuilds nothing"
+}
+
+test_build_stale_policies() {
+	build_setup
+	pgow build --release 2>/dev/null || fail "first build failed"
+	sed -i 's/let mut v = 0i64;/let mut v = 0i64; \/\/ edited/' fixlib/src/lib.rs
+
+	POLICY=error write_training
+	local rc=0
+	pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 7 "$rc" "stale-policy: error exits 7"
+	assert_grep 'the profile is stale \(fixlib \(changed\)\)' "$T/err" "names the edited crate"
+
+	POLICY=use-stale write_training
+	pgow build --release 2>"$T/err" || fail "use-stale build failed"
+	assert_grep 'Stale profile [0-9a-f]{12} is stale: fixlib \(changed\)' "$T/err" "reports staleness"
+	assert_grep 'using it anyway' "$T/err" "uses it"
+	assert_no_grep 'Instrumenting' "$T/err" "no refresh under use-stale"
+	assert_grep '1 stale' "$T/err" "summary counts the stale crate"
+
+	POLICY=refresh write_training
+	pgow build --release 2>"$T/err" || fail "refresh build failed"
+	assert_grep 'fixlib \(changed\)' "$T/err" "names the crate"
+	assert_grep 'Instrumenting \[1/4\]' "$T/err" "refreshes"
+	pgow build --release 2>"$T/err" || fail "build after refresh failed"
+	assert_grep 'Fresh profile' "$T/err" "fresh after the refresh"
+}
+
+test_build_cargo_pgo_wrap_dispatch_and_args_pass_through() {
+	build_setup
+	mkdir -p "$T/bin"
+	ln -s "$PGOW_BIN" "$T/bin/cargo-pgo-wrap"
+	local real_cargo
+	real_cargo=$(command -v cargo)
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s"\nexec "%s" "$@"\n' "$T/cargo-args.log" "$real_cargo" >"$T/bin/cargo-rec"
+	chmod +x "$T/bin/cargo-rec"
+	# CARGO (set by cargo for subcommands) is the cargo we run: record what it gets.
+	CARGO="$T/bin/cargo-rec" pgow build -p fixbin --release --locked --target "$(host_triple)" \
+		--bin fixbin 2>"$T/err" || { cat "$T/err" >&2; fail "build with cargo args"; }
+	assert_grep "^build -p fixbin --release --locked --target $(host_triple) --bin fixbin\$" "$T/cargo-args.log" \
+		"cargo args passed through exactly"
+	assert_no_grep '^build .*(--target-dir|--config|-Z)' "$T/cargo-args.log" "nothing added"
+	[ -x "target/$(host_triple)/release/fixbin" ] || fail "optimised binary not where cargo puts it"
+
+	# `cargo pgo-wrap build` finds cargo-pgo-wrap on PATH (cargo's external subcommand).
+	PATH="$T/bin:$PATH" cargo pgo-wrap build --release 2>"$T/err" || { cat "$T/err" >&2; fail "cargo pgo-wrap build"; }
+	assert_grep 'PGO 2 crate\(s\) optimised with profile' "$T/err" "cycle through cargo's subcommand"
+}
+
+test_build_bad_config_and_training() {
+	build_setup
+	printf 'training:\n  - run: [fixbin]\n    retries: 2\n' >pgo-wrap.yaml
+	local rc=0
+	pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "bad YAML exit code"
+	assert_grep "^cargo-pgo-wrap: error: $T/ws/pgo-wrap.yaml:3:5: unknown key 'retries' in a training run" "$T/err" "located error"
+	[ ! -d target ] || fail "something was built despite the bad config"
+
+	write_training '  - name: broken
+    run: ["{bin:fixbin}", "not-a-number", "{bin:nope}"]'
+	rc=0
+	pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 6 "$rc" "unknown binary in training"
+	assert_grep "\\{bin:nope\\}: .*was not built" "$T/err" "names the placeholder"
+
+	write_training '  - name: failing
+    shell: "exit 3"'
+	rc=0
+	pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 6 "$rc" "failing training run"
+	assert_grep 'training run 2 \(failing, .*pgo-wrap.yaml:5:5\) failed with exit status 3; fix the command, or set allow-failure: true' \
+		"$T/err" "names the run and the fix"
+	[ ! -d "$T/cache/slots" ] || [ -z "$(ls "$T"/cache/slots/*/profiles 2>/dev/null)" ] || fail "a failed training stored a profile"
+
+	write_training '  - name: failing
+    shell: "exit 3"
+    allow-failure: true'
+	pgow build --release 2>"$T/err" || fail "allow-failure build failed: $(cat "$T/err")"
+	assert_grep 'Trained run 2/2 in .*\(failed, allowed\)' "$T/err" "allowed failure"
+}
+
+test_build_without_training_explains() {
+	build_setup
+	echo 'stale-policy: use-stale' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "build without training failed"
+	assert_grep 'no training is configured' "$T/err" "says so"
+	assert_grep "LLVM_PROFILE_FILE=$T/ws/target/pgo-wrap/raw/host/release/manual/%p-%4m.profraw" "$T/err" "what to run"
+	assert_grep "cargo-pgo-wrap merge $T/ws/target/pgo-wrap/raw/host/release/manual" "$T/err" "how to ingest"
+	assert_grep 'NO crate was built with a profile' "$T/err" "loud about no PGO"
+	# Following the instructions works.
+	mkdir -p target/pgo-wrap/raw/host/release/manual
+	LLVM_PROFILE_FILE="$T/ws/target/pgo-wrap/raw/host/release/manual/%p-%4m.profraw" target/pgo-wrap/instrumented/release/fixbin 1000 >/dev/null
+	pgow merge "$T/ws/target/pgo-wrap/raw/host/release/manual" 2>/dev/null || fail "merge of manual profiles"
+	pgow build --release 2>"$T/err" || fail "build after manual merge"
+	assert_grep 'Fresh profile' "$T/err" "manual profile is used"
+}

@@ -159,7 +159,12 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 			sv_push(&argv, arg.buf);
 		}
 		sv_pushf(&env, "LLVM_PROFILE_FILE=%s/%%p-%%4m.profraw", raw.buf);
-		sv_pushv(&env, r->env.v, r->env.n);
+		for (size_t e = 0; e < r->env.n; e++) {
+			sb_reset(&arg);
+			if (train_expand(r->env.v[e], p, &arg, err) != 0)
+				goto next;
+			sv_push(&env, arg.buf);
+		}
 		fprintf(stderr, "%12s run %zu/%zu (%s)\n", "Training", i + 1, c->nruns, label.buf);
 		double start = now_seconds();
 		int status = run_with_timeout(argv.v, &env, r->timeout, err);

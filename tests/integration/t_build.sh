@@ -131,3 +131,12 @@ test_build_without_training_explains() {
 	pgow build --release 2>"$T/err" || fail "build after manual merge"
 	assert_grep 'Fresh profile' "$T/err" "manual profile is used"
 }
+
+test_build_generic_preset_trains_with_tests() {
+	build_setup
+	cp "$ROOT/profiles/generic.yaml" pgo-wrap.yaml
+	sed -i '/name: benches/,$d' pgo-wrap.yaml   # stable cargo has no bench harness for the fixture
+	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build with the generic preset"; }
+	assert_grep 'Trained run 1/1 in .*, [1-9][0-9]* profile file\(s\)' "$T/err" "cargo test wrote profiles"
+	assert_grep 'PGO 2 crate\(s\) optimised' "$T/err" "and they were used"
+}

@@ -134,12 +134,41 @@ static void test_load_order(void **state)
 	sb_release(&err);
 }
 
+/* The presets shipped in profiles/ and the demo's config must stay valid. */
+static void test_shipped_presets(void **state)
+{
+	(void)state;
+	struct config c;
+	struct strbuf err = STRBUF_INIT;
+
+	config_defaults(&c);
+	if (config_read(&c, "profiles/example.yaml", &err) != 0)
+		fail_msg("%s", err.buf);
+	assert_int_equal(c.nruns, 2);
+	assert_int_equal(c.runs[0].weight, 2);
+	assert_non_null(c.runs[1].shell);
+	config_release(&c);
+	config_defaults(&c);
+	if (config_read(&c, "profiles/generic.yaml", &err) != 0)
+		fail_msg("%s", err.buf);
+	assert_int_equal(c.stale_policy, STALE_REFRESH);
+	assert_string_equal(c.runs[0].argv.v[1], "test");
+	config_release(&c);
+	config_defaults(&c);
+	if (config_read(&c, "examples/demo/pgo-wrap.yaml", &err) != 0)
+		fail_msg("%s", err.buf);
+	assert_string_equal(c.runs[0].argv.v[0], "{bin:pgo-demo}");
+	config_release(&c);
+	sb_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_located_errors),
 		cmocka_unit_test(test_load_order),
+		cmocka_unit_test(test_shipped_presets),
 	};
 	return cmocka_run_group_tests_name("config", tests, tempdir_setup, tempdir_teardown);
 }

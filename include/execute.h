@@ -18,6 +18,14 @@ int run_and_wait(char *const *argv);
  * not start.
  */
 int run_capture(char *const *argv, struct strbuf *out);
+/*
+ * Runs argv like run_and_wait, but with its stderr passed through us (when
+ * on_line is not NULL): every
+ * byte is forwarded unchanged and as soon as it arrives, and each complete
+ * line is also handed to on_line.
+ */
+typedef void (*line_fn)(const char *line, size_t len, void *ctx);
+int run_tee_stderr(char *const *argv, line_fn on_line, void *ctx);
 /* Exits the way the child did: same code, or re-raising the same signal. */
 _Noreturn void exit_like(int wait_status);
 /* Path of our own executable, for detecting a chain that loops back to us. */

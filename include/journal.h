@@ -10,11 +10,12 @@
 
 /*
  * Line format (tab separated): unix-time, crate, crate types, target
- * ("host" when none), action, detail, out-dir, unit content key ("-"). Actions: generate, use,
+ * ("host" when none), action, detail, out-dir, unit content key ("-"),
+ * and how many functions rustc found whose profile no longer matched. Actions: generate, use,
  * plain (eligible, no profile flag), skip (never eligible; detail says why).
  * The journal is $CARGO_PGO_WRAP_JOURNAL, else <cache>/journal.log.
  */
 void journal_record(const struct rustc_args *a, const char *action, const char *detail,
-		    const char *unit_key);
+		    const char *unit_key, int mismatches);
 
 #endif

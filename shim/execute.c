@@ -22,30 +22,7 @@ _Noreturn void exec_or_die(char *const *argv)
 
 int run_and_wait(char *const *argv)
 {
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-	int status;
-
-	sigemptyset(&ign.sa_mask);
-	if (sigaction(SIGINT, &ign, &old_int) != 0 || sigaction(SIGQUIT, &ign, &old_quit) != 0)
-		die(PGOW_EXIT_INTERNAL, "sigaction: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0)
-		die(PGOW_EXIT_INTERNAL, "cannot fork to run %s: %s", argv[0], strerror(errno));
-	if (pid == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		execvp(argv[0], argv);
-		error_msg("cannot run %s: %s; check the path cargo passes (RUSTC) "
-			  "or CARGO_PGO_WRAP_NEXT", argv[0], strerror(errno));
-		_exit(PGOW_EXIT_EXEC);
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			die(PGOW_EXIT_INTERNAL, "waitpid: %s", strerror(errno));
-	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	return status;
+	return run_tee_stderr(argv, NULL, NULL);
 }
 
 int run_capture(char *const *argv, struct strbuf *out)
@@ -90,6 +67,72 @@ int run_capture(char *const *argv, struct strbuf *out)
 		errno = saved;
 		return -1;
 	}
+	return status;
+}
+
+static void feed_lines(struct strbuf *pending, line_fn on_line, void *ctx)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < pending->len; i++) {
+		if (pending->buf[i] != '\n')
+			continue;
+		on_line(pending->buf + start, i - start, ctx);
+		start = i + 1;
+	}
+	memmove(pending->buf, pending->buf + start, pending->len - start);
+	sb_setlen(pending, pending->len - start);
+}
+
+/* With on_line NULL, stderr is simply inherited. */
+int run_tee_stderr(char *const *argv, line_fn on_line, void *ctx)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct strbuf pending = STRBUF_INIT;
+	int pipefd[2] = { -1, -1 }, status;
+	char buf[8192];
+
+	if (on_line && (pipe(pipefd) != 0 || fcntl(pipefd[0], F_SETFD, FD_CLOEXEC) != 0))
+		die(PGOW_EXIT_INTERNAL, "pipe: %s", strerror(errno));
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGINT, &ign, &old_int) != 0 || sigaction(SIGQUIT, &ign, &old_quit) != 0)
+		die(PGOW_EXIT_INTERNAL, "sigaction: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		die(PGOW_EXIT_INTERNAL, "cannot fork to run %s: %s", argv[0], strerror(errno));
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		if (on_line && (dup2(pipefd[1], STDERR_FILENO) < 0 || close(pipefd[1]) != 0))
+			_exit(PGOW_EXIT_INTERNAL);
+		execvp(argv[0], argv);
+		error_msg("cannot run %s: %s; check the path cargo passes (RUSTC) "
+			  "or CARGO_PGO_WRAP_NEXT", argv[0], strerror(errno));
+		_exit(PGOW_EXIT_EXEC);
+	}
+	if (on_line)
+		close(pipefd[1]);
+	for (; on_line;) {
+		ssize_t n = read(pipefd[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		(void)write_all(STDERR_FILENO, buf, (size_t)n);
+		sb_add(&pending, buf, (size_t)n);
+		feed_lines(&pending, on_line, ctx);
+	}
+	if (pending.len)
+		on_line(pending.buf, pending.len, ctx);
+	if (on_line)
+		close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			die(PGOW_EXIT_INTERNAL, "waitpid: %s", strerror(errno));
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	sb_release(&pending);
 	return status;
 }
 

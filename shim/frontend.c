@@ -143,7 +143,12 @@ static void export_settings(const struct build *b)
 	    !b->cfg.next_wrapper && !env_get("CARGO_PGO_WRAP_NEXT"))
 		setenv("CARGO_PGO_WRAP_NEXT", wrapper, 1);
 	setenv("RUSTC_WRAPPER", self, 1);
-	setenv("CARGO_PGO_WRAP_WORKSPACE", b->workspace.buf, 1);
+	/*
+	 * The target dir, not the workspace root, names the workspace: it is what a
+	 * plain `RUSTC_WRAPPER=cargo-pgo-wrap cargo build` derives, so both find the
+	 * same slot and profile.
+	 */
+	setenv("CARGO_PGO_WRAP_WORKSPACE", b->target_dir.buf, 1);
 	if (b->cfg.cache)
 		setenv("CARGO_PGO_WRAP_CACHE", b->cfg.cache, 1);
 	if (b->cfg.llvm_profdata)
@@ -198,8 +203,9 @@ static void run_cargo_build(const struct build *b, const char *target_dir, const
 }
 
 struct journal_counts {
-	int generate, use, stale, plain, skip;
+	int generate, use, stale, plain, skip, mismatches;
 	struct strbuf skipped;
+	struct strbuf mismatched;  /* "fixlib 1, serde 3" */
 };
 
 static void read_journal(const char *path, struct journal_counts *jc)
@@ -225,7 +231,11 @@ static void read_journal(const char *path, struct journal_counts *jc)
 				jc->stale++;
 			else if (!strcmp(action, "plain"))
 				jc->plain++;
-			else if (!strcmp(action, "skip")) {
+			if (f.n >= 9 && atoi(f.v[8]) > 0) {
+				jc->mismatches += atoi(f.v[8]);
+				sb_addf(&jc->mismatched, "%s%s %s", jc->mismatched.len ? ", " : "", f.v[1], f.v[8]);
+			}
+			if (!strcmp(action, "skip")) {
 				jc->skip++;
 				if (!strstr(sb_str(&jc->skipped), f.v[5]))
 					sb_addf(&jc->skipped, "%s%s", jc->skipped.len ? ", " : "", f.v[5]);
@@ -258,8 +268,12 @@ static void report(const struct build *b, const char *journal)
 			"%d stale, %d plain, %d skipped%s%s%s\n", "PGO", jc.use + jc.stale, f.key.buf,
 			f.training.buf, ((long)time(NULL) - f.created) / 60, jc.stale, jc.plain, jc.skip,
 			jc.skipped.len ? " (" : "", sb_str(&jc.skipped), jc.skipped.len ? ")" : "");
+	if (jc.mismatches)
+		fprintf(stderr, "%12s %d function(s) changed since the profile was collected and got no "
+			"counts: %s\n", "Stale", jc.mismatches, jc.mismatched.buf);
 	freshness_release(&f);
 	sb_release(&jc.skipped);
+	sb_release(&jc.mismatched);
 	sb_release(&slot);
 }
 

@@ -45,7 +45,7 @@ static void add_field(struct strbuf *line, const char *s)
 }
 
 void journal_record(const struct rustc_args *a, const char *action, const char *detail,
-		    const char *unit_key)
+		    const char *unit_key, int mismatches)
 {
 	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
 	struct strbuf line = STRBUF_INIT, types = STRBUF_INIT;
@@ -60,6 +60,7 @@ void journal_record(const struct rustc_args *a, const char *action, const char *
 		add_field(&line, detail ? detail : "-");
 		add_field(&line, a->out_dir ? a->out_dir : "-");
 		add_field(&line, unit_key ? unit_key : "-");
+		sb_addf(&line, "%d\t", mismatches);
 		line.buf[line.len - 1] = '\n';
 		append_record(path.buf, line.buf, line.len, &err);
 	}

@@ -62,6 +62,10 @@ static void derive_dirs(struct slot *s, const struct rustc_args *a)
 		strip_last(&abs); /* the profile dir */
 		if (a->target && strcmp(path_basename(abs.buf), a->target) == 0)
 			strip_last(&abs);
+		/* `build`'s instrumented dir belongs to the target dir it sits in. */
+		static const char instr[] = "/pgo-wrap/instrumented";
+		if (abs.len > sizeof(instr) - 1 && strcmp(abs.buf + abs.len - (sizeof(instr) - 1), instr) == 0)
+			sb_setlen(&abs, abs.len - (sizeof(instr) - 1));
 		sb_adds(&s->workspace, abs.buf);
 	}
 	sb_release(&abs);

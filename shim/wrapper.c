@@ -228,7 +228,7 @@ static void record_skip(const struct rustc_args *a, enum verdict v)
 				  "this build already passes -Cprofile-%s (from RUSTFLAGS or cargo config); "
 				  "cargo-pgo-wrap leaves those crates alone; remove the flag to let it manage PGO",
 				  a->profile_use ? "use" : "generate");
-	journal_record(a, "skip", verdict_names[v], NULL);
+	journal_record(a, "skip", verdict_names[v], NULL, 0);
 }
 
 /* The flag to add, or NULL; *action names what was done, for the journal. */
@@ -302,6 +302,36 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, stru
 	}
 	sb_release(&prof);
 	sb_release(&err);
+}
+
+/* What rustc said about the profile while compiling one crate. */
+struct profile_diag {
+	int invalid;             /* "invalid instrumentation profile data": not applied */
+	int mismatches;          /* functions whose profile no longer matches */
+	struct strbuf first_invalid;
+};
+
+static bool has(const char *line, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(line + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
+static void scan_rustc_line(const char *line, size_t len, void *ctx)
+{
+	struct profile_diag *pd = ctx;
+
+	/* One diagnostic is one line, in JSON (message + rendered copy) or plain form. */
+	if (has(line, len, "invalid instrumentation profile data") ||
+	    has(line, len, "Could not read profile data")) {
+		if (!pd->invalid++)
+			sb_add(&pd->first_invalid, line, len > 300 ? 300 : len);
+	} else if (has(line, len, "hash mismatch")) {
+		pd->mismatches++;
+	}
 }
 
 /* "use" when the crate is as the profile saw it, "use-stale" when it changed since. */
@@ -405,7 +435,18 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
 	if (flag)
 		sv_push(&l->cmd, flag);
-	int status = run_and_wait(l->cmd.v);
+	struct profile_diag pd = { 0, 0, STRBUF_INIT };
+	/* With a profile, rustc's stderr is the only place it says the profile was unusable. */
+	int status = strcmp(action, "use") == 0 ? run_tee_stderr(l->cmd.v, scan_rustc_line, &pd)
+						: run_and_wait(l->cmd.v);
+	if (pd.invalid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		error_msg("%s was built WITHOUT its profile: rustc rejected %s as invalid profile data; "
+			  "collect it again (cargo-pgo-wrap build, or merge), or build with CARGO_PGO_WRAP_MODE=off",
+			  a->crate_name ? a->crate_name : "this crate", d.path);
+		sb_release(&pd.first_invalid);
+		exit(PGOW_EXIT_NOT_APPLIED);
+	}
+	sb_release(&pd.first_invalid);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		if (v != V_EXCLUDED) {
 			/* Our own dependencies and the profile are not sources. */
@@ -421,7 +462,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 			action = use_freshness(&m, a, key.len ? key.buf : NULL);
 		journal_record(a, v == V_EXCLUDED ? "skip" : action,
 			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? d.path : "-"),
-			       key.len ? key.buf : NULL);
+			       key.len ? key.buf : NULL, pd.mismatches);
 	}
 	slot_release(&slot);
 	manifest_release(&m);

@@ -35,12 +35,19 @@ test_build_full_cycle_then_fresh() {
 	assert_grep 'Fresh profile [0-9a-f]{12}: all 2 crates unchanged' "$T/err2" "second build says fresh"
 	assert_no_grep 'Instrumenting|Training' "$T/err2" "second build instruments nothing"
 	assert_grep 'nothing to rebuild' "$T/err2" "and rebuilds nothing"
+
+	# A plain wrapped cargo build (compile.py style) finds the same slot and profile.
+	touch fixlib/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" CARGO_PGO_WRAP_JOURNAL="$T/plain.journal" cargo_ok build --release
+	assert_eq "use $prof" "$(awk -F'\t' '$2=="fixlib" {print $5" "$6}' "$T/plain.journal")" \
+		"RUSTC_WRAPPER alone uses build's profile"
 }
 
 test_build_stale_policies() {
 	build_setup
 	pgow build --release 2>/dev/null || fail "first build failed"
-	sed -i 's/let mut v = 0i64;/let mut v = 0i64; \/\/ edited/' fixlib/src/lib.rs
+	# A control-flow change in one function: its counts no longer fit, the others' do.
+	sed -i 's/let mut v = self.atom();/let mut v = self.atom();\n        if v == i64::MIN { v = 0; }/' fixlib/src/lib.rs
 
 	POLICY=error write_training
 	local rc=0
@@ -54,6 +61,8 @@ test_build_stale_policies() {
 	assert_grep 'using it anyway' "$T/err" "uses it"
 	assert_no_grep 'Instrumenting' "$T/err" "no refresh under use-stale"
 	assert_grep '1 stale' "$T/err" "summary counts the stale crate"
+	assert_grep 'Stale 1 function\(s\) changed since the profile was collected and got no counts: fixlib 1' \
+		"$T/err" "rustc's hash-mismatch warnings counted per crate"
 
 	POLICY=refresh write_training
 	pgow build --release 2>"$T/err" || fail "refresh build failed"
@@ -139,4 +148,32 @@ test_build_generic_preset_trains_with_tests() {
 	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build with the generic preset"; }
 	assert_grep 'Trained run 1/1 in .*, [1-9][0-9]* profile file\(s\)' "$T/err" "cargo test wrote profiles"
 	assert_grep 'PGO 2 crate\(s\) optimised' "$T/err" "and they were used"
+}
+
+test_build_garbage_profile_fails_loudly() {
+	build_setup
+	head -c 4096 /dev/urandom >"$T/garbage.profdata"
+	export RUSTC_WRAPPER="$PGOW_BIN"
+	# A warning in the crate: rustc's own diagnostics must still reach the user.
+	sed -i 's/let mut acc = 0i64;/let mut acc = 0i64; let unused_pgo = 1;/' fixbin/src/main.rs
+	local rc=0
+	CARGO_PGO_WRAP_MODE=use CARGO_PGO_WRAP_PROFILE="$T/garbage.profdata" cargo build --release 2>"$T/err" || rc=$?
+	[ "$rc" != 0 ] || fail "a build with a garbage profile succeeded"
+	assert_grep "error: fixlib was built WITHOUT its profile: rustc rejected $T/garbage.profdata as invalid profile data" \
+		"$T/err" "names the crate and the file"
+	assert_grep 'could not compile `fixlib`' "$T/err" "cargo stops"
+
+	# The same through the cache: a corrupted stored profile.
+	pgow build --release 2>/dev/null || fail "cycle failed"
+	cp "$T/garbage.profdata" "$(ls "$T"/cache/slots/*/profiles/*.profdata)"
+	touch fixlib/src/lib.rs fixbin/src/main.rs
+	rc=0
+	cargo build --release 2>"$T/err" || rc=$?
+	[ "$rc" != 0 ] || fail "a build with a corrupted cached profile succeeded"
+	assert_grep 'was built WITHOUT its profile' "$T/err" "loud"
+	# With a good profile, the tee passes rustc's warnings through untouched.
+	CARGO_PGO_WRAP_MODE=off cargo build --release 2>/dev/null
+	rm -rf "$T/cache"
+	pgow build --release 2>"$T/err" || fail "rebuild with a new profile failed: $(tail -3 "$T/err")"
+	assert_grep 'unused variable: `unused_pgo`' "$T/err" "rustc's warning reaches the user"
 }

@@ -17,4 +17,12 @@ int cmd_gc(int argc, char **argv);
 /* build [--pgo-config FILE] [cargo build args]: the whole PGO cycle. */
 int cmd_build(int argc, char **argv);
 
+int cmd_instrument(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+
 #endif

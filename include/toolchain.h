@@ -13,4 +13,7 @@ int rustc_identity(const char *rustc, struct strbuf *out, struct strbuf *err);
 /* The "LLVM version: X.Y.Z" major from an identity, or 0. */
 int rustc_identity_llvm_major(const char *identity);
 
+/* 1: <sysroot>/lib/rustlib/<target>/lib has libprofiler_builtins; 0: it does not; -1: no such dir. */
+int toolchain_has_profiler(const char *sysroot, const char *target);
+
 #endif

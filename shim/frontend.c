@@ -11,6 +11,7 @@
 #include "decision.h"
 #include "execute.h"
 #include "merge.h"
+#include "slot.h"
 #include "status.h"
 #include "train.h"
 #include "util.h"
@@ -289,12 +290,12 @@ static void print_manual_training(const struct build *b)
 		"note:", b->workspace.buf, b->instr_bin_dir.buf, b->raw_dir.buf, b->raw_dir.buf);
 }
 
+static void train_and_merge(struct build *b, const char *slot);
+
 /* Instrumented build, training and merge; 0 when a new profile was stored. */
 static int refresh(struct build *b)
 {
 	struct strbuf journal = STRBUF_INIT, err = STRBUF_INIT, detail = STRBUF_INIT, islot = STRBUF_INIT;
-	struct strvec weighted = STRVEC_INIT;
-	struct merge_request rq;
 	int rc = -1;
 
 	sb_addf(&journal, "%s/journal-instrumented.log", b->state_dir.buf);
@@ -302,11 +303,6 @@ static int refresh(struct build *b)
 	step(b, "Instrumenting", detail.buf);
 	if (mkdir_private(b->state_dir.buf, 0700, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
-	struct strbuf rm = STRBUF_INIT;
-	sb_addf(&rm, "rm -rf '%s'", b->raw_dir.buf);
-	if (system(rm.buf) != 0)
-		die(PGOW_EXIT_FAIL, "cannot clear %s", b->raw_dir.buf);
-	sb_release(&rm);
 	run_cargo_build(b, b->instr_dir.buf, "generate", journal.buf);
 	/* The slot that instrumented (its stamp also shows an up-to-date dir was instrumented). */
 	bool instrumented = status_slot_of_build_dir(b->instr_bin_dir.buf, &islot) == 0;
@@ -318,6 +314,26 @@ static int refresh(struct build *b)
 		print_manual_training(b);
 		goto out;
 	}
+	train_and_merge(b, path_basename(islot.buf));
+	rc = 0;
+out:
+	sb_release(&islot);
+	sb_release(&journal);
+	sb_release(&err);
+	sb_release(&detail);
+	return rc;
+}
+
+/* Runs the training against the instrumented binaries and merges into slot. */
+static void train_and_merge(struct build *b, const char *slot)
+{
+	struct strbuf err = STRBUF_INIT, detail = STRBUF_INIT;
+	struct strvec weighted = STRVEC_INIT;
+	struct merge_request rq;
+
+	/* Each training starts from nothing: old raw files would be merged again. */
+	if (remove_tree(b->raw_dir.buf) != 0)
+		die(PGOW_EXIT_FAIL, "cannot clear %s: %s", b->raw_dir.buf, strerror(errno));
 	if (mkdir_private(b->raw_dir.buf, 0700, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, b->raw_dir.buf };
@@ -331,7 +347,7 @@ static int refresh(struct build *b)
 		    "instrumented binaries ({bin:NAME}) from %s", b->instr_bin_dir.buf);
 	step(b, "Merging", "profiles into the cache");
 	memset(&rq, 0, sizeof(rq));
-	rq.slot = path_basename(islot.buf);
+	rq.slot = slot;
 	sb_reset(&detail);
 	sb_addf(&detail, "%zu training run(s) from %s", b->cfg.nruns, b->cfg.path);
 	rq.training = detail.buf;
@@ -341,14 +357,9 @@ static int refresh(struct build *b)
 	}
 	merge_run(&rq);
 	merge_request_release(&rq);
-	rc = 0;
-out:
-	sb_release(&islot);
 	sv_release(&weighted);
-	sb_release(&journal);
 	sb_release(&err);
 	sb_release(&detail);
-	return rc;
 }
 
 static void parse_build_args(struct build *b, int argc, char **argv)
@@ -363,17 +374,39 @@ static void parse_build_args(struct build *b, int argc, char **argv)
 	}
 }
 
+/* Everything a command needs before it runs cargo: where, which config, our env. */
+static void setup(struct build *b, int argc, char **argv)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	parse_build_args(b, argc, argv);
+	locate(b);
+	if (config_load(&b->cfg, b->pgo_config, b->workspace.buf, &err) != 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	export_settings(b);
+	sb_release(&err);
+}
+
+static void teardown(struct build *b)
+{
+	config_release(&b->cfg);
+	sv_release(&b->cargo_args);
+	sb_release(&b->workspace);
+	sb_release(&b->target_dir);
+	sb_release(&b->build_dir);
+	sb_release(&b->instr_dir);
+	sb_release(&b->instr_bin_dir);
+	sb_release(&b->raw_dir);
+	sb_release(&b->state_dir);
+}
+
 int cmd_build(int argc, char **argv)
 {
 	struct build b;
 	struct strbuf err = STRBUF_INIT, slot = STRBUF_INIT, journal = STRBUF_INIT;
 	struct freshness f;
 
-	parse_build_args(&b, argc, argv);
-	locate(&b);
-	if (config_load(&b.cfg, b.pgo_config, b.workspace.buf, &err) != 0)
-		die(PGOW_EXIT_CONFIG, "%s", err.buf);
-	export_settings(&b);
+	setup(&b, argc, argv);
 
 	memset(&f, 0, sizeof(f));
 	if (status_slot_of_build_dir(b.build_dir.buf, &slot) == 0)
@@ -415,17 +448,132 @@ int cmd_build(int argc, char **argv)
 	report(&b, journal.buf);
 
 	freshness_release(&f);
-	config_release(&b.cfg);
-	sv_release(&b.cargo_args);
-	sb_release(&b.workspace);
-	sb_release(&b.target_dir);
-	sb_release(&b.build_dir);
-	sb_release(&b.instr_dir);
-	sb_release(&b.instr_bin_dir);
-	sb_release(&b.raw_dir);
-	sb_release(&b.state_dir);
+	teardown(&b);
 	sb_release(&err);
 	sb_release(&slot);
 	sb_release(&journal);
+	return 0;
+}
+
+/* `instrument`: instrumented binaries in the normal target dir, to deploy and run elsewhere. */
+int cmd_instrument(int argc, char **argv)
+{
+	struct build b;
+	struct strbuf journal = STRBUF_INIT, err = STRBUF_INIT, slot = STRBUF_INIT;
+
+	setup(&b, argc, argv);
+	if (mkdir_private(b.state_dir.buf, 0700, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	sb_addf(&journal, "%s/journal-instrument.log", b.state_dir.buf);
+	b.steps = 1;
+	step(&b, "Instrumenting", "cargo build into the normal target dir");
+	run_cargo_build(&b, NULL, "generate", journal.buf);
+	if (status_slot_of_build_dir(b.build_dir.buf, &slot) != 0)
+		die(PGOW_EXIT_CONFIG, "nothing was instrumented: the %s profile has opt-level 0, or every "
+		    "crate is excluded", profile_dir_name(&b.cargo_args));
+	fprintf(stderr,
+		"%12s instrumented binaries are in %s (slot %.12s).\n"
+		"             Run them where the real load is, with LLVM_PROFILE_FILE=<dir>/%%p-%%4m.profraw,\n"
+		"             bring the .profraw files back and ingest them (weights optional):\n"
+		"               cargo-pgo-wrap merge --slot %.12s [--weight N] <dir>\n"
+		"             The next `cargo-pgo-wrap build` rebuilds them optimised.\n",
+		"note:", b.build_dir.buf, path_basename(slot.buf), path_basename(slot.buf));
+	teardown(&b);
+	sb_release(&journal);
+	sb_release(&err);
+	sb_release(&slot);
+	return 0;
+}
+
+/* `train`: the configured workload against `build`'s instrumented binaries, then merge. */
+int cmd_train(int argc, char **argv)
+{
+	struct build b;
+	struct strbuf slot = STRBUF_INIT;
+
+	setup(&b, argc, argv);
+	if (!b.cfg.nruns)
+		die(PGOW_EXIT_CONFIG, "no training is configured; add `training:` to %s/pgo-wrap.yaml "
+		    "(see profiles/example.yaml)", b.workspace.buf);
+	if (status_slot_of_build_dir(b.instr_bin_dir.buf, &slot) != 0)
+		die(PGOW_EXIT_CONFIG, "no instrumented build in %s; run `cargo-pgo-wrap build` with the "
+		    "same cargo arguments first", b.instr_bin_dir.buf);
+	b.steps = 2;
+	train_and_merge(&b, path_basename(slot.buf));
+	teardown(&b);
+	sb_release(&slot);
+	return 0;
+}
+
+/* run / test / bench: cargo under the current decision (the cached profile, if any). */
+static int passthrough(const char *sub, int argc, char **argv)
+{
+	struct build b;
+	struct strvec cmd = STRVEC_INIT;
+
+	setup(&b, argc, argv);
+	sv_push(&cmd, b.cargo);
+	sv_push(&cmd, sub);
+	sv_pushv(&cmd, b.cargo_args.v, b.cargo_args.n);
+	exec_or_die(cmd.v);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	return passthrough("run", argc, argv);
+}
+
+int cmd_test(int argc, char **argv)
+{
+	return passthrough("test", argc, argv);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	return passthrough("bench", argc, argv);
+}
+
+/* `clean [--profiles]`: our state in the target dir, and optionally this workspace's cached profiles. */
+int cmd_clean(int argc, char **argv)
+{
+	struct build b;
+	bool profiles = false;
+	int n = 1;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--profiles") == 0)
+			profiles = true;
+		else
+			argv[n++] = argv[i];
+	setup(&b, n, argv);
+	if (remove_tree(b.state_dir.buf) != 0)
+		die(PGOW_EXIT_FAIL, "cannot remove %s: %s", b.state_dir.buf, strerror(errno));
+	printf("removed %s\n", b.state_dir.buf);
+	if (profiles) {
+		struct strbuf root = STRBUF_INIT, slots = STRBUF_INIT, err = STRBUF_INIT;
+		struct strvec dirs = STRVEC_INIT;
+		if (cache_root(&root, &err) != 0)
+			die(PGOW_EXIT_CACHE, "%s", err.buf);
+		path_join(&slots, root.buf, "slots");
+		list_dir(slots.buf, "", &dirs);
+		for (size_t i = 0; i < dirs.n; i++) {
+			struct slot_info info;
+			struct strbuf e = STRBUF_INIT;
+			if (slot_read_info(dirs.v[i], &info, &e) == 0 && strcmp(info.workspace.buf, b.target_dir.buf) == 0) {
+				int lock = cache_lock_slot(dirs.v[i], &e);
+				if (remove_tree(dirs.v[i]) == 0)
+					printf("removed profiles of slot %.12s\n", path_basename(dirs.v[i]));
+				if (lock >= 0)
+					close(lock);
+			}
+			slot_info_release(&info);
+			sb_release(&e);
+		}
+		sv_release(&dirs);
+		sb_release(&root);
+		sb_release(&slots);
+		sb_release(&err);
+	}
+	teardown(&b);
 	return 0;
 }

@@ -31,29 +31,6 @@ static long long file_bytes(const char *path)
 	return lstat(path, &st) == 0 ? (long long)st.st_size : 0;
 }
 
-static int remove_tree(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (S_ISDIR(st.st_mode)) {
-		struct strvec entries = STRVEC_INIT;
-		DIR *d = opendir(path);
-		struct dirent *e;
-		while (d && (e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				sv_pushf(&entries, "%s/%s", path, e->d_name);
-		if (d)
-			closedir(d);
-		for (size_t i = 0; i < entries.n; i++)
-			remove_tree(entries.v[i]);
-		sv_release(&entries);
-		return rmdir(path);
-	}
-	return unlink(path);
-}
-
 static int lock_or_warn(const char *slot_dir)
 {
 	struct strbuf err = STRBUF_INIT;

@@ -30,6 +30,13 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "build", cmd_build, "the whole cycle: build [--pgo-config FILE] [cargo build args...]" },
+	{ "instrument", cmd_instrument, "instrumented binaries in the normal target dir, to deploy elsewhere" },
+	{ "train", cmd_train, "run the configured training against build's instrumented binaries, then merge" },
+	{ "run", cmd_run, "cargo run with the current profile" },
+	{ "test", cmd_test, "cargo test with the current profile" },
+	{ "bench", cmd_bench, "cargo bench with the current profile" },
+	{ "clean", cmd_clean, "remove <target>/pgo-wrap; --profiles also drops this workspace's cached profiles" },
+	{ "doctor", cmd_doctor, "check rustc, llvm-profdata, the cache, the config and the profiler runtime" },
 	{ "gc", cmd_gc, "bound the cache: gc [--max-size SIZE] [--dry-run] (default cap 2G, or CARGO_PGO_WRAP_CACHE_MAX)" },
 	{ "help", cmd_help, "show this help" },
 	{ "merge", cmd_merge, "merge .profraw/.profdata files into the cache: merge [--slot ID] DIR|FILE..." },

@@ -89,3 +89,21 @@ int rustc_identity_llvm_major(const char *identity)
 	const char *p = strstr(identity, "LLVM version: ");
 	return p ? atoi(p + 14) : 0;
 }
+
+int toolchain_has_profiler(const char *sysroot, const char *target)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct strvec libs = STRVEC_INIT;
+	int found = -1;
+
+	sb_addf(&dir, "%s/lib/rustlib/%s/lib", sysroot, target);
+	if (file_exists(dir.buf)) {
+		list_dir(dir.buf, ".rlib", &libs);
+		found = 0;
+		for (size_t i = 0; i < libs.n && !found; i++)
+			found = strncmp(path_basename(libs.v[i]), "libprofiler_builtins-", 21) == 0;
+	}
+	sv_release(&libs);
+	sb_release(&dir);
+	return found;
+}

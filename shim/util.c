@@ -205,6 +205,28 @@ void list_dir(const char *dir, const char *suffix, struct strvec *out)
 		qsort(out->v + start, out->n - start, sizeof(*out->v), by_string);
 }
 
+int remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	struct strvec entries = STRVEC_INIT;
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			sv_pushf(&entries, "%s/%s", path, e->d_name);
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < entries.n; i++)
+		(void)remove_tree(entries.v[i]);
+	sv_release(&entries);
+	return rmdir(path);
+}
+
 long long tree_bytes(const char *path)
 {
 	struct stat st;

@@ -15,10 +15,10 @@
 #include "manifest.h"
 #include "report.h"
 #include "slot.h"
+#include "toolchain.h"
 #include "unitkey.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <fnmatch.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -137,25 +137,6 @@ static bool target_denied_by_env(const char *target)
 	return denied;
 }
 
-/* <sysroot>/lib/rustlib/<target>/lib holds libprofiler_builtins-*.rlib when supported. */
-static int sysroot_has_profiler(const char *sysroot, const char *target)
-{
-	struct strbuf dir = STRBUF_INIT;
-	int found = -1; /* unknown: let rustc decide */
-
-	sb_addf(&dir, "%s/lib/rustlib/%s/lib", sysroot, target);
-	DIR *d = opendir(dir.buf);
-	if (d) {
-		struct dirent *e;
-		found = 0;
-		while ((e = readdir(d)) && !found)
-			found = strncmp(e->d_name, "libprofiler_builtins-", 21) == 0;
-		closedir(d);
-	}
-	sb_release(&dir);
-	return found;
-}
-
 static bool target_has_profiler(const struct rustc_args *a, const char *rustc)
 {
 	if (!a->target)
@@ -175,7 +156,7 @@ static bool target_has_profiler(const struct rustc_args *a, const char *rustc)
 			free(real);
 		}
 	}
-	int has = sysroot.len ? sysroot_has_profiler(sysroot.buf, a->target) : -1;
+	int has = sysroot.len ? toolchain_has_profiler(sysroot.buf, a->target) : -1;
 	sb_release(&sysroot);
 	return has != 0;
 }

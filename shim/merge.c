@@ -56,10 +56,8 @@ static void check_inputs(const struct strvec *all, const long *weights, bool str
 			if (v > *max_raw)
 				*max_raw = v;
 		}
-		if (ok && weights[i] > 1)
-			sv_pushf(good, "--weighted-input=%ld,%s", weights[i], all->v[i]);
-		else if (ok)
-			sv_push(good, all->v[i]);
+		if (ok)
+			sv_pushf(good, "%ld,%s", weights[i], all->v[i]);
 		else if (strict) {
 			die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", err.buf);
 		} else {
@@ -179,6 +177,37 @@ static void manifest_crates(const char *slot_dir, struct manifest *m)
 	m->content_key = xstrdup(hex);
 	sv_release(&files);
 	sb_release(&units);
+}
+
+/*
+ * Inputs as llvm-profdata arguments. Past a few hundred, they go into an
+ * --input-files list ("weight,path" per line) so no argv limit is hit.
+ */
+#define INPUTS_ON_COMMAND_LINE 256
+
+static void add_inputs(struct strvec *cmd, const struct strvec *good, const char *slot_dir,
+		       struct strbuf *list_path)
+{
+	if (good->n > INPUTS_ON_COMMAND_LINE) {
+		struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+		for (size_t i = 0; i < good->n; i++)
+			sb_addf(&text, "%s\n", good->v[i]);
+		sb_addf(list_path, "%s/merge-inputs.%ld.txt", slot_dir, (long)getpid());
+		struct atomic_opts opts = { .mode = 0600 };
+		if (write_file_atomic(list_path->buf, text.buf, text.len, &opts, &err) != 0)
+			die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
+		sv_pushf(cmd, "--input-files=%s", list_path->buf);
+		sb_release(&text);
+		sb_release(&err);
+		return;
+	}
+	for (size_t i = 0; i < good->n; i++) {
+		const char *comma = strchr(good->v[i], ',');
+		if (strncmp(good->v[i], "1,", 2) == 0)
+			sv_push(cmd, comma + 1);
+		else
+			sv_pushf(cmd, "--weighted-input=%s", good->v[i]);
+	}
 }
 
 /* How much of the profile each crate's own functions carry, for staleness reports. */
@@ -302,8 +331,14 @@ int merge_run(const struct merge_request *rq)
 	/* One unreadable input is a warning from llvm-profdata, not a lost merge. */
 	sv_push(&cmd, o.strict ? "--failure-mode=any" : "--failure-mode=all");
 	sv_pushf(&cmd, "--output=%s", tmp.buf);
-	sv_pushv(&cmd, good.v, good.n);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	sv_pushf(&cmd, "--num-threads=%ld", cpus > 0 ? cpus : 1);
+	struct strbuf list = STRBUF_INIT;
+	add_inputs(&cmd, &good, slot.buf, &list);
 	int status = run_and_wait(cmd.v);
+	if (list.len)
+		(void)unlink(list.buf);
+	sb_release(&list);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		(void)unlink(tmp.buf);
 		die(PGOW_EXIT_PROFILE, "merge: %s merge failed (exit %d); the cache is unchanged",

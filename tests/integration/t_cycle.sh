@@ -119,3 +119,25 @@ test_cycle_version_bump_replaces_crate() {
 	assert_grep '^  state       stale: .*fixlib \(replaced, [0-9]+% of counts\)' "$T/status.txt" "bumped crate is stale"
 	assert_eq "use-stale" "$(journal_actions fixlib | tail -n 1 | cut -d' ' -f1)" "the build said so too"
 }
+
+test_cycle_merge_many_inputs_and_weights() {
+	setup_ws
+	instrument_and_train
+	local one id total1 total3
+	one=$(ls "$T"/raw/*.profraw | head -n 1)
+	id=$(ls "$T/cache/slots")
+	pgow merge --slot "$id" "$one" 2>/dev/null || fail "merge of one file"
+	total1=$(sed -n 's/^total-counts: //p' "$T"/cache/slots/*/profiles/*.yaml)
+	pgow merge --slot "$id" --weight 3 "$one" 2>/dev/null || fail "weighted merge"
+	total3=$(sed -n 's/^total-counts: //p' "$(ls -t "$T"/cache/slots/*/profiles/*.yaml | head -n 1)")
+	[ "$total1" -gt 0 ] || fail "no counts merged"
+	assert_eq $((total1 * 3)) "$total3" "--weight 3 triples the counts"
+
+	# A thousand inputs go through an --input-files list, not the command line.
+	mkdir -p "$T/many"
+	for i in $(seq 1000); do cp "$one" "$T/many/p$i.profraw"; done
+	pgow merge --slot "$id" "$T/many" 2>"$T/err" || fail "merge of 1000 files: $(tail -3 "$T/err")"
+	assert_grep 'Merged 1000 profile\(s\) \(0 skipped\)' "$T/err" "all merged"
+	assert_grep '^raw-files: 1000$' "$(ls -t "$T"/cache/slots/*/profiles/*.yaml | head -n 1)" "manifest counts them"
+	[ -z "$(ls "$T"/cache/slots/*/merge-inputs.* 2>/dev/null)" ] || fail "input list left behind"
+}

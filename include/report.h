@@ -9,4 +9,11 @@
 void warn_once_per_run(const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * One cargo-style progress line on stderr: the verb right-aligned in 12
+ * columns, bold green (yellow for "warning:"/"note:") when colour is on:
+ * CARGO_TERM_COLOR=always, or auto on a terminal unless NO_COLOR is set.
+ */
+void progress(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -14,6 +14,7 @@
 #include "slot.h"
 #include "status.h"
 #include "train.h"
+#include "report.h"
 #include "util.h"
 
 #include <errno.h>
@@ -172,7 +173,7 @@ static void export_settings(const struct build *b)
 static void step(struct build *b, const char *what, const char *detail)
 {
 	b->step++;
-	fprintf(stderr, "%12s [%d/%d] %s\n", what, b->step, b->steps, detail);
+	progress(what, "[%d/%d] %s\n", b->step, b->steps, detail);
 }
 
 /* `cargo build ARGS` with our wrapper and the given overrides; dies if cargo fails. */
@@ -259,19 +260,17 @@ static void report(const struct build *b, const char *journal)
 	if (status_slot_of_build_dir(b->build_dir.buf, &slot) == 0)
 		status_freshness(slot.buf, &f);
 	if (jc.use + jc.stale + jc.plain + jc.skip == 0 && f.has_profile == 1)
-		fprintf(stderr, "%12s nothing to rebuild: %s is up to date with profile %.12s\n", "PGO",
-			b->build_dir.buf, f.key.buf);
+		progress("PGO", "nothing to rebuild: %s is up to date with profile %.12s\n", b->build_dir.buf, f.key.buf);
 	else if (jc.use + jc.stale == 0 && jc.plain > 0)
-		fprintf(stderr, "%12s NO crate was built with a profile (%d built plain): PGO was not applied\n",
-			"warning:", jc.plain);
+		progress("warning:", "NO crate was built with a profile (%d built plain): PGO was not applied\n", jc.plain);
 	else if (f.has_profile == 1)
-		fprintf(stderr, "%12s %d crate(s) optimised with profile %.12s (%s, %ld min old), "
-			"%d stale, %d plain, %d skipped%s%s%s\n", "PGO", jc.use + jc.stale, f.key.buf,
+		progress("PGO", "%d crate(s) optimised with profile %.12s (%s, %ld min old), "
+			"%d stale, %d plain, %d skipped%s%s%s\n", jc.use + jc.stale, f.key.buf,
 			f.training.buf, ((long)time(NULL) - f.created) / 60, jc.stale, jc.plain, jc.skip,
 			jc.skipped.len ? " (" : "", sb_str(&jc.skipped), jc.skipped.len ? ")" : "");
 	if (jc.mismatches)
-		fprintf(stderr, "%12s %d function(s) changed since the profile was collected and got no "
-			"counts: %s\n", "Stale", jc.mismatches, jc.mismatched.buf);
+		progress("Stale", "%d function(s) changed since the profile was collected and got no "
+			"counts: %s\n", jc.mismatches, jc.mismatched.buf);
 	freshness_release(&f);
 	sb_release(&jc.skipped);
 	sb_release(&jc.mismatched);
@@ -280,14 +279,14 @@ static void report(const struct build *b, const char *journal)
 
 static void print_manual_training(const struct build *b)
 {
-	fprintf(stderr,
-		"%12s no training is configured (add `training:` to %s/pgo-wrap.yaml).\n"
+	progress("note:",
+		"no training is configured (add `training:` to %s/pgo-wrap.yaml).\n"
 		"             Instrumented binaries are in %s. Run your workload with\n"
 		"               LLVM_PROFILE_FILE=%s/manual/%%p-%%4m.profraw <binary> ...\n"
 		"             (on this machine or others), then ingest the profiles with\n"
 		"               cargo-pgo-wrap merge %s/manual\n"
 		"             and run `cargo-pgo-wrap build` again.\n",
-		"note:", b->workspace.buf, b->instr_bin_dir.buf, b->raw_dir.buf, b->raw_dir.buf);
+		b->workspace.buf, b->instr_bin_dir.buf, b->raw_dir.buf, b->raw_dir.buf);
 }
 
 static void train_and_merge(struct build *b, const char *slot);
@@ -414,17 +413,16 @@ int cmd_build(int argc, char **argv)
 	bool need_refresh = f.has_profile != 1;
 	bool plain = false;
 	if (f.has_profile == 1 && f.nstale && f.stale_share >= b.cfg.stale_threshold) {
-		fprintf(stderr, "%12s profile %.12s is stale: %s (%.0f%% of its counts)\n", "Stale",
-			f.key.buf, f.stale.buf, 100.0 * f.stale_share);
+		progress("Stale", "profile %.12s is stale: %s (%.0f%% of its counts)\n", f.key.buf, f.stale.buf, 100.0 * f.stale_share);
 		switch (b.cfg.stale_policy) {
 		case STALE_REFRESH:
 			need_refresh = true;
 			break;
 		case STALE_USE:
-			fprintf(stderr, "%12s using it anyway (stale-policy: use-stale)\n", "Note");
+			progress("note:", "using it anyway (stale-policy: use-stale)\n");
 			break;
 		case STALE_PLAIN:
-			fprintf(stderr, "%12s building without PGO (stale-policy: plain)\n", "Note");
+			progress("note:", "building without PGO (stale-policy: plain)\n");
 			plain = true;
 			break;
 		case STALE_ERROR:
@@ -433,10 +431,9 @@ int cmd_build(int argc, char **argv)
 		}
 	}
 	if (f.has_profile == 1 && !need_refresh && !f.nstale)
-		fprintf(stderr, "%12s profile %.12s: all %zu crates unchanged since it was collected\n",
-			"Fresh", f.key.buf, f.ncrates);
+		progress("Fresh", "profile %.12s: all %zu crates unchanged since it was collected\n", f.key.buf, f.ncrates);
 	else if (f.has_profile != 1)
-		fprintf(stderr, "%12s no profile for %s yet: collecting one\n", "Profile", b.build_dir.buf);
+		progress("Profile", "no profile for %s yet: collecting one\n", b.build_dir.buf);
 	b.steps = need_refresh ? 4 : 1;
 	if (need_refresh && refresh(&b) != 0)
 		b.steps = 2; /* no training: optimised build with what there is */
@@ -471,13 +468,13 @@ int cmd_instrument(int argc, char **argv)
 	if (status_slot_of_build_dir(b.build_dir.buf, &slot) != 0)
 		die(PGOW_EXIT_CONFIG, "nothing was instrumented: the %s profile has opt-level 0, or every "
 		    "crate is excluded", profile_dir_name(&b.cargo_args));
-	fprintf(stderr,
-		"%12s instrumented binaries are in %s (slot %.12s).\n"
+	progress("note:",
+		"instrumented binaries are in %s (slot %.12s).\n"
 		"             Run them where the real load is, with LLVM_PROFILE_FILE=<dir>/%%p-%%4m.profraw,\n"
 		"             bring the .profraw files back and ingest them (weights optional):\n"
 		"               cargo-pgo-wrap merge --slot %.12s [--weight N] <dir>\n"
 		"             The next `cargo-pgo-wrap build` rebuilds them optimised.\n",
-		"note:", b.build_dir.buf, path_basename(slot.buf), path_basename(slot.buf));
+		b.build_dir.buf, path_basename(slot.buf), path_basename(slot.buf));
 	teardown(&b);
 	sb_release(&journal);
 	sb_release(&err);

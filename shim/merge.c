@@ -13,6 +13,7 @@
 #include "slot.h"
 #include "toolchain.h"
 #include "unitkey.h"
+#include "report.h"
 #include "util.h"
 #include "yamldoc.h"
 
@@ -364,8 +365,8 @@ int merge_run(const struct merge_request *rq)
 	(void)unlink(tmp.buf);
 	if (rc != 0)
 		die(PGOW_EXIT_CACHE, "merge: %s; the previous profile is still current", err.buf);
-	fprintf(stderr, "%12s %zu profile(s) (%zu skipped) into %.12s for slot %.12s (%zu crates); "
-		"cargo rebuilds the optimised build dirs with it\n", "Merged", good.n, all.n - good.n,
+	progress("Merged", "%zu profile(s) (%zu skipped) into %.12s for slot %.12s (%zu crates); "
+		"cargo rebuilds the optimised build dirs with it\n", good.n, all.n - good.n,
 		m.content_key, m.slot, m.ncrates);
 	manifest_release(&m);
 	sv_release(&all);

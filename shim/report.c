@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,4 +73,32 @@ void warn_once_per_run(const char *key, const char *fmt, ...)
 	va_end(ap);
 	warn("%s", msg.buf);
 	sb_release(&msg);
+}
+
+static bool colour_on(void)
+{
+	const char *mode = env_get("CARGO_TERM_COLOR");
+
+	if (mode && strcmp(mode, "always") == 0)
+		return true;
+	if ((mode && strcmp(mode, "never") == 0) || env_get("NO_COLOR"))
+		return false;
+	return isatty(STDERR_FILENO);
+}
+
+void progress(const char *verb, const char *fmt, ...)
+{
+	struct strbuf line = STRBUF_INIT;
+	va_list ap;
+	bool alert = verb[strlen(verb) - 1] == ':';
+
+	if (colour_on())
+		sb_addf(&line, "\033[1;%dm%12s\033[0m ", alert ? 33 : 32, verb);
+	else
+		sb_addf(&line, "%12s ", verb);
+	va_start(ap, fmt);
+	sb_vaddf(&line, fmt, ap);
+	va_end(ap);
+	(void)write_all(STDERR_FILENO, line.buf, line.len);
+	sb_release(&line);
 }

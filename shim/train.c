@@ -6,6 +6,7 @@
  * a pool of 4 online-merged files), never "%c".
  */
 #include "train.h"
+#include "report.h"
 #include "util.h"
 
 #include <errno.h>
@@ -165,7 +166,7 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 				goto next;
 			sv_push(&env, arg.buf);
 		}
-		fprintf(stderr, "%12s run %zu/%zu (%s)\n", "Training", i + 1, c->nruns, label.buf);
+		progress("Training", "run %zu/%zu (%s)\n", i + 1, c->nruns, label.buf);
 		double start = now_seconds();
 		int status = run_with_timeout(argv.v, &env, r->timeout, err);
 		double took = now_seconds() - start;
@@ -184,7 +185,7 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 			goto next;
 		}
 		int files = count_profiles(raw.buf);
-		fprintf(stderr, "%12s run %zu/%zu in %.1fs%s, %d profile file(s)\n", "Trained", i + 1, c->nruns,
+		progress("Trained", "run %zu/%zu in %.1fs%s, %d profile file(s)\n", i + 1, c->nruns,
 			took, ok ? "" : " (failed, allowed)", files);
 		if (files)
 			sv_pushf(weighted, "%ld,%s", r->weight, raw.buf);

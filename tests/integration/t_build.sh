@@ -177,3 +177,14 @@ test_build_garbage_profile_fails_loudly() {
 	pgow build --release 2>"$T/err" || fail "rebuild with a new profile failed: $(tail -3 "$T/err")"
 	assert_grep 'unused variable: `unused_pgo`' "$T/err" "rustc's warning reaches the user"
 }
+
+test_build_output_honours_cargo_term_color() {
+	build_setup
+	pgow build --release 2>/dev/null || fail "first build"
+	CARGO_TERM_COLOR=always NO_COLOR= pgow build --release 2>"$T/err"
+	grep -q $'\e\[1;32m       Fresh\e\[0m' "$T/err" || fail "CARGO_TERM_COLOR=always: no colour"
+	CARGO_TERM_COLOR=never pgow build --release 2>"$T/err"
+	if grep -q $'\e\[' "$T/err"; then fail "CARGO_TERM_COLOR=never: colour codes present"; fi
+	CARGO_TERM_COLOR=auto NO_COLOR=1 pgow build --release 2>"$T/err"
+	if grep -q $'\e\[' "$T/err"; then fail "NO_COLOR: colour codes present"; fi
+}

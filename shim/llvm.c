@@ -1,5 +1,9 @@
 /*
  * llvm.c - raw profile headers and llvm-profdata discovery (include/llvm.h).
+ * Candidates, in order: CARGO_PGO_WRAP_LLVM_PROFDATA (or the config's
+ * llvm-profdata), rustup's llvm-tools, llvm-profdata-N and
+ * /usr/lib/llvm-N/bin/llvm-profdata from rustc's LLVM major down, then plain
+ * llvm-profdata.
  * Debian's default llvm-profdata is LLVM 14, which cannot read rustc 1.95's
  * raw format 10: a tool is accepted only if its LLVM major reads the format.
  */
@@ -99,6 +103,25 @@ static int try_tool(const char *cand, int min_major, struct strbuf *path, struct
 	return -1;
 }
 
+/* rustup's llvm-tools component: <sysroot>/lib/rustlib/<host>/bin/llvm-profdata. */
+static void rustup_llvm_tools(struct strbuf *out)
+{
+	char *sysroot_argv[] = { "rustc", "--print", "sysroot", NULL };
+	char *vv_argv[] = { "rustc", "-vV", NULL };
+	struct strbuf sysroot = STRBUF_INIT, vv = STRBUF_INIT;
+
+	if (run_capture(sysroot_argv, &sysroot) == 0 && run_capture(vv_argv, &vv) == 0) {
+		const char *host = strstr(vv.buf, "host: ");
+		if (host) {
+			host += 6;
+			sb_add(out, sysroot.buf, strcspn(sysroot.buf, "\n"));
+			sb_addf(out, "/lib/rustlib/%.*s/bin/llvm-profdata", (int)strcspn(host, "\n"), host);
+		}
+	}
+	sb_release(&sysroot);
+	sb_release(&vv);
+}
+
 int llvm_find_profdata(int prefer_major, int min_major, uint64_t raw_version,
 		       struct strbuf *path, struct strbuf *version, struct strbuf *err)
 {
@@ -115,6 +138,9 @@ int llvm_find_profdata(int prefer_major, int min_major, uint64_t raw_version,
 				tried.len ? tried.buf : "not runnable", prefer_major, prefer_major);
 		goto out;
 	}
+	rustup_llvm_tools(&cand);
+	if (cand.len && file_exists(cand.buf))
+		rc = try_tool(cand.buf, min_major, path, version, &tried);
 	for (int major = prefer_major; major >= min_major && rc != 0; major--) {
 		sb_reset(&cand);
 		sb_addf(&cand, "llvm-profdata-%d", major);

@@ -141,3 +141,18 @@ test_cycle_merge_many_inputs_and_weights() {
 	assert_grep '^raw-files: 1000$' "$(ls -t "$T"/cache/slots/*/profiles/*.yaml | head -n 1)" "manifest counts them"
 	[ -z "$(ls "$T"/cache/slots/*/merge-inputs.* 2>/dev/null)" ] || fail "input list left behind"
 }
+
+test_cycle_merge_prefers_rustup_llvm_tools() {
+	setup_ws
+	instrument_and_train
+	# A toolchain whose sysroot has the llvm-tools component (a logging llvm-profdata-22).
+	local sys="$T/sysroot" host
+	host=$(host_triple)
+	mkdir -p "$sys/lib/rustlib/$host/bin" "$T/bin"
+	printf '#!/bin/sh\necho "$*" >>"%s"\nexec llvm-profdata-22 "$@"\n' "$T/tools.log" >"$sys/lib/rustlib/$host/bin/llvm-profdata"
+	chmod +x "$sys/lib/rustlib/$host/bin/llvm-profdata"
+	printf '#!/bin/sh\n[ "$*" = "--print sysroot" ] && { echo "%s"; exit 0; }\nexec "%s" "$@"\n' "$sys" "$(real_rustc)" >"$T/bin/rustc"
+	chmod +x "$T/bin/rustc"
+	PATH="$T/bin:$PATH" pgow merge "$T/raw" 2>"$T/err" || fail "merge: $(cat "$T/err")"
+	assert_grep '^merge ' "$T/tools.log" "rustup's llvm-tools llvm-profdata did the merge"
+}

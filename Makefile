@@ -52,12 +52,16 @@ $(SAN)/$(BIN): $(SAN_OBJS)
 $(BUILD) $(SAN):
 	mkdir -p $@
 
+SHIMDIR    ?= $(PREFIX)/lib/cargo-pgo-wrap/shims
+
+# The cargo shim: put $(SHIMDIR) first on PATH and every `cargo build` gets PGO.
 install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHIMDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/$(BIN)
+	ln -sf $(BINDIR)/$(BIN) $(DESTDIR)$(SHIMDIR)/cargo
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/$(BIN)
+	rm -f $(DESTDIR)$(BINDIR)/$(BIN) $(DESTDIR)$(SHIMDIR)/cargo
 
 # The whole suite: unit tests, real-cargo integration tests, then both again
 # with AddressSanitizer and UndefinedBehaviorSanitizer.

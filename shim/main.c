@@ -4,6 +4,7 @@
  * subcommand `cargo pgo-wrap CMD` (argv[1] is "pgo-wrap").
  */
 #include "frontend.h"
+#include "shim.h"
 #include "util.h"
 #include "wrapper.h"
 
@@ -69,6 +70,8 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (strcmp(path_basename(argv[0]), "cargo") == 0)
+		shim_main(argc, argv);
 	if (wrapper_looks_like_rustc_call(argc, argv))
 		wrapper_main(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "pgo-wrap") == 0) {

@@ -52,25 +52,6 @@ static bool same_inode(const char *a, const struct stat *self)
 	return stat(a, &st) == 0 && st.st_dev == self->st_dev && st.st_ino == self->st_ino;
 }
 
-/* The first `cargo` on PATH that is not this binary. */
-static char *next_cargo(const struct stat *self)
-{
-	const char *path = env_get("PATH");
-	struct strvec dirs = STRVEC_INIT;
-	char *found = NULL;
-
-	sv_split(&dirs, path ? path : "/usr/local/bin:/usr/bin:/bin", ':');
-	for (size_t i = 0; i < dirs.n && !found; i++) {
-		struct strbuf cand = STRBUF_INIT;
-		path_join(&cand, dirs.v[i], "cargo");
-		if (is_executable_file(cand.buf) && !same_inode(cand.buf, self))
-			found = sb_detach(&cand);
-		sb_release(&cand);
-	}
-	sv_release(&dirs);
-	return found;
-}
-
 _Noreturn void shim_main(int argc, char **argv)
 {
 	char *self = self_exe_path();
@@ -78,7 +59,8 @@ _Noreturn void shim_main(int argc, char **argv)
 
 	if (!self || stat(self, &st) != 0)
 		die(PGOW_EXIT_INTERNAL, "cannot find our own executable");
-	char *cargo = next_cargo(&st);
+	/* The first `cargo` on PATH that is not this binary. */
+	char *cargo = find_in_path_except("cargo", &st);
 	if (!cargo)
 		die(PGOW_EXIT_EXEC, "no real cargo after the cargo-pgo-wrap shim on PATH; install Rust with "
 		    "rustup, and keep ~/.cargo/bin on PATH after the shim dir");

@@ -155,6 +155,13 @@ static void test_shipped_presets(void **state)
 	assert_string_equal(c.runs[0].argv.v[1], "test");
 	config_release(&c);
 	config_defaults(&c);
+	if (config_read(&c, "profiles/polkadot.yaml", &err) != 0)
+		fail_msg("%s", err.buf);
+	assert_int_equal(c.nruns, 2);
+	assert_true(c.runs[0].allow_failure);
+	assert_string_equal(c.runs[1].argv.v[4], "system");
+	config_release(&c);
+	config_defaults(&c);
 	if (config_read(&c, "examples/demo/pgo-wrap.yaml", &err) != 0)
 		fail_msg("%s", err.buf);
 	assert_string_equal(c.runs[0].argv.v[0], "{bin:pgo-demo}");

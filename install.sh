@@ -27,7 +27,7 @@ candidate() {
 	apt-cache policy "$1" 2>/dev/null | sed -n 's/^  Candidate: //p' | grep -v '(none)' || true
 }
 
-packages=(make gcc libc6-dev pkg-config libyaml-dev libxxhash-dev libcmocka-dev valgrind binutils)
+packages=(make gcc libc6-dev pkg-config libyaml-dev libxxhash-dev libcmocka-dev valgrind binutils python3)
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 

@@ -6,6 +6,8 @@
 #ifndef PGOW_DECISION_H
 #define PGOW_DECISION_H
 
+#include <stdbool.h>
+
 #include "strbuf.h"
 
 /* PGO_AUTO: no override in the environment; the slot's cached profile decides. */
@@ -14,11 +16,13 @@ enum pgo_mode { PGO_OFF, PGO_GENERATE, PGO_USE, PGO_AUTO };
 struct decision {
 	enum pgo_mode mode;
 	char *path;         /* generate: dir for .profraw; use: .profdata file */
+	bool automatic;     /* generating only because no profile exists yet (opt-in) */
 };
 
 #define ENV_MODE "CARGO_PGO_WRAP_MODE"
 #define ENV_PROFILE "CARGO_PGO_WRAP_PROFILE"
 #define ENV_EXCLUDE "CARGO_PGO_WRAP_EXCLUDE"
+#define ENV_WHEN_NO_PROFILE "CARGO_PGO_WRAP_WHEN_NO_PROFILE"
 
 /* -1 with a one-line explanation and fix in err when the environment is bad. */
 int decision_from_env(struct decision *d, struct strbuf *err);

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-const char *const decision_env_vars[] = { ENV_MODE, ENV_PROFILE, ENV_EXCLUDE, NULL };
+const char *const decision_env_vars[] = { ENV_MODE, ENV_PROFILE, ENV_EXCLUDE, ENV_WHEN_NO_PROFILE, NULL };
 
 const char *pgo_mode_name(enum pgo_mode m)
 {
@@ -76,6 +76,9 @@ void decision_release(struct decision *d)
 
 void decision_id(const struct decision *d, struct strbuf *out)
 {
+	/* "auto-generate" is not "generate": a merge must retarget it, so the profile gets used. */
+	if (d->automatic)
+		sb_adds(out, "auto-");
 	sb_adds(out, pgo_mode_name(d->mode));
 	if (d->path) {
 		sb_addch(out, ' ');

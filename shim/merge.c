@@ -79,10 +79,14 @@ static bool slot_generated_into(const char *slot_dir, const char *path)
 	list_dir(stamps.buf, "", &files);
 	for (size_t i = 0; i < files.n && !found; i++) {
 		struct strbuf text = STRBUF_INIT;
-		if (sb_read_file(&text, files.v[i]) == 0 && strncmp(text.buf, "generate ", 9) == 0) {
-			const char *dir = text.buf + 9;
-			size_t len = strcspn(dir, "\n");
-			found = strncmp(path, dir, len) == 0 && (path[len] == '\0' || path[len] == '/');
+		if (sb_read_file(&text, files.v[i]) == 0) {
+			/* "generate DIR" or, from the no-profile opt-in, "auto-generate DIR". */
+			const char *t = text.buf + (strncmp(text.buf, "auto-", 5) == 0 ? 5 : 0);
+			if (strncmp(t, "generate ", 9) == 0) {
+				const char *dir = t + 9;
+				size_t len = strcspn(dir, "\n");
+				found = strncmp(path, dir, len) == 0 && (path[len] == '\0' || path[len] == '/');
+			}
 		}
 		sb_release(&text);
 	}

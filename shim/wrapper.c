@@ -26,6 +26,7 @@
 
 enum verdict {
 	V_PROBE,
+	V_NESTED,
 	V_BUILD_SCRIPT,
 	V_PROC_MACRO,
 	V_NO_CODEGEN,
@@ -38,6 +39,7 @@ enum verdict {
 
 static const char *const verdict_names[] = {
 	[V_PROBE] = "probe",
+	[V_NESTED] = "nested-build",
 	[V_BUILD_SCRIPT] = "build-script",
 	[V_PROC_MACRO] = "proc-macro",
 	[V_NO_CODEGEN] = "no-codegen",
@@ -181,10 +183,23 @@ static bool crate_is_excluded(const char *crate)
 	return excluded;
 }
 
+/*
+ * Cargo gives HOST, TARGET, NUM_JOBS and OPT_LEVEL to build scripts only, never
+ * to rustc. Seeing them all means a cargo started by a build script (such as
+ * substrate-wasm-builder's runtime build) is compiling: its output is neither
+ * shipped nor profiled, so it is left alone, whatever its target.
+ */
+static bool inside_build_script(void)
+{
+	return getenv("HOST") && getenv("TARGET") && getenv("NUM_JOBS") && getenv("OPT_LEVEL");
+}
+
 static enum verdict classify(const struct rustc_args *a, const char *rustc)
 {
 	if (rustc_args_is_probe(a))
 		return V_PROBE;
+	if (inside_build_script())
+		return V_NESTED;
 	if (rustc_args_is_build_script(a))
 		return V_BUILD_SCRIPT;
 	if (a->crate_types & CT_PROC_MACRO)
@@ -268,18 +283,32 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, stru
 	struct strbuf prof = STRBUF_INIT, err = STRBUF_INIT;
 	int found = cache_current_profile(slot->dir.buf, m, &prof, &err);
 
+	const char *when = env_get(ENV_WHEN_NO_PROFILE);
+
+	if (when && strcmp(when, "instrument") != 0 && strcmp(when, "plain") != 0)
+		die(PGOW_EXIT_CONFIG, "%s=%s is not a choice; set it to instrument or plain", ENV_WHEN_NO_PROFILE, when);
 	if (found == 1) {
 		d->mode = PGO_USE;
 		d->path = sb_detach(&prof);
+	} else if (found < 0) {
+		d->mode = PGO_OFF;
+		warn_once_per_run("corrupt-profile", "the cached profile is unusable (%s); "
+				  "building WITHOUT PGO", err.buf);
+	} else if (when && strcmp(when, "instrument") == 0) {
+		/* Opt-in: collect into the cache, which outlives a re-extracted source tree. */
+		struct strbuf raw = STRBUF_INIT;
+		path_join(&raw, slot->dir.buf, "raw");
+		d->mode = PGO_GENERATE;
+		d->automatic = true;
+		d->path = sb_detach(&raw);
+		warn_once_per_run("no-profile", "no profile for this build configuration yet (slot %.12s); "
+				  "building INSTRUMENTED (%s=instrument): run the binaries, then "
+				  "`cargo-pgo-wrap merge %s` and build again", slot->id, ENV_WHEN_NO_PROFILE, d->path);
 	} else {
 		d->mode = PGO_OFF;
-		if (found < 0)
-			warn_once_per_run("corrupt-profile", "the cached profile is unusable (%s); "
-					  "building WITHOUT PGO", err.buf);
-		else
-			warn_once_per_run("no-profile", "no profile for this build configuration yet "
-					  "(slot %.12s); building without PGO; `cargo-pgo-wrap build` collects one",
-					  slot->id);
+		warn_once_per_run("no-profile", "no profile for this build configuration yet "
+				  "(slot %.12s); building without PGO; `cargo-pgo-wrap build` collects one",
+				  slot->id);
 	}
 	sb_release(&prof);
 	sb_release(&err);

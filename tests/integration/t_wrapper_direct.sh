@@ -296,3 +296,18 @@ test_wrapper_direct_build_dirs_share_slot_not_stamp() {
 	grep -l "^generate $T/prof\$" "$T"/cache/slots/*/stamps/* >/dev/null || fail "t1 stamp"
 	grep -l "^use $T/prof\$" "$T"/cache/slots/*/stamps/* >/dev/null || fail "t2 stamp"
 }
+
+test_wrapper_direct_nested_build_left_alone() {
+	make_fake_rustc
+	export CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$T/prof"
+	# shellcheck disable=SC2046
+	set -- $(lib_args runtime_lib)
+	# What a build script's nested cargo passes on to rustc.
+	HOST=x86_64-unknown-linux-gnu TARGET=x86_64-unknown-linux-gnu NUM_JOBS=2 OPT_LEVEL=3 \
+		pgow "$T/bin/rustc" "$@"
+	assert_argv "$@"
+	assert_eq "skip nested-build" "$(journal_actions runtime_lib)" "journal"
+	# One of them alone (a crate's own env!) is not enough.
+	TARGET=x86_64-unknown-linux-gnu pgow "$T/bin/rustc" "$@"
+	assert_argv "$@" "-Cprofile-generate=$T/prof"
+}

@@ -105,3 +105,16 @@ test_compile_py_opt_in_instrument_when_no_profile() {
 	fi
 	assert_grep 'CARGO_PGO_WRAP_WHEN_NO_PROFILE=sometimes is not a choice; set it to instrument or plain' "$T/err" "error"
 }
+
+test_compile_py_with_rustc_wrapper_instead_of_shim() {
+	cp -r "$FIXTURES/polkadot-like" "$T/pristine"
+	printf 'training:\n  - name: node\n    run: ["{bin:polkadot}", "2000"]\n' >"$T/pristine/pgo-wrap.yaml"
+	export CARGO_PGO_WRAP_CACHE="$T/cache" CARGO_PGO_WRAP_JOURNAL="$T/journal.log"
+	unset CARGO_PGO_WRAP_WORKSPACE
+	cp -r "$T/pristine" "$T/src"
+	(cd "$T/src" && RUSTFLAGS= pgow build -p polkadot --profile=production --locked \
+		--target=x86_64-unknown-linux-gnu) 2>/dev/null || fail "collect a profile"
+	: >"$CARGO_PGO_WRAP_JOURNAL"
+	RUSTC_WRAPPER="$PGOW_BIN" compile_py --reextract stable:-:16:false:3
+	assert_eq "use" "$(last_action polkadot | cut -d' ' -f1)" "RUSTC_WRAPPER=cargo-pgo-wrap python3 compile.py"
+}

@@ -8,7 +8,8 @@ CC         ?= cc
 CFLAGS     ?= -O2 -g
 WARNINGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -DPGOW_VERSION='"$(VERSION)"'
-LDLIBS     += -lyaml -lxxhash
+# Static: the wrapper starts once per crate, and each shared library costs a load.
+LDLIBS     += -Wl,-Bstatic -lyaml -lxxhash -Wl,-Bdynamic
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS       := $(wildcard shim/*.c)

@@ -9,10 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 _Noreturn void exec_or_die(char *const *argv)
 {
@@ -98,19 +101,26 @@ int run_tee_stderr(char *const *argv, line_fn on_line, void *ctx)
 	sigemptyset(&ign.sa_mask);
 	if (sigaction(SIGINT, &ign, &old_int) != 0 || sigaction(SIGQUIT, &ign, &old_quit) != 0)
 		die(PGOW_EXIT_INTERNAL, "sigaction: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0)
-		die(PGOW_EXIT_INTERNAL, "cannot fork to run %s: %s", argv[0], strerror(errno));
-	if (pid == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		if (on_line && (dup2(pipefd[1], STDERR_FILENO) < 0 || close(pipefd[1]) != 0))
-			_exit(PGOW_EXIT_INTERNAL);
-		execvp(argv[0], argv);
-		error_msg("cannot run %s: %s; check the path cargo passes (RUSTC) "
-			  "or CARGO_PGO_WRAP_NEXT", argv[0], strerror(errno));
-		_exit(PGOW_EXIT_EXEC);
-	}
+	/* posix_spawn (vfork-like) is the cheapest way to start rustc on every crate. */
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t actions;
+	sigset_t defaults;
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGQUIT);
+	if (posix_spawnattr_init(&attr) != 0 || posix_spawnattr_setsigdefault(&attr, &defaults) != 0 ||
+	    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF) != 0 ||
+	    posix_spawn_file_actions_init(&actions) != 0 ||
+	    (on_line && (posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDERR_FILENO) != 0 ||
+			 posix_spawn_file_actions_addclose(&actions, pipefd[1]) != 0)))
+		die(PGOW_EXIT_INTERNAL, "cannot set up posix_spawn");
+	pid_t pid;
+	int err = posix_spawnp(&pid, argv[0], &actions, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	if (err != 0)
+		die(PGOW_EXIT_EXEC, "cannot run %s: %s; check the path cargo passes (RUSTC) "
+		    "or CARGO_PGO_WRAP_NEXT", argv[0], strerror(err));
 	if (on_line)
 		close(pipefd[1]);
 	for (; on_line;) {

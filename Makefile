@@ -92,7 +92,9 @@ clean:
 .PHONY: demo bench
 # Speed is measured here, side by side in one run, never in timed tests.
 bench: $(BIN)
+	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/pgo.sh
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/stale.sh
+	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/overhead.sh
 
 demo: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash examples/demo/demo.sh

@@ -27,7 +27,8 @@ candidate() {
 	apt-cache policy "$1" 2>/dev/null | sed -n 's/^  Candidate: //p' | grep -v '(none)' || true
 }
 
-packages=(make gcc libc6-dev pkg-config libyaml-dev libxxhash-dev libcmocka-dev valgrind binutils python3)
+packages=(make gcc libc6-dev pkg-config libyaml-dev libxxhash-dev libcmocka-dev valgrind binutils python3
+	'librust-regex+default-dev' 'librust-serde-json+default-dev' librust-pulldown-cmark-dev)
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 

@@ -9,7 +9,7 @@ CFLAGS     ?= -O2 -g
 WARNINGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -DPGOW_VERSION='"$(VERSION)"'
 # Static: the wrapper starts once per crate, and each shared library costs a load.
-LDLIBS     += -Wl,-Bstatic -lyaml -lxxhash -Wl,-Bdynamic
+LDLIBS     += -Wl,-Bstatic -lyaml -lxxhash -Wl,-Bdynamic -pthread
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRCS       := $(wildcard shim/*.c)
@@ -40,6 +40,9 @@ $(BUILD)/%.o: shim/%.c $(HDRS) | $(BUILD)
 
 $(BUILD)/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HDRS)
 	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+$(BUILD)/hashbench: tests/bench/hashbench.c $(LIB_OBJS) $(HDRS)
+	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
 $(SAN)/%.o: shim/%.c $(HDRS) | $(SAN)
 	$(CC) $(WARNINGS) $(CPPFLAGS) $(SAN_FLAGS) -c -o $@ $<
@@ -95,6 +98,7 @@ bench: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/pgo.sh
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/stale.sh
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/overhead.sh
+	bash tests/bench/hash.sh
 
 demo: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash examples/demo/demo.sh

@@ -21,7 +21,7 @@ void hasher_free(struct hasher *h);
 void hash_buf_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1]);
 /* Hashes a file's contents; -1 with errno on failure. */
 int hash_file_hex(const char *path, char out[HASH_HEX_LEN + 1]);
-/* How many files hash_file_hex has read in this process (tests count it). */
-extern unsigned long hash_files_read;
+/* How many files hash_file_hex has read in this process (tests count it); atomic: readers run in threads. */
+extern _Atomic unsigned long hash_files_read;
 
 #endif

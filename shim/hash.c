@@ -59,7 +59,7 @@ void hash_buf_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 	digest_hex(XXH3_128bits(data, len), out);
 }
 
-unsigned long hash_files_read;
+_Atomic unsigned long hash_files_read;
 
 int hash_file_hex(const char *path, char out[HASH_HEX_LEN + 1])
 {

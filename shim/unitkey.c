@@ -10,16 +10,26 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define RECORD_MAGIC "unit-v1"
+/* Reader threads besides the caller when many files must be read. */
+#define HASH_THREADS 3
 
 static long long ns_of(const struct timespec *ts)
 {
 	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/* Read once per computation: only the racy-window check needs it. */
+static long long realtime_ns(void)
+{
+	struct timespec now;
+	return clock_gettime(CLOCK_REALTIME, &now) == 0 ? ns_of(&now) : 0;
 }
 
 /* Prerequisites of the first rule: "target: a b\ c" -> "a", "b c". */
@@ -64,19 +74,27 @@ static bool in_list(const struct strvec *list, const char *s)
 	return false;
 }
 
-static const struct unit_file *find_prev(const struct unit_key *prev, const char *real_path)
+/* rustc lists sources in a stable order, so the same position is checked first. */
+static const struct unit_file *find_prev(const struct unit_key *prev, const char *real_path, size_t hint)
 {
-	for (size_t i = 0; prev && i < prev->nfiles; i++)
+	if (!prev)
+		return NULL;
+	if (hint < prev->nfiles && strcmp(prev->files[hint].real_path, real_path) == 0)
+		return &prev->files[hint];
+	for (size_t i = 0; i < prev->nfiles; i++)
 		if (strcmp(prev->files[i].real_path, real_path) == 0)
 			return &prev->files[i];
 	return NULL;
 }
 
-/* Fills f's stat fields and digest, reusing prev's digest when it is safe. */
-static int digest_file(struct unit_file *f, const struct unit_file *prev, struct strbuf *err)
+/*
+ * Fills f's stat fields and, when prev's digest is safe to reuse, its digest;
+ * returns 1 when the file still has to be read, 0 when done, -1 on error.
+ */
+static int stat_file(struct unit_file *f, const struct unit_file *prev, long long now_ns,
+		     struct strbuf *err)
 {
 	struct stat st;
-	struct timespec now;
 
 	if (stat(f->real_path, &st) != 0) {
 		sb_addf(err, "cannot stat source %s: %s", f->real_path, strerror(errno));
@@ -87,16 +105,67 @@ static int digest_file(struct unit_file *f, const struct unit_file *prev, struct
 	f->size = st.st_size;
 	f->mtime_ns = ns_of(&st.st_mtim);
 	f->ctime_ns = ns_of(&st.st_ctim);
-	if (clock_gettime(CLOCK_REALTIME, &now) != 0)
-		now.tv_sec = now.tv_nsec = 0;
-	bool racy = ns_of(&now) - f->mtime_ns < UNITKEY_RACY_NS;
+	bool racy = now_ns - f->mtime_ns < UNITKEY_RACY_NS;
 	if (prev && !racy && prev->dev == f->dev && prev->ino == f->ino && prev->size == f->size &&
 	    prev->mtime_ns == f->mtime_ns && prev->ctime_ns == f->ctime_ns) {
 		memcpy(f->digest, prev->digest, sizeof(f->digest));
 		return 0;
 	}
-	if (hash_file_hex(f->real_path, f->digest) != 0) {
-		sb_addf(err, "cannot read source %s: %s", f->real_path, strerror(errno));
+	return 1;
+}
+
+/* Files to read, shared by the hashing threads. */
+struct hash_queue {
+	struct unit_file **files;
+	size_t n;
+	size_t next;           /* guarded by lock */
+	int failed_errno;
+	struct unit_file *failed;
+	pthread_mutex_t lock;
+};
+
+static void *hash_worker(void *arg)
+{
+	struct hash_queue *q = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		size_t i = q->next++;
+		bool stop = i >= q->n || q->failed;
+		pthread_mutex_unlock(&q->lock);
+		if (stop)
+			return NULL;
+		if (hash_file_hex(q->files[i]->real_path, q->files[i]->digest) != 0) {
+			pthread_mutex_lock(&q->lock);
+			if (!q->failed) {
+				q->failed = q->files[i];
+				q->failed_errno = errno;
+			}
+			pthread_mutex_unlock(&q->lock);
+		}
+	}
+}
+
+/*
+ * Reads and hashes the queued files. A cold tree is bound by I/O latency,
+ * so a few threads keep several reads in flight.
+ */
+static int hash_all(struct unit_file **files, size_t n, struct strbuf *err)
+{
+	struct hash_queue q = { files, n, 0, 0, NULL, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t threads[HASH_THREADS];
+	size_t started = 0;
+
+	if (n >= 32) {
+		for (; started < HASH_THREADS; started++)
+			if (pthread_create(&threads[started], NULL, hash_worker, &q) != 0)
+				break;
+	}
+	hash_worker(&q);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	if (q.failed) {
+		sb_addf(err, "cannot read source %s: %s", q.failed->real_path, strerror(q.failed_errno));
 		return -1;
 	}
 	return 0;
@@ -143,6 +212,8 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 	size_t blen = strlen(build_dir);
 	int rc = -1;
 
+	struct unit_file **to_read = NULL;
+
 	memset(k, 0, sizeof(*k));
 	k->crate = xstrdup(a->crate_name ? a->crate_name : "");
 	k->metadata = xstrdup(a->metadata ? a->metadata : "");
@@ -152,6 +223,9 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 	}
 	dep_info_sources(text.buf, &sources);
 	k->files = xcalloc(sources.n, sizeof(*k->files));
+	to_read = xcalloc(sources.n, sizeof(*to_read));
+	size_t nread = 0;
+	long long now_ns = realtime_ns();
 	for (size_t i = 0; i < sources.n; i++) {
 		const char *src = sources.v[i];
 		if (in_list(skip, src))
@@ -165,13 +239,19 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 		} else {
 			f->path = xstrdup(src);
 		}
-		if (digest_file(f, find_prev(prev, src), err) != 0)
+		int need = stat_file(f, find_prev(prev, src, k->nfiles - 1), now_ns, err);
+		if (need < 0)
 			goto out;
+		if (need)
+			to_read[nread++] = f;
 	}
+	if (hash_all(to_read, nread, err) != 0)
+		goto out;
 	unit_identity(a, k->identity);
 	finish_key(k);
 	rc = 0;
 out:
+	free(to_read);
 	sb_release(&text);
 	sv_release(&sources);
 	return rc;
@@ -184,15 +264,26 @@ int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct str
 	now->metadata = xstrdup(rec->metadata);
 	memcpy(now->identity, rec->identity, sizeof(now->identity));
 	now->files = xcalloc(rec->nfiles, sizeof(*now->files));
-	for (size_t i = 0; i < rec->nfiles; i++) {
+	struct unit_file **to_read = xcalloc(rec->nfiles, sizeof(*to_read));
+	size_t nread = 0;
+	int rc = 0;
+	long long now_ns = realtime_ns();
+	for (size_t i = 0; i < rec->nfiles && rc == 0; i++) {
 		struct unit_file *f = &now->files[now->nfiles++];
 		f->path = xstrdup(rec->files[i].path);
 		f->real_path = xstrdup(rec->files[i].real_path);
-		if (digest_file(f, &rec->files[i], err) != 0)
-			return -1;
+		int need = stat_file(f, &rec->files[i], now_ns, err);
+		if (need < 0)
+			rc = -1;
+		else if (need)
+			to_read[nread++] = f;
 	}
-	finish_key(now);
-	return 0;
+	if (rc == 0)
+		rc = hash_all(to_read, nread, err);
+	free(to_read);
+	if (rc == 0)
+		finish_key(now);
+	return rc;
 }
 
 static bool has_separator(const char *s)

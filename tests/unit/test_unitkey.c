@@ -188,6 +188,54 @@ static void test_corrupt_record(void **state)
 	sb_release(&path);
 }
 
+/* Past 32 files the reads run on several threads; an error there is still reported. */
+static void test_many_files_threaded(void **state)
+{
+	(void)state;
+	struct strbuf d = STRBUF_INIT, many = STRBUF_INIT, f = STRBUF_INIT, err = STRBUF_INIT;
+	struct unit_key k1, k2;
+	struct rustc_args a;
+
+	path_join(&many, dir, "many");
+	assert_int_equal(mkdir_private(many.buf, 0700, &err), 0);
+	sb_addf(&d, "%s/x:", many.buf);
+	for (int i = 0; i < 40; i++) {
+		sb_reset(&f);
+		sb_addf(&f, "%s/f%02d.rs", many.buf, i);
+		write_aged(f.buf, i % 2 ? "fn a() {}\n" : "fn b() { let x = 1; }\n", 60);
+		sb_addf(&d, " %s", f.buf);
+	}
+	sb_addch(&d, '\n');
+	sb_reset(&f);
+	path_join(&f, many.buf, "x.d");
+	write_aged(f.buf, d.buf, 60);
+	parse_args(&a, "m");
+	unsigned long before = hash_files_read;
+	assert_int_equal(unitkey_compute(&k1, &a, f.buf, "/nowhere", NULL, NULL, &err), 0);
+	assert_int_equal(k1.nfiles, 40);
+	assert_int_equal(hash_files_read - before, 40);
+	before = hash_files_read;
+	assert_int_equal(unitkey_compute(&k2, &a, f.buf, "/nowhere", &k1, NULL, &err), 0);
+	assert_int_equal(hash_files_read - before, 0);
+	assert_string_equal(k1.key, k2.key);
+	unitkey_release(&k1);
+	unitkey_release(&k2);
+
+	/* A directory listed as a source: stat works, reading fails in a worker thread. */
+	sb_setlen(&d, d.len - 1);
+	sb_addf(&d, " %s\n", many.buf);
+	write_aged(f.buf, d.buf, 60);
+	assert_int_equal(unitkey_compute(&k1, &a, f.buf, "/nowhere", NULL, NULL, &err), -1);
+	assert_non_null(strstr(err.buf, "cannot read source"));
+	assert_non_null(strstr(err.buf, "Is a directory"));
+	unitkey_release(&k1);
+	rustc_args_release(&a);
+	sb_release(&d);
+	sb_release(&many);
+	sb_release(&f);
+	sb_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_key_inputs),
 		cmocka_unit_test(test_racy_files_are_reread),
 		cmocka_unit_test(test_corrupt_record),
+		cmocka_unit_test(test_many_files_threaded),
 	};
 	return cmocka_run_group_tests_name("unitkey", tests, setup, teardown);
 }

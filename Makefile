@@ -99,6 +99,7 @@ bench: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/stale.sh
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/overhead.sh
 	bash tests/bench/hash.sh
+	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/merge.sh
 
 demo: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash examples/demo/demo.sh

@@ -41,6 +41,17 @@ int cache_store_profile(const char *slot_dir, const char *profdata, const struct
 /* 1: found (manifest and profdata path filled); 0: none; -1: unusable, err says why. */
 int cache_current_profile(const char *slot_dir, struct manifest *m, struct strbuf *profdata,
 			  struct strbuf *err);
+/*
+ * The wrapper's fast path: CURRENT's profile and its crate index (one
+ * "name\tmetadata\tkey" line per crate), without parsing the YAML manifest,
+ * which would cost milliseconds per crate on large workspaces.
+ * 1: found; 0: none; -1: unusable, err says why.
+ */
+int cache_current_index(const char *slot_dir, struct strbuf *profdata, struct strbuf *index,
+			struct strbuf *err);
+/* The key a crate had when the profile was collected, from an index; NULL if absent. */
+char *cache_index_lookup(const char *index, const char *crate, const char *metadata);
+
 /* Takes the slot's exclusive lock; returns the fd to close() to release it, or -1 with err. */
 int cache_lock_slot(const char *slot_dir, struct strbuf *err);
 /* <slot>/profiles/<key>.profdata */

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define INDEX_MAGIC "crates-v1"
+
 int cache_root_path(struct strbuf *out, struct strbuf *err)
 {
 	const char *dir = env_get("CARGO_PGO_WRAP_CACHE");
@@ -166,7 +168,15 @@ int cache_store_profile(const char *slot_dir, const char *profdata, const struct
 	sb_addf(&mpath, "%s/%s.yaml", profiles.buf, m->content_key);
 	path_join(&cur, slot_dir, "CURRENT");
 	struct atomic_opts opts = { .mode = 0600, .fsync = true };
-	if (copy_file_atomic(profdata, dst.buf, 0600, err) == 0 &&
+	struct strbuf ipath = STRBUF_INIT, index = STRBUF_INIT;
+	sb_addf(&ipath, "%s/%s.crates", profiles.buf, m->content_key);
+	sb_addf(&index, INDEX_MAGIC "\t%s\n", m->content_key);
+	for (size_t i = 0; i < m->ncrates; i++)
+		sb_addf(&index, "%s\t%s\t%s\n", m->crates[i].name, m->crates[i].metadata, m->crates[i].key);
+	int index_rc = write_file_atomic(ipath.buf, index.buf, index.len, &opts, err);
+	sb_release(&ipath);
+	sb_release(&index);
+	if (index_rc == 0 && copy_file_atomic(profdata, dst.buf, 0600, err) == 0 &&
 	    manifest_write(m, mpath.buf, err) == 0 &&
 	    write_file_atomic(cur.buf, m->content_key, strlen(m->content_key), &opts, err) == 0)
 		rc = retarget_stamps(slot_dir, dst.buf, err);
@@ -180,41 +190,91 @@ out:
 	return rc;
 }
 
+/* CURRENT's content key; 1, 0 when there is none, -1 when corrupt. */
+static int read_current(const char *slot_dir, struct strbuf *key, struct strbuf *err)
+{
+	struct strbuf cur = STRBUF_INIT;
+	int rc = 1;
+
+	path_join(&cur, slot_dir, "CURRENT");
+	if (sb_read_file(key, cur.buf) != 0) {
+		rc = errno == ENOENT ? 0 : -1;
+		if (rc)
+			sb_addf(err, "cannot read %s: %s", cur.buf, strerror(errno));
+	} else if (key->len != HASH_HEX_LEN || strspn(key->buf, "0123456789abcdef") != HASH_HEX_LEN) {
+		sb_addf(err, "%s is corrupt; delete it (the slot then has no profile)", cur.buf);
+		rc = -1;
+	}
+	sb_release(&cur);
+	return rc;
+}
+
+int cache_current_index(const char *slot_dir, struct strbuf *profdata, struct strbuf *index,
+			struct strbuf *err)
+{
+	struct strbuf key = STRBUF_INIT, ipath = STRBUF_INIT, header = STRBUF_INIT;
+	int rc = read_current(slot_dir, &key, err);
+
+	if (rc == 1) {
+		sb_addf(&ipath, "%s/profiles/%s.crates", slot_dir, key.buf);
+		sb_addf(&header, INDEX_MAGIC "\t%s\n", key.buf);
+		cache_profile_path(profdata, slot_dir, key.buf);
+		if (sb_read_file(index, ipath.buf) != 0 || strncmp(sb_str(index), header.buf, header.len) != 0) {
+			sb_addf(err, "%s is missing or corrupt; run cargo-pgo-wrap merge again, or delete %s/CURRENT",
+				ipath.buf, slot_dir);
+			rc = -1;
+		} else if (!file_exists(profdata->buf)) {
+			sb_addf(err, "%s is missing; delete %s/CURRENT", profdata->buf, slot_dir);
+			rc = -1;
+		}
+	}
+	sb_release(&key);
+	sb_release(&ipath);
+	sb_release(&header);
+	return rc;
+}
+
+char *cache_index_lookup(const char *index, const char *crate, const char *metadata)
+{
+	struct strbuf want = STRBUF_INIT;
+	char *found = NULL;
+
+	sb_addf(&want, "\n%s\t%s\t", crate, metadata);
+	const char *p = strstr(index, want.buf);
+	if (p) {
+		p += want.len;
+		found = xstrndup(p, strcspn(p, "\n"));
+	}
+	sb_release(&want);
+	return found;
+}
+
 int cache_current_profile(const char *slot_dir, struct manifest *m, struct strbuf *profdata,
 			  struct strbuf *err)
 {
-	struct strbuf cur = STRBUF_INIT, key = STRBUF_INIT, mpath = STRBUF_INIT;
-	int rc = -1;
+	struct strbuf key = STRBUF_INIT, mpath = STRBUF_INIT;
+	int rc;
 
 	memset(m, 0, sizeof(*m));
-	path_join(&cur, slot_dir, "CURRENT");
-	if (sb_read_file(&key, cur.buf) != 0) {
-		if (errno == ENOENT)
-			rc = 0;
-		else
-			sb_addf(err, "cannot read %s: %s", cur.buf, strerror(errno));
+	rc = read_current(slot_dir, &key, err);
+	if (rc != 1)
 		goto out;
-	}
-	if (key.len != HASH_HEX_LEN || strspn(key.buf, "0123456789abcdef") != HASH_HEX_LEN) {
-		sb_addf(err, "%s is corrupt; delete it (the slot then has no profile)", cur.buf);
-		goto out;
-	}
+	rc = -1;
 	sb_addf(&mpath, "%s/profiles/%s.yaml", slot_dir, key.buf);
 	if (manifest_read(m, mpath.buf, err) != 0)
 		goto out;
 	if (strcmp(m->content_key, key.buf) != 0) {
-		sb_addf(err, "%s: content-key %s does not match its file name; delete %s",
-			mpath.buf, m->content_key, cur.buf);
+		sb_addf(err, "%s: content-key %s does not match its file name; delete %s/CURRENT",
+			mpath.buf, m->content_key, slot_dir);
 		goto out;
 	}
 	cache_profile_path(profdata, slot_dir, key.buf);
 	if (!file_exists(profdata->buf)) {
-		sb_addf(err, "%s is missing; delete %s", profdata->buf, cur.buf);
+		sb_addf(err, "%s is missing; delete %s/CURRENT", profdata->buf, slot_dir);
 		goto out;
 	}
 	rc = 1;
 out:
-	sb_release(&cur);
 	sb_release(&key);
 	sb_release(&mpath);
 	return rc;

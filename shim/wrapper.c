@@ -12,7 +12,6 @@
 #include "depinfo.h"
 #include "execute.h"
 #include "journal.h"
-#include "manifest.h"
 #include "report.h"
 #include "slot.h"
 #include "toolchain.h"
@@ -275,13 +274,13 @@ static int stamp_current_decision(const struct slot *slot, const struct decision
 }
 
 /*
- * Without an override, the slot's current profile decides. The manifest is
- * kept so the crate can be checked for staleness once it is compiled.
+ * Without an override, the slot's current profile decides. Its crate index
+ * is kept so the crate can be checked for staleness once it is compiled.
  */
-static void resolve_from_cache(struct decision *d, const struct slot *slot, struct manifest *m)
+static void resolve_from_cache(struct decision *d, const struct slot *slot, struct strbuf *index)
 {
 	struct strbuf prof = STRBUF_INIT, err = STRBUF_INIT;
-	int found = cache_current_profile(slot->dir.buf, m, &prof, &err);
+	int found = cache_current_index(slot->dir.buf, &prof, index, &err);
 
 	const char *when = env_get(ENV_WHEN_NO_PROFILE);
 
@@ -344,16 +343,20 @@ static void scan_rustc_line(const char *line, size_t len, void *ctx)
 	}
 }
 
-/* "use" when the crate is as the profile saw it, "use-stale" when it changed since. */
-static const char *use_freshness(const struct manifest *m, const struct rustc_args *a,
+/*
+ * "use" when the crate is as the profile saw it, "use-stale" when it changed
+ * since. Without an index (an explicit CARGO_PGO_WRAP_PROFILE) there is
+ * nothing to compare with.
+ */
+static const char *use_freshness(const struct strbuf *index, const struct rustc_args *a,
 				 const char *key)
 {
-	const struct manifest_crate *c = m->content_key && a->crate_name && a->metadata
-		? manifest_find(m, a->crate_name, a->metadata) : NULL;
-
-	if (!m->content_key)
+	if (!index->len)
 		return "use";
-	return c && key && strcmp(c->key, key) == 0 ? "use" : "use-stale";
+	char *then = a->crate_name && a->metadata ? cache_index_lookup(index->buf, a->crate_name, a->metadata) : NULL;
+	const char *verdict = then && key && strcmp(then, key) == 0 ? "use" : "use-stale";
+	free(then);
+	return verdict;
 }
 
 /*
@@ -416,7 +419,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 		       const struct decision *dp)
 {
 	struct decision d = *dp;
-	struct manifest m;
+	struct strbuf index = STRBUF_INIT;
 	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT, key = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT, envs = STRVEC_INIT;
 	struct slot slot;
@@ -424,14 +427,13 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 	char *flag = NULL;
 
 	memset(&slot, 0, sizeof(slot));
-	memset(&m, 0, sizeof(m));
 	if (v == V_EXCLUDED) {
 		sv_push(&envs, ENV_EXCLUDE);
 	} else {
 		if (slot_for_invocation(&slot, a, l->cmd.v[l->cmd.n - 1], &err) != 0)
 			die(PGOW_EXIT_CACHE, "%s", err.buf);
 		if (d.mode == PGO_AUTO)
-			resolve_from_cache(&d, &slot, &m);
+			resolve_from_cache(&d, &slot, &index);
 		if (stamp_current_decision(&slot, &d, &stamp, &err) != 0)
 			die(PGOW_EXIT_CACHE, "%s", err.buf);
 		sv_push(&files, stamp.buf);
@@ -469,13 +471,13 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 		}
 		annotate_dep_info(a, &files, &envs);
 		if (strcmp(action, "use") == 0)
-			action = use_freshness(&m, a, key.len ? key.buf : NULL);
+			action = use_freshness(&index, a, key.len ? key.buf : NULL);
 		journal_record(a, v == V_EXCLUDED ? "skip" : action,
 			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? d.path : "-"),
 			       key.len ? key.buf : NULL, pd.mismatches);
 	}
 	slot_release(&slot);
-	manifest_release(&m);
+	sb_release(&index);
 	if (d.path != dp->path)
 		decision_release(&d);
 	sb_release(&key);

@@ -28,21 +28,38 @@ test_cache_errors_unusable_dir() {
 	assert_eq 3 "$rc" "status on another user's cache"
 }
 
-test_cache_errors_corrupt_manifest_is_loud() {
+test_cache_errors_corrupt_manifest_and_index() {
 	setup_ws
 	instrument_and_train
+	printf 'training:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
 	pgow merge "$T/raw" 2>/dev/null
-	local manifest
+	local manifest index before
 	manifest=$(ls "$T"/cache/slots/*/profiles/*.yaml)
-	printf 'version: 1\ncontent-key: [broken\n' >"$manifest"
-	local before
+	index=$(ls "$T"/cache/slots/*/profiles/*.crates)
+
+	# The crate index is what every wrapped rustc reads: corrupt, it is loud and the build plain.
+	cp "$index" "$T/index.good"
+	echo garbage >"$index"
 	before=$(ls -l "$T"/cache/slots/*/profiles "$T"/cache/slots/*/CURRENT)
 	cargo_ok build --release
-	assert_grep "warning: the cached profile is unusable \\($manifest:3:1: .*\\); building WITHOUT PGO" \
-		"$T/cargo.log" "loud warning naming file:line:col"
+	assert_grep "warning: the cached profile is unusable \\($index is missing or corrupt; run cargo-pgo-wrap merge again" \
+		"$T/cargo.log" "loud warning naming the file and the fix"
 	assert_eq "plain -" "$(journal_actions fixbin)" "built without the profile"
+	assert_eq "$before" "$(ls -l "$T"/cache/slots/*/profiles "$T"/cache/slots/*/CURRENT)" "cache untouched"
+	cp "$T/index.good" "$index"
+
+	# The YAML manifest is metadata: a build still gets the intact profile, status reports
+	# the file:line:col, and `cargo-pgo-wrap build` collects anew over it.
+	printf 'version: 1\ncontent-key: [broken\n' >"$manifest"
+	touch fixlib/src/lib.rs
+	: >"$CARGO_PGO_WRAP_JOURNAL"
+	cargo_ok build --release
+	assert_eq "use" "$(journal_actions fixlib | cut -d' ' -f1)" "profile applied despite a corrupt manifest"
 	pgow status >"$T/status.txt"
 	assert_grep "^  profile     unusable: $manifest:3:1:" "$T/status.txt" "status says so"
-	assert_eq "$before" "$(ls -l "$T"/cache/slots/*/profiles "$T"/cache/slots/*/CURRENT)" \
-		"profiles and manifests untouched"
+	unset RUSTC_WRAPPER
+	pgow build --release 2>"$T/err" || fail "build over a corrupt manifest: $(tail -3 "$T/err")"
+	assert_grep 'Instrumenting \[1/4\]' "$T/err" "refreshes"
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       fresh' "$T/status.txt" "healed"
 }

@@ -108,6 +108,19 @@ static void test_store_and_retarget(void **state)
 	assert_string_equal(back.content_key, m.content_key);
 	assert_int_equal(check_current(slot.buf, &err), 0);
 
+	/* The wrapper's fast path: the crate index, no YAML. */
+	struct strbuf index = STRBUF_INIT, prof2 = STRBUF_INIT;
+	assert_int_equal(cache_current_index(slot.buf, &prof2, &index, &err), 1);
+	assert_string_equal(prof2.buf, prof.buf);
+	char *k = cache_index_lookup(index.buf, "fixlib", "md");
+	assert_non_null(k);
+	assert_string_equal(k, m.content_key);
+	free(k);
+	assert_null(cache_index_lookup(index.buf, "fixlib", "other-metadata"));
+	assert_null(cache_index_lookup(index.buf, "fix", "md"));
+	sb_release(&index);
+	sb_release(&prof2);
+
 	assert_int_equal(sb_read_file(&text, a.buf), 0);
 	struct strbuf want = STRBUF_INIT;
 	sb_addf(&want, "use %s\n/t/release\n", prof.buf);

@@ -170,6 +170,46 @@ static void export_settings(const struct build *b)
 	free(self);
 }
 
+/*
+ * Artifacts cargo built without the wrapper carry none of our dep-info
+ * entries, so cargo would call them fresh and never rebuild them with the
+ * profile. Such a build dir has a .fingerprint but no stamp of ours: clean it once.
+ */
+static void clean_foreign_artifacts(const struct build *b)
+{
+	struct strbuf fp = STRBUF_INIT, slot = STRBUF_INIT;
+	struct strvec argv = STRVEC_INIT;
+
+	path_join(&fp, b->build_dir.buf, ".fingerprint");
+	if (file_exists(fp.buf) && status_slot_of_build_dir(b->build_dir.buf, &slot) != 0) {
+		progress("Cleaning", "%s was built without cargo-pgo-wrap; cleaning it once so cargo "
+			 "rebuilds it with the PGO decision\n", b->build_dir.buf);
+		const char *target = cargo_opt(&b->cargo_args, "--target");
+		const char *manifest = cargo_opt(&b->cargo_args, "--manifest-path");
+		sv_push(&argv, b->cargo);
+		sv_push(&argv, "clean");
+		sv_push(&argv, "--profile");
+		/* cargo names the dev profile's dir "debug" */
+		sv_push(&argv, strcmp(path_basename(b->build_dir.buf), "debug") == 0 ? "dev"
+									: path_basename(b->build_dir.buf));
+		if (target) {
+			sv_push(&argv, "--target");
+			sv_push(&argv, target);
+		}
+		if (manifest) {
+			sv_push(&argv, "--manifest-path");
+			sv_push(&argv, manifest);
+		}
+		int status = run_and_wait(argv.v);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			die(PGOW_EXIT_FAIL, "cargo clean of %s failed; clean it by hand, then build again",
+			    b->build_dir.buf);
+	}
+	sv_release(&argv);
+	sb_release(&fp);
+	sb_release(&slot);
+}
+
 static void step(struct build *b, const char *what, const char *detail)
 {
 	b->step++;
@@ -440,6 +480,7 @@ int cmd_build(int argc, char **argv)
 	sb_addf(&journal, "%s/journal-optimized.log", b.state_dir.buf);
 	if (mkdir_private(b.state_dir.buf, 0700, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	clean_foreign_artifacts(&b);
 	step(&b, "Optimizing", plain ? "plain build (no profile)" : "cargo build with the cached profile");
 	run_cargo_build(&b, NULL, plain ? "off" : NULL, journal.buf);
 	report(&b, journal.buf);
@@ -463,6 +504,7 @@ int cmd_instrument(int argc, char **argv)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	sb_addf(&journal, "%s/journal-instrument.log", b.state_dir.buf);
 	b.steps = 1;
+	clean_foreign_artifacts(&b);
 	step(&b, "Instrumenting", "cargo build into the normal target dir");
 	run_cargo_build(&b, NULL, "generate", journal.buf);
 	if (status_slot_of_build_dir(b.build_dir.buf, &slot) != 0)
@@ -509,6 +551,7 @@ static int passthrough(const char *sub, int argc, char **argv)
 	struct strvec cmd = STRVEC_INIT;
 
 	setup(&b, argc, argv);
+	clean_foreign_artifacts(&b);
 	sv_push(&cmd, b.cargo);
 	sv_push(&cmd, sub);
 	sv_pushv(&cmd, b.cargo_args.v, b.cargo_args.n);

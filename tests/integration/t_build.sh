@@ -188,3 +188,15 @@ test_build_output_honours_cargo_term_color() {
 	CARGO_TERM_COLOR=auto NO_COLOR=1 pgow build --release 2>"$T/err"
 	if grep -q $'\e\[' "$T/err"; then fail "NO_COLOR: colour codes present"; fi
 }
+
+test_build_after_a_plain_cargo_build_rebuilds() {
+	build_setup
+	# The user's own plain build first: no wrapper, so none of our dep-info entries.
+	cargo_ok build --release
+	pgow build --release 2>"$T/err" || fail "build failed: $(tail -3 "$T/err")"
+	assert_grep "Cleaning $T/ws/target/release was built without cargo-pgo-wrap" "$T/err" "says why"
+	assert_no_grep 'nothing to rebuild' "$T/err" "must not claim the plain artifacts are optimised"
+	assert_grep 'PGO 2 crate\(s\) optimised' "$T/err" "rebuilt with the profile"
+	pgow build --release 2>"$T/err2" || fail "second build"
+	assert_no_grep 'Cleaning' "$T/err2" "cleans only once"
+}

@@ -30,6 +30,20 @@ int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn
 		    struct strbuf *stamp_path, struct strbuf *err);
 void slot_release(struct slot *s);
 
+/* One build dir's STAMP in a slot: the decision that dir was last built with. */
+struct stamp {
+	char *path;
+	char *decision;    /* "generate DIR", "auto-generate DIR", "use FILE", "off" */
+	char *build_dir;
+};
+/* The slot's stamps, one per build dir built in it (n = 0 when none). */
+void slot_stamps(const char *slot_dir, struct stamp **out, size_t *n);
+void stamps_release(struct stamp *stamps, size_t n);
+/* The directory a generate decision writes raw profiles to, or NULL. */
+const char *stamp_generate_dir(const struct stamp *st);
+/* Paths of the slot's unit records (units/<crate>-<metadata>.unit), sorted. */
+void slot_unit_records(const char *slot_dir, struct strvec *out);
+
 /* What a slot's SLOT file says, for commands that only have the slot dir. */
 struct slot_info {
 	struct strbuf workspace, target, signature, rustc;

@@ -6,6 +6,7 @@
 #include "cache.h"
 #include "hash.h"
 #include "manifest.h"
+#include "slot.h"
 #include "util.h"
 
 #include <errno.h>
@@ -45,9 +46,18 @@ int cache_root_path(struct strbuf *out, struct strbuf *err)
 
 int cache_root(struct strbuf *out, struct strbuf *err)
 {
+	/* A wrapped rustc asks several times; the checks (mkdir, lstat, access) need doing once. */
+	static char *verified;
+
 	if (cache_root_path(out, err) != 0)
 		return -1;
-	return mkdir_private(out->buf, 0700, err);
+	if (verified && strcmp(verified, out->buf) == 0)
+		return 0;
+	if (mkdir_private(out->buf, 0700, err) != 0)
+		return -1;
+	free(verified);
+	verified = xstrdup(out->buf);
+	return 0;
 }
 
 int cache_subdir(struct strbuf *out, const char *sub, struct strbuf *err)
@@ -126,29 +136,26 @@ static void now_time(struct timespec *out)
 		out->tv_sec = time(NULL), out->tv_nsec = 0;
 }
 
-/* Points every non-instrumenting build dir of the slot at the new profile. */
+/*
+ * Points every non-instrumenting build dir of the slot at the new profile.
+ * "auto-generate" dirs (instrumented only for want of a profile) switch too.
+ */
 static int retarget_stamps(const char *slot_dir, const char *profdata, struct strbuf *err)
 {
-	struct strbuf dir = STRBUF_INIT;
+	struct stamp *stamps;
+	size_t n;
 	int rc = 0;
 
-	struct strvec files = STRVEC_INIT;
-	path_join(&dir, slot_dir, "stamps");
-	list_dir(dir.buf, "", &files);
-	for (size_t i = 0; rc == 0 && i < files.n; i++) {
-		struct strbuf text = STRBUF_INIT, id = STRBUF_INIT;
-		if (sb_read_file(&text, files.v[i]) == 0 && strncmp(text.buf, "generate ", 9) != 0) {
-			const char *build_dir = strchr(text.buf, '\n');
-			sb_addf(&id, "use %s\n%s", profdata, build_dir ? build_dir + 1 : "");
-			if (id.buf[id.len - 1] == '\n')
-				sb_setlen(&id, id.len - 1);
-			rc = stamp_sync(files.v[i], id.buf, now_time, err);
-		}
-		sb_release(&text);
+	slot_stamps(slot_dir, &stamps, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (strncmp(stamps[i].decision, "generate ", 9) == 0)
+			continue;
+		struct strbuf id = STRBUF_INIT;
+		sb_addf(&id, "use %s\n%s", profdata, stamps[i].build_dir);
+		rc = stamp_sync(stamps[i].path, id.buf, now_time, err);
 		sb_release(&id);
 	}
-	sv_release(&files);
-	sb_release(&dir);
+	stamps_release(stamps, n);
 	return rc;
 }
 

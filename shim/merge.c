@@ -71,27 +71,17 @@ static void check_inputs(const struct strvec *all, const long *weights, bool str
 /* Does a stamp in this slot say a build dir was instrumented into path, or a dir above it? */
 static bool slot_generated_into(const char *slot_dir, const char *path)
 {
-	struct strbuf stamps = STRBUF_INIT;
-	struct strvec files = STRVEC_INIT;
+	struct stamp *stamps;
+	size_t n;
 	bool found = false;
 
-	path_join(&stamps, slot_dir, "stamps");
-	list_dir(stamps.buf, "", &files);
-	for (size_t i = 0; i < files.n && !found; i++) {
-		struct strbuf text = STRBUF_INIT;
-		if (sb_read_file(&text, files.v[i]) == 0) {
-			/* "generate DIR" or, from the no-profile opt-in, "auto-generate DIR". */
-			const char *t = text.buf + (strncmp(text.buf, "auto-", 5) == 0 ? 5 : 0);
-			if (strncmp(t, "generate ", 9) == 0) {
-				const char *dir = t + 9;
-				size_t len = strcspn(dir, "\n");
-				found = strncmp(path, dir, len) == 0 && (path[len] == '\0' || path[len] == '/');
-			}
-		}
-		sb_release(&text);
+	slot_stamps(slot_dir, &stamps, &n);
+	for (size_t i = 0; i < n && !found; i++) {
+		const char *dir = stamp_generate_dir(&stamps[i]);
+		size_t len = dir ? strlen(dir) : 0;
+		found = dir && strncmp(path, dir, len) == 0 && (path[len] == '\0' || path[len] == '/');
 	}
-	sv_release(&files);
-	sb_release(&stamps);
+	stamps_release(stamps, n);
 	return found;
 }
 
@@ -155,11 +145,9 @@ static void slot_rustc(const char *slot_dir, struct strbuf *out)
 /* Crates of the slot, from its unit records; the content key covers them all. */
 static void manifest_crates(const char *slot_dir, struct manifest *m)
 {
-	struct strbuf units = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT;
 
-	path_join(&units, slot_dir, "units");
-	list_dir(units.buf, ".unit", &files);
+	slot_unit_records(slot_dir, &files);
 	struct hasher *h = hasher_new();
 	hasher_add_str(h, "content-v1");
 	for (size_t i = 0; i < files.n; i++) {
@@ -181,7 +169,6 @@ static void manifest_crates(const char *slot_dir, struct manifest *m)
 	hasher_free(h);
 	m->content_key = xstrdup(hex);
 	sv_release(&files);
-	sb_release(&units);
 }
 
 /*

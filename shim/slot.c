@@ -151,6 +151,60 @@ int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn
 	return rc;
 }
 
+void slot_stamps(const char *slot_dir, struct stamp **out, size_t *n)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
+
+	*out = NULL;
+	*n = 0;
+	path_join(&dir, slot_dir, "stamps");
+	list_dir(dir.buf, "", &files);
+	for (size_t i = 0; i < files.n; i++) {
+		struct strbuf text = STRBUF_INIT;
+		char *nl;
+		/* Written by slot_stamp_sync as "decision\nbuild dir\n". */
+		if (sb_read_file(&text, files.v[i]) == 0 && (nl = strchr(text.buf, '\n'))) {
+			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+			struct stamp *st = &(*out)[(*n)++];
+			st->path = xstrdup(files.v[i]);
+			st->decision = xstrndup(text.buf, (size_t)(nl - text.buf));
+			st->build_dir = xstrndup(nl + 1, strcspn(nl + 1, "\n"));
+		}
+		sb_release(&text);
+	}
+	sv_release(&files);
+	sb_release(&dir);
+}
+
+void stamps_release(struct stamp *stamps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(stamps[i].path);
+		free(stamps[i].decision);
+		free(stamps[i].build_dir);
+	}
+	free(stamps);
+}
+
+const char *stamp_generate_dir(const struct stamp *st)
+{
+	const char *d = st->decision;
+
+	if (strncmp(d, "auto-", 5) == 0)
+		d += 5;
+	return strncmp(d, "generate ", 9) == 0 ? d + 9 : NULL;
+}
+
+void slot_unit_records(const char *slot_dir, struct strvec *out)
+{
+	struct strbuf units = STRBUF_INIT;
+
+	path_join(&units, slot_dir, "units");
+	list_dir(units.buf, ".unit", out);
+	sb_release(&units);
+}
+
 void slot_release(struct slot *s)
 {
 	sb_release(&s->workspace);

@@ -37,7 +37,8 @@ struct slot_status {
 	struct strbuf err;
 	struct crate_state *crates;
 	size_t ncrates, nstale;
-	struct strvec stamps;     /* "decision\tbuild dir" */
+	struct stamp *stamps;     /* one per build dir built in the slot */
+	size_t nstamps;
 };
 
 static void add_crate_state(struct slot_status *s, const char *name, const char *state, long counts)
@@ -65,14 +66,14 @@ static bool manifest_names(const struct manifest *m, const char *crate)
  */
 static bool superseded(const char *slot_dir, const char *crate, const char *rec)
 {
-	struct strbuf units = STRBUF_INIT, prefix = STRBUF_INIT;
+	struct strbuf prefix = STRBUF_INIT;
 	struct strvec records = STRVEC_INIT;
 	struct stat mine, other;
 	bool newer = false;
 
-	path_join(&units, slot_dir, "units");
-	sb_addf(&prefix, "%s/%s-", units.buf, crate);
-	list_dir(units.buf, ".unit", &records);
+	path_dirname(&prefix, rec);
+	sb_addf(&prefix, "/%s-", crate);
+	slot_unit_records(slot_dir, &records);
 	for (size_t i = 0; i < records.n && !newer; i++) {
 		const char *md = records.v[i] + prefix.len;
 		newer = strncmp(records.v[i], prefix.buf, prefix.len) == 0 && !strchr(md, '-') &&
@@ -80,7 +81,6 @@ static bool superseded(const char *slot_dir, const char *crate, const char *rec)
 			stat(records.v[i], &other) == 0 && other.st_mtime >= mine.st_mtime;
 	}
 	sv_release(&records);
-	sb_release(&units);
 	sb_release(&prefix);
 	return newer;
 }
@@ -111,10 +111,8 @@ static void compare_crates(struct slot_status *s, const char *slot_dir)
 		sb_release(&rec);
 		sb_release(&err);
 	}
-	struct strbuf units = STRBUF_INIT;
 	struct strvec records = STRVEC_INIT;
-	path_join(&units, slot_dir, "units");
-	list_dir(units.buf, ".unit", &records);
+	slot_unit_records(slot_dir, &records);
 	for (size_t i = 0; i < records.n; i++) {
 		struct strbuf err = STRBUF_INIT;
 		struct unit_key k;
@@ -124,31 +122,6 @@ static void compare_crates(struct slot_status *s, const char *slot_dir)
 		sb_release(&err);
 	}
 	sv_release(&records);
-	sb_release(&units);
-}
-
-static void read_stamps(struct slot_status *s, const char *slot_dir)
-{
-	struct strbuf dir = STRBUF_INIT;
-
-	struct strvec files = STRVEC_INIT;
-	path_join(&dir, slot_dir, "stamps");
-	list_dir(dir.buf, "", &files);
-	for (size_t i = 0; i < files.n; i++) {
-		struct strbuf text = STRBUF_INIT;
-		if (sb_read_file(&text, files.v[i]) == 0) {
-			char *nl = strchr(text.buf, '\n');
-			if (nl) {
-				*nl = '\t';
-				if (text.buf[text.len - 1] == '\n')
-					sb_setlen(&text, text.len - 1);
-				sv_push(&s->stamps, text.buf);
-			}
-		}
-		sb_release(&text);
-	}
-	sv_release(&files);
-	sb_release(&dir);
 }
 
 static void load_slot(struct slot_status *s, const char *slot_dir, const char *id)
@@ -164,7 +137,7 @@ static void load_slot(struct slot_status *s, const char *slot_dir, const char *i
 	s->has_profile = cache_current_profile(slot_dir, &s->m, &prof, &s->err);
 	if (s->has_profile == 1)
 		compare_crates(s, slot_dir);
-	read_stamps(s, slot_dir);
+	slot_stamps(slot_dir, &s->stamps, &s->nstamps);
 	sb_release(&prof);
 }
 
@@ -177,7 +150,7 @@ static void release_slot(struct slot_status *s)
 	slot_info_release(&s->info);
 	sb_release(&s->err);
 	manifest_release(&s->m);
-	sv_release(&s->stamps);
+	stamps_release(s->stamps, s->nstamps);
 }
 
 static const char *state_word(const struct slot_status *s)
@@ -231,9 +204,8 @@ static void print_human(const struct slot_status *s)
 	} else {
 		printf("  profile     unusable: %s\n  state       unusable\n", s->err.buf);
 	}
-	for (size_t i = 0; i < s->stamps.n; i++) {
-		const char *tab = strchr(s->stamps.v[i], '\t');
-		printf("  build dir   %s: %.*s\n", tab + 1, (int)(tab - s->stamps.v[i]), s->stamps.v[i]);
+	for (size_t i = 0; i < s->nstamps; i++) {
+		printf("  build dir   %s: %s\n", s->stamps[i].build_dir, s->stamps[i].decision);
 	}
 	sb_release(&sig);
 	sb_release(&rustc);
@@ -270,15 +242,11 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 	}
 	yemit_scalar(e, "build-dirs");
 	yemit_seq_start(e);
-	for (size_t i = 0; i < s->stamps.n; i++) {
-		const char *tab = strchr(s->stamps.v[i], '\t');
-		struct strbuf decision = STRBUF_INIT;
-		sb_add(&decision, s->stamps.v[i], (size_t)(tab - s->stamps.v[i]));
+	for (size_t i = 0; i < s->nstamps; i++) {
 		yemit_map_start(e);
-		yemit_kv(e, "path", tab + 1);
-		yemit_kv(e, "decision", decision.buf);
+		yemit_kv(e, "path", s->stamps[i].build_dir);
+		yemit_kv(e, "decision", s->stamps[i].decision);
 		yemit_end_map(e);
-		sb_release(&decision);
 	}
 	yemit_end_seq(e);
 	yemit_end_map(e);
@@ -329,17 +297,16 @@ int status_slot_of_build_dir(const char *build_dir, struct strbuf *slot_dir)
 		list_dir(slots.buf, "", &dirs);
 	}
 	for (size_t i = 0; i < dirs.n && rc != 0; i++) {
-		struct slot_status s;
-		memset(&s, 0, sizeof(s));
-		read_stamps(&s, dirs.v[i]);
-		for (size_t j = 0; j < s.stamps.n && rc != 0; j++) {
-			const char *tab = strchr(s.stamps.v[j], '\t');
-			if (tab && strcmp(tab + 1, build_dir) == 0) {
+		struct stamp *stamps;
+		size_t n;
+		slot_stamps(dirs.v[i], &stamps, &n);
+		for (size_t j = 0; j < n && rc != 0; j++) {
+			if (strcmp(stamps[j].build_dir, build_dir) == 0) {
 				sb_adds(slot_dir, dirs.v[i]);
 				rc = 0;
 			}
 		}
-		sv_release(&s.stamps);
+		stamps_release(stamps, n);
 	}
 	sv_release(&dirs);
 	sb_release(&root);

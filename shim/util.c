@@ -56,15 +56,6 @@ void warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage("note", fmt, ap);
-	va_end(ap);
-}
-
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -57,6 +57,7 @@ struct rustc_args {
 	bool is_test;
 	struct strvec codegen;       /* every -C value, in order */
 	struct strvec cfgs;          /* every --cfg value, in order */
+	struct strvec externs;       /* paths of --extern NAME=PATH libraries */
 };
 
 /*

@@ -46,6 +46,11 @@ int config_read(struct config *c, const char *path, struct strbuf *err);
  */
 int config_load(struct config *c, const char *explicit_path, const char *workspace, struct strbuf *err);
 void config_release(struct config *c);
+/*
+ * A hash of what the training runs (commands, environment, weights): a
+ * profile collected by other training is stale. NULL when none is configured.
+ */
+char *config_training_id(const struct config *c);
 const char *stale_policy_name(enum stale_policy p);
 
 #endif

@@ -26,6 +26,8 @@ int llvm_find_profdata(int prefer_major, int min_major, uint64_t raw_version,
 struct crate_counts {
 	char *crate;
 	unsigned long long counts;
+	long functions;        /* its functions in the profile */
+	long covered;          /* of those, functions with a non-zero count */
 };
 
 /*
@@ -35,6 +37,8 @@ struct crate_counts {
  */
 int llvm_counts_by_crate(const char *tool, const char *profdata, struct crate_counts **out,
 			 size_t *n, unsigned long long *total, struct strbuf *err);
+/* The parsing half of llvm_counts_by_crate, on `show --all-functions --counts` output (edited in place). */
+void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigned long long *total);
 /* The crate of one `llvm-profdata show` function name, appended to out. */
 void llvm_symbol_crate(const char *name, struct strbuf *out);
 

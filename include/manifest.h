@@ -8,13 +8,15 @@
 
 #include "strbuf.h"
 
-#define MANIFEST_VERSION 1
+#define MANIFEST_VERSION 2     /* version 1 (no training-id, no coverage) is still read */
 
 struct manifest_crate {
 	char *name;
 	char *metadata;
 	char *key;
 	long counts;           /* profile counts of functions it compiled; -1 unknown */
+	long functions;        /* its functions in the profile; -1 unknown */
+	long covered;          /* of those, how many ran (non-zero counts); -1 unknown */
 };
 
 struct manifest {
@@ -24,6 +26,7 @@ struct manifest {
 	char *rustc;           /* rustc -vV */
 	char *llvm_profdata;   /* its --version line */
 	char *training;        /* how the raw profiles were collected */
+	char *training_id;     /* hash of the configured training, or "manual" */
 	long raw_files;
 	char *cargo_lock;      /* xxh3 of Cargo.lock, or "none" */
 	long total_counts;     /* all counts in the profile; 0 unknown */

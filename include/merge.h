@@ -1,6 +1,9 @@
 /*
- * merge.h - merging profiles into the cache (the `merge` command and the
- * last step of a `build` refresh).
+ * merge.h - merging profiles into the cache (the `merge` command, and the
+ * steps of `build` that ingest training output and pending raw files).
+ * Each .profraw is routed to the slot whose instrumented build linked the
+ * binary that wrote it (by build-id); the manifest lists the code that
+ * build was compiled from, so a profile is never labelled fresher than it is.
  */
 #ifndef PGOW_MERGE_H
 #define PGOW_MERGE_H
@@ -10,16 +13,25 @@
 #include "strbuf.h"
 
 struct merge_request {
-	const char *slot;       /* slot id (prefix); NULL: the slot that instrumented into paths */
-	const char *training;   /* how the profiles were collected, for the manifest */
-	bool strict;            /* a corrupt input fails the merge */
-	struct strvec paths;    /* files or directories */
-	long *weights;          /* one per path */
+	const char *slot;        /* slot id (prefix): only its files; where --foreign files go */
+	const char *training;    /* how the profiles were collected, for the manifest */
+	const char *training_id; /* hash of the configured training; NULL: manual */
+	bool strict;             /* a corrupt input fails the merge */
+	bool foreign;            /* accept files no build in this cache produced (needs slot) */
+	bool replace;            /* never add to the current profile */
+	bool remove_inputs;      /* delete the raw files once stored (our own raw dirs only) */
+	bool quiet_if_none;      /* no input at all is not an error (pending-file ingestion) */
+	long weight;             /* default weight, 0 = 1 */
+	struct strvec paths;     /* files or directories */
+	long *weights;           /* one per path (0 = the default weight) */
 };
 
 void merge_add_input(struct merge_request *rq, const char *path, long weight);
 void merge_request_release(struct merge_request *rq);
-/* Merges and stores; exits with a distinct code and a one-line error on failure. */
+/*
+ * Merges and stores; returns the number of slots that got a new profile.
+ * Exits with a distinct code and a one-line error on failure.
+ */
 int merge_run(const struct merge_request *rq);
 
 #endif

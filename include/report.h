@@ -15,5 +15,7 @@ void warn_once_per_run(const char *key, const char *fmt, ...)
  * CARGO_TERM_COLOR=always, or auto on a terminal unless NO_COLOR is set.
  */
 void progress(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* -q: progress lines stop; "warning:" and "error:" lines still show. */
+void report_set_quiet(int quiet);
 
 #endif

@@ -29,6 +29,13 @@ int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *
 int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn stamp_time,
 		    struct strbuf *stamp_path, struct strbuf *err);
 void slot_release(struct slot *s);
+/*
+ * Points an existing slot's STAMP for build_dir at decision_id (rewritten,
+ * dated now, only when it differs), so that cargo rebuilds every unit of
+ * that dir which was built under another decision.
+ */
+int stamp_point_at(const char *slot_dir, const char *build_dir, const char *decision_id,
+		   struct strbuf *err);
 
 /* One build dir's STAMP in a slot: the decision that dir was last built with. */
 struct stamp {

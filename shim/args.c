@@ -159,6 +159,8 @@ static void note_long(struct rustc_args *a, const char *name, const char *val)
 		a->has_print = true;
 	else if (strcmp(name, "--cfg") == 0)
 		sv_push(&a->cfgs, val);
+	else if (strcmp(name, "--extern") == 0 && strchr(val, '='))
+		sv_push(&a->externs, strchr(val, '=') + 1);
 }
 
 static void note_short(struct rustc_args *a, char opt, const char *val)
@@ -185,8 +187,10 @@ static void note_flag(struct rustc_args *a, const char *arg)
 int rustc_args_parse(struct rustc_args *a, int argc, char *const *argv, struct strbuf *err)
 {
 	memset(a, 0, sizeof(*a));
-	if (expand_args(&a->argv, argc, argv, err) != 0)
+	if (expand_args(&a->argv, argc, argv, err) != 0) {
+		sv_release(&a->argv);
 		return -1;
+	}
 
 	char **v = a->argv.v;
 	size_t n = a->argv.n;
@@ -223,6 +227,7 @@ void rustc_args_release(struct rustc_args *a)
 	sv_release(&a->argv);
 	sv_release(&a->codegen);
 	sv_release(&a->cfgs);
+	sv_release(&a->externs);
 }
 
 const char *rustc_args_codegen(const struct rustc_args *a, const char *key)

@@ -148,7 +148,8 @@ static int retarget_stamps(const char *slot_dir, const char *profdata, struct st
 
 	slot_stamps(slot_dir, &stamps, &n);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (strncmp(stamps[i].decision, "generate ", 9) == 0)
+		/* Instrumenting dirs keep instrumenting; plain (off) dirs chose to be plain. */
+		if (strncmp(stamps[i].decision, "generate ", 9) == 0 || strcmp(stamps[i].decision, "off") == 0)
 			continue;
 		struct strbuf id = STRBUF_INIT;
 		sb_addf(&id, "use %s\n%s", profdata, stamps[i].build_dir);
@@ -185,8 +186,20 @@ int cache_store_profile(const char *slot_dir, const char *profdata, const struct
 	sb_release(&index);
 	if (index_rc == 0 && copy_file_atomic(profdata, dst.buf, 0600, err) == 0 &&
 	    manifest_write(m, mpath.buf, err) == 0 &&
-	    write_file_atomic(cur.buf, m->content_key, strlen(m->content_key), &opts, err) == 0)
-		rc = retarget_stamps(slot_dir, dst.buf, err);
+	    write_file_atomic(cur.buf, m->content_key, strlen(m->content_key), &opts, err) == 0) {
+		struct strbuf why = STRBUF_INIT;
+		rc = retarget_stamps(slot_dir, dst.buf, &why);
+		if (rc != 0)
+			sb_addf(err, "profile %.12s is now current, but the build dirs could not be pointed "
+				"at it (%s); fix that, then build again", m->content_key, why.buf);
+		sb_release(&why);
+	} else {
+		struct strbuf why = STRBUF_INIT;
+		sb_addf(&why, "%s; the previous profile is still current", sb_str(err));
+		sb_reset(err);
+		sb_adds(err, why.buf);
+		sb_release(&why);
+	}
 out:
 	if (lock >= 0)
 		close(lock); /* releases the flock */

@@ -3,6 +3,7 @@
  * arrays; a shell is used only for an explicit `shell:` string.
  */
 #include "config.h"
+#include "hash.h"
 #include "util.h"
 #include "yamldoc.h"
 
@@ -274,4 +275,30 @@ void config_release(struct config *c)
 	free(c->next_wrapper);
 	sv_release(&c->exclude);
 	memset(c, 0, sizeof(*c));
+}
+
+char *config_training_id(const struct config *c)
+{
+	char hex[HASH_HEX_LEN + 1];
+
+	if (!c->nruns)
+		return NULL;
+	struct hasher *h = hasher_new();
+	hasher_add_str(h, "training-v1");
+	for (size_t i = 0; i < c->nruns; i++) {
+		const struct training_run *r = &c->runs[i];
+		hasher_add_str(h, r->shell ? r->shell : "");
+		for (size_t a = 0; a < r->argv.n; a++)
+			hasher_add_str(h, r->argv.v[a]);
+		hasher_add_str(h, "\x01env");
+		for (size_t e = 0; e < r->env.n; e++)
+			hasher_add_str(h, r->env.v[e]);
+		struct strbuf w = STRBUF_INIT;
+		sb_addf(&w, "%ld", r->weight);
+		hasher_add_str(h, w.buf);
+		sb_release(&w);
+	}
+	hasher_hex(h, hex);
+	hasher_free(h);
+	return xstrdup(hex);
 }

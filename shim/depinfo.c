@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -65,8 +66,39 @@ static bool has_line(const char *text, const char *line)
 	return false;
 }
 
+#define MARK_UNIT "# pgo-wrap:unit\t"
+#define MARK_DEP "# pgo-wrap:dep\t"
+
+static bool has_separator(const char *s)
+{
+	return !s || !*s || strpbrk(s, "\t\n\r") != NULL;
+}
+
+static void format_mark(const struct unit_mark *m, struct strbuf *out)
+{
+	const char *fields[] = { m->slot, m->crate, m->metadata, m->action, m->key, m->detail };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (has_separator(fields[i]))
+			return; /* unrecordable: the unit reads as built without us, and is rebuilt */
+	sb_addf(out, MARK_UNIT "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", m->slot, m->crate, m->metadata,
+		m->action, m->key, m->detail, m->mismatches);
+	for (size_t i = 0; i < m->deps.n; i++)
+		if (!has_separator(m->deps.v[i]))
+			sb_addf(out, MARK_DEP "%s\n", m->deps.v[i]);
+}
+
+/* A rule line's prerequisites end before a trailing continuation backslash. */
+static size_t prereq_end(const char *line, size_t len)
+{
+	size_t end = len;
+	while (end && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+		end--;
+	return end && line[end - 1] == '\\' ? end - 1 : len;
+}
+
 int depinfo_append(const char *path, const struct strvec *files,
-		   const struct strvec *env_names, struct strbuf *err)
+		   const struct strvec *env_names, const struct unit_mark *mark,
+		   struct strbuf *err)
 {
 	struct strbuf old = STRBUF_INIT, out = STRBUF_INIT, escaped = STRBUF_INIT;
 	struct strbuf tail = STRBUF_INIT, line = STRBUF_INIT;
@@ -93,6 +125,8 @@ int depinfo_append(const char *path, const struct strvec *files,
 		if (!has_line(sb_str(&old), line.buf))
 			sb_addf(&tail, "%s\n", line.buf);
 	}
+	if (mark)
+		format_mark(mark, &tail);
 	if (!tail.len) {
 		rc = 0;
 		goto out;
@@ -100,10 +134,16 @@ int depinfo_append(const char *path, const struct strvec *files,
 	for (const char *p = sb_str(&old); *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		sb_add(&out, p, len);
-		if (is_rule_line(p, len))
-			sb_add(&out, sb_str(&escaped), escaped.len);
-		sb_addch(&out, '\n');
+		/* An earlier mark is replaced, never repeated. */
+		if (strncmp(p, "# pgo-wrap:", 11) != 0) {
+			size_t end = is_rule_line(p, len) ? prereq_end(p, len) : len;
+			sb_add(&out, p, end);
+			if (end != len || is_rule_line(p, len))
+				sb_add(&out, sb_str(&escaped), escaped.len);
+			if (end != len)
+				sb_adds(&out, " \\");
+			sb_addch(&out, '\n');
+		}
 		p += len + (nl ? 1 : 0);
 	}
 	sb_add(&out, tail.buf, tail.len);
@@ -116,4 +156,72 @@ out:
 	sb_release(&tail);
 	sb_release(&line);
 	return rc;
+}
+
+static void parse_mark_line(struct unit_mark *m, const char *line, int *found)
+{
+	struct strvec f = STRVEC_INIT;
+
+	if (strncmp(line, MARK_UNIT, strlen(MARK_UNIT)) == 0) {
+		sv_split(&f, line + strlen(MARK_UNIT), '\t');
+		if (f.n == 7 && !*found) {
+			char **slots[] = { &m->slot, &m->crate, &m->metadata, &m->action, &m->key, &m->detail };
+			for (size_t i = 0; i < 6; i++)
+				*slots[i] = xstrdup(f.v[i]);
+			m->mismatches = atoi(f.v[6]);
+			*found = 1;
+		}
+	} else if (strncmp(line, MARK_DEP, strlen(MARK_DEP)) == 0 && line[strlen(MARK_DEP)]) {
+		sv_push(&m->deps, line + strlen(MARK_DEP));
+	}
+	sv_release(&f);
+}
+
+int depinfo_read_mark(const char *path, struct unit_mark *m, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	int found = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (sb_read_file(&text, path) != 0) {
+		sb_addf(err, "cannot read dep-info %s: %s", path, strerror(errno));
+		sb_release(&text);
+		return -1;
+	}
+	for (char *p = text.buf; p && *p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*p == '#')
+			parse_mark_line(m, p, &found);
+		p = nl ? nl + 1 : NULL;
+	}
+	sb_release(&text);
+	if (!found)
+		unit_mark_release(m);
+	return found;
+}
+
+void unit_mark_release(struct unit_mark *m)
+{
+	free(m->slot);
+	free(m->crate);
+	free(m->metadata);
+	free(m->action);
+	free(m->key);
+	free(m->detail);
+	sv_release(&m->deps);
+	memset(m, 0, sizeof(*m));
+}
+
+int depinfo_of_library(const char *lib, struct strbuf *out)
+{
+	const char *base = path_basename(lib);
+	const char *dot = strrchr(base, '.');
+
+	if (strncmp(base, "lib", 3) != 0 || !dot || dot <= base + 3)
+		return -1;
+	path_dirname(out, lib);
+	sb_addf(out, "/%.*s.d", (int)(dot - base - 3), base + 3);
+	return 0;
 }

@@ -206,17 +206,66 @@ static struct crate_counts *find_or_add(struct crate_counts **list, size_t *n, c
 		if (strcmp((*list)[i].crate, crate) == 0)
 			return &(*list)[i];
 	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	memset(&(*list)[*n], 0, sizeof(**list));
 	(*list)[*n].crate = xstrdup(crate);
-	(*list)[*n].counts = 0;
 	return &(*list)[(*n)++];
+}
+
+/* Adds a "Block counts: [1, 2, 3]" list; stops at anything that is not a number. */
+static unsigned long long sum_counts(const char *p)
+{
+	unsigned long long sum = 0;
+	while (*p && *p != ']') {
+		char *end;
+		if (*p < '0' || *p > '9')
+			break;
+		unsigned long long c = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		sum += c;
+		p = end + strspn(end, ", ");
+	}
+	return sum;
+}
+
+void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigned long long *total)
+{
+	struct strbuf crate = STRBUF_INIT;
+	struct crate_counts *current = NULL;
+
+	*out = NULL;
+	*n = 0;
+	*total = 0;
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		size_t len = strlen(line);
+		char *block;
+		if (len > 3 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ' && line[len - 1] == ':') {
+			line[len - 1] = '\0';
+			sb_reset(&crate);
+			llvm_symbol_crate(line + 2, &crate);
+			current = find_or_add(out, n, crate.len ? crate.buf : "?");
+			current->functions++;
+		} else if (current && (block = strstr(line, "Block counts: ["))) {
+			/* The entry count is the first of them. */
+			unsigned long long c = sum_counts(block + 15);
+			if (c)
+				current->covered++;
+			current->counts += c;
+			*total += c;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	sb_release(&crate);
 }
 
 int llvm_counts_by_crate(const char *tool, const char *profdata, struct crate_counts **out,
 			 size_t *n, unsigned long long *total, struct strbuf *err)
 {
-	struct strbuf text = STRBUF_INIT, crate = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT;
 	char *argv[] = { (char *)tool, "show", "--all-functions", "--counts", (char *)profdata, NULL };
-	struct crate_counts *current = NULL;
 
 	*out = NULL;
 	*n = 0;
@@ -227,27 +276,8 @@ int llvm_counts_by_crate(const char *tool, const char *profdata, struct crate_co
 		sb_release(&text);
 		return -1;
 	}
-	for (char *line = text.buf; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		size_t len = strlen(line);
-		if (len > 3 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ' && line[len - 1] == ':') {
-			line[len - 1] = '\0';
-			sb_reset(&crate);
-			llvm_symbol_crate(line + 2, &crate);
-			current = find_or_add(out, n, crate.len ? crate.buf : "?");
-		} else if (current && (line = strstr(line, "Block counts: ["))) {
-			for (char *p = line + 15; *p && *p != ']';) {
-				unsigned long long c = strtoull(p, &p, 10);
-				current->counts += c;
-				*total += c;
-				p += strspn(p, ", ");
-			}
-		}
-		line = nl ? nl + 1 : NULL;
-	}
+	if (text.len)
+		llvm_counts_parse(text.buf, out, n, total);
 	sb_release(&text);
-	sb_release(&crate);
 	return 0;
 }

@@ -18,6 +18,8 @@ struct manifest_crate *manifest_add_crate(struct manifest *m, const char *name, 
 	c->metadata = xstrdup(metadata);
 	c->key = xstrdup(key);
 	c->counts = -1;
+	c->functions = -1;
+	c->covered = -1;
 	return c;
 }
 
@@ -38,6 +40,7 @@ int manifest_write(const struct manifest *m, const char *path, struct strbuf *er
 	yemit_kv(&e, "slot", or_empty(m->slot));
 	yemit_kv_long(&e, "created", m->created);
 	yemit_kv(&e, "training", or_empty(m->training));
+	yemit_kv(&e, "training-id", m->training_id ? m->training_id : "manual");
 	yemit_kv_long(&e, "raw-files", m->raw_files);
 	yemit_kv(&e, "llvm-profdata", or_empty(m->llvm_profdata));
 	yemit_kv(&e, "cargo-lock", m->cargo_lock ? m->cargo_lock : "none");
@@ -52,6 +55,10 @@ int manifest_write(const struct manifest *m, const char *path, struct strbuf *er
 		yemit_kv(&e, "key", m->crates[i].key);
 		if (m->crates[i].counts >= 0)
 			yemit_kv_long(&e, "counts", m->crates[i].counts);
+		if (m->crates[i].functions >= 0)
+			yemit_kv_long(&e, "functions", m->crates[i].functions);
+		if (m->crates[i].covered >= 0)
+			yemit_kv_long(&e, "covered", m->crates[i].covered);
 		yemit_end_map(&e);
 	}
 	yemit_end_seq(&e);
@@ -69,7 +76,8 @@ static int read_crate(struct manifest *m, struct ydoc *d, yaml_node_t *n, struct
 {
 	const char *fields[3] = { NULL, NULL, NULL };
 	static const char *const names[3] = { "name", "metadata", "key" };
-	long counts = -1;
+	long nums[3] = { -1, -1, -1 };
+	static const char *const num_names[3] = { "counts", "functions", "covered" };
 
 	if (ydoc_expect_map(d, n, "a crate entry", err) != 0)
 		return -1;
@@ -81,14 +89,18 @@ static int read_crate(struct manifest *m, struct ydoc *d, yaml_node_t *n, struct
 		for (int i = 0; i < 3; i++)
 			if (strcmp(key, names[i]) == 0)
 				which = i;
-		if (strcmp(key, "counts") == 0) {
-			if (ydoc_long(d, ydoc_node(d, p->value), "counts", &counts, err) != 0)
+		int num = -1;
+		for (int i = 0; i < 3; i++)
+			if (strcmp(key, num_names[i]) == 0)
+				num = i;
+		if (num >= 0) {
+			if (ydoc_long(d, ydoc_node(d, p->value), key, &nums[num], err) != 0)
 				return -1;
 			continue;
 		}
 		if (which < 0) {
 			ydoc_where(d, ydoc_node(d, p->key), err);
-			sb_addf(err, "unknown crate field '%s' (expected name, metadata, key, counts)", key);
+			sb_addf(err, "unknown crate field '%s' (expected name, metadata, key, counts, functions, covered)", key);
 			return -1;
 		}
 		if (ydoc_string(d, ydoc_node(d, p->value), key, &fields[which], err) != 0)
@@ -101,7 +113,10 @@ static int read_crate(struct manifest *m, struct ydoc *d, yaml_node_t *n, struct
 			return -1;
 		}
 	}
-	manifest_add_crate(m, fields[0], fields[1], fields[2])->counts = counts;
+	struct manifest_crate *c = manifest_add_crate(m, fields[0], fields[1], fields[2]);
+	c->counts = nums[0];
+	c->functions = nums[1];
+	c->covered = nums[2];
 	return 0;
 }
 
@@ -111,6 +126,7 @@ static int read_field(struct manifest *m, struct ydoc *d, const char *key, yaml_
 	struct { const char *name; char **str; long *num; } fields[] = {
 		{ "content-key", &m->content_key, NULL }, { "slot", &m->slot, NULL },
 		{ "training", &m->training, NULL }, { "llvm-profdata", &m->llvm_profdata, NULL },
+		{ "training-id", &m->training_id, NULL },
 		{ "cargo-lock", &m->cargo_lock, NULL }, { "rustc", &m->rustc, NULL },
 		{ "created", NULL, &m->created }, { "raw-files", NULL, &m->raw_files },
 		{ "total-counts", NULL, &m->total_counts },
@@ -120,7 +136,7 @@ static int read_field(struct manifest *m, struct ydoc *d, const char *key, yaml_
 	if (strcmp(key, "version") == 0) {
 		if (ydoc_long(d, v, "version", &version, err) != 0)
 			return -1;
-		if (version != MANIFEST_VERSION) {
+		if (version != MANIFEST_VERSION && version != 1) {
 			ydoc_where(d, v, err);
 			sb_addf(err, "manifest version %ld is not %d; it was written by another "
 				"cargo-pgo-wrap: delete this profile and collect a new one",
@@ -194,6 +210,7 @@ void manifest_release(struct manifest *m)
 	free(m->rustc);
 	free(m->llvm_profdata);
 	free(m->training);
+	free(m->training_id);
 	free(m->cargo_lock);
 	memset(m, 0, sizeof(*m));
 }

@@ -1,28 +1,52 @@
 /*
  * merge.c - ingest raw (.profraw) and indexed (.profdata) profiles into the
- * cache for the slot that produced them, with a manifest of the crates they
- * describe. Used by `merge` and by `build` after training.
+ * cache (see include/merge.h). A raw file names the binary that wrote it by
+ * build-id; the build-id record names the slot and the code. Files from
+ * binaries this cache never built are named and skipped unless --foreign.
+ * A result that gives no counts to any crate of the slot is refused: it is
+ * the profile of another program, and rustc would apply it silently.
  */
 #include "merge.h"
-#include "frontend.h"
+#include "buildid.h"
 #include "cache.h"
 #include "execute.h"
+#include "frontend.h"
 #include "hash.h"
 #include "llvm.h"
 #include "manifest.h"
+#include "options.h"
+#include "provenance.h"
+#include "report.h"
 #include "slot.h"
 #include "toolchain.h"
 #include "unitkey.h"
-#include "report.h"
 #include "util.h"
-#include "yamldoc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* The inputs of one slot. */
+struct group {
+	char *slot;                /* slot id */
+	struct strvec inputs;      /* "weight,path" */
+	struct strvec raw_paths;   /* raw files to delete once stored */
+	struct unit_ref *units;    /* the code the profiles were collected from */
+	size_t nunits;
+	bool foreign;              /* some inputs came without provenance */
+	uint64_t max_raw;
+	long raw_count;
+};
+
+struct plan {
+	struct group *groups;
+	size_t n;
+	size_t skipped, considered;
+};
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -30,145 +54,190 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static void list_profiles(const char *dir, struct strvec *out)
+static struct group *group_for(struct plan *p, const char *slot)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->groups[i].slot, slot) == 0)
+			return &p->groups[i];
+	p->groups = xrealloc(p->groups, (p->n + 1) * sizeof(*p->groups));
+	struct group *g = &p->groups[p->n++];
+	memset(g, 0, sizeof(*g));
+	g->slot = xstrdup(slot);
+	return g;
+}
+
+static void plan_release(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->groups[i].slot);
+		sv_release(&p->groups[i].inputs);
+		sv_release(&p->groups[i].raw_paths);
+		unit_refs_release(p->groups[i].units, p->groups[i].nunits);
+	}
+	free(p->groups);
+}
+
+/* The full id of the slot --slot names (a prefix), or die. */
+static char *resolve_slot(const char *prefix)
+{
+	struct strbuf slots = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec dirs = STRVEC_INIT;
+	char *found = NULL;
+	int n = 0;
+
+	if (cache_subdir(&slots, "slots", &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	list_dir(slots.buf, "", &dirs);
+	for (size_t i = 0; i < dirs.n; i++) {
+		const char *id = path_basename(dirs.v[i]);
+		if (strncmp(id, prefix, strlen(prefix)) == 0) {
+			n++;
+			free(found);
+			found = xstrdup(id);
+		}
+	}
+	if (n != 1)
+		die(PGOW_EXIT_CONFIG, "%s slot %s in the cache; cargo-pgo-wrap status --all lists them",
+		    n ? "more than one" : "no", prefix);
+	sv_release(&dirs);
+	sb_release(&slots);
+	sb_release(&err);
+	return found;
+}
+
+/* Opens an input without blocking on a FIFO or following a planted link; regular files only. */
+static int open_input(const char *path, struct strbuf *err)
 {
 	struct stat st;
+	int fd;
 
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		die(PGOW_EXIT_CONFIG, "cannot read %s: %s", dir, strerror(errno ? errno : ENOTDIR));
+	do
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sb_addf(err, "%s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void skip_input(const struct merge_request *rq, struct plan *p, const char *why)
+{
+	if (rq->strict)
+		die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", why);
+	warn("skipping %s", why);
+	p->skipped++;
+}
+
+/* Routes one raw file to the slot of the binary that wrote it. */
+static void route_raw(const struct merge_request *rq, const char *slot, struct plan *p,
+		      const char *path, long weight, const struct raw_header *h)
+{
+	struct provenance prov;
+	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
+	int found = 0;
+
+	memset(&prov, 0, sizeof(prov));
+	for (size_t i = 0; i < h->ids.n && found == 0; i++)
+		found = provenance_lookup(h->ids.v[i], &prov, &err);
+	if (found < 0) {
+		sb_addf(&why, "%s: %s", path, err.buf);
+		skip_input(rq, p, why.buf);
+	} else if (found && slot && strcmp(prov.slot, slot) != 0) {
+		sb_addf(&why, "%s: it was written by %s, built for slot %.12s, not %.12s", path,
+			prov.binary, prov.slot, slot);
+		skip_input(rq, p, why.buf);
+	} else if (found || (rq->foreign && slot)) {
+		struct group *g = group_for(p, found ? prov.slot : slot);
+		sv_pushf(&g->inputs, "%ld,%s", weight, path);
+		sv_push(&g->raw_paths, path);
+		g->raw_count++;
+		if (h->version > g->max_raw)
+			g->max_raw = h->version;
+		if (!found)
+			g->foreign = true;
+		for (size_t i = 0; i < prov.n; i++) {
+			struct unit_ref *u = unit_refs_add(&g->units, &g->nunits, prov.units[i].crate,
+							   prov.units[i].metadata, prov.units[i].key);
+			if (strcmp(u->key, prov.units[i].key) != 0)
+				warn("%s: profiles of %s come from two versions of its code; the profile "
+				     "will read as stale for it", path, u->crate);
+		}
+	} else {
+		sb_addf(&why, "%s: written by a binary that no build in this cache produced (build-id %s); "
+			"it belongs to another program, or to a build on another machine (accept it with "
+			"--foreign --slot ID)", path, h->ids.n ? h->ids.v[0] : "none");
+		skip_input(rq, p, why.buf);
+	}
+	provenance_release(&prov);
+	sb_release(&err);
+	sb_release(&why);
+}
+
+static void plan_input(const struct merge_request *rq, const char *slot, struct plan *p,
+		       const char *path, long weight)
+{
+	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
+	struct raw_header h;
+	int fd = open_input(path, &err);
+
+	p->considered++;
+	memset(&h, 0, sizeof(h));
+	if (fd < 0) {
+		skip_input(rq, p, err.buf);
+	} else if (has_suffix(path, ".profdata")) {
+		/* An indexed profile has no build-id: an import, only into a named slot. */
+		if (!slot) {
+			sb_addf(&why, "%s: an indexed profile does not say which build it is for; name it with --slot ID", path);
+			skip_input(rq, p, why.buf);
+		} else {
+			struct group *g = group_for(p, slot);
+			sv_pushf(&g->inputs, "%ld,%s", weight, path);
+			g->foreign = true;
+		}
+	} else if (raw_header_read(fd, path, &h, &err) != 0) {
+		skip_input(rq, p, err.buf);
+	} else {
+		route_raw(rq, slot, p, path, weight, &h);
+	}
+	if (fd >= 0)
+		close(fd);
+	raw_header_release(&h);
+	sb_release(&err);
+	sb_release(&why);
+}
+
+static void list_profiles(const char *dir, struct strvec *out)
+{
 	list_dir(dir, ".profraw", out);
 	list_dir(dir, ".profdata", out);
 }
 
-/*
- * Raw files must carry a raw header; a bad one is skipped (or fatal with
- * --strict). Good inputs become llvm-profdata arguments, weighted if asked.
- */
-static void check_inputs(const struct strvec *all, const long *weights, bool strict,
-			 struct strvec *good, uint64_t *max_raw, long *raw_count)
+static void plan_inputs(const struct merge_request *rq, const char *slot, struct plan *p)
 {
-	for (size_t i = 0; i < all->n; i++) {
-		struct strbuf err = STRBUF_INIT;
-		uint64_t v;
-		bool ok = has_suffix(all->v[i], ".profdata");
-		if (!ok && llvm_raw_version(all->v[i], &v, &err) == 0) {
-			ok = true;
-			(*raw_count)++;
-			if (v > *max_raw)
-				*max_raw = v;
+	for (size_t i = 0; i < rq->paths.n; i++) {
+		struct stat st;
+		long weight = rq->weights && rq->weights[i] ? rq->weights[i] : rq->weight ? rq->weight : 1;
+		if (lstat(rq->paths.v[i], &st) != 0) {
+			if (rq->quiet_if_none && errno == ENOENT)
+				continue;
+			die(PGOW_EXIT_CONFIG, "merge: %s: %s", rq->paths.v[i], strerror(errno));
 		}
-		if (ok)
-			sv_pushf(good, "%ld,%s", weights[i], all->v[i]);
-		else if (strict) {
-			die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", err.buf);
+		if (S_ISDIR(st.st_mode)) {
+			struct strvec files = STRVEC_INIT;
+			list_profiles(rq->paths.v[i], &files);
+			for (size_t f = 0; f < files.n; f++)
+				plan_input(rq, slot, p, files.v[f], weight);
+			sv_release(&files);
 		} else {
-			warn("skipping %s", err.buf);
-		}
-		sb_release(&err);
-	}
-}
-
-/* Does a stamp in this slot say a build dir was instrumented into path, or a dir above it? */
-static bool slot_generated_into(const char *slot_dir, const char *path)
-{
-	struct stamp *stamps;
-	size_t n;
-	bool found = false;
-
-	slot_stamps(slot_dir, &stamps, &n);
-	for (size_t i = 0; i < n && !found; i++) {
-		const char *dir = stamp_generate_dir(&stamps[i]);
-		size_t len = dir ? strlen(dir) : 0;
-		found = dir && strncmp(path, dir, len) == 0 && (path[len] == '\0' || path[len] == '/');
-	}
-	stamps_release(stamps, n);
-	return found;
-}
-
-static void find_slot(const struct merge_request *o, struct strbuf *slot_dir)
-{
-	struct strbuf slots = STRBUF_INIT, err = STRBUF_INIT, matches = STRBUF_INIT;
-	int nmatch = 0;
-
-	if (cache_subdir(&slots, "slots", &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s", err.buf);
-	struct strvec dirs = STRVEC_INIT;
-	list_dir(slots.buf, "", &dirs);
-	for (size_t s = 0; s < dirs.n; s++) {
-		const char *dir = dirs.v[s], *id = path_basename(dir);
-		bool match = false;
-		if (o->slot) {
-			match = strncmp(id, o->slot, strlen(o->slot)) == 0;
-		} else {
-			for (size_t i = 0; i < o->paths.n && !match; i++) {
-				struct strbuf abs = STRBUF_INIT;
-				if (path_absolute(&abs, o->paths.v[i]) == 0)
-					match = slot_generated_into(dir, abs.buf);
-				sb_release(&abs);
-			}
-		}
-		if (match) {
-			nmatch++;
-			sb_addf(&matches, " %.12s", id);
-			sb_reset(slot_dir);
-			sb_adds(slot_dir, dir);
+			plan_input(rq, slot, p, rq->paths.v[i], weight);
 		}
 	}
-	sv_release(&dirs);
-	if (nmatch == 0 && o->slot)
-		die(PGOW_EXIT_CONFIG, "no slot %s in the cache; cargo-pgo-wrap status lists them", o->slot);
-	if (nmatch == 0)
-		die(PGOW_EXIT_CONFIG, "no instrumented build wrote its profiles to %s; build with "
-		    "CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE=<that dir> first, or pass --slot ID",
-		    o->paths.v[0]);
-	if (nmatch > 1)
-		die(PGOW_EXIT_CONFIG, "several build configurations wrote to %s (slots%s); pick one with --slot ID",
-		    o->paths.v[0], matches.buf);
-	sb_release(&slots);
-	sb_release(&err);
-	sb_release(&matches);
-}
-
-/* The rustc identity recorded in the slot's SLOT file. */
-static void slot_rustc(const char *slot_dir, struct strbuf *out)
-{
-	struct slot_info info;
-	struct strbuf err = STRBUF_INIT;
-
-	if (slot_read_info(slot_dir, &info, &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s; rebuild to recreate it", err.buf);
-	sb_adds(out, info.rustc.buf);
-	slot_info_release(&info);
-	sb_release(&err);
-}
-
-/* Crates of the slot, from its unit records; the content key covers them all. */
-static void manifest_crates(const char *slot_dir, struct manifest *m)
-{
-	struct strvec files = STRVEC_INIT;
-
-	slot_unit_records(slot_dir, &files);
-	struct hasher *h = hasher_new();
-	hasher_add_str(h, "content-v1");
-	for (size_t i = 0; i < files.n; i++) {
-		struct unit_key k;
-		struct strbuf err = STRBUF_INIT;
-		if (unitkey_read(&k, files.v[i], &err) == 1) {
-			manifest_add_crate(m, k.crate, k.metadata, k.key);
-			hasher_add_str(h, k.crate);
-			hasher_add_str(h, k.metadata);
-			hasher_add_str(h, k.key);
-		} else {
-			warn("%s; that crate is left out of the manifest", err.buf);
-		}
-		unitkey_release(&k);
-		sb_release(&err);
-	}
-	char hex[HASH_HEX_LEN + 1];
-	hasher_hex(h, hex);
-	hasher_free(h);
-	m->content_key = xstrdup(hex);
-	sv_release(&files);
 }
 
 /*
@@ -177,32 +246,32 @@ static void manifest_crates(const char *slot_dir, struct manifest *m)
  */
 #define INPUTS_ON_COMMAND_LINE 256
 
-static void add_inputs(struct strvec *cmd, const struct strvec *good, const char *slot_dir,
-		       struct strbuf *list_path)
+static void add_inputs(struct strvec *cmd, const struct strvec *inputs, const char *tmpdir)
 {
-	if (good->n > INPUTS_ON_COMMAND_LINE) {
-		struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
-		for (size_t i = 0; i < good->n; i++)
-			sb_addf(&text, "%s\n", good->v[i]);
-		sb_addf(list_path, "%s/merge-inputs.%ld.txt", slot_dir, (long)getpid());
+	if (inputs->n > INPUTS_ON_COMMAND_LINE) {
+		struct strbuf text = STRBUF_INIT, err = STRBUF_INIT, list = STRBUF_INIT;
+		for (size_t i = 0; i < inputs->n; i++)
+			sb_addf(&text, "%s\n", inputs->v[i]);
+		path_join(&list, tmpdir, "inputs.txt");
 		struct atomic_opts opts = { .mode = 0600 };
-		if (write_file_atomic(list_path->buf, text.buf, text.len, &opts, &err) != 0)
+		if (write_file_atomic(list.buf, text.buf, text.len, &opts, &err) != 0)
 			die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
-		sv_pushf(cmd, "--input-files=%s", list_path->buf);
+		sv_pushf(cmd, "--input-files=%s", list.buf);
 		sb_release(&text);
 		sb_release(&err);
+		sb_release(&list);
 		return;
 	}
-	for (size_t i = 0; i < good->n; i++) {
-		const char *comma = strchr(good->v[i], ',');
-		if (strncmp(good->v[i], "1,", 2) == 0)
+	for (size_t i = 0; i < inputs->n; i++) {
+		const char *comma = strchr(inputs->v[i], ',');
+		if (strncmp(inputs->v[i], "1,", 2) == 0)
 			sv_push(cmd, comma + 1);
 		else
-			sv_pushf(cmd, "--weighted-input=%s", good->v[i]);
+			sv_pushf(cmd, "--weighted-input=%s", inputs->v[i]);
 	}
 }
 
-/* How much of the profile each crate's own functions carry, for staleness reports. */
+/* Each crate's counts and coverage from the merged profile; total 0 when unknown. */
 static void attribute_counts(struct manifest *m, const char *tool, const char *profdata)
 {
 	struct crate_counts *counts;
@@ -218,14 +287,225 @@ static void attribute_counts(struct manifest *m, const char *tool, const char *p
 	m->total_counts = (long)total;
 	for (size_t i = 0; i < m->ncrates; i++) {
 		m->crates[i].counts = 0;
-		for (size_t j = 0; j < n; j++)
-			if (strcmp(counts[j].crate, m->crates[i].name) == 0)
-				m->crates[i].counts = (long)counts[j].counts;
+		m->crates[i].functions = 0;
+		m->crates[i].covered = 0;
+		for (size_t j = 0; j < n; j++) {
+			if (strcmp(counts[j].crate, m->crates[i].name) != 0)
+				continue;
+			m->crates[i].counts = (long)counts[j].counts;
+			m->crates[i].functions = counts[j].functions;
+			m->crates[i].covered = counts[j].covered;
+		}
 	}
 	for (size_t j = 0; j < n; j++)
 		free(counts[j].crate);
 	free(counts);
 	sb_release(&err);
+}
+
+/* Without provenance, the slot's units as last compiled stand in for the code. */
+static void foreign_units(struct group *g, const char *slot_dir, const struct manifest *cur)
+{
+	if (g->nunits)
+		return;
+	if (cur) {
+		for (size_t i = 0; i < cur->ncrates; i++)
+			unit_refs_add(&g->units, &g->nunits, cur->crates[i].name, cur->crates[i].metadata,
+				      cur->crates[i].key);
+		return;
+	}
+	struct strvec files = STRVEC_INIT;
+	slot_unit_records(slot_dir, &files);
+	for (size_t i = 0; i < files.n; i++) {
+		struct unit_key k;
+		struct strbuf err = STRBUF_INIT;
+		if (unitkey_read(&k, files.v[i], &err) == 1)
+			unit_refs_add(&g->units, &g->nunits, k.crate, k.metadata, k.key);
+		unitkey_release(&k);
+		sb_release(&err);
+	}
+	sv_release(&files);
+}
+
+/* Why the current profile cannot be added to (NULL: it can). */
+static const char *incompatible(const struct manifest *cur, const struct group *g,
+				const struct merge_request *rq, struct strbuf *why)
+{
+	const char *then = cur->training_id ? cur->training_id : "manual";
+	if (rq->training_id && strcmp(then, rq->training_id) != 0 && strcmp(then, "manual") != 0) {
+		sb_adds(why, "the training changed");
+		return why->buf;
+	}
+	for (size_t i = 0; i < g->nunits; i++) {
+		const struct manifest_crate *c = manifest_find(cur, g->units[i].crate, g->units[i].metadata);
+		if (c && strcmp(c->key, g->units[i].key) != 0)
+			sb_addf(why, "%s%s", why->len ? ", " : "it was collected against other code: ", c->name);
+	}
+	return why->len ? why->buf : NULL;
+}
+
+/* The profile's id: its bytes, the code it describes and the training. */
+static void content_key(struct manifest *m, const char *profdata)
+{
+	char hex[HASH_HEX_LEN + 1];
+	struct hasher *h = hasher_new();
+
+	hasher_add_str(h, "content-v2");
+	if (hash_file_hex(profdata, hex) == 0)
+		hasher_add_str(h, hex);
+	hasher_add_str(h, m->training_id ? m->training_id : "manual");
+	for (size_t i = 0; i < m->ncrates; i++) {
+		hasher_add_str(h, m->crates[i].name);
+		hasher_add_str(h, m->crates[i].metadata);
+		hasher_add_str(h, m->crates[i].key);
+	}
+	hasher_hex(h, hex);
+	hasher_free(h);
+	free(m->content_key);
+	m->content_key = xstrdup(hex);
+}
+
+static void slot_rustc(const char *slot_dir, struct strbuf *out)
+{
+	struct slot_info info;
+	struct strbuf err = STRBUF_INIT;
+
+	if (slot_read_info(slot_dir, &info, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s; rebuild to recreate it", err.buf);
+	sb_adds(out, info.rustc.buf);
+	slot_info_release(&info);
+	sb_release(&err);
+}
+
+static long crates_with_counts(const struct manifest *m, unsigned long long *sum)
+{
+	long n = 0;
+	*sum = 0;
+	for (size_t i = 0; i < m->ncrates; i++) {
+		if (m->crates[i].counts > 0) {
+			n++;
+			*sum += (unsigned long long)m->crates[i].counts;
+		}
+	}
+	return n;
+}
+
+/* Runs llvm-profdata merge into a fresh private dir of the slot; dies on failure. */
+static void run_merge(const char *tool, const struct strvec *inputs, bool strict,
+		      const char *tmpdir, const char *out)
+{
+	struct strvec cmd = STRVEC_INIT;
+
+	sv_push(&cmd, tool);
+	sv_push(&cmd, "merge");
+	/* One unreadable input is a warning from llvm-profdata, not a lost merge. */
+	sv_push(&cmd, strict ? "--failure-mode=any" : "--failure-mode=all");
+	sv_pushf(&cmd, "--output=%s", out);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	sv_pushf(&cmd, "--num-threads=%ld", cpus > 0 ? cpus : 1);
+	add_inputs(&cmd, inputs, tmpdir);
+	int status = run_and_wait(cmd.v);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		remove_tree(tmpdir);
+		die(PGOW_EXIT_PROFILE, "merge: %s merge failed (exit %d); the cache is unchanged",
+		    tool, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	sv_release(&cmd);
+}
+
+static void merge_group(const struct merge_request *rq, struct group *g)
+{
+	struct strbuf slot_dir = STRBUF_INIT, sub = STRBUF_INIT, rustc = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf tool = STRBUF_INIT, tool_version = STRBUF_INIT, tmp = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf cur_path = STRBUF_INIT, why = STRBUF_INIT;
+	struct manifest cur, m;
+
+	sb_addf(&sub, "slots/%s", g->slot);
+	if (cache_subdir(&slot_dir, sub.buf, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	slot_rustc(slot_dir.buf, &rustc);
+	int major = rustc_identity_llvm_major(rustc.buf);
+	if (llvm_find_profdata(major, g->max_raw ? llvm_min_major_for_raw(g->max_raw) : 0, g->max_raw,
+			       &tool, &tool_version, &err) != 0)
+		die(PGOW_EXIT_LLVM, "%s", err.buf);
+
+	int have = cache_current_profile(slot_dir.buf, &cur, &cur_path, &err);
+	sb_reset(&err);
+	bool add = have == 1 && !rq->replace && !incompatible(&cur, g, rq, &why);
+	memset(&m, 0, sizeof(m));
+	if (g->foreign)
+		foreign_units(g, slot_dir.buf, have == 1 ? &cur : NULL);
+	for (size_t i = 0; i < g->nunits; i++)
+		manifest_add_crate(&m, g->units[i].crate, g->units[i].metadata, g->units[i].key);
+	long prior_raw = 0;
+	if (add) {
+		sv_pushf(&g->inputs, "1,%s", cur_path.buf);
+		for (size_t i = 0; i < cur.ncrates; i++)
+			if (!manifest_find(&m, cur.crates[i].name, cur.crates[i].metadata))
+				manifest_add_crate(&m, cur.crates[i].name, cur.crates[i].metadata, cur.crates[i].key);
+		prior_raw = cur.raw_files;
+	}
+
+	sb_addf(&tmp, "%s/merge.XXXXXX", slot_dir.buf);
+	if (!mkdtemp(tmp.buf))
+		die(PGOW_EXIT_CACHE, "merge: cannot create a temp dir in %s: %s", slot_dir.buf, strerror(errno));
+	path_join(&out, tmp.buf, "merged.profdata");
+	run_merge(tool.buf, &g->inputs, rq->strict, tmp.buf, out.buf);
+
+	m.slot = xstrdup(g->slot);
+	m.created = (long)time(NULL);
+	m.rustc = sb_detach(&rustc);
+	m.llvm_profdata = sb_detach(&tool_version);
+	m.raw_files = g->raw_count + prior_raw;
+	m.training_id = xstrdup(rq->training_id ? rq->training_id : "manual");
+	if (add && cur.training)
+		m.training = xstrdup(cur.training);
+	else if (rq->training)
+		m.training = xstrdup(rq->training);
+	else
+		m.training = xstrdup("merged by hand");
+	attribute_counts(&m, tool.buf, out.buf);
+	unsigned long long counted;
+	long nonzero = crates_with_counts(&m, &counted);
+	if (m.total_counts > 0 && m.ncrates && nonzero == 0) {
+		remove_tree(tmp.buf);
+		die(PGOW_EXIT_PROFILE, "merge: the profile gives no counts to any of the %zu crates of slot "
+		    "%.12s: it belongs to another program (or its binaries never ran); the cache is unchanged",
+		    m.ncrates, g->slot);
+	}
+	if (m.total_counts == 0 && m.ncrates) {
+		remove_tree(tmp.buf);
+		die(PGOW_EXIT_PROFILE, "merge: the profile has no counts at all: the instrumented binaries "
+		    "ran no code (or exited before writing); the cache is unchanged");
+	}
+	content_key(&m, out.buf);
+	int rc = cache_store_profile(slot_dir.buf, out.buf, &m, &err);
+	remove_tree(tmp.buf);
+	if (rc != 0)
+		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
+	if (rq->remove_inputs)
+		for (size_t i = 0; i < g->raw_paths.n; i++)
+			(void)unlink(g->raw_paths.v[i]);
+	const char *verb = add ? "Added" : "Merged";
+	progress(verb, "%ld raw profile(s)%s into %.12s for slot %.12s: %ld of %zu crates have counts\n",
+		 g->raw_count, add ? " to the current profile" : "", m.content_key, g->slot, nonzero, m.ncrates);
+	if (add)
+		progress("note:", "profile %.12s now holds %ld raw file(s); `merge --replace` starts over\n",
+			 m.content_key, m.raw_files);
+	else if (have == 1)
+		progress("note:", "replaced profile %.12s (%s)\n", cur.content_key,
+			 rq->replace ? "--replace" : why.buf);
+	if (have == 1)
+		manifest_release(&cur);
+	manifest_release(&m);
+	sb_release(&slot_dir);
+	sb_release(&sub);
+	sb_release(&err);
+	sb_release(&tool);
+	sb_release(&tmp);
+	sb_release(&out);
+	sb_release(&cur_path);
+	sb_release(&why);
 }
 
 void merge_add_input(struct merge_request *rq, const char *path, long weight)
@@ -242,130 +522,84 @@ void merge_request_release(struct merge_request *rq)
 	rq->weights = NULL;
 }
 
-static void parse_merge_args(struct merge_request *o, int argc, char **argv)
+int merge_run(const struct merge_request *rq)
 {
-	long weight = 1;
+	struct plan p;
+	char *slot = rq->slot ? resolve_slot(rq->slot) : NULL;
 
-	memset(o, 0, sizeof(*o));
-	for (int i = 1; i < argc; i++) {
-		char *end;
-		if (strcmp(argv[i], "--slot") == 0 && i + 1 < argc) {
-			o->slot = argv[++i];
-		} else if (strcmp(argv[i], "--training") == 0 && i + 1 < argc) {
-			o->training = argv[++i];
-		} else if (strcmp(argv[i], "--weight") == 0 && i + 1 < argc) {
-			weight = strtol(argv[++i], &end, 10);
-			if (*end || weight < 1)
-				die(PGOW_EXIT_CONFIG, "merge: --weight takes a whole number of 1 or more, not '%s'", argv[i]);
-		} else if (strcmp(argv[i], "--strict") == 0) {
-			o->strict = true;
-		} else if (argv[i][0] == '-') {
-			die(PGOW_EXIT_CONFIG, "merge: unknown option %s; usage: cargo-pgo-wrap merge "
-			    "[--slot ID] [--training TEXT] [--strict] [--weight N] DIR|FILE...", argv[i]);
-		} else {
-			merge_add_input(o, argv[i], weight);
-		}
+	if (rq->foreign && !slot)
+		die(PGOW_EXIT_CONFIG, "merge: --foreign needs --slot ID (the build configuration the "
+		    "profiles are for; cargo-pgo-wrap status lists them)");
+	memset(&p, 0, sizeof(p));
+	plan_inputs(rq, slot, &p);
+	if (!p.n && rq->quiet_if_none && p.considered == 0) {
+		free(slot);
+		return 0;
 	}
-	if (!o->paths.n)
-		die(PGOW_EXIT_CONFIG, "merge: name the directory (or files) holding .profraw/.profdata "
-		    "files; usage: cargo-pgo-wrap merge [--slot ID] [--weight N] DIR|FILE...");
+	if (!p.n) {
+		if (p.considered && p.skipped == p.considered)
+			die(PGOW_EXIT_PROFILE, "merge: none of the %zu file(s) came from a build in this cache "
+			    "(see above); nothing was merged", p.considered);
+		die(PGOW_EXIT_PROFILE, "merge: no .profraw or .profdata files in %s; run the instrumented "
+		    "binaries first", rq->paths.n ? rq->paths.v[0] : "the inputs");
+	}
+	for (size_t i = 0; i < p.n; i++)
+		merge_group(rq, &p.groups[i]);
+	int stored = (int)p.n;
+	plan_release(&p);
+	free(slot);
+	return stored;
 }
+
+static long parse_weight(const char *s)
+{
+	char *end;
+	errno = 0;
+	long w = strtol(s, &end, 10);
+	if (errno || end == s || *end || w < 1 || w > 1000000)
+		die(PGOW_EXIT_CONFIG, "merge: --weight takes a whole number from 1 to 1000000, not '%s'", s);
+	return w;
+}
+
+static const char merge_usage[] =
+	"usage: cargo-pgo-wrap merge [--slot ID] [--weight N] [--replace] [--foreign] [--strict] "
+	"[--training TEXT] DIR|FILE...";
 
 int cmd_merge(int argc, char **argv)
 {
 	struct merge_request o;
 
-	parse_merge_args(&o, argc, argv);
-	int rc = merge_run(&o);
-	merge_request_release(&o);
-	return rc;
-}
-
-int merge_run(const struct merge_request *rq)
-{
-	const struct merge_request o = *rq;
-	struct strvec all = STRVEC_INIT, good = STRVEC_INIT, cmd = STRVEC_INIT;
-	struct strbuf slot = STRBUF_INIT, rustc = STRBUF_INIT, tool = STRBUF_INIT, tool_version = STRBUF_INIT;
-	struct strbuf tmp = STRBUF_INIT, err = STRBUF_INIT;
-	struct manifest m;
-	uint64_t max_raw = 0;
-	long raw_count = 0;
-
-	long *weights = NULL;
-	for (size_t i = 0; i < o.paths.n; i++) {
-		struct stat st;
-		size_t before = all.n;
-		if (stat(o.paths.v[i], &st) != 0)
-			die(PGOW_EXIT_CONFIG, "merge: %s: %s", o.paths.v[i], strerror(errno));
-		if (S_ISDIR(st.st_mode))
-			list_profiles(o.paths.v[i], &all);
+	memset(&o, 0, sizeof(o));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			printf("%s\n\nRoutes each .profraw to the build that produced it (by build-id), adds it "
+			       "to that slot's current profile when the code still matches (--replace starts "
+			       "over), and refuses profiles that give no counts to the slot's crates.\n",
+			       merge_usage);
+			return 0;
+		}
+		if (frontend_option(argc, argv, &i, "--slot", &v))
+			o.slot = v;
+		else if (frontend_option(argc, argv, &i, "--training", &v))
+			o.training = v;
+		else if (frontend_option(argc, argv, &i, "--weight", &v))
+			o.weight = parse_weight(v);
+		else if (strcmp(a, "--strict") == 0)
+			o.strict = true;
+		else if (strcmp(a, "--replace") == 0)
+			o.replace = true;
+		else if (strcmp(a, "--foreign") == 0)
+			o.foreign = true;
+		else if (a[0] == '-' && a[1])
+			die(PGOW_EXIT_CONFIG, "merge: unknown option %s; %s", a, merge_usage);
 		else
-			sv_push(&all, o.paths.v[i]);
-		weights = xrealloc(weights, (all.n + 1) * sizeof(*weights));
-		for (size_t j = before; j < all.n; j++)
-			weights[j] = o.weights ? o.weights[i] : 1;
+			merge_add_input(&o, a, 0);
 	}
-	check_inputs(&all, weights, o.strict, &good, &max_raw, &raw_count);
-	free(weights);
-	if (!good.n)
-		die(PGOW_EXIT_PROFILE, "merge: no usable .profraw or .profdata files in %s; run the "
-		    "instrumented binary first", o.paths.v[0]);
-	find_slot(&o, &slot);
-	slot_rustc(slot.buf, &rustc);
-	int major = rustc_identity_llvm_major(rustc.buf);
-	if (llvm_find_profdata(major, max_raw ? llvm_min_major_for_raw(max_raw) : 0, max_raw,
-			       &tool, &tool_version, &err) != 0)
-		die(PGOW_EXIT_LLVM, "%s", err.buf);
-
-	sb_addf(&tmp, "%s/merge.tmp.%ld.profdata", slot.buf, (long)getpid());
-	sv_push(&cmd, tool.buf);
-	sv_push(&cmd, "merge");
-	/* One unreadable input is a warning from llvm-profdata, not a lost merge. */
-	sv_push(&cmd, o.strict ? "--failure-mode=any" : "--failure-mode=all");
-	sv_pushf(&cmd, "--output=%s", tmp.buf);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	sv_pushf(&cmd, "--num-threads=%ld", cpus > 0 ? cpus : 1);
-	struct strbuf list = STRBUF_INIT;
-	add_inputs(&cmd, &good, slot.buf, &list);
-	int status = run_and_wait(cmd.v);
-	if (list.len)
-		(void)unlink(list.buf);
-	sb_release(&list);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		(void)unlink(tmp.buf);
-		die(PGOW_EXIT_PROFILE, "merge: %s merge failed (exit %d); the cache is unchanged",
-		    tool.buf, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	}
-
-	memset(&m, 0, sizeof(m));
-	manifest_crates(slot.buf, &m);
-	m.slot = xstrdup(path_basename(slot.buf));
-	m.created = (long)time(NULL);
-	m.rustc = sb_detach(&rustc);
-	m.llvm_profdata = sb_detach(&tool_version);
-	m.raw_files = raw_count;
-	if (o.training) {
-		m.training = xstrdup(o.training);
-	} else {
-		struct strbuf t = STRBUF_INIT;
-		sb_addf(&t, "merge of %zu file(s) from %s", good.n, o.paths.v[0]);
-		m.training = sb_detach(&t);
-	}
-	attribute_counts(&m, tool.buf, tmp.buf);
-	int rc = cache_store_profile(slot.buf, tmp.buf, &m, &err);
-	(void)unlink(tmp.buf);
-	if (rc != 0)
-		die(PGOW_EXIT_CACHE, "merge: %s; the previous profile is still current", err.buf);
-	progress("Merged", "%zu profile(s) (%zu skipped) into %.12s for slot %.12s (%zu crates); "
-		"cargo rebuilds the optimised build dirs with it\n", good.n, all.n - good.n,
-		m.content_key, m.slot, m.ncrates);
-	manifest_release(&m);
-	sv_release(&all);
-	sv_release(&good);
-	sv_release(&cmd);
-	sb_release(&slot);
-	sb_release(&tool);
-	sb_release(&tmp);
-	sb_release(&err);
+	if (!o.paths.n)
+		die(PGOW_EXIT_CONFIG, "merge: name the directory (or files) holding .profraw/.profdata "
+		    "files; %s", merge_usage);
+	merge_run(&o);
+	merge_request_release(&o);
 	return 0;
 }

@@ -86,14 +86,24 @@ static bool colour_on(void)
 	return isatty(STDERR_FILENO);
 }
 
+static int quiet;
+
+void report_set_quiet(int q)
+{
+	quiet = q;
+}
+
 void progress(const char *verb, const char *fmt, ...)
 {
 	struct strbuf line = STRBUF_INIT;
 	va_list ap;
 	bool alert = verb[strlen(verb) - 1] == ':';
 
+	if (quiet && strcmp(verb, "warning:") != 0 && strcmp(verb, "error:") != 0)
+		return;
+
 	if (colour_on())
-		sb_addf(&line, "\033[1;%dm%12s\033[0m ", alert ? 33 : 32, verb);
+		sb_addf(&line, "\033[1;%dm%12s\033[0m ", strcmp(verb, "error:") == 0 ? 31 : alert ? 33 : 32, verb);
 	else
 		sb_addf(&line, "%12s ", verb);
 	va_start(ap, fmt);

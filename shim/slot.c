@@ -128,18 +128,47 @@ int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *
 	return rc;
 }
 
+static void now_time(struct timespec *out)
+{
+	if (clock_gettime(CLOCK_REALTIME, out) != 0)
+		out->tv_sec = time(NULL), out->tv_nsec = 0;
+}
+
+static void stamp_file(struct strbuf *out, const char *slot_dir, const char *build_dir)
+{
+	char hex[HASH_HEX_LEN + 1];
+	hash_buf_hex(build_dir, strlen(build_dir), hex);
+	sb_addf(out, "%s/stamps/%s", slot_dir, hex);
+}
+
+int stamp_point_at(const char *slot_dir, const char *build_dir, const char *decision_id,
+		   struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT, content = STRBUF_INIT, dir = STRBUF_INIT;
+
+	path_join(&dir, slot_dir, "stamps");
+	int rc = mkdir_private(dir.buf, 0700, err);
+	if (rc == 0) {
+		stamp_file(&path, slot_dir, build_dir);
+		sb_addf(&content, "%s\n%s", decision_id, build_dir);
+		rc = stamp_sync(path.buf, content.buf, now_time, err);
+	}
+	sb_release(&path);
+	sb_release(&content);
+	sb_release(&dir);
+	return rc;
+}
+
 int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn stamp_time,
 		    struct strbuf *stamp_path, struct strbuf *err)
 {
 	struct strbuf stamps = STRBUF_INIT, name = STRBUF_INIT, content = STRBUF_INIT;
-	char hex[HASH_HEX_LEN + 1];
 	int rc;
 
 	path_join(&stamps, s->dir.buf, "stamps");
 	rc = mkdir_private(stamps.buf, 0700, err);
 	if (rc == 0) {
-		hash_buf_hex(s->build_dir.buf, s->build_dir.len, hex);
-		sb_addf(&name, "%s/%s", stamps.buf, hex);
+		stamp_file(&name, s->dir.buf, s->build_dir.buf);
 		/* The build dir is recorded so a merge can tell whose decision it is. */
 		sb_addf(&content, "%s\n%s", decision_id, s->build_dir.buf);
 		sb_adds(stamp_path, name.buf);

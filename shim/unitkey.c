@@ -231,7 +231,11 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 		if (in_list(skip, src))
 			continue;
 		struct unit_file *f = &k->files[k->nfiles++];
-		f->real_path = xstrdup(src);
+		/* rustc's paths are relative to its cwd; the record is read from anywhere. */
+		struct strbuf abs = STRBUF_INIT;
+		if (path_absolute(&abs, src) != 0)
+			sb_adds(&abs, src);
+		f->real_path = sb_detach(&abs);
 		if (blen && strncmp(src, build_dir, blen) == 0 && src[blen] == '/') {
 			struct strbuf norm = STRBUF_INIT;
 			sb_addf(&norm, "$BUILD%s", src + blen);
@@ -239,7 +243,7 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 		} else {
 			f->path = xstrdup(src);
 		}
-		int need = stat_file(f, find_prev(prev, src, k->nfiles - 1), now_ns, err);
+		int need = stat_file(f, find_prev(prev, f->real_path, k->nfiles - 1), now_ns, err);
 		if (need < 0)
 			goto out;
 		if (need)

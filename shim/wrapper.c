@@ -12,6 +12,7 @@
 #include "depinfo.h"
 #include "execute.h"
 #include "journal.h"
+#include "provenance.h"
 #include "report.h"
 #include "slot.h"
 #include "toolchain.h"
@@ -401,16 +402,71 @@ out:
 }
 
 static void annotate_dep_info(const struct rustc_args *a, const struct strvec *files,
-			      const struct strvec *envs)
+			      const struct strvec *envs, const struct unit_mark *mark)
 {
 	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
 
 	if (rustc_args_dep_info_path(a, &path) == 0 && file_exists(path.buf) &&
-	    depinfo_append(path.buf, files, envs, &err) != 0)
+	    depinfo_append(path.buf, files, envs, mark, &err) != 0)
 		die(PGOW_EXIT_FAIL, "%s; cargo would not rebuild %s when the PGO decision changes, "
 		    "so the build is stopped (check the target dir's permissions)",
 		    err.buf, a->crate_name ? a->crate_name : "this crate");
 	sb_release(&path);
+	sb_release(&err);
+}
+
+/* Our mark for a unit: which slot and decision built it, from which code. */
+static void make_mark(struct unit_mark *m, const struct rustc_args *a, const char *slot,
+		      const char *action, const char *key, const char *detail)
+{
+	memset(m, 0, sizeof(*m));
+	m->slot = xstrdup(slot && *slot ? slot : "-");
+	m->crate = xstrdup(a->crate_name ? a->crate_name : "-");
+	m->metadata = xstrdup(a->metadata ? a->metadata : "-");
+	m->action = xstrdup(action);
+	m->key = xstrdup(key && *key ? key : "-");
+	m->detail = xstrdup(detail && *detail ? detail : "-");
+	for (size_t i = 0; i < a->externs.n; i++) {
+		struct strbuf d = STRBUF_INIT;
+		if (depinfo_of_library(a->externs.v[i], &d) == 0)
+			sv_push(&m->deps, d.buf);
+		sb_release(&d);
+	}
+}
+
+/* The file a unit links into, when it is a program or shared library; else -1. */
+static int linked_output(const struct rustc_args *a, struct strbuf *out)
+{
+	bool program = a->is_test || a->crate_types == 0 || (a->crate_types & CT_BIN);
+	bool shared = a->crate_types & (CT_CDYLIB | CT_DYLIB);
+
+	if (!(program || shared) || !(a->emit == 0 || (a->emit & EMIT_LINK)))
+		return -1;
+	if (a->output) {
+		sb_adds(out, a->output);
+		return 0;
+	}
+	if (!a->crate_name)
+		return -1;
+	sb_addf(out, "%s/%s%s%s%s", a->out_dir ? a->out_dir : ".", program ? "" : "lib",
+		a->crate_name, a->extra_filename ? a->extra_filename : "", program ? "" : ".so");
+	return 0;
+}
+
+/*
+ * An instrumented program's build-id names the code behind the raw profiles
+ * it will write. Without the record a merge cannot place them, so failing
+ * to write it is loud, though the build itself is fine.
+ */
+static void record_provenance(const struct rustc_args *a, const struct unit_mark *mark)
+{
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (linked_output(a, &out) == 0 && provenance_record(out.buf, mark, &err) != 0)
+		warn("%s: cannot record which code %s was built from (%s); profiles it writes "
+		     "need `cargo-pgo-wrap merge --foreign --slot %s`", a->crate_name, out.buf,
+		     err.buf, mark->slot);
+	sb_release(&out);
 	sb_release(&err);
 }
 
@@ -469,9 +525,18 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 			record_unit_key(a, &slot, &not_sources, &key);
 			sv_release(&not_sources);
 		}
-		annotate_dep_info(a, &files, &envs);
 		if (strcmp(action, "use") == 0)
 			action = use_freshness(&index, a, key.len ? key.buf : NULL);
+		if (v == V_EXCLUDED)
+			action = "excluded";
+		struct unit_mark mark;
+		make_mark(&mark, a, v == V_EXCLUDED ? NULL : slot.id, action, key.buf,
+			  v == V_EXCLUDED ? NULL : d.path);
+		mark.mismatches = pd.mismatches;
+		annotate_dep_info(a, &files, &envs, &mark);
+		if (strcmp(action, "generate") == 0)
+			record_provenance(a, &mark);
+		unit_mark_release(&mark);
 		journal_record(a, v == V_EXCLUDED ? "skip" : action,
 			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? d.path : "-"),
 			       key.len ? key.buf : NULL, pd.mismatches);
@@ -486,6 +551,33 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 	sv_release(&envs);
 	sb_release(&stamp);
 	sb_release(&err);
+	return status;
+}
+
+/*
+ * Units of the build's own target code that we leave alone still get our
+ * mark, so a unit without one can only have been built without us.
+ */
+static bool marks_skip(enum verdict v)
+{
+	return v == V_OPT_LEVEL_0 || v == V_NO_PROFILER || v == V_USER_PGO_FLAG;
+}
+
+static int run_marked_skip(struct link *l, const struct rustc_args *a, enum verdict v)
+{
+	struct strvec none = STRVEC_INIT;
+	struct strbuf action = STRBUF_INIT;
+	struct unit_mark mark;
+
+	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
+	int status = run_and_wait(l->cmd.v);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		sb_addf(&action, "skip:%s", verdict_names[v]);
+		make_mark(&mark, a, NULL, action.buf, NULL, a->profile_use ? a->profile_use : NULL);
+		annotate_dep_info(a, &none, &none, &mark);
+		unit_mark_release(&mark);
+	}
+	sb_release(&action);
 	return status;
 }
 
@@ -506,11 +598,15 @@ _Noreturn void wrapper_main(int argc, char **argv)
 	struct decision d;
 	if (decision_from_env(&d, &err) != 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
-	if (v != V_ELIGIBLE && v != V_EXCLUDED) {
+	int status;
+	if (v == V_ELIGIBLE || v == V_EXCLUDED) {
+		status = run_decided(&l, &a, v, &d);
+	} else {
 		record_skip(&a, v);
-		pass_through(&l);
+		if (!marks_skip(v))
+			pass_through(&l);
+		status = run_marked_skip(&l, &a, v);
 	}
-	int status = run_decided(&l, &a, v, &d);
 	decision_release(&d);
 	rustc_args_release(&a);
 	sv_release(&l.cmd);

@@ -151,3 +151,15 @@ the_stamp() {
 	[ "$(echo "$s" | wc -l)" = 1 ] || fail "expected one stamp, found: $s"
 	echo "$s"
 }
+
+# Our mark in the dep-info of a unit's newest build in a deps dir ("" when none):
+# slot, crate, metadata, action, key, detail, mismatches (tab separated).
+unit_mark() { # deps-dir crate [metadata]
+	local d
+	for d in $(ls -t "$1"/"$2"-*.d 2>/dev/null); do
+		if [ -z "${3:-}" ] || grep -q "^# pgo-wrap:unit	[^	]*	$2	$3	" "$d"; then
+			sed -n 's/^# pgo-wrap:unit	//p' "$d"
+			return 0
+		fi
+	done
+}

@@ -28,7 +28,11 @@ for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 	T="$scratch/$t"
 	mkdir -p "$T"
 	start=$(date +%s)
-	if (T="$T"; export T; set -e; "$t"); then
+	# Not inside `if`: bash ignores set -e in a tested context, so a failing command
+	# in a test would pass unnoticed.
+	(T="$T"; export T; set -e; "$t")
+	rc=$?
+	if [ $rc = 0 ]; then
 		passed=$((passed + 1))
 		echo "ok   $t ($(( $(date +%s) - start ))s)"
 	else

@@ -21,20 +21,20 @@ test_build_full_cycle_then_fresh() {
 	pgow build --release >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; fail "build failed"; }
 	[ ! -s "$T/out" ] || fail "build printed to stdout: $(cat "$T/out")"
 	for s in 'Instrumenting \[1/4\]' 'Training \[2/4\]' 'Trained run 1/1' 'Merging \[3/4\]' 'Optimizing \[4/4\]' \
-		'PGO 2 crate\(s\) optimised with profile [0-9a-f]{12}'; do
+		'PGO 2 unit\(s\) of .*/target/release carry profile [0-9a-f]{12} \(2 compiled now, 0 reused\)'; do
 		assert_grep "$s" "$T/err" "cycle output"
 	done
 	local prof
 	prof=$(ls "$T"/cache/slots/*/profiles/*.profdata)
-	assert_eq "use $prof" "$(awk -F'\t' '$2=="fixbin" {print $5" "$6}' target/pgo-wrap/journal-optimized.log)" "fixbin"
+	assert_eq "use $prof" "$(unit_mark target/release/deps fixbin | cut -f4,6 | tr '\t' ' ')" "fixbin's mark"
 	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "shipped binary is not instrumented"
 	[ -x target/pgo-wrap/instrumented/release/fixbin ] || fail "instrumented build not in its own dir"
 
 	pgow build --release 2>"$T/err2" || fail "second build failed"
-	assert_grep 'Fresh profile [0-9a-f]{12}: all 2 crates unchanged' "$T/err2" "second build says fresh"
+	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged' "$T/err2" "second build says fresh"
 	assert_no_grep 'Instrumenting|Training' "$T/err2" "second build instruments nothing"
-	assert_grep 'nothing to rebuild' "$T/err2" "and rebuilds nothing"
+	assert_grep '\(0 compiled now, 2 reused\)' "$T/err2" "and rebuilds nothing"
 
 	# A plain wrapped cargo build (compile.py style) finds the same slot and profile.
 	touch fixlib/src/lib.rs
@@ -57,7 +57,7 @@ test_build_stale_policies() {
 
 	POLICY=use-stale write_training
 	pgow build --release 2>"$T/err" || fail "use-stale build failed"
-	assert_grep 'Stale profile [0-9a-f]{12} is stale: fixlib \(changed\)' "$T/err" "reports staleness"
+	assert_grep 'Stale profile [0-9a-f]{12}: fixlib \(changed\)' "$T/err" "reports staleness"
 	assert_grep 'using it anyway' "$T/err" "uses it"
 	assert_no_grep 'Instrumenting' "$T/err" "no refresh under use-stale"
 	assert_grep '1 stale' "$T/err" "summary counts the stale crate"
@@ -83,14 +83,18 @@ test_build_cargo_pgo_wrap_dispatch_and_args_pass_through() {
 	# CARGO (set by cargo for subcommands) is the cargo we run: record what it gets.
 	CARGO="$T/bin/cargo-rec" pgow build -p fixbin --release --locked --target "$(host_triple)" \
 		--bin fixbin 2>"$T/err" || { cat "$T/err" >&2; fail "build with cargo args"; }
-	assert_grep "^build -p fixbin --release --locked --target $(host_triple) --bin fixbin\$" "$T/cargo-args.log" \
-		"cargo args passed through exactly"
-	assert_no_grep '^build .*(--target-dir|--config|-Z)' "$T/cargo-args.log" "nothing added"
+	# The user's args exactly, in order; we add only the JSON messages (and our own target dir
+	# for the instrumented build).
+	assert_grep "^build -p fixbin --release --locked --target $(host_triple) --bin fixbin --message-format=json-render-diagnostics\$" \
+		"$T/cargo-args.log" "cargo args passed through exactly"
+	assert_grep "^build -p fixbin --release --locked --target $(host_triple) --bin fixbin --target-dir=$T/ws/target/pgo-wrap/instrumented --message-format=json-render-diagnostics\$" \
+		"$T/cargo-args.log" "instrumented build into its own dir"
+	assert_no_grep '^build .*(--config|-Z)' "$T/cargo-args.log" "nothing else added"
 	[ -x "target/$(host_triple)/release/fixbin" ] || fail "optimised binary not where cargo puts it"
 
 	# `cargo pgo-wrap build` finds cargo-pgo-wrap on PATH (cargo's external subcommand).
 	PATH="$T/bin:$PATH" cargo pgo-wrap build --release 2>"$T/err" || { cat "$T/err" >&2; fail "cargo pgo-wrap build"; }
-	assert_grep 'PGO 2 crate\(s\) optimised with profile' "$T/err" "cycle through cargo's subcommand"
+	assert_grep 'PGO 2 unit\(s\) .* carry profile' "$T/err" "cycle through cargo's subcommand"
 }
 
 test_build_bad_config_and_training() {
@@ -130,15 +134,21 @@ test_build_without_training_explains() {
 	echo 'stale-policy: use-stale' >pgo-wrap.yaml
 	pgow build --release 2>"$T/err" || fail "build without training failed"
 	assert_grep 'no training is configured' "$T/err" "says so"
-	assert_grep "LLVM_PROFILE_FILE=$T/ws/target/pgo-wrap/raw/host/release/manual/%p-%4m.profraw" "$T/err" "what to run"
-	assert_grep "cargo-pgo-wrap merge $T/ws/target/pgo-wrap/raw/host/release/manual" "$T/err" "how to ingest"
-	assert_grep 'NO crate was built with a profile' "$T/err" "loud about no PGO"
-	# Following the instructions works.
+	assert_grep "Their profiles go to $T/ws/target/pgo-wrap/raw/host/release, and the next" "$T/err" "where profiles go"
+	assert_grep 'NO unit of .* was built with a profile' "$T/err" "loud about no PGO"
+	# Following the instructions works: run the instrumented binary, build again.
+	target/pgo-wrap/instrumented/release/fixbin 1000 >/dev/null
+	[ "$(count_files target/pgo-wrap/raw/host/release '*.profraw')" = 1 ] || fail "no raw profile in the default dir"
+	pgow build --release 2>"$T/err" || fail "build after running the binary"
+	assert_grep 'Merging 1 raw profile\(s\) that instrumented binaries wrote' "$T/err" "pending profiles merged"
+	assert_grep 'Fresh profile' "$T/err" "and used"
+	assert_grep 'PGO 2 unit\(s\) .* carry profile' "$T/err" "applied"
+	[ "$(count_files target/pgo-wrap/raw '*.profraw')" = 0 ] || fail "merged raw files were kept (would be merged twice)"
+	# Files in manual/ (profiles collected elsewhere) are merged too, adding to the profile.
 	mkdir -p target/pgo-wrap/raw/host/release/manual
-	LLVM_PROFILE_FILE="$T/ws/target/pgo-wrap/raw/host/release/manual/%p-%4m.profraw" target/pgo-wrap/instrumented/release/fixbin 1000 >/dev/null
-	pgow merge "$T/ws/target/pgo-wrap/raw/host/release/manual" 2>/dev/null || fail "merge of manual profiles"
-	pgow build --release 2>"$T/err" || fail "build after manual merge"
-	assert_grep 'Fresh profile' "$T/err" "manual profile is used"
+	LLVM_PROFILE_FILE="$T/ws/target/pgo-wrap/raw/host/release/manual/%p.profraw" target/pgo-wrap/instrumented/release/fixbin 500 >/dev/null
+	pgow build --release 2>"$T/err" || fail "build after a manual run"
+	assert_grep 'Added 1 raw profile\(s\) to the current profile' "$T/err" "added, not replaced"
 }
 
 test_build_generic_preset_trains_with_tests() {
@@ -147,7 +157,7 @@ test_build_generic_preset_trains_with_tests() {
 	sed -i '/name: benches/,$d' pgo-wrap.yaml   # stable cargo has no bench harness for the fixture
 	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build with the generic preset"; }
 	assert_grep 'Trained run 1/1 in .*, [1-9][0-9]* profile file\(s\)' "$T/err" "cargo test wrote profiles"
-	assert_grep 'PGO 2 crate\(s\) optimised' "$T/err" "and they were used"
+	assert_grep 'PGO 2 unit\(s\) .* carry profile' "$T/err" "and they were used"
 }
 
 test_build_garbage_profile_fails_loudly() {
@@ -191,12 +201,23 @@ test_build_output_honours_cargo_term_color() {
 
 test_build_after_a_plain_cargo_build_rebuilds() {
 	build_setup
-	# The user's own plain build first: no wrapper, so none of our dep-info entries.
+	# The user's own plain build first: no wrapper, so none of our marks.
 	cargo_ok build --release
 	pgow build --release 2>"$T/err" || fail "build failed: $(tail -3 "$T/err")"
-	assert_grep "Cleaning $T/ws/target/release was built without cargo-pgo-wrap" "$T/err" "says why"
-	assert_no_grep 'nothing to rebuild' "$T/err" "must not claim the plain artifacts are optimised"
-	assert_grep 'PGO 2 crate\(s\) optimised' "$T/err" "rebuilt with the profile"
+	assert_grep 'Rebuilding 2 unit\(s\) whose artifacts do not carry the current profile' "$T/err" "says why"
+	assert_grep 'PGO 2 unit\(s\) .* carry profile [0-9a-f]{12} \(2 compiled now' "$T/err" "rebuilt with the profile"
 	pgow build --release 2>"$T/err2" || fail "second build"
-	assert_no_grep 'Cleaning' "$T/err2" "cleans only once"
+	assert_no_grep 'Rebuilding' "$T/err2" "rebuilds only once"
+	assert_grep '\(0 compiled now, 2 reused\)' "$T/err2" "then a no-op"
+
+	# A plain build in between (no wrapper) rewrites fixlib's dep-info and relinks fixbin.
+	touch fixlib/src/lib.rs
+	cargo_ok build --release
+	[ -z "$(unit_mark target/release/deps fixbin)" ] || fail "setup: the plain build kept our mark"
+	pgow build --release 2>"$T/err3" || fail "build after a plain build"
+	assert_grep 'Rebuilding 2 unit\(s\)' "$T/err3" "the plain artifacts are rebuilt"
+	assert_grep 'PGO 2 unit\(s\) .* carry profile [0-9a-f]{12} \(2 compiled now' "$T/err3" "and carry the profile"
+	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "shipped binary is not instrumented"
+	[ -n "$(unit_mark target/release/deps fixbin)" ] || fail "fixbin carries no mark"
 }

@@ -55,7 +55,7 @@ static void test_appends_to_every_rule(void **state)
 	sv_push(&envs, "PGOW_TEST_UNSET");
 	setenv("PGOW_TEST_SET", "a\\b\nc", 1);
 	unsetenv("PGOW_TEST_UNSET");
-	assert_int_equal(depinfo_append(path.buf, &files, &envs, &err), 0);
+	assert_int_equal(depinfo_append(path.buf, &files, &envs, NULL, &err), 0);
 
 	char *got = read_text(path.buf);
 	assert_string_equal(got,
@@ -72,7 +72,7 @@ static void test_appends_to_every_rule(void **state)
 		"# env-dep:PGOW_TEST_UNSET\n");
 
 	/* Running again (rustc left the file alone) adds nothing twice. */
-	assert_int_equal(depinfo_append(path.buf, &files, &envs, &err), 0);
+	assert_int_equal(depinfo_append(path.buf, &files, &envs, NULL, &err), 0);
 	char *again = read_text(path.buf);
 	assert_string_equal(got, again);
 	free(got);
@@ -90,7 +90,7 @@ static void test_missing_file_is_an_error(void **state)
 	struct strvec files = STRVEC_INIT, envs = STRVEC_INIT;
 
 	sv_push(&files, "/s");
-	assert_int_equal(depinfo_append("/nonexistent/x.d", &files, &envs, &err), -1);
+	assert_int_equal(depinfo_append("/nonexistent/x.d", &files, &envs, NULL, &err), -1);
 	assert_non_null(strstr(err.buf, "cannot read dep-info /nonexistent/x.d"));
 	sv_release(&files);
 	sb_release(&err);

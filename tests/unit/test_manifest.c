@@ -81,7 +81,7 @@ static void test_located_errors(void **state)
 	expect_error("version: 1\ncontent-key: a\nslot: b\ncrates:\n  - name: x\n    key: k\n",
 		     "bad.yaml:5:5: crate entry has no 'metadata'");
 	expect_error("version: 1\ncontent-key: [a\n", "bad.yaml:3:1: did not find expected ',' or ']'");
-	expect_error("version: 2\n", "bad.yaml:1:10: manifest version 2 is not 1");
+	expect_error("version: 3\n", "bad.yaml:1:10: manifest version 3 is not 2");
 	expect_error("", "bad.yaml:1:1: the file is empty");
 	expect_error("- a\n- b\n", "bad.yaml:1:1: a manifest must be a mapping");
 	expect_error("version: 1\nslot: b\n", "manifest has no content-key");

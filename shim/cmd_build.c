@@ -1,0 +1,323 @@
+/*
+ * cmd_build.c - `build`, `instrument` and `train`: the PGO cycle around the
+ * user's own cargo arguments. With a fresh profile `build` is one optimised
+ * build. Otherwise it instruments into <target>/pgo-wrap/instrumented
+ * (never clobbering the user's artifacts), trains, merges into the cache
+ * and builds optimised. Raw profiles that instrumented binaries left in
+ * their default dir are merged first, never thrown away.
+ */
+#include "frontend.h"
+#include "cache.h"
+#include "freshness.h"
+#include "merge.h"
+#include "report.h"
+#include "slot.h"
+#include "train.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum plan { PLAN_USE, PLAN_REFRESH, PLAN_PLAIN };
+
+static int count_raw(const char *dir)
+{
+	struct strvec files = STRVEC_INIT;
+	list_dir(dir, ".profraw", &files);
+	int n = (int)files.n;
+	sv_release(&files);
+	return n;
+}
+
+/*
+ * `instrument`, run the binaries, `build`: what instrumented binaries wrote
+ * into their default dir (and the manual/ dir the notes point at) is merged
+ * before anything is decided, then removed.
+ */
+static void ingest_pending(const struct build *b)
+{
+	struct strbuf manual = STRBUF_INIT;
+	struct merge_request rq;
+
+	path_join(&manual, b->raw_dir.buf, "manual");
+	int n = count_raw(b->raw_dir.buf) + count_raw(manual.buf);
+	if (n) {
+		progress("Merging", "%d raw profile(s) that instrumented binaries wrote to %s\n", n, b->raw_dir.buf);
+		memset(&rq, 0, sizeof(rq));
+		rq.training = "runs of the instrumented binaries";
+		rq.remove_inputs = true;
+		rq.quiet_if_none = true;
+		merge_add_input(&rq, b->raw_dir.buf, 0);
+		merge_add_input(&rq, manual.buf, 0);
+		merge_run(&rq);
+		merge_request_release(&rq);
+	}
+	sb_release(&manual);
+}
+
+static enum plan decide(const struct build *b, const struct freshness *f)
+{
+	if (f->has_profile != 1) {
+		if (f->has_profile < 0)
+			progress("warning:", "the cached profile is unusable (%s): collecting a new one\n", f->err.buf);
+		else
+			progress("Collecting", "a profile for %s (none yet)\n", b->ws.build_dir.buf);
+		return PLAN_REFRESH;
+	}
+	if (!f->nstale || f->stale_share < b->cfg.stale_threshold) {
+		progress("Fresh", "profile %.12s: %zu unit(s) unchanged since it was collected\n",
+			 f->m.content_key, f->ncrates);
+		return PLAN_USE;
+	}
+	progress("Stale", "profile %.12s: %s (%.0f%% of its counts)\n", f->m.content_key, f->stale.buf,
+		 100.0 * f->stale_share);
+	switch (b->cfg.stale_policy) {
+	case STALE_REFRESH:
+		return PLAN_REFRESH;
+	case STALE_USE:
+		progress("note:", "using it anyway (stale-policy: use-stale)\n");
+		return PLAN_USE;
+	case STALE_PLAIN:
+		progress("note:", "building without PGO (stale-policy: plain)\n");
+		return PLAN_PLAIN;
+	case STALE_ERROR:
+		break;
+	}
+	die(PGOW_EXIT_STALE, "the profile is stale (%s); refresh it with stale-policy: refresh, "
+	    "or `cargo-pgo-wrap merge` new profiles", f->stale.buf);
+}
+
+static void print_manual_training(const struct build *b)
+{
+	progress("note:",
+		"no training is configured (add `training:` to %s/pgo-wrap.yaml).\n"
+		"             Instrumented binaries are in %s; run your workload with them.\n"
+		"             Their profiles go to %s, and the next\n"
+		"             `cargo-pgo-wrap build` merges them (or run `cargo-pgo-wrap merge %s`).\n",
+		b->ws.root.buf, b->instr_bin_dir.buf, b->raw_dir.buf, b->raw_dir.buf);
+}
+
+/* The configured training against the instrumented binaries, merged as the new profile. */
+static void train_and_merge(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT, detail = STRBUF_INIT, train_dir = STRBUF_INIT;
+	struct strvec weighted = STRVEC_INIT;
+	struct merge_request rq;
+
+	path_join(&train_dir, b->raw_dir.buf, "train");
+	/* Only our own training output is cleared; pending raw files were merged first. */
+	if (remove_tree(train_dir.buf) != 0)
+		die(PGOW_EXIT_FAIL, "cannot clear %s: %s", train_dir.buf, strerror(errno));
+	if (mkdir_private(train_dir.buf, 0700, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, train_dir.buf };
+	sb_addf(&detail, "%zu training run(s) from %s", b->cfg.nruns, b->cfg.path);
+	build_step(b, "Training", detail.buf);
+	if (train_run_all(&b->cfg, &paths, &weighted, &err) != 0)
+		die(PGOW_EXIT_TRAINING, "%s", err.buf);
+	if (!weighted.n)
+		die(PGOW_EXIT_TRAINING, "the training wrote no profile at all; check that it runs the "
+		    "instrumented binaries ({bin:NAME}) from %s", b->instr_bin_dir.buf);
+	build_step(b, "Merging", "profiles into the cache");
+	memset(&rq, 0, sizeof(rq));
+	rq.training = detail.buf;
+	rq.training_id = b->training_id;
+	rq.replace = true;
+	rq.remove_inputs = true;
+	for (size_t i = 0; i < weighted.n; i++) {
+		char *comma = strchr(weighted.v[i], ',');
+		merge_add_input(&rq, comma + 1, strtol(weighted.v[i], NULL, 10));
+	}
+	merge_run(&rq);
+	merge_request_release(&rq);
+	sv_release(&weighted);
+	sb_release(&err);
+	sb_release(&detail);
+	sb_release(&train_dir);
+}
+
+/* Instrumented build, then training and merge; true when a new profile was stored. */
+static bool refresh(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT, detail = STRBUF_INIT;
+	struct build_units u;
+	struct verified v;
+
+	sb_addf(&detail, "instrumented build into %s", b->instr_dir.buf);
+	build_step(b, "Instrumenting", detail.buf);
+	if (mkdir_private(b->state_dir.buf, 0700, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	build_run(b, true, "generate", &u);
+	build_verify_generate(&u, &v);
+	if (!v.generate)
+		die(PGOW_EXIT_CONFIG, "nothing was instrumented in %s (%s); PGO needs an optimised "
+		    "profile: build with --release or a profile with opt-level above 0",
+		    b->instr_bin_dir.buf, v.skipped_why.len ? v.skipped_why.buf : "no unit of target code");
+	verified_release(&v);
+	build_units_release(&u);
+	bool stored = b->cfg.nruns > 0;
+	if (stored)
+		train_and_merge(b);
+	else
+		print_manual_training(b);
+	sb_release(&err);
+	sb_release(&detail);
+	return stored;
+}
+
+static void summary(const struct build *b, const struct verified *v, const struct freshness *after)
+{
+	int with = v->use + v->stale;
+
+	if (with) {
+		progress("PGO", "%d unit(s) of %s carry profile %.12s (%d compiled now, %d reused); "
+			 "%d stale, %d plain, %d skipped%s%s%s\n", with, b->ws.build_dir.buf,
+			 after->has_profile == 1 ? after->m.content_key : path_basename(v->profile.buf),
+			 v->compiled, with - v->compiled, v->stale, v->plain, v->skipped,
+			 v->skipped_why.len ? " (" : "", sb_str(&v->skipped_why), v->skipped_why.len ? ")" : "");
+	} else {
+		progress("warning:", "NO unit of %s was built with a profile (%d plain, %d skipped%s%s): "
+			 "PGO was not applied\n", b->ws.build_dir.buf, v->plain, v->skipped,
+			 v->skipped_why.len ? ": " : "", sb_str(&v->skipped_why));
+	}
+	if (v->mismatches)
+		progress("Stale", "%d function(s) changed since the profile was collected and got no "
+			 "counts: %s\n", v->mismatches, v->mismatched.buf);
+	if (v->unverified)
+		progress("warning:", "%d unit(s) could not be verified (no dep-info found); they are not "
+			 "counted above\n", v->unverified);
+	if (after->has_profile == 1 && after->nstale && with)
+		progress("note:", "profile %.12s is stale for this build: %s\n", after->m.content_key, after->stale.buf);
+}
+
+/* Makes the build dir's stamp name the decision about to be used, so cargo rebuilds what differs. */
+static void point_build_dir(const struct build *b, const char *slot_dir, bool plain)
+{
+	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT, id = STRBUF_INIT;
+
+	if (plain)
+		sb_adds(&id, "off");
+	else if (cache_current_index(slot_dir, &prof, &index, &err) == 1)
+		sb_addf(&id, "use %s", prof.buf);
+	if (id.len && stamp_point_at(slot_dir, b->ws.build_dir.buf, id.buf, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	sb_release(&prof);
+	sb_release(&index);
+	sb_release(&err);
+	sb_release(&id);
+}
+
+/* The optimised build, verified; fills the freshness of the units it used. */
+static void optimise(struct build *b, bool plain, struct build_units *u, struct verified *v,
+		     struct freshness *after)
+{
+	struct strbuf slot = STRBUF_INIT;
+	const char *mode = plain ? "off" : NULL;
+
+	if (slot_of_build_dir(b->ws.build_dir.buf, &slot) == 0)
+		point_build_dir(b, slot.buf, plain);
+	build_step(b, "Optimizing", plain ? "plain build (stale-policy: plain)"
+					  : "cargo build with the cached profile");
+	build_run(b, false, mode, u);
+	build_verify(b, u, mode, v);
+	memset(after, 0, sizeof(*after));
+	if (v->slot.len)
+		freshness_of_build(after, v->slot.buf, u, b->training_id);
+	sb_release(&slot);
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build b;
+	struct strbuf slot = STRBUF_INIT;
+	struct freshness before, after;
+	struct build_units u;
+	struct verified v;
+
+	build_setup(&b, argc, argv);
+	build_preflight(&b, true);
+	ingest_pending(&b);
+	memset(&before, 0, sizeof(before));
+	if (slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0 ||
+	    slot_of_build_dir(b.instr_bin_dir.buf, &slot) == 0)
+		freshness_predict(&before, slot.buf, b.training_id);
+	enum plan p = decide(&b, &before);
+	b.steps = p == PLAN_REFRESH ? (b.cfg.nruns ? 4 : 2) : 1;
+	bool refreshed = p == PLAN_REFRESH && refresh(&b);
+	optimise(&b, p == PLAN_PLAIN, &u, &v, &after);
+	/* Units the prediction could not see (a new dependency, another version) are known now. */
+	if (!refreshed && p == PLAN_USE && after.has_profile == 1 && after.nstale &&
+	    after.stale_share >= b.cfg.stale_threshold && b.cfg.stale_policy == STALE_REFRESH) {
+		progress("Stale", "profile %.12s: %s\n", after.m.content_key, after.stale.buf);
+		b.steps = b.step + 3;
+		if (refresh(&b)) {
+			freshness_release(&after);
+			verified_release(&v);
+			build_units_release(&u);
+			optimise(&b, false, &u, &v, &after);
+		}
+	}
+	summary(&b, &v, &after);
+	build_forward_messages(&b, &u);
+	freshness_release(&before);
+	freshness_release(&after);
+	verified_release(&v);
+	build_units_release(&u);
+	build_teardown(&b);
+	sb_release(&slot);
+	return 0;
+}
+
+/* `instrument`: instrumented binaries in the normal target dir, to deploy and run elsewhere. */
+int cmd_instrument(int argc, char **argv)
+{
+	struct build b;
+	struct build_units u;
+	struct verified v;
+
+	build_setup(&b, argc, argv);
+	build_preflight(&b, false);
+	b.steps = 1;
+	build_step(&b, "Instrumenting", "cargo build into the normal target dir");
+	build_run(&b, false, "generate", &u);
+	build_verify_generate(&u, &v);
+	if (!v.generate)
+		die(PGOW_EXIT_CONFIG, "nothing was instrumented (%s); PGO needs an optimised profile: "
+		    "build with --release or a profile with opt-level above 0",
+		    v.skipped_why.len ? v.skipped_why.buf : "no unit of target code");
+	progress("note:",
+		"%d unit(s) instrumented in %s.\n"
+		"             Run the binaries: they write their profiles to %s,\n"
+		"             which the next `cargo-pgo-wrap build` merges before it builds optimised.\n"
+		"             Profiles collected elsewhere: bring the .profraw files back and\n"
+		"               cargo-pgo-wrap merge [--weight N] <dir>\n",
+		v.generate, b.ws.build_dir.buf, b.raw_dir.buf);
+	build_forward_messages(&b, &u);
+	verified_release(&v);
+	build_units_release(&u);
+	build_teardown(&b);
+	return 0;
+}
+
+/* `train`: the configured workload against `build`'s instrumented binaries, then merge. */
+int cmd_train(int argc, char **argv)
+{
+	struct build b;
+	struct strbuf slot = STRBUF_INIT;
+
+	build_setup(&b, argc, argv);
+	build_preflight(&b, true);
+	if (!b.cfg.nruns)
+		die(PGOW_EXIT_CONFIG, "no training is configured; add `training:` to %s/pgo-wrap.yaml "
+		    "(see profiles/example.yaml)", b.ws.root.buf);
+	if (slot_of_build_dir(b.instr_bin_dir.buf, &slot) != 0)
+		die(PGOW_EXIT_CONFIG, "no instrumented build in %s; run `cargo-pgo-wrap build` with the "
+		    "same cargo arguments first", b.instr_bin_dir.buf);
+	b.steps = 2;
+	train_and_merge(&b);
+	build_teardown(&b);
+	sb_release(&slot);
+	return 0;
+}

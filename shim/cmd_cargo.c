@@ -1,0 +1,109 @@
+/*
+ * cmd_cargo.c - `run`, `test`, `bench` (cargo itself, with our wrapper and
+ * the cached profile) and `clean` (our state in the target dir, and with
+ * --profiles this workspace's cached profiles).
+ */
+#include "frontend.h"
+#include "cache.h"
+#include "execute.h"
+#include "options.h"
+#include "slot.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* cargo SUB with the wrapper set: the cached profile decides, nothing is cleaned. */
+static int passthrough(const char *sub, int argc, char **argv)
+{
+	struct build b;
+	struct strvec cmd = STRVEC_INIT;
+
+	build_setup(&b, argc, argv);
+	build_preflight(&b, false);
+	sv_push(&cmd, b.cargo);
+	sv_push(&cmd, sub);
+	sv_pushv(&cmd, b.cargo_args.v, b.cargo_args.n);
+	exec_or_die(cmd.v);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	return passthrough("run", argc, argv);
+}
+
+int cmd_test(int argc, char **argv)
+{
+	return passthrough("test", argc, argv);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	return passthrough("bench", argc, argv);
+}
+
+static void remove_workspace_slots(const char *target_dir)
+{
+	struct strbuf root = STRBUF_INIT, slots = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec dirs = STRVEC_INIT;
+
+	if (cache_root(&root, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	path_join(&slots, root.buf, "slots");
+	list_dir(slots.buf, "", &dirs);
+	for (size_t i = 0; i < dirs.n; i++) {
+		struct slot_info info;
+		struct strbuf e = STRBUF_INIT;
+		if (slot_read_info(dirs.v[i], &info, &e) == 0 && strcmp(info.workspace.buf, target_dir) == 0) {
+			int lock = cache_lock_slot(dirs.v[i], &e);
+			if (remove_tree(dirs.v[i]) == 0)
+				printf("removed profiles of slot %.12s\n", path_basename(dirs.v[i]));
+			else
+				error_msg("cannot remove %s: %s", dirs.v[i], strerror(errno));
+			if (lock >= 0)
+				close(lock);
+		}
+		slot_info_release(&info);
+		sb_release(&e);
+	}
+	sv_release(&dirs);
+	sb_release(&root);
+	sb_release(&slots);
+	sb_release(&err);
+}
+
+int cmd_clean(int argc, char **argv)
+{
+	struct strvec args = STRVEC_INIT;
+	struct workspace w;
+	struct strbuf state = STRBUF_INIT;
+	bool profiles = false;
+	const char *v;
+	const char *cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--profiles") == 0) {
+			profiles = true;
+		} else if (frontend_option(argc, argv, &i, "--manifest-path", &v)) {
+			sv_pushf(&args, "--manifest-path=%s", v);
+		} else if (frontend_option(argc, argv, &i, "--target-dir", &v)) {
+			sv_pushf(&args, "--target-dir=%s", v);
+		} else {
+			die(PGOW_EXIT_CONFIG, "clean: unknown argument %s; usage: cargo-pgo-wrap clean "
+			    "[--profiles] [--manifest-path PATH] [--target-dir DIR]", argv[i]);
+		}
+	}
+	workspace_locate(&w, cargo, &args);
+	path_join(&state, w.target_dir.buf, "pgo-wrap");
+	if (remove_tree(state.buf) != 0)
+		die(PGOW_EXIT_FAIL, "cannot remove %s: %s", state.buf, strerror(errno));
+	printf("removed %s\n", state.buf);
+	if (profiles)
+		remove_workspace_slots(w.target_dir.buf);
+	workspace_release(&w);
+	sv_release(&args);
+	sb_release(&state);
+	return 0;
+}

@@ -40,6 +40,12 @@ void freshness_predict(struct freshness *f, const char *slot_dir, const char *tr
 void freshness_of_build(struct freshness *f, const char *slot_dir, const struct build_units *u,
 			const char *training_id);
 void freshness_release(struct freshness *f);
+/*
+ * Keeps what a verified build found that the profile does not cover (new
+ * or replaced units), so that `status` and the next build's prediction
+ * know it without building: <slot>/builds/<hash of build dir>.
+ */
+void freshness_record_build(const char *slot_dir, const char *build_dir, const struct freshness *after);
 /* The slot dir whose stamp names build_dir; 0 when found, -1 when none. */
 int slot_of_build_dir(const char *build_dir, struct strbuf *slot_dir);
 

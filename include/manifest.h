@@ -43,5 +43,7 @@ int manifest_read(struct manifest *m, const char *path, struct strbuf *err);
 void manifest_release(struct manifest *m);
 const struct manifest_crate *manifest_find(const struct manifest *m, const char *name,
 					   const char *metadata);
+/* The first unit of that crate name, whatever its metadata. */
+const struct manifest_crate *manifest_find_name(const struct manifest *m, const char *name);
 
 #endif

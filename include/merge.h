@@ -22,6 +22,8 @@ struct merge_request {
 	bool remove_inputs;      /* delete the raw files once stored (our own raw dirs only) */
 	bool quiet_if_none;      /* no input at all is not an error (pending-file ingestion) */
 	long weight;             /* default weight, 0 = 1 */
+	struct strvec build_units; /* "slot\tcrate\tmetadata\tkey": every unit of the instrumented build
+				      that produced the files, also those its training never ran */
 	struct strvec paths;     /* files or directories */
 	long *weights;           /* one per path (0 = the default weight) */
 };

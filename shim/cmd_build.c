@@ -71,8 +71,7 @@ static enum plan decide(const struct build *b, const struct freshness *f)
 			 f->m.content_key, f->ncrates);
 		return PLAN_USE;
 	}
-	progress("Stale", "profile %.12s: %s (%.0f%% of its counts)\n", f->m.content_key, f->stale.buf,
-		 100.0 * f->stale_share);
+	progress("Stale", "profile %.12s: %s\n", f->m.content_key, f->stale.buf);
 	switch (b->cfg.stale_policy) {
 	case STALE_REFRESH:
 		return PLAN_REFRESH;
@@ -100,7 +99,7 @@ static void print_manual_training(const struct build *b)
 }
 
 /* The configured training against the instrumented binaries, merged as the new profile. */
-static void train_and_merge(struct build *b)
+static void train_and_merge(struct build *b, const struct build_units *instrumented)
 {
 	struct strbuf err = STRBUF_INIT, detail = STRBUF_INIT, train_dir = STRBUF_INIT;
 	struct strvec weighted = STRVEC_INIT;
@@ -126,6 +125,11 @@ static void train_and_merge(struct build *b)
 	rq.training_id = b->training_id;
 	rq.replace = true;
 	rq.remove_inputs = true;
+	for (size_t i = 0; instrumented && i < instrumented->n; i++) {
+		const struct unit_mark *mk = &instrumented->v[i].mark;
+		if (instrumented->v[i].marked && strcmp(mk->action, "generate") == 0)
+			sv_pushf(&rq.build_units, "%s\t%s\t%s\t%s", mk->slot, mk->crate, mk->metadata, mk->key);
+	}
 	for (size_t i = 0; i < weighted.n; i++) {
 		char *comma = strchr(weighted.v[i], ',');
 		merge_add_input(&rq, comma + 1, strtol(weighted.v[i], NULL, 10));
@@ -156,12 +160,12 @@ static bool refresh(struct build *b)
 		    "profile: build with --release or a profile with opt-level above 0",
 		    b->instr_bin_dir.buf, v.skipped_why.len ? v.skipped_why.buf : "no unit of target code");
 	verified_release(&v);
-	build_units_release(&u);
 	bool stored = b->cfg.nruns > 0;
 	if (stored)
-		train_and_merge(b);
+		train_and_merge(b, &u);
 	else
 		print_manual_training(b);
+	build_units_release(&u);
 	sb_release(&err);
 	sb_release(&detail);
 	return stored;
@@ -223,8 +227,10 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 	build_run(b, false, mode, u);
 	build_verify(b, u, mode, v);
 	memset(after, 0, sizeof(*after));
-	if (v->slot.len)
+	if (v->slot.len) {
 		freshness_of_build(after, v->slot.buf, u, b->training_id);
+		freshness_record_build(v->slot.buf, b->ws.build_dir.buf, after);
+	}
 	sb_release(&slot);
 }
 
@@ -316,7 +322,7 @@ int cmd_train(int argc, char **argv)
 		die(PGOW_EXIT_CONFIG, "no instrumented build in %s; run `cargo-pgo-wrap build` with the "
 		    "same cargo arguments first", b.instr_bin_dir.buf);
 	b.steps = 2;
-	train_and_merge(&b);
+	train_and_merge(&b, NULL);
 	build_teardown(&b);
 	sb_release(&slot);
 	return 0;

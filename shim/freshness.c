@@ -5,6 +5,7 @@
  */
 #include "freshness.h"
 #include "cache.h"
+#include "hash.h"
 #include "slot.h"
 #include "unitkey.h"
 #include "util.h"
@@ -45,7 +46,10 @@ static void finish(struct freshness *f)
 		const struct crate_state *s = &f->crates[i];
 		if (strcmp(s->state, "fresh") == 0)
 			continue;
-		sb_addf(&f->stale, "%s%s (%s)", f->stale.len ? ", " : "", s->name, s->state);
+		sb_addf(&f->stale, "%s%s (%s", f->stale.len ? ", " : "", s->name, s->state);
+		if (s->counts >= 0 && f->m.total_counts > 0)
+			sb_addf(&f->stale, ", %.0f%% of counts", 100.0 * (double)s->counts / (double)f->m.total_counts);
+		sb_addch(&f->stale, ')');
 		if (s->counts > 0)
 			stale_counts += s->counts;
 	}
@@ -58,6 +62,87 @@ static void finish(struct freshness *f)
 	/* Without counts, any stale crate counts as the whole profile. */
 	f->stale_share = f->m.total_counts > 0 ? (double)stale_counts / (double)f->m.total_counts
 					       : (f->nstale ? 1.0 : 0.0);
+}
+
+static bool has_state(const struct freshness *f, const char *crate, const char *metadata)
+{
+	for (size_t i = 0; i < f->ncrates; i++)
+		if (strcmp(f->crates[i].name, crate) == 0 && strcmp(f->crates[i].metadata, metadata) == 0)
+			return true;
+	return false;
+}
+
+#define BUILD_MAGIC "build-v1"
+
+static const char *state_name(const char *s)
+{
+	static const char *const names[] = { "new", "replaced", "changed", NULL };
+	for (const char *const *n = names; *n; n++)
+		if (strcmp(*n, s) == 0)
+			return *n;
+	return NULL;
+}
+
+/* Units that the last verified builds used and this profile does not cover. */
+static void add_recorded_builds(struct freshness *f, const char *slot_dir)
+{
+	struct strbuf dir = STRBUF_INIT, header = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
+
+	path_join(&dir, slot_dir, "builds");
+	list_dir(dir.buf, "", &files);
+	sb_addf(&header, BUILD_MAGIC "\t%s\n", f->m.content_key);
+	for (size_t i = 0; i < files.n; i++) {
+		struct strbuf text = STRBUF_INIT;
+		if (sb_read_file(&text, files.v[i]) != 0 || strncmp(text.buf, header.buf, header.len) != 0) {
+			sb_release(&text);
+			continue; /* about an older profile */
+		}
+		for (char *line = text.buf + header.len; *line;) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			struct strvec fl = STRVEC_INIT;
+			sv_split(&fl, line, '\t');
+			const char *state = fl.n == 3 ? state_name(fl.v[2]) : NULL;
+			if (state && !has_state(f, fl.v[0], fl.v[1]))
+				add_state(f, fl.v[0], fl.v[1], state, manifest_find_name(&f->m, fl.v[0]));
+			sv_release(&fl);
+			if (!nl)
+				break;
+			line = nl + 1;
+		}
+		sb_release(&text);
+	}
+	sv_release(&files);
+	sb_release(&dir);
+	sb_release(&header);
+}
+
+void freshness_record_build(const char *slot_dir, const char *build_dir, const struct freshness *after)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
+	char hex[HASH_HEX_LEN + 1];
+
+	if (after->has_profile != 1)
+		return;
+	path_join(&path, slot_dir, "builds");
+	if (mkdir_private(path.buf, 0700, &err) == 0) {
+		hash_buf_hex(build_dir, strlen(build_dir), hex);
+		sb_addf(&path, "/%s", hex);
+		sb_addf(&text, BUILD_MAGIC "\t%s\n", after->m.content_key);
+		for (size_t i = 0; i < after->ncrates; i++)
+			if (strcmp(after->crates[i].state, "new") == 0 || strcmp(after->crates[i].state, "replaced") == 0)
+				sb_addf(&text, "%s\t%s\t%s\n", after->crates[i].name, after->crates[i].metadata,
+					after->crates[i].state);
+		struct atomic_opts opts = { .mode = 0600 };
+		(void)write_file_atomic(path.buf, text.buf, text.len, &opts, &err);
+	}
+	if (err.len)
+		warn("%s; `status` will not show what this build found", err.buf);
+	sb_release(&path);
+	sb_release(&text);
+	sb_release(&err);
 }
 
 void freshness_predict(struct freshness *f, const char *slot_dir, const char *training_id)
@@ -81,6 +166,8 @@ void freshness_predict(struct freshness *f, const char *slot_dir, const char *tr
 		sb_release(&rec);
 		sb_release(&err);
 	}
+	if (f->has_profile == 1)
+		add_recorded_builds(f, slot_dir);
 	finish(f);
 }
 
@@ -113,7 +200,8 @@ void freshness_of_build(struct freshness *f, const char *slot_dir, const struct 
 		const struct manifest_crate *c = manifest_find(&f->m, mk->crate, mk->metadata);
 		const char *state = c ? (strcmp(c->key, mk->key) == 0 ? "fresh" : "changed")
 				      : same_name_elsewhere(&f->m, u, mk->crate) ? "replaced" : "new";
-		add_state(f, mk->crate, mk->metadata, state, c);
+		/* A replaced unit takes the share its predecessor had in the profile. */
+		add_state(f, mk->crate, mk->metadata, state, c ? c : manifest_find_name(&f->m, mk->crate));
 	}
 	finish(f);
 }

@@ -223,3 +223,11 @@ const struct manifest_crate *manifest_find(const struct manifest *m, const char 
 			return &m->crates[i];
 	return NULL;
 }
+
+const struct manifest_crate *manifest_find_name(const struct manifest *m, const char *name)
+{
+	for (size_t i = 0; i < m->ncrates; i++)
+		if (strcmp(m->crates[i].name, name) == 0)
+			return &m->crates[i];
+	return NULL;
+}

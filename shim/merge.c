@@ -413,7 +413,7 @@ static void run_merge(const char *tool, const struct strvec *inputs, bool strict
 	sv_release(&cmd);
 }
 
-static void merge_group(const struct merge_request *rq, struct group *g)
+static void merge_group(const struct merge_request *rq, struct group *g, size_t skipped)
 {
 	struct strbuf slot_dir = STRBUF_INIT, sub = STRBUF_INIT, rustc = STRBUF_INIT, err = STRBUF_INIT;
 	struct strbuf tool = STRBUF_INIT, tool_version = STRBUF_INIT, tmp = STRBUF_INIT, out = STRBUF_INIT;
@@ -435,6 +435,13 @@ static void merge_group(const struct merge_request *rq, struct group *g)
 	memset(&m, 0, sizeof(m));
 	if (g->foreign)
 		foreign_units(g, slot_dir.buf, have == 1 ? &cur : NULL);
+	for (size_t i = 0; i < rq->build_units.n; i++) {
+		struct strvec f = STRVEC_INIT;
+		sv_split(&f, rq->build_units.v[i], '\t');
+		if (f.n == 4 && strcmp(f.v[0], g->slot) == 0)
+			unit_refs_add(&g->units, &g->nunits, f.v[1], f.v[2], f.v[3]);
+		sv_release(&f);
+	}
 	for (size_t i = 0; i < g->nunits; i++)
 		manifest_add_crate(&m, g->units[i].crate, g->units[i].metadata, g->units[i].key);
 	long prior_raw = 0;
@@ -487,8 +494,13 @@ static void merge_group(const struct merge_request *rq, struct group *g)
 		for (size_t i = 0; i < g->raw_paths.n; i++)
 			(void)unlink(g->raw_paths.v[i]);
 	const char *verb = add ? "Added" : "Merged";
-	progress(verb, "%ld raw profile(s)%s into %.12s for slot %.12s: %ld of %zu crates have counts\n",
-		 g->raw_count, add ? " to the current profile" : "", m.content_key, g->slot, nonzero, m.ncrates);
+	struct strbuf skip = STRBUF_INIT;
+	if (skipped)
+		sb_addf(&skip, " (%zu skipped)", skipped);
+	progress(verb, "%ld raw profile(s)%s%s into %.12s for slot %.12s: %ld of %zu units have counts\n",
+		 g->raw_count, skip.len ? skip.buf : "", add ? " to the current profile" : "", m.content_key,
+		 g->slot, nonzero, m.ncrates);
+	sb_release(&skip);
 	if (add)
 		progress("note:", "profile %.12s now holds %ld raw file(s); `merge --replace` starts over\n",
 			 m.content_key, m.raw_files);
@@ -518,6 +530,7 @@ void merge_add_input(struct merge_request *rq, const char *path, long weight)
 void merge_request_release(struct merge_request *rq)
 {
 	sv_release(&rq->paths);
+	sv_release(&rq->build_units);
 	free(rq->weights);
 	rq->weights = NULL;
 }
@@ -544,7 +557,7 @@ int merge_run(const struct merge_request *rq)
 		    "binaries first", rq->paths.n ? rq->paths.v[0] : "the inputs");
 	}
 	for (size_t i = 0; i < p.n; i++)
-		merge_group(rq, &p.groups[i]);
+		merge_group(rq, &p.groups[i], i == 0 ? p.skipped : 0);
 	int stored = (int)p.n;
 	plan_release(&p);
 	free(slot);

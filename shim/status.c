@@ -211,12 +211,18 @@ static void this_workspace(const char *manifest, struct strbuf *ws, char **train
 	struct strbuf err = STRBUF_INIT;
 	const char *cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
 
+	/* The variable names the workspace for the wrapper; no cargo project is needed to find its slots. */
+	if (env_get("CARGO_PGO_WRAP_WORKSPACE") && !manifest) {
+		sb_adds(ws, env_get("CARGO_PGO_WRAP_WORKSPACE"));
+		return;
+	}
 	if (manifest) {
 		sv_push(&args, "--manifest-path");
 		sv_push(&args, manifest);
 	}
 	workspace_locate(&w, cargo, &args);
-	sb_adds(ws, w.target_dir.buf);
+	/* The wrapper names the workspace by this variable when set, else by the target dir. */
+	sb_adds(ws, env_get("CARGO_PGO_WRAP_WORKSPACE") ? env_get("CARGO_PGO_WRAP_WORKSPACE") : w.target_dir.buf);
 	if (config_load(&cfg, NULL, w.root.buf, &err) != 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	*training_id = config_training_id(&cfg);
@@ -246,7 +252,7 @@ int cmd_status(int argc, char **argv)
 			die(PGOW_EXIT_CONFIG, "status: unknown argument %s; %s", argv[i], status_usage);
 		}
 	}
-	if (cache_root_path(&root, &err) != 0)
+	if (cache_root(&root, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	if (!all)
 		this_workspace(manifest, &ws, &training_id);

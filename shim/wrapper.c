@@ -292,6 +292,7 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, stru
 		d->path = sb_detach(&prof);
 	} else if (found < 0) {
 		d->mode = PGO_OFF;
+		d->automatic = true; /* "auto-off": a merge points it at the next profile */
 		warn_once_per_run("corrupt-profile", "the cached profile is unusable (%s); "
 				  "building WITHOUT PGO", err.buf);
 	} else if (when && strcmp(when, "instrument") == 0) {
@@ -306,6 +307,7 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, stru
 				  "`cargo-pgo-wrap merge %s` and build again", slot->id, ENV_WHEN_NO_PROFILE, d->path);
 	} else {
 		d->mode = PGO_OFF;
+		d->automatic = true;
 		warn_once_per_run("no-profile", "no profile for this build configuration yet "
 				  "(slot %.12s); building without PGO; `cargo-pgo-wrap build` collects one",
 				  slot->id);

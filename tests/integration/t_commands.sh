@@ -22,16 +22,19 @@ test_commands_instrument_deploy_merge() {
 	build_setup
 	rm pgo-wrap.yaml
 	pgow instrument --release 2>"$T/err" || fail "instrument failed: $(cat "$T/err")"
-	assert_grep "instrumented binaries are in $T/ws/target/release \\(slot [0-9a-f]{12}\\)" "$T/err" "where"
-	local slot
-	slot=$(sed -n 's/.*cargo-pgo-wrap merge --slot \([0-9a-f]*\) .*/\1/p' "$T/err")
-	[ -n "$slot" ] || fail "no merge command printed"
-	# "Elsewhere": run the deployed binary with its own profile file pattern.
+	assert_grep "2 unit\\(s\\) instrumented in $T/ws/target/release" "$T/err" "where"
+	assert_grep "write their profiles to $T/ws/target/pgo-wrap/raw/host/release" "$T/err" "where profiles go"
+	# "Elsewhere": run the deployed binary with its own profile file pattern; bring the file back.
 	run_profiled "$T/field" target/release/fixbin 2000 >/dev/null
 	assert_eq 1 "$(count_files "$T/field" '*.profraw')" "the instrumented binary wrote a profile"
-	pgow merge --slot "$slot" --weight 3 "$T/field" 2>"$T/err" || fail "merge --slot: $(cat "$T/err")"
+	pgow merge --weight 3 "$T/field" 2>"$T/err" || fail "merge: $(cat "$T/err")"
+	assert_grep 'Merged 1 raw profile\(s\) into [0-9a-f]{12} for slot' "$T/err" "routed by build-id, no --slot needed"
+	# Here: the binary writes into its default dir, and `build` merges that before it builds.
+	target/release/fixbin 500 >/dev/null
 	pgow build --release 2>"$T/err" || fail "build after instrument: $(cat "$T/err")"
-	assert_grep 'Fresh profile' "$T/err" "the field profile is used"
+	assert_grep 'Merging 1 raw profile\(s\) that instrumented binaries wrote' "$T/err" "the local run is merged"
+	assert_grep 'Added 1 raw profile\(s\) to the current profile' "$T/err" "added to the field profile"
+	assert_grep 'Fresh profile' "$T/err" "the profile is used"
 	assert_grep 'Compiling fixbin' "$T/err" "the instrumented binary is rebuilt optimised"
 	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "no instrumented binary shipped"
@@ -44,7 +47,14 @@ test_commands_train_run_clean() {
 	key1=$(ls "$T"/cache/slots/*/CURRENT | xargs cat)
 	pgow train --release 2>"$T/err" || fail "train failed: $(cat "$T/err")"
 	assert_grep 'Trained run 1/1' "$T/err" "trained"
-	assert_grep 'Merged 1 profile' "$T/err" "merged"
+	assert_grep 'Merged 1 raw profile' "$T/err" "merged"
+	# Provenance: after an edit and a build, `train` runs the binaries instrumented before the
+	# edit, and the profile says so (fixlib as collected, not as it is now).
+	sed -i 's/let mut v = self.atom();/let mut v = self.atom();\n        if v == i64::MIN { v = 0; }/' fixlib/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo_ok build --release
+	pgow train --release 2>"$T/err" || fail "train after an edit: $(cat "$T/err")"
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       stale: fixlib \(changed' "$T/status.txt" "the new profile is of the old code"
 	pgow run --release -p fixbin -- 1000 >"$T/stdout" 2>"$T/err" || fail "run failed"
 	assert_eq "$(target/release/fixbin 1000)" "$(cat "$T/stdout")" "run: stdout is the program's own"
 	pgow clean >"$T/out"

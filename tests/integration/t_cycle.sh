@@ -2,6 +2,10 @@
 # separate target dir, run, `cargo-pgo-wrap merge`, and let plain `cargo build`
 # (no PGO variables) pick the profile up from the cache.
 
+current_manifest() {
+	echo "$T"/cache/slots/*/profiles/"$(cat "$T"/cache/slots/*/CURRENT)".yaml
+}
+
 instrument_and_train() {
 	export CARGO_PGO_WRAP_WORKSPACE="$T/ws"
 	CARGO_TARGET_DIR="$T/instr" CARGO_PGO_WRAP_JOURNAL="$T/instr.journal" \
@@ -19,7 +23,7 @@ test_cycle_merge_then_plain_build_uses_cache() {
 
 	instrument_and_train
 	pgow merge "$T/raw" 2>"$T/merge.log" || { cat "$T/merge.log" >&2; fail "merge failed"; }
-	assert_grep 'Merged 1 profile\(s\) \(0 skipped\) into [0-9a-f]{12} for slot [0-9a-f]{12} \(2 crates\)' \
+	assert_grep 'Merged 1 raw profile\(s\) into [0-9a-f]{12} for slot [0-9a-f]{12}: 2 of 2 units have counts' \
 		"$T/merge.log" "merge summary"
 
 	# The profile appeared: cargo must rebuild the plain artifacts with it.
@@ -57,8 +61,8 @@ use $prof" "$(journal_actions fixbin)" "fixbin now uses the cached profile"
 	pgow status --format=yaml >"$T/status.yaml"
 	assert_grep '^  state: stale$' "$T/status.yaml" "yaml state"
 	assert_grep '^  - name: fixlib$' "$T/status.yaml" "yaml crate"
-	grep -A1 '^  - name: fixlib$' "$T/status.yaml" | grep -q 'state: changed' || fail "yaml: fixlib not changed"
-	grep -A1 '^  - name: fixbin$' "$T/status.yaml" | grep -q 'state: fresh' || fail "yaml: fixbin not fresh"
+	grep -A2 '^  - name: fixlib$' "$T/status.yaml" | grep -q 'state: changed' || fail "yaml: fixlib not changed"
+	grep -A2 '^  - name: fixbin$' "$T/status.yaml" | grep -q 'state: fresh' || fail "yaml: fixbin not fresh"
 	(cd / && pgow status) >"$T/elsewhere.txt"
 	assert_grep 'slot [0-9a-f]{12}' "$T/elsewhere.txt" "CARGO_PGO_WRAP_WORKSPACE selects the slots"
 	: >"$CARGO_PGO_WRAP_JOURNAL"
@@ -93,53 +97,103 @@ test_cycle_merge_errors() {
 	rc=0
 	pgow merge "$T/nowhere" 2>"$T/err" || rc=$?
 	assert_eq 2 "$rc" "missing dir"
+	# Files are routed by the build-id of the binary that wrote them, wherever they were moved.
 	mkdir -p "$T/other" && cp "$T"/raw/default_*.profraw "$T/other/"
-	rc=0
-	pgow merge "$T/other" 2>"$T/err" || rc=$?
-	assert_eq 2 "$rc" "dir no build wrote to"
-	assert_grep "no instrumented build wrote its profiles to $T/other" "$T/err" "explains"
+	pgow merge "$T/other" 2>"$T/err" || fail "merge of moved files: $(cat "$T/err")"
+	assert_grep 'Added 1 raw profile\(s\) to the current profile' "$T/err" "routed to their slot and added"
 	local id
 	id=$(ls "$T/cache/slots")
 	pgow merge --slot "${id:0:10}" "$T/other" 2>"$T/err" || fail "merge --slot: $(cat "$T/err")"
 }
 
-test_cycle_version_bump_replaces_crate() {
-	setup_ws
-	instrument_and_train
-	pgow merge "$T/raw" 2>/dev/null
-	cargo_ok build --release
-	pgow status >"$T/status.txt"
-	assert_grep '^  state       fresh; 2 of 2 crates fresh$' "$T/status.txt" "fresh before the bump"
-	# A new version (and so a Cargo.lock change) gives fixlib new -C metadata.
-	sed -i 's/^version.workspace = true$/version = "0.2.0"/' fixlib/Cargo.toml
-	sed -i 's|fixlib = { path = "../fixlib" }|fixlib = { path = "../fixlib", version = "0.2" }|' fixbin/Cargo.toml
-	cargo_ok build --release
-	assert_grep 'version = "0.2.0"' Cargo.lock "Cargo.lock changed"
-	pgow status >"$T/status.txt"
-	assert_grep '^  state       stale: .*fixlib \(replaced, [0-9]+% of counts\)' "$T/status.txt" "bumped crate is stale"
-	assert_eq "use-stale" "$(journal_actions fixlib | tail -n 1 | cut -d' ' -f1)" "the build said so too"
+# A raw profile of a program this cache never built.
+foreign_profile() { # dir
+	mkdir -p "$1"
+	printf 'fn main() { let s: u64 = (0..1000u64).filter(|x| x %% 3 == 0).sum(); println!("{s}"); }\n' >"$T/other.rs"
+	rustc -O -Cprofile-generate="$1" "$T/other.rs" -o "$T/other" 2>/dev/null || fail "cannot build the other program"
+	"$T/other" >/dev/null
 }
 
-test_cycle_merge_many_inputs_and_weights() {
+test_cycle_merge_refuses_a_foreign_profile() {
 	setup_ws
 	instrument_and_train
-	local one id total1 total3
-	one=$(ls "$T"/raw/*.profraw | head -n 1)
+	pgow merge "$T/raw" 2>/dev/null || fail "first merge"
+	local prof before rc=0 id
+	prof=$(ls "$T"/cache/slots/*/CURRENT)
+	before=$(cat "$prof")
+	foreign_profile "$T/foreign"
+	pgow merge "$T/foreign" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "a profile of another program is refused"
+	assert_grep "skipping $T/foreign/default_.*\.profraw: written by a binary that no build in this cache produced" \
+		"$T/err" "the file is named"
+	assert_grep 'none of the 1 file\(s\) came from a build in this cache' "$T/err" "one clear line"
+	# Accepted by name, it still gives no counts to any crate of the slot: refused, cache unchanged.
 	id=$(ls "$T/cache/slots")
-	pgow merge --slot "$id" "$one" 2>/dev/null || fail "merge of one file"
-	total1=$(sed -n 's/^total-counts: //p' "$T"/cache/slots/*/profiles/*.yaml)
-	pgow merge --slot "$id" --weight 3 "$one" 2>/dev/null || fail "weighted merge"
-	total3=$(sed -n 's/^total-counts: //p' "$(ls -t "$T"/cache/slots/*/profiles/*.yaml | head -n 1)")
-	[ "$total1" -gt 0 ] || fail "no counts merged"
-	assert_eq $((total1 * 3)) "$total3" "--weight 3 triples the counts"
+	rc=0
+	pgow merge --foreign --slot "$id" --replace "$T/foreign" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "zero counts for every crate"
+	assert_grep 'gives no counts to any of the 2 .* it belongs to another program' "$T/err" "says whose"
+	assert_eq "$before" "$(cat "$prof")" "the good profile is still current"
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       fresh; 2 of 2 crates fresh$' "$T/status.txt" "and fresh"
+}
 
+test_cycle_merge_adds_replaces_and_weighs_anywhere() {
+	setup_ws
+	instrument_and_train
+	local one total1 total2 total5 key1 key2
+	one=$(ls "$T"/raw/*.profraw | head -n 1)
+	pgow merge "$one" 2>/dev/null || fail "merge of one file"
+	total1=$(sed -n 's/^total-counts: //p' "$(current_manifest)")
+	key1=$(cat "$T"/cache/slots/*/CURRENT)
+	pgow merge "$one" 2>"$T/err" || fail "second merge"
+	assert_grep 'Added 1 raw profile\(s\) to the current profile' "$T/err" "adds"
+	assert_grep 'now holds 2 raw file\(s\); `merge --replace` starts over' "$T/err" "says how to start over"
+	total2=$(sed -n 's/^total-counts: //p' "$(current_manifest)")
+	key2=$(cat "$T"/cache/slots/*/CURRENT)
+	assert_eq $((total1 * 2)) "$total2" "adding doubles the counts"
+	[ "$key1" != "$key2" ] || fail "the profile id does not depend on the data"
+	# --weight after the directory applies all the same.
+	pgow merge --replace "$one" --weight 5 2>"$T/err" || fail "weighted replace"
+	assert_grep "replaced profile ${key2:0:12} \(--replace\)" "$T/err" "replace says so"
+	total5=$(sed -n 's/^total-counts: //p' "$(current_manifest)")
+	assert_eq $((total1 * 5)) "$total5" "--weight 5 after the path multiplies by 5"
+	local rc=0
+	pgow merge "$one" --weight 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "a missing value is an error"
+	assert_grep 'weight needs a value' "$T/err" "and says which"
+}
+
+test_cycle_version_bump_replaces_crate() {
+	setup_ws
+	unset RUSTC_WRAPPER
+	printf 'stale-policy: use-stale\ntraining:\n  - run: ["{bin:fixbin}", "2000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>/dev/null || fail "first build"
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       fresh; 2 of 2 crates fresh$' "$T/status.txt" "fresh before the bump"
+	# A new version (and so a Cargo.lock change) gives fixlib, and fixbin with it, new -C metadata.
+	sed -i 's/^version.workspace = true$/version = "0.2.0"/' fixlib/Cargo.toml
+	sed -i 's|fixlib = { path = "../fixlib" }|fixlib = { path = "../fixlib", version = "0.2" }|' fixbin/Cargo.toml
+	pgow build --release 2>"$T/err" || fail "build after the bump"
+	assert_grep 'version = "0.2.0"' Cargo.lock "Cargo.lock changed"
+	assert_grep 'profile [0-9a-f]{12} is stale for this build: .*fixlib \(replaced, [0-9]+% of counts\)' "$T/err" \
+		"the build finds the bumped crate"
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       stale: .*fixlib \(replaced, [0-9]+% of counts\)' "$T/status.txt" "and status knows it"
+}
+
+test_cycle_merge_many_inputs() {
+	setup_ws
+	instrument_and_train
+	local one
+	one=$(ls "$T"/raw/*.profraw | head -n 1)
 	# A thousand inputs go through an --input-files list, not the command line.
 	mkdir -p "$T/many"
 	for i in $(seq 1000); do cp "$one" "$T/many/p$i.profraw"; done
-	pgow merge --slot "$id" "$T/many" 2>"$T/err" || fail "merge of 1000 files: $(tail -3 "$T/err")"
-	assert_grep 'Merged 1000 profile\(s\) \(0 skipped\)' "$T/err" "all merged"
-	assert_grep '^raw-files: 1000$' "$(ls -t "$T"/cache/slots/*/profiles/*.yaml | head -n 1)" "manifest counts them"
-	[ -z "$(ls "$T"/cache/slots/*/merge-inputs.* 2>/dev/null)" ] || fail "input list left behind"
+	pgow merge "$T/many" 2>"$T/err" || fail "merge of 1000 files: $(tail -3 "$T/err")"
+	assert_grep 'Merged 1000 raw profile\(s\) into' "$T/err" "all merged"
+	assert_grep '^raw-files: 1000$' "$(current_manifest)" "manifest counts them"
+	[ -z "$(ls -d "$T"/cache/slots/*/merge.* 2>/dev/null)" ] || fail "merge temp dir left behind"
 }
 
 test_cycle_merge_prefers_rustup_llvm_tools() {

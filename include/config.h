@@ -34,6 +34,7 @@ struct config {
 	char *next_wrapper;
 	struct training_run *runs;
 	size_t nruns;
+	struct strvec bins;     /* "NAME\tfile:line:col" of every {bin:NAME} the training uses */
 };
 
 void config_defaults(struct config *c);

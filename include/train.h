@@ -4,13 +4,16 @@
 #ifndef PGOW_TRAIN_H
 #define PGOW_TRAIN_H
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "strbuf.h"
 
 struct train_paths {
 	const char *bin_dir;       /* where {bin:NAME} binaries live */
-	const char *target_dir;    /* {target_dir} */
+	const char *target_dir;    /* {target_dir}: the instrumented build's target dir */
 	const char *raw_dir;       /* {profile_dir}: each run gets <raw_dir>/run-<N> */
+	const char *workspace;     /* {workspace}, and where every run starts */
 };
 
 /*
@@ -20,7 +23,17 @@ struct train_paths {
  */
 int train_run_all(const struct config *c, const struct train_paths *p, struct strvec *weighted,
 		  struct strbuf *err);
-/* Expands {bin:NAME}, {target_dir} and {profile_dir} in one argument. */
-int train_expand(const char *arg, const struct train_paths *p, struct strbuf *out, struct strbuf *err);
+/*
+ * Expands {bin:NAME}, {workspace}, {target_dir} and {profile_dir} in one
+ * argument; {{ and }} are literal braces. With shell set, each value is
+ * single-quoted for /bin/sh, so a path with spaces or $(...) stays a path.
+ */
+int train_expand(const char *arg, const struct train_paths *p, bool shell, struct strbuf *out,
+		 struct strbuf *err);
+/*
+ * Checks the placeholders of one argument when the config is read: known
+ * names, closed braces. Binary names found are added to bins (may be NULL).
+ */
+int train_check_placeholders(const char *arg, struct strvec *bins, struct strbuf *err);
 
 #endif

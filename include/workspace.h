@@ -18,6 +18,7 @@ struct workspace {
 	const char *target;         /* --target, or NULL for the host */
 	const char *profile;        /* cargo's profile name: dev, release, ... */
 	const char *profile_dir;    /* its directory name: debug, release, ... */
+	struct strvec bins;         /* binary targets of the workspace's packages */
 };
 
 /* The value of a cargo option ("--opt V" or "--opt=V") before any "--", or NULL. */
@@ -26,5 +27,6 @@ bool cargo_flag(const struct strvec *args, const char *lng, const char *shrt);
 /* Asks cargo about the workspace that args (--manifest-path) select; dies with the reason. */
 void workspace_locate(struct workspace *w, const char *cargo, const struct strvec *args);
 void workspace_release(struct workspace *w);
+bool workspace_has_bin(const struct workspace *w, const char *name);
 
 #endif

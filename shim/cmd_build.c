@@ -111,7 +111,7 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 		die(PGOW_EXIT_FAIL, "cannot clear %s: %s", train_dir.buf, strerror(errno));
 	if (mkdir_private(train_dir.buf, 0700, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
-	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, train_dir.buf };
+	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, train_dir.buf, b->ws.root.buf };
 	sb_addf(&detail, "%zu training run(s) from %s", b->cfg.nruns, b->cfg.path);
 	build_step(b, "Training", detail.buf);
 	if (train_run_all(&b->cfg, &paths, &weighted, &err) != 0)

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "hash.h"
+#include "train.h"
 #include "util.h"
 #include "yamldoc.h"
 
@@ -73,7 +74,38 @@ static int read_env(struct ydoc *d, yaml_node_t *v, struct strvec *env, struct s
 	return 0;
 }
 
-static int read_run_field(struct training_run *r, struct ydoc *d, yaml_node_pair_t *p,
+/* Placeholders are checked where they are written, before anything is built. */
+static int check_placeholders(struct config *c, struct ydoc *d, yaml_node_t *v, const char *s,
+			      struct strbuf *err)
+{
+	struct strvec bins = STRVEC_INIT;
+	struct strbuf why = STRBUF_INIT, where = STRBUF_INIT;
+	int rc = train_check_placeholders(s, &bins, &why);
+
+	ydoc_where(d, v, &where);
+	if (rc != 0)
+		sb_addf(err, "%s%s", where.buf, why.buf);
+	sb_setlen(&where, where.len >= 2 ? where.len - 2 : 0); /* drop ": " */
+	for (size_t i = 0; rc == 0 && i < bins.n; i++)
+		sv_pushf(&c->bins, "%s\t%s", bins.v[i], where.buf);
+	sv_release(&bins);
+	sb_release(&why);
+	sb_release(&where);
+	return rc;
+}
+
+static int check_list(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+{
+	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+		yaml_node_t *n = ydoc_node(d, *i);
+		if (n->type == YAML_SCALAR_NODE &&
+		    check_placeholders(c, d, n, (const char *)n->data.scalar.value, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int read_run_field(struct config *c, struct training_run *r, struct ydoc *d, yaml_node_pair_t *p,
 			  const char *key, struct strbuf *err)
 {
 	yaml_node_t *v = ydoc_node(d, p->value);
@@ -87,12 +119,23 @@ static int read_run_field(struct training_run *r, struct ydoc *d, yaml_node_pair
 				"to use a shell, write shell: \"...\" instead");
 			return -1;
 		}
-		return read_string_list(d, v, key, &r->argv, err);
+		if (read_string_list(d, v, key, &r->argv, err) != 0)
+			return -1;
+		return check_list(c, d, v, err);
 	}
 	if (strcmp(key, "shell") == 0)
-		return read_string(d, v, key, &r->shell, err);
-	if (strcmp(key, "env") == 0)
-		return read_env(d, v, &r->env, err);
+		return read_string(d, v, key, &r->shell, err) != 0 ? -1
+			: check_placeholders(c, d, v, r->shell, err);
+	if (strcmp(key, "env") == 0) {
+		if (read_env(d, v, &r->env, err) != 0)
+			return -1;
+		for (yaml_node_pair_t *e = v->data.mapping.pairs.start; e < v->data.mapping.pairs.top; e++) {
+			yaml_node_t *val = ydoc_node(d, e->value);
+			if (check_placeholders(c, d, val, (const char *)val->data.scalar.value, err) != 0)
+				return -1;
+		}
+		return 0;
+	}
 	if (strcmp(key, "timeout") == 0)
 		return ydoc_long(d, v, key, &r->timeout, err);
 	if (strcmp(key, "allow-failure") == 0)
@@ -125,7 +168,7 @@ static int read_run(struct config *c, struct ydoc *d, yaml_node_t *n, struct str
 	r->where = sb_detach(&where);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		const char *key;
-		if (ydoc_key(d, p, &key, err) != 0 || read_run_field(r, d, p, key, err) != 0)
+		if (ydoc_key(d, p, &key, err) != 0 || read_run_field(c, r, d, p, key, err) != 0)
 			return -1;
 	}
 	if (!r->argv.n == !r->shell) {
@@ -269,6 +312,7 @@ void config_release(struct config *c)
 		free(r->where);
 	}
 	free(c->runs);
+	sv_release(&c->bins);
 	free(c->path);
 	free(c->cache);
 	free(c->llvm_profdata);

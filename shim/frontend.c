@@ -104,6 +104,19 @@ void build_preflight(const struct build *b, bool merging)
 	sb_release(&id);
 }
 
+/* {bin:NAME} must name a binary of the workspace: found now, not after an instrumented build. */
+static void check_training_bins(const struct build *b)
+{
+	for (size_t i = 0; i < b->cfg.bins.n; i++) {
+		const char *tab = strchr(b->cfg.bins.v[i], '\t');
+		char *name = xstrndup(b->cfg.bins.v[i], (size_t)(tab - b->cfg.bins.v[i]));
+		if (!workspace_has_bin(&b->ws, name))
+			die(PGOW_EXIT_CONFIG, "%s: {bin:%s} is not a binary of this workspace (%s); fix the name",
+			    tab + 1, name, b->ws.bins.n ? "see `cargo metadata`" : "it has no binaries");
+		free(name);
+	}
+}
+
 void build_setup(struct build *b, int argc, char **argv)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -115,6 +128,7 @@ void build_setup(struct build *b, int argc, char **argv)
 	if (config_load(&b->cfg, b->pgo_config, b->ws.root.buf, &err) != 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	b->training_id = config_training_id(&b->cfg);
+	check_training_bins(b);
 	export_settings(b);
 	sb_addf(&b->state_dir, "%s/pgo-wrap", b->ws.target_dir.buf);
 	sb_addf(&b->instr_dir, "%s/instrumented", b->state_dir.buf);

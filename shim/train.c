@@ -18,47 +18,131 @@
 #include <time.h>
 #include <unistd.h>
 
-int train_expand(const char *arg, const struct train_paths *p, struct strbuf *out, struct strbuf *err)
+/* One placeholder between braces; NULL when the name is unknown. */
+static const char *placeholder_value(const char *name, size_t len, const struct train_paths *p)
 {
-	const char *s = arg;
+	if (len == 9 && strncmp(name, "workspace", 9) == 0)
+		return p->workspace;
+	if (len == 10 && strncmp(name, "target_dir", 10) == 0)
+		return p->target_dir;
+	if (len == 11 && strncmp(name, "profile_dir", 11) == 0)
+		return p->raw_dir;
+	return NULL;
+}
 
-	while (*s) {
-		const char *open = strchr(s, '{');
-		if (!open) {
-			sb_adds(out, s);
-			break;
-		}
-		sb_add(out, s, (size_t)(open - s));
-		const char *close = strchr(open, '}');
-		if (!close) {
-			sb_adds(out, open);
-			break;
-		}
-		size_t len = (size_t)(close - open - 1);
-		const char *name = open + 1;
-		if (len > 4 && strncmp(name, "bin:", 4) == 0) {
-			struct strbuf bin = STRBUF_INIT;
-			sb_addf(&bin, "%s/%.*s", p->bin_dir, (int)(len - 4), name + 4);
-			if (!is_executable_file(bin.buf)) {
-				sb_addf(err, "{bin:%.*s}: %s was not built; build it (e.g. --bin %.*s) or fix the name",
-					(int)(len - 4), name + 4, bin.buf, (int)(len - 4), name + 4);
-				sb_release(&bin);
+static void add_shell_quoted(struct strbuf *out, const char *s)
+{
+	sb_addch(out, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			sb_adds(out, "'\\''");
+		else
+			sb_addch(out, *s);
+	}
+	sb_addch(out, '\'');
+}
+
+/*
+ * Walks arg's placeholders: {{ and }} are braces, {name} is handed to
+ * on_name (which appends its value), other text is copied. -1 with err on
+ * an unclosed brace or when on_name fails.
+ */
+typedef int (*placeholder_fn)(const char *name, size_t len, struct strbuf *out, void *ctx,
+			      struct strbuf *err);
+
+static int walk_placeholders(const char *arg, placeholder_fn on_name, void *ctx, struct strbuf *out,
+			     struct strbuf *err)
+{
+	for (const char *s = arg; *s; s++) {
+		if ((s[0] == '{' && s[1] == '{') || (s[0] == '}' && s[1] == '}')) {
+			sb_addch(out, *s++);
+		} else if (*s == '}') {
+			sb_addf(err, "a lone '}' in \"%s\"; write }} for a literal brace", arg);
+			return -1;
+		} else if (*s == '{') {
+			const char *close = strchr(s + 1, '}');
+			const char *nested = strchr(s + 1, '{');
+			if (!close || (nested && nested < close)) {
+				sb_addf(err, "unclosed '{' in \"%s\"; write {{ for a literal brace", arg);
 				return -1;
 			}
-			sb_adds(out, bin.buf);
-			sb_release(&bin);
-		} else if (len == 10 && strncmp(name, "target_dir", 10) == 0) {
-			sb_adds(out, p->target_dir);
-		} else if (len == 11 && strncmp(name, "profile_dir", 11) == 0) {
-			sb_adds(out, p->raw_dir);
+			if (on_name(s + 1, (size_t)(close - s - 1), out, ctx, err) != 0)
+				return -1;
+			s = close;
 		} else {
-			sb_addf(err, "unknown placeholder {%.*s}; use {bin:NAME}, {target_dir} or {profile_dir}",
-				(int)len, name);
-			return -1;
+			sb_addch(out, *s);
 		}
-		s = close + 1;
 	}
 	return 0;
+}
+
+static bool is_bin(const char *name, size_t len)
+{
+	return len > 4 && strncmp(name, "bin:", 4) == 0;
+}
+
+static int check_name(const char *name, size_t len, struct strbuf *out, void *ctx, struct strbuf *err)
+{
+	struct strvec *bins = ctx;
+	static const struct train_paths known = { "", "", "", "" };
+	(void)out;
+	if (is_bin(name, len)) {
+		if (bins)
+			sv_pushf(bins, "%.*s", (int)(len - 4), name + 4);
+		return 0;
+	}
+	if (placeholder_value(name, len, &known))
+		return 0;
+	sb_addf(err, "unknown placeholder {%.*s}; use {bin:NAME}, {workspace}, {target_dir}, "
+		"{profile_dir}, or {{ and }} for literal braces", (int)len, name);
+	return -1;
+}
+
+int train_check_placeholders(const char *arg, struct strvec *bins, struct strbuf *err)
+{
+	struct strbuf ignored = STRBUF_INIT;
+	int rc = walk_placeholders(arg, check_name, bins, &ignored, err);
+	sb_release(&ignored);
+	return rc;
+}
+
+struct expand_ctx {
+	const struct train_paths *p;
+	bool shell;
+};
+
+static int expand_name(const char *name, size_t len, struct strbuf *out, void *ctxp, struct strbuf *err)
+{
+	const struct expand_ctx *ctx = ctxp;
+	struct strbuf value = STRBUF_INIT;
+
+	if (is_bin(name, len)) {
+		sb_addf(&value, "%s/%.*s", ctx->p->bin_dir, (int)(len - 4), name + 4);
+		if (!is_executable_file(value.buf)) {
+			sb_addf(err, "{bin:%.*s}: %s was not built; build it (e.g. --bin %.*s) or fix the name",
+				(int)(len - 4), name + 4, value.buf, (int)(len - 4), name + 4);
+			sb_release(&value);
+			return -1;
+		}
+	} else {
+		const char *v = placeholder_value(name, len, ctx->p);
+		if (!v)
+			return check_name(name, len, out, NULL, err);
+		sb_adds(&value, v);
+	}
+	if (ctx->shell)
+		add_shell_quoted(out, value.buf);
+	else
+		sb_adds(out, value.buf);
+	sb_release(&value);
+	return 0;
+}
+
+int train_expand(const char *arg, const struct train_paths *p, bool shell, struct strbuf *out,
+		 struct strbuf *err)
+{
+	struct expand_ctx ctx = { p, shell };
+	return walk_placeholders(arg, expand_name, &ctx, out, err);
 }
 
 static volatile sig_atomic_t timed_out;
@@ -69,8 +153,9 @@ static void on_alarm(int sig)
 	timed_out = 1;
 }
 
-/* Runs argv with extra env; returns the wait status, or -1 when it timed out (killed). */
-static int run_with_timeout(char *const *argv, const struct strvec *env, long timeout, struct strbuf *err)
+/* Runs argv in dir with extra env; returns the wait status, or -1 when it timed out (killed). */
+static int run_with_timeout(char *const *argv, const char *dir, const struct strvec *env, long timeout,
+			    struct strbuf *err)
 {
 	pid_t pid = fork();
 
@@ -80,6 +165,11 @@ static int run_with_timeout(char *const *argv, const struct strvec *env, long ti
 	}
 	if (pid == 0) {
 		setpgid(0, 0); /* its own group, so a timeout kills its children too */
+		/* Runs start in the workspace root, wherever cargo-pgo-wrap was started. */
+		if (dir && chdir(dir) != 0) {
+			error_msg("cannot enter %s for training: %s", dir, strerror(errno));
+			_exit(PGOW_EXIT_TRAINING);
+		}
 		for (size_t i = 0; i < env->n; i++)
 			putenv(env->v[i]);
 		/* Training output is the workload's: keep our stdout clean for scripts. */
@@ -147,7 +237,7 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 		if (mkdir_private(raw.buf, 0700, err) != 0)
 			goto next;
 		if (r->shell) {
-			if (train_expand(r->shell, p, &arg, err) != 0)
+			if (train_expand(r->shell, p, true, &arg, err) != 0)
 				goto next;
 			sv_push(&argv, "/bin/sh");
 			sv_push(&argv, "-c");
@@ -155,20 +245,20 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 		}
 		for (size_t a = 0; a < r->argv.n; a++) {
 			sb_reset(&arg);
-			if (train_expand(r->argv.v[a], p, &arg, err) != 0)
+			if (train_expand(r->argv.v[a], p, false, &arg, err) != 0)
 				goto next;
 			sv_push(&argv, arg.buf);
 		}
 		sv_pushf(&env, "LLVM_PROFILE_FILE=%s/%%p-%%4m.profraw", raw.buf);
 		for (size_t e = 0; e < r->env.n; e++) {
 			sb_reset(&arg);
-			if (train_expand(r->env.v[e], p, &arg, err) != 0)
+			if (train_expand(r->env.v[e], p, false, &arg, err) != 0)
 				goto next;
 			sv_push(&env, arg.buf);
 		}
 		progress("Training", "run %zu/%zu (%s)\n", i + 1, c->nruns, label.buf);
 		double start = now_seconds();
-		int status = run_with_timeout(argv.v, &env, r->timeout, err);
+		int status = run_with_timeout(argv.v, p->workspace, &env, r->timeout, err);
 		double took = now_seconds() - start;
 		if (status == -2)
 			goto next;

@@ -72,6 +72,29 @@ static void set_profile(struct workspace *w, const struct strvec *args)
 		w->profile_dir = p;
 }
 
+static void collect_bins(struct workspace *w, const struct json *meta)
+{
+	const struct json *pkgs = json_get(meta, "packages");
+	for (size_t i = 0; pkgs && pkgs->type == JSON_ARRAY && i < pkgs->n; i++) {
+		const struct json *targets = json_get(&pkgs->items[i], "targets");
+		for (size_t t = 0; targets && targets->type == JSON_ARRAY && t < targets->n; t++) {
+			const struct json *tg = &targets->items[t];
+			const char *name = json_get_string(tg, "name");
+			if (name && (json_array_has(json_get(tg, "kind"), "bin") ||
+				     json_array_has(json_get(tg, "kind"), "example")))
+				sv_push(&w->bins, name);
+		}
+	}
+}
+
+bool workspace_has_bin(const struct workspace *w, const char *name)
+{
+	for (size_t i = 0; i < w->bins.n; i++)
+		if (strcmp(w->bins.v[i], name) == 0)
+			return true;
+	return false;
+}
+
 void workspace_locate(struct workspace *w, const char *cargo, const struct strvec *args)
 {
 	static const char *const locate_ws[] = { "locate-project", "--workspace", "--message-format", "plain", NULL };
@@ -83,20 +106,19 @@ void workspace_locate(struct workspace *w, const char *cargo, const struct strve
 	cargo_query(cargo, args, locate_ws, &out);
 	path_dirname(&w->root, out.buf);
 	sb_reset(&out);
+	cargo_query(cargo, args, metadata, &out);
+	if (json_parse(&meta, out.buf, out.len, &err) != 0)
+		die(PGOW_EXIT_FAIL, "cannot read `cargo metadata`: %s", err.buf);
+	const char *td = json_get_string(&meta, "target_directory");
 	const char *dir = cargo_opt(args, "--target-dir");
-	if (dir) {
-		if (path_absolute(&w->target_dir, dir) != 0)
-			die(PGOW_EXIT_FAIL, "cannot resolve --target-dir %s", dir);
-	} else {
-		cargo_query(cargo, args, metadata, &out);
-		if (json_parse(&meta, out.buf, out.len, &err) != 0)
-			die(PGOW_EXIT_FAIL, "cannot read `cargo metadata`: %s", err.buf);
-		const char *td = json_get_string(&meta, "target_directory");
-		if (!td)
-			die(PGOW_EXIT_FAIL, "cargo metadata did not name a target directory");
+	if (dir && path_absolute(&w->target_dir, dir) != 0)
+		die(PGOW_EXIT_FAIL, "cannot resolve --target-dir %s", dir);
+	if (!dir && !td)
+		die(PGOW_EXIT_FAIL, "cargo metadata did not name a target directory");
+	if (!dir)
 		sb_adds(&w->target_dir, td);
-		json_release(&meta);
-	}
+	collect_bins(w, &meta);
+	json_release(&meta);
 	while (w->target_dir.len > 1 && w->target_dir.buf[w->target_dir.len - 1] == '/')
 		sb_setlen(&w->target_dir, w->target_dir.len - 1);
 	w->target = cargo_opt(args, "--target");
@@ -112,4 +134,5 @@ void workspace_release(struct workspace *w)
 	sb_release(&w->root);
 	sb_release(&w->target_dir);
 	sb_release(&w->build_dir);
+	sv_release(&w->bins);
 }

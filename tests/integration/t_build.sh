@@ -110,8 +110,15 @@ test_build_bad_config_and_training() {
     run: ["{bin:fixbin}", "not-a-number", "{bin:nope}"]'
 	rc=0
 	pgow build --release 2>"$T/err" || rc=$?
-	assert_eq 6 "$rc" "unknown binary in training"
-	assert_grep "\\{bin:nope\\}: .*was not built" "$T/err" "names the placeholder"
+	assert_eq 2 "$rc" "unknown binary in training: a config error"
+	assert_grep "pgo-wrap.yaml:6:43: \\{bin:nope\\} is not a binary of this workspace" "$T/err" "names the placeholder where it is written"
+	[ ! -d target ] || fail "something was built despite the unknown binary"
+	write_training '  - name: typo
+    run: ["{bin:fixbin}", "{worksapce}/x"]'
+	rc=0
+	pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "unknown placeholder"
+	assert_grep "pgo-wrap.yaml:6:[0-9]+: unknown placeholder \\{worksapce\\}" "$T/err" "located"
 
 	write_training '  - name: failing
     shell: "exit 3"'
@@ -220,4 +227,27 @@ test_build_after_a_plain_cargo_build_rebuilds() {
 	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "shipped binary is not instrumented"
 	[ -n "$(unit_mark target/release/deps fixbin)" ] || fail "fixbin carries no mark"
+}
+
+test_build_training_runs_in_the_workspace_root() {
+	build_setup
+	mkdir -p data "dir with space"
+	echo 2500 >data/n.txt
+	# Relative paths, {workspace}, literal braces in a shell, and a hostile directory name.
+	mkdir -p 'x $(touch INJECTED)'
+	cat >pgo-wrap.yaml <<'YAML'
+training:
+  - name: relative
+    shell: "{bin:fixbin} $(cat data/n.txt) > /dev/null"
+  - name: placeholders
+    run: ["{bin:fixbin}", "100"]
+    env: { WS: "{workspace}" }
+  - name: braces and quoting
+    shell: "echo '{{x}}' > {workspace}/braces.txt; ls {workspace}/'x $(touch INJECTED)' > /dev/null; test -d {workspace}/'dir with space'"
+YAML
+	(cd fixlib && pgow build --release --workspace 2>"$T/err") || { cat "$T/err" >&2; fail "build from a member dir"; }
+	assert_grep 'Trained run 3/3' "$T/err" "all runs ran"
+	assert_no_grep 'No such file|failed' "$T/err" "the relative input was found"
+	assert_eq '{x}' "$(cat braces.txt)" "{{ and }} are literal braces"
+	[ ! -e INJECTED ] && [ ! -e fixlib/INJECTED ] || fail "a directory name was executed as a command"
 }

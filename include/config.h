@@ -26,12 +26,8 @@ struct training_run {
 
 struct config {
 	char *path;             /* the file read, or NULL for defaults */
-	char *cache;
-	char *llvm_profdata;
 	enum stale_policy stale_policy;
 	double stale_threshold; /* share of counts in stale crates that triggers the policy */
-	struct strvec exclude;
-	char *next_wrapper;
 	struct training_run *runs;
 	size_t nruns;
 	struct strvec bins;     /* "NAME\tfile:line:col" of every {bin:NAME} the training uses */

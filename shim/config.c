@@ -220,23 +220,41 @@ static int read_threshold(struct config *c, struct ydoc *d, yaml_node_t *v, stru
 	return 0;
 }
 
+/*
+ * Settings the wrapper needs in every rustc it wraps are environment
+ * variables only: a RUSTC_WRAPPER build or the cargo shim never reads
+ * pgo-wrap.yaml, so a key here would mean one thing for `build` and
+ * another for them.
+ */
+static bool env_only_key(struct ydoc *d, yaml_node_pair_t *p, const char *key, struct strbuf *err)
+{
+	static const char *const keys[][2] = {
+		{ "cache", "CARGO_PGO_WRAP_CACHE" }, { "exclude", "CARGO_PGO_WRAP_EXCLUDE" },
+		{ "next-wrapper", "CARGO_PGO_WRAP_NEXT" }, { "llvm-profdata", "CARGO_PGO_WRAP_LLVM_PROFDATA" },
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(key, keys[i][0]) == 0) {
+			ydoc_where(d, ydoc_node(d, p->key), err);
+			sb_addf(err, "'%s' is not a pgo-wrap.yaml key: every way of building (build, "
+				"RUSTC_WRAPPER, the cargo shim, merge) must agree on it, so set %s in the "
+				"environment instead", key, keys[i][1]);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int read_top(struct config *c, struct ydoc *d, yaml_node_pair_t *p, const char *key,
 		    struct strbuf *err)
 {
 	yaml_node_t *v = ydoc_node(d, p->value);
 
-	if (strcmp(key, "cache") == 0)
-		return read_string(d, v, key, &c->cache, err);
-	if (strcmp(key, "llvm-profdata") == 0)
-		return read_string(d, v, key, &c->llvm_profdata, err);
-	if (strcmp(key, "next-wrapper") == 0)
-		return read_string(d, v, key, &c->next_wrapper, err);
+	if (env_only_key(d, p, key, err))
+		return -1;
 	if (strcmp(key, "stale-policy") == 0)
 		return read_policy(c, d, v, err);
 	if (strcmp(key, "stale-threshold") == 0)
 		return read_threshold(c, d, v, err);
-	if (strcmp(key, "exclude") == 0)
-		return read_string_list(d, v, key, &c->exclude, err);
 	if (strcmp(key, "training") == 0) {
 		if (ydoc_expect_seq(d, v, "training", err) != 0)
 			return -1;
@@ -245,9 +263,7 @@ static int read_top(struct config *c, struct ydoc *d, yaml_node_pair_t *p, const
 				return -1;
 		return 0;
 	}
-	return unknown_key(d, p, key, "pgo-wrap.yaml",
-			   "cache, llvm-profdata, stale-policy, stale-threshold, exclude, next-wrapper, training",
-			   err);
+	return unknown_key(d, p, key, "pgo-wrap.yaml", "stale-policy, stale-threshold, training", err);
 }
 
 int config_read(struct config *c, const char *path, struct strbuf *err)
@@ -314,10 +330,6 @@ void config_release(struct config *c)
 	free(c->runs);
 	sv_release(&c->bins);
 	free(c->path);
-	free(c->cache);
-	free(c->llvm_profdata);
-	free(c->next_wrapper);
-	sv_release(&c->exclude);
 	memset(c, 0, sizeof(*c));
 }
 

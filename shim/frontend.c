@@ -52,7 +52,7 @@ static void export_settings(const struct build *b)
 		die(PGOW_EXIT_INTERNAL, "cannot find our own executable: %s", strerror(errno));
 	/* An existing wrapper (sccache) becomes the next link of the chain. */
 	if (wrapper && *wrapper && strcmp(path_basename(wrapper), "cargo-pgo-wrap") != 0 &&
-	    !b->cfg.next_wrapper && !env_get("CARGO_PGO_WRAP_NEXT"))
+	    !env_get("CARGO_PGO_WRAP_NEXT"))
 		setenv("CARGO_PGO_WRAP_NEXT", wrapper, 1);
 	setenv("RUSTC_WRAPPER", self, 1);
 	/*
@@ -61,22 +61,6 @@ static void export_settings(const struct build *b)
 	 * same slot and profile.
 	 */
 	setenv("CARGO_PGO_WRAP_WORKSPACE", b->ws.target_dir.buf, 1);
-	if (b->cfg.cache)
-		setenv("CARGO_PGO_WRAP_CACHE", b->cfg.cache, 1);
-	if (b->cfg.llvm_profdata)
-		setenv("CARGO_PGO_WRAP_LLVM_PROFDATA", b->cfg.llvm_profdata, 1);
-	if (b->cfg.next_wrapper)
-		setenv("CARGO_PGO_WRAP_NEXT", b->cfg.next_wrapper, 1);
-	if (b->cfg.exclude.n) {
-		struct strbuf ex = STRBUF_INIT;
-		const char *old = env_get(ENV_EXCLUDE);
-		if (old)
-			sb_adds(&ex, old);
-		for (size_t i = 0; i < b->cfg.exclude.n; i++)
-			sb_addf(&ex, "%s%s", ex.len ? "," : "", b->cfg.exclude.v[i]);
-		setenv(ENV_EXCLUDE, ex.buf, 1);
-		sb_release(&ex);
-	}
 	free(self);
 }
 

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# run.sh - the whole lifecycle on applications we did not write, built from
+# Debian's crates: pulldown-cmark (a lib and a bin sharing one crate name)
+# and bat (its build script compiles oniguruma's C through `cc`; proc-macros;
+# cfg-if 0.1 and 1.0 in one graph). Ends with "N passed, N failed".
+# Arguments filter by substring of the test name. PGOW_BIN is the binary.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export ROOT
+: "${PGOW_BIN:?set PGOW_BIN to the cargo-pgo-wrap binary}"
+export CARGO_NET_OFFLINE=true CARGO_TERM_COLOR=never NO_COLOR=1
+unset RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET \
+	CARGO_TARGET_DIR CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE CARGO_PGO_WRAP_NEXT \
+	CARGO_PGO_WRAP_EXCLUDE CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL LLVM_PROFILE_FILE
+source "$ROOT/tests/integration/lib.sh"
+
+# An application's source from Debian's registry, buildable offline here.
+app_setup() { # registry-dir
+	local src=/usr/share/cargo/registry/$1
+	[ -d "$src" ] || fail "$src is missing; run ./install.sh"
+	cp -r "$src" "$T/app"
+	cd "$T/app" || fail "cannot enter $T/app"
+	rm -f .cargo-checksum.json
+	mkdir -p .cargo
+	cp "$ROOT/tests/fixtures/layouts/.cargo/config.toml" .cargo/config.toml
+	# Its dev-dependencies are not packaged; without them the lock file cannot be made.
+	awk '/^\[/ { skip = ($0 ~ /^\[(target\.[^]]*\.)?dev-dependencies/) } !skip' Cargo.toml >Cargo.toml.new
+	mv Cargo.toml.new Cargo.toml
+	cargo generate-lockfile --offline -q || fail "cargo generate-lockfile for $1"
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+}
+
+# No raw profile may exist outside the training's own dirs (build scripts and
+# proc-macros would write one during the build if they were instrumented).
+assert_no_stray_profiles() { # what
+	local stray
+	stray=$(find "$T/app" -name '*.profraw' 2>/dev/null | head -n 3)
+	[ -z "$stray" ] || fail "$1: raw profiles written outside training: $stray"
+}
+
+assert_noop() { # what [build args...]
+	local what=$1
+	shift
+	pgow build --release "$@" 2>"$T/noop.err" || { tail -5 "$T/noop.err" >&2; fail "$what: build failed"; }
+	assert_grep 'Fresh profile [0-9a-f]{12}' "$T/noop.err" "$what: fresh"
+	assert_no_grep 'Stale|Instrumenting|Training|Merging|Compiling|Rebuilding' "$T/noop.err" "$what: nothing redone"
+	assert_grep 'PGO [0-9]+ unit\(s\) .* carry profile [0-9a-f]{12} \(0 compiled now' "$T/noop.err" "$what: verified"
+}
+
+test_realapp_pulldown_cmark_lifecycle() {
+	app_setup pulldown-cmark-0.9.2
+	grep -q '^path = "src/main.rs"' Cargo.toml || [ -f src/main.rs ] || fail "setup: no src/main.rs"
+	cat >pgo-wrap.yaml <<'YAML'
+stale-policy: refresh
+training:
+  - name: render
+    shell: "awk 'BEGIN {{ for (i = 0; i < 40000; i++) printf \"- item *%d* with **bold _n_** and `code` [l](http://e/%d)\\n\", i, i }}' > {target_dir}/w.md && {bin:pulldown-cmark} -TFSLP < {target_dir}/w.md > /dev/null"
+YAML
+	pgow build --release 2>"$T/err" || { tail -20 "$T/err" >&2; fail "first build"; }
+	assert_grep 'Trained run 1/1' "$T/err" "trained"
+	assert_grep 'PGO [0-9]+ unit\(s\) .* carry profile' "$T/err" "optimised"
+	assert_no_stray_profiles "after the cycle"
+	pgow status >"$T/status.txt"
+	assert_grep '^  crate       pulldown_cmark .* fresh +[1-9][0-9]* of [0-9]+ functions ran' "$T/status.txt" \
+		"the profile covers pulldown_cmark"
+	[ "$(grep -c '^  crate       pulldown_cmark ' "$T/status.txt")" = 2 ] || fail "lib and bin are two units"
+	assert_noop "second build"
+	# The lib's unit tests (no dev-dependencies needed) through the wrapper.
+	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release --lib -q >/dev/null 2>"$T/test.err" ||
+		{ tail -5 "$T/test.err" >&2; fail "cargo test"; }
+	assert_noop "after cargo test"
+	# A plain build in between, then ours: the plain artifacts never ship.
+	touch src/lib.rs
+	cargo build --release -q 2>/dev/null || fail "plain cargo build"
+	pgow build --release 2>"$T/err" || fail "build after a plain build"
+	assert_grep 'Rebuilding [0-9]+ unit\(s\)' "$T/err" "plain artifacts rebuilt"
+	run_profiled "$T/after" target/release/pulldown-cmark </dev/null >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
+	assert_noop "after the plain build"
+	# Another directory, another target dir.
+	(cd src && pgow status) >"$T/status.txt" || fail "status from src/"
+	assert_grep '^  state       fresh' "$T/status.txt" "status from a subdirectory"
+	CARGO_TARGET_DIR="$T/other-target" pgow build --release 2>"$T/err" || fail "build in another target dir"
+	assert_grep "PGO [0-9]+ unit\\(s\\) of $T/other-target/release carry profile" "$T/err" "the optimised build lands there"
+	[ -x "$T/other-target/release/pulldown-cmark" ] || fail "no binary in CARGO_TARGET_DIR"
+	[ -x "$T/other-target/pgo-wrap/instrumented/release/pulldown-cmark" ] || fail "instrumented build not in its own dir"
+	CARGO_TARGET_DIR="$T/other-target" assert_noop "second build in CARGO_TARGET_DIR"
+	assert_noop "the first target dir is untouched"
+}
+
+test_realapp_bat_c_through_cc_and_proc_macros() {
+	app_setup bat-0.22.1
+	grep -q 'cc::Build' /usr/share/cargo/registry/onig_sys-*/build.rs || fail "setup: onig_sys compiles no C"
+	cat >pgo-wrap.yaml <<'YAML'
+stale-policy: refresh
+training:
+  - name: highlight
+    shell: "for i in 1 2 3; do cat src/*.rs src/bin/bat/*.rs; done > {target_dir}/w.rs && {bin:bat} --color=always --paging=never --style=full {target_dir}/w.rs > /dev/null"
+YAML
+	local args=(--no-default-features --features minimal-application)
+	pgow build --release "${args[@]}" 2>"$T/err" || { tail -20 "$T/err" >&2; fail "first build"; }
+	assert_grep 'PGO [0-9]+ unit\(s\) .* carry profile' "$T/err" "optimised"
+	[ "$(grep -c 'name = "cfg-if"' Cargo.lock)" = 2 ] || fail "setup: two cfg-if versions"
+	assert_no_stray_profiles "after the cycle (build scripts and proc-macros not instrumented)"
+	assert_noop "second build" "${args[@]}"
+	# (its lib tests need unpackaged dev-dependencies; the bin has tests of its own)
+	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release --bins -q "${args[@]}" >/dev/null 2>"$T/test.err" ||
+		{ tail -5 "$T/test.err" >&2; fail "cargo test"; }
+	assert_noop "after cargo test" "${args[@]}"
+	touch src/lib.rs
+	cargo build --release -q "${args[@]}" 2>/dev/null || fail "plain cargo build"
+	pgow build --release "${args[@]}" 2>"$T/err" || fail "build after a plain build"
+	assert_grep 'Rebuilding [0-9]+ unit\(s\)' "$T/err" "plain artifacts rebuilt"
+	run_profiled "$T/after" target/release/bat --version >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
+	(cd src && pgow status) >"$T/status.txt" || fail "status from src/"
+	assert_grep '^  state       fresh' "$T/status.txt" "status from a subdirectory"
+	assert_grep '^  crate       bat .* [1-9][0-9]* of [0-9]+ functions ran' "$T/status.txt" "the profile covers bat"
+}
+
+passed=0 failed=0
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/pgow-app.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+	if [ $# -gt 0 ]; then
+		match=0
+		for pat in "$@"; do case "$t" in *"$pat"*) match=1 ;; esac; done
+		[ $match = 1 ] || continue
+	fi
+	T="$scratch/$t"
+	mkdir -p "$T"
+	start=$(date +%s)
+	(T="$T"; export T; set -e; "$t")
+	if [ $? = 0 ]; then
+		passed=$((passed + 1))
+		echo "ok   $t ($(( $(date +%s) - start ))s)"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $t"
+	fi
+done
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]

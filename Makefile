@@ -28,7 +28,7 @@ SAN_OBJS   := $(SRCS:shim/%.c=$(SAN)/%.o)
 SAN_LIB    := $(LIB_SRCS:shim/%.c=$(SAN)/%.o)
 SAN_UNITS  := $(UNIT_SRCS:tests/unit/%.c=$(SAN)/%)
 
-.PHONY: all install uninstall test unit integration sanitize valgrind clean
+.PHONY: all install uninstall test unit integration realapp sanitize valgrind clean
 
 all: $(BIN)
 
@@ -67,15 +67,19 @@ install: $(BIN)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(BIN) $(DESTDIR)$(SHIMDIR)/cargo
 
-# The whole suite: unit tests, real-cargo integration tests, then both again
+# The whole suite: unit tests, real-cargo integration tests, the lifecycle on
+# real applications from Debian's crates, then unit and integration tests again
 # with AddressSanitizer and UndefinedBehaviorSanitizer.
-test: unit integration sanitize
+test: unit integration realapp sanitize
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done
 
 integration: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/integration/run.sh
+
+realapp: $(BIN)
+	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/realapp/run.sh
 
 sanitize: $(SAN_UNITS) $(SAN)/$(BIN)
 	@set -e; for t in $(SAN_UNITS); do $$t; done

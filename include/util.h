@@ -36,6 +36,8 @@ extern const char *pgow_progname;
 _Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Colour on stderr: CARGO_TERM_COLOR=always, or auto on a terminal unless NO_COLOR is set. */
+bool stderr_colour(void);
 /* Writes a whole buffer to fd, retrying short writes and EINTR. */
 int write_all(int fd, const void *buf, size_t len);
 

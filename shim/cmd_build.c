@@ -149,8 +149,8 @@ static bool refresh(struct build *b)
 	struct build_units u;
 	struct verified v;
 
-	sb_addf(&detail, "instrumented build into %s", b->instr_dir.buf);
-	build_step(b, "Instrumenting", detail.buf);
+	sb_addf(&detail, "instrumented binaries into %s", b->instr_dir.buf);
+	build_step(b, "Building", detail.buf);
 	if (mkdir_private(b->state_dir.buf, 0700, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	build_run(b, true, "generate", &u);
@@ -286,7 +286,7 @@ int cmd_instrument(int argc, char **argv)
 	build_setup(&b, argc, argv);
 	build_preflight(&b, false);
 	b.steps = 1;
-	build_step(&b, "Instrumenting", "cargo build into the normal target dir");
+	build_step(&b, "Building", "instrumented binaries into the normal target dir");
 	build_run(&b, false, "generate", &u);
 	build_verify_generate(&u, &v);
 	if (!v.generate)

@@ -75,17 +75,6 @@ void warn_once_per_run(const char *key, const char *fmt, ...)
 	sb_release(&msg);
 }
 
-static bool colour_on(void)
-{
-	const char *mode = env_get("CARGO_TERM_COLOR");
-
-	if (mode && strcmp(mode, "always") == 0)
-		return true;
-	if ((mode && strcmp(mode, "never") == 0) || env_get("NO_COLOR"))
-		return false;
-	return isatty(STDERR_FILENO);
-}
-
 static int quiet;
 
 void report_set_quiet(int q)
@@ -102,7 +91,7 @@ void progress(const char *verb, const char *fmt, ...)
 	if (quiet && strcmp(verb, "warning:") != 0 && strcmp(verb, "error:") != 0)
 		return;
 
-	if (colour_on())
+	if (stderr_colour())
 		sb_addf(&line, "\033[1;%dm%12s\033[0m ", strcmp(verb, "error:") == 0 ? 31 : alert ? 33 : 32, verb);
 	else
 		sb_addf(&line, "%12s ", verb);

@@ -16,11 +16,26 @@
 
 const char *pgow_progname = "cargo-pgo-wrap";
 
+bool stderr_colour(void)
+{
+	const char *mode = env_get("CARGO_TERM_COLOR");
+
+	if (mode && strcmp(mode, "always") == 0)
+		return true;
+	if ((mode && strcmp(mode, "never") == 0) || env_get("NO_COLOR"))
+		return false;
+	return isatty(STDERR_FILENO);
+}
+
 static void vmessage(const char *kind, const char *fmt, va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	sb_addf(&sb, "%s: %s: ", pgow_progname, kind);
+	/* cargo's colours: bold red for errors, bold yellow for warnings */
+	if (stderr_colour())
+		sb_addf(&sb, "%s: \033[1;%dm%s\033[0m: ", pgow_progname, kind[0] == 'e' ? 31 : 33, kind);
+	else
+		sb_addf(&sb, "%s: %s: ", pgow_progname, kind);
 	sb_vaddf(&sb, fmt, ap);
 	sb_addch(&sb, '\n');
 	/* One write so concurrent wrappers never interleave halves of lines. */

@@ -20,7 +20,7 @@ test_build_full_cycle_then_fresh() {
 	build_setup
 	pgow build --release >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; fail "build failed"; }
 	[ ! -s "$T/out" ] || fail "build printed to stdout: $(cat "$T/out")"
-	for s in 'Instrumenting \[1/4\]' 'Training \[2/4\]' 'Trained run 1/1' 'Merging \[3/4\]' 'Optimizing \[4/4\]' \
+	for s in 'Building \[1/4\] instrumented' 'Training \[2/4\]' 'Trained run 1/1' 'Merging \[3/4\]' 'Optimizing \[4/4\]' \
 		'PGO 2 unit\(s\) of .*/target/release carry profile [0-9a-f]{12} \(2 compiled now, 0 reused\)'; do
 		assert_grep "$s" "$T/err" "cycle output"
 	done
@@ -33,7 +33,7 @@ test_build_full_cycle_then_fresh() {
 
 	pgow build --release 2>"$T/err2" || fail "second build failed"
 	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged' "$T/err2" "second build says fresh"
-	assert_no_grep 'Instrumenting|Training' "$T/err2" "second build instruments nothing"
+	assert_no_grep 'instrumented binaries|Training' "$T/err2" "second build instruments nothing"
 	assert_grep '\(0 compiled now, 2 reused\)' "$T/err2" "and rebuilds nothing"
 
 	# A plain wrapped cargo build (compile.py style) finds the same slot and profile.
@@ -59,7 +59,7 @@ test_build_stale_policies() {
 	pgow build --release 2>"$T/err" || fail "use-stale build failed"
 	assert_grep 'Stale profile [0-9a-f]{12}: fixlib \(changed, [0-9]+% of counts\)' "$T/err" "reports staleness"
 	assert_grep 'using it anyway' "$T/err" "uses it"
-	assert_no_grep 'Instrumenting' "$T/err" "no refresh under use-stale"
+	assert_no_grep 'instrumented binaries' "$T/err" "no refresh under use-stale"
 	assert_grep '1 stale' "$T/err" "summary counts the stale crate"
 	assert_grep 'Stale 1 function\(s\) changed since the profile was collected and got no counts: fixlib 1' \
 		"$T/err" "rustc's hash-mismatch warnings counted per crate"
@@ -67,7 +67,7 @@ test_build_stale_policies() {
 	POLICY=refresh write_training
 	pgow build --release 2>"$T/err" || fail "refresh build failed"
 	assert_grep 'fixlib \(changed, [0-9]+% of counts\)' "$T/err" "names the crate"
-	assert_grep 'Instrumenting \[1/4\]' "$T/err" "refreshes"
+	assert_grep 'Building \[1/4\] instrumented' "$T/err" "refreshes"
 	pgow build --release 2>"$T/err" || fail "build after refresh failed"
 	assert_grep 'Fresh profile' "$T/err" "fresh after the refresh"
 }

@@ -59,7 +59,7 @@ test_cache_errors_corrupt_manifest_and_index() {
 	assert_grep "^  profile     unusable: $manifest:3:1:" "$T/status.txt" "status says so"
 	unset RUSTC_WRAPPER
 	pgow build --release 2>"$T/err" || fail "build over a corrupt manifest: $(tail -3 "$T/err")"
-	assert_grep 'Instrumenting \[1/4\]' "$T/err" "refreshes"
+	assert_grep 'Building \[1/4\] instrumented' "$T/err" "refreshes"
 	pgow status >"$T/status.txt"
 	assert_grep '^  state       fresh' "$T/status.txt" "healed"
 }

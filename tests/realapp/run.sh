@@ -43,7 +43,7 @@ assert_noop() { # what [build args...]
 	shift
 	pgow build --release "$@" 2>"$T/noop.err" || { tail -5 "$T/noop.err" >&2; fail "$what: build failed"; }
 	assert_grep 'Fresh profile [0-9a-f]{12}' "$T/noop.err" "$what: fresh"
-	assert_no_grep 'Stale|Instrumenting|Training|Merging|Compiling|Rebuilding' "$T/noop.err" "$what: nothing redone"
+	assert_no_grep 'Stale|instrumented binaries|Training|Merging|Compiling|Rebuilding' "$T/noop.err" "$what: nothing redone"
 	assert_grep 'PGO [0-9]+ unit\(s\) .* carry profile [0-9a-f]{12} \(0 compiled now' "$T/noop.err" "$what: verified"
 }
 

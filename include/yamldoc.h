@@ -15,6 +15,7 @@ struct ydoc {
 	yaml_document_t doc;
 	char *path;
 	bool loaded;
+	bool empty;           /* the file held no document (only comments or nothing) */
 };
 
 /* 0, or -1 with "path:line:col: problem" in err. An empty file is an error. */

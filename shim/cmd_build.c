@@ -142,6 +142,36 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	sb_release(&train_dir);
 }
 
+/*
+ * cargo's dev and test profiles have opt-level 0, which cannot be
+ * instrumented: say so before a whole debug build, unless the workspace
+ * (Cargo.toml or CARGO_PROFILE_DEV_OPT_LEVEL) raised it.
+ */
+static void refuse_unoptimised_profile(const struct build *b)
+{
+	struct strbuf manifest = STRBUF_INIT, text = STRBUF_INIT;
+
+	if (strcmp(b->ws.profile, "dev") != 0 && strcmp(b->ws.profile, "test") != 0)
+		return;
+	if (env_get("CARGO_PROFILE_DEV_OPT_LEVEL") || env_get("CARGO_PROFILE_TEST_OPT_LEVEL"))
+		return;
+	path_join(&manifest, b->ws.root.buf, "Cargo.toml");
+	bool raised = false;
+	if (sb_read_file(&text, manifest.buf) == 0) {
+		const char *sec = strstr(text.buf, "[profile.dev]");
+		if (!sec)
+			sec = strstr(text.buf, "[profile.test]");
+		const char *next = sec ? strstr(sec + 1, "\n[") : NULL;
+		const char *opt = sec ? strstr(sec, "opt-level") : NULL;
+		raised = opt && (!next || opt < next);
+	}
+	sb_release(&manifest);
+	sb_release(&text);
+	if (!raised)
+		die(PGOW_EXIT_CONFIG, "the %s profile has opt-level 0, which cannot be instrumented; build "
+		    "with --release (or a profile with opt-level above 0)", b->ws.profile);
+}
+
 /* Instrumented build, then training and merge; true when a new profile was stored. */
 static bool refresh(struct build *b)
 {
@@ -149,6 +179,7 @@ static bool refresh(struct build *b)
 	struct build_units u;
 	struct verified v;
 
+	refuse_unoptimised_profile(b);
 	sb_addf(&detail, "instrumented binaries into %s", b->instr_dir.buf);
 	build_step(b, "Building", detail.buf);
 	if (mkdir_private(b->state_dir.buf, 0700, &err) != 0)

@@ -270,8 +270,14 @@ int config_read(struct config *c, const char *path, struct strbuf *err)
 {
 	struct ydoc d;
 	int rc = -1;
+	size_t err_len = err->len;
 
-	if (ydoc_load(&d, path, err) == 0 && ydoc_expect_map(&d, ydoc_root(&d), "the top level", err) == 0) {
+	int loaded = ydoc_load(&d, path, err);
+	if (loaded != 0 && d.empty) {
+		/* An empty pgo-wrap.yaml (or one with only comments) means: all defaults. */
+		sb_setlen(err, err_len);
+		rc = 0;
+	} else if (loaded == 0 && ydoc_expect_map(&d, ydoc_root(&d), "the top level", err) == 0) {
 		yaml_node_t *root = ydoc_root(&d);
 		rc = 0;
 		for (yaml_node_pair_t *p = root->data.mapping.pairs.start; rc == 0 && p < root->data.mapping.pairs.top; p++) {

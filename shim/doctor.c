@@ -9,6 +9,7 @@
 #include "execute.h"
 #include "llvm.h"
 #include "toolchain.h"
+#include "options.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -156,10 +157,11 @@ int cmd_doctor(int argc, char **argv)
 	const char *target = NULL, *config_path = NULL;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--target") == 0 && i + 1 < argc)
-			target = argv[++i];
-		else if (strcmp(argv[i], "--pgo-config") == 0 && i + 1 < argc)
-			config_path = argv[++i];
+		const char *v;
+		if (frontend_option(argc, argv, &i, "--target", &v))
+			target = v;
+		else if (frontend_option(argc, argv, &i, "--pgo-config", &v))
+			config_path = v;
 		else
 			die(PGOW_EXIT_CONFIG, "doctor: unknown argument %s; usage: cargo-pgo-wrap doctor "
 			    "[--target TRIPLE] [--pgo-config FILE]", argv[i]);

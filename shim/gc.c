@@ -6,6 +6,7 @@
  */
 #include "frontend.h"
 #include "cache.h"
+#include "options.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -107,7 +108,11 @@ static long long parse_size(const char *s)
 		end++;
 	if (*end == 'B')
 		end++;
-	return (*end || v < 0 || end == s) ? -1 : (long long)(v * (double)mult);
+	/* NaN, infinities and sizes past what a long long holds are not sizes (and casting them is UB). */
+	double bytes = v * (double)mult;
+	if (*end || end == s || !(bytes >= 0) || bytes > 9.0e18)
+		return -1;
+	return (long long)bytes;
 }
 
 int cmd_gc(int argc, char **argv)
@@ -117,8 +122,9 @@ int cmd_gc(int argc, char **argv)
 	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, slots = STRBUF_INIT;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--max-size") == 0 && i + 1 < argc)
-			cap_text = argv[++i];
+		const char *v;
+		if (frontend_option(argc, argv, &i, "--max-size", &v))
+			cap_text = v;
 		else if (strcmp(argv[i], "--dry-run") == 0)
 			dry_run = true;
 		else

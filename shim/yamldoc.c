@@ -33,8 +33,10 @@ int ydoc_load(struct ydoc *d, const char *path, struct strbuf *err)
 			parser.context ? " " : "", parser.context ? parser.context : "");
 	} else {
 		d->loaded = true;
-		if (!yaml_document_get_root_node(&d->doc))
+		if (!yaml_document_get_root_node(&d->doc)) {
+			d->empty = true;
 			sb_addf(err, "%s:1:1: the file is empty", path);
+		}
 		else
 			rc = 0;
 	}

@@ -1,0 +1,119 @@
+# t_frontend.sh - the front end follows cargo: target dirs as cargo sees them,
+# cargo test/run/bench that clean nothing, JSON messages that name what ships,
+# preflight before the first build step, and a CLI that behaves.
+
+# A build, then a no-op build, both landing in dir ($1).
+assert_cycle_into() { # target-dir what [args...]
+	local dir=$1 what=$2
+	shift 2
+	pgow build --release "$@" 2>"$T/err" || { tail -5 "$T/err" >&2; fail "$what: build"; }
+	assert_grep "PGO 2 unit\\(s\\) of $dir/release carry profile" "$T/err" "$what: optimised build lands there"
+	[ -x "$dir/pgo-wrap/instrumented/release/fixbin" ] || fail "$what: instrumented build not under $dir"
+	[ ! -e target/release/fixbin ] || fail "$what: something was built in ./target"
+	run_profiled "$T/after" "$dir/release/fixbin" 10 >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "$what: the shipped binary is not instrumented"
+	pgow build --release "$@" 2>"$T/err2" || fail "$what: second build"
+	assert_grep 'Fresh profile' "$T/err2" "$what: second build is fresh"
+	assert_no_grep 'instrumented binaries|Training|Compiling' "$T/err2" "$what: and a no-op"
+}
+
+test_frontend_cargo_target_dir() {
+	build_setup
+	CARGO_TARGET_DIR="$T/elsewhere" assert_cycle_into "$T/elsewhere" CARGO_TARGET_DIR
+}
+
+test_frontend_target_dir_option() {
+	build_setup
+	assert_cycle_into "$T/opt-dir" --target-dir --target-dir "$T/opt-dir"
+	assert_cycle_into "$T/opt-dir2" --target-dir= "--target-dir=$T/opt-dir2"
+}
+
+test_frontend_build_target_dir_in_cargo_config() {
+	build_setup
+	mkdir -p .cargo
+	printf '[build]\ntarget-dir = "%s"\n' "$T/from-config" >.cargo/config.toml
+	assert_cycle_into "$T/from-config" build.target-dir
+}
+
+test_frontend_test_run_bench_clean_nothing() {
+	build_setup
+	pgow test -q >/dev/null 2>"$T/err" || fail "test: $(cat "$T/err")"
+	pgow test -q >/dev/null 2>"$T/err" || fail "second test"
+	assert_no_grep 'Cleaning|Removed|Compiling' "$T/err" "a second test run compiles and cleans nothing"
+	pgow run -q -p fixbin -- 10 >"$T/out" 2>"$T/err" || fail "run: $(cat "$T/err")"
+	pgow run -q -p fixbin -- 10 >"$T/out" 2>"$T/err" || fail "second run"
+	assert_no_grep 'Cleaning|Removed|Compiling' "$T/err" "a second run compiles and cleans nothing"
+	[ -x target/debug/fixbin ] || fail "target/debug was wiped"
+}
+
+test_frontend_json_messages_name_what_ships() {
+	build_setup
+	pgow build --release --message-format=json >"$T/out" 2>"$T/err" || fail "build: $(cat "$T/err")"
+	assert_grep '"reason":"compiler-artifact"' "$T/out" "cargo's messages on stdout"
+	assert_no_grep 'pgo-wrap/instrumented' "$T/out" "no instrumented artifact in the messages"
+	assert_grep "\"executable\":\"$T/ws/target/release/fixbin\"" "$T/out" "the shipped binary"
+	assert_eq 1 "$(grep -c '"reason":"build-finished"' "$T/out")" "one build's messages"
+	pgow build --release >"$T/out2" 2>/dev/null || fail "plain format"
+	[ ! -s "$T/out2" ] || fail "stdout without --message-format=json: $(head -c 200 "$T/out2")"
+}
+
+test_frontend_preflight_before_building() {
+	build_setup
+	local rc=0
+	CARGO_PGO_WRAP_LLVM_PROFDATA=llvm-profdata-14 pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 4 "$rc" "a wrong llvm-profdata"
+	assert_eq 1 "$(wc -l <"$T/err")" "one line"
+	[ ! -d target ] || fail "something was built before the check"
+	rc=0
+	echo keep >"$T/cachefile"
+	CARGO_PGO_WRAP_CACHE="$T/cachefile" pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 3 "$rc" "an unusable cache"
+	assert_eq 1 "$(wc -l <"$T/err")" "one line"
+	[ ! -d target ] || fail "something was built before the check"
+	rc=0
+	pgow build 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "a debug build cannot be instrumented"
+	assert_grep 'the dev profile has opt-level 0.*--release' "$T/err" "says why and the fix"
+	[ ! -d target/debug ] || fail "a whole debug build ran first"
+}
+
+test_frontend_cli_behaves() {
+	build_setup
+	local c rc
+	for c in build instrument train run test bench merge status clean doctor gc; do
+		pgow "$c" --help >"$T/out" 2>"$T/err" || fail "$c --help failed"
+		assert_grep "^Usage: cargo-pgo-wrap $c" "$T/out" "$c --help"
+	done
+	[ ! -d target ] || fail "--help built something"
+	pgow build --release 2>/dev/null || fail "build"
+	pgow clean --help >/dev/null
+	[ -d target/pgo-wrap ] || fail "clean --help cleaned"
+	rc=0
+	pgow clean --bogus 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "clean --bogus"
+	[ -d target/pgo-wrap ] || fail "clean --bogus cleaned"
+	cp pgo-wrap.yaml "$T/other.yaml"
+	pgow build --release "--pgo-config=$T/other.yaml" 2>"$T/err" || fail "--pgo-config=FILE"
+	local id
+	id=$(ls "$T/cache/slots")
+	pgow status --format yaml >"$T/out" || fail "--format yaml"
+	assert_grep '^slots:' "$T/out" "yaml"
+	pgow gc --max-size=1G >/dev/null || fail "--max-size=1G"
+	rc=0
+	pgow gc --max-size 1e30 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "an absurd size is refused"
+	rc=0
+	pgow gc --max-size nan 2>/dev/null || rc=$?
+	assert_eq 2 "$rc" "nan is refused"
+	rc=0
+	pgow merge --slot 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "a missing value"
+	assert_grep 'slot needs a value' "$T/err" "names the option"
+	: >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "an empty pgo-wrap.yaml is all defaults: $(cat "$T/err")"
+	pgow help >"$T/out"
+	for v in MODE PROFILE WHEN_NO_PROFILE EXCLUDE NEXT CACHE CACHE_MAX WORKSPACE JOURNAL LLVM_PROFDATA NO_PROFILER_TARGETS; do
+		assert_grep "CARGO_PGO_WRAP_$v=" "$T/out" "help lists CARGO_PGO_WRAP_$v"
+	done
+	[ -n "$id" ] || fail "no slot"
+}

@@ -14,6 +14,8 @@ struct train_paths {
 	const char *target_dir;    /* {target_dir}: the instrumented build's target dir */
 	const char *raw_dir;       /* {profile_dir}: each run gets <raw_dir>/run-<N> */
 	const char *workspace;     /* {workspace}, and where every run starts */
+	const char *log;           /* the runs' stdout and stderr go here (appended)... */
+	bool verbose;              /* ...unless verbose: then to our stderr, live */
 };
 
 /*

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum plan { PLAN_USE, PLAN_REFRESH, PLAN_PLAIN };
 
@@ -105,13 +106,21 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	struct strvec weighted = STRVEC_INIT;
 	struct merge_request rq;
 
+	if (mkdir_private(b->state_dir.buf, 0700, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	path_join(&train_dir, b->raw_dir.buf, "train");
 	/* Only our own training output is cleared; pending raw files were merged first. */
 	if (remove_tree(train_dir.buf) != 0)
 		die(PGOW_EXIT_FAIL, "cannot clear %s: %s", train_dir.buf, strerror(errno));
 	if (mkdir_private(train_dir.buf, 0700, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
-	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, train_dir.buf, b->ws.root.buf };
+	struct strbuf log = STRBUF_INIT;
+	path_join(&log, b->state_dir.buf, "training.log");
+	if (unlink(log.buf) != 0 && errno != ENOENT)
+		die(PGOW_EXIT_FAIL, "cannot remove the old %s: %s", log.buf, strerror(errno));
+	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, train_dir.buf, b->ws.root.buf,
+				     log.buf, cargo_flag(&b->cargo_args, "--verbose", "-v") ||
+					      cargo_flag(&b->cargo_args, "-vv", NULL) };
 	sb_addf(&detail, "%zu training run(s) from %s", b->cfg.nruns, b->cfg.path);
 	build_step(b, "Training", detail.buf);
 	if (train_run_all(&b->cfg, &paths, &weighted, &err) != 0)
@@ -140,6 +149,7 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	sb_release(&err);
 	sb_release(&detail);
 	sb_release(&train_dir);
+	sb_release(&log);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,7 +85,7 @@ static bool is_bin(const char *name, size_t len)
 static int check_name(const char *name, size_t len, struct strbuf *out, void *ctx, struct strbuf *err)
 {
 	struct strvec *bins = ctx;
-	static const struct train_paths known = { "", "", "", "" };
+	static const struct train_paths known = { "", "", "", "", NULL, false };
 	(void)out;
 	if (is_bin(name, len)) {
 		if (bins)
@@ -153,9 +154,22 @@ static void on_alarm(int sig)
 	timed_out = 1;
 }
 
+/* Where a run's output goes: the log (O_APPEND, no symlink followed), or our stderr. */
+static int output_fd(const struct train_paths *p, struct strbuf *err)
+{
+	if (p->verbose || !p->log)
+		return STDERR_FILENO;
+	int fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		sb_addf(err, "cannot open the training log %s: %s", p->log, strerror(errno));
+	return fd;
+}
+
+#define PROGRESS_EVERY 30 /* seconds between "still running" lines */
+
 /* Runs argv in dir with extra env; returns the wait status, or -1 when it timed out (killed). */
 static int run_with_timeout(char *const *argv, const char *dir, const struct strvec *env, long timeout,
-			    struct strbuf *err)
+			    int out, const char *label, struct strbuf *err)
 {
 	pid_t pid = fork();
 
@@ -172,8 +186,8 @@ static int run_with_timeout(char *const *argv, const char *dir, const struct str
 		}
 		for (size_t i = 0; i < env->n; i++)
 			putenv(env->v[i]);
-		/* Training output is the workload's: keep our stdout clean for scripts. */
-		if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		/* Training output is the workload's: never on our stdout, which scripts read. */
+		if (dup2(out, STDOUT_FILENO) < 0 || (out != STDERR_FILENO && dup2(out, STDERR_FILENO) < 0))
 			_exit(PGOW_EXIT_INTERNAL);
 		execvp(argv[0], argv);
 		error_msg("cannot run %s: %s", argv[0], strerror(errno));
@@ -183,8 +197,10 @@ static int run_with_timeout(char *const *argv, const char *dir, const struct str
 	sigemptyset(&sa.sa_mask);
 	timed_out = 0;
 	sigaction(SIGALRM, &sa, &old);
-	if (timeout > 0)
-		alarm((unsigned)timeout);
+	/* The alarm wakes us for the timeout and for a progress line on long runs. */
+	long elapsed = 0;
+	long step = timeout > 0 && timeout < PROGRESS_EVERY ? timeout : PROGRESS_EVERY;
+	alarm((unsigned)step);
 	int status;
 	for (;;) {
 		if (waitpid(pid, &status, 0) == pid)
@@ -194,14 +210,22 @@ static int run_with_timeout(char *const *argv, const char *dir, const struct str
 			status = -2;
 			break;
 		}
-		if (timed_out) {
+		if (!timed_out)
+			continue;
+		elapsed += step;
+		if (timeout > 0 && elapsed >= timeout) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
+			continue;
 		}
+		timed_out = 0;
+		progress("Training", "%s: still running, %lds\n", label, elapsed);
+		step = timeout > 0 && timeout - elapsed < PROGRESS_EVERY ? timeout - elapsed : PROGRESS_EVERY;
+		alarm((unsigned)step);
 	}
 	alarm(0);
 	sigaction(SIGALRM, &old, NULL);
-	return timed_out ? -1 : status;
+	return timeout > 0 && elapsed >= timeout ? -1 : status;
 }
 
 static void describe_run(const struct training_run *r, size_t i, struct strbuf *out)
@@ -256,10 +280,16 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 				goto next;
 			sv_push(&env, arg.buf);
 		}
-		progress("Training", "run %zu/%zu (%s)\n", i + 1, c->nruns, label.buf);
+		progress("Training", "run %zu/%zu (%s)%s%s\n", i + 1, c->nruns, label.buf,
+			 p->verbose || !p->log ? "" : ", output in ", p->verbose || !p->log ? "" : p->log);
+		int out = output_fd(p, err);
+		if (out < 0)
+			goto next;
 		double start = now_seconds();
-		int status = run_with_timeout(argv.v, p->workspace, &env, r->timeout, err);
+		int status = run_with_timeout(argv.v, p->workspace, &env, r->timeout, out, label.buf, err);
 		double took = now_seconds() - start;
+		if (out != STDERR_FILENO)
+			close(out);
 		if (status == -2)
 			goto next;
 		bool ok = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -272,6 +302,8 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 					"allow-failure: true if its profile is still good", i + 1, label.buf, r->where,
 					WIFEXITED(status) ? "exit status" : "signal",
 					WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			if (!p->verbose && p->log)
+				sb_addf(err, " (its output is in %s)", p->log);
 			goto next;
 		}
 		int files = count_profiles(raw.buf);

@@ -117,3 +117,27 @@ test_frontend_cli_behaves() {
 	done
 	[ -n "$id" ] || fail "no slot"
 }
+
+test_frontend_training_output_goes_to_a_log() {
+	build_setup
+	export POLICY=refresh
+	write_training '  - name: chatty
+    shell: "echo TRAINING-SAYS-HELLO; echo TO-STDERR >&2"'
+	pgow build --release >"$T/out" 2>"$T/err" || fail "build: $(cat "$T/err")"
+	assert_no_grep 'TRAINING-SAYS-HELLO|TO-STDERR' "$T/err" "training output stays out of the build log"
+	[ ! -s "$T/out" ] || fail "training output on stdout"
+	assert_grep 'TRAINING-SAYS-HELLO' target/pgo-wrap/training.log "stdout in the log"
+	assert_grep 'TO-STDERR' target/pgo-wrap/training.log "stderr in the log"
+	assert_grep "output in $T/ws/target/pgo-wrap/training.log" "$T/err" "the log is named"
+	sed -i 's/TRAINING/AGAIN/' pgo-wrap.yaml
+	pgow build --release -v >"$T/out" 2>"$T/err" || fail "verbose build"
+	assert_grep 'AGAIN-SAYS-HELLO' "$T/err" "-v shows it live"
+	[ ! -s "$T/out" ] || fail "training output on stdout with -v"
+	write_training '  - name: failing
+    shell: "echo WHY-IT-FAILED; exit 3"'
+	local rc=0
+	pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 6 "$rc" "a failing run"
+	assert_grep "\\(its output is in $T/ws/target/pgo-wrap/training.log\\)" "$T/err" "the error points at the log"
+	assert_grep 'WHY-IT-FAILED' target/pgo-wrap/training.log "which has it"
+}

@@ -493,20 +493,20 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	if (rq->remove_inputs)
 		for (size_t i = 0; i < g->raw_paths.n; i++)
 			(void)unlink(g->raw_paths.v[i]);
-	const char *verb = add ? "Added" : "Merged";
 	struct strbuf skip = STRBUF_INIT;
 	if (skipped)
 		sb_addf(&skip, " (%zu skipped)", skipped);
-	progress(verb, "%ld raw profile(s)%s%s into %.12s for slot %.12s: %ld of %zu units have counts\n",
-		 g->raw_count, skip.len ? skip.buf : "", add ? " to the current profile" : "", m.content_key,
-		 g->slot, nonzero, m.ncrates);
-	sb_release(&skip);
 	if (add)
-		progress("note:", "profile %.12s now holds %ld raw file(s); `merge --replace` starts over\n",
-			 m.content_key, m.raw_files);
-	else if (have == 1)
+		progress("Added", "%ld raw profile(s)%s to the profile of slot %.12s, now %.12s with %ld raw "
+			 "file(s): %ld of %zu units have counts; `merge --replace` starts over\n", g->raw_count,
+			 skip.len ? skip.buf : "", g->slot, m.content_key, m.raw_files, nonzero, m.ncrates);
+	else
+		progress("Merged", "%ld raw profile(s)%s into %.12s for slot %.12s: %ld of %zu units have counts\n",
+			 g->raw_count, skip.len ? skip.buf : "", m.content_key, g->slot, nonzero, m.ncrates);
+	if (!add && have == 1)
 		progress("note:", "replaced profile %.12s (%s)\n", cur.content_key,
 			 rq->replace ? "--replace" : why.buf);
+	sb_release(&skip);
 	if (have == 1)
 		manifest_release(&cur);
 	manifest_release(&m);

@@ -155,7 +155,7 @@ test_build_without_training_explains() {
 	mkdir -p target/pgo-wrap/raw/host/release/manual
 	LLVM_PROFILE_FILE="$T/ws/target/pgo-wrap/raw/host/release/manual/%p.profraw" target/pgo-wrap/instrumented/release/fixbin 500 >/dev/null
 	pgow build --release 2>"$T/err" || fail "build after a manual run"
-	assert_grep 'Added 1 raw profile\(s\) to the current profile' "$T/err" "added, not replaced"
+	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/err" "added, not replaced"
 }
 
 test_build_generic_preset_trains_with_tests() {

@@ -33,7 +33,7 @@ test_commands_instrument_deploy_merge() {
 	target/release/fixbin 500 >/dev/null
 	pgow build --release 2>"$T/err" || fail "build after instrument: $(cat "$T/err")"
 	assert_grep 'Merging 1 raw profile\(s\) that instrumented binaries wrote' "$T/err" "the local run is merged"
-	assert_grep 'Added 1 raw profile\(s\) to the current profile' "$T/err" "added to the field profile"
+	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/err" "added to the field profile"
 	assert_grep 'Fresh profile' "$T/err" "the profile is used"
 	assert_grep 'Compiling fixbin' "$T/err" "the instrumented binary is rebuilt optimised"
 	run_profiled "$T/after" target/release/fixbin 10 >/dev/null

@@ -100,7 +100,7 @@ test_cycle_merge_errors() {
 	# Files are routed by the build-id of the binary that wrote them, wherever they were moved.
 	mkdir -p "$T/other" && cp "$T"/raw/default_*.profraw "$T/other/"
 	pgow merge "$T/other" 2>"$T/err" || fail "merge of moved files: $(cat "$T/err")"
-	assert_grep 'Added 1 raw profile\(s\) to the current profile' "$T/err" "routed to their slot and added"
+	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/err" "routed to their slot and added"
 	local id
 	id=$(ls "$T/cache/slots")
 	pgow merge --slot "${id:0:10}" "$T/other" 2>"$T/err" || fail "merge --slot: $(cat "$T/err")"
@@ -147,8 +147,8 @@ test_cycle_merge_adds_replaces_and_weighs_anywhere() {
 	total1=$(sed -n 's/^total-counts: //p' "$(current_manifest)")
 	key1=$(cat "$T"/cache/slots/*/CURRENT)
 	pgow merge "$one" 2>"$T/err" || fail "second merge"
-	assert_grep 'Added 1 raw profile\(s\) to the current profile' "$T/err" "adds"
-	assert_grep 'now holds 2 raw file\(s\); `merge --replace` starts over' "$T/err" "says how to start over"
+	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/err" "adds"
+	assert_grep 'with 2 raw file\(s\): .*`merge --replace` starts over' "$T/err" "says how to start over"
 	total2=$(sed -n 's/^total-counts: //p' "$(current_manifest)")
 	key2=$(cat "$T"/cache/slots/*/CURRENT)
 	assert_eq $((total1 * 2)) "$total2" "adding doubles the counts"

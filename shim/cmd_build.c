@@ -11,6 +11,7 @@
 #include "freshness.h"
 #include "merge.h"
 #include "report.h"
+#include "safefs.h"
 #include "slot.h"
 #include "train.h"
 #include "util.h"
@@ -48,7 +49,7 @@ static void ingest_pending(const struct build *b)
 		progress("Merging", "%d raw profile(s) that instrumented binaries wrote to %s\n", n, b->raw_dir.buf);
 		memset(&rq, 0, sizeof(rq));
 		rq.training = "runs of the instrumented binaries";
-		rq.remove_inputs = true;
+		rq.remove_inputs = b->ws.target_dir.buf;
 		rq.quiet_if_none = true;
 		merge_add_input(&rq, b->raw_dir.buf, 0);
 		merge_add_input(&rq, manual.buf, 0);
@@ -106,18 +107,15 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	struct strvec weighted = STRVEC_INIT;
 	struct merge_request rq;
 
-	if (mkdir_private(b->state_dir.buf, 0700, &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	path_join(&train_dir, b->raw_dir.buf, "train");
 	/* Only our own training output is cleared; pending raw files were merged first. */
-	if (remove_tree(train_dir.buf) != 0)
-		die(PGOW_EXIT_FAIL, "cannot clear %s: %s", train_dir.buf, strerror(errno));
-	if (mkdir_private(train_dir.buf, 0700, &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	if (safe_remove_tree(b->ws.target_dir.buf, train_dir.buf, &err) != 0 ||
+	    safe_mkdirs(b->ws.target_dir.buf, train_dir.buf, 0700, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
 	struct strbuf log = STRBUF_INIT;
 	path_join(&log, b->state_dir.buf, "training.log");
-	if (unlink(log.buf) != 0 && errno != ENOENT)
-		die(PGOW_EXIT_FAIL, "cannot remove the old %s: %s", log.buf, strerror(errno));
+	if (safe_unlink(b->ws.target_dir.buf, log.buf, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
 	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, train_dir.buf, b->ws.root.buf,
 				     log.buf, cargo_flag(&b->cargo_args, "--verbose", "-v") ||
 					      cargo_flag(&b->cargo_args, "-vv", NULL) };
@@ -133,7 +131,7 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	rq.training = detail.buf;
 	rq.training_id = b->training_id;
 	rq.replace = true;
-	rq.remove_inputs = true;
+	rq.remove_inputs = b->ws.target_dir.buf;
 	for (size_t i = 0; instrumented && i < instrumented->n; i++) {
 		const struct unit_mark *mk = &instrumented->v[i].mark;
 		if (instrumented->v[i].marked && strcmp(mk->action, "generate") == 0)
@@ -192,8 +190,8 @@ static bool refresh(struct build *b)
 	refuse_unoptimised_profile(b);
 	sb_addf(&detail, "instrumented binaries into %s", b->instr_dir.buf);
 	build_step(b, "Building", detail.buf);
-	if (mkdir_private(b->state_dir.buf, 0700, &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	if (safe_mkdirs(b->ws.target_dir.buf, b->state_dir.buf, 0755, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
 	build_run(b, true, "generate", &u);
 	build_verify_generate(&u, &v);
 	if (!v.generate)

@@ -7,6 +7,7 @@
 #include "cache.h"
 #include "execute.h"
 #include "options.h"
+#include "safefs.h"
 #include "slot.h"
 #include "util.h"
 
@@ -58,10 +59,11 @@ static void remove_workspace_slots(const char *target_dir)
 		struct strbuf e = STRBUF_INIT;
 		if (slot_read_info(dirs.v[i], &info, &e) == 0 && strcmp(info.workspace.buf, target_dir) == 0) {
 			int lock = cache_lock_slot(dirs.v[i], &e);
-			if (remove_tree(dirs.v[i]) == 0)
+			sb_reset(&e);
+			if (safe_remove_tree(root.buf, dirs.v[i], &e) == 0)
 				printf("removed profiles of slot %.12s\n", path_basename(dirs.v[i]));
 			else
-				error_msg("cannot remove %s: %s", dirs.v[i], strerror(errno));
+				error_msg("%s", e.buf);
 			if (lock >= 0)
 				close(lock);
 		}
@@ -97,8 +99,10 @@ int cmd_clean(int argc, char **argv)
 	}
 	workspace_locate(&w, cargo, &args);
 	path_join(&state, w.target_dir.buf, "pgo-wrap");
-	if (remove_tree(state.buf) != 0)
-		die(PGOW_EXIT_FAIL, "cannot remove %s: %s", state.buf, strerror(errno));
+	struct strbuf err = STRBUF_INIT;
+	if (safe_remove_tree(w.target_dir.buf, state.buf, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	sb_release(&err);
 	printf("removed %s\n", state.buf);
 	if (profiles)
 		remove_workspace_slots(w.target_dir.buf);

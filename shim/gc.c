@@ -7,6 +7,7 @@
 #include "frontend.h"
 #include "cache.h"
 #include "options.h"
+#include "safefs.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -26,12 +27,6 @@ struct slot_use {
 	long long bytes;
 };
 
-static long long file_bytes(const char *path)
-{
-	struct stat st;
-	return lstat(path, &st) == 0 ? (long long)st.st_size : 0;
-}
-
 static int lock_or_warn(const char *slot_dir)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -43,13 +38,75 @@ static int lock_or_warn(const char *slot_dir)
 	return fd;
 }
 
-/* Drops profiles other than CURRENT's and stale temp files; returns bytes freed. */
-static long long prune_slot(const char *slot_dir, bool dry_run)
+/*
+ * A superseded profile may still be named by a build that started before
+ * the merge replaced it (rustc reads the file late): it stays for a grace
+ * period longer than any build. CARGO_PGO_WRAP_GC_GRACE (seconds) sets it.
+ */
+#define DEFAULT_GRACE (6 * 3600)
+
+static long grace_seconds(void)
 {
+	const char *g = env_get("CARGO_PGO_WRAP_GC_GRACE");
+	char *end;
+	long v = g ? strtol(g, &end, 10) : DEFAULT_GRACE;
+	if (g && (*end || v < 0))
+		die(PGOW_EXIT_CONFIG, "CARGO_PGO_WRAP_GC_GRACE=%s is not a number of seconds", g);
+	return v;
+}
+
+static bool is_temp(const char *name)
+{
+	/* write_file_atomic's temp files, and merge's mkdtemp dirs */
+	return strstr(name, ".tmp.") != NULL || strncmp(name, "merge.", 6) == 0;
+}
+
+/* Removes path below root (never through a link), or says what it would do. */
+static long long drop(const char *root, const char *path, const char *why, bool dry_run)
+{
+	struct strbuf err = STRBUF_INIT;
+	long long bytes = tree_bytes(path);
+
+	if (!dry_run && safe_remove_tree(root, path, &err) != 0) {
+		warn("%s", err.buf);
+		bytes = 0;
+	} else {
+		printf("%s %s (%s, %.1f KiB)\n", dry_run ? "would remove" : "removed", path, why,
+		       (double)bytes / 1024.0);
+	}
+	sb_release(&err);
+	return bytes;
+}
+
+/* Temp entries of killed processes in dir: list_dir hides them, so look directly. */
+static long long drop_stale_temps(const char *root, const char *dir, bool dry_run)
+{
+	long long freed = 0;
+	time_t now = time(NULL);
+	DIR *d = opendir(dir);
+
+	for (struct dirent *e; d && (e = readdir(d));) {
+		struct strbuf p = STRBUF_INIT;
+		struct stat st;
+		path_join(&p, dir, e->d_name);
+		if (is_temp(e->d_name) && lstat(p.buf, &st) == 0 && now - st.st_mtime > TEMP_MAX_AGE)
+			freed += drop(root, p.buf, "left by a killed process", dry_run);
+		sb_release(&p);
+	}
+	if (d)
+		closedir(d);
+	return freed;
+}
+
+/* Drops superseded profiles past the grace period and stale temp files; returns bytes freed. */
+static long long prune_slot(const char *root, const char *slot_dir, bool dry_run)
+{
+	static const char *const subdirs[] = { "", "profiles", "stamps", "units", "builds", NULL };
 	struct strbuf cur = STRBUF_INIT, key = STRBUF_INIT, profiles = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT;
 	long long freed = 0;
 	time_t now = time(NULL);
+	long grace = grace_seconds();
 
 	path_join(&cur, slot_dir, "CURRENT");
 	if (sb_read_file(&key, cur.buf) != 0)
@@ -58,27 +115,22 @@ static long long prune_slot(const char *slot_dir, bool dry_run)
 	list_dir(profiles.buf, "", &files);
 	for (size_t i = 0; i < files.n; i++) {
 		const char *base = path_basename(files.v[i]);
+		struct stat st;
 		if (key.len && strncmp(base, key.buf, key.len) == 0 && base[key.len] == '.')
 			continue;
-		long long bytes = file_bytes(files.v[i]);
-		if (dry_run || unlink(files.v[i]) == 0)
-			freed += bytes;
+		if (lstat(files.v[i], &st) == 0 && now - st.st_mtime >= grace)
+			freed += drop(root, files.v[i], "superseded", dry_run);
 	}
 	sv_release(&files);
-	/* Temp files of killed processes: list_dir hides them, so look directly. */
-	DIR *d = opendir(slot_dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		struct strbuf p = STRBUF_INIT;
-		struct stat st;
-		path_join(&p, slot_dir, e->d_name);
-		if ((strstr(e->d_name, ".tmp.")) && lstat(p.buf, &st) == 0 && now - st.st_mtime > TEMP_MAX_AGE &&
-		    (dry_run || unlink(p.buf) == 0))
-			freed += (long long)st.st_size;
-		sb_release(&p);
+	for (const char *const *sub = subdirs; *sub; sub++) {
+		struct strbuf dir = STRBUF_INIT;
+		if (**sub)
+			path_join(&dir, slot_dir, *sub);
+		else
+			sb_adds(&dir, slot_dir);
+		freed += drop_stale_temps(root, dir.buf, dry_run);
+		sb_release(&dir);
 	}
-	if (d)
-		closedir(d);
 	sb_release(&cur);
 	sb_release(&key);
 	sb_release(&profiles);
@@ -136,7 +188,9 @@ int cmd_gc(int argc, char **argv)
 		die(PGOW_EXIT_CONFIG, "gc: size '%s' is not a size; write e.g. 500M or 2G", cap_text);
 	if (cache_root(&root, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
-	path_join(&slots, root.buf, "slots");
+	/* The slots dir and each slot must be private dirs of ours, never links. */
+	if (cache_subdir(&slots, "slots", &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
 
 	struct strvec dirs = STRVEC_INIT;
 	list_dir(slots.buf, "", &dirs);
@@ -144,8 +198,13 @@ int cmd_gc(int argc, char **argv)
 	long long freed = 0, total;
 	size_t removed_slots = 0;
 	for (size_t i = 0; i < dirs.n; i++) {
+		sb_reset(&err);
+		if (mkdir_private(dirs.v[i], 0700, &err) != 0) {
+			warn("%s; leaving it alone", err.buf);
+			continue;
+		}
 		int lock = lock_or_warn(dirs.v[i]);
-		freed += prune_slot(dirs.v[i], dry_run);
+		freed += prune_slot(root.buf, dirs.v[i], dry_run);
 		struct strbuf cur = STRBUF_INIT;
 		struct stat st;
 		path_join(&cur, dirs.v[i], "CURRENT");
@@ -159,15 +218,18 @@ int cmd_gc(int argc, char **argv)
 	total = tree_bytes(root.buf) - (dry_run ? freed : 0);
 	qsort(uses, dirs.n, sizeof(*uses), by_stored);
 	for (size_t i = 0; i < dirs.n && total > cap; i++) {
+		if (!uses[i].dir)
+			continue; /* not a private dir of ours: left alone above */
 		int lock = lock_or_warn(uses[i].dir);
-		if (dry_run || remove_tree(uses[i].dir) == 0) {
+		sb_reset(&err);
+		if (dry_run || safe_remove_tree(root.buf, uses[i].dir, &err) == 0) {
 			printf("%s slot %.12s (%.1f MiB)\n", dry_run ? "would remove" : "removed",
 			       path_basename(uses[i].dir), (double)uses[i].bytes / (1024.0 * 1024.0));
 			total -= uses[i].bytes;
 			freed += uses[i].bytes;
 			removed_slots++;
 		} else {
-			warn("cannot remove %s: %s", uses[i].dir, strerror(errno));
+			warn("%s", err.buf);
 		}
 		if (lock >= 0)
 			close(lock);

@@ -17,6 +17,7 @@
 #include "options.h"
 #include "provenance.h"
 #include "report.h"
+#include "safefs.h"
 #include "slot.h"
 #include "toolchain.h"
 #include "unitkey.h"
@@ -390,6 +391,18 @@ static long crates_with_counts(const struct manifest *m, unsigned long long *sum
 	return n;
 }
 
+/* Our mkdtemp dir in the slot: removed without following anything planted in it. */
+static void remove_private_tmp(const char *tmpdir)
+{
+	struct strbuf parent = STRBUF_INIT, err = STRBUF_INIT;
+
+	path_dirname(&parent, tmpdir);
+	if (safe_remove_tree(parent.buf, tmpdir, &err) != 0)
+		warn("%s", err.buf);
+	sb_release(&parent);
+	sb_release(&err);
+}
+
 /* Runs llvm-profdata merge into a fresh private dir of the slot; dies on failure. */
 static void run_merge(const char *tool, const struct strvec *inputs, bool strict,
 		      const char *tmpdir, const char *out)
@@ -406,7 +419,7 @@ static void run_merge(const char *tool, const struct strvec *inputs, bool strict
 	add_inputs(&cmd, inputs, tmpdir);
 	int status = run_and_wait(cmd.v);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		remove_tree(tmpdir);
+		remove_private_tmp(tmpdir);
 		die(PGOW_EXIT_PROFILE, "merge: %s merge failed (exit %d); the cache is unchanged",
 		    tool, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	}
@@ -475,24 +488,26 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	unsigned long long counted;
 	long nonzero = crates_with_counts(&m, &counted);
 	if (m.total_counts > 0 && m.ncrates && nonzero == 0) {
-		remove_tree(tmp.buf);
+		remove_private_tmp(tmp.buf);
 		die(PGOW_EXIT_PROFILE, "merge: the profile gives no counts to any of the %zu crates of slot "
 		    "%.12s: it belongs to another program (or its binaries never ran); the cache is unchanged",
 		    m.ncrates, g->slot);
 	}
 	if (m.total_counts == 0 && m.ncrates) {
-		remove_tree(tmp.buf);
+		remove_private_tmp(tmp.buf);
 		die(PGOW_EXIT_PROFILE, "merge: the profile has no counts at all: the instrumented binaries "
 		    "ran no code (or exited before writing); the cache is unchanged");
 	}
 	content_key(&m, out.buf);
 	int rc = cache_store_profile(slot_dir.buf, out.buf, &m, &err);
-	remove_tree(tmp.buf);
+	remove_private_tmp(tmp.buf);
 	if (rc != 0)
 		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
-	if (rq->remove_inputs)
-		for (size_t i = 0; i < g->raw_paths.n; i++)
-			(void)unlink(g->raw_paths.v[i]);
+	for (size_t i = 0; rq->remove_inputs && i < g->raw_paths.n; i++) {
+		sb_reset(&err);
+		if (safe_unlink(rq->remove_inputs, g->raw_paths.v[i], &err) != 0)
+			warn("%s; it is merged already, so remove it before the next build", err.buf);
+	}
 	struct strbuf skip = STRBUF_INIT;
 	if (skipped)
 		sb_addf(&skip, " (%zu skipped)", skipped);

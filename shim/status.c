@@ -275,7 +275,8 @@ int cmd_status(int argc, char **argv)
 		       bytes < 1024 * 1024 ? (double)bytes / 1024.0 : (double)bytes / (1024.0 * 1024.0),
 		       bytes < 1024 * 1024 ? "KiB" : "MiB", rustc.buf, profdata.buf);
 	}
-	path_join(&slots, root.buf, "slots");
+	if (cache_subdir(&slots, "slots", &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	struct strvec dirs = STRVEC_INIT;
 	size_t shown = 0;
 	list_dir(slots.buf, "", &dirs);

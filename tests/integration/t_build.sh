@@ -251,3 +251,16 @@ YAML
 	assert_eq '{x}' "$(cat braces.txt)" "{{ and }} are literal braces"
 	[ ! -e INJECTED ] && [ ! -e fixlib/INJECTED ] || fail "a directory name was executed as a command"
 }
+
+test_build_never_follows_a_planted_raw_dir_link() {
+	build_setup
+	mkdir -p "$T/victim/host/release/train/run-1" target/pgo-wrap
+	echo precious >"$T/victim/host/release/train/run-1/keep"
+	ln -s "$T/victim" target/pgo-wrap/raw
+	local rc=0
+	pgow build --release 2>"$T/err" || rc=$?
+	[ "$rc" != 0 ] || fail "a build through a planted link succeeded"
+	assert_grep 'a symlink \(or a file\) is in the way; refusing to follow it' "$T/err" "says why"
+	assert_eq precious "$(cat "$T/victim/host/release/train/run-1/keep")" "nothing outside was deleted"
+	assert_eq 0 "$(count_files "$T/victim" '*.profraw')" "no profile written outside"
+}

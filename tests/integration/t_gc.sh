@@ -9,6 +9,10 @@ make_slot() {
 	head -c 1048576 /dev/zero >"$s/profiles/$key.profdata"
 	echo "content-key: $key" >"$s/profiles/$key.yaml"
 	head -c 4096 /dev/zero >"$s/profiles/ffffffffffffffffffffffffffffffff.profdata"
+	touch -d '7 hours ago' "$s/profiles/ffffffffffffffffffffffffffffffff.profdata"
+	# Superseded a minute ago: a build that started before may still read it.
+	head -c 4096 /dev/zero >"$s/profiles/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee.profdata"
+	mkdir -p "$s/merge.AbC123" && touch -d '2 hours ago' "$s/merge.AbC123"
 	printf '%s' "$key" >"$s/CURRENT"
 	touch -d "$2 days ago" "$s/CURRENT"
 	head -c 1000 /dev/zero >"$s/CURRENT.tmp.123.0"
@@ -24,11 +28,16 @@ test_gc_prunes_then_evicts_least_recently_stored() {
 	pgow gc --max-size 10G >"$T/out"
 	for s in old mid new; do
 		[ ! -e "$T/cache/slots/$s/profiles/ffffffffffffffffffffffffffffffff.profdata" ] || fail "$s: superseded profile kept"
+		[ -e "$T/cache/slots/$s/profiles/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee.profdata" ] ||
+			fail "$s: a profile superseded within the grace period was removed (a running build may read it)"
+		[ ! -e "$T/cache/slots/$s/merge.AbC123" ] || fail "$s: a killed merge's temp dir kept"
 		[ -e "$T/cache/slots/$s/CURRENT" ] || fail "$s: current profile lost under the cap"
 		[ ! -e "$T/cache/slots/$s/CURRENT.tmp.123.0" ] || fail "$s: stale temp file kept"
 		[ -e "$T/cache/slots/$s/CURRENT.tmp.456.0" ] || fail "$s: a fresh temp file (store in flight) removed"
 	done
 	assert_grep '^freed 0\.0 MiB \(0 slot\(s\)\)' "$T/out" "summary"
+	assert_grep "^removed $T/cache/slots/old/profiles/ffffffffffffffffffffffffffffffff.profdata \\(superseded" "$T/out" \
+		"each removed file is listed"
 
 	pgow gc --max-size 1.5M --dry-run >"$T/out"
 	assert_grep '^would remove slot old ' "$T/out" "dry run names the oldest"
@@ -45,4 +54,29 @@ test_gc_prunes_then_evicts_least_recently_stored() {
 	pgow gc --max-size lots 2>"$T/err" || rc=$?
 	assert_eq 2 "$rc" "bad size exit code"
 	assert_grep "gc: size 'lots' is not a size; write e.g. 500M or 2G" "$T/err" "bad size"
+}
+
+test_gc_never_follows_planted_symlinks() {
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	make_slot real 3
+	mkdir -p "$T/victim/profiles" && echo precious >"$T/victim/profiles/00000000000000000000000000000009.profdata"
+	touch -d '2 days ago' "$T/victim/profiles/00000000000000000000000000000009.profdata"
+	ln -s "$T/victim" "$T/cache/slots/planted"
+	pgow gc --max-size 1 >"$T/out" 2>"$T/err" || true
+	assert_eq precious "$(cat "$T/victim/profiles/00000000000000000000000000000009.profdata")" "nothing outside removed"
+	assert_grep 'planted is a symlink; refusing to follow it' "$T/err" "the link is named"
+	# A symlinked slots dir is refused as a whole.
+	rm -rf "$T/cache/slots" && mkdir -p "$T/victim2/x/profiles"
+	echo precious >"$T/victim2/x/profiles/0.profdata"
+	ln -s "$T/victim2" "$T/cache/slots"
+	local rc=0
+	pgow gc --max-size 1 >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 3 "$rc" "a symlinked slots dir"
+	assert_eq precious "$(cat "$T/victim2/x/profiles/0.profdata")" "nothing outside removed"
+	# A slots dir others may write to is refused (gc and status).
+	rm "$T/cache/slots" && mkdir -p "$T/cache/slots" && chmod 777 "$T/cache/slots"
+	rc=0
+	pgow gc >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 3 "$rc" "a world-writable slots dir"
+	assert_grep 'writable by other users' "$T/err" "says why"
 }

@@ -81,7 +81,7 @@ integration: $(BIN)
 realapp: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/realapp/run.sh
 
-sanitize: $(SAN_UNITS) $(SAN)/$(BIN)
+sanitize: $(SAN_UNITS) $(SAN)/$(BIN) fuzz-regress
 	@set -e; for t in $(SAN_UNITS); do $$t; done
 	PGOW_BIN=$(CURDIR)/$(SAN)/$(BIN) PGOW_SANITIZED=1 \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
@@ -96,7 +96,49 @@ valgrind: $(UNIT_BINS) $(BIN)
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: demo bench
+# Fuzzing: libFuzzer harnesses of every parser (tests/fuzz/fuzz_*.c), each run
+# for FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus/NAME. A crash is
+# written to build/fuzz/; keep it in tests/fuzz/regressions/NAME so that
+# `make test` replays it (fuzz-regress, with gcc and the sanitizers).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ         := build/fuzz
+FUZZ_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB     := $(LIB_SRCS:shim/%.c=$(FUZZ)/%.o)
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ)/fuzz_%)
+REGRESS_BINS := $(FUZZ_NAMES:%=$(SAN)/replay_%)
+
+$(FUZZ)/%.o: shim/%.c $(HDRS) | $(FUZZ)
+	$(FUZZ_CC) $(WARNINGS) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+$(SAN)/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c tests/fuzz/fuzz.h $(SAN_LIB)
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $< tests/fuzz/driver.c $(SAN_LIB) $(LDLIBS)
+
+$(FUZZ):
+	mkdir -p $@
+
+fuzz: $(FUZZ_BINS)
+	@set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ)/corpus-$$n; \
+		echo "fuzz_$$n: $(FUZZ_SECONDS)s"; \
+		$(FUZZ)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ)/crash-$$n- \
+			$(FUZZ)/corpus-$$n tests/fuzz/corpus/$$n 2>&1 | \
+			grep -E '^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY)' ; \
+		test -z "$$(ls $(FUZZ)/crash-$$n-* 2>/dev/null)" || { echo "fuzz_$$n found a crash: $$(ls $(FUZZ)/crash-$$n-*)"; exit 1; }; \
+	done
+
+# Replays every seed and every crash ever found, under ASan/UBSan, without libFuzzer.
+fuzz-regress: $(REGRESS_BINS)
+	@set -e; for n in $(FUZZ_NAMES); do \
+		ASAN_OPTIONS=detect_leaks=1 $(SAN)/replay_$$n tests/fuzz/corpus/$$n tests/fuzz/regressions/$$n; \
+	done
+
+.PHONY: demo bench fuzz fuzz-regress
 # Speed is measured here, side by side in one run, never in timed tests.
 bench: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/pgo.sh

@@ -22,7 +22,7 @@ void sb_adds(struct strbuf *sb, const char *s);
 void sb_addch(struct strbuf *sb, char c);
 void sb_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void sb_setlen(struct strbuf *sb, size_t len);
 void sb_reset(struct strbuf *sb);
 void sb_release(struct strbuf *sb);

@@ -52,6 +52,8 @@ int unitkey_write(const struct unit_key *k, const char *path, struct strbuf *err
 /* 1: read; 0: no such record; -1: unreadable or corrupt (err says which line). */
 int unitkey_read(struct unit_key *k, const char *path, struct strbuf *err);
 void unitkey_release(struct unit_key *k);
+/* The prerequisites of dep-info's first rule ("target: a b\\ c" -> "a", "b c"). */
+void unitkey_dep_info_sources(const char *text, struct strvec *out);
 /* <slot dir>/units/<crate>-<metadata>.unit */
 void unitkey_record_path(struct strbuf *out, const char *slot_dir, const char *crate,
 			 const char *metadata);

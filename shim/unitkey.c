@@ -32,8 +32,7 @@ static long long realtime_ns(void)
 	return clock_gettime(CLOCK_REALTIME, &now) == 0 ? ns_of(&now) : 0;
 }
 
-/* Prerequisites of the first rule: "target: a b\ c" -> "a", "b c". */
-static void dep_info_sources(const char *text, struct strvec *out)
+void unitkey_dep_info_sources(const char *text, struct strvec *out)
 {
 	const char *line = text;
 
@@ -221,7 +220,7 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 		sb_addf(err, "cannot read dep-info %s: %s", dep_info, strerror(errno));
 		goto out;
 	}
-	dep_info_sources(text.buf, &sources);
+	unitkey_dep_info_sources(text.buf, &sources);
 	k->files = xcalloc(sources.n, sizeof(*k->files));
 	to_read = xcalloc(sources.n, sizeof(*to_read));
 	size_t nread = 0;
@@ -386,6 +385,7 @@ int unitkey_read(struct unit_key *k, const char *path, struct strbuf *err)
 		free(line);
 		if (bad) {
 			sb_addf(err, "%s:%d: corrupt unit record; delete it and rebuild", path, lineno);
+			unitkey_release(k); /* nothing half-read is handed back */
 			goto out;
 		}
 		p += len + (p[len] == '\n');

@@ -27,6 +27,7 @@ bool stderr_colour(void)
 	return isatty(STDERR_FILENO);
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vmessage(const char *kind, const char *fmt, va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;

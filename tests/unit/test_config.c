@@ -104,6 +104,15 @@ static void test_located_errors(void **state)
 	expect_error("training:\n  - run: [\"{bin:app\"]\n", "pgo-wrap.yaml:2:11: unclosed '{'");
 	expect_error("training: [\n", "pgo-wrap.yaml:2:1:");
 	expect_error("stale-policy: refresh\n\tstale-threshold: 1\n", "pgo-wrap.yaml:2:1:");
+	/* libyaml's loader is superlinear in depth: refused early, with the place. */
+	char deep[200 + 1];
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	deep[200] = '\0';
+	struct strbuf doc = STRBUF_INIT;
+	sb_addf(&doc, "training: %s\n", deep);
+	expect_error(doc.buf, "pgo-wrap.yaml:1:74: nested deeper than 64 levels");
+	sb_release(&doc);
 }
 
 static void test_load_order(void **state)

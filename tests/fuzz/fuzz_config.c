@@ -1,0 +1,25 @@
+/* fuzz_config.c - pgo-wrap.yaml, placeholders included. */
+#include "fuzz.h"
+#include "config.h"
+#include "train.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct config c;
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	const char *path = fuzz_file("pgo-wrap.yaml", data, size);
+
+	config_defaults(&c);
+	if (config_read(&c, path, &err) == 0)
+		free(config_training_id(&c));
+	config_release(&c);
+	/* The whole input as one argument with placeholders. */
+	char *arg = fuzz_string(data, size);
+	struct train_paths p = { "/b", "/t", "/r", "/w x$(y)", NULL, false };
+	if (train_check_placeholders(arg, NULL, &err) == 0)
+		(void)train_expand(arg, &p, true, &out, &err);
+	free(arg);
+	sb_release(&err);
+	sb_release(&out);
+	return 0;
+}

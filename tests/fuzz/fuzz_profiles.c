@@ -1,0 +1,33 @@
+/* fuzz_profiles.c - raw profile headers, ELF build-ids, `llvm-profdata show` output. */
+#include "fuzz.h"
+#include "buildid.h"
+#include "llvm.h"
+
+#include <fcntl.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct raw_header h;
+	struct strbuf err = STRBUF_INIT, hex = STRBUF_INIT;
+	const char *path = fuzz_file("p.profraw", data, size);
+	int fd = open(path, O_RDONLY);
+
+	if (fd >= 0) {
+		if (raw_header_read(fd, path, &h, &err) == 0)
+			raw_header_release(&h);
+		close(fd);
+	}
+	(void)buildid_of_elf(path, &hex, &err);
+	char *text = fuzz_string(data, size);
+	struct crate_counts *counts;
+	size_t n;
+	unsigned long long total;
+	llvm_counts_parse(text, &counts, &n, &total);
+	for (size_t i = 0; i < n; i++)
+		free(counts[i].crate);
+	free(counts);
+	free(text);
+	sb_release(&err);
+	sb_release(&hex);
+	return 0;
+}

@@ -53,7 +53,7 @@ struct verified {
 };
 
 /* Parses our options, asks cargo where it works, loads the config, exports the wrapper's settings. */
-void build_setup(struct build *b, int argc, char **argv);
+void build_setup(struct build *b, int argc, char **argv, bool need_config);
 void build_teardown(struct build *b);
 void build_step(struct build *b, const char *verb, const char *detail);
 /*
@@ -69,16 +69,11 @@ void build_forward_messages(const struct build *b, const struct build_units *u);
  * carry (expect_profile: the profile file, NULL for plain), rebuilding
  * units that do not carry it once; dies when they still do not.
  */
-void build_verify(const struct build *b, struct build_units *u, const char *mode, struct verified *v);
+void build_verify(const struct build *b, struct build_units *u, bool instrumented, const char *mode,
+		  struct verified *v);
 /* Cache writable and, when a profile may be merged, an llvm-profdata that reads rustc's format. */
 void build_preflight(const struct build *b, bool merging);
 void verified_release(struct verified *v);
-/*
- * Counts the instrumented (and skipped) units of an instrumented build, and
- * makes sure each instrumented program's build-id is on record, also for
- * programs cargo reused from an earlier run (whose record a gc or another
- * cache may not have).
- */
-void build_verify_generate(const struct build_units *u, struct verified *v);
+
 
 #endif

@@ -32,6 +32,7 @@ struct manifest {
 	long total_counts;     /* all counts in the profile; 0 unknown */
 	struct manifest_crate *crates;
 	size_t ncrates;
+	struct strvec inputs;  /* content hashes of the raw files merged in (a file is merged once) */
 };
 
 struct manifest_crate *manifest_add_crate(struct manifest *m, const char *name, const char *metadata,

@@ -19,6 +19,7 @@ struct merge_request {
 	bool strict;             /* a corrupt input fails the merge */
 	bool foreign;            /* accept files no build in this cache produced (needs slot) */
 	bool replace;            /* never add to the current profile */
+	const char *replace_why; /* said when replacing (default: "--replace") */
 	const char *remove_inputs; /* delete the raw files once stored, all below this dir (ours) */
 	bool quiet_if_none;      /* no input at all is not an error (pending-file ingestion) */
 	long weight;             /* default weight, 0 = 1 */

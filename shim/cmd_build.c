@@ -131,6 +131,7 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	rq.training = detail.buf;
 	rq.training_id = b->training_id;
 	rq.replace = true;
+	rq.replace_why = "a new training replaces it";
 	rq.remove_inputs = b->ws.target_dir.buf;
 	for (size_t i = 0; instrumented && i < instrumented->n; i++) {
 		const struct unit_mark *mk = &instrumented->v[i].mark;
@@ -180,6 +181,30 @@ static void refuse_unoptimised_profile(const struct build *b)
 		    "with --release (or a profile with opt-level above 0)", b->ws.profile);
 }
 
+/*
+ * The training must run programs of this build: from a member dir cargo
+ * builds only that package, and an older {bin:NAME} left in the dir would
+ * yield a profile of other code, stale the moment it is stored.
+ */
+static void require_training_bins(const struct build *b, const struct build_units *u)
+{
+	for (size_t i = 0; i < b->cfg.bins.n; i++) {
+		const char *tab = strchr(b->cfg.bins.v[i], '\t');
+		size_t len = (size_t)(tab - b->cfg.bins.v[i]);
+		bool built = false;
+		for (size_t j = 0; j < u->n && !built; j++) {
+			const char *exe = u->v[j].executable;
+			const char *base = exe ? path_basename(exe) : "";
+			built = exe && strlen(base) == len && strncmp(base, b->cfg.bins.v[i], len) == 0;
+		}
+		if (!built)
+			die(PGOW_EXIT_CONFIG, "%s: the training runs {bin:%.*s}, which this build does not build "
+			    "(in a member's directory cargo builds only that package); run from the workspace "
+			    "root, or add -p %.*s or --workspace", tab + 1, (int)len, b->cfg.bins.v[i],
+			    (int)len, b->cfg.bins.v[i]);
+	}
+}
+
 /* Instrumented build, then training and merge; true when a new profile was stored. */
 static bool refresh(struct build *b)
 {
@@ -187,18 +212,18 @@ static bool refresh(struct build *b)
 	struct build_units u;
 	struct verified v;
 
-	refuse_unoptimised_profile(b);
 	sb_addf(&detail, "instrumented binaries into %s", b->instr_dir.buf);
 	build_step(b, "Building", detail.buf);
 	if (safe_mkdirs(b->ws.target_dir.buf, b->state_dir.buf, 0755, &err) != 0)
 		die(PGOW_EXIT_FAIL, "%s", err.buf);
 	build_run(b, true, "generate", &u);
-	build_verify_generate(&u, &v);
+	build_verify(b, &u, true, "generate", &v);
 	if (!v.generate)
 		die(PGOW_EXIT_CONFIG, "nothing was instrumented in %s (%s); PGO needs an optimised "
 		    "profile: build with --release or a profile with opt-level above 0",
 		    b->instr_bin_dir.buf, v.skipped_why.len ? v.skipped_why.buf : "no unit of target code");
 	verified_release(&v);
+	require_training_bins(b, &u);
 	bool stored = b->cfg.nruns > 0;
 	if (stored)
 		train_and_merge(b, &u);
@@ -261,10 +286,18 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 
 	if (slot_of_build_dir(b->ws.build_dir.buf, &slot) == 0)
 		point_build_dir(b, slot.buf, plain);
+	else
+		(void)slot_of_build_dir(b->instr_bin_dir.buf, &slot); /* the same slot, stamped by a refresh */
+	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT;
+	bool have = slot.len && cache_current_index(slot.buf, &prof, &index, &err) == 1;
 	build_step(b, "Optimizing", plain ? "plain build (stale-policy: plain)"
-					  : "cargo build with the cached profile");
+			  : have ? "cargo build with the cached profile"
+				 : "cargo build without a profile (none collected yet)");
+	sb_release(&prof);
+	sb_release(&index);
+	sb_release(&err);
 	build_run(b, false, mode, u);
-	build_verify(b, u, mode, v);
+	build_verify(b, u, false, mode, v);
 	memset(after, 0, sizeof(*after));
 	if (v->slot.len) {
 		freshness_of_build(after, v->slot.buf, u, b->training_id);
@@ -281,8 +314,9 @@ int cmd_build(int argc, char **argv)
 	struct build_units u;
 	struct verified v;
 
-	build_setup(&b, argc, argv);
+	build_setup(&b, argc, argv, true);
 	build_preflight(&b, true);
+	refuse_unoptimised_profile(&b);
 	ingest_pending(&b);
 	memset(&before, 0, sizeof(before));
 	if (slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0 ||
@@ -322,12 +356,22 @@ int cmd_instrument(int argc, char **argv)
 	struct build_units u;
 	struct verified v;
 
-	build_setup(&b, argc, argv);
+	build_setup(&b, argc, argv, true);
 	build_preflight(&b, false);
+	refuse_unoptimised_profile(&b);
 	b.steps = 1;
 	build_step(&b, "Building", "instrumented binaries into the normal target dir");
+	struct strbuf slot = STRBUF_INIT, id = STRBUF_INIT, err = STRBUF_INIT;
+	/* Point the dir's stamp at instrumenting, so cargo rebuilds what was built otherwise. */
+	sb_addf(&id, "generate %s", b.raw_dir.buf);
+	if (slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0 &&
+	    stamp_point_at(slot.buf, b.ws.build_dir.buf, id.buf, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	sb_release(&slot);
+	sb_release(&id);
+	sb_release(&err);
 	build_run(&b, false, "generate", &u);
-	build_verify_generate(&u, &v);
+	build_verify(&b, &u, false, "generate", &v);
 	if (!v.generate)
 		die(PGOW_EXIT_CONFIG, "nothing was instrumented (%s); PGO needs an optimised profile: "
 		    "build with --release or a profile with opt-level above 0",
@@ -352,16 +396,30 @@ int cmd_train(int argc, char **argv)
 	struct build b;
 	struct strbuf slot = STRBUF_INIT;
 
-	build_setup(&b, argc, argv);
+	build_setup(&b, argc, argv, true);
 	build_preflight(&b, true);
 	if (!b.cfg.nruns)
 		die(PGOW_EXIT_CONFIG, "no training is configured; add `training:` to %s/pgo-wrap.yaml "
 		    "(see profiles/example.yaml)", b.ws.root.buf);
-	if (slot_of_build_dir(b.instr_bin_dir.buf, &slot) != 0)
+	bool have_bins = slot_of_build_dir(b.instr_bin_dir.buf, &slot) == 0;
+	for (size_t i = 0; have_bins && i < b.cfg.bins.n; i++) {
+		struct strbuf bin = STRBUF_INIT;
+		sb_addf(&bin, "%s/%.*s", b.instr_bin_dir.buf, (int)strcspn(b.cfg.bins.v[i], "\t"), b.cfg.bins.v[i]);
+		have_bins = is_executable_file(bin.buf);
+		sb_release(&bin);
+	}
+	if (!have_bins)
 		die(PGOW_EXIT_CONFIG, "no instrumented build in %s; run `cargo-pgo-wrap build` with the "
 		    "same cargo arguments first", b.instr_bin_dir.buf);
 	b.steps = 2;
 	train_and_merge(&b, NULL);
+	/* The binaries may predate an edit: the new profile then describes the old code. */
+	struct freshness f;
+	freshness_predict(&f, slot.buf, b.training_id);
+	if (f.has_profile == 1 && f.nstale)
+		progress("note:", "the instrumented binaries were built from older code (%s); "
+			 "`cargo-pgo-wrap build` rebuilds and trains them\n", f.stale.buf);
+	freshness_release(&f);
 	build_teardown(&b);
 	sb_release(&slot);
 	return 0;

@@ -22,7 +22,7 @@ static int passthrough(const char *sub, int argc, char **argv)
 	struct build b;
 	struct strvec cmd = STRVEC_INIT;
 
-	build_setup(&b, argc, argv);
+	build_setup(&b, argc, argv, false);
 	build_preflight(&b, false);
 	sv_push(&cmd, b.cargo);
 	sv_push(&cmd, sub);

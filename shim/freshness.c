@@ -38,13 +38,25 @@ static void load(struct freshness *f, const char *slot_dir, const char *training
 	}
 }
 
+/*
+ * Counts are known per crate name (profile symbols carry the crate, not its
+ * metadata), so units sharing a name share them: count each name once.
+ */
+static bool name_counted_before(const struct freshness *f, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(f->crates[j].state, "fresh") != 0 && strcmp(f->crates[j].name, f->crates[i].name) == 0)
+			return true;
+	return false;
+}
+
 static void finish(struct freshness *f)
 {
 	long stale_counts = 0;
 
 	for (size_t i = 0; i < f->ncrates; i++) {
 		const struct crate_state *s = &f->crates[i];
-		if (strcmp(s->state, "fresh") == 0)
+		if (strcmp(s->state, "fresh") == 0 || name_counted_before(f, i))
 			continue;
 		sb_addf(&f->stale, "%s%s (%s", f->stale.len ? ", " : "", s->name, s->state);
 		if (s->counts >= 0 && f->m.total_counts > 0)

@@ -101,7 +101,7 @@ static void check_training_bins(const struct build *b)
 	}
 }
 
-void build_setup(struct build *b, int argc, char **argv)
+void build_setup(struct build *b, int argc, char **argv, bool need_config)
 {
 	struct strbuf err = STRBUF_INIT;
 
@@ -109,7 +109,10 @@ void build_setup(struct build *b, int argc, char **argv)
 	b->cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
 	parse_our_options(b, argc, argv);
 	workspace_locate(&b->ws, b->cargo, &b->cargo_args);
-	if (config_load(&b->cfg, b->pgo_config, b->ws.root.buf, &err) != 0)
+	/* run/test/bench use no training and no policy: a broken config does not stop them. */
+	if (!need_config)
+		config_defaults(&b->cfg);
+	else if (config_load(&b->cfg, b->pgo_config, b->ws.root.buf, &err) != 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	b->training_id = config_training_id(&b->cfg);
 	check_training_bins(b);
@@ -144,31 +147,41 @@ void build_step(struct build *b, const char *verb, const char *detail)
 	progress(verb, "[%d/%d] %s\n", b->step, b->steps, detail);
 }
 
-/* The user's args with --target-dir replaced (cargo's command line beats CARGO_TARGET_DIR). */
+static bool user_wants_json(const struct build *b)
+{
+	return b->user_format && strncmp(b->user_format, "json", 4) == 0;
+}
+
+/*
+ * The user's args for one of our cargo runs: --target-dir replaced for the
+ * instrumented build (cargo's command line beats CARGO_TARGET_DIR), and a
+ * human --message-format turned into its JSON form, since we read the JSON
+ * and cargo takes only one kind.
+ */
 static void args_for(const struct build *b, bool instrumented, struct strvec *argv)
 {
 	const struct strvec *a = &b->cargo_args;
 	bool after_dashdash = false;
+	bool drop_format = !user_wants_json(b);
 
 	for (size_t i = 0; i < a->n; i++) {
-		if (strcmp(a->v[i], "--") == 0)
+		const char *arg = a->v[i];
+		if (strcmp(arg, "--") == 0)
 			after_dashdash = true;
-		if (!after_dashdash && instrumented && strcmp(a->v[i], "--target-dir") == 0) {
+		bool opt_dir = !after_dashdash && instrumented;
+		bool opt_fmt = !after_dashdash && drop_format;
+		if ((opt_dir && strcmp(arg, "--target-dir") == 0) || (opt_fmt && strcmp(arg, "--message-format") == 0)) {
 			i++;
 			continue;
 		}
-		if (!after_dashdash && instrumented && strncmp(a->v[i], "--target-dir=", 13) == 0)
+		if ((opt_dir && strncmp(arg, "--target-dir=", 13) == 0) ||
+		    (opt_fmt && strncmp(arg, "--message-format=", 17) == 0))
 			continue;
-		if (!after_dashdash && !b->user_format && (strcmp(a->v[i], "--message-format") == 0)) {
-			i++;
-			continue;
-		}
-		sv_push(argv, a->v[i]);
+		sv_push(argv, arg);
 	}
 	if (instrumented)
 		sv_pushf(argv, "--target-dir=%s", b->instr_dir.buf);
-	/* Our JSON tells which units the build used; the user's own JSON request is kept. */
-	if (!b->user_format || strncmp(b->user_format, "json", 4) != 0) {
+	if (drop_format) {
 		bool short_form = b->user_format && strcmp(b->user_format, "short") == 0;
 		sv_push(argv, short_form ? "--message-format=json-diagnostic-short,json-render-diagnostics"
 					 : "--message-format=json-render-diagnostics");
@@ -192,6 +205,8 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	}
 	if (strcmp(mode ? mode : "", "off") == 0)
 		unsetenv(ENV_PROFILE);
+	/* Our summary reports what the build got; the wrapper need not say it per run. */
+	setenv("CARGO_PGO_WRAP_FRONTEND", "1", 1);
 	int status = run_capture(argv.v, &json);
 	if (status < 0)
 		die(PGOW_EXIT_EXEC, "cannot run %s: %s", b->cargo, strerror(errno));
@@ -242,10 +257,65 @@ static void force_rebuild(const char *dep_info)
 	sb_release(&f);
 }
 
-/* Checks one unit; returns false when it does not carry the decision it should. */
-static bool check_unit(const struct build_unit *u, bool plain, struct verified *v)
+/* The decision a build's units must carry, from the mode it ran under. */
+enum expect { EXPECT_PROFILE, EXPECT_PLAIN, EXPECT_GENERATE };
+
+static enum expect expect_of(const char *mode)
+{
+	if (mode && strcmp(mode, "off") == 0)
+		return EXPECT_PLAIN;
+	if (mode && strcmp(mode, "generate") == 0)
+		return EXPECT_GENERATE;
+	return EXPECT_PROFILE;
+}
+
+static const char *expect_name(enum expect e)
+{
+	return e == EXPECT_PLAIN ? "plain decision" : e == EXPECT_GENERATE ? "instrumentation" : "current profile";
+}
+
+static void note_skip(const struct unit_mark *m, struct verified *v)
+{
+	const char *why = strcmp(m->action, "excluded") == 0 ? m->action : m->action + 5;
+	v->skipped++;
+	if (!strstr(sb_str(&v->skipped_why), why))
+		sb_addf(&v->skipped_why, "%s%s", v->skipped_why.len ? ", " : "", why);
+}
+
+static void note_slot(const struct unit_mark *m, struct verified *v)
+{
+	if (v->slot.len || strcmp(m->slot, "-") == 0)
+		return;
+	struct strbuf err = STRBUF_INIT, sub = STRBUF_INIT;
+	sb_addf(&sub, "slots/%s", m->slot);
+	(void)cache_subdir(&v->slot, sub.buf, &err);
+	sb_release(&err);
+	sb_release(&sub);
+}
+
+static void note_use(const struct build_unit *u, const char *profile, struct verified *v)
 {
 	const struct unit_mark *m = &u->mark;
+
+	if (strcmp(m->action, "use") == 0)
+		v->use++;
+	else
+		v->stale++;
+	if (!u->fresh)
+		v->compiled++;
+	if (m->mismatches > 0) {
+		v->mismatches += m->mismatches;
+		sb_addf(&v->mismatched, "%s%s %d", v->mismatched.len ? ", " : "", m->crate, m->mismatches);
+	}
+	if (!v->profile.len)
+		sb_adds(&v->profile, profile);
+}
+
+/* Checks one unit; returns false when it does not carry the decision it should. */
+static bool check_unit(const struct build *b, const struct build_unit *u, enum expect e, struct verified *v)
+{
+	const struct unit_mark *m = &u->mark;
+	bool ok;
 
 	if (!u->dep_info) {
 		v->unverified++;
@@ -254,51 +324,37 @@ static bool check_unit(const struct build_unit *u, bool plain, struct verified *
 	if (!u->marked)
 		return false;
 	if (strncmp(m->action, "skip:", 5) == 0 || strcmp(m->action, "excluded") == 0) {
-		const char *why = strcmp(m->action, "excluded") == 0 ? m->action : m->action + 5;
-		v->skipped++;
-		if (!strstr(sb_str(&v->skipped_why), why))
-			sb_addf(&v->skipped_why, "%s%s", v->skipped_why.len ? ", " : "", why);
+		note_skip(m, v);
 		return true;
 	}
-	if (strcmp(m->action, "generate") == 0)
-		return false;
-	struct strbuf want = STRBUF_INIT;
-	if (!plain)
+	if (e == EXPECT_GENERATE) {
+		ok = strcmp(m->action, "generate") == 0 && strcmp(m->detail, b->raw_dir.buf) == 0;
+		v->generate += ok;
+	} else if (e == EXPECT_PLAIN) {
+		ok = strcmp(m->action, "plain") == 0;
+		v->plain += ok;
+	} else {
+		struct strbuf want = STRBUF_INIT;
 		expected_profile(m->slot, &want);
-	bool used = strncmp(m->action, "use", 3) == 0;
-	bool ok = want.len ? used && strcmp(m->detail, want.buf) == 0 : strcmp(m->action, "plain") == 0;
-	if (ok && used) {
-		if (strcmp(m->action, "use") == 0)
-			v->use++;
-		else
-			v->stale++;
-		if (!u->fresh)
-			v->compiled++;
-		if (m->mismatches > 0) {
-			v->mismatches += m->mismatches;
-			sb_addf(&v->mismatched, "%s%s %d", v->mismatched.len ? ", " : "", m->crate, m->mismatches);
-		}
-		if (!v->profile.len)
-			sb_adds(&v->profile, want.buf);
-	} else if (ok) {
-		v->plain++;
+		bool used = strncmp(m->action, "use", 3) == 0;
+		ok = want.len ? used && strcmp(m->detail, want.buf) == 0 : strcmp(m->action, "plain") == 0;
+		if (ok && used)
+			note_use(u, want.buf, v);
+		else if (ok)
+			v->plain++;
+		sb_release(&want);
 	}
-	if (ok && !v->slot.len && strcmp(m->slot, "-") != 0) {
-		struct strbuf err = STRBUF_INIT, sub = STRBUF_INIT;
-		sb_addf(&sub, "slots/%s", m->slot);
-		(void)cache_subdir(&v->slot, sub.buf, &err);
-		sb_release(&err);
-		sb_release(&sub);
-	}
-	sb_release(&want);
+	if (ok)
+		note_slot(m, v);
 	return ok;
 }
 
-static int check_all(const struct build_units *u, bool plain, struct verified *v, struct strvec *bad)
+static int check_all(const struct build *b, const struct build_units *u, enum expect e,
+		     struct verified *v, struct strvec *bad)
 {
 	verified_release(v);
 	for (size_t i = 0; i < u->n; i++)
-		if (build_unit_is_target_code(&u->v[i]) && !check_unit(&u->v[i], plain, v))
+		if (build_unit_is_target_code(&u->v[i]) && !check_unit(b, &u->v[i], e, v))
 			sv_push(bad, u->v[i].dep_info);
 	return (int)bad->n;
 }
@@ -306,31 +362,46 @@ static int check_all(const struct build_units *u, bool plain, struct verified *v
 /* Only the final build's messages are the user's: they name what ships. */
 void build_forward_messages(const struct build *b, const struct build_units *u)
 {
-	if (b->user_format && strncmp(b->user_format, "json", 4) == 0 &&
-	    write_all(STDOUT_FILENO, sb_str(&u->messages), u->messages.len) != 0)
+	if (user_wants_json(b) && write_all(STDOUT_FILENO, sb_str(&u->messages), u->messages.len) != 0)
 		die(PGOW_EXIT_FAIL, "cannot write cargo's messages to stdout: %s", strerror(errno));
 }
 
-void build_verify(const struct build *b, struct build_units *u, const char *mode, struct verified *v)
+/* An instrumented program's build-id names the code behind its raw profiles, also when cargo reused it. */
+static void record_programs(const struct build_units *u)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		const struct build_unit *p = &u->v[i];
+		struct strbuf err = STRBUF_INIT;
+		if (p->executable && p->marked && strcmp(p->mark.action, "generate") == 0 &&
+		    provenance_record(p->executable, &p->mark, &err) != 0)
+			warn("cannot record which code %s was built from (%s); its profiles will need "
+			     "`merge --foreign --slot %.12s`", p->executable, err.buf, p->mark.slot);
+		sb_release(&err);
+	}
+}
+
+void build_verify(const struct build *b, struct build_units *u, bool instrumented, const char *mode,
+		  struct verified *v)
 {
 	struct strvec bad = STRVEC_INIT;
-	bool plain = mode && strcmp(mode, "off") == 0;
+	enum expect e = expect_of(mode);
 
 	memset(v, 0, sizeof(*v));
-	if (check_all(u, plain, v, &bad)) {
+	if (check_all(b, u, e, v, &bad)) {
 		progress("Rebuilding", "%zu unit(s) whose artifacts do not carry the %s (built without "
-			 "cargo-pgo-wrap, or under another decision)\n", bad.n,
-			 plain ? "plain decision" : "current profile");
+			 "cargo-pgo-wrap, or under another decision)\n", bad.n, expect_name(e));
 		for (size_t i = 0; i < bad.n; i++)
 			force_rebuild(bad.v[i]);
 		build_units_release(u);
-		build_run(b, false, mode, u);
+		build_run(b, instrumented, mode, u);
 		sv_release(&bad);
-		if (check_all(u, plain, v, &bad))
+		if (check_all(b, u, e, v, &bad))
 			die(PGOW_EXIT_NOT_APPLIED, "%zu unit(s) still do not carry the %s after a rebuild "
 			    "(first: %s); the build is not what it claims, so it fails", bad.n,
-			    plain ? "plain decision" : "current profile", bad.v[0]);
+			    expect_name(e), bad.v[0]);
 	}
+	if (e == EXPECT_GENERATE)
+		record_programs(u);
 	sv_release(&bad);
 }
 
@@ -343,25 +414,3 @@ void verified_release(struct verified *v)
 	memset(v, 0, sizeof(*v));
 }
 
-void build_verify_generate(const struct build_units *u, struct verified *v)
-{
-	memset(v, 0, sizeof(*v));
-	for (size_t i = 0; i < u->n; i++) {
-		const struct build_unit *b = &u->v[i];
-		if (!build_unit_is_target_code(b) || !b->marked)
-			continue;
-		if (strcmp(b->mark.action, "generate") == 0) {
-			struct strbuf err = STRBUF_INIT;
-			v->generate++;
-			if (b->executable && provenance_record(b->executable, &b->mark, &err) != 0)
-				warn("cannot record which code %s was built from (%s); its profiles will need "
-				     "`merge --foreign --slot %.12s`", b->executable, err.buf, b->mark.slot);
-			sb_release(&err);
-		} else {
-			const char *why = strncmp(b->mark.action, "skip:", 5) == 0 ? b->mark.action + 5 : b->mark.action;
-			v->skipped++;
-			if (!strstr(sb_str(&v->skipped_why), why))
-				sb_addf(&v->skipped_why, "%s%s", v->skipped_why.len ? ", " : "", why);
-		}
-	}
-}

@@ -62,6 +62,11 @@ int manifest_write(const struct manifest *m, const char *path, struct strbuf *er
 		yemit_end_map(&e);
 	}
 	yemit_end_seq(&e);
+	yemit_scalar(&e, "inputs");
+	yemit_seq_start(&e);
+	for (size_t i = 0; i < m->inputs.n; i++)
+		yemit_scalar(&e, m->inputs.v[i]);
+	yemit_end_seq(&e);
 	yemit_end_map(&e);
 	int rc = yemit_finish(&e, err);
 	if (rc == 0) {
@@ -145,6 +150,17 @@ static int read_field(struct manifest *m, struct ydoc *d, const char *key, yaml_
 		}
 		return 0;
 	}
+	if (strcmp(key, "inputs") == 0) {
+		if (ydoc_expect_seq(d, v, "inputs", err) != 0)
+			return -1;
+		for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+			const char *h;
+			if (ydoc_string(d, ydoc_node(d, *i), "an input", &h, err) != 0)
+				return -1;
+			sv_push(&m->inputs, h);
+		}
+		return 0;
+	}
 	if (strcmp(key, "crates") == 0) {
 		if (ydoc_expect_seq(d, v, "crates", err) != 0)
 			return -1;
@@ -205,6 +221,7 @@ void manifest_release(struct manifest *m)
 		free(m->crates[i].key);
 	}
 	free(m->crates);
+	sv_release(&m->inputs);
 	free(m->content_key);
 	free(m->slot);
 	free(m->rustc);

@@ -35,6 +35,7 @@
 struct group {
 	char *slot;                /* slot id */
 	struct strvec inputs;      /* "weight,path" */
+	struct strvec hashes;      /* content hash of each input, parallel to inputs */
 	struct strvec raw_paths;   /* raw files to delete once stored */
 	struct unit_ref *units;    /* the code the profiles were collected from */
 	size_t nunits;
@@ -72,6 +73,7 @@ static void plan_release(struct plan *p)
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->groups[i].slot);
 		sv_release(&p->groups[i].inputs);
+		sv_release(&p->groups[i].hashes);
 		sv_release(&p->groups[i].raw_paths);
 		unit_refs_release(p->groups[i].units, p->groups[i].nunits);
 	}
@@ -127,6 +129,13 @@ static int open_input(const char *path, struct strbuf *err)
 	return fd;
 }
 
+static void add_input(struct group *g, long weight, const char *path)
+{
+	char hex[HASH_HEX_LEN + 1];
+	sv_pushf(&g->inputs, "%ld,%s", weight, path);
+	sv_push(&g->hashes, hash_file_hex(path, hex) == 0 ? hex : "-");
+}
+
 static void skip_input(const struct merge_request *rq, struct plan *p, const char *why)
 {
 	if (rq->strict)
@@ -155,7 +164,7 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct p
 		skip_input(rq, p, why.buf);
 	} else if (found || (rq->foreign && slot)) {
 		struct group *g = group_for(p, found ? prov.slot : slot);
-		sv_pushf(&g->inputs, "%ld,%s", weight, path);
+		add_input(g, weight, path);
 		sv_push(&g->raw_paths, path);
 		g->raw_count++;
 		if (h->version > g->max_raw)
@@ -198,7 +207,7 @@ static void plan_input(const struct merge_request *rq, const char *slot, struct 
 			skip_input(rq, p, why.buf);
 		} else {
 			struct group *g = group_for(p, slot);
-			sv_pushf(&g->inputs, "%ld,%s", weight, path);
+			add_input(g, weight, path);
 			g->foreign = true;
 		}
 	} else if (raw_header_read(fd, path, &h, &err) != 0) {
@@ -426,6 +435,45 @@ static void run_merge(const char *tool, const struct strvec *inputs, bool strict
 	sv_release(&cmd);
 }
 
+/* Raw files once stored (below our own dirs only): merging them again would count them twice. */
+static void remove_inputs(const struct merge_request *rq, const struct group *g)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	for (size_t i = 0; rq->remove_inputs && i < g->raw_paths.n; i++) {
+		sb_reset(&err);
+		if (safe_unlink(rq->remove_inputs, g->raw_paths.v[i], &err) != 0)
+			warn("%s; it is merged already, so remove it before the next build", err.buf);
+	}
+	sb_release(&err);
+}
+
+/* Drops inputs the current profile already holds; returns how many are left. */
+static size_t drop_merged_before(struct group *g, const struct manifest *cur)
+{
+	struct strvec inputs = STRVEC_INIT, hashes = STRVEC_INIT;
+
+	for (size_t i = 0; i < g->inputs.n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < cur->inputs.n && !seen; j++)
+			seen = strcmp(cur->inputs.v[j], g->hashes.v[i]) == 0;
+		if (seen) {
+			warn("skipping %s: it is in profile %.12s already (a file is merged once)",
+			     strchr(g->inputs.v[i], ',') + 1, cur->content_key);
+			if (g->raw_count > 0)
+				g->raw_count--;
+			continue;
+		}
+		sv_push(&inputs, g->inputs.v[i]);
+		sv_push(&hashes, g->hashes.v[i]);
+	}
+	sv_release(&g->inputs);
+	sv_release(&g->hashes);
+	g->inputs = inputs;
+	g->hashes = hashes;
+	return g->inputs.n;
+}
+
 static void merge_group(const struct merge_request *rq, struct group *g, size_t skipped)
 {
 	struct strbuf slot_dir = STRBUF_INIT, sub = STRBUF_INIT, rustc = STRBUF_INIT, err = STRBUF_INIT;
@@ -458,7 +506,15 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	for (size_t i = 0; i < g->nunits; i++)
 		manifest_add_crate(&m, g->units[i].crate, g->units[i].metadata, g->units[i].key);
 	long prior_raw = 0;
+	if (add && drop_merged_before(g, &cur) == 0) {
+		progress("Fresh", "nothing new for slot %.12s: every file was merged into profile %.12s already\n",
+			 g->slot, cur.content_key);
+		remove_inputs(rq, g);
+		goto done;
+	}
+	sv_pushv(&m.inputs, g->hashes.v, g->hashes.n);
 	if (add) {
+		sv_pushv(&m.inputs, cur.inputs.v, cur.inputs.n);
 		sv_pushf(&g->inputs, "1,%s", cur_path.buf);
 		for (size_t i = 0; i < cur.ncrates; i++)
 			if (!manifest_find(&m, cur.crates[i].name, cur.crates[i].metadata))
@@ -503,11 +559,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	remove_private_tmp(tmp.buf);
 	if (rc != 0)
 		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
-	for (size_t i = 0; rq->remove_inputs && i < g->raw_paths.n; i++) {
-		sb_reset(&err);
-		if (safe_unlink(rq->remove_inputs, g->raw_paths.v[i], &err) != 0)
-			warn("%s; it is merged already, so remove it before the next build", err.buf);
-	}
+	remove_inputs(rq, g);
 	struct strbuf skip = STRBUF_INIT;
 	if (skipped)
 		sb_addf(&skip, " (%zu skipped)", skipped);
@@ -518,10 +570,11 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	else
 		progress("Merged", "%ld raw profile(s)%s into %.12s for slot %.12s: %ld of %zu units have counts\n",
 			 g->raw_count, skip.len ? skip.buf : "", m.content_key, g->slot, nonzero, m.ncrates);
-	if (!add && have == 1)
+	if (!add && have == 1 && strcmp(cur.content_key, m.content_key) != 0)
 		progress("note:", "replaced profile %.12s (%s)\n", cur.content_key,
-			 rq->replace ? "--replace" : why.buf);
+			 rq->replace ? (rq->replace_why ? rq->replace_why : "--replace") : why.buf);
 	sb_release(&skip);
+done:
 	if (have == 1)
 		manifest_release(&cur);
 	manifest_release(&m);

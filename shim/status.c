@@ -7,6 +7,8 @@
 #include "frontend.h"
 #include "cache.h"
 #include "config.h"
+#include "depinfo.h"
+#include "hash.h"
 #include "execute.h"
 #include "freshness.h"
 #include "llvm.h"
@@ -27,6 +29,7 @@
 
 struct slot_status {
 	char *id;
+	const char *dir;
 	struct slot_info info;
 	struct freshness f;
 	struct stamp *stamps;     /* one per build dir built in the slot */
@@ -39,6 +42,7 @@ static void load_slot(struct slot_status *s, const char *slot_dir, const char *i
 
 	memset(s, 0, sizeof(*s));
 	s->id = xstrdup(id);
+	s->dir = slot_dir;
 	if (slot_read_info(slot_dir, &s->info, &err) != 0)
 		warn("%s", err.buf);
 	sb_release(&err);
@@ -68,17 +72,114 @@ static void first_line(struct strbuf *out, const char *text)
 	sb_add(out, text, strcspn(text, "\n"));
 }
 
+static size_t units_named(const struct freshness *f, const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->ncrates; i++)
+		n += strcmp(f->crates[i].name, name) == 0;
+	return n;
+}
+
 static void print_crates(const struct freshness *f)
 {
+	if (f->ncrates)
+		printf("  %-11s %-20s %-8s  %-8s  %s\n", "units", "crate", "metadata", "state", "in the profile");
 	for (size_t i = 0; i < f->ncrates; i++) {
 		const struct crate_state *c = &f->crates[i];
-		printf("  crate       %-20s %.8s  %-8s", c->name, c->metadata, c->state);
+		size_t same = units_named(f, c->name);
+		printf("  %-11s %-20s %.8s  %-8s", "", c->name, c->metadata, c->state);
 		if (c->functions >= 0)
 			printf("  %ld of %ld functions ran", c->covered, c->functions);
 		if (c->counts >= 0 && f->m.total_counts > 0)
 			printf(", %.0f%% of counts", 100.0 * (double)c->counts / (double)f->m.total_counts);
+		/* Profile symbols name the crate, not the unit: its units share one figure. */
+		if (same > 1 && c->functions >= 0)
+			printf(" (all %zu units named %s together)", same, c->name);
 		printf("\n");
 	}
+}
+
+/* A proc-macro's dep-info: never marked, since it runs in the compiler, not in what ships. */
+static bool is_host_code_dep_info(const char *dep_info)
+{
+	struct strbuf so = STRBUF_INIT, dir = STRBUF_INIT;
+	const char *base = path_basename(dep_info);
+
+	path_dirname(&dir, dep_info);
+	sb_addf(&so, "%s/lib%.*s.so", dir.buf, (int)(strlen(base) - 2), base);
+	bool host = file_exists(so.buf);
+	sb_release(&so);
+	sb_release(&dir);
+	return host;
+}
+
+/*
+ * Dep-info files of build_dir rewritten since our last verified build there
+ * (<slot>/builds/<hash>) and carrying no mark: a plain cargo build in between.
+ */
+static int units_built_without_us(const char *slot_dir, const char *build_dir)
+{
+	struct strbuf rec = STRBUF_INIT, deps = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
+	struct stat since;
+	char hex[HASH_HEX_LEN + 1];
+	int n = 0;
+
+	hash_buf_hex(build_dir, strlen(build_dir), hex);
+	sb_addf(&rec, "%s/builds/%s", slot_dir, hex);
+	path_join(&deps, build_dir, "deps");
+	if (stat(rec.buf, &since) == 0)
+		list_dir(deps.buf, ".d", &files);
+	for (size_t i = 0; i < files.n; i++) {
+		struct stat st;
+		struct unit_mark m;
+		struct strbuf err = STRBUF_INIT;
+		if (stat(files.v[i], &st) == 0 &&
+		    (st.st_mtim.tv_sec > since.st_mtim.tv_sec ||
+		     (st.st_mtim.tv_sec == since.st_mtim.tv_sec && st.st_mtim.tv_nsec > since.st_mtim.tv_nsec))) {
+			int marked = depinfo_read_mark(files.v[i], &m, &err);
+			if (marked == 0 && !is_host_code_dep_info(files.v[i]))
+				n++;
+			if (marked == 1)
+				unit_mark_release(&m);
+		}
+		sb_release(&err);
+	}
+	sv_release(&files);
+	sb_release(&rec);
+	sb_release(&deps);
+	return n;
+}
+
+/* Raw profiles waiting in a target dir's default dirs, which the next build merges. */
+static void print_pending(const char *target_dir)
+{
+	struct strbuf raw = STRBUF_INIT;
+	struct strvec targets = STRVEC_INIT;
+	size_t n = 0;
+
+	sb_addf(&raw, "%s/pgo-wrap/raw", target_dir);
+	list_dir(raw.buf, "", &targets);
+	for (size_t t = 0; t < targets.n; t++) {
+		struct strvec profiles = STRVEC_INIT;
+		list_dir(targets.v[t], "", &profiles);
+		for (size_t p = 0; p < profiles.n; p++) {
+			struct strvec files = STRVEC_INIT;
+			struct strbuf manual = STRBUF_INIT;
+			list_dir(profiles.v[p], ".profraw", &files);
+			path_join(&manual, profiles.v[p], "manual");
+			list_dir(manual.buf, ".profraw", &files);
+			n += files.n;
+			sv_release(&files);
+			sb_release(&manual);
+		}
+		sv_release(&profiles);
+	}
+	if (n)
+		printf("\npending       %zu raw profile(s) under %s, which the next `cargo-pgo-wrap build` merges\n",
+		       n, raw.buf);
+	sv_release(&targets);
+	sb_release(&raw);
 }
 
 static void print_human(const struct slot_status *s)
@@ -93,7 +194,7 @@ static void print_human(const struct slot_status *s)
 	}
 	first_line(&rustc, sb_str(&s->info.rustc));
 	printf("slot %.12s  target %s  %s\n", s->id, sb_str(&s->info.target), sig.len ? sig.buf : "(default flags)");
-	printf("  workspace   %s\n  rustc       %s\n", sb_str(&s->info.workspace), rustc.buf);
+	printf("  target dir  %s\n  rustc       %s\n", sb_str(&s->info.workspace), rustc.buf);
 	if (f->has_profile == 1) {
 		long age = (long)time(NULL) - f->m.created;
 		printf("  profile     %.12s, %ld min old, %s (%ld raw file(s), %s)\n", f->m.content_key,
@@ -102,15 +203,20 @@ static void print_human(const struct slot_status *s)
 		printf("  state       %s", state_word(s));
 		if (f->nstale)
 			printf(": %s", f->stale.buf);
-		printf("; %zu of %zu crates fresh\n", f->ncrates - (f->nstale - f->training_changed), f->ncrates);
+		printf("; %zu of %zu units fresh\n", f->ncrates - (f->nstale - f->training_changed), f->ncrates);
 		print_crates(f);
 	} else if (f->has_profile == 0) {
 		printf("  profile     none\n  state       none\n");
 	} else {
 		printf("  profile     unusable: %s\n  state       unusable\n", f->err.buf);
 	}
-	for (size_t i = 0; i < s->nstamps; i++)
+	for (size_t i = 0; i < s->nstamps; i++) {
+		int plain = units_built_without_us(s->dir, s->stamps[i].build_dir);
 		printf("  build dir   %s: %s\n", s->stamps[i].build_dir, s->stamps[i].decision);
+		if (plain > 0)
+			printf("              %d unit(s) built without cargo-pgo-wrap since its last verified "
+			       "build; the next `cargo-pgo-wrap build` rebuilds them\n", plain);
+	}
 	sb_release(&sig);
 	sb_release(&rustc);
 }
@@ -200,10 +306,10 @@ static void tool_versions(struct strbuf *rustc, struct strbuf *profdata)
 }
 
 static const char status_usage[] =
-	"usage: cargo-pgo-wrap status [--all] [--format human|yaml] [--manifest-path PATH]";
+	"usage: cargo-pgo-wrap status [--all] [--format human|yaml] [--manifest-path PATH] [--pgo-config FILE]";
 
 /* The slots' workspace identity (the target dir) and the configured training. */
-static void this_workspace(const char *manifest, struct strbuf *ws, char **training_id)
+static void this_workspace(const char *manifest, const char *pgo_config, struct strbuf *ws, char **training_id)
 {
 	struct strvec args = STRVEC_INIT;
 	struct workspace w;
@@ -223,9 +329,10 @@ static void this_workspace(const char *manifest, struct strbuf *ws, char **train
 	workspace_locate(&w, cargo, &args);
 	/* The wrapper names the workspace by this variable when set, else by the target dir. */
 	sb_adds(ws, env_get("CARGO_PGO_WRAP_WORKSPACE") ? env_get("CARGO_PGO_WRAP_WORKSPACE") : w.target_dir.buf);
-	if (config_load(&cfg, NULL, w.root.buf, &err) != 0)
-		die(PGOW_EXIT_CONFIG, "%s", err.buf);
-	*training_id = config_training_id(&cfg);
+	if (config_load(&cfg, pgo_config, w.root.buf, &err) != 0)
+		warn("%s; whether the training changed is not checked", err.buf);
+	else
+		*training_id = config_training_id(&cfg);
 	config_release(&cfg);
 	workspace_release(&w);
 	sv_release(&args);
@@ -235,7 +342,7 @@ static void this_workspace(const char *manifest, struct strbuf *ws, char **train
 int cmd_status(int argc, char **argv)
 {
 	bool yaml = false, all = false;
-	const char *manifest = NULL, *v;
+	const char *manifest = NULL, *pgo_config = NULL, *v;
 	char *training_id = NULL;
 	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, ws = STRBUF_INIT, slots = STRBUF_INIT;
 
@@ -246,6 +353,8 @@ int cmd_status(int argc, char **argv)
 			yaml = strcmp(v, "yaml") == 0;
 		} else if (frontend_option(argc, argv, &i, "--manifest-path", &v)) {
 			manifest = v;
+		} else if (frontend_option(argc, argv, &i, "--pgo-config", &v)) {
+			pgo_config = v;
 		} else if (strcmp(argv[i], "--all") == 0) {
 			all = true;
 		} else {
@@ -255,7 +364,7 @@ int cmd_status(int argc, char **argv)
 	if (cache_root(&root, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	if (!all)
-		this_workspace(manifest, &ws, &training_id);
+		this_workspace(manifest, pgo_config, &ws, &training_id);
 	struct strbuf rustc = STRBUF_INIT, profdata = STRBUF_INIT;
 	tool_versions(&rustc, &profdata);
 	long long bytes = tree_bytes(root.buf);
@@ -302,8 +411,10 @@ int cmd_status(int argc, char **argv)
 			die(PGOW_EXIT_INTERNAL, "%s", err.buf);
 		fputs(out.buf, stdout);
 	} else if (!shown) {
-		printf("\nno build with target dir %s has gone through cargo-pgo-wrap yet (status --all shows every slot)\n", ws.buf);
+		printf("\nno cached profile or build record for target dir %s (status --all shows every slot)\n", ws.buf);
 	}
+	if (!yaml && !all)
+		print_pending(ws.buf);
 	sb_release(&out);
 	sb_release(&root);
 	sb_release(&err);

@@ -49,7 +49,7 @@ static void cargo_query(const char *cargo, const struct strvec *args, const char
 	}
 	int status = run_capture(argv.v, out);
 	if (status != 0)
-		die(PGOW_EXIT_FAIL, "`%s %s` failed (see above); run this inside a cargo workspace or "
+		die(PGOW_EXIT_CONFIG, "`%s %s` failed (see above); run this inside a cargo workspace or "
 		    "pass --manifest-path", cargo, argv.v[1]);
 	while (out->len && (out->buf[out->len - 1] == '\n' || out->buf[out->len - 1] == '\r'))
 		sb_setlen(out, out->len - 1);

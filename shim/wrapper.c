@@ -308,9 +308,10 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, stru
 	} else {
 		d->mode = PGO_OFF;
 		d->automatic = true;
-		warn_once_per_run("no-profile", "no profile for this build configuration yet "
-				  "(slot %.12s); building without PGO; `cargo-pgo-wrap build` collects one",
-				  slot->id);
+		if (!env_get("CARGO_PGO_WRAP_FRONTEND"))
+			warn_once_per_run("no-profile", "no profile for this build configuration yet "
+					  "(slot %.12s); building without PGO; `cargo-pgo-wrap build` collects one",
+					  slot->id);
 	}
 	sb_release(&prof);
 	sb_release(&err);

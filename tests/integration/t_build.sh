@@ -221,6 +221,9 @@ test_build_after_a_plain_cargo_build_rebuilds() {
 	touch fixlib/src/lib.rs
 	cargo_ok build --release
 	[ -z "$(unit_mark target/release/deps fixbin)" ] || fail "setup: the plain build kept our mark"
+	pgow status >"$T/status.txt"
+	assert_grep '2 unit\(s\) built without cargo-pgo-wrap since its last verified build' "$T/status.txt" \
+		"status sees the plain build"
 	pgow build --release 2>"$T/err3" || fail "build after a plain build"
 	assert_grep 'Rebuilding 2 unit\(s\)' "$T/err3" "the plain artifacts are rebuilt"
 	assert_grep 'PGO 2 unit\(s\) .* carry profile [0-9a-f]{12} \(2 compiled now' "$T/err3" "and carry the profile"

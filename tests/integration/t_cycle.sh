@@ -47,14 +47,14 @@ use $prof" "$(journal_actions fixbin)" "fixbin now uses the cached profile"
 	assert_grep '!"function_entry_count", i64 [1-9]' "$(ls target/release/deps/fixlib-*.ll)" "profile-use IR"
 
 	pgow status >"$T/status.txt"
-	assert_grep '^  state       fresh; 2 of 2 crates fresh$' "$T/status.txt" "status after merge"
+	assert_grep '^  state       fresh; 2 of 2 units fresh$' "$T/status.txt" "status after merge"
 	assert_grep "^  build dir   $T/ws/target/release: use $prof\$" "$T/status.txt" "status shows the decision"
 	assert_grep "^  build dir   $T/instr/release: generate $T/raw\$" "$T/status.txt" "and the instrumented dir"
 
 	# Edit one crate: status names exactly it before any build, then the build says so too.
 	sed -i 's/let mut v = 0i64;/let mut v = 0i64; \/\/ edited/' fixlib/src/lib.rs
 	pgow status >"$T/status.txt"
-	assert_grep '^  state       stale: fixlib \(changed, [0-9]+% of counts\); 1 of 2 crates fresh$' "$T/status.txt" "status after an edit"
+	assert_grep '^  state       stale: fixlib \(changed, [0-9]+% of counts\); 1 of 2 units fresh$' "$T/status.txt" "status after an edit"
 	local share
 	share=$(sed -n 's/.*fixlib (changed, \([0-9]*\)% of counts).*/\1/p' "$T/status.txt")
 	[ "$share" -ge 50 ] || fail "fixlib holds the hot loop, yet carries only $share% of the counts"
@@ -98,7 +98,8 @@ test_cycle_merge_errors() {
 	pgow merge "$T/nowhere" 2>"$T/err" || rc=$?
 	assert_eq 2 "$rc" "missing dir"
 	# Files are routed by the build-id of the binary that wrote them, wherever they were moved.
-	mkdir -p "$T/other" && cp "$T"/raw/default_*.profraw "$T/other/"
+	mkdir -p "$T/other"
+	LLVM_PROFILE_FILE="$T/other/run-%p.profraw" "$T/instr/release/fixbin" 700 >/dev/null
 	pgow merge "$T/other" 2>"$T/err" || fail "merge of moved files: $(cat "$T/err")"
 	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/err" "routed to their slot and added"
 	local id
@@ -135,27 +136,36 @@ test_cycle_merge_refuses_a_foreign_profile() {
 	assert_grep 'gives no counts to any of the 2 .* it belongs to another program' "$T/err" "says whose"
 	assert_eq "$before" "$(cat "$prof")" "the good profile is still current"
 	pgow status >"$T/status.txt"
-	assert_grep '^  state       fresh; 2 of 2 crates fresh$' "$T/status.txt" "and fresh"
+	assert_grep '^  state       fresh; 2 of 2 units fresh$' "$T/status.txt" "and fresh"
 }
 
 test_cycle_merge_adds_replaces_and_weighs_anywhere() {
 	setup_ws
 	instrument_and_train
-	local one total1 total2 total5 key1 key2
-	one=$(ls "$T"/raw/*.profraw | head -n 1)
-	pgow merge "$one" 2>/dev/null || fail "merge of one file"
+	local one two total1 total2 total12 total5 key1 key2
+	one=$(ls "$T"/raw/*.profraw)
+	# A second, different profile from another run.
+	LLVM_PROFILE_FILE="$T/second/run.profraw" "$T/instr/release/fixbin" 500 >/dev/null
+	two="$T/second/run.profraw"
+	pgow merge "$two" 2>/dev/null || fail "merge of the second file alone"
+	total2=$(sed -n 's/^total-counts: //p' "$(current_manifest)")
+	pgow merge --replace "$one" 2>"$T/err" || fail "merge of the first file alone: $(cat "$T/err")"
 	total1=$(sed -n 's/^total-counts: //p' "$(current_manifest)")
 	key1=$(cat "$T"/cache/slots/*/CURRENT)
-	pgow merge "$one" 2>"$T/err" || fail "second merge"
+	pgow merge "$two" 2>"$T/err" || fail "second merge"
 	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/err" "adds"
 	assert_grep 'with 2 raw file\(s\): .*`merge --replace` starts over' "$T/err" "says how to start over"
-	total2=$(sed -n 's/^total-counts: //p' "$(current_manifest)")
+	total12=$(sed -n 's/^total-counts: //p' "$(current_manifest)")
 	key2=$(cat "$T"/cache/slots/*/CURRENT)
-	assert_eq $((total1 * 2)) "$total2" "adding doubles the counts"
+	assert_eq $((total1 + total2)) "$total12" "adding sums the counts"
 	[ "$key1" != "$key2" ] || fail "the profile id does not depend on the data"
-	# --weight after the directory applies all the same.
+	# The same file again (a retried script) is not counted twice.
+	pgow merge "$two" 2>"$T/err" || fail "merging a file again"
+	assert_grep "skipping $two: it is in profile ${key2:0:12} already" "$T/err" "names the file"
+	assert_eq "$key2" "$(cat "$T"/cache/slots/*/CURRENT)" "the profile is unchanged"
+	# --weight after the file applies all the same.
 	pgow merge --replace "$one" --weight 5 2>"$T/err" || fail "weighted replace"
-	assert_grep "replaced profile ${key2:0:12} \(--replace\)" "$T/err" "replace says so"
+	assert_grep "replaced profile ${key2:0:12} \\(--replace\\)" "$T/err" "replace says so"
 	total5=$(sed -n 's/^total-counts: //p' "$(current_manifest)")
 	assert_eq $((total1 * 5)) "$total5" "--weight 5 after the path multiplies by 5"
 	local rc=0
@@ -170,7 +180,7 @@ test_cycle_version_bump_replaces_crate() {
 	printf 'stale-policy: use-stale\ntraining:\n  - run: ["{bin:fixbin}", "2000"]\n' >pgo-wrap.yaml
 	pgow build --release 2>/dev/null || fail "first build"
 	pgow status >"$T/status.txt"
-	assert_grep '^  state       fresh; 2 of 2 crates fresh$' "$T/status.txt" "fresh before the bump"
+	assert_grep '^  state       fresh; 2 of 2 units fresh$' "$T/status.txt" "fresh before the bump"
 	# A new version (and so a Cargo.lock change) gives fixlib, and fixbin with it, new -C metadata.
 	sed -i 's/^version.workspace = true$/version = "0.2.0"/' fixlib/Cargo.toml
 	sed -i 's|fixlib = { path = "../fixlib" }|fixlib = { path = "../fixlib", version = "0.2" }|' fixbin/Cargo.toml

@@ -141,3 +141,38 @@ test_frontend_training_output_goes_to_a_log() {
 	assert_grep "\\(its output is in $T/ws/target/pgo-wrap/training.log\\)" "$T/err" "the error points at the log"
 	assert_grep 'WHY-IT-FAILED' target/pgo-wrap/training.log "which has it"
 }
+
+test_frontend_audit_findings() {
+	build_setup
+	# A human --message-format works (cargo takes one kind; we read JSON).
+	pgow build --release --message-format=short 2>"$T/err" || fail "--message-format=short: $(tail -3 "$T/err")"
+	# From a member dir, cargo builds only that package: training that runs another
+	# package's binary would profile old code, so it is refused.
+	local rc=0
+	sed -i 's/let mut v = self.atom();/let mut v = self.atom();\n        if v == i64::MIN { v = 0; }/' fixlib/src/lib.rs
+	POLICY=refresh write_training
+	(cd fixlib && pgow build --release 2>"$T/err") || rc=$?
+	assert_eq 2 "$rc" "training bin outside this build"
+	assert_grep 'the training runs \{bin:fixbin\}, which this build does not build .*-p fixbin or --workspace' \
+		"$T/err" "says why and the fix"
+	# A plain build, then `instrument`: the plain artifacts are rebuilt instrumented.
+	touch fixlib/src/lib.rs
+	cargo_ok build --release
+	pgow instrument --release 2>"$T/err" || fail "instrument after a plain build: $(tail -3 "$T/err")"
+	assert_grep '2 unit\(s\) instrumented' "$T/err" "instrumented"
+	target/release/fixbin 100 >/dev/null
+	pgow status >"$T/status.txt"
+	assert_grep '^pending       1 raw profile\(s\) under' "$T/status.txt" "status shows raw profiles waiting"
+	# run/test do not read pgo-wrap.yaml: a broken one does not stop them; status warns.
+	echo 'stale-policy: sometimes' >pgo-wrap.yaml
+	pgow run --release -q -p fixbin -- 10 >/dev/null 2>"$T/err" || fail "run with a broken config: $(cat "$T/err")"
+	pgow status >/dev/null 2>"$T/err" || fail "status with a broken config"
+	assert_grep "whether the training changed is not checked" "$T/err" "status says what it skips"
+	# train after clean names the fix, with a config-error exit code.
+	POLICY=refresh write_training
+	pgow clean >/dev/null
+	rc=0
+	pgow train --release 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "train without instrumented binaries"
+	assert_grep 'run `cargo-pgo-wrap build` with the same cargo arguments first' "$T/err" "names the fix"
+}

@@ -46,16 +46,16 @@ test_layouts_cargo_test_between_builds() {
 	pgow test --release -q >/dev/null 2>"$T/test.err" || { cat "$T/test.err" >&2; fail "cargo-pgo-wrap test"; }
 	assert_noop_build "after cargo-pgo-wrap test"
 	pgow status >"$T/status.txt"
-	assert_grep '^  state       fresh; 5 of 5 crates fresh$' "$T/status.txt" "status after tests"
+	assert_grep '^  state       fresh; 5 of 5 units fresh$' "$T/status.txt" "status after tests"
 }
 
 test_layouts_status_and_build_from_elsewhere() {
 	layouts_setup
 	pgow build --release 2>/dev/null || fail "first build"
 	(cd app && pgow status) >"$T/member.txt" || fail "status from a member dir"
-	assert_grep '^  state       fresh; 5 of 5 crates fresh$' "$T/member.txt" "status from a member dir"
+	assert_grep '^  state       fresh; 5 of 5 units fresh$' "$T/member.txt" "status from a member dir"
 	(cd / && pgow status --manifest-path "$T/ws/Cargo.toml") >"$T/outside.txt" || fail "status from /"
-	assert_grep '^  state       fresh; 5 of 5 crates fresh$' "$T/outside.txt" "status from outside"
+	assert_grep '^  state       fresh; 5 of 5 units fresh$' "$T/outside.txt" "status from outside"
 	(cd app && pgow build --release 2>"$T/member.err") || fail "build from a member dir"
 	assert_grep 'Fresh profile' "$T/member.err" "build from a member dir is fresh"
 	assert_no_grep 'instrumented binaries|Compiling' "$T/member.err" "and a no-op"

@@ -11,7 +11,7 @@ export ROOT
 export CARGO_NET_OFFLINE=true CARGO_TERM_COLOR=never NO_COLOR=1
 unset RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET \
 	CARGO_TARGET_DIR CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE CARGO_PGO_WRAP_NEXT \
-	CARGO_PGO_WRAP_EXCLUDE CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL LLVM_PROFILE_FILE
+	CARGO_PGO_WRAP_EXCLUDE CARGO_PGO_WRAP_FRONTEND CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL LLVM_PROFILE_FILE
 source "$ROOT/tests/integration/lib.sh"
 
 # An application's source from Debian's registry, buildable offline here.
@@ -61,9 +61,9 @@ YAML
 	assert_grep 'PGO [0-9]+ unit\(s\) .* carry profile' "$T/err" "optimised"
 	assert_no_stray_profiles "after the cycle"
 	pgow status >"$T/status.txt"
-	assert_grep '^  crate       pulldown_cmark .* fresh +[1-9][0-9]* of [0-9]+ functions ran' "$T/status.txt" \
+	assert_grep '^ {14}pulldown_cmark .* fresh +[1-9][0-9]* of [0-9]+ functions ran' "$T/status.txt" \
 		"the profile covers pulldown_cmark"
-	[ "$(grep -c '^  crate       pulldown_cmark ' "$T/status.txt")" = 2 ] || fail "lib and bin are two units"
+	[ "$(grep -cE '^ {14}pulldown_cmark ' "$T/status.txt")" = 2 ] || fail "lib and bin are two units"
 	assert_noop "second build"
 	# The lib's unit tests (no dev-dependencies needed) through the wrapper.
 	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release --lib -q >/dev/null 2>"$T/test.err" ||
@@ -115,7 +115,7 @@ YAML
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
 	(cd src && pgow status) >"$T/status.txt" || fail "status from src/"
 	assert_grep '^  state       fresh' "$T/status.txt" "status from a subdirectory"
-	assert_grep '^  crate       bat .* [1-9][0-9]* of [0-9]+ functions ran' "$T/status.txt" "the profile covers bat"
+	assert_grep '^ {14}bat .* [1-9][0-9]* of [0-9]+ functions ran' "$T/status.txt" "the profile covers bat"
 }
 
 passed=0 failed=0

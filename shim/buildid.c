@@ -112,11 +112,11 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 
 	memset(h, 0, sizeof(*h));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sb_addf(err, "%s is not a regular file", path);
+		sb_addf(err, "%s: not a regular file", path);
 		return -1;
 	}
 	if (st.st_size < 16 || read_at(fd, hdr, 16, 0) != 0 || le64(hdr) != RAW_MAGIC_64) {
-		sb_addf(err, "%s is not a raw LLVM profile (bad magic)", path);
+		sb_addf(err, "%s: not a raw LLVM profile (bad magic)", path);
 		return -1;
 	}
 	/* The high bits are flags (rustc writes 0x010000000000000A). */
@@ -125,12 +125,12 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 	if (h->version != 10)
 		return 0;
 	if ((uint64_t)st.st_size < sizeof(hdr) || read_at(fd, hdr, sizeof(hdr), 0) != 0) {
-		sb_addf(err, "%s is not a raw LLVM profile (truncated header)", path);
+		sb_addf(err, "%s: not a raw LLVM profile (truncated header)", path);
 		return -1;
 	}
 	uint64_t ids_size = le64(hdr + 16);
 	if (ids_size > (uint64_t)st.st_size - sizeof(hdr) || ids_size > MAX_NOTES_BYTES) {
-		sb_addf(err, "%s is not a raw LLVM profile (binary ids past its end)", path);
+		sb_addf(err, "%s: not a raw LLVM profile (binary ids past its end)", path);
 		return -1;
 	}
 	unsigned char *ids = xmalloc(ids_size + 1);
@@ -151,7 +151,7 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 	}
 	free(ids);
 	if (rc != 0) {
-		sb_addf(err, "%s is not a raw LLVM profile (corrupt binary ids)", path);
+		sb_addf(err, "%s: not a raw LLVM profile (corrupt binary ids)", path);
 		raw_header_release(h);
 		return -1;
 	}

@@ -136,8 +136,16 @@ static int read_run_field(struct config *c, struct training_run *r, struct ydoc 
 		}
 		return 0;
 	}
-	if (strcmp(key, "timeout") == 0)
-		return ydoc_long(d, v, key, &r->timeout, err);
+	if (strcmp(key, "timeout") == 0) {
+		if (ydoc_long(d, v, key, &r->timeout, err) != 0)
+			return -1;
+		if (r->timeout < 0) {
+			ydoc_where(d, v, err);
+			sb_adds(err, "timeout must be 0 (none) or a number of seconds");
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(key, "allow-failure") == 0)
 		return ydoc_bool(d, v, key, &r->allow_failure, err);
 	if (strcmp(key, "weight") == 0) {
@@ -233,7 +241,7 @@ static bool env_only_key(struct ydoc *d, yaml_node_pair_t *p, const char *key, s
 		{ "next-wrapper", "CARGO_PGO_WRAP_NEXT" }, { "llvm-profdata", "CARGO_PGO_WRAP_LLVM_PROFDATA" },
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strcmp(key, keys[i][0]) == 0) {
+		if (strcmp(key, keys[i][0]) == 0 || strcmp(key, keys[i][1]) == 0) {
 			ydoc_where(d, ydoc_node(d, p->key), err);
 			sb_addf(err, "'%s' is not a pgo-wrap.yaml key: every way of building (build, "
 				"RUSTC_WRAPPER, the cargo shim, merge) must agree on it, so set %s in the "

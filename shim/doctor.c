@@ -101,7 +101,8 @@ static void check_config(struct checkup *c, const char *config_path)
 	if (out.len)
 		path_dirname(&ws, out.buf);
 	if (config_load(&cfg, config_path, ws.len ? ws.buf : NULL, &err) != 0) {
-		problem(c, PGOW_EXIT_CONFIG, "config", err.buf, "correct the file at the place named");
+		problem(c, PGOW_EXIT_CONFIG, "config", err.buf,
+			strstr(err.buf, "cannot read") ? "name an existing file" : "correct the file at the place named");
 	} else if (!cfg.path) {
 		ok("config", "no pgo-wrap.yaml: `build` explains how to collect profiles by hand "
 		   "(profiles/example.yaml shows every key)");

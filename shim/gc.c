@@ -234,9 +234,9 @@ int cmd_gc(int argc, char **argv)
 		if (lock >= 0)
 			close(lock);
 	}
-	printf("%s %.1f MiB (%zu slot(s)); cache is %.1f MiB of a %.1f MiB cap\n",
+	printf("%s %.1f MiB (%zu slot(s)); cache %s %.1f MiB of a %.1f MiB cap\n",
 	       dry_run ? "would free" : "freed", (double)freed / (1024.0 * 1024.0), removed_slots,
-	       (double)total / (1024.0 * 1024.0), (double)cap / (1024.0 * 1024.0));
+	       dry_run ? "would be" : "is", (double)total / (1024.0 * 1024.0), (double)cap / (1024.0 * 1024.0));
 	free(uses);
 	sv_release(&dirs);
 	sb_release(&root);

@@ -8,6 +8,7 @@
  * raw format 10: a tool is accepted only if its LLVM major reads the format.
  */
 #include "llvm.h"
+#include "buildid.h"
 #include "execute.h"
 #include "util.h"
 
@@ -17,36 +18,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define RAW_MAGIC_64 0xff6c70726f667281ULL
 
 int llvm_raw_version(const char *path, uint64_t *version, struct strbuf *err)
 {
-	unsigned char hdr[16];
+	struct raw_header h;
 	int fd = open_read(path);
-	ssize_t n = -1;
 
-	if (fd >= 0) {
-		do
-			n = read(fd, hdr, sizeof(hdr));
-		while (n < 0 && errno == EINTR);
-		close(fd);
-	}
-	if (n < 0) {
+	if (fd < 0) {
 		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
-	uint64_t magic = 0, ver = 0;
-	for (int i = 7; n == 16 && i >= 0; i--) {
-		magic = magic << 8 | hdr[i];
-		ver = ver << 8 | hdr[8 + i];
+	int rc = raw_header_read(fd, path, &h, err);
+	close(fd);
+	if (rc == 0) {
+		*version = h.version;
+		raw_header_release(&h);
 	}
-	if (n != 16 || magic != RAW_MAGIC_64) {
-		sb_addf(err, "%s is not a raw LLVM profile (bad magic)", path);
-		return -1;
-	}
-	/* The high bits are flags (rustc writes 0x010000000000000A). */
-	*version = ver & 0xffffffffULL;
-	return 0;
+	return rc;
 }
 
 int llvm_min_major_for_raw(uint64_t version)

@@ -82,6 +82,8 @@ static int cmd_help(int argc, char **argv)
 {
 	const struct command *c = argc >= 2 ? find_command(argv[1]) : NULL;
 
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		c = find_command("help");
 	if (argc >= 2 && !c)
 		die(PGOW_EXIT_CONFIG, "'%s' is not a cargo-pgo-wrap command; run cargo-pgo-wrap help", argv[1]);
 	if (c)

@@ -122,7 +122,7 @@ static int open_input(const char *path, struct strbuf *err)
 		return -1;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sb_addf(err, "%s is not a regular file", path);
+		sb_addf(err, "%s: not a regular file", path);
 		close(fd);
 		return -1;
 	}
@@ -619,8 +619,8 @@ int merge_run(const struct merge_request *rq)
 	}
 	if (!p.n) {
 		if (p.considered && p.skipped == p.considered)
-			die(PGOW_EXIT_PROFILE, "merge: none of the %zu file(s) came from a build in this cache "
-			    "(see above); nothing was merged", p.considered);
+			die(PGOW_EXIT_PROFILE, "merge: none of the %zu file(s) could be merged (see above); "
+			    "nothing was merged", p.considered);
 		die(PGOW_EXIT_PROFILE, "merge: no .profraw or .profdata files in %s; run the instrumented "
 		    "binaries first", rq->paths.n ? rq->paths.v[0] : "the inputs");
 	}

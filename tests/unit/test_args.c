@@ -211,10 +211,24 @@ static void test_argfile_expansion(void **state)
 	sb_release(&at);
 }
 
+/* An unreadable @argfile is an error that leaves nothing allocated (ASan checks). */
+static void test_argfile_error_releases(void **state)
+{
+	(void)state;
+	struct rustc_args a;
+	struct strbuf err = STRBUF_INIT;
+	char *argv[] = { "--crate-name", "x", "@/nonexistent/args", NULL };
+
+	assert_int_equal(rustc_args_parse(&a, 3, argv, &err), -1);
+	assert_non_null(strstr(err.buf, "cannot read argument file /nonexistent/args"));
+	sb_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cargo_lib_unit),
+		cmocka_unit_test(test_argfile_error_releases),
 		cmocka_unit_test(test_option_spellings),
 		cmocka_unit_test(test_last_opt_level_wins),
 		cmocka_unit_test(test_values_are_not_inputs),

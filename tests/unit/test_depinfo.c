@@ -196,10 +196,76 @@ static void test_private_dir_checks(void **state)
 	sb_release(&err);
 }
 
+/* A rule continued with a backslash: our prerequisite goes before it, not after. */
+static void test_continued_rule_keeps_the_stamp(void **state)
+{
+	(void)state;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT, envs = STRVEC_INIT, srcs = STRVEC_INIT;
+
+	path_join(&path, dir, "cont.d");
+	write_text(path.buf, "/t/x.d: src/lib.rs \\\n src/a.rs\n\nsrc/lib.rs:\n");
+	sv_push(&files, "/c/STAMP");
+	assert_int_equal(depinfo_append(path.buf, &files, &envs, NULL, &err), 0);
+	char *got = read_text(path.buf);
+	assert_non_null(strstr(got, "/t/x.d: src/lib.rs  /c/STAMP \\\n src/a.rs\n"));
+	free(got);
+	sv_release(&files);
+	sv_release(&envs);
+	sv_release(&srcs);
+	sb_release(&path);
+	sb_release(&err);
+}
+
+/* A mark written is read back, and a file without one says so. */
+static void test_marks_round_trip(void **state)
+{
+	(void)state;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec none = STRVEC_INIT;
+	struct unit_mark m, back;
+
+	path_join(&path, dir, "m-1.d");
+	write_text(path.buf, rustc_d);
+	assert_int_equal(depinfo_read_mark(path.buf, &back, &err), 0);
+	memset(&m, 0, sizeof(m));
+	m.slot = "s1";
+	m.crate = "x";
+	m.metadata = "abc";
+	m.action = "use-stale";
+	m.key = "k";
+	m.detail = "/p/f.profdata";
+	m.mismatches = 3;
+	sv_push(&m.deps, "/t/deps/y-2.d");
+	assert_int_equal(depinfo_append(path.buf, &none, &none, &m, &err), 0);
+	/* Rewritten again (as a second wrapper pass would): one mark, not two. */
+	assert_int_equal(depinfo_append(path.buf, &none, &none, &m, &err), 0);
+	char *got = read_text(path.buf);
+	assert_non_null(strstr(got, "# pgo-wrap:unit"));
+	assert_null(strstr(strstr(got, "# pgo-wrap:unit") + 1, "# pgo-wrap:unit"));
+	free(got);
+	assert_int_equal(depinfo_read_mark(path.buf, &back, &err), 1);
+	assert_string_equal(back.action, "use-stale");
+	assert_string_equal(back.detail, "/p/f.profdata");
+	assert_int_equal(back.mismatches, 3);
+	assert_int_equal(back.deps.n, 1);
+	assert_string_equal(back.deps.v[0], "/t/deps/y-2.d");
+	unit_mark_release(&back);
+	sv_release(&m.deps);
+	struct strbuf lib = STRBUF_INIT;
+	assert_int_equal(depinfo_of_library("/t/deps/libfoo_bar-0123.rlib", &lib), 0);
+	assert_string_equal(lib.buf, "/t/deps/foo_bar-0123.d");
+	sb_release(&lib);
+	sb_release(&path);
+	sb_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_appends_to_every_rule),
+		cmocka_unit_test(test_continued_rule_keeps_the_stamp),
+		cmocka_unit_test(test_marks_round_trip),
 		cmocka_unit_test(test_missing_file_is_an_error),
 		cmocka_unit_test(test_stamp_rewritten_only_on_change),
 		cmocka_unit_test(test_decision_from_env),

@@ -11,6 +11,10 @@
 #include <cmocka.h>
 
 #include "llvm.h"
+#include "buildid.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 #include "tempdir.h"
 #include "util.h"
 
@@ -53,17 +57,38 @@ static void test_raw_headers(void **state)
 					 0x0a, 0, 0, 0, 0, 0, 0, 0x01 };
 	const unsigned char bad[16] = { 'n', 'o', 't', ' ', 'a', ' ', 'p', 'r', 'o', 'f', 'i', 'l', 'e', '!', '!', '!' };
 
+	/* A whole v10 header (16 words), then one 20-byte binary id padded to 24. */
+	unsigned char full[128 + 8 + 24];
+	memset(full, 0, sizeof(full));
+	memcpy(full, good, sizeof(good));
+	full[16] = 32;                       /* BinaryIdsSize */
+	full[128] = 20;                      /* the id's length */
+	for (int i = 0; i < 20; i++)
+		full[136 + i] = (unsigned char)(0xa0 + i);
 	path_join(&path, dir, "good.profraw");
-	write_bytes(path.buf, good, sizeof(good));
+	write_bytes(path.buf, full, sizeof(full));
 	assert_int_equal(llvm_raw_version(path.buf, &v, &err), 0);
 	assert_int_equal(v, 10);
 	assert_int_equal(llvm_min_major_for_raw(v), 19);
+	struct raw_header h;
+	int fd = open(path.buf, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(raw_header_read(fd, path.buf, &h, &err), 0);
+	close(fd);
+	assert_int_equal(h.ids.n, 1);
+	assert_string_equal(h.ids.v[0], "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3");
+	raw_header_release(&h);
+	/* An id said to run past the file is corrupt, not read. */
+	full[128] = 200;
+	write_bytes(path.buf, full, sizeof(full));
+	assert_int_equal(llvm_raw_version(path.buf, &v, &err), -1);
+	assert_non_null(strstr(err.buf, "corrupt binary ids"));
 
 	sb_reset(&path);
 	path_join(&path, dir, "bad.profraw");
 	write_bytes(path.buf, bad, sizeof(bad));
 	assert_int_equal(llvm_raw_version(path.buf, &v, &err), -1);
-	assert_non_null(strstr(err.buf, "bad.profraw is not a raw LLVM profile (bad magic)"));
+	assert_non_null(strstr(err.buf, "bad.profraw: not a raw LLVM profile (bad magic)"));
 
 	sb_reset(&err);
 	sb_reset(&path);
@@ -74,10 +99,34 @@ static void test_raw_headers(void **state)
 	sb_release(&err);
 }
 
+/* `llvm-profdata show` output with junk in a counts list: parsed, never looping. */
+static void test_counts_parse_survives_junk(void **state)
+{
+	(void)state;
+	char text[] = "Counters:\n  fixlib.85b-cgu.0;_ZN6fixlib4eval17hE:\n    Block counts: [3, x, 5]\n"
+		      "  _ZN6fixbin4main17hE:\n    Block counts: [0, 0]\n  junk:\n    Block counts: [\n";
+	struct crate_counts *c;
+	size_t n;
+	unsigned long long total;
+
+	llvm_counts_parse(text, &c, &n, &total);
+	assert_int_equal(n, 3);
+	assert_string_equal(c[0].crate, "fixlib");
+	assert_int_equal(c[0].counts, 3);
+	assert_int_equal(c[0].covered, 1);
+	assert_int_equal(c[1].functions, 1);
+	assert_int_equal(c[1].covered, 0);
+	assert_int_equal(total, 3);
+	for (size_t i = 0; i < n; i++)
+		free(c[i].crate);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_symbol_crates),
+		cmocka_unit_test(test_counts_parse_survives_junk),
 		cmocka_unit_test(test_raw_headers),
 	};
 	return cmocka_run_group_tests_name("llvm", tests, tempdir_setup, tempdir_teardown);

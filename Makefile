@@ -4,10 +4,12 @@
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share/cargo-pgo-wrap
 CC         ?= cc
 CFLAGS     ?= -O2 -g
 WARNINGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -DPGOW_VERSION='"$(VERSION)"'
+CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -DPGOW_VERSION='"$(VERSION)"' \
+              -DPGOW_DATADIR='"$(DATADIR)"'
 # Static: the wrapper starts once per crate, and each shared library costs a load.
 LDLIBS     += -Wl,-Bstatic -lyaml -lxxhash -Wl,-Bdynamic -pthread
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -59,13 +61,16 @@ $(BUILD) $(SAN):
 SHIMDIR    ?= $(PREFIX)/lib/cargo-pgo-wrap/shims
 
 # The cargo shim: put $(SHIMDIR) first on PATH and every `cargo build` gets PGO.
+# The training presets go to $(DATADIR)/profiles, which messages point at.
 install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHIMDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHIMDIR) $(DESTDIR)$(DATADIR)/profiles
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/$(BIN)
+	install -m 0644 profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
 	ln -sf $(BINDIR)/$(BIN) $(DESTDIR)$(SHIMDIR)/cargo
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(BIN) $(DESTDIR)$(SHIMDIR)/cargo
+	rm -rf $(DESTDIR)$(DATADIR)
 
 # The whole suite: unit tests, real-cargo integration tests, the lifecycle on
 # real applications from Debian's crates, then unit and integration tests again

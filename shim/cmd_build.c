@@ -400,7 +400,7 @@ int cmd_train(int argc, char **argv)
 	build_preflight(&b, true);
 	if (!b.cfg.nruns)
 		die(PGOW_EXIT_CONFIG, "no training is configured; add `training:` to %s/pgo-wrap.yaml "
-		    "(see profiles/example.yaml)", b.ws.root.buf);
+		    "(see " PGOW_DATADIR "/profiles/example.yaml)", b.ws.root.buf);
 	bool have_bins = slot_of_build_dir(b.instr_bin_dir.buf, &slot) == 0;
 	for (size_t i = 0; have_bins && i < b.cfg.bins.n; i++) {
 		struct strbuf bin = STRBUF_INIT;

@@ -76,6 +76,39 @@ static void remove_workspace_slots(const char *target_dir)
 	sb_release(&err);
 }
 
+/* The slots' stamps of build dirs that no longer exist, so status stops listing them. */
+static void forget_build_dirs(const char *target_dir, const char *removed)
+{
+	struct strbuf root = STRBUF_INIT, slots = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec dirs = STRVEC_INIT;
+	size_t n = strlen(removed);
+
+	if (cache_root(&root, &err) != 0)
+		goto out;
+	path_join(&slots, root.buf, "slots");
+	list_dir(slots.buf, "", &dirs);
+	for (size_t i = 0; i < dirs.n; i++) {
+		struct slot_info info;
+		struct stamp *st;
+		size_t ns;
+		if (slot_read_info(dirs.v[i], &info, &err) == 0 && strcmp(info.workspace.buf, target_dir) == 0) {
+			slot_stamps(dirs.v[i], &st, &ns);
+			for (size_t j = 0; j < ns; j++)
+				if (strncmp(st[j].build_dir, removed, n) == 0 && st[j].build_dir[n] == '/' &&
+				    safe_unlink(root.buf, st[j].path, &err) != 0)
+					warn("%s", err.buf);
+			stamps_release(st, ns);
+		}
+		slot_info_release(&info);
+		sb_reset(&err);
+	}
+out:
+	sv_release(&dirs);
+	sb_release(&root);
+	sb_release(&slots);
+	sb_release(&err);
+}
+
 int cmd_clean(int argc, char **argv)
 {
 	struct strvec args = STRVEC_INIT;
@@ -100,10 +133,12 @@ int cmd_clean(int argc, char **argv)
 	workspace_locate(&w, cargo, &args);
 	path_join(&state, w.target_dir.buf, "pgo-wrap");
 	struct strbuf err = STRBUF_INIT;
+	bool existed = file_exists(state.buf);
 	if (safe_remove_tree(w.target_dir.buf, state.buf, &err) != 0)
 		die(PGOW_EXIT_FAIL, "%s", err.buf);
 	sb_release(&err);
-	printf("removed %s\n", state.buf);
+	printf(existed ? "removed %s\n" : "nothing to remove: %s does not exist\n", state.buf);
+	forget_build_dirs(w.target_dir.buf, state.buf);
 	if (profiles)
 		remove_workspace_slots(w.target_dir.buf);
 	workspace_release(&w);

@@ -105,7 +105,7 @@ static void check_config(struct checkup *c, const char *config_path)
 			strstr(err.buf, "cannot read") ? "name an existing file" : "correct the file at the place named");
 	} else if (!cfg.path) {
 		ok("config", "no pgo-wrap.yaml: `build` explains how to collect profiles by hand "
-		   "(profiles/example.yaml shows every key)");
+		   "(" PGOW_DATADIR "/profiles/example.yaml shows every key)");
 	} else {
 		sb_addf(&line, "%s: %zu training run(s), stale-policy %s", cfg.path, cfg.nruns,
 			stale_policy_name(cfg.stale_policy));

@@ -285,11 +285,31 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 		int out = output_fd(p, err);
 		if (out < 0)
 			goto next;
+		/* The log tells runs apart: which one, what ran, how it ended. */
+		if (out != STDERR_FILENO) {
+			struct strbuf head = STRBUF_INIT;
+			sb_addf(&head, "==== run %zu/%zu (%s, %s):", i + 1, c->nruns, label.buf, r->where);
+			for (size_t a = 0; a < argv.n; a++)
+				sb_addf(&head, " %s", argv.v[a]);
+			sb_addch(&head, '\n');
+			(void)write_all(out, head.buf, head.len);
+			sb_release(&head);
+		}
 		double start = now_seconds();
 		int status = run_with_timeout(argv.v, p->workspace, &env, r->timeout, out, label.buf, err);
 		double took = now_seconds() - start;
-		if (out != STDERR_FILENO)
+		if (out != STDERR_FILENO) {
+			struct strbuf tail = STRBUF_INIT;
+			if (status == -1)
+				sb_addf(&tail, "==== run %zu: timed out after %lds\n", i + 1, r->timeout);
+			else if (status >= 0 && WIFEXITED(status))
+				sb_addf(&tail, "==== run %zu: exit status %d, %.1fs\n", i + 1, WEXITSTATUS(status), took);
+			else if (status >= 0)
+				sb_addf(&tail, "==== run %zu: killed by signal %d\n", i + 1, WTERMSIG(status));
+			(void)write_all(out, tail.buf, tail.len);
+			sb_release(&tail);
 			close(out);
+		}
 		if (status == -2)
 			goto next;
 		bool ok = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;

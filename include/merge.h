@@ -22,6 +22,7 @@ struct merge_request {
 	const char *replace_why; /* said when replacing (default: "--replace") */
 	const char *remove_inputs; /* delete the raw files once stored, all below this dir (ours) */
 	bool quiet_if_none;      /* no input at all is not an error (pending-file ingestion) */
+	bool lenient;            /* nothing mergeable is a warning, not an error (pending files) */
 	long weight;             /* default weight, 0 = 1 */
 	struct strvec build_units; /* "slot\tcrate\tmetadata\tkey": every unit of the instrumented build
 				      that produced the files, also those its training never ran */

@@ -65,8 +65,10 @@ bool is_executable_file(const char *p);
  * dotfiles or our own in-flight temp files. A missing dir lists nothing.
  */
 void list_dir(const char *dir, const char *suffix, struct strvec *out);
-/* Removes path and everything under it, not following links; 0 if it is gone. */
-int remove_tree(const char *path);
+/* How many entries list_dir(dir, suffix) would give. */
+size_t count_files(const char *dir, const char *suffix);
+/* CLOCK_REALTIME now (time(NULL) should the clock fail). */
+void now_timespec(struct timespec *out);
 /* Bytes under path (its own size for a file), not following links. */
 long long tree_bytes(const char *path);
 /* open(2) for reading with O_CLOEXEC; -1 with errno. */

@@ -13,8 +13,18 @@
 #include <unistd.h>
 
 #define RAW_MAGIC_64 0xff6c70726f667281ULL
-/* Header words of raw format 10 (LLVM 19+); older versions have fewer. */
+/* Header words per raw format: binary ids (v7+) follow the header. */
 #define RAW_HEADER_WORDS_V10 16
+
+static size_t header_words(uint64_t version)
+{
+	switch (version) {
+	case 7: case 8: return 11;   /* LLVM 13-16 */
+	case 9: return 14;           /* LLVM 17-18: bitmap bytes */
+	case 10: return 16;          /* LLVM 19+: vtables */
+	default: return 0;           /* no binary ids, or a layout we do not know */
+	}
+}
 #define MAX_NOTES_BYTES (1 << 20)
 
 static int read_at(int fd, void *buf, size_t len, off_t off)
@@ -121,20 +131,21 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 	}
 	/* The high bits are flags (rustc writes 0x010000000000000A). */
 	h->version = le64(hdr + 8) & 0xffffffffULL;
-	/* Binary ids follow the header from format 10 on in this layout. */
-	if (h->version != 10)
+	size_t words = header_words(h->version);
+	size_t hdr_bytes = words * 8;
+	if (!words)
 		return 0;
-	if ((uint64_t)st.st_size < sizeof(hdr) || read_at(fd, hdr, sizeof(hdr), 0) != 0) {
+	if ((uint64_t)st.st_size < hdr_bytes || read_at(fd, hdr, hdr_bytes, 0) != 0) {
 		sb_addf(err, "%s: not a raw LLVM profile (truncated header)", path);
 		return -1;
 	}
 	uint64_t ids_size = le64(hdr + 16);
-	if (ids_size > (uint64_t)st.st_size - sizeof(hdr) || ids_size > MAX_NOTES_BYTES) {
+	if (ids_size > (uint64_t)st.st_size - hdr_bytes || ids_size > MAX_NOTES_BYTES) {
 		sb_addf(err, "%s: not a raw LLVM profile (binary ids past its end)", path);
 		return -1;
 	}
 	unsigned char *ids = xmalloc(ids_size + 1);
-	int rc = read_at(fd, ids, ids_size, sizeof(hdr));
+	int rc = read_at(fd, ids, ids_size, (off_t)hdr_bytes);
 	for (uint64_t off = 0; rc == 0 && ids_size - off >= 8;) {
 		uint64_t n = le64(ids + off);
 		off += 8;

@@ -130,11 +130,6 @@ void cache_profile_path(struct strbuf *out, const char *slot_dir, const char *ke
 	sb_addf(out, "%s/profiles/%s.profdata", slot_dir, key);
 }
 
-static void now_time(struct timespec *out)
-{
-	if (clock_gettime(CLOCK_REALTIME, out) != 0)
-		out->tv_sec = time(NULL), out->tv_nsec = 0;
-}
 
 /*
  * Points every non-instrumenting build dir of the slot at the new profile.
@@ -153,7 +148,7 @@ static int retarget_stamps(const char *slot_dir, const char *profdata, struct st
 			continue;
 		struct strbuf id = STRBUF_INIT;
 		sb_addf(&id, "use %s\n%s", profdata, stamps[i].build_dir);
-		rc = stamp_sync(stamps[i].path, id.buf, now_time, err);
+		rc = stamp_sync(stamps[i].path, id.buf, now_timespec, err);
 		sb_release(&id);
 	}
 	stamps_release(stamps, n);

@@ -24,15 +24,6 @@
 
 enum plan { PLAN_USE, PLAN_REFRESH, PLAN_PLAIN };
 
-static int count_raw(const char *dir)
-{
-	struct strvec files = STRVEC_INIT;
-	list_dir(dir, ".profraw", &files);
-	int n = (int)files.n;
-	sv_release(&files);
-	return n;
-}
-
 /*
  * `instrument`, run the binaries, `build`: what instrumented binaries wrote
  * into their default dir (and the manual/ dir the notes point at) is merged
@@ -44,13 +35,14 @@ static void ingest_pending(const struct build *b)
 	struct merge_request rq;
 
 	path_join(&manual, b->raw_dir.buf, "manual");
-	int n = count_raw(b->raw_dir.buf) + count_raw(manual.buf);
+	size_t n = count_files(b->raw_dir.buf, ".profraw") + count_files(manual.buf, ".profraw");
 	if (n) {
-		progress("Merging", "%d raw profile(s) that instrumented binaries wrote to %s\n", n, b->raw_dir.buf);
+		progress("Merging", "%zu raw profile(s) that instrumented binaries wrote to %s\n", n, b->raw_dir.buf);
 		memset(&rq, 0, sizeof(rq));
 		rq.training = "runs of the instrumented binaries";
 		rq.remove_inputs = b->ws.target_dir.buf;
 		rq.quiet_if_none = true;
+		rq.lenient = true;
 		merge_add_input(&rq, b->raw_dir.buf, 0);
 		merge_add_input(&rq, manual.buf, 0);
 		merge_run(&rq);
@@ -69,8 +61,13 @@ static enum plan decide(const struct build *b, const struct freshness *f)
 		return PLAN_REFRESH;
 	}
 	if (!f->nstale || f->stale_share < b->cfg.stale_threshold) {
-		progress("Fresh", "profile %.12s: %zu unit(s) unchanged since it was collected\n",
-			 f->m.content_key, f->ncrates);
+		if (f->nstale)
+			progress("Fresh", "profile %.12s: %zu unit(s) unchanged, %zu stale under the "
+				 "stale-threshold (%s)\n", f->m.content_key, f->ncrates - f->nstale, f->nstale,
+				 f->stale.buf);
+		else
+			progress("Fresh", "profile %.12s: %zu unit(s) unchanged since it was collected\n",
+				 f->m.content_key, f->ncrates);
 		return PLAN_USE;
 	}
 	progress("Stale", "profile %.12s: %s\n", f->m.content_key, f->stale.buf);
@@ -172,7 +169,10 @@ static void refuse_unoptimised_profile(const struct build *b)
 			sec = strstr(text.buf, "[profile.test]");
 		const char *next = sec ? strstr(sec + 1, "\n[") : NULL;
 		const char *opt = sec ? strstr(sec, "opt-level") : NULL;
-		raised = opt && (!next || opt < next);
+		const char *val = opt ? opt + strcspn(opt, "=\n") : NULL;
+		if (val && *val == '=')
+			val += 1 + strspn(val + 1, " \t\"'");
+		raised = opt && (!next || opt < next) && val && *val != '0';
 	}
 	sb_release(&manifest);
 	sb_release(&text);

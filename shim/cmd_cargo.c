@@ -57,7 +57,7 @@ static void remove_workspace_slots(const char *target_dir)
 	for (size_t i = 0; i < dirs.n; i++) {
 		struct slot_info info;
 		struct strbuf e = STRBUF_INIT;
-		if (slot_read_info(dirs.v[i], &info, &e) == 0 && strcmp(info.workspace.buf, target_dir) == 0) {
+		if (slot_read_info(dirs.v[i], &info, &e) == 0 && strcmp(sb_str(&info.workspace), target_dir) == 0) {
 			int lock = cache_lock_slot(dirs.v[i], &e);
 			sb_reset(&e);
 			if (safe_remove_tree(root.buf, dirs.v[i], &e) == 0)
@@ -91,7 +91,7 @@ static void forget_build_dirs(const char *target_dir, const char *removed)
 		struct slot_info info;
 		struct stamp *st;
 		size_t ns;
-		if (slot_read_info(dirs.v[i], &info, &err) == 0 && strcmp(info.workspace.buf, target_dir) == 0) {
+		if (slot_read_info(dirs.v[i], &info, &err) == 0 && strcmp(sb_str(&info.workspace), target_dir) == 0) {
 			slot_stamps(dirs.v[i], &st, &ns);
 			for (size_t j = 0; j < ns; j++)
 				if (strncmp(st[j].build_dir, removed, n) == 0 && st[j].build_dir[n] == '/' &&

@@ -133,15 +133,13 @@ static void add_recorded_builds(struct freshness *f, const char *slot_dir)
 
 void freshness_record_build(const char *slot_dir, const char *build_dir, const struct freshness *after)
 {
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
-	char hex[HASH_HEX_LEN + 1];
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT, dir = STRBUF_INIT;
 
 	if (after->has_profile != 1)
 		return;
-	path_join(&path, slot_dir, "builds");
-	if (mkdir_private(path.buf, 0700, &err) == 0) {
-		hash_buf_hex(build_dir, strlen(build_dir), hex);
-		sb_addf(&path, "/%s", hex);
+	path_join(&dir, slot_dir, "builds");
+	if (mkdir_private(dir.buf, 0700, &err) == 0) {
+		slot_build_record(&path, slot_dir, build_dir);
 		sb_addf(&text, BUILD_MAGIC "\t%s\n", after->m.content_key);
 		for (size_t i = 0; i < after->ncrates; i++)
 			if (strcmp(after->crates[i].state, "new") == 0 || strcmp(after->crates[i].state, "replaced") == 0)
@@ -152,6 +150,7 @@ void freshness_record_build(const char *slot_dir, const char *build_dir, const s
 	}
 	if (err.len)
 		warn("%s; `status` will not show what this build found", err.buf);
+	sb_release(&dir);
 	sb_release(&path);
 	sb_release(&text);
 	sb_release(&err);

@@ -13,6 +13,7 @@
 #include "llvm.h"
 #include "options.h"
 #include "provenance.h"
+#include "safefs.h"
 #include "report.h"
 #include "slot.h"
 #include "toolchain.h"
@@ -224,6 +225,8 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 /* The profile file a slot's units should be built with now, or "" for none. */
 static void expected_profile(const char *slot, struct strbuf *out)
 {
+	if (!slot_id_valid(slot))
+		return; /* a planted mark names no slot of ours */
 	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT, index = STRBUF_INIT, sub = STRBUF_INIT;
 
 	sb_addf(&sub, "slots/%s", slot);
@@ -239,7 +242,7 @@ static void expected_profile(const char *slot, struct strbuf *out)
 }
 
 /* Deletes a unit's outputs (named after its dep-info) so cargo must compile it again. */
-static void force_rebuild(const char *dep_info)
+static void force_rebuild(const char *target_dir, const char *dep_info)
 {
 	static const char *const exts[] = { "", ".rlib", ".rmeta", ".so", ".a", NULL };
 	struct strbuf dir = STRBUF_INIT, f = STRBUF_INIT;
@@ -250,8 +253,10 @@ static void force_rebuild(const char *dep_info)
 	for (const char *const *e = exts; *e; e++) {
 		sb_reset(&f);
 		sb_addf(&f, "%s/%s%.*s%s", dir.buf, **e ? "lib" : "", (int)stem, base, *e);
-		if (unlink(f.buf) != 0 && errno != ENOENT)
-			die(PGOW_EXIT_FAIL, "cannot remove %s to have it rebuilt: %s", f.buf, strerror(errno));
+		struct strbuf err = STRBUF_INIT;
+		if (safe_unlink(target_dir, f.buf, &err) != 0)
+			die(PGOW_EXIT_FAIL, "%s (to have it rebuilt)", err.buf);
+		sb_release(&err);
 	}
 	sb_release(&dir);
 	sb_release(&f);
@@ -284,7 +289,7 @@ static void note_skip(const struct unit_mark *m, struct verified *v)
 
 static void note_slot(const struct unit_mark *m, struct verified *v)
 {
-	if (v->slot.len || strcmp(m->slot, "-") == 0)
+	if (v->slot.len || !slot_id_valid(m->slot))
 		return;
 	struct strbuf err = STRBUF_INIT, sub = STRBUF_INIT;
 	sb_addf(&sub, "slots/%s", m->slot);
@@ -391,7 +396,7 @@ void build_verify(const struct build *b, struct build_units *u, bool instrumente
 		progress("Rebuilding", "%zu unit(s) whose artifacts do not carry the %s (built without "
 			 "cargo-pgo-wrap, or under another decision)\n", bad.n, expect_name(e));
 		for (size_t i = 0; i < bad.n; i++)
-			force_rebuild(bad.v[i]);
+			force_rebuild(b->ws.target_dir.buf, bad.v[i]);
 		build_units_release(u);
 		build_run(b, instrumented, mode, u);
 		sv_release(&bad);

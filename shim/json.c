@@ -175,14 +175,18 @@ static int number(struct parser *p, struct json *j)
 
 static int value(struct parser *p, struct json *j);
 
+/* Grows by doubling: cargo's messages hold arrays of hundreds of file names. */
 static void push_item(struct json *j, char *key)
 {
-	j->items = xrealloc(j->items, (j->n + 1) * sizeof(*j->items));
-	memset(&j->items[j->n], 0, sizeof(*j->items));
-	if (j->type == JSON_OBJECT) {
-		j->keys = xrealloc(j->keys, (j->n + 1) * sizeof(*j->keys));
-		j->keys[j->n] = key;
+	if ((j->n & (j->n - 1)) == 0) {
+		size_t cap = j->n ? j->n * 2 : 1; /* n is a power of two (or 0) here */
+		j->items = xrealloc(j->items, cap * sizeof(*j->items));
+		if (j->type == JSON_OBJECT)
+			j->keys = xrealloc(j->keys, cap * sizeof(*j->keys));
 	}
+	memset(&j->items[j->n], 0, sizeof(*j->items));
+	if (j->type == JSON_OBJECT)
+		j->keys[j->n] = key;
 	j->n++;
 }
 

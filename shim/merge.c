@@ -155,8 +155,8 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct p
 	memset(&prov, 0, sizeof(prov));
 	for (size_t i = 0; i < h->ids.n && found == 0; i++)
 		found = provenance_lookup(h->ids.v[i], &prov, &err);
-	if (found < 0) {
-		sb_addf(&why, "%s: %s", path, err.buf);
+	if (found < 0 || (found && !slot_id_valid(prov.slot))) {
+		sb_addf(&why, "%s: %s", path, found < 0 ? err.buf : "its build-id record is corrupt");
 		skip_input(rq, p, why.buf);
 	} else if (found && slot && strcmp(prov.slot, slot) != 0) {
 		sb_addf(&why, "%s: it was written by %s, built for slot %.12s, not %.12s", path,
@@ -281,8 +281,8 @@ static void add_inputs(struct strvec *cmd, const struct strvec *inputs, const ch
 	}
 }
 
-/* Each crate's counts and coverage from the merged profile; total 0 when unknown. */
-static void attribute_counts(struct manifest *m, const char *tool, const char *profdata)
+/* Each crate's counts and coverage from the merged profile; false when they are unknown. */
+static bool attribute_counts(struct manifest *m, const char *tool, const char *profdata)
 {
 	struct crate_counts *counts;
 	size_t n;
@@ -290,9 +290,10 @@ static void attribute_counts(struct manifest *m, const char *tool, const char *p
 	struct strbuf err = STRBUF_INIT;
 
 	if (llvm_counts_by_crate(tool, profdata, &counts, &n, &total, &err) != 0) {
-		warn("%s; stale crates will be reported without their share of counts", err.buf);
+		warn("%s; stale crates will be reported without their share of counts, and whether "
+		     "the profile fits this program is not checked", err.buf);
 		sb_release(&err);
-		return;
+		return false;
 	}
 	m->total_counts = (long)total;
 	for (size_t i = 0; i < m->ncrates; i++) {
@@ -311,6 +312,7 @@ static void attribute_counts(struct manifest *m, const char *tool, const char *p
 		free(counts[j].crate);
 	free(counts);
 	sb_release(&err);
+	return true;
 }
 
 /* Without provenance, the slot's units as last compiled stand in for the code. */
@@ -420,8 +422,12 @@ static void run_merge(const char *tool, const struct strvec *inputs, bool strict
 
 	sv_push(&cmd, tool);
 	sv_push(&cmd, "merge");
-	/* One unreadable input is a warning from llvm-profdata, not a lost merge. */
-	sv_push(&cmd, strict ? "--failure-mode=any" : "--failure-mode=all");
+	/*
+	 * Every input passed our header check; one llvm-profdata still cannot read
+	 * fails the merge, rather than being dropped while we record it as merged.
+	 */
+	(void)strict;
+	sv_push(&cmd, "--failure-mode=any");
 	sv_pushf(&cmd, "--output=%s", out);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	sv_pushf(&cmd, "--num-threads=%ld", cpus > 0 ? cpus : 1);
@@ -455,7 +461,7 @@ static size_t drop_merged_before(struct group *g, const struct manifest *cur)
 
 	for (size_t i = 0; i < g->inputs.n; i++) {
 		bool seen = false;
-		for (size_t j = 0; j < cur->inputs.n && !seen; j++)
+		for (size_t j = 0; j < cur->inputs.n && !seen && strcmp(g->hashes.v[i], "-") != 0; j++)
 			seen = strcmp(cur->inputs.v[j], g->hashes.v[i]) == 0;
 		if (seen) {
 			warn("skipping %s: it is in profile %.12s already (a file is merged once)",
@@ -512,7 +518,9 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		remove_inputs(rq, g);
 		goto done;
 	}
-	sv_pushv(&m.inputs, g->hashes.v, g->hashes.n);
+	for (size_t i = 0; i < g->hashes.n; i++)
+		if (strcmp(g->hashes.v[i], "-") != 0)
+			sv_push(&m.inputs, g->hashes.v[i]);
 	if (add) {
 		sv_pushv(&m.inputs, cur.inputs.v, cur.inputs.n);
 		sv_pushf(&g->inputs, "1,%s", cur_path.buf);
@@ -540,16 +548,16 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		m.training = xstrdup(rq->training);
 	else
 		m.training = xstrdup("merged by hand");
-	attribute_counts(&m, tool.buf, out.buf);
+	bool known = attribute_counts(&m, tool.buf, out.buf);
 	unsigned long long counted;
 	long nonzero = crates_with_counts(&m, &counted);
-	if (m.total_counts > 0 && m.ncrates && nonzero == 0) {
+	if (known && m.total_counts > 0 && m.ncrates && nonzero == 0) {
 		remove_private_tmp(tmp.buf);
 		die(PGOW_EXIT_PROFILE, "merge: the profile gives no counts to any of the %zu crates of slot "
 		    "%.12s: it belongs to another program (or its binaries never ran); the cache is unchanged",
 		    m.ncrates, g->slot);
 	}
-	if (m.total_counts == 0 && m.ncrates) {
+	if (known && m.total_counts == 0 && m.ncrates) {
 		remove_private_tmp(tmp.buf);
 		die(PGOW_EXIT_PROFILE, "merge: the profile has no counts at all: the instrumented binaries "
 		    "ran no code (or exited before writing); the cache is unchanged");
@@ -582,6 +590,8 @@ done:
 	sb_release(&sub);
 	sb_release(&err);
 	sb_release(&tool);
+	sb_release(&tool_version);
+	sb_release(&rustc);
 	sb_release(&tmp);
 	sb_release(&out);
 	sb_release(&cur_path);
@@ -614,6 +624,12 @@ int merge_run(const struct merge_request *rq)
 	memset(&p, 0, sizeof(p));
 	plan_inputs(rq, slot, &p);
 	if (!p.n && rq->quiet_if_none && p.considered == 0) {
+		free(slot);
+		return 0;
+	}
+	if (!p.n && rq->lenient) {
+		warn("none of the %zu raw profile(s) in %s could be merged (see above); building on",
+		     p.considered, rq->paths.n ? rq->paths.v[0] : "the inputs");
 		free(slot);
 		return 0;
 	}

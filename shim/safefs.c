@@ -24,6 +24,13 @@ static const char *below(const char *base, const char *path)
 	const char *rel = path + n;
 	while (*rel == '/')
 		rel++;
+	/* No "." or ".." component anywhere: below means below. */
+	for (const char *c = rel; *c;) {
+		size_t len = strcspn(c, "/");
+		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return NULL;
+		c += len + (c[len] == '/');
+	}
 	return *rel ? rel : NULL;
 }
 

@@ -128,11 +128,6 @@ int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *
 	return rc;
 }
 
-static void now_time(struct timespec *out)
-{
-	if (clock_gettime(CLOCK_REALTIME, out) != 0)
-		out->tv_sec = time(NULL), out->tv_nsec = 0;
-}
 
 static void stamp_file(struct strbuf *out, const char *slot_dir, const char *build_dir)
 {
@@ -151,7 +146,7 @@ int stamp_point_at(const char *slot_dir, const char *build_dir, const char *deci
 	if (rc == 0) {
 		stamp_file(&path, slot_dir, build_dir);
 		sb_addf(&content, "%s\n%s", decision_id, build_dir);
-		rc = stamp_sync(path.buf, content.buf, now_time, err);
+		rc = stamp_sync(path.buf, content.buf, now_timespec, err);
 	}
 	sb_release(&path);
 	sb_release(&content);
@@ -232,6 +227,18 @@ void slot_unit_records(const char *slot_dir, struct strvec *out)
 	path_join(&units, slot_dir, "units");
 	list_dir(units.buf, ".unit", out);
 	sb_release(&units);
+}
+
+void slot_build_record(struct strbuf *out, const char *slot_dir, const char *build_dir)
+{
+	char hex[HASH_HEX_LEN + 1];
+	hash_buf_hex(build_dir, strlen(build_dir), hex);
+	sb_addf(out, "%s/builds/%s", slot_dir, hex);
+}
+
+bool slot_id_valid(const char *id)
+{
+	return id && strlen(id) == HASH_HEX_LEN && strspn(id, "0123456789abcdef") == HASH_HEX_LEN;
 }
 
 void slot_release(struct slot *s)

@@ -122,11 +122,9 @@ static int units_built_without_us(const char *slot_dir, const char *build_dir)
 	struct strbuf rec = STRBUF_INIT, deps = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT;
 	struct stat since;
-	char hex[HASH_HEX_LEN + 1];
 	int n = 0;
 
-	hash_buf_hex(build_dir, strlen(build_dir), hex);
-	sb_addf(&rec, "%s/builds/%s", slot_dir, hex);
+	slot_build_record(&rec, slot_dir, build_dir);
 	path_join(&deps, build_dir, "deps");
 	if (stat(rec.buf, &since) == 0)
 		list_dir(deps.buf, ".d", &files);
@@ -279,6 +277,18 @@ static bool in_workspace(const struct slot_status *s, const char *ws)
 	return strncmp(w, ws, n) == 0 && (w[n] == '\0' || w[n] == '/');
 }
 
+static bool slot_in_workspace(const char *slot_dir, const char *ws)
+{
+	struct slot_status s;
+	struct strbuf err = STRBUF_INIT;
+
+	memset(&s, 0, sizeof(s));
+	bool in = slot_read_info(slot_dir, &s.info, &err) == 0 && in_workspace(&s, ws);
+	slot_info_release(&s.info);
+	sb_release(&err);
+	return in;
+}
+
 static void tool_versions(struct strbuf *rustc, struct strbuf *profdata)
 {
 	struct strbuf out = STRBUF_INIT, path = STRBUF_INIT, ver = STRBUF_INIT, err = STRBUF_INIT;
@@ -391,6 +401,8 @@ int cmd_status(int argc, char **argv)
 	list_dir(slots.buf, "", &dirs);
 	for (size_t i = 0; i < dirs.n; i++) {
 		struct slot_status s;
+		if (!all && !slot_in_workspace(dirs.v[i], ws.buf))
+			continue; /* not re-keyed: another workspace's sources are none of our business */
 		load_slot(&s, dirs.v[i], path_basename(dirs.v[i]), training_id);
 		if (all || in_workspace(&s, ws.buf)) {
 			shown++;

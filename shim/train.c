@@ -146,13 +146,6 @@ int train_expand(const char *arg, const struct train_paths *p, bool shell, struc
 	return walk_placeholders(arg, expand_name, &ctx, out, err);
 }
 
-static volatile sig_atomic_t timed_out;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	timed_out = 1;
-}
 
 /* Where a run's output goes: the log (O_APPEND, no symlink followed), or our stderr. */
 static int output_fd(const struct train_paths *p, struct strbuf *err)
@@ -193,39 +186,40 @@ static int run_with_timeout(char *const *argv, const char *dir, const struct str
 		error_msg("cannot run %s: %s", argv[0], strerror(errno));
 		_exit(PGOW_EXIT_EXEC);
 	}
-	struct sigaction sa = { .sa_handler = on_alarm }, old;
-	sigemptyset(&sa.sa_mask);
-	timed_out = 0;
-	sigaction(SIGALRM, &sa, &old);
-	/* The alarm wakes us for the timeout and for a progress line on long runs. */
-	long elapsed = 0;
-	long step = timeout > 0 && timeout < PROGRESS_EVERY ? timeout : PROGRESS_EVERY;
-	alarm((unsigned)step);
+	/*
+	 * Poll rather than wait on SIGALRM: a signal landing between a check and
+	 * waitpid() would be lost, and the timeout with it. 20 ms costs nothing
+	 * next to a training run.
+	 */
+	struct timespec start, now, tick = { 0, 20 * 1000 * 1000 };
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	long elapsed = 0, next_progress = PROGRESS_EVERY;
+	bool killed = false;
 	int status;
 	for (;;) {
-		if (waitpid(pid, &status, 0) == pid)
+		pid_t got = waitpid(pid, &status, WNOHANG);
+		if (got == pid)
 			break;
-		if (errno != EINTR) {
+		if (got < 0 && errno != EINTR) {
 			sb_addf(err, "waitpid: %s", strerror(errno));
 			status = -2;
 			break;
 		}
-		if (!timed_out)
-			continue;
-		elapsed += step;
-		if (timeout > 0 && elapsed >= timeout) {
+		nanosleep(&tick, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (long)(now.tv_sec - start.tv_sec);
+		if (timeout > 0 && elapsed >= timeout && !killed) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
-			continue;
+			killed = true;
+		} else if (elapsed >= next_progress && !killed) {
+			progress("Training", "%s: still running, %lds\n", label, elapsed);
+			next_progress += PROGRESS_EVERY;
 		}
-		timed_out = 0;
-		progress("Training", "%s: still running, %lds\n", label, elapsed);
-		step = timeout > 0 && timeout - elapsed < PROGRESS_EVERY ? timeout - elapsed : PROGRESS_EVERY;
-		alarm((unsigned)step);
 	}
-	alarm(0);
-	sigaction(SIGALRM, &old, NULL);
-	return timeout > 0 && elapsed >= timeout ? -1 : status;
+	if (killed)
+		return -1;
+	return status;
 }
 
 static void describe_run(const struct training_run *r, size_t i, struct strbuf *out)
@@ -236,15 +230,6 @@ static void describe_run(const struct training_run *r, size_t i, struct strbuf *
 		sb_addf(out, "shell: %s", r->shell);
 	else
 		sb_addf(out, "run %zu: %s", i + 1, r->argv.v[0]);
-}
-
-static int count_profiles(const char *dir)
-{
-	struct strvec files = STRVEC_INIT;
-	list_dir(dir, ".profraw", &files);
-	int n = (int)files.n;
-	sv_release(&files);
-	return n;
 }
 
 int train_run_all(const struct config *c, const struct train_paths *p, struct strvec *weighted,
@@ -326,7 +311,7 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 				sb_addf(err, " (its output is in %s)", p->log);
 			goto next;
 		}
-		int files = count_profiles(raw.buf);
+		int files = (int)count_files(raw.buf, ".profraw");
 		progress("Trained", "run %zu/%zu in %.1fs%s, %d profile file(s)\n", i + 1, c->nruns,
 			took, ok ? "" : " (failed, allowed)", files);
 		if (files)

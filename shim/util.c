@@ -212,26 +212,21 @@ void list_dir(const char *dir, const char *suffix, struct strvec *out)
 		qsort(out->v + start, out->n - start, sizeof(*out->v), by_string);
 }
 
-int remove_tree(const char *path)
+size_t count_files(const char *dir, const char *suffix)
 {
-	struct stat st;
+	struct strvec files = STRVEC_INIT;
+	list_dir(dir, suffix, &files);
+	size_t n = files.n;
+	sv_release(&files);
+	return n;
+}
 
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
-	struct strvec entries = STRVEC_INIT;
-	DIR *d = opendir(path);
-	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			sv_pushf(&entries, "%s/%s", path, e->d_name);
-	if (d)
-		closedir(d);
-	for (size_t i = 0; i < entries.n; i++)
-		(void)remove_tree(entries.v[i]);
-	sv_release(&entries);
-	return rmdir(path);
+void now_timespec(struct timespec *out)
+{
+	if (clock_gettime(CLOCK_REALTIME, out) != 0) {
+		out->tv_sec = time(NULL);
+		out->tv_nsec = 0;
+	}
 }
 
 long long tree_bytes(const char *path)

@@ -80,8 +80,8 @@ static void collect_bins(struct workspace *w, const struct json *meta)
 		for (size_t t = 0; targets && targets->type == JSON_ARRAY && t < targets->n; t++) {
 			const struct json *tg = &targets->items[t];
 			const char *name = json_get_string(tg, "name");
-			if (name && (json_array_has(json_get(tg, "kind"), "bin") ||
-				     json_array_has(json_get(tg, "kind"), "example")))
+			/* {bin:NAME} is a binary target; examples live elsewhere (examples/). */
+			if (name && json_array_has(json_get(tg, "kind"), "bin"))
 				sv_push(&w->bins, name);
 		}
 	}

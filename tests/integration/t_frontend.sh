@@ -176,3 +176,21 @@ test_frontend_audit_findings() {
 	assert_eq 2 "$rc" "train without instrumented binaries"
 	assert_grep 'run `cargo-pgo-wrap build` with the same cargo arguments first' "$T/err" "names the fix"
 }
+
+test_frontend_training_timeout_kills_the_run() {
+	build_setup
+	write_training '  - name: slow
+    shell: "{bin:fixbin} 10 >/dev/null; sleep 30 & echo $! > {workspace}/child.pid; wait"
+    timeout: 1'
+	local rc=0 start
+	start=$(date +%s)
+	pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 6 "$rc" "a run past its timeout fails the training"
+	assert_grep 'training run 2 \(slow, .*\) timed out after 1s' "$T/err" "says which and why"
+	[ $(($(date +%s) - start)) -lt 20 ] || fail "the timeout was not enforced"
+	sleep 0.2
+	# Gone, or a zombie nobody reaped (PID 1 in a container may not): not running.
+	local state
+	state=$(ps -o stat= -p "$(cat child.pid)" 2>/dev/null || true)
+	case "$state" in "" | Z*) ;; *) fail "the run's children outlived the timeout (state $state)" ;; esac
+}

@@ -261,6 +261,15 @@ static void summary(const struct build *b, const struct verified *v, const struc
 }
 
 /* Makes the build dir's stamp name the decision about to be used, so cargo rebuilds what differs. */
+static void point_stamp(const struct build *b, const char *slot_dir, const char *decision)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (stamp_point_at(slot_dir, b->ws.build_dir.buf, decision, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	sb_release(&err);
+}
+
 static void point_build_dir(const struct build *b, const char *slot_dir, bool plain)
 {
 	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT, id = STRBUF_INIT;
@@ -269,8 +278,8 @@ static void point_build_dir(const struct build *b, const char *slot_dir, bool pl
 		sb_adds(&id, "off");
 	else if (cache_current_index(slot_dir, &prof, &index, &err) == 1)
 		sb_addf(&id, "use %s", prof.buf);
-	if (id.len && stamp_point_at(slot_dir, b->ws.build_dir.buf, id.buf, &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	if (id.len)
+		point_stamp(b, slot_dir, id.buf);
 	sb_release(&prof);
 	sb_release(&index);
 	sb_release(&err);
@@ -361,15 +370,13 @@ int cmd_instrument(int argc, char **argv)
 	refuse_unoptimised_profile(&b);
 	b.steps = 1;
 	build_step(&b, "Building", "instrumented binaries into the normal target dir");
-	struct strbuf slot = STRBUF_INIT, id = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf slot = STRBUF_INIT, id = STRBUF_INIT;
 	/* Point the dir's stamp at instrumenting, so cargo rebuilds what was built otherwise. */
 	sb_addf(&id, "generate %s", b.raw_dir.buf);
-	if (slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0 &&
-	    stamp_point_at(slot.buf, b.ws.build_dir.buf, id.buf, &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	if (slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0)
+		point_stamp(&b, slot.buf, id.buf);
 	sb_release(&slot);
 	sb_release(&id);
-	sb_release(&err);
 	build_run(&b, false, "generate", &u);
 	build_verify(&b, &u, false, "generate", &v);
 	if (!v.generate)

@@ -163,3 +163,37 @@ unit_mark() { # deps-dir crate [metadata]
 		fi
 	done
 }
+
+# Runs every test_* function defined so far (or those whose names contain one
+# of the arguments), each in a subshell with set -e and a fresh $T; ends with
+# "N passed, N failed" and fails when any did.
+run_tests() {
+	local passed=0 failed=0 failed_names=() t match pat start rc
+	PGOW_SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/pgow-it.XXXXXX")
+	trap 'rm -rf "$PGOW_SCRATCH"' EXIT
+	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+		if [ $# -gt 0 ]; then
+			match=0
+			for pat in "$@"; do case "$t" in *"$pat"*) match=1 ;; esac; done
+			[ $match = 1 ] || continue
+		fi
+		T="$PGOW_SCRATCH/$t"
+		mkdir -p "$T"
+		start=$(date +%s)
+		# Not inside `if`: bash ignores set -e in a tested context, so a failing command
+		# in a test would pass unnoticed.
+		(T="$T"; export T; set -e; "$t")
+		rc=$?
+		if [ $rc = 0 ]; then
+			passed=$((passed + 1))
+			echo "ok   $t ($(( $(date +%s) - start ))s)"
+		else
+			failed=$((failed + 1))
+			failed_names+=("$t")
+			echo "FAIL $t"
+		fi
+	done
+	[ $failed = 0 ] || printf 'failed: %s\n' "${failed_names[@]}"
+	echo "$passed passed, $failed failed"
+	[ $failed = 0 ]
+}

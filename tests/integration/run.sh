@@ -16,31 +16,4 @@ for f in "$ROOT"/tests/integration/t_*.sh; do
 	source "$f"
 done
 
-passed=0 failed=0 failed_names=()
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/pgow-it.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
-	if [ $# -gt 0 ]; then
-		match=0
-		for pat in "$@"; do case "$t" in *"$pat"*) match=1 ;; esac; done
-		[ $match = 1 ] || continue
-	fi
-	T="$scratch/$t"
-	mkdir -p "$T"
-	start=$(date +%s)
-	# Not inside `if`: bash ignores set -e in a tested context, so a failing command
-	# in a test would pass unnoticed.
-	(T="$T"; export T; set -e; "$t")
-	rc=$?
-	if [ $rc = 0 ]; then
-		passed=$((passed + 1))
-		echo "ok   $t ($(( $(date +%s) - start ))s)"
-	else
-		failed=$((failed + 1))
-		failed_names+=("$t")
-		echo "FAIL $t"
-	fi
-done
-[ $failed = 0 ] || printf 'failed: %s\n' "${failed_names[@]}"
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+run_tests "$@"

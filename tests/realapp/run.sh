@@ -118,26 +118,4 @@ YAML
 	assert_grep '^ {14}bat .* [1-9][0-9]* of [0-9]+ functions ran' "$T/status.txt" "the profile covers bat"
 }
 
-passed=0 failed=0
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/pgow-app.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
-	if [ $# -gt 0 ]; then
-		match=0
-		for pat in "$@"; do case "$t" in *"$pat"*) match=1 ;; esac; done
-		[ $match = 1 ] || continue
-	fi
-	T="$scratch/$t"
-	mkdir -p "$T"
-	start=$(date +%s)
-	(T="$T"; export T; set -e; "$t")
-	if [ $? = 0 ]; then
-		passed=$((passed + 1))
-		echo "ok   $t ($(( $(date +%s) - start ))s)"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $t"
-	fi
-done
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+run_tests "$@"

@@ -71,24 +71,19 @@ static void derive_dirs(struct slot *s, const struct rustc_args *a)
 	sb_release(&abs);
 }
 
-/* A YAML literal block: each line of text indented by two spaces. */
-static void add_block(struct strbuf *out, const char *key, const char *text)
+/* The SLOT file, through the YAML emitter: a path may hold " #", ": " or anything else. */
+static int describe(const struct slot *s, const struct rustc_args *a, struct strbuf *out, struct strbuf *err)
 {
-	sb_addf(out, "%s: |\n", key);
-	for (const char *p = text; *p;) {
-		size_t len = strcspn(p, "\n");
-		sb_adds(out, "  ");
-		sb_add(out, p, len);
-		sb_addch(out, '\n');
-		p += len + (p[len] == '\n');
-	}
-}
+	struct yemit e;
 
-static void describe(const struct slot *s, const struct rustc_args *a, struct strbuf *out)
-{
-	sb_addf(out, "workspace: %s\ntarget: %s\n", s->workspace.buf, a->target ? a->target : "host");
-	add_block(out, "signature", sb_str(&s->signature));
-	add_block(out, "rustc", sb_str(&s->identity));
+	yemit_begin(&e, out);
+	yemit_map_start(&e);
+	yemit_kv(&e, "workspace", s->workspace.buf);
+	yemit_kv(&e, "target", a->target ? a->target : "host");
+	yemit_kv(&e, "signature", sb_str(&s->signature));
+	yemit_kv(&e, "rustc", sb_str(&s->identity));
+	yemit_end_map(&e);
+	return yemit_finish(&e, err);
 }
 
 int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *rustc,
@@ -96,6 +91,13 @@ int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *
 {
 	memset(s, 0, sizeof(*s));
 	derive_dirs(s, a);
+	/* Stamps record the build dir on a line of its own. */
+	if (strchr(s->build_dir.buf, '\n') || strchr(s->workspace.buf, '\n')) {
+		sb_addf(err, "the path %s has a newline in it, which cargo-pgo-wrap cannot record; "
+			"use a target dir without one", strchr(s->build_dir.buf, '\n') ? s->build_dir.buf
+											 : s->workspace.buf);
+		return -1;
+	}
 	if (rustc_identity(rustc, &s->identity, err) != 0)
 		return -1;
 	for (size_t i = 0; i < a->codegen.n; i++)
@@ -118,8 +120,9 @@ int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *
 		path_join(&info, s->dir.buf, "SLOT");
 		if (!file_exists(info.buf)) {
 			struct atomic_opts opts = { .mode = 0600 };
-			describe(s, a, &text);
-			rc = write_file_atomic(info.buf, text.buf, text.len, &opts, err);
+			rc = describe(s, a, &text, err);
+			if (rc == 0)
+				rc = write_file_atomic(info.buf, text.buf, text.len, &opts, err);
 		}
 	}
 	sb_release(&sub);

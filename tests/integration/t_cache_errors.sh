@@ -63,3 +63,26 @@ test_cache_errors_corrupt_manifest_and_index() {
 	pgow status >"$T/status.txt"
 	assert_grep '^  state       fresh' "$T/status.txt" "healed"
 }
+
+test_cache_errors_odd_paths_in_the_slot_file() {
+	setup_ws
+	local odd="$T/odd #dir: x"
+	export CARGO_PGO_WRAP_WORKSPACE="$odd"
+	CARGO_TARGET_DIR="$T/instr" CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$T/raw" cargo_ok build --release
+	"$T/instr/release/fixbin" 200 >/dev/null
+	pgow merge "$T/raw" 2>"$T/err" || fail "merge with ': ' and ' #' in the workspace: $(cat "$T/err")"
+	pgow status >"$T/status.txt" || fail "status"
+	assert_grep "^  target dir  $odd\$" "$T/status.txt" "the slot's workspace is read back whole"
+	assert_grep '^  state       fresh' "$T/status.txt" "and its profile is there"
+}
+
+test_cache_errors_off_dirs_stay_off_after_a_merge() {
+	setup_ws
+	export CARGO_PGO_WRAP_WORKSPACE="$T/ws"
+	CARGO_PGO_WRAP_MODE=off cargo_ok build --release
+	CARGO_TARGET_DIR="$T/instr" CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$T/raw" cargo_ok build --release
+	"$T/instr/release/fixbin" 200 >/dev/null
+	pgow merge "$T/raw" 2>/dev/null || fail "merge"
+	CARGO_PGO_WRAP_MODE=off cargo_ok build --release -v
+	assert_no_grep 'Dirty|Compiling' "$T/cargo.log" "a CARGO_PGO_WRAP_MODE=off dir is not rebuilt by a merge"
+}

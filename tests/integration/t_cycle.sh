@@ -93,6 +93,14 @@ test_cycle_merge_errors() {
 	rc=0
 	pgow merge --strict "$T/raw" 2>"$T/err" || rc=$?
 	assert_eq 5 "$rc" "--strict refuses the corrupt file"
+	rm "$T/raw/corrupt.profraw"
+	# A FIFO named like a profile never blocks a merge.
+	mkfifo "$T/raw/pipe.profraw"
+	rc=0
+	timeout 20 "$PGOW_BIN" merge "$T/raw" 2>"$T/err" || rc=$?
+	[ "$rc" != 124 ] || fail "merge hung on a FIFO"
+	assert_grep "skipping $T/raw/pipe.profraw: not a regular file" "$T/err" "the FIFO is named and skipped"
+	rm "$T/raw/pipe.profraw"
 
 	rc=0
 	pgow merge "$T/nowhere" 2>"$T/err" || rc=$?

@@ -194,3 +194,33 @@ test_frontend_training_timeout_kills_the_run() {
 	state=$(ps -o stat= -p "$(cat child.pid)" 2>/dev/null || true)
 	case "$state" in "" | Z*) ;; *) fail "the run's children outlived the timeout (state $state)" ;; esac
 }
+
+test_frontend_summaries_claim_only_what_happened() {
+	build_setup
+	pgow build --release 2>/dev/null || fail "first build"
+	sed -i 's/let mut v = self.atom();/let mut v = self.atom();\n        if v == i64::MIN { v = 0; }/' fixlib/src/lib.rs
+	POLICY=plain write_training
+	pgow build --release 2>"$T/err" || fail "plain-policy build"
+	assert_grep 'building without PGO \(stale-policy: plain\)' "$T/err" "says plain"
+	assert_grep 'NO unit of .* was built with a profile \(2 plain' "$T/err" "the summary counts plain units"
+	assert_no_grep 'carry profile' "$T/err" "no profile is claimed"
+	pgow build --release 2>"$T/err" || fail "second plain-policy build"
+	assert_grep 'NO unit of .* was built with a profile \(2 plain' "$T/err" "a no-op plain build is not PGO either"
+	# The user's own -Cprofile-use: left alone, and the cached profile is not claimed.
+	POLICY=use-stale write_training
+	llvm-profdata-22 merge -o "$T/own.profdata" "$(ls "$T"/cache/slots/*/profiles/*.profdata | head -n 1)"
+	RUSTFLAGS="-Cprofile-use=$T/own.profdata" pgow build --release 2>"$T/err" || fail "own-flag build"
+	assert_grep 'NO unit of .* was built with a profile .*user-pgo-flag' "$T/err" "says whose flag it was"
+	assert_no_grep 'carry profile' "$T/err" "the cached profile is not claimed"
+}
+
+test_frontend_quiet_and_colours() {
+	build_setup
+	pgow build --release -q 2>"$T/err" || fail "quiet build"
+	assert_no_grep 'Building|Training|Merging|Optimizing|PGO ' "$T/err" "-q silences our progress"
+	echo 'stale-policy: often' >pgo-wrap.yaml
+	CARGO_TERM_COLOR=always NO_COLOR= pgow build --release 2>"$T/err" || true
+	grep -q $'cargo-pgo-wrap: \e\[1;31merror\e\[0m: ' "$T/err" || fail "error: not coloured under CARGO_TERM_COLOR=always"
+	CARGO_TERM_COLOR=never pgow build --release 2>"$T/err" || true
+	if grep -q $'\e\[' "$T/err"; then fail "colour under CARGO_TERM_COLOR=never"; fi
+}

@@ -6,6 +6,7 @@
 #ifndef PGOW_CACHE_H
 #define PGOW_CACHE_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "strbuf.h"
@@ -14,7 +15,9 @@
 int cache_root_path(struct strbuf *out, struct strbuf *err);
 /* The same, created 0700 and checked; err explains what is wrong and the fix. */
 int cache_root(struct strbuf *out, struct strbuf *err);
-/* <root>/<sub>, created 0700 (sub may contain slashes). */
+/* Whether cache_root() found the cache safe but not writable: readers work, nothing is written. */
+bool cache_is_readonly(void);
+/* <root>/<sub>, created 0700 (sub may contain slashes); in a read-only cache it must exist. */
 int cache_subdir(struct strbuf *out, const char *sub, struct strbuf *err);
 
 /*

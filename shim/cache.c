@@ -44,6 +44,26 @@ int cache_root_path(struct strbuf *out, struct strbuf *err)
 	return 0;
 }
 
+static bool readonly;
+
+bool cache_is_readonly(void)
+{
+	return readonly;
+}
+
+/*
+ * A cache we cannot write (a read-only mount, or a pre-seeded one an admin
+ * owns) still serves readers, if it is safe to read: a real directory that
+ * nobody but its owner, us or root, can change.
+ */
+static bool safe_to_read(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && !(st.st_mode & 022) &&
+	       (st.st_uid == geteuid() || st.st_uid == 0) && access(path, R_OK | X_OK) == 0 &&
+	       access(path, W_OK) != 0;
+}
+
 int cache_root(struct strbuf *out, struct strbuf *err)
 {
 	/* A wrapped rustc asks several times; the checks (mkdir, lstat, access) need doing once. */
@@ -53,8 +73,13 @@ int cache_root(struct strbuf *out, struct strbuf *err)
 		return -1;
 	if (verified && strcmp(verified, out->buf) == 0)
 		return 0;
-	if (mkdir_private(out->buf, 0700, err) != 0)
-		return -1;
+	size_t err_len = err->len;
+	if (mkdir_private(out->buf, 0700, err) != 0) {
+		if (!safe_to_read(out->buf))
+			return -1;
+		sb_setlen(err, err_len);
+		readonly = true;
+	}
 	free(verified);
 	verified = xstrdup(out->buf);
 	return 0;
@@ -65,7 +90,15 @@ int cache_subdir(struct strbuf *out, const char *sub, struct strbuf *err)
 	struct strbuf root = STRBUF_INIT;
 	int rc = cache_root(&root, err);
 
-	if (rc == 0) {
+	if (rc == 0 && readonly) {
+		/* Nothing is created: the dir is there (and safe) or it is not. */
+		path_join(out, root.buf, sub);
+		struct stat st;
+		if (lstat(out->buf, &st) != 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 022)) {
+			sb_addf(err, "%s is missing (or unsafe) in the read-only cache %s", sub, root.buf);
+			rc = -1;
+		}
+	} else if (rc == 0) {
 		path_join(out, root.buf, sub);
 		struct strbuf parent = STRBUF_INIT;
 		path_dirname(&parent, out->buf);

@@ -78,7 +78,8 @@ static void check_cache(struct checkup *c)
 	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT;
 
 	if (cache_root(&dir, &err) == 0) {
-		sb_adds(&dir, " (private, 0700)");
+		sb_adds(&dir, cache_is_readonly() ? " (read-only: builds use its profiles; merging and "
+						   "`build` cannot store new ones)" : " (private, 0700)");
 		ok("cache", dir.buf);
 	} else {
 		problem(c, PGOW_EXIT_CACHE, "cache", err.buf,

@@ -24,6 +24,8 @@ static int journal_path(struct strbuf *out, struct strbuf *err)
 	}
 	if (cache_root(out, err) != 0)
 		return -1;
+	if (cache_is_readonly())
+		return 1; /* nowhere to write by default; CARGO_PGO_WRAP_JOURNAL still works */
 	sb_adds(out, "/journal.log");
 	struct stat st;
 	if (stat(out->buf, &st) == 0 && st.st_size > JOURNAL_ROTATE_BYTES) {

@@ -37,6 +37,26 @@ static void prune_old_markers(const char *dir)
 	closedir(d);
 }
 
+/* Where run markers go: the cache, or a private dir in TMPDIR when the cache is read-only. */
+static int marker_dir(struct strbuf *dir, struct strbuf *err)
+{
+	struct strbuf root = STRBUF_INIT;
+	int rc = cache_root(&root, err);
+
+	if (rc == 0 && cache_is_readonly()) {
+		const char *tmp = env_get("TMPDIR");
+		sb_addf(dir, "%s/cargo-pgo-wrap-%ld", tmp ? tmp : "/tmp", (long)geteuid());
+		rc = mkdir_private(dir->buf, 0700, err);
+		sb_adds(dir, "/run");
+		if (rc == 0)
+			rc = mkdir_private(dir->buf, 0700, err);
+	} else if (rc == 0) {
+		rc = cache_subdir(dir, "run", err);
+	}
+	sb_release(&root);
+	return rc;
+}
+
 /* 1: we are first to claim key in this run; 0: someone already did. */
 static int claim_run_marker(const char *key)
 {
@@ -44,7 +64,7 @@ static int claim_run_marker(const char *key)
 	struct timespec start;
 	int first = 1;
 
-	if (parent_start_time(&start) == 0 && cache_subdir(&dir, "run", &err) == 0) {
+	if (parent_start_time(&start) == 0 && marker_dir(&dir, &err) == 0) {
 		sb_addf(&marker, "%s/%ld-%lld.%09ld-%s", dir.buf, (long)getppid(),
 			(long long)start.tv_sec, start.tv_nsec, key);
 		int fd = open(marker.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

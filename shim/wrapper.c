@@ -377,10 +377,12 @@ static void record_unit_key(const struct rustc_args *a, const struct slot *slot,
 
 	memset(&now, 0, sizeof(now));
 	memset(&prev, 0, sizeof(prev));
-	if (rustc_args_dep_info_path(a, &dep) != 0 || !a->crate_name || !a->metadata)
+	if (!slot->dir.len || rustc_args_dep_info_path(a, &dep) != 0 || !a->crate_name || !a->metadata)
 		goto out;
+	/* A read-only cache: the key is computed (the decision needs it), the record not kept. */
+	bool keep = !cache_is_readonly();
 	path_join(&dir, slot->dir.buf, "units");
-	if (mkdir_private(dir.buf, 0700, &err) != 0)
+	if (keep && mkdir_private(dir.buf, 0700, &err) != 0)
 		goto out;
 	unitkey_record_path(&rec, slot->dir.buf, a->crate_name, a->metadata);
 	have_prev = unitkey_read(&prev, rec.buf, &err);
@@ -390,7 +392,7 @@ static void record_unit_key(const struct rustc_args *a, const struct slot *slot,
 	}
 	if (unitkey_compute(&now, a, dep.buf, slot->build_dir.buf, have_prev > 0 ? &prev : NULL,
 			    not_sources, &err) == 0 &&
-	    unitkey_write(&now, rec.buf, &err) == 0)
+	    (!keep || unitkey_write(&now, rec.buf, &err) == 0))
 		sb_adds(key_out, now.key);
 out:
 	if (err.len)
@@ -489,13 +491,21 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 	if (v == V_EXCLUDED) {
 		sv_push(&envs, ENV_EXCLUDE);
 	} else {
-		if (slot_for_invocation(&slot, a, l->cmd.v[l->cmd.n - 1], &err) != 0)
-			die(PGOW_EXIT_CACHE, "%s", err.buf);
-		if (d.mode == PGO_AUTO)
+		if (slot_for_invocation(&slot, a, l->cmd.v[l->cmd.n - 1], &err) != 0) {
+			if (!cache_is_readonly())
+				die(PGOW_EXIT_CACHE, "%s", err.buf);
+			/* A read-only cache without this configuration: nothing to use, nothing to record. */
+			warn_once_per_run("readonly-no-slot", "%s; building without PGO", err.buf);
+			sb_reset(&err);
+			if (d.mode == PGO_AUTO)
+				d.mode = PGO_OFF;
+		} else if (d.mode == PGO_AUTO) {
 			resolve_from_cache(&d, &slot, &index);
-		if (stamp_current_decision(&slot, &d, &stamp, &err) != 0)
+		}
+		if (slot.dir.len && stamp_current_decision(&slot, &d, &stamp, &err) != 0)
 			die(PGOW_EXIT_CACHE, "%s", err.buf);
-		sv_push(&files, stamp.buf);
+		if (stamp.len)
+			sv_push(&files, stamp.buf);
 		for (const char *const *e = decision_env_vars; *e; e++)
 			sv_push(&envs, *e);
 		flag = injected_flag(&d, &action);
@@ -533,7 +543,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 		if (v == V_EXCLUDED)
 			action = "excluded";
 		struct unit_mark mark;
-		make_mark(&mark, a, v == V_EXCLUDED ? NULL : slot.id, action, key.buf,
+		make_mark(&mark, a, v == V_EXCLUDED || !slot.dir.len ? NULL : slot.id, action, key.buf,
 			  v == V_EXCLUDED ? NULL : d.path);
 		mark.mismatches = pd.mismatches;
 		annotate_dep_info(a, &files, &envs, &mark);

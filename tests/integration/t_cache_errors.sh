@@ -86,3 +86,34 @@ test_cache_errors_off_dirs_stay_off_after_a_merge() {
 	CARGO_PGO_WRAP_MODE=off cargo_ok build --release -v
 	assert_no_grep 'Dirty|Compiling' "$T/cargo.log" "a CARGO_PGO_WRAP_MODE=off dir is not rebuilt by a merge"
 }
+
+test_cache_errors_read_only_cache_serves_readers() {
+	setup_ws
+	unset RUSTC_WRAPPER
+	printf 'training:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>/dev/null || fail "first build"
+	local prof
+	prof=$(ls "$T"/cache/slots/*/profiles/*.profdata)
+	touch fixlib/src/lib.rs
+	# A read-only mount of the cache (a shared, pre-seeded one), in a mount namespace of our own.
+	cat >"$T/ro.sh" <<SH
+set -e
+mount --bind "$T/cache" "$T/cache"
+mount -o remount,ro,bind "$T/cache" "$T/cache"
+touch "$T/cache/x" 2>/dev/null && exit 9
+"$PGOW_BIN" status >"$T/status.txt" 2>"$T/status.err"
+RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/build.err"
+"$PGOW_BIN" doctor >"$T/doctor.txt" 2>&1 || true
+rc=0; "$PGOW_BIN" merge --replace "$T/ws/target/pgo-wrap/instrumented" 2>"$T/merge.err" || rc=\$?
+echo "\$rc" >"$T/merge.rc"
+SH
+	local rc=0
+	unshare -m bash "$T/ro.sh" || rc=$?
+	[ "$rc" != 9 ] || fail "setup: the cache is still writable"
+	[ "$rc" = 0 ] || fail "reading a read-only cache failed (rc $rc): $(cat "$T"/*.err 2>/dev/null | tail -5)"
+	assert_grep '^  state       fresh' "$T/status.txt" "status works read-only"
+	assert_no_grep "cargo-pgo-wrap: (error|warning)" "$T/build.err" "a wrapped build works read-only, quietly"
+	assert_eq "use $prof" "$(unit_mark target/release/deps fixlib | cut -f4,6 | tr '\t' ' ')" "and uses the profile"
+	assert_grep 'read-only: builds use its profiles' "$T/doctor.txt" "doctor says read-only"
+	[ "$(cat "$T/merge.rc")" != 0 ] || fail "a merge into a read-only cache succeeded"
+}

@@ -135,7 +135,7 @@ int stamp_sync(const char *stamp, const char *decision_id, stamp_time_fn stamp_t
 }
 
 /* Serialises stores (and gc) of one slot across processes. */
-int cache_lock_slot(const char *slot_dir, struct strbuf *err)
+static int lock_slot(const char *slot_dir, int how, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT;
 	int fd;
@@ -145,7 +145,7 @@ int cache_lock_slot(const char *slot_dir, struct strbuf *err)
 	if (fd < 0) {
 		sb_addf(err, "cannot open %s: %s", path.buf, strerror(errno));
 	} else {
-		while (flock(fd, LOCK_EX) != 0) {
+		while (flock(fd, how) != 0) {
 			if (errno != EINTR) {
 				sb_addf(err, "cannot lock %s: %s", path.buf, strerror(errno));
 				close(fd);
@@ -155,6 +155,19 @@ int cache_lock_slot(const char *slot_dir, struct strbuf *err)
 		}
 	}
 	sb_release(&path);
+	return fd;
+}
+
+int cache_lock_slot(const char *slot_dir, struct strbuf *err)
+{
+	return lock_slot(slot_dir, LOCK_EX, err);
+}
+
+int cache_lease_slot(const char *slot_dir)
+{
+	struct strbuf err = STRBUF_INIT;
+	int fd = readonly ? -1 : lock_slot(slot_dir, LOCK_SH, &err);
+	sb_release(&err);
 	return fd;
 }
 

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 enum verdict {
 	V_PROBE,
@@ -322,6 +323,8 @@ struct profile_diag {
 	int invalid;             /* "invalid instrumentation profile data": not applied */
 	int mismatches;          /* functions whose profile no longer matches */
 	struct strbuf first_invalid;
+	const char *profile;     /* the file given to rustc */
+	bool vanished;           /* it was gone when rustc opened it */
 };
 
 static bool has(const char *line, size_t len, const char *needle)
@@ -338,8 +341,11 @@ static void scan_rustc_line(const char *line, size_t len, void *ctx)
 	struct profile_diag *pd = ctx;
 
 	/* One diagnostic is one line, in JSON (message + rendered copy) or plain form. */
+	/* A profile that vanished before rustc opened it ("<file>: No such file or directory"). */
+	bool vanished = pd->profile && has(line, len, pd->profile) && has(line, len, "No such file");
 	if (has(line, len, "invalid instrumentation profile data") ||
-	    has(line, len, "Could not read profile data")) {
+	    has(line, len, "Could not read profile data") || vanished) {
+		pd->vanished |= vanished;
 		if (!pd->invalid++)
 			sb_add(&pd->first_invalid, line, len > 300 ? 300 : len);
 	} else if (has(line, len, "hash mismatch")) {
@@ -516,14 +522,18 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
 	if (flag)
 		sv_push(&l->cmd, flag);
-	struct profile_diag pd = { 0, 0, STRBUF_INIT };
+	struct profile_diag pd = { 0, 0, STRBUF_INIT, d.path, false };
 	/* With a profile, rustc's stderr is the only place it says the profile was unusable. */
+	int lease = strcmp(action, "use") == 0 ? cache_lease_slot(slot.dir.buf) : -1;
 	int status = strcmp(action, "use") == 0 ? run_tee_stderr(l->cmd.v, scan_rustc_line, &pd)
 						: run_and_wait(l->cmd.v);
+	if (lease >= 0)
+		close(lease); /* gc may collect again */
 	if (pd.invalid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		error_msg("%s was built WITHOUT its profile: rustc rejected %s as invalid profile data; "
-			  "collect it again (cargo-pgo-wrap build, or merge), or build with CARGO_PGO_WRAP_MODE=off",
-			  a->crate_name ? a->crate_name : "this crate", d.path);
+		error_msg("%s was built WITHOUT its profile: rustc %s %s; collect it again (cargo-pgo-wrap "
+			  "build, or merge), or build with CARGO_PGO_WRAP_MODE=off",
+			  a->crate_name ? a->crate_name : "this crate",
+			  pd.vanished ? "found no file at" : "rejected as invalid profile data", d.path);
 		sb_release(&pd.first_invalid);
 		exit(PGOW_EXIT_NOT_APPLIED);
 	}

@@ -176,7 +176,7 @@ test_build_garbage_profile_fails_loudly() {
 	local rc=0
 	CARGO_PGO_WRAP_MODE=use CARGO_PGO_WRAP_PROFILE="$T/garbage.profdata" cargo build --release 2>"$T/err" || rc=$?
 	[ "$rc" != 0 ] || fail "a build with a garbage profile succeeded"
-	assert_grep "error: fixlib was built WITHOUT its profile: rustc rejected $T/garbage.profdata as invalid profile data" \
+	assert_grep "error: fixlib was built WITHOUT its profile: rustc rejected as invalid profile data $T/garbage.profdata" \
 		"$T/err" "names the crate and the file"
 	assert_grep 'could not compile `fixlib`' "$T/err" "cargo stops"
 

@@ -80,3 +80,29 @@ test_gc_never_follows_planted_symlinks() {
 	assert_eq 3 "$rc" "a world-writable slots dir"
 	assert_grep 'writable by other users' "$T/err" "says why"
 }
+
+# Builds in use mode while merges replace the profile and gc evicts whole slots: every
+# compile either used a profile that exists or said loudly that it did not.
+test_gc_races_builds_without_silent_plain_units() {
+	setup_ws
+	unset RUSTC_WRAPPER
+	printf 'training:\n  - run: ["{bin:fixbin}", "300"]\n' >pgo-wrap.yaml
+	pgow build --release 2>/dev/null || fail "first build"
+	export RUSTC_WRAPPER="$PGOW_BIN" CARGO_PGO_WRAP_GC_GRACE=0
+	( for i in $(seq 40); do "$PGOW_BIN" gc --max-size 1 >/dev/null 2>&1; "$PGOW_BIN" merge \
+		"$T/ws/target/pgo-wrap/instrumented" >/dev/null 2>&1 || true; done ) &
+	local racer=$! i rc bad=0
+	for i in $(seq 8); do
+		touch fixlib/src/lib.rs fixbin/src/main.rs
+		rc=0
+		CARGO_PGO_WRAP_JOURNAL="$T/j$i" cargo build --release -q 2>"$T/b$i.err" || rc=$?
+		# A unit built plain must have said so; a failure must have been loud (exit 8).
+		if [ "$rc" = 0 ] && grep -q $'\tplain\t' "$T/j$i" 2>/dev/null; then
+			grep -qE 'no profile|WITHOUT|unusable' "$T/b$i.err" || bad=$((bad + 1))
+		elif [ "$rc" != 0 ]; then
+			grep -q 'WITHOUT its profile' "$T/b$i.err" || { cat "$T/b$i.err" >&2; bad=$((bad + 1)); }
+		fi
+	done
+	wait "$racer"
+	assert_eq 0 "$bad" "builds that went plain, or failed, silently"
+}

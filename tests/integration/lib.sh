@@ -115,7 +115,9 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ $dep = 1 ] && [ -n "$name" ]; then
-	printf '%s: src/lib.rs\n\nsrc/lib.rs:\n' "$out/$name$extra" >"$out/$name$extra.d"
+	src="$(dirname "$FAKE_ARGV")/src/lib.rs"
+	mkdir -p "${src%/*}" && [ -e "$src" ] || echo '// fake' >"$src"
+	printf '%s: %s\n\n%s:\n' "$out/$name$extra" "$src" "$src" >"$out/$name$extra.d"
 fi
 exit "${FAKE_EXIT:-0}"
 FAKE

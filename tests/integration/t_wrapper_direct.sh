@@ -111,7 +111,7 @@ test_wrapper_direct_injects_generate_and_use() {
 	local d="$T/out/hot-0123abcd.d"
 	local stamp
 	stamp=$(the_stamp)
-	assert_grep "^$T/out/hot-0123abcd: src/lib.rs $stamp\$" "$d" "stamp on the rule"
+	assert_grep "^$T/out/hot-0123abcd: $T/src/lib.rs $stamp\$" "$d" "stamp on the rule"
 	assert_grep "^$stamp:\$" "$d" "stamp's own line"
 	assert_grep '^# env-dep:CARGO_PGO_WRAP_MODE=generate$' "$d" "env-dep mode"
 	assert_grep "^# env-dep:CARGO_PGO_WRAP_PROFILE=$T/prof\$" "$d" "env-dep profile"

@@ -133,7 +133,7 @@ fuzz: $(FUZZ_BINS)
 		$(FUZZ)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 			-print_final_stats=1 -artifact_prefix=$(FUZZ)/crash-$$n- \
 			$(FUZZ)/corpus-$$n tests/fuzz/corpus/$$n 2>&1 | \
-			grep -E '^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY)' ; \
+			grep -E '^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+[[:space:]]+DONE|==[0-9]+==ERROR|SUMMARY)' ; \
 		test -z "$$(ls $(FUZZ)/crash-$$n-* 2>/dev/null)" || { echo "fuzz_$$n found a crash: $$(ls $(FUZZ)/crash-$$n-*)"; exit 1; }; \
 	done
 

@@ -34,8 +34,13 @@ struct freshness {
 	struct strbuf stale;      /* "fixlib (changed), ..." */
 };
 
-/* Loads the slot's profile and re-keys its units; training_id NULL = not configured. */
-void freshness_predict(struct freshness *f, const char *slot_dir, const char *training_id);
+/*
+ * Loads the slot's profile and re-keys its units; training_id NULL = not
+ * configured. record: the build record of the build about to run, whose
+ * uncovered units count too; NULL: the newest record of each build dir.
+ */
+void freshness_predict(struct freshness *f, const char *slot_dir, const char *training_id,
+		       const char *record);
 /* Loads the slot's profile and compares the units of a finished build (their marks). */
 void freshness_of_build(struct freshness *f, const char *slot_dir, const struct build_units *u,
 			const char *training_id);
@@ -45,7 +50,9 @@ void freshness_release(struct freshness *f);
  * or replaced units), so that `status` and the next build's prediction
  * know it without building: <slot>/builds/<hash of build dir>.
  */
-void freshness_record_build(const char *slot_dir, const char *build_dir, const struct freshness *after);
+void freshness_record_build(const char *record, const char *build_dir, const struct freshness *after);
+/* The newest build record of build_dir in a slot (empty when none). */
+void freshness_newest_record(const char *slot_dir, const char *build_dir, struct strbuf *out);
 /* The slot dir whose stamp names build_dir; 0 when found, -1 when none. */
 int slot_of_build_dir(const char *build_dir, struct strbuf *slot_dir);
 

@@ -38,6 +38,7 @@ struct build {
 	struct config cfg;
 	char *training_id;
 	const char *user_format;    /* the user's --message-format, if any */
+	struct strbuf args_key;     /* the cargo arguments that choose the build's units */
 	int step, steps;
 };
 
@@ -74,6 +75,8 @@ void build_verify(const struct build *b, struct build_units *u, bool instrumente
 /* Cache writable and, when a profile may be merged, an llvm-profdata that reads rustc's format. */
 void build_preflight(const struct build *b, bool merging);
 void verified_release(struct verified *v);
+/* Raw profiles waiting to be merged under <state dir>/raw/<target>/<profile>[/manual]. */
+size_t count_pending_raw(const char *state_dir);
 
 
 #endif

@@ -29,8 +29,11 @@ int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *
 int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn stamp_time,
 		    struct strbuf *stamp_path, struct strbuf *err);
 void slot_release(struct slot *s);
-/* <slot>/builds/<hash of build dir>: what the last verified build of that dir found. */
-void slot_build_record(struct strbuf *out, const char *slot_dir, const char *build_dir);
+/*
+ * <slot>/builds/<hash>: what the last verified build of build_dir with these
+ * unit-choosing cargo arguments (args_key: features, packages, targets) found.
+ */
+void slot_build_record(struct strbuf *out, const char *slot_dir, const char *build_dir, const char *args_key);
 /* A slot id as we make them (32 lowercase hex): what a mark or record names is checked before use. */
 bool slot_id_valid(const char *id);
 /*

@@ -29,26 +29,43 @@ enum plan { PLAN_USE, PLAN_REFRESH, PLAN_PLAIN };
  * into their default dir (and the manual/ dir the notes point at) is merged
  * before anything is decided, then removed.
  */
+static void merge_pending(const char *dir1, const char *dir2, const char *base)
+{
+	struct merge_request rq;
+	size_t n = count_files(dir1, ".profraw") + (dir2 ? count_files(dir2, ".profraw") : 0);
+
+	if (!n)
+		return;
+	progress("Merging", "%zu raw profile(s) that instrumented binaries wrote to %s\n", n, dir1);
+	memset(&rq, 0, sizeof(rq));
+	rq.training = "runs of the instrumented binaries";
+	rq.remove_inputs = base;
+	rq.quiet_if_none = true;
+	rq.lenient = true;
+	merge_add_input(&rq, dir1, 0);
+	if (dir2)
+		merge_add_input(&rq, dir2, 0);
+	merge_run(&rq);
+	merge_request_release(&rq);
+}
+
 static void ingest_pending(const struct build *b)
 {
-	struct strbuf manual = STRBUF_INIT;
-	struct merge_request rq;
+	struct strbuf manual = STRBUF_INIT, slot = STRBUF_INIT, raw = STRBUF_INIT, root = STRBUF_INIT, err = STRBUF_INIT;
 
 	path_join(&manual, b->raw_dir.buf, "manual");
-	size_t n = count_files(b->raw_dir.buf, ".profraw") + count_files(manual.buf, ".profraw");
-	if (n) {
-		progress("Merging", "%zu raw profile(s) that instrumented binaries wrote to %s\n", n, b->raw_dir.buf);
-		memset(&rq, 0, sizeof(rq));
-		rq.training = "runs of the instrumented binaries";
-		rq.remove_inputs = b->ws.target_dir.buf;
-		rq.quiet_if_none = true;
-		rq.lenient = true;
-		merge_add_input(&rq, b->raw_dir.buf, 0);
-		merge_add_input(&rq, manual.buf, 0);
-		merge_run(&rq);
-		merge_request_release(&rq);
+	merge_pending(b->raw_dir.buf, manual.buf, b->ws.target_dir.buf);
+	/* CARGO_PGO_WRAP_WHEN_NO_PROFILE=instrument builds write into the slot's own raw dir. */
+	if (slot_of_build_dir(b->ws.build_dir.buf, &slot) == 0 && cache_root(&root, &err) == 0 &&
+	    !cache_is_readonly()) {
+		path_join(&raw, slot.buf, "raw");
+		merge_pending(raw.buf, NULL, root.buf);
 	}
 	sb_release(&manual);
+	sb_release(&slot);
+	sb_release(&raw);
+	sb_release(&root);
+	sb_release(&err);
 }
 
 static enum plan decide(const struct build *b, const struct freshness *f)
@@ -68,6 +85,9 @@ static enum plan decide(const struct build *b, const struct freshness *f)
 		else
 			progress("Fresh", "profile %.12s: %zu unit(s) unchanged since it was collected\n",
 				 f->m.content_key, f->ncrates);
+		if (b->cfg.nruns && f->m.training_id && strcmp(f->m.training_id, "manual") == 0)
+			progress("note:", "profile %.12s was merged by hand; the training in %s does not run while "
+				 "it is fresh (`cargo-pgo-wrap train` runs it)\n", f->m.content_key, b->cfg.path);
 		return PLAN_USE;
 	}
 	progress("Stale", "profile %.12s: %s\n", f->m.content_key, f->stale.buf);
@@ -97,8 +117,13 @@ static void print_manual_training(const struct build *b)
 		b->ws.root.buf, b->instr_bin_dir.buf, b->raw_dir.buf, b->raw_dir.buf);
 }
 
-/* The configured training against the instrumented binaries, merged as the new profile. */
-static void train_and_merge(struct build *b, const struct build_units *instrumented)
+/*
+ * The configured training against the instrumented binaries, merged into the
+ * cache. A refresh adds to the current profile when the code it shares still
+ * matches (a build with other features then covers both feature sets), and
+ * replaces it otherwise; `train` (replace) always starts over.
+ */
+static void train_and_merge(struct build *b, const struct build_units *instrumented, bool replace)
 {
 	struct strbuf err = STRBUF_INIT, detail = STRBUF_INIT, train_dir = STRBUF_INIT;
 	struct strvec weighted = STRVEC_INIT;
@@ -127,8 +152,8 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	memset(&rq, 0, sizeof(rq));
 	rq.training = detail.buf;
 	rq.training_id = b->training_id;
-	rq.replace = true;
-	rq.replace_why = "a new training replaces it";
+	rq.replace = replace;
+	rq.replace_why = "`train` starts over";
 	rq.remove_inputs = b->ws.target_dir.buf;
 	for (size_t i = 0; instrumented && i < instrumented->n; i++) {
 		const struct unit_mark *mk = &instrumented->v[i].mark;
@@ -219,14 +244,15 @@ static bool refresh(struct build *b)
 	build_run(b, true, "generate", &u);
 	build_verify(b, &u, true, "generate", &v);
 	if (!v.generate)
-		die(PGOW_EXIT_CONFIG, "nothing was instrumented in %s (%s); PGO needs an optimised "
-		    "profile: build with --release or a profile with opt-level above 0",
-		    b->instr_bin_dir.buf, v.skipped_why.len ? v.skipped_why.buf : "no unit of target code");
+		die(PGOW_EXIT_CONFIG, "nothing was instrumented in %s (%s); the %s profile must have an "
+		    "opt-level above 0 (check CARGO_PROFILE_*_OPT_LEVEL, --config, [profile.%s])",
+		    b->instr_bin_dir.buf, v.skipped_why.len ? v.skipped_why.buf : "no unit of target code",
+		    b->ws.profile, b->ws.profile);
 	verified_release(&v);
 	require_training_bins(b, &u);
 	bool stored = b->cfg.nruns > 0;
 	if (stored)
-		train_and_merge(b, &u);
+		train_and_merge(b, &u, false);
 	else
 		print_manual_training(b);
 	build_units_release(&u);
@@ -245,6 +271,11 @@ static void summary(const struct build *b, const struct verified *v, const struc
 			 after->has_profile == 1 ? after->m.content_key : path_basename(v->profile.buf),
 			 v->compiled, with - v->compiled, v->stale, v->plain, v->skipped,
 			 v->skipped_why.len ? " (" : "", sb_str(&v->skipped_why), v->skipped_why.len ? ")" : "");
+	} else if (!v->plain && strcmp(sb_str(&v->skipped_why), "opt-level-0") == 0) {
+		die(PGOW_EXIT_CONFIG, "every unit of %s was built with opt-level 0, which PGO cannot use: "
+		    "the %s profile is set so (CARGO_PROFILE_*_OPT_LEVEL, --config, or [profile.%s] in "
+		    "Cargo.toml or .cargo/config.toml); raise its opt-level", b->ws.build_dir.buf,
+		    b->ws.profile, b->ws.profile);
 	} else {
 		progress("warning:", "NO unit of %s was built with a profile (%d plain, %d skipped%s%s): "
 			 "PGO was not applied\n", b->ws.build_dir.buf, v->plain, v->skipped,
@@ -310,7 +341,10 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 	memset(after, 0, sizeof(*after));
 	if (v->slot.len) {
 		freshness_of_build(after, v->slot.buf, u, b->training_id);
-		freshness_record_build(v->slot.buf, b->ws.build_dir.buf, after);
+		struct strbuf rec = STRBUF_INIT;
+		slot_build_record(&rec, v->slot.buf, b->ws.build_dir.buf, b->args_key.buf);
+		freshness_record_build(rec.buf, b->ws.build_dir.buf, after);
+		sb_release(&rec);
 	}
 	sb_release(&slot);
 }
@@ -330,21 +364,35 @@ int cmd_build(int argc, char **argv)
 	memset(&before, 0, sizeof(before));
 	if (slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0 ||
 	    slot_of_build_dir(b.instr_bin_dir.buf, &slot) == 0)
-		freshness_predict(&before, slot.buf, b.training_id);
+	{
+		struct strbuf rec = STRBUF_INIT;
+		slot_build_record(&rec, slot.buf, b.ws.build_dir.buf, b.args_key.buf);
+		freshness_predict(&before, slot.buf, b.training_id, rec.buf);
+		sb_release(&rec);
+	}
 	enum plan p = decide(&b, &before);
 	b.steps = p == PLAN_REFRESH ? (b.cfg.nruns ? 4 : 2) : 1;
 	bool refreshed = p == PLAN_REFRESH && refresh(&b);
 	optimise(&b, p == PLAN_PLAIN, &u, &v, &after);
-	/* Units the prediction could not see (a new dependency, another version) are known now. */
+	/*
+	 * Units the prediction could not see (a new dependency, other features,
+	 * another version) are known now: the policy applies to them too.
+	 */
 	if (!refreshed && p == PLAN_USE && after.has_profile == 1 && after.nstale &&
-	    after.stale_share >= b.cfg.stale_threshold && b.cfg.stale_policy == STALE_REFRESH) {
-		progress("Stale", "profile %.12s: %s\n", after.m.content_key, after.stale.buf);
-		b.steps = b.step + 3;
-		if (refresh(&b)) {
+	    after.stale_share >= b.cfg.stale_threshold && b.cfg.stale_policy != STALE_USE) {
+		progress("Stale", "profile %.12s for this build: %s\n", after.m.content_key, after.stale.buf);
+		if (b.cfg.stale_policy == STALE_ERROR)
+			die(PGOW_EXIT_STALE, "the profile is stale for this build (%s); refresh it with "
+			    "stale-policy: refresh, or `cargo-pgo-wrap merge` new profiles", after.stale.buf);
+		bool plain = b.cfg.stale_policy == STALE_PLAIN;
+		b.steps = b.step + (plain ? 1 : b.cfg.nruns ? 4 : 2);
+		if (plain)
+			progress("note:", "building without PGO (stale-policy: plain)\n");
+		if (plain || refresh(&b)) {
 			freshness_release(&after);
 			verified_release(&v);
 			build_units_release(&u);
-			optimise(&b, false, &u, &v, &after);
+			optimise(&b, plain, &u, &v, &after);
 		}
 	}
 	summary(&b, &v, &after);
@@ -380,9 +428,9 @@ int cmd_instrument(int argc, char **argv)
 	build_run(&b, false, "generate", &u);
 	build_verify(&b, &u, false, "generate", &v);
 	if (!v.generate)
-		die(PGOW_EXIT_CONFIG, "nothing was instrumented (%s); PGO needs an optimised profile: "
-		    "build with --release or a profile with opt-level above 0",
-		    v.skipped_why.len ? v.skipped_why.buf : "no unit of target code");
+		die(PGOW_EXIT_CONFIG, "nothing was instrumented (%s); the %s profile must have an "
+		    "opt-level above 0 (check CARGO_PROFILE_*_OPT_LEVEL, --config, [profile.%s])",
+		    v.skipped_why.len ? v.skipped_why.buf : "no unit of target code", b.ws.profile, b.ws.profile);
 	progress("note:",
 		"%d unit(s) instrumented in %s.\n"
 		"             Run the binaries: they write their profiles to %s,\n"
@@ -401,33 +449,27 @@ int cmd_instrument(int argc, char **argv)
 int cmd_train(int argc, char **argv)
 {
 	struct build b;
-	struct strbuf slot = STRBUF_INIT;
+	struct build_units u;
+	struct verified v;
+	struct strbuf detail = STRBUF_INIT;
 
 	build_setup(&b, argc, argv, true);
 	build_preflight(&b, true);
+	refuse_unoptimised_profile(&b);
 	if (!b.cfg.nruns)
 		die(PGOW_EXIT_CONFIG, "no training is configured; add `training:` to %s/pgo-wrap.yaml "
 		    "(see " PGOW_DATADIR "/profiles/example.yaml)", b.ws.root.buf);
-	bool have_bins = slot_of_build_dir(b.instr_bin_dir.buf, &slot) == 0;
-	for (size_t i = 0; have_bins && i < b.cfg.bins.n; i++) {
-		struct strbuf bin = STRBUF_INIT;
-		sb_addf(&bin, "%s/%.*s", b.instr_bin_dir.buf, (int)strcspn(b.cfg.bins.v[i], "\t"), b.cfg.bins.v[i]);
-		have_bins = is_executable_file(bin.buf);
-		sb_release(&bin);
-	}
-	if (!have_bins)
-		die(PGOW_EXIT_CONFIG, "no instrumented build in %s; run `cargo-pgo-wrap build` with the "
-		    "same cargo arguments first", b.instr_bin_dir.buf);
-	b.steps = 2;
-	train_and_merge(&b, NULL);
-	/* The binaries may predate an edit: the new profile then describes the old code. */
-	struct freshness f;
-	freshness_predict(&f, slot.buf, b.training_id);
-	if (f.has_profile == 1 && f.nstale)
-		progress("note:", "the instrumented binaries were built from older code (%s); "
-			 "`cargo-pgo-wrap build` rebuilds and trains them\n", f.stale.buf);
-	freshness_release(&f);
+	/* The binaries trained are those of the code as it is now: an incremental instrumented build. */
+	b.steps = 3;
+	sb_addf(&detail, "instrumented binaries into %s", b.instr_dir.buf);
+	build_step(&b, "Building", detail.buf);
+	build_run(&b, true, "generate", &u);
+	build_verify(&b, &u, true, "generate", &v);
+	require_training_bins(&b, &u);
+	train_and_merge(&b, &u, true);
+	verified_release(&v);
+	build_units_release(&u);
 	build_teardown(&b);
-	sb_release(&slot);
+	sb_release(&detail);
 	return 0;
 }

@@ -114,24 +114,30 @@ int cmd_clean(int argc, char **argv)
 	struct strvec args = STRVEC_INIT;
 	struct workspace w;
 	struct strbuf state = STRBUF_INIT;
-	bool profiles = false;
+	bool profiles = false, discard = false;
 	const char *v;
 	const char *cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--profiles") == 0) {
 			profiles = true;
+		} else if (strcmp(argv[i], "--discard-raw") == 0) {
+			discard = true;
 		} else if (frontend_option(argc, argv, &i, "--manifest-path", &v)) {
 			sv_pushf(&args, "--manifest-path=%s", v);
 		} else if (frontend_option(argc, argv, &i, "--target-dir", &v)) {
 			sv_pushf(&args, "--target-dir=%s", v);
 		} else {
 			die(PGOW_EXIT_CONFIG, "clean: unknown argument %s; usage: cargo-pgo-wrap clean "
-			    "[--profiles] [--manifest-path PATH] [--target-dir DIR]", argv[i]);
+			    "[--profiles] [--discard-raw] [--manifest-path PATH] [--target-dir DIR]", argv[i]);
 		}
 	}
 	workspace_locate(&w, cargo, &args);
 	path_join(&state, w.target_dir.buf, "pgo-wrap");
+	size_t pending = count_pending_raw(state.buf);
+	if (pending && !discard)
+		die(PGOW_EXIT_CONFIG, "clean: %zu raw profile(s) under %s/raw are not merged yet; merge them "
+		    "first (`cargo-pgo-wrap build` does), or pass --discard-raw to delete them", pending, state.buf);
 	struct strbuf err = STRBUF_INIT;
 	bool existed = file_exists(state.buf);
 	if (safe_remove_tree(w.target_dir.buf, state.buf, &err) != 0)

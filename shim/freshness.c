@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 static void add_state(struct freshness *f, const char *name, const char *metadata, const char *state,
 		      const struct manifest_crate *c)
@@ -84,7 +85,7 @@ static bool has_state(const struct freshness *f, const char *crate, const char *
 	return false;
 }
 
-#define BUILD_MAGIC "build-v1"
+#define BUILD_MAGIC "build-v2"
 
 static const char *state_name(const char *s)
 {
@@ -95,68 +96,131 @@ static const char *state_name(const char *s)
 	return NULL;
 }
 
-/* Units that the last verified builds used and this profile does not cover. */
-static void add_recorded_builds(struct freshness *f, const char *slot_dir)
+/* A record's text, when it is about this profile: "build-v2 <key> <build dir>" then units. */
+static bool read_record(const char *path, const char *key, struct strbuf *text, const char **units,
+			struct strbuf *build_dir)
 {
-	struct strbuf dir = STRBUF_INIT, header = STRBUF_INIT;
+	struct strbuf header = STRBUF_INIT;
+	bool ok = false;
+
+	sb_addf(&header, BUILD_MAGIC "\t%s\t", key ? key : "");
+	if (sb_read_file(text, path) == 0 && (!key || strncmp(text->buf, header.buf, header.len) == 0) &&
+	    strncmp(text->buf, BUILD_MAGIC "\t", strlen(BUILD_MAGIC) + 1) == 0) {
+		const char *dir = strchr(text->buf + strlen(BUILD_MAGIC) + 1, '\t');
+		size_t len = dir ? strcspn(dir + 1, "\n") : 0;
+		if (dir && dir[1 + len] == '\n') {
+			if (build_dir)
+				sb_add(build_dir, dir + 1, len);
+			*units = dir + 2 + len;
+			ok = true;
+		}
+	}
+	sb_release(&header);
+	return ok;
+}
+
+static void add_record_units(struct freshness *f, const char *units)
+{
+	char *copy = xstrdup(units);
+	for (char *line = copy; *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		struct strvec fl = STRVEC_INIT;
+		sv_split(&fl, line, '\t');
+		const char *state = fl.n == 3 ? state_name(fl.v[2]) : NULL;
+		if (state && !has_state(f, fl.v[0], fl.v[1]))
+			add_state(f, fl.v[0], fl.v[1], state, manifest_find_name(&f->m, fl.v[0]));
+		sv_release(&fl);
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	free(copy);
+}
+
+void freshness_newest_record(const char *slot_dir, const char *build_dir, struct strbuf *out)
+{
+	struct strbuf dir = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT;
+	struct timespec newest = { 0, 0 };
 
 	path_join(&dir, slot_dir, "builds");
 	list_dir(dir.buf, "", &files);
-	sb_addf(&header, BUILD_MAGIC "\t%s\n", f->m.content_key);
 	for (size_t i = 0; i < files.n; i++) {
-		struct strbuf text = STRBUF_INIT;
-		if (sb_read_file(&text, files.v[i]) != 0 || strncmp(text.buf, header.buf, header.len) != 0) {
-			sb_release(&text);
-			continue; /* about an older profile */
-		}
-		for (char *line = text.buf + header.len; *line;) {
-			char *nl = strchr(line, '\n');
-			if (nl)
-				*nl = '\0';
-			struct strvec fl = STRVEC_INIT;
-			sv_split(&fl, line, '\t');
-			const char *state = fl.n == 3 ? state_name(fl.v[2]) : NULL;
-			if (state && !has_state(f, fl.v[0], fl.v[1]))
-				add_state(f, fl.v[0], fl.v[1], state, manifest_find_name(&f->m, fl.v[0]));
-			sv_release(&fl);
-			if (!nl)
-				break;
-			line = nl + 1;
+		struct strbuf text = STRBUF_INIT, bd = STRBUF_INIT;
+		const char *units;
+		struct stat st;
+		if (read_record(files.v[i], NULL, &text, &units, &bd) && strcmp(bd.buf, build_dir) == 0 &&
+		    stat(files.v[i], &st) == 0 &&
+		    (st.st_mtim.tv_sec > newest.tv_sec ||
+		     (st.st_mtim.tv_sec == newest.tv_sec && st.st_mtim.tv_nsec > newest.tv_nsec))) {
+			newest = st.st_mtim;
+			sb_reset(out);
+			sb_adds(out, files.v[i]);
 		}
 		sb_release(&text);
+		sb_release(&bd);
 	}
 	sv_release(&files);
 	sb_release(&dir);
-	sb_release(&header);
 }
 
-void freshness_record_build(const char *slot_dir, const char *build_dir, const struct freshness *after)
+/* Units that verified builds used and this profile does not cover: this build's, or each dir's newest. */
+static void add_recorded_builds(struct freshness *f, const char *slot_dir, const char *record)
 {
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT, dir = STRBUF_INIT;
+	struct strvec paths = STRVEC_INIT;
+	struct stamp *stamps;
+	size_t n;
+
+	if (record) {
+		sv_push(&paths, record);
+	} else {
+		slot_stamps(slot_dir, &stamps, &n);
+		for (size_t i = 0; i < n; i++) {
+			struct strbuf newest = STRBUF_INIT;
+			freshness_newest_record(slot_dir, stamps[i].build_dir, &newest);
+			if (newest.len)
+				sv_push(&paths, newest.buf);
+			sb_release(&newest);
+		}
+		stamps_release(stamps, n);
+	}
+	for (size_t i = 0; i < paths.n; i++) {
+		struct strbuf text = STRBUF_INIT;
+		const char *units;
+		if (read_record(paths.v[i], f->m.content_key, &text, &units, NULL))
+			add_record_units(f, units);
+		sb_release(&text);
+	}
+	sv_release(&paths);
+}
+
+void freshness_record_build(const char *record, const char *build_dir, const struct freshness *after)
+{
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT, dir = STRBUF_INIT;
 
 	if (after->has_profile != 1)
 		return;
-	path_join(&dir, slot_dir, "builds");
+	path_dirname(&dir, record);
 	if (mkdir_private(dir.buf, 0700, &err) == 0) {
-		slot_build_record(&path, slot_dir, build_dir);
-		sb_addf(&text, BUILD_MAGIC "\t%s\n", after->m.content_key);
+		sb_addf(&text, BUILD_MAGIC "\t%s\t%s\n", after->m.content_key, build_dir);
 		for (size_t i = 0; i < after->ncrates; i++)
 			if (strcmp(after->crates[i].state, "new") == 0 || strcmp(after->crates[i].state, "replaced") == 0)
 				sb_addf(&text, "%s\t%s\t%s\n", after->crates[i].name, after->crates[i].metadata,
 					after->crates[i].state);
 		struct atomic_opts opts = { .mode = 0600 };
-		(void)write_file_atomic(path.buf, text.buf, text.len, &opts, &err);
+		(void)write_file_atomic(record, text.buf, text.len, &opts, &err);
 	}
 	if (err.len)
 		warn("%s; `status` will not show what this build found", err.buf);
 	sb_release(&dir);
-	sb_release(&path);
 	sb_release(&text);
 	sb_release(&err);
 }
 
-void freshness_predict(struct freshness *f, const char *slot_dir, const char *training_id)
+void freshness_predict(struct freshness *f, const char *slot_dir, const char *training_id,
+		       const char *record)
 {
 	load(f, slot_dir, training_id);
 	for (size_t i = 0; f->has_profile == 1 && i < f->m.ncrates; i++) {
@@ -178,7 +242,7 @@ void freshness_predict(struct freshness *f, const char *slot_dir, const char *tr
 		sb_release(&err);
 	}
 	if (f->has_profile == 1)
-		add_recorded_builds(f, slot_dir);
+		add_recorded_builds(f, slot_dir, record);
 	finish(f);
 }
 

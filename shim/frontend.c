@@ -102,6 +102,35 @@ static void check_training_bins(const struct build *b)
 	}
 }
 
+/*
+ * The arguments that decide which units a build has (packages, features,
+ * targets, profile), without those that only change how it runs or prints.
+ */
+static void unit_args_key(const struct strvec *args, struct strbuf *out)
+{
+	static const char *const how[] = { "--message-format", "--target-dir", "--jobs", "-j", "--color",
+					   "--manifest-path", NULL };
+	static const char *const flags[] = { "-q", "--quiet", "-v", "-vv", "--verbose", "--timings",
+					     "--offline", "--frozen", "--locked", NULL };
+	for (size_t i = 0; i < args->n && strcmp(args->v[i], "--") != 0; i++) {
+		const char *a = args->v[i];
+		bool skip = false, takes_value = false;
+		for (const char *const *f = flags; *f && !skip; f++)
+			skip = strcmp(a, *f) == 0;
+		for (const char *const *o = how; *o && !skip; o++) {
+			size_t n = strlen(*o);
+			if (strcmp(a, *o) == 0)
+				skip = takes_value = true;
+			else if (strncmp(a, *o, n) == 0 && a[n] == '=')
+				skip = true;
+		}
+		if (takes_value)
+			i++;
+		else if (!skip)
+			sb_addf(out, "%s\n", a);
+	}
+}
+
 void build_setup(struct build *b, int argc, char **argv, bool need_config)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -109,6 +138,7 @@ void build_setup(struct build *b, int argc, char **argv, bool need_config)
 	memset(b, 0, sizeof(*b));
 	b->cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
 	parse_our_options(b, argc, argv);
+	unit_args_key(&b->cargo_args, &b->args_key);
 	workspace_locate(&b->ws, b->cargo, &b->cargo_args);
 	/* run/test/bench use no training and no policy: a broken config does not stop them. */
 	if (!need_config)
@@ -133,6 +163,7 @@ void build_teardown(struct build *b)
 	config_release(&b->cfg);
 	free(b->training_id);
 	sv_release(&b->cargo_args);
+	sb_release(&b->args_key);
 	workspace_release(&b->ws);
 	sb_release(&b->state_dir);
 	sb_release(&b->instr_dir);
@@ -417,5 +448,31 @@ void verified_release(struct verified *v)
 	sb_release(&v->slot);
 	sb_release(&v->profile);
 	memset(v, 0, sizeof(*v));
+}
+
+
+/* Raw profiles waiting under <state>/raw/<target>/<profile>[/manual]. */
+size_t count_pending_raw(const char *state)
+{
+	struct strbuf raw = STRBUF_INIT;
+	struct strvec targets = STRVEC_INIT;
+	size_t n = 0;
+
+	path_join(&raw, state, "raw");
+	list_dir(raw.buf, "", &targets);
+	for (size_t t = 0; t < targets.n; t++) {
+		struct strvec profiles = STRVEC_INIT;
+		list_dir(targets.v[t], "", &profiles);
+		for (size_t p = 0; p < profiles.n; p++) {
+			struct strbuf manual = STRBUF_INIT;
+			path_join(&manual, profiles.v[p], "manual");
+			n += count_files(profiles.v[p], ".profraw") + count_files(manual.buf, ".profraw");
+			sb_release(&manual);
+		}
+		sv_release(&profiles);
+	}
+	sv_release(&targets);
+	sb_release(&raw);
+	return n;
 }
 

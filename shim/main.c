@@ -54,7 +54,8 @@ static const struct command {
 	{ "status", cmd_status, "this workspace's profiles, and which units are stale",
 	  "status [--all] [--format human|yaml] [--manifest-path PATH] [--pgo-config FILE]" },
 	{ "clean", cmd_clean, "remove <target>/pgo-wrap; --profiles also this workspace's cached profiles",
-	  "clean [--profiles] [--manifest-path PATH] [--target-dir DIR]" },
+	  "clean [--profiles] [--discard-raw] [--manifest-path PATH] [--target-dir DIR]\n"
+	  "  Refuses while raw profiles wait to be merged, unless --discard-raw." },
 	{ "doctor", cmd_doctor, "check rustc, llvm-profdata, the cache, the config and the profiler runtime",
 	  "doctor [--target TRIPLE] [--pgo-config FILE]" },
 	{ "gc", cmd_gc, "bound the cache (default cap 2G, or CARGO_PGO_WRAP_CACHE_MAX)",

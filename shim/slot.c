@@ -244,10 +244,14 @@ void slot_unit_records(const char *slot_dir, struct strvec *out)
 	sb_release(&units);
 }
 
-void slot_build_record(struct strbuf *out, const char *slot_dir, const char *build_dir)
+void slot_build_record(struct strbuf *out, const char *slot_dir, const char *build_dir, const char *args_key)
 {
 	char hex[HASH_HEX_LEN + 1];
-	hash_buf_hex(build_dir, strlen(build_dir), hex);
+	struct hasher *h = hasher_new();
+	hasher_add_str(h, build_dir);
+	hasher_add_str(h, args_key);
+	hasher_hex(h, hex);
+	hasher_free(h);
 	sb_addf(out, "%s/builds/%s", slot_dir, hex);
 }
 

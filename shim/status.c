@@ -46,7 +46,7 @@ static void load_slot(struct slot_status *s, const char *slot_dir, const char *i
 	if (slot_read_info(slot_dir, &s->info, &err) != 0)
 		warn("%s", err.buf);
 	sb_release(&err);
-	freshness_predict(&s->f, slot_dir, training_id);
+	freshness_predict(&s->f, slot_dir, training_id, NULL);
 	slot_stamps(slot_dir, &s->stamps, &s->nstamps);
 }
 
@@ -124,7 +124,7 @@ static int units_built_without_us(const char *slot_dir, const char *build_dir)
 	struct stat since;
 	int n = 0;
 
-	slot_build_record(&rec, slot_dir, build_dir);
+	freshness_newest_record(slot_dir, build_dir, &rec);
 	path_join(&deps, build_dir, "deps");
 	if (stat(rec.buf, &since) == 0)
 		list_dir(deps.buf, ".d", &files);
@@ -152,32 +152,14 @@ static int units_built_without_us(const char *slot_dir, const char *build_dir)
 /* Raw profiles waiting in a target dir's default dirs, which the next build merges. */
 static void print_pending(const char *target_dir)
 {
-	struct strbuf raw = STRBUF_INIT;
-	struct strvec targets = STRVEC_INIT;
-	size_t n = 0;
+	struct strbuf state = STRBUF_INIT;
 
-	sb_addf(&raw, "%s/pgo-wrap/raw", target_dir);
-	list_dir(raw.buf, "", &targets);
-	for (size_t t = 0; t < targets.n; t++) {
-		struct strvec profiles = STRVEC_INIT;
-		list_dir(targets.v[t], "", &profiles);
-		for (size_t p = 0; p < profiles.n; p++) {
-			struct strvec files = STRVEC_INIT;
-			struct strbuf manual = STRBUF_INIT;
-			list_dir(profiles.v[p], ".profraw", &files);
-			path_join(&manual, profiles.v[p], "manual");
-			list_dir(manual.buf, ".profraw", &files);
-			n += files.n;
-			sv_release(&files);
-			sb_release(&manual);
-		}
-		sv_release(&profiles);
-	}
+	path_join(&state, target_dir, "pgo-wrap");
+	size_t n = count_pending_raw(state.buf);
 	if (n)
-		printf("\npending       %zu raw profile(s) under %s, which the next `cargo-pgo-wrap build` merges\n",
-		       n, raw.buf);
-	sv_release(&targets);
-	sb_release(&raw);
+		printf("\npending       %zu raw profile(s) under %s/raw, which the next `cargo-pgo-wrap build` merges\n",
+		       n, state.buf);
+	sb_release(&state);
 }
 
 static void print_human(const struct slot_status *s)
@@ -208,6 +190,13 @@ static void print_human(const struct slot_status *s)
 	} else {
 		printf("  profile     unusable: %s\n  state       unusable\n", f->err.buf);
 	}
+	struct strbuf raw = STRBUF_INIT;
+	path_join(&raw, s->dir, "raw");
+	size_t waiting = count_files(raw.buf, ".profraw");
+	if (waiting)
+		printf("  pending     %zu raw profile(s) in %s (CARGO_PGO_WRAP_WHEN_NO_PROFILE=instrument), "
+		       "which the next `cargo-pgo-wrap build` merges\n", waiting, raw.buf);
+	sb_release(&raw);
 	for (size_t i = 0; i < s->nstamps; i++) {
 		int plain = units_built_without_us(s->dir, s->stamps[i].build_dir);
 		printf("  build dir   %s: %s\n", s->stamps[i].build_dir, s->stamps[i].decision);

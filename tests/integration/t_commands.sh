@@ -48,13 +48,20 @@ test_commands_train_run_clean() {
 	pgow train --release 2>"$T/err" || fail "train failed: $(cat "$T/err")"
 	assert_grep 'Trained run 1/1' "$T/err" "trained"
 	assert_grep 'Merged 1 raw profile' "$T/err" "merged"
-	# Provenance: after an edit and a build, `train` runs the binaries instrumented before the
-	# edit, and the profile says so (fixlib as collected, not as it is now).
+	# Provenance: a binary instrumented before an edit, run after it: merging its profile
+	# gives a profile of the old code, and status says so (fixlib as collected, not as now).
+	cp target/pgo-wrap/instrumented/release/fixbin "$T/old-fixbin"
 	sed -i 's/let mut v = self.atom();/let mut v = self.atom();\n        if v == i64::MIN { v = 0; }/' fixlib/src/lib.rs
 	RUSTC_WRAPPER="$PGOW_BIN" cargo_ok build --release
-	pgow train --release 2>"$T/err" || fail "train after an edit: $(cat "$T/err")"
+	LLVM_PROFILE_FILE="$T/old/%p.profraw" "$T/old-fixbin" 500 >/dev/null
+	pgow merge --replace "$T/old" 2>"$T/err" || fail "merge of the old binary's profile: $(cat "$T/err")"
 	pgow status >"$T/status.txt"
 	assert_grep '^  state       stale: fixlib \(changed' "$T/status.txt" "the new profile is of the old code"
+	# `train` trains binaries of the code as it is now: an incremental instrumented build first.
+	pgow train --release 2>"$T/err" || fail "train after an edit: $(cat "$T/err")"
+	assert_grep 'Building \[1/3\] instrumented binaries' "$T/err" "train builds what it trains"
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       fresh' "$T/status.txt" "and its profile is of the current code"
 	pgow run --release -p fixbin -- 1000 >"$T/stdout" 2>"$T/err" || fail "run failed"
 	assert_eq "$(target/release/fixbin 1000)" "$(cat "$T/stdout")" "run: stdout is the program's own"
 	pgow clean >"$T/out"
@@ -64,8 +71,7 @@ test_commands_train_run_clean() {
 	assert_grep '^removed profiles of slot [0-9a-f]{12}$' "$T/out" "clean --profiles"
 	[ -z "$(ls "$T/cache/slots")" ] || fail "profiles left: $(ls "$T/cache/slots")"
 	[ -n "$key1" ] || fail "no profile was ever stored"
-	local rc=0
-	pgow train --release 2>"$T/err" || rc=$?
-	assert_eq 2 "$rc" "train with nothing instrumented"
-	assert_grep 'no instrumented build in .*; run `cargo-pgo-wrap build`' "$T/err" "explains"
+	# After clean there is no dead end: train builds the instrumented binaries again.
+	pgow train --release 2>"$T/err" || fail "train after clean: $(cat "$T/err")"
+	assert_grep 'Merged 1 raw profile' "$T/err" "trained and merged"
 }

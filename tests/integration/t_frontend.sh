@@ -168,13 +168,7 @@ test_frontend_audit_findings() {
 	pgow run --release -q -p fixbin -- 10 >/dev/null 2>"$T/err" || fail "run with a broken config: $(cat "$T/err")"
 	pgow status >/dev/null 2>"$T/err" || fail "status with a broken config"
 	assert_grep "whether the training changed is not checked" "$T/err" "status says what it skips"
-	# train after clean names the fix, with a config-error exit code.
 	POLICY=refresh write_training
-	pgow clean >/dev/null
-	rc=0
-	pgow train --release 2>"$T/err" || rc=$?
-	assert_eq 2 "$rc" "train without instrumented binaries"
-	assert_grep 'run `cargo-pgo-wrap build` with the same cargo arguments first' "$T/err" "names the fix"
 }
 
 test_frontend_training_timeout_kills_the_run() {
@@ -223,4 +217,34 @@ test_frontend_quiet_and_colours() {
 	grep -q $'cargo-pgo-wrap: \e\[1;31merror\e\[0m: ' "$T/err" || fail "error: not coloured under CARGO_TERM_COLOR=always"
 	CARGO_TERM_COLOR=never pgow build --release 2>"$T/err" || true
 	if grep -q $'\e\[' "$T/err"; then fail "colour under CARGO_TERM_COLOR=never"; fi
+}
+
+test_frontend_second_audit_findings() {
+	build_setup
+	# Raw profiles of CARGO_PGO_WRAP_WHEN_NO_PROFILE=instrument builds are merged by `build`.
+	CARGO_PGO_WRAP_WHEN_NO_PROFILE=instrument RUSTC_WRAPPER="$PGOW_BIN" cargo_ok build --release
+	target/release/fixbin 300 >/dev/null
+	pgow status >"$T/status.txt"
+	assert_grep 'pending     1 raw profile\(s\) in .*/raw \(CARGO_PGO_WRAP_WHEN_NO_PROFILE=instrument\)' \
+		"$T/status.txt" "status shows them"
+	pgow build --release 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
+	assert_grep 'Merging 1 raw profile\(s\) that instrumented binaries wrote to .*/slots/.*/raw' "$T/err" "merged"
+	assert_grep 'Fresh profile' "$T/err" "and used, no cycle"
+	assert_grep 'was merged by hand; the training in .* does not run while it is fresh' "$T/err" \
+		"says the configured training is not run"
+	# clean keeps unmerged raw profiles unless told.
+	pgow instrument --release 2>/dev/null || fail "instrument"
+	target/release/fixbin 100 >/dev/null
+	local rc=0
+	pgow clean 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "clean with unmerged raw profiles"
+	assert_grep 'not merged yet; .*--discard-raw' "$T/err" "says how"
+	[ "$(count_files target/pgo-wrap/raw '*.profraw')" = 1 ] || fail "clean deleted them anyway"
+	pgow clean --discard-raw >/dev/null || fail "clean --discard-raw"
+	# A release profile set to opt-level 0: one clear error, whether or not a profile exists.
+	pgow build --release 2>/dev/null || fail "rebuild"
+	rc=0
+	CARGO_PROFILE_RELEASE_OPT_LEVEL=0 pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "opt-level 0 with a profile cached"
+	assert_grep 'opt-level 0, which PGO cannot use.*raise its opt-level' "$T/err" "says why and the fix"
 }

@@ -83,3 +83,32 @@ test_layouts_training_change_makes_the_profile_stale() {
 	assert_grep 'Training \[2/4\]' "$T/err" "retrained"
 	assert_noop_build "after retraining"
 }
+
+# Staleness is about the build at hand: a build with other features does not make the
+# next default build stale, and a refresh for new units adds to the profile, so builds
+# alternating between feature sets both end fresh.
+test_layouts_other_features_do_not_leak_into_the_next_build() {
+	layouts_setup
+	printf '\n[features]\nfast = []\n' >>helper/Cargo.toml
+	pgow build --release 2>/dev/null || fail "first build"
+	pgow build --release --features helper/fast 2>"$T/err" || fail "a build with other features"
+	assert_grep 'Stale profile [0-9a-f]{12} for this build: .*helper \(replaced' "$T/err" "that build found new units"
+	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/err" "the refresh adds to the profile"
+	printf 'stale-policy: error\ntraining:\n  - run: ["{bin:app}", "20000"]\n' >pgo-wrap.yaml
+	local f round
+	# The first round rebuilds the default units with the grown profile; then nothing.
+	for round in 1 2; do
+		for f in "" "--features helper/fast"; do
+			# shellcheck disable=SC2086
+			pgow build --release $f 2>"$T/err" || fail "build '$f' is stale: $(tail -3 "$T/err")"
+			assert_grep 'Fresh profile' "$T/err" "build '$f' is fresh"
+			assert_no_grep 'instrumented binaries' "$T/err" "build '$f' collects nothing"
+			[ $round = 1 ] || assert_no_grep 'Compiling' "$T/err" "build '$f' compiles nothing"
+		done
+	done
+	printf '\n[features]\nfast = []\nslow = []\n' >>app/Cargo.toml
+	local rc=0
+	pgow build --release --features app/slow 2>"$T/err" || rc=$?
+	assert_eq 7 "$rc" "stale-policy: error holds for units only the build itself shows"
+	assert_grep 'stale for this build' "$T/err" "says why"
+}

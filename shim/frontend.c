@@ -10,6 +10,7 @@
 #include "cache.h"
 #include "decision.h"
 #include "execute.h"
+#include "json.h"
 #include "llvm.h"
 #include "options.h"
 #include "provenance.h"
@@ -194,7 +195,8 @@ static void args_for(const struct build *b, bool instrumented, struct strvec *ar
 {
 	const struct strvec *a = &b->cargo_args;
 	bool after_dashdash = false;
-	bool drop_format = !user_wants_json(b);
+	/* The instrumented build's diagnostics stay in its JSON: the optimised build shows them once. */
+	bool drop_format = instrumented || !user_wants_json(b);
 
 	for (size_t i = 0; i < a->n; i++) {
 		const char *arg = a->v[i];
@@ -213,10 +215,31 @@ static void args_for(const struct build *b, bool instrumented, struct strvec *ar
 	}
 	if (instrumented)
 		sv_pushf(argv, "--target-dir=%s", b->instr_dir.buf);
-	if (drop_format) {
-		bool short_form = b->user_format && strcmp(b->user_format, "short") == 0;
+	bool short_form = b->user_format && strcmp(b->user_format, "short") == 0;
+	if (instrumented)
+		sv_push(argv, short_form ? "--message-format=json-diagnostic-short" : "--message-format=json");
+	else if (drop_format)
 		sv_push(argv, short_form ? "--message-format=json-diagnostic-short,json-render-diagnostics"
 					 : "--message-format=json-render-diagnostics");
+}
+
+/* rustc's errors from JSON messages that were not rendered: a failed build must say why. */
+static void show_errors(const char *messages)
+{
+	for (const char *p = messages; *p;) {
+		size_t len = strcspn(p, "\n");
+		struct json msg;
+		struct strbuf err = STRBUF_INIT;
+		if (*p == '{' && json_parse(&msg, p, len, &err) == 0) {
+			const struct json *m = json_get(&msg, "message");
+			const char *level = json_get_string(m, "level");
+			const char *rendered = json_get_string(m, "rendered");
+			if (level && strcmp(level, "error") == 0 && rendered)
+				(void)write_all(STDERR_FILENO, rendered, strlen(rendered));
+			json_release(&msg);
+		}
+		sb_release(&err);
+		p += len + (p[len] == '\n');
 	}
 }
 
@@ -242,8 +265,11 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	int status = run_capture(argv.v, &json);
 	if (status < 0)
 		die(PGOW_EXIT_EXEC, "cannot run %s: %s", b->cargo, strerror(errno));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (instrumented)
+			show_errors(sb_str(&json));
 		exit_like(status);
+	}
 	if (build_units_parse(sb_str(&json), out, &err) != 0)
 		die(PGOW_EXIT_INTERNAL, "%s", err.buf);
 	out->messages = json;

@@ -248,3 +248,17 @@ test_frontend_second_audit_findings() {
 	assert_eq 2 "$rc" "opt-level 0 with a profile cached"
 	assert_grep 'opt-level 0, which PGO cannot use.*raise its opt-level' "$T/err" "says why and the fix"
 }
+
+test_frontend_warnings_once_errors_always() {
+	build_setup
+	sed -i 's/let mut acc = 0i64;/let mut acc = 0i64; let unused_pgo = 1;/' fixbin/src/main.rs
+	pgow build --release 2>"$T/err" || fail "build"
+	assert_eq 1 "$(grep -c 'unused variable: `unused_pgo`' "$T/err")" "a warning is shown once per cycle"
+	# An error in the instrumented build is shown (its diagnostics are otherwise kept in JSON).
+	echo 'fn broken( {' >>fixlib/src/lib.rs
+	POLICY=refresh write_training
+	local rc=0
+	pgow build --release 2>"$T/err" || rc=$?
+	[ "$rc" != 0 ] || fail "a broken crate built"
+	assert_grep 'unclosed delimiter' "$T/err" "rustc's error is shown"
+}

@@ -24,5 +24,7 @@ struct raw_header {
  */
 int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbuf *err);
 void raw_header_release(struct raw_header *h);
+/* Whether an open file starts like an indexed profile (.profdata); -1 with err when not. */
+int indexed_header_check(int fd, const char *path, struct strbuf *err);
 
 #endif

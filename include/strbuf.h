@@ -24,6 +24,8 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void sb_setlen(struct strbuf *sb, size_t len);
+/* A byte count for people: "512 B", "42.9 KiB", "3.1 MiB", "2.0 GiB". */
+void sb_addsize(struct strbuf *sb, long long bytes);
 void sb_reset(struct strbuf *sb);
 void sb_release(struct strbuf *sb);
 /* The string, or "" when nothing was ever added. */

@@ -169,6 +169,18 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 	return 0;
 }
 
+#define INDEXED_MAGIC_64 0x8169666f72706cffULL /* "\xfflprofi\x81" */
+
+int indexed_header_check(int fd, const char *path, struct strbuf *err)
+{
+	unsigned char hdr[8];
+	if (read_at(fd, hdr, sizeof(hdr), 0) != 0 || le64(hdr) != INDEXED_MAGIC_64) {
+		sb_addf(err, "%s: not an indexed LLVM profile (bad magic)", path);
+		return -1;
+	}
+	return 0;
+}
+
 void raw_header_release(struct raw_header *h)
 {
 	sv_release(&h->ids);

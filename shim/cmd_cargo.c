@@ -45,8 +45,10 @@ int cmd_bench(int argc, char **argv)
 	return passthrough("bench", argc, argv);
 }
 
-static void remove_workspace_slots(const char *target_dir)
+/* Removes the slots whose workspace is target_dir; how many. */
+static int remove_workspace_slots(const char *target_dir)
 {
+	int removed = 0;
 	struct strbuf root = STRBUF_INIT, slots = STRBUF_INIT, err = STRBUF_INIT;
 	struct strvec dirs = STRVEC_INIT;
 
@@ -60,7 +62,7 @@ static void remove_workspace_slots(const char *target_dir)
 		if (slot_read_info(dirs.v[i], &info, &e) == 0 && strcmp(sb_str(&info.workspace), target_dir) == 0) {
 			int lock = cache_lock_slot(dirs.v[i], &e);
 			sb_reset(&e);
-			if (safe_remove_tree(root.buf, dirs.v[i], &e) == 0)
+			if (safe_remove_tree(root.buf, dirs.v[i], &e) == 0 && ++removed)
 				printf("removed profiles of slot %.12s\n", path_basename(dirs.v[i]));
 			else
 				error_msg("%s", e.buf);
@@ -74,6 +76,7 @@ static void remove_workspace_slots(const char *target_dir)
 	sb_release(&root);
 	sb_release(&slots);
 	sb_release(&err);
+	return removed;
 }
 
 /* The slots' stamps of build dirs that no longer exist, so status stops listing them. */
@@ -145,8 +148,8 @@ int cmd_clean(int argc, char **argv)
 	sb_release(&err);
 	printf(existed ? "removed %s\n" : "nothing to remove: %s does not exist\n", state.buf);
 	forget_build_dirs(w.target_dir.buf, state.buf);
-	if (profiles)
-		remove_workspace_slots(w.target_dir.buf);
+	if (profiles && !remove_workspace_slots(w.target_dir.buf))
+		printf("no cached profiles for %s\n", w.target_dir.buf);
 	workspace_release(&w);
 	sv_release(&args);
 	sb_release(&state);

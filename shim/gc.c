@@ -71,8 +71,10 @@ static long long drop(const char *root, const char *path, const char *why, bool 
 		warn("%s", err.buf);
 		bytes = 0;
 	} else {
-		printf("%s %s (%s, %.1f KiB)\n", dry_run ? "would remove" : "removed", path, why,
-		       (double)bytes / 1024.0);
+		struct strbuf size = STRBUF_INIT;
+		sb_addsize(&size, bytes);
+		printf("%s %s (%s, %s)\n", dry_run ? "would remove" : "removed", path, why, size.buf);
+		sb_release(&size);
 	}
 	sb_release(&err);
 	return bytes;
@@ -204,13 +206,15 @@ int cmd_gc(int argc, char **argv)
 			continue;
 		}
 		int lock = lock_or_warn(dirs.v[i]);
-		freed += prune_slot(root.buf, dirs.v[i], dry_run);
+		long long pruned = prune_slot(root.buf, dirs.v[i], dry_run);
+		freed += pruned;
 		struct strbuf cur = STRBUF_INIT;
 		struct stat st;
 		path_join(&cur, dirs.v[i], "CURRENT");
 		uses[i].dir = dirs.v[i];
 		uses[i].stored = stat(cur.buf, &st) == 0 ? st.st_mtime : 0;
-		uses[i].bytes = tree_bytes(dirs.v[i]);
+		/* A dry run removed nothing: what it would prune is not counted twice. */
+		uses[i].bytes = tree_bytes(dirs.v[i]) - (dry_run ? pruned : 0);
 		sb_release(&cur);
 		if (lock >= 0)
 			close(lock);
@@ -223,8 +227,11 @@ int cmd_gc(int argc, char **argv)
 		int lock = lock_or_warn(uses[i].dir);
 		sb_reset(&err);
 		if (dry_run || safe_remove_tree(root.buf, uses[i].dir, &err) == 0) {
-			printf("%s slot %.12s (%.1f MiB)\n", dry_run ? "would remove" : "removed",
-			       path_basename(uses[i].dir), (double)uses[i].bytes / (1024.0 * 1024.0));
+			struct strbuf size = STRBUF_INIT;
+			sb_addsize(&size, uses[i].bytes);
+			printf("%s slot %.12s (%s)\n", dry_run ? "would remove" : "removed",
+			       path_basename(uses[i].dir), size.buf);
+			sb_release(&size);
 			total -= uses[i].bytes;
 			freed += uses[i].bytes;
 			removed_slots++;
@@ -234,9 +241,15 @@ int cmd_gc(int argc, char **argv)
 		if (lock >= 0)
 			close(lock);
 	}
-	printf("%s %.1f MiB (%zu slot(s)); cache %s %.1f MiB of a %.1f MiB cap\n",
-	       dry_run ? "would free" : "freed", (double)freed / (1024.0 * 1024.0), removed_slots,
-	       dry_run ? "would be" : "is", (double)total / (1024.0 * 1024.0), (double)cap / (1024.0 * 1024.0));
+	struct strbuf f = STRBUF_INIT, t = STRBUF_INIT, c = STRBUF_INIT;
+	sb_addsize(&f, freed);
+	sb_addsize(&t, total);
+	sb_addsize(&c, cap);
+	printf("%s %s (%zu slot(s)); cache %s %s of a %s cap\n", dry_run ? "would free" : "freed", f.buf,
+	       removed_slots, dry_run ? "would be" : "is", t.buf, c.buf);
+	sb_release(&f);
+	sb_release(&t);
+	sb_release(&c);
 	free(uses);
 	sv_release(&dirs);
 	sb_release(&root);

@@ -202,7 +202,9 @@ static void plan_input(const struct merge_request *rq, const char *slot, struct 
 		skip_input(rq, p, err.buf);
 	} else if (has_suffix(path, ".profdata")) {
 		/* An indexed profile has no build-id: an import, only into a named slot. */
-		if (!slot) {
+		if (indexed_header_check(fd, path, &err) != 0) {
+			skip_input(rq, p, err.buf);
+		} else if (!slot) {
 			sb_addf(&why, "%s: an indexed profile does not say which build it is for; name it with --slot ID", path);
 			skip_input(rq, p, why.buf);
 		} else {

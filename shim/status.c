@@ -242,6 +242,9 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 				yemit_kv_long(e, "functions", c->functions);
 				yemit_kv_long(e, "covered", c->covered);
 			}
+			/* Counts are per crate name: units sharing one share these figures. */
+			if (units_named(f, c->name) > 1)
+				yemit_kv_long(e, "shared-by-units", (long)units_named(f, c->name));
 			yemit_end_map(e);
 		}
 		yemit_end_seq(e);
@@ -252,9 +255,14 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 		yemit_map_start(e);
 		yemit_kv(e, "path", s->stamps[i].build_dir);
 		yemit_kv(e, "decision", s->stamps[i].decision);
+		yemit_kv_long(e, "built-without-us", units_built_without_us(s->dir, s->stamps[i].build_dir));
 		yemit_end_map(e);
 	}
 	yemit_end_seq(e);
+	struct strbuf raw = STRBUF_INIT;
+	path_join(&raw, s->dir, "raw");
+	yemit_kv_long(e, "pending-raw-profiles", (long)count_files(raw.buf, ".profraw"));
+	sb_release(&raw);
 	yemit_end_map(e);
 }
 
@@ -305,10 +313,12 @@ static void tool_versions(struct strbuf *rustc, struct strbuf *profdata)
 }
 
 static const char status_usage[] =
-	"usage: cargo-pgo-wrap status [--all] [--format human|yaml] [--manifest-path PATH] [--pgo-config FILE]";
+	"usage: cargo-pgo-wrap status [--all] [--format human|yaml] [--manifest-path PATH] [--target-dir DIR] "
+	"[--pgo-config FILE]";
 
 /* The slots' workspace identity (the target dir) and the configured training. */
-static void this_workspace(const char *manifest, const char *pgo_config, struct strbuf *ws, char **training_id)
+static void this_workspace(const char *manifest, const char *target_dir, const char *pgo_config,
+			   struct strbuf *ws, char **training_id)
 {
 	struct strvec args = STRVEC_INIT;
 	struct workspace w;
@@ -321,10 +331,10 @@ static void this_workspace(const char *manifest, const char *pgo_config, struct 
 		sb_adds(ws, env_get("CARGO_PGO_WRAP_WORKSPACE"));
 		return;
 	}
-	if (manifest) {
-		sv_push(&args, "--manifest-path");
-		sv_push(&args, manifest);
-	}
+	if (manifest)
+		sv_pushf(&args, "--manifest-path=%s", manifest);
+	if (target_dir)
+		sv_pushf(&args, "--target-dir=%s", target_dir);
 	workspace_locate(&w, cargo, &args);
 	/* The wrapper names the workspace by this variable when set, else by the target dir. */
 	sb_adds(ws, env_get("CARGO_PGO_WRAP_WORKSPACE") ? env_get("CARGO_PGO_WRAP_WORKSPACE") : w.target_dir.buf);
@@ -341,7 +351,7 @@ static void this_workspace(const char *manifest, const char *pgo_config, struct 
 int cmd_status(int argc, char **argv)
 {
 	bool yaml = false, all = false;
-	const char *manifest = NULL, *pgo_config = NULL, *v;
+	const char *manifest = NULL, *pgo_config = NULL, *target_dir = NULL, *v;
 	char *training_id = NULL;
 	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, ws = STRBUF_INIT, slots = STRBUF_INIT;
 
@@ -354,6 +364,8 @@ int cmd_status(int argc, char **argv)
 			manifest = v;
 		} else if (frontend_option(argc, argv, &i, "--pgo-config", &v)) {
 			pgo_config = v;
+		} else if (frontend_option(argc, argv, &i, "--target-dir", &v)) {
+			target_dir = v;
 		} else if (strcmp(argv[i], "--all") == 0) {
 			all = true;
 		} else {
@@ -363,7 +375,7 @@ int cmd_status(int argc, char **argv)
 	if (cache_root(&root, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	if (!all)
-		this_workspace(manifest, pgo_config, &ws, &training_id);
+		this_workspace(manifest, target_dir, pgo_config, &ws, &training_id);
 	struct strbuf rustc = STRBUF_INIT, profdata = STRBUF_INIT;
 	tool_versions(&rustc, &profdata);
 	long long bytes = tree_bytes(root.buf);
@@ -407,6 +419,12 @@ int cmd_status(int argc, char **argv)
 	sv_release(&dirs);
 	if (yaml) {
 		yemit_end_seq(&e);
+		if (!all) {
+			struct strbuf state = STRBUF_INIT;
+			path_join(&state, ws.buf, "pgo-wrap");
+			yemit_kv_long(&e, "pending-raw-profiles", (long)count_pending_raw(state.buf));
+			sb_release(&state);
+		}
 		yemit_end_map(&e);
 		if (yemit_finish(&e, &err) != 0)
 			die(PGOW_EXIT_INTERNAL, "%s", err.buf);

@@ -195,3 +195,20 @@ void sv_split(struct strvec *sv, const char *s, char sep)
 			s++;
 	}
 }
+
+void sb_addsize(struct strbuf *sb, long long bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		sb_addf(sb, "%lld B", bytes);
+		return;
+	}
+	while (v >= 1024.0 && u < 3) {
+		v /= 1024.0;
+		u++;
+	}
+	sb_addf(sb, "%.1f %s", v, units[u]);
+}

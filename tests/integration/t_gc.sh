@@ -35,15 +35,18 @@ test_gc_prunes_then_evicts_least_recently_stored() {
 		[ ! -e "$T/cache/slots/$s/CURRENT.tmp.123.0" ] || fail "$s: stale temp file kept"
 		[ -e "$T/cache/slots/$s/CURRENT.tmp.456.0" ] || fail "$s: a fresh temp file (store in flight) removed"
 	done
-	assert_grep '^freed 0\.0 MiB \(0 slot\(s\)\)' "$T/out" "summary"
+	assert_grep '^freed [0-9.]+ KiB \(0 slot\(s\)\)' "$T/out" "summary"
 	assert_grep "^removed $T/cache/slots/old/profiles/ffffffffffffffffffffffffffffffff.profdata \\(superseded" "$T/out" \
 		"each removed file is listed"
 
 	pgow gc --max-size 1.5M --dry-run >"$T/out"
 	assert_grep '^would remove slot old ' "$T/out" "dry run names the oldest"
+	local would
+	would=$(grep -c '^would remove slot' "$T/out")
 	[ -d "$T/cache/slots/old" ] || fail "dry run removed something"
 
 	pgow gc --max-size 1.5M >"$T/out"
+	assert_eq "$would" "$(grep -c '^removed slot' "$T/out")" "the dry run named as many slots as gc removes"
 	assert_grep '^removed slot old ' "$T/out" "oldest evicted"
 	assert_grep '^removed slot mid ' "$T/out" "next oldest evicted"
 	assert_no_grep 'slot new' "$T/out" "newest kept"

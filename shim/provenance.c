@@ -99,8 +99,13 @@ int provenance_record(const char *path, const struct unit_mark *self, struct str
 	size_t n = 0;
 	int rc = buildid_of_elf(path, &id, err);
 
-	if (rc <= 0 || strpbrk(path, "\t\n"))
+	if (rc <= 0)
 		goto out;
+	if (strpbrk(path, "\t\n")) {
+		sb_addf(err, "%s has a tab or newline in its path", path);
+		rc = -1;
+		goto out;
+	}
 	rc = -1;
 	if (record_path(&rec, id.buf, err) != 0)
 		goto out;

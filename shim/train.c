@@ -277,7 +277,8 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 			for (size_t a = 0; a < argv.n; a++)
 				sb_addf(&head, " %s", argv.v[a]);
 			sb_addch(&head, '\n');
-			(void)write_all(out, head.buf, head.len);
+			if (write_all(out, head.buf, head.len) != 0)
+				warn("cannot write to %s: %s", p->log, strerror(errno));
 			sb_release(&head);
 		}
 		double start = now_seconds();
@@ -291,7 +292,8 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 				sb_addf(&tail, "==== run %zu: exit status %d, %.1fs\n", i + 1, WEXITSTATUS(status), took);
 			else if (status >= 0)
 				sb_addf(&tail, "==== run %zu: killed by signal %d\n", i + 1, WTERMSIG(status));
-			(void)write_all(out, tail.buf, tail.len);
+			if (write_all(out, tail.buf, tail.len) != 0)
+				warn("cannot write to %s: %s", p->log, strerror(errno));
 			sb_release(&tail);
 			close(out);
 		}

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <string.h>
+#include <sys/wait.h>
 
 const char *cargo_opt(const struct strvec *args, const char *opt)
 {
@@ -40,6 +41,10 @@ static void cargo_query(const char *cargo, const struct strvec *args, const char
 	struct strvec argv = STRVEC_INIT;
 	const char *manifest = cargo_opt(args, "--manifest-path");
 
+	char *found = find_in_path(cargo);
+	if (!found)
+		die(PGOW_EXIT_EXEC, "cannot run %s: not found; install cargo (rustup) or set CARGO", cargo);
+	free(found);
 	sv_push(&argv, cargo);
 	for (; *words; words++)
 		sv_push(&argv, *words);
@@ -48,6 +53,8 @@ static void cargo_query(const char *cargo, const struct strvec *args, const char
 		sv_push(&argv, manifest);
 	}
 	int status = run_capture(argv.v, out);
+	if (status < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == PGOW_EXIT_EXEC))
+		die(PGOW_EXIT_EXEC, "cannot run %s; install cargo (rustup) or set CARGO", cargo);
 	if (status != 0)
 		die(PGOW_EXIT_CONFIG, "`%s %s` failed (see above); run this inside a cargo workspace or "
 		    "pass --manifest-path", cargo, argv.v[1]);

@@ -126,7 +126,7 @@ static int units_built_without_us(const char *slot_dir, const char *build_dir)
 
 	freshness_newest_record(slot_dir, build_dir, &rec);
 	path_join(&deps, build_dir, "deps");
-	if (stat(rec.buf, &since) == 0)
+	if (rec.len && stat(rec.buf, &since) == 0)
 		list_dir(deps.buf, ".d", &files);
 	for (size_t i = 0; i < files.n; i++) {
 		struct stat st;

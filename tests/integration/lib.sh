@@ -4,6 +4,15 @@
 
 FIXTURES="$ROOT/tests/fixtures"
 
+# The same environment for every test: offline cargo, no colour, and none of the
+# user's PGO or cargo settings leaking in.
+: "${PGOW_BIN:?set PGOW_BIN to the cargo-pgo-wrap binary}"
+export CARGO_NET_OFFLINE=true CARGO_TERM_COLOR=never NO_COLOR=1
+unset RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET \
+	CARGO_TARGET_DIR CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE CARGO_PGO_WRAP_NEXT \
+	CARGO_PGO_WRAP_EXCLUDE CARGO_PGO_WRAP_FRONTEND CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL \
+	CARGO_PGO_WRAP_WHEN_NO_PROFILE LLVM_PROFILE_FILE
+
 fail() {
 	echo "    FAIL: $*" >&2
 	exit 1

@@ -7,11 +7,6 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export ROOT
-: "${PGOW_BIN:?set PGOW_BIN to the cargo-pgo-wrap binary}"
-export CARGO_NET_OFFLINE=true CARGO_TERM_COLOR=never NO_COLOR=1
-unset RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET \
-	CARGO_TARGET_DIR CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE CARGO_PGO_WRAP_NEXT \
-	CARGO_PGO_WRAP_EXCLUDE CARGO_PGO_WRAP_FRONTEND CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL LLVM_PROFILE_FILE
 source "$ROOT/tests/integration/lib.sh"
 
 # An application's source from Debian's registry, buildable offline here.

@@ -53,6 +53,19 @@ for r in $(seq "$RUNS"); do
 	noop_p+=("$(build_ms "$W/t-plain-$r" "")")
 	noop_w+=("$(build_ms "$W/t-wrap-$r" "$BIN")")
 done
+# Instructions are repeatable where wall time is not (a shared machine): cargo's own
+# work on a no-op build, with and without RUST_BACKTRACE (cargo builds an error value,
+# with a backtrace when that is set, for each env-dep variable that is unset).
+insns() { # target-dir wrapper backtrace
+	if ! command -v perf >/dev/null || ! perf stat -e instructions:u true >/dev/null 2>&1; then
+		echo "n/a"
+		return
+	fi
+	CARGO_TARGET_DIR="$1" RUSTC_WRAPPER="$2" RUST_BACKTRACE="$3" \
+		perf stat -x, -e instructions:u cargo build --release -q 2>&1 >/dev/null | awk -F, '/instructions/ {print $1}'
+}
+ip0=$(insns "$W/t-plain-1" "" 0); iw0=$(insns "$W/t-wrap-1" "$BIN" 0)
+ip1=$(insns "$W/t-plain-1" "" 1); iw1=$(insns "$W/t-wrap-1" "$BIN" 1)
 invocations=$((N + 1))
 fp=$(printf '%s\n' "${full_p[@]}" | median); fw=$(printf '%s\n' "${full_w[@]}" | median)
 np=$(printf '%s\n' "${noop_p[@]}" | median); nw=$(printf '%s\n' "${noop_w[@]}" | median)
@@ -60,3 +73,8 @@ echo "wrapper overhead: $N crates + 1 bin, cargo build --release, median of $RUN
 awk -v fp="$fp" -v fw="$fw" -v np="$np" -v nw="$nw" -v n="$invocations" 'BEGIN {
 	printf "  full build:  %6d ms plain, %6d ms wrapped: %.2fx, %+.2f ms per rustc invocation (%d)\n", fp, fw, fw / fp, (fw - fp) / n, n
 	printf "  no-op build: %6d ms plain, %6d ms wrapped: %.2fx (cargo runs no rustc: nothing to wrap)\n", np, nw, nw / np }'
+if [ "$ip0" != n/a ]; then
+	awk -v a="$ip0" -v b="$iw0" -v c="$ip1" -v d="$iw1" 'BEGIN {
+	printf "  no-op build, cargo instructions: %.0fM plain, %.0fM wrapped: %.2fx (RUST_BACKTRACE=0)\n", a / 1e6, b / 1e6, b / a
+	printf "                                   %.0fM plain, %.0fM wrapped: %.2fx (RUST_BACKTRACE=1)\n", c / 1e6, d / 1e6, d / c }'
+fi

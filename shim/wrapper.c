@@ -512,8 +512,16 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 			die(PGOW_EXIT_CACHE, "%s", err.buf);
 		if (stamp.len)
 			sv_push(&files, stamp.buf);
-		for (const char *const *e = decision_env_vars; *e; e++)
+		for (const char *const *e = decision_env_vars; *e; e++) {
+			/*
+			 * Unset, the profile path means nothing (MODE decides, and setting MODE
+			 * is caught by its own entry); each unset entry costs cargo an error
+			 * value on every later build, so it is left out.
+			 */
+			if (strcmp(*e, ENV_PROFILE) == 0 && !getenv(*e))
+				continue;
 			sv_push(&envs, *e);
+		}
 		flag = injected_flag(&d, &action);
 		/* A missing profile is listed too: cargo retries once it appears. */
 		if (d.mode == PGO_USE && !flag)

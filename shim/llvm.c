@@ -8,6 +8,8 @@
  * raw format 10: a tool is accepted only if its LLVM major reads the format.
  */
 #include "llvm.h"
+#include "cache.h"
+#include "hash.h"
 #include "buildid.h"
 #include "execute.h"
 #include "util.h"
@@ -15,6 +17,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,8 +114,93 @@ static void rustup_llvm_tools(struct strbuf *out)
 	sb_release(&vv);
 }
 
+/*
+ * Finding the tool runs rustc twice (rustup's llvm-tools) and each candidate
+ * once: 50 ms, more than merging a thousand files. The answer is kept in
+ * <cache>/tools/llvm-profdata for an hour, per PATH and wanted majors, and
+ * trusted only while the tool's mtime is unchanged.
+ */
+#define TOOL_CACHE_SECONDS 3600
+
+static void tool_cache_path(struct strbuf *out, int prefer, int min)
+{
+	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT, key = STRBUF_INIT;
+	char hex[HASH_HEX_LEN + 1];
+
+	sb_addf(&key, "%d\t%d\t%s", prefer, min, env_get("PATH") ? env_get("PATH") : "");
+	hash_buf_hex(key.buf, key.len, hex);
+	if (!cache_is_readonly() && cache_subdir(&dir, "tools", &err) == 0)
+		sb_addf(out, "%s/llvm-profdata-%s", dir.buf, hex);
+	sb_release(&dir);
+	sb_release(&err);
+	sb_release(&key);
+}
+
+static long long mtime_ns(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec : -1;
+}
+
+/* "path\tversion\tmtime\twritten" */
+static bool tool_cache_read(const char *file, struct strbuf *path, struct strbuf *version)
+{
+	struct strbuf text = STRBUF_INIT;
+	struct strvec f = STRVEC_INIT;
+	bool ok = false;
+
+	if (*file && sb_read_file(&text, file) == 0) {
+		text.buf[strcspn(text.buf, "\n")] = '\0';
+		sv_split(&f, text.buf, '\t');
+		ok = f.n == 4 && mtime_ns(f.v[0]) == atoll(f.v[2]) &&
+		     time(NULL) - atoll(f.v[3]) < TOOL_CACHE_SECONDS && time(NULL) >= atoll(f.v[3]);
+		if (ok) {
+			sb_adds(path, f.v[0]);
+			sb_adds(version, f.v[1]);
+		}
+	}
+	sv_release(&f);
+	sb_release(&text);
+	return ok;
+}
+
+static void tool_cache_write(const char *file, const char *path, const char *version)
+{
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (*file && !strpbrk(path, "\t\n") && !strpbrk(version, "\t\n")) {
+		sb_addf(&text, "%s\t%s\t%lld\t%lld\n", path, version, mtime_ns(path), (long long)time(NULL));
+		struct atomic_opts opts = { .mode = 0600 };
+		(void)write_file_atomic(file, text.buf, text.len, &opts, &err); /* a cache: best effort */
+	}
+	sb_release(&text);
+	sb_release(&err);
+}
+
+static int discover_profdata(int prefer_major, int min_major, uint64_t raw_version,
+			     struct strbuf *path, struct strbuf *version, struct strbuf *err);
+
 int llvm_find_profdata(int prefer_major, int min_major, uint64_t raw_version,
 		       struct strbuf *path, struct strbuf *version, struct strbuf *err)
+{
+	struct strbuf file = STRBUF_INIT;
+
+	if (env_get(ENV_LLVM_PROFDATA))
+		return discover_profdata(prefer_major, min_major, raw_version, path, version, err);
+	tool_cache_path(&file, prefer_major, min_major);
+	if (tool_cache_read(sb_str(&file), path, version)) {
+		sb_release(&file);
+		return 0;
+	}
+	int rc = discover_profdata(prefer_major, min_major, raw_version, path, version, err);
+	if (rc == 0)
+		tool_cache_write(sb_str(&file), path->buf, version->buf);
+	sb_release(&file);
+	return rc;
+}
+
+static int discover_profdata(int prefer_major, int min_major, uint64_t raw_version,
+			     struct strbuf *path, struct strbuf *version, struct strbuf *err)
 {
 	struct strbuf tried = STRBUF_INIT, cand = STRBUF_INIT;
 	const char *forced = env_get(ENV_LLVM_PROFDATA);

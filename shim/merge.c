@@ -44,10 +44,21 @@ struct group {
 	long raw_count;
 };
 
+/* A build-id looked up once per merge: a thousand runs of one binary name it a thousand times. */
+struct known_id {
+	char *id;
+	int found;                 /* as provenance_lookup */
+	struct provenance prov;
+	char *err;
+	bool units_added;          /* its units are in its group already */
+};
+
 struct plan {
 	struct group *groups;
 	size_t n;
 	size_t skipped, considered;
+	struct known_id *known;
+	size_t nknown;
 };
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -68,8 +79,29 @@ static struct group *group_for(struct plan *p, const char *slot)
 	return g;
 }
 
+static struct known_id *lookup_id(struct plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->nknown; i++)
+		if (strcmp(p->known[i].id, id) == 0)
+			return &p->known[i];
+	p->known = xrealloc(p->known, (p->nknown + 1) * sizeof(*p->known));
+	struct known_id *k = &p->known[p->nknown++];
+	struct strbuf err = STRBUF_INIT;
+	memset(k, 0, sizeof(*k));
+	k->id = xstrdup(id);
+	k->found = provenance_lookup(id, &k->prov, &err);
+	k->err = sb_detach(&err);
+	return k;
+}
+
 static void plan_release(struct plan *p)
 {
+	for (size_t i = 0; i < p->nknown; i++) {
+		free(p->known[i].id);
+		free(p->known[i].err);
+		provenance_release(&p->known[i].prov);
+	}
+	free(p->known);
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->groups[i].slot);
 		sv_release(&p->groups[i].inputs);
@@ -148,22 +180,22 @@ static void skip_input(const struct merge_request *rq, struct plan *p, const cha
 static void route_raw(const struct merge_request *rq, const char *slot, struct plan *p,
 		      const char *path, long weight, const struct raw_header *h)
 {
-	struct provenance prov;
-	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
-	int found = 0;
+	struct strbuf why = STRBUF_INIT;
+	struct known_id *k = NULL;
 
-	memset(&prov, 0, sizeof(prov));
-	for (size_t i = 0; i < h->ids.n && found == 0; i++)
-		found = provenance_lookup(h->ids.v[i], &prov, &err);
-	if (found < 0 || (found && !slot_id_valid(prov.slot))) {
-		sb_addf(&why, "%s: %s", path, found < 0 ? err.buf : "its build-id record is corrupt");
+	for (size_t i = 0; i < h->ids.n && (!k || k->found == 0); i++)
+		k = lookup_id(p, h->ids.v[i]);
+	int found = k ? k->found : 0;
+	const struct provenance *prov = k ? &k->prov : NULL;
+	if (found < 0 || (found && !slot_id_valid(prov->slot))) {
+		sb_addf(&why, "%s: %s", path, found < 0 ? k->err : "its build-id record is corrupt");
 		skip_input(rq, p, why.buf);
-	} else if (found && slot && strcmp(prov.slot, slot) != 0) {
+	} else if (found && slot && strcmp(prov->slot, slot) != 0) {
 		sb_addf(&why, "%s: it was written by %s, built for slot %.12s, not %.12s", path,
-			prov.binary, prov.slot, slot);
+			prov->binary, prov->slot, slot);
 		skip_input(rq, p, why.buf);
 	} else if (found || (rq->foreign && slot)) {
-		struct group *g = group_for(p, found ? prov.slot : slot);
+		struct group *g = group_for(p, found ? prov->slot : slot);
 		add_input(g, weight, path);
 		sv_push(&g->raw_paths, path);
 		g->raw_count++;
@@ -171,21 +203,21 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct p
 			g->max_raw = h->version;
 		if (!found)
 			g->foreign = true;
-		for (size_t i = 0; i < prov.n; i++) {
-			struct unit_ref *u = unit_refs_add(&g->units, &g->nunits, prov.units[i].crate,
-							   prov.units[i].metadata, prov.units[i].key);
-			if (strcmp(u->key, prov.units[i].key) != 0)
+		for (size_t i = 0; found && !k->units_added && i < prov->n; i++) {
+			struct unit_ref *u = unit_refs_add(&g->units, &g->nunits, prov->units[i].crate,
+							   prov->units[i].metadata, prov->units[i].key);
+			if (strcmp(u->key, prov->units[i].key) != 0)
 				warn("%s: profiles of %s come from two versions of its code; the profile "
 				     "will read as stale for it", path, u->crate);
 		}
+		if (found)
+			k->units_added = true;
 	} else {
 		sb_addf(&why, "%s: written by a binary that no build in this cache produced (build-id %s); "
 			"it belongs to another program, or to a build on another machine (accept it with "
 			"--foreign --slot ID)", path, h->ids.n ? h->ids.v[0] : "none");
 		skip_input(rq, p, why.buf);
 	}
-	provenance_release(&prov);
-	sb_release(&err);
 	sb_release(&why);
 }
 

@@ -185,7 +185,7 @@ test_frontend_training_timeout_kills_the_run() {
 	sleep 0.2
 	# Gone, or a zombie nobody reaped (PID 1 in a container may not): not running.
 	local state
-	state=$(ps -o stat= -p "$(cat child.pid)" 2>/dev/null || true)
+	state=$(awk '{print $3}' "/proc/$(cat child.pid)/stat" 2>/dev/null || true)
 	case "$state" in "" | Z*) ;; *) fail "the run's children outlived the timeout (state $state)" ;; esac
 }
 

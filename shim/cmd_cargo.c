@@ -45,36 +45,49 @@ int cmd_bench(int argc, char **argv)
 	return passthrough("bench", argc, argv);
 }
 
+/* The cache's slot dirs whose workspace is target_dir. */
+static void workspace_slots(const char *root, const char *target_dir, struct strvec *out)
+{
+	struct strbuf slots = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec dirs = STRVEC_INIT;
+
+	path_join(&slots, root, "slots");
+	list_dir(slots.buf, "", &dirs);
+	for (size_t i = 0; i < dirs.n; i++) {
+		struct slot_info info;
+		if (slot_read_info(dirs.v[i], &info, &err) == 0 && strcmp(sb_str(&info.workspace), target_dir) == 0)
+			sv_push(out, dirs.v[i]);
+		slot_info_release(&info);
+		sb_reset(&err);
+	}
+	sv_release(&dirs);
+	sb_release(&slots);
+	sb_release(&err);
+}
+
 /* Removes the slots whose workspace is target_dir; how many. */
 static int remove_workspace_slots(const char *target_dir)
 {
 	int removed = 0;
-	struct strbuf root = STRBUF_INIT, slots = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT;
 	struct strvec dirs = STRVEC_INIT;
 
 	if (cache_root(&root, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
-	path_join(&slots, root.buf, "slots");
-	list_dir(slots.buf, "", &dirs);
+	workspace_slots(root.buf, target_dir, &dirs);
 	for (size_t i = 0; i < dirs.n; i++) {
-		struct slot_info info;
-		struct strbuf e = STRBUF_INIT;
-		if (slot_read_info(dirs.v[i], &info, &e) == 0 && strcmp(sb_str(&info.workspace), target_dir) == 0) {
-			int lock = cache_lock_slot(dirs.v[i], &e);
-			sb_reset(&e);
-			if (safe_remove_tree(root.buf, dirs.v[i], &e) == 0 && ++removed)
-				printf("removed profiles of slot %.12s\n", path_basename(dirs.v[i]));
-			else
-				error_msg("%s", e.buf);
-			if (lock >= 0)
-				close(lock);
-		}
-		slot_info_release(&info);
-		sb_release(&e);
+		int lock = cache_lock_slot(dirs.v[i], &err);
+		sb_reset(&err);
+		if (safe_remove_tree(root.buf, dirs.v[i], &err) == 0 && ++removed)
+			printf("removed profiles of slot %.12s\n", path_basename(dirs.v[i]));
+		else
+			error_msg("%s", err.buf);
+		if (lock >= 0)
+			close(lock);
+		sb_reset(&err);
 	}
 	sv_release(&dirs);
 	sb_release(&root);
-	sb_release(&slots);
 	sb_release(&err);
 	return removed;
 }
@@ -82,33 +95,27 @@ static int remove_workspace_slots(const char *target_dir)
 /* The slots' stamps of build dirs that no longer exist, so status stops listing them. */
 static void forget_build_dirs(const char *target_dir, const char *removed)
 {
-	struct strbuf root = STRBUF_INIT, slots = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT;
 	struct strvec dirs = STRVEC_INIT;
 	size_t n = strlen(removed);
 
 	if (cache_root(&root, &err) != 0)
 		goto out;
-	path_join(&slots, root.buf, "slots");
-	list_dir(slots.buf, "", &dirs);
+	workspace_slots(root.buf, target_dir, &dirs);
 	for (size_t i = 0; i < dirs.n; i++) {
-		struct slot_info info;
 		struct stamp *st;
 		size_t ns;
-		if (slot_read_info(dirs.v[i], &info, &err) == 0 && strcmp(sb_str(&info.workspace), target_dir) == 0) {
-			slot_stamps(dirs.v[i], &st, &ns);
-			for (size_t j = 0; j < ns; j++)
-				if (strncmp(st[j].build_dir, removed, n) == 0 && st[j].build_dir[n] == '/' &&
-				    safe_unlink(root.buf, st[j].path, &err) != 0)
-					warn("%s", err.buf);
-			stamps_release(st, ns);
-		}
-		slot_info_release(&info);
+		slot_stamps(dirs.v[i], &st, &ns);
+		for (size_t j = 0; j < ns; j++)
+			if (strncmp(st[j].build_dir, removed, n) == 0 && st[j].build_dir[n] == '/' &&
+			    safe_unlink(root.buf, st[j].path, &err) != 0)
+				warn("%s", err.buf);
+		stamps_release(st, ns);
 		sb_reset(&err);
 	}
 out:
 	sv_release(&dirs);
 	sb_release(&root);
-	sb_release(&slots);
 	sb_release(&err);
 }
 

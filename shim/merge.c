@@ -449,8 +449,8 @@ static void remove_private_tmp(const char *tmpdir)
 }
 
 /* Runs llvm-profdata merge into a fresh private dir of the slot; dies on failure. */
-static void run_merge(const char *tool, const struct strvec *inputs, bool strict,
-		      const char *tmpdir, const char *out)
+static void run_merge(const char *tool, const struct strvec *inputs, const char *tmpdir,
+		      const char *out)
 {
 	struct strvec cmd = STRVEC_INIT;
 
@@ -460,7 +460,6 @@ static void run_merge(const char *tool, const struct strvec *inputs, bool strict
 	 * Every input passed our header check; one llvm-profdata still cannot read
 	 * fails the merge, rather than being dropped while we record it as merged.
 	 */
-	(void)strict;
 	sv_push(&cmd, "--failure-mode=any");
 	sv_pushf(&cmd, "--output=%s", out);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -568,7 +567,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	if (!mkdtemp(tmp.buf))
 		die(PGOW_EXIT_CACHE, "merge: cannot create a temp dir in %s: %s", slot_dir.buf, strerror(errno));
 	path_join(&out, tmp.buf, "merged.profdata");
-	run_merge(tool.buf, &g->inputs, rq->strict, tmp.buf, out.buf);
+	run_merge(tool.buf, &g->inputs, tmp.buf, out.buf);
 
 	m.slot = xstrdup(g->slot);
 	m.created = (long)time(NULL);

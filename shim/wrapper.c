@@ -532,9 +532,9 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 		sv_push(&l->cmd, flag);
 	struct profile_diag pd = { 0, 0, STRBUF_INIT, d.path, false };
 	/* With a profile, rustc's stderr is the only place it says the profile was unusable. */
-	int lease = strcmp(action, "use") == 0 ? cache_lease_slot(slot.dir.buf) : -1;
-	int status = strcmp(action, "use") == 0 ? run_tee_stderr(l->cmd.v, scan_rustc_line, &pd)
-						: run_and_wait(l->cmd.v);
+	bool using = strcmp(action, "use") == 0;
+	int lease = using ? cache_lease_slot(slot.dir.buf) : -1;
+	int status = using ? run_tee_stderr(l->cmd.v, scan_rustc_line, &pd) : run_and_wait(l->cmd.v);
 	if (lease >= 0)
 		close(lease); /* gc may collect again */
 	if (pd.invalid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -556,7 +556,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 			record_unit_key(a, &slot, &not_sources, &key);
 			sv_release(&not_sources);
 		}
-		if (strcmp(action, "use") == 0)
+		if (using)
 			action = use_freshness(&index, a, key.len ? key.buf : NULL);
 		if (v == V_EXCLUDED)
 			action = "excluded";

@@ -75,6 +75,7 @@ YAML
 	# Another directory, another target dir.
 	(cd src && pgow status) >"$T/status.txt" || fail "status from src/"
 	assert_grep '^  state       fresh' "$T/status.txt" "status from a subdirectory"
+	(cd src && assert_noop "build from src/")
 	CARGO_TARGET_DIR="$T/other-target" pgow build --release 2>"$T/err" || fail "build in another target dir"
 	assert_grep "PGO [0-9]+ unit\\(s\\) of $T/other-target/release carry profile" "$T/err" "the optimised build lands there"
 	[ -x "$T/other-target/release/pulldown-cmark" ] || fail "no binary in CARGO_TARGET_DIR"

@@ -58,9 +58,10 @@ char *cache_index_lookup(const char *index, const char *crate, const char *metad
 /* Takes the slot's exclusive lock; returns the fd to close() to release it, or -1 with err. */
 int cache_lock_slot(const char *slot_dir, struct strbuf *err);
 /*
- * A shared lease on the slot while rustc reads its profile: gc takes the
- * exclusive lock before it removes anything, so it waits for the compile.
- * Returns the fd to close(), or -1 (no lease: read-only cache, or no lock).
+ * A shared lease on the slot while a unit uses it: gc takes the exclusive
+ * lock before it removes anything, so it waits for the compile. Returns the
+ * fd to close(), or -1 (no lease: read-only cache, no lock, or the slot was
+ * removed while we waited).
  */
 int cache_lease_slot(const char *slot_dir);
 /* <slot>/profiles/<key>.profdata */

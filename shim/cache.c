@@ -163,10 +163,23 @@ int cache_lock_slot(const char *slot_dir, struct strbuf *err)
 	return lock_slot(slot_dir, LOCK_EX, err);
 }
 
+/*
+ * A shared lock that gc's exclusive one waits for. The lock file must still
+ * be the slot's own after the wait: gc may have removed the slot meanwhile.
+ */
 int cache_lease_slot(const char *slot_dir)
 {
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
+	struct stat held, now;
 	int fd = readonly ? -1 : lock_slot(slot_dir, LOCK_SH, &err);
+
+	path_join(&path, slot_dir, "lock");
+	if (fd >= 0 && (fstat(fd, &held) != 0 || lstat(path.buf, &now) != 0 ||
+			held.st_dev != now.st_dev || held.st_ino != now.st_ino)) {
+		close(fd);
+		fd = -1;
+	}
+	sb_release(&path);
 	sb_release(&err);
 	return fd;
 }

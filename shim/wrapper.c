@@ -481,6 +481,24 @@ static void record_provenance(const struct rustc_args *a, const struct unit_mark
 	sb_release(&err);
 }
 
+/*
+ * The slot stays leased while this unit uses it (stamp, profile, records),
+ * so gc waits rather than removing it mid-build. A slot gc removed between
+ * being made and being leased is made again.
+ */
+static int open_leased_slot(struct slot *s, const struct rustc_args *a, const char *rustc,
+			    int *lease, struct strbuf *err)
+{
+	for (int tries = 1;; tries++) {
+		if (slot_for_invocation(s, a, rustc, err) != 0)
+			return -1;
+		*lease = cache_lease_slot(s->dir.buf);
+		if (*lease >= 0 || cache_is_readonly() || tries == 3)
+			return 0;
+		slot_release(s);
+	}
+}
+
 /* Runs an eligible unit and returns rustc's wait status. */
 static int run_decided(struct link *l, const struct rustc_args *a, enum verdict v,
 		       const struct decision *dp)
@@ -492,12 +510,13 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 	struct slot slot;
 	const char *action = "plain";
 	char *flag = NULL;
+	int lease = -1;
 
 	memset(&slot, 0, sizeof(slot));
 	if (v == V_EXCLUDED) {
 		sv_push(&envs, ENV_EXCLUDE);
 	} else {
-		if (slot_for_invocation(&slot, a, l->cmd.v[l->cmd.n - 1], &err) != 0) {
+		if (open_leased_slot(&slot, a, l->cmd.v[l->cmd.n - 1], &lease, &err) != 0) {
 			if (!cache_is_readonly())
 				die(PGOW_EXIT_CACHE, "%s", err.buf);
 			/* A read-only cache without this configuration: nothing to use, nothing to record. */
@@ -533,10 +552,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 	struct profile_diag pd = { 0, 0, STRBUF_INIT, d.path, false };
 	/* With a profile, rustc's stderr is the only place it says the profile was unusable. */
 	bool using = strcmp(action, "use") == 0;
-	int lease = using ? cache_lease_slot(slot.dir.buf) : -1;
 	int status = using ? run_tee_stderr(l->cmd.v, scan_rustc_line, &pd) : run_and_wait(l->cmd.v);
-	if (lease >= 0)
-		close(lease); /* gc may collect again */
 	if (pd.invalid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		error_msg("%s was built WITHOUT its profile: rustc %s %s; collect it again (cargo-pgo-wrap "
 			  "build, or merge), or build with CARGO_PGO_WRAP_MODE=off",
@@ -572,6 +588,8 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? d.path : "-"),
 			       key.len ? key.buf : NULL, pd.mismatches);
 	}
+	if (lease >= 0)
+		close(lease); /* gc may collect again */
 	slot_release(&slot);
 	sb_release(&index);
 	if (d.path != dp->path)

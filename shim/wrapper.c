@@ -490,11 +490,17 @@ static int open_leased_slot(struct slot *s, const struct rustc_args *a, const ch
 			    int *lease, struct strbuf *err)
 {
 	for (int tries = 1;; tries++) {
-		if (slot_for_invocation(s, a, rustc, err) != 0)
-			return -1;
-		*lease = cache_lease_slot(s->dir.buf);
-		if (*lease >= 0 || cache_is_readonly() || tries == 3)
-			return 0;
+		bool last = tries == 5;
+		if (slot_for_invocation(s, a, rustc, err) != 0) {
+			bool removed = s->dir.len && !file_exists(s->dir.buf);
+			if (last || !removed)
+				return -1;
+			sb_reset(err);
+		} else {
+			*lease = cache_lease_slot(s->dir.buf);
+			if (*lease >= 0 || cache_is_readonly() || last)
+				return 0;
+		}
 		slot_release(s);
 	}
 }

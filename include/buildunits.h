@@ -9,6 +9,7 @@
 #define PGOW_BUILDUNITS_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "depinfo.h"
 #include "strbuf.h"
@@ -21,14 +22,24 @@ struct build_unit {
 	bool fresh;          /* cargo reused it */
 	char *executable;    /* programs only */
 	char *dep_info;      /* rustc's dep-info for it, or NULL when not found */
+	char *script;        /* custom-build only: the compiled build script */
 	bool marked;         /* mark holds what our wrapper recorded */
 	struct unit_mark mark;
+};
+
+/* A build script's run (build-script-executed; printed when reused too). */
+struct build_script_run {
+	char *package_id;
+	char *out_dir;
 };
 
 struct build_units {
 	struct build_unit *v;
 	size_t n;
+	struct build_script_run *runs;
+	size_t nruns;
 	struct strbuf messages;   /* cargo's stdout as it printed it */
+	struct timespec started;  /* when the cargo run began */
 };
 
 /*

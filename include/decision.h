@@ -32,5 +32,7 @@ const char *pgo_mode_name(enum pgo_mode m);
 void decision_id(const struct decision *d, struct strbuf *out);
 /* The environment variables the decision reads, for cargo's env-dep tracking. */
 extern const char *const decision_env_vars[];
+/* CARGO_PGO_WRAP_EXCLUDE names this crate or package (foo-bar and foo_bar are one). */
+bool decision_excludes(const char *name);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "buildunits.h"
+#include "ccode.h"
 #include "config.h"
 #include "strbuf.h"
 #include "workspace.h"
@@ -39,6 +40,7 @@ struct build {
 	char *training_id;
 	const char *user_format;    /* the user's --message-format, if any */
 	struct strbuf args_key;     /* the cargo arguments that choose the build's units */
+	struct ccode cc;            /* the C/C++ code build scripts compile */
 	int step, steps;
 };
 
@@ -51,6 +53,7 @@ struct verified {
 	struct strbuf skipped_why;   /* "opt-level-0, excluded" */
 	struct strbuf slot;          /* slot dir of its units, when any */
 	struct strbuf profile;       /* the profile they were built with */
+	struct c_check c;            /* the C/C++ code of its build scripts */
 };
 
 /* Parses our options, asks cargo where it works, loads the config, exports the wrapper's settings. */

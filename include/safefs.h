@@ -21,5 +21,7 @@ int safe_remove_tree(const char *base, const char *path, struct strbuf *err);
 int safe_unlink(const char *base, const char *path, struct strbuf *err);
 /* Creates path and its missing parents below base (mode for new dirs), never through a symlink. */
 int safe_mkdirs(const char *base, const char *path, mode_t mode, struct strbuf *err);
+/* Makes path (below base, its parent existing) a symlink to target, replacing what is there. */
+int safe_symlink(const char *base, const char *target, const char *path, struct strbuf *err);
 
 #endif

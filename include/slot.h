@@ -25,6 +25,8 @@ struct slot {
 /* Identifies the slot of one rustc invocation and creates its cache dir. */
 int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *rustc,
 			struct strbuf *err);
+/* <slot dir>/stamps/<hash of build_dir>: the file that names build_dir's decision. */
+void slot_stamp_path(struct strbuf *out, const char *slot_dir, const char *build_dir);
 /* stamp_sync() for this slot's STAMP of s->build_dir. */
 int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn stamp_time,
 		    struct strbuf *stamp_path, struct strbuf *err);

@@ -46,6 +46,14 @@ struct unit_key {
 int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *dep_info,
 		    const char *build_dir, const struct unit_key *prev,
 		    const struct strvec *skip, struct strbuf *err);
+/*
+ * The same from a list of source files (absolute, or relative to the cwd)
+ * and an identity hash: how units other than rustc's (the C code a build
+ * script compiles) are keyed.
+ */
+int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *metadata,
+			    const char *identity, const struct strvec *sources, const char *build_dir,
+			    const struct unit_key *prev, const struct strvec *skip, struct strbuf *err);
 /* Re-keys an existing record against the files as they are now. */
 int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct strbuf *err);
 int unitkey_write(const struct unit_key *k, const char *path, struct strbuf *err);

@@ -105,12 +105,28 @@ static void add_artifact(struct build_units *out, const struct json *msg)
 	u->fresh = json_get_bool(msg, "fresh");
 	const char *exe = json_get_string(msg, "executable");
 	u->executable = exe ? xstrdup(exe) : NULL;
+	const struct json *files = json_get(msg, "filenames");
+	if (strcmp(u->kind, "custom-build") == 0 && files && files->type == JSON_ARRAY && files->n &&
+	    json_string(&files->items[0]))
+		u->script = xstrdup(files->items[0].text);
 	if (!build_unit_is_target_code(u))
 		return;
 	locate_dep_info(u, json_get(msg, "filenames"));
 	struct strbuf err = STRBUF_INIT;
 	u->marked = u->dep_info && depinfo_read_mark(u->dep_info, &u->mark, &err) == 1;
 	sb_release(&err);
+}
+
+static void add_run(struct build_units *out, const struct json *msg)
+{
+	const char *pkg = json_get_string(msg, "package_id");
+	const char *dir = json_get_string(msg, "out_dir");
+
+	if (!pkg || !dir)
+		return;
+	out->runs = xrealloc(out->runs, (out->nruns + 1) * sizeof(*out->runs));
+	out->runs[out->nruns].package_id = xstrdup(pkg);
+	out->runs[out->nruns++].out_dir = xstrdup(dir);
 }
 
 int build_units_parse(const char *text, struct build_units *out, struct strbuf *err)
@@ -133,6 +149,8 @@ int build_units_parse(const char *text, struct build_units *out, struct strbuf *
 			const char *reason = json_get_string(&msg, "reason");
 			if (reason && strcmp(reason, "compiler-artifact") == 0)
 				add_artifact(out, &msg);
+			else if (reason && strcmp(reason, "build-script-executed") == 0)
+				add_run(out, &msg);
 			json_release(&msg);
 			sb_release(&perr);
 		}
@@ -154,9 +172,15 @@ void build_units_release(struct build_units *u)
 		free(u->v[i].kind);
 		free(u->v[i].executable);
 		free(u->v[i].dep_info);
+		free(u->v[i].script);
 		unit_mark_release(&u->v[i].mark);
 	}
 	free(u->v);
+	for (size_t i = 0; i < u->nruns; i++) {
+		free(u->runs[i].package_id);
+		free(u->runs[i].out_dir);
+	}
+	free(u->runs);
 	sb_release(&u->messages);
 	memset(u, 0, sizeof(*u));
 }

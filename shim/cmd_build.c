@@ -261,6 +261,20 @@ static bool refresh(struct build *b)
 	return stored;
 }
 
+/* What the C/C++ code of build scripts got: verified like the Rust units. */
+static void summary_c(const struct build *b, const struct verified *v)
+{
+	if (v->c.units)
+		progress("PGO", "C/C++ code of %s: %d object(s) from %d build script(s) carry it too\n",
+			 v->c.packages.buf, v->c.objects, v->c.units);
+	if (v->c.plain && !b->cc.enabled)
+		progress("note:", "the C/C++ code of %s was built without PGO: %s\n", v->c.plain_names.buf,
+			 b->cc.why_not.buf);
+	else if (v->c.plain)
+		progress("note:", "the C/C++ code of %s was built without PGO: its build script does not "
+			 "compile through cc's CC/CXX\n", v->c.plain_names.buf);
+}
+
 static void summary(const struct build *b, const struct verified *v, const struct freshness *after)
 {
 	int with = v->use + v->stale;
@@ -281,6 +295,7 @@ static void summary(const struct build *b, const struct verified *v, const struc
 			 "PGO was not applied\n", b->ws.build_dir.buf, v->plain, v->skipped,
 			 v->skipped_why.len ? ": " : "", sb_str(&v->skipped_why));
 	}
+	summary_c(b, v);
 	if (v->mismatches)
 		progress("Stale", "%d function(s) changed since the profile was collected and got no "
 			 "counts: %s\n", v->mismatches, v->mismatched.buf);
@@ -324,10 +339,13 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 	struct strbuf slot = STRBUF_INIT;
 	const char *mode = plain ? "off" : NULL;
 
-	if (slot_of_build_dir(b->ws.build_dir.buf, &slot) == 0)
+	/*
+	 * A first build in this dir takes the slot a refresh stamped; its stamp is
+	 * made now, so build scripts that compile C list it from the start.
+	 */
+	if (slot_of_build_dir(b->ws.build_dir.buf, &slot) == 0 ||
+	    slot_of_build_dir(b->instr_bin_dir.buf, &slot) == 0)
 		point_build_dir(b, slot.buf, plain);
-	else
-		(void)slot_of_build_dir(b->instr_bin_dir.buf, &slot); /* the same slot, stamped by a refresh */
 	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT;
 	bool have = slot.len && cache_current_index(slot.buf, &prof, &index, &err) == 1;
 	build_step(b, "Optimizing", plain ? "plain build (stale-policy: plain)"

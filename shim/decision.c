@@ -85,3 +85,24 @@ void decision_id(const struct decision *d, struct strbuf *out)
 		sb_adds(out, d->path);
 	}
 }
+
+bool decision_excludes(const char *name)
+{
+	const char *list = env_get(ENV_EXCLUDE);
+	struct strvec names = STRVEC_INIT;
+	bool excluded = false;
+
+	if (!list || !name)
+		return false;
+	sv_split(&names, list, ',');
+	for (size_t i = 0; i < names.n && !excluded; i++) {
+		/* Users write package names (foo-bar); rustc sees crate names (foo_bar): one name. */
+		const char *a = names.v[i], *b = name;
+		for (; *a && *b; a++, b++)
+			if (*a != *b && !(strchr("-_", *a) && strchr("-_", *b)))
+				break;
+		excluded = !*a && !*b;
+	}
+	sv_release(&names);
+	return excluded;
+}

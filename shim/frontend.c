@@ -10,6 +10,7 @@
 #include "cache.h"
 #include "decision.h"
 #include "execute.h"
+#include "freshness.h"
 #include "json.h"
 #include "llvm.h"
 #include "options.h"
@@ -156,6 +157,13 @@ void build_setup(struct build *b, int argc, char **argv, bool need_config)
 		b->ws.profile_dir);
 	sb_addf(&b->instr_bin_dir, "%s%s%s/%s", b->instr_dir.buf, b->ws.target ? "/" : "",
 		b->ws.target ? b->ws.target : "", b->ws.profile_dir);
+	/* Builds that make a profile or use one profile C code too; run/test/bench reuse theirs. */
+	if (need_config) {
+		struct strbuf links = STRBUF_INIT;
+		path_join(&links, b->state_dir.buf, "cc");
+		ccode_setup(&b->cc, b->ws.target, b->ws.target_dir.buf, links.buf);
+		sb_release(&links);
+	}
 	sb_release(&err);
 }
 
@@ -170,6 +178,7 @@ void build_teardown(struct build *b)
 	sb_release(&b->instr_dir);
 	sb_release(&b->instr_bin_dir);
 	sb_release(&b->raw_dir);
+	ccode_release(&b->cc);
 }
 
 void build_step(struct build *b, const char *verb, const char *detail)
@@ -243,8 +252,43 @@ static void show_errors(const char *messages)
 	}
 }
 
+/*
+ * The decision the C code of one cargo run gets, as our compiler link takes
+ * it, and the stamp of its build dir (empty when none exists yet).
+ */
+static void c_decision(const struct build *b, bool instrumented, const char *mode, struct strbuf *dec,
+		       struct strbuf *stamp)
+{
+	const char *build_dir = instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf;
+	struct strbuf slot = STRBUF_INIT, prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT;
+	bool have_slot = slot_of_build_dir(build_dir, &slot) == 0 ||
+			 slot_of_build_dir(b->instr_bin_dir.buf, &slot) == 0;
+
+	if (mode && strcmp(mode, "generate") == 0)
+		sb_addf(dec, "generate %s", b->raw_dir.buf);
+	else if (!mode && have_slot && cache_current_index(slot.buf, &prof, &index, &err) == 1)
+		sb_addf(dec, "use %s", prof.buf);
+	else
+		sb_adds(dec, "off");
+	if (have_slot) {
+		slot_stamp_path(stamp, slot.buf, build_dir);
+		if (!file_exists(stamp->buf))
+			sb_reset(stamp);
+	}
+	sb_release(&slot);
+	sb_release(&prof);
+	sb_release(&index);
+	sb_release(&err);
+}
+
 void build_run(const struct build *b, bool instrumented, const char *mode, struct build_units *out)
 {
+	struct strbuf dec = STRBUF_INIT, stamp = STRBUF_INIT;
+
+	c_decision(b, instrumented, mode, &dec, &stamp);
+	ccode_export(&b->cc, dec.buf, stamp.len ? stamp.buf : NULL);
+	sb_release(&dec);
+	sb_release(&stamp);
 	struct strvec argv = STRVEC_INIT;
 	struct strbuf json = STRBUF_INIT, err = STRBUF_INIT;
 
@@ -262,6 +306,8 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 		unsetenv(ENV_PROFILE);
 	/* Our summary reports what the build got; the wrapper need not say it per run. */
 	setenv("CARGO_PGO_WRAP_FRONTEND", "1", 1);
+	struct timespec started;
+	now_timespec(&started);
 	int status = run_capture(argv.v, &json);
 	if (status < 0)
 		die(PGOW_EXIT_EXEC, "cannot run %s: %s", b->cargo, strerror(errno));
@@ -273,6 +319,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	if (build_units_parse(sb_str(&json), out, &err) != 0)
 		die(PGOW_EXIT_INTERNAL, "%s", err.buf);
 	out->messages = json;
+	out->started = started;
 	json = (struct strbuf)STRBUF_INIT;
 	sv_release(&argv);
 	sb_release(&json);
@@ -442,29 +489,55 @@ static void record_programs(const struct build_units *u)
 	}
 }
 
+static bool check_build(const struct build *b, const struct build_units *u, enum expect e, const char *c_dec,
+			struct verified *v, struct strvec *bad)
+{
+	check_all(b, u, e, v, bad);
+	c_check_release(&v->c);
+	ccode_check(&b->cc, u, c_dec, &u->started, &v->c);
+	return bad->n || v->c.rerun_names.n;
+}
+
+static void rebuild_what_differs(const struct build *b, const struct strvec *bad, const struct verified *v,
+				 enum expect e)
+{
+	if (bad->n)
+		progress("Rebuilding", "%zu unit(s) whose artifacts do not carry the %s (built without "
+			 "cargo-pgo-wrap, or under another decision)\n", bad->n, expect_name(e));
+	for (size_t i = 0; i < bad->n; i++)
+		force_rebuild(b->ws.target_dir.buf, bad->v[i]);
+	if (v->c.rerun_names.n)
+		progress("Rerunning", "the build script of %s, whose C/C++ objects do not carry the %s\n",
+			 v->c.rerun_names.v[0], expect_name(e));
+	ccode_force_rerun(&b->cc, &v->c);
+}
+
 void build_verify(const struct build *b, struct build_units *u, bool instrumented, const char *mode,
 		  struct verified *v)
 {
 	struct strvec bad = STRVEC_INIT;
+	struct strbuf dec = STRBUF_INIT, stamp = STRBUF_INIT;
 	enum expect e = expect_of(mode);
 
 	memset(v, 0, sizeof(*v));
-	if (check_all(b, u, e, v, &bad)) {
-		progress("Rebuilding", "%zu unit(s) whose artifacts do not carry the %s (built without "
-			 "cargo-pgo-wrap, or under another decision)\n", bad.n, expect_name(e));
-		for (size_t i = 0; i < bad.n; i++)
-			force_rebuild(b->ws.target_dir.buf, bad.v[i]);
+	c_decision(b, instrumented, mode, &dec, &stamp);
+	if (check_build(b, u, e, dec.buf, v, &bad)) {
+		rebuild_what_differs(b, &bad, v, e);
 		build_units_release(u);
 		build_run(b, instrumented, mode, u);
 		sv_release(&bad);
-		if (check_all(b, u, e, v, &bad))
+		if (check_build(b, u, e, dec.buf, v, &bad))
 			die(PGOW_EXIT_NOT_APPLIED, "%zu unit(s) still do not carry the %s after a rebuild "
-			    "(first: %s); the build is not what it claims, so it fails", bad.n,
-			    expect_name(e), bad.v[0]);
+			    "(first: %s); the build is not what it claims, so it fails",
+			    bad.n + v->c.rerun_names.n, expect_name(e),
+			    bad.n ? bad.v[0] : v->c.rerun_names.v[0]);
 	}
 	if (e == EXPECT_GENERATE)
 		record_programs(u);
+	ccode_add_units(&b->cc, u, dec.buf, v->slot.buf, instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf);
 	sv_release(&bad);
+	sb_release(&dec);
+	sb_release(&stamp);
 }
 
 void verified_release(struct verified *v)
@@ -473,6 +546,7 @@ void verified_release(struct verified *v)
 	sb_release(&v->mismatched);
 	sb_release(&v->slot);
 	sb_release(&v->profile);
+	c_check_release(&v->c);
 	memset(v, 0, sizeof(*v));
 }
 

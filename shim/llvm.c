@@ -255,8 +255,11 @@ void llvm_symbol_crate(const char *name, struct strbuf *out)
 	const char *semi = strchr(name, ';');
 
 	if (semi) {
-		/* Local symbols carry their codegen unit: "fixlib.85b18bd8-cgu.0;". */
-		sb_add(out, name, strcspn(name, ".;"));
+		/* Local symbols carry their codegen unit: "fixlib.85b18bd8-cgu.0;". C's carry a file: none. */
+		char *prefix = xstrndup(name, (size_t)(semi - name));
+		if (strstr(prefix, "-cgu."))
+			sb_add(out, name, strcspn(name, ".;"));
+		free(prefix);
 	} else if (strncmp(name, "_ZN", 3) == 0) {
 		add_ident(out, name + 3);
 	} else if (strncmp(name, "_R", 2) == 0) {
@@ -308,7 +311,7 @@ static unsigned long long sum_counts(const char *p)
 void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigned long long *total)
 {
 	struct strbuf crate = STRBUF_INIT;
-	struct crate_counts *current = NULL;
+	struct crate_counts *current = NULL, *fn = NULL;
 
 	*out = NULL;
 	*n = 0;
@@ -323,14 +326,29 @@ void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigne
 			line[len - 1] = '\0';
 			sb_reset(&crate);
 			llvm_symbol_crate(line + 2, &crate);
-			current = find_or_add(out, n, crate.len ? crate.buf : "?");
+			fn = NULL;
+			if (!crate.len) {
+				/* A function of no crate (C code) is also counted by name, for the C units that define it. */
+				const char *semi = strrchr(line + 2, ';');
+				sb_addf(&crate, "fn:%s", semi ? semi + 1 : line + 2);
+				fn = find_or_add(out, n, crate.buf);
+				fn->functions++;
+			}
+			/* Looked up after fn: adding an entry may move the list. */
+			current = find_or_add(out, n, fn ? "?" : crate.buf);
 			current->functions++;
+			if (fn)
+				fn = find_or_add(out, n, crate.buf);
 		} else if (current && (block = strstr(line, "Block counts: ["))) {
 			/* The entry count is the first of them. */
 			unsigned long long c = sum_counts(block + 15);
 			if (c)
 				current->covered++;
 			current->counts += c;
+			if (fn) {
+				fn->covered += c != 0;
+				fn->counts += c;
+			}
 			*total += c;
 		}
 		line = nl ? nl + 1 : NULL;

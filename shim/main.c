@@ -3,6 +3,7 @@
  * (argv[1] is rustc), as `cargo-pgo-wrap CMD`, and as the cargo external
  * subcommand `cargo pgo-wrap CMD` (argv[1] is "pgo-wrap").
  */
+#include "ccwrap.h"
 #include "frontend.h"
 #include "shim.h"
 #include "util.h"
@@ -127,6 +128,8 @@ int main(int argc, char **argv)
 {
 	if (strcmp(path_basename(argv[0]), "cargo") == 0)
 		shim_main(argc, argv);
+	if (ccwrap_is_our_name(argv[0]))
+		ccwrap_main(argc, argv);
 	if (wrapper_looks_like_rustc_call(argc, argv))
 		wrapper_main(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "pgo-wrap") == 0) {

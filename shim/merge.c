@@ -9,6 +9,7 @@
 #include "merge.h"
 #include "buildid.h"
 #include "cache.h"
+#include "ccode.h"
 #include "execute.h"
 #include "frontend.h"
 #include "hash.h"
@@ -315,8 +316,31 @@ static void add_inputs(struct strvec *cmd, const struct strvec *inputs, const ch
 	}
 }
 
+/* A C unit's share: the functions its objects define (ccode.c lists them beside its record). */
+static void c_unit_counts(struct manifest_crate *c, const char *slot_dir, const struct crate_counts *counts,
+			  size_t n)
+{
+	struct strvec names = STRVEC_INIT;
+	struct strbuf want = STRBUF_INIT;
+
+	ccode_unit_functions(slot_dir, c->name, c->metadata, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		sb_reset(&want);
+		sb_addf(&want, "fn:%s", names.v[i]);
+		for (size_t j = 0; j < n; j++) {
+			if (strcmp(counts[j].crate, want.buf) != 0)
+				continue;
+			c->counts += (long)counts[j].counts;
+			c->functions += counts[j].functions;
+			c->covered += counts[j].covered;
+		}
+	}
+	sv_release(&names);
+	sb_release(&want);
+}
+
 /* Each crate's counts and coverage from the merged profile; false when they are unknown. */
-static bool attribute_counts(struct manifest *m, const char *tool, const char *profdata)
+static bool attribute_counts(struct manifest *m, const char *slot_dir, const char *tool, const char *profdata)
 {
 	struct crate_counts *counts;
 	size_t n;
@@ -334,6 +358,10 @@ static bool attribute_counts(struct manifest *m, const char *tool, const char *p
 		m->crates[i].counts = 0;
 		m->crates[i].functions = 0;
 		m->crates[i].covered = 0;
+		if (strncmp(m->crates[i].name, "c:", 2) == 0) {
+			c_unit_counts(&m->crates[i], slot_dir, counts, n);
+			continue;
+		}
 		for (size_t j = 0; j < n; j++) {
 			if (strcmp(counts[j].crate, m->crates[i].name) != 0)
 				continue;
@@ -581,7 +609,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		m.training = xstrdup(rq->training);
 	else
 		m.training = xstrdup("merged by hand");
-	bool known = attribute_counts(&m, tool.buf, out.buf);
+	bool known = attribute_counts(&m, slot_dir.buf, tool.buf, out.buf);
 	unsigned long long counted;
 	long nonzero = crates_with_counts(&m, &counted);
 	if (known && m.total_counts > 0 && m.ncrates && nonzero == 0) {

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -223,5 +224,33 @@ int safe_mkdirs(const char *base, const char *path, mode_t mode, struct strbuf *
 			close(fd);
 	}
 	close(parent);
+	return rc;
+}
+
+int safe_symlink(const char *base, const char *target, const char *path, struct strbuf *err)
+{
+	const char *rel = below(base, path), *last;
+	struct strbuf have = STRBUF_INIT, tmp = STRBUF_INIT;
+
+	if (!rel)
+		return refuse(base, path, err);
+	int parent = open_parent(base, rel, false, 0, &last);
+	if (parent < 0)
+		return walk_error("create", path, err);
+	int rc = 0;
+	sb_grow(&have, 4096);
+	ssize_t n = readlinkat(parent, last, have.buf, 4095);
+	if (n < 0 || (size_t)n != strlen(target) || memcmp(have.buf, target, (size_t)n) != 0) {
+		/* Made beside it and renamed over it: whatever was there is replaced, never followed. */
+		sb_addf(&tmp, ".%s.%ld.tmp", last, (long)getpid());
+		(void)unlinkat(parent, tmp.buf, 0);
+		if (symlinkat(target, parent, tmp.buf) != 0 || renameat(parent, tmp.buf, parent, last) != 0) {
+			rc = walk_error("create", path, err);
+			(void)unlinkat(parent, tmp.buf, 0);
+		}
+	}
+	close(parent);
+	sb_release(&have);
+	sb_release(&tmp);
 	return rc;
 }

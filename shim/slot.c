@@ -132,7 +132,7 @@ int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *
 }
 
 
-static void stamp_file(struct strbuf *out, const char *slot_dir, const char *build_dir)
+void slot_stamp_path(struct strbuf *out, const char *slot_dir, const char *build_dir)
 {
 	char hex[HASH_HEX_LEN + 1];
 	hash_buf_hex(build_dir, strlen(build_dir), hex);
@@ -147,7 +147,7 @@ int stamp_point_at(const char *slot_dir, const char *build_dir, const char *deci
 	path_join(&dir, slot_dir, "stamps");
 	int rc = mkdir_private(dir.buf, 0700, err);
 	if (rc == 0) {
-		stamp_file(&path, slot_dir, build_dir);
+		slot_stamp_path(&path, slot_dir, build_dir);
 		sb_addf(&content, "%s\n%s", decision_id, build_dir);
 		rc = stamp_sync(path.buf, content.buf, now_timespec, err);
 	}
@@ -163,7 +163,7 @@ int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn
 	/* A read-only cache: an existing stamp is listed as it is; none is made. */
 	if (cache_is_readonly()) {
 		struct strbuf name = STRBUF_INIT;
-		stamp_file(&name, s->dir.buf, s->build_dir.buf);
+		slot_stamp_path(&name, s->dir.buf, s->build_dir.buf);
 		if (file_exists(name.buf))
 			sb_adds(stamp_path, name.buf);
 		sb_release(&name);
@@ -178,7 +178,7 @@ int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn
 	path_join(&stamps, s->dir.buf, "stamps");
 	rc = mkdir_private(stamps.buf, 0700, err);
 	if (rc == 0) {
-		stamp_file(&name, s->dir.buf, s->build_dir.buf);
+		slot_stamp_path(&name, s->dir.buf, s->build_dir.buf);
 		/* The build dir is recorded so a merge can tell whose decision it is. */
 		sb_addf(&content, "%s\n%s", decision_id, s->build_dir.buf);
 		sb_adds(stamp_path, name.buf);

@@ -202,31 +202,22 @@ static void unit_identity(const struct rustc_args *a, char out[HASH_HEX_LEN + 1]
 	sb_release(&types);
 }
 
-int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *dep_info,
-		    const char *build_dir, const struct unit_key *prev,
-		    const struct strvec *skip, struct strbuf *err)
+int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *metadata,
+			    const char *identity, const struct strvec *sources, const char *build_dir,
+			    const struct unit_key *prev, const struct strvec *skip, struct strbuf *err)
 {
-	struct strbuf text = STRBUF_INIT;
-	struct strvec sources = STRVEC_INIT;
 	size_t blen = strlen(build_dir);
 	int rc = -1;
 
-	struct unit_file **to_read = NULL;
-
 	memset(k, 0, sizeof(*k));
-	k->crate = xstrdup(a->crate_name ? a->crate_name : "");
-	k->metadata = xstrdup(a->metadata ? a->metadata : "");
-	if (sb_read_file(&text, dep_info) != 0) {
-		sb_addf(err, "cannot read dep-info %s: %s", dep_info, strerror(errno));
-		goto out;
-	}
-	unitkey_dep_info_sources(text.buf, &sources);
-	k->files = xcalloc(sources.n, sizeof(*k->files));
-	to_read = xcalloc(sources.n, sizeof(*to_read));
+	k->crate = xstrdup(crate);
+	k->metadata = xstrdup(metadata);
+	k->files = xcalloc(sources->n ? sources->n : 1, sizeof(*k->files));
+	struct unit_file **to_read = xcalloc(sources->n ? sources->n : 1, sizeof(*to_read));
 	size_t nread = 0;
 	long long now_ns = realtime_ns();
-	for (size_t i = 0; i < sources.n; i++) {
-		const char *src = sources.v[i];
+	for (size_t i = 0; i < sources->n; i++) {
+		const char *src = sources->v[i];
 		if (in_list(skip, src))
 			continue;
 		struct unit_file *f = &k->files[k->nfiles++];
@@ -250,11 +241,34 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 	}
 	if (hash_all(to_read, nread, err) != 0)
 		goto out;
-	unit_identity(a, k->identity);
+	snprintf(k->identity, sizeof(k->identity), "%s", identity);
 	finish_key(k);
 	rc = 0;
 out:
 	free(to_read);
+	return rc;
+}
+
+int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *dep_info,
+		    const char *build_dir, const struct unit_key *prev,
+		    const struct strvec *skip, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	struct strvec sources = STRVEC_INIT;
+	char identity[HASH_HEX_LEN + 1];
+	int rc;
+
+	if (sb_read_file(&text, dep_info) != 0) {
+		memset(k, 0, sizeof(*k));
+		sb_addf(err, "cannot read dep-info %s: %s", dep_info, strerror(errno));
+		rc = -1;
+	} else {
+		unitkey_dep_info_sources(text.buf, &sources);
+		unit_identity(a, identity);
+		rc = unitkey_compute_sources(k, a->crate_name ? a->crate_name : "",
+					     a->metadata ? a->metadata : "", identity, &sources,
+					     build_dir, prev, skip, err);
+	}
 	sb_release(&text);
 	sv_release(&sources);
 	return rc;

@@ -8,6 +8,7 @@
 #include "wrapper.h"
 #include "args.h"
 #include "cache.h"
+#include "ccwrap.h"
 #include "decision.h"
 #include "depinfo.h"
 #include "execute.h"
@@ -164,26 +165,6 @@ static bool target_has_profiler(const struct rustc_args *a, const char *rustc)
 	return has != 0;
 }
 
-static bool crate_is_excluded(const char *crate)
-{
-	const char *list = env_get(ENV_EXCLUDE);
-	struct strvec names = STRVEC_INIT;
-	bool excluded = false;
-
-	if (!list || !crate)
-		return false;
-	sv_split(&names, list, ',');
-	for (size_t i = 0; i < names.n && !excluded; i++) {
-		/* Users write package names (foo-bar); rustc sees crate names (foo_bar). */
-		for (char *c = names.v[i]; *c; c++)
-			if (*c == '-')
-				*c = '_';
-		excluded = strcmp(names.v[i], crate) == 0;
-	}
-	sv_release(&names);
-	return excluded;
-}
-
 /*
  * Cargo gives HOST, TARGET, NUM_JOBS and OPT_LEVEL to build scripts only, never
  * to rustc. Seeing them all means a cargo started by a build script (such as
@@ -213,7 +194,7 @@ static enum verdict classify(const struct rustc_args *a, const char *rustc)
 		return V_NO_PROFILER;
 	if (a->profile_generate || a->profile_use)
 		return V_USER_PGO_FLAG;
-	if (crate_is_excluded(a->crate_name))
+	if (decision_excludes(a->crate_name))
 		return V_EXCLUDED;
 	return V_ELIGIBLE;
 }
@@ -636,6 +617,37 @@ static int run_marked_skip(struct link *l, const struct rustc_args *a, enum verd
 	return status;
 }
 
+/* The build script compiles C or C++: it uses the cc or cmake crate. */
+static bool compiles_c(const struct rustc_args *a)
+{
+	for (size_t i = 0; i < a->externs.n; i++) {
+		const char *base = path_basename(a->externs.v[i]);
+		if (strncmp(base, "libcc-", 6) == 0 || strncmp(base, "libcmake-", 9) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * cc asks cargo to rerun a build script on no change of CC or CFLAGS, so a
+ * new decision would reuse C objects compiled under the old one. Listing
+ * the build dir's STAMP (which the front end points at the decision) makes
+ * cargo rebuild the script, and a rebuilt script reruns.
+ */
+static int run_c_build_script(struct link *l, const struct rustc_args *a, const char *stamp)
+{
+	struct strvec files = STRVEC_INIT, none = STRVEC_INIT;
+
+	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
+	int status = run_and_wait(l->cmd.v);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		sv_push(&files, stamp);
+		annotate_dep_info(a, &files, &none, NULL);
+	}
+	sv_release(&files);
+	return status;
+}
+
 _Noreturn void wrapper_main(int argc, char **argv)
 {
 	struct link l;
@@ -656,6 +668,9 @@ _Noreturn void wrapper_main(int argc, char **argv)
 	int status;
 	if (v == V_ELIGIBLE || v == V_EXCLUDED) {
 		status = run_decided(&l, &a, v, &d);
+	} else if (v == V_BUILD_SCRIPT && env_get(ENV_C_STAMP) && compiles_c(&a)) {
+		record_skip(&a, v);
+		status = run_c_build_script(&l, &a, env_get(ENV_C_STAMP));
 	} else {
 		record_skip(&a, v);
 		if (!marks_skip(v))

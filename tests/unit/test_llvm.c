@@ -110,7 +110,7 @@ static void test_counts_parse_survives_junk(void **state)
 	unsigned long long total;
 
 	llvm_counts_parse(text, &c, &n, &total);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4); /* fixlib, fixbin, fn:junk, ? */
 	assert_string_equal(c[0].crate, "fixlib");
 	assert_int_equal(c[0].counts, 3);
 	assert_int_equal(c[0].covered, 1);
@@ -122,11 +122,41 @@ static void test_counts_parse_survives_junk(void **state)
 	free(c);
 }
 
+/* C functions have no crate; they are counted under "?" and by name, static ones without their file. */
+static void test_counts_of_c_functions(void **state)
+{
+	(void)state;
+	char text[] = "Counters:\n  cmix_score:\n    Block counts: [7, 1]\n"
+		      "  csrc/classify.c;rare_kind:\n    Block counts: [2]\n"
+		      "  cmix.d6ef-cgu.0;_ZN4cmix4main17hE:\n    Block counts: [1]\n";
+	struct crate_counts *c;
+	size_t n;
+	unsigned long long total;
+	long seen = 0;
+
+	llvm_counts_parse(text, &c, &n, &total);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(c[i].crate, "fn:cmix_score") == 0)
+			seen += 1, assert_int_equal(c[i].counts, 8);
+		if (strcmp(c[i].crate, "fn:rare_kind") == 0)
+			seen += 10, assert_int_equal(c[i].counts, 2);
+		if (strcmp(c[i].crate, "?") == 0)
+			seen += 100, assert_int_equal(c[i].functions, 2);
+		if (strcmp(c[i].crate, "cmix") == 0)
+			seen += 1000, assert_int_equal(c[i].counts, 1);
+		free(c[i].crate);
+	}
+	free(c);
+	assert_int_equal(seen, 1111);
+	assert_int_equal(total, 11);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_symbol_crates),
 		cmocka_unit_test(test_counts_parse_survives_junk),
+		cmocka_unit_test(test_counts_of_c_functions),
 		cmocka_unit_test(test_raw_headers),
 	};
 	return cmocka_run_group_tests_name("llvm", tests, tempdir_setup, tempdir_teardown);

@@ -1,0 +1,30 @@
+/*
+ * ccwrap.h - the C/C++ compiler that build scripts reach when `build`
+ * profiles the C code they compile (cc's CC_<target>/CXX_<target> point at
+ * a pgo-wrap-clang link to us). It adds the build's profile flags to each
+ * compile and leaves <object>.pgow saying what it did, for the front end to
+ * verify; everything else goes to the real compiler untouched.
+ */
+#ifndef PGOW_CCWRAP_H
+#define PGOW_CCWRAP_H
+
+#include <stdbool.h>
+
+/* The real compilers, the decision, set by the front end (see ccode.h). */
+#define ENV_CC_REAL "CARGO_PGO_WRAP_CC"
+#define ENV_CXX_REAL "CARGO_PGO_WRAP_CXX"
+#define ENV_C_DECISION "CARGO_PGO_WRAP_C_DECISION"
+/* The build dir's STAMP: build scripts that compile C list it, so a new decision reruns them. */
+#define ENV_C_STAMP "CARGO_PGO_WRAP_C_STAMP"
+
+/* The names our links have; "clang" in them makes cc pass clang's flags. */
+#define CCWRAP_CC_NAME "pgo-wrap-clang"
+#define CCWRAP_CXX_NAME "pgo-wrap-clang++"
+/* What an object's sidecar is called: <object>.pgow, and its deps <object>.pgow.d. */
+#define CCWRAP_SIDECAR ".pgow"
+
+/* argv[0]'s name is one of ours. */
+bool ccwrap_is_our_name(const char *argv0);
+_Noreturn void ccwrap_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * elfsyms.c - defined function symbols of an ELF object (see include/elfsyms.h).
+ * Every offset and size comes from a file anyone may plant, so each is
+ * checked against the image before it is used.
+ */
+#include "elfsyms.h"
+#include "util.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Objects of a build script are small; anything bigger is not read. */
+#define MAX_OBJECT_BYTES (256u << 20)
+
+static bool fits(size_t len, uint64_t off, uint64_t size)
+{
+	return off <= len && size <= len - off;
+}
+
+/* Copies section header i; false when it is not in the image. */
+static bool section(const unsigned char *img, size_t len, const Elf64_Ehdr *eh, unsigned i, Elf64_Shdr *out)
+{
+	uint64_t off = eh->e_shoff + (uint64_t)i * sizeof(Elf64_Shdr);
+	if (i >= eh->e_shnum || eh->e_shoff > len || !fits(len, off, sizeof(Elf64_Shdr)))
+		return false;
+	memcpy(out, img + off, sizeof(*out));
+	return true;
+}
+
+int elf_function_names(const unsigned char *img, size_t len, struct strvec *out)
+{
+	Elf64_Ehdr eh;
+
+	if (len < sizeof(eh))
+		return -1;
+	memcpy(&eh, img, sizeof(eh));
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh.e_shoff % 8 != 0)
+		return -1;
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		Elf64_Shdr sh, str;
+		if (!section(img, len, &eh, i, &sh))
+			return -1;
+		if (sh.sh_type != SHT_SYMTAB)
+			continue;
+		if (!section(img, len, &eh, sh.sh_link, &str) || !fits(len, sh.sh_offset, sh.sh_size) ||
+		    !fits(len, str.sh_offset, str.sh_size))
+			return -1;
+		const char *names = (const char *)img + str.sh_offset;
+		for (uint64_t s = 0; s + sizeof(Elf64_Sym) <= sh.sh_size; s += sizeof(Elf64_Sym)) {
+			Elf64_Sym sym;
+			memcpy(&sym, img + sh.sh_offset + s, sizeof(sym));
+			if (ELF64_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
+			    sym.st_name >= str.sh_size)
+				continue;
+			size_t n = strnlen(names + sym.st_name, (size_t)(str.sh_size - sym.st_name));
+			if (n && n < str.sh_size - sym.st_name)
+				sv_push(out, names + sym.st_name);
+		}
+	}
+	return 0;
+}
+
+int elf_function_names_of(const char *path, struct strvec *out, struct strbuf *err)
+{
+	struct strbuf img = STRBUF_INIT;
+	struct stat st;
+	int fd = open_read(path), rc = -1;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size > (off_t)MAX_OBJECT_BYTES || sb_read_fd(&img, fd) != 0)
+		sb_addf(err, "cannot read %s: %s", path, fd < 0 || errno ? strerror(errno) : "too big");
+	else if ((rc = elf_function_names((const unsigned char *)img.buf, img.len, out)) != 0)
+		sb_addf(err, "%s is not an ELF64 object", path);
+	if (fd >= 0)
+		close(fd);
+	sb_release(&img);
+	return rc;
+}

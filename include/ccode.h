@@ -24,6 +24,7 @@ struct ccode {
 	struct strbuf why_not;   /* when not enabled, or C++ not: the reason and the fix */
 	char *triple;
 	char *target_dir;
+	char *link_dir;          /* where the pgo-wrap-clang links are made, below target_dir */
 };
 
 /*

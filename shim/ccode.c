@@ -171,16 +171,8 @@ void ccode_setup(struct ccode *c, const char *target, const char *target_dir, co
 		sb_reset(&c->cxx); /* C still is; why_not says why C++ is not */
 	if (!c->enabled && want && strcmp(want, "on") == 0)
 		die(PGOW_EXIT_CONFIG, "C/C++ code cannot be profiled: %s; or set %s=auto", c->why_not.buf, ENV_C_PGO);
-	if (!c->enabled)
-		goto out;
-	if (safe_mkdirs(target_dir, link_dir, 0755, &err) != 0)
-		die(PGOW_EXIT_FAIL, "%s", err.buf);
-	export_link(c, "CC", link_dir, CCWRAP_CC_NAME);
-	setenv(ENV_CC_REAL, c->cc.buf, 1);
-	if (c->cxx.len) {
-		export_link(c, "CXX", link_dir, CCWRAP_CXX_NAME);
-		setenv(ENV_CXX_REAL, c->cxx.buf, 1);
-	}
+	if (c->enabled)
+		c->link_dir = xstrdup(link_dir); /* made by the first cargo run: nothing is written before it */
 out:
 	sb_release(&host);
 	sb_release(&err);
@@ -188,8 +180,19 @@ out:
 
 void ccode_export(const struct ccode *c, const char *decision, const char *stamp)
 {
+	struct strbuf err = STRBUF_INIT;
+
 	if (!c->enabled)
 		return;
+	if (safe_mkdirs(c->target_dir, c->link_dir, 0755, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	sb_release(&err);
+	export_link(c, "CC", c->link_dir, CCWRAP_CC_NAME);
+	setenv(ENV_CC_REAL, c->cc.buf, 1);
+	if (c->cxx.len) {
+		export_link(c, "CXX", c->link_dir, CCWRAP_CXX_NAME);
+		setenv(ENV_CXX_REAL, c->cxx.buf, 1);
+	}
 	setenv(ENV_C_DECISION, decision, 1);
 	if (stamp)
 		setenv(ENV_C_STAMP, stamp, 1);
@@ -204,6 +207,7 @@ void ccode_release(struct ccode *c)
 	sb_release(&c->why_not);
 	free(c->triple);
 	free(c->target_dir);
+	free(c->link_dir);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -1,0 +1,131 @@
+# t_ccode.sh - C code a build script compiles through the cc crate (the
+# cmix fixture: its hot loop is C) is profiled with the Rust code: the
+# instrumented C writes into the same .profraw, the optimised object is laid
+# out by the profile, a new decision reruns the build script (cc asks cargo
+# for no rerun when CC or CFLAGS change), and an edited .c is stale.
+
+cmix_setup() {
+	cp -r "$FIXTURES/cmix" "$T/ws"
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	unset RUSTC_WRAPPER CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL CARGO_PGO_WRAP_C CC CXX
+	cd "$T/ws" || fail "cannot enter $T/ws"
+	CLANG=clang-$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
+	command -v "$CLANG" >/dev/null || fail "no $CLANG (rustc's LLVM); run ./install.sh"
+}
+
+cmix_object() {
+	echo target/release/build/cmix-*/out/csrc/classify.o
+}
+
+# The decision our compiler recorded for the shipped object.
+cmix_decision() {
+	head -n 1 "$(cmix_object).pgow"
+}
+
+cmix_build_ok() { # what
+	pgow build --release 2>"$T/err" || { sed 's/^/      | /' "$T/err" >&2; fail "$1: build failed"; }
+}
+
+test_c_code_is_instrumented_and_optimised() {
+	cmix_setup
+	cmix_build_ok "first build"
+	assert_grep 'PGO C/C\+\+ code of cmix: 1 object\(s\) from 1 build script\(s\) carry it too' "$T/err" "summary"
+	# The instrumented C wrote into the profile: its functions have counts.
+	local prof
+	prof=$(ls "$T"/cache/slots/*/profiles/*.profdata)
+	"$(profdata_tool)" show --all-functions --counts "$prof" >"$T/show.txt"
+	assert_grep '^  cmix_score:' "$T/show.txt" "the C function is in the merged profile"
+	grep -A3 '^  cmix_score:' "$T/show.txt" | grep -q 'Block counts: \[[1-9]' || fail "cmix_score has no counts"
+	# The instrumented build's object was compiled to generate, the shipped one to use this profile.
+	assert_eq "generate $T/ws/target/pgo-wrap/raw/host/release" \
+		"$(head -n 1 target/pgo-wrap/instrumented/release/build/cmix-*/out/csrc/classify.o.pgow)" \
+		"instrumented object"
+	assert_eq "use $prof" "$(cmix_decision)" "shipped object"
+	readelf -SW "$(cmix_object)" >"$T/sections.txt"
+	assert_grep '\.text\.hot\.cmix_score' "$T/sections.txt" "the profile laid out the C code"
+	# Plain C from a plain build has no such section: the flag, not the compiler, made it.
+	(mkdir -p "$T/plain" && cp -r "$FIXTURES/cmix/." "$T/plain" && cd "$T/plain" &&
+		CC=$CLANG cargo build --release -q 2>/dev/null) || fail "plain build"
+	readelf -SW "$T"/plain/target/release/build/cmix-*/out/csrc/classify.o >"$T/plain.txt"
+	assert_no_grep '\.text\.hot\.' "$T/plain.txt" "a plain clang object"
+	# What ships writes no profile, and computes what the plain build does.
+	run_profiled "$T/after" target/release/cmix 5000 >"$T/pgo.out"
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
+	"$T"/plain/target/release/cmix 5000 >"$T/plain.out"
+	cmp -s "$T/pgo.out" "$T/plain.out" || fail "the PGO binary's output differs from the plain one's"
+	# The C unit is in the profile, with its share of the counts.
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       fresh; 3 of 3 units fresh$' "$T/status.txt" "status"
+	assert_grep 'c:cmix +[0-9a-f]{8} +fresh +[1-9][0-9]* of [0-9]+ functions ran, [1-9][0-9]*% of counts' \
+		"$T/status.txt" "the C unit's share"
+	# A second build is a no-op: the build script is not rerun.
+	local before
+	before=$(stat -c %Y.%y target/release/build/cmix-*/invoked.timestamp)
+	cmix_build_ok "second build"
+	assert_no_grep 'Compiling|Rerunning|Rebuilding' "$T/err" "nothing redone"
+	assert_eq "$before" "$(stat -c %Y.%y target/release/build/cmix-*/invoked.timestamp)" "the build script did not run"
+}
+
+test_c_new_profile_reruns_the_build_script() {
+	cmix_setup
+	cmix_build_ok "first build"
+	local first
+	first=$(cmix_decision)
+	# Other training, `train`: a new profile; the build script must run again to use it.
+	sed -i 's/20000/7000/' pgo-wrap.yaml
+	pgow train --release 2>"$T/train.err" || { cat "$T/train.err" >&2; fail "train"; }
+	cmix_build_ok "build after train"
+	local prof
+	prof=$(cat "$T"/cache/slots/*/CURRENT | head -n 1)
+	[ "$(cmix_decision)" != "$first" ] || fail "the C object still carries the old profile"
+	assert_grep "^use .*/profiles/$prof" <(cmix_decision) "the C object carries the new profile"
+	# The stamp made cargo rerun it (listed in the build script's dep-info), not our second pass.
+	assert_no_grep 'Rerunning' "$T/err" "cargo reran it by itself"
+	assert_grep '/stamps/' "$(ls target/release/build/cmix-*/build_script_build-*.d)" "the build script lists the stamp"
+	readelf -SW "$(cmix_object)" | grep -q '\.text\.hot\.' || fail "the new object is not laid out by a profile"
+}
+
+test_c_plain_build_in_between_and_c_turned_off() {
+	cmix_setup
+	cmix_build_ok "first build"
+	# A plain cargo build reruns the build script (its .c is newer): gcc compiles it.
+	touch csrc/classify.c
+	cargo build --release -q 2>/dev/null || fail "plain cargo build"
+	[ "$(cmix_object)" -nt "$(cmix_object).pgow" ] || fail "setup: the plain build recompiled the C"
+	cmix_build_ok "build after the plain one"
+	assert_grep 'Rerunning the build script of cmix' "$T/err" "the plain C object is caught"
+	assert_grep 'PGO C/C\+\+ code of cmix: 1 object' "$T/err" "and carries the profile after the rerun"
+	readelf -SW "$(cmix_object)" | grep -q '\.text\.hot\.' || fail "the shipped C object has no profile"
+	# Turned off, the C code is rebuilt plain, and the summary says so.
+	CARGO_PGO_WRAP_C=off pgow build --release 2>"$T/off.err" || { cat "$T/off.err" >&2; fail "build with C off"; }
+	assert_grep 'note: the C/C\+\+ code of cmix was built without PGO: CARGO_PGO_WRAP_C=off' "$T/off.err" "off"
+	readelf -SW "$(cmix_object)" | grep -q '\.text\.hot\.' && fail "the C object still has the profile with C off"
+	cmix_build_ok "build with C on again"
+	readelf -SW "$(cmix_object)" | grep -q '\.text\.hot\.' || fail "the C object did not get the profile back"
+}
+
+test_c_edit_makes_the_profile_stale() {
+	cmix_setup
+	printf 'stale-policy: error\ntraining:\n  - run: ["{bin:cmix}", "20000"]\n' >pgo-wrap.yaml
+	cmix_build_ok "first build"
+	sed -i 's/return 13;/return 14;/' csrc/classify.c
+	pgow status >"$T/status.txt"
+	assert_grep 'stale: c:cmix \(changed, [1-9][0-9]*% of counts\)' "$T/status.txt" "status names the C unit"
+	local rc=0
+	pgow build --release 2>"$T/stale.err" || rc=$?
+	assert_eq 7 "$rc" "exit status under stale-policy: error"
+	assert_grep 'c:cmix \(changed' "$T/stale.err" "the message names the C unit"
+}
+
+test_c_compiler_of_another_llvm_gets_no_flags() {
+	cmix_setup
+	CC=gcc pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build with CC=gcc"; }
+	assert_grep 'note: the C/C\+\+ code of cmix was built without PGO: CC=gcc is not a clang of LLVM' "$T/err" "why"
+	[ ! -e "$(cmix_object).pgow" ] || fail "gcc was given profile flags"
+	assert_no_grep 'cmix_score' <("$(profdata_tool)" show --all-functions "$(ls "$T"/cache/slots/*/profiles/*.profdata)") \
+		"no C in the profile"
+	local rc=0
+	CC=gcc CARGO_PGO_WRAP_C=on pgow build --release 2>"$T/on.err" || rc=$?
+	assert_eq 2 "$rc" "CARGO_PGO_WRAP_C=on without a usable compiler"
+	assert_grep 'C/C\+\+ code cannot be profiled: CC=gcc is not a clang of LLVM [0-9]+' "$T/on.err" "one line"
+}

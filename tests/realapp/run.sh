@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - the whole lifecycle on applications we did not write, built from
 # Debian's crates: pulldown-cmark (a lib and a bin sharing one crate name)
-# and bat (its build script compiles oniguruma's C through `cc`; proc-macros;
-# cfg-if 0.1 and 1.0 in one graph). Ends with "N passed, N failed".
+# and bat (its build script compiles oniguruma's C through `cc`, which is
+# profiled too; proc-macros; cfg-if 0.1 and 1.0 in one graph). Ends with "N passed, N failed".
 # Arguments filter by substring of the test name. PGOW_BIN is the binary.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -96,6 +96,8 @@ YAML
 	local args=(--no-default-features --features minimal-application)
 	pgow build --release "${args[@]}" 2>"$T/err" || { tail -20 "$T/err" >&2; fail "first build"; }
 	assert_grep 'PGO [0-9]+ unit\(s\) .* carry profile' "$T/err" "optimised"
+	assert_grep 'PGO C/C\+\+ code of onig_sys: [0-9]+ object\(s\) from 1 build script\(s\) carry it too' "$T/err" \
+		"oniguruma's C is optimised with the profile"
 	[ "$(grep -c 'name = "cfg-if"' Cargo.lock)" = 2 ] || fail "setup: two cfg-if versions"
 	assert_no_stray_profiles "after the cycle (build scripts and proc-macros not instrumented)"
 	assert_noop "second build" "${args[@]}"
@@ -112,6 +114,10 @@ YAML
 	(cd src && pgow status) >"$T/status.txt" || fail "status from src/"
 	assert_grep '^  state       fresh' "$T/status.txt" "status from a subdirectory"
 	assert_grep '^ {14}bat .* [1-9][0-9]* of [0-9]+ functions ran' "$T/status.txt" "the profile covers bat"
+	assert_grep '^ {14}c:onig_sys .* fresh +[1-9][0-9]* of [0-9]+ functions ran, [1-9][0-9]*% of counts' \
+		"$T/status.txt" "the profile covers oniguruma's C"
+	readelf -SW target/release/build/onig_sys-*/out/oniguruma/src/regexec.o | grep -q '\.text\.hot\.' ||
+		fail "oniguruma's regexec.o is not laid out by the profile"
 }
 
 run_tests "$@"

@@ -147,6 +147,7 @@ fuzz-regress: $(REGRESS_BINS)
 # Speed is measured here, side by side in one run, never in timed tests.
 bench: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/pgo.sh
+	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/cpgo.sh
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/stale.sh
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/overhead.sh
 	bash tests/bench/hash.sh

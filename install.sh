@@ -29,19 +29,25 @@ candidate() {
 
 packages=(make gcc libc6-dev pkg-config libyaml-dev libxxhash-dev libcmocka-dev valgrind binutils python3
 	'librust-regex+default-dev' 'librust-serde-json+default-dev' librust-pulldown-cmark-dev
-	librust-cfg-if-dev librust-cfg-if-0.1-dev librust-bat-dev
+	librust-cfg-if-dev librust-cfg-if-0.1-dev librust-bat-dev librust-cc-dev
 	clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 
 major=$(rustc_llvm_major)
 major=${major:-22}
+# The C code build scripts compile is profiled by a clang of rustc's LLVM, and
+# BOLT's tools of the same major (bookworm-security has them for LLVM 22).
+optional=()
+for p in "clang-$major" "bolt-$major" "libbolt-$major-dev"; do
+	installed "$p" || optional+=("$p")
+done
 llvm=""
 for v in "$major" 22 21 20 19; do
 	if installed "llvm-$v"; then llvm="llvm-$v"; break; fi
 done
 updated=0
-if [ -z "$llvm" ] || [ ${#missing[@]} -gt 0 ]; then
+if [ -z "$llvm" ] || [ ${#missing[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
 	echo "install.sh: apt-get update" >&2
 	$SUDO apt-get update -qq
 	updated=1
@@ -56,6 +62,13 @@ if [ -z "$llvm" ]; then
 	}
 	missing+=("$llvm")
 fi
+for p in "${optional[@]}"; do
+	if [ -n "$(candidate "$p")" ]; then
+		missing+=("$p")
+	else
+		echo "install.sh: note: Debian has no $p here; cargo-pgo-wrap works without it (README: C and C++ code, BOLT)" >&2
+	fi
+done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "install.sh: installing ${missing[*]}" >&2
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

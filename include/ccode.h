@@ -27,6 +27,8 @@ struct ccode {
 	char *link_dir;          /* where the pgo-wrap-clang links are made, below target_dir */
 };
 
+/* Only the decision (compilers and why_not), without exporting anything: for doctor. */
+void ccode_choose(struct ccode *c, const char *target);
 /*
  * Decides whether C code is profiled for this target and, when it is,
  * exports cc's CC_<target>/CXX_<target> pointing at links to us made in

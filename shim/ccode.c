@@ -149,33 +149,38 @@ static void export_link(const struct ccode *c, const char *var, const char *link
 	sb_release(&err);
 }
 
-void ccode_setup(struct ccode *c, const char *target, const char *target_dir, const char *link_dir)
+void ccode_choose(struct ccode *c, const char *target)
 {
 	const char *want = env_get(ENV_C_PGO);
-	struct strbuf host = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf host = STRBUF_INIT;
 
 	memset(c, 0, sizeof(*c));
 	if (want && strcmp(want, "auto") != 0 && strcmp(want, "on") != 0 && strcmp(want, "off") != 0)
 		die(PGOW_EXIT_CONFIG, "%s=%s is not a choice; set it to auto, on or off", ENV_C_PGO, want);
 	host_triple(&host);
 	c->triple = xstrdup(target ? target : host.buf);
-	c->target_dir = xstrdup(target_dir);
 	if (want && strcmp(want, "off") == 0) {
 		sb_addf(&c->why_not, "%s=off", ENV_C_PGO);
-		goto out;
+	} else {
+		int major = rustc_llvm();
+		bool cross = target && strcmp(target, host.buf) != 0;
+		c->enabled = major > 0 && pick_compiler("CC", "clang", c->triple, cross, major, &c->cc, &c->why_not);
+		if (c->enabled && !pick_compiler("CXX", "clang++", c->triple, cross, major, &c->cxx, &c->why_not))
+			sb_reset(&c->cxx); /* C still is; why_not says why C++ is not */
 	}
-	int major = rustc_llvm();
-	bool cross = target && strcmp(target, host.buf) != 0;
-	c->enabled = major > 0 && pick_compiler("CC", "clang", c->triple, cross, major, &c->cc, &c->why_not);
-	if (c->enabled && !pick_compiler("CXX", "clang++", c->triple, cross, major, &c->cxx, &c->why_not))
-		sb_reset(&c->cxx); /* C still is; why_not says why C++ is not */
+	sb_release(&host);
+}
+
+void ccode_setup(struct ccode *c, const char *target, const char *target_dir, const char *link_dir)
+{
+	const char *want = env_get(ENV_C_PGO);
+
+	ccode_choose(c, target);
 	if (!c->enabled && want && strcmp(want, "on") == 0)
 		die(PGOW_EXIT_CONFIG, "C/C++ code cannot be profiled: %s; or set %s=auto", c->why_not.buf, ENV_C_PGO);
+	c->target_dir = xstrdup(target_dir);
 	if (c->enabled)
 		c->link_dir = xstrdup(link_dir); /* made by the first cargo run: nothing is written before it */
-out:
-	sb_release(&host);
-	sb_release(&err);
 }
 
 void ccode_export(const struct ccode *c, const char *decision, const char *stamp)

@@ -5,6 +5,7 @@
  */
 #include "frontend.h"
 #include "cache.h"
+#include "ccode.h"
 #include "config.h"
 #include "execute.h"
 #include "llvm.h"
@@ -152,6 +153,26 @@ static void check_profiler(struct checkup *c, const char *identity, const char *
 	sb_release(&line);
 }
 
+static void check_c_compiler(const char *target)
+{
+	struct ccode cc;
+	struct strbuf line = STRBUF_INIT;
+
+	ccode_choose(&cc, target);
+	if (cc.enabled) {
+		sb_addf(&line, "%s%s%s: C/C++ code build scripts compile through cc is profiled too",
+			cc.cc.buf, cc.cxx.len ? " and " : "", cc.cxx.buf);
+		ok("C/C++ compiler", line.buf);
+		if (!cc.cxx.len)
+			printf("note  %-16s C++ is not profiled: %s\n", "C++ compiler", cc.why_not.buf);
+	} else {
+		printf("note  %-16s C/C++ code build scripts compile gets no PGO: %s\n", "C/C++ compiler",
+		       cc.why_not.buf);
+	}
+	ccode_release(&cc);
+	sb_release(&line);
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	struct checkup c = { 0 };
@@ -175,6 +196,7 @@ int cmd_doctor(int argc, char **argv)
 	check_config(&c, config_path);
 	if (major)
 		check_profiler(&c, identity.buf, target);
+	check_c_compiler(target);
 	const char *wrapper = env_get("RUSTC_WRAPPER");
 	if (wrapper && strcmp(path_basename(wrapper), "cargo-pgo-wrap") != 0)
 		printf("note  %-16s RUSTC_WRAPPER=%s is chained after cargo-pgo-wrap by `build`\n", "wrapper", wrapper);

@@ -1,6 +1,7 @@
-/* fuzz_profiles.c - raw profile headers, ELF build-ids, `llvm-profdata show` output. */
+/* fuzz_profiles.c - raw profile headers, ELF build-ids and symbols, `llvm-profdata show` output. */
 #include "fuzz.h"
 #include "buildid.h"
+#include "elfsyms.h"
 #include "llvm.h"
 
 #include <fcntl.h>
@@ -18,6 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(fd);
 	}
 	(void)buildid_of_elf(path, &hex, &err);
+	struct strvec names = STRVEC_INIT;
+	(void)elf_function_names(data, size, &names);
+	sv_release(&names);
 	char *text = fuzz_string(data, size);
 	struct crate_counts *counts;
 	size_t n;

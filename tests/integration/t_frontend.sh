@@ -112,7 +112,7 @@ test_frontend_cli_behaves() {
 	: >pgo-wrap.yaml
 	pgow build --release 2>"$T/err" || fail "an empty pgo-wrap.yaml is all defaults: $(cat "$T/err")"
 	pgow help >"$T/out"
-	for v in MODE PROFILE WHEN_NO_PROFILE EXCLUDE NEXT CACHE CACHE_MAX WORKSPACE JOURNAL LLVM_PROFDATA NO_PROFILER_TARGETS; do
+	for v in MODE PROFILE WHEN_NO_PROFILE EXCLUDE NEXT CACHE CACHE_MAX WORKSPACE JOURNAL LLVM_PROFDATA NO_PROFILER_TARGETS C; do
 		assert_grep "CARGO_PGO_WRAP_$v=" "$T/out" "help lists CARGO_PGO_WRAP_$v"
 	done
 	[ -n "$id" ] || fail "no slot"

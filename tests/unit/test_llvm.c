@@ -6,12 +6,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "llvm.h"
 #include "buildid.h"
+#include "elfsyms.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -151,12 +155,56 @@ static void test_counts_of_c_functions(void **state)
 	assert_int_equal(total, 11);
 }
 
+/* The functions an object defines, globals and statics; undefined ones and data are not. */
+static void test_elf_function_names(void **state)
+{
+	(void)state;
+	struct strbuf src = STRBUF_INIT, obj = STRBUF_INIT, cmd = STRBUF_INIT, err = STRBUF_INIT, img = STRBUF_INIT;
+	struct strvec names = STRVEC_INIT;
+
+	sb_addf(&src, "%s/f.c", dir);
+	sb_addf(&obj, "%s/f.o", dir);
+	FILE *f = fopen(src.buf, "w");
+	assert_non_null(f);
+	fputs("int data = 1; extern int ext(int);\n"
+	      "static int helper(int x) { return ext(x) + data; }\n"
+	      "int visible(int x) { return helper(x) * 2; }\n", f);
+	fclose(f);
+	sb_addf(&cmd, "cc -O0 -c -o '%s' '%s'", obj.buf, src.buf);
+	assert_int_equal(system(cmd.buf), 0);
+	assert_int_equal(elf_function_names_of(obj.buf, &names, &err), 0);
+	bool visible = false, helper = false;
+	for (size_t i = 0; i < names.n; i++) {
+		visible |= strcmp(names.v[i], "visible") == 0;
+		helper |= strcmp(names.v[i], "helper") == 0;
+		assert_string_not_equal(names.v[i], "ext");
+		assert_string_not_equal(names.v[i], "data");
+	}
+	assert_true(visible && helper);
+	/* Every truncation of a real object is refused or read within bounds (ASan checks). */
+	assert_int_equal(sb_read_file(&img, obj.buf), 0);
+	for (size_t len = 0; len < img.len; len += 7) {
+		struct strvec part = STRVEC_INIT;
+		(void)elf_function_names((const unsigned char *)img.buf, len, &part);
+		sv_release(&part);
+	}
+	assert_int_equal(elf_function_names((const unsigned char *)"junk", 4, &names), -1);
+	assert_int_equal(elf_function_names_of(src.buf, &names, &err), -1);
+	sv_release(&names);
+	sb_release(&src);
+	sb_release(&obj);
+	sb_release(&cmd);
+	sb_release(&err);
+	sb_release(&img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_symbol_crates),
 		cmocka_unit_test(test_counts_parse_survives_junk),
 		cmocka_unit_test(test_counts_of_c_functions),
+		cmocka_unit_test(test_elf_function_names),
 		cmocka_unit_test(test_raw_headers),
 	};
 	return cmocka_run_group_tests_name("llvm", tests, tempdir_setup, tempdir_teardown);

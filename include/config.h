@@ -28,6 +28,9 @@ struct config {
 	char *path;             /* the file read, or NULL for defaults */
 	enum stale_policy stale_policy;
 	double stale_threshold; /* share of counts in stale crates that triggers the policy */
+	bool bolt;              /* bolt: on: a BOLT stage after the optimised build */
+	double bolt_min_gain;   /* bolt-min-gain: the BOLTed programs ship only if this much faster */
+	long bolt_rounds;       /* bolt-rounds: timed rounds of the training per variant */
 	struct training_run *runs;
 	size_t nruns;
 	struct strvec bins;     /* "NAME\tfile:line:col" of every {bin:NAME} the training uses */

@@ -23,6 +23,8 @@ struct decision {
 #define ENV_PROFILE "CARGO_PGO_WRAP_PROFILE"
 #define ENV_EXCLUDE "CARGO_PGO_WRAP_EXCLUDE"
 #define ENV_WHEN_NO_PROFILE "CARGO_PGO_WRAP_WHEN_NO_PROFILE"
+/* Set by `build` with bolt: on: programs are linked with their relocations (-Wl,-q). */
+#define ENV_LINK_RELOCS "CARGO_PGO_WRAP_LINK_RELOCS"
 
 /* -1 with a one-line explanation and fix in err when the environment is bad. */
 int decision_from_env(struct decision *d, struct strbuf *err);

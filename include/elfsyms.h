@@ -1,7 +1,8 @@
 /*
- * elfsyms.h - the functions an object file defines (its ELF symbol table),
- * which is how the C code a build script compiled is found in a profile:
- * C function names carry no crate, as Rust's mangled names do.
+ * elfsyms.h - what an ELF file holds: the functions it defines (how the C
+ * code a build script compiled is found in a profile: C names carry no
+ * crate, as Rust's mangled names do), and its sections (whether a program
+ * kept the relocations BOLT needs).
  */
 #ifndef PGOW_ELFSYMS_H
 #define PGOW_ELFSYMS_H
@@ -14,5 +15,9 @@
 int elf_function_names(const unsigned char *image, size_t len, struct strvec *out);
 /* The same for a file; -1 with err when it cannot be read or is not ELF. */
 int elf_function_names_of(const char *path, struct strvec *out, struct strbuf *err);
+
+/* 1 when a section of that name exists, 0 when not, -1 when it is not ELF64 (err for the file form). */
+int elf_has_section(const unsigned char *image, size_t len, const char *name);
+int elf_has_section_of(const char *path, const char *name, struct strbuf *err);
 
 #endif

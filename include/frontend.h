@@ -78,6 +78,8 @@ void build_verify(const struct build *b, struct build_units *u, bool instrumente
 /* Cache writable and, when a profile may be merged, an llvm-profdata that reads rustc's format. */
 void build_preflight(const struct build *b, bool merging);
 void verified_release(struct verified *v);
+/* Deletes the outputs of the unit with this dep-info, so the next cargo run compiles it again. */
+void build_force_rebuild(const struct build *b, const char *dep_info);
 /* Raw profiles waiting to be merged under <state dir>/raw/<target>/<profile>[/manual]. */
 size_t count_pending_raw(const char *state_dir);
 

@@ -24,4 +24,9 @@ int safe_mkdirs(const char *base, const char *path, mode_t mode, struct strbuf *
 /* Makes path (below base, its parent existing) a symlink to target, replacing what is there. */
 int safe_symlink(const char *base, const char *target, const char *path, struct strbuf *err);
 
+/* Replaces dst (below base) with a copy of src, atomically (a temp file renamed over it). */
+int safe_install(const char *base, const char *src, const char *dst, mode_t mode, struct strbuf *err);
+/* Makes to (below base) another name of from (below base), atomically replacing what is there. */
+int safe_hardlink(const char *base, const char *from, const char *to, struct strbuf *err);
+
 #endif

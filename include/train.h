@@ -16,6 +16,13 @@ struct train_paths {
 	const char *workspace;     /* {workspace}, and where every run starts */
 	const char *log;           /* the runs' stdout and stderr go here (appended)... */
 	bool verbose;              /* ...unless verbose: then to our stderr, live */
+	/*
+	 * What the runs write: NULL for rustc's .profraw files in each run's raw
+	 * dir; else files ending in profile_ext in profiles_dir (BOLT's .fdata),
+	 * or, with profile_ext "", nothing: timed runs, which print no progress.
+	 */
+	const char *profile_ext;
+	const char *profiles_dir;
 };
 
 /*

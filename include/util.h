@@ -91,6 +91,8 @@ struct atomic_opts {
 };
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      const struct atomic_opts *opts, struct strbuf *err);
+/* Copies what is left of in to out; -1 with errno. */
+int copy_fd(int in, int out);
 /* Copies src over dst atomically (streamed, fsynced, renamed). */
 int copy_file_atomic(const char *src, const char *dst, mode_t mode, struct strbuf *err);
 /* Appends one record with a single write(2), refusing symlinks. */

@@ -540,7 +540,14 @@ static void add_unit(struct build_units *u, const struct build_script_run *run, 
 void ccode_add_units(const struct ccode *c, struct build_units *u, const char *decision,
 		     const char *slot_dir, const char *build_dir)
 {
-	if (!c->enabled || strcmp(decision, "off") == 0 || !slot_dir || !*slot_dir)
+	struct strbuf slot_file = STRBUF_INIT;
+
+	if (slot_dir && *slot_dir)
+		path_join(&slot_file, slot_dir, "SLOT");
+	bool slot_exists = slot_file.len && file_exists(slot_file.buf);
+	sb_release(&slot_file);
+	/* Records go only into a slot that exists in this cache (a mark may name one of another). */
+	if (!c->enabled || strcmp(decision, "off") == 0 || !slot_exists)
 		return;
 	size_t nruns = u->nruns;
 	for (size_t i = 0; i < nruns; i++) {

@@ -7,6 +7,7 @@
  * their default dir are merged first, never thrown away.
  */
 #include "frontend.h"
+#include "bolt.h"
 #include "cache.h"
 #include "freshness.h"
 #include "merge.h"
@@ -140,7 +141,7 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 		die(PGOW_EXIT_FAIL, "%s", err.buf);
 	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, train_dir.buf, b->ws.root.buf,
 				     log.buf, cargo_flag(&b->cargo_args, "--verbose", "-v") ||
-					      cargo_flag(&b->cargo_args, "-vv", NULL) };
+					      cargo_flag(&b->cargo_args, "-vv", NULL), NULL, NULL };
 	sb_addf(&detail, "%zu training run(s) from %s", b->cfg.nruns, b->cfg.path);
 	build_step(b, "Training", detail.buf);
 	if (train_run_all(&b->cfg, &paths, &weighted, &err) != 0)
@@ -377,6 +378,7 @@ int cmd_build(int argc, char **argv)
 
 	build_setup(&b, argc, argv, true);
 	build_preflight(&b, true);
+	bolt_preflight(&b);
 	refuse_unoptimised_profile(&b);
 	ingest_pending(&b);
 	memset(&before, 0, sizeof(before));
@@ -414,6 +416,7 @@ int cmd_build(int argc, char **argv)
 		}
 	}
 	summary(&b, &v, &after);
+	bolt_stage(&b, &u, &v);
 	build_forward_messages(&b, &u);
 	freshness_release(&before);
 	freshness_release(&after);

@@ -27,6 +27,8 @@ void config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->stale_policy = STALE_USE;
 	c->stale_threshold = 0.0;
+	c->bolt_min_gain = 0.01;
+	c->bolt_rounds = 5;
 }
 
 static int read_string(struct ydoc *d, yaml_node_t *v, const char *key, char **out, struct strbuf *err)
@@ -228,6 +230,45 @@ static int read_threshold(struct config *c, struct ydoc *d, yaml_node_t *v, stru
 	return 0;
 }
 
+static int read_bolt(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+{
+	const char *s;
+
+	if (ydoc_string(d, v, "bolt", &s, err) != 0)
+		return -1;
+	if (strcmp(s, "on") != 0 && strcmp(s, "off") != 0 && strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
+		ydoc_where(d, v, err);
+		sb_addf(err, "bolt must be on or off, not '%s'", s);
+		return -1;
+	}
+	c->bolt = strcmp(s, "on") == 0 || strcmp(s, "true") == 0;
+	return 0;
+}
+
+static int read_bolt_number(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
+{
+	const char *s;
+	char *end;
+	bool gain = strcmp(key, "bolt-min-gain") == 0;
+
+	if (ydoc_string(d, v, key, &s, err) != 0)
+		return -1;
+	errno = 0;
+	double x = strtod(s, &end);
+	bool bad = !*s || *end || errno || (gain ? x <= -1 || x >= 1 : x < 1 || x > 1000 || x != (long)x);
+	if (bad) {
+		ydoc_where(d, v, err);
+		sb_addf(err, gain ? "bolt-min-gain must be a fraction above -1 and below 1 (0.01: 1 %% faster), not '%s'"
+				  : "bolt-rounds must be a whole number from 1 to 1000, not '%s'", s);
+		return -1;
+	}
+	if (gain)
+		c->bolt_min_gain = x;
+	else
+		c->bolt_rounds = (long)x;
+	return 0;
+}
+
 /*
  * Settings the wrapper needs in every rustc it wraps are environment
  * variables only: a RUSTC_WRAPPER build or the cargo shim never reads
@@ -263,6 +304,10 @@ static int read_top(struct config *c, struct ydoc *d, yaml_node_pair_t *p, const
 		return read_policy(c, d, v, err);
 	if (strcmp(key, "stale-threshold") == 0)
 		return read_threshold(c, d, v, err);
+	if (strcmp(key, "bolt") == 0)
+		return read_bolt(c, d, v, err);
+	if (strcmp(key, "bolt-min-gain") == 0 || strcmp(key, "bolt-rounds") == 0)
+		return read_bolt_number(c, d, v, key, err);
 	if (strcmp(key, "training") == 0) {
 		if (ydoc_expect_seq(d, v, "training", err) != 0)
 			return -1;
@@ -271,7 +316,7 @@ static int read_top(struct config *c, struct ydoc *d, yaml_node_pair_t *p, const
 				return -1;
 		return 0;
 	}
-	return unknown_key(d, p, key, "pgo-wrap.yaml", "stale-policy, stale-threshold, training", err);
+	return unknown_key(d, p, key, "pgo-wrap.yaml", "stale-policy, stale-threshold, training, bolt, bolt-min-gain, bolt-rounds", err);
 }
 
 int config_read(struct config *c, const char *path, struct strbuf *err)

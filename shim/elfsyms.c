@@ -1,5 +1,5 @@
 /*
- * elfsyms.c - defined function symbols of an ELF object (see include/elfsyms.h).
+ * elfsyms.c - defined function symbols and named sections of an ELF file (see include/elfsyms.h).
  * Every offset and size comes from a file anyone may plant, so each is
  * checked against the image before it is used.
  */
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Objects of a build script are small; anything bigger is not read. */
-#define MAX_OBJECT_BYTES (256u << 20)
+/* Objects and programs are read whole; anything bigger is refused. */
+#define MAX_ELF_BYTES (1024u << 20)
 
 static bool fits(size_t len, uint64_t off, uint64_t size)
 {
@@ -30,16 +30,39 @@ static bool section(const unsigned char *img, size_t len, const Elf64_Ehdr *eh, 
 	return true;
 }
 
+static bool read_header(const unsigned char *img, size_t len, Elf64_Ehdr *eh)
+{
+	if (len < sizeof(*eh))
+		return false;
+	memcpy(eh, img, sizeof(*eh));
+	return memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_ident[EI_CLASS] == ELFCLASS64 &&
+	       eh->e_ident[EI_DATA] == ELFDATA2LSB && eh->e_shentsize == sizeof(Elf64_Shdr);
+}
+
+int elf_has_section(const unsigned char *img, size_t len, const char *name)
+{
+	Elf64_Ehdr eh;
+	Elf64_Shdr names, sh;
+
+	if (!read_header(img, len, &eh) || !section(img, len, &eh, eh.e_shstrndx, &names) ||
+	    !fits(len, names.sh_offset, names.sh_size))
+		return -1;
+	size_t n = strlen(name);
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		if (!section(img, len, &eh, i, &sh))
+			return -1;
+		if (sh.sh_name < names.sh_size && names.sh_size - sh.sh_name > n &&
+		    memcmp(img + names.sh_offset + sh.sh_name, name, n + 1) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int elf_function_names(const unsigned char *img, size_t len, struct strvec *out)
 {
 	Elf64_Ehdr eh;
 
-	if (len < sizeof(eh))
-		return -1;
-	memcpy(&eh, img, sizeof(eh));
-	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_shentsize != sizeof(Elf64_Shdr) ||
-	    eh.e_shoff % 8 != 0)
+	if (!read_header(img, len, &eh) || eh.e_shoff % 8 != 0)
 		return -1;
 	for (unsigned i = 0; i < eh.e_shnum; i++) {
 		Elf64_Shdr sh, str;
@@ -65,18 +88,39 @@ int elf_function_names(const unsigned char *img, size_t len, struct strvec *out)
 	return 0;
 }
 
-int elf_function_names_of(const char *path, struct strvec *out, struct strbuf *err)
+static int read_image(const char *path, struct strbuf *img, struct strbuf *err)
 {
-	struct strbuf img = STRBUF_INIT;
 	struct stat st;
 	int fd = open_read(path), rc = -1;
 
-	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size > (off_t)MAX_OBJECT_BYTES || sb_read_fd(&img, fd) != 0)
-		sb_addf(err, "cannot read %s: %s", path, fd < 0 || errno ? strerror(errno) : "too big");
-	else if ((rc = elf_function_names((const unsigned char *)img.buf, img.len, out)) != 0)
-		sb_addf(err, "%s is not an ELF64 object", path);
+	errno = 0;
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size > (off_t)MAX_ELF_BYTES || sb_read_fd(img, fd) != 0)
+		sb_addf(err, "cannot read %s: %s", path, errno ? strerror(errno) : "too big");
+	else
+		rc = 0;
 	if (fd >= 0)
 		close(fd);
+	return rc;
+}
+
+int elf_function_names_of(const char *path, struct strvec *out, struct strbuf *err)
+{
+	struct strbuf img = STRBUF_INIT;
+	int rc = read_image(path, &img, err);
+
+	if (rc == 0 && (rc = elf_function_names((const unsigned char *)img.buf, img.len, out)) != 0)
+		sb_addf(err, "%s is not an ELF64 object", path);
+	sb_release(&img);
+	return rc;
+}
+
+int elf_has_section_of(const char *path, const char *name, struct strbuf *err)
+{
+	struct strbuf img = STRBUF_INIT;
+	int rc = read_image(path, &img, err);
+
+	if (rc == 0 && (rc = elf_has_section((const unsigned char *)img.buf, img.len, name)) < 0)
+		sb_addf(err, "%s is not an ELF64 file", path);
 	sb_release(&img);
 	return rc;
 }

@@ -326,23 +326,47 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	sb_release(&err);
 }
 
+static void force_rebuild(const char *target_dir, const char *dep_info);
+
+/*
+ * The dir of a slot a mark names, when this cache has it: a unit built into
+ * another cache (CARGO_PGO_WRAP_CACHE changed since) names a slot that is
+ * not here, and nothing is created for it.
+ */
+static bool slot_here(const char *slot, struct strbuf *dir)
+{
+	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, file = STRBUF_INIT;
+	bool here = false;
+
+	/* A planted mark names no slot of ours. */
+	if (slot_id_valid(slot) && cache_root(&root, &err) == 0) {
+		sb_addf(dir, "%s/slots/%s", root.buf, slot);
+		path_join(&file, dir->buf, "SLOT");
+		here = file_exists(file.buf);
+		if (!here)
+			sb_reset(dir);
+	}
+	sb_release(&root);
+	sb_release(&err);
+	sb_release(&file);
+	return here;
+}
+
 /* The profile file a slot's units should be built with now, or "" for none. */
 static void expected_profile(const char *slot, struct strbuf *out)
 {
-	if (!slot_id_valid(slot))
-		return; /* a planted mark names no slot of ours */
-	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT, index = STRBUF_INIT, sub = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT, index = STRBUF_INIT;
 
-	sb_addf(&sub, "slots/%s", slot);
-	if (cache_root(&dir, &err) == 0) {
-		sb_reset(&dir);
-		if (cache_subdir(&dir, sub.buf, &err) == 0)
-			(void)cache_current_index(dir.buf, out, &index, &err);
-	}
+	if (slot_here(slot, &dir))
+		(void)cache_current_index(dir.buf, out, &index, &err);
 	sb_release(&dir);
 	sb_release(&err);
 	sb_release(&index);
-	sb_release(&sub);
+}
+
+void build_force_rebuild(const struct build *b, const char *dep_info)
+{
+	force_rebuild(b->ws.target_dir.buf, dep_info);
 }
 
 /* Deletes a unit's outputs (named after its dep-info) so cargo must compile it again. */
@@ -393,13 +417,8 @@ static void note_skip(const struct unit_mark *m, struct verified *v)
 
 static void note_slot(const struct unit_mark *m, struct verified *v)
 {
-	if (v->slot.len || !slot_id_valid(m->slot))
-		return;
-	struct strbuf err = STRBUF_INIT, sub = STRBUF_INIT;
-	sb_addf(&sub, "slots/%s", m->slot);
-	(void)cache_subdir(&v->slot, sub.buf, &err);
-	sb_release(&err);
-	sb_release(&sub);
+	if (!v->slot.len)
+		(void)slot_here(m->slot, &v->slot);
 }
 
 static void note_use(const struct build_unit *u, const char *profile, struct verified *v)
@@ -436,6 +455,11 @@ static bool check_unit(const struct build *b, const struct build_unit *u, enum e
 		note_skip(m, v);
 		return true;
 	}
+	struct strbuf here = STRBUF_INIT;
+	bool in_cache = slot_here(m->slot, &here);
+	sb_release(&here);
+	if (!in_cache)
+		return false; /* built into another cache: its slot and records are not here */
 	if (e == EXPECT_GENERATE) {
 		ok = strcmp(m->action, "generate") == 0 && strcmp(m->detail, b->raw_dir.buf) == 0;
 		v->generate += ok;

@@ -227,6 +227,12 @@ int safe_mkdirs(const char *base, const char *path, mode_t mode, struct strbuf *
 	return rc;
 }
 
+/* A temporary name beside last in its parent: ".<last>.<pid>.tmp". */
+static void temp_name(struct strbuf *out, const char *last)
+{
+	sb_addf(out, ".%s.%ld.tmp", last, (long)getpid());
+}
+
 int safe_symlink(const char *base, const char *target, const char *path, struct strbuf *err)
 {
 	const char *rel = below(base, path), *last;
@@ -242,7 +248,7 @@ int safe_symlink(const char *base, const char *target, const char *path, struct 
 	ssize_t n = readlinkat(parent, last, have.buf, 4095);
 	if (n < 0 || (size_t)n != strlen(target) || memcmp(have.buf, target, (size_t)n) != 0) {
 		/* Made beside it and renamed over it: whatever was there is replaced, never followed. */
-		sb_addf(&tmp, ".%s.%ld.tmp", last, (long)getpid());
+		temp_name(&tmp, last);
 		(void)unlinkat(parent, tmp.buf, 0);
 		if (symlinkat(target, parent, tmp.buf) != 0 || renameat(parent, tmp.buf, parent, last) != 0) {
 			rc = walk_error("create", path, err);
@@ -251,6 +257,67 @@ int safe_symlink(const char *base, const char *target, const char *path, struct 
 	}
 	close(parent);
 	sb_release(&have);
+	sb_release(&tmp);
+	return rc;
+}
+
+int safe_install(const char *base, const char *src, const char *dst, mode_t mode, struct strbuf *err)
+{
+	const char *rel = below(base, dst), *last;
+	struct strbuf tmp = STRBUF_INIT;
+
+	if (!rel)
+		return refuse(base, dst, err);
+	int parent = open_parent(base, rel, false, 0, &last);
+	if (parent < 0)
+		return walk_error("replace", dst, err);
+	int in = open_read(src), rc = -1;
+	temp_name(&tmp, last);
+	(void)unlinkat(parent, tmp.buf, 0);
+	int out = in < 0 ? -1 : openat(parent, tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (out >= 0 && copy_fd(in, out) == 0 && fchmod(out, mode) == 0 && fsync(out) == 0 &&
+	    close(out) == 0) {
+		out = -1;
+		rc = renameat(parent, tmp.buf, parent, last);
+	}
+	if (rc != 0) {
+		sb_addf(err, "cannot replace %s with %s: %s", dst, src, strerror(errno));
+		(void)unlinkat(parent, tmp.buf, 0);
+	}
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+	close(parent);
+	sb_release(&tmp);
+	return rc;
+}
+
+int safe_hardlink(const char *base, const char *from, const char *to, struct strbuf *err)
+{
+	const char *rel_from = below(base, from), *rel_to = below(base, to), *last_from, *last_to;
+	struct strbuf tmp = STRBUF_INIT;
+	int rc = -1;
+
+	if (!rel_from || !rel_to)
+		return refuse(base, rel_from ? to : from, err);
+	int pf = open_parent(base, rel_from, false, 0, &last_from);
+	int pt = pf < 0 ? -1 : open_parent(base, rel_to, false, 0, &last_to);
+	if (pf >= 0 && pt >= 0) {
+		temp_name(&tmp, last_to);
+		(void)unlinkat(pt, tmp.buf, 0);
+		rc = linkat(pf, last_from, pt, tmp.buf, 0) == 0 ? renameat(pt, tmp.buf, pt, last_to) : -1;
+		if (rc != 0) {
+			sb_addf(err, "cannot link %s to %s: %s", to, from, strerror(errno));
+			(void)unlinkat(pt, tmp.buf, 0);
+		}
+	} else {
+		walk_error("link", pf < 0 ? from : to, err);
+	}
+	if (pf >= 0)
+		close(pf);
+	if (pt >= 0)
+		close(pt);
 	sb_release(&tmp);
 	return rc;
 }

@@ -85,7 +85,7 @@ static bool is_bin(const char *name, size_t len)
 static int check_name(const char *name, size_t len, struct strbuf *out, void *ctx, struct strbuf *err)
 {
 	struct strvec *bins = ctx;
-	static const struct train_paths known = { "", "", "", "", NULL, false };
+	static const struct train_paths known = { "", "", "", "", NULL, false, NULL, NULL };
 	(void)out;
 	if (is_bin(name, len)) {
 		if (bins)
@@ -265,13 +265,18 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 				goto next;
 			sv_push(&env, arg.buf);
 		}
-		progress("Training", "run %zu/%zu (%s)%s%s\n", i + 1, c->nruns, label.buf,
-			 p->verbose || !p->log ? "" : ", output in ", p->verbose || !p->log ? "" : p->log);
+		bool timed = p->profile_ext && !*p->profile_ext;
+		const char *ext = p->profile_ext ? p->profile_ext : ".profraw";
+		const char *where = p->profiles_dir ? p->profiles_dir : raw.buf;
+		size_t before = timed ? 0 : count_files(where, ext);
+		if (!timed)
+			progress("Training", "run %zu/%zu (%s)%s%s\n", i + 1, c->nruns, label.buf,
+				 p->verbose || !p->log ? "" : ", output in ", p->verbose || !p->log ? "" : p->log);
 		int out = output_fd(p, err);
 		if (out < 0)
 			goto next;
 		/* The log tells runs apart: which one, what ran, how it ended. */
-		if (out != STDERR_FILENO) {
+		if (out != STDERR_FILENO && !timed) {
 			struct strbuf head = STRBUF_INIT;
 			sb_addf(&head, "==== run %zu/%zu (%s, %s):", i + 1, c->nruns, label.buf, r->where);
 			for (size_t a = 0; a < argv.n; a++)
@@ -284,7 +289,7 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 		double start = now_seconds();
 		int status = run_with_timeout(argv.v, p->workspace, &env, r->timeout, out, label.buf, err);
 		double took = now_seconds() - start;
-		if (out != STDERR_FILENO) {
+		if (out != STDERR_FILENO && !timed) {
 			struct strbuf tail = STRBUF_INIT;
 			if (status == -1)
 				sb_addf(&tail, "==== run %zu: timed out after %lds\n", i + 1, r->timeout);
@@ -295,8 +300,9 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 			if (write_all(out, tail.buf, tail.len) != 0)
 				warn("cannot write to %s: %s", p->log, strerror(errno));
 			sb_release(&tail);
-			close(out);
 		}
+		if (out != STDERR_FILENO)
+			close(out);
 		if (status == -2)
 			goto next;
 		bool ok = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -313,14 +319,18 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 				sb_addf(err, " (its output is in %s)", p->log);
 			goto next;
 		}
-		int files = (int)count_files(raw.buf, ".profraw");
+		if (timed) {
+			rc = 0;
+			goto next;
+		}
+		int files = (int)(count_files(where, ext) - before);
 		progress("Trained", "run %zu/%zu in %.1fs%s, %d profile file(s)\n", i + 1, c->nruns,
 			took, ok ? "" : " (failed, allowed)", files);
 		if (files)
 			sv_pushf(weighted, "%ld,%s", r->weight, raw.buf);
 		else
 			warn("training run %zu (%s) wrote no profile: it ran no instrumented binary, or its "
-			     "processes could not write to %s (sandboxed?)", i + 1, label.buf, raw.buf);
+			     "processes could not write to %s (sandboxed?)", i + 1, label.buf, where);
 		rc = 0;
 next:
 		sv_release(&argv);

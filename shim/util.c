@@ -351,7 +351,7 @@ static int make_temp_beside(const char *path, mode_t mode, struct strbuf *tmp)
 	return -1;
 }
 
-static int copy_fd(int in, int out)
+int copy_fd(int in, int out)
 {
 	char buf[65536];
 

@@ -445,6 +445,15 @@ static int linked_output(const struct rustc_args *a, struct strbuf *out)
 	return 0;
 }
 
+/* The unit links a program (not a library): what a BOLT stage rewrites. */
+static bool links_program(const struct rustc_args *a)
+{
+	struct strbuf out = STRBUF_INIT;
+	bool program = !(a->crate_types & (CT_CDYLIB | CT_DYLIB)) && linked_output(a, &out) == 0;
+	sb_release(&out);
+	return program;
+}
+
 /*
  * An instrumented program's build-id names the code behind the raw profiles
  * it will write. Without the record a merge cannot place them, so failing
@@ -536,6 +545,11 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
 	if (flag)
 		sv_push(&l->cmd, flag);
+	if (env_get(ENV_LINK_RELOCS) && links_program(a)) {
+		/* BOLT rewrites the program from its relocations; the env-dep relinks it when BOLT goes. */
+		sv_push(&l->cmd, "-Clink-arg=-Wl,-q");
+		sv_push(&envs, ENV_LINK_RELOCS);
+	}
 	struct profile_diag pd = { 0, 0, STRBUF_INIT, d.path, false };
 	/* With a profile, rustc's stderr is the only place it says the profile was unusable. */
 	bool using = strcmp(action, "use") == 0;

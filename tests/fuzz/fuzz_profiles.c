@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)buildid_of_elf(path, &hex, &err);
 	struct strvec names = STRVEC_INIT;
 	(void)elf_function_names(data, size, &names);
+	(void)elf_has_section(data, size, ".rela.text");
 	sv_release(&names);
 	char *text = fuzz_string(data, size);
 	struct crate_counts *counts;

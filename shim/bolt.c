@@ -1,0 +1,584 @@
+/*
+ * bolt.c - the BOLT stage after a verified PGO build (see include/bolt.h).
+ * BOLT's instrumentation mode is used (these VMs have no LBR sampling); the
+ * programs are linked with -Wl,-q for it by the wrapper. What ships is
+ * cargo's own output file, replaced in place, so cargo keeps it as fresh.
+ */
+#include "bolt.h"
+#include "buildid.h"
+#include "cache.h"
+#include "decision.h"
+#include "elfsyms.h"
+#include "execute.h"
+#include "report.h"
+#include "safefs.h"
+#include "toolchain.h"
+#include "train.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+struct tools {
+	struct strbuf bolt, merge;
+};
+
+/* name-<major> on PATH, else LLVM's own bin dir. */
+static bool find_tool(const char *name, int major, struct strbuf *out)
+{
+	struct strbuf versioned = STRBUF_INIT, in_llvm = STRBUF_INIT;
+	sb_addf(&versioned, "%s-%d", name, major);
+	sb_addf(&in_llvm, "/usr/lib/llvm-%d/bin/%s", major, name);
+	char *path = find_in_path(versioned.buf);
+	if (path)
+		sb_adds(out, path);
+	else if (is_executable_file(in_llvm.buf))
+		sb_adds(out, in_llvm.buf);
+	free(path);
+	sb_release(&versioned);
+	sb_release(&in_llvm);
+	return out->len > 0;
+}
+
+static int find_tools(struct tools *t, struct strbuf *err)
+{
+	struct strbuf id = STRBUF_INIT;
+	int major = rustc_identity("rustc", &id, err) == 0 ? rustc_identity_llvm_major(id.buf) : -1;
+
+	memset(t, 0, sizeof(*t));
+	sb_release(&id);
+	if (major > 0 && find_tool("llvm-bolt", major, &t->bolt) && find_tool("merge-fdata", major, &t->merge))
+		return 0;
+	sb_reset(err);
+	sb_addf(err, "bolt: on needs llvm-bolt-%d and merge-fdata-%d (rustc's LLVM); apt-get install "
+		"bolt-%d libbolt-%d-dev, or set bolt: off", major, major, major, major);
+	return -1;
+}
+
+static void tools_release(struct tools *t)
+{
+	sb_release(&t->bolt);
+	sb_release(&t->merge);
+}
+
+void bolt_preflight(const struct build *b)
+{
+	struct tools t;
+	struct strbuf err = STRBUF_INIT;
+
+	if (!b->cfg.bolt)
+		return;
+	if (find_tools(&t, &err) != 0)
+		die(PGOW_EXIT_CONFIG, "%s: %s", b->cfg.path ? b->cfg.path : "pgo-wrap.yaml", err.buf);
+	if (!b->cfg.nruns)
+		die(PGOW_EXIT_CONFIG, "%s: bolt: on needs training: runs to measure the BOLTed programs with",
+		    b->cfg.path ? b->cfg.path : "pgo-wrap.yaml");
+	/* The optimised build links its programs with their relocations, which BOLT rewrites from. */
+	setenv(ENV_LINK_RELOCS, "1", 1);
+	tools_release(&t);
+	sb_release(&err);
+}
+
+struct program {
+	const char *name;       /* basename of the shipped file */
+	const char *exe;        /* target/<profile>/<name> */
+	char *output;           /* cargo's own file, deps/<name>-<hash>, which exe is a link of */
+	char *id;               /* its build-id */
+	bool bolted;            /* BOLT made out/<name> */
+};
+
+static int run_tool(struct strvec *argv, const char *log)
+{
+	struct strvec full = STRVEC_INIT;
+	sv_push(&full, "/bin/sh");
+	sv_push(&full, "-c");
+	sv_push(&full, "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1");
+	sv_push(&full, "sh");
+	sv_push(&full, log);
+	sv_pushv(&full, argv->v, argv->n);
+	int status = run_and_wait(full.v);
+	sv_release(&full);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* <slot>/bolt/<build-id>.<what> */
+static void cache_file(struct strbuf *out, const char *slot_dir, const char *id, const char *what)
+{
+	sb_addf(out, "%s/bolt/%s.%s", slot_dir, id, what);
+}
+
+/* The programs that ship from this build with the profile. */
+static size_t find_programs(const struct build_units *u, struct program **out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < u->n; i++) {
+		const struct build_unit *p = &u->v[i];
+		if (!p->executable || p->test || !p->marked || !p->dep_info || strncmp(p->mark.action, "use", 3) != 0)
+			continue;
+		*out = xrealloc(*out, (n + 1) * sizeof(**out));
+		struct program *g = &(*out)[n++];
+		memset(g, 0, sizeof(*g));
+		g->name = path_basename(p->executable);
+		g->exe = p->executable;
+		g->output = xstrndup(p->dep_info, strlen(p->dep_info) - 2);
+	}
+	return n;
+}
+
+static void programs_release(struct program *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].output);
+		free(p[i].id);
+	}
+	free(p);
+}
+
+/* What the cache says of this program: 1 kept (file to ship in *bin), 0 discarded, -1 unknown. */
+static int cached_verdict(const char *slot_dir, const char *id, struct strbuf *line, struct strbuf *bin)
+{
+	struct strbuf path = STRBUF_INIT;
+	int v = -1;
+
+	cache_file(&path, slot_dir, id, "verdict");
+	if (sb_read_file(line, path.buf) == 0) {
+		v = strncmp(line->buf, "kept", 4) == 0;
+		cache_file(bin, slot_dir, id, "bin");
+		if (v == 1 && !file_exists(bin->buf))
+			v = -1; /* its program is gone (gc): BOLT again */
+	}
+	sb_release(&path);
+	return v;
+}
+
+/* cargo's output becomes the BOLTed program, and the shipped name a link of it again. */
+static void install(const struct build *b, const struct program *p, const char *bolted)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (safe_install(b->ws.target_dir.buf, bolted, p->output, 0755, &err) != 0 ||
+	    safe_hardlink(b->ws.target_dir.buf, p->output, p->exe, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	sb_release(&err);
+}
+
+/* Every program already is a BOLT output, or has a cached verdict: applied without BOLTing. */
+static bool apply_cached(const struct build *b, const char *slot_dir, struct program *p, size_t n)
+{
+	struct strbuf line = STRBUF_INIT, bin = STRBUF_INIT, path = STRBUF_INIT, report = STRBUF_INIT;
+	size_t known = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		sb_reset(&line);
+		sb_reset(&bin);
+		sb_reset(&path);
+		cache_file(&path, slot_dir, p[i].id, "output");
+		if (file_exists(path.buf) || cached_verdict(slot_dir, p[i].id, &line, &bin) >= 0)
+			known++;
+	}
+	if (known < n) {
+		sb_release(&line);
+		sb_release(&bin);
+		sb_release(&path);
+		sb_release(&report);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sb_reset(&line);
+		sb_reset(&bin);
+		sb_reset(&path);
+		cache_file(&path, slot_dir, p[i].id, "output");
+		if (file_exists(path.buf)) {
+			sb_addf(&report, "%s%s (BOLTed already)", report.len ? ", " : "", p[i].name);
+			continue;
+		}
+		int v = cached_verdict(slot_dir, p[i].id, &line, &bin);
+		if (v == 1)
+			install(b, &p[i], bin.buf);
+		sb_addf(&report, "%s%s %s", report.len ? ", " : "", p[i].name, v == 1 ? "kept" : "discarded");
+	}
+	progress("BOLT", "cached verdicts, nothing re-run: %s\n", report.buf);
+	sb_release(&line);
+	sb_release(&bin);
+	sb_release(&path);
+	sb_release(&report);
+	return true;
+}
+
+/*
+ * dir/<name> for every program of the build, linked to from/<name> for the
+ * programs in p (only those BOLT made, with only_bolted), else to the shipped one.
+ */
+static void bin_dir(const struct build *b, const struct build_units *u, const char *dir, const struct program *p,
+		    size_t n, const char *from, bool only_bolted)
+{
+	struct strbuf err = STRBUF_INIT, link = STRBUF_INIT, target = STRBUF_INIT;
+
+	if (safe_mkdirs(b->ws.target_dir.buf, dir, 0755, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	for (size_t i = 0; i < u->n; i++) {
+		if (!u->v[i].executable || u->v[i].test)
+			continue;
+		const char *name = path_basename(u->v[i].executable);
+		sb_reset(&link);
+		sb_reset(&target);
+		path_join(&link, dir, name);
+		sb_adds(&target, u->v[i].executable);
+		for (size_t j = 0; j < n; j++)
+			if (from && strcmp(p[j].name, name) == 0 && (!only_bolted || p[j].bolted)) {
+				sb_reset(&target);
+				path_join(&target, from, name);
+			}
+		if (safe_symlink(b->ws.target_dir.buf, target.buf, link.buf, &err) != 0)
+			die(PGOW_EXIT_FAIL, "%s", err.buf);
+	}
+	sb_release(&err);
+	sb_release(&link);
+	sb_release(&target);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One timed run of the whole training with {bin:NAME} from dir; output kept in out. */
+static double timed_training(const struct build *b, const char *dir, const char *scratch, const char *out)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct strvec none = STRVEC_INIT;
+	struct train_paths paths = { dir, b->instr_dir.buf, scratch, b->ws.root.buf, out, false, "", NULL };
+
+	if (safe_unlink(b->ws.target_dir.buf, out, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	double t0 = now_seconds();
+	if (train_run_all(&b->cfg, &paths, &none, &err) != 0)
+		die(PGOW_EXIT_TRAINING, "BOLT's measurement: %s", err.buf);
+	double took = now_seconds() - t0;
+	sv_release(&none);
+	sb_release(&err);
+	return took;
+}
+
+/*
+ * The gate: the training with the PGO programs and with the BOLTed ones,
+ * alternating which goes first; the BOLTed ones must print the same and
+ * be faster by the configured margin. Fills the report line.
+ */
+static bool gate(const struct build *b, const char *pgo_dir, const char *bolt_dir, const char *work,
+		 struct strbuf *report)
+{
+	long rounds = b->cfg.bolt_rounds;
+	double *pgo = xcalloc((size_t)rounds, sizeof(double)), *bolt = xcalloc((size_t)rounds, sizeof(double));
+	struct strbuf out_a = STRBUF_INIT, out_b = STRBUF_INIT, scratch = STRBUF_INIT;
+	struct strbuf text_a = STRBUF_INIT, text_b = STRBUF_INIT;
+
+	sb_addf(&out_a, "%s/output-pgo.txt", work);
+	sb_addf(&out_b, "%s/output-bolt.txt", work);
+	sb_addf(&scratch, "%s/scratch", work);
+	bool same = true;
+	for (long r = 0; r < rounds; r++) {
+		bool bolt_first = r % 2;
+		if (bolt_first)
+			bolt[r] = timed_training(b, bolt_dir, scratch.buf, out_b.buf);
+		pgo[r] = timed_training(b, pgo_dir, scratch.buf, out_a.buf);
+		if (!bolt_first)
+			bolt[r] = timed_training(b, bolt_dir, scratch.buf, out_b.buf);
+		sb_reset(&text_a);
+		sb_reset(&text_b);
+		same &= sb_read_file(&text_a, out_a.buf) == 0 && sb_read_file(&text_b, out_b.buf) == 0 &&
+			text_a.len == text_b.len && memcmp(sb_str(&text_a), sb_str(&text_b), text_a.len) == 0;
+	}
+	double mp = median(pgo, (size_t)rounds), mb = median(bolt, (size_t)rounds);
+	double ratio = mp > 0 ? mb / mp : 1;
+	bool keep = same && ratio <= 1 - b->cfg.bolt_min_gain;
+	sb_addf(report, "training %.3fs with PGO, %.3fs BOLTed (%.3fx, median of %ld rounds each, alternating)", mp,
+		mb, ratio, rounds);
+	if (!same)
+		sb_adds(report, "; their output differs");
+	else if (!keep)
+		sb_addf(report, "; not %.0f%% faster (bolt-min-gain %g)", b->cfg.bolt_min_gain * 100, b->cfg.bolt_min_gain);
+	free(pgo);
+	free(bolt);
+	sb_release(&out_a);
+	sb_release(&out_b);
+	sb_release(&scratch);
+	sb_release(&text_a);
+	sb_release(&text_b);
+	return keep;
+}
+
+static void instrument(const struct tools *t, struct program *p, const char *work, const char *log)
+{
+	struct strvec argv = STRVEC_INIT;
+	sv_push(&argv, t->bolt.buf);
+	sv_push(&argv, p->exe);
+	sv_push(&argv, "-instrument");
+	sv_pushf(&argv, "-o=%s/instr/%s", work, p->name);
+	sv_pushf(&argv, "--instrumentation-file=%s/fdata/%s.fdata", work, p->name);
+	sv_push(&argv, "--instrumentation-file-append-pid");
+	if (run_tool(&argv, log) != 0)
+		die(PGOW_EXIT_FAIL, "llvm-bolt could not instrument %s; see %s", p->exe, log);
+	sv_release(&argv);
+}
+
+/* merge-fdata of the program's profiles, then llvm-bolt with them; false when the training never ran it. */
+static bool optimise_program(const struct tools *t, struct program *p, const char *work, const char *log)
+{
+	struct strvec argv = STRVEC_INIT, files = STRVEC_INIT;
+	struct strbuf dir = STRBUF_INIT, prefix = STRBUF_INIT, merged = STRBUF_INIT;
+
+	sb_addf(&dir, "%s/fdata", work);
+	sb_addf(&prefix, "%s/%s.fdata.", dir.buf, p->name);
+	sb_addf(&merged, "%s/%s.merged.fdata", work, p->name);
+	list_dir(dir.buf, ".fdata", &files);
+	sv_push(&argv, t->merge.buf);
+	for (size_t i = 0; i < files.n; i++)
+		if (strncmp(files.v[i], prefix.buf, prefix.len) == 0)
+			sv_push(&argv, files.v[i]);
+	bool ran = argv.n > 1;
+	if (ran) {
+		sv_pushf(&argv, "-o=%s", merged.buf);
+		if (run_tool(&argv, log) != 0)
+			die(PGOW_EXIT_FAIL, "merge-fdata failed on %s's profiles; see %s", p->name, log);
+		sv_release(&argv);
+		sv_push(&argv, t->bolt.buf);
+		sv_push(&argv, p->exe);
+		sv_pushf(&argv, "-o=%s/out/%s", work, p->name);
+		sv_pushf(&argv, "-data=%s", merged.buf);
+		/* Lite mode; regular pages: 2 MiB alignment would more than double the file. */
+		const char *opts[] = { "-reorder-blocks=ext-tsp", "-reorder-functions=cdsort", "-split-functions",
+				       "-split-all-cold", "-split-eh", "-no-huge-pages", NULL };
+		for (const char **o = opts; *o; o++)
+			sv_push(&argv, *o);
+		if (run_tool(&argv, log) != 0)
+			die(PGOW_EXIT_FAIL, "llvm-bolt could not optimise %s; see %s", p->exe, log);
+		p->bolted = true;
+	}
+	sv_release(&argv);
+	sv_release(&files);
+	sb_release(&dir);
+	sb_release(&prefix);
+	sb_release(&merged);
+	return ran;
+}
+
+static void record_verdict(const char *slot_dir, const struct program *p, bool keep, const char *work,
+			   const char *report)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT, out = STRBUF_INIT, id = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+
+	sb_addf(&out, "%s/out/%s", work, p->name);
+	sb_addf(&path, "%s/bolt", slot_dir);
+	if (mkdir_private(path.buf, 0700, &err) != 0)
+		goto out;
+	if (keep) {
+		sb_reset(&path);
+		cache_file(&path, slot_dir, p->id, "bin");
+		if (copy_file_atomic(out.buf, path.buf, 0700, &err) != 0)
+			goto out;
+		/* BOLT gives its output a build-id of its own: a later build knows it by it. */
+		if (buildid_of_elf(out.buf, &id, &err) == 1) {
+			sb_reset(&path);
+			cache_file(&path, slot_dir, id.buf, "output");
+			if (write_file_atomic(path.buf, p->id, strlen(p->id), &opts, &err) != 0)
+				goto out;
+		}
+	}
+	sb_reset(&path);
+	cache_file(&path, slot_dir, p->id, "verdict");
+	sb_addf(&text, "%s %s\n", keep ? "kept" : "discarded", report);
+	(void)write_file_atomic(path.buf, text.buf, text.len, &opts, &err);
+out:
+	if (err.len)
+		warn("cannot cache BOLT's verdict on %s (%s); the next build will BOLT it again", p->name, err.buf);
+	sb_release(&path);
+	sb_release(&text);
+	sb_release(&err);
+	sb_release(&out);
+	sb_release(&id);
+}
+
+/*
+ * Reads each program's build-id; lists those linked without relocations
+ * (before bolt: on) in relink. False when one is stripped: BOLT needs symbols.
+ */
+static bool usable(struct program *p, size_t n, const char *slot_dir, struct strvec *relink)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf err = STRBUF_INIT, path = STRBUF_INIT, id = STRBUF_INIT;
+		if (buildid_of_elf(p[i].exe, &id, &err) != 1)
+			die(PGOW_EXIT_FAIL, "%s has no build-id (%s); BOLT's verdicts are kept by it", p[i].exe,
+			    err.len ? err.buf : "none");
+		free(p[i].id);
+		p[i].id = sb_detach(&id);
+		cache_file(&path, slot_dir, p[i].id, "output");
+		bool bolted = file_exists(path.buf);
+		if (!bolted && elf_has_section_of(p[i].exe, ".rela.text", &err) == 0) {
+			sv_push(relink, p[i].output);
+		} else if (!bolted && elf_has_section_of(p[i].exe, ".symtab", &err) == 0) {
+			progress("note:", "BOLT skipped: %s is stripped at link (the profile's strip), and BOLT needs "
+				 "its symbols; set strip = false (strip afterwards with llvm-strip, never GNU strip)\n",
+				 p[i].name);
+			ok = false;
+		}
+		sb_release(&err);
+		sb_release(&path);
+	}
+	return ok;
+}
+
+static void make_dirs(const struct build *b, const char *work)
+{
+	static const char *const subdirs[] = { "instr", "fdata", "out", "scratch", NULL };
+	struct strbuf err = STRBUF_INIT, d = STRBUF_INIT;
+
+	if (safe_remove_tree(b->ws.target_dir.buf, work, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	for (const char *const *s = subdirs; *s; s++) {
+		sb_reset(&d);
+		sb_addf(&d, "%s/%s", work, *s);
+		if (safe_mkdirs(b->ws.target_dir.buf, d.buf, 0755, &err) != 0)
+			die(PGOW_EXIT_FAIL, "%s", err.buf);
+	}
+	sb_release(&err);
+	sb_release(&d);
+}
+
+/* The training against BOLT-instrumented programs; their profiles land in <work>/fdata. */
+static void train_instrumented(struct build *b, const struct build_units *u, const struct tools *t,
+			       struct program *p, size_t n, const char *work)
+{
+	struct strbuf detail = STRBUF_INIT, log = STRBUF_INIT, instr = STRBUF_INIT, bins = STRBUF_INIT;
+	struct strbuf fdata = STRBUF_INIT, tlog = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec unused = STRVEC_INIT;
+
+	sb_addf(&log, "%s/bolt.log", work);
+	sb_addf(&instr, "%s/instr", work);
+	sb_addf(&bins, "%s/instr-bin", work);
+	sb_addf(&fdata, "%s/fdata", work);
+	sb_addf(&tlog, "%s/training.log", work);
+	sb_addf(&detail, "instrumenting %zu program(s) with %s, then the training", n, t->bolt.buf);
+	build_step(b, "BOLT", detail.buf);
+	for (size_t i = 0; i < n; i++)
+		instrument(t, &p[i], work, log.buf);
+	bin_dir(b, u, bins.buf, p, n, instr.buf, false);
+	struct train_paths paths = { bins.buf, b->instr_dir.buf, fdata.buf, b->ws.root.buf, tlog.buf, false,
+				     ".fdata", fdata.buf };
+	if (train_run_all(&b->cfg, &paths, &unused, &err) != 0)
+		die(PGOW_EXIT_TRAINING, "%s", err.buf);
+	sv_release(&unused);
+	sb_release(&detail);
+	sb_release(&log);
+	sb_release(&instr);
+	sb_release(&bins);
+	sb_release(&fdata);
+	sb_release(&tlog);
+	sb_release(&err);
+}
+
+/* Programs linked before bolt: on are linked again, with their relocations. */
+static void relink(struct build *b, struct build_units *u, struct verified *v, const struct strvec *outputs)
+{
+	progress("Relinking", "%zu program(s) with their relocations for BOLT (-Wl,-q)\n", outputs->n);
+	for (size_t i = 0; i < outputs->n; i++) {
+		struct strbuf dep = STRBUF_INIT;
+		sb_addf(&dep, "%s.d", outputs->v[i]);
+		build_force_rebuild(b, dep.buf);
+		sb_release(&dep);
+	}
+	build_units_release(u);
+	verified_release(v);
+	build_run(b, false, NULL, u);
+	build_verify(b, u, false, NULL, v);
+}
+
+void bolt_stage(struct build *b, struct build_units *u, struct verified *v)
+{
+	struct program *p = NULL;
+	struct tools t;
+	struct strbuf err = STRBUF_INIT, work = STRBUF_INIT, log = STRBUF_INIT, report = STRBUF_INIT;
+	struct strbuf pgo_dir = STRBUF_INIT, out_dir = STRBUF_INIT, bolted_dir = STRBUF_INIT;
+	struct strvec again = STRVEC_INIT;
+
+	if (!b->cfg.bolt)
+		return;
+	size_t n = v->slot.len ? find_programs(u, &p) : 0;
+	bool ok = n && usable(p, n, v->slot.buf, &again);
+	if (ok && again.n) {
+		relink(b, u, v, &again);
+		programs_release(p, n);
+		sv_release(&again);
+		n = v->slot.len ? find_programs(u, &p) : 0;
+		ok = n && usable(p, n, v->slot.buf, &again);
+		if (ok && again.n)
+			die(PGOW_EXIT_NOT_APPLIED, "%s still has no relocations after a relink; BOLT cannot rewrite it",
+			    again.v[0]);
+	}
+	if (!n)
+		progress("note:", "BOLT: no program of this build carries the profile; nothing to BOLT\n");
+	if (!ok || apply_cached(b, v->slot.buf, p, n))
+		goto out;
+	if (find_tools(&t, &err) != 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	path_join(&work, b->state_dir.buf, "bolt");
+	path_join(&log, work.buf, "bolt.log");
+	make_dirs(b, work.buf);
+	b->steps += 2;
+	train_instrumented(b, u, &t, p, n, work.buf);
+	size_t done = 0;
+	for (size_t i = 0; i < n; i++)
+		done += optimise_program(&t, &p[i], work.buf, log.buf);
+	struct strbuf detail = STRBUF_INIT;
+	sb_addf(&detail, "measuring the training with the PGO and the BOLTed programs, %ld round(s) each",
+		b->cfg.bolt_rounds);
+	build_step(b, "BOLT", detail.buf);
+	sb_release(&detail);
+	sb_addf(&pgo_dir, "%s/pgo-bin", work.buf);
+	sb_addf(&out_dir, "%s/out", work.buf);
+	sb_addf(&bolted_dir, "%s/out-bin", work.buf);
+	bin_dir(b, u, pgo_dir.buf, p, n, NULL, true);
+	bin_dir(b, u, bolted_dir.buf, p, n, out_dir.buf, true);
+	bool keep = done > 0 && gate(b, pgo_dir.buf, bolted_dir.buf, work.buf, &report);
+	if (!done)
+		sb_adds(&report, "the training ran none of the programs");
+	for (size_t i = 0; i < n; i++) {
+		if (!p[i].bolted)
+			continue;
+		if (keep) {
+			struct strbuf f = STRBUF_INIT;
+			sb_addf(&f, "%s/%s", out_dir.buf, p[i].name);
+			install(b, &p[i], f.buf);
+			sb_release(&f);
+		}
+		record_verdict(v->slot.buf, &p[i], keep, work.buf, report.buf);
+	}
+	progress("BOLT", "%s: %s\n", keep ? "kept, the BOLTed programs ship" : "discarded, the PGO programs ship",
+		 report.buf);
+	tools_release(&t);
+out:
+	programs_release(p, n);
+	sv_release(&again);
+	sb_release(&err);
+	sb_release(&work);
+	sb_release(&log);
+	sb_release(&report);
+	sb_release(&pgo_dir);
+	sb_release(&out_dir);
+	sb_release(&bolted_dir);
+}

@@ -13,6 +13,8 @@
 
 /* With bolt: on, dies with the fix when llvm-bolt or merge-fdata of rustc's LLVM is missing. */
 void bolt_preflight(const struct build *b);
+/* For doctor: the tools found, or what is missing and the fix. */
+void bolt_describe_tools(struct strbuf *out);
 /* Runs the stage on the programs of a verified build whose units carry the profile. */
 void bolt_stage(struct build *b, struct build_units *u, struct verified *v);
 

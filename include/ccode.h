@@ -52,6 +52,7 @@ struct c_check {
 	struct strbuf packages;     /* the carrying ones, "onig_sys, cmix" */
 	struct strvec rerun;        /* build scripts (compiled) to remove so that they run again */
 	struct strvec rerun_names;
+	struct strvec stale_objects; /* their objects that do not carry it, removed with them */
 };
 
 /*

@@ -64,6 +64,19 @@ static void tools_release(struct tools *t)
 	sb_release(&t->merge);
 }
 
+void bolt_describe_tools(struct strbuf *out)
+{
+	struct tools t;
+	struct strbuf err = STRBUF_INIT;
+
+	if (find_tools(&t, &err) == 0)
+		sb_addf(out, "%s and %s (for bolt: on)", t.bolt.buf, t.merge.buf);
+	else
+		sb_adds(out, err.buf);
+	tools_release(&t);
+	sb_release(&err);
+}
+
 void bolt_preflight(const struct build *b)
 {
 	struct tools t;

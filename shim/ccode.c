@@ -305,18 +305,23 @@ static void run_name(const char *out_dir, struct strbuf *pkg, struct strbuf *has
 
 enum c_state { C_NONE, C_CARRIES, C_PLAIN, C_RERUN };
 
-static enum c_state check_run(const char *out_dir, const char *want, long long started, size_t *nobj)
+/* stale (may be NULL) gets the objects that do not carry want. */
+static enum c_state check_run(const char *out_dir, const char *want, long long started, size_t *nobj,
+			      struct strvec *stale)
 {
 	struct strvec objects = STRVEC_INIT;
 	long long invoked = run_objects(out_dir, &objects);
 	size_t fresh = 0, match = 0;
+	bool off = strcmp(want, "off") == 0;
 
 	for (size_t i = 0; i < objects.n; i++) {
 		struct strbuf d = STRBUF_INIT, cwd = STRBUF_INIT;
-		if (read_sidecar(objects.v[i], &d, &cwd)) {
-			fresh++;
-			match += strcmp(d.buf, want) == 0;
-		}
+		bool ours = read_sidecar(objects.v[i], &d, &cwd);
+		bool carries = ours ? strcmp(d.buf, want) == 0 : off;
+		fresh += ours;
+		match += ours && carries;
+		if (!carries && stale)
+			sv_push(stale, objects.v[i]);
 		sb_release(&d);
 		sb_release(&cwd);
 	}
@@ -349,7 +354,8 @@ void ccode_check(const struct ccode *c, const struct build_units *u, const char 
 	for (size_t i = 0; i < u->nruns; i++) {
 		struct strbuf pkg = STRBUF_INIT, hash = STRBUF_INIT;
 		size_t nobj = 0;
-		enum c_state s = check_run(u->runs[i].out_dir, want, since, &nobj);
+		struct strvec stale = STRVEC_INIT;
+		enum c_state s = check_run(u->runs[i].out_dir, want, since, &nobj, &stale);
 		run_name(u->runs[i].out_dir, &pkg, &hash);
 		if (s == C_CARRIES && strcmp(want, "off") != 0) {
 			out->units++;
@@ -360,10 +366,13 @@ void ccode_check(const struct ccode *c, const struct build_units *u, const char 
 			add_name(&out->plain_names, pkg.buf);
 		} else if (s == C_RERUN) {
 			sv_push(&out->rerun_names, pkg.buf);
+			/* An incremental C build (cmake, make) would keep them: they go too. */
+			sv_pushv(&out->stale_objects, stale.v, stale.n);
 			for (size_t j = 0; j < u->n; j++)
 				if (u->v[j].script && strcmp(u->v[j].package_id, u->runs[i].package_id) == 0)
 					sv_push(&out->rerun, u->v[j].script);
 		}
+		sv_release(&stale);
 		sb_release(&pkg);
 		sb_release(&hash);
 	}
@@ -384,10 +393,17 @@ void ccode_force_rerun(const struct ccode *c, const struct c_check *check)
 		sb_release(&real);
 		sb_release(&err);
 	}
+	for (size_t i = 0; i < check->stale_objects.n; i++) {
+		struct strbuf err = STRBUF_INIT;
+		if (safe_unlink(c->target_dir, check->stale_objects.v[i], &err) != 0)
+			die(PGOW_EXIT_FAIL, "%s (to have it compiled again)", err.buf);
+		sb_release(&err);
+	}
 }
 
 void c_check_release(struct c_check *check)
 {
+	sv_release(&check->stale_objects);
 	sb_release(&check->plain_names);
 	sb_release(&check->packages);
 	sv_release(&check->rerun);
@@ -555,7 +571,7 @@ void ccode_add_units(const struct ccode *c, struct build_units *u, const char *d
 		struct strbuf pkg = STRBUF_INIT, hash = STRBUF_INIT, crate = STRBUF_INIT, key = STRBUF_INIT;
 		struct strbuf err = STRBUF_INIT;
 		size_t nobj;
-		if (check_run(u->runs[i].out_dir, decision, 0, &nobj) == C_CARRIES) {
+		if (check_run(u->runs[i].out_dir, decision, 0, &nobj, NULL) == C_CARRIES) {
 			run_objects(u->runs[i].out_dir, &objects);
 			run_name(u->runs[i].out_dir, &pkg, &hash);
 			sb_addf(&crate, "c:%s", pkg.buf);

@@ -5,6 +5,7 @@
  */
 #include "frontend.h"
 #include "cache.h"
+#include "bolt.h"
 #include "ccode.h"
 #include "config.h"
 #include "execute.h"
@@ -93,7 +94,9 @@ static void check_cache(struct checkup *c)
 static void check_config(struct checkup *c, const char *config_path)
 {
 	struct strbuf out = STRBUF_INIT, ws = STRBUF_INIT, err = STRBUF_INIT, line = STRBUF_INIT;
-	char *argv[] = { "cargo", "locate-project", "--workspace", "--message-format", "plain", NULL };
+	/* Outside a workspace cargo's own error would be noise: the line below says it. */
+	char *argv[] = { "/bin/sh", "-c", "exec cargo locate-project --workspace --message-format plain 2>/dev/null",
+			 NULL };
 	struct config cfg;
 
 	if (!config_path && run_capture(argv, &out) != 0) {
@@ -109,8 +112,8 @@ static void check_config(struct checkup *c, const char *config_path)
 		ok("config", "no pgo-wrap.yaml: `build` explains how to collect profiles by hand "
 		   "(" PGOW_DATADIR "/profiles/example.yaml shows every key)");
 	} else {
-		sb_addf(&line, "%s: %zu training run(s), stale-policy %s", cfg.path, cfg.nruns,
-			stale_policy_name(cfg.stale_policy));
+		sb_addf(&line, "%s: %zu training run(s), stale-policy %s%s", cfg.path, cfg.nruns,
+			stale_policy_name(cfg.stale_policy), cfg.bolt ? ", bolt: on" : "");
 		ok("config", line.buf);
 	}
 	config_release(&cfg);
@@ -197,6 +200,10 @@ int cmd_doctor(int argc, char **argv)
 	if (major)
 		check_profiler(&c, identity.buf, target);
 	check_c_compiler(target);
+	struct strbuf bolt = STRBUF_INIT;
+	bolt_describe_tools(&bolt);
+	printf("%s  %-16s %s\n", strstr(bolt.buf, "needs") ? "note" : "ok  ", "BOLT", bolt.buf);
+	sb_release(&bolt);
 	const char *wrapper = env_get("RUSTC_WRAPPER");
 	if (wrapper && strcmp(path_basename(wrapper), "cargo-pgo-wrap") != 0)
 		printf("note  %-16s RUSTC_WRAPPER=%s is chained after cargo-pgo-wrap by `build`\n", "wrapper", wrapper);

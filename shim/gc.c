@@ -100,10 +100,50 @@ static long long drop_stale_temps(const char *root, const char *dir, bool dry_ru
 	return freed;
 }
 
+struct bolt_file {
+	const char *path;
+	struct stat st;
+};
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct stat *x = &((const struct bolt_file *)a)->st, *y = &((const struct bolt_file *)b)->st;
+	return x->st_mtime < y->st_mtime ? 1 : x->st_mtime > y->st_mtime ? -1 : 0;
+}
+
+/*
+ * BOLT's programs (<slot>/bolt/<build-id>.bin) are kept for the newest
+ * builds only: an older one ships again only if its exact PGO program does.
+ */
+#define BOLT_PROGRAMS_KEPT 4
+
+static long long prune_bolt(const char *root, const char *slot_dir, time_t now, long grace, bool dry_run)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
+	long long freed = 0;
+
+	path_join(&dir, slot_dir, "bolt");
+	list_dir(dir.buf, ".bin", &files);
+	struct bolt_file *v = xcalloc(files.n ? files.n : 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < files.n; i++)
+		if (lstat(files.v[i], &v[n].st) == 0)
+			v[n++].path = files.v[i];
+	qsort(v, n, sizeof(*v), newest_first);
+	for (size_t i = BOLT_PROGRAMS_KEPT; i < n; i++)
+		if (now - v[i].st.st_mtime >= grace)
+			freed += drop(root, v[i].path, "an older build's BOLT program", dry_run);
+	free(v);
+	sv_release(&files);
+	sb_release(&dir);
+	return freed;
+}
+
 /* Drops superseded profiles past the grace period and stale temp files; returns bytes freed. */
 static long long prune_slot(const char *root, const char *slot_dir, bool dry_run)
 {
-	static const char *const subdirs[] = { "", "profiles", "stamps", "units", "builds", NULL };
+	static const char *const subdirs[] = { "", "profiles", "stamps", "units", "builds", "bolt", NULL };
 	struct strbuf cur = STRBUF_INIT, key = STRBUF_INIT, profiles = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT;
 	long long freed = 0;
@@ -124,6 +164,7 @@ static long long prune_slot(const char *root, const char *slot_dir, bool dry_run
 			freed += drop(root, files.v[i], "superseded", dry_run);
 	}
 	sv_release(&files);
+	freed += prune_bolt(root, slot_dir, now, grace, dry_run);
 	for (const char *const *sub = subdirs; *sub; sub++) {
 		struct strbuf dir = STRBUF_INIT;
 		if (**sub)

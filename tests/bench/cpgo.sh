@@ -8,6 +8,9 @@
 #   rust-clang  the same, with the C compiled by plain clang: the compiler
 #               change alone, without C PGO
 #   rust+c-pgo  cargo-pgo-wrap build: the C code profiled too
+#   +bolt       the same with bolt: on, its result kept whatever the gate
+#               says (bolt-min-gain -0.99), so its effect is measured; the
+#               gate's own measurement on the training is printed
 # Instructions (cachegrind, repeatable on a noisy host) and wall-time medians
 # of round-robin runs, on an input the training did not see; binary sizes;
 # the cycle's cost with and without the C code.
@@ -57,9 +60,18 @@ q env CARGO_TARGET_DIR="$W/t-c" CARGO_PGO_WRAP_CACHE="$W/c-c" "$BIN" build --rel
 t1=$(now)
 cycle_c=$(secs "$t0" "$t1")
 grep -q 'C/C++ code of onig_sys' "$W/last.log" || { echo "cpgo.sh: onig_sys's C was not profiled" >&2; exit 1; }
+{ cat pgo-wrap.yaml; printf 'bolt: on\nbolt-min-gain: -0.99\n'; } >"$W/bolt.yaml"
+t0=$(now)
+q env CARGO_TARGET_DIR="$W/t-bolt" CARGO_PGO_WRAP_CACHE="$W/c-c" "$BIN" build --release --pgo-config "$W/bolt.yaml" \
+	"${FEATURES[@]}"
+t1=$(now)
+bolt_build=$(secs "$t0" "$t1")
+bolt_gate=$(sed -n 's/.*BOLT kept, the BOLTed programs ship: //p' "$W/last.log")
+[ -n "$bolt_gate" ] || { echo "cpgo.sh: BOLT did not ship" >&2; tail "$W/last.log" >&2; exit 1; }
 
-names=(plain rust-pgo rust-clang rust+c-pgo)
-bins=("$W/t-plain/release/bat" "$W/t-rust/release/bat" "$W/t-clang/release/bat" "$W/t-c/release/bat")
+names=(plain rust-pgo rust-clang rust+c-pgo +bolt)
+bins=("$W/t-plain/release/bat" "$W/t-rust/release/bat" "$W/t-clang/release/bat" "$W/t-c/release/bat"
+	"$W/t-bolt/release/bat")
 run() { "$1" --color=always --paging=never --style=full "$W/eval.rs" >"$W/out.$2"; }
 for i in "${!bins[@]}"; do
 	run "${bins[$i]}" "$i"
@@ -98,4 +110,8 @@ for i in "${!bins[@]}"; do
 done
 echo "rust+c-pgo vs rust-pgo instructions: $(awk -v a="${ir[3]}" -v b="${ir[1]}" 'BEGIN { printf "%.3f", a / b }')" \
 	"(vs rust-clang: $(awk -v a="${ir[3]}" -v b="${ir[2]}" 'BEGIN { printf "%.3f", a / b }'))"
-echo "cycle from nothing: plain build ${plain_build}s, Rust-only PGO ${cycle_rust}s, Rust+C PGO ${cycle_c}s"
+echo "+bolt vs rust+c-pgo: instructions $(awk -v a="${ir[4]}" -v b="${ir[3]}" 'BEGIN { printf "%.3f", a / b }'),"\
+	"time $(awk -v a="$(median "$W/times.4")" -v b="$(median "$W/times.3")" 'BEGIN { printf "%.3f", a / b }');" \
+	"the gate measured on the training: $bolt_gate"
+echo "cycle from nothing: plain build ${plain_build}s, Rust-only PGO ${cycle_rust}s, Rust+C PGO ${cycle_c}s;" \
+	"with the profile cached, an optimised build plus the BOLT stage ${bolt_build}s"

@@ -1,5 +1,5 @@
-# t_ccode.sh - C code a build script compiles through the cc crate (the
-# cmix fixture: its hot loop is C) is profiled with the Rust code: the
+# t_ccode.sh - C and C++ code a build script compiles through the cc crate
+# (the cmix fixture: its hot loop is C calling C++) is profiled with the Rust code: the
 # instrumented C writes into the same .profraw, the optimised object is laid
 # out by the profile, a new decision reruns the build script (cc asks cargo
 # for no rerun when CC or CFLAGS change), and an edited .c is stale.
@@ -29,18 +29,20 @@ cmix_build_ok() { # what
 test_c_code_is_instrumented_and_optimised() {
 	cmix_setup
 	cmix_build_ok "first build"
-	assert_grep 'PGO C/C\+\+ code of cmix: 1 object\(s\) from 1 build script\(s\) carry it too' "$T/err" "summary"
+	assert_grep 'PGO C/C\+\+ code of cmix: 2 object\(s\) from 1 build script\(s\) carry it too' "$T/err" "summary"
 	# The instrumented C wrote into the profile: its functions have counts.
 	local prof
 	prof=$(ls "$T"/cache/slots/*/profiles/*.profdata)
 	"$(profdata_tool)" show --all-functions --counts "$prof" >"$T/show.txt"
 	assert_grep '^  cmix_score:' "$T/show.txt" "the C function is in the merged profile"
 	grep -A3 '^  cmix_score:' "$T/show.txt" | grep -q 'Block counts: \[[1-9]' || fail "cmix_score has no counts"
+	assert_grep '^  cmix_weight:' "$T/show.txt" "the C++ function is in the merged profile"
 	# The instrumented build's object was compiled to generate, the shipped one to use this profile.
 	assert_eq "generate $T/ws/target/pgo-wrap/raw/host/release" \
 		"$(head -n 1 target/pgo-wrap/instrumented/release/build/cmix-*/out/csrc/classify.o.pgow)" \
 		"instrumented object"
 	assert_eq "use $prof" "$(cmix_decision)" "shipped object"
+	assert_eq "use $prof" "$(head -n 1 target/release/build/cmix-*/out/csrc/weights.o.pgow)" "shipped C++ object"
 	readelf -SW "$(cmix_object)" >"$T/sections.txt"
 	assert_grep '\.text\.hot\.cmix_score' "$T/sections.txt" "the profile laid out the C code"
 	# Plain C from a plain build has no such section: the flag, not the compiler, made it.
@@ -94,7 +96,7 @@ test_c_plain_build_in_between_and_c_turned_off() {
 	[ "$(cmix_object)" -nt "$(cmix_object).pgow" ] || fail "setup: the plain build recompiled the C"
 	cmix_build_ok "build after the plain one"
 	assert_grep 'Rerunning the build script of cmix' "$T/err" "the plain C object is caught"
-	assert_grep 'PGO C/C\+\+ code of cmix: 1 object' "$T/err" "and carries the profile after the rerun"
+	assert_grep 'PGO C/C\+\+ code of cmix: 2 object' "$T/err" "and carries the profile after the rerun"
 	readelf -SW "$(cmix_object)" | grep -q '\.text\.hot\.' || fail "the shipped C object has no profile"
 	# Turned off, the C code is rebuilt plain, and the summary says so.
 	CARGO_PGO_WRAP_C=off pgow build --release 2>"$T/off.err" || { cat "$T/off.err" >&2; fail "build with C off"; }

@@ -109,3 +109,20 @@ test_gc_races_builds_without_silent_plain_units() {
 	wait "$racer"
 	assert_eq 0 "$bad" "builds that went plain, or failed, silently"
 }
+
+test_gc_keeps_the_newest_bolt_programs() {
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	make_slot s 1
+	local b="$T/cache/slots/s/bolt" i
+	mkdir -p "$b" && chmod 700 "$b"
+	for i in 1 2 3 4 5 6; do
+		head -c 1000 /dev/zero >"$b/id$i.bin"
+		echo "kept" >"$b/id$i.verdict"
+		touch -d "$((10 - i)) days ago" "$b/id$i.bin"
+	done
+	touch "$b/id1.bin" # the newest, whatever its name
+	pgow gc --max-size 10G >"$T/out"
+	for i in 1 4 5 6; do [ -e "$b/id$i.bin" ] || fail "id$i.bin: one of the 4 newest BOLT programs removed"; done
+	for i in 2 3; do [ ! -e "$b/id$i.bin" ] || fail "id$i.bin: an old BOLT program kept"; done
+	assert_grep "^removed $b/id2.bin \\(an older build's BOLT program" "$T/out" "listed"
+}

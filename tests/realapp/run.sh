@@ -2,7 +2,7 @@
 # run.sh - the whole lifecycle on applications we did not write, built from
 # Debian's crates: pulldown-cmark (a lib and a bin sharing one crate name)
 # and bat (its build script compiles oniguruma's C through `cc`, which is
-# profiled too; proc-macros; cfg-if 0.1 and 1.0 in one graph). Ends with "N passed, N failed".
+# profiled too; proc-macros; cfg-if 0.1 and 1.0 in one graph; then BOLT). Ends with "N passed, N failed".
 # Arguments filter by substring of the test name. PGOW_BIN is the binary.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -118,6 +118,19 @@ YAML
 		"$T/status.txt" "the profile covers oniguruma's C"
 	readelf -SW target/release/build/onig_sys-*/out/oniguruma/src/regexec.o | grep -q '\.text\.hot\.' ||
 		fail "oniguruma's regexec.o is not laid out by the profile"
+	# BOLT turned on: bat is linked with relocations, BOLTed, kept (any gain accepted
+	# here), prints what the PGO bat printed, and is not BOLTed again.
+	target/release/bat --color=always --paging=never --style=full src/lib.rs >"$T/pgo.out"
+	printf 'bolt: on\nbolt-min-gain: -0.9\nbolt-rounds: 1\n' >>pgo-wrap.yaml
+	pgow build --release "${args[@]}" 2>"$T/bolt.err" || { tail -20 "$T/bolt.err" >&2; fail "build with BOLT"; }
+	# (editing pgo-wrap.yaml in bat's package dir reruns its build script, so cargo relinks bat itself)
+	assert_grep 'BOLT kept, the BOLTed programs ship' "$T/bolt.err" "BOLTed"
+	readelf -SW target/release/bat | grep -q '\.note\.bolt_info' || fail "the shipped bat is not BOLT's"
+	target/release/bat --color=always --paging=never --style=full src/lib.rs >"$T/bolt.out"
+	cmp -s "$T/pgo.out" "$T/bolt.out" || fail "the BOLTed bat prints something else"
+	pgow build --release "${args[@]}" 2>"$T/bolt2.err" || fail "second build with BOLT"
+	assert_grep 'BOLT cached verdicts, nothing re-run: bat \(BOLTed already\)' "$T/bolt2.err" "not BOLTed twice"
+	assert_no_stray_profiles "after BOLT"
 }
 
 run_tests "$@"

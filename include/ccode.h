@@ -1,10 +1,9 @@
 /*
  * ccode.h - the C and C++ code that build scripts compile through the cc
  * crate, profiled in the same .profraw and .profdata as the Rust code.
- * The front end finds a clang whose LLVM is rustc's, points cc at our
- * compiler link (include/ccwrap.h), and after each build verifies that the
- * objects of every build script's latest run carry the build's decision;
- * a build script that does not is rerun, as cargo would not on its own.
+ * The front end finds a clang whose LLVM is rustc's and points cc at our
+ * compiler link (include/ccwrap.h); after each build, include/cobjects.h
+ * checks what it compiled.
  */
 #ifndef PGOW_CCODE_H
 #define PGOW_CCODE_H
@@ -12,7 +11,6 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "buildunits.h"
 #include "strbuf.h"
 
 /* auto (the default): when a matching clang is found; off; on: required. */
@@ -43,38 +41,5 @@ void ccode_setup(struct ccode *c, const char *target, const char *target_dir, co
  */
 void ccode_export(const struct ccode *c, const char *decision, const char *stamp);
 void ccode_release(struct ccode *c);
-
-/* What the C code of one finished build was verified to be. */
-struct c_check {
-	int units, objects;         /* build scripts, and their objects, carrying the decision */
-	int plain;                  /* build scripts whose C does not reach our compiler */
-	struct strbuf plain_names;
-	struct strbuf packages;     /* the carrying ones, "onig_sys, cmix" */
-	struct strvec rerun;        /* build scripts (compiled) to remove so that they run again */
-	struct strvec rerun_names;
-	struct strvec stale_objects; /* their objects that do not carry it, removed with them */
-};
-
-/*
- * Checks the objects of every build script run of u against decision;
- * started: when this cargo run began (a run since then that reached no
- * compiler of ours compiles its C some other way, and is reported plain).
- */
-void ccode_check(const struct ccode *c, const struct build_units *u, const char *decision,
-		 const struct timespec *started, struct c_check *out);
-/* Removes the compiled build scripts in check->rerun, so the next cargo run reruns them. */
-void ccode_force_rerun(const struct ccode *c, const struct c_check *check);
-void c_check_release(struct c_check *check);
-/*
- * Adds the C code of the checked build scripts to u as units of slot_dir
- * ("c:<package>", the run's hash), keyed by the sources and headers their
- * compiles read, with records in the slot, so that a profile covers them
- * and an edited .c file makes it stale.
- */
-void ccode_add_units(const struct ccode *c, struct build_units *u, const char *decision,
-		     const char *slot_dir, const char *build_dir);
-
-/* The functions a C unit's objects define, as ccode_add_units listed them in the slot. */
-void ccode_unit_functions(const char *slot_dir, const char *crate, const char *metadata, struct strvec *out);
 
 #endif

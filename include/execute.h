@@ -18,6 +18,8 @@ int run_and_wait(char *const *argv);
  * not start.
  */
 int run_capture(char *const *argv, struct strbuf *out);
+/* Runs argv with stdout and stderr into fd (stdin /dev/null); the wait status, or -1 with errno. */
+int run_to_fd(char *const *argv, int fd);
 /*
  * Runs argv like run_and_wait, but with its stderr passed through us (when
  * on_line is not NULL): every

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #include "buildunits.h"
-#include "ccode.h"
+#include "cobjects.h"
 #include "config.h"
 #include "strbuf.h"
 #include "workspace.h"

@@ -33,11 +33,17 @@ struct crate_counts {
 /*
  * Sums each function's block counts in an indexed profile by the crate that
  * compiled it: the "<crate>.<hash>-cgu.N;" prefix of local symbols, else the
- * crate in the mangled path (legacy _ZN or v0 _R). Fills a list; -1 with err.
+ * crate in the mangled path (legacy _ZN or v0 _R). Fills a list sorted by
+ * name; -1 with err.
  */
 int llvm_counts_by_crate(const char *tool, const char *profdata, struct crate_counts **out,
 			 size_t *n, unsigned long long *total, struct strbuf *err);
-/* The parsing half of llvm_counts_by_crate, on `show --all-functions --counts` output (edited in place). */
+/* The entry of a crate ("fn:<name>" for a function of no crate) in a list sorted by name, or NULL. */
+const struct crate_counts *llvm_counts_find(const struct crate_counts *v, size_t n, const char *crate);
+/*
+ * The parsing half of llvm_counts_by_crate, on `show --all-functions --counts`
+ * output (edited in place). The list comes sorted by crate name.
+ */
 void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigned long long *total);
 /* The crate of one `llvm-profdata show` function name, appended to out. */
 void llvm_symbol_crate(const char *name, struct strbuf *out);

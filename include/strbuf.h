@@ -50,5 +50,7 @@ void sv_pushv(struct strvec *sv, char *const *v, size_t n);
 void sv_release(struct strvec *sv);
 /* Split s on sep into sv, skipping empty fields. */
 void sv_split(struct strvec *sv, const char *s, char sep);
+/* Sorts the entries and drops repeats. */
+void sv_sort_unique(struct strvec *sv);
 
 #endif

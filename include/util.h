@@ -51,6 +51,7 @@ char *xstrndup(const char *s, size_t n);
 const char *env_get(const char *name);
 
 bool path_is_absolute(const char *p);
+bool str_ends_with(const char *s, const char *suffix);
 void path_join(struct strbuf *out, const char *dir, const char *name);
 /* Appends the directory part of p ("." when there is none). */
 void path_dirname(struct strbuf *out, const char *p);

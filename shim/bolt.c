@@ -17,10 +17,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 struct tools {
 	struct strbuf bolt, merge;
@@ -95,26 +97,28 @@ void bolt_preflight(const struct build *b)
 	sb_release(&err);
 }
 
+/* What is known of a program before the stage runs. */
+enum known { K_UNKNOWN, K_BOLTED_ALREADY, K_KEPT, K_DISCARDED, K_NOT_RUN };
+
 struct program {
 	const char *name;       /* basename of the shipped file */
 	const char *exe;        /* target/<profile>/<name> */
 	char *output;           /* cargo's own file, deps/<name>-<hash>, which exe is a link of */
 	char *id;               /* its build-id */
-	bool bolted;            /* BOLT made out/<name> */
+	enum known known;
+	struct strbuf cached;   /* K_KEPT: the BOLTed file in the cache */
+	bool bolted;            /* BOLT made out/<name> this time */
 };
 
+/* A BOLT tool, its output appended to log (opened without following a link). */
 static int run_tool(struct strvec *argv, const char *log)
 {
-	struct strvec full = STRVEC_INIT;
-	sv_push(&full, "/bin/sh");
-	sv_push(&full, "-c");
-	sv_push(&full, "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1");
-	sv_push(&full, "sh");
-	sv_push(&full, log);
-	sv_pushv(&full, argv->v, argv->n);
-	int status = run_and_wait(full.v);
-	sv_release(&full);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int status = fd < 0 ? -1 : run_to_fd(argv->v, fd);
+
+	if (fd >= 0)
+		close(fd);
+	return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 /* <slot>/bolt/<build-id>.<what> */
@@ -131,7 +135,8 @@ static size_t find_programs(const struct build_units *u, struct program **out)
 	*out = NULL;
 	for (size_t i = 0; i < u->n; i++) {
 		const struct build_unit *p = &u->v[i];
-		if (!p->executable || p->test || !p->marked || !p->dep_info || strncmp(p->mark.action, "use", 3) != 0)
+		if (!p->executable || p->test || !p->marked || !p->dep_info || !str_ends_with(p->dep_info, ".d") ||
+		    strncmp(p->mark.action, "use", 3) != 0)
 			continue;
 		*out = xrealloc(*out, (n + 1) * sizeof(**out));
 		struct program *g = &(*out)[n++];
@@ -148,25 +153,41 @@ static void programs_release(struct program *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(p[i].output);
 		free(p[i].id);
+		sb_release(&p[i].cached);
 	}
 	free(p);
 }
 
-/* What the cache says of this program: 1 kept (file to ship in *bin), 0 discarded, -1 unknown. */
-static int cached_verdict(const char *slot_dir, const char *id, struct strbuf *line, struct strbuf *bin)
+/*
+ * What the cache says of a program: a BOLT output already, or a verdict
+ * reached with the same training. A kept one whose file gc removed is
+ * unknown again.
+ */
+static void look_up(struct program *p, const char *slot_dir, const char *training)
 {
-	struct strbuf path = STRBUF_INIT;
-	int v = -1;
+	struct strbuf path = STRBUF_INIT, line = STRBUF_INIT, want = STRBUF_INIT;
 
-	cache_file(&path, slot_dir, id, "verdict");
-	if (sb_read_file(line, path.buf) == 0) {
-		v = strncmp(line->buf, "kept", 4) == 0;
-		cache_file(bin, slot_dir, id, "bin");
-		if (v == 1 && !file_exists(bin->buf))
-			v = -1; /* its program is gone (gc): BOLT again */
+	p->known = K_UNKNOWN;
+	cache_file(&path, slot_dir, p->id, "output");
+	if (file_exists(path.buf)) {
+		p->known = K_BOLTED_ALREADY;
+		goto out;
 	}
+	sb_reset(&path);
+	cache_file(&path, slot_dir, p->id, "verdict");
+	sb_addf(&want, " training=%s ", training ? training : "-");
+	if (sb_read_file(&line, path.buf) != 0 || !strstr(line.buf, want.buf))
+		goto out;
+	if (strncmp(line.buf, "kept ", 5) == 0) {
+		cache_file(&p->cached, slot_dir, p->id, "bin");
+		p->known = file_exists(p->cached.buf) ? K_KEPT : K_UNKNOWN;
+	} else {
+		p->known = strncmp(line.buf, "not-run ", 8) == 0 ? K_NOT_RUN : K_DISCARDED;
+	}
+out:
 	sb_release(&path);
-	return v;
+	sb_release(&line);
+	sb_release(&want);
 }
 
 /* cargo's output becomes the BOLTed program, and the shipped name a link of it again. */
@@ -180,52 +201,32 @@ static void install(const struct build *b, const struct program *p, const char *
 	sb_release(&err);
 }
 
-/* Every program already is a BOLT output, or has a cached verdict: applied without BOLTing. */
-static bool apply_cached(const struct build *b, const char *slot_dir, struct program *p, size_t n)
+/* Ships what the cache already decided; true when nothing is left to BOLT. */
+static bool apply_cached(const struct build *b, struct program *p, size_t n)
 {
-	struct strbuf line = STRBUF_INIT, bin = STRBUF_INIT, path = STRBUF_INIT, report = STRBUF_INIT;
-	size_t known = 0;
+	static const char *const said[] = { [K_BOLTED_ALREADY] = "BOLTed already", [K_KEPT] = "kept",
+					    [K_DISCARDED] = "discarded", [K_NOT_RUN] = "the training does not run it" };
+	struct strbuf report = STRBUF_INIT;
+	size_t unknown = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		sb_reset(&line);
-		sb_reset(&bin);
-		sb_reset(&path);
-		cache_file(&path, slot_dir, p[i].id, "output");
-		if (file_exists(path.buf) || cached_verdict(slot_dir, p[i].id, &line, &bin) >= 0)
-			known++;
-	}
-	if (known < n) {
-		sb_release(&line);
-		sb_release(&bin);
-		sb_release(&path);
-		sb_release(&report);
-		return false;
-	}
-	for (size_t i = 0; i < n; i++) {
-		sb_reset(&line);
-		sb_reset(&bin);
-		sb_reset(&path);
-		cache_file(&path, slot_dir, p[i].id, "output");
-		if (file_exists(path.buf)) {
-			sb_addf(&report, "%s%s (BOLTed already)", report.len ? ", " : "", p[i].name);
+		if (p[i].known == K_UNKNOWN) {
+			unknown++;
 			continue;
 		}
-		int v = cached_verdict(slot_dir, p[i].id, &line, &bin);
-		if (v == 1)
-			install(b, &p[i], bin.buf);
-		sb_addf(&report, "%s%s %s", report.len ? ", " : "", p[i].name, v == 1 ? "kept" : "discarded");
+		if (p[i].known == K_KEPT)
+			install(b, &p[i], p[i].cached.buf);
+		sb_addf(&report, "%s%s (%s)", report.len ? ", " : "", p[i].name, said[p[i].known]);
 	}
-	progress("BOLT", "cached verdicts, nothing re-run: %s\n", report.buf);
-	sb_release(&line);
-	sb_release(&bin);
-	sb_release(&path);
+	if (report.len)
+		progress("BOLT", "cached verdicts, not re-run: %s\n", report.buf);
 	sb_release(&report);
-	return true;
+	return unknown == 0;
 }
 
 /*
- * dir/<name> for every program of the build, linked to from/<name> for the
- * programs in p (only those BOLT made, with only_bolted), else to the shipped one.
+ * dir/<name> for every program of the build: from/<name> for the programs
+ * being BOLTed (only those BOLT made, with only_bolted), else the shipped one.
  */
 static void bin_dir(const struct build *b, const struct build_units *u, const char *dir, const struct program *p,
 		    size_t n, const char *from, bool only_bolted)
@@ -243,7 +244,8 @@ static void bin_dir(const struct build *b, const struct build_units *u, const ch
 		path_join(&link, dir, name);
 		sb_adds(&target, u->v[i].executable);
 		for (size_t j = 0; j < n; j++)
-			if (from && strcmp(p[j].name, name) == 0 && (!only_bolted || p[j].bolted)) {
+			if (from && p[j].known == K_UNKNOWN && strcmp(p[j].name, name) == 0 &&
+			    (!only_bolted || p[j].bolted)) {
 				sb_reset(&target);
 				path_join(&target, from, name);
 			}
@@ -287,32 +289,36 @@ static double timed_training(const struct build *b, const char *dir, const char 
 
 /*
  * The gate: the training with the PGO programs and with the BOLTed ones,
- * alternating which goes first; the BOLTed ones must print the same and
- * be faster by the configured margin. Fills the report line.
+ * alternating which goes first, from one dir whose links are swapped (a
+ * program that prints its own path prints the same); the BOLTed ones must
+ * print the same and be faster by the configured margin.
  */
-static bool gate(const struct build *b, const char *pgo_dir, const char *bolt_dir, const char *work,
-		 struct strbuf *report)
+static bool gate(const struct build *b, const struct build_units *u, const struct program *p, size_t n,
+		 const char *work, struct strbuf *report)
 {
 	long rounds = b->cfg.bolt_rounds;
 	double *pgo = xcalloc((size_t)rounds, sizeof(double)), *bolt = xcalloc((size_t)rounds, sizeof(double));
-	struct strbuf out_a = STRBUF_INIT, out_b = STRBUF_INIT, scratch = STRBUF_INIT;
-	struct strbuf text_a = STRBUF_INIT, text_b = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT, out = STRBUF_INIT, outputs[2] = { STRBUF_INIT, STRBUF_INIT };
+	struct strbuf text[2] = { STRBUF_INIT, STRBUF_INIT }, scratch = STRBUF_INIT;
 
-	sb_addf(&out_a, "%s/output-pgo.txt", work);
-	sb_addf(&out_b, "%s/output-bolt.txt", work);
+	sb_addf(&dir, "%s/bin", work);
+	sb_addf(&out, "%s/out", work);
+	sb_addf(&outputs[0], "%s/output-pgo.txt", work);
+	sb_addf(&outputs[1], "%s/output-bolt.txt", work);
 	sb_addf(&scratch, "%s/scratch", work);
 	bool same = true;
 	for (long r = 0; r < rounds; r++) {
-		bool bolt_first = r % 2;
-		if (bolt_first)
-			bolt[r] = timed_training(b, bolt_dir, scratch.buf, out_b.buf);
-		pgo[r] = timed_training(b, pgo_dir, scratch.buf, out_a.buf);
-		if (!bolt_first)
-			bolt[r] = timed_training(b, bolt_dir, scratch.buf, out_b.buf);
-		sb_reset(&text_a);
-		sb_reset(&text_b);
-		same &= sb_read_file(&text_a, out_a.buf) == 0 && sb_read_file(&text_b, out_b.buf) == 0 &&
-			text_a.len == text_b.len && memcmp(sb_str(&text_a), sb_str(&text_b), text_a.len) == 0;
+		for (int k = 0; k < 2; k++) {
+			bool with_bolt = (k == 0) == (r % 2 == 1);
+			bin_dir(b, u, dir.buf, p, n, with_bolt ? out.buf : NULL, true);
+			double t = timed_training(b, dir.buf, scratch.buf, outputs[with_bolt].buf);
+			*(with_bolt ? &bolt[r] : &pgo[r]) = t;
+		}
+		for (int k = 0; k < 2; k++) {
+			sb_reset(&text[k]);
+			same &= sb_read_file(&text[k], outputs[k].buf) == 0;
+		}
+		same &= text[0].len == text[1].len && memcmp(sb_str(&text[0]), sb_str(&text[1]), text[0].len) == 0;
 	}
 	double mp = median(pgo, (size_t)rounds), mb = median(bolt, (size_t)rounds);
 	double ratio = mp > 0 ? mb / mp : 1;
@@ -325,11 +331,13 @@ static bool gate(const struct build *b, const char *pgo_dir, const char *bolt_di
 		sb_addf(report, "; not %.0f%% faster (bolt-min-gain %g)", b->cfg.bolt_min_gain * 100, b->cfg.bolt_min_gain);
 	free(pgo);
 	free(bolt);
-	sb_release(&out_a);
-	sb_release(&out_b);
+	for (int k = 0; k < 2; k++) {
+		sb_release(&outputs[k]);
+		sb_release(&text[k]);
+	}
+	sb_release(&dir);
+	sb_release(&out);
 	sb_release(&scratch);
-	sb_release(&text_a);
-	sb_release(&text_b);
 	return keep;
 }
 
@@ -388,8 +396,9 @@ static bool optimise_program(const struct tools *t, struct program *p, const cha
 	return ran;
 }
 
-static void record_verdict(const char *slot_dir, const struct program *p, bool keep, const char *work,
-			   const char *report)
+/* verdict: kept, discarded or not-run; a kept program's file and its build-id go to the cache too. */
+static void record_verdict(const struct build *b, const char *slot_dir, const struct program *p, const char *verdict,
+			   const char *work, const char *report)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT, out = STRBUF_INIT, id = STRBUF_INIT;
 	struct atomic_opts opts = { .mode = 0600 };
@@ -398,7 +407,7 @@ static void record_verdict(const char *slot_dir, const struct program *p, bool k
 	sb_addf(&path, "%s/bolt", slot_dir);
 	if (mkdir_private(path.buf, 0700, &err) != 0)
 		goto out;
-	if (keep) {
+	if (strcmp(verdict, "kept") == 0) {
 		sb_reset(&path);
 		cache_file(&path, slot_dir, p->id, "bin");
 		if (copy_file_atomic(out.buf, path.buf, 0700, &err) != 0)
@@ -413,7 +422,8 @@ static void record_verdict(const char *slot_dir, const struct program *p, bool k
 	}
 	sb_reset(&path);
 	cache_file(&path, slot_dir, p->id, "verdict");
-	sb_addf(&text, "%s %s\n", keep ? "kept" : "discarded", report);
+	/* The training it was measured with: other training is judged again. */
+	sb_addf(&text, "%s training=%s %s\n", verdict, b->training_id ? b->training_id : "-", report);
 	(void)write_file_atomic(path.buf, text.buf, text.len, &opts, &err);
 out:
 	if (err.len)
@@ -426,32 +436,36 @@ out:
 }
 
 /*
- * Reads each program's build-id; lists those linked without relocations
- * (before bolt: on) in relink. False when one is stripped: BOLT needs symbols.
+ * Reads each program's build-id and what the cache knows of it; lists those
+ * linked without relocations (before bolt: on) in relink. False when one is
+ * stripped: BOLT needs symbols.
  */
-static bool usable(struct program *p, size_t n, const char *slot_dir, struct strvec *relink)
+static bool usable(const struct build *b, struct program *p, size_t n, const char *slot_dir, struct strvec *relink)
 {
 	bool ok = true;
 
 	for (size_t i = 0; i < n; i++) {
-		struct strbuf err = STRBUF_INIT, path = STRBUF_INIT, id = STRBUF_INIT;
+		struct strbuf err = STRBUF_INIT, id = STRBUF_INIT;
 		if (buildid_of_elf(p[i].exe, &id, &err) != 1)
 			die(PGOW_EXIT_FAIL, "%s has no build-id (%s); BOLT's verdicts are kept by it", p[i].exe,
 			    err.len ? err.buf : "none");
 		free(p[i].id);
 		p[i].id = sb_detach(&id);
-		cache_file(&path, slot_dir, p[i].id, "output");
-		bool bolted = file_exists(path.buf);
-		if (!bolted && elf_has_section_of(p[i].exe, ".rela.text", &err) == 0) {
+		sb_reset(&p[i].cached);
+		look_up(&p[i], slot_dir, b->training_id);
+		int relocs = p[i].known == K_BOLTED_ALREADY ? 1 : elf_has_section_of(p[i].exe, ".rela.text", &err);
+		int symbols = relocs == 1 ? elf_has_section_of(p[i].exe, ".symtab", &err) : 1;
+		if (relocs < 0 || symbols < 0)
+			die(PGOW_EXIT_FAIL, "%s", err.buf);
+		if (relocs == 0) {
 			sv_push(relink, p[i].output);
-		} else if (!bolted && elf_has_section_of(p[i].exe, ".symtab", &err) == 0) {
+		} else if (symbols == 0 && p[i].known != K_BOLTED_ALREADY) {
 			progress("note:", "BOLT skipped: %s is stripped at link (the profile's strip), and BOLT needs "
 				 "its symbols; set strip = false (strip afterwards with llvm-strip, never GNU strip)\n",
 				 p[i].name);
 			ok = false;
 		}
 		sb_release(&err);
-		sb_release(&path);
 	}
 	return ok;
 }
@@ -480,16 +494,20 @@ static void train_instrumented(struct build *b, const struct build_units *u, con
 	struct strbuf detail = STRBUF_INIT, log = STRBUF_INIT, instr = STRBUF_INIT, bins = STRBUF_INIT;
 	struct strbuf fdata = STRBUF_INIT, tlog = STRBUF_INIT, err = STRBUF_INIT;
 	struct strvec unused = STRVEC_INIT;
+	size_t todo = 0;
 
 	sb_addf(&log, "%s/bolt.log", work);
 	sb_addf(&instr, "%s/instr", work);
 	sb_addf(&bins, "%s/instr-bin", work);
 	sb_addf(&fdata, "%s/fdata", work);
 	sb_addf(&tlog, "%s/training.log", work);
-	sb_addf(&detail, "instrumenting %zu program(s) with %s, then the training", n, t->bolt.buf);
-	build_step(b, "BOLT", detail.buf);
 	for (size_t i = 0; i < n; i++)
-		instrument(t, &p[i], work, log.buf);
+		if (p[i].known == K_UNKNOWN) {
+			instrument(t, &p[i], work, log.buf);
+			todo++;
+		}
+	sb_addf(&detail, "instrumented %zu program(s) with %s; the training runs them", todo, t->bolt.buf);
+	build_step(b, "BOLT", detail.buf);
 	bin_dir(b, u, bins.buf, p, n, instr.buf, false);
 	struct train_paths paths = { bins.buf, b->instr_dir.buf, fdata.buf, b->ws.root.buf, tlog.buf, false,
 				     ".fdata", fdata.buf };
@@ -521,77 +539,81 @@ static void relink(struct build *b, struct build_units *u, struct verified *v, c
 	build_verify(b, u, false, NULL, v);
 }
 
+/* The programs this build ships with the profile, relinked with relocations if need be; 0 when none. */
+static size_t programs_of(struct build *b, struct build_units *u, struct verified *v, struct program **p, bool *ok)
+{
+	struct strvec again = STRVEC_INIT;
+	size_t n = v->slot.len ? find_programs(u, p) : 0;
+
+	*ok = n && usable(b, *p, n, v->slot.buf, &again);
+	if (*ok && again.n) {
+		relink(b, u, v, &again);
+		programs_release(*p, n);
+		sv_release(&again);
+		n = v->slot.len ? find_programs(u, p) : 0;
+		*ok = n && usable(b, *p, n, v->slot.buf, &again);
+		if (*ok && again.n)
+			die(PGOW_EXIT_NOT_APPLIED, "%s still has no relocations after a relink; BOLT cannot rewrite it",
+			    again.v[0]);
+	}
+	sv_release(&again);
+	return n;
+}
+
 void bolt_stage(struct build *b, struct build_units *u, struct verified *v)
 {
 	struct program *p = NULL;
 	struct tools t;
 	struct strbuf err = STRBUF_INIT, work = STRBUF_INIT, log = STRBUF_INIT, report = STRBUF_INIT;
-	struct strbuf pgo_dir = STRBUF_INIT, out_dir = STRBUF_INIT, bolted_dir = STRBUF_INIT;
-	struct strvec again = STRVEC_INIT;
+	struct strbuf out_dir = STRBUF_INIT, detail = STRBUF_INIT;
+	bool ok;
 
 	if (!b->cfg.bolt)
 		return;
-	size_t n = v->slot.len ? find_programs(u, &p) : 0;
-	bool ok = n && usable(p, n, v->slot.buf, &again);
-	if (ok && again.n) {
-		relink(b, u, v, &again);
-		programs_release(p, n);
-		sv_release(&again);
-		n = v->slot.len ? find_programs(u, &p) : 0;
-		ok = n && usable(p, n, v->slot.buf, &again);
-		if (ok && again.n)
-			die(PGOW_EXIT_NOT_APPLIED, "%s still has no relocations after a relink; BOLT cannot rewrite it",
-			    again.v[0]);
-	}
+	size_t n = programs_of(b, u, v, &p, &ok);
 	if (!n)
 		progress("note:", "BOLT: no program of this build carries the profile; nothing to BOLT\n");
-	if (!ok || apply_cached(b, v->slot.buf, p, n))
+	if (!ok || apply_cached(b, p, n))
 		goto out;
 	if (find_tools(&t, &err) != 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	path_join(&work, b->state_dir.buf, "bolt");
 	path_join(&log, work.buf, "bolt.log");
+	path_join(&out_dir, work.buf, "out");
 	make_dirs(b, work.buf);
 	b->steps += 2;
 	train_instrumented(b, u, &t, p, n, work.buf);
 	size_t done = 0;
 	for (size_t i = 0; i < n; i++)
-		done += optimise_program(&t, &p[i], work.buf, log.buf);
-	struct strbuf detail = STRBUF_INIT;
+		if (p[i].known == K_UNKNOWN)
+			done += optimise_program(&t, &p[i], work.buf, log.buf);
 	sb_addf(&detail, "measuring the training with the PGO and the BOLTed programs, %ld round(s) each",
 		b->cfg.bolt_rounds);
 	build_step(b, "BOLT", detail.buf);
-	sb_release(&detail);
-	sb_addf(&pgo_dir, "%s/pgo-bin", work.buf);
-	sb_addf(&out_dir, "%s/out", work.buf);
-	sb_addf(&bolted_dir, "%s/out-bin", work.buf);
-	bin_dir(b, u, pgo_dir.buf, p, n, NULL, true);
-	bin_dir(b, u, bolted_dir.buf, p, n, out_dir.buf, true);
-	bool keep = done > 0 && gate(b, pgo_dir.buf, bolted_dir.buf, work.buf, &report);
+	bool keep = done > 0 && gate(b, u, p, n, work.buf, &report);
 	if (!done)
-		sb_adds(&report, "the training ran none of the programs");
+		sb_adds(&report, "the training ran none of them");
 	for (size_t i = 0; i < n; i++) {
-		if (!p[i].bolted)
+		if (p[i].known != K_UNKNOWN)
 			continue;
-		if (keep) {
+		if (keep && p[i].bolted) {
 			struct strbuf f = STRBUF_INIT;
-			sb_addf(&f, "%s/%s", out_dir.buf, p[i].name);
+			path_join(&f, out_dir.buf, p[i].name);
 			install(b, &p[i], f.buf);
 			sb_release(&f);
 		}
-		record_verdict(v->slot.buf, &p[i], keep, work.buf, report.buf);
+		record_verdict(b, v->slot.buf, &p[i], !p[i].bolted ? "not-run" : keep ? "kept" : "discarded",
+			       work.buf, report.buf);
 	}
 	progress("BOLT", "%s: %s\n", keep ? "kept, the BOLTed programs ship" : "discarded, the PGO programs ship",
 		 report.buf);
 	tools_release(&t);
 out:
 	programs_release(p, n);
-	sv_release(&again);
 	sb_release(&err);
 	sb_release(&work);
 	sb_release(&log);
 	sb_release(&report);
-	sb_release(&pgo_dir);
 	sb_release(&out_dir);
-	sb_release(&bolted_dir);
+	sb_release(&detail);
 }

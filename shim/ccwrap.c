@@ -1,8 +1,8 @@
 /*
  * ccwrap.c - the C/C++ compiler shim build scripts run (see include/ccwrap.h).
  * Only a compile to an object (-c -o X) of C or C++ code of a package built
- * optimised gets flags; a probe, a preprocess or an assembly file is exec'd
- * as it came, so cc's feature checks see the real compiler.
+ * optimised gets flags; a probe or a preprocess is exec'd as it came, so
+ * cc's feature checks see the real compiler. Every object gets a sidecar.
  */
 #include "ccwrap.h"
 #include "decision.h"
@@ -22,26 +22,21 @@ bool ccwrap_is_our_name(const char *argv0)
 
 struct compile {
 	const char *object;     /* -o's value */
-	bool to_object;         /* -c, and nothing that stops before code generation */
-	bool has_deps;          /* the command already writes a dep file */
+	bool to_object;         /* -c -o X, and nothing that stops before code generation */
 	bool assembly;          /* the source is .s/.S/.asm: no IR to instrument */
+	bool writes_deps;       /* -MD or -MMD: a dep file is written... */
+	const char *dep_file;   /* ...here (-MF), or beside the object */
 };
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
 
 static void parse_compile(int argc, char **argv, struct compile *c)
 {
-	bool stops_early = false;
+	bool stops_early = false, compile = false;
 
 	memset(c, 0, sizeof(*c));
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "-c") == 0)
-			c->to_object = true;
+			compile = true;
 		else if (strcmp(a, "-E") == 0 || strcmp(a, "-S") == 0 || strcmp(a, "-M") == 0 ||
 			 strcmp(a, "-MM") == 0 || strcmp(a, "-fsyntax-only") == 0)
 			stops_early = true;
@@ -49,12 +44,14 @@ static void parse_compile(int argc, char **argv, struct compile *c)
 			c->object = argv[++i];
 		else if (strncmp(a, "-o", 2) == 0 && a[2])
 			c->object = a + 2;
-		else if (strcmp(a, "-MD") == 0 || strcmp(a, "-MMD") == 0 || strcmp(a, "-MF") == 0)
-			c->has_deps = true;
-		else if (a[0] != '-' && (ends_with(a, ".s") || ends_with(a, ".S") || ends_with(a, ".asm")))
+		else if (strcmp(a, "-MD") == 0 || strcmp(a, "-MMD") == 0)
+			c->writes_deps = true;
+		else if (strcmp(a, "-MF") == 0 && i + 1 < argc)
+			c->dep_file = argv[++i];
+		else if (a[0] != '-' && (str_ends_with(a, ".s") || str_ends_with(a, ".S") || str_ends_with(a, ".asm")))
 			c->assembly = true;
 	}
-	c->to_object = c->to_object && !stops_early && c->object && !c->assembly;
+	c->to_object = compile && !stops_early && c->object;
 }
 
 /* Packages built at opt-level 0 (those a build script or proc-macro uses) stay plain, like their Rust. */
@@ -80,17 +77,17 @@ static char *profile_flag(const char *decision)
 
 /*
  * What the object was compiled with, written after it: an object newer
- * than its sidecar was compiled by someone else since.
+ * than its sidecar was compiled by someone else since. The cwd resolves
+ * the relative paths of the dep file, named on the third line.
  */
-static void write_sidecar(const char *object, const char *decision)
+static void write_sidecar(const char *object, const char *decision, const char *deps)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
 	struct atomic_opts opts = { .mode = 0644 };
+	char *cwd = getcwd(NULL, 0);
 
 	sb_addf(&path, "%s" CCWRAP_SIDECAR, object);
-	char *cwd = getcwd(NULL, 0);
-	/* The cwd resolves the relative paths of the dep file. */
-	sb_addf(&text, "%s\n%s\n", decision, cwd ? cwd : "");
+	sb_addf(&text, "%s\n%s\n%s\n", decision, cwd ? cwd : "", deps ? deps : "");
 	free(cwd);
 	if (write_file_atomic(path.buf, text.buf, text.len, &opts, &err) != 0)
 		die(PGOW_EXIT_FAIL, "%s; without it the build cannot be verified to carry the profile, "
@@ -100,12 +97,48 @@ static void write_sidecar(const char *object, const char *decision)
 	sb_release(&err);
 }
 
+/*
+ * Why an object of this compile gets no profile flags although it is one
+ * the build ships: "plain <why>", neutral to the check (it could not carry
+ * a profile), or NULL when it should carry the decision.
+ */
+static const char *neutral_reason(const struct compile *c)
+{
+	if (c->assembly)
+		return "plain assembly";
+	if (!package_is_optimised())
+		return "plain opt-level-0";
+	if (decision_excludes(env_get("CARGO_PKG_NAME")))
+		return "plain excluded";
+	return NULL;
+}
+
+/* The dep file the compile writes: ours, or the one the build asked for (cmake's -MD -MF). */
+static void dep_file(const struct compile *c, struct strvec *cmd, struct strbuf *out)
+{
+	if (c->dep_file) {
+		sb_adds(out, c->dep_file);
+	} else if (c->writes_deps) {
+		/* -MD alone: the object's name with .d for its extension */
+		const char *dot = strrchr(path_basename(c->object), '.');
+		size_t stem = dot ? (size_t)(dot - c->object) : strlen(c->object);
+		sb_addf(out, "%.*s.d", (int)stem, c->object);
+	} else {
+		/* The headers and sources it read make the C unit's content key. */
+		sb_addf(out, "%s" CCWRAP_SIDECAR ".d", c->object);
+		sv_push(cmd, "-MMD");
+		sv_push(cmd, "-MF");
+		sv_push(cmd, out->buf);
+	}
+}
+
 _Noreturn void ccwrap_main(int argc, char **argv)
 {
 	bool cxx = strcmp(path_basename(argv[0]), CCWRAP_CXX_NAME) == 0;
 	const char *real = env_get(cxx ? ENV_CXX_REAL : ENV_CC_REAL);
 	const char *decision = env_get(ENV_C_DECISION);
 	struct strvec cmd = STRVEC_INIT;
+	struct strbuf deps = STRBUF_INIT;
 	struct compile c;
 
 	if (!real)
@@ -115,23 +148,23 @@ _Noreturn void ccwrap_main(int argc, char **argv)
 	sv_push(&cmd, real);
 	sv_pushv(&cmd, argv + 1, (size_t)(argc - 1));
 	parse_compile(argc, argv, &c);
-	char *flag = c.to_object && decision && package_is_optimised() && !decision_excludes(env_get("CARGO_PKG_NAME"))
-			     ? profile_flag(decision) : NULL;
-	if (!flag)
-		exec_or_die(cmd.v);
-	sv_push(&cmd, flag);
-	if (!c.has_deps) {
-		/* The headers and sources it read make the C unit's content key. */
-		sv_push(&cmd, "-MMD");
-		sv_push(&cmd, "-MF");
-		sv_pushf(&cmd, "%s" CCWRAP_SIDECAR ".d", c.object);
+	if (!c.to_object || !decision)
+		exec_or_die(cmd.v); /* probes, preprocessing, links: the real compiler as it was called */
+	/* Every object gets a sidecar, so the check can tell ours from someone else's. */
+	const char *neutral = neutral_reason(&c);
+	char *flag = neutral ? NULL : profile_flag(decision);
+	const char *recorded = neutral ? neutral : flag ? decision : "plain off";
+	if (flag) {
+		sv_push(&cmd, flag);
+		dep_file(&c, &cmd, &deps);
 	}
 	int status = run_and_wait(cmd.v);
 	if (status < 0)
 		die(PGOW_EXIT_EXEC, "cannot run %s", real);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		write_sidecar(c.object, decision);
+		write_sidecar(c.object, recorded, deps.len ? deps.buf : NULL);
 	free(flag);
 	sv_release(&cmd);
+	sb_release(&deps);
 	exit_like(status);
 }

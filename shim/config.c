@@ -255,7 +255,8 @@ static int read_bolt_number(struct config *c, struct ydoc *d, yaml_node_t *v, co
 		return -1;
 	errno = 0;
 	double x = strtod(s, &end);
-	bool bad = !*s || *end || errno || (gain ? x <= -1 || x >= 1 : x < 1 || x > 1000 || x != (long)x);
+	/* Written so that NaN fails every test. */
+	bool bad = !*s || *end || errno || (gain ? !(x > -1 && x < 1) : !(x >= 1 && x <= 1000) || x != (long)x);
 	if (bad) {
 		ydoc_where(d, v, err);
 		sb_addf(err, gain ? "bolt-min-gain must be a fraction above -1 and below 1 (0.01: 1 %% faster), not '%s'"

@@ -20,35 +20,59 @@ static bool fits(size_t len, uint64_t off, uint64_t size)
 	return off <= len && size <= len - off;
 }
 
+/* The header, with the section count and name table resolved (past 65,279 they live in section 0). */
+struct elf {
+	Elf64_Ehdr eh;
+	uint64_t shnum;
+	uint64_t shstrndx;
+};
+
 /* Copies section header i; false when it is not in the image. */
-static bool section(const unsigned char *img, size_t len, const Elf64_Ehdr *eh, unsigned i, Elf64_Shdr *out)
+static bool section(const unsigned char *img, size_t len, const struct elf *e, uint64_t i, Elf64_Shdr *out)
 {
-	uint64_t off = eh->e_shoff + (uint64_t)i * sizeof(Elf64_Shdr);
-	if (i >= eh->e_shnum || eh->e_shoff > len || !fits(len, off, sizeof(Elf64_Shdr)))
+	if (i >= e->shnum || e->eh.e_shoff > len || i > len / sizeof(Elf64_Shdr))
+		return false;
+	uint64_t off = e->eh.e_shoff + i * sizeof(Elf64_Shdr);
+	if (!fits(len, off, sizeof(Elf64_Shdr)))
 		return false;
 	memcpy(out, img + off, sizeof(*out));
 	return true;
 }
 
-static bool read_header(const unsigned char *img, size_t len, Elf64_Ehdr *eh)
+static bool read_header(const unsigned char *img, size_t len, struct elf *e)
 {
+	Elf64_Ehdr *eh = &e->eh;
+	Elf64_Shdr zero;
+
 	if (len < sizeof(*eh))
 		return false;
 	memcpy(eh, img, sizeof(*eh));
-	return memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_ident[EI_CLASS] == ELFCLASS64 &&
-	       eh->e_ident[EI_DATA] == ELFDATA2LSB && eh->e_shentsize == sizeof(Elf64_Shdr);
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_shentsize != sizeof(Elf64_Shdr))
+		return false;
+	e->shnum = eh->e_shnum ? eh->e_shnum : 1;
+	e->shstrndx = eh->e_shstrndx;
+	if ((eh->e_shnum == 0 || eh->e_shstrndx == SHN_XINDEX) && eh->e_shoff) {
+		if (!section(img, len, e, 0, &zero))
+			return false;
+		if (eh->e_shnum == 0)
+			e->shnum = zero.sh_size;
+		if (eh->e_shstrndx == SHN_XINDEX)
+			e->shstrndx = zero.sh_link;
+	}
+	return true;
 }
 
 int elf_has_section(const unsigned char *img, size_t len, const char *name)
 {
-	Elf64_Ehdr eh;
+	struct elf eh;
 	Elf64_Shdr names, sh;
 
-	if (!read_header(img, len, &eh) || !section(img, len, &eh, eh.e_shstrndx, &names) ||
+	if (!read_header(img, len, &eh) || !section(img, len, &eh, eh.shstrndx, &names) ||
 	    !fits(len, names.sh_offset, names.sh_size))
 		return -1;
 	size_t n = strlen(name);
-	for (unsigned i = 0; i < eh.e_shnum; i++) {
+	for (uint64_t i = 0; i < eh.shnum; i++) {
 		if (!section(img, len, &eh, i, &sh))
 			return -1;
 		if (sh.sh_name < names.sh_size && names.sh_size - sh.sh_name > n &&
@@ -60,11 +84,11 @@ int elf_has_section(const unsigned char *img, size_t len, const char *name)
 
 int elf_function_names(const unsigned char *img, size_t len, struct strvec *out)
 {
-	Elf64_Ehdr eh;
+	struct elf eh;
 
-	if (!read_header(img, len, &eh) || eh.e_shoff % 8 != 0)
+	if (!read_header(img, len, &eh) || eh.eh.e_shoff % 8 != 0)
 		return -1;
-	for (unsigned i = 0; i < eh.e_shnum; i++) {
+	for (uint64_t i = 0; i < eh.shnum; i++) {
 		Elf64_Shdr sh, str;
 		if (!section(img, len, &eh, i, &sh))
 			return -1;

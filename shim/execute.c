@@ -29,6 +29,27 @@ int run_and_wait(char *const *argv)
 	return run_tee_stderr(argv, NULL, NULL);
 }
 
+int run_to_fd(char *const *argv, int fd)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+		    dup2(fd, STDERR_FILENO) < 0)
+			_exit(PGOW_EXIT_INTERNAL);
+		execvp(argv[0], argv);
+		_exit(PGOW_EXIT_EXEC);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
 int run_capture(char *const *argv, struct strbuf *out)
 {
 	int pipefd[2], status;

@@ -254,7 +254,7 @@ static void show_errors(const char *messages)
 
 /*
  * The decision the C code of one cargo run gets, as our compiler link takes
- * it, and the stamp of its build dir (empty when none exists yet).
+ * it, and the stamp of its build dir (empty when none exists yet; stamp may be NULL).
  */
 static void c_decision(const struct build *b, bool instrumented, const char *mode, struct strbuf *dec,
 		       struct strbuf *stamp)
@@ -270,7 +270,7 @@ static void c_decision(const struct build *b, bool instrumented, const char *mod
 		sb_addf(dec, "use %s", prof.buf);
 	else
 		sb_adds(dec, "off");
-	if (have_slot) {
+	if (have_slot && stamp) {
 		slot_stamp_path(stamp, slot.buf, build_dir);
 		if (!file_exists(stamp->buf))
 			sb_reset(stamp);
@@ -540,11 +540,11 @@ void build_verify(const struct build *b, struct build_units *u, bool instrumente
 		  struct verified *v)
 {
 	struct strvec bad = STRVEC_INIT;
-	struct strbuf dec = STRBUF_INIT, stamp = STRBUF_INIT;
+	struct strbuf dec = STRBUF_INIT;
 	enum expect e = expect_of(mode);
 
 	memset(v, 0, sizeof(*v));
-	c_decision(b, instrumented, mode, &dec, &stamp);
+	c_decision(b, instrumented, mode, &dec, NULL);
 	if (check_build(b, u, e, dec.buf, v, &bad)) {
 		rebuild_what_differs(b, &bad, v, e);
 		build_units_release(u);
@@ -561,7 +561,6 @@ void build_verify(const struct build *b, struct build_units *u, bool instrumente
 	ccode_add_units(&b->cc, u, dec.buf, v->slot.buf, instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf);
 	sv_release(&bad);
 	sb_release(&dec);
-	sb_release(&stamp);
 }
 
 void verified_release(struct verified *v)

@@ -250,6 +250,15 @@ static void add_ident(struct strbuf *out, const char *p)
 		sb_add(out, end, len);
 }
 
+/* Rust's legacy mangling ends its path with the hash: "17h<16 hex>E" (then maybe ".llvm.N"). */
+static bool rust_legacy_hash(const char *name)
+{
+	for (const char *p = strstr(name, "17h"); p; p = strstr(p + 1, "17h"))
+		if (strspn(p + 3, "0123456789abcdef") == 16 && p[19] == 'E' && (!p[20] || p[20] == '.'))
+			return true;
+	return false;
+}
+
 void llvm_symbol_crate(const char *name, struct strbuf *out)
 {
 	const char *semi = strchr(name, ';');
@@ -260,7 +269,8 @@ void llvm_symbol_crate(const char *name, struct strbuf *out)
 		if (strstr(prefix, "-cgu."))
 			sb_add(out, name, strcspn(name, ".;"));
 		free(prefix);
-	} else if (strncmp(name, "_ZN", 3) == 0) {
+	} else if (strncmp(name, "_ZN", 3) == 0 && rust_legacy_hash(name)) {
+		/* Without Rust's hash it is C++ (rocksdb::DB::Open), whose namespace is no crate. */
 		add_ident(out, name + 3);
 	} else if (strncmp(name, "_R", 2) == 0) {
 		/* v0: the crate root is "C", an optional "s<base62>_" disambiguator, then <len><ident>. */
@@ -280,15 +290,58 @@ void llvm_symbol_crate(const char *name, struct strbuf *out)
 	}
 }
 
-static struct crate_counts *find_or_add(struct crate_counts **list, size_t *n, const char *crate)
+/* Where each crate's entry is, by a hash of its name: a big C++ profile has 100,000 names. */
+struct count_index {
+	size_t *slots;  /* entry index + 1; 0 is free */
+	size_t size;    /* a power of two, at least twice the entries */
+};
+
+static size_t name_hash(const char *s)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*list)[i].crate, crate) == 0)
-			return &(*list)[i];
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (1099511628211ULL & SIZE_MAX);
+	return h;
+}
+
+static void index_put(struct count_index *ix, const struct crate_counts *list, size_t i)
+{
+	size_t at = name_hash(list[i].crate) & (ix->size - 1);
+	while (ix->slots[at])
+		at = (at + 1) & (ix->size - 1);
+	ix->slots[at] = i + 1;
+}
+
+static struct crate_counts *find_or_add(struct crate_counts **list, size_t *n, struct count_index *ix,
+					const char *crate)
+{
+	for (size_t at = ix->size ? name_hash(crate) & (ix->size - 1) : 0; ix->size && ix->slots[at];
+	     at = (at + 1) & (ix->size - 1))
+		if (strcmp((*list)[ix->slots[at] - 1].crate, crate) == 0)
+			return &(*list)[ix->slots[at] - 1];
+	if (2 * (*n + 1) > ix->size) {
+		free(ix->slots);
+		ix->size = ix->size ? ix->size * 2 : 64;
+		ix->slots = xcalloc(ix->size, sizeof(*ix->slots));
+		for (size_t i = 0; i < *n; i++)
+			index_put(ix, *list, i);
+	}
 	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
 	memset(&(*list)[*n], 0, sizeof(**list));
 	(*list)[*n].crate = xstrdup(crate);
+	index_put(ix, *list, *n);
 	return &(*list)[(*n)++];
+}
+
+static int by_crate(const void *a, const void *b)
+{
+	return strcmp(((const struct crate_counts *)a)->crate, ((const struct crate_counts *)b)->crate);
+}
+
+const struct crate_counts *llvm_counts_find(const struct crate_counts *v, size_t n, const char *crate)
+{
+	struct crate_counts key = { (char *)crate, 0, 0, 0 };
+	return n ? bsearch(&key, v, n, sizeof(*v), by_crate) : NULL;
 }
 
 /* Adds a "Block counts: [1, 2, 3]" list; stops at anything that is not a number. */
@@ -312,6 +365,7 @@ void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigne
 {
 	struct strbuf crate = STRBUF_INIT;
 	struct crate_counts *current = NULL, *fn = NULL;
+	struct count_index ix = { NULL, 0 };
 
 	*out = NULL;
 	*n = 0;
@@ -331,14 +385,14 @@ void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigne
 				/* A function of no crate (C code) is also counted by name, for the C units that define it. */
 				const char *semi = strrchr(line + 2, ';');
 				sb_addf(&crate, "fn:%s", semi ? semi + 1 : line + 2);
-				fn = find_or_add(out, n, crate.buf);
+				fn = find_or_add(out, n, &ix, crate.buf);
 				fn->functions++;
 			}
 			/* Looked up after fn: adding an entry may move the list. */
-			current = find_or_add(out, n, fn ? "?" : crate.buf);
+			current = find_or_add(out, n, &ix, fn ? "?" : crate.buf);
 			current->functions++;
 			if (fn)
-				fn = find_or_add(out, n, crate.buf);
+				fn = find_or_add(out, n, &ix, crate.buf);
 		} else if (current && (block = strstr(line, "Block counts: ["))) {
 			/* The entry count is the first of them. */
 			unsigned long long c = sum_counts(block + 15);
@@ -353,6 +407,9 @@ void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigne
 		}
 		line = nl ? nl + 1 : NULL;
 	}
+	free(ix.slots);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), by_crate);
 	sb_release(&crate);
 }
 

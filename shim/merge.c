@@ -9,7 +9,7 @@
 #include "merge.h"
 #include "buildid.h"
 #include "cache.h"
-#include "ccode.h"
+#include "cobjects.h"
 #include "execute.h"
 #include "frontend.h"
 #include "hash.h"
@@ -61,12 +61,6 @@ struct plan {
 	struct known_id *known;
 	size_t nknown;
 };
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
 
 static struct group *group_for(struct plan *p, const char *slot)
 {
@@ -233,7 +227,7 @@ static void plan_input(const struct merge_request *rq, const char *slot, struct 
 	memset(&h, 0, sizeof(h));
 	if (fd < 0) {
 		skip_input(rq, p, err.buf);
-	} else if (has_suffix(path, ".profdata")) {
+	} else if (str_ends_with(path, ".profdata")) {
 		/* An indexed profile has no build-id: an import, only into a named slot. */
 		if (indexed_header_check(fd, path, &err) != 0) {
 			skip_input(rq, p, err.buf);
@@ -327,12 +321,11 @@ static void c_unit_counts(struct manifest_crate *c, const char *slot_dir, const 
 	for (size_t i = 0; i < names.n; i++) {
 		sb_reset(&want);
 		sb_addf(&want, "fn:%s", names.v[i]);
-		for (size_t j = 0; j < n; j++) {
-			if (strcmp(counts[j].crate, want.buf) != 0)
-				continue;
-			c->counts += (long)counts[j].counts;
-			c->functions += counts[j].functions;
-			c->covered += counts[j].covered;
+		const struct crate_counts *f = llvm_counts_find(counts, n, want.buf);
+		if (f) {
+			c->counts += (long)f->counts;
+			c->functions += f->functions;
+			c->covered += f->covered;
 		}
 	}
 	sv_release(&names);
@@ -362,12 +355,11 @@ static bool attribute_counts(struct manifest *m, const char *slot_dir, const cha
 			c_unit_counts(&m->crates[i], slot_dir, counts, n);
 			continue;
 		}
-		for (size_t j = 0; j < n; j++) {
-			if (strcmp(counts[j].crate, m->crates[i].name) != 0)
-				continue;
-			m->crates[i].counts = (long)counts[j].counts;
-			m->crates[i].functions = counts[j].functions;
-			m->crates[i].covered = counts[j].covered;
+		const struct crate_counts *c = llvm_counts_find(counts, n, m->crates[i].name);
+		if (c) {
+			m->crates[i].counts = (long)c->counts;
+			m->crates[i].functions = c->functions;
+			m->crates[i].covered = c->covered;
 		}
 	}
 	for (size_t j = 0; j < n; j++)

@@ -275,10 +275,11 @@ int safe_install(const char *base, const char *src, const char *dst, mode_t mode
 	temp_name(&tmp, last);
 	(void)unlinkat(parent, tmp.buf, 0);
 	int out = in < 0 ? -1 : openat(parent, tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (out >= 0 && copy_fd(in, out) == 0 && fchmod(out, mode) == 0 && fsync(out) == 0 &&
-	    close(out) == 0) {
+	if (out >= 0 && copy_fd(in, out) == 0 && fchmod(out, mode) == 0 && fsync(out) == 0) {
+		int closed = close(out);
 		out = -1;
-		rc = renameat(parent, tmp.buf, parent, last);
+		if (closed == 0)
+			rc = renameat(parent, tmp.buf, parent, last);
 	}
 	if (rc != 0) {
 		sb_addf(err, "cannot replace %s with %s: %s", dst, src, strerror(errno));

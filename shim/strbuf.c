@@ -212,3 +212,25 @@ void sb_addsize(struct strbuf *sb, long long bytes)
 	}
 	sb_addf(sb, "%.1f %s", v, units[u]);
 }
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void sv_sort_unique(struct strvec *sv)
+{
+	size_t kept = 0;
+
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), by_str);
+	for (size_t i = 0; i < sv->n; i++) {
+		if (kept && strcmp(sv->v[i], sv->v[kept - 1]) == 0)
+			free(sv->v[i]);
+		else
+			sv->v[kept++] = sv->v[i];
+	}
+	sv->n = kept;
+	if (sv->v)
+		sv->v[kept] = NULL;
+}

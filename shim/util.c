@@ -130,6 +130,12 @@ const char *env_get(const char *name)
 	return (v && *v) ? v : NULL;
 }
 
+bool str_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
 bool path_is_absolute(const char *p)
 {
 	return p && p[0] == '/';

@@ -33,7 +33,7 @@ same_output_as_plain() { # what
 test_bolt_kept_program_works_and_is_not_bolted_twice() {
 	bolt_setup -0.9
 	pgow build --release 2>"$T/err" || { sed 's/^/      | /' "$T/err" >&2; fail "build"; }
-	assert_grep 'BOLT \[[0-9]/[0-9]\] instrumenting 1 program\(s\)' "$T/err" "BOLT ran"
+	assert_grep 'BOLT \[[0-9]/[0-9]\] instrumented 1 program\(s\)' "$T/err" "BOLT ran"
 	assert_grep 'BOLT kept, the BOLTed programs ship: training [0-9.]+s with PGO, [0-9.]+s BOLTed \([0-9.]+x, median of 3 rounds' \
 		"$T/err" "the verdict and its numbers"
 	is_bolted target/release/cmix || fail "the shipped program is not BOLT's"
@@ -47,14 +47,14 @@ test_bolt_kept_program_works_and_is_not_bolted_twice() {
 	assert_eq "$fdata" "$(count_files target/pgo-wrap/bolt/fdata '*.fdata')" "nor a BOLT profile"
 	# Unchanged: cargo keeps BOLT's file, and BOLT does not run again.
 	pgow build --release 2>"$T/again.err" || fail "second build"
-	assert_grep 'BOLT cached verdicts, nothing re-run: cmix \(BOLTed already\)' "$T/again.err" "cached"
+	assert_grep 'BOLT cached verdicts, not re-run: cmix \(BOLTed already\)' "$T/again.err" "cached"
 	assert_no_grep 'BOLT \[|Compiling|Relinking' "$T/again.err" "nothing redone"
 	is_bolted target/release/cmix || fail "the second build shipped another program"
 	# A plain build relinks it (the BOLT env-dep); ours ships the cached BOLT result again.
 	cargo build --release -q 2>/dev/null || fail "plain cargo build"
 	is_bolted target/release/cmix && fail "setup: the plain build did not relink"
 	pgow build --release 2>"$T/third.err" || fail "third build"
-	assert_grep 'BOLT cached verdicts, nothing re-run: cmix kept' "$T/third.err" "the cached program"
+	assert_grep 'BOLT cached verdicts, not re-run: cmix \(kept\)' "$T/third.err" "the cached program"
 	is_bolted target/release/cmix || fail "the cached BOLT program was not shipped"
 	same_output_as_plain "cached BOLT program"
 }
@@ -66,7 +66,7 @@ test_bolt_gate_discards_a_result_that_is_not_faster() {
 	is_bolted target/release/cmix && fail "a discarded BOLT program shipped"
 	same_output_as_plain "PGO"
 	pgow build --release 2>"$T/again.err" || fail "second build"
-	assert_grep 'BOLT cached verdicts, nothing re-run: cmix discarded' "$T/again.err" "cached"
+	assert_grep 'BOLT cached verdicts, not re-run: cmix \(discarded\)' "$T/again.err" "cached"
 }
 
 test_bolt_turned_on_after_a_build_relinks_with_relocations() {
@@ -99,8 +99,11 @@ test_bolt_bad_settings_are_one_line() {
 	assert_eq 2 "$rc" "bolt without training"
 	assert_grep 'bolt: on needs training: runs' "$T/err" "says why"
 	[ ! -d target/release ] || fail "something was built before the check"
-	rc=0
-	printf 'bolt: on\nbolt-rounds: 0\n' >pgo-wrap.yaml
-	pgow build --release 2>"$T/err" || rc=$?
-	assert_eq 2 "$rc" "bolt-rounds: 0"
+	for bad in 'bolt-rounds: 0' 'bolt-rounds: nan' 'bolt-min-gain: nan' 'bolt-min-gain: 1'; do
+		rc=0
+		printf 'bolt: on\n%s\ntraining:\n  - run: ["{bin:cmix}"]\n' "$bad" >pgo-wrap.yaml
+		pgow build --release 2>"$T/err" || rc=$?
+		assert_eq 2 "$rc" "$bad"
+		assert_grep 'pgo-wrap.yaml:2:[0-9]+: bolt-' "$T/err" "$bad: where"
+	done
 }

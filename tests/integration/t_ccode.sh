@@ -43,6 +43,7 @@ test_c_code_is_instrumented_and_optimised() {
 		"instrumented object"
 	assert_eq "use $prof" "$(cmix_decision)" "shipped object"
 	assert_eq "use $prof" "$(head -n 1 target/release/build/cmix-*/out/csrc/weights.o.pgow)" "shipped C++ object"
+	assert_eq "plain assembly" "$(head -n 1 target/release/build/cmix-*/out/csrc/one.o.pgow)" "assembly gets no flags"
 	readelf -SW "$(cmix_object)" >"$T/sections.txt"
 	assert_grep '\.text\.hot\.cmix_score' "$T/sections.txt" "the profile laid out the C code"
 	# Plain C from a plain build has no such section: the flag, not the compiler, made it.

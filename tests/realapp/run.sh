@@ -129,7 +129,7 @@ YAML
 	target/release/bat --color=always --paging=never --style=full src/lib.rs >"$T/bolt.out"
 	cmp -s "$T/pgo.out" "$T/bolt.out" || fail "the BOLTed bat prints something else"
 	pgow build --release "${args[@]}" 2>"$T/bolt2.err" || fail "second build with BOLT"
-	assert_grep 'BOLT cached verdicts, nothing re-run: bat \(BOLTed already\)' "$T/bolt2.err" "not BOLTed twice"
+	assert_grep 'BOLT cached verdicts, not re-run: bat \(BOLTed already\)' "$T/bolt2.err" "not BOLTed twice"
 	assert_no_stray_profiles "after BOLT"
 }
 

@@ -42,6 +42,9 @@ static void test_symbol_crates(void **state)
 	expect_crate("_RNvMs_Cs9xYz_8my_crateNtB2_6Parser4atom", "my_crate");
 	expect_crate("_RNvC5plain4main", "plain");
 	expect_crate("main", "");
+	/* C++ is mangled like legacy Rust, without the hash: its namespace is no crate. */
+	expect_crate("_ZN7rocksdb2DB4OpenERKNS_7OptionsE", "");
+	expect_crate("_ZN6fixlib4eval17h0123456789abcdefE.llvm.42", "fixlib");
 }
 
 static void write_bytes(const char *path, const unsigned char *b, size_t n)
@@ -108,18 +111,22 @@ static void test_counts_parse_survives_junk(void **state)
 {
 	(void)state;
 	char text[] = "Counters:\n  fixlib.85b-cgu.0;_ZN6fixlib4eval17hE:\n    Block counts: [3, x, 5]\n"
-		      "  _ZN6fixbin4main17hE:\n    Block counts: [0, 0]\n  junk:\n    Block counts: [\n";
+		      "  _ZN6fixbin4main17h0123456789abcdefE:\n    Block counts: [0, 0]\n  junk:\n    Block counts: [\n";
 	struct crate_counts *c;
 	size_t n;
 	unsigned long long total;
 
 	llvm_counts_parse(text, &c, &n, &total);
-	assert_int_equal(n, 4); /* fixlib, fixbin, fn:junk, ? */
-	assert_string_equal(c[0].crate, "fixlib");
-	assert_int_equal(c[0].counts, 3);
-	assert_int_equal(c[0].covered, 1);
-	assert_int_equal(c[1].functions, 1);
-	assert_int_equal(c[1].covered, 0);
+	assert_int_equal(n, 4); /* sorted: ?, fixbin, fixlib, fn:junk */
+	assert_string_equal(c[0].crate, "?");
+	const struct crate_counts *lib = llvm_counts_find(c, n, "fixlib");
+	assert_non_null(lib);
+	assert_int_equal(lib->counts, 3);
+	assert_int_equal(lib->covered, 1);
+	const struct crate_counts *bin = llvm_counts_find(c, n, "fixbin");
+	assert_int_equal(bin->functions, 1);
+	assert_int_equal(bin->covered, 0);
+	assert_null(llvm_counts_find(c, n, "nothing"));
 	assert_int_equal(total, 3);
 	for (size_t i = 0; i < n; i++)
 		free(c[i].crate);
@@ -153,6 +160,35 @@ static void test_counts_of_c_functions(void **state)
 	free(c);
 	assert_int_equal(seen, 1111);
 	assert_int_equal(total, 11);
+}
+
+/* Many C functions (a big C++ library): each one found by name after the index grew many times. */
+static void test_counts_of_many_functions(void **state)
+{
+	(void)state;
+	struct strbuf text = STRBUF_INIT, name = STRBUF_INIT;
+	struct crate_counts *c;
+	size_t n;
+	unsigned long long total;
+
+	sb_adds(&text, "Counters:\n");
+	for (int i = 0; i < 5000; i++)
+		sb_addf(&text, "  f%d:\n    Block counts: [%d]\n", i, i % 7);
+	llvm_counts_parse(text.buf, &c, &n, &total);
+	assert_int_equal(n, 5001);
+	for (int i = 0; i < 5000; i += 97) {
+		sb_reset(&name);
+		sb_addf(&name, "fn:f%d", i);
+		const struct crate_counts *f = llvm_counts_find(c, n, name.buf);
+		assert_non_null(f);
+		assert_int_equal(f->counts, i % 7);
+	}
+	assert_int_equal(llvm_counts_find(c, n, "?")->functions, 5000);
+	for (size_t i = 0; i < n; i++)
+		free(c[i].crate);
+	free(c);
+	sb_release(&text);
+	sb_release(&name);
 }
 
 /* The functions an object defines, globals and statics; undefined ones and data are not. */
@@ -205,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_counts_parse_survives_junk),
 		cmocka_unit_test(test_counts_of_c_functions),
 		cmocka_unit_test(test_elf_function_names),
+		cmocka_unit_test(test_counts_of_many_functions),
 		cmocka_unit_test(test_raw_headers),
 	};
 	return cmocka_run_group_tests_name("llvm", tests, tempdir_setup, tempdir_teardown);

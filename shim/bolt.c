@@ -45,6 +45,26 @@ static bool find_tool(const char *name, int major, struct strbuf *out)
 	return out->len > 0;
 }
 
+static void tools_release(struct tools *t);
+
+/* llvm-bolt -instrument links this in: <llvm>/lib/libbolt_rt_instr.a beside its <llvm>/bin. */
+static bool instr_runtime_present(const char *bolt)
+{
+	char *real = realpath(bolt, NULL);
+	struct strbuf dir = STRBUF_INIT, lib = STRBUF_INIT;
+	bool found = false;
+
+	if (real) {
+		path_dirname(&dir, real);
+		sb_addf(&lib, "%s/../lib/libbolt_rt_instr.a", dir.buf);
+		found = file_exists(lib.buf);
+	}
+	free(real);
+	sb_release(&dir);
+	sb_release(&lib);
+	return found;
+}
+
 static int find_tools(struct tools *t, struct strbuf *err)
 {
 	struct strbuf id = STRBUF_INIT;
@@ -52,8 +72,15 @@ static int find_tools(struct tools *t, struct strbuf *err)
 
 	memset(t, 0, sizeof(*t));
 	sb_release(&id);
-	if (major > 0 && find_tool("llvm-bolt", major, &t->bolt) && find_tool("merge-fdata", major, &t->merge))
-		return 0;
+	if (major > 0 && find_tool("llvm-bolt", major, &t->bolt) && find_tool("merge-fdata", major, &t->merge)) {
+		if (instr_runtime_present(t->bolt.buf))
+			return 0;
+		sb_reset(err);
+		sb_addf(err, "llvm-bolt-%d is there but not its instrumentation runtime (libbolt_rt_instr.a); "
+			"apt-get install libbolt-%d-dev, or set bolt: off", major, major);
+		tools_release(t);
+		return -1;
+	}
 	sb_reset(err);
 	sb_addf(err, "bolt: on needs llvm-bolt-%d and merge-fdata-%d (rustc's LLVM); apt-get install "
 		"bolt-%d libbolt-%d-dev, or set bolt: off", major, major, major, major);
@@ -381,7 +408,7 @@ static bool optimise_program(const struct tools *t, struct program *p, const cha
 		sv_pushf(&argv, "-data=%s", merged.buf);
 		/* Lite mode; regular pages: 2 MiB alignment would more than double the file. */
 		const char *opts[] = { "-reorder-blocks=ext-tsp", "-reorder-functions=cdsort", "-split-functions",
-				       "-split-all-cold", "-split-eh", "-no-huge-pages", NULL };
+				       "-split-all-cold", "-split-eh", "-lite", "-no-huge-pages", NULL };
 		for (const char **o = opts; *o; o++)
 			sv_push(&argv, *o);
 		if (run_tool(&argv, log) != 0)

@@ -24,9 +24,11 @@ struct provenance {
 
 /*
  * Records the binary just linked at path for a unit marked self (whose
- * deps lead to every library it links). No build-id: nothing to record (0).
+ * deps lead to every library it links), plus extra units its marks cannot
+ * name (the C code of build scripts). No build-id: nothing to record (0).
  */
-int provenance_record(const char *path, const struct unit_mark *self, struct strbuf *err);
+int provenance_record(const char *path, const struct unit_mark *self, const struct unit_ref *extra,
+		      size_t nextra, struct strbuf *err);
 /* 1: found; 0: no build in this cache linked that id; -1: unreadable (err). */
 int provenance_lookup(const char *build_id, struct provenance *p, struct strbuf *err);
 void provenance_release(struct provenance *p);

@@ -452,6 +452,8 @@ int cmd_instrument(int argc, char **argv)
 		die(PGOW_EXIT_CONFIG, "nothing was instrumented (%s); the %s profile must have an "
 		    "opt-level above 0 (check CARGO_PROFILE_*_OPT_LEVEL, --config, [profile.%s])",
 		    v.skipped_why.len ? v.skipped_why.buf : "no unit of target code", b.ws.profile, b.ws.profile);
+	if (v.c.objects)
+		progress("note:", "%d C/C++ object(s) of %s instrumented too\n", v.c.objects, v.c.packages.buf);
 	progress("note:",
 		"%d unit(s) instrumented in %s.\n"
 		"             Run the binaries: they write their profiles to %s,\n"

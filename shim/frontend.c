@@ -499,18 +499,29 @@ void build_forward_messages(const struct build *b, const struct build_units *u)
 		die(PGOW_EXIT_FAIL, "cannot write cargo's messages to stdout: %s", strerror(errno));
 }
 
-/* An instrumented program's build-id names the code behind its raw profiles, also when cargo reused it. */
+/*
+ * An instrumented program's build-id names the code behind its raw profiles,
+ * also when cargo reused it. The C code of the build's build scripts is
+ * named too: their objects link into the programs, and no mark leads there.
+ */
 static void record_programs(const struct build_units *u)
 {
+	struct unit_ref *c_units = NULL;
+	size_t nc = 0;
+
+	for (size_t i = 0; i < u->n; i++)
+		if (strcmp(u->v[i].kind, "c-code") == 0 && strcmp(u->v[i].mark.action, "generate") == 0)
+			unit_refs_add(&c_units, &nc, u->v[i].mark.crate, u->v[i].mark.metadata, u->v[i].mark.key);
 	for (size_t i = 0; i < u->n; i++) {
 		const struct build_unit *p = &u->v[i];
 		struct strbuf err = STRBUF_INIT;
 		if (p->executable && p->marked && strcmp(p->mark.action, "generate") == 0 &&
-		    provenance_record(p->executable, &p->mark, &err) != 0)
+		    provenance_record(p->executable, &p->mark, c_units, nc, &err) != 0)
 			warn("cannot record which code %s was built from (%s); its profiles will need "
 			     "`merge --foreign --slot %.12s`", p->executable, err.buf, p->mark.slot);
 		sb_release(&err);
 	}
+	unit_refs_release(c_units, nc);
 }
 
 static bool check_build(const struct build *b, const struct build_units *u, enum expect e, const char *c_dec,
@@ -556,9 +567,9 @@ void build_verify(const struct build *b, struct build_units *u, bool instrumente
 			    bad.n + v->c.rerun_names.n, expect_name(e),
 			    bad.n ? bad.v[0] : v->c.rerun_names.v[0]);
 	}
+	ccode_add_units(&b->cc, u, dec.buf, v->slot.buf, instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf);
 	if (e == EXPECT_GENERATE)
 		record_programs(u);
-	ccode_add_units(&b->cc, u, dec.buf, v->slot.buf, instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf);
 	sv_release(&bad);
 	sb_release(&dec);
 }

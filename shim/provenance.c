@@ -92,7 +92,8 @@ static int record_path(struct strbuf *out, const char *build_id, struct strbuf *
 	return 0;
 }
 
-int provenance_record(const char *path, const struct unit_mark *self, struct strbuf *err)
+int provenance_record(const char *path, const struct unit_mark *self, const struct unit_ref *extra,
+		      size_t nextra, struct strbuf *err)
 {
 	struct strbuf id = STRBUF_INIT, rec = STRBUF_INIT, text = STRBUF_INIT;
 	struct unit_ref *units = NULL;
@@ -110,6 +111,8 @@ int provenance_record(const char *path, const struct unit_mark *self, struct str
 	if (record_path(&rec, id.buf, err) != 0)
 		goto out;
 	linked_units(self, &units, &n);
+	for (size_t i = 0; i < nextra; i++)
+		unit_refs_add(&units, &n, extra[i].crate, extra[i].metadata, extra[i].key);
 	sb_addf(&text, RECORD_MAGIC "\t%s\t%s\n", self->slot, path);
 	for (size_t i = 0; i < n; i++)
 		sb_addf(&text, "%s\t%s\t%s\n", units[i].crate, units[i].metadata, units[i].key);

@@ -463,7 +463,7 @@ static void record_provenance(const struct rustc_args *a, const struct unit_mark
 {
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 
-	if (linked_output(a, &out) == 0 && provenance_record(out.buf, mark, &err) != 0)
+	if (linked_output(a, &out) == 0 && provenance_record(out.buf, mark, NULL, 0, &err) != 0)
 		warn("%s: cannot record which code %s was built from (%s); profiles it writes "
 		     "need `cargo-pgo-wrap merge --foreign --slot %s`", a->crate_name, out.buf,
 		     err.buf, mark->slot);

@@ -138,3 +138,17 @@ test_c_compiler_of_another_llvm_gets_no_flags() {
 	assert_eq 2 "$rc" "CARGO_PGO_WRAP_C=on without a usable compiler"
 	assert_grep 'C/C\+\+ code cannot be profiled: CC=gcc is not a clang of LLVM [0-9]+' "$T/on.err" "one line"
 }
+
+# cargo-pgo's flow: instrument, run the program, build. The C code is named by
+# the program's build-id, so the profile covers it and is fresh.
+test_c_instrument_run_build() {
+	cmix_setup
+	pgow instrument --release 2>"$T/instr.err" || { cat "$T/instr.err" >&2; fail "instrument"; }
+	assert_grep 'note: 2 C/C\+\+ object\(s\) of cmix instrumented too' "$T/instr.err" "the note names the C code"
+	target/release/cmix 20000 >/dev/null || fail "running the instrumented program"
+	cmix_build_ok "build"
+	assert_no_grep 'Stale|is stale' "$T/err" "the profile is fresh for the C unit too"
+	assert_grep 'PGO C/C\+\+ code of cmix: 2 object' "$T/err" "the C code carries the profile"
+	pgow status >"$T/status.txt"
+	assert_grep '^  state       fresh; 3 of 3 units fresh$' "$T/status.txt" "status"
+}

@@ -20,4 +20,11 @@ int elf_function_names_of(const char *path, struct strvec *out, struct strbuf *e
 int elf_has_section(const unsigned char *image, size_t len, const char *name);
 int elf_has_section_of(const char *path, const char *name, struct strbuf *err);
 
+/*
+ * Sections of relocations nothing loads (-Wl,-q keeps them for BOLT): what a
+ * program not rewritten by BOLT ships without. -1 when it is not ELF64.
+ */
+int elf_static_relocations(const unsigned char *image, size_t len, struct strvec *out);
+int elf_static_relocations_of(const char *path, struct strvec *out, struct strbuf *err);
+
 #endif

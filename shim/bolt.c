@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 struct tools {
-	struct strbuf bolt, merge;
+	struct strbuf bolt, merge, objcopy;
 };
 
 /* name-<major> on PATH, else LLVM's own bin dir. */
@@ -72,7 +72,8 @@ static int find_tools(struct tools *t, struct strbuf *err)
 
 	memset(t, 0, sizeof(*t));
 	sb_release(&id);
-	if (major > 0 && find_tool("llvm-bolt", major, &t->bolt) && find_tool("merge-fdata", major, &t->merge)) {
+	if (major > 0 && find_tool("llvm-bolt", major, &t->bolt) && find_tool("merge-fdata", major, &t->merge) &&
+	    find_tool("llvm-objcopy", major, &t->objcopy)) {
 		if (instr_runtime_present(t->bolt.buf))
 			return 0;
 		sb_reset(err);
@@ -82,8 +83,9 @@ static int find_tools(struct tools *t, struct strbuf *err)
 		return -1;
 	}
 	sb_reset(err);
-	sb_addf(err, "bolt: on needs llvm-bolt-%d and merge-fdata-%d (rustc's LLVM); apt-get install "
-		"bolt-%d libbolt-%d-dev, or set bolt: off", major, major, major, major);
+	sb_addf(err, "bolt: on needs llvm-bolt-%d, merge-fdata-%d and llvm-objcopy-%d (rustc's LLVM); "
+		"apt-get install bolt-%d libbolt-%d-dev llvm-%d, or set bolt: off", major, major, major, major,
+		major, major);
 	return -1;
 }
 
@@ -91,6 +93,7 @@ static void tools_release(struct tools *t)
 {
 	sb_release(&t->bolt);
 	sb_release(&t->merge);
+	sb_release(&t->objcopy);
 }
 
 void bolt_describe_tools(struct strbuf *out)
@@ -133,6 +136,7 @@ struct program {
 	char *output;           /* cargo's own file, deps/<name>-<hash>, which exe is a link of */
 	char *id;               /* its build-id */
 	enum known known;
+	bool relink;            /* it must be linked again before BOLT can judge it */
 	struct strbuf cached;   /* K_KEPT: the BOLTed file in the cache */
 	bool bolted;            /* BOLT made out/<name> this time */
 };
@@ -185,36 +189,56 @@ static void programs_release(struct program *p, size_t n)
 	free(p);
 }
 
-/*
- * What the cache says of a program: a BOLT output already, or a verdict
- * reached with the same training. A kept one whose file gc removed is
- * unknown again.
- */
-static void look_up(struct program *p, const char *slot_dir, const char *training)
+/* What a verdict must have been reached with: this training and these settings. */
+static void verdict_key(const struct build *b, struct strbuf *out)
 {
-	struct strbuf path = STRBUF_INIT, line = STRBUF_INIT, want = STRBUF_INIT;
+	sb_addf(out, " training=%s gain=%g rounds=%ld ", b->training_id ? b->training_id : "-",
+		b->cfg.bolt_min_gain, b->cfg.bolt_rounds);
+}
+
+/* The verdict on build-id id, when it was reached as b would reach it now; 0 without one. */
+static int read_verdict(const struct build *b, const char *slot_dir, const char *id, struct strbuf *line)
+{
+	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
+	int found;
+
+	cache_file(&path, slot_dir, id, "verdict");
+	verdict_key(b, &want);
+	found = sb_read_file(line, path.buf) == 0 && strstr(line->buf, want.buf);
+	sb_release(&path);
+	sb_release(&want);
+	return found;
+}
+
+/*
+ * What the cache says of a program: a BOLT output kept under the current
+ * settings, or a verdict reached with them. A BOLT output judged otherwise
+ * must be linked again to be judged anew, and a kept one whose file gc
+ * removed is unknown again.
+ */
+static void look_up(const struct build *b, struct program *p, const char *slot_dir)
+{
+	struct strbuf path = STRBUF_INIT, line = STRBUF_INIT, source = STRBUF_INIT;
 
 	p->known = K_UNKNOWN;
+	p->relink = false;
 	cache_file(&path, slot_dir, p->id, "output");
-	if (file_exists(path.buf)) {
-		p->known = K_BOLTED_ALREADY;
-		goto out;
+	if (sb_read_file(&source, path.buf) == 0) {
+		if (read_verdict(b, slot_dir, source.buf, &line))
+			p->known = K_BOLTED_ALREADY;
+		else
+			p->relink = true;
+	} else if (read_verdict(b, slot_dir, p->id, &line)) {
+		if (strncmp(line.buf, "kept ", 5) == 0) {
+			cache_file(&p->cached, slot_dir, p->id, "bin");
+			p->known = file_exists(p->cached.buf) ? K_KEPT : K_UNKNOWN;
+		} else {
+			p->known = strncmp(line.buf, "not-run ", 8) == 0 ? K_NOT_RUN : K_DISCARDED;
+		}
 	}
-	sb_reset(&path);
-	cache_file(&path, slot_dir, p->id, "verdict");
-	sb_addf(&want, " training=%s ", training ? training : "-");
-	if (sb_read_file(&line, path.buf) != 0 || !strstr(line.buf, want.buf))
-		goto out;
-	if (strncmp(line.buf, "kept ", 5) == 0) {
-		cache_file(&p->cached, slot_dir, p->id, "bin");
-		p->known = file_exists(p->cached.buf) ? K_KEPT : K_UNKNOWN;
-	} else {
-		p->known = strncmp(line.buf, "not-run ", 8) == 0 ? K_NOT_RUN : K_DISCARDED;
-	}
-out:
 	sb_release(&path);
 	sb_release(&line);
-	sb_release(&want);
+	sb_release(&source);
 }
 
 /* cargo's output becomes the BOLTed program, and the shipped name a link of it again. */
@@ -228,8 +252,43 @@ static void install(const struct build *b, const struct program *p, const char *
 	sb_release(&err);
 }
 
+/*
+ * A program that does not ship BOLTed ships without the relocations -Wl,-q
+ * kept for BOLT (a quarter of bat's file), as it would have been linked.
+ */
+static void ship_without_relocations(const struct build *b, const struct tools *t, const struct program *p,
+				     const char *work)
+{
+	struct strvec sections = STRVEC_INIT, argv = STRVEC_INIT;
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT, log = STRBUF_INIT;
+
+	if (elf_static_relocations_of(p->exe, &sections, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	if (sections.n) {
+		if (safe_mkdirs(b->ws.target_dir.buf, work, 0755, &err) != 0)
+			die(PGOW_EXIT_FAIL, "%s", err.buf);
+		sb_addf(&out, "%s/%s.plain", work, p->name);
+		sb_addf(&log, "%s/objcopy.log", work);
+		sv_push(&argv, t->objcopy.buf);
+		for (size_t i = 0; i < sections.n; i++)
+			sv_pushf(&argv, "--remove-section=%s", sections.v[i]);
+		sv_push(&argv, p->exe);
+		sv_push(&argv, out.buf);
+		if (safe_unlink(b->ws.target_dir.buf, out.buf, &err) != 0 || run_tool(&argv, log.buf) != 0)
+			die(PGOW_EXIT_FAIL, "llvm-objcopy could not remove BOLT's relocations from %s; see %s%s",
+			    p->exe, log.buf, err.buf);
+		install(b, p, out.buf);
+	}
+	sv_release(&sections);
+	sv_release(&argv);
+	sb_release(&err);
+	sb_release(&out);
+	sb_release(&log);
+}
+
 /* Ships what the cache already decided; true when nothing is left to BOLT. */
-static bool apply_cached(const struct build *b, struct program *p, size_t n)
+static bool apply_cached(const struct build *b, const struct tools *t, struct program *p, size_t n,
+			 const char *work)
 {
 	static const char *const said[] = { [K_BOLTED_ALREADY] = "BOLTed already", [K_KEPT] = "kept",
 					    [K_DISCARDED] = "discarded", [K_NOT_RUN] = "the training does not run it" };
@@ -243,6 +302,8 @@ static bool apply_cached(const struct build *b, struct program *p, size_t n)
 		}
 		if (p[i].known == K_KEPT)
 			install(b, &p[i], p[i].cached.buf);
+		else if (p[i].known != K_BOLTED_ALREADY)
+			ship_without_relocations(b, t, &p[i], work);
 		sb_addf(&report, "%s%s (%s)", report.len ? ", " : "", p[i].name, said[p[i].known]);
 	}
 	if (report.len)
@@ -449,8 +510,10 @@ static void record_verdict(const struct build *b, const char *slot_dir, const st
 	}
 	sb_reset(&path);
 	cache_file(&path, slot_dir, p->id, "verdict");
-	/* The training it was measured with: other training is judged again. */
-	sb_addf(&text, "%s training=%s %s\n", verdict, b->training_id ? b->training_id : "-", report);
+	/* What it was measured with: other training or settings are judged again. */
+	sb_adds(&text, verdict);
+	verdict_key(b, &text);
+	sb_addf(&text, "%s\n", report);
 	(void)write_file_atomic(path.buf, text.buf, text.len, &opts, &err);
 out:
 	if (err.len)
@@ -479,14 +542,16 @@ static bool usable(const struct build *b, struct program *p, size_t n, const cha
 		free(p[i].id);
 		p[i].id = sb_detach(&id);
 		sb_reset(&p[i].cached);
-		look_up(&p[i], slot_dir, b->training_id);
-		int relocs = p[i].known == K_BOLTED_ALREADY ? 1 : elf_has_section_of(p[i].exe, ".rela.text", &err);
-		int symbols = relocs == 1 ? elf_has_section_of(p[i].exe, ".symtab", &err) : 1;
+		look_up(b, &p[i], slot_dir);
+		/* Only a program still to be judged needs its relocations (and symbols). */
+		bool judge = p[i].known == K_UNKNOWN;
+		int relocs = !judge || p[i].relink ? !p[i].relink : elf_has_section_of(p[i].exe, ".rela.text", &err);
+		int symbols = judge && relocs == 1 ? elf_has_section_of(p[i].exe, ".symtab", &err) : 1;
 		if (relocs < 0 || symbols < 0)
 			die(PGOW_EXIT_FAIL, "%s", err.buf);
 		if (relocs == 0) {
 			sv_push(relink, p[i].output);
-		} else if (symbols == 0 && p[i].known != K_BOLTED_ALREADY) {
+		} else if (symbols == 0) {
 			progress("note:", "BOLT skipped: %s is stripped at link (the profile's strip), and BOLT needs "
 				 "its symbols; set strip = false (strip afterwards with llvm-strip, never GNU strip)\n",
 				 p[i].name);
@@ -518,7 +583,7 @@ static void make_dirs(const struct build *b, const char *work)
 static void train_instrumented(struct build *b, const struct build_units *u, const struct tools *t,
 			       struct program *p, size_t n, const char *work)
 {
-	struct strbuf detail = STRBUF_INIT, log = STRBUF_INIT, instr = STRBUF_INIT, bins = STRBUF_INIT;
+	struct strbuf log = STRBUF_INIT, instr = STRBUF_INIT, bins = STRBUF_INIT;
 	struct strbuf fdata = STRBUF_INIT, tlog = STRBUF_INIT, err = STRBUF_INIT;
 	struct strvec unused = STRVEC_INIT;
 	size_t todo = 0;
@@ -533,15 +598,13 @@ static void train_instrumented(struct build *b, const struct build_units *u, con
 			instrument(t, &p[i], work, log.buf);
 			todo++;
 		}
-	sb_addf(&detail, "instrumented %zu program(s) with %s; the training runs them", todo, t->bolt.buf);
-	build_step(b, "BOLT", detail.buf);
+	progress("BOLT", "instrumented %zu program(s) with %s; the training runs them\n", todo, t->bolt.buf);
 	bin_dir(b, u, bins.buf, p, n, instr.buf, false);
 	struct train_paths paths = { bins.buf, b->instr_dir.buf, fdata.buf, b->ws.root.buf, tlog.buf, false,
 				     ".fdata", fdata.buf };
 	if (train_run_all(&b->cfg, &paths, &unused, &err) != 0)
 		die(PGOW_EXIT_TRAINING, "%s", err.buf);
 	sv_release(&unused);
-	sb_release(&detail);
 	sb_release(&log);
 	sb_release(&instr);
 	sb_release(&bins);
@@ -553,7 +616,7 @@ static void train_instrumented(struct build *b, const struct build_units *u, con
 /* Programs linked before bolt: on are linked again, with their relocations. */
 static void relink(struct build *b, struct build_units *u, struct verified *v, const struct strvec *outputs)
 {
-	progress("Relinking", "%zu program(s) with their relocations for BOLT (-Wl,-q)\n", outputs->n);
+	progress("Relinking", "%zu program(s) with their relocations for BOLT to judge (-Wl,-q)\n", outputs->n);
 	for (size_t i = 0; i < outputs->n; i++) {
 		struct strbuf dep = STRBUF_INIT;
 		sb_addf(&dep, "%s.d", outputs->v[i]);
@@ -600,23 +663,21 @@ void bolt_stage(struct build *b, struct build_units *u, struct verified *v)
 	size_t n = programs_of(b, u, v, &p, &ok);
 	if (!n)
 		progress("note:", "BOLT: no program of this build carries the profile; nothing to BOLT\n");
-	if (!ok || apply_cached(b, p, n))
-		goto out;
 	if (find_tools(&t, &err) != 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	path_join(&work, b->state_dir.buf, "bolt");
 	path_join(&log, work.buf, "bolt.log");
 	path_join(&out_dir, work.buf, "out");
+	if (!ok || apply_cached(b, &t, p, n, work.buf))
+		goto out;
 	make_dirs(b, work.buf);
-	b->steps += 2;
 	train_instrumented(b, u, &t, p, n, work.buf);
 	size_t done = 0;
 	for (size_t i = 0; i < n; i++)
 		if (p[i].known == K_UNKNOWN)
 			done += optimise_program(&t, &p[i], work.buf, log.buf);
-	sb_addf(&detail, "measuring the training with the PGO and the BOLTed programs, %ld round(s) each",
-		b->cfg.bolt_rounds);
-	build_step(b, "BOLT", detail.buf);
+	progress("BOLT", "measuring the training with the PGO and the BOLTed programs, %ld round(s) each\n",
+		 b->cfg.bolt_rounds);
 	bool keep = done > 0 && gate(b, u, p, n, work.buf, &report);
 	if (!done)
 		sb_adds(&report, "the training ran none of them");
@@ -628,14 +689,16 @@ void bolt_stage(struct build *b, struct build_units *u, struct verified *v)
 			path_join(&f, out_dir.buf, p[i].name);
 			install(b, &p[i], f.buf);
 			sb_release(&f);
+		} else {
+			ship_without_relocations(b, &t, &p[i], work.buf);
 		}
 		record_verdict(b, v->slot.buf, &p[i], !p[i].bolted ? "not-run" : keep ? "kept" : "discarded",
 			       work.buf, report.buf);
 	}
 	progress("BOLT", "%s: %s\n", keep ? "kept, the BOLTed programs ship" : "discarded, the PGO programs ship",
 		 report.buf);
-	tools_release(&t);
 out:
+	tools_release(&t);
 	programs_release(p, n);
 	sb_release(&err);
 	sb_release(&work);

@@ -157,6 +157,8 @@ void ccode_choose(struct ccode *c, const char *target)
 		int major = rustc_llvm();
 		bool cross = target && strcmp(target, host.buf) != 0;
 		c->enabled = major > 0 && pick_compiler("CC", "clang", c->triple, cross, major, &c->cc, &c->why_not);
+		if (!c->enabled)
+			sb_adds(&c->why_not, "; C++ is profiled only with C"); /* one decision for a build script's objects */
 		if (c->enabled && !pick_compiler("CXX", "clang++", c->triple, cross, major, &c->cxx, &c->why_not))
 			sb_reset(&c->cxx); /* C still is; why_not says why C++ is not */
 	}

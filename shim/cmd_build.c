@@ -263,11 +263,15 @@ static bool refresh(struct build *b)
 }
 
 /* What the C/C++ code of build scripts got: verified like the Rust units. */
-static void summary_c(const struct build *b, const struct verified *v)
+static void summary_c(const struct build *b, const struct verified *v, const struct freshness *after)
 {
+	int stale = 0;
+	for (size_t i = 0; after && i < after->ncrates; i++)
+		stale += strncmp(after->crates[i].name, "c:", 2) == 0 && strcmp(after->crates[i].state, "fresh") != 0;
 	if (v->c.units)
-		progress("PGO", "C/C++ code of %s: %d object(s) from %d build script(s) carry it too\n",
-			 v->c.packages.buf, v->c.objects, v->c.units);
+		progress("PGO", "C/C++ code of %s: %d object(s) from %d build script(s) carry it too%s\n",
+			 v->c.packages.buf, v->c.objects, v->c.units,
+			 stale ? " (its sources changed since the profile: stale)" : "");
 	if (v->c.plain && !b->cc.enabled)
 		progress("note:", "the C/C++ code of %s was built without PGO: %s\n", v->c.plain_names.buf,
 			 b->cc.why_not.buf);
@@ -296,7 +300,7 @@ static void summary(const struct build *b, const struct verified *v, const struc
 			 "PGO was not applied\n", b->ws.build_dir.buf, v->plain, v->skipped,
 			 v->skipped_why.len ? ": " : "", sb_str(&v->skipped_why));
 	}
-	summary_c(b, v);
+	summary_c(b, v, after);
 	if (v->mismatches)
 		progress("Stale", "%d function(s) changed since the profile was collected and got no "
 			 "counts: %s\n", v->mismatches, v->mismatched.buf);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const policy_names[] = {
 	[STALE_REFRESH] = "refresh", [STALE_USE] = "use-stale",
@@ -236,13 +237,17 @@ static int read_bolt(struct config *c, struct ydoc *d, yaml_node_t *v, struct st
 
 	if (ydoc_string(d, v, "bolt", &s, err) != 0)
 		return -1;
-	if (strcmp(s, "on") != 0 && strcmp(s, "off") != 0 && strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
-		ydoc_where(d, v, err);
-		sb_addf(err, "bolt must be on or off, not '%s'", s);
-		return -1;
+	/* YAML's own booleans, in any case. */
+	static const char *const yes[] = { "on", "true", "yes" }, *const no[] = { "off", "false", "no" };
+	for (size_t i = 0; i < 3; i++) {
+		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+			c->bolt = strcasecmp(s, yes[i]) == 0;
+			return 0;
+		}
 	}
-	c->bolt = strcmp(s, "on") == 0 || strcmp(s, "true") == 0;
-	return 0;
+	ydoc_where(d, v, err);
+	sb_addf(err, "bolt must be on or off (or true/false, yes/no), not '%s'", s);
+	return -1;
 }
 
 static int read_bolt_number(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
@@ -320,6 +325,23 @@ static int read_top(struct config *c, struct ydoc *d, yaml_node_pair_t *p, const
 	return unknown_key(d, p, key, "pgo-wrap.yaml", "stale-policy, stale-threshold, training, bolt, bolt-min-gain, bolt-rounds", err);
 }
 
+/* A key given twice: YAML keeps the last silently, which hides the first. */
+static bool given_before(struct ydoc *d, yaml_node_t *map, yaml_node_pair_t *at, const char *key, struct strbuf *err)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < at; p++) {
+		const char *k;
+		struct strbuf ignored = STRBUF_INIT;
+		bool same = ydoc_key(d, p, &k, &ignored) == 0 && strcmp(k, key) == 0;
+		sb_release(&ignored);
+		if (same) {
+			ydoc_where(d, ydoc_node(d, at->key), err);
+			sb_addf(err, "'%s' is given twice (also above); keep one", key);
+			return true;
+		}
+	}
+	return false;
+}
+
 int config_read(struct config *c, const char *path, struct strbuf *err)
 {
 	struct ydoc d;
@@ -336,7 +358,8 @@ int config_read(struct config *c, const char *path, struct strbuf *err)
 		rc = 0;
 		for (yaml_node_pair_t *p = root->data.mapping.pairs.start; rc == 0 && p < root->data.mapping.pairs.top; p++) {
 			const char *key;
-			rc = ydoc_key(&d, p, &key, err) == 0 && read_top(c, &d, p, key, err) == 0 ? 0 : -1;
+			rc = ydoc_key(&d, p, &key, err) == 0 && !given_before(&d, root, p, key, err) &&
+					     read_top(c, &d, p, key, err) == 0 ? 0 : -1;
 		}
 	}
 	if (rc == 0) {

@@ -82,6 +82,28 @@ int elf_has_section(const unsigned char *img, size_t len, const char *name)
 	return 0;
 }
 
+int elf_static_relocations(const unsigned char *img, size_t len, struct strvec *out)
+{
+	struct elf eh;
+	Elf64_Shdr names, sh;
+
+	if (!read_header(img, len, &eh) || !section(img, len, &eh, eh.shstrndx, &names) ||
+	    !fits(len, names.sh_offset, names.sh_size))
+		return -1;
+	for (uint64_t i = 0; i < eh.shnum; i++) {
+		if (!section(img, len, &eh, i, &sh))
+			return -1;
+		if ((sh.sh_type != SHT_RELA && sh.sh_type != SHT_REL) || (sh.sh_flags & SHF_ALLOC) ||
+		    sh.sh_name >= names.sh_size)
+			continue;
+		const char *name = (const char *)img + names.sh_offset + sh.sh_name;
+		size_t n = strnlen(name, (size_t)(names.sh_size - sh.sh_name));
+		if (n && n < names.sh_size - sh.sh_name)
+			sv_push(out, name);
+	}
+	return 0;
+}
+
 int elf_function_names(const unsigned char *img, size_t len, struct strvec *out)
 {
 	struct elf eh;
@@ -134,6 +156,17 @@ int elf_function_names_of(const char *path, struct strvec *out, struct strbuf *e
 
 	if (rc == 0 && (rc = elf_function_names((const unsigned char *)img.buf, img.len, out)) != 0)
 		sb_addf(err, "%s is not an ELF64 object", path);
+	sb_release(&img);
+	return rc;
+}
+
+int elf_static_relocations_of(const char *path, struct strvec *out, struct strbuf *err)
+{
+	struct strbuf img = STRBUF_INIT;
+	int rc = read_image(path, &img, err);
+
+	if (rc == 0 && (rc = elf_static_relocations((const unsigned char *)img.buf, img.len, out)) != 0)
+		sb_addf(err, "%s is not an ELF64 file", path);
 	sb_release(&img);
 	return rc;
 }

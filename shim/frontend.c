@@ -542,8 +542,9 @@ static void rebuild_what_differs(const struct build *b, const struct strvec *bad
 	for (size_t i = 0; i < bad->n; i++)
 		force_rebuild(b->ws.target_dir.buf, bad->v[i]);
 	if (v->c.rerun_names.n)
-		progress("Rerunning", "the build script of %s, whose C/C++ objects do not carry the %s\n",
-			 v->c.rerun_names.v[0], expect_name(e));
+		progress("Rerunning", "the build script of %s, whose C/C++ objects were compiled otherwise than "
+			 "this build compiles C (%s)\n", v->c.rerun_names.v[0],
+			 !b->cc.enabled ? "plain: no C/C++ PGO" : expect_name(e));
 	ccode_force_rerun(&b->cc, &v->c);
 }
 

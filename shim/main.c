@@ -111,7 +111,7 @@ static int cmd_help(int argc, char **argv)
 	       "  CARGO_PGO_WRAP_JOURNAL=/abs/file       where wrapper decisions are logged\n"
 	       "  CARGO_PGO_WRAP_LLVM_PROFDATA=/path     the llvm-profdata to use\n"
 	       "  CARGO_PGO_WRAP_NO_PROFILER_TARGETS=glob,glob  more targets to leave alone\n"
-	       "  CARGO_PGO_WRAP_C=auto|on|off          profile C/C++ code build scripts compile (build, train)\n"
+	       "  CARGO_PGO_WRAP_C=auto|on|off          profile C/C++ code build scripts compile (build, instrument, train)\n"
 	       "  CARGO, CARGO_TERM_COLOR, NO_COLOR      as for cargo\n");
 	return 0;
 }

@@ -22,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct strvec names = STRVEC_INIT;
 	(void)elf_function_names(data, size, &names);
 	(void)elf_has_section(data, size, ".rela.text");
+	(void)elf_static_relocations(data, size, &names);
 	sv_release(&names);
 	char *text = fuzz_string(data, size);
 	struct crate_counts *counts;

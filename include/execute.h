@@ -18,6 +18,8 @@ int run_and_wait(char *const *argv);
  * not start.
  */
 int run_capture(char *const *argv, struct strbuf *out);
+/* Runs n commands at once and waits for all; their wait statuses (-1: not run). -1 when one could not start. */
+int run_parallel(char *const *const argvs[], size_t n, int *statuses);
 /* Runs argv with stdout and stderr into fd (stdin /dev/null); the wait status, or -1 with errno. */
 int run_to_fd(char *const *argv, int fd);
 /*

@@ -31,21 +31,19 @@ struct crate_counts {
 };
 
 /*
- * Sums each function's block counts in an indexed profile by the crate that
- * compiled it: the "<crate>.<hash>-cgu.N;" prefix of local symbols, else the
- * crate in the mangled path (legacy _ZN or v0 _R). Fills a list sorted by
- * name; -1 with err.
+ * Sums each function's counters, from the text form of a profile (`merge
+ * --text`), by the crate that compiled it: the "<crate>.<hash>-cgu.N;"
+ * prefix of local symbols, else the crate in the mangled path (legacy _ZN
+ * or v0 _R); a function of no crate also goes to "fn:<name>". Fills a list
+ * sorted by name; -1 with err when the file cannot be read.
  */
-int llvm_counts_by_crate(const char *tool, const char *profdata, struct crate_counts **out,
-			 size_t *n, unsigned long long *total, struct strbuf *err);
+int llvm_counts_of_text(const char *path, struct crate_counts **out, size_t *n, unsigned long long *total,
+			struct strbuf *err);
 /* The entry of a crate ("fn:<name>" for a function of no crate) in a list sorted by name, or NULL. */
 const struct crate_counts *llvm_counts_find(const struct crate_counts *v, size_t n, const char *crate);
-/*
- * The parsing half of llvm_counts_by_crate, on `show --all-functions --counts`
- * output (edited in place). The list comes sorted by crate name.
- */
+/* The parsing half of llvm_counts_of_text (text edited in place). */
 void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigned long long *total);
-/* The crate of one `llvm-profdata show` function name, appended to out. */
+/* The crate of one profile function name, appended to out. */
 void llvm_symbol_crate(const char *name, struct strbuf *out);
 
 #endif

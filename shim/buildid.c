@@ -115,9 +115,12 @@ static uint64_t le64(const unsigned char *p)
 	return v;
 }
 
+/* The first bytes of a raw profile hold its header and, in practice, its binary ids: one read. */
+#define RAW_FIRST_READ 4096
+
 int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbuf *err)
 {
-	unsigned char hdr[RAW_HEADER_WORDS_V10 * 8];
+	unsigned char first[RAW_FIRST_READ];
 	struct stat st;
 
 	memset(h, 0, sizeof(*h));
@@ -125,27 +128,32 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 		sb_addf(err, "%s: not a regular file", path);
 		return -1;
 	}
-	if (st.st_size < 16 || read_at(fd, hdr, 16, 0) != 0 || le64(hdr) != RAW_MAGIC_64) {
+	size_t got = st.st_size < (off_t)sizeof(first) ? (size_t)st.st_size : sizeof(first);
+	if (got < 16 || read_at(fd, first, got, 0) != 0 || le64(first) != RAW_MAGIC_64) {
 		sb_addf(err, "%s: not a raw LLVM profile (bad magic)", path);
 		return -1;
 	}
 	/* The high bits are flags (rustc writes 0x010000000000000A). */
-	h->version = le64(hdr + 8) & 0xffffffffULL;
+	h->version = le64(first + 8) & 0xffffffffULL;
 	size_t words = header_words(h->version);
 	size_t hdr_bytes = words * 8;
 	if (!words)
 		return 0;
-	if ((uint64_t)st.st_size < hdr_bytes || read_at(fd, hdr, hdr_bytes, 0) != 0) {
+	if (got < hdr_bytes) {
 		sb_addf(err, "%s: not a raw LLVM profile (truncated header)", path);
 		return -1;
 	}
-	uint64_t ids_size = le64(hdr + 16);
+	uint64_t ids_size = le64(first + 16);
 	if (ids_size > (uint64_t)st.st_size - hdr_bytes || ids_size > MAX_NOTES_BYTES) {
 		sb_addf(err, "%s: not a raw LLVM profile (binary ids past its end)", path);
 		return -1;
 	}
 	unsigned char *ids = xmalloc(ids_size + 1);
-	int rc = read_at(fd, ids, ids_size, (off_t)hdr_bytes);
+	int rc = 0;
+	if (hdr_bytes + ids_size <= got)
+		memcpy(ids, first + hdr_bytes, ids_size);
+	else
+		rc = read_at(fd, ids, ids_size, (off_t)hdr_bytes);
 	for (uint64_t off = 0; rc == 0 && ids_size - off >= 8;) {
 		uint64_t n = le64(ids + off);
 		off += 8;

@@ -29,6 +29,33 @@ int run_and_wait(char *const *argv)
 	return run_tee_stderr(argv, NULL, NULL);
 }
 
+int run_parallel(char *const *const argvs[], size_t n, int *statuses)
+{
+	pid_t *pids = xcalloc(n ? n : 1, sizeof(*pids));
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			execvp(argvs[i][0], argvs[i]);
+			error_msg("cannot run %s: %s", argvs[i][0], strerror(errno));
+			_exit(PGOW_EXIT_EXEC);
+		}
+		if (pids[i] < 0)
+			rc = -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		statuses[i] = -1;
+		while (pids[i] > 0 && waitpid(pids[i], &statuses[i], 0) < 0)
+			if (errno != EINTR) {
+				rc = -1;
+				break;
+			}
+	}
+	free(pids);
+	return rc;
+}
+
 int run_to_fd(char *const *argv, int fd)
 {
 	int status;

@@ -61,29 +61,43 @@ void hash_buf_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 
 _Atomic unsigned long hash_files_read;
 
-int hash_file_hex(const char *path, char out[HASH_HEX_LEN + 1])
+int hash_fd_hex(int fd, char out[HASH_HEX_LEN + 1])
 {
-	int fd = open_read(path);
 	char buf[65536];
+	off_t at = 0;
 	ssize_t n;
 
-	if (fd < 0)
-		return -1;
 	hash_files_read++;
 	struct hasher *h = hasher_new();
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+	/* pread: from the start, whatever the descriptor's offset. */
+	while ((n = pread(fd, buf, sizeof(buf), at)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			int saved = errno;
 			hasher_free(h);
-			close(fd);
 			errno = saved;
 			return -1;
 		}
 		hasher_add(h, buf, (size_t)n);
+		at += n;
 	}
 	hasher_hex(h, out);
 	hasher_free(h);
+	return 0;
+}
+
+int hash_file_hex(const char *path, char out[HASH_HEX_LEN + 1])
+{
+	int fd = open_read(path);
+
+	if (fd < 0)
+		return -1;
+	if (hash_fd_hex(fd, out) != 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
 	return close(fd);
 }

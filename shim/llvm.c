@@ -344,28 +344,56 @@ const struct crate_counts *llvm_counts_find(const struct crate_counts *v, size_t
 	return n ? bsearch(&key, v, n, sizeof(*v), by_crate) : NULL;
 }
 
-/* Adds a "Block counts: [1, 2, 3]" list; stops at anything that is not a number. */
-static unsigned long long sum_counts(const char *p)
+/* The entries one function's counts go to: its crate, or "?" and "fn:<name>" for C code. */
+struct function_entries {
+	struct crate_counts *crate, *fn;
+};
+
+static void start_function(const char *name, struct crate_counts **out, size_t *n, struct count_index *ix,
+			   struct strbuf *crate, struct function_entries *f)
 {
-	unsigned long long sum = 0;
-	while (*p && *p != ']') {
-		char *end;
-		if (*p < '0' || *p > '9')
-			break;
-		unsigned long long c = strtoull(p, &end, 10);
-		if (end == p)
-			break;
-		sum += c;
-		p = end + strspn(end, ", ");
+	sb_reset(crate);
+	llvm_symbol_crate(name, crate);
+	f->fn = NULL;
+	if (!crate->len) {
+		/* A function of no crate (C code) is also counted by name, for the C units that define it. */
+		const char *semi = strrchr(name, ';');
+		sb_addf(crate, "fn:%s", semi ? semi + 1 : name);
+		f->fn = find_or_add(out, n, ix, crate->buf);
+		f->fn->functions++;
 	}
-	return sum;
+	/* Looked up after fn: adding an entry may move the list. */
+	f->crate = find_or_add(out, n, ix, f->fn ? "?" : crate->buf);
+	f->crate->functions++;
+	if (f->fn)
+		f->fn = find_or_add(out, n, ix, crate->buf);
 }
 
+static void end_function(struct function_entries *f, unsigned long long sum, unsigned long long *total)
+{
+	f->crate->counts += sum;
+	f->crate->covered += sum != 0;
+	if (f->fn) {
+		f->fn->counts += sum;
+		f->fn->covered += sum != 0;
+	}
+	*total += sum;
+	f->crate = f->fn = NULL;
+}
+
+/*
+ * The text format `llvm-profdata merge --text` writes: a header of '#' and
+ * ':' lines, then one record per function, blank-line separated: its name,
+ * "# Func Hash:", "# Num Counters:" N, "# Counter Values:" and N numbers,
+ * then value-profile data we do not read.
+ */
 void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigned long long *total)
 {
 	struct strbuf crate = STRBUF_INIT;
-	struct crate_counts *current = NULL, *fn = NULL;
+	struct function_entries f = { NULL, NULL };
 	struct count_index ix = { NULL, 0 };
+	bool record_start = true, num_next = false;
+	unsigned long long counters = 0, remaining = 0, sum = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -374,57 +402,48 @@ void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigne
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		size_t len = strlen(line);
-		char *block;
-		if (len > 3 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ' && line[len - 1] == ':') {
-			line[len - 1] = '\0';
-			sb_reset(&crate);
-			llvm_symbol_crate(line + 2, &crate);
-			fn = NULL;
-			if (!crate.len) {
-				/* A function of no crate (C code) is also counted by name, for the C units that define it. */
-				const char *semi = strrchr(line + 2, ';');
-				sb_addf(&crate, "fn:%s", semi ? semi + 1 : line + 2);
-				fn = find_or_add(out, n, &ix, crate.buf);
-				fn->functions++;
+		if (!*line) {
+			if (f.crate)
+				end_function(&f, sum, total);
+			record_start = true;
+		} else if (record_start) {
+			if (line[0] != '#' && line[0] != ':') {
+				start_function(line, out, n, &ix, &crate, &f);
+				record_start = num_next = false;
+				counters = remaining = sum = 0;
 			}
-			/* Looked up after fn: adding an entry may move the list. */
-			current = find_or_add(out, n, &ix, fn ? "?" : crate.buf);
-			current->functions++;
-			if (fn)
-				fn = find_or_add(out, n, &ix, crate.buf);
-		} else if (current && (block = strstr(line, "Block counts: ["))) {
-			/* The entry count is the first of them. */
-			unsigned long long c = sum_counts(block + 15);
-			if (c)
-				current->covered++;
-			current->counts += c;
-			if (fn) {
-				fn->covered += c != 0;
-				fn->counts += c;
-			}
-			*total += c;
+		} else if (f.crate && strcmp(line, "# Num Counters:") == 0) {
+			num_next = true;
+		} else if (f.crate && num_next) {
+			counters = strtoull(line, NULL, 10);
+			num_next = false;
+		} else if (f.crate && strcmp(line, "# Counter Values:") == 0) {
+			remaining = counters;
+		} else if (f.crate && remaining) {
+			sum += strtoull(line, NULL, 10);
+			if (!--remaining)
+				end_function(&f, sum, total);
 		}
 		line = nl ? nl + 1 : NULL;
 	}
+	if (f.crate)
+		end_function(&f, sum, total);
 	free(ix.slots);
 	if (*n > 1)
 		qsort(*out, *n, sizeof(**out), by_crate);
 	sb_release(&crate);
 }
 
-int llvm_counts_by_crate(const char *tool, const char *profdata, struct crate_counts **out,
-			 size_t *n, unsigned long long *total, struct strbuf *err)
+int llvm_counts_of_text(const char *path, struct crate_counts **out, size_t *n, unsigned long long *total,
+			struct strbuf *err)
 {
 	struct strbuf text = STRBUF_INIT;
-	char *argv[] = { (char *)tool, "show", "--all-functions", "--counts", (char *)profdata, NULL };
 
 	*out = NULL;
 	*n = 0;
 	*total = 0;
-	int status = run_capture(argv, &text);
-	if (status != 0) {
-		sb_addf(err, "%s show %s failed", tool, profdata);
+	if (sb_read_file(&text, path) != 0) {
+		sb_addf(err, "cannot read the merged profile's text form %s: %s", path, strerror(errno));
 		sb_release(&text);
 		return -1;
 	}

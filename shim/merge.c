@@ -156,11 +156,11 @@ static int open_input(const char *path, struct strbuf *err)
 	return fd;
 }
 
-static void add_input(struct group *g, long weight, const char *path)
+static void add_input(struct group *g, long weight, const char *path, int fd)
 {
 	char hex[HASH_HEX_LEN + 1];
 	sv_pushf(&g->inputs, "%ld,%s", weight, path);
-	sv_push(&g->hashes, hash_file_hex(path, hex) == 0 ? hex : "-");
+	sv_push(&g->hashes, hash_fd_hex(fd, hex) == 0 ? hex : "-");
 }
 
 static void skip_input(const struct merge_request *rq, struct plan *p, const char *why)
@@ -173,7 +173,7 @@ static void skip_input(const struct merge_request *rq, struct plan *p, const cha
 
 /* Routes one raw file to the slot of the binary that wrote it. */
 static void route_raw(const struct merge_request *rq, const char *slot, struct plan *p,
-		      const char *path, long weight, const struct raw_header *h)
+		      const char *path, int fd, long weight, const struct raw_header *h)
 {
 	struct strbuf why = STRBUF_INIT;
 	struct known_id *k = NULL;
@@ -191,7 +191,7 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct p
 		skip_input(rq, p, why.buf);
 	} else if (found || (rq->foreign && slot)) {
 		struct group *g = group_for(p, found ? prov->slot : slot);
-		add_input(g, weight, path);
+		add_input(g, weight, path, fd);
 		sv_push(&g->raw_paths, path);
 		g->raw_count++;
 		if (h->version > g->max_raw)
@@ -236,13 +236,13 @@ static void plan_input(const struct merge_request *rq, const char *slot, struct 
 			skip_input(rq, p, why.buf);
 		} else {
 			struct group *g = group_for(p, slot);
-			add_input(g, weight, path);
+			add_input(g, weight, path, fd);
 			g->foreign = true;
 		}
 	} else if (raw_header_read(fd, path, &h, &err) != 0) {
 		skip_input(rq, p, err.buf);
 	} else {
-		route_raw(rq, slot, p, path, weight, &h);
+		route_raw(rq, slot, p, path, fd, weight, &h);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -333,14 +333,14 @@ static void c_unit_counts(struct manifest_crate *c, const char *slot_dir, const 
 }
 
 /* Each crate's counts and coverage from the merged profile; false when they are unknown. */
-static bool attribute_counts(struct manifest *m, const char *slot_dir, const char *tool, const char *profdata)
+static bool attribute_counts(struct manifest *m, const char *slot_dir, const char *text)
 {
 	struct crate_counts *counts;
 	size_t n;
 	unsigned long long total;
 	struct strbuf err = STRBUF_INIT;
 
-	if (llvm_counts_by_crate(tool, profdata, &counts, &n, &total, &err) != 0) {
+	if (llvm_counts_of_text(text, &counts, &n, &total, &err) != 0) {
 		warn("%s; stale crates will be reported without their share of counts, and whether "
 		     "the profile fits this program is not checked", err.buf);
 		sb_release(&err);
@@ -469,29 +469,44 @@ static void remove_private_tmp(const char *tmpdir)
 }
 
 /* Runs llvm-profdata merge into a fresh private dir of the slot; dies on failure. */
+/*
+ * The merge, twice at once: the indexed profile rustc reads, and its text
+ * form, which gives each crate its counts without a second llvm-profdata
+ * run over the result (`show` cost as much as the merge itself).
+ */
 static void run_merge(const char *tool, const struct strvec *inputs, const char *tmpdir,
-		      const char *out)
+		      const char *out, const char *text)
 {
-	struct strvec cmd = STRVEC_INIT;
-
-	sv_push(&cmd, tool);
-	sv_push(&cmd, "merge");
-	/*
-	 * Every input passed our header check; one llvm-profdata still cannot read
-	 * fails the merge, rather than being dropped while we record it as merged.
-	 */
-	sv_push(&cmd, "--failure-mode=any");
-	sv_pushf(&cmd, "--output=%s", out);
+	struct strvec cmd[2] = { STRVEC_INIT, STRVEC_INIT };
+	int status[2];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	sv_pushf(&cmd, "--num-threads=%ld", cpus > 0 ? cpus : 1);
-	add_inputs(&cmd, inputs, tmpdir);
-	int status = run_and_wait(cmd.v);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		remove_private_tmp(tmpdir);
-		die(PGOW_EXIT_PROFILE, "merge: %s merge failed (exit %d); the cache is unchanged",
-		    tool, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+
+	for (int i = 0; i < 2; i++) {
+		sv_push(&cmd[i], tool);
+		sv_push(&cmd[i], "merge");
+		/*
+		 * Every input passed our header check; one llvm-profdata still cannot read
+		 * fails the merge, rather than being dropped while we record it as merged.
+		 */
+		sv_push(&cmd[i], "--failure-mode=any");
+		if (i == 1)
+			sv_push(&cmd[i], "--text");
+		else if (cpus > 2)
+			sv_pushf(&cmd[i], "--num-threads=%ld", cpus - 1); /* one core is the text merge's */
+		sv_pushf(&cmd[i], "--output=%s", i == 0 ? out : text);
+		add_inputs(&cmd[i], inputs, tmpdir);
 	}
-	sv_release(&cmd);
+	char *const *const argvs[] = { cmd[0].v, cmd[1].v };
+	if (run_parallel(argvs, 2, status) != 0)
+		die(PGOW_EXIT_EXEC, "merge: cannot run %s: %s", tool, strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		if (!WIFEXITED(status[i]) || WEXITSTATUS(status[i]) != 0) {
+			remove_private_tmp(tmpdir);
+			die(PGOW_EXIT_PROFILE, "merge: %s merge%s failed (exit %d); the cache is unchanged", tool,
+			    i ? " --text" : "", WIFEXITED(status[i]) ? WEXITSTATUS(status[i]) : -1);
+		}
+		sv_release(&cmd[i]);
+	}
 }
 
 /* Raw files once stored (below our own dirs only): merging them again would count them twice. */
@@ -537,7 +552,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 {
 	struct strbuf slot_dir = STRBUF_INIT, sub = STRBUF_INIT, rustc = STRBUF_INIT, err = STRBUF_INIT;
 	struct strbuf tool = STRBUF_INIT, tool_version = STRBUF_INIT, tmp = STRBUF_INIT, out = STRBUF_INIT;
-	struct strbuf cur_path = STRBUF_INIT, why = STRBUF_INIT;
+	struct strbuf cur_path = STRBUF_INIT, why = STRBUF_INIT, text = STRBUF_INIT;
 	struct manifest cur, m;
 
 	sb_addf(&sub, "slots/%s", g->slot);
@@ -587,7 +602,8 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	if (!mkdtemp(tmp.buf))
 		die(PGOW_EXIT_CACHE, "merge: cannot create a temp dir in %s: %s", slot_dir.buf, strerror(errno));
 	path_join(&out, tmp.buf, "merged.profdata");
-	run_merge(tool.buf, &g->inputs, tmp.buf, out.buf);
+	path_join(&text, tmp.buf, "merged.proftext");
+	run_merge(tool.buf, &g->inputs, tmp.buf, out.buf, text.buf);
 
 	m.slot = xstrdup(g->slot);
 	m.created = (long)time(NULL);
@@ -601,7 +617,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		m.training = xstrdup(rq->training);
 	else
 		m.training = xstrdup("merged by hand");
-	bool known = attribute_counts(&m, slot_dir.buf, tool.buf, out.buf);
+	bool known = attribute_counts(&m, slot_dir.buf, text.buf);
 	unsigned long long counted;
 	long nonzero = crates_with_counts(&m, &counted);
 	if (known && m.total_counts > 0 && m.ncrates && nonzero == 0) {
@@ -649,6 +665,7 @@ done:
 	sb_release(&out);
 	sb_release(&cur_path);
 	sb_release(&why);
+	sb_release(&text);
 }
 
 void merge_add_input(struct merge_request *rq, const char *path, long weight)

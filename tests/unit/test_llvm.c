@@ -107,45 +107,68 @@ static void test_raw_headers(void **state)
 }
 
 /* `llvm-profdata show` output with junk in a counts list: parsed, never looping. */
+/* A text profile as `llvm-profdata merge --text` writes it, one function per record. */
+static void add_record(struct strbuf *t, const char *name, const char *counts)
+{
+	size_t n = 1;
+	for (const char *c = counts; *c; c++)
+		n += *c == ' ';
+	sb_addf(t, "%s\n# Func Hash:\n1234\n# Num Counters:\n%zu\n# Counter Values:\n", name, n);
+	for (const char *c = counts; *c; c++)
+		sb_addch(t, *c == ' ' ? '\n' : *c);
+	sb_adds(t, "\n\n");
+}
+
 static void test_counts_parse_survives_junk(void **state)
 {
 	(void)state;
-	char text[] = "Counters:\n  fixlib.85b-cgu.0;_ZN6fixlib4eval17hE:\n    Block counts: [3, x, 5]\n"
-		      "  _ZN6fixbin4main17h0123456789abcdefE:\n    Block counts: [0, 0]\n  junk:\n    Block counts: [\n";
+	struct strbuf t = STRBUF_INIT;
 	struct crate_counts *c;
 	size_t n;
 	unsigned long long total;
 
-	llvm_counts_parse(text, &c, &n, &total);
-	assert_int_equal(n, 4); /* sorted: ?, fixbin, fixlib, fn:junk */
+	sb_adds(&t, "# IR level Instrumentation Flag\n:ir\n");
+	add_record(&t, "fixlib.85b-cgu.0;_ZN6fixlib4eval17h0123456789abcdefE", "3 x 5");
+	add_record(&t, "_ZN6fixbin4main17h0123456789abcdefE", "0 0");
+	/* value-profile data after the counters is not a record */
+	sb_adds(&t, "junk\n# Func Hash:\n1\n# Num Counters:\n1\n# Counter Values:\n2\n# Num Value Kinds:\n1\n"
+		    "# ValueKind = IPVK_IndirectCallTarget:\n0\n# NumValueSites:\n1\n1\n_ZN3foo3bar17h0123456789abcdefE:7\n\n"
+		    "truncated\n# Num Counters:\n9\n# Counter Values:\n1\n");
+	llvm_counts_parse(t.buf, &c, &n, &total);
+	assert_int_equal(n, 5); /* sorted: ?, fixbin, fixlib, fn:junk, fn:truncated */
 	assert_string_equal(c[0].crate, "?");
 	const struct crate_counts *lib = llvm_counts_find(c, n, "fixlib");
 	assert_non_null(lib);
-	assert_int_equal(lib->counts, 3);
+	assert_int_equal(lib->counts, 8); /* "x" reads as 0 */
 	assert_int_equal(lib->covered, 1);
 	const struct crate_counts *bin = llvm_counts_find(c, n, "fixbin");
 	assert_int_equal(bin->functions, 1);
 	assert_int_equal(bin->covered, 0);
+	assert_int_equal(llvm_counts_find(c, n, "fn:junk")->counts, 2);
+	assert_null(llvm_counts_find(c, n, "foo"));
 	assert_null(llvm_counts_find(c, n, "nothing"));
-	assert_int_equal(total, 3);
+	assert_int_equal(total, 8 + 2 + 1);
 	for (size_t i = 0; i < n; i++)
 		free(c[i].crate);
 	free(c);
+	sb_release(&t);
 }
 
 /* C functions have no crate; they are counted under "?" and by name, static ones without their file. */
 static void test_counts_of_c_functions(void **state)
 {
 	(void)state;
-	char text[] = "Counters:\n  cmix_score:\n    Block counts: [7, 1]\n"
-		      "  csrc/classify.c;rare_kind:\n    Block counts: [2]\n"
-		      "  cmix.d6ef-cgu.0;_ZN4cmix4main17hE:\n    Block counts: [1]\n";
+	struct strbuf t = STRBUF_INIT;
 	struct crate_counts *c;
 	size_t n;
 	unsigned long long total;
 	long seen = 0;
 
-	llvm_counts_parse(text, &c, &n, &total);
+	sb_adds(&t, "# IR level Instrumentation Flag\n:ir\n");
+	add_record(&t, "cmix_score", "7 1");
+	add_record(&t, "csrc/classify.c;rare_kind", "2");
+	add_record(&t, "cmix.d6ef-cgu.0;_ZN4cmix4main17hE", "1");
+	llvm_counts_parse(t.buf, &c, &n, &total);
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(c[i].crate, "fn:cmix_score") == 0)
 			seen += 1, assert_int_equal(c[i].counts, 8);
@@ -158,6 +181,7 @@ static void test_counts_of_c_functions(void **state)
 		free(c[i].crate);
 	}
 	free(c);
+	sb_release(&t);
 	assert_int_equal(seen, 1111);
 	assert_int_equal(total, 11);
 }
@@ -166,14 +190,19 @@ static void test_counts_of_c_functions(void **state)
 static void test_counts_of_many_functions(void **state)
 {
 	(void)state;
-	struct strbuf text = STRBUF_INIT, name = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, name = STRBUF_INIT, v = STRBUF_INIT;
 	struct crate_counts *c;
 	size_t n;
 	unsigned long long total;
 
-	sb_adds(&text, "Counters:\n");
-	for (int i = 0; i < 5000; i++)
-		sb_addf(&text, "  f%d:\n    Block counts: [%d]\n", i, i % 7);
+	sb_adds(&text, ":ir\n");
+	for (int i = 0; i < 5000; i++) {
+		sb_reset(&name);
+		sb_reset(&v);
+		sb_addf(&name, "f%d", i);
+		sb_addf(&v, "%d", i % 7);
+		add_record(&text, name.buf, v.buf);
+	}
 	llvm_counts_parse(text.buf, &c, &n, &total);
 	assert_int_equal(n, 5001);
 	for (int i = 0; i < 5000; i += 97) {
@@ -189,6 +218,7 @@ static void test_counts_of_many_functions(void **state)
 	free(c);
 	sb_release(&text);
 	sb_release(&name);
+	sb_release(&v);
 }
 
 /* The functions an object defines, globals and statics; undefined ones and data are not. */

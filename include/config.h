@@ -31,6 +31,7 @@ struct config {
 	bool bolt;              /* bolt: on: a BOLT stage after the optimised build */
 	double bolt_min_gain;   /* bolt-min-gain: the BOLTed programs ship only if this much faster */
 	long bolt_rounds;       /* bolt-rounds: timed rounds of the training per variant */
+	bool bolt_perf;         /* bolt-profile: perf (sampled by perf record, read by perf2bolt) */
 	struct training_run *runs;
 	size_t nruns;
 	struct strvec bins;     /* "NAME\tfile:line:col" of every {bin:NAME} the training uses */

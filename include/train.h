@@ -23,6 +23,11 @@ struct train_paths {
 	 */
 	const char *profile_ext;
 	const char *profiles_dir;
+	/*
+	 * Put before every run's command (perf record ... --), "{run_dir}" in it
+	 * being that run's own dir; NULL for none.
+	 */
+	const char *const *prefix;
 };
 
 /*

@@ -26,6 +26,7 @@
 
 struct tools {
 	struct strbuf bolt, merge, objcopy;
+	struct strbuf perf, perf2bolt;   /* bolt-profile: perf */
 };
 
 /* name-<major> on PATH, else LLVM's own bin dir. */
@@ -94,6 +95,27 @@ static void tools_release(struct tools *t)
 	sb_release(&t->bolt);
 	sb_release(&t->merge);
 	sb_release(&t->objcopy);
+	sb_release(&t->perf);
+	sb_release(&t->perf2bolt);
+}
+
+/* bolt-profile: perf needs perf itself and perf2bolt of the same LLVM as llvm-bolt. */
+static int find_perf_tools(struct tools *t, struct strbuf *err)
+{
+	struct strbuf id = STRBUF_INIT;
+	int major = rustc_identity("rustc", &id, err) == 0 ? rustc_identity_llvm_major(id.buf) : -1;
+	char *perf = find_in_path("perf");
+
+	sb_release(&id);
+	if (perf)
+		sb_adds(&t->perf, perf);
+	free(perf);
+	if (t->perf.len && find_tool("perf2bolt", major, &t->perf2bolt))
+		return 0;
+	sb_reset(err);
+	sb_addf(err, "bolt-profile: perf needs perf and perf2bolt-%d; apt-get install linux-perf bolt-%d, "
+		"or use bolt-profile: instrument", major, major);
+	return -1;
 }
 
 void bolt_describe_tools(struct strbuf *out)
@@ -116,7 +138,7 @@ void bolt_preflight(const struct build *b)
 
 	if (!b->cfg.bolt)
 		return;
-	if (find_tools(&t, &err) != 0)
+	if (find_tools(&t, &err) != 0 || (b->cfg.bolt_perf && find_perf_tools(&t, &err) != 0))
 		die(PGOW_EXIT_CONFIG, "%s: %s", b->cfg.path ? b->cfg.path : "pgo-wrap.yaml", err.buf);
 	if (!b->cfg.nruns)
 		die(PGOW_EXIT_CONFIG, "%s: bolt: on needs training: runs to measure the BOLTed programs with",
@@ -362,7 +384,7 @@ static double timed_training(const struct build *b, const char *dir, const char 
 {
 	struct strbuf err = STRBUF_INIT;
 	struct strvec none = STRVEC_INIT;
-	struct train_paths paths = { dir, b->instr_dir.buf, scratch, b->ws.root.buf, out, false, "", NULL };
+	struct train_paths paths = { dir, b->instr_dir.buf, scratch, b->ws.root.buf, out, false, "", NULL, NULL };
 
 	if (safe_unlink(b->ws.target_dir.buf, out, &err) != 0)
 		die(PGOW_EXIT_FAIL, "%s", err.buf);
@@ -601,7 +623,7 @@ static void train_instrumented(struct build *b, const struct build_units *u, con
 	progress("BOLT", "instrumented %zu program(s) with %s; the training runs them\n", todo, t->bolt.buf);
 	bin_dir(b, u, bins.buf, p, n, instr.buf, false);
 	struct train_paths paths = { bins.buf, b->instr_dir.buf, fdata.buf, b->ws.root.buf, tlog.buf, false,
-				     ".fdata", fdata.buf };
+				     ".fdata", fdata.buf, NULL };
 	if (train_run_all(&b->cfg, &paths, &unused, &err) != 0)
 		die(PGOW_EXIT_TRAINING, "%s", err.buf);
 	sv_release(&unused);
@@ -610,6 +632,103 @@ static void train_instrumented(struct build *b, const struct build_units *u, con
 	sb_release(&bins);
 	sb_release(&fdata);
 	sb_release(&tlog);
+	sb_release(&err);
+}
+
+/* A profile perf2bolt wrote has records ("no_lbr <event>:" heads one without branch stacks). */
+static bool has_samples(const char *fdata)
+{
+	if (strncmp(fdata, "no_lbr", 6) == 0)
+		fdata += strcspn(fdata, "\n");
+	return strchr(fdata, ' ') != NULL;
+}
+
+/* Whether perf can sample branch stacks (LBR) here: without them perf2bolt reads addresses only. */
+static bool has_branch_sampling(const struct tools *t, const char *work)
+{
+	struct strvec argv = STRVEC_INIT;
+	struct strbuf out = STRBUF_INIT, log = STRBUF_INIT;
+
+	sb_addf(&out, "%s/lbr-check.data", work);
+	sb_addf(&log, "%s/perf.log", work);
+	sv_push(&argv, t->perf.buf);
+	sv_push(&argv, "record");
+	sv_push(&argv, "-q");
+	sv_push(&argv, "-e");
+	sv_push(&argv, "cycles:u");
+	sv_push(&argv, "-j");
+	sv_push(&argv, "any,u");
+	sv_pushf(&argv, "-o%s", out.buf);
+	sv_push(&argv, "--");
+	sv_push(&argv, "true");
+	bool lbr = run_tool(&argv, log.buf) == 0;
+	sv_release(&argv);
+	sb_release(&out);
+	sb_release(&log);
+	return lbr;
+}
+
+/*
+ * bolt-profile: perf: the training runs the programs as they are, under
+ * perf record (branch stacks where the CPU has them), and perf2bolt turns
+ * each run's samples into BOLT's profile of each program.
+ */
+static void train_sampled(struct build *b, const struct build_units *u, const struct tools *t,
+			  struct program *p, size_t n, const char *work)
+{
+	struct strbuf bins = STRBUF_INIT, fdata = STRBUF_INIT, tlog = STRBUF_INIT, log = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec unused = STRVEC_INIT, runs = STRVEC_INIT;
+	bool lbr = has_branch_sampling(t, work);
+	const char *prefix[] = { t->perf.buf, "record", "-q", "-e", "cycles:u", lbr ? "-j" : "-F",
+				 lbr ? "any,u" : "4000", "-o{run_dir}/perf.data", "--", NULL };
+
+	sb_addf(&bins, "%s/pgo-bin", work);
+	sb_addf(&fdata, "%s/fdata", work);
+	sb_addf(&tlog, "%s/training.log", work);
+	sb_addf(&log, "%s/bolt.log", work);
+	if (lbr)
+		progress("BOLT", "sampling the training with perf (branch stacks), for perf2bolt\n");
+	else
+		progress("BOLT", "sampling the training with perf; this CPU has no branch stacks (LBR), so BOLT "
+			 "learns from sampled addresses only (perf2bolt -nl), which lays code out less well\n");
+	bin_dir(b, u, bins.buf, p, n, NULL, false);
+	struct train_paths paths = { bins.buf, b->instr_dir.buf, fdata.buf, b->ws.root.buf, tlog.buf, false,
+				     ".data", NULL, prefix };
+	if (train_run_all(&b->cfg, &paths, &unused, &err) != 0)
+		die(PGOW_EXIT_TRAINING, "%s", err.buf);
+	list_dir(fdata.buf, "", &runs);
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].known != K_UNKNOWN)
+			continue;
+		for (size_t r = 0; r < runs.n; r++) {
+			struct strvec argv = STRVEC_INIT;
+			struct strbuf data = STRBUF_INIT, out = STRBUF_INIT, text = STRBUF_INIT;
+			sb_addf(&data, "%s/perf.data", runs.v[r]);
+			sb_addf(&out, "%s/%s.fdata.%zu.fdata", fdata.buf, p[i].name, r);
+			if (file_exists(data.buf)) {
+				sv_push(&argv, t->perf2bolt.buf);
+				if (!lbr)
+					sv_push(&argv, "-nl");
+				sv_pushf(&argv, "-p=%s", data.buf);
+				sv_pushf(&argv, "-o=%s", out.buf);
+				sv_push(&argv, p[i].exe);
+				/* A run that never ran this program has no samples of it: no profile. */
+				if (run_tool(&argv, log.buf) != 0 || sb_read_file(&text, out.buf) != 0 ||
+				    !has_samples(text.buf))
+					(void)safe_unlink(b->ws.target_dir.buf, out.buf, &err);
+			}
+			sv_release(&argv);
+			sb_release(&data);
+			sb_release(&out);
+			sb_release(&text);
+		}
+	}
+	sv_release(&unused);
+	sv_release(&runs);
+	sb_release(&bins);
+	sb_release(&fdata);
+	sb_release(&tlog);
+	sb_release(&log);
 	sb_release(&err);
 }
 
@@ -671,7 +790,13 @@ void bolt_stage(struct build *b, struct build_units *u, struct verified *v)
 	if (!ok || apply_cached(b, &t, p, n, work.buf))
 		goto out;
 	make_dirs(b, work.buf);
-	train_instrumented(b, u, &t, p, n, work.buf);
+	if (b->cfg.bolt_perf) {
+		if (find_perf_tools(&t, &err) != 0)
+			die(PGOW_EXIT_CONFIG, "%s", err.buf);
+		train_sampled(b, u, &t, p, n, work.buf);
+	} else {
+		train_instrumented(b, u, &t, p, n, work.buf);
+	}
 	size_t done = 0;
 	for (size_t i = 0; i < n; i++)
 		if (p[i].known == K_UNKNOWN)

@@ -141,7 +141,7 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 		die(PGOW_EXIT_FAIL, "%s", err.buf);
 	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, train_dir.buf, b->ws.root.buf,
 				     log.buf, cargo_flag(&b->cargo_args, "--verbose", "-v") ||
-					      cargo_flag(&b->cargo_args, "-vv", NULL), NULL, NULL };
+					      cargo_flag(&b->cargo_args, "-vv", NULL), NULL, NULL, NULL };
 	sb_addf(&detail, "%zu training run(s) from %s", b->cfg.nruns, b->cfg.path);
 	build_step(b, "Training", detail.buf);
 	if (train_run_all(&b->cfg, &paths, &weighted, &err) != 0)

@@ -250,6 +250,21 @@ static int read_bolt(struct config *c, struct ydoc *d, yaml_node_t *v, struct st
 	return -1;
 }
 
+static int read_bolt_profile(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+{
+	const char *s;
+
+	if (ydoc_string(d, v, "bolt-profile", &s, err) != 0)
+		return -1;
+	if (strcmp(s, "instrument") != 0 && strcmp(s, "perf") != 0) {
+		ydoc_where(d, v, err);
+		sb_addf(err, "bolt-profile must be instrument or perf, not '%s'", s);
+		return -1;
+	}
+	c->bolt_perf = strcmp(s, "perf") == 0;
+	return 0;
+}
+
 static int read_bolt_number(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
 {
 	const char *s;
@@ -314,6 +329,8 @@ static int read_top(struct config *c, struct ydoc *d, yaml_node_pair_t *p, const
 		return read_bolt(c, d, v, err);
 	if (strcmp(key, "bolt-min-gain") == 0 || strcmp(key, "bolt-rounds") == 0)
 		return read_bolt_number(c, d, v, key, err);
+	if (strcmp(key, "bolt-profile") == 0)
+		return read_bolt_profile(c, d, v, err);
 	if (strcmp(key, "training") == 0) {
 		if (ydoc_expect_seq(d, v, "training", err) != 0)
 			return -1;
@@ -322,7 +339,7 @@ static int read_top(struct config *c, struct ydoc *d, yaml_node_pair_t *p, const
 				return -1;
 		return 0;
 	}
-	return unknown_key(d, p, key, "pgo-wrap.yaml", "stale-policy, stale-threshold, training, bolt, bolt-min-gain, bolt-rounds", err);
+	return unknown_key(d, p, key, "pgo-wrap.yaml", "stale-policy, stale-threshold, training, bolt, bolt-profile, bolt-min-gain, bolt-rounds", err);
 }
 
 /* A key given twice: YAML keeps the last silently, which hides the first. */

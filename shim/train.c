@@ -85,7 +85,7 @@ static bool is_bin(const char *name, size_t len)
 static int check_name(const char *name, size_t len, struct strbuf *out, void *ctx, struct strbuf *err)
 {
 	struct strvec *bins = ctx;
-	static const struct train_paths known = { "", "", "", "", NULL, false, NULL, NULL };
+	static const struct train_paths known = { "", "", "", "", NULL, false, NULL, NULL, NULL };
 	(void)out;
 	if (is_bin(name, len)) {
 		if (bins)
@@ -245,6 +245,13 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 		sb_addf(&raw, "%s/run-%zu", p->raw_dir, i + 1);
 		if (mkdir_private(raw.buf, 0700, err) != 0)
 			goto next;
+		for (const char *const *w = p->prefix; w && *w; w++) {
+			const char *at = strstr(*w, "{run_dir}");
+			if (at)
+				sv_pushf(&argv, "%.*s%s%s", (int)(at - *w), *w, raw.buf, at + 9);
+			else
+				sv_push(&argv, *w);
+		}
 		if (r->shell) {
 			if (train_expand(r->shell, p, true, &arg, err) != 0)
 				goto next;

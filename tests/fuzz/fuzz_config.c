@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	config_release(&c);
 	/* The whole input as one argument with placeholders. */
 	char *arg = fuzz_string(data, size);
-	struct train_paths p = { "/b", "/t", "/r", "/w x$(y)", NULL, false, NULL, NULL };
+	struct train_paths p = { "/b", "/t", "/r", "/w x$(y)", NULL, false, NULL, NULL, NULL };
 	if (train_check_placeholders(arg, NULL, &err) == 0)
 		(void)train_expand(arg, &p, true, &out, &err);
 	free(arg);

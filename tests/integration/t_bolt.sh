@@ -122,3 +122,24 @@ test_bolt_bad_settings_are_one_line() {
 		assert_grep 'pgo-wrap.yaml:2:[0-9]+: bolt-' "$T/err" "$bad: where"
 	done
 }
+
+# bolt-profile: perf, for hosts where perf samples (here without branch stacks,
+# so perf2bolt -nl): the training runs the programs as they are, under perf.
+test_bolt_from_perf_samples() {
+	bolt_setup -0.9
+	perf record -q -e cycles:u -o "$T/check.data" -- true 2>/dev/null ||
+		fail "perf cannot sample here (perf_event_paranoid?); this test needs it"
+	printf 'bolt: on\nbolt-profile: perf\nbolt-min-gain: -0.9\nbolt-rounds: 1\ntraining:\n  - run: ["{bin:cmix}", "300000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || { sed 's/^/      | /' "$T/err" >&2; fail "build"; }
+	assert_grep 'BOLT sampling the training with perf' "$T/err" "sampled"
+	assert_no_grep 'BOLT instrumented' "$T/err" "not instrumented"
+	assert_grep 'BOLT kept' "$T/err" "BOLTed from the samples"
+	is_bolted target/release/cmix || fail "the shipped program is not BOLT's"
+	same_output_as_plain "BOLTed from perf samples"
+	[ -n "$(ls target/pgo-wrap/bolt/fdata/cmix.fdata.*.fdata 2>/dev/null)" ] || fail "no profile from perf2bolt"
+	local rc=0
+	printf 'bolt: on\nbolt-profile: lbr\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/bad.err" || rc=$?
+	assert_eq 2 "$rc" "bolt-profile: lbr"
+	assert_grep "pgo-wrap.yaml:2:15: bolt-profile must be instrument or perf, not 'lbr'" "$T/bad.err" "one line"
+}

@@ -15,6 +15,8 @@
 void bolt_preflight(const struct build *b);
 /* For doctor: the tools found, or what is missing and the fix. */
 void bolt_describe_tools(struct strbuf *out);
+/* "<program>: <verdict>, <numbers>" for each verdict cached in a slot (for status). */
+void bolt_verdicts(const char *slot_dir, struct strvec *out);
 /* Runs the stage on the programs of a verified build whose units carry the profile. */
 void bolt_stage(struct build *b, struct build_units *u, struct verified *v);
 

@@ -535,7 +535,7 @@ static void record_verdict(const struct build *b, const char *slot_dir, const st
 	/* What it was measured with: other training or settings are judged again. */
 	sb_adds(&text, verdict);
 	verdict_key(b, &text);
-	sb_addf(&text, "%s\n", report);
+	sb_addf(&text, "%s\n%s\n", report, p->name);
 	(void)write_file_atomic(path.buf, text.buf, text.len, &opts, &err);
 out:
 	if (err.len)
@@ -567,6 +567,9 @@ static bool usable(const struct build *b, struct program *p, size_t n, const cha
 		look_up(b, &p[i], slot_dir);
 		/* Only a program still to be judged needs its relocations (and symbols). */
 		bool judge = p[i].known == K_UNKNOWN;
+		/* A BOLT output the cache does not know (gc, another cache) is relinked: BOLT takes PGO's. */
+		if (judge && !p[i].relink && elf_has_section_of(p[i].exe, ".note.bolt_info", &err) == 1)
+			p[i].relink = true;
 		int relocs = !judge || p[i].relink ? !p[i].relink : elf_has_section_of(p[i].exe, ".rela.text", &err);
 		int symbols = judge && relocs == 1 ? elf_has_section_of(p[i].exe, ".symtab", &err) : 1;
 		if (relocs < 0 || symbols < 0)
@@ -831,4 +834,37 @@ out:
 	sb_release(&report);
 	sb_release(&out_dir);
 	sb_release(&detail);
+}
+
+void bolt_verdicts(const char *slot_dir, struct strvec *out)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
+	struct strvec names = STRVEC_INIT;
+
+	path_join(&dir, slot_dir, "bolt");
+	list_dir(dir.buf, ".verdict", &files);
+	/* Newest first: one line per program, its latest verdict. */
+	for (size_t i = 0; i < files.n; i++) {
+		struct strbuf text = STRBUF_INIT;
+		if (sb_read_file(&text, files.v[i]) == 0) {
+			char *nl = strchr(text.buf, '\n');
+			const char *name = nl ? nl + 1 : "";
+			size_t name_len = strcspn(name, "\n");
+			size_t verdict_len = strcspn(text.buf, " ");
+			/* the report follows the key's "rounds=N " */
+			const char *report = strstr(text.buf, " rounds=");
+			report = report ? strchr(report + 1, ' ') : NULL;
+			if (nl && name_len)
+				sv_pushf(&names, "%.*s: %.*s%s%.*s", (int)name_len, name, (int)verdict_len, text.buf,
+					 report ? "," : "", report ? (int)(nl - report) : 0, report ? report : "");
+		}
+		sb_release(&text);
+	}
+	sv_sort_unique(&names);
+	for (size_t i = 0; i < names.n; i++)
+		sv_push(out, names.v[i]);
+	sv_release(&names);
+	sv_release(&files);
+	sb_release(&dir);
 }

@@ -5,6 +5,7 @@
  * plus each build dir's decision, the cache size and the tool versions.
  */
 #include "frontend.h"
+#include "bolt.h"
 #include "cache.h"
 #include "config.h"
 #include "depinfo.h"
@@ -82,12 +83,16 @@ static size_t units_named(const struct freshness *f, const char *name)
 
 static void print_crates(const struct freshness *f)
 {
+	int width = 20; /* wider for the longest name, so columns stay aligned */
+	for (size_t i = 0; i < f->ncrates; i++)
+		if ((int)strlen(f->crates[i].name) > width)
+			width = (int)strlen(f->crates[i].name);
 	if (f->ncrates)
-		printf("  %-11s %-20s %-8s  %-8s  %s\n", "units", "crate", "metadata", "state", "in the profile");
+		printf("  %-11s %-*s %-8s  %-8s  %s\n", "units", width, "crate", "metadata", "state", "in the profile");
 	for (size_t i = 0; i < f->ncrates; i++) {
 		const struct crate_state *c = &f->crates[i];
 		size_t same = units_named(f, c->name);
-		printf("  %-11s %-20s %.8s  %-8s", "", c->name, c->metadata, c->state);
+		printf("  %-11s %-*s %.8s  %-8s", "", width, c->name, c->metadata, c->state);
 		if (c->functions >= 0)
 			printf("  %ld of %ld functions ran", c->covered, c->functions);
 		if (c->counts >= 0 && f->m.total_counts > 0)
@@ -197,6 +202,11 @@ static void print_human(const struct slot_status *s)
 		printf("  pending     %zu raw profile(s) in %s (CARGO_PGO_WRAP_WHEN_NO_PROFILE=instrument), "
 		       "which the next `cargo-pgo-wrap build` merges\n", waiting, raw.buf);
 	sb_release(&raw);
+	struct strvec bolt = STRVEC_INIT;
+	bolt_verdicts(s->dir, &bolt);
+	for (size_t i = 0; i < bolt.n; i++)
+		printf("  %-11s %s\n", i ? "" : "BOLT", bolt.v[i]);
+	sv_release(&bolt);
 	for (size_t i = 0; i < s->nstamps; i++) {
 		int plain = units_built_without_us(s->dir, s->stamps[i].build_dir);
 		printf("  build dir   %s: %s\n", s->stamps[i].build_dir, s->stamps[i].decision);
@@ -259,6 +269,14 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 		yemit_end_map(e);
 	}
 	yemit_end_seq(e);
+	struct strvec bolt = STRVEC_INIT;
+	bolt_verdicts(s->dir, &bolt);
+	yemit_scalar(e, "bolt");
+	yemit_seq_start(e);
+	for (size_t i = 0; i < bolt.n; i++)
+		yemit_scalar(e, bolt.v[i]);
+	yemit_end_seq(e);
+	sv_release(&bolt);
 	struct strbuf raw = STRBUF_INIT;
 	path_join(&raw, s->dir, "raw");
 	yemit_kv_long(e, "pending-raw-profiles", (long)count_files(raw.buf, ".profraw"));

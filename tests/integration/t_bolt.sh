@@ -57,6 +57,14 @@ test_bolt_kept_program_works_and_is_not_bolted_twice() {
 	assert_grep 'BOLT cached verdicts, not re-run: cmix \(kept\)' "$T/third.err" "the cached program"
 	is_bolted target/release/cmix || fail "the cached BOLT program was not shipped"
 	same_output_as_plain "cached BOLT program"
+	pgow status >"$T/status.txt"
+	assert_grep '^  BOLT        cmix: kept, training [0-9.]+s with PGO' "$T/status.txt" "status shows the verdict"
+	# The cache lost (gc, another cache): a BOLT output is never BOLTed again, it is relinked first.
+	rm -rf "$T"/cache/slots/*/bolt
+	pgow build --release 2>"$T/lost.err" || { sed 's/^/      | /' "$T/lost.err" >&2; fail "build without the cache"; }
+	assert_grep 'Relinking 1 program\(s\)' "$T/lost.err" "relinked"
+	assert_grep 'BOLT kept' "$T/lost.err" "judged again"
+	same_output_as_plain "BOLTed again from PGO's program"
 }
 
 test_bolt_gate_discards_a_result_that_is_not_faster() {

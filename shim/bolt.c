@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -836,35 +837,61 @@ out:
 	sb_release(&detail);
 }
 
+struct verdict_line {
+	char *line;           /* "<program>: <verdict>, <numbers>" */
+	size_t name_len;
+	long long mtime;
+};
+
+/* By program, then newest first. */
+static int by_program_newest(const void *a, const void *b)
+{
+	const struct verdict_line *x = a, *y = b;
+	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->line, y->line, n);
+	if (c || x->name_len != y->name_len)
+		return c ? c : x->name_len < y->name_len ? -1 : 1;
+	return x->mtime < y->mtime ? 1 : x->mtime > y->mtime ? -1 : 0;
+}
+
 void bolt_verdicts(const char *slot_dir, struct strvec *out)
 {
 	struct strbuf dir = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT;
-	struct strvec names = STRVEC_INIT;
 
 	path_join(&dir, slot_dir, "bolt");
 	list_dir(dir.buf, ".verdict", &files);
-	/* Newest first: one line per program, its latest verdict. */
+	struct verdict_line *v = xcalloc(files.n ? files.n : 1, sizeof(*v));
+	size_t n = 0;
 	for (size_t i = 0; i < files.n; i++) {
-		struct strbuf text = STRBUF_INIT;
-		if (sb_read_file(&text, files.v[i]) == 0) {
-			char *nl = strchr(text.buf, '\n');
-			const char *name = nl ? nl + 1 : "";
-			size_t name_len = strcspn(name, "\n");
-			size_t verdict_len = strcspn(text.buf, " ");
-			/* the report follows the key's "rounds=N " */
-			const char *report = strstr(text.buf, " rounds=");
+		struct strbuf text = STRBUF_INIT, line = STRBUF_INIT;
+		struct stat st;
+		char *nl;
+		if (sb_read_file(&text, files.v[i]) == 0 && stat(files.v[i], &st) == 0 &&
+		    (nl = strchr(text.buf, '\n')) && nl[1] && nl[1] != '\n') {
+			/* "<verdict> training=.. gain=.. rounds=N <report>\n<program>\n" */
+			const char *name = nl + 1, *report = strstr(text.buf, " rounds=");
 			report = report ? strchr(report + 1, ' ') : NULL;
-			if (nl && name_len)
-				sv_pushf(&names, "%.*s: %.*s%s%.*s", (int)name_len, name, (int)verdict_len, text.buf,
-					 report ? "," : "", report ? (int)(nl - report) : 0, report ? report : "");
+			size_t name_len = strcspn(name, "\n");
+			sb_addf(&line, "%.*s: %.*s", (int)name_len, name, (int)strcspn(text.buf, " "), text.buf);
+			if (report && report < nl)
+				sb_addf(&line, ",%.*s", (int)(nl - report), report);
+			v[n].name_len = name_len;
+			v[n].mtime = (long long)st.st_mtime;
+			v[n++].line = sb_detach(&line);
 		}
 		sb_release(&text);
+		sb_release(&line);
 	}
-	sv_sort_unique(&names);
-	for (size_t i = 0; i < names.n; i++)
-		sv_push(out, names.v[i]);
-	sv_release(&names);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_program_newest);
+	for (size_t i = 0; i < n; i++) {
+		/* One line per program: its latest verdict. */
+		if (!i || v[i].name_len != v[i - 1].name_len || memcmp(v[i].line, v[i - 1].line, v[i].name_len) != 0)
+			sv_push(out, v[i].line);
+		free(v[i].line);
+	}
+	free(v);
 	sv_release(&files);
 	sb_release(&dir);
 }

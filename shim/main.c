@@ -37,7 +37,10 @@ static const struct command {
 	  "build [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
 	  "  Builds with the cached profile when it fits the code; otherwise instruments into\n"
 	  "  <target>/pgo-wrap/instrumented, runs the training of pgo-wrap.yaml, merges, and\n"
-	  "  builds optimised. Every unit of the final build is verified to carry the profile." },
+	  "  builds optimised. Every unit of the final build is verified to carry the profile.\n"
+	  "  C/C++ code that build scripts compile through cc is profiled too, with a clang of\n"
+	  "  rustc's LLVM (CARGO_PGO_WRAP_C=auto|on|off); `bolt: on` in pgo-wrap.yaml adds a BOLT\n"
+	  "  stage whose result ships only if the training measures it faster." },
 	{ "instrument", cmd_instrument, "instrumented binaries in the normal target dir, to run elsewhere",
 	  "instrument [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
 	  "  The binaries write raw profiles to <target>/pgo-wrap/raw/...; the next `build` merges them." },

@@ -32,26 +32,37 @@ profdata=$(command -v "llvm-profdata-$major" || echo "/usr/lib/llvm-$major/bin/l
 t0=$(now); q env CARGO_TARGET_DIR="$W/plain" cargo build --release; t1=$(now)
 plain_build=$(secs "$t0" "$t1")
 
-t0=$(now); q "$BIN" build --release; t1=$(now)
-cycle=$(secs "$t0" "$t1")
+# The cycle from nothing against the manual flow from nothing (instrument, run the
+# same training, merge, rebuild), alternating CYCLES times; medians. The last
+# cycle's target dir and cache stay for what follows.
+manual_flow() {
+	rm -rf "$W/manual" "$W/manual-raw" "$W/manual.profdata"
+	q env CARGO_TARGET_DIR="$W/manual" RUSTFLAGS="-Cprofile-generate=$W/manual-raw" cargo build --release
+	for b in "${BENCHES[@]}"; do q "$W/manual/release/$b" 3; done
+	q "$profdata" merge -o "$W/manual.profdata" "$W/manual-raw"
+	q env CARGO_TARGET_DIR="$W/manual" RUSTFLAGS="-Cprofile-use=$W/manual.profdata" cargo build --release
+}
+cycles=() manuals=()
+for ((c = 0; c < ${CYCLES:-3}; c++)); do
+	rm -rf target "$CARGO_PGO_WRAP_CACHE"
+	t0=$(now); q "$BIN" build --release; t1=$(now)
+	cycles+=("$(secs "$t0" "$t1")")
+	t0=$(now); manual_flow; t1=$(now)
+	manuals+=("$(secs "$t0" "$t1")")
+done
+median_of() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+cycle=$(median_of "${cycles[@]}")
+manual=$(median_of "${manuals[@]}")
 t0=$(now); q "$BIN" build --release; t1=$(now)
 fresh=$(secs "$t0" "$t1")
-
-# The manual flow, timed too: instrument, run the same training, merge, rebuild.
-t0=$(now)
-q env CARGO_TARGET_DIR="$W/manual" RUSTFLAGS="-Cprofile-generate=$W/manual-raw" cargo build --release
-for b in "${BENCHES[@]}"; do q "$W/manual/release/$b" 3; done
-q "$profdata" merge -o "$W/manual.profdata" "$W/manual-raw"
-q env CARGO_TARGET_DIR="$W/manual" RUSTFLAGS="-Cprofile-use=$W/manual.profdata" cargo build --release
-t1=$(now)
-manual=$(secs "$t0" "$t1")
 
 # A one-file edit: the refresh rebuilds only what changed in the instrumented dir.
 sed -i 's/let mut r = Rng::new(7);/let mut r = Rng::new(7); \/\/ edited/' src/lib.rs
 printf 'stale-policy: refresh\n' | cat - pgo-wrap.yaml >"$W/y" && mv "$W/y" pgo-wrap.yaml
-t0=$(now); "$BIN" build --release 2>"$W/refresh.log" >/dev/null; t1=$(now)
+t0=$(now); CARGO_PGO_WRAP_JOURNAL="$W/refresh-journal.log" "$BIN" build --release 2>"$W/refresh.log" >/dev/null; t1=$(now)
 refresh=$(secs "$t0" "$t1")
-reinstrumented=$(awk -F'\t' '$5 == "generate"' target/pgo-wrap/journal-instrumented.log | wc -l)
+# The wrapper's journal of that build: each unit it compiled, with its decision (field 5).
+reinstrumented=$(awk -F'\t' '$5 == "generate"' "$W/refresh-journal.log" | wc -l)
 instrumented_total=$(find target/pgo-wrap/instrumented/release/deps -name '*.d' | wc -l)
 
 ms() { local s e; s=$(now); "$@" >/dev/null; e=$(now); echo $(((e - s) / 1000000)); }
@@ -69,7 +80,8 @@ for b in "${BENCHES[@]}"; do
 	awk -v b="$b" -v p="$mp" -v g="$mg" -v m="$mm" 'BEGIN {
 		printf "  %-16s %7d ms %7d ms %7d ms %11.2fx %11.2fx\n", b, p, g, m, p / g, p / m }'
 done
-echo "cycle cost: plain build ${plain_build}s; cargo-pgo-wrap build from nothing ${cycle}s (manual flow ${manual}s);"
+echo "cycle cost: plain build ${plain_build}s; cargo-pgo-wrap build from nothing ${cycle}s, manual flow ${manual}s"
+echo "            ($(awk -v a="$cycle" -v b="$manual" 'BEGIN { printf "%.2fx", a / b }'); medians of ${#cycles[@]} alternating pairs: ${cycles[*]} vs ${manuals[*]});"
 echo "            second build with a fresh profile ${fresh}s; refresh after a one-file edit ${refresh}s"
 echo "            (re-instrumented $reinstrumented of $instrumented_total units; the optimised build then recompiles"
 echo "            every crate, since they all get the new profile)"

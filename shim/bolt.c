@@ -778,7 +778,7 @@ void bolt_stage(struct build *b, struct build_units *u, struct verified *v)
 	struct program *p = NULL;
 	struct tools t;
 	struct strbuf err = STRBUF_INIT, work = STRBUF_INIT, log = STRBUF_INIT, report = STRBUF_INIT;
-	struct strbuf out_dir = STRBUF_INIT, detail = STRBUF_INIT;
+	struct strbuf out_dir = STRBUF_INIT;
 	bool ok;
 
 	if (!b->cfg.bolt)
@@ -834,7 +834,6 @@ out:
 	sb_release(&log);
 	sb_release(&report);
 	sb_release(&out_dir);
-	sb_release(&detail);
 }
 
 struct verdict_line {

@@ -288,6 +288,9 @@ int cmd_gc(int argc, char **argv)
 	sb_addsize(&c, cap);
 	printf("%s %s (%zu slot(s)); cache %s %s of a %s cap\n", dry_run ? "would free" : "freed", f.buf,
 	       removed_slots, dry_run ? "would be" : "is", t.buf, c.buf);
+	if (total > cap)
+		printf("note: the cap cannot be reached: what is left is not slots gc removes (build-id records, "
+		       "the journal, the tool lookup, slots it could not remove); raise the cap\n");
 	sb_release(&f);
 	sb_release(&t);
 	sb_release(&c);

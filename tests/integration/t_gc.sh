@@ -52,6 +52,11 @@ test_gc_prunes_then_evicts_least_recently_stored() {
 	assert_no_grep 'slot new' "$T/out" "newest kept"
 	[ ! -d "$T/cache/slots/old" ] && [ ! -d "$T/cache/slots/mid" ] && [ -d "$T/cache/slots/new" ] ||
 		fail "wrong slots left: $(ls "$T/cache/slots")"
+	assert_no_grep 'cannot be reached' "$T/out" "a reachable cap says nothing more"
+	# A cap below what is not slots: said, not silently missed.
+	head -c 4096 /dev/zero >"$T/cache/journal.log"
+	pgow gc --max-size 1K --dry-run >"$T/out"
+	assert_grep '^note: the cap cannot be reached: what is left is not slots gc removes' "$T/out" "unreachable cap"
 
 	local rc=0
 	pgow gc --max-size lots 2>"$T/err" || rc=$?

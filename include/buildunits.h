@@ -40,6 +40,7 @@ struct build_units {
 	size_t nruns;
 	struct strbuf messages;   /* cargo's stdout as it printed it */
 	struct timespec started;  /* when the cargo run began */
+	struct strbuf c_decision; /* what its C/C++ compiles were told ("use FILE", ...) */
 };
 
 /*

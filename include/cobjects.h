@@ -15,6 +15,12 @@
 #include "ccode.h"
 #include "strbuf.h"
 
+/* A build script run whose objects carry the decision. */
+struct c_run {
+	size_t run;                  /* its index in the build's runs */
+	struct strvec objects;
+};
+
 /* What the C code of one finished build was verified to be. */
 struct c_check {
 	int units, objects;         /* build scripts, and their objects, carrying the decision */
@@ -24,7 +30,10 @@ struct c_check {
 	struct strvec rerun;        /* build scripts (compiled) to remove so that they run again */
 	struct strvec rerun_names;
 	struct strvec stale_objects; /* their objects that do not carry it, removed with them */
+	struct c_run *carrying;      /* the runs that carry it, for ccode_add_units */
+	size_t ncarrying;
 };
+
 
 /*
  * Checks the objects of every build script run of u against decision;
@@ -37,13 +46,13 @@ void ccode_check(const struct ccode *c, const struct build_units *u, const char 
 void ccode_force_rerun(const struct ccode *c, const struct c_check *check);
 void c_check_release(struct c_check *check);
 /*
- * Adds the C code of the checked build scripts to u as units of slot_dir
- * ("c:<package>", the run's hash), keyed by the sources and headers their
- * compiles read, with records in the slot, so that a profile covers them
- * and an edited .c file makes it stale.
+ * Adds the C code of the build scripts check found carrying decision to u
+ * as units of slot_dir ("c:<package>", the run's hash), keyed by the sources
+ * and headers their compiles read, with records in the slot, so that a
+ * profile covers them and an edited .c file makes it stale.
  */
-void ccode_add_units(const struct ccode *c, struct build_units *u, const char *decision,
-		     const char *slot_dir, const char *build_dir);
+void ccode_add_units(const struct ccode *c, struct build_units *u, const struct c_check *check,
+		     const char *decision, const char *slot_dir, const char *build_dir);
 
 /* The functions a C unit's objects define, as ccode_add_units listed them in the slot. */
 void ccode_unit_functions(const char *slot_dir, const char *crate, const char *metadata, struct strvec *out);

@@ -12,6 +12,10 @@
 int rustc_identity(const char *rustc, struct strbuf *out, struct strbuf *err);
 /* The "LLVM version: X.Y.Z" major from an identity, or 0. */
 int rustc_identity_llvm_major(const char *identity);
+/* The LLVM major of the rustc on PATH, or -1 when it cannot be run. */
+int rustc_llvm_major(void);
+/* The host triple of the rustc on PATH, appended to out (nothing when unknown). */
+void rustc_host(struct strbuf *out);
 
 /* 1: <sysroot>/lib/rustlib/<target>/lib has libprofiler_builtins; 0: it does not; -1: no such dir. */
 int toolchain_has_profiler(const char *sysroot, const char *target);

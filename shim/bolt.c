@@ -1,8 +1,9 @@
 /*
  * bolt.c - the BOLT stage after a verified PGO build (see include/bolt.h).
- * BOLT's instrumentation mode is used (these VMs have no LBR sampling); the
- * programs are linked with -Wl,-q for it by the wrapper. What ships is
- * cargo's own output file, replaced in place, so cargo keeps it as fresh.
+ * The profile comes from llvm-bolt's instrumentation, or from perf samples
+ * (bolt-profile: perf); the programs are linked with -Wl,-q for it by the
+ * wrapper. What ships is cargo's own output file, replaced in place, so
+ * cargo keeps it as fresh.
  */
 #include "bolt.h"
 #include "buildid.h"
@@ -69,11 +70,9 @@ static bool instr_runtime_present(const char *bolt)
 
 static int find_tools(struct tools *t, struct strbuf *err)
 {
-	struct strbuf id = STRBUF_INIT;
-	int major = rustc_identity("rustc", &id, err) == 0 ? rustc_identity_llvm_major(id.buf) : -1;
+	int major = rustc_llvm_major();
 
 	memset(t, 0, sizeof(*t));
-	sb_release(&id);
 	if (major > 0 && find_tool("llvm-bolt", major, &t->bolt) && find_tool("merge-fdata", major, &t->merge) &&
 	    find_tool("llvm-objcopy", major, &t->objcopy)) {
 		if (instr_runtime_present(t->bolt.buf))
@@ -103,11 +102,9 @@ static void tools_release(struct tools *t)
 /* bolt-profile: perf needs perf itself and perf2bolt of the same LLVM as llvm-bolt. */
 static int find_perf_tools(struct tools *t, struct strbuf *err)
 {
-	struct strbuf id = STRBUF_INIT;
-	int major = rustc_identity("rustc", &id, err) == 0 ? rustc_identity_llvm_major(id.buf) : -1;
+	int major = rustc_llvm_major();
 	char *perf = find_in_path("perf");
 
-	sb_release(&id);
 	if (perf)
 		sb_adds(&t->perf, perf);
 	free(perf);

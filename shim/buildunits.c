@@ -182,5 +182,6 @@ void build_units_release(struct build_units *u)
 	}
 	free(u->runs);
 	sb_release(&u->messages);
+	sb_release(&u->c_decision);
 	memset(u, 0, sizeof(*u));
 }

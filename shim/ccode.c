@@ -100,28 +100,6 @@ static bool pick_compiler(const char *var, const char *base, const char *triple,
 	return ok;
 }
 
-static void host_triple(struct strbuf *out)
-{
-	struct strbuf id = STRBUF_INIT, err = STRBUF_INIT;
-
-	if (rustc_identity("rustc", &id, &err) == 0) {
-		const char *h = strstr(id.buf, "host: ");
-		if (h)
-			sb_add(out, h + 6, strcspn(h + 6, "\n"));
-	}
-	sb_release(&id);
-	sb_release(&err);
-}
-
-static int rustc_llvm(void)
-{
-	struct strbuf id = STRBUF_INIT, err = STRBUF_INIT;
-	int major = rustc_identity("rustc", &id, &err) == 0 ? rustc_identity_llvm_major(id.buf) : -1;
-	sb_release(&id);
-	sb_release(&err);
-	return major;
-}
-
 /* Points CC_<triple> (or CXX_) at our link named name in link_dir. */
 static void export_link(const struct ccode *c, const char *var, const char *link_dir, const char *name)
 {
@@ -149,12 +127,12 @@ void ccode_choose(struct ccode *c, const char *target)
 	memset(c, 0, sizeof(*c));
 	if (want && strcmp(want, "auto") != 0 && strcmp(want, "on") != 0 && strcmp(want, "off") != 0)
 		die(PGOW_EXIT_CONFIG, "%s=%s is not a choice; set it to auto, on or off", ENV_C_PGO, want);
-	host_triple(&host);
+	rustc_host(&host);
 	c->triple = xstrdup(target ? target : host.buf);
 	if (want && strcmp(want, "off") == 0) {
 		sb_addf(&c->why_not, "%s=off", ENV_C_PGO);
 	} else {
-		int major = rustc_llvm();
+		int major = rustc_llvm_major();
 		bool cross = target && strcmp(target, host.buf) != 0;
 		c->enabled = major > 0 && pick_compiler("CC", "clang", c->triple, cross, major, &c->cc, &c->why_not);
 		if (!c->enabled)

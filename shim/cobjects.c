@@ -34,10 +34,9 @@ static void find_objects(const char *dir, long long since, int depth, struct str
 			continue;
 		path_join(&p, dir, e->d_name);
 		if (lstat(p.buf, &st) == 0) {
-			size_t n = strlen(e->d_name);
 			if (S_ISDIR(st.st_mode))
 				find_objects(p.buf, since, depth + 1, out);
-			else if (S_ISREG(st.st_mode) && n > 2 && strcmp(e->d_name + n - 2, ".o") == 0 &&
+			else if (S_ISREG(st.st_mode) && strlen(e->d_name) > 2 && str_ends_with(e->d_name, ".o") &&
 				 mtime_ns(&st) >= since)
 				sv_push(out, p.buf);
 		}
@@ -131,31 +130,29 @@ static void run_name(const char *out_dir, struct strbuf *pkg, struct strbuf *has
 enum c_state { C_NONE, C_CARRIES, C_PLAIN, C_RERUN };
 
 /*
- * One run's objects against want. nobj: those that carry it (neutral ones
- * not counted); stale (may be NULL): those that do not.
+ * One run's objects (filled in) against want. nobj: those that carry it
+ * (neutral ones not counted); stale: those that do not.
  */
-static enum c_state check_run(const char *out_dir, const char *want, long long started, size_t *nobj,
-			      struct strvec *stale)
+static enum c_state check_run(const char *out_dir, const char *want, long long started,
+			      struct strvec *objects, size_t *nobj, struct strvec *stale)
 {
-	struct strvec objects = STRVEC_INIT;
-	long long invoked = run_objects(out_dir, &objects);
+	long long invoked = run_objects(out_dir, objects);
 	size_t ours = 0, carrying = 0, neutrals = 0;
 	bool off = strcmp(want, "off") == 0;
 
-	for (size_t i = 0; i < objects.n; i++) {
+	for (size_t i = 0; i < objects->n; i++) {
 		struct sidecar sc;
-		bool fresh = read_sidecar(objects.v[i], &sc);
+		bool fresh = read_sidecar(objects->v[i], &sc);
 		bool is_neutral = fresh && neutral(&sc);
 		bool carries = is_neutral || (fresh ? strcmp(sc.decision.buf, off ? "plain off" : want) == 0 : off);
 		ours += fresh;
 		neutrals += is_neutral;
 		carrying += carries && !is_neutral;
-		if (!carries && stale)
-			sv_push(stale, objects.v[i]);
+		if (!carries)
+			sv_push(stale, objects->v[i]);
 		sidecar_release(&sc);
 	}
-	size_t n = objects.n;
-	sv_release(&objects);
+	size_t n = objects->n;
 	*nobj = carrying;
 	if (!n || neutrals == n)
 		return C_NONE;
@@ -182,13 +179,17 @@ void ccode_check(const struct ccode *c, const struct build_units *u, const char 
 	for (size_t i = 0; i < u->nruns; i++) {
 		struct strbuf pkg = STRBUF_INIT, hash = STRBUF_INIT;
 		size_t nobj = 0;
-		struct strvec stale = STRVEC_INIT;
-		enum c_state s = check_run(u->runs[i].out_dir, want, since, &nobj, &stale);
+		struct strvec stale = STRVEC_INIT, objects = STRVEC_INIT;
+		enum c_state s = check_run(u->runs[i].out_dir, want, since, &objects, &nobj, &stale);
 		run_name(u->runs[i].out_dir, &pkg, &hash);
 		if (s == C_CARRIES) {
 			out->units++;
 			out->objects += (int)nobj;
 			add_name(&out->packages, pkg.buf);
+			out->carrying = xrealloc(out->carrying, (out->ncarrying + 1) * sizeof(*out->carrying));
+			out->carrying[out->ncarrying].run = i;
+			out->carrying[out->ncarrying++].objects = objects;
+			objects = (struct strvec)STRVEC_INIT;
 		} else if (s == C_PLAIN) {
 			out->plain++;
 			add_name(&out->plain_names, pkg.buf);
@@ -201,6 +202,7 @@ void ccode_check(const struct ccode *c, const struct build_units *u, const char 
 					sv_push(&out->rerun, u->v[j].script);
 		}
 		sv_release(&stale);
+		sv_release(&objects);
 		sb_release(&pkg);
 		sb_release(&hash);
 	}
@@ -231,6 +233,9 @@ void ccode_force_rerun(const struct ccode *c, const struct c_check *check)
 
 void c_check_release(struct c_check *check)
 {
+	for (size_t i = 0; i < check->ncarrying; i++)
+		sv_release(&check->carrying[i].objects);
+	free(check->carrying);
 	sv_release(&check->stale_objects);
 	sb_release(&check->plain_names);
 	sb_release(&check->packages);
@@ -368,36 +373,24 @@ static void add_unit(struct build_units *u, const struct build_script_run *run, 
 	b->mark.detail = xstrdup(strchr(decision, ' ') ? strchr(decision, ' ') + 1 : "-");
 }
 
-void ccode_add_units(const struct ccode *c, struct build_units *u, const char *decision,
-		     const char *slot_dir, const char *build_dir)
+void ccode_add_units(const struct ccode *c, struct build_units *u, const struct c_check *check,
+		     const char *decision, const char *slot_dir, const char *build_dir)
 {
-	struct strbuf slot_file = STRBUF_INIT;
-
-	if (slot_dir && *slot_dir)
-		path_join(&slot_file, slot_dir, "SLOT");
-	bool slot_exists = slot_file.len && file_exists(slot_file.buf);
-	sb_release(&slot_file);
-	/* Records go only into a slot that exists in this cache (a mark may name one of another). */
-	if (!c->enabled || strcmp(decision, "off") == 0 || !slot_exists)
+	if (!slot_dir || !*slot_dir)
 		return;
-	size_t nruns = u->nruns;
-	for (size_t i = 0; i < nruns; i++) {
-		struct strvec objects = STRVEC_INIT;
+	for (size_t i = 0; i < check->ncarrying; i++) {
+		const struct build_script_run *run = &u->runs[check->carrying[i].run];
+		const struct strvec *objects = &check->carrying[i].objects;
 		struct strbuf pkg = STRBUF_INIT, hash = STRBUF_INIT, crate = STRBUF_INIT, key = STRBUF_INIT;
 		struct strbuf err = STRBUF_INIT;
-		size_t nobj;
-		if (check_run(u->runs[i].out_dir, decision, 0, &nobj, NULL) == C_CARRIES) {
-			run_objects(u->runs[i].out_dir, &objects);
-			run_name(u->runs[i].out_dir, &pkg, &hash);
-			sb_addf(&crate, "c:%s", pkg.buf);
-			if (key_run(c, crate.buf, hash.buf, &objects, slot_dir, build_dir, &key, &err) == 0 &&
-			    record_functions(&objects, slot_dir, crate.buf, hash.buf, &err) == 0)
-				add_unit(u, &u->runs[i], crate.buf, hash.buf, path_basename(slot_dir), decision, key.buf);
-			else
-				warn("%s: cannot record the content key of its C code (%s); its staleness "
-				     "will not be detected", pkg.buf, err.buf);
-		}
-		sv_release(&objects);
+		run_name(run->out_dir, &pkg, &hash);
+		sb_addf(&crate, "c:%s", pkg.buf);
+		if (key_run(c, crate.buf, hash.buf, objects, slot_dir, build_dir, &key, &err) == 0 &&
+		    record_functions(objects, slot_dir, crate.buf, hash.buf, &err) == 0)
+			add_unit(u, run, crate.buf, hash.buf, path_basename(slot_dir), decision, key.buf);
+		else
+			warn("%s: cannot record the content key of its C code (%s); its staleness "
+			     "will not be detected", pkg.buf, err.buf);
 		sb_release(&pkg);
 		sb_release(&hash);
 		sb_release(&crate);

@@ -213,22 +213,35 @@ static int read_policy(struct config *c, struct ydoc *d, yaml_node_t *v, struct 
 	return -1;
 }
 
-static int read_threshold(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+/*
+ * The number under key within lo..hi (the ends excluded when open; whole
+ * numbers only when whole), written so that NaN is never within. -1 with
+ * "file:line:col: key must be what, not 'x'".
+ */
+static int read_number(struct ydoc *d, yaml_node_t *v, const char *key, double lo, double hi, bool open,
+		       bool whole, const char *what, double *out, struct strbuf *err)
 {
 	const char *s;
 	char *end;
 
-	if (ydoc_string(d, v, "stale-threshold", &s, err) != 0)
+	if (ydoc_string(d, v, key, &s, err) != 0)
 		return -1;
 	errno = 0;
-	double t = strtod(s, &end);
-	if (!*s || *end || errno || t < 0 || t > 1) {
+	double x = strtod(s, &end);
+	bool within = open ? x > lo && x < hi : x >= lo && x <= hi;
+	if (!*s || *end || errno || !within || (whole && x != (double)(long)x)) {
 		ydoc_where(d, v, err);
-		sb_addf(err, "stale-threshold must be a fraction from 0 to 1 (e.g. 0.2), not '%s'", s);
+		sb_addf(err, "%s must be %s, not '%s'", key, what, s);
 		return -1;
 	}
-	c->stale_threshold = t;
+	*out = x;
 	return 0;
+}
+
+static int read_threshold(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+{
+	return read_number(d, v, "stale-threshold", 0, 1, false, false, "a fraction from 0 to 1 (e.g. 0.2)",
+			   &c->stale_threshold, err);
 }
 
 static int read_bolt(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
@@ -267,26 +280,14 @@ static int read_bolt_profile(struct config *c, struct ydoc *d, yaml_node_t *v, s
 
 static int read_bolt_number(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
 {
-	const char *s;
-	char *end;
-	bool gain = strcmp(key, "bolt-min-gain") == 0;
+	double rounds;
 
-	if (ydoc_string(d, v, key, &s, err) != 0)
+	if (strcmp(key, "bolt-min-gain") == 0)
+		return read_number(d, v, key, -1, 1, true, false,
+				   "a fraction above -1 and below 1 (0.01: 1 % faster)", &c->bolt_min_gain, err);
+	if (read_number(d, v, key, 1, 1000, false, true, "a whole number from 1 to 1000", &rounds, err) != 0)
 		return -1;
-	errno = 0;
-	double x = strtod(s, &end);
-	/* Written so that NaN fails every test. */
-	bool bad = !*s || *end || errno || (gain ? !(x > -1 && x < 1) : !(x >= 1 && x <= 1000) || x != (long)x);
-	if (bad) {
-		ydoc_where(d, v, err);
-		sb_addf(err, gain ? "bolt-min-gain must be a fraction above -1 and below 1 (0.01: 1 %% faster), not '%s'"
-				  : "bolt-rounds must be a whole number from 1 to 1000, not '%s'", s);
-		return -1;
-	}
-	if (gain)
-		c->bolt_min_gain = x;
-	else
-		c->bolt_rounds = (long)x;
+	c->bolt_rounds = (long)rounds;
 	return 0;
 }
 

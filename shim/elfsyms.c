@@ -149,26 +149,27 @@ static int read_image(const char *path, struct strbuf *img, struct strbuf *err)
 	return rc;
 }
 
-int elf_function_names_of(const char *path, struct strvec *out, struct strbuf *err)
+/* A list-reading function of this file, on a file's image. */
+static int names_of(const char *path, int (*fn)(const unsigned char *, size_t, struct strvec *),
+		    struct strvec *out, struct strbuf *err)
 {
 	struct strbuf img = STRBUF_INIT;
 	int rc = read_image(path, &img, err);
 
-	if (rc == 0 && (rc = elf_function_names((const unsigned char *)img.buf, img.len, out)) != 0)
-		sb_addf(err, "%s is not an ELF64 object", path);
+	if (rc == 0 && (rc = fn((const unsigned char *)img.buf, img.len, out)) != 0)
+		sb_addf(err, "%s is not an ELF64 file", path);
 	sb_release(&img);
 	return rc;
 }
 
+int elf_function_names_of(const char *path, struct strvec *out, struct strbuf *err)
+{
+	return names_of(path, elf_function_names, out, err);
+}
+
 int elf_static_relocations_of(const char *path, struct strvec *out, struct strbuf *err)
 {
-	struct strbuf img = STRBUF_INIT;
-	int rc = read_image(path, &img, err);
-
-	if (rc == 0 && (rc = elf_static_relocations((const unsigned char *)img.buf, img.len, out)) != 0)
-		sb_addf(err, "%s is not an ELF64 file", path);
-	sb_release(&img);
-	return rc;
+	return names_of(path, elf_static_relocations, out, err);
 }
 
 int elf_has_section_of(const char *path, const char *name, struct strbuf *err)

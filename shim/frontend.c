@@ -254,7 +254,7 @@ static void show_errors(const char *messages)
 
 /*
  * The decision the C code of one cargo run gets, as our compiler link takes
- * it, and the stamp of its build dir (empty when none exists yet; stamp may be NULL).
+ * it, and the stamp of its build dir (empty when none exists yet).
  */
 static void c_decision(const struct build *b, bool instrumented, const char *mode, struct strbuf *dec,
 		       struct strbuf *stamp)
@@ -270,7 +270,7 @@ static void c_decision(const struct build *b, bool instrumented, const char *mod
 		sb_addf(dec, "use %s", prof.buf);
 	else
 		sb_adds(dec, "off");
-	if (have_slot && stamp) {
+	if (have_slot) {
 		slot_stamp_path(stamp, slot.buf, build_dir);
 		if (!file_exists(stamp->buf))
 			sb_reset(stamp);
@@ -287,7 +287,6 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 
 	c_decision(b, instrumented, mode, &dec, &stamp);
 	ccode_export(&b->cc, dec.buf, stamp.len ? stamp.buf : NULL);
-	sb_release(&dec);
 	sb_release(&stamp);
 	struct strvec argv = STRVEC_INIT;
 	struct strbuf json = STRBUF_INIT, err = STRBUF_INIT;
@@ -320,13 +319,14 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 		die(PGOW_EXIT_INTERNAL, "%s", err.buf);
 	out->messages = json;
 	out->started = started;
+	out->c_decision = dec; /* what build_verify checks the C objects against */
+	dec = (struct strbuf)STRBUF_INIT;
 	json = (struct strbuf)STRBUF_INIT;
 	sv_release(&argv);
 	sb_release(&json);
 	sb_release(&err);
+	sb_release(&dec);
 }
-
-static void force_rebuild(const char *target_dir, const char *dep_info);
 
 /*
  * The dir of a slot a mark names, when this cache has it: a unit built into
@@ -353,20 +353,13 @@ static bool slot_here(const char *slot, struct strbuf *dir)
 }
 
 /* The profile file a slot's units should be built with now, or "" for none. */
-static void expected_profile(const char *slot, struct strbuf *out)
+static void expected_profile(const char *slot_dir, struct strbuf *out)
 {
-	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT, index = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, index = STRBUF_INIT;
 
-	if (slot_here(slot, &dir))
-		(void)cache_current_index(dir.buf, out, &index, &err);
-	sb_release(&dir);
+	(void)cache_current_index(slot_dir, out, &index, &err);
 	sb_release(&err);
 	sb_release(&index);
-}
-
-void build_force_rebuild(const struct build *b, const char *dep_info)
-{
-	force_rebuild(b->ws.target_dir.buf, dep_info);
 }
 
 /* Deletes a unit's outputs (named after its dep-info) so cargo must compile it again. */
@@ -388,6 +381,11 @@ static void force_rebuild(const char *target_dir, const char *dep_info)
 	}
 	sb_release(&dir);
 	sb_release(&f);
+}
+
+void build_force_rebuild(const struct build *b, const char *dep_info)
+{
+	force_rebuild(b->ws.target_dir.buf, dep_info);
 }
 
 /* The decision a build's units must carry, from the mode it ran under. */
@@ -415,11 +413,6 @@ static void note_skip(const struct unit_mark *m, struct verified *v)
 		sb_addf(&v->skipped_why, "%s%s", v->skipped_why.len ? ", " : "", why);
 }
 
-static void note_slot(const struct unit_mark *m, struct verified *v)
-{
-	if (!v->slot.len)
-		(void)slot_here(m->slot, &v->slot);
-}
 
 static void note_use(const struct build_unit *u, const char *profile, struct verified *v)
 {
@@ -455,10 +448,8 @@ static bool check_unit(const struct build *b, const struct build_unit *u, enum e
 		note_skip(m, v);
 		return true;
 	}
-	struct strbuf here = STRBUF_INIT;
-	bool in_cache = slot_here(m->slot, &here);
-	sb_release(&here);
-	if (!in_cache)
+	struct strbuf slot_dir = STRBUF_INIT;
+	if (!slot_here(m->slot, &slot_dir))
 		return false; /* built into another cache: its slot and records are not here */
 	if (e == EXPECT_GENERATE) {
 		ok = strcmp(m->action, "generate") == 0 && strcmp(m->detail, b->raw_dir.buf) == 0;
@@ -468,7 +459,7 @@ static bool check_unit(const struct build *b, const struct build_unit *u, enum e
 		v->plain += ok;
 	} else {
 		struct strbuf want = STRBUF_INIT;
-		expected_profile(m->slot, &want);
+		expected_profile(slot_dir.buf, &want);
 		bool used = strncmp(m->action, "use", 3) == 0;
 		ok = want.len ? used && strcmp(m->detail, want.buf) == 0 : strcmp(m->action, "plain") == 0;
 		if (ok && used)
@@ -477,8 +468,9 @@ static bool check_unit(const struct build *b, const struct build_unit *u, enum e
 			v->plain++;
 		sb_release(&want);
 	}
-	if (ok)
-		note_slot(m, v);
+	if (ok && !v->slot.len)
+		sb_adds(&v->slot, slot_dir.buf);
+	sb_release(&slot_dir);
 	return ok;
 }
 
@@ -524,12 +516,12 @@ static void record_programs(const struct build_units *u)
 	unit_refs_release(c_units, nc);
 }
 
-static bool check_build(const struct build *b, const struct build_units *u, enum expect e, const char *c_dec,
-			struct verified *v, struct strvec *bad)
+static bool check_build(const struct build *b, const struct build_units *u, enum expect e, struct verified *v,
+			struct strvec *bad)
 {
 	check_all(b, u, e, v, bad);
 	c_check_release(&v->c);
-	ccode_check(&b->cc, u, c_dec, &u->started, &v->c);
+	ccode_check(&b->cc, u, sb_str(&u->c_decision), &u->started, &v->c);
 	return bad->n || v->c.rerun_names.n;
 }
 
@@ -552,27 +544,25 @@ void build_verify(const struct build *b, struct build_units *u, bool instrumente
 		  struct verified *v)
 {
 	struct strvec bad = STRVEC_INIT;
-	struct strbuf dec = STRBUF_INIT;
 	enum expect e = expect_of(mode);
 
 	memset(v, 0, sizeof(*v));
-	c_decision(b, instrumented, mode, &dec, NULL);
-	if (check_build(b, u, e, dec.buf, v, &bad)) {
+	if (check_build(b, u, e, v, &bad)) {
 		rebuild_what_differs(b, &bad, v, e);
 		build_units_release(u);
 		build_run(b, instrumented, mode, u);
 		sv_release(&bad);
-		if (check_build(b, u, e, dec.buf, v, &bad))
+		if (check_build(b, u, e, v, &bad))
 			die(PGOW_EXIT_NOT_APPLIED, "%zu unit(s) still do not carry the %s after a rebuild "
 			    "(first: %s); the build is not what it claims, so it fails",
 			    bad.n + v->c.rerun_names.n, expect_name(e),
 			    bad.n ? bad.v[0] : v->c.rerun_names.v[0]);
 	}
-	ccode_add_units(&b->cc, u, dec.buf, v->slot.buf, instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf);
+	ccode_add_units(&b->cc, u, &v->c, sb_str(&u->c_decision), v->slot.buf,
+			instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf);
 	if (e == EXPECT_GENERATE)
 		record_programs(u);
 	sv_release(&bad);
-	sb_release(&dec);
 }
 
 void verified_release(struct verified *v)

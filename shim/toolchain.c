@@ -90,6 +90,29 @@ int rustc_identity_llvm_major(const char *identity)
 	return p ? atoi(p + 14) : 0;
 }
 
+int rustc_llvm_major(void)
+{
+	struct strbuf id = STRBUF_INIT, err = STRBUF_INIT;
+	int major = rustc_identity("rustc", &id, &err) == 0 ? rustc_identity_llvm_major(id.buf) : -1;
+
+	sb_release(&id);
+	sb_release(&err);
+	return major;
+}
+
+void rustc_host(struct strbuf *out)
+{
+	struct strbuf id = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (rustc_identity("rustc", &id, &err) == 0) {
+		const char *h = strstr(id.buf, "host: ");
+		if (h)
+			sb_add(out, h + 6, strcspn(h + 6, "\n"));
+	}
+	sb_release(&id);
+	sb_release(&err);
+}
+
 int toolchain_has_profiler(const char *sysroot, const char *target)
 {
 	struct strbuf dir = STRBUF_INIT;

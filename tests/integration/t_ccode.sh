@@ -137,6 +137,11 @@ test_c_compiler_of_another_llvm_gets_no_flags() {
 	CC=gcc CARGO_PGO_WRAP_C=on pgow build --release 2>"$T/on.err" || rc=$?
 	assert_eq 2 "$rc" "CARGO_PGO_WRAP_C=on without a usable compiler"
 	assert_grep 'C/C\+\+ code cannot be profiled: CC=gcc is not a clang of LLVM [0-9]+' "$T/on.err" "one line"
+	rc=0
+	CARGO_PGO_WRAP_C=maybe pgow build --release 2>"$T/bad.err" || rc=$?
+	assert_eq 2 "$rc" "CARGO_PGO_WRAP_C=maybe"
+	assert_grep '^cargo-pgo-wrap: error: CARGO_PGO_WRAP_C=maybe is not a choice; set it to auto, on or off$' "$T/bad.err" "one line"
+	assert_eq 1 "$(wc -l <"$T/bad.err")" "nothing else"
 }
 
 # cargo-pgo's flow: instrument, run the program, build. The C code is named by

@@ -85,6 +85,7 @@ static void test_located_errors(void **state)
 	expect_error("stale-policy: sometimes\n",
 		     "pgo-wrap.yaml:1:15: stale-policy 'sometimes' is not one of refresh, use-stale, plain, error");
 	expect_error("stale-threshold: 40%\n", "pgo-wrap.yaml:1:18: stale-threshold must be a fraction from 0 to 1");
+	expect_error("stale-threshold: nan\n", "pgo-wrap.yaml:1:18: stale-threshold must be a fraction from 0 to 1");
 	expect_error("training:\n  - run: app --bench\n", "pgo-wrap.yaml:2:10: run must be a list of arguments");
 	expect_error("training:\n  - run: [app]\n    shell: app\n", "pgo-wrap.yaml:2:5: a training run has both run: and shell:");
 	expect_error("training:\n  - name: x\n", "pgo-wrap.yaml:2:5: a training run needs run: [argv...]");

@@ -36,11 +36,21 @@ struct manifest;
  * Stores a merged profile for a slot under m->content_key and makes it the
  * slot's current profile. Order: profdata, manifest, then CURRENT, each
  * atomic and fsynced, under the slot lock: a crash at any point leaves the
- * previous profile current and intact. Stamps of build dirs that were not
+ * previous profile current and intact. before_current (may be NULL) runs
+ * under the lock just before CURRENT is written; its failure fails the store. Stamps of build dirs that were not
  * instrumenting are then rewritten, so cargo rebuilds them with the profile.
  */
+typedef int (*store_hook_fn)(void *ctx, struct strbuf *err);
 int cache_store_profile(const char *slot_dir, const char *profdata, const struct manifest *m,
-			struct strbuf *err);
+			store_hook_fn before_current, void *ctx, struct strbuf *err);
+/*
+ * The decision a build dir's stamp records for the slot's current profile
+ * (stored at profdata): "use <split dir>" when it is split per crate,
+ * else "use <profdata>".
+ */
+void cache_use_decision(const char *slot_dir, const char *profdata, struct strbuf *out);
+/* The content key of a stored profile, from its path (cache_profile_path's inverse). */
+void cache_profile_key(const char *profdata, struct strbuf *key);
 /* 1: found (manifest and profdata path filled); 0: none; -1: unusable, err says why. */
 int cache_current_profile(const char *slot_dir, struct manifest *m, struct strbuf *profdata,
 			  struct strbuf *err);

@@ -17,6 +17,9 @@ struct decision {
 	enum pgo_mode mode;
 	char *path;         /* generate: dir for .profraw; use: .profdata file */
 	bool automatic;     /* generating only because no profile exists yet (opt-in) */
+	/* use, split per crate: path is the split's dir; the unit is given its crate's file. */
+	char *unit_file;
+	char *unit_detail;  /* "<file>#<hash>", what the unit's mark records */
 };
 
 #define ENV_MODE "CARGO_PGO_WRAP_MODE"

@@ -27,6 +27,13 @@ int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *
 			struct strbuf *err);
 /* <slot dir>/stamps/<hash of build_dir>: the file that names build_dir's decision. */
 void slot_stamp_path(struct strbuf *out, const char *slot_dir, const char *build_dir);
+/*
+ * <slot dir>/cstamps/<hash of build_dir>, made to record the C decision of
+ * build_dir: the build scripts that compile C list it. stamp_path is left
+ * empty in a read-only cache without one.
+ */
+int slot_c_stamp_sync(const char *slot_dir, const char *build_dir, const char *c_decision,
+		      struct strbuf *stamp_path, struct strbuf *err);
 /* stamp_sync() for this slot's STAMP of s->build_dir. */
 int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn stamp_time,
 		    struct strbuf *stamp_path, struct strbuf *err);

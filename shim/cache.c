@@ -7,6 +7,7 @@
 #include "hash.h"
 #include "manifest.h"
 #include "slot.h"
+#include "split.h"
 #include "util.h"
 
 #include <errno.h>
@@ -206,7 +207,8 @@ static int retarget_stamps(const char *slot_dir, const char *profdata, struct st
 		if (strncmp(stamps[i].decision, "generate ", 9) == 0 || strcmp(stamps[i].decision, "off") == 0)
 			continue;
 		struct strbuf id = STRBUF_INIT;
-		sb_addf(&id, "use %s\n%s", profdata, stamps[i].build_dir);
+		cache_use_decision(slot_dir, profdata, &id);
+		sb_addf(&id, "\n%s", stamps[i].build_dir);
 		rc = stamp_sync(stamps[i].path, id.buf, now_timespec, err);
 		sb_release(&id);
 	}
@@ -214,8 +216,27 @@ static int retarget_stamps(const char *slot_dir, const char *profdata, struct st
 	return rc;
 }
 
+void cache_profile_key(const char *profdata, struct strbuf *key)
+{
+	const char *base = path_basename(profdata);
+	sb_add(key, base, strcspn(base, "."));
+}
+
+void cache_use_decision(const char *slot_dir, const char *profdata, struct strbuf *out)
+{
+	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT, key = STRBUF_INIT;
+
+	/* Split, the stamp names the split's dir, which a refresh keeps: the files' mtimes tell cargo. */
+	cache_profile_key(profdata, &key);
+	sb_addf(out, "use %s", split_lookup(slot_dir, key.buf, NULL, NULL, &dir, &file, &hash) == 1 ? dir.buf : profdata);
+	sb_release(&key);
+	sb_release(&dir);
+	sb_release(&file);
+	sb_release(&hash);
+}
+
 int cache_store_profile(const char *slot_dir, const char *profdata, const struct manifest *m,
-			struct strbuf *err)
+			store_hook_fn before_current, void *ctx, struct strbuf *err)
 {
 	struct strbuf profiles = STRBUF_INIT, dst = STRBUF_INIT, mpath = STRBUF_INIT, cur = STRBUF_INIT;
 	int rc = -1;
@@ -239,7 +260,7 @@ int cache_store_profile(const char *slot_dir, const char *profdata, const struct
 	sb_release(&ipath);
 	sb_release(&index);
 	if (index_rc == 0 && copy_file_atomic(profdata, dst.buf, 0600, err) == 0 &&
-	    manifest_write(m, mpath.buf, err) == 0 &&
+	    manifest_write(m, mpath.buf, err) == 0 && (!before_current || before_current(ctx, err) == 0) &&
 	    write_file_atomic(cur.buf, m->content_key, strlen(m->content_key), &opts, err) == 0) {
 		struct strbuf why = STRBUF_INIT;
 		rc = retarget_stamps(slot_dir, dst.buf, &why);

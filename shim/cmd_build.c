@@ -328,7 +328,7 @@ static void point_build_dir(const struct build *b, const char *slot_dir, bool pl
 	if (plain)
 		sb_adds(&id, "off");
 	else if (cache_current_index(slot_dir, &prof, &index, &err) == 1)
-		sb_addf(&id, "use %s", prof.buf);
+		cache_use_decision(slot_dir, prof.buf, &id);
 	if (id.len)
 		point_stamp(b, slot_dir, id.buf);
 	sb_release(&prof);

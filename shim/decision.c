@@ -71,7 +71,9 @@ int decision_from_env(struct decision *d, struct strbuf *err)
 void decision_release(struct decision *d)
 {
 	free(d->path);
-	d->path = NULL;
+	free(d->unit_file);
+	free(d->unit_detail);
+	d->path = d->unit_file = d->unit_detail = NULL;
 }
 
 void decision_id(const struct decision *d, struct strbuf *out)

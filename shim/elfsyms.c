@@ -63,10 +63,12 @@ static bool read_header(const unsigned char *img, size_t len, struct elf *e)
 	return true;
 }
 
-int elf_has_section(const unsigned char *img, size_t len, const char *name)
+/* Visits the sections called name; returns how many, or -1 when it is not ELF64. */
+static int each_named(const unsigned char *img, size_t len, const char *name, elf_section_fn fn, void *ctx)
 {
 	struct elf eh;
 	Elf64_Shdr names, sh;
+	int found = 0;
 
 	if (!read_header(img, len, &eh) || !section(img, len, &eh, eh.shstrndx, &names) ||
 	    !fits(len, names.sh_offset, names.sh_size))
@@ -75,11 +77,27 @@ int elf_has_section(const unsigned char *img, size_t len, const char *name)
 	for (uint64_t i = 0; i < eh.shnum; i++) {
 		if (!section(img, len, &eh, i, &sh))
 			return -1;
-		if (sh.sh_name < names.sh_size && names.sh_size - sh.sh_name > n &&
-		    memcmp(img + names.sh_offset + sh.sh_name, name, n + 1) == 0)
-			return 1;
+		if (sh.sh_name >= names.sh_size || names.sh_size - sh.sh_name <= n ||
+		    memcmp(img + names.sh_offset + sh.sh_name, name, n + 1) != 0)
+			continue;
+		found++;
+		if (!fn)
+			break;
+		if (sh.sh_type != SHT_NOBITS && fits(len, sh.sh_offset, sh.sh_size))
+			fn(img + sh.sh_offset, (size_t)sh.sh_size, ctx);
 	}
-	return 0;
+	return found;
+}
+
+int elf_has_section(const unsigned char *img, size_t len, const char *name)
+{
+	int found = each_named(img, len, name, NULL, NULL);
+	return found < 0 ? -1 : found > 0;
+}
+
+int elf_each_section(const unsigned char *img, size_t len, const char *name, elf_section_fn fn, void *ctx)
+{
+	return each_named(img, len, name, fn, ctx) < 0 ? -1 : 0;
 }
 
 int elf_static_relocations(const unsigned char *img, size_t len, struct strvec *out)
@@ -134,7 +152,7 @@ int elf_function_names(const unsigned char *img, size_t len, struct strvec *out)
 	return 0;
 }
 
-static int read_image(const char *path, struct strbuf *img, struct strbuf *err)
+int elf_read_image(const char *path, struct strbuf *img, struct strbuf *err)
 {
 	struct stat st;
 	int fd = open_read(path), rc = -1;
@@ -154,7 +172,7 @@ static int names_of(const char *path, int (*fn)(const unsigned char *, size_t, s
 		    struct strvec *out, struct strbuf *err)
 {
 	struct strbuf img = STRBUF_INIT;
-	int rc = read_image(path, &img, err);
+	int rc = elf_read_image(path, &img, err);
 
 	if (rc == 0 && (rc = fn((const unsigned char *)img.buf, img.len, out)) != 0)
 		sb_addf(err, "%s is not an ELF64 file", path);
@@ -175,7 +193,7 @@ int elf_static_relocations_of(const char *path, struct strvec *out, struct strbu
 int elf_has_section_of(const char *path, const char *name, struct strbuf *err)
 {
 	struct strbuf img = STRBUF_INIT;
-	int rc = read_image(path, &img, err);
+	int rc = elf_read_image(path, &img, err);
 
 	if (rc == 0 && (rc = elf_has_section((const unsigned char *)img.buf, img.len, name)) < 0)
 		sb_addf(err, "%s is not an ELF64 file", path);

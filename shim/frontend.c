@@ -18,6 +18,7 @@
 #include "safefs.h"
 #include "report.h"
 #include "slot.h"
+#include "split.h"
 #include "toolchain.h"
 #include "util.h"
 
@@ -270,10 +271,15 @@ static void c_decision(const struct build *b, bool instrumented, const char *mod
 		sb_addf(dec, "use %s", prof.buf);
 	else
 		sb_adds(dec, "off");
-	if (have_slot) {
-		slot_stamp_path(stamp, slot.buf, build_dir);
-		if (!file_exists(stamp->buf))
-			sb_reset(stamp);
+	/*
+	 * A stamp of the C decision alone: Rust units follow their crate's split
+	 * file, so the build dir's own stamp stays as it is when a refresh
+	 * changes the profile that C is compiled with.
+	 */
+	if (have_slot && slot_c_stamp_sync(slot.buf, build_dir, dec->buf, stamp, &err) != 0) {
+		warn("%s; build scripts that compile C will not rerun when the profile changes "
+		     "(the check after the build reruns them)", err.buf);
+		sb_reset(stamp);
 	}
 	sb_release(&slot);
 	sb_release(&prof);
@@ -353,13 +359,30 @@ static bool slot_here(const char *slot, struct strbuf *dir)
 }
 
 /* The profile file a slot's units should be built with now, or "" for none. */
-static void expected_profile(const char *slot_dir, struct strbuf *out)
+/*
+ * The slot's current profile (empty when none), and what a unit of crate
+ * must record it was given: that file, or its crate's file of the split
+ * with the hash the split gave it.
+ */
+static void expected_profile(const char *slot_dir, const char *crate, const char *metadata,
+			     struct strbuf *profile, struct strbuf *want)
 {
-	struct strbuf err = STRBUF_INIT, index = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, index = STRBUF_INIT, key = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT;
 
-	(void)cache_current_index(slot_dir, out, &index, &err);
+	if (cache_current_index(slot_dir, profile, &index, &err) == 1) {
+		cache_profile_key(profile->buf, &key);
+		if (split_lookup(slot_dir, key.buf, crate, metadata, &dir, &file, &hash) == 1)
+			split_detail(want, file.buf, hash.buf);
+		else
+			sb_adds(want, profile->buf);
+	}
 	sb_release(&err);
 	sb_release(&index);
+	sb_release(&key);
+	sb_release(&dir);
+	sb_release(&file);
+	sb_release(&hash);
 }
 
 /* Deletes a unit's outputs (named after its dep-info) so cargo must compile it again. */
@@ -458,15 +481,16 @@ static bool check_unit(const struct build *b, const struct build_unit *u, enum e
 		ok = strcmp(m->action, "plain") == 0;
 		v->plain += ok;
 	} else {
-		struct strbuf want = STRBUF_INIT;
-		expected_profile(slot_dir.buf, &want);
+		struct strbuf want = STRBUF_INIT, profile = STRBUF_INIT;
+		expected_profile(slot_dir.buf, m->crate, m->metadata, &profile, &want);
 		bool used = strncmp(m->action, "use", 3) == 0;
 		ok = want.len ? used && strcmp(m->detail, want.buf) == 0 : strcmp(m->action, "plain") == 0;
 		if (ok && used)
-			note_use(u, want.buf, v);
+			note_use(u, profile.buf, v);
 		else if (ok)
 			v->plain++;
 		sb_release(&want);
+		sb_release(&profile);
 	}
 	if (ok && !v->slot.len)
 		sb_adds(&v->slot, slot_dir.buf);

@@ -19,6 +19,7 @@
 #include "provenance.h"
 #include "report.h"
 #include "safefs.h"
+#include "split.h"
 #include "slot.h"
 #include "toolchain.h"
 #include "unitkey.h"
@@ -509,6 +510,40 @@ static void run_merge(const char *tool, const struct strvec *inputs, const char 
 	}
 }
 
+/* The per-crate split, run by the store under the slot lock before the profile becomes current. */
+struct split_step {
+	struct split_input in;
+	struct split_stats st;
+	struct strbuf why;
+	int rc;
+};
+
+static int split_before_current(void *ctx, struct strbuf *err)
+{
+	struct split_step *s = ctx;
+	struct strbuf e = STRBUF_INIT;
+
+	(void)err;
+	s->rc = split_profile(&s->in, &s->st, &s->why, &e);
+	/* Not fatal: unsplit, every crate is given the whole profile (and all recompile on a refresh). */
+	if (s->rc < 0)
+		sb_addf(&s->why, "%s", e.buf);
+	sb_release(&e);
+	return 0;
+}
+
+static void report_split(struct split_step *s)
+{
+	if (s->rc == 0)
+		progress("Split", "per crate: %d file(s), %d rewritten, %d unchanged; %ld record(s) of no single "
+			 "crate in each\n", s->st.crates, s->st.rewritten, s->st.crates - s->st.rewritten, s->st.shared);
+	else if (s->rc < 0)
+		warn("the profile is not split per crate (%s); every crate gets the whole profile", s->why.buf);
+	else if (!strstr(s->why.buf, ENV_SPLIT))
+		progress("note:", "the profile is not split per crate: %s\n", s->why.buf);
+	sb_release(&s->why);
+}
+
 /* Raw files once stored (below our own dirs only): merging them again would count them twice. */
 static void remove_inputs(const struct merge_request *rq, const struct group *g)
 {
@@ -632,7 +667,9 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		    "ran no code (or exited before writing); the cache is unchanged");
 	}
 	content_key(&m, out.buf);
-	int rc = cache_store_profile(slot_dir.buf, out.buf, &m, &err);
+	struct split_step split = { { slot_dir.buf, m.content_key, out.buf, text.buf, tool.buf, &m },
+				    { 0, 0, 0 }, STRBUF_INIT, -1 };
+	int rc = cache_store_profile(slot_dir.buf, out.buf, &m, split_before_current, &split, &err);
 	remove_private_tmp(tmp.buf);
 	if (rc != 0)
 		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
@@ -650,6 +687,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	if (!add && have == 1 && strcmp(cur.content_key, m.content_key) != 0)
 		progress("note:", "replaced profile %.12s (%s)\n", cur.content_key,
 			 rq->replace ? (rq->replace_why ? rq->replace_why : "--replace") : why.buf);
+	report_split(&split);
 	sb_release(&skip);
 done:
 	if (have == 1)

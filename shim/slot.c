@@ -157,6 +157,28 @@ int stamp_point_at(const char *slot_dir, const char *build_dir, const char *deci
 	return rc;
 }
 
+int slot_c_stamp_sync(const char *slot_dir, const char *build_dir, const char *c_decision,
+		      struct strbuf *stamp_path, struct strbuf *err)
+{
+	struct strbuf dir = STRBUF_INIT, content = STRBUF_INIT;
+	char hex[HASH_HEX_LEN + 1];
+	int rc = 0;
+
+	path_join(&dir, slot_dir, "cstamps");
+	hash_buf_hex(build_dir, strlen(build_dir), hex);
+	sb_addf(stamp_path, "%s/%s", dir.buf, hex);
+	if (cache_is_readonly()) {
+		if (!file_exists(stamp_path->buf))
+			sb_reset(stamp_path);
+	} else if ((rc = mkdir_private(dir.buf, 0700, err)) == 0) {
+		sb_addf(&content, "%s\n%s", c_decision, build_dir);
+		rc = stamp_sync(stamp_path->buf, content.buf, now_timespec, err);
+	}
+	sb_release(&dir);
+	sb_release(&content);
+	return rc;
+}
+
 int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn stamp_time,
 		    struct strbuf *stamp_path, struct strbuf *err)
 {

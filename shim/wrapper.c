@@ -16,6 +16,7 @@
 #include "provenance.h"
 #include "report.h"
 #include "slot.h"
+#include "split.h"
 #include "toolchain.h"
 #include "unitkey.h"
 #include "util.h"
@@ -209,6 +210,12 @@ static void record_skip(const struct rustc_args *a, enum verdict v)
 	journal_record(a, "skip", verdict_names[v], NULL, 0);
 }
 
+/* The profile file rustc is given: the crate's own when the profile is split. */
+static const char *unit_profile(const struct decision *d)
+{
+	return d->unit_file ? d->unit_file : d->path;
+}
+
 /* The flag to add, or NULL; *action names what was done, for the journal. */
 static char *injected_flag(const struct decision *d, const char **action)
 {
@@ -220,16 +227,17 @@ static char *injected_flag(const struct decision *d, const char **action)
 		return sb_detach(&f);
 	}
 	if (d->mode == PGO_USE) {
-		if (!file_exists(d->path)) {
+		const char *file = unit_profile(d);
+		if (!file_exists(file)) {
 			warn_once_per_run("missing-profile",
 					  "profile %s does not exist; building WITHOUT PGO; "
 					  "merge one there (llvm-profdata merge -o %s ...) and rebuild",
-					  d->path, d->path);
+					  file, file);
 			return NULL;
 		}
 		*action = "use";
 		struct strbuf f = STRBUF_INIT;
-		sb_addf(&f, "-Cprofile-use=%s", d->path);
+		sb_addf(&f, "-Cprofile-use=%s", file);
 		return sb_detach(&f);
 	}
 	return NULL;
@@ -256,11 +264,32 @@ static int stamp_current_decision(const struct slot *slot, const struct decision
 	return rc;
 }
 
+/* A profile split per crate: the stamp names the split's dir, rustc gets the crate's file. */
+static void use_split_file(struct decision *d, const char *slot_dir, const char *profdata,
+			   const struct rustc_args *a)
+{
+	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT, key = STRBUF_INIT;
+
+	cache_profile_key(profdata, &key);
+	if (split_lookup(slot_dir, key.buf, a->crate_name, a->metadata, &dir, &file, &hash) == 1) {
+		struct strbuf detail = STRBUF_INIT;
+		split_detail(&detail, file.buf, hash.buf);
+		d->path = sb_detach(&dir);
+		d->unit_file = sb_detach(&file);
+		d->unit_detail = sb_detach(&detail);
+	}
+	sb_release(&dir);
+	sb_release(&file);
+	sb_release(&hash);
+	sb_release(&key);
+}
+
 /*
  * Without an override, the slot's current profile decides. Its crate index
  * is kept so the crate can be checked for staleness once it is compiled.
  */
-static void resolve_from_cache(struct decision *d, const struct slot *slot, struct strbuf *index)
+static void resolve_from_cache(struct decision *d, const struct slot *slot, const struct rustc_args *a,
+			       struct strbuf *index)
 {
 	struct strbuf prof = STRBUF_INIT, err = STRBUF_INIT;
 	int found = cache_current_index(slot->dir.buf, &prof, index, &err);
@@ -271,7 +300,9 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, stru
 		die(PGOW_EXIT_CONFIG, "%s=%s is not a choice; set it to instrument or plain", ENV_WHEN_NO_PROFILE, when);
 	if (found == 1) {
 		d->mode = PGO_USE;
-		d->path = sb_detach(&prof);
+		use_split_file(d, slot->dir.buf, prof.buf, a);
+		if (!d->path)
+			d->path = sb_detach(&prof);
 	} else if (found < 0) {
 		d->mode = PGO_OFF;
 		d->automatic = true; /* "auto-off": a merge points it at the next profile */
@@ -472,6 +503,31 @@ static void record_provenance(const struct rustc_args *a, const struct unit_mark
 }
 
 /*
+ * Which functions the unit instrumented, so a merge can give each crate a
+ * profile file of its own. Without the list its functions go to every
+ * crate's file: correct, but each refresh then recompiles every crate.
+ */
+static void record_instrumented_names(const struct rustc_args *a, const struct slot *slot)
+{
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	bool lib = a->crate_types & (CT_LIB | CT_RLIB);
+
+	if (!slot->dir.len || !a->crate_name || !a->metadata || cache_is_readonly())
+		goto done;
+	if (lib)
+		sb_addf(&out, "%s/lib%s%s.rlib", a->out_dir ? a->out_dir : ".", a->crate_name,
+			a->extra_filename ? a->extra_filename : "");
+	else if (linked_output(a, &out) != 0)
+		goto done;
+	if (split_record_unit(slot->dir.buf, a->crate_name, a->metadata, !lib, out.buf, &err) != 0)
+		warn("%s: cannot list the functions it instrumented (%s); the profile will not be split "
+		     "for it, so every crate recompiles when it changes", a->crate_name, err.buf);
+done:
+	sb_release(&out);
+	sb_release(&err);
+}
+
+/*
  * The slot stays leased while this unit uses it (stamp, profile, records),
  * so gc waits rather than removing it mid-build. A slot gc removed between
  * being made and being leased is made again.
@@ -521,7 +577,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 			if (d.mode == PGO_AUTO)
 				d.mode = PGO_OFF;
 		} else if (d.mode == PGO_AUTO) {
-			resolve_from_cache(&d, &slot, &index);
+			resolve_from_cache(&d, &slot, a, &index);
 		}
 		if (slot.dir.len && stamp_current_decision(&slot, &d, &stamp, &err) != 0)
 			die(PGOW_EXIT_CACHE, "%s", err.buf);
@@ -540,7 +596,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 		flag = injected_flag(&d, &action);
 		/* A missing profile is listed too: cargo retries once it appears. */
 		if (d.mode == PGO_USE && !flag)
-			sv_push(&files, d.path);
+			sv_push(&files, unit_profile(&d));
 	}
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
 	if (flag)
@@ -550,7 +606,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 		sv_push(&l->cmd, "-Clink-arg=-Wl,-q");
 		sv_push(&envs, ENV_LINK_RELOCS);
 	}
-	struct profile_diag pd = { 0, 0, STRBUF_INIT, d.path, false };
+	struct profile_diag pd = { 0, 0, STRBUF_INIT, unit_profile(&d), false };
 	/* With a profile, rustc's stderr is the only place it says the profile was unusable. */
 	bool using = strcmp(action, "use") == 0;
 	int status = using ? run_tee_stderr(l->cmd.v, scan_rustc_line, &pd) : run_and_wait(l->cmd.v);
@@ -558,7 +614,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 		error_msg("%s was built WITHOUT its profile: rustc %s %s; collect it again (cargo-pgo-wrap "
 			  "build, or merge), or build with CARGO_PGO_WRAP_MODE=off",
 			  a->crate_name ? a->crate_name : "this crate",
-			  pd.vanished ? "found no file at" : "rejected as invalid profile data", d.path);
+			  pd.vanished ? "found no file at" : "rejected as invalid profile data", unit_profile(&d));
 		sb_release(&pd.first_invalid);
 		exit(PGOW_EXIT_NOT_APPLIED);
 	}
@@ -569,7 +625,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 			struct strvec not_sources = STRVEC_INIT;
 			sv_pushv(&not_sources, files.v, files.n);
 			if (d.path)
-				sv_push(&not_sources, d.path);
+				sv_push(&not_sources, unit_profile(&d));
 			record_unit_key(a, &slot, &not_sources, &key);
 			sv_release(&not_sources);
 		}
@@ -579,14 +635,16 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 			action = "excluded";
 		struct unit_mark mark;
 		make_mark(&mark, a, v == V_EXCLUDED || !slot.dir.len ? NULL : slot.id, action, key.buf,
-			  v == V_EXCLUDED ? NULL : d.path);
+			  v == V_EXCLUDED ? NULL : d.unit_detail && flag ? d.unit_detail : d.path);
 		mark.mismatches = pd.mismatches;
 		annotate_dep_info(a, &files, &envs, &mark);
-		if (strcmp(action, "generate") == 0)
+		if (strcmp(action, "generate") == 0) {
 			record_provenance(a, &mark);
+			record_instrumented_names(a, &slot);
+		}
 		unit_mark_release(&mark);
 		journal_record(a, v == V_EXCLUDED ? "skip" : action,
-			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? d.path : "-"),
+			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? unit_profile(&d) : "-"),
 			       key.len ? key.buf : NULL, pd.mismatches);
 	}
 	if (lease >= 0)

@@ -20,25 +20,13 @@ BIN=${PGOW_BIN:-$ROOT/cargo-pgo-wrap}
 ROUNDS=${ROUNDS:-15}
 W=$(mktemp -d "${TMPDIR:-/tmp}/pgow-cbench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-src=$(ls -d /usr/share/cargo/registry/bat-0.* | sort -V | tail -n 1)
-[ -d "$src" ] || { echo "cpgo.sh: bat's source is missing; run ./install.sh" >&2; exit 1; }
-cp -r "$src" "$W/app"
+source "$ROOT/tests/bench/bat.sh"
+# Training: bat's own sources. Evaluation: other Rust code it never saw.
+bat_setup "$W/app"
 cd "$W/app"
-rm -f .cargo-checksum.json
-mkdir -p .cargo
-cp "$ROOT/tests/fixtures/layouts/.cargo/config.toml" .cargo/config.toml
-awk '/^\[/ { skip = ($0 ~ /^\[(target\.[^]]*\.)?dev-dependencies/) } !skip' Cargo.toml >Cargo.toml.new
-mv Cargo.toml.new Cargo.toml
-cargo generate-lockfile --offline -q
 unset RUSTC_WRAPPER RUSTFLAGS CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE CARGO_PGO_WRAP_WORKSPACE \
 	CARGO_PGO_WRAP_C CC CXX CFLAGS
-FEATURES=(--no-default-features --features minimal-application)
-# Training: bat's own sources. Evaluation: other Rust code it never saw.
-cat >pgo-wrap.yaml <<'YAML'
-training:
-  - name: highlight
-    shell: "for i in 1 2 3; do cat src/*.rs src/bin/bat/*.rs; done > {target_dir}/w.rs && {bin:bat} --color=always --paging=never --style=full {target_dir}/w.rs > /dev/null"
-YAML
+FEATURES=("${BAT_FEATURES[@]}")
 cat /usr/share/cargo/registry/regex-1*/src/*.rs /usr/share/cargo/registry/serde_json-1*/src/*.rs >"$W/eval.rs"
 major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
 

@@ -1,8 +1,9 @@
-/* fuzz_profiles.c - raw profile headers, ELF build-ids and symbols, `llvm-profdata show` output. */
+/* fuzz_profiles.c - raw profile headers, ELF build-ids, symbols and profile names (objects, archives), text profiles. */
 #include "fuzz.h"
 #include "buildid.h"
 #include "elfsyms.h"
 #include "llvm.h"
+#include "prfnames.h"
 
 #include <fcntl.h>
 
@@ -23,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)elf_function_names(data, size, &names);
 	(void)elf_has_section(data, size, ".rela.text");
 	(void)elf_static_relocations(data, size, &names);
+	(void)prf_names_of_image(data, size, &names);
 	sv_release(&names);
 	char *text = fuzz_string(data, size);
 	struct crate_counts *counts;

@@ -165,6 +165,22 @@ the_stamp() {
 
 # Our mark in the dep-info of a unit's newest build in a deps dir ("" when none):
 # slot, crate, metadata, action, key, detail, mismatches (tab separated).
+# The file of the current profile's split that units of crate are given (one unit of that name).
+split_file() { # crate
+	local dir
+	dir=$(ls -d "$CARGO_PGO_WRAP_CACHE"/slots/*/split)
+	awk -F'\t' -v c="$1" -v d="$dir" 'index($1, c "-") == 1 && substr($1, length(c) + 2) ~ /^[0-9a-f]+$/ {
+		print d "/" $1 ".profdata" }' "$dir/INDEX"
+}
+
+# What the mark of a unit of crate records when it uses the current profile: its file and the file's hash.
+split_use() { # crate
+	local dir
+	dir=$(ls -d "$CARGO_PGO_WRAP_CACHE"/slots/*/split)
+	awk -F'\t' -v c="$1" -v d="$dir" 'index($1, c "-") == 1 && substr($1, length(c) + 2) ~ /^[0-9a-f]+$/ {
+		print "use " d "/" $1 ".profdata#" substr($3, 1, 16) }' "$dir/INDEX"
+}
+
 unit_mark() { # deps-dir crate [metadata]
 	local d
 	for d in $(ls -t "$1"/"$2"-*.d 2>/dev/null); do

@@ -26,7 +26,7 @@ test_build_full_cycle_then_fresh() {
 	done
 	local prof
 	prof=$(ls "$T"/cache/slots/*/profiles/*.profdata)
-	assert_eq "use $prof" "$(unit_mark target/release/deps fixbin | cut -f4,6 | tr '\t' ' ')" "fixbin's mark"
+	assert_eq "$(split_use fixbin)" "$(unit_mark target/release/deps fixbin | cut -f4,6 | tr '\t' ' ')" "fixbin's mark"
 	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "shipped binary is not instrumented"
 	[ -x target/pgo-wrap/instrumented/release/fixbin ] || fail "instrumented build not in its own dir"
@@ -39,7 +39,7 @@ test_build_full_cycle_then_fresh() {
 	# A plain wrapped cargo build (compile.py style) finds the same slot and profile.
 	touch fixlib/src/lib.rs
 	RUSTC_WRAPPER="$PGOW_BIN" CARGO_PGO_WRAP_JOURNAL="$T/plain.journal" cargo_ok build --release
-	assert_eq "use $prof" "$(awk -F'\t' '$2=="fixlib" {print $5" "$6}' "$T/plain.journal")" \
+	assert_eq "use $(split_file fixlib)" "$(awk -F'\t' '$2=="fixlib" {print $5" "$6}' "$T/plain.journal")" \
 		"RUSTC_WRAPPER alone uses build's profile"
 }
 
@@ -182,7 +182,10 @@ test_build_garbage_profile_fails_loudly() {
 
 	# The same through the cache: a corrupted stored profile.
 	pgow build --release 2>/dev/null || fail "cycle failed"
-	cp "$T/garbage.profdata" "$(ls "$T"/cache/slots/*/profiles/*.profdata)"
+	local f
+	for f in "$T"/cache/slots/*/profiles/*.profdata "$T"/cache/slots/*/split/*.profdata; do
+		cp "$T/garbage.profdata" "$f"
+	done
 	touch fixlib/src/lib.rs fixbin/src/main.rs
 	rc=0
 	cargo build --release 2>"$T/err" || rc=$?

@@ -120,7 +120,7 @@ SH
 	[ "$rc" = 0 ] || fail "reading a read-only cache failed (rc $rc): $(cat "$T"/*.err 2>/dev/null | tail -5)"
 	assert_grep '^  state       fresh' "$T/status.txt" "status works read-only"
 	assert_no_grep "cargo-pgo-wrap: (error|warning)" "$T/build.err" "a wrapped build works read-only, quietly"
-	assert_eq "use $prof" "$(unit_mark target/release/deps fixlib | cut -f4,6 | tr '\t' ' ')" "and uses the profile"
+	assert_eq "$(split_use fixlib)" "$(unit_mark target/release/deps fixlib | cut -f4,6 | tr '\t' ' ')" "and uses the profile"
 	assert_grep 'read-only: builds use its profiles' "$T/doctor.txt" "doctor says read-only"
 	[ "$(cat "$T/merge.rc")" != 0 ] || fail "a merge into a read-only cache succeeded"
 }

@@ -84,7 +84,7 @@ test_c_new_profile_reruns_the_build_script() {
 	assert_grep "^use .*/profiles/$prof" <(cmix_decision) "the C object carries the new profile"
 	# The stamp made cargo rerun it (listed in the build script's dep-info), not our second pass.
 	assert_no_grep 'Rerunning' "$T/err" "cargo reran it by itself"
-	assert_grep '/stamps/' "$(ls target/release/build/cmix-*/build_script_build-*.d)" "the build script lists the stamp"
+	assert_grep '/cstamps/' "$(ls target/release/build/cmix-*/build_script_build-*.d)" "the build script lists the C stamp"
 	readelf -SW "$(cmix_object)" | grep -q '\.text\.hot\.' || fail "the new object is not laid out by a profile"
 }
 

@@ -33,7 +33,7 @@ test_cycle_merge_then_plain_build_uses_cache() {
 	local prof
 	prof=$(ls "$T"/cache/slots/*/profiles/*.profdata)
 	assert_eq "plain -
-use $prof" "$(journal_actions fixbin)" "fixbin now uses the cached profile"
+use $(split_file fixbin)" "$(journal_actions fixbin)" "fixbin now uses the cached profile"
 	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "optimised binary is not instrumented"
 
@@ -48,7 +48,8 @@ use $prof" "$(journal_actions fixbin)" "fixbin now uses the cached profile"
 
 	pgow status >"$T/status.txt"
 	assert_grep '^  state       fresh; 2 of 2 units fresh$' "$T/status.txt" "status after merge"
-	assert_grep "^  build dir   $T/ws/target/release: use $prof\$" "$T/status.txt" "status shows the decision"
+	assert_grep "^  build dir   $T/ws/target/release: use $(dirname "$(split_file fixbin)")\$" "$T/status.txt" \
+		"status shows the decision: the profile split per crate"
 	assert_grep "^  build dir   $T/instr/release: generate $T/raw\$" "$T/status.txt" "and the instrumented dir"
 
 	# Edit one crate: status names exactly it before any build, then the build says so too.
@@ -67,8 +68,8 @@ use $prof" "$(journal_actions fixbin)" "fixbin now uses the cached profile"
 	assert_grep 'slot [0-9a-f]{12}' "$T/elsewhere.txt" "CARGO_PGO_WRAP_WORKSPACE selects the slots"
 	: >"$CARGO_PGO_WRAP_JOURNAL"
 	cargo_ok build --release
-	assert_eq "use-stale $prof" "$(journal_actions fixlib)" "edited crate is stale"
-	assert_eq "use $prof" "$(journal_actions fixbin)" "unedited crate is fresh"
+	assert_eq "use-stale $(split_file fixlib)" "$(journal_actions fixlib)" "edited crate is stale"
+	assert_eq "use $(split_file fixbin)" "$(journal_actions fixbin)" "unedited crate is fresh"
 }
 
 test_cycle_merge_errors() {

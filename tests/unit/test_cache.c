@@ -102,7 +102,7 @@ static void test_store_and_retarget(void **state)
 	path_join(&src, dir, "in.profdata");
 	make_profile(src.buf, 'a');
 	make_manifest(&m, 'a');
-	assert_int_equal(cache_store_profile(slot.buf, src.buf, &m, &err), 0);
+	assert_int_equal(cache_store_profile(slot.buf, src.buf, &m, NULL, NULL, &err), 0);
 	struct strbuf prof = STRBUF_INIT;
 	assert_int_equal(cache_current_profile(slot.buf, &back, &prof, &err), 1);
 	assert_string_equal(back.content_key, m.content_key);
@@ -152,7 +152,7 @@ static void storer(const char *slot, int id, int rounds)
 	for (int r = 0; r < rounds; r++) {
 		struct manifest m;
 		make_manifest(&m, fill);
-		if (cache_store_profile(slot, src.buf, &m, &err) != 0 || check_current(slot, &err) != 0) {
+		if (cache_store_profile(slot, src.buf, &m, NULL, NULL, &err) != 0 || check_current(slot, &err) != 0) {
 			fprintf(stderr, "writer %d: %s\n", id, err.buf);
 			_exit(1);
 		}

@@ -16,6 +16,7 @@
 #include "llvm.h"
 #include "buildid.h"
 #include "elfsyms.h"
+#include "prfnames.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -264,6 +265,65 @@ static void test_elf_function_names(void **state)
 	sb_release(&img);
 }
 
+static bool has_name(const struct strvec *v, const char *want)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], want) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The names an instrumented object's profile records carry, compressed or
+ * not, from the object and from an archive of it (an rlib is one).
+ */
+static void test_prf_names(void **state)
+{
+	(void)state;
+	struct strbuf src = STRBUF_INIT, cmd = STRBUF_INIT, err = STRBUF_INIT, path = STRBUF_INIT, img = STRBUF_INIT;
+
+	sb_addf(&src, "%s/g.c", dir);
+	FILE *f = fopen(src.buf, "w");
+	assert_non_null(f);
+	fputs("static int helper(int x) { return x * 3; }\n"
+	      "int visible(int x) { return helper(x) + 1; }\n", f);
+	fclose(f);
+	const char *const variants[] = { "", "-mllvm -enable-name-compression=false" };
+	for (size_t i = 0; i < 2; i++) {
+		sb_reset(&cmd);
+		sb_addf(&cmd, "cd '%s' && clang-22 -O0 -fprofile-generate %s -c -o g%zu.o g.c && "
+			"rm -f g%zu.a && ar rcs g%zu.a g%zu.o", dir, variants[i], i, i, i, i);
+		assert_int_equal(system(cmd.buf), 0);
+		for (int archive = 0; archive < 2; archive++) {
+			struct strvec names = STRVEC_INIT;
+			sb_reset(&path);
+			sb_addf(&path, "%s/g%zu.%s", dir, i, archive ? "a" : "o");
+			assert_int_equal(prf_names_of(path.buf, &names, &err), 0);
+			assert_int_equal(names.n, 2);
+			assert_true(has_name(&names, "visible"));
+			assert_true(has_name(&names, "g.c;helper"));
+			sv_release(&names);
+		}
+	}
+	/* Truncated or damaged images are refused or read within bounds (ASan checks). */
+	assert_int_equal(sb_read_file(&img, path.buf), 0);
+	for (size_t len = 0; len < img.len; len += 5) {
+		struct strvec part = STRVEC_INIT;
+		(void)prf_names_of_image((const unsigned char *)img.buf, len, &part);
+		sv_release(&part);
+	}
+	struct strvec none = STRVEC_INIT;
+	assert_int_equal(prf_names_of_image((const unsigned char *)"!<arch>\nxx", 10, &none), 0);
+	assert_int_equal(prf_names_of_image((const unsigned char *)"junk", 4, &none), -1);
+	assert_int_equal(prf_names_of(src.buf, &none, &err), -1);
+	sv_release(&none);
+	sb_release(&src);
+	sb_release(&cmd);
+	sb_release(&err);
+	sb_release(&path);
+	sb_release(&img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_counts_parse_survives_junk),
 		cmocka_unit_test(test_counts_of_c_functions),
 		cmocka_unit_test(test_elf_function_names),
+		cmocka_unit_test(test_prf_names),
 		cmocka_unit_test(test_counts_of_many_functions),
 		cmocka_unit_test(test_raw_headers),
 	};

@@ -1,0 +1,611 @@
+/*
+ * split.c - one profile file per crate (see include/split.h): which unit
+ * compiled each function, the split of the text form by that, one
+ * llvm-profdata run per file whose records changed, and the summary of the
+ * whole profile written into each file.
+ */
+#include "split.h"
+#include "execute.h"
+#include "hash.h"
+#include "manifest.h"
+#include "prfnames.h"
+#include "safefs.h"
+#include "unitkey.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define INDEX_MAGIC "pgow-split-v1"
+/* The file of crates the profile does not know: its shared records only. Not a crate name. */
+#define NONE_NAME "-none"
+
+static void names_path(struct strbuf *out, const char *slot_dir, const char *crate, const char *metadata)
+{
+	unitkey_record_path(out, slot_dir, crate, metadata);
+	sb_adds(out, ".names");
+}
+
+int split_record_unit(const char *slot_dir, const char *crate, const char *metadata, bool program,
+		      const char *output, struct strbuf *err)
+{
+	struct strvec names = STRVEC_INIT;
+	struct strbuf text = STRBUF_INIT, path = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+	int rc = prf_names_of(output, &names, err);
+
+	if (rc == 0) {
+		sv_sort_unique(&names);
+		sb_adds(&text, program ? "program\n" : "lib\n");
+		for (size_t i = 0; i < names.n; i++)
+			sb_addf(&text, "%s\n", names.v[i]);
+		names_path(&path, slot_dir, crate, metadata);
+		rc = write_file_atomic(path.buf, text.buf, text.len, &opts, err);
+	}
+	sv_release(&names);
+	sb_release(&text);
+	sb_release(&path);
+	return rc;
+}
+
+/* ---- the summary an indexed profile carries after its header ---- */
+
+#define INDEXED_MAGIC 0x8169666f72706cffULL
+/* The header is 9 words in formats 12 and 13 (LLVM 19 to 22); others are kept whole. */
+#define HEADER_BYTES 72
+#define VARIANT_CS (1ULL << 57)
+
+struct summary {
+	uint64_t version;          /* with the variant bits */
+	size_t len;                /* bytes from HEADER_BYTES */
+	unsigned char *bytes;
+};
+
+static uint64_t word(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* The summary of an indexed profile image; false when its layout is not one we know. */
+static bool summary_of(const unsigned char *img, size_t len, struct summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (len < HEADER_BYTES + 16 || word(img) != INDEXED_MAGIC)
+		return false;
+	s->version = word(img + 8);
+	uint32_t format = (uint32_t)s->version;
+	uint64_t fields = word(img + HEADER_BYTES), cutoffs = word(img + HEADER_BYTES + 8);
+	if ((format != 12 && format != 13) || (s->version & VARIANT_CS) || fields > 64 || cutoffs > 1024)
+		return false;
+	s->len = (size_t)(16 + 8 * fields + 24 * cutoffs);
+	uint64_t hash_offset = word(img + 32);
+	if (HEADER_BYTES + s->len > len || hash_offset < HEADER_BYTES + s->len)
+		return false;
+	s->bytes = xmalloc(s->len);
+	memcpy(s->bytes, img + HEADER_BYTES, s->len);
+	return true;
+}
+
+/* Within an eighth of each other. */
+static bool near(uint64_t x, uint64_t y)
+{
+	uint64_t hi = x > y ? x : y, lo = x > y ? y : x;
+	return hi - lo <= hi / 8;
+}
+
+/*
+ * A summary still describes the profile when what LLVM derives from it is
+ * within an eighth of the current one: the minimum counts at the cutoffs
+ * from 95% up (the hot threshold at 99%, the cold one at 99.9999%, the
+ * size-over-speed one at 95%) and the working set at the hot cutoff. Then
+ * an unchanged crate's file need not change. Lower cutoffs and totals are
+ * not compared: they move with every edit of the hottest code.
+ */
+static bool summary_close(const struct summary *a, const struct summary *b)
+{
+	if (a->len != b->len || a->version != b->version || memcmp(a->bytes, b->bytes, 16) != 0)
+		return false;
+	uint64_t fields = word(a->bytes), cutoffs = word(a->bytes + 8);
+	const unsigned char *ea = a->bytes + 16 + 8 * fields, *eb = b->bytes + 16 + 8 * fields;
+	for (uint64_t i = 0; i < cutoffs; i++, ea += 24, eb += 24) {
+		uint64_t cutoff = word(ea);
+		if (cutoff != word(eb))
+			return false;
+		if (cutoff < 950000)
+			continue;
+		if (!near(word(ea + 8), word(eb + 8)) || (cutoff == 990000 && !near(word(ea + 16), word(eb + 16))))
+			return false;
+	}
+	return true;
+}
+
+static bool summary_of_file(const char *path, struct summary *s)
+{
+	struct strbuf img = STRBUF_INIT;
+	bool ok = sb_read_file(&img, path) == 0 && summary_of((unsigned char *)img.buf, img.len, s);
+	sb_release(&img);
+	return ok;
+}
+
+/* ---- which unit compiled each function ---- */
+
+struct owner_map {
+	char **names;
+	int *owner;       /* crate index, or -1: compiled by more than one crate */
+	size_t size, n;   /* open addressing, size a power of two */
+};
+
+static size_t name_hash(const char *s, size_t len)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * (1099511628211ULL & SIZE_MAX);
+	return h;
+}
+
+static size_t map_slot(const struct owner_map *m, const char *name, size_t len)
+{
+	size_t at = name_hash(name, len) & (m->size - 1);
+	while (m->names[at] && !(strlen(m->names[at]) == len && memcmp(m->names[at], name, len) == 0))
+		at = (at + 1) & (m->size - 1);
+	return at;
+}
+
+static void map_grow(struct owner_map *m)
+{
+	struct owner_map bigger = { NULL, NULL, m->size ? m->size * 2 : 1024, m->n };
+	bigger.names = xcalloc(bigger.size, sizeof(*bigger.names));
+	bigger.owner = xcalloc(bigger.size, sizeof(*bigger.owner));
+	for (size_t i = 0; i < m->size; i++) {
+		if (!m->names[i])
+			continue;
+		size_t at = map_slot(&bigger, m->names[i], strlen(m->names[i]));
+		bigger.names[at] = m->names[i];
+		bigger.owner[at] = m->owner[i];
+	}
+	free(m->names);
+	free(m->owner);
+	*m = bigger;
+}
+
+/* The owner of a name: a crate index, -1 for several, -2 for none. */
+static int map_get(const struct owner_map *m, const char *name, size_t len)
+{
+	if (!m->size)
+		return -2;
+	size_t at = map_slot(m, name, len);
+	return m->names[at] ? m->owner[at] : -2;
+}
+
+/* A program's list holds its libraries' names too: it claims only what no library has. */
+static void map_claim(struct owner_map *m, const char *name, int crate, bool program)
+{
+	if (2 * (m->n + 1) > m->size)
+		map_grow(m);
+	size_t at = map_slot(m, name, strlen(name));
+	if (!m->names[at]) {
+		m->names[at] = xstrdup(name);
+		m->owner[at] = crate;
+		m->n++;
+	} else if (!program && m->owner[at] != crate) {
+		m->owner[at] = -1;
+	}
+}
+
+static void map_release(struct owner_map *m)
+{
+	for (size_t i = 0; i < m->size; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m->owner);
+	memset(m, 0, sizeof(*m));
+}
+
+/*
+ * One file of the split: a unit, "<crate>-<metadata>". A unit of other
+ * metadata (a test harness, other features) has other symbol names, so no
+ * record of this profile is its own: it gets the NONE_NAME file.
+ */
+struct piece {
+	char *crate;
+	struct strbuf text;      /* the text header and its records */
+	char text_hash[HASH_HEX_LEN + 1];
+	char file_hash[HASH_HEX_LEN + 1];
+	bool rebuild;
+};
+
+static int piece_of(struct piece *p, size_t n, const char *crate)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(p[i].crate, crate) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Reads every unit's list; false when no Rust unit has one (profiles merged by hand). */
+static bool load_owners(const struct split_input *in, struct piece *pieces, size_t npieces,
+			struct owner_map *map)
+{
+	bool any = false;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < in->m->ncrates; i++) {
+			const struct manifest_crate *c = &in->m->crates[i];
+			struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+			names_path(&path, in->slot_dir, c->name, c->metadata);
+			if (strncmp(c->name, "c:", 2) != 0 && sb_read_file(&text, path.buf) == 0) {
+				bool program = strncmp(text.buf, "program\n", 8) == 0;
+				struct strbuf unit = STRBUF_INIT;
+				sb_addf(&unit, "%s-%s", c->name, c->metadata);
+				int owner = piece_of(pieces, npieces, unit.buf);
+				sb_release(&unit);
+				/* Libraries first, so a program claims only its own functions. */
+				if (owner >= 0 && program == (pass == 1)) {
+					any = true;
+					for (char *line = strchr(text.buf, '\n'); line && line[1];) {
+						char *end = strchr(++line, '\n');
+						if (end)
+							*end = '\0';
+						map_claim(map, line, owner, program);
+						line = end;
+					}
+				}
+			}
+			sb_release(&path);
+			sb_release(&text);
+		}
+	}
+	return any;
+}
+
+/* ---- the text form: a header of '#' and ':' lines, then blank-line separated records ---- */
+
+struct record {
+	size_t start, len;   /* the record and its blank line */
+	int owner;           /* piece index; -1 shared */
+};
+
+static void parse_records(const char *text, size_t len, size_t *header_len, struct record **out, size_t *n)
+{
+	size_t at = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (at < len && (text[at] == '#' || text[at] == ':')) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		at = nl ? (size_t)(nl - text) + 1 : len;
+	}
+	*header_len = at;
+	while (at < len) {
+		if (text[at] == '\n') {
+			at++;
+			continue;
+		}
+		const char *end = strstr(text + at, "\n\n");
+		size_t stop = end ? (size_t)(end - text) + 2 : len;
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = (struct record){ at, stop - at, -1 };
+		at = stop;
+	}
+}
+
+/* ---- the index: which records and bytes each file holds ---- */
+
+/* The previous index's line for a crate: its text and file hashes, or false. */
+static bool old_entry(const struct strbuf *index, const char *crate, char *text_hash, char *file_hash)
+{
+	struct strvec lines = STRVEC_INIT;
+	bool found = false;
+
+	sv_split(&lines, sb_str(index), '\n');
+	for (size_t i = 1; i < lines.n && !found; i++) {
+		struct strvec f = STRVEC_INIT;
+		sv_split(&f, lines.v[i], '\t');
+		if (f.n == 3 && strcmp(f.v[0], crate) == 0 && strlen(f.v[1]) == HASH_HEX_LEN &&
+		    strlen(f.v[2]) == HASH_HEX_LEN) {
+			memcpy(text_hash, f.v[1], HASH_HEX_LEN + 1);
+			memcpy(file_hash, f.v[2], HASH_HEX_LEN + 1);
+			found = true;
+		}
+		sv_release(&f);
+	}
+	sv_release(&lines);
+	return found;
+}
+
+static void file_path(struct strbuf *out, const char *dir, const char *crate)
+{
+	sb_addf(out, "%s/%s.profdata", dir, crate);
+}
+
+/* An unchanged crate keeps its file (and mtime) while its summary is close to the new one. */
+static bool keeps_file(const char *dir, struct piece *p, const struct strbuf *old, const struct summary *now)
+{
+	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
+	struct strbuf path = STRBUF_INIT;
+	struct summary had;
+	bool keep = false;
+
+	file_path(&path, dir, p->crate);
+	if (old_entry(old, p->crate, text_hash, file_hash) && strcmp(text_hash, p->text_hash) == 0 &&
+	    hash_file_hex(path.buf, p->file_hash) == 0 && strcmp(p->file_hash, file_hash) == 0 &&
+	    summary_of_file(path.buf, &had)) {
+		keep = summary_close(&had, now);
+		free(had.bytes);
+	}
+	sb_release(&path);
+	return keep;
+}
+
+/* Runs llvm-profdata on each piece to rebuild, as many at once as there are cores. */
+static int run_jobs(const struct split_input *in, const char *tmp, struct piece *p, size_t n, struct strbuf *err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t batch = cpus > 0 ? (size_t)cpus : 1;
+	struct strvec *cmds = xcalloc(n, sizeof(*cmds));
+	char *const **argvs = xcalloc(n, sizeof(*argvs));
+	int *status = xcalloc(n, sizeof(*status));
+	size_t jobs = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!p[i].rebuild)
+			continue;
+		struct strbuf src = STRBUF_INIT;
+		struct atomic_opts opts = { .mode = 0600 };
+		sb_addf(&src, "%s/%zu.proftext", tmp, i);
+		rc = write_file_atomic(src.buf, p[i].text.buf, p[i].text.len, &opts, err);
+		sv_push(&cmds[jobs], in->tool);
+		sv_push(&cmds[jobs], "merge");
+		sv_pushf(&cmds[jobs], "--output=%s/%zu.profdata", tmp, i);
+		sv_push(&cmds[jobs], src.buf);
+		argvs[jobs] = cmds[jobs].v;
+		jobs++;
+		sb_release(&src);
+	}
+	for (size_t at = 0; rc == 0 && at < jobs; at += batch) {
+		size_t k = jobs - at < batch ? jobs - at : batch;
+		if (run_parallel(argvs + at, k, status + at) != 0) {
+			sb_addf(err, "cannot run %s: %s", in->tool, strerror(errno));
+			rc = -1;
+		}
+		for (size_t j = at; rc == 0 && j < at + k; j++)
+			if (!WIFEXITED(status[j]) || WEXITSTATUS(status[j]) != 0) {
+				sb_addf(err, "%s merge of one crate's records failed (exit %d)", in->tool,
+					WIFEXITED(status[j]) ? WEXITSTATUS(status[j]) : -1);
+				rc = -1;
+			}
+	}
+	for (size_t i = 0; i < jobs; i++)
+		sv_release(&cmds[i]);
+	free(cmds);
+	free(argvs);
+	free(status);
+	return rc;
+}
+
+/*
+ * Gives a rebuilt piece the whole profile's summary and puts it in place,
+ * unless the file there already has these bytes (its mtime then stays).
+ */
+static int install_piece(const char *dir, const char *tmp, size_t i, struct piece *p, const struct summary *sum,
+			 struct strbuf *err)
+{
+	struct strbuf built = STRBUF_INIT, img = STRBUF_INIT, dst = STRBUF_INIT, have = STRBUF_INIT;
+	struct summary own;
+	int rc = -1;
+
+	sb_addf(&built, "%s/%zu.profdata", tmp, i);
+	file_path(&dst, dir, p->crate);
+	if (sb_read_file(&img, built.buf) != 0) {
+		sb_addf(err, "cannot read %s: %s", built.buf, strerror(errno));
+	} else if (!summary_of((unsigned char *)img.buf, img.len, &own) || own.len != sum->len ||
+		   own.version != sum->version) {
+		sb_addf(err, "%s wrote %s in a layout other than the merged profile's", "llvm-profdata", built.buf);
+	} else {
+		memcpy(img.buf + HEADER_BYTES, sum->bytes, sum->len);
+		hash_buf_hex(img.buf, img.len, p->file_hash);
+		bool same = sb_read_file(&have, dst.buf) == 0 && have.len == img.len &&
+			    memcmp(have.buf, img.buf, img.len) == 0;
+		struct atomic_opts opts = { .mode = 0600 };
+		rc = same ? 0 : write_file_atomic(dst.buf, img.buf, img.len, &opts, err);
+		p->rebuild = !same;
+	}
+	if (own.bytes)
+		free(own.bytes);
+	sb_release(&built);
+	sb_release(&img);
+	sb_release(&dst);
+	sb_release(&have);
+	return rc;
+}
+
+/* The pieces: one per Rust unit of the profile, and NONE_NAME. */
+static size_t make_pieces(const struct manifest *m, struct piece **out)
+{
+	size_t n = 0;
+	*out = xcalloc(m->ncrates + 1, sizeof(**out));
+	for (size_t i = 0; i < m->ncrates; i++) {
+		struct strbuf unit = STRBUF_INIT;
+		sb_addf(&unit, "%s-%s", m->crates[i].name, m->crates[i].metadata);
+		if (strncmp(unit.buf, "c:", 2) != 0 && piece_of(*out, n, unit.buf) < 0)
+			(*out)[n++].crate = sb_detach(&unit);
+		sb_release(&unit);
+	}
+	(*out)[n++].crate = xstrdup(NONE_NAME);
+	return n; /* xcalloc's zeroes are empty strbufs */
+}
+
+static void fill_pieces(struct piece *p, size_t n, const char *text, size_t header, const struct record *r,
+			size_t nr, struct split_stats *st)
+{
+	for (size_t i = 0; i < n; i++)
+		sb_add(&p[i].text, text, header);
+	for (size_t j = 0; j < nr; j++) {
+		if (r[j].owner >= 0) {
+			sb_add(&p[r[j].owner].text, text + r[j].start, r[j].len);
+			continue;
+		}
+		/* Compiled by no unit we know, or by several: every crate gets it, so none misses it. */
+		st->shared++;
+		for (size_t i = 0; i < n; i++)
+			sb_add(&p[i].text, text + r[j].start, r[j].len);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].text.len && p[i].text.buf[p[i].text.len - 1] != '\n')
+			sb_addch(&p[i].text, '\n');
+		hash_buf_hex(p[i].text.buf, p[i].text.len, p[i].text_hash);
+	}
+}
+
+static int write_index(const char *dir, const char *key, const struct piece *p, size_t n, struct strbuf *err)
+{
+	struct strbuf index = STRBUF_INIT, path = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+
+	sb_addf(&index, INDEX_MAGIC "\t%s\n", key);
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&index, "%s\t%s\t%s\n", p[i].crate, p[i].text_hash, p[i].file_hash);
+	path_join(&path, dir, "INDEX");
+	int rc = write_file_atomic(path.buf, index.buf, index.len, &opts, err);
+	sb_release(&index);
+	sb_release(&path);
+	return rc;
+}
+
+static bool split_wanted(void)
+{
+	const char *v = env_get(ENV_SPLIT);
+	return !v || strcmp(v, "0") != 0;
+}
+
+int split_profile(const struct split_input *in, struct split_stats *st, struct strbuf *why, struct strbuf *err)
+{
+	struct strbuf dir = STRBUF_INIT, text = STRBUF_INIT, old = STRBUF_INIT, ipath = STRBUF_INIT, tmp = STRBUF_INIT;
+	struct owner_map map = { NULL, NULL, 0, 0 };
+	struct summary sum;
+	struct piece *p = NULL;
+	struct record *r = NULL;
+	size_t n = 0, nr = 0, header;
+	int rc = 1;
+
+	memset(st, 0, sizeof(*st));
+	memset(&sum, 0, sizeof(sum));
+	path_join(&dir, in->slot_dir, "split");
+	if (!split_wanted()) {
+		sb_addf(why, "%s=0", ENV_SPLIT);
+		goto out;
+	}
+	if (!summary_of_file(in->profdata, &sum)) {
+		sb_adds(why, "its format is not one cargo-pgo-wrap can split (indexed v12 or v13)");
+		goto out;
+	}
+	n = make_pieces(in->m, &p);
+	if (!load_owners(in, p, n, &map)) {
+		sb_adds(why, "no unit recorded which functions it compiled (profiles merged with --foreign)");
+		goto out;
+	}
+	if (sb_read_file(&text, in->text) != 0) {
+		sb_addf(why, "cannot read its text form %s: %s", in->text, strerror(errno));
+		goto out;
+	}
+	rc = -1;
+	parse_records(text.buf, text.len, &header, &r, &nr);
+	for (size_t j = 0; j < nr; j++) {
+		const char *name = text.buf + r[j].start;
+		size_t len = strcspn(name, "\n");
+		int owner = map_get(&map, name, len);
+		r[j].owner = owner >= 0 ? owner : -1;
+	}
+	fill_pieces(p, n, text.buf, header, r, nr, st);
+	if (mkdir_private(dir.buf, 0700, err) != 0)
+		goto out;
+	path_join(&ipath, dir.buf, "INDEX");
+	if (sb_read_file(&old, ipath.buf) != 0)
+		sb_reset(&old); /* none yet: every file is written */
+	size_t rebuild = 0;
+	for (size_t i = 0; i < n; i++) {
+		p[i].rebuild = !keeps_file(dir.buf, &p[i], &old, &sum);
+		rebuild += p[i].rebuild;
+	}
+	sb_addf(&tmp, "%s/tmp.XXXXXX", dir.buf);
+	if (rebuild && !mkdtemp(tmp.buf)) {
+		sb_addf(err, "cannot create a temp dir in %s: %s", dir.buf, strerror(errno));
+		goto out;
+	}
+	if (rebuild && run_jobs(in, tmp.buf, p, n, err) != 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].rebuild && install_piece(dir.buf, tmp.buf, i, &p[i], &sum, err) != 0)
+			goto cleanup;
+	if (write_index(dir.buf, in->key, p, n, err) != 0)
+		goto cleanup;
+	st->crates = (int)n;
+	for (size_t i = 0; i < n; i++)
+		st->rewritten += p[i].rebuild;
+	rc = 0;
+cleanup:
+	if (rebuild) {
+		struct strbuf e = STRBUF_INIT;
+		if (safe_remove_tree(dir.buf, tmp.buf, &e) != 0)
+			warn("%s", e.buf);
+		sb_release(&e);
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].crate);
+		sb_release(&p[i].text);
+	}
+	free(p);
+	free(r);
+	free(sum.bytes);
+	map_release(&map);
+	sb_release(&dir);
+	sb_release(&text);
+	sb_release(&old);
+	sb_release(&ipath);
+	sb_release(&tmp);
+	return rc;
+}
+
+int split_lookup(const char *slot_dir, const char *key, const char *crate, const char *metadata,
+		 struct strbuf *dir, struct strbuf *file, struct strbuf *hash)
+{
+	struct strbuf index = STRBUF_INIT, path = STRBUF_INIT, want = STRBUF_INIT, unit = STRBUF_INIT;
+	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
+	int found = 0;
+
+	path_join(&path, slot_dir, "split/INDEX");
+	sb_addf(&want, INDEX_MAGIC "\t%s\n", key);
+	if (split_wanted() && sb_read_file(&index, path.buf) == 0 &&
+	    strncmp(index.buf, want.buf, want.len) == 0) {
+		sb_reset(&path);
+		path_join(&path, slot_dir, "split");
+		if (crate && metadata)
+			sb_addf(&unit, "%s-%s", crate, metadata);
+		bool own = unit.len && old_entry(&index, unit.buf, text_hash, file_hash);
+		const char *name = own ? unit.buf : NONE_NAME;
+		if (own || old_entry(&index, NONE_NAME, text_hash, file_hash)) {
+			sb_adds(dir, path.buf);
+			file_path(file, path.buf, name);
+			sb_adds(hash, file_hash);
+			found = 1;
+		}
+	}
+	sb_release(&index);
+	sb_release(&path);
+	sb_release(&want);
+	sb_release(&unit);
+	return found;
+}
+
+void split_detail(struct strbuf *out, const char *file, const char *hash)
+{
+	sb_addf(out, "%s#%.16s", file, hash);
+}

@@ -1,0 +1,92 @@
+# t_split.sh - the profile split per crate: a refresh after a one-line edit
+# recompiles only the crates whose profile data changed, and a build with
+# the split is the build the whole profile gives, byte for byte.
+
+split_setup() {
+	cp -r "$FIXTURES/layouts" "$T/ws"
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	unset RUSTC_WRAPPER CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL CARGO_PGO_WRAP_SPLIT
+	cd "$T/ws" || fail "cannot enter $T/ws"
+	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:app}", "20000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/first.err" || { cat "$T/first.err" >&2; fail "first build"; }
+	assert_grep 'Split per crate: 6 file\(s\), 6 rewritten' "$T/first.err" "split into app (lib, bin), helper, two cfg-if and the rest"
+}
+
+# "crate-metadata" of the units a build compiled now (their marks are in dep-info).
+split_file_of() { # crate
+	ls "$T"/cache/slots/*/split/"$1"-*.profdata
+}
+
+test_split_refresh_recompiles_only_changed_crates() {
+	split_setup
+	local helper_split before
+	helper_split=$(split_file_of helper)
+	before=$(stat -c %Y.%y "$helper_split")
+	# One line in app's library: a branch that never runs. app's records change; the counts
+	# that set the hot and cold thresholds do not, so no other crate's file changes.
+	sed -i 's/^    let mut h = SEED;$/&\n    if data.first() == Some(\&255) { return 1; }/' app/src/lib.rs
+	grep -q "Some(.255)" app/src/lib.rs || fail "setup: the edit"
+	sleep 1
+	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "refresh"; }
+	assert_grep 'Stale profile [0-9a-f]{12}: app' "$T/err" "the edit makes app stale"
+	assert_grep 'Split per crate: 6 file\(s\), (1 rewritten, 5|2 rewritten, 4) unchanged' "$T/err" "only app's files are rewritten"
+	# The optimised build (after the last "Optimizing") compiles app alone.
+	sed -n '/Optimizing/,$p' "$T/err" >"$T/opt.err"
+	assert_grep 'Compiling app ' "$T/opt.err" "app is recompiled with its new profile"
+	assert_no_grep 'Compiling (helper|cfg-if)' "$T/opt.err" "helper and cfg-if keep their profile files"
+	assert_grep 'PGO 5 unit\(s\) .* carry profile [0-9a-f]{12} \(2 compiled now, 3 reused\)' "$T/opt.err" \
+		"verified: the 3 units reused carry the new profile's bytes"
+	assert_eq "$before" "$(stat -c %Y.%y "$helper_split")" "helper's file kept its bytes and mtime"
+	# An edit of the hottest branch moves the thresholds (this profile has 59 blocks):
+	# every file then gets the new summary, and every crate recompiles.
+	sed -i 's/} else if i % 7 == 0 {/} else if i % 2 == 0 {/' app/src/lib.rs
+	pgow build --release 2>"$T/hot.err" || { cat "$T/hot.err" >&2; fail "refresh after a hot edit"; }
+	assert_grep 'Split per crate: 6 file\(s\), 6 rewritten' "$T/hot.err" "the summary moved: all files rewritten"
+	assert_grep 'PGO 5 unit\(s\) .* \(5 compiled now' "$T/hot.err" "and all recompile"
+	# The first refresh's edit, with the profile whole: every crate recompiles.
+	sed -i 's/} else if i % 2 == 0 {/} else if i % 7 == 0 {/; s/return 1; }/return 2; }/' app/src/lib.rs
+	CARGO_PGO_WRAP_SPLIT=0 pgow build --release 2>"$T/whole.err" || { cat "$T/whole.err" >&2; fail "refresh, whole"; }
+	assert_no_grep 'Split per crate' "$T/whole.err" "whole: not split"
+	sed -n '/Optimizing/,$p' "$T/whole.err" >"$T/opt.err"
+	assert_grep 'Compiling helper ' "$T/opt.err" "whole: helper recompiles"
+	assert_grep 'PGO 5 unit\(s\) .* carry profile [0-9a-f]{12} \(5 compiled now' "$T/opt.err" "whole: all recompile"
+}
+
+# The whole profile, given to every crate by hand, builds the same objects and program.
+test_split_builds_what_the_whole_profile_builds() {
+	split_setup
+	local whole
+	whole=$(ls "$T"/cache/slots/*/profiles/"$(cat "$T"/cache/slots/*/CURRENT)".profdata)
+	CARGO_PGO_WRAP_MODE=use CARGO_PGO_WRAP_PROFILE="$whole" RUSTC_WRAPPER="$PGOW_BIN" \
+		cargo build -q --release --target-dir "$T/whole" 2>"$T/whole.err" || { cat "$T/whole.err" >&2; fail "whole build"; }
+	cmp target/release/app "$T/whole/release/app" || fail "the program differs from the whole profile's"
+	local rlib n=0
+	for rlib in target/release/deps/lib*.rlib; do
+		mkdir -p "$T/a" "$T/b" && rm -f "$T"/a/* "$T"/b/*
+		(cd "$T/a" && ar x "$OLDPWD/$rlib") && (cd "$T/b" && ar x "$T/whole/release/deps/$(basename "$rlib")") ||
+			fail "cannot unpack $rlib"
+		for o in "$T"/a/*.o; do
+			cmp -s "$o" "$T/b/$(basename "$o")" || fail "$(basename "$o") of $rlib differs from the whole profile's"
+			n=$((n + 1))
+		done
+	done
+	[ "$n" -ge 4 ] || fail "setup: too few objects compared ($n)"
+	# Each file carries the whole profile's summary (header words 9 on: 6 fields, 16 cutoffs), not its own.
+	summary() { tail -c +73 "$1" | head -c 448 | od -An -tx8; }
+	[ "$(summary "$whole")" = "$(summary "$(split_file_of helper)")" ] || fail "helper's file has a summary of its own"
+	summary "$whole" | grep -q '0000000000000006 *0000000000000010' || fail "setup: not the summary's layout"
+}
+
+# Units the profile does not know (a test harness: other metadata, other names) get its shared file.
+test_split_unknown_units_and_plain_builds() {
+	split_setup
+	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release -q >/dev/null 2>"$T/test.err" || { cat "$T/test.err" >&2; fail "cargo test"; }
+	grep -rl -- '-none.profdata' target/release/deps/*.d >/dev/null || fail "test harnesses are not given the shared file"
+	cargo build --release -q 2>/dev/null || fail "plain build"
+	touch app/src/lib.rs
+	cargo build --release -q 2>/dev/null || fail "plain build"
+	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build after a plain one"; }
+	assert_grep 'PGO 5 unit\(s\) .* carry profile' "$T/err" "the plain units carry their files again"
+	run_profiled "$T/after" target/release/app 10 >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
+}

@@ -1,0 +1,252 @@
+/*
+ * test_split.c - unit tests for the per-crate split (shim/split.c), with
+ * the real llvm-profdata: which file each record goes to, the whole
+ * profile's summary in every file, files kept byte for byte (and mtime)
+ * when their records do not change, and the lookups the wrapper makes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "manifest.h"
+#include "split.h"
+#include "tempdir.h"
+#include "util.h"
+
+static const char *tool = "llvm-profdata-22";
+
+static void put(const char *name, const char *text)
+{
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	path_join(&path, dir, name);
+	if (write_file_atomic(path.buf, text, strlen(text), NULL, &err) != 0)
+		fail_msg("%s", err.buf);
+	sb_release(&path);
+	sb_release(&err);
+}
+
+static void record(struct strbuf *t, const char *name, unsigned long hash, unsigned long c0, unsigned long c1)
+{
+	sb_addf(t, "%s\n# Func Hash:\n%lu\n# Num Counters:\n2\n# Counter Values:\n%lu\n%lu\n\n", name, hash, c0, c1);
+}
+
+/*
+ * A profile of lib a (fa), lib b (fb), program p (fp; its list holds a's
+ * and b's names too) and a function no unit lists (orphan); b's count is
+ * given, the rest dominate the summary.
+ */
+static void make_profile(unsigned long b_count)
+{
+	struct strbuf t = STRBUF_INIT, cmd = STRBUF_INIT;
+	sb_adds(&t, "# IR level Instrumentation Flag\n:ir\n");
+	record(&t, "a.1-cgu.0;fa", 11, 1000000, 400000);
+	record(&t, "fb", 22, b_count, b_count);
+	record(&t, "fp", 33, 500000, 7);
+	record(&t, "orphan", 44, 3, 1);
+	put("p.proftext", t.buf);
+	sb_addf(&cmd, "cd '%s' && %s merge -o p.profdata p.proftext", dir, tool);
+	assert_int_equal(system(cmd.buf), 0);
+	sb_release(&t);
+	sb_release(&cmd);
+}
+
+static void make_units(struct manifest *m)
+{
+	struct strbuf units = STRBUF_INIT, err = STRBUF_INIT;
+	path_join(&units, dir, "units");
+	assert_int_equal(mkdir_private(units.buf, 0700, &err), 0);
+	put("units/a-m1.unit.names", "lib\na.1-cgu.0;fa\n");
+	put("units/b-m2.unit.names", "lib\nfb\n");
+	put("units/p-m3.unit.names", "program\na.1-cgu.0;fa\nfb\nfp\n");
+	memset(m, 0, sizeof(*m));
+	manifest_add_crate(m, "a", "m1", "k1");
+	manifest_add_crate(m, "b", "m2", "k2");
+	manifest_add_crate(m, "p", "m3", "k3");
+	manifest_add_crate(m, "c:native", "m4", "k4"); /* C units keep the whole profile */
+	sb_release(&units);
+	sb_release(&err);
+}
+
+static int run_split(const struct manifest *m, const char *key, struct split_stats *st, struct strbuf *why)
+{
+	struct strbuf prof = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
+	path_join(&prof, dir, "p.profdata");
+	path_join(&text, dir, "p.proftext");
+	struct split_input in = { dir, key, prof.buf, text.buf, tool, m };
+	int rc = split_profile(&in, st, why, &err);
+	if (rc < 0)
+		fail_msg("%s", err.buf);
+	sb_release(&prof);
+	sb_release(&text);
+	sb_release(&err);
+	return rc;
+}
+
+static void file_of(const char *unit, struct strbuf *out)
+{
+	sb_reset(out);
+	sb_addf(out, "%s/split/%s.profdata", dir, unit);
+}
+
+/* The records a file holds, as llvm-profdata lists them. */
+static void names_in(const char *file, struct strbuf *out)
+{
+	struct strbuf cmd = STRBUF_INIT, listing = STRBUF_INIT;
+	sb_reset(out);
+	sb_addf(&cmd, "%s show --all-functions '%s' | sed -n 's/^  \\([^ ].*\\):$/\\1/p' | sort | tr '\\n' ' ' >'%s/names'",
+		tool, file, dir);
+	assert_int_equal(system(cmd.buf), 0);
+	sb_reset(&listing);
+	sb_addf(&listing, "%s/names", dir);
+	assert_int_equal(sb_read_file(out, listing.buf), 0);
+	sb_release(&cmd);
+	sb_release(&listing);
+}
+
+/* The summary words after the 9-word header. */
+static void summary_of(const char *file, struct strbuf *out)
+{
+	struct strbuf img = STRBUF_INIT;
+	assert_int_equal(sb_read_file(&img, file), 0);
+	assert_true(img.len > 72 + 448);
+	sb_reset(out);
+	sb_add(out, img.buf + 72, 448);
+	sb_release(&img);
+}
+
+static void test_split_by_unit(void **state)
+{
+	(void)state;
+	struct manifest m;
+	struct split_stats st;
+	struct strbuf why = STRBUF_INIT, f = STRBUF_INIT, names = STRBUF_INIT, whole = STRBUF_INIT, part = STRBUF_INIT;
+
+	make_profile(10);
+	make_units(&m);
+	assert_int_equal(run_split(&m, "key1", &st, &why), 0);
+	assert_int_equal(st.crates, 4); /* a, b, p and -none; not the C unit */
+	assert_int_equal(st.rewritten, 4);
+	assert_int_equal(st.shared, 1);
+	file_of("a-m1", &f);
+	names_in(f.buf, &names);
+	assert_string_equal(names.buf, "a.1-cgu.0;fa orphan ");
+	file_of("p-m3", &f);
+	names_in(f.buf, &names);
+	assert_string_equal(names.buf, "fp orphan "); /* its libraries' functions are theirs */
+	file_of("-none", &f);
+	names_in(f.buf, &names);
+	assert_string_equal(names.buf, "orphan ");
+	/* Every file carries the whole profile's summary. */
+	struct strbuf wpath = STRBUF_INIT;
+	path_join(&wpath, dir, "p.profdata");
+	summary_of(wpath.buf, &whole);
+	file_of("b-m2", &f);
+	summary_of(f.buf, &part);
+	assert_memory_equal(whole.buf, part.buf, 448);
+	sb_release(&wpath);
+	manifest_release(&m);
+	sb_release(&why);
+	sb_release(&f);
+	sb_release(&names);
+	sb_release(&whole);
+	sb_release(&part);
+}
+
+static void test_unchanged_files_are_kept(void **state)
+{
+	(void)state;
+	struct manifest m;
+	struct split_stats st;
+	struct strbuf why = STRBUF_INIT, a = STRBUF_INIT, b = STRBUF_INIT;
+	struct stat before_a, before_b, after_a, after_b;
+
+	make_profile(10);
+	make_units(&m);
+	assert_int_equal(run_split(&m, "key1", &st, &why), 0);
+	file_of("a-m1", &a);
+	file_of("b-m2", &b);
+	assert_int_equal(stat(a.buf, &before_a), 0);
+	assert_int_equal(stat(b.buf, &before_b), 0);
+	usleep(20000);
+	/* The same profile again: nothing is rewritten. */
+	assert_int_equal(run_split(&m, "key2", &st, &why), 0);
+	assert_int_equal(st.rewritten, 0);
+	/* b's counts move by a tenth: b's file alone changes; the others keep their bytes and mtime. */
+	make_profile(11);
+	assert_int_equal(run_split(&m, "key3", &st, &why), 0);
+	assert_int_equal(st.rewritten, 1);
+	assert_int_equal(stat(a.buf, &after_a), 0);
+	assert_int_equal(stat(b.buf, &after_b), 0);
+	assert_true(before_a.st_mtim.tv_sec == after_a.st_mtim.tv_sec && before_a.st_mtim.tv_nsec == after_a.st_mtim.tv_nsec);
+	assert_false(before_b.st_mtim.tv_sec == after_b.st_mtim.tv_sec && before_b.st_mtim.tv_nsec == after_b.st_mtim.tv_nsec);
+	/* b's count ten times higher moves the thresholds: every file gets the new summary. */
+	make_profile(110);
+	assert_int_equal(run_split(&m, "key4", &st, &why), 0);
+	assert_int_equal(st.rewritten, 4);
+	manifest_release(&m);
+	sb_release(&why);
+	sb_release(&a);
+	sb_release(&b);
+}
+
+static void test_lookup(void **state)
+{
+	(void)state;
+	struct manifest m;
+	struct split_stats st;
+	struct strbuf why = STRBUF_INIT, d = STRBUF_INIT, f = STRBUF_INIT, h = STRBUF_INIT, want = STRBUF_INIT;
+
+	make_profile(10);
+	make_units(&m);
+	assert_int_equal(run_split(&m, "key5", &st, &why), 0);
+	assert_int_equal(split_lookup(dir, "key5", "a", "m1", &d, &f, &h), 1);
+	file_of("a-m1", &want);
+	assert_string_equal(f.buf, want.buf);
+	assert_int_equal(strlen(h.buf), 32);
+	sb_reset(&d), sb_reset(&f), sb_reset(&h);
+	/* A unit the profile does not know (a test harness) gets the shared records only. */
+	assert_int_equal(split_lookup(dir, "key5", "a", "other", &d, &f, &h), 1);
+	file_of("-none", &want);
+	assert_string_equal(f.buf, want.buf);
+	sb_reset(&d), sb_reset(&f), sb_reset(&h);
+	/* Another profile is current: no split. */
+	assert_int_equal(split_lookup(dir, "key4", "a", "m1", &d, &f, &h), 0);
+	setenv(ENV_SPLIT, "0", 1);
+	assert_int_equal(split_lookup(dir, "key5", "a", "m1", &d, &f, &h), 0);
+	assert_int_equal(run_split(&m, "key6", &st, &why), 1);
+	assert_non_null(strstr(why.buf, ENV_SPLIT));
+	unsetenv(ENV_SPLIT);
+	/* Units that listed nothing (profiles merged with --foreign): kept whole. */
+	struct manifest none;
+	memset(&none, 0, sizeof(none));
+	manifest_add_crate(&none, "q", "m9", "k9");
+	sb_reset(&why);
+	assert_int_equal(run_split(&none, "key7", &st, &why), 1);
+	assert_non_null(strstr(why.buf, "--foreign"));
+	manifest_release(&none);
+	manifest_release(&m);
+	sb_release(&why);
+	sb_release(&d);
+	sb_release(&f);
+	sb_release(&h);
+	sb_release(&want);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_split_by_unit),
+		cmocka_unit_test(test_unchanged_files_are_kept),
+		cmocka_unit_test(test_lookup),
+	};
+	if (access("/usr/lib/llvm-22/bin/llvm-profdata", X_OK) == 0)
+		tool = "/usr/lib/llvm-22/bin/llvm-profdata";
+	return cmocka_run_group_tests(tests, tempdir_setup, tempdir_teardown);
+}

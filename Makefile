@@ -148,6 +148,7 @@ fuzz-regress: $(REGRESS_BINS)
 bench: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/pgo.sh
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/cpgo.sh
+	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/refresh.sh
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/stale.sh
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/overhead.sh
 	bash tests/bench/hash.sh

@@ -57,6 +57,9 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 int split_lookup(const char *slot_dir, const char *key, const char *crate, const char *metadata,
 		 struct strbuf *dir, struct strbuf *file, struct strbuf *hash);
 
+/* How many files the current profile (key) is split into; -1 when it is not split. */
+int split_count(const char *slot_dir, const char *key);
+
 /* What a unit's mark records for the profile file it was given: "<file>#<hash>". */
 void split_detail(struct strbuf *out, const char *file, const char *hash);
 

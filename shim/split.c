@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define INDEX_MAGIC "pgow-split-v1"
+#define INDEX_MAGIC "pgow-split-v2"
 /* The file of crates the profile does not know: its shared records only. Not a crate name. */
 #define NONE_NAME "-none"
 
@@ -297,26 +297,28 @@ static void parse_records(const char *text, size_t len, size_t *header_len, stru
 
 /* ---- the index: which records and bytes each file holds ---- */
 
-/* The previous index's line for a crate: its text and file hashes, or false. */
-static bool old_entry(const struct strbuf *index, const char *crate, char *text_hash, char *file_hash)
+/* An index's line for a unit: its text and file hashes, or false. One pass, no copies: verification asks per unit. */
+static bool old_entry(const struct strbuf *index, const char *unit, char *text_hash, char *file_hash)
 {
-	struct strvec lines = STRVEC_INIT;
-	bool found = false;
+	size_t n = strlen(unit);
+	const char *p = sb_str(index);
 
-	sv_split(&lines, sb_str(index), '\n');
-	for (size_t i = 1; i < lines.n && !found; i++) {
-		struct strvec f = STRVEC_INIT;
-		sv_split(&f, lines.v[i], '\t');
-		if (f.n == 3 && strcmp(f.v[0], crate) == 0 && strlen(f.v[1]) == HASH_HEX_LEN &&
-		    strlen(f.v[2]) == HASH_HEX_LEN) {
-			memcpy(text_hash, f.v[1], HASH_HEX_LEN + 1);
-			memcpy(file_hash, f.v[2], HASH_HEX_LEN + 1);
-			found = true;
-		}
-		sv_release(&f);
+	while ((p = strchr(p, '\n'))) {
+		p++;
+		if (strncmp(p, unit, n) != 0 || p[n] != '\t')
+			continue;
+		const char *t = p + n + 1, *f = t + HASH_HEX_LEN + 1;
+		if (strlen(t) < 2 * HASH_HEX_LEN + 1 || t[HASH_HEX_LEN] != '\t' ||
+		    (f[HASH_HEX_LEN] != '\n' && f[HASH_HEX_LEN] != '\0'))
+			return false;
+		memcpy(text_hash, t, HASH_HEX_LEN);
+		text_hash[HASH_HEX_LEN] = '\0';
+		memcpy(file_hash, f, HASH_HEX_LEN);
+		file_hash[HASH_HEX_LEN] = '\0';
+		return strspn(text_hash, "0123456789abcdef") == HASH_HEX_LEN &&
+		       strspn(file_hash, "0123456789abcdef") == HASH_HEX_LEN;
 	}
-	sv_release(&lines);
-	return found;
+	return false;
 }
 
 static void file_path(struct strbuf *out, const char *dir, const char *crate)
@@ -324,22 +326,60 @@ static void file_path(struct strbuf *out, const char *dir, const char *crate)
 	sb_addf(out, "%s/%s.profdata", dir, crate);
 }
 
-/* An unchanged crate keeps its file (and mtime) while its summary is close to the new one. */
-static bool keeps_file(const char *dir, struct piece *p, const struct strbuf *old, const struct summary *now)
+/* An unchanged unit keeps its file (and mtime): same records, same bytes, the split's summary. */
+static bool keeps_file(const char *dir, struct piece *p, const struct strbuf *old, const struct summary *carried)
 {
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
-	struct strbuf path = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, img = STRBUF_INIT;
 	struct summary had;
 	bool keep = false;
 
 	file_path(&path, dir, p->crate);
 	if (old_entry(old, p->crate, text_hash, file_hash) && strcmp(text_hash, p->text_hash) == 0 &&
-	    hash_file_hex(path.buf, p->file_hash) == 0 && strcmp(p->file_hash, file_hash) == 0 &&
-	    summary_of_file(path.buf, &had)) {
-		keep = summary_close(&had, now);
-		free(had.bytes);
+	    sb_read_file(&img, path.buf) == 0) {
+		hash_buf_hex(img.buf, img.len, p->file_hash);
+		if (strcmp(p->file_hash, file_hash) == 0 && summary_of((unsigned char *)img.buf, img.len, &had)) {
+			keep = had.len == carried->len && had.version == carried->version &&
+			       memcmp(had.bytes, carried->bytes, had.len) == 0;
+			free(had.bytes);
+		}
 	}
 	sb_release(&path);
+	sb_release(&img);
+	return keep;
+}
+
+/*
+ * The summary every file of the split carries: all the same, since LTO
+ * refuses to link modules whose profile summaries differ. The previous
+ * split's, kept while it still describes the new profile (so unchanged
+ * units keep their files), else the new profile's own.
+ */
+static bool carried_summary(const struct strbuf *old, const struct summary *now, struct summary *out)
+{
+	const char *line = sb_str(old), *tab = strchr(line, '\t');
+	tab = tab ? strchr(tab + 1, '\t') : NULL;
+	size_t hex = tab ? strcspn(tab + 1, "\n") : 0;
+
+	*out = *now;
+	out->bytes = xmalloc(now->len);
+	memcpy(out->bytes, now->bytes, now->len);
+	if (strncmp(line, INDEX_MAGIC "\t", sizeof(INDEX_MAGIC)) != 0 || hex != 2 * now->len)
+		return false;
+	struct summary had = { now->version, now->len, xmalloc(now->len) };
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < 2 * now->len; i++) {
+		const char *d = tab[1 + i] ? strchr(digits, tab[1 + i]) : NULL;
+		if (!d) {
+			free(had.bytes);
+			return false;
+		}
+		had.bytes[i / 2] = (unsigned char)(i % 2 ? (had.bytes[i / 2] << 4) | (d - digits) : (d - digits));
+	}
+	bool keep = summary_close(&had, now);
+	if (keep)
+		memcpy(out->bytes, had.bytes, now->len);
+	free(had.bytes);
 	return keep;
 }
 
@@ -464,12 +504,16 @@ static void fill_pieces(struct piece *p, size_t n, const char *text, size_t head
 	}
 }
 
-static int write_index(const char *dir, const char *key, const struct piece *p, size_t n, struct strbuf *err)
+static int write_index(const char *dir, const char *key, const struct summary *sum, const struct piece *p,
+		       size_t n, struct strbuf *err)
 {
 	struct strbuf index = STRBUF_INIT, path = STRBUF_INIT;
 	struct atomic_opts opts = { .mode = 0600 };
 
-	sb_addf(&index, INDEX_MAGIC "\t%s\n", key);
+	sb_addf(&index, INDEX_MAGIC "\t%s\t", key);
+	for (size_t i = 0; i < sum->len; i++)
+		sb_addf(&index, "%02x", sum->bytes[i]);
+	sb_addch(&index, '\n');
 	for (size_t i = 0; i < n; i++)
 		sb_addf(&index, "%s\t%s\t%s\n", p[i].crate, p[i].text_hash, p[i].file_hash);
 	path_join(&path, dir, "INDEX");
@@ -489,7 +533,7 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 {
 	struct strbuf dir = STRBUF_INIT, text = STRBUF_INIT, old = STRBUF_INIT, ipath = STRBUF_INIT, tmp = STRBUF_INIT;
 	struct owner_map map = { NULL, NULL, 0, 0 };
-	struct summary sum;
+	struct summary sum, carried;
 	struct piece *p = NULL;
 	struct record *r = NULL;
 	size_t n = 0, nr = 0, header;
@@ -497,6 +541,7 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 
 	memset(st, 0, sizeof(*st));
 	memset(&sum, 0, sizeof(sum));
+	memset(&carried, 0, sizeof(carried));
 	path_join(&dir, in->slot_dir, "split");
 	if (!split_wanted()) {
 		sb_addf(why, "%s=0", ENV_SPLIT);
@@ -529,9 +574,10 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 	path_join(&ipath, dir.buf, "INDEX");
 	if (sb_read_file(&old, ipath.buf) != 0)
 		sb_reset(&old); /* none yet: every file is written */
+	bool same_summary = carried_summary(&old, &sum, &carried);
 	size_t rebuild = 0;
 	for (size_t i = 0; i < n; i++) {
-		p[i].rebuild = !keeps_file(dir.buf, &p[i], &old, &sum);
+		p[i].rebuild = !same_summary || !keeps_file(dir.buf, &p[i], &old, &carried);
 		rebuild += p[i].rebuild;
 	}
 	sb_addf(&tmp, "%s/tmp.XXXXXX", dir.buf);
@@ -542,9 +588,9 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 	if (rebuild && run_jobs(in, tmp.buf, p, n, err) != 0)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++)
-		if (p[i].rebuild && install_piece(dir.buf, tmp.buf, i, &p[i], &sum, err) != 0)
+		if (p[i].rebuild && install_piece(dir.buf, tmp.buf, i, &p[i], &carried, err) != 0)
 			goto cleanup;
-	if (write_index(dir.buf, in->key, p, n, err) != 0)
+	if (write_index(dir.buf, in->key, &carried, p, n, err) != 0)
 		goto cleanup;
 	st->crates = (int)n;
 	for (size_t i = 0; i < n; i++)
@@ -565,6 +611,7 @@ out:
 	free(p);
 	free(r);
 	free(sum.bytes);
+	free(carried.bytes);
 	map_release(&map);
 	sb_release(&dir);
 	sb_release(&text);
@@ -574,31 +621,55 @@ out:
 	return rc;
 }
 
+/*
+ * The index, read once per change: verification looks up every unit of a
+ * build, and a large workspace has a thousand.
+ */
+static const struct strbuf *read_index(const char *path)
+{
+	static struct strbuf cached = STRBUF_INIT, cached_path = STRBUF_INIT;
+	static struct stat cached_st;
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return NULL;
+	if (cached_path.len && strcmp(cached_path.buf, path) == 0 && st.st_ino == cached_st.st_ino &&
+	    st.st_size == cached_st.st_size && st.st_mtim.tv_sec == cached_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == cached_st.st_mtim.tv_nsec)
+		return &cached;
+	sb_reset(&cached);
+	sb_reset(&cached_path);
+	if (sb_read_file(&cached, path) != 0)
+		return NULL;
+	sb_adds(&cached_path, path);
+	cached_st = st;
+	return &cached;
+}
+
 int split_lookup(const char *slot_dir, const char *key, const char *crate, const char *metadata,
 		 struct strbuf *dir, struct strbuf *file, struct strbuf *hash)
 {
-	struct strbuf index = STRBUF_INIT, path = STRBUF_INIT, want = STRBUF_INIT, unit = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT, unit = STRBUF_INIT;
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
+	const struct strbuf *ix = NULL;
 	int found = 0;
 
 	path_join(&path, slot_dir, "split/INDEX");
-	sb_addf(&want, INDEX_MAGIC "\t%s\n", key);
-	if (split_wanted() && sb_read_file(&index, path.buf) == 0 &&
-	    strncmp(index.buf, want.buf, want.len) == 0) {
+	sb_addf(&want, INDEX_MAGIC "\t%s\t", key);
+	if (split_wanted() && (ix = read_index(path.buf)) && strncmp(sb_str(ix), want.buf, want.len) == 0) {
 		sb_reset(&path);
 		path_join(&path, slot_dir, "split");
 		if (crate && metadata)
 			sb_addf(&unit, "%s-%s", crate, metadata);
-		bool own = unit.len && old_entry(&index, unit.buf, text_hash, file_hash);
+		bool own = unit.len && old_entry(ix, unit.buf, text_hash, file_hash);
 		const char *name = own ? unit.buf : NONE_NAME;
-		if (own || old_entry(&index, NONE_NAME, text_hash, file_hash)) {
+		if (own || old_entry(ix, NONE_NAME, text_hash, file_hash)) {
 			sb_adds(dir, path.buf);
 			file_path(file, path.buf, name);
 			sb_adds(hash, file_hash);
 			found = 1;
 		}
 	}
-	sb_release(&index);
 	sb_release(&path);
 	sb_release(&want);
 	sb_release(&unit);
@@ -608,4 +679,22 @@ int split_lookup(const char *slot_dir, const char *key, const char *crate, const
 void split_detail(struct strbuf *out, const char *file, const char *hash)
 {
 	sb_addf(out, "%s#%.16s", file, hash);
+}
+
+int split_count(const char *slot_dir, const char *key)
+{
+	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
+	const struct strbuf *ix;
+	int n = -1;
+
+	path_join(&path, slot_dir, "split/INDEX");
+	sb_addf(&want, INDEX_MAGIC "\t%s\t", key);
+	if (split_wanted() && (ix = read_index(path.buf)) && strncmp(sb_str(ix), want.buf, want.len) == 0) {
+		n = -1; /* the first line is the index's own */
+		for (const char *p = ix->buf; *p; p++)
+			n += *p == '\n';
+	}
+	sb_release(&path);
+	sb_release(&want);
+	return n;
 }

@@ -16,6 +16,7 @@
 #include "manifest.h"
 #include "options.h"
 #include "slot.h"
+#include "split.h"
 #include "util.h"
 #include "workspace.h"
 #include "yamldoc.h"
@@ -189,6 +190,12 @@ static void print_human(const struct slot_status *s)
 		if (f->nstale)
 			printf(": %s", f->stale.buf);
 		printf("; %zu of %zu units fresh\n", f->ncrates - (f->nstale - f->training_changed), f->ncrates);
+		int files = split_count(s->dir, f->m.content_key);
+		if (files >= 0)
+			printf("  split       %d file(s) in %s/split: each unit is given its own part of the profile\n",
+			       files, s->dir);
+		else
+			printf("  split       no: every unit is given the whole profile\n");
 		print_crates(f);
 	} else if (f->has_profile == 0) {
 		printf("  profile     none\n  state       none\n");
@@ -238,6 +245,7 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 		yemit_kv(e, "training", f->m.training ? f->m.training : "");
 		yemit_kv(e, "training-changed", f->training_changed ? "true" : "false");
 		yemit_kv(e, "llvm-profdata", f->m.llvm_profdata ? f->m.llvm_profdata : "");
+		yemit_kv_long(e, "split-files", split_count(s->dir, f->m.content_key));
 		yemit_scalar(e, "crates");
 		yemit_seq_start(e);
 		for (size_t i = 0; i < f->ncrates; i++) {

@@ -64,6 +64,9 @@ refresh=$(secs "$t0" "$t1")
 # The wrapper's journal of that build: each unit it compiled, with its decision (field 5).
 reinstrumented=$(awk -F'\t' '$5 == "generate"' "$W/refresh-journal.log" | wc -l)
 instrumented_total=$(find target/pgo-wrap/instrumented/release/deps -name '*.d' | wc -l)
+# The optimised build after it: units compiled now (the profile is split per crate).
+recompiled=$(sed -n 's/.*PGO \([0-9]*\) unit(s) .* (\([0-9]*\) compiled now.*/\2 of \1/p' "$W/refresh.log" | tail -n 1)
+rewritten=$(sed -n 's/.*Split per crate: \([0-9]*\) file(s), \([0-9]*\) rewritten.*/\2 of \1/p' "$W/refresh.log" | tail -n 1)
 
 ms() { local s e; s=$(now); "$@" >/dev/null; e=$(now); echo $(((e - s) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -83,5 +86,5 @@ done
 echo "cycle cost: plain build ${plain_build}s; cargo-pgo-wrap build from nothing ${cycle}s, manual flow ${manual}s"
 echo "            ($(awk -v a="$cycle" -v b="$manual" 'BEGIN { printf "%.2fx", a / b }'); medians of ${#cycles[@]} alternating pairs: ${cycles[*]} vs ${manuals[*]});"
 echo "            second build with a fresh profile ${fresh}s; refresh after a one-file edit ${refresh}s"
-echo "            (re-instrumented $reinstrumented of $instrumented_total units; the optimised build then recompiles"
-echo "            every crate, since they all get the new profile)"
+echo "            (re-instrumented $reinstrumented of $instrumented_total units; the optimised build then recompiled"
+echo "            ${recompiled:-?} units: $rewritten split profile files changed; tests/bench/refresh.sh compares)"

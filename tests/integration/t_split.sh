@@ -2,11 +2,12 @@
 # recompiles only the crates whose profile data changed, and a build with
 # the split is the build the whole profile gives, byte for byte.
 
-split_setup() {
+split_setup() { # [Cargo.toml lines]
 	cp -r "$FIXTURES/layouts" "$T/ws"
 	export CARGO_PGO_WRAP_CACHE="$T/cache"
 	unset RUSTC_WRAPPER CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL CARGO_PGO_WRAP_SPLIT
 	cd "$T/ws" || fail "cannot enter $T/ws"
+	[ -z "${1:-}" ] || printf '%b' "$1" >>Cargo.toml
 	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:app}", "20000"]\n' >pgo-wrap.yaml
 	pgow build --release 2>"$T/first.err" || { cat "$T/first.err" >&2; fail "first build"; }
 	assert_grep 'Split per crate: 6 file\(s\), 6 rewritten' "$T/first.err" "split into app (lib, bin), helper, two cfg-if and the rest"
@@ -17,13 +18,12 @@ split_file_of() { # crate
 	ls "$T"/cache/slots/*/split/"$1"-*.profdata
 }
 
-test_split_refresh_recompiles_only_changed_crates() {
-	split_setup
+# One line in app's library: a branch that never runs. app's records change; the counts
+# that set the hot and cold thresholds do not, so no other crate's file changes.
+refresh_after_cold_edit() {
 	local helper_split before
 	helper_split=$(split_file_of helper)
 	before=$(stat -c %Y.%y "$helper_split")
-	# One line in app's library: a branch that never runs. app's records change; the counts
-	# that set the hot and cold thresholds do not, so no other crate's file changes.
 	sed -i 's/^    let mut h = SEED;$/&\n    if data.first() == Some(\&255) { return 1; }/' app/src/lib.rs
 	grep -q "Some(.255)" app/src/lib.rs || fail "setup: the edit"
 	sleep 1
@@ -37,6 +37,11 @@ test_split_refresh_recompiles_only_changed_crates() {
 	assert_grep 'PGO 5 unit\(s\) .* carry profile [0-9a-f]{12} \(2 compiled now, 3 reused\)' "$T/opt.err" \
 		"verified: the 3 units reused carry the new profile's bytes"
 	assert_eq "$before" "$(stat -c %Y.%y "$helper_split")" "helper's file kept its bytes and mtime"
+}
+
+test_split_refresh_recompiles_only_changed_crates() {
+	split_setup
+	refresh_after_cold_edit
 	# An edit of the hottest branch moves the thresholds (this profile has 59 blocks):
 	# every file then gets the new summary, and every crate recompiles.
 	sed -i 's/} else if i % 7 == 0 {/} else if i % 2 == 0 {/' app/src/lib.rs
@@ -87,6 +92,15 @@ test_split_unknown_units_and_plain_builds() {
 	cargo build --release -q 2>/dev/null || fail "plain build"
 	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build after a plain one"; }
 	assert_grep 'PGO 5 unit\(s\) .* carry profile' "$T/err" "the plain units carry their files again"
+	run_profiled "$T/after" target/release/app 10 >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
+}
+
+# Fat LTO links every unit's module, and refuses profile summaries that differ:
+# a file rewritten by a refresh carries the summary the kept files carry.
+test_split_refresh_under_lto() {
+	split_setup '\n[profile.release]\nlto = true\n'
+	refresh_after_cold_edit
 	run_profiled "$T/after" target/release/app 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
 }

@@ -60,6 +60,9 @@ int split_lookup(const char *slot_dir, const char *key, const char *crate, const
 /* How many files the current profile (key) is split into; -1 when it is not split. */
 int split_count(const char *slot_dir, const char *key);
 
+/* The files of the split dir that its index does not list (units of no current profile), for gc. */
+void split_unlisted(const char *slot_dir, struct strvec *out);
+
 /* What a unit's mark records for the profile file it was given: "<file>#<hash>". */
 void split_detail(struct strbuf *out, const char *file, const char *hash);
 

@@ -8,6 +8,7 @@
 #include "cache.h"
 #include "options.h"
 #include "safefs.h"
+#include "split.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -143,7 +144,8 @@ static long long prune_bolt(const char *root, const char *slot_dir, time_t now, 
 /* Drops superseded profiles past the grace period and stale temp files; returns bytes freed. */
 static long long prune_slot(const char *root, const char *slot_dir, bool dry_run)
 {
-	static const char *const subdirs[] = { "", "profiles", "stamps", "units", "builds", "bolt", NULL };
+	static const char *const subdirs[] = { "", "profiles", "stamps", "cstamps", "units", "builds", "bolt",
+					       "split", NULL };
 	struct strbuf cur = STRBUF_INIT, key = STRBUF_INIT, profiles = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT;
 	long long freed = 0;
@@ -162,6 +164,13 @@ static long long prune_slot(const char *root, const char *slot_dir, bool dry_run
 			continue;
 		if (lstat(files.v[i], &st) == 0 && now - st.st_mtime >= grace)
 			freed += drop(root, files.v[i], "superseded", dry_run);
+	}
+	sv_release(&files);
+	split_unlisted(slot_dir, &files);
+	for (size_t i = 0; i < files.n; i++) {
+		struct stat st;
+		if (lstat(files.v[i], &st) == 0 && now - st.st_mtime >= grace)
+			freed += drop(root, files.v[i], "a unit's part of an older profile", dry_run);
 	}
 	sv_release(&files);
 	freed += prune_bolt(root, slot_dir, now, grace, dry_run);

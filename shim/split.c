@@ -580,7 +580,7 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 		p[i].rebuild = !same_summary || !keeps_file(dir.buf, &p[i], &old, &carried);
 		rebuild += p[i].rebuild;
 	}
-	sb_addf(&tmp, "%s/tmp.XXXXXX", dir.buf);
+	sb_addf(&tmp, "%s/merge.XXXXXX", dir.buf); /* a name gc knows as a temp */
 	if (rebuild && !mkdtemp(tmp.buf)) {
 		sb_addf(err, "cannot create a temp dir in %s: %s", dir.buf, strerror(errno));
 		goto out;
@@ -697,4 +697,28 @@ int split_count(const char *slot_dir, const char *key)
 	sb_release(&path);
 	sb_release(&want);
 	return n;
+}
+
+void split_unlisted(const char *slot_dir, struct strvec *out)
+{
+	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
+	const struct strbuf *ix;
+	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
+
+	path_join(&dir, slot_dir, "split");
+	path_join(&path, dir.buf, "INDEX");
+	ix = read_index(path.buf);
+	list_dir(dir.buf, ".profdata", &files);
+	for (size_t i = 0; i < files.n; i++) {
+		const char *base = path_basename(files.v[i]);
+		struct strbuf unit = STRBUF_INIT;
+		sb_add(&unit, base, strlen(base) - strlen(".profdata"));
+		if (!ix || !old_entry(ix, unit.buf, text_hash, file_hash))
+			sv_push(out, files.v[i]);
+		sb_release(&unit);
+	}
+	sv_release(&files);
+	sb_release(&dir);
+	sb_release(&path);
 }

@@ -104,3 +104,21 @@ test_split_refresh_under_lto() {
 	run_profiled "$T/after" target/release/app 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
 }
+
+# gc drops a unit's part of an older profile once the grace period is over; the current split stays.
+test_split_gc_drops_unlisted_files() {
+	split_setup
+	local split
+	split=$(dirname "$(split_file_of helper)")
+	cp "$(split_file_of helper)" "$split/gone-0123456789abcdef.profdata"
+	cp "$(split_file_of helper)" "$split/recent-0123456789abcdef.profdata"
+	mkdir "$split/merge.Ab12Cd" && touch -d '2 days ago' "$split/merge.Ab12Cd"
+	touch -d '2 days ago' "$split/gone-0123456789abcdef.profdata"
+	pgow gc --max-size 10G >"$T/out" 2>&1 || { cat "$T/out" >&2; fail "gc"; }
+	assert_grep "^removed $split/gone-0123456789abcdef.profdata \\(a unit's part of an older profile" "$T/out" "old part removed"
+	assert_grep "^removed $split/merge.Ab12Cd \\(left by a killed process" "$T/out" "a killed split's temp dir removed"
+	[ -e "$split/recent-0123456789abcdef.profdata" ] || fail "a part within the grace period was removed"
+	[ "$(ls "$split"/*.profdata | wc -l)" = 7 ] || fail "the current split's files were touched"
+	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build after gc"; }
+	assert_grep '\(0 compiled now, 5 reused\)' "$T/err" "nothing to rebuild after gc"
+}

@@ -21,10 +21,12 @@ struct manifest;
 /*
  * Records which functions an instrumented unit compiled: the names in its
  * output's profile name sections (an rlib, or a linked program, whose list
- * also holds its libraries' names). -1 with err.
+ * also holds its libraries' names). An LTO rlib holds bitcode: its modules
+ * are recorded, and its global functions by llvm-nm of llvm_major. -1
+ * with err (and no list).
  */
 int split_record_unit(const char *slot_dir, const char *crate, const char *metadata, bool program,
-		      const char *output, struct strbuf *err);
+		      const char *output, int llvm_major, struct strbuf *err);
 
 struct split_input {
 	const char *slot_dir;
@@ -60,8 +62,8 @@ int split_lookup(const char *slot_dir, const char *key, const char *crate, const
 /* How many files the current profile (key) is split into; -1 when it is not split. */
 int split_count(const char *slot_dir, const char *key);
 
-/* The files of the split dir that its index does not list (units of no current profile), for gc. */
-void split_unlisted(const char *slot_dir, struct strvec *out);
+/* The files of the split dir that the current profile's (key's) index does not list, for gc. */
+void split_unlisted(const char *slot_dir, const char *key, struct strvec *out);
 
 /* What a unit's mark records for the profile file it was given: "<file>#<hash>". */
 void split_detail(struct strbuf *out, const char *file, const char *hash);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/types.h>
 #include <time.h>
@@ -102,5 +103,8 @@ int append_record(const char *path, const char *line, size_t len, struct strbuf 
 /* Start time of the parent process (cargo, when we run as its wrapper). */
 int parent_start_time(struct timespec *out);
 double now_seconds(void);
+
+/* The little-endian 64-bit word at p (profile and ELF formats are little-endian). */
+uint64_t load_le64(const unsigned char *p);
 
 #endif

@@ -31,23 +31,6 @@ struct tools {
 	struct strbuf perf, perf2bolt;   /* bolt-profile: perf */
 };
 
-/* name-<major> on PATH, else LLVM's own bin dir. */
-static bool find_tool(const char *name, int major, struct strbuf *out)
-{
-	struct strbuf versioned = STRBUF_INIT, in_llvm = STRBUF_INIT;
-	sb_addf(&versioned, "%s-%d", name, major);
-	sb_addf(&in_llvm, "/usr/lib/llvm-%d/bin/%s", major, name);
-	char *path = find_in_path(versioned.buf);
-	if (path)
-		sb_adds(out, path);
-	else if (is_executable_file(in_llvm.buf))
-		sb_adds(out, in_llvm.buf);
-	free(path);
-	sb_release(&versioned);
-	sb_release(&in_llvm);
-	return out->len > 0;
-}
-
 static void tools_release(struct tools *t);
 
 /* llvm-bolt -instrument links this in: <llvm>/lib/libbolt_rt_instr.a beside its <llvm>/bin. */
@@ -73,8 +56,8 @@ static int find_tools(struct tools *t, struct strbuf *err)
 	int major = rustc_llvm_major();
 
 	memset(t, 0, sizeof(*t));
-	if (major > 0 && find_tool("llvm-bolt", major, &t->bolt) && find_tool("merge-fdata", major, &t->merge) &&
-	    find_tool("llvm-objcopy", major, &t->objcopy)) {
+	if (major > 0 && llvm_tool_path("llvm-bolt", major, &t->bolt) && llvm_tool_path("merge-fdata", major, &t->merge) &&
+	    llvm_tool_path("llvm-objcopy", major, &t->objcopy)) {
 		if (instr_runtime_present(t->bolt.buf))
 			return 0;
 		sb_reset(err);
@@ -108,7 +91,7 @@ static int find_perf_tools(struct tools *t, struct strbuf *err)
 	if (perf)
 		sb_adds(&t->perf, perf);
 	free(perf);
-	if (t->perf.len && find_tool("perf2bolt", major, &t->perf2bolt))
+	if (t->perf.len && llvm_tool_path("perf2bolt", major, &t->perf2bolt))
 		return 0;
 	sb_reset(err);
 	sb_addf(err, "bolt-profile: perf needs perf and perf2bolt-%d; apt-get install linux-perf bolt-%d, "

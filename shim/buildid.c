@@ -107,14 +107,6 @@ int buildid_of_elf(const char *path, struct strbuf *hex, struct strbuf *err)
 	return found;
 }
 
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* The first bytes of a raw profile hold its header and, in practice, its binary ids: one read. */
 #define RAW_FIRST_READ 4096
 
@@ -129,12 +121,12 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 		return -1;
 	}
 	size_t got = st.st_size < (off_t)sizeof(first) ? (size_t)st.st_size : sizeof(first);
-	if (got < 16 || read_at(fd, first, got, 0) != 0 || le64(first) != RAW_MAGIC_64) {
+	if (got < 16 || read_at(fd, first, got, 0) != 0 || load_le64(first) != RAW_MAGIC_64) {
 		sb_addf(err, "%s: not a raw LLVM profile (bad magic)", path);
 		return -1;
 	}
 	/* The high bits are flags (rustc writes 0x010000000000000A). */
-	h->version = le64(first + 8) & 0xffffffffULL;
+	h->version = load_le64(first + 8) & 0xffffffffULL;
 	size_t words = header_words(h->version);
 	size_t hdr_bytes = words * 8;
 	if (!words)
@@ -143,7 +135,7 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 		sb_addf(err, "%s: not a raw LLVM profile (truncated header)", path);
 		return -1;
 	}
-	uint64_t ids_size = le64(first + 16);
+	uint64_t ids_size = load_le64(first + 16);
 	if (ids_size > (uint64_t)st.st_size - hdr_bytes || ids_size > MAX_NOTES_BYTES) {
 		sb_addf(err, "%s: not a raw LLVM profile (binary ids past its end)", path);
 		return -1;
@@ -155,7 +147,7 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 	else
 		rc = read_at(fd, ids, ids_size, (off_t)hdr_bytes);
 	for (uint64_t off = 0; rc == 0 && ids_size - off >= 8;) {
-		uint64_t n = le64(ids + off);
+		uint64_t n = load_le64(ids + off);
 		off += 8;
 		if (n == 0 || n > ids_size - off) {
 			rc = -1;
@@ -182,7 +174,7 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 int indexed_header_check(int fd, const char *path, struct strbuf *err)
 {
 	unsigned char hdr[8];
-	if (read_at(fd, hdr, sizeof(hdr), 0) != 0 || le64(hdr) != INDEXED_MAGIC_64) {
+	if (read_at(fd, hdr, sizeof(hdr), 0) != 0 || load_le64(hdr) != INDEXED_MAGIC_64) {
 		sb_addf(err, "%s: not an indexed LLVM profile (bad magic)", path);
 		return -1;
 	}

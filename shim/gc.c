@@ -166,7 +166,7 @@ static long long prune_slot(const char *root, const char *slot_dir, bool dry_run
 			freed += drop(root, files.v[i], "superseded", dry_run);
 	}
 	sv_release(&files);
-	split_unlisted(slot_dir, &files);
+	split_unlisted(slot_dir, key.len ? key.buf : NULL, &files);
 	for (size_t i = 0; i < files.n; i++) {
 		struct stat st;
 		if (lstat(files.v[i], &st) == 0 && now - st.st_mtime >= grace)

@@ -94,10 +94,62 @@ static int names_of_elf(const unsigned char *img, size_t len, struct names_ctx *
 	return elf_each_section(img, len, "__llvm_prf_names", names_section, c) == 0 && !c->bad ? 0 : -1;
 }
 
-/* An ar archive (an rlib): every ELF member is an object of the unit. */
-static int names_of_archive(const unsigned char *img, size_t len, struct names_ctx *c)
+/* LLVM bitcode, raw or in its wrapper: what cargo's LTO builds put in rlibs (-Clinker-plugin-lto). */
+static bool is_bitcode(const unsigned char *data, size_t size)
+{
+	static const unsigned char raw[] = { 'B', 'C', 0xc0, 0xde }, wrapped[] = { 0xde, 0xc0, 0x17, 0x0b };
+	return size >= 4 && (memcmp(data, raw, 4) == 0 || memcmp(data, wrapped, 4) == 0);
+}
+
+/*
+ * The LLVM module of an rlib member "<crate><extra>.<module>.rcgu.o": the
+ * prefix of its local functions' profile names ("<module>;<symbol>").
+ */
+static bool member_module(const char *name, size_t len, struct strvec *modules)
+{
+	static const char suffix[] = ".rcgu.o";
+	const char *dot = memchr(name, '.', len);
+	size_t tail = sizeof(suffix) - 1;
+
+	if (!dot || len < tail || memcmp(name + len - tail, suffix, tail) != 0 || (size_t)(dot - name) + 1 >= len - tail)
+		return false;
+	sv_pushf(modules, "%.*s", (int)(len - tail - (size_t)(dot - name) - 1), dot + 1);
+	return true;
+}
+
+/* A member's name: inline ("name/"), or "/<offset>" into the "//" table of long names. */
+static bool member_name(const unsigned char *h, const unsigned char *longnames, size_t nlong, const char **name,
+			size_t *len)
+{
+	const char *field = (const char *)h;
+	if (field[0] == '/' && field[1] >= '0' && field[1] <= '9') {
+		char num[16];
+		memcpy(num, field + 1, 15);
+		num[15] = '\0';
+		unsigned long off = strtoul(num, NULL, 10);
+		if (!longnames || off >= nlong)
+			return false;
+		const char *start = (const char *)longnames + off, *end = memchr(start, '\n', nlong - off);
+		*name = start;
+		*len = end ? (size_t)(end - start) : nlong - off;
+	} else {
+		*name = field;
+		*len = 16;
+	}
+	while (*len && ((*name)[*len - 1] == ' ' || (*name)[*len - 1] == '/' || (*name)[*len - 1] == '\n'))
+		(*len)--;
+	return *len > 0;
+}
+
+/*
+ * An ar archive (an rlib): every ELF member is an object of the unit. A
+ * bitcode member's names cannot be read here: its module is listed instead.
+ */
+static int names_of_archive(const unsigned char *img, size_t len, struct names_ctx *c, struct strvec *modules)
 {
 	size_t off = 8; /* "!<arch>\n" */
+	const unsigned char *longnames = NULL;
+	size_t nlong = 0;
 
 	while (off + 60 <= len) {
 		const unsigned char *h = img + off;
@@ -111,28 +163,38 @@ static int names_of_archive(const unsigned char *img, size_t len, struct names_c
 		if (endp == size_field || size > len - off - 60)
 			return -1;
 		const unsigned char *data = h + 60;
-		if (size >= 4 && memcmp(data, "\177ELF", 4) == 0 && names_of_elf(data, (size_t)size, c) != 0)
-			return -1;
+		const char *name;
+		size_t nlen;
+		if (memcmp(h, "//              ", 16) == 0) {
+			longnames = data;
+			nlong = (size_t)size;
+		} else if (size >= 4 && memcmp(data, "\177ELF", 4) == 0) {
+			if (names_of_elf(data, (size_t)size, c) != 0)
+				return -1;
+		} else if (is_bitcode(data, (size_t)size)) {
+			if (!member_name(h, longnames, nlong, &name, &nlen) || !member_module(name, nlen, modules))
+				return -1;
+		}
 		off += 60 + (size_t)size + (size & 1);
 	}
 	return 0;
 }
 
-int prf_names_of_image(const unsigned char *img, size_t len, struct strvec *out)
+int prf_names_of_image(const unsigned char *img, size_t len, struct strvec *out, struct strvec *modules)
 {
 	struct names_ctx c = { out, false };
 
 	if (len >= 8 && memcmp(img, "!<arch>\n", 8) == 0)
-		return names_of_archive(img, len, &c);
+		return names_of_archive(img, len, &c, modules);
 	return names_of_elf(img, len, &c);
 }
 
-int prf_names_of(const char *path, struct strvec *out, struct strbuf *err)
+int prf_names_of(const char *path, struct strvec *out, struct strvec *modules, struct strbuf *err)
 {
 	struct strbuf img = STRBUF_INIT;
 	int rc = elf_read_image(path, &img, err);
 
-	if (rc == 0 && (rc = prf_names_of_image((const unsigned char *)img.buf, img.len, out)) != 0)
+	if (rc == 0 && (rc = prf_names_of_image((const unsigned char *)img.buf, img.len, out, modules)) != 0)
 		sb_addf(err, "%s is not an ELF64 object, program or archive with readable profile names", path);
 	sb_release(&img);
 	return rc;

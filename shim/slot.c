@@ -132,84 +132,70 @@ int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *
 }
 
 
-void slot_stamp_path(struct strbuf *out, const char *slot_dir, const char *build_dir)
+/* <slot dir>/<sub>/<hash of build_dir> */
+static void stamp_path_in(struct strbuf *out, const char *slot_dir, const char *sub, const char *build_dir)
 {
 	char hex[HASH_HEX_LEN + 1];
 	hash_buf_hex(build_dir, strlen(build_dir), hex);
-	sb_addf(out, "%s/stamps/%s", slot_dir, hex);
+	sb_addf(out, "%s/%s/%s", slot_dir, sub, hex);
+}
+
+void slot_stamp_path(struct strbuf *out, const char *slot_dir, const char *build_dir)
+{
+	stamp_path_in(out, slot_dir, "stamps", build_dir);
+}
+
+/* Makes <slot>/<sub>/<hash> record "decision\nbuild dir", rewritten (dated by stamp_time) only when it differs. */
+static int sync_stamp_in(const char *slot_dir, const char *sub, const char *build_dir, const char *decision_id,
+			 stamp_time_fn stamp_time, struct strbuf *path, struct strbuf *err)
+{
+	struct strbuf content = STRBUF_INIT, dir = STRBUF_INIT;
+
+	path_join(&dir, slot_dir, sub);
+	int rc = mkdir_private(dir.buf, 0700, err);
+	if (rc == 0) {
+		stamp_path_in(path, slot_dir, sub, build_dir);
+		/* The build dir is recorded so a merge can tell whose decision it is. */
+		sb_addf(&content, "%s\n%s", decision_id, build_dir);
+		rc = stamp_sync(path->buf, content.buf, stamp_time, err);
+	}
+	sb_release(&content);
+	sb_release(&dir);
+	return rc;
+}
+
+/* A read-only cache: an existing stamp is listed as it is; none is made. */
+static int existing_stamp_in(const char *slot_dir, const char *sub, const char *build_dir, struct strbuf *path)
+{
+	stamp_path_in(path, slot_dir, sub, build_dir);
+	if (!file_exists(path->buf))
+		sb_reset(path);
+	return 0;
 }
 
 int stamp_point_at(const char *slot_dir, const char *build_dir, const char *decision_id,
 		   struct strbuf *err)
 {
-	struct strbuf path = STRBUF_INIT, content = STRBUF_INIT, dir = STRBUF_INIT;
-
-	path_join(&dir, slot_dir, "stamps");
-	int rc = mkdir_private(dir.buf, 0700, err);
-	if (rc == 0) {
-		slot_stamp_path(&path, slot_dir, build_dir);
-		sb_addf(&content, "%s\n%s", decision_id, build_dir);
-		rc = stamp_sync(path.buf, content.buf, now_timespec, err);
-	}
+	struct strbuf path = STRBUF_INIT;
+	int rc = sync_stamp_in(slot_dir, "stamps", build_dir, decision_id, now_timespec, &path, err);
 	sb_release(&path);
-	sb_release(&content);
-	sb_release(&dir);
 	return rc;
 }
 
 int slot_c_stamp_sync(const char *slot_dir, const char *build_dir, const char *c_decision,
 		      struct strbuf *stamp_path, struct strbuf *err)
 {
-	struct strbuf dir = STRBUF_INIT, content = STRBUF_INIT;
-	char hex[HASH_HEX_LEN + 1];
-	int rc = 0;
-
-	path_join(&dir, slot_dir, "cstamps");
-	hash_buf_hex(build_dir, strlen(build_dir), hex);
-	sb_addf(stamp_path, "%s/%s", dir.buf, hex);
-	if (cache_is_readonly()) {
-		if (!file_exists(stamp_path->buf))
-			sb_reset(stamp_path);
-	} else if ((rc = mkdir_private(dir.buf, 0700, err)) == 0) {
-		sb_addf(&content, "%s\n%s", c_decision, build_dir);
-		rc = stamp_sync(stamp_path->buf, content.buf, now_timespec, err);
-	}
-	sb_release(&dir);
-	sb_release(&content);
-	return rc;
+	if (cache_is_readonly())
+		return existing_stamp_in(slot_dir, "cstamps", build_dir, stamp_path);
+	return sync_stamp_in(slot_dir, "cstamps", build_dir, c_decision, now_timespec, stamp_path, err);
 }
 
 int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn stamp_time,
 		    struct strbuf *stamp_path, struct strbuf *err)
 {
-	/* A read-only cache: an existing stamp is listed as it is; none is made. */
-	if (cache_is_readonly()) {
-		struct strbuf name = STRBUF_INIT;
-		slot_stamp_path(&name, s->dir.buf, s->build_dir.buf);
-		if (file_exists(name.buf))
-			sb_adds(stamp_path, name.buf);
-		sb_release(&name);
-		(void)decision_id;
-		(void)stamp_time;
-		(void)err;
-		return 0;
-	}
-	struct strbuf stamps = STRBUF_INIT, name = STRBUF_INIT, content = STRBUF_INIT;
-	int rc;
-
-	path_join(&stamps, s->dir.buf, "stamps");
-	rc = mkdir_private(stamps.buf, 0700, err);
-	if (rc == 0) {
-		slot_stamp_path(&name, s->dir.buf, s->build_dir.buf);
-		/* The build dir is recorded so a merge can tell whose decision it is. */
-		sb_addf(&content, "%s\n%s", decision_id, s->build_dir.buf);
-		sb_adds(stamp_path, name.buf);
-		rc = stamp_sync(name.buf, content.buf, stamp_time, err);
-	}
-	sb_release(&stamps);
-	sb_release(&name);
-	sb_release(&content);
-	return rc;
+	if (cache_is_readonly())
+		return existing_stamp_in(s->dir.buf, "stamps", s->build_dir.buf, stamp_path);
+	return sync_stamp_in(s->dir.buf, "stamps", s->build_dir.buf, decision_id, stamp_time, stamp_path, err);
 }
 
 void slot_stamps(const char *slot_dir, struct stamp **out, size_t *n)

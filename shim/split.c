@@ -10,6 +10,7 @@
 #include "manifest.h"
 #include "prfnames.h"
 #include "safefs.h"
+#include "toolchain.h"
 #include "unitkey.h"
 #include "util.h"
 
@@ -30,25 +31,68 @@ static void names_path(struct strbuf *out, const char *slot_dir, const char *cra
 	sb_adds(out, ".names");
 }
 
-int split_record_unit(const char *slot_dir, const char *crate, const char *metadata, bool program,
-		      const char *output, struct strbuf *err)
+/*
+ * The global functions bitcode members define, by llvm-nm (their profile
+ * names are their symbols; locals go by module). False when it cannot run.
+ */
+static bool bitcode_globals(const char *output, int llvm_major, struct strvec *names)
 {
-	struct strvec names = STRVEC_INIT;
-	struct strbuf text = STRBUF_INIT, path = STRBUF_INIT;
-	struct atomic_opts opts = { .mode = 0600 };
-	int rc = prf_names_of(output, &names, err);
+	struct strbuf nm = STRBUF_INIT, out = STRBUF_INIT;
+	bool ok = false;
 
+	if (llvm_major > 0 && llvm_tool_path("llvm-nm", llvm_major, &nm)) {
+		char *argv[] = { nm.buf, "--defined-only", "--extern-only", "-P", (char *)output, NULL };
+		int status = run_capture(argv, &out);
+		ok = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		/* -P: "<name> <type> [<value> <size>]"; T and W are functions. */
+		for (char *line = out.buf; ok && line && *line;) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			char *sp = strchr(line, ' ');
+			if (sp && (sp[1] == 'T' || sp[1] == 'W') && (sp[2] == ' ' || sp[2] == '\0'))
+				sv_pushf(names, "%.*s", (int)(sp - line), line);
+			line = nl ? nl + 1 : NULL;
+		}
+	}
+	sb_release(&nm);
+	sb_release(&out);
+	return ok;
+}
+
+/*
+ * A stale list would give a library's new functions to its program, so a
+ * list that cannot be made now is removed, not kept.
+ */
+int split_record_unit(const char *slot_dir, const char *crate, const char *metadata, bool program,
+		      const char *output, int llvm_major, struct strbuf *err)
+{
+	struct strvec names = STRVEC_INIT, modules = STRVEC_INIT;
+	struct strbuf text = STRBUF_INIT, path = STRBUF_INIT, dir = STRBUF_INIT, e = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+	int rc = prf_names_of(output, &names, &modules, err);
+
+	names_path(&path, slot_dir, crate, metadata);
 	if (rc == 0) {
+		/* Bitcode (LTO): its locals by module; its globals by llvm-nm, else the list is partial. */
+		bool partial = modules.n && !bitcode_globals(output, llvm_major, &names);
 		sv_sort_unique(&names);
-		sb_adds(&text, program ? "program\n" : "lib\n");
+		sb_addf(&text, "%s%s\n", program ? "program" : "lib", partial ? " partial" : "");
+		for (size_t i = 0; i < modules.n; i++)
+			sb_addf(&text, "@%s\n", modules.v[i]);
 		for (size_t i = 0; i < names.n; i++)
 			sb_addf(&text, "%s\n", names.v[i]);
-		names_path(&path, slot_dir, crate, metadata);
 		rc = write_file_atomic(path.buf, text.buf, text.len, &opts, err);
+	} else {
+		path_dirname(&dir, path.buf);
+		(void)safe_unlink(dir.buf, path.buf, &e);
 	}
 	sv_release(&names);
+	sv_release(&modules);
 	sb_release(&text);
 	sb_release(&path);
+	sb_release(&dir);
+	sb_release(&e);
 	return rc;
 }
 
@@ -65,26 +109,19 @@ struct summary {
 	unsigned char *bytes;
 };
 
-static uint64_t word(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* The summary of an indexed profile image; false when its layout is not one we know. */
 static bool summary_of(const unsigned char *img, size_t len, struct summary *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (len < HEADER_BYTES + 16 || word(img) != INDEXED_MAGIC)
+	if (len < HEADER_BYTES + 16 || load_le64(img) != INDEXED_MAGIC)
 		return false;
-	s->version = word(img + 8);
+	s->version = load_le64(img + 8);
 	uint32_t format = (uint32_t)s->version;
-	uint64_t fields = word(img + HEADER_BYTES), cutoffs = word(img + HEADER_BYTES + 8);
+	uint64_t fields = load_le64(img + HEADER_BYTES), cutoffs = load_le64(img + HEADER_BYTES + 8);
 	if ((format != 12 && format != 13) || (s->version & VARIANT_CS) || fields > 64 || cutoffs > 1024)
 		return false;
 	s->len = (size_t)(16 + 8 * fields + 24 * cutoffs);
-	uint64_t hash_offset = word(img + 32);
+	uint64_t hash_offset = load_le64(img + 32);
 	if (HEADER_BYTES + s->len > len || hash_offset < HEADER_BYTES + s->len)
 		return false;
 	s->bytes = xmalloc(s->len);
@@ -111,15 +148,15 @@ static bool summary_close(const struct summary *a, const struct summary *b)
 {
 	if (a->len != b->len || a->version != b->version || memcmp(a->bytes, b->bytes, 16) != 0)
 		return false;
-	uint64_t fields = word(a->bytes), cutoffs = word(a->bytes + 8);
+	uint64_t fields = load_le64(a->bytes), cutoffs = load_le64(a->bytes + 8);
 	const unsigned char *ea = a->bytes + 16 + 8 * fields, *eb = b->bytes + 16 + 8 * fields;
 	for (uint64_t i = 0; i < cutoffs; i++, ea += 24, eb += 24) {
-		uint64_t cutoff = word(ea);
-		if (cutoff != word(eb))
+		uint64_t cutoff = load_le64(ea);
+		if (cutoff != load_le64(eb))
 			return false;
 		if (cutoff < 950000)
 			continue;
-		if (!near(word(ea + 8), word(eb + 8)) || (cutoff == 990000 && !near(word(ea + 16), word(eb + 16))))
+		if (!near(load_le64(ea + 8), load_le64(eb + 8)) || (cutoff == 990000 && !near(load_le64(ea + 16), load_le64(eb + 16))))
 			return false;
 	}
 	return true;
@@ -183,17 +220,17 @@ static int map_get(const struct owner_map *m, const char *name, size_t len)
 	return m->names[at] ? m->owner[at] : -2;
 }
 
-/* A program's list holds its libraries' names too: it claims only what no library has. */
-static void map_claim(struct owner_map *m, const char *name, int crate, bool program)
+/* Claims a name for a unit; claimed by two units, it is nobody's own (-1). */
+static void map_claim(struct owner_map *m, const char *name, size_t len, int crate)
 {
 	if (2 * (m->n + 1) > m->size)
 		map_grow(m);
-	size_t at = map_slot(m, name, strlen(name));
+	size_t at = map_slot(m, name, len);
 	if (!m->names[at]) {
-		m->names[at] = xstrdup(name);
+		m->names[at] = xstrndup(name, len);
 		m->owner[at] = crate;
 		m->n++;
-	} else if (!program && m->owner[at] != crate) {
+	} else if (m->owner[at] != crate) {
 		m->owner[at] = -1;
 	}
 }
@@ -218,6 +255,7 @@ struct piece {
 	char text_hash[HASH_HEX_LEN + 1];
 	char file_hash[HASH_HEX_LEN + 1];
 	bool rebuild;
+	bool touch;      /* written even when its bytes do not change */
 };
 
 static int piece_of(struct piece *p, size_t n, const char *crate)
@@ -228,40 +266,114 @@ static int piece_of(struct piece *p, size_t n, const char *crate)
 	return -1;
 }
 
-/* Reads every unit's list; false when no Rust unit has one (profiles merged by hand). */
-static bool load_owners(const struct split_input *in, struct piece *pieces, size_t npieces,
-			struct owner_map *map)
+/* Who compiled what: exact names, and the modules of libraries whose names were not read. */
+struct owners {
+	struct owner_map names;
+	struct owner_map modules;  /* "<module>" of a local name "<module>;<symbol>" */
+};
+
+static void lines_of(char *text, void (*fn)(char *line, void *ctx), void *ctx)
 {
+	for (char *line = strchr(text, '\n'); line && line[1];) {
+		char *end = strchr(++line, '\n');
+		if (end)
+			*end = '\0';
+		fn(line, ctx);
+		line = end;
+	}
+}
+
+struct claim {
+	struct owners *o;
+	int owner;
+	bool complete;        /* every Rust unit listed its functions by name */
+	bool *program;        /* per piece: a program's */
+};
+
+static void claim_lib_line(char *line, void *ctx)
+{
+	struct claim *c = ctx;
+	if (line[0] == '@')
+		map_claim(&c->o->modules, line + 1, strlen(line + 1), c->owner);
+	else
+		map_claim(&c->o->names, line, strlen(line), c->owner);
+}
+
+/*
+ * A program's list holds its libraries' names too. It claims a local name
+ * of no library's module, and a global name no library has, but the latter
+ * only when every library's list is complete: otherwise a library may
+ * well have compiled it.
+ */
+static void claim_program_line(char *line, void *ctx)
+{
+	struct claim *c = ctx;
+	const char *semi = line[0] == '@' ? NULL : strchr(line, ';');
+	size_t len = strlen(line);
+
+	int had = line[0] == '@' ? -1 : map_get(&c->o->names, line, len);
+
+	/* A library's, or several units': not this program's. Another program's: both lose it. */
+	if (had == -1 || (had >= 0 && !c->program[had]))
+		return;
+	if (had >= 0 || (semi ? map_get(&c->o->modules, line, (size_t)(semi - line)) == -2 : c->complete))
+		map_claim(&c->o->names, line, len, c->owner);
+}
+
+/* Reads every unit's list; false when no Rust unit has one (profiles merged by hand). */
+static bool load_owners(const struct split_input *in, struct piece *pieces, size_t npieces, struct owners *o)
+{
+	struct strbuf *texts = xcalloc(in->m->ncrates ? in->m->ncrates : 1, sizeof(*texts));
+	struct claim c = { o, -1, true, xcalloc(npieces, sizeof(bool)) };
 	bool any = false;
 
+	for (size_t i = 0; i < in->m->ncrates; i++) {
+		const struct manifest_crate *u = &in->m->crates[i];
+		struct strbuf path = STRBUF_INIT;
+		if (strncmp(u->name, "c:", 2) == 0)
+			continue;
+		names_path(&path, in->slot_dir, u->name, u->metadata);
+		if (sb_read_file(&texts[i], path.buf) != 0)
+			c.complete = false; /* a unit built before lists existed, or one whose list failed */
+		else if (strncmp(texts[i].buf, "lib partial\n", 12) == 0)
+			c.complete = false; /* bitcode whose globals llvm-nm did not list */
+		sb_release(&path);
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < in->m->ncrates; i++) {
-			const struct manifest_crate *c = &in->m->crates[i];
-			struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
-			names_path(&path, in->slot_dir, c->name, c->metadata);
-			if (strncmp(c->name, "c:", 2) != 0 && sb_read_file(&text, path.buf) == 0) {
-				bool program = strncmp(text.buf, "program\n", 8) == 0;
-				struct strbuf unit = STRBUF_INIT;
-				sb_addf(&unit, "%s-%s", c->name, c->metadata);
-				int owner = piece_of(pieces, npieces, unit.buf);
-				sb_release(&unit);
-				/* Libraries first, so a program claims only its own functions. */
-				if (owner >= 0 && program == (pass == 1)) {
-					any = true;
-					for (char *line = strchr(text.buf, '\n'); line && line[1];) {
-						char *end = strchr(++line, '\n');
-						if (end)
-							*end = '\0';
-						map_claim(map, line, owner, program);
-						line = end;
-					}
-				}
+			const struct manifest_crate *u = &in->m->crates[i];
+			struct strbuf unit = STRBUF_INIT;
+			if (!texts[i].len)
+				continue;
+			bool program = strncmp(texts[i].buf, "program\n", 8) == 0;
+			sb_addf(&unit, "%s-%s", u->name, u->metadata);
+			c.owner = piece_of(pieces, npieces, unit.buf);
+			sb_release(&unit);
+			if (c.owner >= 0)
+				c.program[c.owner] = program;
+			/* Libraries first, so that a program claims only its own functions. */
+			if (c.owner >= 0 && program == (pass == 1)) {
+				any = true;
+				lines_of(texts[i].buf, program ? claim_program_line : claim_lib_line, &c);
 			}
-			sb_release(&path);
-			sb_release(&text);
 		}
 	}
+	for (size_t i = 0; i < in->m->ncrates; i++)
+		sb_release(&texts[i]);
+	free(texts);
+	free(c.program);
 	return any;
+}
+
+/* The unit that compiled a record's function; -1 for none or several. */
+static int owner_of(const struct owners *o, const char *name, size_t len)
+{
+	int owner = map_get(&o->names, name, len);
+	const char *semi = memchr(name, ';', len);
+
+	if (owner == -2 && semi)
+		owner = map_get(&o->modules, name, (size_t)(semi - name));
+	return owner >= 0 ? owner : -1;
 }
 
 /* ---- the text form: a header of '#' and ':' lines, then blank-line separated records ---- */
@@ -383,6 +495,19 @@ static bool carried_summary(const struct strbuf *old, const struct summary *now,
 	return keep;
 }
 
+/* Whether the split gains a unit the previous index did not list (the first split gains none). */
+static bool gains_units(const struct strbuf *old, const struct piece *p, size_t n)
+{
+	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
+
+	if (!old->len)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!old_entry(old, p[i].crate, text_hash, file_hash))
+			return true;
+	return false;
+}
+
 /* Runs llvm-profdata on each piece to rebuild, as many at once as there are cores. */
 static int run_jobs(const struct split_input *in, const char *tmp, struct piece *p, size_t n, struct strbuf *err)
 {
@@ -438,7 +563,7 @@ static int install_piece(const char *dir, const char *tmp, size_t i, struct piec
 			 struct strbuf *err)
 {
 	struct strbuf built = STRBUF_INIT, img = STRBUF_INIT, dst = STRBUF_INIT, have = STRBUF_INIT;
-	struct summary own;
+	struct summary own = { 0, 0, NULL };
 	int rc = -1;
 
 	sb_addf(&built, "%s/%zu.profdata", tmp, i);
@@ -454,11 +579,10 @@ static int install_piece(const char *dir, const char *tmp, size_t i, struct piec
 		bool same = sb_read_file(&have, dst.buf) == 0 && have.len == img.len &&
 			    memcmp(have.buf, img.buf, img.len) == 0;
 		struct atomic_opts opts = { .mode = 0600 };
-		rc = same ? 0 : write_file_atomic(dst.buf, img.buf, img.len, &opts, err);
-		p->rebuild = !same;
+		rc = same && !p->touch ? 0 : write_file_atomic(dst.buf, img.buf, img.len, &opts, err);
+		p->rebuild = !same || p->touch;
 	}
-	if (own.bytes)
-		free(own.bytes);
+	free(own.bytes);
 	sb_release(&built);
 	sb_release(&img);
 	sb_release(&dst);
@@ -532,7 +656,7 @@ static bool split_wanted(void)
 int split_profile(const struct split_input *in, struct split_stats *st, struct strbuf *why, struct strbuf *err)
 {
 	struct strbuf dir = STRBUF_INIT, text = STRBUF_INIT, old = STRBUF_INIT, ipath = STRBUF_INIT, tmp = STRBUF_INIT;
-	struct owner_map map = { NULL, NULL, 0, 0 };
+	struct owners owners;
 	struct summary sum, carried;
 	struct piece *p = NULL;
 	struct record *r = NULL;
@@ -540,6 +664,7 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 	int rc = 1;
 
 	memset(st, 0, sizeof(*st));
+	memset(&owners, 0, sizeof(owners));
 	memset(&sum, 0, sizeof(sum));
 	memset(&carried, 0, sizeof(carried));
 	path_join(&dir, in->slot_dir, "split");
@@ -552,7 +677,7 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 		goto out;
 	}
 	n = make_pieces(in->m, &p);
-	if (!load_owners(in, p, n, &map)) {
+	if (!load_owners(in, p, n, &owners)) {
 		sb_adds(why, "no unit recorded which functions it compiled (profiles merged with --foreign)");
 		goto out;
 	}
@@ -560,13 +685,16 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 		sb_addf(why, "cannot read its text form %s: %s", in->text, strerror(errno));
 		goto out;
 	}
+	/* Traces sit between the header and the records, in a shape the record split does not know. */
+	if (strstr(sb_str(&text), "\n:temporal_prof_traces")) {
+		sb_adds(why, "it holds temporal profile traces");
+		goto out;
+	}
 	rc = -1;
 	parse_records(text.buf, text.len, &header, &r, &nr);
 	for (size_t j = 0; j < nr; j++) {
 		const char *name = text.buf + r[j].start;
-		size_t len = strcspn(name, "\n");
-		int owner = map_get(&map, name, len);
-		r[j].owner = owner >= 0 ? owner : -1;
+		r[j].owner = owner_of(&owners, name, strcspn(name, "\n"));
 	}
 	fill_pieces(p, n, text.buf, header, r, nr, st);
 	if (mkdir_private(dir.buf, 0700, err) != 0)
@@ -579,6 +707,15 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 	for (size_t i = 0; i < n; i++) {
 		p[i].rebuild = !same_summary || !keeps_file(dir.buf, &p[i], &old, &carried);
 		rebuild += p[i].rebuild;
+	}
+	/*
+	 * A unit new to the profile may have been compiled with NONE_NAME's file,
+	 * which its dep-info lists: a new mtime on that file makes cargo give it its own.
+	 */
+	p[n - 1].touch = gains_units(&old, p, n - 1);
+	if (p[n - 1].touch && !p[n - 1].rebuild) {
+		p[n - 1].rebuild = true;
+		rebuild++;
 	}
 	sb_addf(&tmp, "%s/merge.XXXXXX", dir.buf); /* a name gc knows as a temp */
 	if (rebuild && !mkdtemp(tmp.buf)) {
@@ -612,7 +749,8 @@ out:
 	free(r);
 	free(sum.bytes);
 	free(carried.bytes);
-	map_release(&map);
+	map_release(&owners.names);
+	map_release(&owners.modules);
 	sb_release(&dir);
 	sb_release(&text);
 	sb_release(&old);
@@ -699,16 +837,20 @@ int split_count(const char *slot_dir, const char *key)
 	return n;
 }
 
-void split_unlisted(const char *slot_dir, struct strvec *out)
+void split_unlisted(const char *slot_dir, const char *key, struct strvec *out)
 {
-	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT, want = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT;
 	const struct strbuf *ix;
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
 
 	path_join(&dir, slot_dir, "split");
 	path_join(&path, dir.buf, "INDEX");
+	sb_addf(&want, INDEX_MAGIC "\t%s\t", key ? key : "");
 	ix = read_index(path.buf);
+	/* The split of another profile than the current one serves nobody. */
+	if (ix && strncmp(sb_str(ix), want.buf, want.len) != 0)
+		ix = NULL;
 	list_dir(dir.buf, ".profdata", &files);
 	for (size_t i = 0; i < files.n; i++) {
 		const char *base = path_basename(files.v[i]);
@@ -721,4 +863,5 @@ void split_unlisted(const char *slot_dir, struct strvec *out)
 	sv_release(&files);
 	sb_release(&dir);
 	sb_release(&path);
+	sb_release(&want);
 }

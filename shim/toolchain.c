@@ -130,3 +130,19 @@ int toolchain_has_profiler(const char *sysroot, const char *target)
 	sb_release(&dir);
 	return found;
 }
+
+bool llvm_tool_path(const char *name, int major, struct strbuf *out)
+{
+	struct strbuf versioned = STRBUF_INIT, in_llvm = STRBUF_INIT;
+	sb_addf(&versioned, "%s-%d", name, major);
+	sb_addf(&in_llvm, "/usr/lib/llvm-%d/bin/%s", major, name);
+	char *path = find_in_path(versioned.buf);
+	if (path)
+		sb_adds(out, path);
+	else if (is_executable_file(in_llvm.buf))
+		sb_adds(out, in_llvm.buf);
+	free(path);
+	sb_release(&versioned);
+	sb_release(&in_llvm);
+	return out->len > 0;
+}

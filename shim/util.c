@@ -520,3 +520,11 @@ double now_seconds(void)
 		return 0;
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+uint64_t load_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}

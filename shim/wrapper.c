@@ -519,7 +519,8 @@ static void record_instrumented_names(const struct rustc_args *a, const struct s
 			a->extra_filename ? a->extra_filename : "");
 	else if (linked_output(a, &out) != 0)
 		goto done;
-	if (split_record_unit(slot->dir.buf, a->crate_name, a->metadata, !lib, out.buf, &err) != 0)
+	if (split_record_unit(slot->dir.buf, a->crate_name, a->metadata, !lib, out.buf,
+			      rustc_identity_llvm_major(slot->identity.buf), &err) != 0)
 		warn("%s: cannot list the functions it instrumented (%s); the profile will not be split "
 		     "for it, so every crate recompiles when it changes", a->crate_name, err.buf);
 done:

@@ -20,13 +20,13 @@ BIN=${PGOW_BIN:-$ROOT/cargo-pgo-wrap}
 ROUNDS=${ROUNDS:-15}
 W=$(mktemp -d "${TMPDIR:-/tmp}/pgow-cbench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-source "$ROOT/tests/bench/bat.sh"
+source "$ROOT/tests/bench/apps.sh"
 # Training: bat's own sources. Evaluation: other Rust code it never saw.
-bat_setup "$W/app"
+app_setup bat "$W/app"
 cd "$W/app"
 unset RUSTC_WRAPPER RUSTFLAGS CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE CARGO_PGO_WRAP_WORKSPACE \
 	CARGO_PGO_WRAP_C CC CXX CFLAGS
-FEATURES=("${BAT_FEATURES[@]}")
+read -r -a FEATURES <<<"$(app_features bat)"
 cat /usr/share/cargo/registry/regex-1*/src/*.rs /usr/share/cargo/registry/serde_json-1*/src/*.rs >"$W/eval.rs"
 major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
 
@@ -83,7 +83,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 median() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-echo "bat $(basename "$src" | sed 's/^bat-//') highlighting $(wc -c <"$W/eval.rs") bytes of Rust it was not trained on; C in its hot path (oniguruma)"
+echo "bat $(basename "$(app_src bat)" | sed "s/^bat-//") highlighting $(wc -c <"$W/eval.rs") bytes of Rust it was not trained on; C in its hot path (oniguruma)"
 echo "$(date -u +%Y-%m-%d), $(nproc) cores, rustc $(rustc -V | cut -d' ' -f2), clang-$major; $ROUNDS round-robin rounds"
 printf '%-12s %16s %9s %12s %9s %12s\n' variant instructions vs-plain median-ms vs-plain size-bytes
 base_ir=${ir[0]}

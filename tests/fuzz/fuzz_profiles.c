@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)elf_function_names(data, size, &names);
 	(void)elf_has_section(data, size, ".rela.text");
 	(void)elf_static_relocations(data, size, &names);
-	(void)prf_names_of_image(data, size, &names);
+	(void)prf_names_of_image(data, size, &names, &names);
 	sv_release(&names);
 	char *text = fuzz_string(data, size);
 	struct crate_counts *counts;

@@ -163,8 +163,6 @@ the_stamp() {
 	echo "$s"
 }
 
-# Our mark in the dep-info of a unit's newest build in a deps dir ("" when none):
-# slot, crate, metadata, action, key, detail, mismatches (tab separated).
 # The file of the current profile's split that units of crate are given (one unit of that name).
 split_file() { # crate
 	local dir
@@ -181,6 +179,8 @@ split_use() { # crate
 		print "use " d "/" $1 ".profdata#" substr($3, 1, 16) }' "$dir/INDEX"
 }
 
+# Our mark in the dep-info of a unit's newest build in a deps dir ("" when none):
+# slot, crate, metadata, action, key, detail, mismatches (tab separated).
 unit_mark() { # deps-dir crate [metadata]
 	local d
 	for d in $(ls -t "$1"/"$2"-*.d 2>/dev/null); do

@@ -281,6 +281,7 @@ static void test_prf_names(void **state)
 {
 	(void)state;
 	struct strbuf src = STRBUF_INIT, cmd = STRBUF_INIT, err = STRBUF_INIT, path = STRBUF_INIT, img = STRBUF_INIT;
+	struct strvec none = STRVEC_INIT;
 
 	sb_addf(&src, "%s/g.c", dir);
 	FILE *f = fopen(src.buf, "w");
@@ -298,7 +299,8 @@ static void test_prf_names(void **state)
 			struct strvec names = STRVEC_INIT;
 			sb_reset(&path);
 			sb_addf(&path, "%s/g%zu.%s", dir, i, archive ? "a" : "o");
-			assert_int_equal(prf_names_of(path.buf, &names, &err), 0);
+			assert_int_equal(prf_names_of(path.buf, &names, &none, &err), 0);
+			assert_int_equal(none.n, 0);
 			assert_int_equal(names.n, 2);
 			assert_true(has_name(&names, "visible"));
 			assert_true(has_name(&names, "g.c;helper"));
@@ -309,14 +311,27 @@ static void test_prf_names(void **state)
 	assert_int_equal(sb_read_file(&img, path.buf), 0);
 	for (size_t len = 0; len < img.len; len += 5) {
 		struct strvec part = STRVEC_INIT;
-		(void)prf_names_of_image((const unsigned char *)img.buf, len, &part);
+		(void)prf_names_of_image((const unsigned char *)img.buf, len, &part, &part);
 		sv_release(&part);
 	}
-	struct strvec none = STRVEC_INIT;
-	assert_int_equal(prf_names_of_image((const unsigned char *)"!<arch>\nxx", 10, &none), 0);
-	assert_int_equal(prf_names_of_image((const unsigned char *)"junk", 4, &none), -1);
-	assert_int_equal(prf_names_of(src.buf, &none, &err), -1);
+	assert_int_equal(prf_names_of_image((const unsigned char *)"!<arch>\nxx", 10, &none, &none), 0);
+	assert_int_equal(prf_names_of_image((const unsigned char *)"junk", 4, &none, &none), -1);
+	assert_int_equal(prf_names_of(src.buf, &none, &none, &err), -1);
 	sv_release(&none);
+	/* An LTO rlib's members are bitcode: not read, but their modules (long member names) are listed. */
+	struct strvec names = STRVEC_INIT, modules = STRVEC_INIT;
+	sb_reset(&cmd);
+	sb_addf(&cmd, "cd '%s' && clang-22 -O0 -flto -fprofile-generate -c -o 'app-0123abcd.app.5f5f5f5f-cgu.0.rcgu.o' g.c && "
+		"rm -f lto.rlib && ar rcs lto.rlib app-0123abcd.app.5f5f5f5f-cgu.0.rcgu.o g0.o", dir);
+	assert_int_equal(system(cmd.buf), 0);
+	sb_reset(&path);
+	sb_addf(&path, "%s/lto.rlib", dir);
+	assert_int_equal(prf_names_of(path.buf, &names, &modules, &err), 0);
+	assert_int_equal(modules.n, 1);
+	assert_string_equal(modules.v[0], "app.5f5f5f5f-cgu.0");
+	assert_int_equal(names.n, 2); /* the ELF member's */
+	sv_release(&names);
+	sv_release(&modules);
 	sb_release(&src);
 	sb_release(&cmd);
 	sb_release(&err);

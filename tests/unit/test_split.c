@@ -246,12 +246,65 @@ static void test_lookup(void **state)
 	sb_release(&want);
 }
 
+/*
+ * Lists that cannot say everything: a library without one, an LTO library
+ * (bitcode: only its modules), two programs listing one function. What no
+ * single unit surely compiled goes to every file.
+ */
+static void test_incomplete_lists(void **state)
+{
+	(void)state;
+	struct manifest m;
+	struct split_stats st;
+	struct strbuf why = STRBUF_INIT, f = STRBUF_INIT, names = STRBUF_INIT, path = STRBUF_INIT, err = STRBUF_INIT;
+
+	make_profile(10);
+	make_units(&m);
+	path_join(&path, dir, "units/b-m2.unit.names");
+	assert_int_equal(unlink(path.buf), 0);
+	assert_int_equal(run_split(&m, "key8", &st, &why), 0);
+	file_of("a-m1", &f);
+	names_in(f.buf, &names);
+	/* b may have compiled fb or fp: the program claims neither. */
+	assert_string_equal(names.buf, "a.1-cgu.0;fa fb fp orphan ");
+	assert_int_equal(st.shared, 3);
+
+	make_units(&m);
+	put("units/a-m1.unit.names", "lib partial\n@a.1-cgu.0\n");
+	assert_int_equal(run_split(&m, "key9", &st, &why), 0);
+	file_of("a-m1", &f);
+	names_in(f.buf, &names);
+	/* a's local function by its module; the global fp may be a's: shared. */
+	assert_string_equal(names.buf, "a.1-cgu.0;fa fp orphan ");
+	file_of("b-m2", &f);
+	names_in(f.buf, &names);
+	assert_string_equal(names.buf, "fb fp orphan ");
+
+	make_units(&m);
+	put("units/q-m5.unit.names", "program\nfp\n");
+	manifest_add_crate(&m, "q", "m5", "k5");
+	assert_int_equal(run_split(&m, "key10", &st, &why), 0);
+	file_of("p-m3", &f);
+	names_in(f.buf, &names);
+	assert_string_equal(names.buf, "fp orphan "); /* shared, since q lists it too */
+	file_of("a-m1", &f);
+	names_in(f.buf, &names);
+	assert_string_equal(names.buf, "a.1-cgu.0;fa fp orphan ");
+	manifest_release(&m);
+	sb_release(&why);
+	sb_release(&f);
+	sb_release(&names);
+	sb_release(&path);
+	sb_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_by_unit),
 		cmocka_unit_test(test_unchanged_files_are_kept),
 		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_incomplete_lists),
 	};
 	if (access("/usr/lib/llvm-22/bin/llvm-profdata", X_OK) == 0)
 		tool = "/usr/lib/llvm-22/bin/llvm-profdata";

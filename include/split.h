@@ -59,6 +59,12 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 int split_lookup(const char *slot_dir, const char *key, const char *crate, const char *metadata,
 		 struct strbuf *dir, struct strbuf *file, struct strbuf *hash);
 
+/*
+ * The file of the split (of key) that the C and C++ code build scripts
+ * compile is given, and its hash. Returns 1 when there is one, 0 when not.
+ */
+int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, struct strbuf *hash);
+
 /* How many files the current profile (key) is split into; -1 when it is not split. */
 int split_count(const char *slot_dir, const char *key);
 

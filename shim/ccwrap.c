@@ -61,7 +61,15 @@ static bool package_is_optimised(void)
 	return opt && strcmp(opt, "0") != 0;
 }
 
-/* The flag for decision ("generate DIR" or "use FILE"), or NULL. */
+/* The length of FILE in "FILE#HASH" (split_detail's form: 16 hex digits), or of it all. */
+static size_t profile_path_len(const char *s)
+{
+	const char *hash = strrchr(s, '#');
+	return hash && strlen(hash + 1) == 16 && strspn(hash + 1, "0123456789abcdef") == 16 ? (size_t)(hash - s)
+											    : strlen(s);
+}
+
+/* The flag for decision ("generate DIR", "use FILE" or "use FILE#HASH"), or NULL. */
 static char *profile_flag(const char *decision)
 {
 	struct strbuf f = STRBUF_INIT;
@@ -69,7 +77,7 @@ static char *profile_flag(const char *decision)
 	if (strncmp(decision, "generate ", 9) == 0)
 		sb_addf(&f, "-fprofile-generate=%s", decision + 9);
 	else if (strncmp(decision, "use ", 4) == 0)
-		sb_addf(&f, "-fprofile-use=%s", decision + 4);
+		sb_addf(&f, "-fprofile-use=%.*s", (int)profile_path_len(decision + 4), decision + 4);
 	else
 		return NULL;
 	return sb_detach(&f);

@@ -254,6 +254,26 @@ static void show_errors(const char *messages)
 }
 
 /*
+ * C uses its part of the split ("use <file>#<hash>": the hash makes the
+ * decision, and so the C stamp, change only when the file's bytes do), or
+ * the whole profile.
+ */
+static void c_use_decision(const char *slot_dir, const char *profdata, struct strbuf *dec)
+{
+	struct strbuf key = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT;
+
+	cache_profile_key(profdata, &key);
+	sb_adds(dec, "use ");
+	if (split_c_file(slot_dir, key.buf, &file, &hash) == 1)
+		split_detail(dec, file.buf, hash.buf);
+	else
+		sb_adds(dec, profdata);
+	sb_release(&key);
+	sb_release(&file);
+	sb_release(&hash);
+}
+
+/*
  * The decision the C code of one cargo run gets, as our compiler link takes
  * it, and the stamp of its build dir (empty when none exists yet).
  */
@@ -268,7 +288,7 @@ static void c_decision(const struct build *b, bool instrumented, const char *mod
 	if (mode && strcmp(mode, "generate") == 0)
 		sb_addf(dec, "generate %s", b->raw_dir.buf);
 	else if (!mode && have_slot && cache_current_index(slot.buf, &prof, &index, &err) == 1)
-		sb_addf(dec, "use %s", prof.buf);
+		c_use_decision(slot.buf, prof.buf, dec);
 	else
 		sb_adds(dec, "off");
 	/*

@@ -5,6 +5,7 @@
  * whole profile written into each file.
  */
 #include "split.h"
+#include "cobjects.h"
 #include "execute.h"
 #include "hash.h"
 #include "manifest.h"
@@ -24,6 +25,8 @@
 #define INDEX_MAGIC "pgow-split-v2"
 /* The file of crates the profile does not know: its shared records only. Not a crate name. */
 #define NONE_NAME "-none"
+/* The file of the C and C++ code build scripts compile: their functions' records only. */
+#define C_NAME "-c"
 
 static void names_path(struct strbuf *out, const char *slot_dir, const char *crate, const char *metadata)
 {
@@ -256,6 +259,7 @@ struct piece {
 	char file_hash[HASH_HEX_LEN + 1];
 	bool rebuild;
 	bool touch;      /* written even when its bytes do not change */
+	bool c_code;     /* C_NAME: C records only, not the shared ones */
 };
 
 static int piece_of(struct piece *p, size_t n, const char *crate)
@@ -381,6 +385,7 @@ static int owner_of(const struct owners *o, const char *name, size_t len)
 struct record {
 	size_t start, len;   /* the record and its blank line */
 	int owner;           /* piece index; -1 shared */
+	bool c_code;         /* a function of the C units' objects */
 };
 
 static void parse_records(const char *text, size_t len, size_t *header_len, struct record **out, size_t *n)
@@ -402,7 +407,7 @@ static void parse_records(const char *text, size_t len, size_t *header_len, stru
 		const char *end = strstr(text + at, "\n\n");
 		size_t stop = end ? (size_t)(end - text) + 2 : len;
 		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
-		(*out)[(*n)++] = (struct record){ at, stop - at, -1 };
+		(*out)[(*n)++] = (struct record){ at, stop - at, -1, false };
 		at = stop;
 	}
 }
@@ -590,11 +595,11 @@ static int install_piece(const char *dir, const char *tmp, size_t i, struct piec
 	return rc;
 }
 
-/* The pieces: one per Rust unit of the profile, and NONE_NAME. */
-static size_t make_pieces(const struct manifest *m, struct piece **out)
+/* The pieces: one per Rust unit of the profile, C_NAME when it has C units, and NONE_NAME last. */
+static size_t make_pieces(const struct manifest *m, bool c_code, struct piece **out)
 {
 	size_t n = 0;
-	*out = xcalloc(m->ncrates + 1, sizeof(**out));
+	*out = xcalloc(m->ncrates + 2, sizeof(**out));
 	for (size_t i = 0; i < m->ncrates; i++) {
 		struct strbuf unit = STRBUF_INIT;
 		sb_addf(&unit, "%s-%s", m->crates[i].name, m->crates[i].metadata);
@@ -602,8 +607,38 @@ static size_t make_pieces(const struct manifest *m, struct piece **out)
 			(*out)[n++].crate = sb_detach(&unit);
 		sb_release(&unit);
 	}
+	if (c_code) {
+		(*out)[n].c_code = true;
+		(*out)[n++].crate = xstrdup(C_NAME);
+	}
 	(*out)[n++].crate = xstrdup(NONE_NAME);
 	return n; /* xcalloc's zeroes are empty strbufs */
+}
+
+/*
+ * The functions the C units' objects define (ELF names: a static's profile
+ * name is "<file>;<name>"). One map of names; the owner is unused.
+ */
+static bool load_c_functions(const struct split_input *in, struct owner_map *out)
+{
+	for (size_t i = 0; i < in->m->ncrates; i++) {
+		const struct manifest_crate *u = &in->m->crates[i];
+		struct strvec names = STRVEC_INIT;
+		if (strncmp(u->name, "c:", 2) == 0)
+			ccode_unit_functions(in->slot_dir, u->name, u->metadata, &names);
+		for (size_t j = 0; j < names.n; j++)
+			if (names.v[j][0])
+				map_claim(out, names.v[j], strlen(names.v[j]), 0);
+		sv_release(&names);
+	}
+	return out->n > 0;
+}
+
+static bool is_c_function(const struct owner_map *c, const char *name, size_t len)
+{
+	const char *semi = memchr(name, ';', len);
+	const char *base = semi ? semi + 1 : name;
+	return c->n && map_get(c, base, len - (size_t)(base - name)) != -2;
 }
 
 static void fill_pieces(struct piece *p, size_t n, const char *text, size_t header, const struct record *r,
@@ -612,6 +647,10 @@ static void fill_pieces(struct piece *p, size_t n, const char *text, size_t head
 	for (size_t i = 0; i < n; i++)
 		sb_add(&p[i].text, text, header);
 	for (size_t j = 0; j < nr; j++) {
+		/* The C objects look up their own functions only: other records would rerun their build scripts. */
+		for (size_t i = 0; r[j].c_code && i < n; i++)
+			if (p[i].c_code)
+				sb_add(&p[i].text, text + r[j].start, r[j].len);
 		if (r[j].owner >= 0) {
 			sb_add(&p[r[j].owner].text, text + r[j].start, r[j].len);
 			continue;
@@ -619,7 +658,8 @@ static void fill_pieces(struct piece *p, size_t n, const char *text, size_t head
 		/* Compiled by no unit we know, or by several: every crate gets it, so none misses it. */
 		st->shared++;
 		for (size_t i = 0; i < n; i++)
-			sb_add(&p[i].text, text + r[j].start, r[j].len);
+			if (!p[i].c_code)
+				sb_add(&p[i].text, text + r[j].start, r[j].len);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (p[i].text.len && p[i].text.buf[p[i].text.len - 1] != '\n')
@@ -657,6 +697,7 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 {
 	struct strbuf dir = STRBUF_INIT, text = STRBUF_INIT, old = STRBUF_INIT, ipath = STRBUF_INIT, tmp = STRBUF_INIT;
 	struct owners owners;
+	struct owner_map c_functions = { NULL, NULL, 0, 0 };
 	struct summary sum, carried;
 	struct piece *p = NULL;
 	struct record *r = NULL;
@@ -676,7 +717,8 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 		sb_adds(why, "its format is not one cargo-pgo-wrap can split (indexed v12 or v13)");
 		goto out;
 	}
-	n = make_pieces(in->m, &p);
+	bool c_code = load_c_functions(in, &c_functions);
+	n = make_pieces(in->m, c_code, &p);
 	if (!load_owners(in, p, n, &owners)) {
 		sb_adds(why, "no unit recorded which functions it compiled (profiles merged with --foreign)");
 		goto out;
@@ -694,7 +736,9 @@ int split_profile(const struct split_input *in, struct split_stats *st, struct s
 	parse_records(text.buf, text.len, &header, &r, &nr);
 	for (size_t j = 0; j < nr; j++) {
 		const char *name = text.buf + r[j].start;
-		r[j].owner = owner_of(&owners, name, strcspn(name, "\n"));
+		size_t len = strcspn(name, "\n");
+		r[j].owner = owner_of(&owners, name, len);
+		r[j].c_code = is_c_function(&c_functions, name, len);
 	}
 	fill_pieces(p, n, text.buf, header, r, nr, st);
 	if (mkdir_private(dir.buf, 0700, err) != 0)
@@ -750,6 +794,7 @@ out:
 	free(sum.bytes);
 	free(carried.bytes);
 	map_release(&owners.names);
+	map_release(&c_functions);
 	map_release(&owners.modules);
 	sb_release(&dir);
 	sb_release(&text);
@@ -864,4 +909,26 @@ void split_unlisted(const char *slot_dir, const char *key, struct strvec *out)
 	sb_release(&dir);
 	sb_release(&path);
 	sb_release(&want);
+}
+
+int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, struct strbuf *hash)
+{
+	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
+	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
+	const struct strbuf *ix;
+	int found = 0;
+
+	path_join(&path, slot_dir, "split/INDEX");
+	sb_addf(&want, INDEX_MAGIC "\t%s\t", key);
+	if (split_wanted() && (ix = read_index(path.buf)) && strncmp(sb_str(ix), want.buf, want.len) == 0 &&
+	    old_entry(ix, C_NAME, text_hash, file_hash)) {
+		sb_reset(&path);
+		path_join(&path, slot_dir, "split");
+		file_path(file, path.buf, C_NAME);
+		sb_adds(hash, file_hash);
+		found = 1;
+	}
+	sb_release(&path);
+	sb_release(&want);
+	return found;
 }

@@ -179,6 +179,13 @@ split_use() { # crate
 		print "use " d "/" $1 ".profdata#" substr($3, 1, 16) }' "$dir/INDEX"
 }
 
+# The C decision with the current profile split: its C part and that file's hash.
+c_split_use() {
+	local dir
+	dir=$(ls -d "$CARGO_PGO_WRAP_CACHE"/slots/*/split)
+	awk -F'\t' -v d="$dir" '$1 == "-c" { print "use " d "/-c.profdata#" substr($3, 1, 16) }' "$dir/INDEX"
+}
+
 # Our mark in the dep-info of a unit's newest build in a deps dir ("" when none):
 # slot, crate, metadata, action, key, detail, mismatches (tab separated).
 unit_mark() { # deps-dir crate [metadata]

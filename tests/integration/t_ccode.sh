@@ -41,8 +41,13 @@ test_c_code_is_instrumented_and_optimised() {
 	assert_eq "generate $T/ws/target/pgo-wrap/raw/host/release" \
 		"$(head -n 1 target/pgo-wrap/instrumented/release/build/cmix-*/out/csrc/classify.o.pgow)" \
 		"instrumented object"
-	assert_eq "use $prof" "$(cmix_decision)" "shipped object"
-	assert_eq "use $prof" "$(head -n 1 target/release/build/cmix-*/out/csrc/weights.o.pgow)" "shipped C++ object"
+	assert_eq "$(c_split_use)" "$(cmix_decision)" "shipped object: the profile's C part"
+	assert_eq "$(c_split_use)" "$(head -n 1 target/release/build/cmix-*/out/csrc/weights.o.pgow)" "shipped C++ object"
+	# The C part holds the C and C++ functions, not the Rust ones.
+	"$(profdata_tool)" show --all-functions "$(ls "$T"/cache/slots/*/split/-c.profdata)" >"$T/c.txt"
+	assert_grep '^  .*cmix_score:' "$T/c.txt" "the C part has the C function"
+	assert_grep '^  .*cmix_weight' "$T/c.txt" "and the C++ one"
+	assert_no_grep '_ZN4cmix' "$T/c.txt" "and no Rust function"
 	assert_eq "plain assembly" "$(head -n 1 target/release/build/cmix-*/out/csrc/one.o.pgow)" "assembly gets no flags"
 	readelf -SW "$(cmix_object)" >"$T/sections.txt"
 	assert_grep '\.text\.hot\.cmix_score' "$T/sections.txt" "the profile laid out the C code"
@@ -78,10 +83,8 @@ test_c_new_profile_reruns_the_build_script() {
 	sed -i 's/20000/7000/' pgo-wrap.yaml
 	pgow train --release 2>"$T/train.err" || { cat "$T/train.err" >&2; fail "train"; }
 	cmix_build_ok "build after train"
-	local prof
-	prof=$(cat "$T"/cache/slots/*/CURRENT | head -n 1)
 	[ "$(cmix_decision)" != "$first" ] || fail "the C object still carries the old profile"
-	assert_grep "^use .*/profiles/$prof" <(cmix_decision) "the C object carries the new profile"
+	assert_eq "$(c_split_use)" "$(cmix_decision)" "the C object carries the new profile's C part"
 	# The stamp made cargo rerun it (listed in the build script's dep-info), not our second pass.
 	assert_no_grep 'Rerunning' "$T/err" "cargo reran it by itself"
 	assert_grep '/cstamps/' "$(ls target/release/build/cmix-*/build_script_build-*.d)" "the build script lists the C stamp"
@@ -156,4 +159,28 @@ test_c_instrument_run_build() {
 	assert_grep 'PGO C/C\+\+ code of cmix: 2 object' "$T/err" "the C code carries the profile"
 	pgow status >"$T/status.txt"
 	assert_grep '^  state       fresh; 3 of 3 units fresh$' "$T/status.txt" "status"
+}
+
+# A refresh after an edit of Rust code alone: the profile's C part keeps its bytes,
+# so the C stamp stays, and the build script neither reruns nor recompiles the C.
+test_c_rust_edit_leaves_the_c_alone() {
+	cmix_setup
+	printf 'stale-policy: refresh\n' >>pgo-wrap.yaml
+	cmix_build_ok "first build"
+	local first stamp object stamp_time
+	first=$(cmix_decision)
+	stamp=$(grep -lx "$T/ws/target/release" "$T"/cache/slots/*/cstamps/*)
+	[ -n "$stamp" ] || fail "setup: no C stamp for target/release"
+	object=$(stat -c %y "$(cmix_object)")
+	stamp_time=$(stat -c %y "$stamp")
+	sed -i 's/^    let mut total = 0u64;$/&\n    if text.len() == usize::MAX - 7 { return; }/' src/main.rs
+	grep -q 'usize::MAX - 7' src/main.rs || fail "setup: the edit"
+	cmix_build_ok "refresh after a Rust edit"
+	assert_grep 'Stale profile [0-9a-f]{12}: cmix' "$T/err" "the edit is seen"
+	assert_eq "$first" "$(cmix_decision)" "the C objects keep their decision"
+	assert_eq "$stamp_time" "$(stat -c %y "$stamp")" "the C stamp was not rewritten"
+	assert_eq "$object" "$(stat -c %y "$(cmix_object)")" "the C was not compiled again"
+	sed -n '/Optimizing/,$p' "$T/err" >"$T/opt.err"
+	assert_no_grep 'Rerunning' "$T/opt.err" "no second pass either"
+	assert_grep 'PGO C/C\+\+ code of cmix: 2 object\(s\) from 1 build script\(s\) carry it too' "$T/opt.err" "verified"
 }

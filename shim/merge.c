@@ -535,8 +535,8 @@ static int split_before_current(void *ctx, struct strbuf *err)
 static void report_split(struct split_step *s)
 {
 	if (s->rc == 0)
-		progress("Split", "per crate: %d file(s), %d rewritten, %d unchanged; %ld record(s) of no single "
-			 "crate in each\n", s->st.crates, s->st.rewritten, s->st.crates - s->st.rewritten, s->st.shared);
+		progress("Split", "per unit: %d file(s), %d rewritten, %d unchanged; %ld record(s) of no single "
+			 "unit in each\n", s->st.crates, s->st.rewritten, s->st.crates - s->st.rewritten, s->st.shared);
 	else if (s->rc < 0)
 		warn("the profile is not split per crate (%s); every crate gets the whole profile", s->why.buf);
 	else if (!strstr(s->why.buf, ENV_SPLIT))

@@ -66,7 +66,7 @@ reinstrumented=$(awk -F'\t' '$5 == "generate"' "$W/refresh-journal.log" | wc -l)
 instrumented_total=$(find target/pgo-wrap/instrumented/release/deps -name '*.d' | wc -l)
 # The optimised build after it: units compiled now (the profile is split per crate).
 recompiled=$(sed -n 's/.*PGO \([0-9]*\) unit(s) .* (\([0-9]*\) compiled now.*/\2 of \1/p' "$W/refresh.log" | tail -n 1)
-rewritten=$(sed -n 's/.*Split per crate: \([0-9]*\) file(s), \([0-9]*\) rewritten.*/\2 of \1/p' "$W/refresh.log" | tail -n 1)
+rewritten=$(sed -n 's/.*Split per unit: \([0-9]*\) file(s), \([0-9]*\) rewritten.*/\2 of \1/p' "$W/refresh.log" | tail -n 1)
 
 ms() { local s e; s=$(now); "$@" >/dev/null; e=$(now); echo $(((e - s) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

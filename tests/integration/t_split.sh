@@ -10,7 +10,7 @@ split_setup() { # [Cargo.toml lines]
 	[ -z "${1:-}" ] || printf '%b' "$1" >>Cargo.toml
 	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:app}", "20000"]\n' >pgo-wrap.yaml
 	pgow build --release 2>"$T/first.err" || { cat "$T/first.err" >&2; fail "first build"; }
-	assert_grep 'Split per crate: 6 file\(s\), 6 rewritten' "$T/first.err" "split into app (lib, bin), helper, two cfg-if and the rest"
+	assert_grep 'Split per unit: 6 file\(s\), 6 rewritten' "$T/first.err" "split into app (lib, bin), helper, two cfg-if and the rest"
 }
 
 # "crate-metadata" of the units a build compiled now (their marks are in dep-info).
@@ -29,7 +29,7 @@ refresh_after_cold_edit() {
 	sleep 1
 	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "refresh"; }
 	assert_grep 'Stale profile [0-9a-f]{12}: app' "$T/err" "the edit makes app stale"
-	assert_grep 'Split per crate: 6 file\(s\), (1 rewritten, 5|2 rewritten, 4) unchanged' "$T/err" "only app's files are rewritten"
+	assert_grep 'Split per unit: 6 file\(s\), (1 rewritten, 5|2 rewritten, 4) unchanged' "$T/err" "only app's files are rewritten"
 	# The optimised build (after the last "Optimizing") compiles app alone.
 	sed -n '/Optimizing/,$p' "$T/err" >"$T/opt.err"
 	assert_grep 'Compiling app ' "$T/opt.err" "app is recompiled with its new profile"
@@ -46,12 +46,12 @@ test_split_refresh_recompiles_only_changed_crates() {
 	# every file then gets the new summary, and every crate recompiles.
 	sed -i 's/} else if i % 7 == 0 {/} else if i % 2 == 0 {/' app/src/lib.rs
 	pgow build --release 2>"$T/hot.err" || { cat "$T/hot.err" >&2; fail "refresh after a hot edit"; }
-	assert_grep 'Split per crate: 6 file\(s\), 6 rewritten' "$T/hot.err" "the summary moved: all files rewritten"
+	assert_grep 'Split per unit: 6 file\(s\), 6 rewritten' "$T/hot.err" "the summary moved: all files rewritten"
 	assert_grep 'PGO 5 unit\(s\) .* \(5 compiled now' "$T/hot.err" "and all recompile"
 	# The first refresh's edit, with the profile whole: every crate recompiles.
 	sed -i 's/} else if i % 2 == 0 {/} else if i % 7 == 0 {/; s/return 1; }/return 2; }/' app/src/lib.rs
 	CARGO_PGO_WRAP_SPLIT=0 pgow build --release 2>"$T/whole.err" || { cat "$T/whole.err" >&2; fail "refresh, whole"; }
-	assert_no_grep 'Split per crate' "$T/whole.err" "whole: not split"
+	assert_no_grep 'Split per unit' "$T/whole.err" "whole: not split"
 	sed -n '/Optimizing/,$p' "$T/whole.err" >"$T/opt.err"
 	assert_grep 'Compiling helper ' "$T/opt.err" "whole: helper recompiles"
 	assert_grep 'PGO 5 unit\(s\) .* carry profile [0-9a-f]{12} \(5 compiled now' "$T/opt.err" "whole: all recompile"
@@ -96,7 +96,7 @@ test_split_builds_what_the_whole_profile_builds_under_lto() {
 	[ -n "$lib" ] || fail "setup: app's library unit has no list"
 	"$(profdata_tool)" show --all-functions "$(ls "$T"/cache/slots/*/split/"$lib".profdata)" >"$T/lib.txt"
 	assert_grep '_ZN3app8checksum' "$T/lib.txt" "app's library file holds checksum, which the library compiled"
-	assert_grep 'record\(s\) of no single crate in each' "$T/first.err" "the split says what it shares"
+	assert_grep 'record\(s\) of no single unit in each' "$T/first.err" "the split says what it shares"
 }
 
 # Units the profile does not know (a test harness: other metadata, other names) get its shared file.

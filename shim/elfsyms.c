@@ -155,11 +155,12 @@ int elf_function_names(const unsigned char *img, size_t len, struct strvec *out)
 int elf_read_image(const char *path, struct strbuf *img, struct strbuf *err)
 {
 	struct stat st;
-	int fd = open_read(path), rc = -1;
+	int rc = -1;
 
 	errno = 0;
+	int fd = open_read(path);
 	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size > (off_t)MAX_ELF_BYTES || sb_read_fd(img, fd) != 0)
-		sb_addf(err, "cannot read %s: %s", path, errno ? strerror(errno) : "too big");
+		sb_addf(err, "cannot read %s: %s", path, errno ? strerror(errno) : "bigger than 1 GiB");
 	else
 		rc = 0;
 	if (fd >= 0)

@@ -269,6 +269,7 @@ static void test_incomplete_lists(void **state)
 	assert_string_equal(names.buf, "a.1-cgu.0;fa fb fp orphan ");
 	assert_int_equal(st.shared, 3);
 
+	manifest_release(&m);
 	make_units(&m);
 	put("units/a-m1.unit.names", "lib partial\n@a.1-cgu.0\n");
 	assert_int_equal(run_split(&m, "key9", &st, &why), 0);
@@ -280,6 +281,7 @@ static void test_incomplete_lists(void **state)
 	names_in(f.buf, &names);
 	assert_string_equal(names.buf, "fb fp orphan ");
 
+	manifest_release(&m);
 	make_units(&m);
 	put("units/q-m5.unit.names", "program\nfp\n");
 	manifest_add_crate(&m, "q", "m5", "k5");

@@ -29,7 +29,7 @@ candidate() {
 
 packages=(make gcc libc6-dev pkg-config libyaml-dev libxxhash-dev zlib1g-dev libcmocka-dev valgrind binutils python3
 	'librust-regex+default-dev' 'librust-serde-json+default-dev' librust-pulldown-cmark-dev
-	librust-cfg-if-dev librust-cfg-if-0.1-dev librust-bat-dev librust-cc-dev
+	librust-cfg-if-dev librust-cfg-if-0.1-dev librust-bat-dev librust-cc-dev librust-cbindgen-dev 'librust-cbindgen+clap-dev'
 	clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done

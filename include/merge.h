@@ -37,5 +37,7 @@ void merge_request_release(struct merge_request *rq);
  * Exits with a distinct code and a one-line error on failure.
  */
 int merge_run(const struct merge_request *rq);
+/* Splits the slot's current profile again when a part of its split was damaged; says so. */
+void merge_repair_split(const char *slot_dir);
 
 #endif

@@ -71,6 +71,14 @@ int split_count(const char *slot_dir, const char *key);
 /* The files of the split dir that the current profile's (key's) index does not list, for gc. */
 void split_unlisted(const char *slot_dir, const char *key, struct strvec *out);
 
+/*
+ * Files of the current split (key) whose bytes are not the ones its index
+ * recorded (damaged, replaced, gone): how many, the first in first.
+ */
+int split_damaged(const char *slot_dir, const char *key, struct strbuf *first);
+/* A file still has the bytes of that hash (rustc cannot be trusted to say: --cap-lints hides it). */
+int split_file_intact(const char *file, const char *hash);
+
 /* What a unit's mark records for the profile file it was given: "<file>#<hash>". */
 void split_detail(struct strbuf *out, const char *file, const char *hash);
 

@@ -389,6 +389,7 @@ int cmd_build(int argc, char **argv)
 	if (slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0 ||
 	    slot_of_build_dir(b.instr_bin_dir.buf, &slot) == 0)
 	{
+		merge_repair_split(slot.buf);
 		struct strbuf rec = STRBUF_INIT;
 		slot_build_record(&rec, slot.buf, b.ws.build_dir.buf, b.args_key.buf);
 		freshness_predict(&before, slot.buf, b.training_id, rec.buf);

@@ -808,3 +808,63 @@ int cmd_merge(int argc, char **argv)
 	merge_request_release(&o);
 	return 0;
 }
+
+/*
+ * A damaged split of the current profile (a part changed or gone) is made
+ * again from the stored profile, under the slot lock.
+ */
+void merge_repair_split(const char *slot_dir)
+{
+	struct strbuf first = STRBUF_INIT, prof = STRBUF_INIT, err = STRBUF_INIT, rustc = STRBUF_INIT;
+	struct strbuf tool = STRBUF_INIT, version = STRBUF_INIT, tmp = STRBUF_INIT, text = STRBUF_INIT;
+	struct manifest m;
+	int damaged = 0, lock = -1;
+
+	if (cache_current_profile(slot_dir, &m, &prof, &err) != 1) {
+		sb_release(&err);
+		sb_release(&prof);
+		return;
+	}
+	damaged = split_damaged(slot_dir, m.content_key, &first);
+	if (!damaged || (lock = cache_lock_slot(slot_dir, &err)) < 0)
+		goto out;
+	slot_rustc(slot_dir, &rustc);
+	if (llvm_find_profdata(rustc_identity_llvm_major(rustc.buf), 0, 0, &tool, &version, &err) != 0)
+		die(PGOW_EXIT_LLVM, "%s", err.buf);
+	sb_addf(&tmp, "%s/merge.XXXXXX", slot_dir);
+	if (!mkdtemp(tmp.buf))
+		die(PGOW_EXIT_CACHE, "cannot create a temp dir in %s: %s", slot_dir, strerror(errno));
+	path_join(&text, tmp.buf, "current.proftext");
+	struct strvec cmd = STRVEC_INIT;
+	sv_push(&cmd, tool.buf);
+	sv_push(&cmd, "merge");
+	sv_push(&cmd, "--text");
+	sv_pushf(&cmd, "--output=%s", text.buf);
+	sv_push(&cmd, prof.buf);
+	int status = run_and_wait(cmd.v);
+	sv_release(&cmd);
+	struct split_step step = { { slot_dir, m.content_key, prof.buf, text.buf, tool.buf, &m },
+				   { 0, 0, 0 }, STRBUF_INIT, -1 };
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		progress("Repairing", "%d part(s) of profile %.12s changed since it was split (first: %s)\n",
+			 damaged, m.content_key, first.buf);
+		(void)split_before_current(&step, &err);
+		report_split(&step);
+	} else {
+		warn("cannot read profile %.12s back to split it again; its damaged parts stay", m.content_key);
+		sb_release(&step.why);
+	}
+	remove_private_tmp(tmp.buf);
+out:
+	if (lock >= 0)
+		close(lock);
+	manifest_release(&m);
+	sb_release(&first);
+	sb_release(&prof);
+	sb_release(&err);
+	sb_release(&rustc);
+	sb_release(&tool);
+	sb_release(&version);
+	sb_release(&tmp);
+	sb_release(&text);
+}

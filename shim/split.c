@@ -932,3 +932,44 @@ int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, str
 	sb_release(&want);
 	return found;
 }
+
+int split_damaged(const char *slot_dir, const char *key, struct strbuf *first)
+{
+	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT, dir = STRBUF_INIT;
+	const struct strbuf *ix;
+	int damaged = 0;
+
+	path_join(&path, slot_dir, "split/INDEX");
+	path_join(&dir, slot_dir, "split");
+	sb_addf(&want, INDEX_MAGIC "\t%s\t", key);
+	if (split_wanted() && (ix = read_index(path.buf)) && strncmp(sb_str(ix), want.buf, want.len) == 0) {
+		struct strvec lines = STRVEC_INIT;
+		sv_split(&lines, ix->buf, '\n');
+		for (size_t i = 1; i < lines.n; i++) {
+			struct strvec f = STRVEC_INIT;
+			struct strbuf file = STRBUF_INIT;
+			char hex[HASH_HEX_LEN + 1];
+			sv_split(&f, lines.v[i], '\t');
+			if (f.n == 3) {
+				file_path(&file, dir.buf, f.v[0]);
+				if (hash_file_hex(file.buf, hex) != 0 || strcmp(hex, f.v[2]) != 0) {
+					if (!damaged++)
+						sb_adds(first, file.buf);
+				}
+			}
+			sv_release(&f);
+			sb_release(&file);
+		}
+		sv_release(&lines);
+	}
+	sb_release(&path);
+	sb_release(&want);
+	sb_release(&dir);
+	return damaged;
+}
+
+int split_file_intact(const char *file, const char *hash)
+{
+	char hex[HASH_HEX_LEN + 1];
+	return hash_file_hex(file, hex) == 0 && strcmp(hex, hash) == 0;
+}

@@ -272,6 +272,14 @@ static void use_split_file(struct decision *d, const char *slot_dir, const char 
 
 	cache_profile_key(profdata, &key);
 	if (split_lookup(slot_dir, key.buf, a->crate_name, a->metadata, &dir, &file, &hash) == 1) {
+		/*
+		 * cargo gives dependencies --cap-lints allow, which silences rustc's
+		 * "invalid instrumentation profile data": the bytes are checked here.
+		 */
+		if (!split_file_intact(file.buf, hash.buf))
+			die(PGOW_EXIT_NOT_APPLIED, "%s is damaged: its bytes are not the ones the split of profile "
+			    "%.12s recorded, so %s would be built without its profile; `cargo-pgo-wrap build` splits "
+			    "the profile again", file.buf, key.buf, a->crate_name ? a->crate_name : "this crate");
 		struct strbuf detail = STRBUF_INIT;
 		split_detail(&detail, file.buf, hash.buf);
 		d->path = sb_detach(&dir);

@@ -139,3 +139,21 @@ test_split_gc_drops_unlisted_files() {
 	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build after gc"; }
 	assert_grep '\(0 compiled now, 5 reused\)' "$T/err" "nothing to rebuild after gc"
 }
+
+# A damaged part is caught before rustc sees it (cargo gives registry crates
+# --cap-lints allow, which silences rustc's own warning), and `build` splits again.
+test_split_damaged_part_is_caught_and_repaired() {
+	split_setup
+	local part rc=0
+	part=$(ls "$T"/cache/slots/*/split/cfg_if-*.profdata | head -n 1)
+	head -c 100 "$part" >"$T/short" && cat "$T/short" >"$part"
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || rc=$?
+	[ "$rc" != 0 ] || { cat "$T/err" >&2; fail "a build with a damaged part succeeded"; }
+	assert_grep "error: .*cfg_if-[0-9a-f]+\.profdata is damaged: .*cargo-pgo-wrap build. splits the profile again" \
+		"$T/err" "one line naming the file and the fix"
+	pgow build --release 2>"$T/err2" || { cat "$T/err2" >&2; fail "build after the damage"; }
+	assert_grep 'Repairing 1 part\(s\) of profile [0-9a-f]{12} changed since it was split' "$T/err2" "repaired"
+	assert_grep 'PGO 5 unit\(s\) .* carry profile' "$T/err2" "and built with the profile"
+	pgow build --release 2>"$T/err3" || fail "third build"
+	assert_no_grep 'Repairing|Compiling' "$T/err3" "then a no-op"
+}

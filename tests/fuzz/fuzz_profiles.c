@@ -1,11 +1,13 @@
-/* fuzz_profiles.c - raw profile headers, ELF build-ids, symbols and profile names (objects, archives), text profiles. */
+/* fuzz_profiles.c - raw profile headers, ELF build-ids, symbols and profile names (objects, archives), text profiles, split indexes. */
 #include "fuzz.h"
 #include "buildid.h"
 #include "elfsyms.h"
 #include "llvm.h"
 #include "prfnames.h"
+#include "split.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,6 +28,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)elf_static_relocations(data, size, &names);
 	(void)prf_names_of_image(data, size, &names, &names);
 	sv_release(&names);
+	/* A split index as the wrapper and status read it: <scratch>/split/INDEX (for the profile "k"). */
+	char split_dir[96];
+	snprintf(split_dir, sizeof(split_dir), "%s/split", fuzz_dir);
+	(void)mkdir(split_dir, 0700);
+	if (fuzz_file("split/INDEX", data, size)) {
+		struct strbuf d = STRBUF_INIT, f = STRBUF_INIT, h = STRBUF_INIT;
+		const char *key = "k";
+		(void)split_lookup(fuzz_dir, key, "app", "0123", &d, &f, &h);
+		(void)split_count(fuzz_dir, key);
+		sb_reset(&f);
+		(void)split_damaged(fuzz_dir, key, &f);
+		(void)split_c_file(fuzz_dir, key, &f, &h);
+		sb_release(&d);
+		sb_release(&f);
+		sb_release(&h);
+	}
 	char *text = fuzz_string(data, size);
 	struct crate_counts *counts;
 	size_t n;

@@ -23,6 +23,8 @@ void hash_buf_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1]);
 int hash_file_hex(const char *path, char out[HASH_HEX_LEN + 1]);
 /* The same for an open file, read from its start (one open per input when a merge plans). */
 int hash_fd_hex(int fd, char out[HASH_HEX_LEN + 1]);
+/* FNV-1a of a name, for in-memory hash tables (not a content digest). */
+size_t hash_name(const char *s, size_t len);
 /* How many files hash_file_hex has read in this process (tests count it); atomic: readers run in threads. */
 extern _Atomic unsigned long hash_files_read;
 

@@ -101,3 +101,11 @@ int hash_file_hex(const char *path, char out[HASH_HEX_LEN + 1])
 	}
 	return close(fd);
 }
+
+size_t hash_name(const char *s, size_t len)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * (1099511628211ULL & SIZE_MAX);
+	return h;
+}

@@ -296,17 +296,10 @@ struct count_index {
 	size_t size;    /* a power of two, at least twice the entries */
 };
 
-static size_t name_hash(const char *s)
-{
-	size_t h = 14695981039346656037ULL & SIZE_MAX;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * (1099511628211ULL & SIZE_MAX);
-	return h;
-}
 
 static void index_put(struct count_index *ix, const struct crate_counts *list, size_t i)
 {
-	size_t at = name_hash(list[i].crate) & (ix->size - 1);
+	size_t at = hash_name(list[i].crate, strlen(list[i].crate)) & (ix->size - 1);
 	while (ix->slots[at])
 		at = (at + 1) & (ix->size - 1);
 	ix->slots[at] = i + 1;
@@ -315,7 +308,7 @@ static void index_put(struct count_index *ix, const struct crate_counts *list, s
 static struct crate_counts *find_or_add(struct crate_counts **list, size_t *n, struct count_index *ix,
 					const char *crate)
 {
-	for (size_t at = ix->size ? name_hash(crate) & (ix->size - 1) : 0; ix->size && ix->slots[at];
+	for (size_t at = ix->size ? hash_name(crate, strlen(crate)) & (ix->size - 1) : 0; ix->size && ix->slots[at];
 	     at = (at + 1) & (ix->size - 1))
 		if (strcmp((*list)[ix->slots[at] - 1].crate, crate) == 0)
 			return &(*list)[ix->slots[at] - 1];

@@ -181,17 +181,9 @@ struct owner_map {
 	size_t size, n;   /* open addressing, size a power of two */
 };
 
-static size_t name_hash(const char *s, size_t len)
-{
-	size_t h = 14695981039346656037ULL & SIZE_MAX;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * (1099511628211ULL & SIZE_MAX);
-	return h;
-}
-
 static size_t map_slot(const struct owner_map *m, const char *name, size_t len)
 {
-	size_t at = name_hash(name, len) & (m->size - 1);
+	size_t at = hash_name(name, len) & (m->size - 1);
 	while (m->names[at] && !(strlen(m->names[at]) == len && memcmp(m->names[at], name, len) == 0))
 		at = (at + 1) & (m->size - 1);
 	return at;
@@ -829,32 +821,47 @@ static const struct strbuf *read_index(const char *path)
 	return &cached;
 }
 
+/* The slot's split index when it is the split of profile key, else NULL. */
+static const struct strbuf *index_of(const char *slot_dir, const char *key)
+{
+	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
+	const struct strbuf *ix;
+
+	path_join(&path, slot_dir, "split/INDEX");
+	sb_addf(&want, INDEX_MAGIC "\t%s\t", key ? key : "");
+	ix = read_index(path.buf);
+	if (ix && strncmp(sb_str(ix), want.buf, want.len) != 0)
+		ix = NULL;
+	sb_release(&path);
+	sb_release(&want);
+	return ix;
+}
+
+/* The index of key's split, when units are given their parts (not CARGO_PGO_WRAP_SPLIT=0). */
+static const struct strbuf *index_in_use(const char *slot_dir, const char *key)
+{
+	return split_wanted() ? index_of(slot_dir, key) : NULL;
+}
+
 int split_lookup(const char *slot_dir, const char *key, const char *crate, const char *metadata,
 		 struct strbuf *dir, struct strbuf *file, struct strbuf *hash)
 {
-	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT, unit = STRBUF_INIT;
+	struct strbuf unit = STRBUF_INIT;
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
-	const struct strbuf *ix = NULL;
+	const struct strbuf *ix = index_in_use(slot_dir, key);
 	int found = 0;
 
-	path_join(&path, slot_dir, "split/INDEX");
-	sb_addf(&want, INDEX_MAGIC "\t%s\t", key);
-	if (split_wanted() && (ix = read_index(path.buf)) && strncmp(sb_str(ix), want.buf, want.len) == 0) {
-		sb_reset(&path);
-		path_join(&path, slot_dir, "split");
+	if (ix) {
 		if (crate && metadata)
 			sb_addf(&unit, "%s-%s", crate, metadata);
 		bool own = unit.len && old_entry(ix, unit.buf, text_hash, file_hash);
-		const char *name = own ? unit.buf : NONE_NAME;
 		if (own || old_entry(ix, NONE_NAME, text_hash, file_hash)) {
-			sb_adds(dir, path.buf);
-			file_path(file, path.buf, name);
+			path_join(dir, slot_dir, "split");
+			file_path(file, dir->buf, own ? unit.buf : NONE_NAME);
 			sb_adds(hash, file_hash);
 			found = 1;
 		}
 	}
-	sb_release(&path);
-	sb_release(&want);
 	sb_release(&unit);
 	return found;
 }
@@ -866,36 +873,23 @@ void split_detail(struct strbuf *out, const char *file, const char *hash)
 
 int split_count(const char *slot_dir, const char *key)
 {
-	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
-	const struct strbuf *ix;
-	int n = -1;
+	const struct strbuf *ix = index_in_use(slot_dir, key);
+	int n = -1; /* the first line is the index's own */
 
-	path_join(&path, slot_dir, "split/INDEX");
-	sb_addf(&want, INDEX_MAGIC "\t%s\t", key);
-	if (split_wanted() && (ix = read_index(path.buf)) && strncmp(sb_str(ix), want.buf, want.len) == 0) {
-		n = -1; /* the first line is the index's own */
-		for (const char *p = ix->buf; *p; p++)
-			n += *p == '\n';
-	}
-	sb_release(&path);
-	sb_release(&want);
-	return n;
+	for (const char *p = ix ? ix->buf : ""; *p; p++)
+		n += *p == '\n';
+	return ix ? n : -1;
 }
 
 void split_unlisted(const char *slot_dir, const char *key, struct strvec *out)
 {
-	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT, want = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT;
-	const struct strbuf *ix;
+	/* The split of another profile than the current one serves nobody. */
+	const struct strbuf *ix = index_of(slot_dir, key);
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
 
 	path_join(&dir, slot_dir, "split");
-	path_join(&path, dir.buf, "INDEX");
-	sb_addf(&want, INDEX_MAGIC "\t%s\t", key ? key : "");
-	ix = read_index(path.buf);
-	/* The split of another profile than the current one serves nobody. */
-	if (ix && strncmp(sb_str(ix), want.buf, want.len) != 0)
-		ix = NULL;
 	list_dir(dir.buf, ".profdata", &files);
 	for (size_t i = 0; i < files.n; i++) {
 		const char *base = path_basename(files.v[i]);
@@ -907,63 +901,47 @@ void split_unlisted(const char *slot_dir, const char *key, struct strvec *out)
 	}
 	sv_release(&files);
 	sb_release(&dir);
-	sb_release(&path);
-	sb_release(&want);
 }
 
 int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, struct strbuf *hash)
 {
-	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT;
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
-	const struct strbuf *ix;
-	int found = 0;
+	const struct strbuf *ix = index_in_use(slot_dir, key);
+	int found = ix && old_entry(ix, C_NAME, text_hash, file_hash);
 
-	path_join(&path, slot_dir, "split/INDEX");
-	sb_addf(&want, INDEX_MAGIC "\t%s\t", key);
-	if (split_wanted() && (ix = read_index(path.buf)) && strncmp(sb_str(ix), want.buf, want.len) == 0 &&
-	    old_entry(ix, C_NAME, text_hash, file_hash)) {
-		sb_reset(&path);
-		path_join(&path, slot_dir, "split");
-		file_path(file, path.buf, C_NAME);
+	if (found) {
+		path_join(&dir, slot_dir, "split");
+		file_path(file, dir.buf, C_NAME);
 		sb_adds(hash, file_hash);
-		found = 1;
 	}
-	sb_release(&path);
-	sb_release(&want);
+	sb_release(&dir);
 	return found;
 }
 
 int split_damaged(const char *slot_dir, const char *key, struct strbuf *first)
 {
-	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT, dir = STRBUF_INIT;
-	const struct strbuf *ix;
+	struct strbuf dir = STRBUF_INIT;
+	struct strvec lines = STRVEC_INIT;
+	const struct strbuf *ix = index_in_use(slot_dir, key);
 	int damaged = 0;
 
-	path_join(&path, slot_dir, "split/INDEX");
 	path_join(&dir, slot_dir, "split");
-	sb_addf(&want, INDEX_MAGIC "\t%s\t", key);
-	if (split_wanted() && (ix = read_index(path.buf)) && strncmp(sb_str(ix), want.buf, want.len) == 0) {
-		struct strvec lines = STRVEC_INIT;
+	if (ix)
 		sv_split(&lines, ix->buf, '\n');
-		for (size_t i = 1; i < lines.n; i++) {
-			struct strvec f = STRVEC_INIT;
-			struct strbuf file = STRBUF_INIT;
-			char hex[HASH_HEX_LEN + 1];
-			sv_split(&f, lines.v[i], '\t');
-			if (f.n == 3) {
-				file_path(&file, dir.buf, f.v[0]);
-				if (hash_file_hex(file.buf, hex) != 0 || strcmp(hex, f.v[2]) != 0) {
-					if (!damaged++)
-						sb_adds(first, file.buf);
-				}
-			}
-			sv_release(&f);
-			sb_release(&file);
+	for (size_t i = 1; i < lines.n; i++) {
+		struct strvec f = STRVEC_INIT;
+		struct strbuf file = STRBUF_INIT;
+		sv_split(&f, lines.v[i], '\t');
+		if (f.n == 3) {
+			file_path(&file, dir.buf, f.v[0]);
+			if (!split_file_intact(file.buf, f.v[2]) && !damaged++)
+				sb_adds(first, file.buf);
 		}
-		sv_release(&lines);
+		sv_release(&f);
+		sb_release(&file);
 	}
-	sb_release(&path);
-	sb_release(&want);
+	sv_release(&lines);
 	sb_release(&dir);
 	return damaged;
 }

@@ -679,10 +679,14 @@ static int write_index(const char *dir, const char *key, const struct summary *s
 	return rc;
 }
 
+/* A typo would silently keep (or drop) the split: only 0 and 1 are values. */
 static bool split_wanted(void)
 {
 	const char *v = env_get(ENV_SPLIT);
-	return !v || strcmp(v, "0") != 0;
+	if (v && strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+		die(PGOW_EXIT_CONFIG, "%s=%s is not 0 or 1; unset it (or 1) to give each unit its part of the "
+		    "profile, 0 to give every unit the whole profile", ENV_SPLIT, v);
+	return !v || strcmp(v, "1") == 0;
 }
 
 int split_profile(const struct split_input *in, struct split_stats *st, struct strbuf *why, struct strbuf *err)

@@ -157,3 +157,16 @@ test_split_damaged_part_is_caught_and_repaired() {
 	pgow build --release 2>"$T/err3" || fail "third build"
 	assert_no_grep 'Repairing|Compiling' "$T/err3" "then a no-op"
 }
+
+# status names the split; a value of CARGO_PGO_WRAP_SPLIT that is neither 0 nor 1 is one line, exit 2.
+test_split_status_and_bad_setting() {
+	split_setup
+	pgow status >"$T/status.txt" || fail "status"
+	assert_grep '^  split       6 file\(s\) in .*/split: each unit is given its own part of the profile$' \
+		"$T/status.txt" "status shows the split"
+	local rc=0
+	CARGO_PGO_WRAP_SPLIT=off pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "exit code of a bad setting"
+	assert_grep '^cargo-pgo-wrap: error: CARGO_PGO_WRAP_SPLIT=off is not 0 or 1' "$T/err" "one line naming the setting"
+	assert_eq 1 "$(grep -c . "$T/err")" "and only that line"
+}

@@ -14,10 +14,12 @@ CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -DPGOW_VERSI
 LDLIBS     += -Wl,-Bstatic -lyaml -lxxhash -lz -Wl,-Bdynamic -pthread
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-SRCS       := $(wildcard shim/*.c)
+# shim/ holds one folder per layer (see LAYERS); main.c sits above them all.
+LAYERS     := base formats store wrapper cycle commands
+SRCS       := $(foreach l,$(LAYERS),$(wildcard shim/$(l)/*.c)) shim/main.c
 LIB_SRCS   := $(filter-out shim/main.c,$(SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
-HDRS       := $(wildcard include/*.h tests/unit/*.h)
+HDRS       := $(wildcard include/*/*.h tests/unit/*.h)
 
 BUILD      := build
 SAN        := build/san
@@ -37,7 +39,8 @@ all: $(BIN)
 $(BIN): $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: shim/%.c $(HDRS) | $(BUILD)
+$(BUILD)/%.o: shim/%.c $(HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HDRS)
@@ -46,7 +49,8 @@ $(BUILD)/test_%: tests/unit/test_%.c $(LIB_OBJS) $(HDRS)
 $(BUILD)/hashbench: tests/bench/hashbench.c $(LIB_OBJS) $(HDRS)
 	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
-$(SAN)/%.o: shim/%.c $(HDRS) | $(SAN)
+$(SAN)/%.o: shim/%.c $(HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(WARNINGS) $(CPPFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 $(SAN)/test_%: tests/unit/test_%.c $(SAN_LIB) $(HDRS)
@@ -114,7 +118,8 @@ FUZZ_LIB     := $(LIB_SRCS:shim/%.c=$(FUZZ)/%.o)
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ)/fuzz_%)
 REGRESS_BINS := $(FUZZ_NAMES:%=$(SAN)/replay_%)
 
-$(FUZZ)/%.o: shim/%.c $(HDRS) | $(FUZZ)
+$(FUZZ)/%.o: shim/%.c $(HDRS)
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(WARNINGS) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
@@ -156,3 +161,8 @@ bench: $(BIN)
 
 demo: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash examples/demo/demo.sh
+
+# shim/'s layers, lowest first: a file includes only its own layer or a lower one, and no include cycle.
+.PHONY: check-layers
+check-layers:
+	@sh tests/check-layers.sh $(LAYERS) && echo "check-layers: $(words $(LAYERS)) layers, no upward include, no cycle"

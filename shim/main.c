@@ -3,11 +3,11 @@
  * (argv[1] is rustc), as `cargo-pgo-wrap CMD`, and as the cargo external
  * subcommand `cargo pgo-wrap CMD` (argv[1] is "pgo-wrap").
  */
-#include "ccwrap.h"
-#include "frontend.h"
-#include "shim.h"
-#include "util.h"
-#include "wrapper.h"
+#include "wrapper/ccwrap.h"
+#include "cycle/frontend.h"
+#include "wrapper/shim.h"
+#include "base/util.h"
+#include "wrapper/wrapper.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "unitkey.h"
-#include "util.h"
+#include "store/unitkey.h"
+#include "base/util.h"
 
 static double seconds(void)
 {

@@ -1,7 +1,7 @@
 /* fuzz_config.c - pgo-wrap.yaml, placeholders included. */
 #include "fuzz.h"
-#include "config.h"
-#include "train.h"
+#include "cycle/config.h"
+#include "cycle/train.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 /* fuzz_depinfo.c - rustc's dep-info: its sources, our marks, and rewriting it. */
 #include "fuzz.h"
-#include "depinfo.h"
-#include "unitkey.h"
+#include "formats/depinfo.h"
+#include "store/unitkey.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,8 +1,8 @@
 /* fuzz_manifest.c - profile manifests, the SLOT file and unit records. */
 #include "fuzz.h"
-#include "manifest.h"
-#include "slot.h"
-#include "unitkey.h"
+#include "store/manifest.h"
+#include "store/slot.h"
+#include "store/unitkey.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

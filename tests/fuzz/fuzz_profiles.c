@@ -1,10 +1,10 @@
 /* fuzz_profiles.c - raw profile headers, ELF build-ids, symbols and profile names (objects, archives), text profiles, split indexes. */
 #include "fuzz.h"
-#include "buildid.h"
-#include "elfsyms.h"
-#include "llvm.h"
-#include "prfnames.h"
-#include "split.h"
+#include "formats/buildid.h"
+#include "formats/elfsyms.h"
+#include "cycle/llvm.h"
+#include "formats/prfnames.h"
+#include "store/split.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

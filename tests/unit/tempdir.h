@@ -8,7 +8,7 @@
 
 #include <stdlib.h>
 
-#include "strbuf.h"
+#include "base/strbuf.h"
 
 static char dir[] = "/tmp/pgow-unit-XXXXXX";
 

@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "args.h"
-#include "util.h"
+#include "formats/args.h"
+#include "base/util.h"
 
 static void parse_ok(struct rustc_args *a, int argc, char **argv)
 {

@@ -17,10 +17,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cache.h"
-#include "manifest.h"
+#include "store/cache.h"
+#include "store/manifest.h"
 #include "tempdir.h"
-#include "util.h"
+#include "base/util.h"
 
 #define PROFILE_BYTES (256 * 1024)
 

@@ -10,9 +10,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "cycle/config.h"
 #include "tempdir.h"
-#include "util.h"
+#include "base/util.h"
 
 static void write_config(const char *text, struct strbuf *path)
 {

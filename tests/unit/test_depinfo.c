@@ -12,11 +12,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cache.h"
-#include "decision.h"
-#include "depinfo.h"
+#include "store/cache.h"
+#include "wrapper/decision.h"
+#include "formats/depinfo.h"
 #include "tempdir.h"
-#include "util.h"
+#include "base/util.h"
 
 static void write_text(const char *path, const char *text)
 {

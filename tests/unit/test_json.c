@@ -12,10 +12,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "json.h"
-#include "safefs.h"
+#include "base/json.h"
+#include "base/safefs.h"
 #include "tempdir.h"
-#include "util.h"
+#include "base/util.h"
 
 static void expect_error(const char *text, const char *want)
 {

@@ -13,15 +13,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "llvm.h"
-#include "buildid.h"
-#include "elfsyms.h"
-#include "prfnames.h"
+#include "cycle/llvm.h"
+#include "formats/buildid.h"
+#include "formats/elfsyms.h"
+#include "formats/prfnames.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 #include "tempdir.h"
-#include "util.h"
+#include "base/util.h"
 
 static void expect_crate(const char *symbol, const char *crate)
 {

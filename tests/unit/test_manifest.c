@@ -11,9 +11,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "manifest.h"
+#include "store/manifest.h"
 #include "tempdir.h"
-#include "util.h"
+#include "base/util.h"
 
 static void write_text(const char *name, const char *text, struct strbuf *path)
 {

@@ -15,10 +15,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "manifest.h"
-#include "split.h"
+#include "store/manifest.h"
+#include "store/split.h"
 #include "tempdir.h"
-#include "util.h"
+#include "base/util.h"
 
 static const char *tool = "llvm-profdata-22";
 

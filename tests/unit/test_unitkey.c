@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "unitkey.h"
+#include "store/unitkey.h"
 #include "tempdir.h"
-#include "util.h"
+#include "base/util.h"
 
 static struct strbuf a_rs = STRBUF_INIT, b_rs = STRBUF_INIT, dep = STRBUF_INIT, rec = STRBUF_INIT;
 

@@ -1,0 +1,59 @@
+/*
+ * freshness.h - does a slot's current profile fit a build? Asked about the
+ * units one build uses: before it (the profile's own units, re-keyed
+ * against the sources as they are now) and after it (the units cargo
+ * reported, with the content keys our marks recorded). A unit is named by
+ * crate and -C metadata, as cargo names it, never by crate name alone.
+ */
+#ifndef PGOW_FRESHNESS_H
+#define PGOW_FRESHNESS_H
+
+#include <stdbool.h>
+
+#include "formats/buildunits.h"
+#include "store/manifest.h"
+#include "base/strbuf.h"
+
+struct crate_state {
+	char *name;
+	char *metadata;
+	const char *state;   /* fresh, changed, replaced, new, gone */
+	long counts;         /* its share of the profile, -1 unknown */
+	long functions, covered;
+};
+
+struct freshness {
+	int has_profile;          /* 1, 0 none, -1 unusable (err) */
+	struct manifest m;        /* the current profile's manifest */
+	struct strbuf profdata;   /* its file */
+	struct strbuf err;
+	struct crate_state *crates;
+	size_t ncrates, nstale;
+	bool training_changed;
+	double stale_share;       /* share of the profile's counts in stale crates */
+	struct strbuf stale;      /* "fixlib (changed), ..." */
+};
+
+/*
+ * Loads the slot's profile and re-keys its units; training_id NULL = not
+ * configured. record: the build record of the build about to run, whose
+ * uncovered units count too; NULL: the newest record of each build dir.
+ */
+void freshness_predict(struct freshness *f, const char *slot_dir, const char *training_id,
+		       const char *record);
+/* Loads the slot's profile and compares the units of a finished build (their marks). */
+void freshness_of_build(struct freshness *f, const char *slot_dir, const struct build_units *u,
+			const char *training_id);
+void freshness_release(struct freshness *f);
+/*
+ * Keeps what a verified build found that the profile does not cover (new
+ * or replaced units), so that `status` and the next build's prediction
+ * know it without building: <slot>/builds/<hash of build dir>.
+ */
+void freshness_record_build(const char *record, const char *build_dir, const struct freshness *after);
+/* The newest build record of build_dir in a slot (empty when none). */
+void freshness_newest_record(const char *slot_dir, const char *build_dir, struct strbuf *out);
+/* The slot dir whose stamp names build_dir; 0 when found, -1 when none. */
+int slot_of_build_dir(const char *build_dir, struct strbuf *slot_dir);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * train.h - running the training workload against instrumented binaries.
+ */
+#ifndef PGOW_TRAIN_H
+#define PGOW_TRAIN_H
+
+#include <stdbool.h>
+
+#include "cycle/config.h"
+#include "base/strbuf.h"
+
+struct train_paths {
+	const char *bin_dir;       /* where {bin:NAME} binaries live */
+	const char *target_dir;    /* {target_dir}: the instrumented build's target dir */
+	const char *raw_dir;       /* {profile_dir}: each run gets <raw_dir>/run-<N> */
+	const char *workspace;     /* {workspace}, and where every run starts */
+	const char *log;           /* the runs' stdout and stderr go here (appended)... */
+	bool verbose;              /* ...unless verbose: then to our stderr, live */
+	/*
+	 * What the runs write: NULL for rustc's .profraw files in each run's raw
+	 * dir; else files ending in profile_ext in profiles_dir (BOLT's .fdata),
+	 * or, with profile_ext "", nothing: timed runs, which print no progress.
+	 */
+	const char *profile_ext;
+	const char *profiles_dir;
+	/*
+	 * Put before every run's command (perf record ... --), "{run_dir}" in it
+	 * being that run's own dir; NULL for none.
+	 */
+	const char *const *prefix;
+};
+
+/*
+ * Runs every configured run in order, with LLVM_PROFILE_FILE pointed at its
+ * own raw dir. Appends "weight,dir" for each run that produced profiles to
+ * weighted. Returns 0, or -1 with the failing run and the fix in err.
+ */
+int train_run_all(const struct config *c, const struct train_paths *p, struct strvec *weighted,
+		  struct strbuf *err);
+/*
+ * Expands {bin:NAME}, {workspace}, {target_dir} and {profile_dir} in one
+ * argument; {{ and }} are literal braces. With shell set, each value is
+ * single-quoted for /bin/sh, so a path with spaces or $(...) stays a path.
+ */
+int train_expand(const char *arg, const struct train_paths *p, bool shell, struct strbuf *out,
+		 struct strbuf *err);
+/*
+ * Checks the placeholders of one argument when the config is read: known
+ * names, closed braces. Binary names found are added to bins (may be NULL).
+ */
+int train_check_placeholders(const char *arg, struct strvec *bins, struct strbuf *err);
+
+#endif

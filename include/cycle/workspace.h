@@ -1,0 +1,32 @@
+/*
+ * workspace.h - where cargo works, asked of cargo rather than guessed: the
+ * workspace root (locate-project), the target dir (metadata, which honours
+ * CARGO_TARGET_DIR and build.target-dir; --target-dir on the command line
+ * wins), and the build dir and profile of one set of cargo arguments.
+ */
+#ifndef PGOW_WORKSPACE_H
+#define PGOW_WORKSPACE_H
+
+#include <stdbool.h>
+
+#include "base/strbuf.h"
+
+struct workspace {
+	struct strbuf root;         /* the workspace's directory */
+	struct strbuf target_dir;   /* absolute */
+	struct strbuf build_dir;    /* <target_dir>[/<triple>]/<profile dir> */
+	const char *target;         /* --target, or NULL for the host */
+	const char *profile;        /* cargo's profile name: dev, release, ... */
+	const char *profile_dir;    /* its directory name: debug, release, ... */
+	struct strvec bins;         /* binary targets of the workspace's packages */
+};
+
+/* The value of a cargo option ("--opt V" or "--opt=V") before any "--", or NULL. */
+const char *cargo_opt(const struct strvec *args, const char *opt);
+bool cargo_flag(const struct strvec *args, const char *lng, const char *shrt);
+/* Asks cargo about the workspace that args (--manifest-path) select; dies with the reason. */
+void workspace_locate(struct workspace *w, const char *cargo, const struct strvec *args);
+void workspace_release(struct workspace *w);
+bool workspace_has_bin(const struct workspace *w, const char *name);
+
+#endif

@@ -1,0 +1,503 @@
+/*
+ * cmd_build.c - `build`, `instrument` and `train`: the PGO cycle around the
+ * user's own cargo arguments. With a fresh profile `build` is one optimised
+ * build. Otherwise it instruments into <target>/pgo-wrap/instrumented
+ * (never clobbering the user's artifacts), trains, merges into the cache
+ * and builds optimised. Raw profiles that instrumented binaries left in
+ * their default dir are merged first, never thrown away.
+ */
+#include "cycle/frontend.h"
+#include "cycle/bolt.h"
+#include "store/cache.h"
+#include "cycle/freshness.h"
+#include "cycle/merge.h"
+#include "store/report.h"
+#include "base/safefs.h"
+#include "store/slot.h"
+#include "cycle/train.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum plan { PLAN_USE, PLAN_REFRESH, PLAN_PLAIN };
+
+/*
+ * `instrument`, run the binaries, `build`: what instrumented binaries wrote
+ * into their default dir (and the manual/ dir the notes point at) is merged
+ * before anything is decided, then removed.
+ */
+static void merge_pending(const char *dir1, const char *dir2, const char *base)
+{
+	struct merge_request rq;
+	size_t n = count_files(dir1, ".profraw") + (dir2 ? count_files(dir2, ".profraw") : 0);
+
+	if (!n)
+		return;
+	progress("Merging", "%zu raw profile(s) that instrumented binaries wrote to %s\n", n, dir1);
+	memset(&rq, 0, sizeof(rq));
+	rq.training = "runs of the instrumented binaries";
+	rq.remove_inputs = base;
+	rq.quiet_if_none = true;
+	rq.lenient = true;
+	merge_add_input(&rq, dir1, 0);
+	if (dir2)
+		merge_add_input(&rq, dir2, 0);
+	merge_run(&rq);
+	merge_request_release(&rq);
+}
+
+static void ingest_pending(const struct build *b)
+{
+	struct strbuf manual = STRBUF_INIT, slot = STRBUF_INIT, raw = STRBUF_INIT, root = STRBUF_INIT, err = STRBUF_INIT;
+
+	path_join(&manual, b->raw_dir.buf, "manual");
+	merge_pending(b->raw_dir.buf, manual.buf, b->ws.target_dir.buf);
+	/* CARGO_PGO_WRAP_WHEN_NO_PROFILE=instrument builds write into the slot's own raw dir. */
+	if (slot_of_build_dir(b->ws.build_dir.buf, &slot) == 0 && cache_root(&root, &err) == 0 &&
+	    !cache_is_readonly()) {
+		path_join(&raw, slot.buf, "raw");
+		merge_pending(raw.buf, NULL, root.buf);
+	}
+	sb_release(&manual);
+	sb_release(&slot);
+	sb_release(&raw);
+	sb_release(&root);
+	sb_release(&err);
+}
+
+static enum plan decide(const struct build *b, const struct freshness *f)
+{
+	if (f->has_profile != 1) {
+		if (f->has_profile < 0)
+			progress("warning:", "the cached profile is unusable (%s): collecting a new one\n", f->err.buf);
+		else
+			progress("Collecting", "a profile for %s (none yet)\n", b->ws.build_dir.buf);
+		return PLAN_REFRESH;
+	}
+	if (!f->nstale || f->stale_share < b->cfg.stale_threshold) {
+		if (f->nstale)
+			progress("Fresh", "profile %.12s: %zu unit(s) unchanged, %zu stale under the "
+				 "stale-threshold (%s)\n", f->m.content_key, f->ncrates - f->nstale, f->nstale,
+				 f->stale.buf);
+		else
+			progress("Fresh", "profile %.12s: %zu unit(s) unchanged since it was collected\n",
+				 f->m.content_key, f->ncrates);
+		if (b->cfg.nruns && f->m.training_id && strcmp(f->m.training_id, "manual") == 0)
+			progress("note:", "profile %.12s was merged by hand; the training in %s does not run while "
+				 "it is fresh (`cargo-pgo-wrap train` runs it)\n", f->m.content_key, b->cfg.path);
+		return PLAN_USE;
+	}
+	progress("Stale", "profile %.12s: %s\n", f->m.content_key, f->stale.buf);
+	switch (b->cfg.stale_policy) {
+	case STALE_REFRESH:
+		return PLAN_REFRESH;
+	case STALE_USE:
+		progress("note:", "using it anyway (stale-policy: use-stale)\n");
+		return PLAN_USE;
+	case STALE_PLAIN:
+		progress("note:", "building without PGO (stale-policy: plain)\n");
+		return PLAN_PLAIN;
+	case STALE_ERROR:
+		break;
+	}
+	die(PGOW_EXIT_STALE, "the profile is stale (%s); refresh it with stale-policy: refresh, "
+	    "or `cargo-pgo-wrap merge` new profiles", f->stale.buf);
+}
+
+static void print_manual_training(const struct build *b)
+{
+	progress("note:",
+		"no training is configured (add `training:` to %s/pgo-wrap.yaml).\n"
+		"             Instrumented binaries are in %s; run your workload with them.\n"
+		"             Their profiles go to %s, and the next\n"
+		"             `cargo-pgo-wrap build` merges them (or run `cargo-pgo-wrap merge %s`).\n",
+		b->ws.root.buf, b->instr_bin_dir.buf, b->raw_dir.buf, b->raw_dir.buf);
+}
+
+/*
+ * The configured training against the instrumented binaries, merged into the
+ * cache. A refresh adds to the current profile when the code it shares still
+ * matches (a build with other features then covers both feature sets), and
+ * replaces it otherwise; `train` (replace) always starts over.
+ */
+static void train_and_merge(struct build *b, const struct build_units *instrumented, bool replace)
+{
+	struct strbuf err = STRBUF_INIT, detail = STRBUF_INIT, train_dir = STRBUF_INIT;
+	struct strvec weighted = STRVEC_INIT;
+	struct merge_request rq;
+
+	path_join(&train_dir, b->raw_dir.buf, "train");
+	/* Only our own training output is cleared; pending raw files were merged first. */
+	if (safe_remove_tree(b->ws.target_dir.buf, train_dir.buf, &err) != 0 ||
+	    safe_mkdirs(b->ws.target_dir.buf, train_dir.buf, 0700, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	struct strbuf log = STRBUF_INIT;
+	path_join(&log, b->state_dir.buf, "training.log");
+	if (safe_unlink(b->ws.target_dir.buf, log.buf, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, train_dir.buf, b->ws.root.buf,
+				     log.buf, cargo_flag(&b->cargo_args, "--verbose", "-v") ||
+					      cargo_flag(&b->cargo_args, "-vv", NULL), NULL, NULL, NULL };
+	sb_addf(&detail, "%zu training run(s) from %s", b->cfg.nruns, b->cfg.path);
+	build_step(b, "Training", detail.buf);
+	if (train_run_all(&b->cfg, &paths, &weighted, &err) != 0)
+		die(PGOW_EXIT_TRAINING, "%s", err.buf);
+	if (!weighted.n)
+		die(PGOW_EXIT_TRAINING, "the training wrote no profile at all; check that it runs the "
+		    "instrumented binaries ({bin:NAME}) from %s", b->instr_bin_dir.buf);
+	build_step(b, "Merging", "profiles into the cache");
+	memset(&rq, 0, sizeof(rq));
+	rq.training = detail.buf;
+	rq.training_id = b->training_id;
+	rq.replace = replace;
+	rq.replace_why = "`train` starts over";
+	rq.remove_inputs = b->ws.target_dir.buf;
+	for (size_t i = 0; instrumented && i < instrumented->n; i++) {
+		const struct unit_mark *mk = &instrumented->v[i].mark;
+		if (instrumented->v[i].marked && strcmp(mk->action, "generate") == 0)
+			sv_pushf(&rq.build_units, "%s\t%s\t%s\t%s", mk->slot, mk->crate, mk->metadata, mk->key);
+	}
+	for (size_t i = 0; i < weighted.n; i++) {
+		char *comma = strchr(weighted.v[i], ',');
+		merge_add_input(&rq, comma + 1, strtol(weighted.v[i], NULL, 10));
+	}
+	merge_run(&rq);
+	merge_request_release(&rq);
+	sv_release(&weighted);
+	sb_release(&err);
+	sb_release(&detail);
+	sb_release(&train_dir);
+	sb_release(&log);
+}
+
+/*
+ * cargo's dev and test profiles have opt-level 0, which cannot be
+ * instrumented: say so before a whole debug build, unless the workspace
+ * (Cargo.toml or CARGO_PROFILE_DEV_OPT_LEVEL) raised it.
+ */
+static void refuse_unoptimised_profile(const struct build *b)
+{
+	struct strbuf manifest = STRBUF_INIT, text = STRBUF_INIT;
+
+	if (strcmp(b->ws.profile, "dev") != 0 && strcmp(b->ws.profile, "test") != 0)
+		return;
+	if (env_get("CARGO_PROFILE_DEV_OPT_LEVEL") || env_get("CARGO_PROFILE_TEST_OPT_LEVEL"))
+		return;
+	path_join(&manifest, b->ws.root.buf, "Cargo.toml");
+	bool raised = false;
+	if (sb_read_file(&text, manifest.buf) == 0) {
+		const char *sec = strstr(text.buf, "[profile.dev]");
+		if (!sec)
+			sec = strstr(text.buf, "[profile.test]");
+		const char *next = sec ? strstr(sec + 1, "\n[") : NULL;
+		const char *opt = sec ? strstr(sec, "opt-level") : NULL;
+		const char *val = opt ? opt + strcspn(opt, "=\n") : NULL;
+		if (val && *val == '=')
+			val += 1 + strspn(val + 1, " \t\"'");
+		raised = opt && (!next || opt < next) && val && *val != '0';
+	}
+	sb_release(&manifest);
+	sb_release(&text);
+	if (!raised)
+		die(PGOW_EXIT_CONFIG, "the %s profile has opt-level 0, which cannot be instrumented; build "
+		    "with --release (or a profile with opt-level above 0)", b->ws.profile);
+}
+
+/*
+ * The training must run programs of this build: from a member dir cargo
+ * builds only that package, and an older {bin:NAME} left in the dir would
+ * yield a profile of other code, stale the moment it is stored.
+ */
+static void require_training_bins(const struct build *b, const struct build_units *u)
+{
+	for (size_t i = 0; i < b->cfg.bins.n; i++) {
+		const char *tab = strchr(b->cfg.bins.v[i], '\t');
+		size_t len = (size_t)(tab - b->cfg.bins.v[i]);
+		bool built = false;
+		for (size_t j = 0; j < u->n && !built; j++) {
+			const char *exe = u->v[j].executable;
+			const char *base = exe ? path_basename(exe) : "";
+			built = exe && strlen(base) == len && strncmp(base, b->cfg.bins.v[i], len) == 0;
+		}
+		if (!built)
+			die(PGOW_EXIT_CONFIG, "%s: the training runs {bin:%.*s}, which this build does not build "
+			    "(in a member's directory cargo builds only that package); run from the workspace "
+			    "root, or add -p %.*s or --workspace", tab + 1, (int)len, b->cfg.bins.v[i],
+			    (int)len, b->cfg.bins.v[i]);
+	}
+}
+
+/* Instrumented build, then training and merge; true when a new profile was stored. */
+static bool refresh(struct build *b)
+{
+	struct strbuf err = STRBUF_INIT, detail = STRBUF_INIT;
+	struct build_units u;
+	struct verified v;
+
+	sb_addf(&detail, "instrumented binaries into %s", b->instr_dir.buf);
+	build_step(b, "Building", detail.buf);
+	if (safe_mkdirs(b->ws.target_dir.buf, b->state_dir.buf, 0755, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	build_run(b, true, "generate", &u);
+	build_verify(b, &u, true, "generate", &v);
+	if (!v.generate)
+		die(PGOW_EXIT_CONFIG, "nothing was instrumented in %s (%s); the %s profile must have an "
+		    "opt-level above 0 (check CARGO_PROFILE_*_OPT_LEVEL, --config, [profile.%s])",
+		    b->instr_bin_dir.buf, v.skipped_why.len ? v.skipped_why.buf : "no unit of target code",
+		    b->ws.profile, b->ws.profile);
+	verified_release(&v);
+	require_training_bins(b, &u);
+	bool stored = b->cfg.nruns > 0;
+	if (stored)
+		train_and_merge(b, &u, false);
+	else
+		print_manual_training(b);
+	build_units_release(&u);
+	sb_release(&err);
+	sb_release(&detail);
+	return stored;
+}
+
+/* What the C/C++ code of build scripts got: verified like the Rust units. */
+static void summary_c(const struct build *b, const struct verified *v, const struct freshness *after)
+{
+	int stale = 0;
+	for (size_t i = 0; after && i < after->ncrates; i++)
+		stale += strncmp(after->crates[i].name, "c:", 2) == 0 && strcmp(after->crates[i].state, "fresh") != 0;
+	if (v->c.units)
+		progress("PGO", "C/C++ code of %s: %d object(s) from %d build script(s) carry it too%s\n",
+			 v->c.packages.buf, v->c.objects, v->c.units,
+			 stale ? " (its sources changed since the profile: stale)" : "");
+	if (v->c.plain && !b->cc.enabled)
+		progress("note:", "the C/C++ code of %s was built without PGO: %s\n", v->c.plain_names.buf,
+			 b->cc.why_not.buf);
+	else if (v->c.plain)
+		progress("note:", "the C/C++ code of %s was built without PGO: its build script does not "
+			 "compile through cc's CC/CXX\n", v->c.plain_names.buf);
+}
+
+static void summary(const struct build *b, const struct verified *v, const struct freshness *after)
+{
+	int with = v->use + v->stale;
+
+	if (with) {
+		progress("PGO", "%d unit(s) of %s carry profile %.12s (%d compiled now, %d reused); "
+			 "%d stale, %d plain, %d skipped%s%s%s\n", with, b->ws.build_dir.buf,
+			 after->has_profile == 1 ? after->m.content_key : path_basename(v->profile.buf),
+			 v->compiled, with - v->compiled, v->stale, v->plain, v->skipped,
+			 v->skipped_why.len ? " (" : "", sb_str(&v->skipped_why), v->skipped_why.len ? ")" : "");
+	} else if (!v->plain && strcmp(sb_str(&v->skipped_why), "opt-level-0") == 0) {
+		die(PGOW_EXIT_CONFIG, "every unit of %s was built with opt-level 0, which PGO cannot use: "
+		    "the %s profile is set so (CARGO_PROFILE_*_OPT_LEVEL, --config, or [profile.%s] in "
+		    "Cargo.toml or .cargo/config.toml); raise its opt-level", b->ws.build_dir.buf,
+		    b->ws.profile, b->ws.profile);
+	} else {
+		progress("warning:", "NO unit of %s was built with a profile (%d plain, %d skipped%s%s): "
+			 "PGO was not applied\n", b->ws.build_dir.buf, v->plain, v->skipped,
+			 v->skipped_why.len ? ": " : "", sb_str(&v->skipped_why));
+	}
+	summary_c(b, v, after);
+	if (v->mismatches)
+		progress("Stale", "%d function(s) changed since the profile was collected and got no "
+			 "counts: %s\n", v->mismatches, v->mismatched.buf);
+	if (v->unverified)
+		progress("warning:", "%d unit(s) could not be verified (no dep-info found); they are not "
+			 "counted above\n", v->unverified);
+	if (after->has_profile == 1 && after->nstale && with)
+		progress("note:", "profile %.12s is stale for this build: %s\n", after->m.content_key, after->stale.buf);
+}
+
+/* Makes the build dir's stamp name the decision about to be used, so cargo rebuilds what differs. */
+static void point_stamp(const struct build *b, const char *slot_dir, const char *decision)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (stamp_point_at(slot_dir, b->ws.build_dir.buf, decision, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	sb_release(&err);
+}
+
+static void point_build_dir(const struct build *b, const char *slot_dir, bool plain)
+{
+	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT, id = STRBUF_INIT;
+
+	if (plain)
+		sb_adds(&id, "off");
+	else if (cache_current_index(slot_dir, &prof, &index, &err) == 1)
+		cache_use_decision(slot_dir, prof.buf, &id);
+	if (id.len)
+		point_stamp(b, slot_dir, id.buf);
+	sb_release(&prof);
+	sb_release(&index);
+	sb_release(&err);
+	sb_release(&id);
+}
+
+/* The optimised build, verified; fills the freshness of the units it used. */
+static void optimise(struct build *b, bool plain, struct build_units *u, struct verified *v,
+		     struct freshness *after)
+{
+	struct strbuf slot = STRBUF_INIT;
+	const char *mode = plain ? "off" : NULL;
+
+	/*
+	 * A first build in this dir takes the slot a refresh stamped; its stamp is
+	 * made now, so build scripts that compile C list it from the start.
+	 */
+	if (slot_of_build_dir(b->ws.build_dir.buf, &slot) == 0 ||
+	    slot_of_build_dir(b->instr_bin_dir.buf, &slot) == 0)
+		point_build_dir(b, slot.buf, plain);
+	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT;
+	bool have = slot.len && cache_current_index(slot.buf, &prof, &index, &err) == 1;
+	build_step(b, "Optimizing", plain ? "plain build (stale-policy: plain)"
+			  : have ? "cargo build with the cached profile"
+				 : "cargo build without a profile (none collected yet)");
+	sb_release(&prof);
+	sb_release(&index);
+	sb_release(&err);
+	build_run(b, false, mode, u);
+	build_verify(b, u, false, mode, v);
+	memset(after, 0, sizeof(*after));
+	if (v->slot.len) {
+		freshness_of_build(after, v->slot.buf, u, b->training_id);
+		struct strbuf rec = STRBUF_INIT;
+		slot_build_record(&rec, v->slot.buf, b->ws.build_dir.buf, b->args_key.buf);
+		freshness_record_build(rec.buf, b->ws.build_dir.buf, after);
+		sb_release(&rec);
+	}
+	sb_release(&slot);
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build b;
+	struct strbuf slot = STRBUF_INIT;
+	struct freshness before, after;
+	struct build_units u;
+	struct verified v;
+
+	build_setup(&b, argc, argv, true);
+	build_preflight(&b, true);
+	bolt_preflight(&b);
+	refuse_unoptimised_profile(&b);
+	ingest_pending(&b);
+	memset(&before, 0, sizeof(before));
+	if (slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0 ||
+	    slot_of_build_dir(b.instr_bin_dir.buf, &slot) == 0)
+	{
+		merge_repair_split(slot.buf);
+		struct strbuf rec = STRBUF_INIT;
+		slot_build_record(&rec, slot.buf, b.ws.build_dir.buf, b.args_key.buf);
+		freshness_predict(&before, slot.buf, b.training_id, rec.buf);
+		sb_release(&rec);
+	}
+	enum plan p = decide(&b, &before);
+	b.steps = p == PLAN_REFRESH ? (b.cfg.nruns ? 4 : 2) : 1;
+	bool refreshed = p == PLAN_REFRESH && refresh(&b);
+	optimise(&b, p == PLAN_PLAIN, &u, &v, &after);
+	/*
+	 * Units the prediction could not see (a new dependency, other features,
+	 * another version) are known now: the policy applies to them too.
+	 */
+	if (!refreshed && p == PLAN_USE && after.has_profile == 1 && after.nstale &&
+	    after.stale_share >= b.cfg.stale_threshold && b.cfg.stale_policy != STALE_USE) {
+		progress("Stale", "profile %.12s for this build: %s\n", after.m.content_key, after.stale.buf);
+		if (b.cfg.stale_policy == STALE_ERROR)
+			die(PGOW_EXIT_STALE, "the profile is stale for this build (%s); refresh it with "
+			    "stale-policy: refresh, or `cargo-pgo-wrap merge` new profiles", after.stale.buf);
+		bool plain = b.cfg.stale_policy == STALE_PLAIN;
+		b.steps = b.step + (plain ? 1 : b.cfg.nruns ? 4 : 2);
+		if (plain)
+			progress("note:", "building without PGO (stale-policy: plain)\n");
+		if (plain || refresh(&b)) {
+			freshness_release(&after);
+			verified_release(&v);
+			build_units_release(&u);
+			optimise(&b, plain, &u, &v, &after);
+		}
+	}
+	summary(&b, &v, &after);
+	bolt_stage(&b, &u, &v);
+	build_forward_messages(&b, &u);
+	freshness_release(&before);
+	freshness_release(&after);
+	verified_release(&v);
+	build_units_release(&u);
+	build_teardown(&b);
+	sb_release(&slot);
+	return 0;
+}
+
+/* `instrument`: instrumented binaries in the normal target dir, to deploy and run elsewhere. */
+int cmd_instrument(int argc, char **argv)
+{
+	struct build b;
+	struct build_units u;
+	struct verified v;
+
+	build_setup(&b, argc, argv, true);
+	build_preflight(&b, false);
+	refuse_unoptimised_profile(&b);
+	b.steps = 1;
+	build_step(&b, "Building", "instrumented binaries into the normal target dir");
+	struct strbuf slot = STRBUF_INIT, id = STRBUF_INIT;
+	/* Point the dir's stamp at instrumenting, so cargo rebuilds what was built otherwise. */
+	sb_addf(&id, "generate %s", b.raw_dir.buf);
+	if (slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0)
+		point_stamp(&b, slot.buf, id.buf);
+	sb_release(&slot);
+	sb_release(&id);
+	build_run(&b, false, "generate", &u);
+	build_verify(&b, &u, false, "generate", &v);
+	if (!v.generate)
+		die(PGOW_EXIT_CONFIG, "nothing was instrumented (%s); the %s profile must have an "
+		    "opt-level above 0 (check CARGO_PROFILE_*_OPT_LEVEL, --config, [profile.%s])",
+		    v.skipped_why.len ? v.skipped_why.buf : "no unit of target code", b.ws.profile, b.ws.profile);
+	if (v.c.objects)
+		progress("note:", "%d C/C++ object(s) of %s instrumented too\n", v.c.objects, v.c.packages.buf);
+	progress("note:",
+		"%d unit(s) instrumented in %s.\n"
+		"             Run the binaries: they write their profiles to %s,\n"
+		"             which the next `cargo-pgo-wrap build` merges before it builds optimised.\n"
+		"             Profiles collected elsewhere: bring the .profraw files back and\n"
+		"               cargo-pgo-wrap merge [--weight N] <dir>\n",
+		v.generate, b.ws.build_dir.buf, b.raw_dir.buf);
+	build_forward_messages(&b, &u);
+	verified_release(&v);
+	build_units_release(&u);
+	build_teardown(&b);
+	return 0;
+}
+
+/* `train`: the configured workload against `build`'s instrumented binaries, then merge. */
+int cmd_train(int argc, char **argv)
+{
+	struct build b;
+	struct build_units u;
+	struct verified v;
+	struct strbuf detail = STRBUF_INIT;
+
+	build_setup(&b, argc, argv, true);
+	build_preflight(&b, true);
+	refuse_unoptimised_profile(&b);
+	if (!b.cfg.nruns)
+		die(PGOW_EXIT_CONFIG, "no training is configured; add `training:` to %s/pgo-wrap.yaml "
+		    "(see " PGOW_DATADIR "/profiles/example.yaml)", b.ws.root.buf);
+	/* The binaries trained are those of the code as it is now: an incremental instrumented build. */
+	b.steps = 3;
+	sb_addf(&detail, "instrumented binaries into %s", b.instr_dir.buf);
+	build_step(&b, "Building", detail.buf);
+	build_run(&b, true, "generate", &u);
+	build_verify(&b, &u, true, "generate", &v);
+	require_training_bins(&b, &u);
+	train_and_merge(&b, &u, true);
+	verified_release(&v);
+	build_units_release(&u);
+	build_teardown(&b);
+	sb_release(&detail);
+	return 0;
+}

@@ -1,0 +1,472 @@
+/*
+ * status.c - `cargo-pgo-wrap status`: for each slot of this workspace, the
+ * current profile and whether the crates it was collected against changed
+ * since (re-keyed through the stat cache, so this reads only changed files),
+ * plus each build dir's decision, the cache size and the tool versions.
+ */
+#include "cycle/frontend.h"
+#include "cycle/bolt.h"
+#include "store/cache.h"
+#include "cycle/config.h"
+#include "formats/depinfo.h"
+#include "base/hash.h"
+#include "base/execute.h"
+#include "cycle/freshness.h"
+#include "cycle/llvm.h"
+#include "store/manifest.h"
+#include "base/options.h"
+#include "store/slot.h"
+#include "store/split.h"
+#include "base/util.h"
+#include "cycle/workspace.h"
+#include "base/yamldoc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct slot_status {
+	char *id;
+	const char *dir;
+	struct slot_info info;
+	struct freshness f;
+	struct stamp *stamps;     /* one per build dir built in the slot */
+	size_t nstamps;
+};
+
+static void load_slot(struct slot_status *s, const char *slot_dir, const char *id, const char *training_id)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	memset(s, 0, sizeof(*s));
+	s->id = xstrdup(id);
+	s->dir = slot_dir;
+	if (slot_read_info(slot_dir, &s->info, &err) != 0)
+		warn("%s", err.buf);
+	sb_release(&err);
+	freshness_predict(&s->f, slot_dir, training_id, NULL);
+	slot_stamps(slot_dir, &s->stamps, &s->nstamps);
+}
+
+static void release_slot(struct slot_status *s)
+{
+	free(s->id);
+	slot_info_release(&s->info);
+	freshness_release(&s->f);
+	stamps_release(s->stamps, s->nstamps);
+}
+
+static const char *state_word(const struct slot_status *s)
+{
+	if (s->f.has_profile < 0)
+		return "unusable";
+	if (s->f.has_profile == 0)
+		return "none";
+	return s->f.nstale ? "stale" : "fresh";
+}
+
+static void first_line(struct strbuf *out, const char *text)
+{
+	sb_add(out, text, strcspn(text, "\n"));
+}
+
+static size_t units_named(const struct freshness *f, const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->ncrates; i++)
+		n += strcmp(f->crates[i].name, name) == 0;
+	return n;
+}
+
+static void print_crates(const struct freshness *f)
+{
+	int width = 20; /* wider for the longest name, so columns stay aligned */
+	for (size_t i = 0; i < f->ncrates; i++)
+		if ((int)strlen(f->crates[i].name) > width)
+			width = (int)strlen(f->crates[i].name);
+	if (f->ncrates)
+		printf("  %-11s %-*s %-8s  %-8s  %s\n", "units", width, "crate", "metadata", "state", "in the profile");
+	for (size_t i = 0; i < f->ncrates; i++) {
+		const struct crate_state *c = &f->crates[i];
+		size_t same = units_named(f, c->name);
+		printf("  %-11s %-*s %.8s  %-8s", "", width, c->name, c->metadata, c->state);
+		if (c->functions >= 0)
+			printf("  %ld of %ld functions ran", c->covered, c->functions);
+		if (c->counts >= 0 && f->m.total_counts > 0)
+			printf(", %.0f%% of counts", 100.0 * (double)c->counts / (double)f->m.total_counts);
+		/* Profile symbols name the crate, not the unit: its units share one figure. */
+		if (same > 1 && c->functions >= 0)
+			printf(" (all %zu units named %s together)", same, c->name);
+		printf("\n");
+	}
+}
+
+/* A proc-macro's dep-info: never marked, since it runs in the compiler, not in what ships. */
+static bool is_host_code_dep_info(const char *dep_info)
+{
+	struct strbuf so = STRBUF_INIT, dir = STRBUF_INIT;
+	const char *base = path_basename(dep_info);
+
+	path_dirname(&dir, dep_info);
+	sb_addf(&so, "%s/lib%.*s.so", dir.buf, (int)(strlen(base) - 2), base);
+	bool host = file_exists(so.buf);
+	sb_release(&so);
+	sb_release(&dir);
+	return host;
+}
+
+/*
+ * Dep-info files of build_dir rewritten since our last verified build there
+ * (<slot>/builds/<hash>) and carrying no mark: a plain cargo build in between.
+ */
+static int units_built_without_us(const char *slot_dir, const char *build_dir)
+{
+	struct strbuf rec = STRBUF_INIT, deps = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
+	struct stat since;
+	int n = 0;
+
+	freshness_newest_record(slot_dir, build_dir, &rec);
+	path_join(&deps, build_dir, "deps");
+	if (rec.len && stat(rec.buf, &since) == 0)
+		list_dir(deps.buf, ".d", &files);
+	for (size_t i = 0; i < files.n; i++) {
+		struct stat st;
+		struct unit_mark m;
+		struct strbuf err = STRBUF_INIT;
+		if (stat(files.v[i], &st) == 0 &&
+		    (st.st_mtim.tv_sec > since.st_mtim.tv_sec ||
+		     (st.st_mtim.tv_sec == since.st_mtim.tv_sec && st.st_mtim.tv_nsec > since.st_mtim.tv_nsec))) {
+			int marked = depinfo_read_mark(files.v[i], &m, &err);
+			if (marked == 0 && !is_host_code_dep_info(files.v[i]))
+				n++;
+			if (marked == 1)
+				unit_mark_release(&m);
+		}
+		sb_release(&err);
+	}
+	sv_release(&files);
+	sb_release(&rec);
+	sb_release(&deps);
+	return n;
+}
+
+/* Raw profiles waiting in a target dir's default dirs, which the next build merges. */
+static void print_pending(const char *target_dir)
+{
+	struct strbuf state = STRBUF_INIT;
+
+	path_join(&state, target_dir, "pgo-wrap");
+	size_t n = count_pending_raw(state.buf);
+	if (n)
+		printf("\npending       %zu raw profile(s) under %s/raw, which the next `cargo-pgo-wrap build` merges\n",
+		       n, state.buf);
+	sb_release(&state);
+}
+
+static void print_human(const struct slot_status *s)
+{
+	struct strbuf sig = STRBUF_INIT, rustc = STRBUF_INIT;
+	const struct freshness *f = &s->f;
+
+	for (const char *p = sb_str(&s->info.signature); *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0)) {
+		if (sig.len)
+			sb_addch(&sig, ' ');
+		sb_add(&sig, p, strcspn(p, "\n"));
+	}
+	first_line(&rustc, sb_str(&s->info.rustc));
+	printf("slot %.12s  target %s  %s\n", s->id, sb_str(&s->info.target), sig.len ? sig.buf : "(default flags)");
+	printf("  target dir  %s\n  rustc       %s\n", sb_str(&s->info.workspace), rustc.buf);
+	if (f->has_profile == 1) {
+		long age = (long)time(NULL) - f->m.created;
+		printf("  profile     %.12s, %ld min old, %s (%ld raw file(s), %s)\n", f->m.content_key,
+		       age / 60, f->m.training ? f->m.training : "?", f->m.raw_files,
+		       f->m.llvm_profdata ? f->m.llvm_profdata : "?");
+		printf("  state       %s", state_word(s));
+		if (f->nstale)
+			printf(": %s", f->stale.buf);
+		printf("; %zu of %zu units fresh\n", f->ncrates - (f->nstale - f->training_changed), f->ncrates);
+		int files = split_count(s->dir, f->m.content_key);
+		if (files >= 0)
+			printf("  split       %d file(s) in %s/split: each unit is given its own part of the profile\n",
+			       files, s->dir);
+		else
+			printf("  split       no: every unit is given the whole profile\n");
+		print_crates(f);
+	} else if (f->has_profile == 0) {
+		printf("  profile     none\n  state       none\n");
+	} else {
+		printf("  profile     unusable: %s\n  state       unusable\n", f->err.buf);
+	}
+	struct strbuf raw = STRBUF_INIT;
+	path_join(&raw, s->dir, "raw");
+	size_t waiting = count_files(raw.buf, ".profraw");
+	if (waiting)
+		printf("  pending     %zu raw profile(s) in %s (CARGO_PGO_WRAP_WHEN_NO_PROFILE=instrument), "
+		       "which the next `cargo-pgo-wrap build` merges\n", waiting, raw.buf);
+	sb_release(&raw);
+	struct strvec bolt = STRVEC_INIT;
+	bolt_verdicts(s->dir, &bolt);
+	for (size_t i = 0; i < bolt.n; i++)
+		printf("  %-11s %s\n", i ? "" : "BOLT", bolt.v[i]);
+	sv_release(&bolt);
+	for (size_t i = 0; i < s->nstamps; i++) {
+		int plain = units_built_without_us(s->dir, s->stamps[i].build_dir);
+		printf("  build dir   %s: %s\n", s->stamps[i].build_dir, s->stamps[i].decision);
+		if (plain > 0)
+			printf("              %d unit(s) built without cargo-pgo-wrap since its last verified "
+			       "build; the next `cargo-pgo-wrap build` rebuilds them\n", plain);
+	}
+	sb_release(&sig);
+	sb_release(&rustc);
+}
+
+static void emit_slot(struct yemit *e, const struct slot_status *s)
+{
+	const struct freshness *f = &s->f;
+
+	yemit_map_start(e);
+	yemit_kv(e, "slot", s->id);
+	yemit_kv(e, "workspace", sb_str(&s->info.workspace));
+	yemit_kv(e, "target", sb_str(&s->info.target));
+	yemit_kv(e, "signature", sb_str(&s->info.signature));
+	yemit_kv(e, "rustc", sb_str(&s->info.rustc));
+	yemit_kv(e, "state", state_word(s));
+	if (f->has_profile < 0)
+		yemit_kv(e, "error", f->err.buf);
+	if (f->has_profile == 1) {
+		yemit_kv(e, "profile", f->m.content_key);
+		yemit_kv_long(e, "created", f->m.created);
+		yemit_kv_long(e, "total-counts", f->m.total_counts);
+		yemit_kv(e, "training", f->m.training ? f->m.training : "");
+		yemit_kv(e, "training-changed", f->training_changed ? "true" : "false");
+		yemit_kv(e, "llvm-profdata", f->m.llvm_profdata ? f->m.llvm_profdata : "");
+		yemit_kv_long(e, "split-files", split_count(s->dir, f->m.content_key));
+		yemit_scalar(e, "crates");
+		yemit_seq_start(e);
+		for (size_t i = 0; i < f->ncrates; i++) {
+			const struct crate_state *c = &f->crates[i];
+			yemit_map_start(e);
+			yemit_kv(e, "name", c->name);
+			yemit_kv(e, "metadata", c->metadata);
+			yemit_kv(e, "state", c->state);
+			if (c->counts >= 0)
+				yemit_kv_long(e, "counts", c->counts);
+			if (c->functions >= 0) {
+				yemit_kv_long(e, "functions", c->functions);
+				yemit_kv_long(e, "covered", c->covered);
+			}
+			/* Counts are per crate name: units sharing one share these figures. */
+			if (units_named(f, c->name) > 1)
+				yemit_kv_long(e, "shared-by-units", (long)units_named(f, c->name));
+			yemit_end_map(e);
+		}
+		yemit_end_seq(e);
+	}
+	yemit_scalar(e, "build-dirs");
+	yemit_seq_start(e);
+	for (size_t i = 0; i < s->nstamps; i++) {
+		yemit_map_start(e);
+		yemit_kv(e, "path", s->stamps[i].build_dir);
+		yemit_kv(e, "decision", s->stamps[i].decision);
+		yemit_kv_long(e, "built-without-us", units_built_without_us(s->dir, s->stamps[i].build_dir));
+		yemit_end_map(e);
+	}
+	yemit_end_seq(e);
+	struct strvec bolt = STRVEC_INIT;
+	bolt_verdicts(s->dir, &bolt);
+	yemit_scalar(e, "bolt");
+	yemit_seq_start(e);
+	for (size_t i = 0; i < bolt.n; i++)
+		yemit_scalar(e, bolt.v[i]);
+	yemit_end_seq(e);
+	sv_release(&bolt);
+	struct strbuf raw = STRBUF_INIT;
+	path_join(&raw, s->dir, "raw");
+	yemit_kv_long(e, "pending-raw-profiles", (long)count_files(raw.buf, ".profraw"));
+	sb_release(&raw);
+	yemit_end_map(e);
+}
+
+/* The slot belongs to this workspace when its recorded workspace is inside it. */
+static bool in_workspace(const struct slot_status *s, const char *ws)
+{
+	size_t n = strlen(ws);
+	const char *w = sb_str(&s->info.workspace);
+	return strncmp(w, ws, n) == 0 && (w[n] == '\0' || w[n] == '/');
+}
+
+static bool slot_in_workspace(const char *slot_dir, const char *ws)
+{
+	struct slot_status s;
+	struct strbuf err = STRBUF_INIT;
+
+	memset(&s, 0, sizeof(s));
+	bool in = slot_read_info(slot_dir, &s.info, &err) == 0 && in_workspace(&s, ws);
+	slot_info_release(&s.info);
+	sb_release(&err);
+	return in;
+}
+
+static void tool_versions(struct strbuf *rustc, struct strbuf *profdata)
+{
+	struct strbuf out = STRBUF_INIT, path = STRBUF_INIT, ver = STRBUF_INIT, err = STRBUF_INIT;
+	char *argv[] = { "rustc", "-vV", NULL };
+
+	if (run_capture(argv, &out) == 0) {
+		first_line(rustc, out.buf);
+		const char *llvm = strstr(out.buf, "LLVM version: ");
+		if (llvm) {
+			int major = atoi(llvm + 14);
+			if (llvm_find_profdata(major, 19, 10, &path, &ver, &err) == 0)
+				sb_addf(profdata, "%s (%s)", path.buf, ver.buf);
+			else
+				sb_adds(profdata, err.buf);
+		}
+	} else {
+		sb_adds(rustc, "not found on PATH");
+	}
+	if (!profdata->len)
+		sb_adds(profdata, "unknown");
+	sb_release(&out);
+	sb_release(&path);
+	sb_release(&ver);
+	sb_release(&err);
+}
+
+static const char status_usage[] =
+	"usage: cargo-pgo-wrap status [--all] [--format human|yaml] [--manifest-path PATH] [--target-dir DIR] "
+	"[--pgo-config FILE]";
+
+/* The slots' workspace identity (the target dir) and the configured training. */
+static void this_workspace(const char *manifest, const char *target_dir, const char *pgo_config,
+			   struct strbuf *ws, char **training_id)
+{
+	struct strvec args = STRVEC_INIT;
+	struct workspace w;
+	struct config cfg;
+	struct strbuf err = STRBUF_INIT;
+	const char *cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
+
+	/* The variable names the workspace for the wrapper; no cargo project is needed to find its slots. */
+	if (env_get("CARGO_PGO_WRAP_WORKSPACE") && !manifest) {
+		sb_adds(ws, env_get("CARGO_PGO_WRAP_WORKSPACE"));
+		return;
+	}
+	if (manifest)
+		sv_pushf(&args, "--manifest-path=%s", manifest);
+	if (target_dir)
+		sv_pushf(&args, "--target-dir=%s", target_dir);
+	workspace_locate(&w, cargo, &args);
+	/* The wrapper names the workspace by this variable when set, else by the target dir. */
+	sb_adds(ws, env_get("CARGO_PGO_WRAP_WORKSPACE") ? env_get("CARGO_PGO_WRAP_WORKSPACE") : w.target_dir.buf);
+	if (config_load(&cfg, pgo_config, w.root.buf, &err) != 0)
+		warn("%s; whether the training changed is not checked", err.buf);
+	else
+		*training_id = config_training_id(&cfg);
+	config_release(&cfg);
+	workspace_release(&w);
+	sv_release(&args);
+	sb_release(&err);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	bool yaml = false, all = false;
+	const char *manifest = NULL, *pgo_config = NULL, *target_dir = NULL, *v;
+	char *training_id = NULL;
+	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, ws = STRBUF_INIT, slots = STRBUF_INIT;
+
+	for (int i = 1; i < argc; i++) {
+		if (frontend_option(argc, argv, &i, "--format", &v)) {
+			if (strcmp(v, "yaml") != 0 && strcmp(v, "human") != 0)
+				die(PGOW_EXIT_CONFIG, "status: --format is human or yaml, not '%s'", v);
+			yaml = strcmp(v, "yaml") == 0;
+		} else if (frontend_option(argc, argv, &i, "--manifest-path", &v)) {
+			manifest = v;
+		} else if (frontend_option(argc, argv, &i, "--pgo-config", &v)) {
+			pgo_config = v;
+		} else if (frontend_option(argc, argv, &i, "--target-dir", &v)) {
+			target_dir = v;
+		} else if (strcmp(argv[i], "--all") == 0) {
+			all = true;
+		} else {
+			die(PGOW_EXIT_CONFIG, "status: unknown argument %s; %s", argv[i], status_usage);
+		}
+	}
+	if (cache_root(&root, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	if (!all)
+		this_workspace(manifest, target_dir, pgo_config, &ws, &training_id);
+	struct strbuf rustc = STRBUF_INIT, profdata = STRBUF_INIT;
+	tool_versions(&rustc, &profdata);
+	long long bytes = tree_bytes(root.buf);
+	struct yemit e;
+	struct strbuf out = STRBUF_INIT;
+	if (yaml) {
+		yemit_begin(&e, &out);
+		yemit_map_start(&e);
+		yemit_kv(&e, "cache", root.buf);
+		yemit_kv_long(&e, "cache-bytes", (long)bytes);
+		yemit_kv(&e, "rustc", rustc.buf);
+		yemit_kv(&e, "llvm-profdata", profdata.buf);
+		yemit_scalar(&e, "slots");
+		yemit_seq_start(&e);
+	} else {
+		printf("cache         %s (%.1f %s)\nrustc         %s\nllvm-profdata %s\n", root.buf,
+		       bytes < 1024 * 1024 ? (double)bytes / 1024.0 : (double)bytes / (1024.0 * 1024.0),
+		       bytes < 1024 * 1024 ? "KiB" : "MiB", rustc.buf, profdata.buf);
+	}
+	if (cache_subdir(&slots, "slots", &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	struct strvec dirs = STRVEC_INIT;
+	size_t shown = 0;
+	list_dir(slots.buf, "", &dirs);
+	for (size_t i = 0; i < dirs.n; i++) {
+		struct slot_status s;
+		if (!all && !slot_in_workspace(dirs.v[i], ws.buf))
+			continue; /* not re-keyed: another workspace's sources are none of our business */
+		load_slot(&s, dirs.v[i], path_basename(dirs.v[i]), training_id);
+		if (all || in_workspace(&s, ws.buf)) {
+			shown++;
+			if (yaml) {
+				emit_slot(&e, &s);
+			} else {
+				printf("\n");
+				print_human(&s);
+			}
+		}
+		release_slot(&s);
+	}
+	sv_release(&dirs);
+	if (yaml) {
+		yemit_end_seq(&e);
+		if (!all) {
+			struct strbuf state = STRBUF_INIT;
+			path_join(&state, ws.buf, "pgo-wrap");
+			yemit_kv_long(&e, "pending-raw-profiles", (long)count_pending_raw(state.buf));
+			sb_release(&state);
+		}
+		yemit_end_map(&e);
+		if (yemit_finish(&e, &err) != 0)
+			die(PGOW_EXIT_INTERNAL, "%s", err.buf);
+		fputs(out.buf, stdout);
+	} else if (!shown) {
+		printf("\nno cached profile or build record for target dir %s (status --all shows every slot)\n", ws.buf);
+	}
+	if (!yaml && !all)
+		print_pending(ws.buf);
+	sb_release(&out);
+	sb_release(&root);
+	sb_release(&err);
+	sb_release(&ws);
+	sb_release(&slots);
+	sb_release(&rustc);
+	sb_release(&profdata);
+	free(training_id);
+	return 0;
+}

@@ -1,0 +1,325 @@
+/*
+ * freshness.c - whether a profile fits a build (see include/freshness.h).
+ * Units only a `cargo test`, another package selection or an older version
+ * compiled never make a build stale: only the units it uses are compared.
+ */
+#include "cycle/freshness.h"
+#include "store/cache.h"
+#include "base/hash.h"
+#include "store/slot.h"
+#include "store/unitkey.h"
+#include "base/util.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+static void add_state(struct freshness *f, const char *name, const char *metadata, const char *state,
+		      const struct manifest_crate *c)
+{
+	f->crates = xrealloc(f->crates, (f->ncrates + 1) * sizeof(*f->crates));
+	struct crate_state *s = &f->crates[f->ncrates++];
+	s->name = xstrdup(name);
+	s->metadata = xstrdup(metadata);
+	s->state = state;
+	s->counts = c ? c->counts : -1;
+	s->functions = c ? c->functions : -1;
+	s->covered = c ? c->covered : -1;
+	if (strcmp(state, "fresh") != 0)
+		f->nstale++;
+}
+
+static void load(struct freshness *f, const char *slot_dir, const char *training_id)
+{
+	memset(f, 0, sizeof(*f));
+	f->has_profile = cache_current_profile(slot_dir, &f->m, &f->profdata, &f->err);
+	if (f->has_profile == 1 && training_id) {
+		const char *then = f->m.training_id ? f->m.training_id : "manual";
+		/* A hand-merged profile was not collected by any configured training. */
+		f->training_changed = strcmp(then, "manual") != 0 && strcmp(then, training_id) != 0;
+	}
+}
+
+/*
+ * Counts are known per crate name (profile symbols carry the crate, not its
+ * metadata), so units sharing a name share them: count each name once.
+ */
+static bool name_counted_before(const struct freshness *f, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(f->crates[j].state, "fresh") != 0 && strcmp(f->crates[j].name, f->crates[i].name) == 0)
+			return true;
+	return false;
+}
+
+static void finish(struct freshness *f)
+{
+	long stale_counts = 0;
+
+	for (size_t i = 0; i < f->ncrates; i++) {
+		const struct crate_state *s = &f->crates[i];
+		if (strcmp(s->state, "fresh") == 0 || name_counted_before(f, i))
+			continue;
+		sb_addf(&f->stale, "%s%s (%s", f->stale.len ? ", " : "", s->name, s->state);
+		if (s->counts >= 0 && f->m.total_counts > 0)
+			sb_addf(&f->stale, ", %.0f%% of counts", 100.0 * (double)s->counts / (double)f->m.total_counts);
+		sb_addch(&f->stale, ')');
+		if (s->counts > 0)
+			stale_counts += s->counts;
+	}
+	if (f->training_changed) {
+		sb_addf(&f->stale, "%straining changed", f->stale.len ? ", " : "");
+		f->nstale++;
+		f->stale_share = 1.0;
+		return;
+	}
+	/* Without counts, any stale crate counts as the whole profile. */
+	f->stale_share = f->m.total_counts > 0 ? (double)stale_counts / (double)f->m.total_counts
+					       : (f->nstale ? 1.0 : 0.0);
+}
+
+static bool has_state(const struct freshness *f, const char *crate, const char *metadata)
+{
+	for (size_t i = 0; i < f->ncrates; i++)
+		if (strcmp(f->crates[i].name, crate) == 0 && strcmp(f->crates[i].metadata, metadata) == 0)
+			return true;
+	return false;
+}
+
+#define BUILD_MAGIC "build-v2"
+
+static const char *state_name(const char *s)
+{
+	static const char *const names[] = { "new", "replaced", "changed", NULL };
+	for (const char *const *n = names; *n; n++)
+		if (strcmp(*n, s) == 0)
+			return *n;
+	return NULL;
+}
+
+/* A record's text, when it is about this profile: "build-v2 <key> <build dir>" then units. */
+static bool read_record(const char *path, const char *key, struct strbuf *text, const char **units,
+			struct strbuf *build_dir)
+{
+	struct strbuf header = STRBUF_INIT;
+	bool ok = false;
+
+	sb_addf(&header, BUILD_MAGIC "\t%s\t", key ? key : "");
+	if (sb_read_file(text, path) == 0 && (!key || strncmp(text->buf, header.buf, header.len) == 0) &&
+	    strncmp(text->buf, BUILD_MAGIC "\t", strlen(BUILD_MAGIC) + 1) == 0) {
+		const char *dir = strchr(text->buf + strlen(BUILD_MAGIC) + 1, '\t');
+		size_t len = dir ? strcspn(dir + 1, "\n") : 0;
+		if (dir && dir[1 + len] == '\n') {
+			if (build_dir)
+				sb_add(build_dir, dir + 1, len);
+			*units = dir + 2 + len;
+			ok = true;
+		}
+	}
+	sb_release(&header);
+	return ok;
+}
+
+static void add_record_units(struct freshness *f, const char *units)
+{
+	char *copy = xstrdup(units);
+	for (char *line = copy; *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		struct strvec fl = STRVEC_INIT;
+		sv_split(&fl, line, '\t');
+		const char *state = fl.n == 3 ? state_name(fl.v[2]) : NULL;
+		if (state && !has_state(f, fl.v[0], fl.v[1]))
+			add_state(f, fl.v[0], fl.v[1], state, manifest_find_name(&f->m, fl.v[0]));
+		sv_release(&fl);
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	free(copy);
+}
+
+void freshness_newest_record(const char *slot_dir, const char *build_dir, struct strbuf *out)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
+	struct timespec newest = { 0, 0 };
+
+	path_join(&dir, slot_dir, "builds");
+	list_dir(dir.buf, "", &files);
+	for (size_t i = 0; i < files.n; i++) {
+		struct strbuf text = STRBUF_INIT, bd = STRBUF_INIT;
+		const char *units;
+		struct stat st;
+		if (read_record(files.v[i], NULL, &text, &units, &bd) && strcmp(bd.buf, build_dir) == 0 &&
+		    stat(files.v[i], &st) == 0 &&
+		    (st.st_mtim.tv_sec > newest.tv_sec ||
+		     (st.st_mtim.tv_sec == newest.tv_sec && st.st_mtim.tv_nsec > newest.tv_nsec))) {
+			newest = st.st_mtim;
+			sb_reset(out);
+			sb_adds(out, files.v[i]);
+		}
+		sb_release(&text);
+		sb_release(&bd);
+	}
+	sv_release(&files);
+	sb_release(&dir);
+}
+
+/* Units that verified builds used and this profile does not cover: this build's, or each dir's newest. */
+static void add_recorded_builds(struct freshness *f, const char *slot_dir, const char *record)
+{
+	struct strvec paths = STRVEC_INIT;
+	struct stamp *stamps;
+	size_t n;
+
+	if (record) {
+		sv_push(&paths, record);
+	} else {
+		slot_stamps(slot_dir, &stamps, &n);
+		for (size_t i = 0; i < n; i++) {
+			struct strbuf newest = STRBUF_INIT;
+			freshness_newest_record(slot_dir, stamps[i].build_dir, &newest);
+			if (newest.len)
+				sv_push(&paths, newest.buf);
+			sb_release(&newest);
+		}
+		stamps_release(stamps, n);
+	}
+	for (size_t i = 0; i < paths.n; i++) {
+		struct strbuf text = STRBUF_INIT;
+		const char *units;
+		if (read_record(paths.v[i], f->m.content_key, &text, &units, NULL))
+			add_record_units(f, units);
+		sb_release(&text);
+	}
+	sv_release(&paths);
+}
+
+void freshness_record_build(const char *record, const char *build_dir, const struct freshness *after)
+{
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT, dir = STRBUF_INIT;
+
+	if (after->has_profile != 1)
+		return;
+	path_dirname(&dir, record);
+	if (mkdir_private(dir.buf, 0700, &err) == 0) {
+		sb_addf(&text, BUILD_MAGIC "\t%s\t%s\n", after->m.content_key, build_dir);
+		for (size_t i = 0; i < after->ncrates; i++)
+			if (strcmp(after->crates[i].state, "new") == 0 || strcmp(after->crates[i].state, "replaced") == 0)
+				sb_addf(&text, "%s\t%s\t%s\n", after->crates[i].name, after->crates[i].metadata,
+					after->crates[i].state);
+		struct atomic_opts opts = { .mode = 0600 };
+		(void)write_file_atomic(record, text.buf, text.len, &opts, &err);
+	}
+	if (err.len)
+		warn("%s; `status` will not show what this build found", err.buf);
+	sb_release(&dir);
+	sb_release(&text);
+	sb_release(&err);
+}
+
+void freshness_predict(struct freshness *f, const char *slot_dir, const char *training_id,
+		       const char *record)
+{
+	load(f, slot_dir, training_id);
+	for (size_t i = 0; f->has_profile == 1 && i < f->m.ncrates; i++) {
+		const struct manifest_crate *c = &f->m.crates[i];
+		struct strbuf rec = STRBUF_INIT, err = STRBUF_INIT;
+		struct unit_key k, now;
+		const char *state = "gone";
+		unitkey_record_path(&rec, slot_dir, c->name, c->metadata);
+		if (unitkey_read(&k, rec.buf, &err) == 1) {
+			if (unitkey_refresh(&now, &k, &err) == 0)
+				state = strcmp(now.key, c->key) == 0 ? "fresh" : "changed";
+			else
+				state = "changed"; /* a source vanished */
+			unitkey_release(&now);
+		}
+		unitkey_release(&k);
+		add_state(f, c->name, c->metadata, state, c);
+		sb_release(&rec);
+		sb_release(&err);
+	}
+	if (f->has_profile == 1)
+		add_recorded_builds(f, slot_dir, record);
+	finish(f);
+}
+
+/* A unit of this build that the profile has under the same crate name but other metadata. */
+static bool same_name_elsewhere(const struct manifest *m, const struct build_units *u, const char *crate)
+{
+	for (size_t i = 0; i < m->ncrates; i++) {
+		if (strcmp(m->crates[i].name, crate) != 0)
+			continue;
+		bool used = false;
+		for (size_t j = 0; j < u->n && !used; j++)
+			used = u->v[j].marked && strcmp(u->v[j].mark.crate, crate) == 0 &&
+			       strcmp(u->v[j].mark.metadata, m->crates[i].metadata) == 0;
+		if (!used)
+			return true;
+	}
+	return false;
+}
+
+void freshness_of_build(struct freshness *f, const char *slot_dir, const struct build_units *u,
+			const char *training_id)
+{
+	const char *slot = path_basename(slot_dir);
+
+	load(f, slot_dir, training_id);
+	for (size_t i = 0; f->has_profile == 1 && i < u->n; i++) {
+		const struct unit_mark *mk = &u->v[i].mark;
+		if (!u->v[i].marked || strcmp(mk->slot, slot) != 0)
+			continue; /* skipped, excluded, or built without us: the summary counts those */
+		const struct manifest_crate *c = manifest_find(&f->m, mk->crate, mk->metadata);
+		const char *state = c ? (strcmp(c->key, mk->key) == 0 ? "fresh" : "changed")
+				      : same_name_elsewhere(&f->m, u, mk->crate) ? "replaced" : "new";
+		/* A replaced unit takes the share its predecessor had in the profile. */
+		add_state(f, mk->crate, mk->metadata, state, c ? c : manifest_find_name(&f->m, mk->crate));
+	}
+	finish(f);
+}
+
+void freshness_release(struct freshness *f)
+{
+	for (size_t i = 0; i < f->ncrates; i++) {
+		free(f->crates[i].name);
+		free(f->crates[i].metadata);
+	}
+	free(f->crates);
+	manifest_release(&f->m);
+	sb_release(&f->profdata);
+	sb_release(&f->err);
+	sb_release(&f->stale);
+	memset(f, 0, sizeof(*f));
+}
+
+int slot_of_build_dir(const char *build_dir, struct strbuf *slot_dir)
+{
+	struct strbuf root = STRBUF_INIT, slots = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec dirs = STRVEC_INIT;
+	int rc = -1;
+
+	if (cache_root_path(&root, &err) == 0) {
+		path_join(&slots, root.buf, "slots");
+		list_dir(slots.buf, "", &dirs);
+	}
+	for (size_t i = 0; i < dirs.n && rc != 0; i++) {
+		struct stamp *stamps;
+		size_t n;
+		slot_stamps(dirs.v[i], &stamps, &n);
+		for (size_t j = 0; j < n && rc != 0; j++) {
+			if (strcmp(stamps[j].build_dir, build_dir) == 0) {
+				sb_adds(slot_dir, dirs.v[i]);
+				rc = 0;
+			}
+		}
+		stamps_release(stamps, n);
+	}
+	sv_release(&dirs);
+	sb_release(&root);
+	sb_release(&slots);
+	sb_release(&err);
+	return rc;
+}

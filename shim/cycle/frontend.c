@@ -1,0 +1,647 @@
+/*
+ * frontend.c - what every front-end command shares (see include/frontend.h):
+ * setting up the wrapper's environment for one workspace, running cargo
+ * with it, and verifying what cargo built. A build's units come from
+ * cargo's JSON messages; whether each carries the PGO decision comes from
+ * the mark our wrapper leaves in its dep-info, which a build made without
+ * us erases. Nothing is reported that was not verified.
+ */
+#include "cycle/frontend.h"
+#include "store/cache.h"
+#include "wrapper/decision.h"
+#include "base/execute.h"
+#include "cycle/freshness.h"
+#include "base/json.h"
+#include "cycle/llvm.h"
+#include "base/options.h"
+#include "store/provenance.h"
+#include "base/safefs.h"
+#include "store/report.h"
+#include "store/slot.h"
+#include "store/split.h"
+#include "store/toolchain.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void parse_our_options(struct build *b, int argc, char **argv)
+{
+	const char *v;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			sv_pushv(&b->cargo_args, argv + i, (size_t)(argc - i));
+			break;
+		}
+		if (frontend_option(argc, argv, &i, "--pgo-config", &v))
+			b->pgo_config = v;
+		else
+			sv_push(&b->cargo_args, argv[i]);
+	}
+	b->user_format = cargo_opt(&b->cargo_args, "--message-format");
+	if (cargo_flag(&b->cargo_args, "--quiet", "-q"))
+		report_set_quiet(1);
+}
+
+static void export_settings(const struct build *b)
+{
+	char *self = self_exe_path();
+	const char *wrapper = getenv("RUSTC_WRAPPER");
+
+	if (!self)
+		die(PGOW_EXIT_INTERNAL, "cannot find our own executable: %s", strerror(errno));
+	/* An existing wrapper (sccache) becomes the next link of the chain. */
+	if (wrapper && *wrapper && strcmp(path_basename(wrapper), "cargo-pgo-wrap") != 0 &&
+	    !env_get("CARGO_PGO_WRAP_NEXT"))
+		setenv("CARGO_PGO_WRAP_NEXT", wrapper, 1);
+	setenv("RUSTC_WRAPPER", self, 1);
+	/*
+	 * The target dir names the workspace: it is what a plain
+	 * `RUSTC_WRAPPER=cargo-pgo-wrap cargo build` derives, so both find the
+	 * same slot and profile.
+	 */
+	setenv("CARGO_PGO_WRAP_WORKSPACE", b->ws.target_dir.buf, 1);
+	free(self);
+}
+
+/* What would fail half-way through a cycle is checked before its first step. */
+void build_preflight(const struct build *b, bool merging)
+{
+	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, path = STRBUF_INIT, ver = STRBUF_INIT;
+	struct strbuf id = STRBUF_INIT;
+
+	if (cache_root(&root, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	if (access(root.buf, W_OK | X_OK) != 0)
+		die(PGOW_EXIT_CACHE, "the cache %s is not writable (%s); fix its permissions or set "
+		    "CARGO_PGO_WRAP_CACHE to a writable directory", root.buf, strerror(errno));
+	if (merging && rustc_identity("rustc", &id, &err) == 0) {
+		int major = rustc_identity_llvm_major(id.buf);
+		if (llvm_find_profdata(major, major >= 19 ? 19 : major, 10, &path, &ver, &err) != 0)
+			die(PGOW_EXIT_LLVM, "%s", err.buf);
+	}
+	(void)b;
+	sb_release(&root);
+	sb_release(&err);
+	sb_release(&path);
+	sb_release(&ver);
+	sb_release(&id);
+}
+
+/* {bin:NAME} must name a binary of the workspace: found now, not after an instrumented build. */
+static void check_training_bins(const struct build *b)
+{
+	for (size_t i = 0; i < b->cfg.bins.n; i++) {
+		const char *tab = strchr(b->cfg.bins.v[i], '\t');
+		char *name = xstrndup(b->cfg.bins.v[i], (size_t)(tab - b->cfg.bins.v[i]));
+		if (!workspace_has_bin(&b->ws, name))
+			die(PGOW_EXIT_CONFIG, "%s: {bin:%s} is not a binary of this workspace (%s); fix the name",
+			    tab + 1, name, b->ws.bins.n ? "see `cargo metadata`" : "it has no binaries");
+		free(name);
+	}
+}
+
+/*
+ * The arguments that decide which units a build has (packages, features,
+ * targets, profile), without those that only change how it runs or prints.
+ */
+static void unit_args_key(const struct strvec *args, struct strbuf *out)
+{
+	static const char *const how[] = { "--message-format", "--target-dir", "--jobs", "-j", "--color",
+					   "--manifest-path", NULL };
+	static const char *const flags[] = { "-q", "--quiet", "-v", "-vv", "--verbose", "--timings",
+					     "--offline", "--frozen", "--locked", NULL };
+	for (size_t i = 0; i < args->n && strcmp(args->v[i], "--") != 0; i++) {
+		const char *a = args->v[i];
+		bool skip = false, takes_value = false;
+		for (const char *const *f = flags; *f && !skip; f++)
+			skip = strcmp(a, *f) == 0;
+		for (const char *const *o = how; *o && !skip; o++) {
+			size_t n = strlen(*o);
+			if (strcmp(a, *o) == 0)
+				skip = takes_value = true;
+			else if (strncmp(a, *o, n) == 0 && a[n] == '=')
+				skip = true;
+		}
+		if (takes_value)
+			i++;
+		else if (!skip)
+			sb_addf(out, "%s\n", a);
+	}
+}
+
+void build_setup(struct build *b, int argc, char **argv, bool need_config)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	memset(b, 0, sizeof(*b));
+	b->cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
+	parse_our_options(b, argc, argv);
+	unit_args_key(&b->cargo_args, &b->args_key);
+	workspace_locate(&b->ws, b->cargo, &b->cargo_args);
+	/* run/test/bench use no training and no policy: a broken config does not stop them. */
+	if (!need_config)
+		config_defaults(&b->cfg);
+	else if (config_load(&b->cfg, b->pgo_config, b->ws.root.buf, &err) != 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	b->training_id = config_training_id(&b->cfg);
+	check_training_bins(b);
+	export_settings(b);
+	sb_addf(&b->state_dir, "%s/pgo-wrap", b->ws.target_dir.buf);
+	sb_addf(&b->instr_dir, "%s/instrumented", b->state_dir.buf);
+	/* One raw dir per build configuration. */
+	sb_addf(&b->raw_dir, "%s/raw/%s/%s", b->state_dir.buf, b->ws.target ? b->ws.target : "host",
+		b->ws.profile_dir);
+	sb_addf(&b->instr_bin_dir, "%s%s%s/%s", b->instr_dir.buf, b->ws.target ? "/" : "",
+		b->ws.target ? b->ws.target : "", b->ws.profile_dir);
+	/* Builds that make a profile or use one profile C code too; run/test/bench reuse theirs. */
+	if (need_config) {
+		struct strbuf links = STRBUF_INIT;
+		path_join(&links, b->state_dir.buf, "cc");
+		ccode_setup(&b->cc, b->ws.target, b->ws.target_dir.buf, links.buf);
+		sb_release(&links);
+	}
+	sb_release(&err);
+}
+
+void build_teardown(struct build *b)
+{
+	config_release(&b->cfg);
+	free(b->training_id);
+	sv_release(&b->cargo_args);
+	sb_release(&b->args_key);
+	workspace_release(&b->ws);
+	sb_release(&b->state_dir);
+	sb_release(&b->instr_dir);
+	sb_release(&b->instr_bin_dir);
+	sb_release(&b->raw_dir);
+	ccode_release(&b->cc);
+}
+
+void build_step(struct build *b, const char *verb, const char *detail)
+{
+	b->step++;
+	if (b->step > b->steps)
+		b->steps = b->step;
+	progress(verb, "[%d/%d] %s\n", b->step, b->steps, detail);
+}
+
+static bool user_wants_json(const struct build *b)
+{
+	return b->user_format && strncmp(b->user_format, "json", 4) == 0;
+}
+
+/*
+ * The user's args for one of our cargo runs: --target-dir replaced for the
+ * instrumented build (cargo's command line beats CARGO_TARGET_DIR), and a
+ * human --message-format turned into its JSON form, since we read the JSON
+ * and cargo takes only one kind.
+ */
+static void args_for(const struct build *b, bool instrumented, struct strvec *argv)
+{
+	const struct strvec *a = &b->cargo_args;
+	bool after_dashdash = false;
+	/* The instrumented build's diagnostics stay in its JSON: the optimised build shows them once. */
+	bool drop_format = instrumented || !user_wants_json(b);
+
+	for (size_t i = 0; i < a->n; i++) {
+		const char *arg = a->v[i];
+		if (strcmp(arg, "--") == 0)
+			after_dashdash = true;
+		bool opt_dir = !after_dashdash && instrumented;
+		bool opt_fmt = !after_dashdash && drop_format;
+		if ((opt_dir && strcmp(arg, "--target-dir") == 0) || (opt_fmt && strcmp(arg, "--message-format") == 0)) {
+			i++;
+			continue;
+		}
+		if ((opt_dir && strncmp(arg, "--target-dir=", 13) == 0) ||
+		    (opt_fmt && strncmp(arg, "--message-format=", 17) == 0))
+			continue;
+		sv_push(argv, arg);
+	}
+	if (instrumented)
+		sv_pushf(argv, "--target-dir=%s", b->instr_dir.buf);
+	bool short_form = b->user_format && strcmp(b->user_format, "short") == 0;
+	if (instrumented)
+		sv_push(argv, short_form ? "--message-format=json-diagnostic-short" : "--message-format=json");
+	else if (drop_format)
+		sv_push(argv, short_form ? "--message-format=json-diagnostic-short,json-render-diagnostics"
+					 : "--message-format=json-render-diagnostics");
+}
+
+/* rustc's errors from JSON messages that were not rendered: a failed build must say why. */
+static void show_errors(const char *messages)
+{
+	for (const char *p = messages; *p;) {
+		size_t len = strcspn(p, "\n");
+		struct json msg;
+		struct strbuf err = STRBUF_INIT;
+		if (*p == '{' && json_parse(&msg, p, len, &err) == 0) {
+			const struct json *m = json_get(&msg, "message");
+			const char *level = json_get_string(m, "level");
+			const char *rendered = json_get_string(m, "rendered");
+			if (level && strcmp(level, "error") == 0 && rendered)
+				(void)write_all(STDERR_FILENO, rendered, strlen(rendered));
+			json_release(&msg);
+		}
+		sb_release(&err);
+		p += len + (p[len] == '\n');
+	}
+}
+
+/*
+ * C uses its part of the split ("use <file>#<hash>": the hash makes the
+ * decision, and so the C stamp, change only when the file's bytes do), or
+ * the whole profile.
+ */
+static void c_use_decision(const char *slot_dir, const char *profdata, struct strbuf *dec)
+{
+	struct strbuf key = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT;
+
+	cache_profile_key(profdata, &key);
+	sb_adds(dec, "use ");
+	if (split_c_file(slot_dir, key.buf, &file, &hash) == 1)
+		split_detail(dec, file.buf, hash.buf);
+	else
+		sb_adds(dec, profdata);
+	sb_release(&key);
+	sb_release(&file);
+	sb_release(&hash);
+}
+
+/*
+ * The decision the C code of one cargo run gets, as our compiler link takes
+ * it, and the stamp of its build dir (empty when none exists yet).
+ */
+static void c_decision(const struct build *b, bool instrumented, const char *mode, struct strbuf *dec,
+		       struct strbuf *stamp)
+{
+	const char *build_dir = instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf;
+	struct strbuf slot = STRBUF_INIT, prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT;
+	bool have_slot = slot_of_build_dir(build_dir, &slot) == 0 ||
+			 slot_of_build_dir(b->instr_bin_dir.buf, &slot) == 0;
+
+	if (mode && strcmp(mode, "generate") == 0)
+		sb_addf(dec, "generate %s", b->raw_dir.buf);
+	else if (!mode && have_slot && cache_current_index(slot.buf, &prof, &index, &err) == 1)
+		c_use_decision(slot.buf, prof.buf, dec);
+	else
+		sb_adds(dec, "off");
+	/*
+	 * A stamp of the C decision alone: Rust units follow their crate's split
+	 * file, so the build dir's own stamp stays as it is when a refresh
+	 * changes the profile that C is compiled with.
+	 */
+	if (have_slot && slot_c_stamp_sync(slot.buf, build_dir, dec->buf, stamp, &err) != 0) {
+		warn("%s; build scripts that compile C will not rerun when the profile changes "
+		     "(the check after the build reruns them)", err.buf);
+		sb_reset(stamp);
+	}
+	sb_release(&slot);
+	sb_release(&prof);
+	sb_release(&index);
+	sb_release(&err);
+}
+
+void build_run(const struct build *b, bool instrumented, const char *mode, struct build_units *out)
+{
+	struct strbuf dec = STRBUF_INIT, stamp = STRBUF_INIT;
+
+	c_decision(b, instrumented, mode, &dec, &stamp);
+	ccode_export(&b->cc, dec.buf, stamp.len ? stamp.buf : NULL);
+	sb_release(&stamp);
+	struct strvec argv = STRVEC_INIT;
+	struct strbuf json = STRBUF_INIT, err = STRBUF_INIT;
+
+	sv_push(&argv, b->cargo);
+	sv_push(&argv, "build");
+	args_for(b, instrumented, &argv);
+	if (mode) {
+		setenv(ENV_MODE, mode, 1);
+		setenv(ENV_PROFILE, b->raw_dir.buf, 1);
+	} else {
+		unsetenv(ENV_MODE);
+		unsetenv(ENV_PROFILE);
+	}
+	if (strcmp(mode ? mode : "", "off") == 0)
+		unsetenv(ENV_PROFILE);
+	/* Our summary reports what the build got; the wrapper need not say it per run. */
+	setenv("CARGO_PGO_WRAP_FRONTEND", "1", 1);
+	struct timespec started;
+	now_timespec(&started);
+	int status = run_capture(argv.v, &json);
+	if (status < 0)
+		die(PGOW_EXIT_EXEC, "cannot run %s: %s", b->cargo, strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (instrumented)
+			show_errors(sb_str(&json));
+		exit_like(status);
+	}
+	if (build_units_parse(sb_str(&json), out, &err) != 0)
+		die(PGOW_EXIT_INTERNAL, "%s", err.buf);
+	out->messages = json;
+	out->started = started;
+	out->c_decision = dec; /* what build_verify checks the C objects against */
+	dec = (struct strbuf)STRBUF_INIT;
+	json = (struct strbuf)STRBUF_INIT;
+	sv_release(&argv);
+	sb_release(&json);
+	sb_release(&err);
+	sb_release(&dec);
+}
+
+/*
+ * The dir of a slot a mark names, when this cache has it: a unit built into
+ * another cache (CARGO_PGO_WRAP_CACHE changed since) names a slot that is
+ * not here, and nothing is created for it.
+ */
+static bool slot_here(const char *slot, struct strbuf *dir)
+{
+	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, file = STRBUF_INIT;
+	bool here = false;
+
+	/* A planted mark names no slot of ours. */
+	if (slot_id_valid(slot) && cache_root(&root, &err) == 0) {
+		sb_addf(dir, "%s/slots/%s", root.buf, slot);
+		path_join(&file, dir->buf, "SLOT");
+		here = file_exists(file.buf);
+		if (!here)
+			sb_reset(dir);
+	}
+	sb_release(&root);
+	sb_release(&err);
+	sb_release(&file);
+	return here;
+}
+
+/* The profile file a slot's units should be built with now, or "" for none. */
+/*
+ * The slot's current profile (empty when none), and what a unit of crate
+ * must record it was given: that file, or its crate's file of the split
+ * with the hash the split gave it.
+ */
+static void expected_profile(const char *slot_dir, const char *crate, const char *metadata,
+			     struct strbuf *profile, struct strbuf *want)
+{
+	struct strbuf err = STRBUF_INIT, index = STRBUF_INIT, key = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT;
+
+	if (cache_current_index(slot_dir, profile, &index, &err) == 1) {
+		cache_profile_key(profile->buf, &key);
+		if (split_lookup(slot_dir, key.buf, crate, metadata, &dir, &file, &hash) == 1)
+			split_detail(want, file.buf, hash.buf);
+		else
+			sb_adds(want, profile->buf);
+	}
+	sb_release(&err);
+	sb_release(&index);
+	sb_release(&key);
+	sb_release(&dir);
+	sb_release(&file);
+	sb_release(&hash);
+}
+
+/* Deletes a unit's outputs (named after its dep-info) so cargo must compile it again. */
+static void force_rebuild(const char *target_dir, const char *dep_info)
+{
+	static const char *const exts[] = { "", ".rlib", ".rmeta", ".so", ".a", NULL };
+	struct strbuf dir = STRBUF_INIT, f = STRBUF_INIT;
+	const char *base = path_basename(dep_info);
+	size_t stem = strlen(base) - 2; /* without ".d" */
+
+	path_dirname(&dir, dep_info);
+	for (const char *const *e = exts; *e; e++) {
+		sb_reset(&f);
+		sb_addf(&f, "%s/%s%.*s%s", dir.buf, **e ? "lib" : "", (int)stem, base, *e);
+		struct strbuf err = STRBUF_INIT;
+		if (safe_unlink(target_dir, f.buf, &err) != 0)
+			die(PGOW_EXIT_FAIL, "%s (to have it rebuilt)", err.buf);
+		sb_release(&err);
+	}
+	sb_release(&dir);
+	sb_release(&f);
+}
+
+void build_force_rebuild(const struct build *b, const char *dep_info)
+{
+	force_rebuild(b->ws.target_dir.buf, dep_info);
+}
+
+/* The decision a build's units must carry, from the mode it ran under. */
+enum expect { EXPECT_PROFILE, EXPECT_PLAIN, EXPECT_GENERATE };
+
+static enum expect expect_of(const char *mode)
+{
+	if (mode && strcmp(mode, "off") == 0)
+		return EXPECT_PLAIN;
+	if (mode && strcmp(mode, "generate") == 0)
+		return EXPECT_GENERATE;
+	return EXPECT_PROFILE;
+}
+
+static const char *expect_name(enum expect e)
+{
+	return e == EXPECT_PLAIN ? "plain decision" : e == EXPECT_GENERATE ? "instrumentation" : "current profile";
+}
+
+static void note_skip(const struct unit_mark *m, struct verified *v)
+{
+	const char *why = strcmp(m->action, "excluded") == 0 ? m->action : m->action + 5;
+	v->skipped++;
+	if (!strstr(sb_str(&v->skipped_why), why))
+		sb_addf(&v->skipped_why, "%s%s", v->skipped_why.len ? ", " : "", why);
+}
+
+
+static void note_use(const struct build_unit *u, const char *profile, struct verified *v)
+{
+	const struct unit_mark *m = &u->mark;
+
+	if (strcmp(m->action, "use") == 0)
+		v->use++;
+	else
+		v->stale++;
+	if (!u->fresh)
+		v->compiled++;
+	if (m->mismatches > 0) {
+		v->mismatches += m->mismatches;
+		sb_addf(&v->mismatched, "%s%s %d", v->mismatched.len ? ", " : "", m->crate, m->mismatches);
+	}
+	if (!v->profile.len)
+		sb_adds(&v->profile, profile);
+}
+
+/* Checks one unit; returns false when it does not carry the decision it should. */
+static bool check_unit(const struct build *b, const struct build_unit *u, enum expect e, struct verified *v)
+{
+	const struct unit_mark *m = &u->mark;
+	bool ok;
+
+	if (!u->dep_info) {
+		v->unverified++;
+		return true; /* nothing to rebuild it by; counted, never claimed */
+	}
+	if (!u->marked)
+		return false;
+	if (strncmp(m->action, "skip:", 5) == 0 || strcmp(m->action, "excluded") == 0) {
+		note_skip(m, v);
+		return true;
+	}
+	struct strbuf slot_dir = STRBUF_INIT;
+	if (!slot_here(m->slot, &slot_dir))
+		return false; /* built into another cache: its slot and records are not here */
+	if (e == EXPECT_GENERATE) {
+		ok = strcmp(m->action, "generate") == 0 && strcmp(m->detail, b->raw_dir.buf) == 0;
+		v->generate += ok;
+	} else if (e == EXPECT_PLAIN) {
+		ok = strcmp(m->action, "plain") == 0;
+		v->plain += ok;
+	} else {
+		struct strbuf want = STRBUF_INIT, profile = STRBUF_INIT;
+		expected_profile(slot_dir.buf, m->crate, m->metadata, &profile, &want);
+		bool used = strncmp(m->action, "use", 3) == 0;
+		ok = want.len ? used && strcmp(m->detail, want.buf) == 0 : strcmp(m->action, "plain") == 0;
+		if (ok && used)
+			note_use(u, profile.buf, v);
+		else if (ok)
+			v->plain++;
+		sb_release(&want);
+		sb_release(&profile);
+	}
+	if (ok && !v->slot.len)
+		sb_adds(&v->slot, slot_dir.buf);
+	sb_release(&slot_dir);
+	return ok;
+}
+
+static int check_all(const struct build *b, const struct build_units *u, enum expect e,
+		     struct verified *v, struct strvec *bad)
+{
+	verified_release(v);
+	for (size_t i = 0; i < u->n; i++)
+		if (build_unit_is_target_code(&u->v[i]) && !check_unit(b, &u->v[i], e, v))
+			sv_push(bad, u->v[i].dep_info);
+	return (int)bad->n;
+}
+
+/* Only the final build's messages are the user's: they name what ships. */
+void build_forward_messages(const struct build *b, const struct build_units *u)
+{
+	if (user_wants_json(b) && write_all(STDOUT_FILENO, sb_str(&u->messages), u->messages.len) != 0)
+		die(PGOW_EXIT_FAIL, "cannot write cargo's messages to stdout: %s", strerror(errno));
+}
+
+/*
+ * An instrumented program's build-id names the code behind its raw profiles,
+ * also when cargo reused it. The C code of the build's build scripts is
+ * named too: their objects link into the programs, and no mark leads there.
+ */
+static void record_programs(const struct build_units *u)
+{
+	struct unit_ref *c_units = NULL;
+	size_t nc = 0;
+
+	for (size_t i = 0; i < u->n; i++)
+		if (strcmp(u->v[i].kind, "c-code") == 0 && strcmp(u->v[i].mark.action, "generate") == 0)
+			unit_refs_add(&c_units, &nc, u->v[i].mark.crate, u->v[i].mark.metadata, u->v[i].mark.key);
+	for (size_t i = 0; i < u->n; i++) {
+		const struct build_unit *p = &u->v[i];
+		struct strbuf err = STRBUF_INIT;
+		if (p->executable && p->marked && strcmp(p->mark.action, "generate") == 0 &&
+		    provenance_record(p->executable, &p->mark, c_units, nc, &err) != 0)
+			warn("cannot record which code %s was built from (%s); its profiles will need "
+			     "`merge --foreign --slot %.12s`", p->executable, err.buf, p->mark.slot);
+		sb_release(&err);
+	}
+	unit_refs_release(c_units, nc);
+}
+
+static bool check_build(const struct build *b, const struct build_units *u, enum expect e, struct verified *v,
+			struct strvec *bad)
+{
+	check_all(b, u, e, v, bad);
+	c_check_release(&v->c);
+	ccode_check(&b->cc, u, sb_str(&u->c_decision), &u->started, &v->c);
+	return bad->n || v->c.rerun_names.n;
+}
+
+static void rebuild_what_differs(const struct build *b, const struct strvec *bad, const struct verified *v,
+				 enum expect e)
+{
+	if (bad->n)
+		progress("Rebuilding", "%zu unit(s) whose artifacts do not carry the %s (built without "
+			 "cargo-pgo-wrap, or under another decision)\n", bad->n, expect_name(e));
+	for (size_t i = 0; i < bad->n; i++)
+		force_rebuild(b->ws.target_dir.buf, bad->v[i]);
+	if (v->c.rerun_names.n)
+		progress("Rerunning", "the build script of %s, whose C/C++ objects were compiled otherwise than "
+			 "this build compiles C (%s)\n", v->c.rerun_names.v[0],
+			 !b->cc.enabled ? "plain: no C/C++ PGO" : expect_name(e));
+	ccode_force_rerun(&b->cc, &v->c);
+}
+
+void build_verify(const struct build *b, struct build_units *u, bool instrumented, const char *mode,
+		  struct verified *v)
+{
+	struct strvec bad = STRVEC_INIT;
+	enum expect e = expect_of(mode);
+
+	memset(v, 0, sizeof(*v));
+	if (check_build(b, u, e, v, &bad)) {
+		rebuild_what_differs(b, &bad, v, e);
+		build_units_release(u);
+		build_run(b, instrumented, mode, u);
+		sv_release(&bad);
+		if (check_build(b, u, e, v, &bad))
+			die(PGOW_EXIT_NOT_APPLIED, "%zu unit(s) still do not carry the %s after a rebuild "
+			    "(first: %s); the build is not what it claims, so it fails",
+			    bad.n + v->c.rerun_names.n, expect_name(e),
+			    bad.n ? bad.v[0] : v->c.rerun_names.v[0]);
+	}
+	ccode_add_units(&b->cc, u, &v->c, sb_str(&u->c_decision), v->slot.buf,
+			instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf);
+	if (e == EXPECT_GENERATE)
+		record_programs(u);
+	sv_release(&bad);
+}
+
+void verified_release(struct verified *v)
+{
+	sb_release(&v->skipped_why);
+	sb_release(&v->mismatched);
+	sb_release(&v->slot);
+	sb_release(&v->profile);
+	c_check_release(&v->c);
+	memset(v, 0, sizeof(*v));
+}
+
+
+/* Raw profiles waiting under <state>/raw/<target>/<profile>[/manual]. */
+size_t count_pending_raw(const char *state)
+{
+	struct strbuf raw = STRBUF_INIT;
+	struct strvec targets = STRVEC_INIT;
+	size_t n = 0;
+
+	path_join(&raw, state, "raw");
+	list_dir(raw.buf, "", &targets);
+	for (size_t t = 0; t < targets.n; t++) {
+		struct strvec profiles = STRVEC_INIT;
+		list_dir(targets.v[t], "", &profiles);
+		for (size_t p = 0; p < profiles.n; p++) {
+			struct strbuf manual = STRBUF_INIT;
+			path_join(&manual, profiles.v[p], "manual");
+			n += count_files(profiles.v[p], ".profraw") + count_files(manual.buf, ".profraw");
+			sb_release(&manual);
+		}
+		sv_release(&profiles);
+	}
+	sv_release(&targets);
+	sb_release(&raw);
+	return n;
+}
+

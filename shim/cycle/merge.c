@@ -1,0 +1,870 @@
+/*
+ * merge.c - ingest raw (.profraw) and indexed (.profdata) profiles into the
+ * cache (see include/merge.h). A raw file names the binary that wrote it by
+ * build-id; the build-id record names the slot and the code. Files from
+ * binaries this cache never built are named and skipped unless --foreign.
+ * A result that gives no counts to any crate of the slot is refused: it is
+ * the profile of another program, and rustc would apply it silently.
+ */
+#include "cycle/merge.h"
+#include "formats/buildid.h"
+#include "store/cache.h"
+#include "cycle/cobjects.h"
+#include "base/execute.h"
+#include "cycle/frontend.h"
+#include "base/hash.h"
+#include "cycle/llvm.h"
+#include "store/manifest.h"
+#include "base/options.h"
+#include "store/provenance.h"
+#include "store/report.h"
+#include "base/safefs.h"
+#include "store/split.h"
+#include "store/slot.h"
+#include "store/toolchain.h"
+#include "store/unitkey.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The inputs of one slot. */
+struct group {
+	char *slot;                /* slot id */
+	struct strvec inputs;      /* "weight,path" */
+	struct strvec hashes;      /* content hash of each input, parallel to inputs */
+	struct strvec raw_paths;   /* raw files to delete once stored */
+	struct unit_ref *units;    /* the code the profiles were collected from */
+	size_t nunits;
+	bool foreign;              /* some inputs came without provenance */
+	uint64_t max_raw;
+	long raw_count;
+};
+
+/* A build-id looked up once per merge: a thousand runs of one binary name it a thousand times. */
+struct known_id {
+	char *id;
+	int found;                 /* as provenance_lookup */
+	struct provenance prov;
+	char *err;
+	bool units_added;          /* its units are in its group already */
+};
+
+struct plan {
+	struct group *groups;
+	size_t n;
+	size_t skipped, considered;
+	struct known_id *known;
+	size_t nknown;
+};
+
+static struct group *group_for(struct plan *p, const char *slot)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->groups[i].slot, slot) == 0)
+			return &p->groups[i];
+	p->groups = xrealloc(p->groups, (p->n + 1) * sizeof(*p->groups));
+	struct group *g = &p->groups[p->n++];
+	memset(g, 0, sizeof(*g));
+	g->slot = xstrdup(slot);
+	return g;
+}
+
+static struct known_id *lookup_id(struct plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->nknown; i++)
+		if (strcmp(p->known[i].id, id) == 0)
+			return &p->known[i];
+	p->known = xrealloc(p->known, (p->nknown + 1) * sizeof(*p->known));
+	struct known_id *k = &p->known[p->nknown++];
+	struct strbuf err = STRBUF_INIT;
+	memset(k, 0, sizeof(*k));
+	k->id = xstrdup(id);
+	k->found = provenance_lookup(id, &k->prov, &err);
+	k->err = sb_detach(&err);
+	return k;
+}
+
+static void plan_release(struct plan *p)
+{
+	for (size_t i = 0; i < p->nknown; i++) {
+		free(p->known[i].id);
+		free(p->known[i].err);
+		provenance_release(&p->known[i].prov);
+	}
+	free(p->known);
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->groups[i].slot);
+		sv_release(&p->groups[i].inputs);
+		sv_release(&p->groups[i].hashes);
+		sv_release(&p->groups[i].raw_paths);
+		unit_refs_release(p->groups[i].units, p->groups[i].nunits);
+	}
+	free(p->groups);
+}
+
+/* The full id of the slot --slot names (a prefix), or die. */
+static char *resolve_slot(const char *prefix)
+{
+	struct strbuf slots = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec dirs = STRVEC_INIT;
+	char *found = NULL;
+	int n = 0;
+
+	if (cache_subdir(&slots, "slots", &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	list_dir(slots.buf, "", &dirs);
+	for (size_t i = 0; i < dirs.n; i++) {
+		const char *id = path_basename(dirs.v[i]);
+		if (strncmp(id, prefix, strlen(prefix)) == 0) {
+			n++;
+			free(found);
+			found = xstrdup(id);
+		}
+	}
+	if (n != 1)
+		die(PGOW_EXIT_CONFIG, "%s slot %s in the cache; cargo-pgo-wrap status --all lists them",
+		    n ? "more than one" : "no", prefix);
+	sv_release(&dirs);
+	sb_release(&slots);
+	sb_release(&err);
+	return found;
+}
+
+/* Opens an input without blocking on a FIFO or following a planted link; regular files only. */
+static int open_input(const char *path, struct strbuf *err)
+{
+	struct stat st;
+	int fd;
+
+	do
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sb_addf(err, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void add_input(struct group *g, long weight, const char *path, int fd)
+{
+	char hex[HASH_HEX_LEN + 1];
+	sv_pushf(&g->inputs, "%ld,%s", weight, path);
+	sv_push(&g->hashes, hash_fd_hex(fd, hex) == 0 ? hex : "-");
+}
+
+static void skip_input(const struct merge_request *rq, struct plan *p, const char *why)
+{
+	if (rq->strict)
+		die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", why);
+	warn("skipping %s", why);
+	p->skipped++;
+}
+
+/* Routes one raw file to the slot of the binary that wrote it. */
+static void route_raw(const struct merge_request *rq, const char *slot, struct plan *p,
+		      const char *path, int fd, long weight, const struct raw_header *h)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct known_id *k = NULL;
+
+	for (size_t i = 0; i < h->ids.n && (!k || k->found == 0); i++)
+		k = lookup_id(p, h->ids.v[i]);
+	int found = k ? k->found : 0;
+	const struct provenance *prov = k ? &k->prov : NULL;
+	if (found < 0 || (found && !slot_id_valid(prov->slot))) {
+		sb_addf(&why, "%s: %s", path, found < 0 ? k->err : "its build-id record is corrupt");
+		skip_input(rq, p, why.buf);
+	} else if (found && slot && strcmp(prov->slot, slot) != 0) {
+		sb_addf(&why, "%s: it was written by %s, built for slot %.12s, not %.12s", path,
+			prov->binary, prov->slot, slot);
+		skip_input(rq, p, why.buf);
+	} else if (found || (rq->foreign && slot)) {
+		struct group *g = group_for(p, found ? prov->slot : slot);
+		add_input(g, weight, path, fd);
+		sv_push(&g->raw_paths, path);
+		g->raw_count++;
+		if (h->version > g->max_raw)
+			g->max_raw = h->version;
+		if (!found)
+			g->foreign = true;
+		for (size_t i = 0; found && !k->units_added && i < prov->n; i++) {
+			struct unit_ref *u = unit_refs_add(&g->units, &g->nunits, prov->units[i].crate,
+							   prov->units[i].metadata, prov->units[i].key);
+			if (strcmp(u->key, prov->units[i].key) != 0)
+				warn("%s: profiles of %s come from two versions of its code; the profile "
+				     "will read as stale for it", path, u->crate);
+		}
+		if (found)
+			k->units_added = true;
+	} else {
+		sb_addf(&why, "%s: written by a binary that no build in this cache produced (build-id %s); "
+			"it belongs to another program, or to a build on another machine (accept it with "
+			"--foreign --slot ID)", path, h->ids.n ? h->ids.v[0] : "none");
+		skip_input(rq, p, why.buf);
+	}
+	sb_release(&why);
+}
+
+static void plan_input(const struct merge_request *rq, const char *slot, struct plan *p,
+		       const char *path, long weight)
+{
+	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
+	struct raw_header h;
+	int fd = open_input(path, &err);
+
+	p->considered++;
+	memset(&h, 0, sizeof(h));
+	if (fd < 0) {
+		skip_input(rq, p, err.buf);
+	} else if (str_ends_with(path, ".profdata")) {
+		/* An indexed profile has no build-id: an import, only into a named slot. */
+		if (indexed_header_check(fd, path, &err) != 0) {
+			skip_input(rq, p, err.buf);
+		} else if (!slot) {
+			sb_addf(&why, "%s: an indexed profile does not say which build it is for; name it with --slot ID", path);
+			skip_input(rq, p, why.buf);
+		} else {
+			struct group *g = group_for(p, slot);
+			add_input(g, weight, path, fd);
+			g->foreign = true;
+		}
+	} else if (raw_header_read(fd, path, &h, &err) != 0) {
+		skip_input(rq, p, err.buf);
+	} else {
+		route_raw(rq, slot, p, path, fd, weight, &h);
+	}
+	if (fd >= 0)
+		close(fd);
+	raw_header_release(&h);
+	sb_release(&err);
+	sb_release(&why);
+}
+
+static void list_profiles(const char *dir, struct strvec *out)
+{
+	list_dir(dir, ".profraw", out);
+	list_dir(dir, ".profdata", out);
+}
+
+static void plan_inputs(const struct merge_request *rq, const char *slot, struct plan *p)
+{
+	for (size_t i = 0; i < rq->paths.n; i++) {
+		struct stat st;
+		long weight = rq->weights && rq->weights[i] ? rq->weights[i] : rq->weight ? rq->weight : 1;
+		if (lstat(rq->paths.v[i], &st) != 0) {
+			if (rq->quiet_if_none && errno == ENOENT)
+				continue;
+			die(PGOW_EXIT_CONFIG, "merge: %s: %s", rq->paths.v[i], strerror(errno));
+		}
+		if (S_ISDIR(st.st_mode)) {
+			struct strvec files = STRVEC_INIT;
+			list_profiles(rq->paths.v[i], &files);
+			for (size_t f = 0; f < files.n; f++)
+				plan_input(rq, slot, p, files.v[f], weight);
+			sv_release(&files);
+		} else {
+			plan_input(rq, slot, p, rq->paths.v[i], weight);
+		}
+	}
+}
+
+/*
+ * Inputs as llvm-profdata arguments. Past a few hundred, they go into an
+ * --input-files list ("weight,path" per line) so no argv limit is hit.
+ */
+#define INPUTS_ON_COMMAND_LINE 256
+
+static void add_inputs(struct strvec *cmd, const struct strvec *inputs, const char *tmpdir)
+{
+	if (inputs->n > INPUTS_ON_COMMAND_LINE) {
+		struct strbuf text = STRBUF_INIT, err = STRBUF_INIT, list = STRBUF_INIT;
+		for (size_t i = 0; i < inputs->n; i++)
+			sb_addf(&text, "%s\n", inputs->v[i]);
+		path_join(&list, tmpdir, "inputs.txt");
+		struct atomic_opts opts = { .mode = 0600 };
+		if (write_file_atomic(list.buf, text.buf, text.len, &opts, &err) != 0)
+			die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
+		sv_pushf(cmd, "--input-files=%s", list.buf);
+		sb_release(&text);
+		sb_release(&err);
+		sb_release(&list);
+		return;
+	}
+	for (size_t i = 0; i < inputs->n; i++) {
+		const char *comma = strchr(inputs->v[i], ',');
+		if (strncmp(inputs->v[i], "1,", 2) == 0)
+			sv_push(cmd, comma + 1);
+		else
+			sv_pushf(cmd, "--weighted-input=%s", inputs->v[i]);
+	}
+}
+
+/* A C unit's share: the functions its objects define (ccode.c lists them beside its record). */
+static void c_unit_counts(struct manifest_crate *c, const char *slot_dir, const struct crate_counts *counts,
+			  size_t n)
+{
+	struct strvec names = STRVEC_INIT;
+	struct strbuf want = STRBUF_INIT;
+
+	ccode_unit_functions(slot_dir, c->name, c->metadata, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		sb_reset(&want);
+		sb_addf(&want, "fn:%s", names.v[i]);
+		const struct crate_counts *f = llvm_counts_find(counts, n, want.buf);
+		if (f) {
+			c->counts += (long)f->counts;
+			c->functions += f->functions;
+			c->covered += f->covered;
+		}
+	}
+	sv_release(&names);
+	sb_release(&want);
+}
+
+/* Each crate's counts and coverage from the merged profile; false when they are unknown. */
+static bool attribute_counts(struct manifest *m, const char *slot_dir, const char *text)
+{
+	struct crate_counts *counts;
+	size_t n;
+	unsigned long long total;
+	struct strbuf err = STRBUF_INIT;
+
+	if (llvm_counts_of_text(text, &counts, &n, &total, &err) != 0) {
+		warn("%s; stale crates will be reported without their share of counts, and whether "
+		     "the profile fits this program is not checked", err.buf);
+		sb_release(&err);
+		return false;
+	}
+	m->total_counts = (long)total;
+	for (size_t i = 0; i < m->ncrates; i++) {
+		m->crates[i].counts = 0;
+		m->crates[i].functions = 0;
+		m->crates[i].covered = 0;
+		if (strncmp(m->crates[i].name, "c:", 2) == 0) {
+			c_unit_counts(&m->crates[i], slot_dir, counts, n);
+			continue;
+		}
+		const struct crate_counts *c = llvm_counts_find(counts, n, m->crates[i].name);
+		if (c) {
+			m->crates[i].counts = (long)c->counts;
+			m->crates[i].functions = c->functions;
+			m->crates[i].covered = c->covered;
+		}
+	}
+	for (size_t j = 0; j < n; j++)
+		free(counts[j].crate);
+	free(counts);
+	sb_release(&err);
+	return true;
+}
+
+/* Without provenance, the slot's units as last compiled stand in for the code. */
+static void foreign_units(struct group *g, const char *slot_dir, const struct manifest *cur)
+{
+	if (g->nunits)
+		return;
+	if (cur) {
+		for (size_t i = 0; i < cur->ncrates; i++)
+			unit_refs_add(&g->units, &g->nunits, cur->crates[i].name, cur->crates[i].metadata,
+				      cur->crates[i].key);
+		return;
+	}
+	struct strvec files = STRVEC_INIT;
+	slot_unit_records(slot_dir, &files);
+	for (size_t i = 0; i < files.n; i++) {
+		struct unit_key k;
+		struct strbuf err = STRBUF_INIT;
+		if (unitkey_read(&k, files.v[i], &err) == 1)
+			unit_refs_add(&g->units, &g->nunits, k.crate, k.metadata, k.key);
+		unitkey_release(&k);
+		sb_release(&err);
+	}
+	sv_release(&files);
+}
+
+/* Why the current profile cannot be added to (NULL: it can). */
+static const char *incompatible(const struct manifest *cur, const struct group *g,
+				const struct merge_request *rq, struct strbuf *why)
+{
+	const char *then = cur->training_id ? cur->training_id : "manual";
+	if (rq->training_id && strcmp(then, rq->training_id) != 0 && strcmp(then, "manual") != 0) {
+		sb_adds(why, "the training changed");
+		return why->buf;
+	}
+	for (size_t i = 0; i < g->nunits; i++) {
+		const struct manifest_crate *c = manifest_find(cur, g->units[i].crate, g->units[i].metadata);
+		if (c && strcmp(c->key, g->units[i].key) != 0)
+			sb_addf(why, "%s%s", why->len ? ", " : "it was collected against other code: ", c->name);
+	}
+	return why->len ? why->buf : NULL;
+}
+
+/* The profile's id: its bytes, the code it describes and the training. */
+static void content_key(struct manifest *m, const char *profdata)
+{
+	char hex[HASH_HEX_LEN + 1];
+	struct hasher *h = hasher_new();
+
+	hasher_add_str(h, "content-v2");
+	if (hash_file_hex(profdata, hex) == 0)
+		hasher_add_str(h, hex);
+	hasher_add_str(h, m->training_id ? m->training_id : "manual");
+	for (size_t i = 0; i < m->ncrates; i++) {
+		hasher_add_str(h, m->crates[i].name);
+		hasher_add_str(h, m->crates[i].metadata);
+		hasher_add_str(h, m->crates[i].key);
+	}
+	hasher_hex(h, hex);
+	hasher_free(h);
+	free(m->content_key);
+	m->content_key = xstrdup(hex);
+}
+
+static void slot_rustc(const char *slot_dir, struct strbuf *out)
+{
+	struct slot_info info;
+	struct strbuf err = STRBUF_INIT;
+
+	if (slot_read_info(slot_dir, &info, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s; rebuild to recreate it", err.buf);
+	sb_adds(out, info.rustc.buf);
+	slot_info_release(&info);
+	sb_release(&err);
+}
+
+static long crates_with_counts(const struct manifest *m, unsigned long long *sum)
+{
+	long n = 0;
+	*sum = 0;
+	for (size_t i = 0; i < m->ncrates; i++) {
+		if (m->crates[i].counts > 0) {
+			n++;
+			*sum += (unsigned long long)m->crates[i].counts;
+		}
+	}
+	return n;
+}
+
+/* Our mkdtemp dir in the slot: removed without following anything planted in it. */
+static void remove_private_tmp(const char *tmpdir)
+{
+	struct strbuf parent = STRBUF_INIT, err = STRBUF_INIT;
+
+	path_dirname(&parent, tmpdir);
+	if (safe_remove_tree(parent.buf, tmpdir, &err) != 0)
+		warn("%s", err.buf);
+	sb_release(&parent);
+	sb_release(&err);
+}
+
+/* Runs llvm-profdata merge into a fresh private dir of the slot; dies on failure. */
+/*
+ * The merge, twice at once: the indexed profile rustc reads, and its text
+ * form, which gives each crate its counts without a second llvm-profdata
+ * run over the result (`show` cost as much as the merge itself).
+ */
+static void run_merge(const char *tool, const struct strvec *inputs, const char *tmpdir,
+		      const char *out, const char *text)
+{
+	struct strvec cmd[2] = { STRVEC_INIT, STRVEC_INIT };
+	int status[2];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (int i = 0; i < 2; i++) {
+		sv_push(&cmd[i], tool);
+		sv_push(&cmd[i], "merge");
+		/*
+		 * Every input passed our header check; one llvm-profdata still cannot read
+		 * fails the merge, rather than being dropped while we record it as merged.
+		 */
+		sv_push(&cmd[i], "--failure-mode=any");
+		if (i == 1)
+			sv_push(&cmd[i], "--text");
+		else if (cpus > 2)
+			sv_pushf(&cmd[i], "--num-threads=%ld", cpus - 1); /* one core is the text merge's */
+		sv_pushf(&cmd[i], "--output=%s", i == 0 ? out : text);
+		add_inputs(&cmd[i], inputs, tmpdir);
+	}
+	char *const *const argvs[] = { cmd[0].v, cmd[1].v };
+	if (run_parallel(argvs, 2, status) != 0)
+		die(PGOW_EXIT_EXEC, "merge: cannot run %s: %s", tool, strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		if (!WIFEXITED(status[i]) || WEXITSTATUS(status[i]) != 0) {
+			remove_private_tmp(tmpdir);
+			die(PGOW_EXIT_PROFILE, "merge: %s merge%s failed (exit %d); the cache is unchanged", tool,
+			    i ? " --text" : "", WIFEXITED(status[i]) ? WEXITSTATUS(status[i]) : -1);
+		}
+		sv_release(&cmd[i]);
+	}
+}
+
+/* The per-crate split, run by the store under the slot lock before the profile becomes current. */
+struct split_step {
+	struct split_input in;
+	struct split_stats st;
+	struct strbuf why;
+	int rc;
+};
+
+static int split_before_current(void *ctx, struct strbuf *err)
+{
+	struct split_step *s = ctx;
+	struct strbuf e = STRBUF_INIT;
+
+	(void)err;
+	s->rc = split_profile(&s->in, &s->st, &s->why, &e);
+	/* Not fatal: unsplit, every crate is given the whole profile (and all recompile on a refresh). */
+	if (s->rc < 0)
+		sb_addf(&s->why, "%s", e.buf);
+	sb_release(&e);
+	return 0;
+}
+
+static void report_split(struct split_step *s)
+{
+	if (s->rc == 0)
+		progress("Split", "per unit: %d file(s), %d rewritten, %d unchanged; %ld record(s) of no single "
+			 "unit in each\n", s->st.crates, s->st.rewritten, s->st.crates - s->st.rewritten, s->st.shared);
+	else if (s->rc < 0)
+		warn("the profile is not split per crate (%s); every crate gets the whole profile", s->why.buf);
+	else if (!strstr(s->why.buf, ENV_SPLIT))
+		progress("note:", "the profile is not split per crate: %s\n", s->why.buf);
+	sb_release(&s->why);
+}
+
+/* Raw files once stored (below our own dirs only): merging them again would count them twice. */
+static void remove_inputs(const struct merge_request *rq, const struct group *g)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	for (size_t i = 0; rq->remove_inputs && i < g->raw_paths.n; i++) {
+		sb_reset(&err);
+		if (safe_unlink(rq->remove_inputs, g->raw_paths.v[i], &err) != 0)
+			warn("%s; it is merged already, so remove it before the next build", err.buf);
+	}
+	sb_release(&err);
+}
+
+/* Drops inputs the current profile already holds; returns how many are left. */
+static size_t drop_merged_before(struct group *g, const struct manifest *cur)
+{
+	struct strvec inputs = STRVEC_INIT, hashes = STRVEC_INIT;
+
+	for (size_t i = 0; i < g->inputs.n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < cur->inputs.n && !seen && strcmp(g->hashes.v[i], "-") != 0; j++)
+			seen = strcmp(cur->inputs.v[j], g->hashes.v[i]) == 0;
+		if (seen) {
+			warn("skipping %s: it is in profile %.12s already (a file is merged once)",
+			     strchr(g->inputs.v[i], ',') + 1, cur->content_key);
+			if (g->raw_count > 0)
+				g->raw_count--;
+			continue;
+		}
+		sv_push(&inputs, g->inputs.v[i]);
+		sv_push(&hashes, g->hashes.v[i]);
+	}
+	sv_release(&g->inputs);
+	sv_release(&g->hashes);
+	g->inputs = inputs;
+	g->hashes = hashes;
+	return g->inputs.n;
+}
+
+static void merge_group(const struct merge_request *rq, struct group *g, size_t skipped)
+{
+	struct strbuf slot_dir = STRBUF_INIT, sub = STRBUF_INIT, rustc = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf tool = STRBUF_INIT, tool_version = STRBUF_INIT, tmp = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf cur_path = STRBUF_INIT, why = STRBUF_INIT, text = STRBUF_INIT;
+	struct manifest cur, m;
+
+	sb_addf(&sub, "slots/%s", g->slot);
+	if (cache_subdir(&slot_dir, sub.buf, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	slot_rustc(slot_dir.buf, &rustc);
+	int major = rustc_identity_llvm_major(rustc.buf);
+	if (llvm_find_profdata(major, g->max_raw ? llvm_min_major_for_raw(g->max_raw) : 0, g->max_raw,
+			       &tool, &tool_version, &err) != 0)
+		die(PGOW_EXIT_LLVM, "%s", err.buf);
+
+	int have = cache_current_profile(slot_dir.buf, &cur, &cur_path, &err);
+	sb_reset(&err);
+	bool add = have == 1 && !rq->replace && !incompatible(&cur, g, rq, &why);
+	memset(&m, 0, sizeof(m));
+	if (g->foreign)
+		foreign_units(g, slot_dir.buf, have == 1 ? &cur : NULL);
+	for (size_t i = 0; i < rq->build_units.n; i++) {
+		struct strvec f = STRVEC_INIT;
+		sv_split(&f, rq->build_units.v[i], '\t');
+		if (f.n == 4 && strcmp(f.v[0], g->slot) == 0)
+			unit_refs_add(&g->units, &g->nunits, f.v[1], f.v[2], f.v[3]);
+		sv_release(&f);
+	}
+	for (size_t i = 0; i < g->nunits; i++)
+		manifest_add_crate(&m, g->units[i].crate, g->units[i].metadata, g->units[i].key);
+	long prior_raw = 0;
+	if (add && drop_merged_before(g, &cur) == 0) {
+		progress("Fresh", "nothing new for slot %.12s: every file was merged into profile %.12s already\n",
+			 g->slot, cur.content_key);
+		remove_inputs(rq, g);
+		goto done;
+	}
+	for (size_t i = 0; i < g->hashes.n; i++)
+		if (strcmp(g->hashes.v[i], "-") != 0)
+			sv_push(&m.inputs, g->hashes.v[i]);
+	if (add) {
+		sv_pushv(&m.inputs, cur.inputs.v, cur.inputs.n);
+		sv_pushf(&g->inputs, "1,%s", cur_path.buf);
+		for (size_t i = 0; i < cur.ncrates; i++)
+			if (!manifest_find(&m, cur.crates[i].name, cur.crates[i].metadata))
+				manifest_add_crate(&m, cur.crates[i].name, cur.crates[i].metadata, cur.crates[i].key);
+		prior_raw = cur.raw_files;
+	}
+
+	sb_addf(&tmp, "%s/merge.XXXXXX", slot_dir.buf);
+	if (!mkdtemp(tmp.buf))
+		die(PGOW_EXIT_CACHE, "merge: cannot create a temp dir in %s: %s", slot_dir.buf, strerror(errno));
+	path_join(&out, tmp.buf, "merged.profdata");
+	path_join(&text, tmp.buf, "merged.proftext");
+	run_merge(tool.buf, &g->inputs, tmp.buf, out.buf, text.buf);
+
+	m.slot = xstrdup(g->slot);
+	m.created = (long)time(NULL);
+	m.rustc = sb_detach(&rustc);
+	m.llvm_profdata = sb_detach(&tool_version);
+	m.raw_files = g->raw_count + prior_raw;
+	m.training_id = xstrdup(rq->training_id ? rq->training_id : "manual");
+	if (add && cur.training)
+		m.training = xstrdup(cur.training);
+	else if (rq->training)
+		m.training = xstrdup(rq->training);
+	else
+		m.training = xstrdup("merged by hand");
+	bool known = attribute_counts(&m, slot_dir.buf, text.buf);
+	unsigned long long counted;
+	long nonzero = crates_with_counts(&m, &counted);
+	if (known && m.total_counts > 0 && m.ncrates && nonzero == 0) {
+		remove_private_tmp(tmp.buf);
+		die(PGOW_EXIT_PROFILE, "merge: the profile gives no counts to any of the %zu crates of slot "
+		    "%.12s: it belongs to another program (or its binaries never ran); the cache is unchanged",
+		    m.ncrates, g->slot);
+	}
+	if (known && m.total_counts == 0 && m.ncrates) {
+		remove_private_tmp(tmp.buf);
+		die(PGOW_EXIT_PROFILE, "merge: the profile has no counts at all: the instrumented binaries "
+		    "ran no code (or exited before writing); the cache is unchanged");
+	}
+	content_key(&m, out.buf);
+	struct split_step split = { { slot_dir.buf, m.content_key, out.buf, text.buf, tool.buf, &m },
+				    { 0, 0, 0 }, STRBUF_INIT, -1 };
+	int rc = cache_store_profile(slot_dir.buf, out.buf, &m, split_before_current, &split, &err);
+	remove_private_tmp(tmp.buf);
+	if (rc != 0)
+		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
+	remove_inputs(rq, g);
+	struct strbuf skip = STRBUF_INIT;
+	if (skipped)
+		sb_addf(&skip, " (%zu skipped)", skipped);
+	if (add)
+		progress("Added", "%ld raw profile(s)%s to the profile of slot %.12s, now %.12s with %ld raw "
+			 "file(s): %ld of %zu units have counts; `merge --replace` starts over\n", g->raw_count,
+			 skip.len ? skip.buf : "", g->slot, m.content_key, m.raw_files, nonzero, m.ncrates);
+	else
+		progress("Merged", "%ld raw profile(s)%s into %.12s for slot %.12s: %ld of %zu units have counts\n",
+			 g->raw_count, skip.len ? skip.buf : "", m.content_key, g->slot, nonzero, m.ncrates);
+	if (!add && have == 1 && strcmp(cur.content_key, m.content_key) != 0)
+		progress("note:", "replaced profile %.12s (%s)\n", cur.content_key,
+			 rq->replace ? (rq->replace_why ? rq->replace_why : "--replace") : why.buf);
+	report_split(&split);
+	sb_release(&skip);
+done:
+	if (have == 1)
+		manifest_release(&cur);
+	manifest_release(&m);
+	sb_release(&slot_dir);
+	sb_release(&sub);
+	sb_release(&err);
+	sb_release(&tool);
+	sb_release(&tool_version);
+	sb_release(&rustc);
+	sb_release(&tmp);
+	sb_release(&out);
+	sb_release(&cur_path);
+	sb_release(&why);
+	sb_release(&text);
+}
+
+void merge_add_input(struct merge_request *rq, const char *path, long weight)
+{
+	sv_push(&rq->paths, path);
+	rq->weights = xrealloc(rq->weights, rq->paths.n * sizeof(*rq->weights));
+	rq->weights[rq->paths.n - 1] = weight;
+}
+
+void merge_request_release(struct merge_request *rq)
+{
+	sv_release(&rq->paths);
+	sv_release(&rq->build_units);
+	free(rq->weights);
+	rq->weights = NULL;
+}
+
+int merge_run(const struct merge_request *rq)
+{
+	struct plan p;
+	char *slot = rq->slot ? resolve_slot(rq->slot) : NULL;
+
+	if (rq->foreign && !slot)
+		die(PGOW_EXIT_CONFIG, "merge: --foreign needs --slot ID (the build configuration the "
+		    "profiles are for; cargo-pgo-wrap status lists them)");
+	memset(&p, 0, sizeof(p));
+	plan_inputs(rq, slot, &p);
+	if (!p.n && rq->quiet_if_none && p.considered == 0) {
+		free(slot);
+		return 0;
+	}
+	if (!p.n && rq->lenient) {
+		warn("none of the %zu raw profile(s) in %s could be merged (see above); building on",
+		     p.considered, rq->paths.n ? rq->paths.v[0] : "the inputs");
+		free(slot);
+		return 0;
+	}
+	if (!p.n) {
+		if (p.considered && p.skipped == p.considered)
+			die(PGOW_EXIT_PROFILE, "merge: none of the %zu file(s) could be merged (see above); "
+			    "nothing was merged", p.considered);
+		die(PGOW_EXIT_PROFILE, "merge: no .profraw or .profdata files in %s; run the instrumented "
+		    "binaries first", rq->paths.n ? rq->paths.v[0] : "the inputs");
+	}
+	for (size_t i = 0; i < p.n; i++)
+		merge_group(rq, &p.groups[i], i == 0 ? p.skipped : 0);
+	int stored = (int)p.n;
+	plan_release(&p);
+	free(slot);
+	return stored;
+}
+
+static long parse_weight(const char *s)
+{
+	char *end;
+	errno = 0;
+	long w = strtol(s, &end, 10);
+	if (errno || end == s || *end || w < 1 || w > 1000000)
+		die(PGOW_EXIT_CONFIG, "merge: --weight takes a whole number from 1 to 1000000, not '%s'", s);
+	return w;
+}
+
+static const char merge_usage[] =
+	"usage: cargo-pgo-wrap merge [--slot ID] [--weight N] [--replace] [--foreign] [--strict] "
+	"[--training TEXT] DIR|FILE...";
+
+int cmd_merge(int argc, char **argv)
+{
+	struct merge_request o;
+
+	memset(&o, 0, sizeof(o));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			printf("%s\n\nRoutes each .profraw to the build that produced it (by build-id), adds it "
+			       "to that slot's current profile when the code still matches (--replace starts "
+			       "over), and refuses profiles that give no counts to the slot's crates.\n",
+			       merge_usage);
+			return 0;
+		}
+		if (frontend_option(argc, argv, &i, "--slot", &v))
+			o.slot = v;
+		else if (frontend_option(argc, argv, &i, "--training", &v))
+			o.training = v;
+		else if (frontend_option(argc, argv, &i, "--weight", &v))
+			o.weight = parse_weight(v);
+		else if (strcmp(a, "--strict") == 0)
+			o.strict = true;
+		else if (strcmp(a, "--replace") == 0)
+			o.replace = true;
+		else if (strcmp(a, "--foreign") == 0)
+			o.foreign = true;
+		else if (a[0] == '-' && a[1])
+			die(PGOW_EXIT_CONFIG, "merge: unknown option %s; %s", a, merge_usage);
+		else
+			merge_add_input(&o, a, 0);
+	}
+	if (!o.paths.n)
+		die(PGOW_EXIT_CONFIG, "merge: name the directory (or files) holding .profraw/.profdata "
+		    "files; %s", merge_usage);
+	merge_run(&o);
+	merge_request_release(&o);
+	return 0;
+}
+
+/*
+ * A damaged split of the current profile (a part changed or gone) is made
+ * again from the stored profile, under the slot lock.
+ */
+void merge_repair_split(const char *slot_dir)
+{
+	struct strbuf first = STRBUF_INIT, prof = STRBUF_INIT, err = STRBUF_INIT, rustc = STRBUF_INIT;
+	struct strbuf tool = STRBUF_INIT, version = STRBUF_INIT, tmp = STRBUF_INIT, text = STRBUF_INIT;
+	struct manifest m;
+	int damaged = 0, lock = -1;
+
+	if (cache_current_profile(slot_dir, &m, &prof, &err) != 1) {
+		sb_release(&err);
+		sb_release(&prof);
+		return;
+	}
+	damaged = split_damaged(slot_dir, m.content_key, &first);
+	if (!damaged || (lock = cache_lock_slot(slot_dir, &err)) < 0)
+		goto out;
+	slot_rustc(slot_dir, &rustc);
+	if (llvm_find_profdata(rustc_identity_llvm_major(rustc.buf), 0, 0, &tool, &version, &err) != 0)
+		die(PGOW_EXIT_LLVM, "%s", err.buf);
+	sb_addf(&tmp, "%s/merge.XXXXXX", slot_dir);
+	if (!mkdtemp(tmp.buf))
+		die(PGOW_EXIT_CACHE, "cannot create a temp dir in %s: %s", slot_dir, strerror(errno));
+	path_join(&text, tmp.buf, "current.proftext");
+	struct strvec cmd = STRVEC_INIT;
+	sv_push(&cmd, tool.buf);
+	sv_push(&cmd, "merge");
+	sv_push(&cmd, "--text");
+	sv_pushf(&cmd, "--output=%s", text.buf);
+	sv_push(&cmd, prof.buf);
+	int status = run_and_wait(cmd.v);
+	sv_release(&cmd);
+	struct split_step step = { { slot_dir, m.content_key, prof.buf, text.buf, tool.buf, &m },
+				   { 0, 0, 0 }, STRBUF_INIT, -1 };
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		progress("Repairing", "%d part(s) of profile %.12s changed since it was split (first: %s)\n",
+			 damaged, m.content_key, first.buf);
+		(void)split_before_current(&step, &err);
+		report_split(&step);
+	} else {
+		warn("cannot read profile %.12s back to split it again; its damaged parts stay", m.content_key);
+		sb_release(&step.why);
+	}
+	remove_private_tmp(tmp.buf);
+out:
+	if (lock >= 0)
+		close(lock);
+	manifest_release(&m);
+	sb_release(&first);
+	sb_release(&prof);
+	sb_release(&err);
+	sb_release(&rustc);
+	sb_release(&tool);
+	sb_release(&version);
+	sb_release(&tmp);
+	sb_release(&text);
+}

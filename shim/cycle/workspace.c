@@ -1,0 +1,145 @@
+/*
+ * workspace.c - the workspace, target dir and build dir as cargo sees them
+ * (see include/workspace.h).
+ */
+#include "cycle/workspace.h"
+#include "base/execute.h"
+#include "base/json.h"
+#include "base/util.h"
+
+#include <string.h>
+#include <sys/wait.h>
+
+const char *cargo_opt(const struct strvec *args, const char *opt)
+{
+	size_t n = strlen(opt);
+	const char *found = NULL;
+
+	for (size_t i = 0; i < args->n; i++) {
+		if (strcmp(args->v[i], "--") == 0)
+			break;
+		if (strcmp(args->v[i], opt) == 0 && i + 1 < args->n)
+			found = args->v[++i];
+		else if (strncmp(args->v[i], opt, n) == 0 && args->v[i][n] == '=')
+			found = args->v[i] + n + 1;
+	}
+	return found;
+}
+
+bool cargo_flag(const struct strvec *args, const char *lng, const char *shrt)
+{
+	for (size_t i = 0; i < args->n && strcmp(args->v[i], "--") != 0; i++)
+		if (strcmp(args->v[i], lng) == 0 || (shrt && strcmp(args->v[i], shrt) == 0))
+			return true;
+	return false;
+}
+
+/* Runs cargo with words (plus --manifest-path), capturing stdout; dies with the reason. */
+static void cargo_query(const char *cargo, const struct strvec *args, const char *const *words,
+			struct strbuf *out)
+{
+	struct strvec argv = STRVEC_INIT;
+	const char *manifest = cargo_opt(args, "--manifest-path");
+
+	char *found = find_in_path(cargo);
+	if (!found)
+		die(PGOW_EXIT_EXEC, "cannot run %s: not found; install cargo (rustup) or set CARGO", cargo);
+	free(found);
+	sv_push(&argv, cargo);
+	for (; *words; words++)
+		sv_push(&argv, *words);
+	if (manifest) {
+		sv_push(&argv, "--manifest-path");
+		sv_push(&argv, manifest);
+	}
+	int status = run_capture(argv.v, out);
+	if (status < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == PGOW_EXIT_EXEC))
+		die(PGOW_EXIT_EXEC, "cannot run %s; install cargo (rustup) or set CARGO", cargo);
+	if (status != 0)
+		die(PGOW_EXIT_CONFIG, "`%s %s` failed (see above); run this inside a cargo workspace or "
+		    "pass --manifest-path", cargo, argv.v[1]);
+	while (out->len && (out->buf[out->len - 1] == '\n' || out->buf[out->len - 1] == '\r'))
+		sb_setlen(out, out->len - 1);
+	sv_release(&argv);
+}
+
+static void set_profile(struct workspace *w, const struct strvec *args)
+{
+	const char *p = cargo_opt(args, "--profile");
+
+	if (!p)
+		p = cargo_flag(args, "--release", "-r") ? "release" : "dev";
+	w->profile = p;
+	/* cargo's directory names for its built-in profiles */
+	if (strcmp(p, "dev") == 0 || strcmp(p, "test") == 0)
+		w->profile_dir = "debug";
+	else if (strcmp(p, "bench") == 0)
+		w->profile_dir = "release";
+	else
+		w->profile_dir = p;
+}
+
+static void collect_bins(struct workspace *w, const struct json *meta)
+{
+	const struct json *pkgs = json_get(meta, "packages");
+	for (size_t i = 0; pkgs && pkgs->type == JSON_ARRAY && i < pkgs->n; i++) {
+		const struct json *targets = json_get(&pkgs->items[i], "targets");
+		for (size_t t = 0; targets && targets->type == JSON_ARRAY && t < targets->n; t++) {
+			const struct json *tg = &targets->items[t];
+			const char *name = json_get_string(tg, "name");
+			/* {bin:NAME} is a binary target; examples live elsewhere (examples/). */
+			if (name && json_array_has(json_get(tg, "kind"), "bin"))
+				sv_push(&w->bins, name);
+		}
+	}
+}
+
+bool workspace_has_bin(const struct workspace *w, const char *name)
+{
+	for (size_t i = 0; i < w->bins.n; i++)
+		if (strcmp(w->bins.v[i], name) == 0)
+			return true;
+	return false;
+}
+
+void workspace_locate(struct workspace *w, const char *cargo, const struct strvec *args)
+{
+	static const char *const locate_ws[] = { "locate-project", "--workspace", "--message-format", "plain", NULL };
+	static const char *const metadata[] = { "metadata", "--format-version", "1", "--no-deps", "--offline", NULL };
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	struct json meta;
+
+	memset(w, 0, sizeof(*w));
+	cargo_query(cargo, args, locate_ws, &out);
+	path_dirname(&w->root, out.buf);
+	sb_reset(&out);
+	cargo_query(cargo, args, metadata, &out);
+	if (json_parse(&meta, out.buf, out.len, &err) != 0)
+		die(PGOW_EXIT_FAIL, "cannot read `cargo metadata`: %s", err.buf);
+	const char *td = json_get_string(&meta, "target_directory");
+	const char *dir = cargo_opt(args, "--target-dir");
+	if (dir && path_absolute(&w->target_dir, dir) != 0)
+		die(PGOW_EXIT_FAIL, "cannot resolve --target-dir %s", dir);
+	if (!dir && !td)
+		die(PGOW_EXIT_FAIL, "cargo metadata did not name a target directory");
+	if (!dir)
+		sb_adds(&w->target_dir, td);
+	collect_bins(w, &meta);
+	json_release(&meta);
+	while (w->target_dir.len > 1 && w->target_dir.buf[w->target_dir.len - 1] == '/')
+		sb_setlen(&w->target_dir, w->target_dir.len - 1);
+	w->target = cargo_opt(args, "--target");
+	set_profile(w, args);
+	sb_addf(&w->build_dir, "%s%s%s/%s", w->target_dir.buf, w->target ? "/" : "",
+		w->target ? w->target : "", w->profile_dir);
+	sb_release(&out);
+	sb_release(&err);
+}
+
+void workspace_release(struct workspace *w)
+{
+	sb_release(&w->root);
+	sb_release(&w->target_dir);
+	sb_release(&w->build_dir);
+	sv_release(&w->bins);
+}

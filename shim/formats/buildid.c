@@ -1,0 +1,187 @@
+/*
+ * buildid.c - build-ids from ELF notes and raw profile headers (see
+ * include/buildid.h). Every offset read from a file is checked against the
+ * file's size before use: both formats come from files anyone may plant.
+ */
+#include "formats/buildid.h"
+#include "base/util.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RAW_MAGIC_64 0xff6c70726f667281ULL
+/* Header words per raw format: binary ids (v7+) follow the header. */
+#define RAW_HEADER_WORDS_V10 16
+
+static size_t header_words(uint64_t version)
+{
+	switch (version) {
+	case 7: case 8: return 11;   /* LLVM 13-16 */
+	case 9: return 14;           /* LLVM 17-18: bitmap bytes */
+	case 10: return 16;          /* LLVM 19+: vtables */
+	default: return 0;           /* no binary ids, or a layout we do not know */
+	}
+}
+#define MAX_NOTES_BYTES (1 << 20)
+
+static int read_at(int fd, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, off + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static void add_hex(struct strbuf *out, const unsigned char *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		sb_addch(out, digits[p[i] >> 4]);
+		sb_addch(out, digits[p[i] & 15]);
+	}
+}
+
+/* Scans one PT_NOTE segment's bytes for the GNU build-id note. */
+static int find_build_id(const unsigned char *notes, size_t len, struct strbuf *hex)
+{
+	size_t off = 0;
+	while (len - off >= sizeof(Elf64_Nhdr)) {
+		Elf64_Nhdr nh;
+		memcpy(&nh, notes + off, sizeof(nh));
+		off += sizeof(nh);
+		size_t namesz = ((size_t)nh.n_namesz + 3) & ~(size_t)3;
+		size_t descsz = ((size_t)nh.n_descsz + 3) & ~(size_t)3;
+		if (namesz > len - off || descsz > len - off - namesz)
+			return 0;
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+		    memcmp(notes + off, "GNU", 4) == 0 && nh.n_descsz > 0) {
+			add_hex(hex, notes + off + namesz, nh.n_descsz);
+			return 1;
+		}
+		off += namesz + descsz;
+	}
+	return 0;
+}
+
+int buildid_of_elf(const char *path, struct strbuf *hex, struct strbuf *err)
+{
+	Elf64_Ehdr eh;
+	struct stat st;
+	int found = 0, fd = open_read(path);
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* Only 64-bit little-endian ELF: what x86_64 and aarch64 Linux link. */
+	if (read_at(fd, &eh, sizeof(eh), 0) != 0 || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr)) {
+		close(fd);
+		return 0;
+	}
+	for (unsigned i = 0; i < eh.e_phnum && !found; i++) {
+		Elf64_Phdr ph;
+		if (read_at(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) != 0)
+			break;
+		if (ph.p_type != PT_NOTE || ph.p_filesz > MAX_NOTES_BYTES ||
+		    ph.p_offset > (uint64_t)st.st_size || ph.p_filesz > (uint64_t)st.st_size - ph.p_offset)
+			continue;
+		unsigned char *notes = xmalloc(ph.p_filesz + 1);
+		if (read_at(fd, notes, ph.p_filesz, (off_t)ph.p_offset) == 0)
+			found = find_build_id(notes, ph.p_filesz, hex);
+		free(notes);
+	}
+	close(fd);
+	return found;
+}
+
+/* The first bytes of a raw profile hold its header and, in practice, its binary ids: one read. */
+#define RAW_FIRST_READ 4096
+
+int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbuf *err)
+{
+	unsigned char first[RAW_FIRST_READ];
+	struct stat st;
+
+	memset(h, 0, sizeof(*h));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sb_addf(err, "%s: not a regular file", path);
+		return -1;
+	}
+	size_t got = st.st_size < (off_t)sizeof(first) ? (size_t)st.st_size : sizeof(first);
+	if (got < 16 || read_at(fd, first, got, 0) != 0 || load_le64(first) != RAW_MAGIC_64) {
+		sb_addf(err, "%s: not a raw LLVM profile (bad magic)", path);
+		return -1;
+	}
+	/* The high bits are flags (rustc writes 0x010000000000000A). */
+	h->version = load_le64(first + 8) & 0xffffffffULL;
+	size_t words = header_words(h->version);
+	size_t hdr_bytes = words * 8;
+	if (!words)
+		return 0;
+	if (got < hdr_bytes) {
+		sb_addf(err, "%s: not a raw LLVM profile (truncated header)", path);
+		return -1;
+	}
+	uint64_t ids_size = load_le64(first + 16);
+	if (ids_size > (uint64_t)st.st_size - hdr_bytes || ids_size > MAX_NOTES_BYTES) {
+		sb_addf(err, "%s: not a raw LLVM profile (binary ids past its end)", path);
+		return -1;
+	}
+	unsigned char *ids = xmalloc(ids_size + 1);
+	int rc = 0;
+	if (hdr_bytes + ids_size <= got)
+		memcpy(ids, first + hdr_bytes, ids_size);
+	else
+		rc = read_at(fd, ids, ids_size, (off_t)hdr_bytes);
+	for (uint64_t off = 0; rc == 0 && ids_size - off >= 8;) {
+		uint64_t n = load_le64(ids + off);
+		off += 8;
+		if (n == 0 || n > ids_size - off) {
+			rc = -1;
+			break;
+		}
+		struct strbuf hex = STRBUF_INIT;
+		add_hex(&hex, ids + off, n);
+		sv_push(&h->ids, hex.buf);
+		sb_release(&hex);
+		uint64_t padded = (n + 7) & ~(uint64_t)7;
+		off = padded > ids_size - off ? ids_size : off + padded;
+	}
+	free(ids);
+	if (rc != 0) {
+		sb_addf(err, "%s: not a raw LLVM profile (corrupt binary ids)", path);
+		raw_header_release(h);
+		return -1;
+	}
+	return 0;
+}
+
+#define INDEXED_MAGIC_64 0x8169666f72706cffULL /* "\xfflprofi\x81" */
+
+int indexed_header_check(int fd, const char *path, struct strbuf *err)
+{
+	unsigned char hdr[8];
+	if (read_at(fd, hdr, sizeof(hdr), 0) != 0 || load_le64(hdr) != INDEXED_MAGIC_64) {
+		sb_addf(err, "%s: not an indexed LLVM profile (bad magic)", path);
+		return -1;
+	}
+	return 0;
+}
+
+void raw_header_release(struct raw_header *h)
+{
+	sv_release(&h->ids);
+}

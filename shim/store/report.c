@@ -1,0 +1,123 @@
+/*
+ * report.c - user-facing notices about decisions (see include/report.h).
+ * "Once per run" is a marker file named after the parent cargo's pid and
+ * start time, created O_EXCL, so the many wrappers of a `cargo -j` build
+ * agree on who prints without talking to each other.
+ */
+#include "store/report.h"
+#include "store/cache.h"
+#include "base/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MARKER_MAX_AGE (24 * 3600)
+
+static void prune_old_markers(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	time_t cutoff = time(NULL) - MARKER_MAX_AGE;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mtime < cutoff)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Where run markers go: the cache, or a private dir in TMPDIR when the cache is read-only. */
+static int marker_dir(struct strbuf *dir, struct strbuf *err)
+{
+	struct strbuf root = STRBUF_INIT;
+	int rc = cache_root(&root, err);
+
+	if (rc == 0 && cache_is_readonly()) {
+		const char *tmp = env_get("TMPDIR");
+		sb_addf(dir, "%s/cargo-pgo-wrap-%ld", tmp ? tmp : "/tmp", (long)geteuid());
+		rc = mkdir_private(dir->buf, 0700, err);
+		sb_adds(dir, "/run");
+		if (rc == 0)
+			rc = mkdir_private(dir->buf, 0700, err);
+	} else if (rc == 0) {
+		rc = cache_subdir(dir, "run", err);
+	}
+	sb_release(&root);
+	return rc;
+}
+
+/* 1: we are first to claim key in this run; 0: someone already did. */
+static int claim_run_marker(const char *key)
+{
+	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT, marker = STRBUF_INIT;
+	struct timespec start;
+	int first = 1;
+
+	if (parent_start_time(&start) == 0 && marker_dir(&dir, &err) == 0) {
+		sb_addf(&marker, "%s/%ld-%lld.%09ld-%s", dir.buf, (long)getppid(),
+			(long long)start.tv_sec, start.tv_nsec, key);
+		int fd = open(marker.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			close(fd);
+			prune_old_markers(dir.buf);
+		} else if (errno == EEXIST) {
+			first = 0;
+		}
+	}
+	sb_release(&dir);
+	sb_release(&err);
+	sb_release(&marker);
+	return first;
+}
+
+void warn_once_per_run(const char *key, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+
+	if (!claim_run_marker(key))
+		return;
+	va_start(ap, fmt);
+	sb_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	warn("%s", msg.buf);
+	sb_release(&msg);
+}
+
+static int quiet;
+
+void report_set_quiet(int q)
+{
+	quiet = q;
+}
+
+void progress(const char *verb, const char *fmt, ...)
+{
+	struct strbuf line = STRBUF_INIT;
+	va_list ap;
+	bool alert = verb[strlen(verb) - 1] == ':';
+
+	if (quiet && strcmp(verb, "warning:") != 0 && strcmp(verb, "error:") != 0)
+		return;
+
+	if (stderr_colour())
+		sb_addf(&line, "\033[1;%dm%12s\033[0m ", strcmp(verb, "error:") == 0 ? 31 : alert ? 33 : 32, verb);
+	else
+		sb_addf(&line, "%12s ", verb);
+	va_start(ap, fmt);
+	sb_vaddf(&line, fmt, ap);
+	va_end(ap);
+	(void)write_all(STDERR_FILENO, line.buf, line.len);
+	sb_release(&line);
+}

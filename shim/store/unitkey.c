@@ -1,0 +1,431 @@
+/*
+ * unitkey.c - per-unit content keys and their records (see include/unitkey.h).
+ * A record is tab-separated text, written atomically:
+ *   unit-v1 <crate> <metadata> <identity-hash> <key>
+ *   f <dev> <ino> <size> <mtime_ns> <ctime_ns> <digest> <path> <real-path>
+ * Like git's index, a file whose stat matches and is older than the racy
+ * window keeps its digest without being read.
+ */
+#include "store/unitkey.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define RECORD_MAGIC "unit-v1"
+/* Reader threads besides the caller when many files must be read. */
+#define HASH_THREADS 3
+
+static long long ns_of(const struct timespec *ts)
+{
+	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/* Read once per computation: only the racy-window check needs it. */
+static long long realtime_ns(void)
+{
+	struct timespec now;
+	return clock_gettime(CLOCK_REALTIME, &now) == 0 ? ns_of(&now) : 0;
+}
+
+void unitkey_dep_info_sources(const char *text, struct strvec *out)
+{
+	const char *line = text;
+
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+		const char *colon = NULL;
+		for (size_t i = 0; i + 1 < len && !colon; i++)
+			if (line[i] == ':' && line[i + 1] == ' ' && (i == 0 || line[i - 1] != '\\'))
+				colon = line + i;
+		if (line[0] != '#' && colon) {
+			struct strbuf word = STRBUF_INIT;
+			for (const char *p = colon + 2; p < line + len; p++) {
+				if (*p == '\\' && p + 1 < line + len && p[1] == ' ') {
+					sb_addch(&word, ' ');
+					p++;
+				} else if (*p == ' ') {
+					if (word.len)
+						sv_push(out, word.buf);
+					sb_reset(&word);
+				} else {
+					sb_addch(&word, *p);
+				}
+			}
+			if (word.len)
+				sv_push(out, word.buf);
+			sb_release(&word);
+			return;
+		}
+		line += len + (line[len] == '\n');
+	}
+}
+
+static bool in_list(const struct strvec *list, const char *s)
+{
+	for (size_t i = 0; list && i < list->n; i++)
+		if (strcmp(list->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* rustc lists sources in a stable order, so the same position is checked first. */
+static const struct unit_file *find_prev(const struct unit_key *prev, const char *real_path, size_t hint)
+{
+	if (!prev)
+		return NULL;
+	if (hint < prev->nfiles && strcmp(prev->files[hint].real_path, real_path) == 0)
+		return &prev->files[hint];
+	for (size_t i = 0; i < prev->nfiles; i++)
+		if (strcmp(prev->files[i].real_path, real_path) == 0)
+			return &prev->files[i];
+	return NULL;
+}
+
+/*
+ * Fills f's stat fields and, when prev's digest is safe to reuse, its digest;
+ * returns 1 when the file still has to be read, 0 when done, -1 on error.
+ */
+static int stat_file(struct unit_file *f, const struct unit_file *prev, long long now_ns,
+		     struct strbuf *err)
+{
+	struct stat st;
+
+	if (stat(f->real_path, &st) != 0) {
+		sb_addf(err, "cannot stat source %s: %s", f->real_path, strerror(errno));
+		return -1;
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime_ns = ns_of(&st.st_mtim);
+	f->ctime_ns = ns_of(&st.st_ctim);
+	bool racy = now_ns - f->mtime_ns < UNITKEY_RACY_NS;
+	if (prev && !racy && prev->dev == f->dev && prev->ino == f->ino && prev->size == f->size &&
+	    prev->mtime_ns == f->mtime_ns && prev->ctime_ns == f->ctime_ns) {
+		memcpy(f->digest, prev->digest, sizeof(f->digest));
+		return 0;
+	}
+	return 1;
+}
+
+/* Files to read, shared by the hashing threads. */
+struct hash_queue {
+	struct unit_file **files;
+	size_t n;
+	size_t next;           /* guarded by lock */
+	int failed_errno;
+	struct unit_file *failed;
+	pthread_mutex_t lock;
+};
+
+static void *hash_worker(void *arg)
+{
+	struct hash_queue *q = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		size_t i = q->next++;
+		bool stop = i >= q->n || q->failed;
+		pthread_mutex_unlock(&q->lock);
+		if (stop)
+			return NULL;
+		if (hash_file_hex(q->files[i]->real_path, q->files[i]->digest) != 0) {
+			pthread_mutex_lock(&q->lock);
+			if (!q->failed) {
+				q->failed = q->files[i];
+				q->failed_errno = errno;
+			}
+			pthread_mutex_unlock(&q->lock);
+		}
+	}
+}
+
+/*
+ * Reads and hashes the queued files. A cold tree is bound by I/O latency,
+ * so a few threads keep several reads in flight.
+ */
+static int hash_all(struct unit_file **files, size_t n, struct strbuf *err)
+{
+	struct hash_queue q = { files, n, 0, 0, NULL, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t threads[HASH_THREADS];
+	size_t started = 0;
+
+	if (n >= 32) {
+		for (; started < HASH_THREADS; started++)
+			if (pthread_create(&threads[started], NULL, hash_worker, &q) != 0)
+				break;
+	}
+	hash_worker(&q);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	if (q.failed) {
+		sb_addf(err, "cannot read source %s: %s", q.failed->real_path, strerror(q.failed_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void finish_key(struct unit_key *k)
+{
+	struct hasher *h = hasher_new();
+
+	hasher_add_str(h, RECORD_MAGIC);
+	hasher_add_str(h, k->identity);
+	for (size_t i = 0; i < k->nfiles; i++) {
+		hasher_add_str(h, k->files[i].path);
+		hasher_add_str(h, k->files[i].digest);
+	}
+	hasher_hex(h, k->key);
+	hasher_free(h);
+}
+
+static void unit_identity(const struct rustc_args *a, char out[HASH_HEX_LEN + 1])
+{
+	struct hasher *h = hasher_new();
+	struct strbuf types = STRBUF_INIT;
+
+	rustc_args_describe_types(a, &types);
+	hasher_add_str(h, a->crate_name ? a->crate_name : "");
+	hasher_add_str(h, a->metadata ? a->metadata : "");
+	hasher_add_str(h, types.buf);
+	hasher_add_str(h, a->edition ? a->edition : "");
+	hasher_add_str(h, a->target ? a->target : "host");
+	for (size_t i = 0; i < a->cfgs.n; i++)
+		hasher_add_str(h, a->cfgs.v[i]);
+	hasher_hex(h, out);
+	hasher_free(h);
+	sb_release(&types);
+}
+
+int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *metadata,
+			    const char *identity, const struct strvec *sources, const char *build_dir,
+			    const struct unit_key *prev, const struct strvec *skip, struct strbuf *err)
+{
+	size_t blen = strlen(build_dir);
+	int rc = -1;
+
+	memset(k, 0, sizeof(*k));
+	k->crate = xstrdup(crate);
+	k->metadata = xstrdup(metadata);
+	k->files = xcalloc(sources->n ? sources->n : 1, sizeof(*k->files));
+	struct unit_file **to_read = xcalloc(sources->n ? sources->n : 1, sizeof(*to_read));
+	size_t nread = 0;
+	long long now_ns = realtime_ns();
+	for (size_t i = 0; i < sources->n; i++) {
+		const char *src = sources->v[i];
+		if (in_list(skip, src))
+			continue;
+		struct unit_file *f = &k->files[k->nfiles++];
+		/* rustc's paths are relative to its cwd; the record is read from anywhere. */
+		struct strbuf abs = STRBUF_INIT;
+		if (path_absolute(&abs, src) != 0)
+			sb_adds(&abs, src);
+		f->real_path = sb_detach(&abs);
+		if (blen && strncmp(src, build_dir, blen) == 0 && src[blen] == '/') {
+			struct strbuf norm = STRBUF_INIT;
+			sb_addf(&norm, "$BUILD%s", src + blen);
+			f->path = sb_detach(&norm);
+		} else {
+			f->path = xstrdup(src);
+		}
+		int need = stat_file(f, find_prev(prev, f->real_path, k->nfiles - 1), now_ns, err);
+		if (need < 0)
+			goto out;
+		if (need)
+			to_read[nread++] = f;
+	}
+	if (hash_all(to_read, nread, err) != 0)
+		goto out;
+	snprintf(k->identity, sizeof(k->identity), "%s", identity);
+	finish_key(k);
+	rc = 0;
+out:
+	free(to_read);
+	return rc;
+}
+
+int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *dep_info,
+		    const char *build_dir, const struct unit_key *prev,
+		    const struct strvec *skip, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	struct strvec sources = STRVEC_INIT;
+	char identity[HASH_HEX_LEN + 1];
+	int rc;
+
+	if (sb_read_file(&text, dep_info) != 0) {
+		memset(k, 0, sizeof(*k));
+		sb_addf(err, "cannot read dep-info %s: %s", dep_info, strerror(errno));
+		rc = -1;
+	} else {
+		unitkey_dep_info_sources(text.buf, &sources);
+		unit_identity(a, identity);
+		rc = unitkey_compute_sources(k, a->crate_name ? a->crate_name : "",
+					     a->metadata ? a->metadata : "", identity, &sources,
+					     build_dir, prev, skip, err);
+	}
+	sb_release(&text);
+	sv_release(&sources);
+	return rc;
+}
+
+int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct strbuf *err)
+{
+	memset(now, 0, sizeof(*now));
+	now->crate = xstrdup(rec->crate);
+	now->metadata = xstrdup(rec->metadata);
+	memcpy(now->identity, rec->identity, sizeof(now->identity));
+	now->files = xcalloc(rec->nfiles, sizeof(*now->files));
+	struct unit_file **to_read = xcalloc(rec->nfiles, sizeof(*to_read));
+	size_t nread = 0;
+	int rc = 0;
+	long long now_ns = realtime_ns();
+	for (size_t i = 0; i < rec->nfiles && rc == 0; i++) {
+		struct unit_file *f = &now->files[now->nfiles++];
+		f->path = xstrdup(rec->files[i].path);
+		f->real_path = xstrdup(rec->files[i].real_path);
+		int need = stat_file(f, &rec->files[i], now_ns, err);
+		if (need < 0)
+			rc = -1;
+		else if (need)
+			to_read[nread++] = f;
+	}
+	if (rc == 0)
+		rc = hash_all(to_read, nread, err);
+	free(to_read);
+	if (rc == 0)
+		finish_key(now);
+	return rc;
+}
+
+static bool has_separator(const char *s)
+{
+	return strpbrk(s, "\t\n") != NULL;
+}
+
+int unitkey_write(const struct unit_key *k, const char *path, struct strbuf *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	int rc = -1;
+
+	if (has_separator(k->crate) || has_separator(k->metadata)) {
+		sb_addf(err, "crate %s: a tab or newline in its name cannot be recorded", k->crate);
+		goto out;
+	}
+	sb_addf(&out, RECORD_MAGIC "\t%s\t%s\t%s\t%s\n", k->crate, k->metadata, k->identity, k->key);
+	for (size_t i = 0; i < k->nfiles; i++) {
+		const struct unit_file *f = &k->files[i];
+		if (has_separator(f->path) || has_separator(f->real_path)) {
+			sb_addf(err, "source path %s has a tab or newline; it cannot be recorded", f->real_path);
+			goto out;
+		}
+		sb_addf(&out, "f\t%ju\t%ju\t%jd\t%lld\t%lld\t%s\t%s\t%s\n", (uintmax_t)f->dev,
+			(uintmax_t)f->ino, (intmax_t)f->size, f->mtime_ns, f->ctime_ns, f->digest,
+			f->path, f->real_path);
+	}
+	struct atomic_opts opts = { .mode = 0600 };
+	rc = write_file_atomic(path, out.buf, out.len, &opts, err);
+out:
+	sb_release(&out);
+	return rc;
+}
+
+static bool is_hex_digest(const char *s)
+{
+	return strlen(s) == HASH_HEX_LEN && strspn(s, "0123456789abcdef") == HASH_HEX_LEN;
+}
+
+static int parse_file_line(struct unit_file *f, const struct strvec *fields)
+{
+	char *end;
+
+	if (fields->n != 9 || strcmp(fields->v[0], "f") != 0 || !is_hex_digest(fields->v[6]))
+		return -1;
+	f->dev = (dev_t)strtoumax(fields->v[1], &end, 10);
+	f->ino = (ino_t)strtoumax(fields->v[2], &end, 10);
+	f->size = (off_t)strtoimax(fields->v[3], &end, 10);
+	f->mtime_ns = strtoll(fields->v[4], &end, 10);
+	f->ctime_ns = strtoll(fields->v[5], &end, 10);
+	memcpy(f->digest, fields->v[6], HASH_HEX_LEN + 1);
+	f->path = xstrdup(fields->v[7]);
+	f->real_path = xstrdup(fields->v[8]);
+	return 0;
+}
+
+int unitkey_read(struct unit_key *k, const char *path, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	int rc = -1, lineno = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (sb_read_file(&text, path) != 0) {
+		if (errno == ENOENT) {
+			sb_release(&text);
+			return 0;
+		}
+		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (const char *p = text.buf; *p;) {
+		size_t len = strcspn(p, "\n");
+		char *line = xstrndup(p, len);
+		struct strvec fields = STRVEC_INIT;
+		int bad;
+		lineno++;
+		/* Empty fields are not allowed, so splitting on tabs loses nothing. */
+		sv_split(&fields, line, '\t');
+		if (lineno == 1) {
+			bad = fields.n != 5 || strcmp(fields.v[0], RECORD_MAGIC) != 0 ||
+			      !is_hex_digest(fields.v[3]) || !is_hex_digest(fields.v[4]);
+			if (!bad) {
+				k->crate = xstrdup(fields.v[1]);
+				k->metadata = xstrdup(fields.v[2]);
+				memcpy(k->identity, fields.v[3], HASH_HEX_LEN + 1);
+				memcpy(k->key, fields.v[4], HASH_HEX_LEN + 1);
+			}
+		} else {
+			k->files = xrealloc(k->files, (k->nfiles + 1) * sizeof(*k->files));
+			memset(&k->files[k->nfiles], 0, sizeof(*k->files));
+			bad = parse_file_line(&k->files[k->nfiles], &fields);
+			if (!bad)
+				k->nfiles++;
+		}
+		sv_release(&fields);
+		free(line);
+		if (bad) {
+			sb_addf(err, "%s:%d: corrupt unit record; delete it and rebuild", path, lineno);
+			unitkey_release(k); /* nothing half-read is handed back */
+			goto out;
+		}
+		p += len + (p[len] == '\n');
+	}
+	rc = lineno ? 1 : -1;
+	if (!lineno)
+		sb_addf(err, "%s:1: empty unit record; delete it and rebuild", path);
+out:
+	sb_release(&text);
+	return rc;
+}
+
+void unitkey_release(struct unit_key *k)
+{
+	for (size_t i = 0; i < k->nfiles; i++) {
+		free(k->files[i].path);
+		free(k->files[i].real_path);
+	}
+	free(k->files);
+	free(k->crate);
+	free(k->metadata);
+	memset(k, 0, sizeof(*k));
+}
+
+void unitkey_record_path(struct strbuf *out, const char *slot_dir, const char *crate,
+			 const char *metadata)
+{
+	sb_addf(out, "%s/units/%s-%s.unit", slot_dir, crate, metadata);
+}

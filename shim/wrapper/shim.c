@@ -1,0 +1,78 @@
+/*
+ * shim.c - `cargo` as a link to cargo-pgo-wrap (see include/shim.h). The
+ * next cargo on PATH is usually rustup's proxy, so `cargo +nightly` and
+ * `rustup override` keep choosing the toolchain. Every argument passes
+ * through untouched; only the environment changes.
+ */
+#include "wrapper/shim.h"
+#include "base/execute.h"
+#include "base/util.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+/* Global cargo options that take a value before the subcommand. */
+static const char *const global_with_value[] = {
+	"--color", "--config", "-Z", "-C", "--explain", NULL,
+};
+
+/* Subcommands that compile, and so get a PGO decision. */
+static const char *const build_like[] = {
+	"build", "b", "run", "r", "test", "t", "bench", "install", "rustc", NULL,
+};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+const char *shim_subcommand(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] == '+')
+			continue; /* +toolchain */
+		if (in_list(global_with_value, a)) {
+			i++;
+			continue;
+		}
+		if (a[0] == '-')
+			continue;
+		return a;
+	}
+	return NULL;
+}
+
+static bool same_inode(const char *a, const struct stat *self)
+{
+	struct stat st;
+	return stat(a, &st) == 0 && st.st_dev == self->st_dev && st.st_ino == self->st_ino;
+}
+
+_Noreturn void shim_main(int argc, char **argv)
+{
+	char *self = self_exe_path();
+	struct stat st;
+
+	if (!self || stat(self, &st) != 0)
+		die(PGOW_EXIT_INTERNAL, "cannot find our own executable");
+	/* The first `cargo` on PATH that is not this binary. */
+	char *cargo = find_in_path_except("cargo", &st);
+	if (!cargo)
+		die(PGOW_EXIT_EXEC, "no real cargo after the cargo-pgo-wrap shim on PATH; install Rust with "
+		    "rustup, and keep ~/.cargo/bin on PATH after the shim dir");
+	const char *sub = shim_subcommand(argc, argv);
+	if (sub && in_list(build_like, sub)) {
+		const char *wrapper = env_get("RUSTC_WRAPPER");
+		/* An existing wrapper (sccache) becomes the next link, once. */
+		if (wrapper && !same_inode(wrapper, &st) && strcmp(path_basename(wrapper), "cargo-pgo-wrap") != 0 &&
+		    !env_get("CARGO_PGO_WRAP_NEXT"))
+			setenv("CARGO_PGO_WRAP_NEXT", wrapper, 1);
+		setenv("RUSTC_WRAPPER", self, 1);
+	}
+	argv[0] = cargo;
+	exec_or_die(argv);
+}

@@ -1,0 +1,766 @@
+/*
+ * wrapper.c - the per-invocation PGO decision (see include/wrapper.h).
+ * Anything that must not be instrumented is exec'd untouched, so probes
+ * stay byte-identical and cost nothing. Eligible units run under fork+wait
+ * because their dep-info must learn about our STAMP and env vars before
+ * cargo reads it; otherwise cargo would reuse them after the decision flips.
+ */
+#include "wrapper/wrapper.h"
+#include "formats/args.h"
+#include "store/cache.h"
+#include "wrapper/ccwrap.h"
+#include "wrapper/decision.h"
+#include "formats/depinfo.h"
+#include "base/execute.h"
+#include "store/journal.h"
+#include "store/provenance.h"
+#include "store/report.h"
+#include "store/slot.h"
+#include "store/split.h"
+#include "store/toolchain.h"
+#include "store/unitkey.h"
+#include "base/util.h"
+
+#include <fnmatch.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum verdict {
+	V_PROBE,
+	V_NESTED,
+	V_BUILD_SCRIPT,
+	V_PROC_MACRO,
+	V_NO_CODEGEN,
+	V_OPT_LEVEL_0,
+	V_NO_PROFILER,
+	V_USER_PGO_FLAG,
+	V_EXCLUDED,
+	V_ELIGIBLE,
+};
+
+static const char *const verdict_names[] = {
+	[V_PROBE] = "probe",
+	[V_NESTED] = "nested-build",
+	[V_BUILD_SCRIPT] = "build-script",
+	[V_PROC_MACRO] = "proc-macro",
+	[V_NO_CODEGEN] = "no-codegen",
+	[V_OPT_LEVEL_0] = "opt-level-0",
+	[V_NO_PROFILER] = "no-profiler-runtime",
+	[V_USER_PGO_FLAG] = "user-pgo-flag",
+	[V_EXCLUDED] = "excluded",
+	[V_ELIGIBLE] = "eligible",
+};
+
+/*
+ * Targets that ship no profiler_builtins in rustup's std. Extend with
+ * CARGO_PGO_WRAP_NO_PROFILER_TARGETS (comma-separated globs).
+ */
+static const char *const no_profiler_targets[] = {
+	"wasm32*", "wasm64*", "*-none", "*-none-*", "nvptx*", "bpf*", "avr-*",
+	"*-uefi", "spirv*", "*-cuda", "*-psp", "*.json", NULL,
+};
+
+/* The chain we exec: [next wrapper] program [workspace-wrapper's rustc]. */
+struct link {
+	struct strvec cmd;
+	int nargs;            /* argv entries after the program words */
+	char **args;
+};
+
+static bool is_rustc_name(const char *p)
+{
+	const char *base = path_basename(p);
+	return strncmp(base, "rustc", 5) == 0 || strcmp(base, "clippy-driver") == 0;
+}
+
+bool wrapper_looks_like_rustc_call(int argc, char **argv)
+{
+	return argc >= 2 && argv[1][0] != '-' && (strchr(argv[1], '/') || is_rustc_name(argv[1]));
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static void build_link(struct link *l, int argc, char **argv)
+{
+	const char *next = env_get("CARGO_PGO_WRAP_NEXT");
+	int words = 1;
+
+	memset(l, 0, sizeof(*l));
+	/* RUSTC_WORKSPACE_WRAPPER puts its own program before rustc. */
+	if (argc > 2 && argv[2][0] != '-' && is_rustc_name(argv[2]) && !strstr(argv[2], ".rs"))
+		words = 2;
+	if (next) {
+		char *resolved = find_in_path(next);
+		char *self = self_exe_path();
+		if (!resolved)
+			die(PGOW_EXIT_CONFIG, "CARGO_PGO_WRAP_NEXT=%s is not an executable on PATH; "
+			    "install it or unset CARGO_PGO_WRAP_NEXT", next);
+		if (same_file(resolved, self))
+			die(PGOW_EXIT_CONFIG, "CARGO_PGO_WRAP_NEXT=%s is cargo-pgo-wrap itself, which "
+			    "would loop; point it at the wrapper to run after us (e.g. sccache)", next);
+		sv_push(&l->cmd, resolved);
+		free(resolved);
+		free(self);
+	}
+	sv_pushv(&l->cmd, argv + 1, (size_t)words);
+	l->nargs = argc - 1 - words;
+	l->args = argv + 1 + words;
+}
+
+static _Noreturn void pass_through(struct link *l)
+{
+	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
+	exec_or_die(l->cmd.v);
+}
+
+static bool target_matches_list(const char *target, const char *const *globs)
+{
+	for (; *globs; globs++)
+		if (fnmatch(*globs, target, 0) == 0)
+			return true;
+	return false;
+}
+
+static bool target_denied_by_env(const char *target)
+{
+	const char *extra = env_get("CARGO_PGO_WRAP_NO_PROFILER_TARGETS");
+	struct strvec globs = STRVEC_INIT;
+	bool denied = false;
+
+	if (extra) {
+		sv_split(&globs, extra, ',');
+		denied = target_matches_list(target, (const char *const *)globs.v);
+		sv_release(&globs);
+	}
+	return denied;
+}
+
+static bool target_has_profiler(const struct rustc_args *a, const char *rustc)
+{
+	if (!a->target)
+		return true; /* rustup's host toolchains all ship the profiler runtime */
+	if (target_matches_list(a->target, no_profiler_targets) || target_denied_by_env(a->target))
+		return false;
+	struct strbuf sysroot = STRBUF_INIT;
+	if (a->sysroot) {
+		sb_adds(&sysroot, a->sysroot);
+	} else {
+		char *real = realpath(rustc, NULL);
+		if (real) {
+			struct strbuf bin = STRBUF_INIT;
+			path_dirname(&bin, real);
+			path_dirname(&sysroot, bin.buf);
+			sb_release(&bin);
+			free(real);
+		}
+	}
+	int has = sysroot.len ? toolchain_has_profiler(sysroot.buf, a->target) : -1;
+	sb_release(&sysroot);
+	return has != 0;
+}
+
+/*
+ * Cargo gives HOST, TARGET, NUM_JOBS and OPT_LEVEL to build scripts only, never
+ * to rustc. Seeing them all means a cargo started by a build script (such as
+ * substrate-wasm-builder's runtime build) is compiling: its output is neither
+ * shipped nor profiled, so it is left alone, whatever its target.
+ */
+static bool inside_build_script(void)
+{
+	return getenv("HOST") && getenv("TARGET") && getenv("NUM_JOBS") && getenv("OPT_LEVEL");
+}
+
+static enum verdict classify(const struct rustc_args *a, const char *rustc)
+{
+	if (rustc_args_is_probe(a))
+		return V_PROBE;
+	if (inside_build_script())
+		return V_NESTED;
+	if (rustc_args_is_build_script(a))
+		return V_BUILD_SCRIPT;
+	if (a->crate_types & CT_PROC_MACRO)
+		return V_PROC_MACRO;
+	if (!rustc_args_does_codegen(a))
+		return V_NO_CODEGEN;
+	if (!rustc_args_optimizes(a))
+		return V_OPT_LEVEL_0;
+	if (!target_has_profiler(a, rustc))
+		return V_NO_PROFILER;
+	if (a->profile_generate || a->profile_use)
+		return V_USER_PGO_FLAG;
+	if (decision_excludes(a->crate_name))
+		return V_EXCLUDED;
+	return V_ELIGIBLE;
+}
+
+static void record_skip(const struct rustc_args *a, enum verdict v)
+{
+	if (v == V_USER_PGO_FLAG)
+		warn_once_per_run("user-pgo-flag",
+				  "this build already passes -Cprofile-%s (from RUSTFLAGS or cargo config); "
+				  "cargo-pgo-wrap leaves those crates alone; remove the flag to let it manage PGO",
+				  a->profile_use ? "use" : "generate");
+	journal_record(a, "skip", verdict_names[v], NULL, 0);
+}
+
+/* The profile file rustc is given: the crate's own when the profile is split. */
+static const char *unit_profile(const struct decision *d)
+{
+	return d->unit_file ? d->unit_file : d->path;
+}
+
+/* The flag to add, or NULL; *action names what was done, for the journal. */
+static char *injected_flag(const struct decision *d, const char **action)
+{
+	*action = "plain";
+	if (d->mode == PGO_GENERATE) {
+		*action = "generate";
+		struct strbuf f = STRBUF_INIT;
+		sb_addf(&f, "-Cprofile-generate=%s", d->path);
+		return sb_detach(&f);
+	}
+	if (d->mode == PGO_USE) {
+		const char *file = unit_profile(d);
+		if (!file_exists(file)) {
+			warn_once_per_run("missing-profile",
+					  "profile %s does not exist; building WITHOUT PGO; "
+					  "merge one there (llvm-profdata merge -o %s ...) and rebuild",
+					  file, file);
+			return NULL;
+		}
+		*action = "use";
+		struct strbuf f = STRBUF_INIT;
+		sb_addf(&f, "-Cprofile-use=%s", file);
+		return sb_detach(&f);
+	}
+	return NULL;
+}
+
+/*
+ * A rewritten stamp is dated at cargo's start: older than every unit this
+ * cargo run compiles, newer than every unit an earlier run left behind.
+ */
+static void cargo_start_time(struct timespec *out)
+{
+	if (parent_start_time(out) != 0 && clock_gettime(CLOCK_REALTIME, out) != 0)
+		die(PGOW_EXIT_INTERNAL, "clock_gettime failed");
+}
+
+static int stamp_current_decision(const struct slot *slot, const struct decision *d,
+				  struct strbuf *stamp, struct strbuf *err)
+{
+	struct strbuf id = STRBUF_INIT;
+
+	decision_id(d, &id);
+	int rc = slot_stamp_sync(slot, id.buf, cargo_start_time, stamp, err);
+	sb_release(&id);
+	return rc;
+}
+
+/* A profile split per crate: the stamp names the split's dir, rustc gets the crate's file. */
+static void use_split_file(struct decision *d, const char *slot_dir, const char *profdata,
+			   const struct rustc_args *a)
+{
+	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT, key = STRBUF_INIT;
+
+	cache_profile_key(profdata, &key);
+	if (split_lookup(slot_dir, key.buf, a->crate_name, a->metadata, &dir, &file, &hash) == 1) {
+		/*
+		 * cargo gives dependencies --cap-lints allow, which silences rustc's
+		 * "invalid instrumentation profile data": the bytes are checked here.
+		 */
+		if (!split_file_intact(file.buf, hash.buf))
+			die(PGOW_EXIT_NOT_APPLIED, "%s is damaged: its bytes are not the ones the split of profile "
+			    "%.12s recorded, so %s would be built without its profile; `cargo-pgo-wrap build` splits "
+			    "the profile again", file.buf, key.buf, a->crate_name ? a->crate_name : "this crate");
+		struct strbuf detail = STRBUF_INIT;
+		split_detail(&detail, file.buf, hash.buf);
+		d->path = sb_detach(&dir);
+		d->unit_file = sb_detach(&file);
+		d->unit_detail = sb_detach(&detail);
+	}
+	sb_release(&dir);
+	sb_release(&file);
+	sb_release(&hash);
+	sb_release(&key);
+}
+
+/*
+ * Without an override, the slot's current profile decides. Its crate index
+ * is kept so the crate can be checked for staleness once it is compiled.
+ */
+static void resolve_from_cache(struct decision *d, const struct slot *slot, const struct rustc_args *a,
+			       struct strbuf *index)
+{
+	struct strbuf prof = STRBUF_INIT, err = STRBUF_INIT;
+	int found = cache_current_index(slot->dir.buf, &prof, index, &err);
+
+	const char *when = env_get(ENV_WHEN_NO_PROFILE);
+
+	if (when && strcmp(when, "instrument") != 0 && strcmp(when, "plain") != 0)
+		die(PGOW_EXIT_CONFIG, "%s=%s is not a choice; set it to instrument or plain", ENV_WHEN_NO_PROFILE, when);
+	if (found == 1) {
+		d->mode = PGO_USE;
+		use_split_file(d, slot->dir.buf, prof.buf, a);
+		if (!d->path)
+			d->path = sb_detach(&prof);
+	} else if (found < 0) {
+		d->mode = PGO_OFF;
+		d->automatic = true; /* "auto-off": a merge points it at the next profile */
+		warn_once_per_run("corrupt-profile", "the cached profile is unusable (%s); "
+				  "building WITHOUT PGO", err.buf);
+	} else if (when && strcmp(when, "instrument") == 0) {
+		/* Opt-in: collect into the cache, which outlives a re-extracted source tree. */
+		struct strbuf raw = STRBUF_INIT;
+		path_join(&raw, slot->dir.buf, "raw");
+		d->mode = PGO_GENERATE;
+		d->automatic = true;
+		d->path = sb_detach(&raw);
+		warn_once_per_run("no-profile", "no profile for this build configuration yet (slot %.12s); "
+				  "building INSTRUMENTED (%s=instrument): run the binaries, then "
+				  "`cargo-pgo-wrap merge %s` and build again", slot->id, ENV_WHEN_NO_PROFILE, d->path);
+	} else {
+		d->mode = PGO_OFF;
+		d->automatic = true;
+		if (!env_get("CARGO_PGO_WRAP_FRONTEND"))
+			warn_once_per_run("no-profile", "no profile for this build configuration yet "
+					  "(slot %.12s); building without PGO; `cargo-pgo-wrap build` collects one",
+					  slot->id);
+	}
+	sb_release(&prof);
+	sb_release(&err);
+}
+
+/* What rustc said about the profile while compiling one crate. */
+struct profile_diag {
+	int invalid;             /* "invalid instrumentation profile data": not applied */
+	int mismatches;          /* functions whose profile no longer matches */
+	struct strbuf first_invalid;
+	const char *profile;     /* the file given to rustc */
+	bool vanished;           /* it was gone when rustc opened it */
+};
+
+static bool has(const char *line, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(line + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
+static void scan_rustc_line(const char *line, size_t len, void *ctx)
+{
+	struct profile_diag *pd = ctx;
+
+	/* One diagnostic is one line, in JSON (message + rendered copy) or plain form. */
+	/* A profile that vanished before rustc opened it ("<file>: No such file or directory"). */
+	bool vanished = pd->profile && has(line, len, pd->profile) && has(line, len, "No such file");
+	if (has(line, len, "invalid instrumentation profile data") ||
+	    has(line, len, "Could not read profile data") || vanished) {
+		pd->vanished |= vanished;
+		if (!pd->invalid++)
+			sb_add(&pd->first_invalid, line, len > 300 ? 300 : len);
+	} else if (has(line, len, "hash mismatch")) {
+		pd->mismatches++;
+	}
+}
+
+/*
+ * "use" when the crate is as the profile saw it, "use-stale" when it changed
+ * since. Without an index (an explicit CARGO_PGO_WRAP_PROFILE) there is
+ * nothing to compare with.
+ */
+static const char *use_freshness(const struct strbuf *index, const struct rustc_args *a,
+				 const char *key)
+{
+	if (!index->len)
+		return "use";
+	char *then = a->crate_name && a->metadata ? cache_index_lookup(index->buf, a->crate_name, a->metadata) : NULL;
+	const char *verdict = then && key && strcmp(then, key) == 0 ? "use" : "use-stale";
+	free(then);
+	return verdict;
+}
+
+/*
+ * Keys the unit from the dep-info rustc just wrote and records it in the
+ * slot; the previous record is the stat cache. A failure only costs
+ * staleness detection for this crate, so it is a warning.
+ */
+static void record_unit_key(const struct rustc_args *a, const struct slot *slot,
+			    const struct strvec *not_sources, struct strbuf *key_out)
+{
+	struct strbuf dep = STRBUF_INIT, rec = STRBUF_INIT, dir = STRBUF_INIT, err = STRBUF_INIT;
+	struct unit_key prev, now;
+	int have_prev = 0;
+
+	memset(&now, 0, sizeof(now));
+	memset(&prev, 0, sizeof(prev));
+	if (!slot->dir.len || rustc_args_dep_info_path(a, &dep) != 0 || !a->crate_name || !a->metadata)
+		goto out;
+	/* A read-only cache: the key is computed (the decision needs it), the record not kept. */
+	bool keep = !cache_is_readonly();
+	path_join(&dir, slot->dir.buf, "units");
+	if (keep && mkdir_private(dir.buf, 0700, &err) != 0)
+		goto out;
+	unitkey_record_path(&rec, slot->dir.buf, a->crate_name, a->metadata);
+	have_prev = unitkey_read(&prev, rec.buf, &err);
+	if (have_prev < 0) {
+		warn("%s; re-hashing", err.buf);
+		sb_reset(&err);
+	}
+	if (unitkey_compute(&now, a, dep.buf, slot->build_dir.buf, have_prev > 0 ? &prev : NULL,
+			    not_sources, &err) == 0 &&
+	    (!keep || unitkey_write(&now, rec.buf, &err) == 0))
+		sb_adds(key_out, now.key);
+out:
+	if (err.len)
+		warn("%s: cannot record its content key (%s); staleness of this crate "
+		     "will not be detected", a->crate_name, err.buf);
+	unitkey_release(&prev);
+	unitkey_release(&now);
+	sb_release(&dep);
+	sb_release(&rec);
+	sb_release(&dir);
+	sb_release(&err);
+}
+
+static void annotate_dep_info(const struct rustc_args *a, const struct strvec *files,
+			      const struct strvec *envs, const struct unit_mark *mark)
+{
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (rustc_args_dep_info_path(a, &path) == 0 && file_exists(path.buf) &&
+	    depinfo_append(path.buf, files, envs, mark, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s; cargo would not rebuild %s when the PGO decision changes, "
+		    "so the build is stopped (check the target dir's permissions)",
+		    err.buf, a->crate_name ? a->crate_name : "this crate");
+	sb_release(&path);
+	sb_release(&err);
+}
+
+/* Our mark for a unit: which slot and decision built it, from which code. */
+static void make_mark(struct unit_mark *m, const struct rustc_args *a, const char *slot,
+		      const char *action, const char *key, const char *detail)
+{
+	memset(m, 0, sizeof(*m));
+	m->slot = xstrdup(slot && *slot ? slot : "-");
+	m->crate = xstrdup(a->crate_name ? a->crate_name : "-");
+	m->metadata = xstrdup(a->metadata ? a->metadata : "-");
+	m->action = xstrdup(action);
+	m->key = xstrdup(key && *key ? key : "-");
+	m->detail = xstrdup(detail && *detail ? detail : "-");
+	for (size_t i = 0; i < a->externs.n; i++) {
+		struct strbuf d = STRBUF_INIT;
+		if (depinfo_of_library(a->externs.v[i], &d) == 0)
+			sv_push(&m->deps, d.buf);
+		sb_release(&d);
+	}
+}
+
+/* The file a unit links into, when it is a program or shared library; else -1. */
+static int linked_output(const struct rustc_args *a, struct strbuf *out)
+{
+	bool program = a->is_test || a->crate_types == 0 || (a->crate_types & CT_BIN);
+	bool shared = a->crate_types & (CT_CDYLIB | CT_DYLIB);
+
+	if (!(program || shared) || !(a->emit == 0 || (a->emit & EMIT_LINK)))
+		return -1;
+	if (a->output) {
+		sb_adds(out, a->output);
+		return 0;
+	}
+	if (!a->crate_name)
+		return -1;
+	sb_addf(out, "%s/%s%s%s%s", a->out_dir ? a->out_dir : ".", program ? "" : "lib",
+		a->crate_name, a->extra_filename ? a->extra_filename : "", program ? "" : ".so");
+	return 0;
+}
+
+/* The unit links a program (not a library): what a BOLT stage rewrites. */
+static bool links_program(const struct rustc_args *a)
+{
+	struct strbuf out = STRBUF_INIT;
+	bool program = !(a->crate_types & (CT_CDYLIB | CT_DYLIB)) && linked_output(a, &out) == 0;
+	sb_release(&out);
+	return program;
+}
+
+/*
+ * An instrumented program's build-id names the code behind the raw profiles
+ * it will write. Without the record a merge cannot place them, so failing
+ * to write it is loud, though the build itself is fine.
+ */
+static void record_provenance(const struct rustc_args *a, const struct unit_mark *mark)
+{
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (linked_output(a, &out) == 0 && provenance_record(out.buf, mark, NULL, 0, &err) != 0)
+		warn("%s: cannot record which code %s was built from (%s); profiles it writes "
+		     "need `cargo-pgo-wrap merge --foreign --slot %s`", a->crate_name, out.buf,
+		     err.buf, mark->slot);
+	sb_release(&out);
+	sb_release(&err);
+}
+
+/*
+ * Which functions the unit instrumented, so a merge can give each crate a
+ * profile file of its own. Without the list its functions go to every
+ * crate's file: correct, but each refresh then recompiles every crate.
+ */
+static void record_instrumented_names(const struct rustc_args *a, const struct slot *slot)
+{
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	bool lib = a->crate_types & (CT_LIB | CT_RLIB);
+
+	if (!slot->dir.len || !a->crate_name || !a->metadata || cache_is_readonly())
+		goto done;
+	if (lib)
+		sb_addf(&out, "%s/lib%s%s.rlib", a->out_dir ? a->out_dir : ".", a->crate_name,
+			a->extra_filename ? a->extra_filename : "");
+	else if (linked_output(a, &out) != 0)
+		goto done;
+	if (split_record_unit(slot->dir.buf, a->crate_name, a->metadata, !lib, out.buf,
+			      rustc_identity_llvm_major(slot->identity.buf), &err) != 0)
+		warn("%s: cannot list the functions it instrumented (%s); the profile will not be split "
+		     "for it, so every crate recompiles when it changes", a->crate_name, err.buf);
+done:
+	sb_release(&out);
+	sb_release(&err);
+}
+
+/*
+ * The slot stays leased while this unit uses it (stamp, profile, records),
+ * so gc waits rather than removing it mid-build. A slot gc removed between
+ * being made and being leased is made again.
+ */
+static int open_leased_slot(struct slot *s, const struct rustc_args *a, const char *rustc,
+			    int *lease, struct strbuf *err)
+{
+	for (int tries = 1;; tries++) {
+		bool last = tries == 5;
+		if (slot_for_invocation(s, a, rustc, err) != 0) {
+			bool removed = s->dir.len && !file_exists(s->dir.buf);
+			if (last || !removed)
+				return -1;
+			sb_reset(err);
+		} else {
+			*lease = cache_lease_slot(s->dir.buf);
+			if (*lease >= 0 || cache_is_readonly() || last)
+				return 0;
+		}
+		slot_release(s);
+	}
+}
+
+/* Runs an eligible unit and returns rustc's wait status. */
+static int run_decided(struct link *l, const struct rustc_args *a, enum verdict v,
+		       const struct decision *dp)
+{
+	struct decision d = *dp;
+	struct strbuf index = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT, key = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT, envs = STRVEC_INIT;
+	struct slot slot;
+	const char *action = "plain";
+	char *flag = NULL;
+	int lease = -1;
+
+	memset(&slot, 0, sizeof(slot));
+	if (v == V_EXCLUDED) {
+		sv_push(&envs, ENV_EXCLUDE);
+	} else {
+		if (open_leased_slot(&slot, a, l->cmd.v[l->cmd.n - 1], &lease, &err) != 0) {
+			if (!cache_is_readonly())
+				die(PGOW_EXIT_CACHE, "%s", err.buf);
+			/* A read-only cache without this configuration: nothing to use, nothing to record. */
+			warn_once_per_run("readonly-no-slot", "%s; building without PGO", err.buf);
+			sb_reset(&err);
+			if (d.mode == PGO_AUTO)
+				d.mode = PGO_OFF;
+		} else if (d.mode == PGO_AUTO) {
+			resolve_from_cache(&d, &slot, a, &index);
+		}
+		if (slot.dir.len && stamp_current_decision(&slot, &d, &stamp, &err) != 0)
+			die(PGOW_EXIT_CACHE, "%s", err.buf);
+		if (stamp.len)
+			sv_push(&files, stamp.buf);
+		for (const char *const *e = decision_env_vars; *e; e++) {
+			/*
+			 * Unset, the profile path means nothing (MODE decides, and setting MODE
+			 * is caught by its own entry); each unset entry costs cargo an error
+			 * value on every later build, so it is left out.
+			 */
+			if (strcmp(*e, ENV_PROFILE) == 0 && !getenv(*e))
+				continue;
+			sv_push(&envs, *e);
+		}
+		flag = injected_flag(&d, &action);
+		/* A missing profile is listed too: cargo retries once it appears. */
+		if (d.mode == PGO_USE && !flag)
+			sv_push(&files, unit_profile(&d));
+	}
+	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
+	if (flag)
+		sv_push(&l->cmd, flag);
+	if (env_get(ENV_LINK_RELOCS) && links_program(a)) {
+		/* BOLT rewrites the program from its relocations; the env-dep relinks it when BOLT goes. */
+		sv_push(&l->cmd, "-Clink-arg=-Wl,-q");
+		sv_push(&envs, ENV_LINK_RELOCS);
+	}
+	struct profile_diag pd = { 0, 0, STRBUF_INIT, unit_profile(&d), false };
+	/* With a profile, rustc's stderr is the only place it says the profile was unusable. */
+	bool using = strcmp(action, "use") == 0;
+	int status = using ? run_tee_stderr(l->cmd.v, scan_rustc_line, &pd) : run_and_wait(l->cmd.v);
+	if (pd.invalid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		error_msg("%s was built WITHOUT its profile: rustc %s %s; collect it again (cargo-pgo-wrap "
+			  "build, or merge), or build with CARGO_PGO_WRAP_MODE=off",
+			  a->crate_name ? a->crate_name : "this crate",
+			  pd.vanished ? "found no file at" : "rejected as invalid profile data", unit_profile(&d));
+		sb_release(&pd.first_invalid);
+		exit(PGOW_EXIT_NOT_APPLIED);
+	}
+	sb_release(&pd.first_invalid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (v != V_EXCLUDED) {
+			/* Our own dependencies and the profile are not sources. */
+			struct strvec not_sources = STRVEC_INIT;
+			sv_pushv(&not_sources, files.v, files.n);
+			if (d.path)
+				sv_push(&not_sources, unit_profile(&d));
+			record_unit_key(a, &slot, &not_sources, &key);
+			sv_release(&not_sources);
+		}
+		if (using)
+			action = use_freshness(&index, a, key.len ? key.buf : NULL);
+		if (v == V_EXCLUDED)
+			action = "excluded";
+		struct unit_mark mark;
+		make_mark(&mark, a, v == V_EXCLUDED || !slot.dir.len ? NULL : slot.id, action, key.buf,
+			  v == V_EXCLUDED ? NULL : d.unit_detail && flag ? d.unit_detail : d.path);
+		mark.mismatches = pd.mismatches;
+		annotate_dep_info(a, &files, &envs, &mark);
+		if (strcmp(action, "generate") == 0) {
+			record_provenance(a, &mark);
+			record_instrumented_names(a, &slot);
+		}
+		unit_mark_release(&mark);
+		journal_record(a, v == V_EXCLUDED ? "skip" : action,
+			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? unit_profile(&d) : "-"),
+			       key.len ? key.buf : NULL, pd.mismatches);
+	}
+	if (lease >= 0)
+		close(lease); /* gc may collect again */
+	slot_release(&slot);
+	sb_release(&index);
+	if (d.path != dp->path)
+		decision_release(&d);
+	sb_release(&key);
+	free(flag);
+	sv_release(&files);
+	sv_release(&envs);
+	sb_release(&stamp);
+	sb_release(&err);
+	return status;
+}
+
+/*
+ * Units of the build's own target code that we leave alone still get our
+ * mark, so a unit without one can only have been built without us.
+ */
+static bool marks_skip(enum verdict v)
+{
+	return v == V_OPT_LEVEL_0 || v == V_NO_PROFILER || v == V_USER_PGO_FLAG;
+}
+
+static int run_marked_skip(struct link *l, const struct rustc_args *a, enum verdict v)
+{
+	struct strvec none = STRVEC_INIT;
+	struct strbuf action = STRBUF_INIT;
+	struct unit_mark mark;
+
+	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
+	int status = run_and_wait(l->cmd.v);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		sb_addf(&action, "skip:%s", verdict_names[v]);
+		make_mark(&mark, a, NULL, action.buf, NULL, a->profile_use ? a->profile_use : NULL);
+		annotate_dep_info(a, &none, &none, &mark);
+		unit_mark_release(&mark);
+	}
+	sb_release(&action);
+	return status;
+}
+
+/* The build script compiles C or C++: it uses the cc or cmake crate. */
+static bool compiles_c(const struct rustc_args *a)
+{
+	for (size_t i = 0; i < a->externs.n; i++) {
+		const char *base = path_basename(a->externs.v[i]);
+		if (strncmp(base, "libcc-", 6) == 0 || strncmp(base, "libcmake-", 9) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * cc asks cargo to rerun a build script on no change of CC or CFLAGS, so a
+ * new decision would reuse C objects compiled under the old one. Listing
+ * the build dir's STAMP (which the front end points at the decision) makes
+ * cargo rebuild the script, and a rebuilt script reruns.
+ */
+static int run_c_build_script(struct link *l, const struct rustc_args *a, const char *stamp)
+{
+	struct strvec files = STRVEC_INIT, none = STRVEC_INIT;
+
+	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
+	int status = run_and_wait(l->cmd.v);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		sv_push(&files, stamp);
+		annotate_dep_info(a, &files, &none, NULL);
+	}
+	sv_release(&files);
+	return status;
+}
+
+_Noreturn void wrapper_main(int argc, char **argv)
+{
+	struct link l;
+	struct rustc_args a;
+	struct strbuf err = STRBUF_INIT;
+
+	build_link(&l, argc, argv);
+	/* An unreadable argfile is rustc's to report; we stay out of the way. */
+	if (rustc_args_parse(&a, l.nargs, l.args, &err) != 0)
+		pass_through(&l);
+	enum verdict v = classify(&a, l.cmd.v[l.cmd.n - 1]);
+	if (v == V_PROBE)
+		pass_through(&l);
+	/* A bad setting fails every real compile, so the first error names it. */
+	struct decision d;
+	if (decision_from_env(&d, &err) != 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	int status;
+	if (v == V_ELIGIBLE || v == V_EXCLUDED) {
+		status = run_decided(&l, &a, v, &d);
+	} else if (v == V_BUILD_SCRIPT && env_get(ENV_C_STAMP) && compiles_c(&a)) {
+		record_skip(&a, v);
+		status = run_c_build_script(&l, &a, env_get(ENV_C_STAMP));
+	} else {
+		record_skip(&a, v);
+		if (!marks_skip(v))
+			pass_through(&l);
+		status = run_marked_skip(&l, &a, v);
+	}
+	decision_release(&d);
+	rustc_args_release(&a);
+	sv_release(&l.cmd);
+	sb_release(&err);
+	exit_like(status);
+}

@@ -6,7 +6,8 @@
 #include "wrapper/ccwrap.h"
 #include "cycle/frontend.h"
 #include "wrapper/shim.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/path.h"
 #include "wrapper/wrapper.h"
 
 #include <stdbool.h>

@@ -7,6 +7,7 @@
 #define PGOW_STRBUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct strbuf {
@@ -52,5 +53,8 @@ void sv_release(struct strvec *sv);
 void sv_split(struct strvec *sv, const char *s, char sep);
 /* Sorts the entries and drops repeats. */
 void sv_sort_unique(struct strvec *sv);
+
+/* Whether s ends with suffix. */
+bool str_ends_with(const char *s, const char *suffix);
 
 #endif

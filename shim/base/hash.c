@@ -2,10 +2,13 @@
  * hash.c - xxh3-128 streaming hasher over libxxhash (see include/hash.h).
  */
 #include "base/hash.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/fdio.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
 #include <xxhash.h>

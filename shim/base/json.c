@@ -4,9 +4,11 @@
  * refused, since every string we read ends up a C string (a path, a name).
  */
 #include "base/json.h"
-#include "base/util.h"
+#include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #include <string.h>
+#include <stdlib.h>
 
 struct parser {
 	const char *s;

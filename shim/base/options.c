@@ -2,7 +2,7 @@
  * options.c - "--opt value" / "--opt=value" for our commands (see include/options.h).
  */
 #include "base/options.h"
-#include "base/util.h"
+#include "base/message.h"
 
 #include <string.h>
 

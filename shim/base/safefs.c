@@ -4,12 +4,15 @@
  * another disk); nothing below it is followed.
  */
 #include "base/safefs.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/fdio.h"
+#include "base/strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -3,10 +3,13 @@
  * Allocation failure is fatal through xrealloc, so callers never check.
  */
 #include "base/strbuf.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/fdio.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -233,4 +236,10 @@ void sv_sort_unique(struct strvec *sv)
 	sv->n = kept;
 	if (sv->v)
 		sv->v[kept] = NULL;
+}
+
+bool str_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
 }

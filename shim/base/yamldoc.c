@@ -3,7 +3,9 @@
  * emitter over a strbuf (see include/yamldoc.h).
  */
 #include "base/yamldoc.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <stdbool.h>

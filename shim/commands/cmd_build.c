@@ -15,10 +15,15 @@
 #include "base/safefs.h"
 #include "store/slot.h"
 #include "cycle/train.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>

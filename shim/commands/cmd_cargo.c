@@ -9,7 +9,11 @@
 #include "base/options.h"
 #include "base/safefs.h"
 #include "store/slot.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -12,7 +12,10 @@
 #include "cycle/llvm.h"
 #include "store/toolchain.h"
 #include "base/options.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/path.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -9,11 +9,18 @@
 #include "base/options.h"
 #include "base/safefs.h"
 #include "store/split.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/atomic.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>

@@ -17,7 +17,12 @@
 #include "base/options.h"
 #include "store/slot.h"
 #include "store/split.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 #include "cycle/workspace.h"
 #include "base/yamldoc.h"
 

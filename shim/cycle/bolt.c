@@ -15,7 +15,13 @@
 #include "base/safefs.h"
 #include "store/toolchain.h"
 #include "cycle/train.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/clock.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,11 @@
 #include "base/execute.h"
 #include "base/safefs.h"
 #include "store/toolchain.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -10,7 +10,11 @@
 #include "base/hash.h"
 #include "base/safefs.h"
 #include "store/unitkey.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 #include <dirent.h>
 #include <stdlib.h>

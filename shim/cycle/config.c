@@ -5,7 +5,10 @@
 #include "cycle/config.h"
 #include "base/hash.h"
 #include "cycle/train.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 #include "base/yamldoc.h"
 
 #include <errno.h>

@@ -8,9 +8,15 @@
 #include "base/hash.h"
 #include "store/slot.h"
 #include "store/unitkey.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 static void add_state(struct freshness *f, const char *name, const char *metadata, const char *state,

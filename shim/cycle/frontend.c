@@ -20,10 +20,18 @@
 #include "store/slot.h"
 #include "store/split.h"
 #include "store/toolchain.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/clock.h"
+#include "base/fdio.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -12,7 +12,12 @@
 #include "base/hash.h"
 #include "formats/buildid.h"
 #include "base/execute.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/fdio.h"
+#include "base/atomic.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -23,11 +23,17 @@
 #include "store/slot.h"
 #include "store/toolchain.h"
 #include "store/unitkey.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>

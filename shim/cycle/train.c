@@ -7,12 +7,19 @@
  */
 #include "cycle/train.h"
 #include "store/report.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/clock.h"
+#include "base/fdio.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>

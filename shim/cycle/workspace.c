@@ -5,9 +5,12 @@
 #include "cycle/workspace.h"
 #include "base/execute.h"
 #include "base/json.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/path.h"
+#include "base/strbuf.h"
 
 #include <string.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
 const char *cargo_opt(const struct strvec *args, const char *opt)

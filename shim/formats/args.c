@@ -4,9 +4,12 @@
  * "--codegen k=v", "--codegen=k=v", "--opt VALUE" and "--opt=VALUE".
  */
 #include "formats/args.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Options whose value is the next argument when not joined with '='. */

@@ -4,10 +4,14 @@
  * file's size before use: both formats come from files anyone may plant.
  */
 #include "formats/buildid.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/fdio.h"
+#include "base/bytes.h"
+#include "base/strbuf.h"
 
 #include <elf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -6,9 +6,12 @@
  */
 #include "formats/buildunits.h"
 #include "base/json.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/strbuf.h"
 
 #include <dirent.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 

@@ -4,7 +4,8 @@
  * checked against the image before it is used.
  */
 #include "formats/elfsyms.h"
-#include "base/util.h"
+#include "base/fdio.h"
+#include "base/strbuf.h"
 
 #include <elf.h>
 #include <errno.h>

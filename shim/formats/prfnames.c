@@ -5,7 +5,8 @@
  */
 #include "formats/prfnames.h"
 #include "formats/elfsyms.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/strbuf.h"
 
 #include <string.h>
 #include <stdbool.h>

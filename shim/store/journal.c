@@ -5,7 +5,11 @@
  */
 #include "store/journal.h"
 #include "store/cache.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/clock.h"
+#include "base/atomic.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <stdio.h>
 #include <sys/stat.h>

@@ -8,9 +8,12 @@
 #include "store/provenance.h"
 #include "formats/buildid.h"
 #include "store/cache.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RECORD_MAGIC "binary-v1"

@@ -6,7 +6,12 @@
  */
 #include "store/report.h"
 #include "store/cache.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/clock.h"
+#include "base/fdio.h"
+#include "base/atomic.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -9,7 +9,13 @@
 #include "store/slot.h"
 #include "store/toolchain.h"
 #include "base/yamldoc.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/clock.h"
+#include "base/atomic.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <string.h>
 

@@ -8,7 +8,10 @@
 #include "store/cache.h"
 #include "base/execute.h"
 #include "base/hash.h"
-#include "base/util.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -7,12 +7,16 @@
  * window keeps its digest without being read.
  */
 #include "store/unitkey.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 

@@ -7,7 +7,11 @@
 #include "wrapper/ccwrap.h"
 #include "wrapper/decision.h"
 #include "base/execute.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/path.h"
+#include "base/atomic.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,9 +4,13 @@
  * unoptimised or instrumented binary.
  */
 #include "wrapper/decision.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
 
 #include <string.h>
+#include <stdlib.h>
 
 const char *const decision_env_vars[] = { ENV_MODE, ENV_PROFILE, ENV_EXCLUDE, ENV_WHEN_NO_PROFILE, NULL };
 

@@ -6,9 +6,12 @@
  */
 #include "wrapper/shim.h"
 #include "base/execute.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/path.h"
+#include "base/settings.h"
 
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 /* Global cargo options that take a value before the subcommand. */

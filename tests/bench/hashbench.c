@@ -3,12 +3,14 @@
  * whole tree of sources: cold (no record: every file read) and warm (the
  * record as stat cache: no file read). Used by tests/bench/hash.sh.
  */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "store/unitkey.h"
-#include "base/util.h"
+#include "base/message.h"
+#include "base/strbuf.h"
 
 static double seconds(void)
 {

@@ -6,6 +6,7 @@
 #include "formats/prfnames.h"
 #include "store/split.h"
 
+#include <stdlib.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 

@@ -1,6 +1,7 @@
 /*
  * test_args.c - unit tests for the rustc argv model (shim/args.c).
  */
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,8 @@
 #include <cmocka.h>
 
 #include "formats/args.h"
-#include "base/util.h"
+#include "base/fdio.h"
+#include "base/strbuf.h"
 
 static void parse_ok(struct rustc_args *a, int argc, char **argv)
 {

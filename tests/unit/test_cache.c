@@ -20,7 +20,10 @@
 #include "store/cache.h"
 #include "store/manifest.h"
 #include "tempdir.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 #define PROFILE_BYTES (256 * 1024)
 

@@ -2,6 +2,7 @@
  * test_config.c - unit tests for pgo-wrap.yaml parsing (shim/config.c):
  * a full valid file, and every kind of mistake reported at file:line:col.
  */
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +13,9 @@
 
 #include "cycle/config.h"
 #include "tempdir.h"
-#include "base/util.h"
+#include "base/path.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 static void write_config(const char *text, struct strbuf *path)
 {

@@ -16,7 +16,9 @@
 #include "wrapper/decision.h"
 #include "formats/depinfo.h"
 #include "tempdir.h"
-#include "base/util.h"
+#include "base/path.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 static void write_text(const char *path, const char *text)
 {

@@ -2,6 +2,7 @@
  * test_json.c - unit tests for the JSON reader (shim/json.c) and the
  * symlink-safe file layer (shim/safefs.c).
  */
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +16,8 @@
 #include "base/json.h"
 #include "base/safefs.h"
 #include "tempdir.h"
-#include "base/util.h"
+#include "base/path.h"
+#include "base/strbuf.h"
 
 static void expect_error(const char *text, const char *want)
 {

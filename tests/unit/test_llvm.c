@@ -21,7 +21,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "tempdir.h"
-#include "base/util.h"
+#include "base/path.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 static void expect_crate(const char *symbol, const char *crate)
 {

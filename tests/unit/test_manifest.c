@@ -13,7 +13,10 @@
 
 #include "store/manifest.h"
 #include "tempdir.h"
-#include "base/util.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 static void write_text(const char *name, const char *text, struct strbuf *path)
 {

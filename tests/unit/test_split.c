@@ -18,7 +18,9 @@
 #include "store/manifest.h"
 #include "store/split.h"
 #include "tempdir.h"
-#include "base/util.h"
+#include "base/path.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 static const char *tool = "llvm-profdata-22";
 

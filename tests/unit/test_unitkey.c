@@ -15,7 +15,9 @@
 
 #include "store/unitkey.h"
 #include "tempdir.h"
-#include "base/util.h"
+#include "base/path.h"
+#include "base/atomic.h"
+#include "base/strbuf.h"
 
 static struct strbuf a_rs = STRBUF_INIT, b_rs = STRBUF_INIT, dep = STRBUF_INIT, rec = STRBUF_INIT;
 

@@ -1,0 +1,19 @@
+/*
+ * bytes.h - fixed-width loads from byte images: the profile and ELF formats
+ * we read are little-endian.
+ */
+#ifndef PGOW_BYTES_H
+#define PGOW_BYTES_H
+
+#include <stdint.h>
+
+/* The little-endian 64-bit word at p. */
+static inline uint64_t load_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+#endif

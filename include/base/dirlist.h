@@ -1,0 +1,22 @@
+/*
+ * dirlist.h - directory listings: a dir's entries sorted and filtered, and
+ * the bytes a tree holds.
+ */
+#ifndef PGOW_DIRLIST_H
+#define PGOW_DIRLIST_H
+
+#include <stddef.h>
+
+#include "base/strbuf.h"
+
+/*
+ * Full paths of dir's entries ending in suffix ("" for all), sorted, without
+ * dotfiles or our own in-flight temp files. A missing dir lists nothing.
+ */
+void list_dir(const char *dir, const char *suffix, struct strvec *out);
+/* How many entries list_dir(dir, suffix) would give. */
+size_t count_files(const char *dir, const char *suffix);
+/* Bytes under path (its own size for a file), not following links. */
+long long tree_bytes(const char *path);
+
+#endif

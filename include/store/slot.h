@@ -8,7 +8,7 @@
 #define PGOW_SLOT_H
 
 #include "formats/args.h"
-#include "store/cache.h"
+#include "store/stamp.h"
 #include "base/hash.h"
 
 struct slot {
@@ -25,18 +25,6 @@ struct slot {
 /* Identifies the slot of one rustc invocation and creates its cache dir. */
 int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *rustc,
 			struct strbuf *err);
-/* <slot dir>/stamps/<hash of build_dir>: the file that names build_dir's decision. */
-void slot_stamp_path(struct strbuf *out, const char *slot_dir, const char *build_dir);
-/*
- * <slot dir>/cstamps/<hash of build_dir>, made to record the C decision of
- * build_dir: the build scripts that compile C list it. stamp_path is left
- * empty in a read-only cache without one.
- */
-int slot_c_stamp_sync(const char *slot_dir, const char *build_dir, const char *c_decision,
-		      struct strbuf *stamp_path, struct strbuf *err);
-/* stamp_sync() for this slot's STAMP of s->build_dir. */
-int slot_stamp_sync(const struct slot *s, const char *decision_id, stamp_time_fn stamp_time,
-		    struct strbuf *stamp_path, struct strbuf *err);
 void slot_release(struct slot *s);
 /*
  * <slot>/builds/<hash>: what the last verified build of build_dir with these
@@ -45,25 +33,6 @@ void slot_release(struct slot *s);
 void slot_build_record(struct strbuf *out, const char *slot_dir, const char *build_dir, const char *args_key);
 /* A slot id as we make them (32 lowercase hex): what a mark or record names is checked before use. */
 bool slot_id_valid(const char *id);
-/*
- * Points an existing slot's STAMP for build_dir at decision_id (rewritten,
- * dated now, only when it differs), so that cargo rebuilds every unit of
- * that dir which was built under another decision.
- */
-int stamp_point_at(const char *slot_dir, const char *build_dir, const char *decision_id,
-		   struct strbuf *err);
-
-/* One build dir's STAMP in a slot: the decision that dir was last built with. */
-struct stamp {
-	char *path;
-	char *decision;    /* "generate DIR", "auto-generate DIR", "use FILE", "off" */
-	char *build_dir;
-};
-/* The slot's stamps, one per build dir built in it (n = 0 when none). */
-void slot_stamps(const char *slot_dir, struct stamp **out, size_t *n);
-void stamps_release(struct stamp *stamps, size_t n);
-/* The directory a generate decision writes raw profiles to, or NULL. */
-const char *stamp_generate_dir(const struct stamp *st);
 /* Paths of the slot's unit records (units/<crate>-<metadata>.unit), sorted. */
 void slot_unit_records(const char *slot_dir, struct strvec *out);
 

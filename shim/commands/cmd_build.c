@@ -11,6 +11,7 @@
 #include "store/cache.h"
 #include "cycle/freshness.h"
 #include "cycle/merge.h"
+#include "store/profile.h"
 #include "store/report.h"
 #include "base/safefs.h"
 #include "store/slot.h"
@@ -332,8 +333,8 @@ static void point_build_dir(const struct build *b, const char *slot_dir, bool pl
 
 	if (plain)
 		sb_adds(&id, "off");
-	else if (cache_current_index(slot_dir, &prof, &index, &err) == 1)
-		cache_use_decision(slot_dir, prof.buf, &id);
+	else if (profile_current_index(slot_dir, &prof, &index, &err) == 1)
+		profile_use_decision(slot_dir, prof.buf, &id);
 	if (id.len)
 		point_stamp(b, slot_dir, id.buf);
 	sb_release(&prof);
@@ -357,7 +358,7 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 	    slot_of_build_dir(b->instr_bin_dir.buf, &slot) == 0)
 		point_build_dir(b, slot.buf, plain);
 	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT;
-	bool have = slot.len && cache_current_index(slot.buf, &prof, &index, &err) == 1;
+	bool have = slot.len && profile_current_index(slot.buf, &prof, &index, &err) == 1;
 	build_step(b, "Optimizing", plain ? "plain build (stale-policy: plain)"
 			  : have ? "cargo build with the cached profile"
 				 : "cargo build without a profile (none collected yet)");

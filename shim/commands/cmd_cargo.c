@@ -109,12 +109,12 @@ static void forget_build_dirs(const char *target_dir, const char *removed)
 	for (size_t i = 0; i < dirs.n; i++) {
 		struct stamp *st;
 		size_t ns;
-		slot_stamps(dirs.v[i], &st, &ns);
+		stamp_list(dirs.v[i], &st, &ns);
 		for (size_t j = 0; j < ns; j++)
 			if (strncmp(st[j].build_dir, removed, n) == 0 && st[j].build_dir[n] == '/' &&
 			    safe_unlink(root.buf, st[j].path, &err) != 0)
 				warn("%s", err.buf);
-		stamps_release(st, ns);
+		stamp_list_release(st, ns);
 		sb_reset(&err);
 	}
 out:

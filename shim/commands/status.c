@@ -54,7 +54,7 @@ static void load_slot(struct slot_status *s, const char *slot_dir, const char *i
 		warn("%s", err.buf);
 	sb_release(&err);
 	freshness_predict(&s->f, slot_dir, training_id, NULL);
-	slot_stamps(slot_dir, &s->stamps, &s->nstamps);
+	stamp_list(slot_dir, &s->stamps, &s->nstamps);
 }
 
 static void release_slot(struct slot_status *s)
@@ -62,7 +62,7 @@ static void release_slot(struct slot_status *s)
 	free(s->id);
 	slot_info_release(&s->info);
 	freshness_release(&s->f);
-	stamps_release(s->stamps, s->nstamps);
+	stamp_list_release(s->stamps, s->nstamps);
 }
 
 static const char *state_word(const struct slot_status *s)

@@ -6,6 +6,7 @@
 #include "cycle/freshness.h"
 #include "store/cache.h"
 #include "base/hash.h"
+#include "store/profile.h"
 #include "store/slot.h"
 #include "store/unitkey.h"
 #include "base/message.h"
@@ -37,7 +38,7 @@ static void add_state(struct freshness *f, const char *name, const char *metadat
 static void load(struct freshness *f, const char *slot_dir, const char *training_id)
 {
 	memset(f, 0, sizeof(*f));
-	f->has_profile = cache_current_profile(slot_dir, &f->m, &f->profdata, &f->err);
+	f->has_profile = profile_current(slot_dir, &f->m, &f->profdata, &f->err);
 	if (f->has_profile == 1 && training_id) {
 		const char *then = f->m.training_id ? f->m.training_id : "manual";
 		/* A hand-merged profile was not collected by any configured training. */
@@ -182,7 +183,7 @@ static void add_recorded_builds(struct freshness *f, const char *slot_dir, const
 	if (record) {
 		sv_push(&paths, record);
 	} else {
-		slot_stamps(slot_dir, &stamps, &n);
+		stamp_list(slot_dir, &stamps, &n);
 		for (size_t i = 0; i < n; i++) {
 			struct strbuf newest = STRBUF_INIT;
 			freshness_newest_record(slot_dir, stamps[i].build_dir, &newest);
@@ -190,7 +191,7 @@ static void add_recorded_builds(struct freshness *f, const char *slot_dir, const
 				sv_push(&paths, newest.buf);
 			sb_release(&newest);
 		}
-		stamps_release(stamps, n);
+		stamp_list_release(stamps, n);
 	}
 	for (size_t i = 0; i < paths.n; i++) {
 		struct strbuf text = STRBUF_INIT;
@@ -314,14 +315,14 @@ int slot_of_build_dir(const char *build_dir, struct strbuf *slot_dir)
 	for (size_t i = 0; i < dirs.n && rc != 0; i++) {
 		struct stamp *stamps;
 		size_t n;
-		slot_stamps(dirs.v[i], &stamps, &n);
+		stamp_list(dirs.v[i], &stamps, &n);
 		for (size_t j = 0; j < n && rc != 0; j++) {
 			if (strcmp(stamps[j].build_dir, build_dir) == 0) {
 				sb_adds(slot_dir, dirs.v[i]);
 				rc = 0;
 			}
 		}
-		stamps_release(stamps, n);
+		stamp_list_release(stamps, n);
 	}
 	sv_release(&dirs);
 	sb_release(&root);

@@ -8,6 +8,7 @@
  */
 #include "cycle/frontend.h"
 #include "store/cache.h"
+#include "store/profile.h"
 #include "wrapper/decision.h"
 #include "base/execute.h"
 #include "cycle/freshness.h"
@@ -270,7 +271,7 @@ static void c_use_decision(const char *slot_dir, const char *profdata, struct st
 {
 	struct strbuf key = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT;
 
-	cache_profile_key(profdata, &key);
+	profile_key_of(profdata, &key);
 	sb_adds(dec, "use ");
 	if (split_c_file(slot_dir, key.buf, &file, &hash) == 1)
 		split_detail(dec, file.buf, hash.buf);
@@ -295,7 +296,7 @@ static void c_decision(const struct build *b, bool instrumented, const char *mod
 
 	if (mode && strcmp(mode, "generate") == 0)
 		sb_addf(dec, "generate %s", b->raw_dir.buf);
-	else if (!mode && have_slot && cache_current_index(slot.buf, &prof, &index, &err) == 1)
+	else if (!mode && have_slot && profile_current_index(slot.buf, &prof, &index, &err) == 1)
 		c_use_decision(slot.buf, prof.buf, dec);
 	else
 		sb_adds(dec, "off");
@@ -304,7 +305,7 @@ static void c_decision(const struct build *b, bool instrumented, const char *mod
 	 * file, so the build dir's own stamp stays as it is when a refresh
 	 * changes the profile that C is compiled with.
 	 */
-	if (have_slot && slot_c_stamp_sync(slot.buf, build_dir, dec->buf, stamp, &err) != 0) {
+	if (have_slot && stamp_c_sync(slot.buf, build_dir, dec->buf, stamp, &err) != 0) {
 		warn("%s; build scripts that compile C will not rerun when the profile changes "
 		     "(the check after the build reruns them)", err.buf);
 		sb_reset(stamp);
@@ -398,8 +399,8 @@ static void expected_profile(const char *slot_dir, const char *crate, const char
 	struct strbuf err = STRBUF_INIT, index = STRBUF_INIT, key = STRBUF_INIT;
 	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT;
 
-	if (cache_current_index(slot_dir, profile, &index, &err) == 1) {
-		cache_profile_key(profile->buf, &key);
+	if (profile_current_index(slot_dir, profile, &index, &err) == 1) {
+		profile_key_of(profile->buf, &key);
 		if (split_lookup(slot_dir, key.buf, crate, metadata, &dir, &file, &hash) == 1)
 			split_detail(want, file.buf, hash.buf);
 		else

@@ -16,6 +16,7 @@
 #include "cycle/llvm.h"
 #include "store/manifest.h"
 #include "base/options.h"
+#include "store/profile.h"
 #include "store/provenance.h"
 #include "store/report.h"
 #include "base/safefs.h"
@@ -605,7 +606,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 			       &tool, &tool_version, &err) != 0)
 		die(PGOW_EXIT_LLVM, "%s", err.buf);
 
-	int have = cache_current_profile(slot_dir.buf, &cur, &cur_path, &err);
+	int have = profile_current(slot_dir.buf, &cur, &cur_path, &err);
 	sb_reset(&err);
 	bool add = have == 1 && !rq->replace && !incompatible(&cur, g, rq, &why);
 	memset(&m, 0, sizeof(m));
@@ -675,7 +676,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	content_key(&m, out.buf);
 	struct split_step split = { { slot_dir.buf, m.content_key, out.buf, text.buf, tool.buf, &m },
 				    { 0, 0, 0 }, STRBUF_INIT, -1 };
-	int rc = cache_store_profile(slot_dir.buf, out.buf, &m, split_before_current, &split, &err);
+	int rc = profile_store(slot_dir.buf, out.buf, &m, split_before_current, &split, &err);
 	remove_private_tmp(tmp.buf);
 	if (rc != 0)
 		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
@@ -826,7 +827,7 @@ void merge_repair_split(const char *slot_dir)
 	struct manifest m;
 	int damaged = 0, lock = -1;
 
-	if (cache_current_profile(slot_dir, &m, &prof, &err) != 1) {
+	if (profile_current(slot_dir, &m, &prof, &err) != 1) {
 		sb_release(&err);
 		sb_release(&prof);
 		return;

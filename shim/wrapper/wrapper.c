@@ -8,6 +8,7 @@
 #include "wrapper/wrapper.h"
 #include "formats/args.h"
 #include "store/cache.h"
+#include "store/profile.h"
 #include "wrapper/ccwrap.h"
 #include "wrapper/decision.h"
 #include "formats/depinfo.h"
@@ -266,7 +267,7 @@ static int stamp_current_decision(const struct slot *slot, const struct decision
 	struct strbuf id = STRBUF_INIT;
 
 	decision_id(d, &id);
-	int rc = slot_stamp_sync(slot, id.buf, cargo_start_time, stamp, err);
+	int rc = stamp_build_sync(slot->dir.buf, slot->build_dir.buf, id.buf, cargo_start_time, stamp, err);
 	sb_release(&id);
 	return rc;
 }
@@ -277,7 +278,7 @@ static void use_split_file(struct decision *d, const char *slot_dir, const char 
 {
 	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT, key = STRBUF_INIT;
 
-	cache_profile_key(profdata, &key);
+	profile_key_of(profdata, &key);
 	if (split_lookup(slot_dir, key.buf, a->crate_name, a->metadata, &dir, &file, &hash) == 1) {
 		/*
 		 * cargo gives dependencies --cap-lints allow, which silences rustc's
@@ -307,7 +308,7 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, cons
 			       struct strbuf *index)
 {
 	struct strbuf prof = STRBUF_INIT, err = STRBUF_INIT;
-	int found = cache_current_index(slot->dir.buf, &prof, index, &err);
+	int found = profile_current_index(slot->dir.buf, &prof, index, &err);
 
 	const char *when = env_get(ENV_WHEN_NO_PROFILE);
 
@@ -390,7 +391,7 @@ static const char *use_freshness(const struct strbuf *index, const struct rustc_
 {
 	if (!index->len)
 		return "use";
-	char *then = a->crate_name && a->metadata ? cache_index_lookup(index->buf, a->crate_name, a->metadata) : NULL;
+	char *then = a->crate_name && a->metadata ? profile_index_lookup(index->buf, a->crate_name, a->metadata) : NULL;
 	const char *verdict = then && key && strcmp(then, key) == 0 ? "use" : "use-stale";
 	free(then);
 	return verdict;

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "store/cache.h"
+#include "store/profile.h"
 #include "store/manifest.h"
 #include "tempdir.h"
 #include "base/xalloc.h"
@@ -55,7 +56,7 @@ static int check_current(const char *slot, struct strbuf *why)
 {
 	struct manifest m;
 	struct strbuf prof = STRBUF_INIT, data = STRBUF_INIT;
-	int rc = cache_current_profile(slot, &m, &prof, why);
+	int rc = profile_current(slot, &m, &prof, why);
 
 	if (rc == 1) {
 		rc = -1;
@@ -105,22 +106,22 @@ static void test_store_and_retarget(void **state)
 	path_join(&src, dir, "in.profdata");
 	make_profile(src.buf, 'a');
 	make_manifest(&m, 'a');
-	assert_int_equal(cache_store_profile(slot.buf, src.buf, &m, NULL, NULL, &err), 0);
+	assert_int_equal(profile_store(slot.buf, src.buf, &m, NULL, NULL, &err), 0);
 	struct strbuf prof = STRBUF_INIT;
-	assert_int_equal(cache_current_profile(slot.buf, &back, &prof, &err), 1);
+	assert_int_equal(profile_current(slot.buf, &back, &prof, &err), 1);
 	assert_string_equal(back.content_key, m.content_key);
 	assert_int_equal(check_current(slot.buf, &err), 0);
 
 	/* The wrapper's fast path: the crate index, no YAML. */
 	struct strbuf index = STRBUF_INIT, prof2 = STRBUF_INIT;
-	assert_int_equal(cache_current_index(slot.buf, &prof2, &index, &err), 1);
+	assert_int_equal(profile_current_index(slot.buf, &prof2, &index, &err), 1);
 	assert_string_equal(prof2.buf, prof.buf);
-	char *k = cache_index_lookup(index.buf, "fixlib", "md");
+	char *k = profile_index_lookup(index.buf, "fixlib", "md");
 	assert_non_null(k);
 	assert_string_equal(k, m.content_key);
 	free(k);
-	assert_null(cache_index_lookup(index.buf, "fixlib", "other-metadata"));
-	assert_null(cache_index_lookup(index.buf, "fix", "md"));
+	assert_null(profile_index_lookup(index.buf, "fixlib", "other-metadata"));
+	assert_null(profile_index_lookup(index.buf, "fix", "md"));
 	sb_release(&index);
 	sb_release(&prof2);
 
@@ -155,7 +156,7 @@ static void storer(const char *slot, int id, int rounds)
 	for (int r = 0; r < rounds; r++) {
 		struct manifest m;
 		make_manifest(&m, fill);
-		if (cache_store_profile(slot, src.buf, &m, NULL, NULL, &err) != 0 || check_current(slot, &err) != 0) {
+		if (profile_store(slot, src.buf, &m, NULL, NULL, &err) != 0 || check_current(slot, &err) != 0) {
 			fprintf(stderr, "writer %d: %s\n", id, err.buf);
 			_exit(1);
 		}
@@ -225,9 +226,9 @@ static void test_corrupt_entries(void **state)
 
 	new_slot(&slot, "s4");
 	path_join(&cur, slot.buf, "CURRENT");
-	assert_int_equal(cache_current_profile(slot.buf, &m, &prof, &err), 0);
+	assert_int_equal(profile_current(slot.buf, &m, &prof, &err), 0);
 	assert_int_equal(write_file_atomic(cur.buf, "garbage", 7, NULL, &err), 0);
-	assert_int_equal(cache_current_profile(slot.buf, &m, &prof, &err), -1);
+	assert_int_equal(profile_current(slot.buf, &m, &prof, &err), -1);
 	assert_non_null(strstr(err.buf, "CURRENT is corrupt; delete it"));
 	manifest_release(&m);
 
@@ -237,7 +238,7 @@ static void test_corrupt_entries(void **state)
 	sb_addf(&mpath, "%s/profiles/55555555555555555555555555555555.yaml", slot.buf);
 	const char *bad = "version: 1\ncontent-key: [\n";
 	assert_int_equal(write_file_atomic(mpath.buf, bad, strlen(bad), NULL, &err), 0);
-	assert_int_equal(cache_current_profile(slot.buf, &m, &prof, &err), -1);
+	assert_int_equal(profile_current(slot.buf, &m, &prof, &err), -1);
 	if (!strstr(err.buf, "55555555555555555555555555555555.yaml:3:1:"))
 		fail_msg("unexpected error: %s", err.buf);
 	manifest_release(&m);

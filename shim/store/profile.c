@@ -1,0 +1,211 @@
+/*
+ * profile.c - a slot's profiles: each stored once under its content key, and
+ * CURRENT naming the one in use. Storing writes the profile and its manifest
+ * before CURRENT switches, each atomic and fsynced, under the slot lock.
+ */
+#include "store/profile.h"
+#include "base/hash.h"
+#include "store/cache.h"
+#include "store/manifest.h"
+#include "store/split.h"
+#include "store/stamp.h"
+#include "base/atomic.h"
+#include "base/clock.h"
+#include "base/path.h"
+#include "base/xalloc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define INDEX_MAGIC "crates-v1"
+
+void profile_path(struct strbuf *out, const char *slot_dir, const char *key)
+{
+	sb_addf(out, "%s/profiles/%s.profdata", slot_dir, key);
+}
+
+/*
+ * Points every non-instrumenting build dir of the slot at the new profile.
+ * "auto-generate" dirs (instrumented only for want of a profile) switch too.
+ */
+static int retarget_stamps(const char *slot_dir, const char *profdata, struct strbuf *err)
+{
+	struct stamp *stamps;
+	size_t n;
+	int rc = 0;
+
+	stamp_list(slot_dir, &stamps, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		/* Instrumenting dirs keep instrumenting; plain (off) dirs chose to be plain. */
+		if (strncmp(stamps[i].decision, "generate ", 9) == 0 || strcmp(stamps[i].decision, "off") == 0)
+			continue;
+		struct strbuf id = STRBUF_INIT;
+		profile_use_decision(slot_dir, profdata, &id);
+		sb_addf(&id, "\n%s", stamps[i].build_dir);
+		rc = stamp_sync(stamps[i].path, id.buf, now_timespec, err);
+		sb_release(&id);
+	}
+	stamp_list_release(stamps, n);
+	return rc;
+}
+
+void profile_key_of(const char *profdata, struct strbuf *key)
+{
+	const char *base = path_basename(profdata);
+	sb_add(key, base, strcspn(base, "."));
+}
+
+void profile_use_decision(const char *slot_dir, const char *profdata, struct strbuf *out)
+{
+	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT, key = STRBUF_INIT;
+
+	/* Split, the stamp names the split's dir, which a refresh keeps: the files' mtimes tell cargo. */
+	profile_key_of(profdata, &key);
+	sb_addf(out, "use %s", split_lookup(slot_dir, key.buf, NULL, NULL, &dir, &file, &hash) == 1 ? dir.buf : profdata);
+	sb_release(&key);
+	sb_release(&dir);
+	sb_release(&file);
+	sb_release(&hash);
+}
+
+int profile_store(const char *slot_dir, const char *profdata, const struct manifest *m,
+			store_hook_fn before_current, void *ctx, struct strbuf *err)
+{
+	struct strbuf profiles = STRBUF_INIT, dst = STRBUF_INIT, mpath = STRBUF_INIT, cur = STRBUF_INIT;
+	int rc = -1;
+	int lock = cache_lock_slot(slot_dir, err);
+
+	if (lock < 0)
+		goto out;
+	path_join(&profiles, slot_dir, "profiles");
+	if (mkdir_private(profiles.buf, 0700, err) != 0)
+		goto out;
+	profile_path(&dst, slot_dir, m->content_key);
+	sb_addf(&mpath, "%s/%s.yaml", profiles.buf, m->content_key);
+	path_join(&cur, slot_dir, "CURRENT");
+	struct atomic_opts opts = { .mode = 0600, .fsync = true };
+	struct strbuf ipath = STRBUF_INIT, index = STRBUF_INIT;
+	sb_addf(&ipath, "%s/%s.crates", profiles.buf, m->content_key);
+	sb_addf(&index, INDEX_MAGIC "\t%s\n", m->content_key);
+	for (size_t i = 0; i < m->ncrates; i++)
+		sb_addf(&index, "%s\t%s\t%s\n", m->crates[i].name, m->crates[i].metadata, m->crates[i].key);
+	int index_rc = write_file_atomic(ipath.buf, index.buf, index.len, &opts, err);
+	sb_release(&ipath);
+	sb_release(&index);
+	if (index_rc == 0 && copy_file_atomic(profdata, dst.buf, 0600, err) == 0 &&
+	    manifest_write(m, mpath.buf, err) == 0 && (!before_current || before_current(ctx, err) == 0) &&
+	    write_file_atomic(cur.buf, m->content_key, strlen(m->content_key), &opts, err) == 0) {
+		struct strbuf why = STRBUF_INIT;
+		rc = retarget_stamps(slot_dir, dst.buf, &why);
+		if (rc != 0)
+			sb_addf(err, "profile %.12s is now current, but the build dirs could not be pointed "
+				"at it (%s); fix that, then build again", m->content_key, why.buf);
+		sb_release(&why);
+	} else {
+		struct strbuf why = STRBUF_INIT;
+		sb_addf(&why, "%s; the previous profile is still current", sb_str(err));
+		sb_reset(err);
+		sb_adds(err, why.buf);
+		sb_release(&why);
+	}
+out:
+	if (lock >= 0)
+		close(lock); /* releases the flock */
+	sb_release(&profiles);
+	sb_release(&dst);
+	sb_release(&mpath);
+	sb_release(&cur);
+	return rc;
+}
+
+/* CURRENT's content key; 1, 0 when there is none, -1 when corrupt. */
+static int read_current(const char *slot_dir, struct strbuf *key, struct strbuf *err)
+{
+	struct strbuf cur = STRBUF_INIT;
+	int rc = 1;
+
+	path_join(&cur, slot_dir, "CURRENT");
+	if (sb_read_file(key, cur.buf) != 0) {
+		rc = errno == ENOENT ? 0 : -1;
+		if (rc)
+			sb_addf(err, "cannot read %s: %s", cur.buf, strerror(errno));
+	} else if (key->len != HASH_HEX_LEN || strspn(key->buf, "0123456789abcdef") != HASH_HEX_LEN) {
+		sb_addf(err, "%s is corrupt; delete it (the slot then has no profile)", cur.buf);
+		rc = -1;
+	}
+	sb_release(&cur);
+	return rc;
+}
+
+int profile_current_index(const char *slot_dir, struct strbuf *profdata, struct strbuf *index,
+			struct strbuf *err)
+{
+	struct strbuf key = STRBUF_INIT, ipath = STRBUF_INIT, header = STRBUF_INIT;
+	int rc = read_current(slot_dir, &key, err);
+
+	if (rc == 1) {
+		sb_addf(&ipath, "%s/profiles/%s.crates", slot_dir, key.buf);
+		sb_addf(&header, INDEX_MAGIC "\t%s\n", key.buf);
+		profile_path(profdata, slot_dir, key.buf);
+		if (sb_read_file(index, ipath.buf) != 0 || strncmp(sb_str(index), header.buf, header.len) != 0) {
+			sb_addf(err, "%s is missing or corrupt; run cargo-pgo-wrap merge again, or delete %s/CURRENT",
+				ipath.buf, slot_dir);
+			rc = -1;
+		} else if (!file_exists(profdata->buf)) {
+			sb_addf(err, "%s is missing; delete %s/CURRENT", profdata->buf, slot_dir);
+			rc = -1;
+		}
+	}
+	sb_release(&key);
+	sb_release(&ipath);
+	sb_release(&header);
+	return rc;
+}
+
+char *profile_index_lookup(const char *index, const char *crate, const char *metadata)
+{
+	struct strbuf want = STRBUF_INIT;
+	char *found = NULL;
+
+	sb_addf(&want, "\n%s\t%s\t", crate, metadata);
+	const char *p = strstr(index, want.buf);
+	if (p) {
+		p += want.len;
+		found = xstrndup(p, strcspn(p, "\n"));
+	}
+	sb_release(&want);
+	return found;
+}
+
+int profile_current(const char *slot_dir, struct manifest *m, struct strbuf *profdata,
+			  struct strbuf *err)
+{
+	struct strbuf key = STRBUF_INIT, mpath = STRBUF_INIT;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = read_current(slot_dir, &key, err);
+	if (rc != 1)
+		goto out;
+	rc = -1;
+	sb_addf(&mpath, "%s/profiles/%s.yaml", slot_dir, key.buf);
+	if (manifest_read(m, mpath.buf, err) != 0)
+		goto out;
+	if (strcmp(m->content_key, key.buf) != 0) {
+		sb_addf(err, "%s: content-key %s does not match its file name; delete %s/CURRENT",
+			mpath.buf, m->content_key, slot_dir);
+		goto out;
+	}
+	profile_path(profdata, slot_dir, key.buf);
+	if (!file_exists(profdata->buf)) {
+		sb_addf(err, "%s is missing; delete %s/CURRENT", profdata->buf, slot_dir);
+		goto out;
+	}
+	rc = 1;
+out:
+	sb_release(&key);
+	sb_release(&mpath);
+	return rc;
+}

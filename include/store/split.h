@@ -1,55 +1,39 @@
 /*
- * split.h - one profile file per crate, split from a slot's merged profile.
- * rustc lists the file it is given in its dep-info, so once a refresh
- * rewrites only the files whose bytes change, cargo recompiles only the
- * crates whose profile data changed. Each file keeps the whole profile's
- * summary (hot and cold thresholds), so a crate is optimised as it would be
- * with the merged profile.
+ * split.h - the stored split of a slot's profile: one file per unit, so that
+ * a refresh rewrites only the files whose bytes change and cargo recompiles
+ * only those units (rustc lists the file it is given in its dep-info), and
+ * split/INDEX, naming each unit's file with the hashes of its records and
+ * bytes. cycle/splitter.h writes it; the wrapper, verification, status and
+ * gc read it here.
  */
 #ifndef PGOW_SPLIT_H
 #define PGOW_SPLIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "base/strbuf.h"
-
-struct manifest;
 
 /* Set to 0 to give every crate the merged profile (one file, as before splitting). */
 #define ENV_SPLIT "CARGO_PGO_WRAP_SPLIT"
 
-/*
- * Records which functions an instrumented unit compiled: the names in its
- * output's profile name sections (an rlib, or a linked program, whose list
- * also holds its libraries' names). An LTO rlib holds bitcode: its modules
- * are recorded, and its global functions by llvm-nm of llvm_major. -1
- * with err (and no list).
- */
-int split_record_unit(const char *slot_dir, const char *crate, const char *metadata, bool program,
-		      const char *output, int llvm_major, struct strbuf *err);
+/* The file of units the profile does not know: its shared records only. Not a crate name. */
+#define SPLIT_NONE_NAME "-none"
+/* The file of the C and C++ code build scripts compile: their functions' records only. */
+#define SPLIT_C_NAME "-c"
 
-struct split_input {
-	const char *slot_dir;
-	const char *key;          /* the profile's content key */
-	const char *profdata;     /* the merged profile */
-	const char *text;         /* its text form */
-	const char *tool;         /* the llvm-profdata that merged it */
-	const struct manifest *m; /* its units */
-};
-
-struct split_stats {
-	int crates;      /* files the profile is split into */
-	int rewritten;   /* of those, files whose bytes changed */
-	long shared;     /* records of no known unit, given to every crate */
-};
-
-/*
- * Splits the profile into <slot>/split/<crate>-<metadata>.profdata and writes the
- * index naming in->key. Returns 0 when split, 1 when the profile is kept
- * whole (why says why), -1 on an error (err).
- */
-int split_profile(const struct split_input *in, struct split_stats *st, struct strbuf *why,
-		  struct strbuf *err);
+/* Whether units are given their parts (CARGO_PGO_WRAP_SPLIT is not 0); dies on a bad value. */
+bool split_wanted(void);
+/* <dir>/<unit>.profdata */
+void split_file_path(struct strbuf *out, const char *dir, const char *unit);
+/* An index's line for a unit: its text and file hashes (HASH_HEX_LEN + 1 bytes each), or false. */
+bool split_index_entry(const struct strbuf *index, const char *unit, char *text_hash, char *file_hash);
+/* An index being made: its first line (the profile key and the summary every file carries)... */
+void split_index_begin(struct strbuf *index, const char *key, const unsigned char *summary, size_t len);
+/* ...then a line per unit. */
+void split_index_add(struct strbuf *index, const char *unit, const char *text_hash, const char *file_hash);
+/* The summary an index records, when it has len bytes; false when it has not or is malformed. */
+bool split_index_summary(const struct strbuf *index, unsigned char *out, size_t len);
 
 /*
  * The split of the slot's current profile (key), when there is one: the

@@ -7,6 +7,7 @@
  * the profile of another program, and rustc would apply it silently.
  */
 #include "cycle/merge.h"
+#include "cycle/splitter.h"
 #include "formats/buildid.h"
 #include "store/cache.h"
 #include "cycle/cobjects.h"
@@ -519,8 +520,8 @@ static void run_merge(const char *tool, const struct strvec *inputs, const char 
 
 /* The per-crate split, run by the store under the slot lock before the profile becomes current. */
 struct split_step {
-	struct split_input in;
-	struct split_stats st;
+	struct splitter_input in;
+	struct splitter_stats st;
 	struct strbuf why;
 	int rc;
 };
@@ -531,7 +532,7 @@ static int split_before_current(void *ctx, struct strbuf *err)
 	struct strbuf e = STRBUF_INIT;
 
 	(void)err;
-	s->rc = split_profile(&s->in, &s->st, &s->why, &e);
+	s->rc = splitter_run(&s->in, &s->st, &s->why, &e);
 	/* Not fatal: unsplit, every crate is given the whole profile (and all recompile on a refresh). */
 	if (s->rc < 0)
 		sb_addf(&s->why, "%s", e.buf);

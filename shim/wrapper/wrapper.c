@@ -9,6 +9,7 @@
 #include "formats/args.h"
 #include "store/cache.h"
 #include "store/profile.h"
+#include "store/unitnames.h"
 #include "wrapper/ccwrap.h"
 #include "wrapper/decision.h"
 #include "formats/depinfo.h"
@@ -535,7 +536,7 @@ static void record_instrumented_names(const struct rustc_args *a, const struct s
 			a->extra_filename ? a->extra_filename : "");
 	else if (linked_output(a, &out) != 0)
 		goto done;
-	if (split_record_unit(slot->dir.buf, a->crate_name, a->metadata, !lib, out.buf,
+	if (unitnames_record(slot->dir.buf, a->crate_name, a->metadata, !lib, out.buf,
 			      rustc_identity_llvm_major(slot->identity.buf), &err) != 0)
 		warn("%s: cannot list the functions it instrumented (%s); the profile will not be split "
 		     "for it, so every crate recompiles when it changes", a->crate_name, err.buf);

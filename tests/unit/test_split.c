@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "store/manifest.h"
+#include "cycle/splitter.h"
 #include "store/split.h"
 #include "tempdir.h"
 #include "base/path.h"
@@ -76,13 +77,13 @@ static void make_units(struct manifest *m)
 	sb_release(&err);
 }
 
-static int run_split(const struct manifest *m, const char *key, struct split_stats *st, struct strbuf *why)
+static int run_split(const struct manifest *m, const char *key, struct splitter_stats *st, struct strbuf *why)
 {
 	struct strbuf prof = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
 	path_join(&prof, dir, "p.profdata");
 	path_join(&text, dir, "p.proftext");
-	struct split_input in = { dir, key, prof.buf, text.buf, tool, m };
-	int rc = split_profile(&in, st, why, &err);
+	struct splitter_input in = { dir, key, prof.buf, text.buf, tool, m };
+	int rc = splitter_run(&in, st, why, &err);
 	if (rc < 0)
 		fail_msg("%s", err.buf);
 	sb_release(&prof);
@@ -127,7 +128,7 @@ static void test_split_by_unit(void **state)
 {
 	(void)state;
 	struct manifest m;
-	struct split_stats st;
+	struct splitter_stats st;
 	struct strbuf why = STRBUF_INIT, f = STRBUF_INIT, names = STRBUF_INIT, whole = STRBUF_INIT, part = STRBUF_INIT;
 
 	make_profile(10);
@@ -165,7 +166,7 @@ static void test_unchanged_files_are_kept(void **state)
 {
 	(void)state;
 	struct manifest m;
-	struct split_stats st;
+	struct splitter_stats st;
 	struct strbuf why = STRBUF_INIT, a = STRBUF_INIT, b = STRBUF_INIT;
 	struct stat before_a, before_b, after_a, after_b;
 
@@ -209,7 +210,7 @@ static void test_lookup(void **state)
 {
 	(void)state;
 	struct manifest m;
-	struct split_stats st;
+	struct splitter_stats st;
 	struct strbuf why = STRBUF_INIT, d = STRBUF_INIT, f = STRBUF_INIT, h = STRBUF_INIT, want = STRBUF_INIT;
 
 	make_profile(10);
@@ -257,7 +258,7 @@ static void test_incomplete_lists(void **state)
 {
 	(void)state;
 	struct manifest m;
-	struct split_stats st;
+	struct splitter_stats st;
 	struct strbuf why = STRBUF_INIT, f = STRBUF_INIT, names = STRBUF_INIT, path = STRBUF_INIT, err = STRBUF_INIT;
 
 	make_profile(10);

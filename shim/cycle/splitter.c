@@ -1,0 +1,537 @@
+/*
+ * splitter.c - one profile file per unit (see include/cycle/splitter.h):
+ * which unit compiled each function, the split of the text form by that,
+ * one llvm-profdata run per file whose records changed, and the summary of
+ * the whole profile written into each file.
+ */
+#include "cycle/splitter.h"
+#include "store/split.h"
+#include "store/unitnames.h"
+#include "formats/profsummary.h"
+#include "base/namemap.h"
+#include "cycle/cobjects.h"
+#include "base/execute.h"
+#include "base/hash.h"
+#include "store/manifest.h"
+#include "formats/prfnames.h"
+#include "base/safefs.h"
+#include "store/toolchain.h"
+#include "store/unitkey.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+#include "base/path.h"
+#include "base/dirlist.h"
+#include "base/atomic.h"
+#include "base/bytes.h"
+#include "base/settings.h"
+#include "base/strbuf.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * One file of the split: a unit, "<crate>-<metadata>". A unit of other
+ * metadata (a test harness, other features) has other symbol names, so no
+ * record of this profile is its own: it gets the SPLIT_NONE_NAME file.
+ */
+struct piece {
+	char *crate;
+	struct strbuf text;      /* the text header and its records */
+	char text_hash[HASH_HEX_LEN + 1];
+	char file_hash[HASH_HEX_LEN + 1];
+	bool rebuild;
+	bool touch;      /* written even when its bytes do not change */
+	bool c_code;     /* SPLIT_C_NAME: C records only, not the shared ones */
+};
+
+static int piece_of(struct piece *p, size_t n, const char *crate)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(p[i].crate, crate) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Who compiled what: exact names, and the modules of libraries whose names were not read. */
+struct owners {
+	struct namemap names;
+	struct namemap modules;  /* "<module>" of a local name "<module>;<symbol>" */
+};
+
+static void lines_of(char *text, void (*fn)(char *line, void *ctx), void *ctx)
+{
+	for (char *line = strchr(text, '\n'); line && line[1];) {
+		char *end = strchr(++line, '\n');
+		if (end)
+			*end = '\0';
+		fn(line, ctx);
+		line = end;
+	}
+}
+
+struct claim {
+	struct owners *o;
+	int owner;
+	bool complete;        /* every Rust unit listed its functions by name */
+	bool *program;        /* per piece: a program's */
+};
+
+static void claim_lib_line(char *line, void *ctx)
+{
+	struct claim *c = ctx;
+	if (line[0] == '@')
+		namemap_claim(&c->o->modules, line + 1, strlen(line + 1), c->owner);
+	else
+		namemap_claim(&c->o->names, line, strlen(line), c->owner);
+}
+
+/*
+ * A program's list holds its libraries' names too. It claims a local name
+ * of no library's module, and a global name no library has, but the latter
+ * only when every library's list is complete: otherwise a library may
+ * well have compiled it.
+ */
+static void claim_program_line(char *line, void *ctx)
+{
+	struct claim *c = ctx;
+	const char *semi = line[0] == '@' ? NULL : strchr(line, ';');
+	size_t len = strlen(line);
+
+	int had = line[0] == '@' ? -1 : namemap_get(&c->o->names, line, len);
+
+	/* A library's, or several units': not this program's. Another program's: both lose it. */
+	if (had == -1 || (had >= 0 && !c->program[had]))
+		return;
+	if (had >= 0 || (semi ? namemap_get(&c->o->modules, line, (size_t)(semi - line)) == -2 : c->complete))
+		namemap_claim(&c->o->names, line, len, c->owner);
+}
+
+/* Reads every unit's list; false when no Rust unit has one (profiles merged by hand). */
+static bool load_owners(const struct splitter_input *in, struct piece *pieces, size_t npieces, struct owners *o)
+{
+	struct strbuf *texts = xcalloc(in->m->ncrates ? in->m->ncrates : 1, sizeof(*texts));
+	struct claim c = { o, -1, true, xcalloc(npieces, sizeof(bool)) };
+	bool any = false;
+
+	for (size_t i = 0; i < in->m->ncrates; i++) {
+		const struct manifest_crate *u = &in->m->crates[i];
+		struct strbuf path = STRBUF_INIT;
+		if (strncmp(u->name, "c:", 2) == 0)
+			continue;
+		unitnames_path(&path, in->slot_dir, u->name, u->metadata);
+		if (sb_read_file(&texts[i], path.buf) != 0)
+			c.complete = false; /* a unit built before lists existed, or one whose list failed */
+		else if (strncmp(texts[i].buf, "lib partial\n", 12) == 0)
+			c.complete = false; /* bitcode whose globals llvm-nm did not list */
+		sb_release(&path);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < in->m->ncrates; i++) {
+			const struct manifest_crate *u = &in->m->crates[i];
+			struct strbuf unit = STRBUF_INIT;
+			if (!texts[i].len)
+				continue;
+			bool program = strncmp(texts[i].buf, "program\n", 8) == 0;
+			sb_addf(&unit, "%s-%s", u->name, u->metadata);
+			c.owner = piece_of(pieces, npieces, unit.buf);
+			sb_release(&unit);
+			if (c.owner >= 0)
+				c.program[c.owner] = program;
+			/* Libraries first, so that a program claims only its own functions. */
+			if (c.owner >= 0 && program == (pass == 1)) {
+				any = true;
+				lines_of(texts[i].buf, program ? claim_program_line : claim_lib_line, &c);
+			}
+		}
+	}
+	for (size_t i = 0; i < in->m->ncrates; i++)
+		sb_release(&texts[i]);
+	free(texts);
+	free(c.program);
+	return any;
+}
+
+/* The unit that compiled a record's function; -1 for none or several. */
+static int owner_of(const struct owners *o, const char *name, size_t len)
+{
+	int owner = namemap_get(&o->names, name, len);
+	const char *semi = memchr(name, ';', len);
+
+	if (owner == -2 && semi)
+		owner = namemap_get(&o->modules, name, (size_t)(semi - name));
+	return owner >= 0 ? owner : -1;
+}
+
+/* ---- the text form: a header of '#' and ':' lines, then blank-line separated records ---- */
+
+struct record {
+	size_t start, len;   /* the record and its blank line */
+	int owner;           /* piece index; -1 shared */
+	bool c_code;         /* a function of the C units' objects */
+};
+
+static void parse_records(const char *text, size_t len, size_t *header_len, struct record **out, size_t *n)
+{
+	size_t at = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (at < len && (text[at] == '#' || text[at] == ':')) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		at = nl ? (size_t)(nl - text) + 1 : len;
+	}
+	*header_len = at;
+	while (at < len) {
+		if (text[at] == '\n') {
+			at++;
+			continue;
+		}
+		const char *end = strstr(text + at, "\n\n");
+		size_t stop = end ? (size_t)(end - text) + 2 : len;
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = (struct record){ at, stop - at, -1, false };
+		at = stop;
+	}
+}
+
+/* An unchanged unit keeps its file (and mtime): same records, same bytes, the split's summary. */
+static bool keeps_file(const char *dir, struct piece *p, const struct strbuf *old, const struct profsummary *carried)
+{
+	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
+	struct strbuf path = STRBUF_INIT, img = STRBUF_INIT;
+	struct profsummary had;
+	bool keep = false;
+
+	split_file_path(&path, dir, p->crate);
+	if (split_index_entry(old, p->crate, text_hash, file_hash) && strcmp(text_hash, p->text_hash) == 0 &&
+	    sb_read_file(&img, path.buf) == 0) {
+		hash_buf_hex(img.buf, img.len, p->file_hash);
+		if (strcmp(p->file_hash, file_hash) == 0 && profsummary_of((unsigned char *)img.buf, img.len, &had)) {
+			keep = had.len == carried->len && had.version == carried->version &&
+			       memcmp(had.bytes, carried->bytes, had.len) == 0;
+			free(had.bytes);
+		}
+	}
+	sb_release(&path);
+	sb_release(&img);
+	return keep;
+}
+
+/*
+ * The summary every file of the split carries: all the same, since LTO
+ * refuses to link modules whose profile summaries differ. The previous
+ * split's, kept while it still describes the new profile (so unchanged
+ * units keep their files), else the new profile's own.
+ */
+static bool carried_summary(const struct strbuf *old, const struct profsummary *now, struct profsummary *out)
+{
+	*out = *now;
+	out->bytes = xmalloc(now->len);
+	memcpy(out->bytes, now->bytes, now->len);
+	struct profsummary had = { now->version, now->len, xmalloc(now->len) };
+	bool keep = split_index_summary(old, had.bytes, had.len) && profsummary_close(&had, now);
+	if (keep)
+		memcpy(out->bytes, had.bytes, now->len);
+	free(had.bytes);
+	return keep;
+}
+
+/* Whether the split gains a unit the previous index did not list (the first split gains none). */
+static bool gains_units(const struct strbuf *old, const struct piece *p, size_t n)
+{
+	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
+
+	if (!old->len)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!split_index_entry(old, p[i].crate, text_hash, file_hash))
+			return true;
+	return false;
+}
+
+/* Runs llvm-profdata on each piece to rebuild, as many at once as there are cores. */
+static int run_jobs(const struct splitter_input *in, const char *tmp, struct piece *p, size_t n, struct strbuf *err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t batch = cpus > 0 ? (size_t)cpus : 1;
+	struct strvec *cmds = xcalloc(n, sizeof(*cmds));
+	char *const **argvs = xcalloc(n, sizeof(*argvs));
+	int *status = xcalloc(n, sizeof(*status));
+	size_t jobs = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!p[i].rebuild)
+			continue;
+		struct strbuf src = STRBUF_INIT;
+		struct atomic_opts opts = { .mode = 0600 };
+		sb_addf(&src, "%s/%zu.proftext", tmp, i);
+		rc = write_file_atomic(src.buf, p[i].text.buf, p[i].text.len, &opts, err);
+		sv_push(&cmds[jobs], in->tool);
+		sv_push(&cmds[jobs], "merge");
+		sv_pushf(&cmds[jobs], "--output=%s/%zu.profdata", tmp, i);
+		sv_push(&cmds[jobs], src.buf);
+		argvs[jobs] = cmds[jobs].v;
+		jobs++;
+		sb_release(&src);
+	}
+	for (size_t at = 0; rc == 0 && at < jobs; at += batch) {
+		size_t k = jobs - at < batch ? jobs - at : batch;
+		if (run_parallel(argvs + at, k, status + at) != 0) {
+			sb_addf(err, "cannot run %s: %s", in->tool, strerror(errno));
+			rc = -1;
+		}
+		for (size_t j = at; rc == 0 && j < at + k; j++)
+			if (!WIFEXITED(status[j]) || WEXITSTATUS(status[j]) != 0) {
+				sb_addf(err, "%s merge of one crate's records failed (exit %d)", in->tool,
+					WIFEXITED(status[j]) ? WEXITSTATUS(status[j]) : -1);
+				rc = -1;
+			}
+	}
+	for (size_t i = 0; i < jobs; i++)
+		sv_release(&cmds[i]);
+	free(cmds);
+	free(argvs);
+	free(status);
+	return rc;
+}
+
+/*
+ * Gives a rebuilt piece the whole profile's summary and puts it in place,
+ * unless the file there already has these bytes (its mtime then stays).
+ */
+static int install_piece(const char *dir, const char *tmp, size_t i, struct piece *p, const struct profsummary *sum,
+			 struct strbuf *err)
+{
+	struct strbuf built = STRBUF_INIT, img = STRBUF_INIT, dst = STRBUF_INIT, have = STRBUF_INIT;
+	struct profsummary own = { 0, 0, NULL };
+	int rc = -1;
+
+	sb_addf(&built, "%s/%zu.profdata", tmp, i);
+	split_file_path(&dst, dir, p->crate);
+	if (sb_read_file(&img, built.buf) != 0) {
+		sb_addf(err, "cannot read %s: %s", built.buf, strerror(errno));
+	} else if (!profsummary_of((unsigned char *)img.buf, img.len, &own) || own.len != sum->len ||
+		   own.version != sum->version) {
+		sb_addf(err, "%s wrote %s in a layout other than the merged profile's", "llvm-profdata", built.buf);
+	} else {
+		memcpy(img.buf + PROFSUMMARY_OFFSET, sum->bytes, sum->len);
+		hash_buf_hex(img.buf, img.len, p->file_hash);
+		bool same = sb_read_file(&have, dst.buf) == 0 && have.len == img.len &&
+			    memcmp(have.buf, img.buf, img.len) == 0;
+		struct atomic_opts opts = { .mode = 0600 };
+		rc = same && !p->touch ? 0 : write_file_atomic(dst.buf, img.buf, img.len, &opts, err);
+		p->rebuild = !same || p->touch;
+	}
+	free(own.bytes);
+	sb_release(&built);
+	sb_release(&img);
+	sb_release(&dst);
+	sb_release(&have);
+	return rc;
+}
+
+/* The pieces: one per Rust unit of the profile, SPLIT_C_NAME when it has C units, and SPLIT_NONE_NAME last. */
+static size_t make_pieces(const struct manifest *m, bool c_code, struct piece **out)
+{
+	size_t n = 0;
+	*out = xcalloc(m->ncrates + 2, sizeof(**out));
+	for (size_t i = 0; i < m->ncrates; i++) {
+		struct strbuf unit = STRBUF_INIT;
+		sb_addf(&unit, "%s-%s", m->crates[i].name, m->crates[i].metadata);
+		if (strncmp(unit.buf, "c:", 2) != 0 && piece_of(*out, n, unit.buf) < 0)
+			(*out)[n++].crate = sb_detach(&unit);
+		sb_release(&unit);
+	}
+	if (c_code) {
+		(*out)[n].c_code = true;
+		(*out)[n++].crate = xstrdup(SPLIT_C_NAME);
+	}
+	(*out)[n++].crate = xstrdup(SPLIT_NONE_NAME);
+	return n; /* xcalloc's zeroes are empty strbufs */
+}
+
+/*
+ * The functions the C units' objects define (ELF names: a static's profile
+ * name is "<file>;<name>"). One map of names; the owner is unused.
+ */
+static bool load_c_functions(const struct splitter_input *in, struct namemap *out)
+{
+	for (size_t i = 0; i < in->m->ncrates; i++) {
+		const struct manifest_crate *u = &in->m->crates[i];
+		struct strvec names = STRVEC_INIT;
+		if (strncmp(u->name, "c:", 2) == 0)
+			ccode_unit_functions(in->slot_dir, u->name, u->metadata, &names);
+		for (size_t j = 0; j < names.n; j++)
+			if (names.v[j][0])
+				namemap_claim(out, names.v[j], strlen(names.v[j]), 0);
+		sv_release(&names);
+	}
+	return out->n > 0;
+}
+
+static bool is_c_function(const struct namemap *c, const char *name, size_t len)
+{
+	const char *semi = memchr(name, ';', len);
+	const char *base = semi ? semi + 1 : name;
+	return c->n && namemap_get(c, base, len - (size_t)(base - name)) != -2;
+}
+
+static void fill_pieces(struct piece *p, size_t n, const char *text, size_t header, const struct record *r,
+			size_t nr, struct splitter_stats *st)
+{
+	for (size_t i = 0; i < n; i++)
+		sb_add(&p[i].text, text, header);
+	for (size_t j = 0; j < nr; j++) {
+		/* The C objects look up their own functions only: other records would rerun their build scripts. */
+		for (size_t i = 0; r[j].c_code && i < n; i++)
+			if (p[i].c_code)
+				sb_add(&p[i].text, text + r[j].start, r[j].len);
+		if (r[j].owner >= 0) {
+			sb_add(&p[r[j].owner].text, text + r[j].start, r[j].len);
+			continue;
+		}
+		/* Compiled by no unit we know, or by several: every crate gets it, so none misses it. */
+		st->shared++;
+		for (size_t i = 0; i < n; i++)
+			if (!p[i].c_code)
+				sb_add(&p[i].text, text + r[j].start, r[j].len);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].text.len && p[i].text.buf[p[i].text.len - 1] != '\n')
+			sb_addch(&p[i].text, '\n');
+		hash_buf_hex(p[i].text.buf, p[i].text.len, p[i].text_hash);
+	}
+}
+
+static int write_index(const char *dir, const char *key, const struct profsummary *sum, const struct piece *p,
+		       size_t n, struct strbuf *err)
+{
+	struct strbuf index = STRBUF_INIT, path = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+
+	split_index_begin(&index, key, sum->bytes, sum->len);
+	for (size_t i = 0; i < n; i++)
+		split_index_add(&index, p[i].crate, p[i].text_hash, p[i].file_hash);
+	path_join(&path, dir, "INDEX");
+	int rc = write_file_atomic(path.buf, index.buf, index.len, &opts, err);
+	sb_release(&index);
+	sb_release(&path);
+	return rc;
+}
+
+int splitter_run(const struct splitter_input *in, struct splitter_stats *st, struct strbuf *why, struct strbuf *err)
+{
+	struct strbuf dir = STRBUF_INIT, text = STRBUF_INIT, old = STRBUF_INIT, ipath = STRBUF_INIT, tmp = STRBUF_INIT;
+	struct owners owners;
+	struct namemap c_functions = { NULL, NULL, 0, 0 };
+	struct profsummary sum, carried;
+	struct piece *p = NULL;
+	struct record *r = NULL;
+	size_t n = 0, nr = 0, header;
+	int rc = 1;
+
+	memset(st, 0, sizeof(*st));
+	memset(&owners, 0, sizeof(owners));
+	memset(&sum, 0, sizeof(sum));
+	memset(&carried, 0, sizeof(carried));
+	path_join(&dir, in->slot_dir, "split");
+	if (!split_wanted()) {
+		sb_addf(why, "%s=0", ENV_SPLIT);
+		goto out;
+	}
+	if (!profsummary_of_file(in->profdata, &sum)) {
+		sb_adds(why, "its format is not one cargo-pgo-wrap can split (indexed v12 or v13)");
+		goto out;
+	}
+	bool c_code = load_c_functions(in, &c_functions);
+	n = make_pieces(in->m, c_code, &p);
+	if (!load_owners(in, p, n, &owners)) {
+		sb_adds(why, "no unit recorded which functions it compiled (profiles merged with --foreign)");
+		goto out;
+	}
+	if (sb_read_file(&text, in->text) != 0) {
+		sb_addf(why, "cannot read its text form %s: %s", in->text, strerror(errno));
+		goto out;
+	}
+	/* Traces sit between the header and the records, in a shape the record split does not know. */
+	if (strstr(sb_str(&text), "\n:temporal_prof_traces")) {
+		sb_adds(why, "it holds temporal profile traces");
+		goto out;
+	}
+	rc = -1;
+	parse_records(text.buf, text.len, &header, &r, &nr);
+	for (size_t j = 0; j < nr; j++) {
+		const char *name = text.buf + r[j].start;
+		size_t len = strcspn(name, "\n");
+		r[j].owner = owner_of(&owners, name, len);
+		r[j].c_code = is_c_function(&c_functions, name, len);
+	}
+	fill_pieces(p, n, text.buf, header, r, nr, st);
+	if (mkdir_private(dir.buf, 0700, err) != 0)
+		goto out;
+	path_join(&ipath, dir.buf, "INDEX");
+	if (sb_read_file(&old, ipath.buf) != 0)
+		sb_reset(&old); /* none yet: every file is written */
+	bool same_summary = carried_summary(&old, &sum, &carried);
+	size_t rebuild = 0;
+	for (size_t i = 0; i < n; i++) {
+		p[i].rebuild = !same_summary || !keeps_file(dir.buf, &p[i], &old, &carried);
+		rebuild += p[i].rebuild;
+	}
+	/*
+	 * A unit new to the profile may have been compiled with SPLIT_NONE_NAME's file,
+	 * which its dep-info lists: a new mtime on that file makes cargo give it its own.
+	 */
+	p[n - 1].touch = gains_units(&old, p, n - 1);
+	if (p[n - 1].touch && !p[n - 1].rebuild) {
+		p[n - 1].rebuild = true;
+		rebuild++;
+	}
+	sb_addf(&tmp, "%s/merge.XXXXXX", dir.buf); /* a name gc knows as a temp */
+	if (rebuild && !mkdtemp(tmp.buf)) {
+		sb_addf(err, "cannot create a temp dir in %s: %s", dir.buf, strerror(errno));
+		goto out;
+	}
+	if (rebuild && run_jobs(in, tmp.buf, p, n, err) != 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].rebuild && install_piece(dir.buf, tmp.buf, i, &p[i], &carried, err) != 0)
+			goto cleanup;
+	if (write_index(dir.buf, in->key, &carried, p, n, err) != 0)
+		goto cleanup;
+	st->crates = (int)n;
+	for (size_t i = 0; i < n; i++)
+		st->rewritten += p[i].rebuild;
+	rc = 0;
+cleanup:
+	if (rebuild) {
+		struct strbuf e = STRBUF_INIT;
+		if (safe_remove_tree(dir.buf, tmp.buf, &e) != 0)
+			warn("%s", e.buf);
+		sb_release(&e);
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].crate);
+		sb_release(&p[i].text);
+	}
+	free(p);
+	free(r);
+	free(sum.bytes);
+	free(carried.bytes);
+	namemap_release(&owners.names);
+	namemap_release(&c_functions);
+	namemap_release(&owners.modules);
+	sb_release(&dir);
+	sb_release(&text);
+	sb_release(&old);
+	sb_release(&ipath);
+	sb_release(&tmp);
+	return rc;
+}

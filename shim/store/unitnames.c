@@ -1,0 +1,87 @@
+/*
+ * unitnames.c - which functions each instrumented unit compiled, by the
+ * names its profile records carry: recorded by the wrapper after the compile,
+ * beside the unit's record, and read by the splitter.
+ */
+#include "store/unitnames.h"
+#include "store/toolchain.h"
+#include "store/unitkey.h"
+#include "formats/prfnames.h"
+#include "base/atomic.h"
+#include "base/execute.h"
+#include "base/path.h"
+#include "base/safefs.h"
+
+#include <string.h>
+#include <sys/wait.h>
+
+void unitnames_path(struct strbuf *out, const char *slot_dir, const char *crate, const char *metadata)
+{
+	unitkey_record_path(out, slot_dir, crate, metadata);
+	sb_adds(out, ".names");
+}
+
+/*
+ * The global functions bitcode members define, by llvm-nm (their profile
+ * names are their symbols; locals go by module). False when it cannot run.
+ */
+static bool bitcode_globals(const char *output, int llvm_major, struct strvec *names)
+{
+	struct strbuf nm = STRBUF_INIT, out = STRBUF_INIT;
+	bool ok = false;
+
+	if (llvm_major > 0 && llvm_tool_path("llvm-nm", llvm_major, &nm)) {
+		char *argv[] = { nm.buf, "--defined-only", "--extern-only", "-P", (char *)output, NULL };
+		int status = run_capture(argv, &out);
+		ok = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		/* -P: "<name> <type> [<value> <size>]"; T and W are functions. */
+		for (char *line = out.buf; ok && line && *line;) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			char *sp = strchr(line, ' ');
+			if (sp && (sp[1] == 'T' || sp[1] == 'W') && (sp[2] == ' ' || sp[2] == '\0'))
+				sv_pushf(names, "%.*s", (int)(sp - line), line);
+			line = nl ? nl + 1 : NULL;
+		}
+	}
+	sb_release(&nm);
+	sb_release(&out);
+	return ok;
+}
+
+/*
+ * A stale list would give a library's new functions to its program, so a
+ * list that cannot be made now is removed, not kept.
+ */
+int unitnames_record(const char *slot_dir, const char *crate, const char *metadata, bool program,
+		      const char *output, int llvm_major, struct strbuf *err)
+{
+	struct strvec names = STRVEC_INIT, modules = STRVEC_INIT;
+	struct strbuf text = STRBUF_INIT, path = STRBUF_INIT, dir = STRBUF_INIT, e = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+	int rc = prf_names_of(output, &names, &modules, err);
+
+	unitnames_path(&path, slot_dir, crate, metadata);
+	if (rc == 0) {
+		/* Bitcode (LTO): its locals by module; its globals by llvm-nm, else the list is partial. */
+		bool partial = modules.n && !bitcode_globals(output, llvm_major, &names);
+		sv_sort_unique(&names);
+		sb_addf(&text, "%s%s\n", program ? "program" : "lib", partial ? " partial" : "");
+		for (size_t i = 0; i < modules.n; i++)
+			sb_addf(&text, "@%s\n", modules.v[i]);
+		for (size_t i = 0; i < names.n; i++)
+			sb_addf(&text, "%s\n", names.v[i]);
+		rc = write_file_atomic(path.buf, text.buf, text.len, &opts, err);
+	} else {
+		path_dirname(&dir, path.buf);
+		(void)safe_unlink(dir.buf, path.buf, &e);
+	}
+	sv_release(&names);
+	sv_release(&modules);
+	sb_release(&text);
+	sb_release(&path);
+	sb_release(&dir);
+	sb_release(&e);
+	return rc;
+}

@@ -37,17 +37,5 @@ struct train_paths {
  */
 int train_run_all(const struct config *c, const struct train_paths *p, struct strvec *weighted,
 		  struct strbuf *err);
-/*
- * Expands {bin:NAME}, {workspace}, {target_dir} and {profile_dir} in one
- * argument; {{ and }} are literal braces. With shell set, each value is
- * single-quoted for /bin/sh, so a path with spaces or $(...) stays a path.
- */
-int train_expand(const char *arg, const struct train_paths *p, bool shell, struct strbuf *out,
-		 struct strbuf *err);
-/*
- * Checks the placeholders of one argument when the config is read: known
- * names, closed braces. Binary names found are added to bins (may be NULL).
- */
-int train_check_placeholders(const char *arg, struct strvec *bins, struct strbuf *err);
 
 #endif

@@ -4,7 +4,7 @@
  */
 #include "cycle/config.h"
 #include "base/hash.h"
-#include "cycle/train.h"
+#include "cycle/placeholders.h"
 #include "base/xalloc.h"
 #include "base/path.h"
 #include "base/settings.h"
@@ -86,7 +86,7 @@ static int check_placeholders(struct config *c, struct ydoc *d, yaml_node_t *v, 
 {
 	struct strvec bins = STRVEC_INIT;
 	struct strbuf why = STRBUF_INIT, where = STRBUF_INIT;
-	int rc = train_check_placeholders(s, &bins, &why);
+	int rc = placeholder_check(s, &bins, &why);
 
 	ydoc_where(d, v, &where);
 	if (rc != 0)

@@ -1,7 +1,7 @@
 /* fuzz_config.c - pgo-wrap.yaml, placeholders included. */
 #include "fuzz.h"
 #include "cycle/config.h"
-#include "cycle/train.h"
+#include "cycle/placeholders.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -15,9 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	config_release(&c);
 	/* The whole input as one argument with placeholders. */
 	char *arg = fuzz_string(data, size);
-	struct train_paths p = { "/b", "/t", "/r", "/w x$(y)", NULL, false, NULL, NULL, NULL };
-	if (train_check_placeholders(arg, NULL, &err) == 0)
-		(void)train_expand(arg, &p, true, &out, &err);
+	struct placeholder_values p = { "/b", "/t", "/r", "/w x$(y)" };
+	if (placeholder_check(arg, NULL, &err) == 0)
+		(void)placeholder_expand(arg, &p, true, &out, &err);
 	free(arg);
 	sb_release(&err);
 	sb_release(&out);

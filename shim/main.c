@@ -4,7 +4,7 @@
  * subcommand `cargo pgo-wrap CMD` (argv[1] is "pgo-wrap").
  */
 #include "wrapper/ccwrap.h"
-#include "cycle/frontend.h"
+#include "commands/commands.h"
 #include "wrapper/shim.h"
 #include "base/message.h"
 #include "base/path.h"
@@ -13,112 +13,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-
-#ifndef PGOW_VERSION
-#define PGOW_VERSION "0.1.0"
-#endif
-
-static int cmd_version(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("cargo-pgo-wrap %s\n", PGOW_VERSION);
-	return 0;
-}
-
-static int cmd_help(int argc, char **argv);
-
-static const struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-	const char *usage;
-} commands[] = {
-	{ "build", cmd_build, "the whole cycle: instrument, train, merge, build optimised",
-	  "build [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
-	  "  Builds with the cached profile when it fits the code; otherwise instruments into\n"
-	  "  <target>/pgo-wrap/instrumented, runs the training of pgo-wrap.yaml, merges, and\n"
-	  "  builds optimised. Every unit of the final build is verified to carry the profile.\n"
-	  "  C/C++ code that build scripts compile through cc is profiled too, with a clang of\n"
-	  "  rustc's LLVM (CARGO_PGO_WRAP_C=auto|on|off); `bolt: on` in pgo-wrap.yaml adds a BOLT\n"
-	  "  stage whose result ships only if the training measures it faster." },
-	{ "instrument", cmd_instrument, "instrumented binaries in the normal target dir, to run elsewhere",
-	  "instrument [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
-	  "  The binaries write raw profiles to <target>/pgo-wrap/raw/...; the next `build` merges them." },
-	{ "train", cmd_train, "run the configured training against build's instrumented binaries, then merge",
-	  "train [--pgo-config FILE] [CARGO BUILD ARGS...]" },
-	{ "merge", cmd_merge, "merge .profraw/.profdata files into the cache",
-	  "merge [--slot ID] [--weight N] [--replace] [--foreign] [--strict] [--training TEXT] DIR|FILE...\n"
-	  "  Each .profraw goes to the build that produced its binary (by build-id) and is added to\n"
-	  "  that build's current profile while the code still matches; --replace starts over.\n"
-	  "  --weight N applies to every input. --foreign --slot ID accepts files from binaries this\n"
-	  "  cache did not build (another machine). A profile that gives no counts to any crate is refused." },
-	{ "run", cmd_run, "cargo run with the current profile", "run [--pgo-config FILE] [CARGO RUN ARGS...]" },
-	{ "test", cmd_test, "cargo test with the current profile", "test [--pgo-config FILE] [CARGO TEST ARGS...]" },
-	{ "bench", cmd_bench, "cargo bench with the current profile", "bench [--pgo-config FILE] [CARGO BENCH ARGS...]" },
-	{ "status", cmd_status, "this workspace's profiles, and which units are stale",
-	  "status [--all] [--format human|yaml] [--manifest-path PATH] [--target-dir DIR] [--pgo-config FILE]" },
-	{ "clean", cmd_clean, "remove <target>/pgo-wrap; --profiles also this workspace's cached profiles",
-	  "clean [--profiles] [--discard-raw] [--manifest-path PATH] [--target-dir DIR]\n"
-	  "  Refuses while raw profiles wait to be merged, unless --discard-raw." },
-	{ "doctor", cmd_doctor, "check rustc, llvm-profdata, the cache, the config and the profiler runtime",
-	  "doctor [--target TRIPLE] [--pgo-config FILE]" },
-	{ "gc", cmd_gc, "bound the cache (default cap 2G, or CARGO_PGO_WRAP_CACHE_MAX)",
-	  "gc [--max-size SIZE] [--dry-run]" },
-	{ "help", cmd_help, "show this help, or a command's: help COMMAND", "help [COMMAND]" },
-	{ "version", cmd_version, "print the version", "version" },
-	{ NULL, NULL, NULL, NULL },
-};
-
-static const struct command *find_command(const char *name)
-{
-	for (const struct command *c = commands; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
-static int command_help(const struct command *c)
-{
-	printf("cargo-pgo-wrap %s: %s\n\nUsage: cargo-pgo-wrap %s\n", c->name, c->summary, c->usage);
-	return 0;
-}
-
-static int cmd_help(int argc, char **argv)
-{
-	const struct command *c = argc >= 2 ? find_command(argv[1]) : NULL;
-
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-		c = find_command("help");
-	if (argc >= 2 && !c)
-		die(PGOW_EXIT_CONFIG, "'%s' is not a cargo-pgo-wrap command; run cargo-pgo-wrap help", argv[1]);
-	if (c)
-		return command_help(c);
-	printf("cargo-pgo-wrap %s: automatic profile-guided optimisation for cargo builds\n\n"
-	       "Usage:\n"
-	       "  RUSTC_WRAPPER=cargo-pgo-wrap cargo build --release   wrapper mode\n"
-	       "  cargo-pgo-wrap <command> [args]                        front end\n"
-	       "  cargo pgo-wrap <command> [args]                        as a cargo subcommand\n"
-	       "  a `cargo` link to cargo-pgo-wrap first on PATH          cargo shim (compile.py)\n\n"
-	       "Commands (cargo-pgo-wrap help COMMAND, or COMMAND --help, for details):\n", PGOW_VERSION);
-	for (const struct command *c2 = commands; c2->name; c2++)
-		printf("  %-10s %s\n", c2->name, c2->summary);
-	printf("\nEnvironment:\n"
-	       "  CARGO_PGO_WRAP_MODE=generate|use|off   override the decision for every optimised crate\n"
-	       "  CARGO_PGO_WRAP_PROFILE=/abs/path       raw profile dir (generate) or .profdata (use)\n"
-	       "  CARGO_PGO_WRAP_WHEN_NO_PROFILE=plain|instrument  wrapper builds without a cached profile\n"
-	       "  CARGO_PGO_WRAP_EXCLUDE=crate,crate     crates never instrumented or optimised\n"
-	       "  CARGO_PGO_WRAP_NEXT=sccache            wrapper to run after us\n"
-	       "  CARGO_PGO_WRAP_CACHE=/abs/dir          cache (default ${XDG_CACHE_HOME:-~/.cache}/cargo-pgo-wrap)\n"
-	       "  CARGO_PGO_WRAP_CACHE_MAX=SIZE          gc's default size cap (e.g. 2G)\n"
-	       "  CARGO_PGO_WRAP_WORKSPACE=/abs/dir      the workspace identity (default: the target dir)\n"
-	       "  CARGO_PGO_WRAP_JOURNAL=/abs/file       where wrapper decisions are logged\n"
-	       "  CARGO_PGO_WRAP_LLVM_PROFDATA=/path     the llvm-profdata to use\n"
-	       "  CARGO_PGO_WRAP_NO_PROFILER_TARGETS=glob,glob  more targets to leave alone\n"
-	       "  CARGO_PGO_WRAP_C=auto|on|off          profile C/C++ code build scripts compile (build, instrument, train)\n"
-	       "  CARGO, CARGO_TERM_COLOR, NO_COLOR      as for cargo\n");
-	return 0;
-}
 
 /* `--help` or `-h` before a `--`: the command's help, and nothing else is done. */
 static bool asks_for_help(int argc, char **argv)
@@ -146,7 +40,7 @@ int main(int argc, char **argv)
 		name = "version";
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
 		name = "help";
-	const struct command *c = find_command(name);
+	const struct command *c = command_find(name);
 	if (c && c->fn != cmd_help && asks_for_help(argc - 1, argv + 1))
 		return command_help(c);
 	if (c)

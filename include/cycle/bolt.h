@@ -9,7 +9,7 @@
 #ifndef PGOW_BOLT_H
 #define PGOW_BOLT_H
 
-#include "cycle/frontend.h"
+#include "cycle/build.h"
 
 /* With bolt: on, dies with the fix when llvm-bolt or merge-fdata of rustc's LLVM is missing. */
 void bolt_preflight(const struct build *b);

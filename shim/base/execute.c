@@ -1,5 +1,5 @@
 /*
- * execute.c - exec and fork/wait of the next link (see include/execute.h).
+ * execute.c - exec and fork/wait of the next link (see include/base/execute.h).
  * While rustc runs we ignore SIGINT/SIGQUIT like a shell does: the terminal
  * sends them to rustc too, and we must report its fate, not die first.
  */

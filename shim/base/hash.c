@@ -1,5 +1,5 @@
 /*
- * hash.c - xxh3-128 streaming hasher over libxxhash (see include/hash.h).
+ * hash.c - xxh3-128 streaming hasher over libxxhash (see include/base/hash.h).
  */
 #include "base/hash.h"
 #include "base/message.h"

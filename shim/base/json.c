@@ -1,5 +1,5 @@
 /*
- * json.c - strict recursive-descent JSON reader (see include/json.h).
+ * json.c - strict recursive-descent JSON reader (see include/base/json.h).
  * Only what RFC 8259 allows is accepted; a NUL escaped into a string is
  * refused, since every string we read ends up a C string (a path, a name).
  */

@@ -1,5 +1,5 @@
 /*
- * options.c - "--opt value" / "--opt=value" for our commands (see include/options.h).
+ * options.c - "--opt value" / "--opt=value" for our commands (see include/base/options.h).
  */
 #include "base/options.h"
 #include "base/message.h"

@@ -1,5 +1,5 @@
 /*
- * safefs.c - symlink-proof walks below a trusted base (see include/safefs.h).
+ * safefs.c - symlink-proof walks below a trusted base (see include/base/safefs.h).
  * The base itself may be reached through links the user made (a home on
  * another disk); nothing below it is followed.
  */

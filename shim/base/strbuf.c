@@ -1,5 +1,5 @@
 /*
- * strbuf.c - growable strings and argv vectors (see include/strbuf.h).
+ * strbuf.c - growable strings and argv vectors (see include/base/strbuf.h).
  * Allocation failure is fatal through xrealloc, so callers never check.
  */
 #include "base/strbuf.h"

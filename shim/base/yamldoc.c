@@ -1,6 +1,6 @@
 /*
  * yamldoc.c - libyaml document loading with located errors, and a small
- * emitter over a strbuf (see include/yamldoc.h).
+ * emitter over a strbuf (see include/base/yamldoc.h).
  */
 #include "base/yamldoc.h"
 #include "base/message.h"

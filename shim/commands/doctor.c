@@ -3,7 +3,8 @@
  * on (rustc, a matching llvm-profdata, the cache dir, the config, the
  * profiler runtime for the target) and says how to fix each problem.
  */
-#include "cycle/frontend.h"
+#include "commands/commands.h"
+#include "cycle/build.h"
 #include "store/cache.h"
 #include "cycle/bolt.h"
 #include "cycle/ccode.h"
@@ -192,8 +193,7 @@ int cmd_doctor(int argc, char **argv)
 		else if (frontend_option(argc, argv, &i, "--pgo-config", &v))
 			config_path = v;
 		else
-			die(PGOW_EXIT_CONFIG, "doctor: unknown argument %s; usage: cargo-pgo-wrap doctor "
-			    "[--target TRIPLE] [--pgo-config FILE]", argv[i]);
+			command_usage_error("doctor", "unknown argument %s", argv[i]);
 	}
 	int major = check_rustc(&c, &identity);
 	if (major)

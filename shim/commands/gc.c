@@ -4,7 +4,8 @@
  * whole slots go in least-recently-stored order. Each slot is changed only
  * under its lock, so a concurrent merge is never cut in half.
  */
-#include "cycle/frontend.h"
+#include "commands/commands.h"
+#include "cycle/build.h"
 #include "store/cache.h"
 #include "base/options.h"
 #include "base/safefs.h"
@@ -239,8 +240,7 @@ int cmd_gc(int argc, char **argv)
 		else if (strcmp(argv[i], "--dry-run") == 0)
 			dry_run = true;
 		else
-			die(PGOW_EXIT_CONFIG, "gc: unknown argument %s; usage: cargo-pgo-wrap gc "
-			    "[--max-size SIZE] [--dry-run]", argv[i]);
+			command_usage_error("gc", "unknown argument %s", argv[i]);
 	}
 	long long cap = cap_text ? parse_size(cap_text) : DEFAULT_CAP;
 	if (cap < 0)

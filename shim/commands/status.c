@@ -4,7 +4,8 @@
  * since (re-keyed through the stat cache, so this reads only changed files),
  * plus each build dir's decision, the cache size and the tool versions.
  */
-#include "cycle/frontend.h"
+#include "commands/commands.h"
+#include "cycle/build.h"
 #include "cycle/bolt.h"
 #include "store/cache.h"
 #include "cycle/config.h"
@@ -343,10 +344,6 @@ static void tool_versions(struct strbuf *rustc, struct strbuf *profdata)
 	sb_release(&err);
 }
 
-static const char status_usage[] =
-	"usage: cargo-pgo-wrap status [--all] [--format human|yaml] [--manifest-path PATH] [--target-dir DIR] "
-	"[--pgo-config FILE]";
-
 /* The slots' workspace identity (the target dir) and the configured training. */
 static void this_workspace(const char *manifest, const char *target_dir, const char *pgo_config,
 			   struct strbuf *ws, char **training_id)
@@ -400,7 +397,7 @@ int cmd_status(int argc, char **argv)
 		} else if (strcmp(argv[i], "--all") == 0) {
 			all = true;
 		} else {
-			die(PGOW_EXIT_CONFIG, "status: unknown argument %s; %s", argv[i], status_usage);
+			command_usage_error("status", "unknown argument %s", argv[i]);
 		}
 	}
 	if (cache_root(&root, &err) != 0)

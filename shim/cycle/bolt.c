@@ -1,5 +1,5 @@
 /*
- * bolt.c - the BOLT stage after a verified PGO build (see include/bolt.h).
+ * bolt.c - the BOLT stage after a verified PGO build (see include/cycle/bolt.h).
  * The profile comes from llvm-bolt's instrumentation, or from perf samples
  * (bolt-profile: perf); the programs are linked with -Wl,-q for it by the
  * wrapper. What ships is cargo's own output file, replaced in place, so

@@ -1,6 +1,6 @@
 /*
  * ccode.c - the compilers for C and C++ code that build scripts compile (see
- * include/ccode.h): a clang of rustc's LLVM, found or taken from the user's
+ * include/cycle/ccode.h): a clang of rustc's LLVM, found or taken from the user's
  * CC, and cc's CC_<target>/CXX_<target> pointed at our links to it.
  */
 #include "cycle/ccode.h"

@@ -1,5 +1,5 @@
 /*
- * cobjects.c - the objects build scripts compiled (see include/cobjects.h):
+ * cobjects.c - the objects build scripts compiled (see include/cycle/cobjects.h):
  * each one's sidecar checked against the build's decision, build scripts
  * whose objects do not carry it rerun, and the C code of those that do made
  * into units of the profile, keyed by what their compiles read.

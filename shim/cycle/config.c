@@ -1,5 +1,5 @@
 /*
- * config.c - pgo-wrap.yaml (see include/config.h). Training runs are argv
+ * config.c - pgo-wrap.yaml (see include/cycle/config.h). Training runs are argv
  * arrays; a shell is used only for an explicit `shell:` string.
  */
 #include "cycle/config.h"

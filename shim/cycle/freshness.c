@@ -1,5 +1,5 @@
 /*
- * freshness.c - whether a profile fits a build (see include/freshness.h).
+ * freshness.c - whether a profile fits a build (see include/cycle/freshness.h).
  * Units only a `cargo test`, another package selection or an older version
  * compiled never make a build stale: only the units it uses are compared.
  */

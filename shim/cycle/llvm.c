@@ -1,5 +1,5 @@
 /*
- * llvm.c - raw profile headers and llvm-profdata discovery (include/llvm.h).
+ * llvm.c - raw profile headers and llvm-profdata discovery (include/cycle/llvm.h).
  * Candidates, in order: CARGO_PGO_WRAP_LLVM_PROFDATA (or the config's
  * llvm-profdata), rustup's llvm-tools, llvm-profdata-N and
  * /usr/lib/llvm-N/bin/llvm-profdata from rustc's LLVM major down, then plain

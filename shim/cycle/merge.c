@@ -1,18 +1,19 @@
 /*
  * merge.c - ingest raw (.profraw) and indexed (.profdata) profiles into the
- * cache (see include/merge.h). A raw file names the binary that wrote it by
+ * cache (see include/cycle/merge.h). A raw file names the binary that wrote it by
  * build-id; the build-id record names the slot and the code. Files from
  * binaries this cache never built are named and skipped unless --foreign.
  * A result that gives no counts to any crate of the slot is refused: it is
  * the profile of another program, and rustc would apply it silently.
  */
 #include "cycle/merge.h"
+#include "cycle/attribution.h"
+#include "cycle/route.h"
 #include "cycle/splitter.h"
 #include "formats/buildid.h"
 #include "store/cache.h"
 #include "cycle/cobjects.h"
 #include "base/execute.h"
-#include "cycle/frontend.h"
 #include "base/hash.h"
 #include "cycle/llvm.h"
 #include "store/manifest.h"
@@ -41,81 +42,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The inputs of one slot. */
-struct group {
-	char *slot;                /* slot id */
-	struct strvec inputs;      /* "weight,path" */
-	struct strvec hashes;      /* content hash of each input, parallel to inputs */
-	struct strvec raw_paths;   /* raw files to delete once stored */
-	struct unit_ref *units;    /* the code the profiles were collected from */
-	size_t nunits;
-	bool foreign;              /* some inputs came without provenance */
-	uint64_t max_raw;
-	long raw_count;
-};
-
-/* A build-id looked up once per merge: a thousand runs of one binary name it a thousand times. */
-struct known_id {
-	char *id;
-	int found;                 /* as provenance_lookup */
-	struct provenance prov;
-	char *err;
-	bool units_added;          /* its units are in its group already */
-};
-
-struct plan {
-	struct group *groups;
-	size_t n;
-	size_t skipped, considered;
-	struct known_id *known;
-	size_t nknown;
-};
-
-static struct group *group_for(struct plan *p, const char *slot)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (strcmp(p->groups[i].slot, slot) == 0)
-			return &p->groups[i];
-	p->groups = xrealloc(p->groups, (p->n + 1) * sizeof(*p->groups));
-	struct group *g = &p->groups[p->n++];
-	memset(g, 0, sizeof(*g));
-	g->slot = xstrdup(slot);
-	return g;
-}
-
-static struct known_id *lookup_id(struct plan *p, const char *id)
-{
-	for (size_t i = 0; i < p->nknown; i++)
-		if (strcmp(p->known[i].id, id) == 0)
-			return &p->known[i];
-	p->known = xrealloc(p->known, (p->nknown + 1) * sizeof(*p->known));
-	struct known_id *k = &p->known[p->nknown++];
-	struct strbuf err = STRBUF_INIT;
-	memset(k, 0, sizeof(*k));
-	k->id = xstrdup(id);
-	k->found = provenance_lookup(id, &k->prov, &err);
-	k->err = sb_detach(&err);
-	return k;
-}
-
-static void plan_release(struct plan *p)
-{
-	for (size_t i = 0; i < p->nknown; i++) {
-		free(p->known[i].id);
-		free(p->known[i].err);
-		provenance_release(&p->known[i].prov);
-	}
-	free(p->known);
-	for (size_t i = 0; i < p->n; i++) {
-		free(p->groups[i].slot);
-		sv_release(&p->groups[i].inputs);
-		sv_release(&p->groups[i].hashes);
-		sv_release(&p->groups[i].raw_paths);
-		unit_refs_release(p->groups[i].units, p->groups[i].nunits);
-	}
-	free(p->groups);
-}
-
 /* The full id of the slot --slot names (a prefix), or die. */
 static char *resolve_slot(const char *prefix)
 {
@@ -142,150 +68,6 @@ static char *resolve_slot(const char *prefix)
 	sb_release(&slots);
 	sb_release(&err);
 	return found;
-}
-
-/* Opens an input without blocking on a FIFO or following a planted link; regular files only. */
-static int open_input(const char *path, struct strbuf *err)
-{
-	struct stat st;
-	int fd;
-
-	do
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0) {
-		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sb_addf(err, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void add_input(struct group *g, long weight, const char *path, int fd)
-{
-	char hex[HASH_HEX_LEN + 1];
-	sv_pushf(&g->inputs, "%ld,%s", weight, path);
-	sv_push(&g->hashes, hash_fd_hex(fd, hex) == 0 ? hex : "-");
-}
-
-static void skip_input(const struct merge_request *rq, struct plan *p, const char *why)
-{
-	if (rq->strict)
-		die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", why);
-	warn("skipping %s", why);
-	p->skipped++;
-}
-
-/* Routes one raw file to the slot of the binary that wrote it. */
-static void route_raw(const struct merge_request *rq, const char *slot, struct plan *p,
-		      const char *path, int fd, long weight, const struct raw_header *h)
-{
-	struct strbuf why = STRBUF_INIT;
-	struct known_id *k = NULL;
-
-	for (size_t i = 0; i < h->ids.n && (!k || k->found == 0); i++)
-		k = lookup_id(p, h->ids.v[i]);
-	int found = k ? k->found : 0;
-	const struct provenance *prov = k ? &k->prov : NULL;
-	if (found < 0 || (found && !slot_id_valid(prov->slot))) {
-		sb_addf(&why, "%s: %s", path, found < 0 ? k->err : "its build-id record is corrupt");
-		skip_input(rq, p, why.buf);
-	} else if (found && slot && strcmp(prov->slot, slot) != 0) {
-		sb_addf(&why, "%s: it was written by %s, built for slot %.12s, not %.12s", path,
-			prov->binary, prov->slot, slot);
-		skip_input(rq, p, why.buf);
-	} else if (found || (rq->foreign && slot)) {
-		struct group *g = group_for(p, found ? prov->slot : slot);
-		add_input(g, weight, path, fd);
-		sv_push(&g->raw_paths, path);
-		g->raw_count++;
-		if (h->version > g->max_raw)
-			g->max_raw = h->version;
-		if (!found)
-			g->foreign = true;
-		for (size_t i = 0; found && !k->units_added && i < prov->n; i++) {
-			struct unit_ref *u = unit_refs_add(&g->units, &g->nunits, prov->units[i].crate,
-							   prov->units[i].metadata, prov->units[i].key);
-			if (strcmp(u->key, prov->units[i].key) != 0)
-				warn("%s: profiles of %s come from two versions of its code; the profile "
-				     "will read as stale for it", path, u->crate);
-		}
-		if (found)
-			k->units_added = true;
-	} else {
-		sb_addf(&why, "%s: written by a binary that no build in this cache produced (build-id %s); "
-			"it belongs to another program, or to a build on another machine (accept it with "
-			"--foreign --slot ID)", path, h->ids.n ? h->ids.v[0] : "none");
-		skip_input(rq, p, why.buf);
-	}
-	sb_release(&why);
-}
-
-static void plan_input(const struct merge_request *rq, const char *slot, struct plan *p,
-		       const char *path, long weight)
-{
-	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
-	struct raw_header h;
-	int fd = open_input(path, &err);
-
-	p->considered++;
-	memset(&h, 0, sizeof(h));
-	if (fd < 0) {
-		skip_input(rq, p, err.buf);
-	} else if (str_ends_with(path, ".profdata")) {
-		/* An indexed profile has no build-id: an import, only into a named slot. */
-		if (indexed_header_check(fd, path, &err) != 0) {
-			skip_input(rq, p, err.buf);
-		} else if (!slot) {
-			sb_addf(&why, "%s: an indexed profile does not say which build it is for; name it with --slot ID", path);
-			skip_input(rq, p, why.buf);
-		} else {
-			struct group *g = group_for(p, slot);
-			add_input(g, weight, path, fd);
-			g->foreign = true;
-		}
-	} else if (raw_header_read(fd, path, &h, &err) != 0) {
-		skip_input(rq, p, err.buf);
-	} else {
-		route_raw(rq, slot, p, path, fd, weight, &h);
-	}
-	if (fd >= 0)
-		close(fd);
-	raw_header_release(&h);
-	sb_release(&err);
-	sb_release(&why);
-}
-
-static void list_profiles(const char *dir, struct strvec *out)
-{
-	list_dir(dir, ".profraw", out);
-	list_dir(dir, ".profdata", out);
-}
-
-static void plan_inputs(const struct merge_request *rq, const char *slot, struct plan *p)
-{
-	for (size_t i = 0; i < rq->paths.n; i++) {
-		struct stat st;
-		long weight = rq->weights && rq->weights[i] ? rq->weights[i] : rq->weight ? rq->weight : 1;
-		if (lstat(rq->paths.v[i], &st) != 0) {
-			if (rq->quiet_if_none && errno == ENOENT)
-				continue;
-			die(PGOW_EXIT_CONFIG, "merge: %s: %s", rq->paths.v[i], strerror(errno));
-		}
-		if (S_ISDIR(st.st_mode)) {
-			struct strvec files = STRVEC_INIT;
-			list_profiles(rq->paths.v[i], &files);
-			for (size_t f = 0; f < files.n; f++)
-				plan_input(rq, slot, p, files.v[f], weight);
-			sv_release(&files);
-		} else {
-			plan_input(rq, slot, p, rq->paths.v[i], weight);
-		}
-	}
 }
 
 /*
@@ -317,65 +99,6 @@ static void add_inputs(struct strvec *cmd, const struct strvec *inputs, const ch
 		else
 			sv_pushf(cmd, "--weighted-input=%s", inputs->v[i]);
 	}
-}
-
-/* A C unit's share: the functions its objects define (ccode.c lists them beside its record). */
-static void c_unit_counts(struct manifest_crate *c, const char *slot_dir, const struct crate_counts *counts,
-			  size_t n)
-{
-	struct strvec names = STRVEC_INIT;
-	struct strbuf want = STRBUF_INIT;
-
-	ccode_unit_functions(slot_dir, c->name, c->metadata, &names);
-	for (size_t i = 0; i < names.n; i++) {
-		sb_reset(&want);
-		sb_addf(&want, "fn:%s", names.v[i]);
-		const struct crate_counts *f = llvm_counts_find(counts, n, want.buf);
-		if (f) {
-			c->counts += (long)f->counts;
-			c->functions += f->functions;
-			c->covered += f->covered;
-		}
-	}
-	sv_release(&names);
-	sb_release(&want);
-}
-
-/* Each crate's counts and coverage from the merged profile; false when they are unknown. */
-static bool attribute_counts(struct manifest *m, const char *slot_dir, const char *text)
-{
-	struct crate_counts *counts;
-	size_t n;
-	unsigned long long total;
-	struct strbuf err = STRBUF_INIT;
-
-	if (llvm_counts_of_text(text, &counts, &n, &total, &err) != 0) {
-		warn("%s; stale crates will be reported without their share of counts, and whether "
-		     "the profile fits this program is not checked", err.buf);
-		sb_release(&err);
-		return false;
-	}
-	m->total_counts = (long)total;
-	for (size_t i = 0; i < m->ncrates; i++) {
-		m->crates[i].counts = 0;
-		m->crates[i].functions = 0;
-		m->crates[i].covered = 0;
-		if (strncmp(m->crates[i].name, "c:", 2) == 0) {
-			c_unit_counts(&m->crates[i], slot_dir, counts, n);
-			continue;
-		}
-		const struct crate_counts *c = llvm_counts_find(counts, n, m->crates[i].name);
-		if (c) {
-			m->crates[i].counts = (long)c->counts;
-			m->crates[i].functions = c->functions;
-			m->crates[i].covered = c->covered;
-		}
-	}
-	for (size_t j = 0; j < n; j++)
-		free(counts[j].crate);
-	free(counts);
-	sb_release(&err);
-	return true;
 }
 
 /* Without provenance, the slot's units as last compiled stand in for the code. */
@@ -450,19 +173,6 @@ static void slot_rustc(const char *slot_dir, struct strbuf *out)
 	sb_adds(out, info.rustc.buf);
 	slot_info_release(&info);
 	sb_release(&err);
-}
-
-static long crates_with_counts(const struct manifest *m, unsigned long long *sum)
-{
-	long n = 0;
-	*sum = 0;
-	for (size_t i = 0; i < m->ncrates; i++) {
-		if (m->crates[i].counts > 0) {
-			n++;
-			*sum += (unsigned long long)m->crates[i].counts;
-		}
-	}
-	return n;
 }
 
 /* Our mkdtemp dir in the slot: removed without following anything planted in it. */
@@ -660,9 +370,9 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		m.training = xstrdup(rq->training);
 	else
 		m.training = xstrdup("merged by hand");
-	bool known = attribute_counts(&m, slot_dir.buf, text.buf);
+	bool known = attribution_counts(&m, slot_dir.buf, text.buf);
 	unsigned long long counted;
-	long nonzero = crates_with_counts(&m, &counted);
+	long nonzero = attribution_crates_with_counts(&m, &counted);
 	if (known && m.total_counts > 0 && m.ncrates && nonzero == 0) {
 		remove_private_tmp(tmp.buf);
 		die(PGOW_EXIT_PROFILE, "merge: the profile gives no counts to any of the %zu crates of slot "
@@ -714,31 +424,16 @@ done:
 	sb_release(&text);
 }
 
-void merge_add_input(struct merge_request *rq, const char *path, long weight)
-{
-	sv_push(&rq->paths, path);
-	rq->weights = xrealloc(rq->weights, rq->paths.n * sizeof(*rq->weights));
-	rq->weights[rq->paths.n - 1] = weight;
-}
-
-void merge_request_release(struct merge_request *rq)
-{
-	sv_release(&rq->paths);
-	sv_release(&rq->build_units);
-	free(rq->weights);
-	rq->weights = NULL;
-}
-
 int merge_run(const struct merge_request *rq)
 {
-	struct plan p;
+	struct routing p;
 	char *slot = rq->slot ? resolve_slot(rq->slot) : NULL;
 
 	if (rq->foreign && !slot)
 		die(PGOW_EXIT_CONFIG, "merge: --foreign needs --slot ID (the build configuration the "
 		    "profiles are for; cargo-pgo-wrap status lists them)");
 	memset(&p, 0, sizeof(p));
-	plan_inputs(rq, slot, &p);
+	routing_plan(rq, slot, &p);
 	if (!p.n && rq->quiet_if_none && p.considered == 0) {
 		free(slot);
 		return 0;
@@ -759,62 +454,9 @@ int merge_run(const struct merge_request *rq)
 	for (size_t i = 0; i < p.n; i++)
 		merge_group(rq, &p.groups[i], i == 0 ? p.skipped : 0);
 	int stored = (int)p.n;
-	plan_release(&p);
+	routing_release(&p);
 	free(slot);
 	return stored;
-}
-
-static long parse_weight(const char *s)
-{
-	char *end;
-	errno = 0;
-	long w = strtol(s, &end, 10);
-	if (errno || end == s || *end || w < 1 || w > 1000000)
-		die(PGOW_EXIT_CONFIG, "merge: --weight takes a whole number from 1 to 1000000, not '%s'", s);
-	return w;
-}
-
-static const char merge_usage[] =
-	"usage: cargo-pgo-wrap merge [--slot ID] [--weight N] [--replace] [--foreign] [--strict] "
-	"[--training TEXT] DIR|FILE...";
-
-int cmd_merge(int argc, char **argv)
-{
-	struct merge_request o;
-
-	memset(&o, 0, sizeof(o));
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			printf("%s\n\nRoutes each .profraw to the build that produced it (by build-id), adds it "
-			       "to that slot's current profile when the code still matches (--replace starts "
-			       "over), and refuses profiles that give no counts to the slot's crates.\n",
-			       merge_usage);
-			return 0;
-		}
-		if (frontend_option(argc, argv, &i, "--slot", &v))
-			o.slot = v;
-		else if (frontend_option(argc, argv, &i, "--training", &v))
-			o.training = v;
-		else if (frontend_option(argc, argv, &i, "--weight", &v))
-			o.weight = parse_weight(v);
-		else if (strcmp(a, "--strict") == 0)
-			o.strict = true;
-		else if (strcmp(a, "--replace") == 0)
-			o.replace = true;
-		else if (strcmp(a, "--foreign") == 0)
-			o.foreign = true;
-		else if (a[0] == '-' && a[1])
-			die(PGOW_EXIT_CONFIG, "merge: unknown option %s; %s", a, merge_usage);
-		else
-			merge_add_input(&o, a, 0);
-	}
-	if (!o.paths.n)
-		die(PGOW_EXIT_CONFIG, "merge: name the directory (or files) holding .profraw/.profdata "
-		    "files; %s", merge_usage);
-	merge_run(&o);
-	merge_request_release(&o);
-	return 0;
 }
 
 /*

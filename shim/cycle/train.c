@@ -1,5 +1,5 @@
 /*
- * train.c - the training workload (see include/train.h). Runs are argv
+ * train.c - the training workload (see include/cycle/train.h). Runs are argv
  * arrays executed directly; only an explicit `shell:` goes through /bin/sh.
  * LLVM_PROFILE_FILE uses "%p" (one file per process: short-lived and
  * sandboxed processes never share a file) plus "%4m" (binary signature with

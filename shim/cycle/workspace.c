@@ -1,6 +1,6 @@
 /*
  * workspace.c - the workspace, target dir and build dir as cargo sees them
- * (see include/workspace.h).
+ * (see include/cycle/workspace.h).
  */
 #include "cycle/workspace.h"
 #include "base/execute.h"

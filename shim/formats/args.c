@@ -1,5 +1,5 @@
 /*
- * args.c - the rustc argv model (see include/args.h).
+ * args.c - the rustc argv model (see include/formats/args.h).
  * Options are matched as rustc accepts them: "-C k=v", "-Ck=v",
  * "--codegen k=v", "--codegen=k=v", "--opt VALUE" and "--opt=VALUE".
  */

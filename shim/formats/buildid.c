@@ -1,6 +1,6 @@
 /*
  * buildid.c - build-ids from ELF notes and raw profile headers (see
- * include/buildid.h). Every offset read from a file is checked against the
+ * include/formats/buildid.h). Every offset read from a file is checked against the
  * file's size before use: both formats come from files anyone may plant.
  */
 #include "formats/buildid.h"

@@ -1,6 +1,6 @@
 /*
  * buildunits.c - a build's units from cargo's JSON messages (see
- * include/buildunits.h). Libraries name their deps/ file; programs are
+ * include/formats/buildunits.h). Libraries name their deps/ file; programs are
  * named by their uplifted copy, a hard link of deps/<crate>-<hash>, so
  * that file is found by inode.
  */

@@ -1,5 +1,5 @@
 /*
- * elfsyms.c - defined function symbols and named sections of an ELF file (see include/elfsyms.h).
+ * elfsyms.c - defined function symbols and named sections of an ELF file (see include/formats/elfsyms.h).
  * Every offset and size comes from a file anyone may plant, so each is
  * checked against the image before it is used.
  */

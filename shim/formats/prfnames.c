@@ -1,6 +1,6 @@
 /*
  * prfnames.c - the names of the functions a compiled unit instruments, read
- * from the __llvm_prf_names sections of its objects (see include/prfnames.h).
+ * from the __llvm_prf_names sections of its objects (see include/formats/prfnames.h).
  * They are the exact names its profile records carry, locals included.
  */
 #include "formats/prfnames.h"

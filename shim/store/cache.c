@@ -1,5 +1,5 @@
 /*
- * cache.c - cache location and safety, and the slot STAMP (see include/cache.h).
+ * cache.c - cache location and safety, read-only state and slot locks (see include/store/cache.h).
  * The cache is outside the target dir because build scripts such as
  * compile.py delete the whole source tree between builds.
  */

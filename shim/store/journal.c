@@ -1,5 +1,5 @@
 /*
- * journal.c - appends decision records (see include/journal.h). A record is
+ * journal.c - appends decision records (see include/store/journal.h). A record is
  * one write(2) with O_APPEND, so parallel wrappers never interleave. A
  * failing journal is reported but never fails the build it describes.
  */

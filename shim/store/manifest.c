@@ -1,5 +1,5 @@
 /*
- * manifest.c - profile manifests as YAML (see include/manifest.h). Reading
+ * manifest.c - profile manifests as YAML (see include/store/manifest.h). Reading
  * is strict: a manifest we cannot fully understand is corrupt, and using a
  * profile on a guess would hide exactly the staleness it exists to show.
  */

@@ -1,6 +1,6 @@
 /*
  * provenance.c - build-id records of instrumented binaries (see
- * include/provenance.h). A record is text, written atomically under
+ * include/store/provenance.h). A record is text, written atomically under
  * <cache>/buildids/<build-id>:
  *   binary-v1 <slot> <path>
  *   <crate> <metadata> <key>        (one line per instrumented unit, tab separated)

@@ -1,5 +1,5 @@
 /*
- * report.c - user-facing notices about decisions (see include/report.h).
+ * report.c - user-facing notices about decisions (see include/store/report.h).
  * "Once per run" is a marker file named after the parent cargo's pid and
  * start time, created O_EXCL, so the many wrappers of a `cargo -j` build
  * agree on who prints without talking to each other.

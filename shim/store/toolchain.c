@@ -1,5 +1,5 @@
 /*
- * toolchain.c - rustc identity (see include/toolchain.h).
+ * toolchain.c - rustc identity (see include/store/toolchain.h).
  * The cache entry is keyed by the binary's path and stat (dev, inode, size,
  * mtime): rustup replaces the file on update, which changes the key. The
  * rustup proxy itself picks a toolchain per directory, so it is never cached.

@@ -1,5 +1,5 @@
 /*
- * unitkey.c - per-unit content keys and their records (see include/unitkey.h).
+ * unitkey.c - per-unit content keys and their records (see include/store/unitkey.h).
  * A record is tab-separated text, written atomically:
  *   unit-v1 <crate> <metadata> <identity-hash> <key>
  *   f <dev> <ino> <size> <mtime_ns> <ctime_ns> <digest> <path> <real-path>

@@ -1,5 +1,5 @@
 /*
- * ccwrap.c - the C/C++ compiler shim build scripts run (see include/ccwrap.h).
+ * ccwrap.c - the C/C++ compiler shim build scripts run (see include/wrapper/ccwrap.h).
  * Only a compile to an object (-c -o X) of C or C++ code of a package built
  * optimised gets flags; a probe or a preprocess is exec'd as it came, so
  * cc's feature checks see the real compiler. Every object gets a sidecar.

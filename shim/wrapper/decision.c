@@ -1,5 +1,5 @@
 /*
- * decision.c - the PGO decision from the environment (see include/decision.h).
+ * decision.c - the PGO decision from the environment (see include/wrapper/decision.h).
  * Bad values are errors, not guesses: a silently ignored typo would ship an
  * unoptimised or instrumented binary.
  */

@@ -1,5 +1,5 @@
 /*
- * shim.c - `cargo` as a link to cargo-pgo-wrap (see include/shim.h). The
+ * shim.c - `cargo` as a link to cargo-pgo-wrap (see include/wrapper/shim.h). The
  * next cargo on PATH is usually rustup's proxy, so `cargo +nightly` and
  * `rustup override` keep choosing the toolchain. Every argument passes
  * through untouched; only the environment changes.

@@ -1,5 +1,5 @@
 /*
- * wrapper.c - the per-invocation PGO decision (see include/wrapper.h).
+ * wrapper.c - the per-invocation PGO decision (see include/wrapper/wrapper.h).
  * Anything that must not be instrumented is exec'd untouched, so probes
  * stay byte-identical and cost nothing. Eligible units run under fork+wait
  * because their dep-info must learn about our STAMP and env vars before

@@ -1,9 +1,10 @@
 /*
- * cmd_cargo.c - `run`, `test`, `bench` (cargo itself, with our wrapper and
- * the cached profile) and `clean` (our state in the target dir, and with
- * --profiles this workspace's cached profiles).
+ * clean.c - the clean command: <target>/pgo-wrap goes, and with --profiles
+ * this workspace's slots in the cache; refused while raw profiles wait to be
+ * merged, unless --discard-raw.
  */
-#include "cycle/frontend.h"
+#include "commands/commands.h"
+#include "cycle/build.h"
 #include "store/cache.h"
 #include "base/execute.h"
 #include "base/options.h"
@@ -14,40 +15,10 @@
 #include "base/dirlist.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-/* cargo SUB with the wrapper set: the cached profile decides, nothing is cleaned. */
-static int passthrough(const char *sub, int argc, char **argv)
-{
-	struct build b;
-	struct strvec cmd = STRVEC_INIT;
-
-	build_setup(&b, argc, argv, false);
-	build_preflight(&b, false);
-	sv_push(&cmd, b.cargo);
-	sv_push(&cmd, sub);
-	sv_pushv(&cmd, b.cargo_args.v, b.cargo_args.n);
-	exec_or_die(cmd.v);
-}
-
-int cmd_run(int argc, char **argv)
-{
-	return passthrough("run", argc, argv);
-}
-
-int cmd_test(int argc, char **argv)
-{
-	return passthrough("test", argc, argv);
-}
-
-int cmd_bench(int argc, char **argv)
-{
-	return passthrough("bench", argc, argv);
-}
 
 /* The cache's slot dirs whose workspace is target_dir. */
 static void workspace_slots(const char *root, const char *target_dir, struct strvec *out)
@@ -142,8 +113,7 @@ int cmd_clean(int argc, char **argv)
 		} else if (frontend_option(argc, argv, &i, "--target-dir", &v)) {
 			sv_pushf(&args, "--target-dir=%s", v);
 		} else {
-			die(PGOW_EXIT_CONFIG, "clean: unknown argument %s; usage: cargo-pgo-wrap clean "
-			    "[--profiles] [--discard-raw] [--manifest-path PATH] [--target-dir DIR]", argv[i]);
+			command_usage_error("clean", "unknown argument %s", argv[i]);
 		}
 	}
 	workspace_locate(&w, cargo, &args);

@@ -1,12 +1,12 @@
 /*
- * frontend.c - what every front-end command shares (see include/frontend.h):
+ * build.c - what every front-end command shares (see include/cycle/build.h):
  * setting up the wrapper's environment for one workspace, running cargo
  * with it, and verifying what cargo built. A build's units come from
  * cargo's JSON messages; whether each carries the PGO decision comes from
  * the mark our wrapper leaves in its dep-info, which a build made without
  * us erases. Nothing is reported that was not verified.
  */
-#include "cycle/frontend.h"
+#include "cycle/build.h"
 #include "store/cache.h"
 #include "store/profile.h"
 #include "wrapper/decision.h"

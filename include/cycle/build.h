@@ -1,11 +1,10 @@
 /*
- * frontend.h - the commands a user types (`cargo-pgo-wrap CMD ...` and
- * `cargo pgo-wrap CMD ...`), and the machinery they share for running
- * cargo with our wrapper: one build of the user's cargo arguments, whose
- * units are learnt from cargo's JSON messages and verified from our marks.
+ * build.h - what the front end's commands share for running cargo with our
+ * wrapper: one build of the user's cargo arguments, whose units are learnt
+ * from cargo's JSON messages and verified from our marks.
  */
-#ifndef PGOW_FRONTEND_H
-#define PGOW_FRONTEND_H
+#ifndef PGOW_BUILD_H
+#define PGOW_BUILD_H
 
 #include <stdbool.h>
 
@@ -14,18 +13,6 @@
 #include "cycle/config.h"
 #include "base/strbuf.h"
 #include "cycle/workspace.h"
-
-int cmd_merge(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_gc(int argc, char **argv);
-int cmd_build(int argc, char **argv);
-int cmd_instrument(int argc, char **argv);
-int cmd_train(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_test(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
-int cmd_clean(int argc, char **argv);
-int cmd_doctor(int argc, char **argv);
 
 struct build {
 	struct strvec cargo_args;   /* exactly as the user gave them, minus our options */

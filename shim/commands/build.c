@@ -1,12 +1,13 @@
 /*
- * cmd_build.c - `build`, `instrument` and `train`: the PGO cycle around the
+ * build.c - `build`, `instrument` and `train`: the PGO cycle around the
  * user's own cargo arguments. With a fresh profile `build` is one optimised
  * build. Otherwise it instruments into <target>/pgo-wrap/instrumented
  * (never clobbering the user's artifacts), trains, merges into the cache
  * and builds optimised. Raw profiles that instrumented binaries left in
  * their default dir are merged first, never thrown away.
  */
-#include "cycle/frontend.h"
+#include "commands/commands.h"
+#include "cycle/build.h"
 #include "cycle/bolt.h"
 #include "store/cache.h"
 #include "cycle/freshness.h"
@@ -49,9 +50,9 @@ static void merge_pending(const char *dir1, const char *dir2, const char *base)
 	rq.remove_inputs = base;
 	rq.quiet_if_none = true;
 	rq.lenient = true;
-	merge_add_input(&rq, dir1, 0);
+	merge_request_add_input(&rq, dir1, 0);
 	if (dir2)
-		merge_add_input(&rq, dir2, 0);
+		merge_request_add_input(&rq, dir2, 0);
 	merge_run(&rq);
 	merge_request_release(&rq);
 }
@@ -169,7 +170,7 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	}
 	for (size_t i = 0; i < weighted.n; i++) {
 		char *comma = strchr(weighted.v[i], ',');
-		merge_add_input(&rq, comma + 1, strtol(weighted.v[i], NULL, 10));
+		merge_request_add_input(&rq, comma + 1, strtol(weighted.v[i], NULL, 10));
 	}
 	merge_run(&rq);
 	merge_request_release(&rq);

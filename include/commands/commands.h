@@ -1,0 +1,41 @@
+/*
+ * commands.h - the commands a user types (`cargo-pgo-wrap CMD ...` and
+ * `cargo pgo-wrap CMD ...`), one file each in commands/, as git's builtin/,
+ * and the one table (commands/help.c) that names them, their summaries and
+ * their usage, for dispatch, `help` and the man page alike.
+ */
+#ifndef PGOW_COMMANDS_H
+#define PGOW_COMMANDS_H
+
+int cmd_merge(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_instrument(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+
+int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage;      /* the line after "Usage: cargo-pgo-wrap ", then indented detail lines */
+};
+
+/* The command called name, or NULL. */
+const struct command *command_find(const char *name);
+/* All commands, ending with a NULL name. */
+extern const struct command commands[];
+/* Prints a command's help on stdout; returns 0. */
+int command_help(const struct command *c);
+/* The usage error: the command's usage line on stderr, then exit 2. */
+_Noreturn void command_usage_error(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

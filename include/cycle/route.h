@@ -1,0 +1,46 @@
+/*
+ * route.h - where each input of a merge goes: a raw file to the slot whose
+ * build linked the binary that wrote it (by build-id), an indexed profile
+ * only to a named slot. What cannot be routed is named and skipped (or, with
+ * --strict, fatal).
+ */
+#ifndef PGOW_ROUTE_H
+#define PGOW_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cycle/mergerequest.h"
+#include "store/provenance.h"
+#include "base/strbuf.h"
+
+/* The inputs of one slot. */
+struct group {
+	char *slot;                /* slot id */
+	struct strvec inputs;      /* "weight,path" */
+	struct strvec hashes;      /* content hash of each input, parallel to inputs */
+	struct strvec raw_paths;   /* raw files to delete once stored */
+	struct unit_ref *units;    /* the code the profiles were collected from */
+	size_t nunits;
+	bool foreign;              /* some inputs came without provenance */
+	uint64_t max_raw;
+	long raw_count;
+};
+
+
+/* Every input routed: one group per slot. */
+struct routing {
+	struct group *groups;
+	size_t n;
+	size_t skipped, considered;
+	struct known_id *known;
+	size_t nknown;
+};
+
+
+/* Routes every input of rq (files, and the profiles in directories); slot: the full id --slot names. */
+void routing_plan(const struct merge_request *rq, const char *slot, struct routing *r);
+void routing_release(struct routing *r);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * route.c - where each input of a merge goes: a raw file to the slot whose
+ * build linked the binary that wrote it (by build-id, each id looked up once),
+ * an indexed one only to a named slot; inputs are opened without blocking or
+ * following links, and what cannot be routed is named and skipped.
+ */
+#include "cycle/route.h"
+#include "formats/buildid.h"
+#include "store/slot.h"
+#include "base/dirlist.h"
+#include "base/hash.h"
+#include "base/message.h"
+#include "base/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A build-id looked up once per merge: a thousand runs of one binary name it a thousand times. */
+struct known_id {
+	char *id;
+	int found;                 /* as provenance_lookup */
+	struct provenance prov;
+	char *err;
+	bool units_added;          /* its units are in its group already */
+};
+
+static struct group *group_for(struct routing *p, const char *slot)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->groups[i].slot, slot) == 0)
+			return &p->groups[i];
+	p->groups = xrealloc(p->groups, (p->n + 1) * sizeof(*p->groups));
+	struct group *g = &p->groups[p->n++];
+	memset(g, 0, sizeof(*g));
+	g->slot = xstrdup(slot);
+	return g;
+}
+
+static struct known_id *lookup_id(struct routing *p, const char *id)
+{
+	for (size_t i = 0; i < p->nknown; i++)
+		if (strcmp(p->known[i].id, id) == 0)
+			return &p->known[i];
+	p->known = xrealloc(p->known, (p->nknown + 1) * sizeof(*p->known));
+	struct known_id *k = &p->known[p->nknown++];
+	struct strbuf err = STRBUF_INIT;
+	memset(k, 0, sizeof(*k));
+	k->id = xstrdup(id);
+	k->found = provenance_lookup(id, &k->prov, &err);
+	k->err = sb_detach(&err);
+	return k;
+}
+
+void routing_release(struct routing *p)
+{
+	for (size_t i = 0; i < p->nknown; i++) {
+		free(p->known[i].id);
+		free(p->known[i].err);
+		provenance_release(&p->known[i].prov);
+	}
+	free(p->known);
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->groups[i].slot);
+		sv_release(&p->groups[i].inputs);
+		sv_release(&p->groups[i].hashes);
+		sv_release(&p->groups[i].raw_paths);
+		unit_refs_release(p->groups[i].units, p->groups[i].nunits);
+	}
+	free(p->groups);
+}
+
+/* Opens an input without blocking on a FIFO or following a planted link; regular files only. */
+static int open_input(const char *path, struct strbuf *err)
+{
+	struct stat st;
+	int fd;
+
+	do
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sb_addf(err, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void add_input(struct group *g, long weight, const char *path, int fd)
+{
+	char hex[HASH_HEX_LEN + 1];
+	sv_pushf(&g->inputs, "%ld,%s", weight, path);
+	sv_push(&g->hashes, hash_fd_hex(fd, hex) == 0 ? hex : "-");
+}
+
+static void skip_input(const struct merge_request *rq, struct routing *p, const char *why)
+{
+	if (rq->strict)
+		die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", why);
+	warn("skipping %s", why);
+	p->skipped++;
+}
+
+/* Routes one raw file to the slot of the binary that wrote it. */
+static void route_raw(const struct merge_request *rq, const char *slot, struct routing *p,
+		      const char *path, int fd, long weight, const struct raw_header *h)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct known_id *k = NULL;
+
+	for (size_t i = 0; i < h->ids.n && (!k || k->found == 0); i++)
+		k = lookup_id(p, h->ids.v[i]);
+	int found = k ? k->found : 0;
+	const struct provenance *prov = k ? &k->prov : NULL;
+	if (found < 0 || (found && !slot_id_valid(prov->slot))) {
+		sb_addf(&why, "%s: %s", path, found < 0 ? k->err : "its build-id record is corrupt");
+		skip_input(rq, p, why.buf);
+	} else if (found && slot && strcmp(prov->slot, slot) != 0) {
+		sb_addf(&why, "%s: it was written by %s, built for slot %.12s, not %.12s", path,
+			prov->binary, prov->slot, slot);
+		skip_input(rq, p, why.buf);
+	} else if (found || (rq->foreign && slot)) {
+		struct group *g = group_for(p, found ? prov->slot : slot);
+		add_input(g, weight, path, fd);
+		sv_push(&g->raw_paths, path);
+		g->raw_count++;
+		if (h->version > g->max_raw)
+			g->max_raw = h->version;
+		if (!found)
+			g->foreign = true;
+		for (size_t i = 0; found && !k->units_added && i < prov->n; i++) {
+			struct unit_ref *u = unit_refs_add(&g->units, &g->nunits, prov->units[i].crate,
+							   prov->units[i].metadata, prov->units[i].key);
+			if (strcmp(u->key, prov->units[i].key) != 0)
+				warn("%s: profiles of %s come from two versions of its code; the profile "
+				     "will read as stale for it", path, u->crate);
+		}
+		if (found)
+			k->units_added = true;
+	} else {
+		sb_addf(&why, "%s: written by a binary that no build in this cache produced (build-id %s); "
+			"it belongs to another program, or to a build on another machine (accept it with "
+			"--foreign --slot ID)", path, h->ids.n ? h->ids.v[0] : "none");
+		skip_input(rq, p, why.buf);
+	}
+	sb_release(&why);
+}
+
+static void route_input(const struct merge_request *rq, const char *slot, struct routing *p,
+		       const char *path, long weight)
+{
+	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
+	struct raw_header h;
+	int fd = open_input(path, &err);
+
+	p->considered++;
+	memset(&h, 0, sizeof(h));
+	if (fd < 0) {
+		skip_input(rq, p, err.buf);
+	} else if (str_ends_with(path, ".profdata")) {
+		/* An indexed profile has no build-id: an import, only into a named slot. */
+		if (indexed_header_check(fd, path, &err) != 0) {
+			skip_input(rq, p, err.buf);
+		} else if (!slot) {
+			sb_addf(&why, "%s: an indexed profile does not say which build it is for; name it with --slot ID", path);
+			skip_input(rq, p, why.buf);
+		} else {
+			struct group *g = group_for(p, slot);
+			add_input(g, weight, path, fd);
+			g->foreign = true;
+		}
+	} else if (raw_header_read(fd, path, &h, &err) != 0) {
+		skip_input(rq, p, err.buf);
+	} else {
+		route_raw(rq, slot, p, path, fd, weight, &h);
+	}
+	if (fd >= 0)
+		close(fd);
+	raw_header_release(&h);
+	sb_release(&err);
+	sb_release(&why);
+}
+
+static void list_profiles(const char *dir, struct strvec *out)
+{
+	list_dir(dir, ".profraw", out);
+	list_dir(dir, ".profdata", out);
+}
+
+void routing_plan(const struct merge_request *rq, const char *slot, struct routing *p)
+{
+	for (size_t i = 0; i < rq->paths.n; i++) {
+		struct stat st;
+		long weight = rq->weights && rq->weights[i] ? rq->weights[i] : rq->weight ? rq->weight : 1;
+		if (lstat(rq->paths.v[i], &st) != 0) {
+			if (rq->quiet_if_none && errno == ENOENT)
+				continue;
+			die(PGOW_EXIT_CONFIG, "merge: %s: %s", rq->paths.v[i], strerror(errno));
+		}
+		if (S_ISDIR(st.st_mode)) {
+			struct strvec files = STRVEC_INIT;
+			list_profiles(rq->paths.v[i], &files);
+			for (size_t f = 0; f < files.n; f++)
+				route_input(rq, slot, p, files.v[f], weight);
+			sv_release(&files);
+		} else {
+			route_input(rq, slot, p, rq->paths.v[i], weight);
+		}
+	}
+}

@@ -30,7 +30,7 @@ struct c_check {
 	struct strvec rerun;        /* build scripts (compiled) to remove so that they run again */
 	struct strvec rerun_names;
 	struct strvec stale_objects; /* their objects that do not carry it, removed with them */
-	struct c_run *carrying;      /* the runs that carry it, for ccode_add_units */
+	struct c_run *carrying;      /* the runs that carry it, for cobjects_add_units */
 	size_t ncarrying;
 };
 
@@ -40,21 +40,21 @@ struct c_check {
  * started: when this cargo run began (a run since then that reached no
  * compiler of ours compiles its C some other way, and is reported plain).
  */
-void ccode_check(const struct ccode *c, const struct build_units *u, const char *decision,
+void cobjects_check(const struct ccode *c, const struct build_units *u, const char *decision,
 		 const struct timespec *started, struct c_check *out);
 /* Removes the compiled build scripts in check->rerun, so the next cargo run reruns them. */
-void ccode_force_rerun(const struct ccode *c, const struct c_check *check);
-void c_check_release(struct c_check *check);
+void cobjects_force_rerun(const struct ccode *c, const struct c_check *check);
+void cobjects_check_release(struct c_check *check);
 /*
  * Adds the C code of the build scripts check found carrying decision to u
  * as units of slot_dir ("c:<package>", the run's hash), keyed by the sources
  * and headers their compiles read, with records in the slot, so that a
  * profile covers them and an edited .c file makes it stale.
  */
-void ccode_add_units(const struct ccode *c, struct build_units *u, const struct c_check *check,
+void cobjects_add_units(const struct ccode *c, struct build_units *u, const struct c_check *check,
 		     const char *decision, const char *slot_dir, const char *build_dir);
 
-/* The functions a C unit's objects define, as ccode_add_units listed them in the slot. */
-void ccode_unit_functions(const char *slot_dir, const char *crate, const char *metadata, struct strvec *out);
+/* The functions a C unit's objects define, as cobjects_add_units listed them in the slot. */
+void cobjects_unit_functions(const char *slot_dir, const char *crate, const char *metadata, struct strvec *out);
 
 #endif

@@ -6,7 +6,7 @@
 #ifndef PGOW_JOURNAL_H
 #define PGOW_JOURNAL_H
 
-#include "formats/args.h"
+#include "formats/rustc_args.h"
 
 /*
  * Line format (tab separated): unix-time, crate, crate types, target

@@ -7,7 +7,7 @@
 #ifndef PGOW_SLOT_H
 #define PGOW_SLOT_H
 
-#include "formats/args.h"
+#include "formats/rustc_args.h"
 #include "store/stamp.h"
 #include "base/hash.h"
 

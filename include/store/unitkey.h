@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "formats/args.h"
+#include "formats/rustc_args.h"
 #include "base/hash.h"
 
 struct unit_file {

@@ -6,7 +6,7 @@
 #include "cycle/build.h"
 #include "store/cache.h"
 #include "base/execute.h"
-#include "base/options.h"
+#include "base/option.h"
 #include "base/safefs.h"
 #include "store/slot.h"
 #include "base/message.h"

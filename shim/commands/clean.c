@@ -7,7 +7,7 @@
 #include "cycle/build.h"
 #include "store/cache.h"
 #include "base/execute.h"
-#include "base/options.h"
+#include "base/option.h"
 #include "base/safefs.h"
 #include "store/slot.h"
 #include "base/message.h"
@@ -108,9 +108,9 @@ int cmd_clean(int argc, char **argv)
 			profiles = true;
 		} else if (strcmp(argv[i], "--discard-raw") == 0) {
 			discard = true;
-		} else if (frontend_option(argc, argv, &i, "--manifest-path", &v)) {
+		} else if (option_take(argc, argv, &i, "--manifest-path", &v)) {
 			sv_pushf(&args, "--manifest-path=%s", v);
-		} else if (frontend_option(argc, argv, &i, "--target-dir", &v)) {
+		} else if (option_take(argc, argv, &i, "--target-dir", &v)) {
 			sv_pushf(&args, "--target-dir=%s", v);
 		} else {
 			command_usage_error("clean", "unknown argument %s", argv[i]);

@@ -12,7 +12,7 @@
 #include "base/execute.h"
 #include "cycle/llvm.h"
 #include "store/toolchain.h"
-#include "base/options.h"
+#include "base/option.h"
 #include "base/message.h"
 #include "base/path.h"
 #include "base/settings.h"
@@ -188,9 +188,9 @@ int cmd_doctor(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *v;
-		if (frontend_option(argc, argv, &i, "--target", &v))
+		if (option_take(argc, argv, &i, "--target", &v))
 			target = v;
-		else if (frontend_option(argc, argv, &i, "--pgo-config", &v))
+		else if (option_take(argc, argv, &i, "--pgo-config", &v))
 			config_path = v;
 		else
 			command_usage_error("doctor", "unknown argument %s", argv[i]);

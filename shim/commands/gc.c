@@ -7,7 +7,7 @@
 #include "commands/commands.h"
 #include "cycle/build.h"
 #include "store/cache.h"
-#include "base/options.h"
+#include "base/option.h"
 #include "base/safefs.h"
 #include "store/split.h"
 #include "base/message.h"
@@ -235,7 +235,7 @@ int cmd_gc(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *v;
-		if (frontend_option(argc, argv, &i, "--max-size", &v))
+		if (option_take(argc, argv, &i, "--max-size", &v))
 			cap_text = v;
 		else if (strcmp(argv[i], "--dry-run") == 0)
 			dry_run = true;

@@ -4,7 +4,7 @@
 #include "commands/commands.h"
 #include "cycle/merge.h"
 #include "base/message.h"
-#include "base/options.h"
+#include "base/option.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,11 +27,11 @@ int cmd_merge(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;
-		if (frontend_option(argc, argv, &i, "--slot", &v))
+		if (option_take(argc, argv, &i, "--slot", &v))
 			o.slot = v;
-		else if (frontend_option(argc, argv, &i, "--training", &v))
+		else if (option_take(argc, argv, &i, "--training", &v))
 			o.training = v;
-		else if (frontend_option(argc, argv, &i, "--weight", &v))
+		else if (option_take(argc, argv, &i, "--weight", &v))
 			o.weight = parse_weight(v);
 		else if (strcmp(a, "--strict") == 0)
 			o.strict = true;

@@ -15,7 +15,7 @@
 #include "cycle/freshness.h"
 #include "cycle/llvm.h"
 #include "store/manifest.h"
-#include "base/options.h"
+#include "base/option.h"
 #include "store/slot.h"
 #include "store/split.h"
 #include "base/message.h"
@@ -384,15 +384,15 @@ int cmd_status(int argc, char **argv)
 	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, ws = STRBUF_INIT, slots = STRBUF_INIT;
 
 	for (int i = 1; i < argc; i++) {
-		if (frontend_option(argc, argv, &i, "--format", &v)) {
+		if (option_take(argc, argv, &i, "--format", &v)) {
 			if (strcmp(v, "yaml") != 0 && strcmp(v, "human") != 0)
 				die(PGOW_EXIT_CONFIG, "status: --format is human or yaml, not '%s'", v);
 			yaml = strcmp(v, "yaml") == 0;
-		} else if (frontend_option(argc, argv, &i, "--manifest-path", &v)) {
+		} else if (option_take(argc, argv, &i, "--manifest-path", &v)) {
 			manifest = v;
-		} else if (frontend_option(argc, argv, &i, "--pgo-config", &v)) {
+		} else if (option_take(argc, argv, &i, "--pgo-config", &v)) {
 			pgo_config = v;
-		} else if (frontend_option(argc, argv, &i, "--target-dir", &v)) {
+		} else if (option_take(argc, argv, &i, "--target-dir", &v)) {
 			target_dir = v;
 		} else if (strcmp(argv[i], "--all") == 0) {
 			all = true;

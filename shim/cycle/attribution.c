@@ -19,7 +19,7 @@ static void c_unit_counts(struct manifest_crate *c, const char *slot_dir, const 
 	struct strvec names = STRVEC_INIT;
 	struct strbuf want = STRBUF_INIT;
 
-	ccode_unit_functions(slot_dir, c->name, c->metadata, &names);
+	cobjects_unit_functions(slot_dir, c->name, c->metadata, &names);
 	for (size_t i = 0; i < names.n; i++) {
 		sb_reset(&want);
 		sb_addf(&want, "fn:%s", names.v[i]);

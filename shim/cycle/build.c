@@ -14,7 +14,7 @@
 #include "cycle/freshness.h"
 #include "base/json.h"
 #include "cycle/llvm.h"
-#include "base/options.h"
+#include "base/option.h"
 #include "store/provenance.h"
 #include "base/safefs.h"
 #include "store/report.h"
@@ -46,7 +46,7 @@ static void parse_our_options(struct build *b, int argc, char **argv)
 			sv_pushv(&b->cargo_args, argv + i, (size_t)(argc - i));
 			break;
 		}
-		if (frontend_option(argc, argv, &i, "--pgo-config", &v))
+		if (option_take(argc, argv, &i, "--pgo-config", &v))
 			b->pgo_config = v;
 		else
 			sv_push(&b->cargo_args, argv[i]);
@@ -573,8 +573,8 @@ static bool check_build(const struct build *b, const struct build_units *u, enum
 			struct strvec *bad)
 {
 	check_all(b, u, e, v, bad);
-	c_check_release(&v->c);
-	ccode_check(&b->cc, u, sb_str(&u->c_decision), &u->started, &v->c);
+	cobjects_check_release(&v->c);
+	cobjects_check(&b->cc, u, sb_str(&u->c_decision), &u->started, &v->c);
 	return bad->n || v->c.rerun_names.n;
 }
 
@@ -590,7 +590,7 @@ static void rebuild_what_differs(const struct build *b, const struct strvec *bad
 		progress("Rerunning", "the build script of %s, whose C/C++ objects were compiled otherwise than "
 			 "this build compiles C (%s)\n", v->c.rerun_names.v[0],
 			 !b->cc.enabled ? "plain: no C/C++ PGO" : expect_name(e));
-	ccode_force_rerun(&b->cc, &v->c);
+	cobjects_force_rerun(&b->cc, &v->c);
 }
 
 void build_verify(const struct build *b, struct build_units *u, bool instrumented, const char *mode,
@@ -611,7 +611,7 @@ void build_verify(const struct build *b, struct build_units *u, bool instrumente
 			    bad.n + v->c.rerun_names.n, expect_name(e),
 			    bad.n ? bad.v[0] : v->c.rerun_names.v[0]);
 	}
-	ccode_add_units(&b->cc, u, &v->c, sb_str(&u->c_decision), v->slot.buf,
+	cobjects_add_units(&b->cc, u, &v->c, sb_str(&u->c_decision), v->slot.buf,
 			instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf);
 	if (e == EXPECT_GENERATE)
 		record_programs(u);
@@ -624,7 +624,7 @@ void verified_release(struct verified *v)
 	sb_release(&v->mismatched);
 	sb_release(&v->slot);
 	sb_release(&v->profile);
-	c_check_release(&v->c);
+	cobjects_check_release(&v->c);
 	memset(v, 0, sizeof(*v));
 }
 

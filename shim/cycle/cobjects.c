@@ -173,7 +173,7 @@ static void add_name(struct strbuf *list, const char *name)
 	sb_addf(list, "%s%s", list->len ? ", " : "", name);
 }
 
-void ccode_check(const struct ccode *c, const struct build_units *u, const char *decision,
+void cobjects_check(const struct ccode *c, const struct build_units *u, const char *decision,
 		 const struct timespec *started, struct c_check *out)
 {
 	const char *want = c->enabled ? decision : "off";
@@ -212,7 +212,7 @@ void ccode_check(const struct ccode *c, const struct build_units *u, const char 
 	}
 }
 
-void ccode_force_rerun(const struct ccode *c, const struct c_check *check)
+void cobjects_force_rerun(const struct ccode *c, const struct c_check *check)
 {
 	for (size_t i = 0; i < check->rerun.n; i++) {
 		/* build/<pkg>-<hash>/build-script-build and the build_script_build-<hash> it links to */
@@ -235,7 +235,7 @@ void ccode_force_rerun(const struct ccode *c, const struct c_check *check)
 	}
 }
 
-void c_check_release(struct c_check *check)
+void cobjects_check_release(struct c_check *check)
 {
 	for (size_t i = 0; i < check->ncarrying; i++)
 		sv_release(&check->carrying[i].objects);
@@ -324,7 +324,7 @@ static void functions_path(struct strbuf *out, const char *slot_dir, const char 
 	sb_adds(out, ".funcs");
 }
 
-void ccode_unit_functions(const char *slot_dir, const char *crate, const char *metadata, struct strvec *out)
+void cobjects_unit_functions(const char *slot_dir, const char *crate, const char *metadata, struct strvec *out)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
 
@@ -377,7 +377,7 @@ static void add_unit(struct build_units *u, const struct build_script_run *run, 
 	b->mark.detail = xstrdup(strchr(decision, ' ') ? strchr(decision, ' ') + 1 : "-");
 }
 
-void ccode_add_units(const struct ccode *c, struct build_units *u, const struct c_check *check,
+void cobjects_add_units(const struct ccode *c, struct build_units *u, const struct c_check *check,
 		     const char *decision, const char *slot_dir, const char *build_dir)
 {
 	if (!slot_dir || !*slot_dir)

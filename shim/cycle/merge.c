@@ -17,7 +17,7 @@
 #include "base/hash.h"
 #include "cycle/llvm.h"
 #include "store/manifest.h"
-#include "base/options.h"
+#include "base/option.h"
 #include "store/profile.h"
 #include "store/provenance.h"
 #include "store/report.h"

@@ -366,7 +366,7 @@ static bool load_c_functions(const struct splitter_input *in, struct namemap *ou
 		const struct manifest_crate *u = &in->m->crates[i];
 		struct strvec names = STRVEC_INIT;
 		if (strncmp(u->name, "c:", 2) == 0)
-			ccode_unit_functions(in->slot_dir, u->name, u->metadata, &names);
+			cobjects_unit_functions(in->slot_dir, u->name, u->metadata, &names);
 		for (size_t j = 0; j < names.n; j++)
 			if (names.v[j][0])
 				namemap_claim(out, names.v[j], strlen(names.v[j]), 0);

@@ -6,7 +6,7 @@
  * cargo reads it; otherwise cargo would reuse them after the decision flips.
  */
 #include "wrapper/wrapper.h"
-#include "formats/args.h"
+#include "formats/rustc_args.h"
 #include "store/cache.h"
 #include "store/profile.h"
 #include "store/unitnames.h"
@@ -36,7 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum verdict {
+enum eligibility {
 	V_PROBE,
 	V_NESTED,
 	V_BUILD_SCRIPT,
@@ -49,7 +49,7 @@ enum verdict {
 	V_ELIGIBLE,
 };
 
-static const char *const verdict_names[] = {
+static const char *const eligibility_names[] = {
 	[V_PROBE] = "probe",
 	[V_NESTED] = "nested-build",
 	[V_BUILD_SCRIPT] = "build-script",
@@ -72,7 +72,7 @@ static const char *const no_profiler_targets[] = {
 };
 
 /* The chain we exec: [next wrapper] program [workspace-wrapper's rustc]. */
-struct link {
+struct chain {
 	struct strvec cmd;
 	int nargs;            /* argv entries after the program words */
 	char **args;
@@ -96,7 +96,7 @@ static bool same_file(const char *a, const char *b)
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static void build_link(struct link *l, int argc, char **argv)
+static void build_chain(struct chain *l, int argc, char **argv)
 {
 	const char *next = env_get("CARGO_PGO_WRAP_NEXT");
 	int words = 1;
@@ -123,7 +123,7 @@ static void build_link(struct link *l, int argc, char **argv)
 	l->args = argv + 1 + words;
 }
 
-static _Noreturn void pass_through(struct link *l)
+static _Noreturn void pass_through(struct chain *l)
 {
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
 	exec_or_die(l->cmd.v);
@@ -186,7 +186,7 @@ static bool inside_build_script(void)
 	return getenv("HOST") && getenv("TARGET") && getenv("NUM_JOBS") && getenv("OPT_LEVEL");
 }
 
-static enum verdict classify(const struct rustc_args *a, const char *rustc)
+static enum eligibility classify(const struct rustc_args *a, const char *rustc)
 {
 	if (rustc_args_is_probe(a))
 		return V_PROBE;
@@ -209,14 +209,14 @@ static enum verdict classify(const struct rustc_args *a, const char *rustc)
 	return V_ELIGIBLE;
 }
 
-static void record_skip(const struct rustc_args *a, enum verdict v)
+static void record_skip(const struct rustc_args *a, enum eligibility v)
 {
 	if (v == V_USER_PGO_FLAG)
 		warn_once_per_run("user-pgo-flag",
 				  "this build already passes -Cprofile-%s (from RUSTFLAGS or cargo config); "
 				  "cargo-pgo-wrap leaves those crates alone; remove the flag to let it manage PGO",
 				  a->profile_use ? "use" : "generate");
-	journal_record(a, "skip", verdict_names[v], NULL, 0);
+	journal_record(a, "skip", eligibility_names[v], NULL, 0);
 }
 
 /* The profile file rustc is given: the crate's own when the profile is split. */
@@ -570,7 +570,7 @@ static int open_leased_slot(struct slot *s, const struct rustc_args *a, const ch
 }
 
 /* Runs an eligible unit and returns rustc's wait status. */
-static int run_decided(struct link *l, const struct rustc_args *a, enum verdict v,
+static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibility v,
 		       const struct decision *dp)
 {
 	struct decision d = *dp;
@@ -662,7 +662,7 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
 		}
 		unit_mark_release(&mark);
 		journal_record(a, v == V_EXCLUDED ? "skip" : action,
-			       v == V_EXCLUDED ? verdict_names[v] : (d.path ? unit_profile(&d) : "-"),
+			       v == V_EXCLUDED ? eligibility_names[v] : (d.path ? unit_profile(&d) : "-"),
 			       key.len ? key.buf : NULL, pd.mismatches);
 	}
 	if (lease >= 0)
@@ -684,12 +684,12 @@ static int run_decided(struct link *l, const struct rustc_args *a, enum verdict 
  * Units of the build's own target code that we leave alone still get our
  * mark, so a unit without one can only have been built without us.
  */
-static bool marks_skip(enum verdict v)
+static bool marks_skip(enum eligibility v)
 {
 	return v == V_OPT_LEVEL_0 || v == V_NO_PROFILER || v == V_USER_PGO_FLAG;
 }
 
-static int run_marked_skip(struct link *l, const struct rustc_args *a, enum verdict v)
+static int run_marked_skip(struct chain *l, const struct rustc_args *a, enum eligibility v)
 {
 	struct strvec none = STRVEC_INIT;
 	struct strbuf action = STRBUF_INIT;
@@ -698,7 +698,7 @@ static int run_marked_skip(struct link *l, const struct rustc_args *a, enum verd
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
 	int status = run_and_wait(l->cmd.v);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		sb_addf(&action, "skip:%s", verdict_names[v]);
+		sb_addf(&action, "skip:%s", eligibility_names[v]);
 		make_mark(&mark, a, NULL, action.buf, NULL, a->profile_use ? a->profile_use : NULL);
 		annotate_dep_info(a, &none, &none, &mark);
 		unit_mark_release(&mark);
@@ -724,7 +724,7 @@ static bool compiles_c(const struct rustc_args *a)
  * the build dir's STAMP (which the front end points at the decision) makes
  * cargo rebuild the script, and a rebuilt script reruns.
  */
-static int run_c_build_script(struct link *l, const struct rustc_args *a, const char *stamp)
+static int run_c_build_script(struct chain *l, const struct rustc_args *a, const char *stamp)
 {
 	struct strvec files = STRVEC_INIT, none = STRVEC_INIT;
 
@@ -740,15 +740,15 @@ static int run_c_build_script(struct link *l, const struct rustc_args *a, const 
 
 _Noreturn void wrapper_main(int argc, char **argv)
 {
-	struct link l;
+	struct chain l;
 	struct rustc_args a;
 	struct strbuf err = STRBUF_INIT;
 
-	build_link(&l, argc, argv);
+	build_chain(&l, argc, argv);
 	/* An unreadable argfile is rustc's to report; we stay out of the way. */
 	if (rustc_args_parse(&a, l.nargs, l.args, &err) != 0)
 		pass_through(&l);
-	enum verdict v = classify(&a, l.cmd.v[l.cmd.n - 1]);
+	enum eligibility v = classify(&a, l.cmd.v[l.cmd.n - 1]);
 	if (v == V_PROBE)
 		pass_through(&l);
 	/* A bad setting fails every real compile, so the first error names it. */

@@ -1,6 +1,6 @@
 /* fuzz_args.c - the rustc argv model: one argument per input line. */
 #include "fuzz.h"
-#include "formats/args.h"
+#include "formats/rustc_args.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "formats/args.h"
+#include "formats/rustc_args.h"
 #include "base/fdio.h"
 #include "base/strbuf.h"
 

@@ -1,10 +1,10 @@
 /*
- * args.h - the rustc command-line model: what one rustc invocation compiles
+ * rustc_args.h - the rustc command-line model: what one rustc invocation compiles
  * (crate, types, target, outputs, -C options), parsed from argv with
  * @argfiles expanded. It only reads the arguments; it never rewrites them.
  */
-#ifndef PGOW_ARGS_H
-#define PGOW_ARGS_H
+#ifndef PGOW_RUSTC_ARGS_H
+#define PGOW_RUSTC_ARGS_H
 
 #include <stdbool.h>
 

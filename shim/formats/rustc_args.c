@@ -1,9 +1,9 @@
 /*
- * args.c - the rustc argv model (see include/formats/args.h).
+ * rustc_args.c - the rustc argv model (see include/formats/rustc_args.h).
  * Options are matched as rustc accepts them: "-C k=v", "-Ck=v",
  * "--codegen k=v", "--codegen=k=v", "--opt VALUE" and "--opt=VALUE".
  */
-#include "formats/args.h"
+#include "formats/rustc_args.h"
 #include "base/xalloc.h"
 #include "base/path.h"
 #include "base/strbuf.h"

@@ -1,12 +1,12 @@
 /*
- * options.c - "--opt value" / "--opt=value" for our commands (see include/base/options.h).
+ * option.c - "--opt value" / "--opt=value" for our commands (see include/base/option.h).
  */
-#include "base/options.h"
+#include "base/option.h"
 #include "base/message.h"
 
 #include <string.h>
 
-bool frontend_option(int argc, char **argv, int *i, const char *name, const char **value)
+bool option_take(int argc, char **argv, int *i, const char *name, const char **value)
 {
 	const char *arg = argv[*i];
 	size_t n = strlen(name);

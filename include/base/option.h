@@ -1,10 +1,10 @@
 /*
- * options.h - command-line options of our own commands, the way cargo and
+ * option.h - command-line options of our own commands, the way cargo and
  * git take them: "--opt value" and "--opt=value" alike, a missing value is
  * an error that names the option.
  */
-#ifndef PGOW_OPTIONS_H
-#define PGOW_OPTIONS_H
+#ifndef PGOW_OPTION_H
+#define PGOW_OPTION_H
 
 #include <stdbool.h>
 
@@ -12,6 +12,6 @@
  * Whether argv[*i] is option name (with its value in *value); advances *i
  * past a separate value. Dies (exit 2) when the value is missing.
  */
-bool frontend_option(int argc, char **argv, int *i, const char *name, const char **value);
+bool option_take(int argc, char **argv, int *i, const char *name, const char **value);
 
 #endif

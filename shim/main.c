@@ -4,6 +4,7 @@
  * subcommand `cargo pgo-wrap CMD` (argv[1] is "pgo-wrap").
  */
 #include "wrapper/ccwrap.h"
+#include "base/settings.h"
 #include "commands/commands.h"
 #include "wrapper/shim.h"
 #include "base/message.h"
@@ -27,10 +28,15 @@ int main(int argc, char **argv)
 {
 	if (strcmp(path_basename(argv[0]), "cargo") == 0)
 		shim_main(argc, argv);
-	if (ccwrap_is_our_name(argv[0]))
+	/* Every setting is checked once, at start: a bad one is one line and exit 2, before anything runs. */
+	if (ccwrap_is_our_name(argv[0])) {
+		settings_check_all();
 		ccwrap_main(argc, argv);
-	if (wrapper_looks_like_rustc_call(argc, argv))
+	}
+	if (wrapper_looks_like_rustc_call(argc, argv)) {
+		settings_check_all();
 		wrapper_main(argc, argv);
+	}
 	if (argc >= 2 && strcmp(argv[1], "pgo-wrap") == 0) {
 		argc--;
 		argv++;
@@ -43,6 +49,8 @@ int main(int argc, char **argv)
 	const struct command *c = command_find(name);
 	if (c && c->fn != cmd_help && asks_for_help(argc - 1, argv + 1))
 		return command_help(c);
+	if (c && c->fn != cmd_help && c->fn != cmd_version)
+		settings_check_all();
 	if (c)
 		return c->fn(argc - 1, argv + 1);
 	die(PGOW_EXIT_CONFIG, "'%s' is not a cargo-pgo-wrap command; run cargo-pgo-wrap help", name);

@@ -36,8 +36,7 @@ _Noreturn void exit_like(int wait_status);
 char *self_exe_path(void);
 /* argv[0] resolved through PATH as execvp would, or NULL. */
 char *find_in_path(const char *name);
-struct stat;
-/* The same, skipping any candidate that is the file except (our own binary). */
-char *find_in_path_except(const char *name, const struct stat *except);
+/* The same, skipping any candidate that is the file except names (our own binary; NULL: none). */
+char *find_in_path_except(const char *name, const char *except);
 
 #endif

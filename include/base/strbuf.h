@@ -54,6 +54,10 @@ void sv_split(struct strvec *sv, const char *s, char sep);
 /* Sorts the entries and drops repeats. */
 void sv_sort_unique(struct strvec *sv);
 
+/* Whether a NULL-terminated table of strings holds s. */
+bool str_in_list(const char *const *list, const char *s);
+/* Whether a strvec (NULL: none) holds s. */
+bool sv_has(const struct strvec *sv, const char *s);
 /* Whether s ends with suffix. */
 bool str_ends_with(const char *s, const char *suffix);
 

@@ -13,9 +13,6 @@
 
 #include "base/strbuf.h"
 
-/* auto (the default): when a matching clang is found; off; on: required. */
-#define ENV_C_PGO "CARGO_PGO_WRAP_C"
-
 struct ccode {
 	bool enabled;
 	struct strbuf cc, cxx;   /* the real compilers (cxx empty: C++ is not profiled) */

@@ -10,8 +10,6 @@
 
 #include "base/strbuf.h"
 
-#define ENV_LLVM_PROFDATA "CARGO_PGO_WRAP_LLVM_PROFDATA"
-
 /* Raw (.profraw) format version from the header; -1 (err says why) if not a raw profile. */
 int llvm_raw_version(const char *path, uint64_t *version, struct strbuf *err);
 /* The oldest LLVM major whose llvm-profdata reads a raw format version. */

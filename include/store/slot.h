@@ -20,8 +20,6 @@ struct slot {
 	struct strbuf dir;         /* <cache>/slots/<id>, created 0700 */
 };
 
-#define ENV_WORKSPACE "CARGO_PGO_WRAP_WORKSPACE"
-
 /* Identifies the slot of one rustc invocation and creates its cache dir. */
 int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *rustc,
 			struct strbuf *err);

@@ -14,9 +14,6 @@
 
 #include "base/strbuf.h"
 
-/* Set to 0 to give every crate the merged profile (one file, as before splitting). */
-#define ENV_SPLIT "CARGO_PGO_WRAP_SPLIT"
-
 /* The file of units the profile does not know: its shared records only. Not a crate name. */
 #define SPLIT_NONE_NAME "-none"
 /* The file of the C and C++ code build scripts compile: their functions' records only. */

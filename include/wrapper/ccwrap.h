@@ -10,13 +10,6 @@
 
 #include <stdbool.h>
 
-/* The real compilers, the decision, set by the front end (see ccode.h). */
-#define ENV_CC_REAL "CARGO_PGO_WRAP_CC"
-#define ENV_CXX_REAL "CARGO_PGO_WRAP_CXX"
-#define ENV_C_DECISION "CARGO_PGO_WRAP_C_DECISION"
-/* The build dir's STAMP: build scripts that compile C list it, so a new decision reruns them. */
-#define ENV_C_STAMP "CARGO_PGO_WRAP_C_STAMP"
-
 /* The names our links have; "clang" in them makes cc pass clang's flags. */
 #define CCWRAP_CC_NAME "pgo-wrap-clang"
 #define CCWRAP_CXX_NAME "pgo-wrap-clang++"

@@ -22,13 +22,6 @@ struct decision {
 	char *unit_detail;  /* "<file>#<hash>", what the unit's mark records */
 };
 
-#define ENV_MODE "CARGO_PGO_WRAP_MODE"
-#define ENV_PROFILE "CARGO_PGO_WRAP_PROFILE"
-#define ENV_EXCLUDE "CARGO_PGO_WRAP_EXCLUDE"
-#define ENV_WHEN_NO_PROFILE "CARGO_PGO_WRAP_WHEN_NO_PROFILE"
-/* Set by `build` with bolt: on: programs are linked with their relocations (-Wl,-q). */
-#define ENV_LINK_RELOCS "CARGO_PGO_WRAP_LINK_RELOCS"
-
 /* -1 with a one-line explanation and fix in err when the environment is bad. */
 int decision_from_env(struct decision *d, struct strbuf *err);
 void decision_release(struct decision *d);

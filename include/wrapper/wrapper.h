@@ -11,5 +11,10 @@
 _Noreturn void wrapper_main(int argc, char **argv);
 /* Whether argv[1] names a program we should wrap rather than a command. */
 bool wrapper_looks_like_rustc_call(int argc, char **argv);
+/*
+ * Makes the cargo about to run use us (self) as RUSTC_WRAPPER; a wrapper
+ * already set there (sccache) becomes the next link of the chain, once.
+ */
+void wrapper_install(const char *self);
 
 #endif

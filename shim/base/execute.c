@@ -232,21 +232,15 @@ char *self_exe_path(void)
 	}
 }
 
-static bool is_file(const char *p, const struct stat *f)
-{
-	struct stat st;
-	return f && stat(p, &st) == 0 && st.st_dev == f->st_dev && st.st_ino == f->st_ino;
-}
-
 char *find_in_path(const char *name)
 {
 	return find_in_path_except(name, NULL);
 }
 
-char *find_in_path_except(const char *name, const struct stat *except)
+char *find_in_path_except(const char *name, const char *except)
 {
 	if (strchr(name, '/'))
-		return is_executable_file(name) && !is_file(name, except) ? xstrdup(name) : NULL;
+		return is_executable_file(name) && !same_file(name, except) ? xstrdup(name) : NULL;
 	const char *path = env_get("PATH");
 	struct strvec dirs = STRVEC_INIT;
 	char *found = NULL;
@@ -255,7 +249,7 @@ char *find_in_path_except(const char *name, const struct stat *except)
 	for (size_t i = 0; i < dirs.n && !found; i++) {
 		struct strbuf candidate = STRBUF_INIT;
 		path_join(&candidate, dirs.v[i], name);
-		if (is_executable_file(candidate.buf) && !is_file(candidate.buf, except))
+		if (is_executable_file(candidate.buf) && !same_file(candidate.buf, except))
 			found = sb_detach(&candidate);
 		sb_release(&candidate);
 	}

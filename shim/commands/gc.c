@@ -56,12 +56,7 @@ static int lock_or_warn(const char *slot_dir)
 
 static long grace_seconds(void)
 {
-	const char *g = env_get("CARGO_PGO_WRAP_GC_GRACE");
-	char *end;
-	long v = g ? strtol(g, &end, 10) : DEFAULT_GRACE;
-	if (g && (*end || v < 0))
-		die(PGOW_EXIT_CONFIG, "CARGO_PGO_WRAP_GC_GRACE=%s is not a number of seconds", g);
-	return v;
+	return setting_seconds(SETTING_GC_GRACE, DEFAULT_GRACE);
 }
 
 static bool is_temp(const char *name)
@@ -203,33 +198,9 @@ static int by_stored(const void *a, const void *b)
 	return (x->stored > y->stored) - (x->stored < y->stored);
 }
 
-static long long parse_size(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-	long long mult = 1;
-
-	switch (*end) {
-	case 'k': case 'K': mult = 1024LL; end++; break;
-	case 'm': case 'M': mult = 1024LL * 1024; end++; break;
-	case 'g': case 'G': mult = 1024LL * 1024 * 1024; end++; break;
-	case '\0': break;
-	default: return -1;
-	}
-	if (*end == 'i' || *end == 'B')
-		end++;
-	if (*end == 'B')
-		end++;
-	/* NaN, infinities and sizes past what a long long holds are not sizes (and casting them is UB). */
-	double bytes = v * (double)mult;
-	if (*end || end == s || !(bytes >= 0) || bytes > 9.0e18)
-		return -1;
-	return (long long)bytes;
-}
-
 int cmd_gc(int argc, char **argv)
 {
-	const char *cap_text = env_get("CARGO_PGO_WRAP_CACHE_MAX");
+	const char *cap_text = NULL;
 	bool dry_run = false;
 	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, slots = STRBUF_INIT;
 
@@ -242,7 +213,7 @@ int cmd_gc(int argc, char **argv)
 		else
 			command_usage_error("gc", "unknown argument %s", argv[i]);
 	}
-	long long cap = cap_text ? parse_size(cap_text) : DEFAULT_CAP;
+	long long cap = cap_text ? parse_size(cap_text) : setting_size(SETTING_CACHE_MAX, DEFAULT_CAP);
 	if (cap < 0)
 		die(PGOW_EXIT_CONFIG, "gc: size '%s' is not a size; write e.g. 500M or 2G", cap_text);
 	if (cache_root(&root, &err) != 0)

@@ -4,6 +4,7 @@
  */
 #include "commands/commands.h"
 #include "base/message.h"
+#include "base/settings.h"
 #include "base/strbuf.h"
 
 #include <stdarg.h>
@@ -94,23 +95,13 @@ int cmd_help(int argc, char **argv)
 	       "Commands (cargo-pgo-wrap help COMMAND, or COMMAND --help, for details):\n", PGOW_VERSION);
 	for (const struct command *c2 = commands; c2->name; c2++)
 		printf("  %-10s %s\n", c2->name, c2->summary);
-	printf("\nEnvironment:\n"
-	       "  CARGO_PGO_WRAP_MODE=generate|use|off   override the decision for every optimised crate\n"
-	       "  CARGO_PGO_WRAP_PROFILE=/abs/path       raw profile dir (generate) or .profdata (use)\n"
-	       "  CARGO_PGO_WRAP_WHEN_NO_PROFILE=plain|instrument  wrapper builds without a cached profile\n"
-	       "  CARGO_PGO_WRAP_EXCLUDE=crate,crate     crates never instrumented or optimised\n"
-	       "  CARGO_PGO_WRAP_NEXT=sccache            wrapper to run after us\n"
-	       "  CARGO_PGO_WRAP_CACHE=/abs/dir          cache (default ${XDG_CACHE_HOME:-~/.cache}/cargo-pgo-wrap)\n"
-	       "  CARGO_PGO_WRAP_CACHE_MAX=SIZE          gc's default size cap (e.g. 2G)\n"
-	       "  CARGO_PGO_WRAP_WORKSPACE=/abs/dir      the workspace identity (default: the target dir)\n"
-	       "  CARGO_PGO_WRAP_JOURNAL=/abs/file       where wrapper decisions are logged\n"
-	       "  CARGO_PGO_WRAP_LLVM_PROFDATA=/path     the llvm-profdata to use\n"
-	       "  CARGO_PGO_WRAP_NO_PROFILER_TARGETS=glob,glob  more targets to leave alone\n"
-	       "  CARGO_PGO_WRAP_C=auto|on|off          profile C/C++ code build scripts compile (build, instrument, train)\n"
-	       "  CARGO, CARGO_TERM_COLOR, NO_COLOR      as for cargo\n");
+	struct strbuf env = STRBUF_INIT;
+	settings_help(&env);
+	printf("\nEnvironment (man cargo-pgo-wrap for the defaults):\n%s"
+	       "  %-46s as for cargo\n", env.buf, "CARGO, CARGO_TERM_COLOR, NO_COLOR");
+	sb_release(&env);
 	return 0;
 }
-
 _Noreturn void command_usage_error(const char *name, const char *fmt, ...)
 {
 	const struct command *c = command_find(name);

@@ -355,8 +355,8 @@ static void this_workspace(const char *manifest, const char *target_dir, const c
 	const char *cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
 
 	/* The variable names the workspace for the wrapper; no cargo project is needed to find its slots. */
-	if (env_get("CARGO_PGO_WRAP_WORKSPACE") && !manifest) {
-		sb_adds(ws, env_get("CARGO_PGO_WRAP_WORKSPACE"));
+	if (setting_get(SETTING_WORKSPACE) && !manifest) {
+		sb_adds(ws, setting_get(SETTING_WORKSPACE));
 		return;
 	}
 	if (manifest)
@@ -365,7 +365,7 @@ static void this_workspace(const char *manifest, const char *target_dir, const c
 		sv_pushf(&args, "--target-dir=%s", target_dir);
 	workspace_locate(&w, cargo, &args);
 	/* The wrapper names the workspace by this variable when set, else by the target dir. */
-	sb_adds(ws, env_get("CARGO_PGO_WRAP_WORKSPACE") ? env_get("CARGO_PGO_WRAP_WORKSPACE") : w.target_dir.buf);
+	sb_adds(ws, setting_get(SETTING_WORKSPACE) ? setting_get(SETTING_WORKSPACE) : w.target_dir.buf);
 	if (config_load(&cfg, pgo_config, w.root.buf, &err) != 0)
 		warn("%s; whether the training changed is not checked", err.buf);
 	else

@@ -6,6 +6,7 @@
  * cargo keeps it as fresh.
  */
 #include "cycle/bolt.h"
+#include "base/settings.h"
 #include "formats/buildid.h"
 #include "store/cache.h"
 #include "wrapper/decision.h"

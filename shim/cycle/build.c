@@ -29,6 +29,7 @@
 #include "base/fdio.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "wrapper/wrapper.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -59,21 +60,16 @@ static void parse_our_options(struct build *b, int argc, char **argv)
 static void export_settings(const struct build *b)
 {
 	char *self = self_exe_path();
-	const char *wrapper = getenv("RUSTC_WRAPPER");
 
 	if (!self)
 		die(PGOW_EXIT_INTERNAL, "cannot find our own executable: %s", strerror(errno));
-	/* An existing wrapper (sccache) becomes the next link of the chain. */
-	if (wrapper && *wrapper && strcmp(path_basename(wrapper), "cargo-pgo-wrap") != 0 &&
-	    !env_get("CARGO_PGO_WRAP_NEXT"))
-		setenv("CARGO_PGO_WRAP_NEXT", wrapper, 1);
-	setenv("RUSTC_WRAPPER", self, 1);
+	wrapper_install(self);
 	/*
 	 * The target dir names the workspace: it is what a plain
 	 * `RUSTC_WRAPPER=cargo-pgo-wrap cargo build` derives, so both find the
 	 * same slot and profile.
 	 */
-	setenv("CARGO_PGO_WRAP_WORKSPACE", b->ws.target_dir.buf, 1);
+	setenv(ENV_WORKSPACE, b->ws.target_dir.buf, 1);
 	free(self);
 }
 
@@ -339,7 +335,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	if (strcmp(mode ? mode : "", "off") == 0)
 		unsetenv(ENV_PROFILE);
 	/* Our summary reports what the build got; the wrapper need not say it per run. */
-	setenv("CARGO_PGO_WRAP_FRONTEND", "1", 1);
+	setenv(ENV_FRONTEND, "1", 1);
 	struct timespec started;
 	now_timespec(&started);
 	int status = run_capture(argv.v, &json);

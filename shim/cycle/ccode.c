@@ -125,12 +125,10 @@ static void export_link(const struct ccode *c, const char *var, const char *link
 
 void ccode_choose(struct ccode *c, const char *target)
 {
-	const char *want = env_get(ENV_C_PGO);
+	const char *want = setting_get(SETTING_C);
 	struct strbuf host = STRBUF_INIT;
 
 	memset(c, 0, sizeof(*c));
-	if (want && strcmp(want, "auto") != 0 && strcmp(want, "on") != 0 && strcmp(want, "off") != 0)
-		die(PGOW_EXIT_CONFIG, "%s=%s is not a choice; set it to auto, on or off", ENV_C_PGO, want);
 	rustc_host(&host);
 	c->triple = xstrdup(target ? target : host.buf);
 	if (want && strcmp(want, "off") == 0) {
@@ -149,7 +147,7 @@ void ccode_choose(struct ccode *c, const char *target)
 
 void ccode_setup(struct ccode *c, const char *target, const char *target_dir, const char *link_dir)
 {
-	const char *want = env_get(ENV_C_PGO);
+	const char *want = setting_get(SETTING_C);
 
 	ccode_choose(c, target);
 	if (!c->enabled && want && strcmp(want, "on") == 0)

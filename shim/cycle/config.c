@@ -303,8 +303,8 @@ static int read_bolt_number(struct config *c, struct ydoc *d, yaml_node_t *v, co
 static bool env_only_key(struct ydoc *d, yaml_node_pair_t *p, const char *key, struct strbuf *err)
 {
 	static const char *const keys[][2] = {
-		{ "cache", "CARGO_PGO_WRAP_CACHE" }, { "exclude", "CARGO_PGO_WRAP_EXCLUDE" },
-		{ "next-wrapper", "CARGO_PGO_WRAP_NEXT" }, { "llvm-profdata", "CARGO_PGO_WRAP_LLVM_PROFDATA" },
+		{ "cache", ENV_CACHE }, { "exclude", ENV_EXCLUDE },
+		{ "next-wrapper", ENV_NEXT }, { "llvm-profdata", ENV_LLVM_PROFDATA },
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcmp(key, keys[i][0]) == 0 || strcmp(key, keys[i][1]) == 0) {

@@ -190,7 +190,7 @@ int llvm_find_profdata(int prefer_major, int min_major, uint64_t raw_version,
 {
 	struct strbuf file = STRBUF_INIT;
 
-	if (env_get(ENV_LLVM_PROFDATA))
+	if (setting_get(SETTING_LLVM_PROFDATA))
 		return discover_profdata(prefer_major, min_major, raw_version, path, version, err);
 	tool_cache_path(&file, prefer_major, min_major);
 	if (tool_cache_read(sb_str(&file), path, version)) {
@@ -208,7 +208,7 @@ static int discover_profdata(int prefer_major, int min_major, uint64_t raw_versi
 			     struct strbuf *path, struct strbuf *version, struct strbuf *err)
 {
 	struct strbuf tried = STRBUF_INIT, cand = STRBUF_INIT;
-	const char *forced = env_get(ENV_LLVM_PROFDATA);
+	const char *forced = setting_get(SETTING_LLVM_PROFDATA);
 	int rc = -1;
 
 	if (forced) {

@@ -7,6 +7,7 @@
  * the profile of another program, and rustc would apply it silently.
  */
 #include "cycle/merge.h"
+#include "base/settings.h"
 #include "cycle/attribution.h"
 #include "cycle/route.h"
 #include "cycle/splitter.h"

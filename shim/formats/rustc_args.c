@@ -23,14 +23,6 @@ static const char *const long_with_value[] = {
 };
 static const char short_with_value[] = "CLloWADFZ";
 
-static bool in_list(const char *const *list, const char *s)
-{
-	for (; *list; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
-}
-
 static void expand_argfile(struct strvec *out, const char *contents)
 {
 	/* rustc reads one argument per line, exactly as written. */
@@ -205,7 +197,7 @@ int rustc_args_parse(struct rustc_args *a, int argc, char *const *argv, struct s
 				char *name = xstrndup(arg, (size_t)(eq - arg));
 				note_long(a, name, eq + 1);
 				free(name);
-			} else if (in_list(long_with_value, arg) && i + 1 < n) {
+			} else if (str_in_list(long_with_value, arg) && i + 1 < n) {
 				note_long(a, arg, v[i + 1]);
 				i++;
 			} else {

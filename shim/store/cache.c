@@ -24,8 +24,8 @@
 
 int cache_root_path(struct strbuf *out, struct strbuf *err)
 {
-	const char *dir = env_get("CARGO_PGO_WRAP_CACHE");
-	const char *var = "CARGO_PGO_WRAP_CACHE";
+	const char *dir = setting_get(SETTING_CACHE);
+	const char *var = ENV_CACHE;
 
 	if (dir) {
 		sb_adds(out, dir);

@@ -20,7 +20,7 @@
 
 static int journal_path(struct strbuf *out, struct strbuf *err)
 {
-	const char *p = env_get("CARGO_PGO_WRAP_JOURNAL");
+	const char *p = setting_get(SETTING_JOURNAL);
 
 	if (p) {
 		sb_adds(out, p);

@@ -62,7 +62,7 @@ static void derive_dirs(struct slot *s, const struct rustc_args *a)
 		strip_last(&abs);
 	sb_adds(&s->build_dir, abs.buf);
 
-	const char *ws = env_get(ENV_WORKSPACE);
+	const char *ws = setting_get(SETTING_WORKSPACE);
 	if (ws) {
 		sb_adds(&s->workspace, ws);
 	} else {

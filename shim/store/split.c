@@ -47,14 +47,9 @@ void split_file_path(struct strbuf *out, const char *dir, const char *crate)
 	sb_addf(out, "%s/%s.profdata", dir, crate);
 }
 
-/* A typo would silently keep (or drop) the split: only 0 and 1 are values. */
 bool split_wanted(void)
 {
-	const char *v = env_get(ENV_SPLIT);
-	if (v && strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
-		die(PGOW_EXIT_CONFIG, "%s=%s is not 0 or 1; unset it (or 1) to give each unit its part of the "
-		    "profile, 0 to give every unit the whole profile", ENV_SPLIT, v);
-	return !v || strcmp(v, "1") == 0;
+	return !setting_is(SETTING_SPLIT, "0");
 }
 
 /*

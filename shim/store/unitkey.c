@@ -69,14 +69,6 @@ void unitkey_dep_info_sources(const char *text, struct strvec *out)
 	}
 }
 
-static bool in_list(const struct strvec *list, const char *s)
-{
-	for (size_t i = 0; list && i < list->n; i++)
-		if (strcmp(list->v[i], s) == 0)
-			return true;
-	return false;
-}
-
 /* rustc lists sources in a stable order, so the same position is checked first. */
 static const struct unit_file *find_prev(const struct unit_key *prev, const char *real_path, size_t hint)
 {
@@ -222,7 +214,7 @@ int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *m
 	long long now_ns = realtime_ns();
 	for (size_t i = 0; i < sources->n; i++) {
 		const char *src = sources->v[i];
-		if (in_list(skip, src))
+		if (sv_has(skip, src))
 			continue;
 		struct unit_file *f = &k->files[k->nfiles++];
 		/* rustc's paths are relative to its cwd; the record is read from anywhere. */

@@ -147,8 +147,8 @@ static void dep_file(const struct compile *c, struct strvec *cmd, struct strbuf 
 _Noreturn void ccwrap_main(int argc, char **argv)
 {
 	bool cxx = strcmp(path_basename(argv[0]), CCWRAP_CXX_NAME) == 0;
-	const char *real = env_get(cxx ? ENV_CXX_REAL : ENV_CC_REAL);
-	const char *decision = env_get(ENV_C_DECISION);
+	const char *real = setting_get(cxx ? SETTING_CXX : SETTING_CC);
+	const char *decision = setting_get(SETTING_C_DECISION);
 	struct strvec cmd = STRVEC_INIT;
 	struct strbuf deps = STRBUF_INIT;
 	struct compile c;

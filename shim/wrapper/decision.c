@@ -51,10 +51,8 @@ int decision_from_env(struct decision *d, struct strbuf *err)
 	d->mode = PGO_AUTO;
 	if (!mode)
 		return 0;
-	if (parse_mode(mode, &d->mode) != 0) {
-		sb_addf(err, "%s=%s is not a mode; set it to generate, use or off", ENV_MODE, mode);
+	if (setting_check(SETTING_MODE, err) != 0 || parse_mode(mode, &d->mode) != 0)
 		return -1;
-	}
 	if (d->mode == PGO_OFF)
 		return 0;
 	const char *what = d->mode == PGO_GENERATE ? "a directory for .profraw files"
@@ -63,11 +61,8 @@ int decision_from_env(struct decision *d, struct strbuf *err)
 		sb_addf(err, "%s=%s needs %s=<absolute path of %s>", ENV_MODE, mode, ENV_PROFILE, what);
 		return -1;
 	}
-	if (!path_is_absolute(path)) {
-		sb_addf(err, "%s=%s is a relative path; cargo runs rustc from several directories, "
-			"so give the absolute path of %s (e.g. $PWD/%s)", ENV_PROFILE, path, what, path);
+	if (setting_check(SETTING_PROFILE, err) != 0)
 		return -1;
-	}
 	d->path = xstrdup(path);
 	return 0;
 }
@@ -94,7 +89,7 @@ void decision_id(const struct decision *d, struct strbuf *out)
 
 bool decision_excludes(const char *name)
 {
-	const char *list = env_get(ENV_EXCLUDE);
+	const char *list = setting_get(SETTING_EXCLUDE);
 	struct strvec names = STRVEC_INIT;
 	bool excluded = false;
 

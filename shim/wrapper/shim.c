@@ -9,6 +9,7 @@
 #include "base/message.h"
 #include "base/path.h"
 #include "base/settings.h"
+#include "wrapper/wrapper.h"
 
 #include <string.h>
 #include <stdlib.h>
@@ -24,21 +25,13 @@ static const char *const build_like[] = {
 	"build", "b", "run", "r", "test", "t", "bench", "install", "rustc", NULL,
 };
 
-static bool in_list(const char *const *list, const char *s)
-{
-	for (; *list; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
-}
-
 const char *shim_subcommand(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] == '+')
 			continue; /* +toolchain */
-		if (in_list(global_with_value, a)) {
+		if (str_in_list(global_with_value, a)) {
 			i++;
 			continue;
 		}
@@ -49,32 +42,21 @@ const char *shim_subcommand(int argc, char **argv)
 	return NULL;
 }
 
-static bool same_inode(const char *a, const struct stat *self)
-{
-	struct stat st;
-	return stat(a, &st) == 0 && st.st_dev == self->st_dev && st.st_ino == self->st_ino;
-}
-
 _Noreturn void shim_main(int argc, char **argv)
 {
 	char *self = self_exe_path();
-	struct stat st;
 
-	if (!self || stat(self, &st) != 0)
+	if (!self || !file_exists(self))
 		die(PGOW_EXIT_INTERNAL, "cannot find our own executable");
 	/* The first `cargo` on PATH that is not this binary. */
-	char *cargo = find_in_path_except("cargo", &st);
+	char *cargo = find_in_path_except("cargo", self);
 	if (!cargo)
 		die(PGOW_EXIT_EXEC, "no real cargo after the cargo-pgo-wrap shim on PATH; install Rust with "
 		    "rustup, and keep ~/.cargo/bin on PATH after the shim dir");
 	const char *sub = shim_subcommand(argc, argv);
-	if (sub && in_list(build_like, sub)) {
-		const char *wrapper = env_get("RUSTC_WRAPPER");
-		/* An existing wrapper (sccache) becomes the next link, once. */
-		if (wrapper && !same_inode(wrapper, &st) && strcmp(path_basename(wrapper), "cargo-pgo-wrap") != 0 &&
-		    !env_get("CARGO_PGO_WRAP_NEXT"))
-			setenv("CARGO_PGO_WRAP_NEXT", wrapper, 1);
-		setenv("RUSTC_WRAPPER", self, 1);
+	if (sub && str_in_list(build_like, sub)) {
+		settings_check_all();
+		wrapper_install(self);
 	}
 	argv[0] = cargo;
 	exec_or_die(argv);

@@ -89,16 +89,19 @@ bool wrapper_looks_like_rustc_call(int argc, char **argv)
 	return argc >= 2 && argv[1][0] != '-' && (strchr(argv[1], '/') || is_rustc_name(argv[1]));
 }
 
-static bool same_file(const char *a, const char *b)
+void wrapper_install(const char *self)
 {
-	struct stat sa, sb;
-	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
-	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	const char *wrapper = env_get("RUSTC_WRAPPER");
+
+	if (wrapper && !same_file(wrapper, self) && strcmp(path_basename(wrapper), "cargo-pgo-wrap") != 0 &&
+	    !setting_get(SETTING_NEXT))
+		setenv(ENV_NEXT, wrapper, 1);
+	setenv("RUSTC_WRAPPER", self, 1);
 }
 
 static void build_chain(struct chain *l, int argc, char **argv)
 {
-	const char *next = env_get("CARGO_PGO_WRAP_NEXT");
+	const char *next = setting_get(SETTING_NEXT);
 	int words = 1;
 
 	memset(l, 0, sizeof(*l));
@@ -139,7 +142,7 @@ static bool target_matches_list(const char *target, const char *const *globs)
 
 static bool target_denied_by_env(const char *target)
 {
-	const char *extra = env_get("CARGO_PGO_WRAP_NO_PROFILER_TARGETS");
+	const char *extra = setting_get(SETTING_NO_PROFILER_TARGETS);
 	struct strvec globs = STRVEC_INIT;
 	bool denied = false;
 
@@ -311,10 +314,7 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, cons
 	struct strbuf prof = STRBUF_INIT, err = STRBUF_INIT;
 	int found = profile_current_index(slot->dir.buf, &prof, index, &err);
 
-	const char *when = env_get(ENV_WHEN_NO_PROFILE);
-
-	if (when && strcmp(when, "instrument") != 0 && strcmp(when, "plain") != 0)
-		die(PGOW_EXIT_CONFIG, "%s=%s is not a choice; set it to instrument or plain", ENV_WHEN_NO_PROFILE, when);
+	bool instrument = setting_is(SETTING_WHEN_NO_PROFILE, "instrument");
 	if (found == 1) {
 		d->mode = PGO_USE;
 		use_split_file(d, slot->dir.buf, prof.buf, a);
@@ -325,7 +325,7 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, cons
 		d->automatic = true; /* "auto-off": a merge points it at the next profile */
 		warn_once_per_run("corrupt-profile", "the cached profile is unusable (%s); "
 				  "building WITHOUT PGO", err.buf);
-	} else if (when && strcmp(when, "instrument") == 0) {
+	} else if (instrument) {
 		/* Opt-in: collect into the cache, which outlives a re-extracted source tree. */
 		struct strbuf raw = STRBUF_INIT;
 		path_join(&raw, slot->dir.buf, "raw");
@@ -338,7 +338,7 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, cons
 	} else {
 		d->mode = PGO_OFF;
 		d->automatic = true;
-		if (!env_get("CARGO_PGO_WRAP_FRONTEND"))
+		if (!setting_get(SETTING_FRONTEND))
 			warn_once_per_run("no-profile", "no profile for this build configuration yet "
 					  "(slot %.12s); building without PGO; `cargo-pgo-wrap build` collects one",
 					  slot->id);
@@ -619,7 +619,7 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
 	if (flag)
 		sv_push(&l->cmd, flag);
-	if (env_get(ENV_LINK_RELOCS) && links_program(a)) {
+	if (setting_get(SETTING_LINK_RELOCS) && links_program(a)) {
 		/* BOLT rewrites the program from its relocations; the env-dep relinks it when BOLT goes. */
 		sv_push(&l->cmd, "-Clink-arg=-Wl,-q");
 		sv_push(&envs, ENV_LINK_RELOCS);
@@ -758,9 +758,9 @@ _Noreturn void wrapper_main(int argc, char **argv)
 	int status;
 	if (v == V_ELIGIBLE || v == V_EXCLUDED) {
 		status = run_decided(&l, &a, v, &d);
-	} else if (v == V_BUILD_SCRIPT && env_get(ENV_C_STAMP) && compiles_c(&a)) {
+	} else if (v == V_BUILD_SCRIPT && setting_get(SETTING_C_STAMP) && compiles_c(&a)) {
 		record_skip(&a, v);
-		status = run_c_build_script(&l, &a, env_get(ENV_C_STAMP));
+		status = run_c_build_script(&l, &a, setting_get(SETTING_C_STAMP));
 	} else {
 		record_skip(&a, v);
 		if (!marks_skip(v))

@@ -199,6 +199,46 @@ use||CARGO_PGO_WRAP_MODE=use needs CARGO_PGO_WRAP_PROFILE=<absolute path of a me
 CASES
 }
 
+# Every setting is checked at start, by every entry point, from the one table:
+# one line naming it, exit 2, and nothing run (no rustc, no cargo).
+test_wrapper_direct_settings_checked_at_start() {
+	make_fake_rustc
+	mkdir -p "$T/shims"
+	ln -sf "$PGOW_BIN" "$T/shims/cargo"
+	local var value pattern entry rc
+	while IFS='|' read -r var value pattern; do
+		printf -v value '%b' "$value" # \n: a newline
+		for entry in wrapper status build shim; do
+			rc=0
+			rm -f "$T/argv"
+			case $entry in
+			wrapper) env "$var=$value" "$PGOW_BIN" "$T/bin/rustc" $(lib_args hot) >"$T/stdout" 2>"$T/err" || rc=$? ;;
+			shim) env "$var=$value" PATH="$T/shims:$PATH" cargo build >"$T/stdout" 2>"$T/err" || rc=$? ;;
+			*) env "$var=$value" "$PGOW_BIN" $entry >"$T/stdout" 2>"$T/err" || rc=$? ;;
+			esac
+			assert_eq 2 "$rc" "$entry: exit code for $var=$value"
+			assert_eq 1 "$(wc -l <"$T/err")" "$entry: one line for $var=$value"
+			assert_grep "^cargo-pgo-wrap: error: $pattern" "$T/err" "$entry: $var"
+			assert_eq "" "$(cat "$T/stdout")" "$entry: nothing on stdout"
+			[ ! -e "$T/argv" ] || fail "$entry: rustc ran despite $var=$value"
+		done
+	done <<CASES
+CARGO_PGO_WRAP_CACHE_MAX|0x10|CARGO_PGO_WRAP_CACHE_MAX=0x10 is not a size; write e.g. 500M or 2G
+CARGO_PGO_WRAP_GC_GRACE|99999999999999999999|CARGO_PGO_WRAP_GC_GRACE=9+ is not a number of seconds
+CARGO_PGO_WRAP_WORKSPACE|relative/ws|CARGO_PGO_WRAP_WORKSPACE=relative/ws is a relative path
+CARGO_PGO_WRAP_JOURNAL|j.log|CARGO_PGO_WRAP_JOURNAL=j.log is a relative path
+CARGO_PGO_WRAP_CACHE|/tmp/a\\nb|CARGO_PGO_WRAP_CACHE holds a newline or another control character
+CARGO_PGO_WRAP_SPLIT|off|CARGO_PGO_WRAP_SPLIT=off is not 0 or 1
+CARGO_PGO_WRAP_WHEN_NO_PROFILE|sometimes|CARGO_PGO_WRAP_WHEN_NO_PROFILE=sometimes is not a choice
+CARGO_PGO_WRAP_C|maybe|CARGO_PGO_WRAP_C=maybe is not a choice; set it to auto, on or off
+CASES
+	# help and version still answer.
+	CARGO_PGO_WRAP_SPLIT=off pgow help >"$T/help" || fail "help with a bad setting"
+	for v in SPLIT GC_GRACE; do
+		assert_grep "^  CARGO_PGO_WRAP_$v=" "$T/help" "help lists CARGO_PGO_WRAP_$v"
+	done
+}
+
 test_wrapper_direct_chain_errors() {
 	make_fake_rustc
 	local rc=0

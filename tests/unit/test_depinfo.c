@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "store/cache.h"
+#include "base/settings.h"
 #include "store/stamp.h"
 #include "wrapper/decision.h"
 #include "formats/depinfo.h"

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "store/manifest.h"
+#include "base/settings.h"
 #include "cycle/splitter.h"
 #include "store/split.h"
 #include "tempdir.h"

@@ -166,3 +166,10 @@ demo: $(BIN)
 .PHONY: check-layers
 check-layers:
 	@sh tests/check-layers.sh $(LAYERS) && echo "check-layers: $(words $(LAYERS)) layers, no upward include, no cycle"
+
+# The man pages' generated sections, from the settings and pgo-wrap.yaml key tables.
+$(BUILD)/settings-doc: doc/man/settings.c $(LIB_OBJS) $(HDRS)
+	$(CC) $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(BUILD)/settings-%.md: $(BUILD)/settings-doc
+	$(BUILD)/settings-doc $* >$@

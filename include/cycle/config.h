@@ -53,5 +53,7 @@ void config_release(struct config *c);
  */
 char *config_training_id(const struct config *c);
 const char *stale_policy_name(enum stale_policy p);
+/* The man page's entries for pgo-wrap.yaml's keys (top) and a training run's (run), from the key tables. */
+void config_keys_markdown(struct strbuf *top, struct strbuf *run);
 
 #endif

@@ -54,6 +54,28 @@ static int check_bounds(const struct strbuf *text, const char *path, struct strb
 	return rc;
 }
 
+/* A second document (after ---) would be ignored silently: it is refused where it starts. */
+static int second_document(yaml_parser_t *parser, const char *path, struct strbuf *err)
+{
+	yaml_document_t next;
+
+	if (!yaml_parser_load(parser, &next)) {
+		yaml_mark_t m = parser->problem_mark;
+		sb_addf(err, "%s:%zu:%zu: %s", path, m.line + 1, m.column + 1,
+			parser->problem ? parser->problem : "invalid YAML");
+		return -1;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&next);
+	int rc = 0;
+	if (root) {
+		sb_addf(err, "%s:%zu:%zu: a second YAML document; the file holds one (remove the --- line and what follows, "
+			"or merge it into the first)", path, next.start_mark.line + 1, next.start_mark.column + 1);
+		rc = -1;
+	}
+	yaml_document_delete(&next);
+	return rc;
+}
+
 int ydoc_load(struct ydoc *d, const char *path, struct strbuf *err)
 {
 	yaml_parser_t parser;
@@ -86,7 +108,7 @@ int ydoc_load(struct ydoc *d, const char *path, struct strbuf *err)
 			sb_addf(err, "%s:1:1: the file is empty", path);
 		}
 		else
-			rc = 0;
+			rc = second_document(&parser, path, err);
 	}
 	yaml_parser_delete(&parser);
 	sb_release(&text);

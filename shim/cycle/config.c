@@ -11,6 +11,7 @@
 #include "base/strbuf.h"
 #include "base/yamldoc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,55 @@ static int unknown_key(struct ydoc *d, yaml_node_pair_t *p, const char *key, con
 	return -1;
 }
 
+/* A key given twice: YAML keeps the last silently, which hides the first. */
+static bool given_before(struct ydoc *d, yaml_node_t *map, yaml_node_pair_t *at, const char *key, struct strbuf *err)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < at; p++) {
+		const char *k;
+		struct strbuf ignored = STRBUF_INIT;
+		bool same = ydoc_key(d, p, &k, &ignored) == 0 && strcmp(k, key) == 0;
+		sb_release(&ignored);
+		if (same) {
+			ydoc_where(d, ydoc_node(d, at->key), err);
+			sb_addf(err, "'%s' is given twice (also above); keep one", key);
+			return true;
+		}
+	}
+	return false;
+}
+
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+static void key_names(struct strbuf *out, const char *const *first, size_t n, size_t stride)
+{
+	for (size_t i = 0; i < n; i++)
+		sb_addf(out, "%s%s", i ? ", " : "", *(const char *const *)((const char *)first + i * stride));
+}
+
+static const struct run_key {
+	const char *key;
+	const char *values;
+	const char *fallback;
+	const char *doc;
+} run_keys[] = {
+	{ "name", "TEXT", "the command itself", "what progress and errors call the run" },
+	{ "run", "[ARGV...]", "-", "the command, one list entry per argument, executed without a shell" },
+	{ "shell", "TEXT", "-", "instead of run: a /bin/sh -c script; placeholders in it are single-quoted" },
+	{ "env", "map", "none", "variables set for the run; values may hold placeholders" },
+	{ "timeout", "SECONDS", "0 (none)", "the run is killed (its process group) after this long" },
+	{ "allow-failure", "true|false", "false", "a failing run is a warning, not an error" },
+	{ "weight", "N", "1", "the run's profiles count N times in the merge (llvm-profdata --weighted-input)" },
+};
+
+static bool is_variable_name(const char *k)
+{
+	if (!*k || isdigit((unsigned char)*k))
+		return false;
+	for (; *k; k++)
+		if (!isalnum((unsigned char)*k) && *k != '_')
+			return false;
+	return true;
+}
+
 static int read_env(struct ydoc *d, yaml_node_t *v, struct strvec *env, struct strbuf *err)
 {
 	if (ydoc_expect_map(d, v, "env", err) != 0)
@@ -75,6 +125,12 @@ static int read_env(struct ydoc *d, yaml_node_t *v, struct strvec *env, struct s
 		const char *k, *val;
 		if (ydoc_key(d, p, &k, err) != 0 || ydoc_string(d, ydoc_node(d, p->value), k, &val, err) != 0)
 			return -1;
+		if (!is_variable_name(k)) {
+			ydoc_where(d, ydoc_node(d, p->key), err);
+			sb_addf(err, "env key '%s' is not a variable name; use letters, digits and _ (not starting "
+				"with a digit)", k);
+			return -1;
+		}
 		sv_pushf(env, "%s=%s", k, val);
 	}
 	return 0;
@@ -164,8 +220,11 @@ static int read_run_field(struct config *c, struct training_run *r, struct ydoc 
 		}
 		return 0;
 	}
-	return unknown_key(d, p, key, "a training run",
-			   "name, run, shell, env, timeout, allow-failure, weight", err);
+	struct strbuf known = STRBUF_INIT;
+	key_names(&known, &run_keys[0].key, NKEYS(run_keys), sizeof(run_keys[0]));
+	int rc = unknown_key(d, p, key, "a training run", known.buf, err);
+	sb_release(&known);
+	return rc;
 }
 
 static int read_run(struct config *c, struct ydoc *d, yaml_node_t *n, struct strbuf *err)
@@ -182,7 +241,8 @@ static int read_run(struct config *c, struct ydoc *d, yaml_node_t *n, struct str
 	r->where = sb_detach(&where);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		const char *key;
-		if (ydoc_key(d, p, &key, err) != 0 || read_run_field(c, r, d, p, key, err) != 0)
+		if (ydoc_key(d, p, &key, err) != 0 || given_before(d, n, p, key, err) ||
+		    read_run_field(c, r, d, p, key, err) != 0)
 			return -1;
 	}
 	if (!r->argv.n == !r->shell) {
@@ -199,11 +259,11 @@ static int read_run(struct config *c, struct ydoc *d, yaml_node_t *n, struct str
 	return 0;
 }
 
-static int read_policy(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+static int read_policy(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
 {
 	const char *s;
 
-	if (ydoc_string(d, v, "stale-policy", &s, err) != 0)
+	if (ydoc_string(d, v, key, &s, err) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
 		if (strcmp(s, policy_names[i]) == 0) {
@@ -241,17 +301,17 @@ static int read_number(struct ydoc *d, yaml_node_t *v, const char *key, double l
 	return 0;
 }
 
-static int read_threshold(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+static int read_threshold(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
 {
-	return read_number(d, v, "stale-threshold", 0, 1, false, false, "a fraction from 0 to 1 (e.g. 0.2)",
+	return read_number(d, v, key, 0, 1, false, false, "a fraction from 0 to 1 (e.g. 0.2)",
 			   &c->stale_threshold, err);
 }
 
-static int read_bolt(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+static int read_bolt(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
 {
 	const char *s;
 
-	if (ydoc_string(d, v, "bolt", &s, err) != 0)
+	if (ydoc_string(d, v, key, &s, err) != 0)
 		return -1;
 	/* YAML's own booleans, in any case. */
 	static const char *const yes[] = { "on", "true", "yes" }, *const no[] = { "off", "false", "no" };
@@ -266,11 +326,11 @@ static int read_bolt(struct config *c, struct ydoc *d, yaml_node_t *v, struct st
 	return -1;
 }
 
-static int read_bolt_profile(struct config *c, struct ydoc *d, yaml_node_t *v, struct strbuf *err)
+static int read_bolt_profile(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
 {
 	const char *s;
 
-	if (ydoc_string(d, v, "bolt-profile", &s, err) != 0)
+	if (ydoc_string(d, v, key, &s, err) != 0)
 		return -1;
 	if (strcmp(s, "instrument") != 0 && strcmp(s, "perf") != 0) {
 		ydoc_where(d, v, err);
@@ -318,49 +378,74 @@ static bool env_only_key(struct ydoc *d, yaml_node_pair_t *p, const char *key, s
 	return false;
 }
 
+static int read_training(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
+{
+	if (ydoc_expect_seq(d, v, key, err) != 0)
+		return -1;
+	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++)
+		if (read_run(c, d, ydoc_node(d, *i), err) != 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * pgo-wrap.yaml's keys: each with what it takes, what applies without it,
+ * one line of doc and its reader. Parsing, the unknown-key message and the
+ * man page pgo-wrap.yaml(5) all read this table.
+ */
+static const struct config_key {
+	const char *key;
+	const char *values;
+	const char *fallback;
+	const char *doc;
+	int (*read)(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err);
+} top_keys[] = {
+	{ "stale-policy", "refresh|use-stale|plain|error", "use-stale",
+	  "what `build` does when sources changed since the profile was collected", read_policy },
+	{ "stale-threshold", "FRACTION", "0",
+	  "the share of the profile's counts in changed crates above which the policy applies", read_threshold },
+	{ "training", "list of runs", "none: `build` says what to run by hand",
+	  "the workload that exercises the instrumented binaries (see TRAINING RUNS)", read_training },
+	{ "bolt", "on|off", "off", "a BOLT stage after the optimised build, kept only if it measures faster",
+	  read_bolt },
+	{ "bolt-profile", "instrument|perf", "instrument",
+	  "how BOLT's profile is collected: llvm-bolt's instrumentation, or perf samples", read_bolt_profile },
+	{ "bolt-min-gain", "FRACTION", "0.01",
+	  "how much faster the BOLTed programs must measure to ship (0.01: 1 %)", read_bolt_number },
+	{ "bolt-rounds", "N", "5", "timed rounds of the training per variant when BOLT's result is measured",
+	  read_bolt_number },
+};
+
+
 static int read_top(struct config *c, struct ydoc *d, yaml_node_pair_t *p, const char *key,
 		    struct strbuf *err)
 {
-	yaml_node_t *v = ydoc_node(d, p->value);
+	struct strbuf known = STRBUF_INIT;
 
 	if (env_only_key(d, p, key, err))
 		return -1;
-	if (strcmp(key, "stale-policy") == 0)
-		return read_policy(c, d, v, err);
-	if (strcmp(key, "stale-threshold") == 0)
-		return read_threshold(c, d, v, err);
-	if (strcmp(key, "bolt") == 0)
-		return read_bolt(c, d, v, err);
-	if (strcmp(key, "bolt-min-gain") == 0 || strcmp(key, "bolt-rounds") == 0)
-		return read_bolt_number(c, d, v, key, err);
-	if (strcmp(key, "bolt-profile") == 0)
-		return read_bolt_profile(c, d, v, err);
-	if (strcmp(key, "training") == 0) {
-		if (ydoc_expect_seq(d, v, "training", err) != 0)
-			return -1;
-		for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++)
-			if (read_run(c, d, ydoc_node(d, *i), err) != 0)
-				return -1;
-		return 0;
-	}
-	return unknown_key(d, p, key, "pgo-wrap.yaml", "stale-policy, stale-threshold, training, bolt, bolt-profile, bolt-min-gain, bolt-rounds", err);
+	for (size_t i = 0; i < NKEYS(top_keys); i++)
+		if (strcmp(key, top_keys[i].key) == 0)
+			return top_keys[i].read(c, d, ydoc_node(d, p->value), key, err);
+	key_names(&known, &top_keys[0].key, NKEYS(top_keys), sizeof(top_keys[0]));
+	int rc = unknown_key(d, p, key, "pgo-wrap.yaml", known.buf, err);
+	sb_release(&known);
+	return rc;
 }
 
-/* A key given twice: YAML keeps the last silently, which hides the first. */
-static bool given_before(struct ydoc *d, yaml_node_t *map, yaml_node_pair_t *at, const char *key, struct strbuf *err)
+static void markdown_rows(struct strbuf *out, const char *const *first, size_t n, size_t stride)
 {
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < at; p++) {
-		const char *k;
-		struct strbuf ignored = STRBUF_INIT;
-		bool same = ydoc_key(d, p, &k, &ignored) == 0 && strcmp(k, key) == 0;
-		sb_release(&ignored);
-		if (same) {
-			ydoc_where(d, ydoc_node(d, at->key), err);
-			sb_addf(err, "'%s' is given twice (also above); keep one", key);
-			return true;
-		}
+	for (size_t i = 0; i < n; i++) {
+		const char *const *row = (const char *const *)((const char *)first + i * stride);
+		sb_addf(out, "`%s`: *%s* (default: %s)\n: %c%s.\n\n", row[0], row[1], row[2],
+			toupper((unsigned char)row[3][0]), row[3] + 1);
 	}
-	return false;
+}
+
+void config_keys_markdown(struct strbuf *top, struct strbuf *run)
+{
+	markdown_rows(top, &top_keys[0].key, NKEYS(top_keys), sizeof(top_keys[0]));
+	markdown_rows(run, &run_keys[0].key, NKEYS(run_keys), sizeof(run_keys[0]));
 }
 
 int config_read(struct config *c, const char *path, struct strbuf *err)

@@ -107,6 +107,11 @@ static void test_located_errors(void **state)
 	expect_error("training:\n  - shell: \"awk '{print}'\"\n", "pgo-wrap.yaml:2:12: unknown placeholder {print}");
 	expect_error("training:\n  - run: [\"{bin:app\"]\n", "pgo-wrap.yaml:2:11: unclosed '{'");
 	expect_error("training: [\n", "pgo-wrap.yaml:2:1:");
+	/* A key twice inside a run, as at the top level; env names that are not names; a second document. */
+	expect_error("training:\n  - run: [a]\n    run: [b]\n", "pgo-wrap.yaml:3:5: 'run' is given twice (also above); keep one");
+	expect_error("training:\n  - run: [a]\n    env: { \"A=B\": x }\n", "pgo-wrap.yaml:3:12: env key 'A=B' is not a variable name");
+	expect_error("training:\n  - run: [a]\n    env: { \"\": x }\n", "env key '' is not a variable name");
+	expect_error("stale-policy: refresh\n---\nstale-policy: plain\n", "pgo-wrap.yaml:2:1: a second YAML document");
 	expect_error("stale-policy: refresh\n\tstale-threshold: 1\n", "pgo-wrap.yaml:2:1:");
 	/* libyaml's loader is superlinear in depth: refused early, with the place. */
 	char deep[200 + 1];

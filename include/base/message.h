@@ -27,7 +27,7 @@ enum pgow_exit {
 
 extern const char *pgow_progname;
 
-/* Prints "cargo-pgo-wrap: error: ...", removes registered temp files, exits with code. */
+/* Prints "cargo-pgo-wrap: error: ..." and exits with code (exit(3): registered temp dirs go too). */
 _Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

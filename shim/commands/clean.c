@@ -6,7 +6,7 @@
 #include "commands/commands.h"
 #include "cycle/build.h"
 #include "store/cache.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "base/option.h"
 #include "base/safefs.h"
 #include "store/slot.h"

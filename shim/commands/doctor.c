@@ -9,7 +9,7 @@
 #include "cycle/bolt.h"
 #include "cycle/ccode.h"
 #include "cycle/config.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "cycle/llvm.h"
 #include "store/toolchain.h"
 #include "base/option.h"
@@ -47,7 +47,7 @@ static int check_rustc(struct checkup *c, struct strbuf *identity)
 	char *argv[] = { "rustc", "-vV", NULL };
 	struct strbuf line = STRBUF_INIT;
 
-	if (run_capture(argv, identity) != 0 || !strstr(sb_str(identity), "LLVM version: ")) {
+	if (run_capture(argv, identity, NULL) != 0 || !strstr(sb_str(identity), "LLVM version: ")) {
 		problem(c, PGOW_EXIT_EXEC, "rustc", "rustc -vV failed or is not on PATH",
 			"install Rust with rustup, and put ~/.cargo/bin on PATH");
 		return 0;
@@ -103,7 +103,7 @@ static void check_config(struct checkup *c, const char *config_path)
 			 NULL };
 	struct config cfg;
 
-	if (!config_path && run_capture(argv, &out) != 0) {
+	if (!config_path && run_capture(argv, &out, NULL) != 0) {
 		ok("config", "not in a cargo workspace: nothing to read");
 		goto out;
 	}
@@ -138,7 +138,7 @@ static void check_profiler(struct checkup *c, const char *identity, const char *
 		first_line_of(h + 6, &host);
 	if (!target)
 		target = host.buf;
-	if (run_capture(argv, &sysroot) == 0) {
+	if (run_capture(argv, &sysroot, NULL) == 0) {
 		while (sysroot.len && sysroot.buf[sysroot.len - 1] == '\n')
 			sb_setlen(&sysroot, sysroot.len - 1);
 		int has = toolchain_has_profiler(sysroot.buf, target);

@@ -11,7 +11,7 @@
 #include "cycle/config.h"
 #include "formats/depinfo.h"
 #include "base/hash.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "cycle/freshness.h"
 #include "cycle/llvm.h"
 #include "store/manifest.h"
@@ -323,7 +323,7 @@ static void tool_versions(struct strbuf *rustc, struct strbuf *profdata)
 	struct strbuf out = STRBUF_INIT, path = STRBUF_INIT, ver = STRBUF_INIT, err = STRBUF_INIT;
 	char *argv[] = { "rustc", "-vV", NULL };
 
-	if (run_capture(argv, &out) == 0) {
+	if (run_capture(argv, &out, NULL) == 0) {
 		first_line(rustc, out.buf);
 		const char *llvm = strstr(out.buf, "LLVM version: ");
 		if (llvm) {

@@ -11,7 +11,7 @@
 #include "store/cache.h"
 #include "wrapper/decision.h"
 #include "formats/elfsyms.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "store/report.h"
 #include "base/safefs.h"
 #include "store/toolchain.h"
@@ -155,7 +155,7 @@ struct program {
 static int run_tool(struct strvec *argv, const char *log)
 {
 	int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	int status = fd < 0 ? -1 : run_to_fd(argv->v, fd);
+	int status = fd < 0 ? -1 : run_to_fd(argv->v, fd, NULL);
 
 	if (fd >= 0)
 		close(fd);

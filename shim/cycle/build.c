@@ -10,7 +10,7 @@
 #include "store/cache.h"
 #include "store/profile.h"
 #include "wrapper/decision.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "cycle/freshness.h"
 #include "base/json.h"
 #include "cycle/llvm.h"
@@ -338,9 +338,9 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	setenv(ENV_FRONTEND, "1", 1);
 	struct timespec started;
 	now_timespec(&started);
-	int status = run_capture(argv.v, &json);
+	int status = run_capture(argv.v, &json, &err);
 	if (status < 0)
-		die(PGOW_EXIT_EXEC, "cannot run %s: %s", b->cargo, strerror(errno));
+		die(PGOW_EXIT_EXEC, "%s", err.buf);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		if (instrumented)
 			show_errors(sb_str(&json));

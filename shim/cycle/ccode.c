@@ -5,7 +5,7 @@
  */
 #include "cycle/ccode.h"
 #include "wrapper/ccwrap.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "base/safefs.h"
 #include "store/toolchain.h"
 #include "base/message.h"
@@ -25,7 +25,7 @@ static int clang_major(const char *cc)
 	struct strbuf out = STRBUF_INIT;
 	int major = -1;
 
-	if (run_capture(argv, &out) == 0) {
+	if (run_capture(argv, &out, NULL) == 0) {
 		const char *v = strstr(sb_str(&out), "clang version ");
 		if (v)
 			major = atoi(v + 14);

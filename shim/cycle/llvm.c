@@ -11,7 +11,7 @@
 #include "store/cache.h"
 #include "base/hash.h"
 #include "formats/buildid.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "base/xalloc.h"
 #include "base/path.h"
 #include "base/fdio.h"
@@ -65,7 +65,7 @@ static int tool_major(const char *tool, struct strbuf *version_line)
 {
 	struct strbuf out = STRBUF_INIT;
 	char *argv[] = { (char *)tool, "merge", "--version", NULL };
-	int status = run_capture(argv, &out);
+	int status = run_capture(argv, &out, NULL);
 	int major = 0;
 
 	const char *p = status == 0 ? strstr(sb_str(&out), "LLVM version ") : NULL;
@@ -107,7 +107,7 @@ static void rustup_llvm_tools(struct strbuf *out)
 	char *vv_argv[] = { "rustc", "-vV", NULL };
 	struct strbuf sysroot = STRBUF_INIT, vv = STRBUF_INIT;
 
-	if (run_capture(sysroot_argv, &sysroot) == 0 && run_capture(vv_argv, &vv) == 0) {
+	if (run_capture(sysroot_argv, &sysroot, NULL) == 0 && run_capture(vv_argv, &vv, NULL) == 0) {
 		const char *host = strstr(vv.buf, "host: ");
 		if (host) {
 			host += 6;

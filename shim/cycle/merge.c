@@ -8,13 +8,14 @@
  */
 #include "cycle/merge.h"
 #include "base/settings.h"
+#include "base/tempfile.h"
 #include "cycle/attribution.h"
 #include "cycle/route.h"
 #include "cycle/splitter.h"
 #include "formats/buildid.h"
 #include "store/cache.h"
 #include "cycle/cobjects.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "base/hash.h"
 #include "cycle/llvm.h"
 #include "store/manifest.h"
@@ -176,18 +177,6 @@ static void slot_rustc(const char *slot_dir, struct strbuf *out)
 	sb_release(&err);
 }
 
-/* Our mkdtemp dir in the slot: removed without following anything planted in it. */
-static void remove_private_tmp(const char *tmpdir)
-{
-	struct strbuf parent = STRBUF_INIT, err = STRBUF_INIT;
-
-	path_dirname(&parent, tmpdir);
-	if (safe_remove_tree(parent.buf, tmpdir, &err) != 0)
-		warn("%s", err.buf);
-	sb_release(&parent);
-	sb_release(&err);
-}
-
 /* Runs llvm-profdata merge into a fresh private dir of the slot; dies on failure. */
 /*
  * The merge, twice at once: the indexed profile rustc reads, and its text
@@ -198,7 +187,6 @@ static void run_merge(const char *tool, const struct strvec *inputs, const char 
 		      const char *out, const char *text)
 {
 	struct strvec cmd[2] = { STRVEC_INIT, STRVEC_INIT };
-	int status[2];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	for (int i = 0; i < 2; i++) {
@@ -216,17 +204,17 @@ static void run_merge(const char *tool, const struct strvec *inputs, const char 
 		sv_pushf(&cmd[i], "--output=%s", i == 0 ? out : text);
 		add_inputs(&cmd[i], inputs, tmpdir);
 	}
-	char *const *const argvs[] = { cmd[0].v, cmd[1].v };
-	if (run_parallel(argvs, 2, status) != 0)
-		die(PGOW_EXIT_EXEC, "merge: cannot run %s: %s", tool, strerror(errno));
+	struct child children[2] = { CHILD_INIT(cmd[0].v), CHILD_INIT(cmd[1].v) };
+	struct strbuf err = STRBUF_INIT;
+	if (child_run_all(children, 2, &err) != 0)
+		die(PGOW_EXIT_EXEC, "merge: %s", err.buf);
 	for (int i = 0; i < 2; i++) {
-		if (!WIFEXITED(status[i]) || WEXITSTATUS(status[i]) != 0) {
-			remove_private_tmp(tmpdir);
+		if (!child_succeeded(&children[i]))
 			die(PGOW_EXIT_PROFILE, "merge: %s merge%s failed (exit %d); the cache is unchanged", tool,
-			    i ? " --text" : "", WIFEXITED(status[i]) ? WEXITSTATUS(status[i]) : -1);
-		}
+			    i ? " --text" : "", WIFEXITED(children[i].status) ? WEXITSTATUS(children[i].status) : -1);
 		sv_release(&cmd[i]);
 	}
+	sb_release(&err);
 }
 
 /* The per-crate split, run by the store under the slot lock before the profile becomes current. */
@@ -352,9 +340,8 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		prior_raw = cur.raw_files;
 	}
 
-	sb_addf(&tmp, "%s/merge.XXXXXX", slot_dir.buf);
-	if (!mkdtemp(tmp.buf))
-		die(PGOW_EXIT_CACHE, "merge: cannot create a temp dir in %s: %s", slot_dir.buf, strerror(errno));
+	if (tempdir_create(slot_dir.buf, "merge.", &tmp, &err) != 0)
+		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
 	path_join(&out, tmp.buf, "merged.profdata");
 	path_join(&text, tmp.buf, "merged.proftext");
 	run_merge(tool.buf, &g->inputs, tmp.buf, out.buf, text.buf);
@@ -375,13 +362,11 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	unsigned long long counted;
 	long nonzero = attribution_crates_with_counts(&m, &counted);
 	if (known && m.total_counts > 0 && m.ncrates && nonzero == 0) {
-		remove_private_tmp(tmp.buf);
 		die(PGOW_EXIT_PROFILE, "merge: the profile gives no counts to any of the %zu crates of slot "
 		    "%.12s: it belongs to another program (or its binaries never ran); the cache is unchanged",
 		    m.ncrates, g->slot);
 	}
 	if (known && m.total_counts == 0 && m.ncrates) {
-		remove_private_tmp(tmp.buf);
 		die(PGOW_EXIT_PROFILE, "merge: the profile has no counts at all: the instrumented binaries "
 		    "ran no code (or exited before writing); the cache is unchanged");
 	}
@@ -389,7 +374,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	struct split_step split = { { slot_dir.buf, m.content_key, out.buf, text.buf, tool.buf, &m },
 				    { 0, 0, 0 }, STRBUF_INIT, -1 };
 	int rc = profile_store(slot_dir.buf, out.buf, &m, split_before_current, &split, &err);
-	remove_private_tmp(tmp.buf);
+	tempdir_remove(tmp.buf);
 	if (rc != 0)
 		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
 	remove_inputs(rq, g);
@@ -482,9 +467,8 @@ void merge_repair_split(const char *slot_dir)
 	slot_rustc(slot_dir, &rustc);
 	if (llvm_find_profdata(rustc_identity_llvm_major(rustc.buf), 0, 0, &tool, &version, &err) != 0)
 		die(PGOW_EXIT_LLVM, "%s", err.buf);
-	sb_addf(&tmp, "%s/merge.XXXXXX", slot_dir);
-	if (!mkdtemp(tmp.buf))
-		die(PGOW_EXIT_CACHE, "cannot create a temp dir in %s: %s", slot_dir, strerror(errno));
+	if (tempdir_create(slot_dir, "merge.", &tmp, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	path_join(&text, tmp.buf, "current.proftext");
 	struct strvec cmd = STRVEC_INIT;
 	sv_push(&cmd, tool.buf);
@@ -492,7 +476,7 @@ void merge_repair_split(const char *slot_dir)
 	sv_push(&cmd, "--text");
 	sv_pushf(&cmd, "--output=%s", text.buf);
 	sv_push(&cmd, prof.buf);
-	int status = run_and_wait(cmd.v);
+	int status = run_or_die(cmd.v, NULL, NULL);
 	sv_release(&cmd);
 	struct split_step step = { { slot_dir, m.content_key, prof.buf, text.buf, tool.buf, &m },
 				   { 0, 0, 0 }, STRBUF_INIT, -1 };
@@ -505,7 +489,7 @@ void merge_repair_split(const char *slot_dir)
 		warn("cannot read profile %.12s back to split it again; its damaged parts stay", m.content_key);
 		sb_release(&step.why);
 	}
-	remove_private_tmp(tmp.buf);
+	tempdir_remove(tmp.buf);
 out:
 	if (lock >= 0)
 		close(lock);

@@ -5,12 +5,13 @@
  * the whole profile written into each file.
  */
 #include "cycle/splitter.h"
+#include "base/tempfile.h"
 #include "store/split.h"
 #include "store/unitnames.h"
 #include "formats/profsummary.h"
 #include "base/namemap.h"
 #include "cycle/cobjects.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "base/hash.h"
 #include "store/manifest.h"
 #include "formats/prfnames.h"
@@ -260,8 +261,7 @@ static int run_jobs(const struct splitter_input *in, const char *tmp, struct pie
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t batch = cpus > 0 ? (size_t)cpus : 1;
 	struct strvec *cmds = xcalloc(n, sizeof(*cmds));
-	char *const **argvs = xcalloc(n, sizeof(*argvs));
-	int *status = xcalloc(n, sizeof(*status));
+	struct child *children = xcalloc(n, sizeof(*children));
 	size_t jobs = 0;
 	int rc = 0;
 
@@ -276,28 +276,25 @@ static int run_jobs(const struct splitter_input *in, const char *tmp, struct pie
 		sv_push(&cmds[jobs], "merge");
 		sv_pushf(&cmds[jobs], "--output=%s/%zu.profdata", tmp, i);
 		sv_push(&cmds[jobs], src.buf);
-		argvs[jobs] = cmds[jobs].v;
+		children[jobs] = (struct child)CHILD_INIT(cmds[jobs].v);
 		jobs++;
 		sb_release(&src);
 	}
 	for (size_t at = 0; rc == 0 && at < jobs; at += batch) {
 		size_t k = jobs - at < batch ? jobs - at : batch;
-		if (run_parallel(argvs + at, k, status + at) != 0) {
-			sb_addf(err, "cannot run %s: %s", in->tool, strerror(errno));
+		if (child_run_all(children + at, k, err) != 0)
 			rc = -1;
-		}
 		for (size_t j = at; rc == 0 && j < at + k; j++)
-			if (!WIFEXITED(status[j]) || WEXITSTATUS(status[j]) != 0) {
+			if (!child_succeeded(&children[j])) {
 				sb_addf(err, "%s merge of one crate's records failed (exit %d)", in->tool,
-					WIFEXITED(status[j]) ? WEXITSTATUS(status[j]) : -1);
+					WIFEXITED(children[j].status) ? WEXITSTATUS(children[j].status) : -1);
 				rc = -1;
 			}
 	}
 	for (size_t i = 0; i < jobs; i++)
 		sv_release(&cmds[i]);
 	free(cmds);
-	free(argvs);
-	free(status);
+	free(children);
 	return rc;
 }
 
@@ -493,11 +490,9 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 		p[n - 1].rebuild = true;
 		rebuild++;
 	}
-	sb_addf(&tmp, "%s/merge.XXXXXX", dir.buf); /* a name gc knows as a temp */
-	if (rebuild && !mkdtemp(tmp.buf)) {
-		sb_addf(err, "cannot create a temp dir in %s: %s", dir.buf, strerror(errno));
+	/* "merge.": a name gc knows as a temp */
+	if (rebuild && tempdir_create(dir.buf, "merge.", &tmp, err) != 0)
 		goto out;
-	}
 	if (rebuild && run_jobs(in, tmp.buf, p, n, err) != 0)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++)
@@ -510,12 +505,8 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 		st->rewritten += p[i].rebuild;
 	rc = 0;
 cleanup:
-	if (rebuild) {
-		struct strbuf e = STRBUF_INIT;
-		if (safe_remove_tree(dir.buf, tmp.buf, &e) != 0)
-			warn("%s", e.buf);
-		sb_release(&e);
-	}
+	if (rebuild)
+		tempdir_remove(tmp.buf);
 out:
 	for (size_t i = 0; i < n; i++) {
 		free(p[i].crate);

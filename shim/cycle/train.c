@@ -6,6 +6,7 @@
  * a pool of 4 online-merged files), never "%c".
  */
 #include "cycle/train.h"
+#include "base/spawn.h"
 #include "cycle/placeholders.h"
 #include "store/report.h"
 #include "base/message.h"
@@ -47,66 +48,52 @@ static int output_fd(const struct train_paths *p, struct strbuf *err)
 
 #define PROGRESS_EVERY 30 /* seconds between "still running" lines */
 
-/* Runs argv in dir with extra env; returns the wait status, or -1 when it timed out (killed). */
-static int run_with_timeout(char *const *argv, const char *dir, const struct strvec *env, long timeout,
-			    int out, const char *label, struct strbuf *err)
-{
-	pid_t pid = fork();
+struct tick_ctx {
+	const char *label;
+	long next;
+};
 
-	if (pid < 0) {
-		sb_addf(err, "cannot fork: %s", strerror(errno));
-		return -2;
+static void still_running(long elapsed, void *ctxp)
+{
+	struct tick_ctx *t = ctxp;
+	if (elapsed >= t->next) {
+		progress("Training", "%s: still running, %lds\n", t->label, elapsed);
+		t->next += PROGRESS_EVERY;
 	}
-	if (pid == 0) {
-		setpgid(0, 0); /* its own group, so a timeout kills its children too */
-		/* Runs start in the workspace root, wherever cargo-pgo-wrap was started. */
-		if (dir && chdir(dir) != 0) {
-			error_msg("cannot enter %s for training: %s", dir, strerror(errno));
-			_exit(PGOW_EXIT_TRAINING);
-		}
-		for (size_t i = 0; i < env->n; i++)
-			putenv(env->v[i]);
-		/* Training output is the workload's: never on our stdout, which scripts read. */
-		if (dup2(out, STDOUT_FILENO) < 0 || (out != STDERR_FILENO && dup2(out, STDERR_FILENO) < 0))
-			_exit(PGOW_EXIT_INTERNAL);
-		execvp(argv[0], argv);
-		error_msg("cannot run %s: %s", argv[0], strerror(errno));
-		_exit(PGOW_EXIT_EXEC);
+}
+
+/*
+ * Runs argv in dir (the workspace root, wherever cargo-pgo-wrap was started)
+ * with extra env, in its own process group so a timeout kills what it
+ * started too; its output never reaches our stdout, which scripts read.
+ * Returns the wait status, or -1 when it timed out (killed). A program that
+ * cannot start is a run that exited 127, its reason in the run's output.
+ */
+static int run_with_timeout(char *const *argv, const char *dir, const struct strvec *env, long timeout,
+			    int out, const char *label)
+{
+	struct child c = CHILD_INIT(argv);
+	struct tick_ctx tick = { label, PROGRESS_EVERY };
+	struct strbuf why = STRBUF_INIT;
+
+	c.env = env;
+	c.dir = dir;
+	c.out = c.err = CHILD_FD;
+	c.out_fd = out;
+	c.own_group = true;
+	c.timeout = timeout;
+	c.on_tick = still_running;
+	c.ctx = &tick;
+	int rc = child_run(&c, &why);
+	if (rc != 0) {
+		struct strbuf line = STRBUF_INIT;
+		sb_addf(&line, "cargo-pgo-wrap: error: %s\n", why.buf);
+		(void)write_all(out, line.buf, line.len);
+		sb_release(&line);
+		c.status = 127 << 8;
 	}
-	/*
-	 * Poll rather than wait on SIGALRM: a signal landing between a check and
-	 * waitpid() would be lost, and the timeout with it. 20 ms costs nothing
-	 * next to a training run.
-	 */
-	struct timespec start, now, tick = { 0, 20 * 1000 * 1000 };
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	long elapsed = 0, next_progress = PROGRESS_EVERY;
-	bool killed = false;
-	int status;
-	for (;;) {
-		pid_t got = waitpid(pid, &status, WNOHANG);
-		if (got == pid)
-			break;
-		if (got < 0 && errno != EINTR) {
-			sb_addf(err, "waitpid: %s", strerror(errno));
-			status = -2;
-			break;
-		}
-		nanosleep(&tick, NULL);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (long)(now.tv_sec - start.tv_sec);
-		if (timeout > 0 && elapsed >= timeout && !killed) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			killed = true;
-		} else if (elapsed >= next_progress && !killed) {
-			progress("Training", "%s: still running, %lds\n", label, elapsed);
-			next_progress += PROGRESS_EVERY;
-		}
-	}
-	if (killed)
-		return -1;
-	return status;
+	sb_release(&why);
+	return c.timed_out ? -1 : c.status;
 }
 
 static void describe_run(const struct training_run *r, size_t i, struct strbuf *out)
@@ -181,7 +168,7 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 			sb_release(&head);
 		}
 		double start = now_seconds();
-		int status = run_with_timeout(argv.v, p->workspace, &env, r->timeout, out, label.buf, err);
+		int status = run_with_timeout(argv.v, p->workspace, &env, r->timeout, out, label.buf);
 		double took = now_seconds() - start;
 		if (out != STDERR_FILENO && !timed) {
 			struct strbuf tail = STRBUF_INIT;
@@ -197,8 +184,6 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 		}
 		if (out != STDERR_FILENO)
 			close(out);
-		if (status == -2)
-			goto next;
 		bool ok = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		if (!ok && !r->allow_failure) {
 			if (status == -1)

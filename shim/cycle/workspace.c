@@ -3,7 +3,7 @@
  * (see include/cycle/workspace.h).
  */
 #include "cycle/workspace.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "base/json.h"
 #include "base/message.h"
 #include "base/path.h"
@@ -55,7 +55,7 @@ static void cargo_query(const char *cargo, const struct strvec *args, const char
 		sv_push(&argv, "--manifest-path");
 		sv_push(&argv, manifest);
 	}
-	int status = run_capture(argv.v, out);
+	int status = run_capture(argv.v, out, NULL);
 	if (status < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == PGOW_EXIT_EXEC))
 		die(PGOW_EXIT_EXEC, "cannot run %s; install cargo (rustup) or set CARGO", cargo);
 	if (status != 0)

@@ -6,7 +6,7 @@
  */
 #include "store/toolchain.h"
 #include "store/cache.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "base/hash.h"
 #include "base/path.h"
 #include "base/dirlist.h"
@@ -33,12 +33,10 @@ static int run_rustc_vv(const char *rustc, struct strbuf *out, struct strbuf *er
 {
 	char *argv[] = { (char *)rustc, "-vV", NULL };
 	size_t start = out->len;
-	int status = run_capture(argv, out);
+	int status = run_capture(argv, out, err);
 
-	if (status == -1) {
-		sb_addf(err, "cannot run %s -vV: %s", rustc, strerror(errno));
+	if (status == -1)
 		return -1;
-	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !strstr(out->buf + start, "release:")) {
 		sb_addf(err, "%s -vV failed; is it a rustc?", rustc);
 		return -1;

@@ -8,7 +8,7 @@
 #include "store/unitkey.h"
 #include "formats/prfnames.h"
 #include "base/atomic.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "base/path.h"
 #include "base/safefs.h"
 
@@ -32,7 +32,7 @@ static bool bitcode_globals(const char *output, int llvm_major, struct strvec *n
 
 	if (llvm_major > 0 && llvm_tool_path("llvm-nm", llvm_major, &nm)) {
 		char *argv[] = { nm.buf, "--defined-only", "--extern-only", "-P", (char *)output, NULL };
-		int status = run_capture(argv, &out);
+		int status = run_capture(argv, &out, NULL);
 		ok = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		/* -P: "<name> <type> [<value> <size>]"; T and W are functions. */
 		for (char *line = out.buf; ok && line && *line;) {

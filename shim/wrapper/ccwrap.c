@@ -6,7 +6,7 @@
  */
 #include "wrapper/ccwrap.h"
 #include "wrapper/decision.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "base/message.h"
 #include "base/path.h"
 #include "base/atomic.h"
@@ -170,7 +170,7 @@ _Noreturn void ccwrap_main(int argc, char **argv)
 		sv_push(&cmd, flag);
 		dep_file(&c, &cmd, &deps);
 	}
-	int status = run_and_wait(cmd.v);
+	int status = run_or_die(cmd.v, NULL, NULL);
 	if (status < 0)
 		die(PGOW_EXIT_EXEC, "cannot run %s", real);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

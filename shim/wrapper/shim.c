@@ -5,7 +5,7 @@
  * through untouched; only the environment changes.
  */
 #include "wrapper/shim.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "base/message.h"
 #include "base/path.h"
 #include "base/settings.h"

@@ -13,7 +13,7 @@
 #include "wrapper/ccwrap.h"
 #include "wrapper/decision.h"
 #include "formats/depinfo.h"
-#include "base/execute.h"
+#include "base/spawn.h"
 #include "store/journal.h"
 #include "store/provenance.h"
 #include "store/report.h"
@@ -627,7 +627,7 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 	struct profile_diag pd = { 0, 0, STRBUF_INIT, unit_profile(&d), false };
 	/* With a profile, rustc's stderr is the only place it says the profile was unusable. */
 	bool using = strcmp(action, "use") == 0;
-	int status = using ? run_tee_stderr(l->cmd.v, scan_rustc_line, &pd) : run_and_wait(l->cmd.v);
+	int status = using ? run_or_die(l->cmd.v, scan_rustc_line, &pd) : run_or_die(l->cmd.v, NULL, NULL);
 	if (pd.invalid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		error_msg("%s was built WITHOUT its profile: rustc %s %s; collect it again (cargo-pgo-wrap "
 			  "build, or merge), or build with CARGO_PGO_WRAP_MODE=off",
@@ -696,7 +696,7 @@ static int run_marked_skip(struct chain *l, const struct rustc_args *a, enum eli
 	struct unit_mark mark;
 
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
-	int status = run_and_wait(l->cmd.v);
+	int status = run_or_die(l->cmd.v, NULL, NULL);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		sb_addf(&action, "skip:%s", eligibility_names[v]);
 		make_mark(&mark, a, NULL, action.buf, NULL, a->profile_use ? a->profile_use : NULL);
@@ -729,7 +729,7 @@ static int run_c_build_script(struct chain *l, const struct rustc_args *a, const
 	struct strvec files = STRVEC_INIT, none = STRVEC_INIT;
 
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
-	int status = run_and_wait(l->cmd.v);
+	int status = run_or_die(l->cmd.v, NULL, NULL);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		sv_push(&files, stamp);
 		annotate_dep_info(a, &files, &none, NULL);

@@ -144,6 +144,8 @@ test_cycle_merge_refuses_a_foreign_profile() {
 	assert_eq 5 "$rc" "zero counts for every crate"
 	assert_grep 'gives no counts to any of the 2 .* it belongs to another program' "$T/err" "says whose"
 	assert_eq "$before" "$(cat "$prof")" "the good profile is still current"
+	# It died after merging into its temp dir: the temp registry removed that on the way out.
+	[ -z "$(ls -d "$T"/cache/slots/*/merge.* 2>/dev/null)" ] || fail "a refused merge left its temp dir"
 	pgow status >"$T/status.txt"
 	assert_grep '^  state       fresh; 2 of 2 units fresh$' "$T/status.txt" "and fresh"
 }

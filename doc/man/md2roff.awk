@@ -8,7 +8,7 @@
 #   % NAME(SECTION) SOURCE | MANUAL     first line: .TH NAME SECTION DATE SOURCE MANUAL
 #                                       (-v version=V: "SOURCE V")
 #   % DATE                              second line (optional)
-#   # HEADING                           .SH HEADING
+#   # HEADING                           .SH HEADING (set as written: marks dropped)
 #   ## Heading                          .SS Heading
 #   text lines, blank-line separated    .PP paragraphs (leading blanks dropped)
 #   | line                              a line of its own (a line block: .br after it)
@@ -19,7 +19,7 @@
 #       more paragraphs, indented 4       further paragraphs and ``` blocks indented by 4
 #   ``` ... ```                         a code block: .nf/.fi, indented (.RS 4, or .IP
 #                                       inside a definition)
-#   `code`  **bold**  *emphasis*        \fB..\fR  \fB..\fR  \fI..\fR
+#   `code`  **bold**  *emphasis*        \fB..\fR  \fB..\fR  \fI..\fR (each within one line)
 #   @SETTINGS env@  @SETTINGS yaml@     a line consisting of exactly this is replaced by
 #                                       the lines of the file given as -v env=FILE or
 #                                       -v yaml=FILE (markdown of this same subset)
@@ -101,7 +101,18 @@ function inline(s,    out, i, parts, k) {
 		else
 			out = out emphasis(parts[i])
 	}
+	if (out ~ /\*\*/)
+		fail("** not closed on its line (marks cannot span lines): " s)
 	return out
+}
+
+# A heading is set in one font by its macro: its marks are dropped, its text literal.
+function heading(s) {
+	gsub(/[`*]/, "", s)
+	gsub(/\\/, "\\e", s)
+	s = literal(s)
+	gsub(/"/, "\\(dq", s)
+	return s
 }
 
 # A line of roff text: never a request, never breaking on leading blanks.
@@ -199,13 +210,13 @@ END {
 		line = src[i]
 		if (is_blank(line)) { i++; continue }
 		if (line ~ /^## /) {
-			print ".SS " inline(substr(line, 4))
+			print ".SS " heading(substr(line, 4))
 			in_def = 0; i++; continue
 		}
 		if (line ~ /^# /) {
 			head = substr(line, 3)
 			in_name = (head == "NAME")
-			print ".SH " toupper(inline(head))
+			print ".SH " heading(toupper(head))
 			in_def = 0; i++; continue
 		}
 		if (is_fence(line)) {

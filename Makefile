@@ -66,13 +66,13 @@ SHIMDIR    ?= $(PREFIX)/lib/cargo-pgo-wrap/shims
 
 # The cargo shim: put $(SHIMDIR) first on PATH and every `cargo build` gets PGO.
 # The training presets go to $(DATADIR)/profiles, which messages point at.
-install: $(BIN)
+install: $(BIN) install-man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHIMDIR) $(DESTDIR)$(DATADIR)/profiles
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/$(BIN)
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
 	ln -sf $(BINDIR)/$(BIN) $(DESTDIR)$(SHIMDIR)/cargo
 
-uninstall:
+uninstall: uninstall-man
 	rm -f $(DESTDIR)$(BINDIR)/$(BIN) $(DESTDIR)$(SHIMDIR)/cargo
 	rm -rf $(DESTDIR)$(DATADIR)
 
@@ -173,3 +173,5 @@ $(BUILD)/settings-doc: doc/man/settings.c $(LIB_OBJS) $(HDRS)
 
 $(BUILD)/settings-%.md: $(BUILD)/settings-doc
 	$(BUILD)/settings-doc $* >$@
+
+include doc/man/man.mk

@@ -2,8 +2,8 @@
 #
 # Sources: doc/man/<page>.<section>.md, in the markdown subset that
 # doc/man/md2roff.awk describes. Their ENVIRONMENT and keys sections are
-# build/settings-env.md and build/settings-yaml.md, generated from the
-# settings table in the C code by rules of the top Makefile (not here).
+# build/settings-{env,yaml,run}.md, generated from the settings and
+# pgo-wrap.yaml key tables in the C code by rules of the top Makefile.
 #
 #   make man            renders build/man/cargo-pgo-wrap.1 and build/man/pgo-wrap.yaml.5
 #   make install-man    installs them under $(DESTDIR)$(MANDIR)/man1 and man5
@@ -15,7 +15,7 @@ PREFIX        ?= /usr/local
 MANDIR        ?= $(PREFIX)/share/man
 MAN_SOURCES   := doc/man/cargo-pgo-wrap.1.md doc/man/pgo-wrap.yaml.5.md
 MAN_PAGES     := $(MAN_SOURCES:doc/man/%.md=build/man/%)
-MAN_SETTINGS  := build/settings-env.md build/settings-yaml.md
+MAN_SETTINGS  := build/settings-env.md build/settings-yaml.md build/settings-run.md
 
 .PHONY: man install-man uninstall-man check-man
 
@@ -24,7 +24,7 @@ man: $(MAN_PAGES)
 # Written to a temp file first: a failed conversion leaves no page behind.
 build/man/%: doc/man/%.md doc/man/md2roff.awk $(MAN_SETTINGS)
 	@mkdir -p build/man
-	awk -f doc/man/md2roff.awk -v env=build/settings-env.md -v yaml=build/settings-yaml.md \
+	awk -f doc/man/md2roff.awk -v env=build/settings-env.md -v yaml=build/settings-yaml.md -v run=build/settings-run.md \
 		-v version='$(VERSION)' $< > $@.tmp && mv -f $@.tmp $@ || { rm -f $@.tmp; exit 1; }
 
 install-man: $(MAN_PAGES)

@@ -1,7 +1,7 @@
 # md2roff.awk - the man page sources in doc/man/*.md to roff (man macros).
 # POSIX awk: runs with mawk (Debian's default), gawk and busybox awk.
 #
-#   awk -f doc/man/md2roff.awk -v env=FILE -v yaml=FILE [-v version=V] page.md > page.N
+#   awk -f doc/man/md2roff.awk -v env=FILE -v yaml=FILE -v run=FILE [-v version=V] page.md > page.N
 #
 # The markdown subset, and what each part becomes:
 #
@@ -21,8 +21,9 @@
 #                                       inside a definition)
 #   `code`  **bold**  *emphasis*        \fB..\fR  \fB..\fR  \fI..\fR (each within one line)
 #   @SETTINGS env@  @SETTINGS yaml@     a line consisting of exactly this is replaced by
-#                                       the lines of the file given as -v env=FILE or
-#                                       -v yaml=FILE (markdown of this same subset)
+#   @SETTINGS run@                      the lines of the file given as -v env=FILE,
+#                                       -v yaml=FILE or -v run=FILE (markdown of this
+#                                       same subset, made from the code's tables)
 #
 # Escaped for roff: backslashes (\e), a leading dot or apostrophe (\&), and, in code,
 # bold and the NAME section, the characters groff would typeset as other glyphs
@@ -176,6 +177,8 @@ BEGIN { failed = 0; n = 0 }
 		splice(env, "env")
 	else if (line == "@SETTINGS yaml@")
 		splice(yaml, "yaml")
+	else if (line == "@SETTINGS run@")
+		splice(run, "run")
 	else if (line ~ /^@SETTINGS/)
 		fail(FILENAME ":" FNR ": unknown settings table: " line)
 	else

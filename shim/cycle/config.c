@@ -98,13 +98,19 @@ static const struct run_key {
 	const char *fallback;
 	const char *doc;
 } run_keys[] = {
-	{ "name", "TEXT", "the command itself", "what progress and errors call the run" },
-	{ "run", "[ARGV...]", "-", "the command, one list entry per argument, executed without a shell" },
-	{ "shell", "TEXT", "-", "instead of run: a /bin/sh -c script; placeholders in it are single-quoted" },
-	{ "env", "map", "none", "variables set for the run; values may hold placeholders" },
-	{ "timeout", "SECONDS", "0 (none)", "the run is killed (its process group) after this long" },
-	{ "allow-failure", "true|false", "false", "a failing run is a warning, not an error" },
-	{ "weight", "N", "1", "the run's profiles count N times in the merge (llvm-profdata --weighted-input)" },
+	{ "name", "TEXT", "`shell:` and the command, or `run N:` and the first argument",
+	  "shown in progress lines and errors" },
+	{ "run", "[ARGV...]", "none", "the command as a list of arguments: no shell is involved (a string is an "
+	  "error that suggests `shell`); exactly one of `run` and `shell` is given" },
+	{ "shell", "TEXT", "none", "the command as one string for `/bin/sh -c`, the only way a shell runs; "
+	  "placeholders in it are single-quoted" },
+	{ "env", "map", "none", "variables added to the run's environment (names of letters, digits and _); "
+	  "values may hold placeholders" },
+	{ "timeout", "SECONDS", "0, none", "past it the run's whole process group is killed" },
+	{ "allow-failure", "true|false", "false: the run fails `build`, exit 6",
+	  "true: a non-zero exit status still keeps the profiles the run wrote" },
+	{ "weight", "N", "1", "the run's profiles count that many times in the merge "
+	  "(`llvm-profdata --weighted-input`), 1 or more" },
 };
 
 static bool is_variable_name(const char *k)

@@ -3,13 +3,13 @@
  * (argv[1] is rustc), as `cargo-pgo-wrap CMD`, and as the cargo external
  * subcommand `cargo pgo-wrap CMD` (argv[1] is "pgo-wrap").
  */
-#include "wrapper/ccwrap.h"
-#include "base/settings.h"
-#include "commands/commands.h"
-#include "wrapper/shim.h"
 #include "base/message.h"
 #include "base/path.h"
+#include "base/settings.h"
+#include "wrapper/ccwrap.h"
+#include "wrapper/shim.h"
 #include "wrapper/wrapper.h"
+#include "commands/commands.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -8,10 +8,10 @@
 
 #include <stdbool.h>
 
+#include "base/strbuf.h"
 #include "formats/buildunits.h"
 #include "cycle/cobjects.h"
 #include "cycle/config.h"
-#include "base/strbuf.h"
 #include "cycle/workspace.h"
 
 struct build {

@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "base/strbuf.h"
 #include "formats/buildunits.h"
 #include "cycle/ccode.h"
-#include "base/strbuf.h"
 
 /* A build script run whose objects carry the decision. */
 struct c_run {

@@ -10,9 +10,9 @@
 
 #include <stdbool.h>
 
+#include "base/strbuf.h"
 #include "formats/buildunits.h"
 #include "store/manifest.h"
-#include "base/strbuf.h"
 
 struct crate_state {
 	char *name;

@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
-#include "cycle/config.h"
 #include "base/strbuf.h"
+#include "cycle/config.h"
 
 struct train_paths {
 	const char *bin_dir;       /* where {bin:NAME} binaries live */

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "formats/depinfo.h"
 #include "base/strbuf.h"
+#include "formats/depinfo.h"
 
 struct build_unit {
 	char *package_id;

@@ -8,8 +8,8 @@
 #ifndef PGOW_PROVENANCE_H
 #define PGOW_PROVENANCE_H
 
-#include "formats/depinfo.h"
 #include "base/strbuf.h"
+#include "formats/depinfo.h"
 
 struct unit_ref {
 	char *crate, *metadata, *key;

@@ -7,9 +7,9 @@
 #ifndef PGOW_SLOT_H
 #define PGOW_SLOT_H
 
+#include "base/hash.h"
 #include "formats/rustc_args.h"
 #include "store/stamp.h"
-#include "base/hash.h"
 
 struct slot {
 	char id[HASH_HEX_LEN + 1];

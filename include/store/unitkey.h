@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "formats/rustc_args.h"
 #include "base/hash.h"
+#include "formats/rustc_args.h"
 
 struct unit_file {
 	char *path;            /* as rustc wrote it, or $BUILD/... under the build dir */

@@ -4,7 +4,6 @@
  */
 #include "base/atomic.h"
 #include "base/fdio.h"
-#include "base/path.h"
 #include "base/xalloc.h"
 
 #include <errno.h>

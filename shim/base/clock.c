@@ -3,7 +3,6 @@
  * from /proc and the boot time.
  */
 #include "base/clock.h"
-#include "base/fdio.h"
 #include "base/strbuf.h"
 
 #include <errno.h>

@@ -3,7 +3,6 @@
  */
 #include "base/dirlist.h"
 #include "base/path.h"
-#include "base/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>

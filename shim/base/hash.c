@@ -2,9 +2,9 @@
  * hash.c - xxh3-128 streaming hasher over libxxhash (see include/base/hash.h).
  */
 #include "base/hash.h"
+#include "base/fdio.h"
 #include "base/message.h"
 #include "base/xalloc.h"
-#include "base/fdio.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,6 @@
  * and the two questions asked of a path most often: does it exist, can it run.
  */
 #include "base/path.h"
-#include "base/xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>

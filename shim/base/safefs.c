@@ -4,9 +4,9 @@
  * another disk); nothing below it is followed.
  */
 #include "base/safefs.h"
-#include "base/xalloc.h"
 #include "base/fdio.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>

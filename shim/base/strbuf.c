@@ -3,9 +3,9 @@
  * Allocation failure is fatal through xrealloc, so callers never check.
  */
 #include "base/strbuf.h"
+#include "base/fdio.h"
 #include "base/message.h"
 #include "base/xalloc.h"
-#include "base/fdio.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,8 +4,8 @@
  */
 #include "base/yamldoc.h"
 #include "base/message.h"
-#include "base/xalloc.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <stdbool.h>

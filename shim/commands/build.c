@@ -6,22 +6,22 @@
  * and builds optimised. Raw profiles that instrumented binaries left in
  * their default dir are merged first, never thrown away.
  */
-#include "commands/commands.h"
-#include "cycle/build.h"
-#include "cycle/bolt.h"
-#include "store/cache.h"
-#include "cycle/freshness.h"
-#include "cycle/merge.h"
-#include "store/profile.h"
-#include "store/report.h"
-#include "base/safefs.h"
-#include "store/slot.h"
-#include "cycle/train.h"
+#include "base/dirlist.h"
 #include "base/message.h"
 #include "base/path.h"
-#include "base/dirlist.h"
+#include "base/safefs.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "store/cache.h"
+#include "store/profile.h"
+#include "store/report.h"
+#include "store/slot.h"
+#include "cycle/bolt.h"
+#include "cycle/build.h"
+#include "cycle/freshness.h"
+#include "cycle/merge.h"
+#include "cycle/train.h"
+#include "commands/commands.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,18 +2,10 @@
  * cargo.c - the run, test and bench commands: cargo itself, with our
  * wrapper and the cached profile.
  */
-#include "commands/commands.h"
-#include "cycle/build.h"
-#include "store/cache.h"
 #include "base/spawn.h"
-#include "base/option.h"
-#include "base/safefs.h"
-#include "store/slot.h"
-#include "base/message.h"
-#include "base/path.h"
-#include "base/dirlist.h"
-#include "base/settings.h"
 #include "base/strbuf.h"
+#include "cycle/build.h"
+#include "commands/commands.h"
 
 #include <errno.h>
 #include <stdio.h>

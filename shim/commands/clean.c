@@ -3,18 +3,18 @@
  * this workspace's slots in the cache; refused while raw profiles wait to be
  * merged, unless --discard-raw.
  */
-#include "commands/commands.h"
-#include "cycle/build.h"
-#include "store/cache.h"
-#include "base/spawn.h"
-#include "base/option.h"
-#include "base/safefs.h"
-#include "store/slot.h"
-#include "base/message.h"
-#include "base/path.h"
 #include "base/dirlist.h"
+#include "base/message.h"
+#include "base/option.h"
+#include "base/path.h"
+#include "base/safefs.h"
 #include "base/settings.h"
+#include "base/spawn.h"
 #include "base/strbuf.h"
+#include "store/cache.h"
+#include "store/slot.h"
+#include "cycle/build.h"
+#include "commands/commands.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

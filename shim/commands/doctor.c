@@ -3,20 +3,19 @@
  * on (rustc, a matching llvm-profdata, the cache dir, the config, the
  * profiler runtime for the target) and says how to fix each problem.
  */
-#include "commands/commands.h"
-#include "cycle/build.h"
+#include "base/message.h"
+#include "base/option.h"
+#include "base/path.h"
+#include "base/settings.h"
+#include "base/spawn.h"
+#include "base/strbuf.h"
 #include "store/cache.h"
+#include "store/toolchain.h"
 #include "cycle/bolt.h"
 #include "cycle/ccode.h"
 #include "cycle/config.h"
-#include "base/spawn.h"
 #include "cycle/llvm.h"
-#include "store/toolchain.h"
-#include "base/option.h"
-#include "base/message.h"
-#include "base/path.h"
-#include "base/settings.h"
-#include "base/strbuf.h"
+#include "commands/commands.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,19 +4,18 @@
  * whole slots go in least-recently-stored order. Each slot is changed only
  * under its lock, so a concurrent merge is never cut in half.
  */
-#include "commands/commands.h"
-#include "cycle/build.h"
-#include "store/cache.h"
-#include "base/option.h"
-#include "base/safefs.h"
-#include "store/split.h"
-#include "base/message.h"
-#include "base/xalloc.h"
-#include "base/path.h"
-#include "base/dirlist.h"
 #include "base/atomic.h"
+#include "base/dirlist.h"
+#include "base/message.h"
+#include "base/option.h"
+#include "base/path.h"
+#include "base/safefs.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
+#include "store/cache.h"
+#include "store/split.h"
+#include "commands/commands.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -2,10 +2,10 @@
  * help.c - the command table (name, summary, usage) that dispatch, `help`,
  * usage errors and the man page all read, and the help and version commands.
  */
-#include "commands/commands.h"
 #include "base/message.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "commands/commands.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,10 +1,10 @@
 /*
  * merge.c - the merge command: options, then cycle/merge.h does the work.
  */
-#include "commands/commands.h"
-#include "cycle/merge.h"
 #include "base/message.h"
 #include "base/option.h"
+#include "cycle/merge.h"
+#include "commands/commands.h"
 
 #include <errno.h>
 #include <stdlib.h>

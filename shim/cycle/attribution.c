@@ -4,10 +4,10 @@
  * is weighed by, and how a profile of another program is recognised.
  */
 #include "cycle/attribution.h"
+#include "base/message.h"
+#include "store/manifest.h"
 #include "cycle/cobjects.h"
 #include "cycle/llvm.h"
-#include "store/manifest.h"
-#include "base/message.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,15 +4,15 @@
  * CC, and cc's CC_<target>/CXX_<target> pointed at our links to it.
  */
 #include "cycle/ccode.h"
-#include "wrapper/ccwrap.h"
-#include "base/spawn.h"
-#include "base/safefs.h"
-#include "store/toolchain.h"
 #include "base/message.h"
-#include "base/xalloc.h"
 #include "base/path.h"
+#include "base/safefs.h"
 #include "base/settings.h"
+#include "base/spawn.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
+#include "store/toolchain.h"
+#include "wrapper/ccwrap.h"
 
 #include <errno.h>
 #include <stdlib.h>

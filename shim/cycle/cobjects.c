@@ -5,16 +5,16 @@
  * into units of the profile, keyed by what their compiles read.
  */
 #include "cycle/cobjects.h"
-#include "wrapper/ccwrap.h"
-#include "formats/elfsyms.h"
-#include "base/hash.h"
-#include "base/safefs.h"
-#include "store/unitkey.h"
-#include "base/message.h"
-#include "base/xalloc.h"
-#include "base/path.h"
 #include "base/atomic.h"
+#include "base/hash.h"
+#include "base/message.h"
+#include "base/path.h"
+#include "base/safefs.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
+#include "formats/elfsyms.h"
+#include "store/unitkey.h"
+#include "wrapper/ccwrap.h"
 
 #include <dirent.h>
 #include <stdlib.h>

@@ -4,12 +4,12 @@
  */
 #include "cycle/config.h"
 #include "base/hash.h"
-#include "cycle/placeholders.h"
-#include "base/xalloc.h"
 #include "base/path.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 #include "base/yamldoc.h"
+#include "cycle/placeholders.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -4,17 +4,16 @@
  * compiled never make a build stale: only the units it uses are compared.
  */
 #include "cycle/freshness.h"
-#include "store/cache.h"
-#include "base/hash.h"
-#include "store/profile.h"
-#include "store/slot.h"
-#include "store/unitkey.h"
-#include "base/message.h"
-#include "base/xalloc.h"
-#include "base/path.h"
-#include "base/dirlist.h"
 #include "base/atomic.h"
+#include "base/dirlist.h"
+#include "base/message.h"
+#include "base/path.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
+#include "store/cache.h"
+#include "store/profile.h"
+#include "store/stamp.h"
+#include "store/unitkey.h"
 
 #include <string.h>
 #include <stdlib.h>

@@ -8,16 +8,16 @@
  * raw format 10: a tool is accepted only if its LLVM major reads the format.
  */
 #include "cycle/llvm.h"
-#include "store/cache.h"
-#include "base/hash.h"
-#include "formats/buildid.h"
-#include "base/spawn.h"
-#include "base/xalloc.h"
-#include "base/path.h"
-#include "base/fdio.h"
 #include "base/atomic.h"
+#include "base/fdio.h"
+#include "base/hash.h"
+#include "base/path.h"
 #include "base/settings.h"
+#include "base/spawn.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
+#include "formats/buildid.h"
+#include "store/cache.h"
 
 #include <errno.h>
 #include <stdlib.h>

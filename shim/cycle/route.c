@@ -5,12 +5,12 @@
  * following links, and what cannot be routed is named and skipped.
  */
 #include "cycle/route.h"
-#include "formats/buildid.h"
-#include "store/slot.h"
 #include "base/dirlist.h"
 #include "base/hash.h"
 #include "base/message.h"
 #include "base/xalloc.h"
+#include "formats/buildid.h"
+#include "store/slot.h"
 
 #include <errno.h>
 #include <fcntl.h>

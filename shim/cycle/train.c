@@ -6,16 +6,15 @@
  * a pool of 4 online-merged files), never "%c".
  */
 #include "cycle/train.h"
-#include "base/spawn.h"
-#include "cycle/placeholders.h"
-#include "store/report.h"
-#include "base/message.h"
-#include "base/path.h"
-#include "base/dirlist.h"
-#include "base/clock.h"
-#include "base/fdio.h"
 #include "base/atomic.h"
+#include "base/clock.h"
+#include "base/dirlist.h"
+#include "base/fdio.h"
+#include "base/message.h"
+#include "base/spawn.h"
 #include "base/strbuf.h"
+#include "store/report.h"
+#include "cycle/placeholders.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,10 +3,10 @@
  * (see include/cycle/workspace.h).
  */
 #include "cycle/workspace.h"
-#include "base/spawn.h"
 #include "base/json.h"
 #include "base/message.h"
 #include "base/path.h"
+#include "base/spawn.h"
 #include "base/strbuf.h"
 
 #include <string.h>

@@ -4,10 +4,10 @@
  * file's size before use: both formats come from files anyone may plant.
  */
 #include "formats/buildid.h"
-#include "base/xalloc.h"
-#include "base/fdio.h"
 #include "base/bytes.h"
+#include "base/fdio.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #include <elf.h>
 #include <errno.h>

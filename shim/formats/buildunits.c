@@ -6,9 +6,9 @@
  */
 #include "formats/buildunits.h"
 #include "base/json.h"
-#include "base/xalloc.h"
 #include "base/path.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #include <dirent.h>
 #include <stdlib.h>

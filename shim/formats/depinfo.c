@@ -4,10 +4,10 @@
  * escape '\\', '\n' and '\r', which is what cargo unescapes.
  */
 #include "formats/depinfo.h"
-#include "base/xalloc.h"
-#include "base/path.h"
 #include "base/atomic.h"
+#include "base/path.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -4,9 +4,9 @@
  * They are the exact names its profile records carry, locals included.
  */
 #include "formats/prfnames.h"
-#include "formats/elfsyms.h"
-#include "base/xalloc.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
+#include "formats/elfsyms.h"
 
 #include <string.h>
 #include <stdbool.h>

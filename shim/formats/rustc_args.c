@@ -4,9 +4,9 @@
  * "--codegen k=v", "--codegen=k=v", "--opt VALUE" and "--opt=VALUE".
  */
 #include "formats/rustc_args.h"
-#include "base/xalloc.h"
 #include "base/path.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>

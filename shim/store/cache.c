@@ -4,13 +4,11 @@
  * compile.py delete the whole source tree between builds.
  */
 #include "store/cache.h"
-#include "base/hash.h"
-#include "base/xalloc.h"
-#include "base/path.h"
-#include "base/clock.h"
 #include "base/atomic.h"
+#include "base/path.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -4,12 +4,12 @@
  * failing journal is reported but never fails the build it describes.
  */
 #include "store/journal.h"
-#include "store/cache.h"
-#include "base/message.h"
-#include "base/clock.h"
 #include "base/atomic.h"
+#include "base/clock.h"
+#include "base/message.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "store/cache.h"
 
 #include <stdio.h>
 #include <sys/stat.h>

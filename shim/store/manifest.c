@@ -4,9 +4,9 @@
  * profile on a guess would hide exactly the staleness it exists to show.
  */
 #include "store/manifest.h"
-#include "base/xalloc.h"
 #include "base/atomic.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 #include "base/yamldoc.h"
 
 #include <string.h>

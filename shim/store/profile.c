@@ -4,15 +4,15 @@
  * before CURRENT switches, each atomic and fsynced, under the slot lock.
  */
 #include "store/profile.h"
+#include "base/atomic.h"
+#include "base/clock.h"
 #include "base/hash.h"
+#include "base/path.h"
+#include "base/xalloc.h"
 #include "store/cache.h"
 #include "store/manifest.h"
 #include "store/split.h"
 #include "store/stamp.h"
-#include "base/atomic.h"
-#include "base/clock.h"
-#include "base/path.h"
-#include "base/xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>

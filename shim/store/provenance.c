@@ -6,11 +6,11 @@
  *   <crate> <metadata> <key>        (one line per instrumented unit, tab separated)
  */
 #include "store/provenance.h"
-#include "formats/buildid.h"
-#include "store/cache.h"
-#include "base/xalloc.h"
 #include "base/atomic.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
+#include "formats/buildid.h"
+#include "store/cache.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -5,13 +5,13 @@
  * agree on who prints without talking to each other.
  */
 #include "store/report.h"
-#include "store/cache.h"
-#include "base/message.h"
+#include "base/atomic.h"
 #include "base/clock.h"
 #include "base/fdio.h"
-#include "base/atomic.h"
+#include "base/message.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "store/cache.h"
 
 #include <dirent.h>
 #include <errno.h>

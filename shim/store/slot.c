@@ -7,16 +7,14 @@
  * in for it.
  */
 #include "store/slot.h"
-#include "store/cache.h"
-#include "store/toolchain.h"
-#include "base/yamldoc.h"
-#include "base/xalloc.h"
-#include "base/path.h"
-#include "base/dirlist.h"
-#include "base/clock.h"
 #include "base/atomic.h"
+#include "base/dirlist.h"
+#include "base/path.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "base/yamldoc.h"
+#include "store/cache.h"
+#include "store/toolchain.h"
 
 #include <string.h>
 

@@ -4,13 +4,10 @@
  * files it names, as the wrapper, verification, status and gc read them.
  */
 #include "store/split.h"
-#include "base/atomic.h"
 #include "base/dirlist.h"
 #include "base/hash.h"
-#include "base/message.h"
 #include "base/path.h"
 #include "base/settings.h"
-#include "base/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,13 +4,13 @@
  * so rewriting it (dated so cargo sees it newer) makes cargo rebuild them all.
  */
 #include "store/stamp.h"
-#include "store/cache.h"
 #include "base/atomic.h"
 #include "base/clock.h"
 #include "base/dirlist.h"
 #include "base/hash.h"
 #include "base/path.h"
 #include "base/xalloc.h"
+#include "store/cache.h"
 
 #include <errno.h>
 #include <stdlib.h>

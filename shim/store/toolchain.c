@@ -5,13 +5,13 @@
  * rustup proxy itself picks a toolchain per directory, so it is never cached.
  */
 #include "store/toolchain.h"
-#include "store/cache.h"
-#include "base/spawn.h"
+#include "base/atomic.h"
+#include "base/dirlist.h"
 #include "base/hash.h"
 #include "base/path.h"
-#include "base/dirlist.h"
-#include "base/atomic.h"
+#include "base/spawn.h"
 #include "base/strbuf.h"
+#include "store/cache.h"
 
 #include <errno.h>
 #include <stdint.h>

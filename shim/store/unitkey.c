@@ -7,10 +7,10 @@
  * window keeps its digest without being read.
  */
 #include "store/unitkey.h"
-#include "base/xalloc.h"
-#include "base/path.h"
 #include "base/atomic.h"
+#include "base/path.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <pthread.h>

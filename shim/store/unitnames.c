@@ -4,13 +4,13 @@
  * beside the unit's record, and read by the splitter.
  */
 #include "store/unitnames.h"
-#include "store/toolchain.h"
-#include "store/unitkey.h"
-#include "formats/prfnames.h"
 #include "base/atomic.h"
-#include "base/spawn.h"
 #include "base/path.h"
 #include "base/safefs.h"
+#include "base/spawn.h"
+#include "formats/prfnames.h"
+#include "store/toolchain.h"
+#include "store/unitkey.h"
 
 #include <string.h>
 #include <sys/wait.h>

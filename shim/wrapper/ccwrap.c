@@ -5,13 +5,13 @@
  * cc's feature checks see the real compiler. Every object gets a sidecar.
  */
 #include "wrapper/ccwrap.h"
-#include "wrapper/decision.h"
-#include "base/spawn.h"
+#include "base/atomic.h"
 #include "base/message.h"
 #include "base/path.h"
-#include "base/atomic.h"
 #include "base/settings.h"
+#include "base/spawn.h"
 #include "base/strbuf.h"
+#include "wrapper/decision.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,10 +4,9 @@
  * unoptimised or instrumented binary.
  */
 #include "wrapper/decision.h"
-#include "base/xalloc.h"
-#include "base/path.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #include <string.h>
 #include <stdlib.h>

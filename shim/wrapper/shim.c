@@ -5,10 +5,10 @@
  * through untouched; only the environment changes.
  */
 #include "wrapper/shim.h"
-#include "base/spawn.h"
 #include "base/message.h"
 #include "base/path.h"
 #include "base/settings.h"
+#include "base/spawn.h"
 #include "wrapper/wrapper.h"
 
 #include <string.h>

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "store/unitkey.h"
 #include "base/message.h"
 #include "base/strbuf.h"
+#include "store/unitkey.h"
 
 static double seconds(void)
 {

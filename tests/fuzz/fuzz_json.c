@@ -1,7 +1,7 @@
 /* fuzz_json.c - cargo's JSON messages: the parser and the build-unit reader. */
 #include "fuzz.h"
-#include "formats/buildunits.h"
 #include "base/json.h"
+#include "formats/buildunits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

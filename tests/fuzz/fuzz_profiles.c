@@ -2,9 +2,9 @@
 #include "fuzz.h"
 #include "formats/buildid.h"
 #include "formats/elfsyms.h"
-#include "cycle/llvm.h"
 #include "formats/prfnames.h"
 #include "store/split.h"
+#include "cycle/llvm.h"
 
 #include <stdlib.h>
 #include <fcntl.h>

@@ -11,9 +11,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "formats/rustc_args.h"
 #include "base/fdio.h"
 #include "base/strbuf.h"
+#include "formats/rustc_args.h"
 
 static void parse_ok(struct rustc_args *a, int argc, char **argv)
 {

@@ -17,14 +17,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "store/cache.h"
-#include "store/profile.h"
-#include "store/manifest.h"
-#include "tempdir.h"
-#include "base/xalloc.h"
-#include "base/path.h"
 #include "base/atomic.h"
+#include "base/path.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
+#include "store/manifest.h"
+#include "store/profile.h"
+#include "tempdir.h"
 
 #define PROFILE_BYTES (256 * 1024)
 

@@ -11,11 +11,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/atomic.h"
+#include "base/path.h"
+#include "base/strbuf.h"
 #include "cycle/config.h"
 #include "tempdir.h"
-#include "base/path.h"
-#include "base/atomic.h"
-#include "base/strbuf.h"
 
 static void write_config(const char *text, struct strbuf *path)
 {

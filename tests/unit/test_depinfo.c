@@ -12,15 +12,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "store/cache.h"
+#include "base/atomic.h"
+#include "base/path.h"
 #include "base/settings.h"
+#include "base/strbuf.h"
+#include "formats/depinfo.h"
 #include "store/stamp.h"
 #include "wrapper/decision.h"
-#include "formats/depinfo.h"
 #include "tempdir.h"
-#include "base/path.h"
-#include "base/atomic.h"
-#include "base/strbuf.h"
 
 static void write_text(const char *path, const char *text)
 {

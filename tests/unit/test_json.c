@@ -14,10 +14,10 @@
 #include <cmocka.h>
 
 #include "base/json.h"
-#include "base/safefs.h"
-#include "tempdir.h"
 #include "base/path.h"
+#include "base/safefs.h"
 #include "base/strbuf.h"
+#include "tempdir.h"
 
 static void expect_error(const char *text, const char *want)
 {

@@ -13,17 +13,17 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cycle/llvm.h"
+#include "base/atomic.h"
+#include "base/path.h"
+#include "base/strbuf.h"
 #include "formats/buildid.h"
 #include "formats/elfsyms.h"
 #include "formats/prfnames.h"
+#include "cycle/llvm.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 #include "tempdir.h"
-#include "base/path.h"
-#include "base/atomic.h"
-#include "base/strbuf.h"
 
 static void expect_crate(const char *symbol, const char *crate)
 {

@@ -11,12 +11,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/atomic.h"
+#include "base/path.h"
+#include "base/strbuf.h"
+#include "base/xalloc.h"
 #include "store/manifest.h"
 #include "tempdir.h"
-#include "base/xalloc.h"
-#include "base/path.h"
-#include "base/atomic.h"
-#include "base/strbuf.h"
 
 static void write_text(const char *name, const char *text, struct strbuf *path)
 {

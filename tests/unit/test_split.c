@@ -15,14 +15,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "store/manifest.h"
-#include "base/settings.h"
-#include "cycle/splitter.h"
-#include "store/split.h"
-#include "tempdir.h"
-#include "base/path.h"
 #include "base/atomic.h"
+#include "base/path.h"
+#include "base/settings.h"
 #include "base/strbuf.h"
+#include "store/manifest.h"
+#include "store/split.h"
+#include "cycle/splitter.h"
+#include "tempdir.h"
 
 static const char *tool = "llvm-profdata-22";
 

@@ -13,11 +13,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/atomic.h"
+#include "base/path.h"
+#include "base/strbuf.h"
 #include "store/unitkey.h"
 #include "tempdir.h"
-#include "base/path.h"
-#include "base/atomic.h"
-#include "base/strbuf.h"
 
 static struct strbuf a_rs = STRBUF_INIT, b_rs = STRBUF_INIT, dep = STRBUF_INIT, rec = STRBUF_INIT;
 

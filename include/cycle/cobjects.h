@@ -41,7 +41,7 @@ struct c_check {
  * compiler of ours compiles its C some other way, and is reported plain).
  */
 void cobjects_check(const struct ccode *c, const struct build_units *u, const char *decision,
-		 const struct timespec *started, struct c_check *out);
+		    const struct timespec *started, struct c_check *out);
 /* Removes the compiled build scripts in check->rerun, so the next cargo run reruns them. */
 void cobjects_force_rerun(const struct ccode *c, const struct c_check *check);
 void cobjects_check_release(struct c_check *check);
@@ -52,7 +52,7 @@ void cobjects_check_release(struct c_check *check);
  * profile covers them and an edited .c file makes it stale.
  */
 void cobjects_add_units(const struct ccode *c, struct build_units *u, const struct c_check *check,
-		     const char *decision, const char *slot_dir, const char *build_dir);
+			const char *decision, const char *slot_dir, const char *build_dir);
 
 /* The functions a C unit's objects define, as cobjects_add_units listed them in the slot. */
 void cobjects_unit_functions(const char *slot_dir, const char *crate, const char *metadata, struct strvec *out);

@@ -32,6 +32,6 @@ struct splitter_stats {
  * whole (why says why), -1 on an error (err).
  */
 int splitter_run(const struct splitter_input *in, struct splitter_stats *st, struct strbuf *why,
-		  struct strbuf *err);
+		 struct strbuf *err);
 
 #endif

@@ -19,7 +19,7 @@ struct manifest;
  */
 typedef int (*store_hook_fn)(void *ctx, struct strbuf *err);
 int profile_store(const char *slot_dir, const char *profdata, const struct manifest *m,
-			store_hook_fn before_current, void *ctx, struct strbuf *err);
+		  store_hook_fn before_current, void *ctx, struct strbuf *err);
 /*
  * The decision a build dir's stamp records for the slot's current profile
  * (stored at profdata): "use <split dir>" when it is split per crate,
@@ -30,7 +30,7 @@ void profile_use_decision(const char *slot_dir, const char *profdata, struct str
 void profile_key_of(const char *profdata, struct strbuf *key);
 /* 1: found (manifest and profdata path filled); 0: none; -1: unusable, err says why. */
 int profile_current(const char *slot_dir, struct manifest *m, struct strbuf *profdata,
-			  struct strbuf *err);
+		    struct strbuf *err);
 /*
  * The wrapper's fast path: CURRENT's profile and its crate index (one
  * "name\tmetadata\tkey" line per crate), without parsing the YAML manifest,
@@ -38,7 +38,7 @@ int profile_current(const char *slot_dir, struct manifest *m, struct strbuf *pro
  * 1: found; 0: none; -1: unusable, err says why.
  */
 int profile_current_index(const char *slot_dir, struct strbuf *profdata, struct strbuf *index,
-			struct strbuf *err);
+			  struct strbuf *err);
 /* The key a crate had when the profile was collected, from an index; NULL if absent. */
 char *profile_index_lookup(const char *index, const char *crate, const char *metadata);
 

@@ -174,7 +174,7 @@ static void add_name(struct strbuf *list, const char *name)
 }
 
 void cobjects_check(const struct ccode *c, const struct build_units *u, const char *decision,
-		 const struct timespec *started, struct c_check *out)
+		    const struct timespec *started, struct c_check *out)
 {
 	const char *want = c->enabled ? decision : "off";
 	long long since = (long long)started->tv_sec * 1000000000LL + started->tv_nsec;
@@ -378,7 +378,7 @@ static void add_unit(struct build_units *u, const struct build_script_run *run, 
 }
 
 void cobjects_add_units(const struct ccode *c, struct build_units *u, const struct c_check *check,
-		     const char *decision, const char *slot_dir, const char *build_dir)
+			const char *decision, const char *slot_dir, const char *build_dir)
 {
 	if (!slot_dir || !*slot_dir)
 		return;

@@ -155,7 +155,7 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct r
 }
 
 static void route_input(const struct merge_request *rq, const char *slot, struct routing *p,
-		       const char *path, long weight)
+			const char *path, long weight)
 {
 	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
 	struct raw_header h;

@@ -71,7 +71,7 @@ void profile_use_decision(const char *slot_dir, const char *profdata, struct str
 }
 
 int profile_store(const char *slot_dir, const char *profdata, const struct manifest *m,
-			store_hook_fn before_current, void *ctx, struct strbuf *err)
+		  store_hook_fn before_current, void *ctx, struct strbuf *err)
 {
 	struct strbuf profiles = STRBUF_INIT, dst = STRBUF_INIT, mpath = STRBUF_INIT, cur = STRBUF_INIT;
 	int rc = -1;
@@ -140,7 +140,7 @@ static int read_current(const char *slot_dir, struct strbuf *key, struct strbuf 
 }
 
 int profile_current_index(const char *slot_dir, struct strbuf *profdata, struct strbuf *index,
-			struct strbuf *err)
+			  struct strbuf *err)
 {
 	struct strbuf key = STRBUF_INIT, ipath = STRBUF_INIT, header = STRBUF_INIT;
 	int rc = read_current(slot_dir, &key, err);
@@ -180,7 +180,7 @@ char *profile_index_lookup(const char *index, const char *crate, const char *met
 }
 
 int profile_current(const char *slot_dir, struct manifest *m, struct strbuf *profdata,
-			  struct strbuf *err)
+		    struct strbuf *err)
 {
 	struct strbuf key = STRBUF_INIT, mpath = STRBUF_INIT;
 	int rc;

@@ -55,7 +55,7 @@ static bool bitcode_globals(const char *output, int llvm_major, struct strvec *n
  * list that cannot be made now is removed, not kept.
  */
 int unitnames_record(const char *slot_dir, const char *crate, const char *metadata, bool program,
-		      const char *output, int llvm_major, struct strbuf *err)
+		     const char *output, int llvm_major, struct strbuf *err)
 {
 	struct strvec names = STRVEC_INIT, modules = STRVEC_INIT;
 	struct strbuf text = STRBUF_INIT, path = STRBUF_INIT, dir = STRBUF_INIT, e = STRBUF_INIT;

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Ours, for the processes we start: documented, never checked. */
+#define INTERNAL(name, values, doc) { name, SETTING_INTERNAL, values, "unset", doc, NULL, NULL }
+
 static const struct setting_info table[SETTING_COUNT] = {
 	[SETTING_MODE] = { ENV_MODE, SETTING_CHOICE, "generate|use|off",
 		"the cached profile decides", "override the decision for every optimised crate",
@@ -40,7 +43,8 @@ static const struct setting_info table[SETTING_COUNT] = {
 	[SETTING_JOURNAL] = { ENV_JOURNAL, SETTING_ABS_PATH, "/abs/file",
 		"<cache>/journal.log", "where wrapper decisions are logged", NULL, "set it to an absolute file name" },
 	[SETTING_LLVM_PROFDATA] = { ENV_LLVM_PROFDATA, SETTING_PROGRAM, "/path",
-		"the one that reads the raw format rustc writes", "the llvm-profdata to use (still checked to read that format)", NULL, NULL },
+		"the one that reads the raw format rustc writes",
+		"the llvm-profdata to use (still checked to read that format)", NULL, NULL },
 	[SETTING_NO_PROFILER_TARGETS] = { ENV_NO_PROFILER_TARGETS, SETTING_GLOBS, "glob,glob",
 		"none", "more targets to leave alone (no profiler runtime)", NULL, NULL },
 	[SETTING_C] = { ENV_C_PGO, SETTING_CHOICE, "auto|on|off",
@@ -50,18 +54,12 @@ static const struct setting_info table[SETTING_COUNT] = {
 		"1", "1: each unit gets its part of the profile; 0: every unit gets the whole profile",
 		"0 or 1", "unset it (or 1) to give each unit its part of the profile, 0 to give every unit "
 		"the whole profile" },
-	[SETTING_FRONTEND] = { ENV_FRONTEND, SETTING_INTERNAL, "1",
-		"unset", "set by the front end for the cargo it runs: its wrappers leave reporting to it", NULL, NULL },
-	[SETTING_LINK_RELOCS] = { ENV_LINK_RELOCS, SETTING_INTERNAL, "1",
-		"unset", "set by the BOLT stage: programs are linked with relocations (-Wl,-q)", NULL, NULL },
-	[SETTING_CC] = { ENV_CC_REAL, SETTING_INTERNAL, "/path",
-		"unset", "set by the front end: the real C compiler behind the pgo-wrap-clang link", NULL, NULL },
-	[SETTING_CXX] = { ENV_CXX_REAL, SETTING_INTERNAL, "/path",
-		"unset", "set by the front end: the real C++ compiler behind the pgo-wrap-clang++ link", NULL, NULL },
-	[SETTING_C_DECISION] = { ENV_C_DECISION, SETTING_INTERNAL, "DECISION",
-		"unset", "set by the front end: the PGO decision for C/C++ code", NULL, NULL },
-	[SETTING_C_STAMP] = { ENV_C_STAMP, SETTING_INTERNAL, "/path",
-		"unset", "set by the front end: the stamp build scripts that compile C list", NULL, NULL },
+	[SETTING_FRONTEND] = INTERNAL(ENV_FRONTEND, "1", "set by the front end for its cargo: wrappers leave reporting to it"),
+	[SETTING_LINK_RELOCS] = INTERNAL(ENV_LINK_RELOCS, "1", "set by the BOLT stage: programs linked with relocations (-Wl,-q)"),
+	[SETTING_CC] = INTERNAL(ENV_CC_REAL, "/path", "set by the front end: the C compiler behind pgo-wrap-clang"),
+	[SETTING_CXX] = INTERNAL(ENV_CXX_REAL, "/path", "set by the front end: the C++ compiler behind pgo-wrap-clang++"),
+	[SETTING_C_DECISION] = INTERNAL(ENV_C_DECISION, "DECISION", "set by the front end: the PGO decision for C/C++ code"),
+	[SETTING_C_STAMP] = INTERNAL(ENV_C_STAMP, "/path", "set by the front end: the stamp C-compiling build scripts list"),
 };
 
 const struct setting_info *setting_info(enum setting s)

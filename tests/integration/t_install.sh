@@ -18,3 +18,24 @@ test_install_honours_prefix_and_destdir() {
 	make -s -C "$ROOT" uninstall DESTDIR="$T/stage" PREFIX=/opt/pgow >/dev/null
 	[ ! -e "$T/stage/opt/pgow/share/man/man1/cargo-pgo-wrap.1" ] || fail "uninstall left the man page"
 }
+
+# The layer rule holds in the tree, and the check can fail: an upward include
+# and an include cycle planted in a copy are each named with file and line.
+test_install_layer_check_catches_upward_includes_and_cycles() {
+	local layers="base formats store wrapper cycle commands"
+	sh "$ROOT/tests/check-layers.sh" $layers >"$T/out" 2>&1 || fail "the tree breaks its layers: $(cat "$T/out")"
+	mkdir -p "$T/copy/tests"
+	cp -r "$ROOT/shim" "$ROOT/include" "$T/copy/"
+	cp "$ROOT/tests/check-layers.sh" "$T/copy/tests/"
+	sed -i 's|^#include "base/path.h"$|&\n#include "store/cache.h"|' "$T/copy/shim/base/path.c"
+	local rc=0
+	sh "$T/copy/tests/check-layers.sh" $layers >"$T/out" 2>&1 || rc=$?
+	assert_eq 1 "$rc" "an upward include fails the check"
+	assert_grep '^shim/base/path.c:[0-9]+: the base layer includes "store/cache.h" of the higher store layer$' "$T/out" "names it"
+	cp "$ROOT/shim/base/path.c" "$T/copy/shim/base/path.c"
+	echo '#include "store/slot.h"' >>"$T/copy/include/store/toolchain.h"
+	rc=0
+	sh "$T/copy/tests/check-layers.sh" $layers >"$T/out" 2>&1 || rc=$?
+	assert_eq 1 "$rc" "an include cycle fails the check"
+	assert_grep '^include cycle: .*store/slot -> store/toolchain -> store/slot|^include cycle: .*store/toolchain -> store/slot -> store/toolchain' "$T/out" "names the loop"
+}

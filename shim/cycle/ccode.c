@@ -130,7 +130,7 @@ void ccode_choose(struct ccode *c, const char *target)
 
 	memset(c, 0, sizeof(*c));
 	rustc_host(&host);
-	c->triple = xstrdup(target ? target : host.buf);
+	c->triple = xstrdup(target ? target : sb_str(&host));
 	if (want && strcmp(want, "off") == 0) {
 		sb_addf(&c->why_not, "%s=off", ENV_C_PGO);
 	} else {

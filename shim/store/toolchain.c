@@ -47,7 +47,7 @@ static int run_rustc_vv(const char *rustc, struct strbuf *out, struct strbuf *er
 int rustc_identity(const char *rustc, struct strbuf *out, struct strbuf *err)
 {
 	struct stat st;
-	struct strbuf key = STRBUF_INIT, dir = STRBUF_INIT, entry = STRBUF_INIT;
+	struct strbuf key = STRBUF_INIT, dir = STRBUF_INIT, entry = STRBUF_INIT, ignored = STRBUF_INIT;
 	char hex[HASH_HEX_LEN + 1];
 	int rc = -1;
 
@@ -64,20 +64,28 @@ int rustc_identity(const char *rustc, struct strbuf *out, struct strbuf *err)
 		(uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
 		st.st_mtim.tv_nsec);
 	hash_buf_hex(key.buf, key.len, hex);
-	if (cache_subdir(&dir, "rustc", err) != 0)
-		goto out;
-	path_join(&entry, dir.buf, hex);
+	/*
+	 * The cache only saves the next run of rustc -vV: a cache that is unusable
+	 * (whoever needs it says so) or read-only costs that run, and nothing else.
+	 */
+	bool cached = cache_subdir(&dir, "rustc", &ignored) == 0;
 	size_t start = out->len;
-	if (sb_read_file(out, entry.buf) == 0 && strstr(out->buf + start, "release:")) {
-		rc = 0;
-		goto out;
+	if (cached) {
+		path_join(&entry, dir.buf, hex);
+		if (sb_read_file(out, entry.buf) == 0 && strstr(out->buf + start, "release:")) {
+			rc = 0;
+			goto out;
+		}
+		sb_setlen(out, start);
 	}
-	sb_setlen(out, start);
 	if (run_rustc_vv(resolved, out, err) != 0)
 		goto out;
+	rc = 0;
 	struct atomic_opts opts = { .mode = 0600 };
-	rc = write_file_atomic(entry.buf, out->buf + start, out->len - start, &opts, err);
+	if (cached && !cache_is_readonly())
+		(void)write_file_atomic(entry.buf, out->buf + start, out->len - start, &opts, &ignored);
 out:
+	sb_release(&ignored);
 	free(resolved);
 	sb_release(&key);
 	sb_release(&dir);

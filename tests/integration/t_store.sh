@@ -1,0 +1,32 @@
+# t_store.sh - the store under conditions a build machine meets: unusable or
+# read-only caches, a toolchain that is not rustup's proxy, planted links, and
+# inputs that are not what they claim (issue 19).
+
+# A toolchain's own bin/ first on PATH (no rustup proxy), with an unusable
+# cache: one line and exit 3 from every command, never a crash (was exit 139:
+# rustc's identity failed on the cache, the host came back empty, and
+# xstrdup(NULL) followed).
+test_store_unusable_cache_with_a_plain_rustc_is_one_line() {
+	setup_ws
+	unset RUSTC_WRAPPER
+	local cmd rc kind
+	export PATH="$(rustc --print sysroot)/bin:$PATH"
+	for kind in world-writable symlink; do
+		rm -rf "$T/cache" "$T/real"
+		case $kind in
+		world-writable) mkdir -p "$T/cache" && chmod 0777 "$T/cache" ;;
+		symlink) mkdir -p "$T/real" && chmod 0700 "$T/real" && ln -s "$T/real" "$T/cache" ;;
+		esac
+		for cmd in build instrument train doctor status; do
+			rc=0
+			pgow $cmd >"$T/out" 2>"$T/err" || rc=$?
+			assert_eq 3 "$rc" "$cmd with a $kind cache"
+			if [ "$cmd" = doctor ]; then # its report is its output
+				assert_grep "^FAIL  cache +$T/cache" "$T/out" "doctor names the cache"
+			else
+				assert_grep "$T/cache" "$T/err" "$cmd names the cache"
+				assert_eq 1 "$(wc -l <"$T/err")" "$cmd: one line with a $kind cache"
+			fi
+		done
+	done
+}

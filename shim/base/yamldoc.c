@@ -84,8 +84,7 @@ int ydoc_load(struct ydoc *d, const char *path, struct strbuf *err)
 
 	memset(d, 0, sizeof(*d));
 	d->path = xstrdup(path);
-	if (sb_read_file(&text, path) != 0) {
-		sb_addf(err, "%s: cannot read: %s", path, strerror(errno));
+	if (sb_read_input(&text, path, YDOC_MAX_BYTES, err) != 0) {
 		sb_release(&text);
 		return -1;
 	}

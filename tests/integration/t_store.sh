@@ -30,3 +30,30 @@ test_store_unusable_cache_with_a_plain_rustc_is_one_line() {
 		done
 	done
 }
+
+# pgo-wrap.yaml as a FIFO, or --pgo-config on a link to /dev/zero: refused at
+# once (was: build, status and doctor hung on the FIFO forever, and /dev/zero
+# was read to 1.1 GB before the 16 MiB limit was checked).
+test_store_config_that_is_not_a_file() {
+	setup_ws
+	unset RUSTC_WRAPPER
+	mkfifo pgo-wrap.yaml
+	local rc=0
+	timeout 60 "$PGOW_BIN" build --release >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "build with a FIFO for pgo-wrap.yaml"
+	assert_grep "^cargo-pgo-wrap: error: $T/ws/pgo-wrap.yaml: not a regular file" "$T/err" "says what it is"
+	assert_eq 1 "$(wc -l <"$T/err")" "one line"
+	for cmd in status doctor; do
+		rc=0
+		timeout 60 "$PGOW_BIN" $cmd >"$T/out" 2>"$T/err" || rc=$?
+		[ $rc != 124 ] || fail "$cmd hung on a FIFO"
+		cat "$T/out" "$T/err" >"$T/both"
+		assert_grep "pgo-wrap.yaml: not a regular file" "$T/both" "$cmd names it"
+	done
+	rm pgo-wrap.yaml
+	ln -s /dev/zero "$T/zero.yaml"
+	rc=0
+	timeout 60 "$PGOW_BIN" build --release --pgo-config "$T/zero.yaml" >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "--pgo-config on /dev/zero"
+	assert_grep "zero.yaml: not a regular file" "$T/err" "refused, not read"
+}

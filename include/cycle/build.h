@@ -29,6 +29,7 @@ struct build {
 	struct strbuf args_key;     /* the cargo arguments that choose the build's units */
 	struct ccode cc;            /* the C/C++ code build scripts compile */
 	int step, steps;
+	int lock_fd;                /* <state dir>/lock, held from build_lock on; -1 */
 };
 
 /* What a finished build was verified to consist of. */
@@ -62,6 +63,13 @@ void build_forward_messages(const struct build *b, const struct build_units *u);
  */
 void build_verify(const struct build *b, struct build_units *u, bool instrumented, const char *mode,
 		  struct verified *v);
+/*
+ * Takes <target>/pgo-wrap/lock for the rest of the run: a second build,
+ * instrument or train of the same target dir says "Blocking waiting for file
+ * lock on ..." (as cargo does) and waits, so two never share its raw and
+ * training dirs. A link planted at the lock or at <target>/pgo-wrap is refused.
+ */
+void build_lock(struct build *b);
 /* Cache writable and, when a profile may be merged, an llvm-profdata that reads rustc's format. */
 void build_preflight(const struct build *b, bool merging);
 void verified_release(struct verified *v);

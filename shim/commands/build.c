@@ -389,6 +389,7 @@ int cmd_build(int argc, char **argv)
 
 	build_setup(&b, argc, argv, true);
 	build_preflight(&b, true);
+	build_lock(&b);
 	bolt_preflight(&b);
 	refuse_unoptimised_profile(&b);
 	ingest_pending(&b);
@@ -448,6 +449,7 @@ int cmd_instrument(int argc, char **argv)
 
 	build_setup(&b, argc, argv, true);
 	build_preflight(&b, false);
+	build_lock(&b);
 	refuse_unoptimised_profile(&b);
 	b.steps = 1;
 	build_step(&b, "Building", "instrumented binaries into the normal target dir");
@@ -490,6 +492,7 @@ int cmd_train(int argc, char **argv)
 
 	build_setup(&b, argc, argv, true);
 	build_preflight(&b, true);
+	build_lock(&b);
 	refuse_unoptimised_profile(&b);
 	if (!b.cfg.nruns)
 		die(PGOW_EXIT_CONFIG, "no training is configured; add `training:` to %s/pgo-wrap.yaml "

@@ -31,9 +31,11 @@
 #include "cycle/llvm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,6 +145,7 @@ void build_setup(struct build *b, int argc, char **argv, bool need_config)
 	struct strbuf err = STRBUF_INIT;
 
 	memset(b, 0, sizeof(*b));
+	b->lock_fd = -1;
 	b->cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
 	parse_our_options(b, argc, argv);
 	unit_args_key(&b->cargo_args, &b->args_key);
@@ -172,8 +175,35 @@ void build_setup(struct build *b, int argc, char **argv, bool need_config)
 	sb_release(&err);
 }
 
+void build_lock(struct build *b)
+{
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (safe_mkdirs(b->ws.target_dir.buf, b->state_dir.buf, 0755, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	path_join(&path, b->state_dir.buf, "lock");
+	do
+		b->lock_fd = open(path.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	while (b->lock_fd < 0 && errno == EINTR);
+	if (b->lock_fd < 0)
+		die(PGOW_EXIT_FAIL, "cannot open %s: %s%s", path.buf, strerror(errno),
+		    errno == ELOOP ? " (a symbolic link; remove it)" : "");
+	if (flock(b->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			die(PGOW_EXIT_FAIL, "cannot lock %s: %s", path.buf, strerror(errno));
+		progress("Blocking", "waiting for file lock on %s\n", path.buf);
+		while (flock(b->lock_fd, LOCK_EX) != 0)
+			if (errno != EINTR)
+				die(PGOW_EXIT_FAIL, "cannot lock %s: %s", path.buf, strerror(errno));
+	}
+	sb_release(&path);
+	sb_release(&err);
+}
+
 void build_teardown(struct build *b)
 {
+	if (b->lock_fd >= 0)
+		close(b->lock_fd);
 	config_release(&b->cfg);
 	free(b->training_id);
 	sv_release(&b->cargo_args);

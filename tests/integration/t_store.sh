@@ -57,3 +57,38 @@ test_store_config_that_is_not_a_file() {
 	assert_eq 2 "$rc" "--pgo-config on /dev/zero"
 	assert_grep "zero.yaml: not a regular file" "$T/err" "refused, not read"
 }
+
+# Two builds of one workspace at once: the second says it waits for the first
+# (as cargo does) and each merges only its own training (was: one merged the
+# other's run under its label, the other failed on a vanished .profraw, exit 5).
+test_store_two_builds_of_one_workspace_take_turns() {
+	build_setup
+	# The first build's training holds it in the cycle long enough for the second to start.
+	cat >pgo-wrap.yaml <<YAML
+stale-policy: refresh
+training:
+  - name: slow
+    shell: "touch $T/training-started; sleep 4; {bin:fixbin} 3000"
+YAML
+	pgow build --release >"$T/a.out" 2>"$T/a.err" &
+	local a=$! waited=0
+	while [ ! -e "$T/training-started" ] && [ $waited -lt 600 ]; do
+		sleep 0.2
+		waited=$((waited + 1))
+	done
+	[ -e "$T/training-started" ] || fail "the first build never trained: $(tail -3 "$T/a.err")"
+	pgow build --release >"$T/b.out" 2>"$T/b.err" || fail "second build: $(tail -3 "$T/b.err")"
+	wait $a || fail "first build: $(tail -3 "$T/a.err")"
+	assert_grep "Blocking waiting for file lock on $T/ws/target/pgo-wrap/lock" "$T/b.err" "the second waits, and says so"
+	assert_grep 'Merged 1 raw profile\(s\) into' "$T/a.err" "the first merged its own run only"
+	assert_grep 'Fresh profile [0-9a-f]{12}' "$T/b.err" "the second found the first's profile fresh"
+	assert_no_grep 'Training' "$T/b.err" "and trained nothing"
+	# A link planted where the lock goes is refused, never followed.
+	rm target/pgo-wrap/lock
+	ln -s "$T/elsewhere" target/pgo-wrap/lock
+	local rc=0
+	pgow build --release >"$T/c.out" 2>"$T/c.err" || rc=$?
+	assert_eq 1 "$rc" "a planted lock link"
+	assert_grep 'lock: .*a symbolic link; remove it' "$T/c.err" "says what to do"
+	[ ! -e "$T/elsewhere" ] || fail "the link was followed"
+}

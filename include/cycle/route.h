@@ -13,6 +13,7 @@
 
 #include "base/strbuf.h"
 #include "store/provenance.h"
+#include "base/namemap.h"
 #include "cycle/mergerequest.h"
 
 /* The inputs of one slot. */
@@ -35,7 +36,8 @@ struct routing {
 	size_t n;
 	size_t skipped, considered;
 	struct known_id *known;
-	size_t nknown;
+	size_t nknown, known_alloc;
+	struct namemap known_index; /* build-id to its index in known: one lookup per id, however many */
 };
 
 

@@ -12,6 +12,7 @@
 #include "formats/buildid.h"
 #include "store/slot.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -40,12 +41,17 @@ static struct group *group_for(struct routing *p, const char *slot)
 	return g;
 }
 
+/* Hashed: a raw file may name tens of thousands of build-ids, and a scan per id was quadratic. */
 static struct known_id *lookup_id(struct routing *p, const char *id)
 {
-	for (size_t i = 0; i < p->nknown; i++)
-		if (strcmp(p->known[i].id, id) == 0)
-			return &p->known[i];
-	p->known = xrealloc(p->known, (p->nknown + 1) * sizeof(*p->known));
+	int at = namemap_get(&p->known_index, id, strlen(id));
+	if (at >= 0)
+		return &p->known[at];
+	if (p->nknown == p->known_alloc) {
+		p->known_alloc = p->known_alloc ? 2 * p->known_alloc : 64;
+		p->known = xrealloc(p->known, p->known_alloc * sizeof(*p->known));
+	}
+	namemap_claim(&p->known_index, id, strlen(id), (int)p->nknown);
 	struct known_id *k = &p->known[p->nknown++];
 	struct strbuf err = STRBUF_INIT;
 	memset(k, 0, sizeof(*k));
@@ -63,6 +69,7 @@ void routing_release(struct routing *p)
 		provenance_release(&p->known[i].prov);
 	}
 	free(p->known);
+	namemap_release(&p->known_index);
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->groups[i].slot);
 		sv_release(&p->groups[i].inputs);
@@ -78,6 +85,14 @@ static int open_input(const char *path, struct strbuf *err)
 {
 	struct stat st;
 	int fd;
+
+	/* llvm-profdata's --input-files list is a name per line: such a name would split into others. */
+	for (const char *c = path; *c; c++)
+		if (iscntrl((unsigned char)*c)) {
+			sb_addf(err, "%.*s...: its name holds a newline or another control character; rename it",
+				(int)(c - path), path);
+			return -1;
+		}
 
 	do
 		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);

@@ -92,3 +92,37 @@ YAML
 	assert_grep 'lock: .*a symbolic link; remove it' "$T/c.err" "says what to do"
 	[ ! -e "$T/elsewhere" ] || fail "the link was followed"
 }
+
+# More than 256 inputs go through llvm-profdata's --input-files list, a name
+# per line: a file named "zz<newline>1000000,injected.profraw" would have added
+# another program's records with weight 10^6. It is refused by name; and a raw
+# file that names 65,000 build-ids is routed in linear time (one hashed lookup
+# per id; was a scan of every id seen so far: 11 s for one file, 89 s for three).
+test_store_merge_inputs_that_are_not_what_they_seem() {
+	setup_ws
+	instrument_and_train
+	local one i
+	one=$(ls "$T"/raw/*.profraw | head -n 1)
+	mkdir -p "$T/many"
+	for i in $(seq 300); do cp "$one" "$T/many/p$i.profraw"; done
+	foreign_profile "$T/foreign"
+	cp "$T"/foreign/*.profraw "$T/many/zz
+1000000,injected.profraw"
+	python3 - "$one" "$T/many" <<'PY'
+import struct, sys
+raw = open(sys.argv[1], 'rb').read()
+head = bytearray(raw[:128])              # format 10: 16 header words
+n = 65000
+ids = b''.join(struct.pack('<Q', 8) + struct.pack('<Q', i + 1) for i in range(n))
+head[16:24] = struct.pack('<Q', len(ids))
+for k in range(3):
+    open(f'{sys.argv[2]}/ids{k}.profraw', 'wb').write(bytes(head) + ids + raw[128:])
+PY
+	local start=$SECONDS
+	pgow merge "$T/many" 2>"$T/err" || fail "merge: $(tail -3 "$T/err")"
+	[ $((SECONDS - start)) -lt 60 ] || fail "65,000 build-ids took $((SECONDS - start)) s"
+	assert_grep "skipping $T/many/zz\\.\\.\\.: its name holds a newline or another control character; rename it" "$T/err" "the name is refused"
+	assert_grep 'Merged 300 raw profile\(s\) \(4 skipped\) into' "$T/err" "the others merged"
+	assert_grep '^raw-files: 300$' "$(ls "$T"/cache/slots/*/profiles/*.yaml)" "and only they"
+	assert_eq 3 "$(grep -c 'ids[0-9].profraw: written by a binary that no build in this cache produced' "$T/err")" "the id-stuffed files are skipped"
+}

@@ -287,6 +287,47 @@ static size_t drop_merged_before(struct group *g, const struct manifest *cur)
 	return g->inputs.n;
 }
 
+/*
+ * Inputs without provenance (--foreign) are each merged alone first and must
+ * give counts to the slot's crates: checked on the merged result only, one
+ * profile of another program added to a good one (or to the current profile)
+ * would pass.
+ */
+static void check_foreign_inputs(const char *tool, const struct group *g, size_t n, const char *tmp,
+				 const struct manifest *m, const char *slot_dir)
+{
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+
+	path_join(&text, tmp, "input.proftext");
+	for (size_t i = 0; i < n; i++) {
+		const char *path = strchr(g->inputs.v[i], ',') + 1;
+		struct strvec argv = STRVEC_INIT;
+		struct manifest probe;
+		unsigned long long counted;
+		sv_push(&argv, tool);
+		sv_push(&argv, "merge");
+		sv_push(&argv, "--text");
+		sv_pushf(&argv, "--output=%s", text.buf);
+		sv_push(&argv, path);
+		int status = run_to_fd(argv.v, STDERR_FILENO, &err);
+		sv_release(&argv);
+		if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			die(PGOW_EXIT_PROFILE, "merge: %s cannot read %s%s%s; the cache is unchanged", tool, path,
+			    err.len ? ": " : "", err.buf);
+		memset(&probe, 0, sizeof(probe));
+		for (size_t c = 0; c < m->ncrates; c++)
+			manifest_add_crate(&probe, m->crates[c].name, m->crates[c].metadata, m->crates[c].key);
+		bool known = attribution_counts(&probe, slot_dir, text.buf);
+		if (known && probe.ncrates && attribution_crates_with_counts(&probe, &counted) == 0)
+			die(PGOW_EXIT_PROFILE, "merge: %s gives no counts to any of the %zu crates of slot %.12s: it "
+			    "belongs to another program (or its binaries never ran); the cache is unchanged", path,
+			    probe.ncrates, g->slot);
+		manifest_release(&probe);
+	}
+	sb_release(&text);
+	sb_release(&err);
+}
+
 static void merge_group(const struct merge_request *rq, struct group *g, size_t skipped)
 {
 	struct strbuf slot_dir = STRBUF_INIT, sub = STRBUF_INIT, rustc = STRBUF_INIT, err = STRBUF_INIT;
@@ -328,6 +369,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	for (size_t i = 0; i < g->hashes.n; i++)
 		if (strcmp(g->hashes.v[i], "-") != 0)
 			sv_push(&m.inputs, g->hashes.v[i]);
+	size_t new_inputs = g->inputs.n;
 	if (add) {
 		sv_pushv(&m.inputs, cur.inputs.v, cur.inputs.n);
 		sv_pushf(&g->inputs, "1,%s", cur_path.buf);
@@ -339,6 +381,8 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 
 	if (tempdir_create(slot_dir.buf, "merge.", &tmp, &err) != 0)
 		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
+	if (g->foreign)
+		check_foreign_inputs(tool.buf, g, new_inputs, tmp.buf, &m, slot_dir.buf);
 	path_join(&out, tmp.buf, "merged.profdata");
 	path_join(&text, tmp.buf, "merged.proftext");
 	run_merge(tool.buf, &g->inputs, tmp.buf, out.buf, text.buf);

@@ -126,3 +126,29 @@ PY
 	assert_grep '^raw-files: 300$' "$(ls "$T"/cache/slots/*/profiles/*.yaml)" "and only they"
 	assert_eq 3 "$(grep -c 'ids[0-9].profraw: written by a binary that no build in this cache produced' "$T/err")" "the id-stuffed files are skipped"
 }
+
+# --foreign checks every input for counts in the slot's units, in add mode too
+# (was: the check ran on the merged result, so another program's profile added
+# to the current one passed: "Added 1 raw profile(s) ... 2 of 2 units have counts", exit 0).
+test_store_foreign_inputs_each_need_counts() {
+	setup_ws
+	instrument_and_train
+	pgow merge "$T/raw" 2>/dev/null || fail "first merge"
+	local id before rc=0
+	id=$(ls "$T/cache/slots")
+	before=$(cat "$T"/cache/slots/*/CURRENT)
+	foreign_profile "$T/foreign"
+	pgow merge --foreign --slot "$id" "$T/foreign" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "another program's profile added to the current one"
+	assert_grep "merge: $T/foreign/.*\\.profraw gives no counts to any of the 2 crates of slot" "$T/err" "names the input"
+	assert_eq "$before" "$(cat "$T"/cache/slots/*/CURRENT)" "the current profile stays"
+	# With a good input beside it, in one replacing merge: still refused, by name.
+	rc=0
+	pgow merge --foreign --slot "$id" --replace "$T/raw" "$T/foreign" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "a good input does not carry a foreign one"
+	assert_grep "merge: $T/foreign/.*\\.profraw gives no counts" "$T/err" "names the foreign one"
+	assert_eq "$before" "$(cat "$T"/cache/slots/*/CURRENT)" "unchanged"
+	[ -z "$(ls -d "$T"/cache/slots/*/merge.* 2>/dev/null)" ] || fail "a refused merge left its temp dir"
+	# Its own profiles alone, named --foreign, still merge.
+	pgow merge --foreign --slot "$id" --replace "$T/raw" 2>"$T/err" || fail "own profiles, --foreign: $(tail -2 "$T/err")"
+}

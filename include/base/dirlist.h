@@ -5,6 +5,7 @@
 #ifndef PGOW_DIRLIST_H
 #define PGOW_DIRLIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/strbuf.h"
@@ -16,6 +17,8 @@
 void list_dir(const char *dir, const char *suffix, struct strvec *out);
 /* How many entries list_dir(dir, suffix) would give. */
 size_t count_files(const char *dir, const char *suffix);
+/* Whether path is a directory itself, not a link to one. */
+bool is_real_dir(const char *path);
 /* Bytes under path (its own size for a file), not following links. */
 long long tree_bytes(const char *path);
 

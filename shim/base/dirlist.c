@@ -69,3 +69,9 @@ long long tree_bytes(const char *path)
 		closedir(d);
 	return total;
 }
+
+bool is_real_dir(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}

@@ -179,7 +179,9 @@ void build_lock(struct build *b)
 {
 	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
 
-	if (safe_mkdirs(b->ws.target_dir.buf, b->state_dir.buf, 0755, &err) != 0)
+	/* cargo builds into the instrumented dir and the training runs what it finds there: no link. */
+	if (safe_mkdirs(b->ws.target_dir.buf, b->state_dir.buf, 0755, &err) != 0 ||
+	    safe_mkdirs(b->ws.target_dir.buf, b->instr_dir.buf, 0755, &err) != 0)
 		die(PGOW_EXIT_FAIL, "%s", err.buf);
 	path_join(&path, b->state_dir.buf, "lock");
 	do

@@ -5,6 +5,7 @@
  */
 #include "store/cache.h"
 #include "base/atomic.h"
+#include "base/message.h"
 #include "base/path.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
@@ -123,7 +124,8 @@ static int lock_slot(const char *slot_dir, int how, struct strbuf *err)
 	path_join(&path, slot_dir, "lock");
 	fd = open(path.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		sb_addf(err, "cannot open %s: %s", path.buf, strerror(errno));
+		sb_addf(err, "cannot open %s: %s%s", path.buf, strerror(errno),
+			errno == ELOOP ? " (a symbolic link; remove it)" : "");
 	} else {
 		while (flock(fd, how) != 0) {
 			if (errno != EINTR) {
@@ -152,6 +154,10 @@ int cache_lease_slot(const char *slot_dir)
 	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
 	struct stat held, now;
 	int fd = readonly ? -1 : lock_slot(slot_dir, LOCK_SH, &err);
+
+	/* Going on without the lease would let gc delete the profile under the compile. */
+	if (fd < 0 && errno == ELOOP)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
 
 	path_join(&path, slot_dir, "lock");
 	if (fd >= 0 && (fstat(fd, &held) != 0 || lstat(path.buf, &now) != 0 ||

@@ -7,14 +7,19 @@
 #include "base/atomic.h"
 #include "base/clock.h"
 #include "base/dirlist.h"
+#include "base/fdio.h"
 #include "base/hash.h"
 #include "base/path.h"
+#include "base/strbuf.h"
 #include "base/xalloc.h"
 #include "store/cache.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int stamp_sync(const char *stamp, const char *decision_id, stamp_time_fn stamp_time,
 	       struct strbuf *err)
@@ -103,6 +108,19 @@ int stamp_build_sync(const char *slot_dir, const char *build_dir, const char *de
 	return sync_stamp_in(slot_dir, "stamps", build_dir, decision_id, stamp_time, stamp_path, err);
 }
 
+/* A regular file of ours, never through a link. */
+static int read_own_file(struct strbuf *text, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	int rc = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? sb_read_fd(text, fd) : -1;
+	close(fd);
+	return rc;
+}
+
 void stamp_list(const char *slot_dir, struct stamp **out, size_t *n)
 {
 	struct strbuf dir = STRBUF_INIT;
@@ -111,12 +129,14 @@ void stamp_list(const char *slot_dir, struct stamp **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	path_join(&dir, slot_dir, "stamps");
-	list_dir(dir.buf, "", &files);
+	/* A link planted in the slot is never listed, read or written through: its stamps are none. */
+	if (is_real_dir(dir.buf))
+		list_dir(dir.buf, "", &files);
 	for (size_t i = 0; i < files.n; i++) {
 		struct strbuf text = STRBUF_INIT;
 		char *nl;
-		/* Written by slot_stamp_sync as "decision\nbuild dir\n". */
-		if (sb_read_file(&text, files.v[i]) == 0 && (nl = strchr(text.buf, '\n'))) {
+		/* Written by stamp_build_sync as "decision\nbuild dir\n". */
+		if (read_own_file(&text, files.v[i]) == 0 && (nl = strchr(text.buf, '\n'))) {
 			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 			struct stamp *st = &(*out)[(*n)++];
 			st->path = xstrdup(files.v[i]);

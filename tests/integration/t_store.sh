@@ -152,3 +152,58 @@ test_store_foreign_inputs_each_need_counts() {
 	# Its own profiles alone, named --foreign, still merge.
 	pgow merge --foreign --slot "$id" --replace "$T/raw" 2>"$T/err" || fail "own profiles, --foreign: $(tail -2 "$T/err")"
 }
+
+# Links planted where the store and the target dir keep things are never
+# followed: <slot>/stamps (merge rewrote, by rename, every file of the link's
+# target with a newline before its first NUL, and status listed them as build
+# dirs), target/pgo-wrap/instrumented (cargo built into the link's target and
+# the training ran programs from there), and a slot's lock (wrappers went on
+# without any lock).
+test_store_planted_links_are_not_followed() {
+	build_setup
+	pgow build --release 2>"$T/err" || fail "first cycle: $(tail -3 "$T/err")"
+	pgow instrument --release 2>"$T/err" || fail "instrument: $(tail -3 "$T/err")"
+	target/release/fixbin 100 >/dev/null
+	local slot outside rc
+	slot=$(ls -d "$T"/cache/slots/*)
+	outside="$T/outside"
+	mkdir -p "$outside"
+	printf 'use /etc\n%s/victim-dir\n' "$T" >"$outside/victim"
+	chmod 0644 "$outside/victim"
+	cp "$outside/victim" "$T/victim.before"
+	rm -rf "$slot/stamps"
+	ln -s "$outside" "$slot/stamps"
+	# Storing a profile retargets the slot's stamps: none behind the link.
+	pgow merge "$(dirname "$(find target/pgo-wrap/raw -name "*.profraw" | head -n 1)")" 2>"$T/err" || fail "merge: $(tail -3 "$T/err")"
+	cmp -s "$T/victim.before" "$outside/victim" || fail "a file behind the planted stamps link was rewritten"
+	assert_eq 644 "$(stat -c %a "$outside/victim")" "and its mode kept"
+	pgow status >"$T/status.txt" 2>&1 || true
+	assert_no_grep "victim-dir" "$T/status.txt" "status lists no build dir from behind the link"
+	# A wrapped build refuses the link (exit 3) rather than write a stamp through it.
+	rc=0
+	RUSTC_WRAPPER="$PGOW_BIN" CARGO_PGO_WRAP_WORKSPACE="$T/ws/target" cargo build --release >"$T/out" 2>"$T/err" || rc=$?
+	[ $rc != 0 ] || fail "a wrapped build wrote through the planted stamps link"
+	assert_grep "$slot/stamps" "$T/err" "names the link"
+	cmp -s "$T/victim.before" "$outside/victim" || fail "the build wrote behind the link"
+	rm "$slot/stamps"
+	# target/pgo-wrap/instrumented as a link: refused before cargo runs.
+	rm -rf target/pgo-wrap/instrumented
+	mkdir -p "$T/elsewhere"
+	ln -s "$T/elsewhere" target/pgo-wrap/instrumented
+	echo 'pub fn planted() -> u32 { 7 }' >>fixlib/src/lib.rs
+	POLICY=refresh write_training
+	rc=0
+	pgow build --release >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 1 "$rc" "a planted instrumented link"
+	assert_grep "instrumented" "$T/err" "names it"
+	[ -z "$(ls -A "$T/elsewhere")" ] || fail "cargo built behind the link"
+	rm target/pgo-wrap/instrumented
+	# A slot's lock as a link: the wrapper stops (exit 3) instead of going on without a lease.
+	rm -f "$slot/lock"
+	ln -s "$T/elsewhere/lock" "$slot/lock"
+	rc=0
+	RUSTC_WRAPPER="$PGOW_BIN" CARGO_PGO_WRAP_WORKSPACE="$T/ws/target" cargo build --release >"$T/out" 2>"$T/err" || rc=$?
+	[ $rc != 0 ] || fail "a build went on with a planted lock link"
+	assert_grep "$slot/lock: .*a symbolic link; remove it" "$T/err" "names the lock"
+	[ ! -e "$T/elsewhere/lock" ] || fail "the lock link was followed"
+}

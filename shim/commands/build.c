@@ -368,6 +368,14 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 	sb_release(&err);
 	build_run(b, false, mode, u);
 	build_verify(b, u, false, mode, v);
+	/*
+	 * Verification checks each unit against the slot as it is now: a profile
+	 * removed while the build ran (a gc) would make plain units look right.
+	 */
+	if (!plain && have && v->plain)
+		die(PGOW_EXIT_NOT_APPLIED, "%d unit(s) of %s were built without the profile this build planned "
+		    "to use: it was removed while the build ran (a gc?); run the build again", v->plain,
+		    b->ws.build_dir.buf);
 	memset(after, 0, sizeof(*after));
 	if (v->slot.len) {
 		freshness_of_build(after, v->slot.buf, u, b->training_id);

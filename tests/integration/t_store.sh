@@ -207,3 +207,26 @@ test_store_planted_links_are_not_followed() {
 	assert_grep "$slot/lock: .*a symbolic link; remove it" "$T/err" "names the lock"
 	[ ! -e "$T/elsewhere/lock" ] || fail "the lock link was followed"
 }
+
+# gc during a build that uses the profile: every unit compiled after gc removed
+# the slot is plain. The build must not exit 0 (was: "Optimizing ... with the
+# cached profile", then a warning that NO unit carried it, and exit 0).
+test_store_gc_during_a_build_is_not_a_silent_plain_build() {
+	build_setup
+	pgow build --release 2>"$T/err" || fail "first cycle: $(tail -3 "$T/err")"
+	# The next link of the chain starts gc when fixlib is compiled with the profile.
+	mkdir -p "$T/bin"
+	cat >"$T/bin/gc-when-fixlib" <<SH
+#!/bin/sh
+case "\$*" in *"--crate-name fixlib"*profile-use*) "$PGOW_BIN" gc --max-size 1 >"$T/gc.out" 2>&1 & ;; esac
+exec "\$@"
+SH
+	chmod +x "$T/bin/gc-when-fixlib"
+	touch fixlib/src/lib.rs
+	local rc=0
+	CARGO_PGO_WRAP_NEXT="$T/bin/gc-when-fixlib" pgow build --release >"$T/out" 2>"$T/err" || rc=$?
+	wait
+	assert_grep 'removed|Removed|slot' "$T/gc.out" "gc ran during the build"
+	assert_eq 8 "$rc" "a build that planned PGO and shipped plain units"
+	assert_grep 'built without the profile this build planned to use: it was removed while the build ran' "$T/err" "says why"
+}

@@ -40,10 +40,10 @@ static void workspace_slots(const char *root, const char *target_dir, struct str
 	sb_release(&err);
 }
 
-/* Removes the slots whose workspace is target_dir; how many. */
+/* Removes the slots whose workspace is target_dir; how many. One it cannot remove is exit 3. */
 static int remove_workspace_slots(const char *target_dir)
 {
-	int removed = 0;
+	int removed = 0, failed = 0;
 	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT;
 	struct strvec dirs = STRVEC_INIT;
 
@@ -55,12 +55,15 @@ static int remove_workspace_slots(const char *target_dir)
 		sb_reset(&err);
 		if (safe_remove_tree(root.buf, dirs.v[i], &err) == 0 && ++removed)
 			printf("removed profiles of slot %.12s\n", path_basename(dirs.v[i]));
-		else
+		else if (++failed)
 			error_msg("%s", err.buf);
 		if (lock >= 0)
 			close(lock);
 		sb_reset(&err);
 	}
+	if (failed)
+		die(PGOW_EXIT_CACHE, "clean: %d slot(s) of %s could not be removed (see above); fix the cache's "
+		    "permissions", failed, target_dir);
 	sv_release(&dirs);
 	sb_release(&root);
 	sb_release(&err);

@@ -5,6 +5,7 @@
 #include "base/option.h"
 #include "cycle/merge.h"
 #include "commands/commands.h"
+#include "store/cache.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -46,6 +47,12 @@ int cmd_merge(int argc, char **argv)
 	}
 	if (!o.paths.n)
 		command_usage_error("merge", "name the directory (or files) holding .profraw/.profdata files");
+	/* Checked once: an unusable cache warned for every file, then failed as a profile error. */
+	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT;
+	if (cache_root(&root, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	sb_release(&root);
+	sb_release(&err);
 	merge_run(&o);
 	merge_request_release(&o);
 	return 0;

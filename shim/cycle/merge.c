@@ -180,6 +180,27 @@ static void slot_rustc(const char *slot_dir, struct strbuf *out)
  * form, which gives each crate its counts without a second llvm-profdata
  * run over the result (`show` cost as much as the merge itself).
  */
+/* The first line of llvm-profdata's output that says what went wrong (in place: it ends the line). */
+static const char *first_error(struct strbuf *said)
+{
+	char *line = strstr(sb_str(said), "error: ");
+	if (!line)
+		return NULL;
+	line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
+/* Its warnings reach the user; its notes and stack dumps do not. */
+static void pass_warnings(const struct strbuf *said)
+{
+	for (const char *line = sb_str(said); *line;) {
+		size_t len = strcspn(line, "\n");
+		if (strstr(line, "warning: ") && (size_t)(strstr(line, "warning: ") - line) < len)
+			warn("llvm-profdata: %.*s", (int)len, line);
+		line += len + (line[len] == '\n');
+	}
+}
+
 static void run_merge(const char *tool, const struct strvec *inputs, const char *tmpdir,
 		      const char *out, const char *text)
 {
@@ -202,16 +223,32 @@ static void run_merge(const char *tool, const struct strvec *inputs, const char 
 		add_inputs(&cmd[i], inputs, tmpdir);
 	}
 	struct child children[2] = { CHILD_INIT(cmd[0].v), CHILD_INIT(cmd[1].v) };
-	struct strbuf err = STRBUF_INIT;
-	if (child_run_all(children, 2, &err) != 0)
+	struct strbuf err = STRBUF_INIT, log = STRBUF_INIT, said = STRBUF_INIT;
+	/* Its stderr goes to a file: on a corrupt input llvm-profdata prints a stack dump of 59 lines. */
+	path_join(&log, tmpdir, "llvm-profdata.log");
+	int fd = open(log.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die(PGOW_EXIT_CACHE, "merge: cannot create %s: %s", log.buf, strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		children[i].err = CHILD_FD;
+		children[i].err_fd = fd;
+	}
+	int rc = child_run_all(children, 2, &err);
+	close(fd);
+	(void)sb_read_file(&said, log.buf);
+	if (rc != 0)
 		die(PGOW_EXIT_EXEC, "merge: %s", err.buf);
 	for (int i = 0; i < 2; i++) {
 		if (!child_succeeded(&children[i]))
-			die(PGOW_EXIT_PROFILE, "merge: %s merge%s failed (exit %d); the cache is unchanged", tool,
-			    i ? " --text" : "", WIFEXITED(children[i].status) ? WEXITSTATUS(children[i].status) : -1);
+			die(PGOW_EXIT_PROFILE, "merge: %s merge%s failed (exit %d)%s%s; the cache is unchanged", tool,
+			    i ? " --text" : "", WIFEXITED(children[i].status) ? WEXITSTATUS(children[i].status) : -1,
+			    first_error(&said) ? ": " : "", first_error(&said) ? first_error(&said) : "");
 		sv_release(&cmd[i]);
 	}
+	pass_warnings(&said);
 	sb_release(&err);
+	sb_release(&log);
+	sb_release(&said);
 }
 
 /* The per-crate split, run by the store under the slot lock before the profile becomes current. */

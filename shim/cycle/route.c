@@ -98,7 +98,7 @@ static int open_input(const char *path, struct strbuf *err)
 		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0) {
-		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
+		sb_addf(err, "%s: cannot read it: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

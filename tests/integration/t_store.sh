@@ -230,3 +230,43 @@ SH
 	assert_eq 8 "$rc" "a build that planned PGO and shipped plain units"
 	assert_grep 'built without the profile this build planned to use: it was removed while the build ran' "$T/err" "says why"
 }
+
+# A raw file whose header is good and whose body is not: one line saying what
+# llvm-profdata found, exit 5, nothing stored (was: its 59-line stack dump on
+# the terminal). An input that cannot be read is named as such (was "skipping
+# cannot read X"), and merge into an unusable cache is exit 3 at once (was a
+# warning per file, then exit 5).
+test_store_merge_errors_are_one_line() {
+	setup_ws
+	instrument_and_train
+	local one rc=0
+	one=$(ls "$T"/raw/*.profraw | head -n 1)
+	mkdir -p "$T/bad"
+	python3 - "$one" "$T/bad/corrupt.profraw" <<'PY'
+import sys
+raw = bytearray(open(sys.argv[1], 'rb').read())
+for i in range(200, len(raw)):
+    raw[i] = 0xff
+open(sys.argv[2], 'wb').write(bytes(raw))
+PY
+	pgow merge "$T/bad" >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "a corrupt body"
+	assert_no_grep 'Stack dump|PLEASE submit|#[0-9]+ 0x' "$T/err" "no stack dump"
+	[ "$(wc -l <"$T/err")" -le 2 ] || fail "more than two lines: $(cat "$T/err")"
+	assert_grep 'merge: .*llvm-profdata.* merge.* failed \(exit [0-9]+\): .*error: ' "$T/err" "says what llvm-profdata found"
+	[ -z "$(ls "$T"/cache/slots/*/profiles 2>/dev/null)" ] || fail "something was stored"
+	chmod 000 "$T/raw"/*.profraw
+	rc=0
+	pgow merge --strict "$T/raw" >"$T/out" 2>"$T/err" || rc=$?
+	chmod 644 "$T/raw"/*.profraw
+	if [ "$(id -u)" != 0 ]; then # root reads a 000 file
+		assert_grep ": cannot read it: Permission denied" "$T/err" "names the file, then why"
+	fi
+	assert_no_grep 'skipping cannot' "$T/err" "reads as a sentence"
+	mkdir -p "$T/badcache"
+	chmod 0777 "$T/badcache"
+	rc=0
+	CARGO_PGO_WRAP_CACHE="$T/badcache" pgow merge "$T/raw" >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 3 "$rc" "an unusable cache"
+	assert_eq 1 "$(wc -l <"$T/err")" "one line"
+}

@@ -30,6 +30,7 @@ struct build {
 	struct ccode cc;            /* the C/C++ code build scripts compile */
 	int step, steps;
 	int lock_fd;                /* <state dir>/lock, held from build_lock on; -1 */
+	bool plain_asked;           /* the user chose a build without PGO (MODE=off, stale-policy: plain) */
 };
 
 /* What a finished build was verified to consist of. */

@@ -78,6 +78,14 @@ static void ingest_pending(const struct build *b)
 
 static enum plan decide(const struct build *b, const struct freshness *f)
 {
+	/* The wrapper's override means one thing for build: no PGO, said once, not ignored. */
+	if (setting_is(SETTING_MODE, "off")) {
+		progress("note:", "building without PGO (%s=off)\n", ENV_MODE);
+		return PLAN_PLAIN;
+	}
+	if (setting_get(SETTING_MODE))
+		die(PGOW_EXIT_CONFIG, "%s=%s is for RUSTC_WRAPPER builds; `build` decides per unit itself: "
+		    "unset it (or set it to off for a plain build)", ENV_MODE, setting_get(SETTING_MODE));
 	if (f->has_profile != 1) {
 		if (f->has_profile < 0)
 			progress("warning:", "the cached profile is unusable (%s): collecting a new one\n", f->err.buf);
@@ -303,9 +311,10 @@ static void summary(const struct build *b, const struct verified *v, const struc
 		    "Cargo.toml or .cargo/config.toml); raise its opt-level", b->ws.build_dir.buf,
 		    b->ws.profile, b->ws.profile);
 	} else {
-		progress("warning:", "NO unit of %s was built with a profile (%d plain, %d skipped%s%s): "
-			 "PGO was not applied\n", b->ws.build_dir.buf, v->plain, v->skipped,
-			 v->skipped_why.len ? ": " : "", sb_str(&v->skipped_why));
+		/* Said as a note when the user chose it, as a warning when not. */
+		progress(b->plain_asked ? "note:" : "warning:", "NO unit of %s was built with a profile (%d plain, "
+			 "%d skipped%s%s): PGO was not applied%s\n", b->ws.build_dir.buf, v->plain, v->skipped,
+			 v->skipped_why.len ? ": " : "", sb_str(&v->skipped_why), b->plain_asked ? ", as asked" : "");
 	}
 	summary_c(b, v, after);
 	if (v->mismatches)
@@ -360,7 +369,7 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 		point_build_dir(b, slot.buf, plain);
 	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT;
 	bool have = slot.len && profile_current_index(slot.buf, &prof, &index, &err) == 1;
-	build_step(b, "Optimizing", plain ? "plain build (stale-policy: plain)"
+	build_step(b, "Optimizing", plain ? "plain build, as asked"
 			  : have ? "cargo build with the cached profile"
 				 : "cargo build without a profile (none collected yet)");
 	sb_release(&prof);
@@ -412,6 +421,7 @@ int cmd_build(int argc, char **argv)
 		sb_release(&rec);
 	}
 	enum plan p = decide(&b, &before);
+	b.plain_asked = p == PLAN_PLAIN;
 	b.steps = p == PLAN_REFRESH ? (b.cfg.nruns ? 4 : 2) : 1;
 	bool refreshed = p == PLAN_REFRESH && refresh(&b);
 	optimise(&b, p == PLAN_PLAIN, &u, &v, &after);
@@ -429,6 +439,7 @@ int cmd_build(int argc, char **argv)
 		b.steps = b.step + (plain ? 1 : b.cfg.nruns ? 4 : 2);
 		if (plain)
 			progress("note:", "building without PGO (stale-policy: plain)\n");
+		b.plain_asked = plain;
 		if (plain || refresh(&b)) {
 			freshness_release(&after);
 			verified_release(&v);

@@ -270,3 +270,18 @@ PY
 	assert_eq 3 "$rc" "an unusable cache"
 	assert_eq 1 "$(wc -l <"$T/err")" "one line"
 }
+
+# CARGO_PGO_WRAP_MODE under `build`: off is a plain build, said once, with exit
+# 0; generate or use (the wrapper's overrides) are refused with the fix (was:
+# ignored without a word).
+test_store_build_says_what_mode_does() {
+	build_setup
+	local rc=0
+	CARGO_PGO_WRAP_MODE=off pgow build --release >"$T/out" 2>"$T/err" || fail "MODE=off: $(tail -3 "$T/err")"
+	assert_grep 'note: building without PGO \(CARGO_PGO_WRAP_MODE=off\)' "$T/err" "said once"
+	assert_grep 'note: NO unit of .* PGO was not applied, as asked' "$T/err" "the summary says it was asked for"
+	assert_no_grep 'Training|Merging' "$T/err" "nothing collected"
+	CARGO_PGO_WRAP_MODE=use CARGO_PGO_WRAP_PROFILE=/x pgow build --release >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "MODE=use under build"
+	assert_grep 'CARGO_PGO_WRAP_MODE=use is for RUSTC_WRAPPER builds' "$T/err" "says why"
+}

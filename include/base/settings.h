@@ -27,6 +27,7 @@
 #define ENV_NO_PROFILER_TARGETS  "CARGO_PGO_WRAP_NO_PROFILER_TARGETS"
 #define ENV_C_PGO                "CARGO_PGO_WRAP_C"
 #define ENV_SPLIT                "CARGO_PGO_WRAP_SPLIT"
+#define ENV_MAX_INPUT            "CARGO_PGO_WRAP_MAX_INPUT"
 #define ENV_FRONTEND             "CARGO_PGO_WRAP_FRONTEND"
 #define ENV_LINK_RELOCS          "CARGO_PGO_WRAP_LINK_RELOCS"
 #define ENV_CC_REAL              "CARGO_PGO_WRAP_CC"
@@ -49,6 +50,7 @@ enum setting {
 	SETTING_NO_PROFILER_TARGETS,
 	SETTING_C,
 	SETTING_SPLIT,
+	SETTING_MAX_INPUT,
 	/* Set by cargo-pgo-wrap for the processes it starts, never by users. */
 	SETTING_FRONTEND,
 	SETTING_LINK_RELOCS,

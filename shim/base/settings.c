@@ -54,6 +54,9 @@ static const struct setting_info table[SETTING_COUNT] = {
 		"1", "1: each unit gets its part of the profile; 0: every unit gets the whole profile",
 		"0 or 1", "unset it (or 1) to give each unit its part of the profile, 0 to give every unit "
 		"the whole profile" },
+	[SETTING_MAX_INPUT] = { ENV_MAX_INPUT, SETTING_SIZE, "SIZE",
+		"1G", "the largest profile merge reads (polkadot's raw files are tens of MB)", NULL,
+		"write e.g. 500M or 2G" },
 	[SETTING_FRONTEND] = INTERNAL(ENV_FRONTEND, "1", "set by the front end for its cargo: wrappers leave reporting to it"),
 	[SETTING_LINK_RELOCS] = INTERNAL(ENV_LINK_RELOCS, "1", "set by the BOLT stage: programs linked with relocations (-Wl,-q)"),
 	[SETTING_CC] = INTERNAL(ENV_CC_REAL, "/path", "set by the front end: the C compiler behind pgo-wrap-clang"),

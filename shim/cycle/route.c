@@ -8,6 +8,7 @@
 #include "base/dirlist.h"
 #include "base/hash.h"
 #include "base/message.h"
+#include "base/settings.h"
 #include "base/xalloc.h"
 #include "formats/buildid.h"
 #include "store/slot.h"
@@ -103,6 +104,14 @@ static int open_input(const char *path, struct strbuf *err)
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		sb_addf(err, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/* Checked before a byte is hashed or merged: a file truncated up to 3 GB took 111 s. */
+	long long max = setting_size(SETTING_MAX_INPUT, 1LL << 30);
+	if (st.st_size > max) {
+		sb_addf(err, "%s: %lld bytes, more than %s allows (%lld); it is not a profile of ours, or raise it",
+			path, (long long)st.st_size, ENV_MAX_INPUT, max);
 		close(fd);
 		return -1;
 	}

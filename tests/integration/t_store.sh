@@ -285,3 +285,23 @@ test_store_build_says_what_mode_does() {
 	assert_eq 2 "$rc" "MODE=use under build"
 	assert_grep 'CARGO_PGO_WRAP_MODE=use is for RUSTC_WRAPPER builds' "$T/err" "says why"
 }
+
+# A raw file past CARGO_PGO_WRAP_MAX_INPUT (default 1G) is skipped at once by
+# its size (was: a file truncated up to 3 GB was hashed and merged in full, 111 s).
+test_store_huge_inputs_are_refused_by_size() {
+	setup_ws
+	instrument_and_train
+	local one start
+	one=$(ls "$T"/raw/*.profraw | head -n 1)
+	mkdir -p "$T/huge"
+	cp "$one" "$T/huge/big.profraw"
+	truncate -s 3G "$T/huge/big.profraw"
+	start=$SECONDS
+	local rc=0
+	pgow merge --strict "$T/huge" >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "--strict: a skipped input fails"
+	assert_grep "big.profraw: 3221225472 bytes, more than CARGO_PGO_WRAP_MAX_INPUT allows \(1073741824\)" "$T/err" "says why"
+	[ $((SECONDS - start)) -lt 20 ] || fail "took $((SECONDS - start)) s: it read the file"
+	# Raised, the limit lets a real profile through.
+	CARGO_PGO_WRAP_MAX_INPUT=10K pgow merge "$T/raw" 2>"$T/err" || fail "a small profile under a 10K limit: $(tail -2 "$T/err")"
+}

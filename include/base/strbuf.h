@@ -36,12 +36,6 @@ char *sb_detach(struct strbuf *sb);
 /* Reads a whole file; -1 with errno set on failure. */
 int sb_read_file(struct strbuf *sb, const char *path);
 int sb_read_fd(struct strbuf *sb, int fd);
-/*
- * Reads an input the user names: a regular file only (a FIFO, a device or
- * /dev/zero is refused without blocking on it), at most max bytes, the
- * limit enforced while reading. -1 with "PATH: why; fix" in err.
- */
-int sb_read_input(struct strbuf *sb, const char *path, size_t max, struct strbuf *err);
 
 struct strvec {
 	char **v;   /* NULL-terminated once anything was pushed */

@@ -8,8 +8,6 @@
 #include "base/xalloc.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,50 +121,6 @@ int sb_read_fd(struct strbuf *sb, int fd)
 	}
 	sb->buf[sb->len] = '\0';
 	return 0;
-}
-
-int sb_read_input(struct strbuf *sb, const char *path, size_t max, struct strbuf *err)
-{
-	struct stat st;
-	int fd;
-
-	do
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0) {
-		sb_addf(err, "%s: cannot read: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sb_addf(err, "%s: not a regular file (a FIFO, a device or a directory); point it at a file", path);
-		close(fd);
-		return -1;
-	}
-	size_t start = sb->len;
-	for (;;) {
-		sb_grow(sb, 8192);
-		size_t room = sb->alloc - sb->len - 1;
-		ssize_t n = read(fd, sb->buf + sb->len, room);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			sb_addf(err, "%s: cannot read: %s", path, strerror(errno));
-			break;
-		}
-		sb->len += (size_t)n;
-		sb->buf[sb->len] = '\0';
-		if (sb->len - start > max) {
-			sb_addf(err, "%s: more than %zu bytes, more than this tool reads; it is not one of ours", path, max);
-			break;
-		}
-		if (n == 0) {
-			close(fd);
-			return 0;
-		}
-	}
-	close(fd);
-	sb_setlen(sb, start);
-	return -1;
 }
 
 int sb_read_file(struct strbuf *sb, const char *path)

@@ -3,6 +3,7 @@
  * emitter over a strbuf (see include/base/yamldoc.h).
  */
 #include "base/yamldoc.h"
+#include "base/input.h"
 #include "base/message.h"
 #include "base/strbuf.h"
 #include "base/xalloc.h"
@@ -84,7 +85,7 @@ int ydoc_load(struct ydoc *d, const char *path, struct strbuf *err)
 
 	memset(d, 0, sizeof(*d));
 	d->path = xstrdup(path);
-	if (sb_read_input(&text, path, YDOC_MAX_BYTES, err) != 0) {
+	if (input_read(&text, path, YDOC_MAX_BYTES, err) != 0) {
 		sb_release(&text);
 		return -1;
 	}

@@ -6,7 +6,9 @@
  */
 #include "cycle/route.h"
 #include "base/dirlist.h"
+#include "base/fdio.h"
 #include "base/hash.h"
+#include "base/input.h"
 #include "base/message.h"
 #include "base/settings.h"
 #include "base/xalloc.h"
@@ -84,8 +86,7 @@ void routing_release(struct routing *p)
 /* Opens an input without blocking on a FIFO or following a planted link; regular files only. */
 static int open_input(const char *path, struct strbuf *err)
 {
-	struct stat st;
-	int fd;
+	long long size;
 
 	/* llvm-profdata's --input-files list is a name per line: such a name would split into others. */
 	for (const char *c = path; *c; c++)
@@ -95,23 +96,14 @@ static int open_input(const char *path, struct strbuf *err)
 			return -1;
 		}
 
-	do
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0) {
-		sb_addf(err, "%s: cannot read it: %s", path, strerror(errno));
+	int fd = input_open(path, true, &size, err);
+	if (fd < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sb_addf(err, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
 	/* Checked before a byte is hashed or merged: a file truncated up to 3 GB took 111 s. */
 	long long max = setting_size(SETTING_MAX_INPUT, 1LL << 30);
-	if (st.st_size > max) {
+	if (size > max) {
 		sb_addf(err, "%s: %lld bytes, more than %s allows (%lld); it is not a profile of ours, or raise it",
-			path, (long long)st.st_size, ENV_MAX_INPUT, max);
+			path, size, ENV_MAX_INPUT, max);
 		close(fd);
 		return -1;
 	}

@@ -20,9 +20,14 @@ struct slot {
 	struct strbuf dir;         /* <cache>/slots/<id>, created 0700 */
 };
 
-/* Identifies the slot of one rustc invocation and creates its cache dir. */
-int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *rustc,
-			struct strbuf *err);
+/*
+ * Identifies the slot of one rustc invocation: its id and where its dir is
+ * (s->dir), nothing written. slot_open then creates the dir and its SLOT
+ * file: a wrapper leases the slot in between, so gc never removes a slot
+ * while it is being made.
+ */
+int slot_identify(struct slot *s, const struct rustc_args *a, const char *rustc, struct strbuf *err);
+int slot_open(struct slot *s, const struct rustc_args *a, struct strbuf *err);
 void slot_release(struct slot *s);
 /*
  * <slot>/builds/<hash>: what the last verified build of build_dir with these

@@ -116,16 +116,38 @@ int cache_subdir(struct strbuf *out, const char *sub, struct strbuf *err)
 }
 
 /* Serialises stores (and gc) of one slot across processes. */
+/*
+ * <cache>/locks/<slot id>: outside the slot, so gc, which removes a slot
+ * under its lock, never removes the lock. Were it inside, a wrapper
+ * starting during the delete would make a new lock file, lock that at once
+ * and read a half-deleted slot.
+ */
+static int lock_path(struct strbuf *out, const char *slot_dir, struct strbuf *err)
+{
+	struct strbuf locks = STRBUF_INIT;
+	int rc = cache_subdir(&locks, "locks", err);
+
+	if (rc == 0)
+		path_join(out, locks.buf, path_basename(slot_dir));
+	sb_release(&locks);
+	return rc;
+}
+
 static int lock_slot(const char *slot_dir, int how, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT;
-	int fd;
+	int fd = -1;
 
-	path_join(&path, slot_dir, "lock");
+	if (lock_path(&path, slot_dir, err) != 0) {
+		errno = 0;
+		goto out;
+	}
 	fd = open(path.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		sb_addf(err, "cannot open %s: %s%s", path.buf, strerror(errno),
-			errno == ELOOP ? " (a symbolic link; remove it)" : "");
+		int saved = errno;
+		sb_addf(err, "cannot open %s: %s%s", path.buf, strerror(saved),
+			saved == ELOOP ? " (a symbolic link; remove it)" : "");
+		errno = saved;
 	} else {
 		while (flock(fd, how) != 0) {
 			if (errno != EINTR) {
@@ -136,6 +158,7 @@ static int lock_slot(const char *slot_dir, int how, struct strbuf *err)
 			}
 		}
 	}
+out:
 	sb_release(&path);
 	return fd;
 }
@@ -145,27 +168,15 @@ int cache_lock_slot(const char *slot_dir, struct strbuf *err)
 	return lock_slot(slot_dir, LOCK_EX, err);
 }
 
-/*
- * A shared lock that gc's exclusive one waits for. The lock file must still
- * be the slot's own after the wait: gc may have removed the slot meanwhile.
- */
+/* A shared lock that gc's exclusive one waits for; gc may have removed the slot meanwhile. */
 int cache_lease_slot(const char *slot_dir)
 {
-	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
-	struct stat held, now;
+	struct strbuf err = STRBUF_INIT;
 	int fd = readonly ? -1 : lock_slot(slot_dir, LOCK_SH, &err);
 
 	/* Going on without the lease would let gc delete the profile under the compile. */
 	if (fd < 0 && errno == ELOOP)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
-
-	path_join(&path, slot_dir, "lock");
-	if (fd >= 0 && (fstat(fd, &held) != 0 || lstat(path.buf, &now) != 0 ||
-			held.st_dev != now.st_dev || held.st_ino != now.st_ino)) {
-		close(fd);
-		fd = -1;
-	}
-	sb_release(&path);
 	sb_release(&err);
 	return fd;
 }

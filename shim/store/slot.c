@@ -91,8 +91,7 @@ static int describe(const struct slot *s, const struct rustc_args *a, struct str
 	return yemit_finish(&e, err);
 }
 
-int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *rustc,
-			struct strbuf *err)
+int slot_identify(struct slot *s, const struct rustc_args *a, const char *rustc, struct strbuf *err)
 {
 	memset(s, 0, sizeof(*s));
 	derive_dirs(s, a);
@@ -117,9 +116,19 @@ int slot_for_invocation(struct slot *s, const struct rustc_args *a, const char *
 	hasher_add_str(h, sb_str(&s->signature));
 	hasher_hex(h, s->id);
 	hasher_free(h);
+	struct strbuf root = STRBUF_INIT;
+	int rc = cache_root_path(&root, err);
+	if (rc == 0)
+		sb_addf(&s->dir, "%s/slots/%s", root.buf, s->id);
+	sb_release(&root);
+	return rc;
+}
 
+int slot_open(struct slot *s, const struct rustc_args *a, struct strbuf *err)
+{
 	struct strbuf sub = STRBUF_INIT, info = STRBUF_INIT, text = STRBUF_INIT;
 	sb_addf(&sub, "slots/%s", s->id);
+	sb_reset(&s->dir);
 	int rc = cache_subdir(&s->dir, sub.buf, err);
 	if (rc == 0) {
 		path_join(&info, s->dir.buf, "SLOT");

@@ -545,27 +545,17 @@ done:
 }
 
 /*
- * The slot stays leased while this unit uses it (stamp, profile, records),
- * so gc waits rather than removing it mid-build. A slot gc removed between
- * being made and being leased is made again.
+ * The slot is leased before it is made and while this unit uses it (stamp,
+ * profile, records), so gc waits rather than removing it under us; a slot gc
+ * removed while we waited is simply made again.
  */
 static int open_leased_slot(struct slot *s, const struct rustc_args *a, const char *rustc,
 			    int *lease, struct strbuf *err)
 {
-	for (int tries = 1;; tries++) {
-		bool last = tries == 5;
-		if (slot_for_invocation(s, a, rustc, err) != 0) {
-			bool removed = s->dir.len && !file_exists(s->dir.buf);
-			if (last || !removed)
-				return -1;
-			sb_reset(err);
-		} else {
-			*lease = cache_lease_slot(s->dir.buf);
-			if (*lease >= 0 || cache_is_readonly() || last)
-				return 0;
-		}
-		slot_release(s);
-	}
+	if (slot_identify(s, a, rustc, err) != 0)
+		return -1;
+	*lease = cache_lease_slot(s->dir.buf);
+	return slot_open(s, a, err);
 }
 
 /* Runs an eligible unit and returns rustc's wait status. */

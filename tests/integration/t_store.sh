@@ -199,12 +199,14 @@ test_store_planted_links_are_not_followed() {
 	[ -z "$(ls -A "$T/elsewhere")" ] || fail "cargo built behind the link"
 	rm target/pgo-wrap/instrumented
 	# A slot's lock as a link: the wrapper stops (exit 3) instead of going on without a lease.
-	rm -f "$slot/lock"
-	ln -s "$T/elsewhere/lock" "$slot/lock"
+	local lock="$T/cache/locks/$(basename "$slot")"
+	[ -f "$lock" ] || fail "no lock at $lock"
+	rm -f "$lock"
+	ln -s "$T/elsewhere/lock" "$lock"
 	rc=0
 	RUSTC_WRAPPER="$PGOW_BIN" CARGO_PGO_WRAP_WORKSPACE="$T/ws/target" cargo build --release >"$T/out" 2>"$T/err" || rc=$?
 	[ $rc != 0 ] || fail "a build went on with a planted lock link"
-	assert_grep "$slot/lock: .*a symbolic link; remove it" "$T/err" "names the lock"
+	assert_grep "$lock: .*a symbolic link; remove it" "$T/err" "names the lock"
 	[ ! -e "$T/elsewhere/lock" ] || fail "the lock link was followed"
 }
 
@@ -304,4 +306,36 @@ test_store_huge_inputs_are_refused_by_size() {
 	[ $((SECONDS - start)) -lt 20 ] || fail "took $((SECONDS - start)) s: it read the file"
 	# Raised, the limit lets a real profile through.
 	CARGO_PGO_WRAP_MAX_INPUT=10K pgow merge "$T/raw" 2>"$T/err" || fail "a small profile under a 10K limit: $(tail -2 "$T/err")"
+}
+
+# gc removes a slot under the slot's lock, which lives outside the slot
+# (<cache>/locks/<id>): a wrapper starting meanwhile waits for it, then finds
+# the slot gone and says so. Was: the lock was inside the slot, so a wrapper
+# made a new one during the delete, locked it at once and read a half-deleted
+# slot ("cached profile is unusable (... .crates is missing)").
+test_store_a_slot_being_removed_is_waited_for() {
+	build_setup
+	pgow build --release 2>"$T/err" || fail "first cycle: $(tail -3 "$T/err")"
+	local slot id
+	slot=$(ls -d "$T"/cache/slots/*)
+	id=$(basename "$slot")
+	# A stand-in for gc: the exclusive lock (where it is, and where it was), the
+	# slot half-deleted, then gone.
+	mkdir -p "$T/cache/locks"
+	(
+		flock -x 8
+		flock -x 9
+		rm -f "$slot"/profiles/*.crates "$slot/lock"
+		touch "$T/gc-holds-it"
+		sleep 3
+		rm -rf "$slot"
+	) 8>"$T/cache/locks/$id" 9>"$slot/lock" &
+	local gc=$!
+	while [ ! -e "$T/gc-holds-it" ]; do sleep 0.1; done
+	touch fixlib/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release >"$T/out" 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
+	wait $gc
+	assert_no_grep 'unusable|is missing' "$T/err" "no half-deleted slot was read"
+	assert_grep 'no profile for this build configuration yet' "$T/err" "the slot was gone once gc finished"
+	[ -d "$slot" ] || fail "the slot was not made again"
 }

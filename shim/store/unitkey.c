@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #define RECORD_MAGIC "unit-v1"
@@ -270,6 +271,13 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 	return rc;
 }
 
+/* In a build script's OUT_DIR: <target>/<profile>/build/<package>-<hash>/out/. */
+static bool generated(const char *path)
+{
+	const char *b = strstr(path, "/build/");
+	return b && strstr(b + 7, "/out/");
+}
+
 int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct strbuf *err)
 {
 	memset(now, 0, sizeof(*now));
@@ -285,6 +293,17 @@ int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct str
 		struct unit_file *f = &now->files[now->nfiles++];
 		f->path = xstrdup(rec->files[i].path);
 		f->real_path = xstrdup(rec->files[i].real_path);
+		/*
+		 * A generated source that cargo clean (or another target dir) took away
+		 * is not known until its build script runs again: it counts as it was,
+		 * and the build's own marks, keyed by its content, tell if it changed.
+		 */
+		if (generated(f->path) && access(f->real_path, F_OK) != 0 && errno == ENOENT) {
+			*f = rec->files[i];
+			f->path = xstrdup(rec->files[i].path);
+			f->real_path = xstrdup(rec->files[i].real_path);
+			continue;
+		}
 		int need = stat_file(f, &rec->files[i], now_ns, err);
 		if (need < 0)
 			rc = -1;

@@ -339,3 +339,28 @@ test_store_a_slot_being_removed_is_waited_for() {
 	assert_grep 'no profile for this build configuration yet' "$T/err" "the slot was gone once gc finished"
 	[ -d "$slot" ] || fail "the slot was not made again"
 }
+
+# A build script's generated source (fixbin includes OUT_DIR/gen.rs) is keyed by
+# its content, not by where a target dir put it: cargo clean or cargo-pgo-wrap
+# clean leave a fresh profile fresh (was: "Stale ... fixbin (changed)", and
+# under refresh the whole cycle reran, adding the training to itself). A real
+# change of what it generates is still found, once the build reveals it.
+test_store_generated_sources_after_clean() {
+	build_setup
+	POLICY=refresh write_training
+	pgow build --release 2>"$T/err" || fail "first cycle: $(tail -3 "$T/err")"
+	local key
+	key=$(sed -n 's/.*carry profile \([0-9a-f]*\).*/\1/p' "$T/err")
+	cargo clean 2>/dev/null
+	pgow build --release 2>"$T/err" || fail "after cargo clean: $(tail -3 "$T/err")"
+	assert_grep "Fresh profile $key" "$T/err" "fresh after cargo clean"
+	assert_no_grep 'Stale|Training|Merg' "$T/err" "nothing refreshed"
+	pgow clean >/dev/null
+	pgow build --release 2>"$T/err" || fail "after clean: $(tail -3 "$T/err")"
+	assert_grep "Fresh profile $key" "$T/err" "fresh after cargo-pgo-wrap clean"
+	# What the build script generates changes: found after the build, and refreshed.
+	sed -i 's/let rounds: u32 = 3;/let rounds: u32 = 4;/' fixbin/build.rs
+	cargo clean 2>/dev/null
+	pgow build --release 2>"$T/err" || fail "after a generator change: $(tail -3 "$T/err")"
+	assert_grep 'Stale.*fixbin' "$T/err" "the changed generated source makes fixbin stale"
+}

@@ -1,6 +1,7 @@
-/* fuzz_config.c - pgo-wrap.yaml, placeholders included. */
+/* fuzz_config.c - pgo-wrap.yaml, placeholders and setting values included. */
 #include "fuzz.h"
 #include "cycle/config.h"
+#include "base/settings.h"
 #include "cycle/placeholders.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -18,6 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct placeholder_values p = { "/b", "/t", "/r", "/w x$(y)" };
 	if (placeholder_check(arg, NULL, &err) == 0)
 		(void)placeholder_expand(arg, &p, true, &out, &err);
+	/* And as a setting's value: sizes are parsed by hand, with overflow checks. */
+	(void)parse_size(arg);
 	free(arg);
 	sb_release(&err);
 	sb_release(&out);

@@ -2,8 +2,9 @@
 # run.sh - the whole lifecycle on applications we did not write, built from
 # Debian's crates: pulldown-cmark (a lib and a bin sharing one crate name)
 # and bat (its build script compiles oniguruma's C through `cc`, which is
-# profiled too; proc-macros; cfg-if 0.1 and 1.0 in one graph; then BOLT). Ends with "N passed, N failed".
-# Arguments filter by substring of the test name. PGOW_BIN is the binary.
+# profiled too; proc-macros; cfg-if 0.1 and 1.0 in one graph; then BOLT). Ends with
+# "N passed, N failed, N skipped". Options and arguments as tests/integration/run.sh's.
+# PGOW_BIN is the binary.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export ROOT
@@ -12,7 +13,7 @@ source "$ROOT/tests/integration/lib.sh"
 # An application's source from Debian's registry, buildable offline here.
 app_setup() { # registry-dir
 	local src=/usr/share/cargo/registry/$1
-	[ -d "$src" ] || fail "$src is missing; run ./install.sh"
+	[ -d "$src" ] || fail "$src is missing; run tests/deps.sh"
 	cp -r "$src" "$T/app"
 	cd "$T/app" || fail "cannot enter $T/app"
 	rm -f .cargo-checksum.json

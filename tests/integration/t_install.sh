@@ -7,3 +7,5 @@ test_install_honours_prefix_and_destdir() {
 	assert_grep '^cargo-pgo-wrap ' "$T/v" "installed binary runs"
 	[ -f "$T/stage/opt/pgow/share/cargo-pgo-wrap/profiles/example.yaml" ] || fail "presets not installed"
 }
+
+no_cargo test_install_honours_prefix_and_destdir

@@ -217,8 +217,8 @@ no_cargo() {
 	for t; do PGOW_NO_CARGO[$t]=1; done
 }
 
-# slow NAME...: among the longest tests (over a minute alone): started first, so that
-# a parallel run does not end waiting for one of them.
+# slow NAME...: among the longest tests (half a minute and more on 2 cores): started
+# first, so that a parallel run does not end waiting for one of them.
 slow() {
 	local t
 	for t; do
@@ -335,19 +335,21 @@ reap_test() {
 	fi
 }
 
-# run_tests [-j N] [--quick] [-v] [PATTERN...]: runs every test_* function defined so far
-# (or those whose names contain one of the patterns; --quick: only those declared
-# no_cargo; -v: every test's output, not only a failing one's), N at a time (default: PGOW_JOBS, else the number of cores), each in a
+# run_tests [-j N] [--quick|--cargo] [-v] [PATTERN...]: runs every test_* function defined
+# so far (or those whose names contain one of the patterns; --quick: only those declared
+# no_cargo, --cargo: only the others; -v: every test's output, not only a failing
+# one's), N at a time (default: PGOW_JOBS, else the number of cores), each in a
 # subshell with set -e, a fresh $T and an environment of its own. Each test's line is
 # printed when it ends; a failing test's output follows its line. Ends with
 # "N passed, N failed, N skipped" and fails when any test failed or skipped undeclared.
 run_tests() {
-	local jobs=${PGOW_JOBS:-} quick=0 pats=() t pat match
+	local jobs=${PGOW_JOBS:-} quick=0 cargo_only=0 pats=() t pat match
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-j) jobs=${2:-}; shift ;;
 		-j*) jobs=${1#-j} ;;
 		--quick) quick=1 ;;
+		--cargo) cargo_only=1 ;;
 		-v) PGOW_VERBOSE=1 ;;
 		-*) echo "run_tests: unknown option $1" >&2; return 2 ;;
 		*) pats+=("$1") ;;
@@ -369,7 +371,7 @@ run_tests() {
 			[ $match = 1 ] || continue
 		fi
 		if [ -n "${PGOW_NO_CARGO[$t]+x}" ]; then
-			last+=("$t")
+			[ $cargo_only = 1 ] || last+=("$t")
 		elif [ $quick = 1 ]; then
 			continue
 		elif [ -z "${PGOW_SLOW[$t]+x}" ]; then

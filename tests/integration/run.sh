@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# run.sh [-j N] [--quick] [-v] [PATTERN...] - runs every test_* function of
+# run.sh [-j N] [--quick|--cargo] [-v] [PATTERN...] - runs every test_* function of
 # tests/integration/t_*.sh, N at a time (default PGOW_JOBS, else the number of
 # cores), each in a subshell with a fresh temp dir ($T) and an environment of its
 # own, and ends with "N passed, N failed, N skipped". --quick runs only the tests
-# declared no_cargo (`make check`, `make sanitize`); -v shows every test's output;
+# declared no_cargo (`make check`, `make sanitize`), --cargo only the others;
+# -v shows every test's output;
 # patterns filter by substring of the test name. PGOW_BIN is the binary;
 # PGOW_SANITIZED=1 fails a test on any sanitizer report of the binary; PGOW_KEEP=1
 # keeps the test dirs. Declarations (may_skip, no_cargo, slow) and skip: lib.sh.

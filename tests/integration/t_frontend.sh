@@ -22,6 +22,7 @@ test_frontend_cargo_target_dir() {
 	CARGO_TARGET_DIR="$T/elsewhere" assert_cycle_into "$T/elsewhere" CARGO_TARGET_DIR
 }
 
+slow test_frontend_target_dir_option
 test_frontend_target_dir_option() {
 	build_setup
 	assert_cycle_into "$T/opt-dir" --target-dir --target-dir "$T/opt-dir"
@@ -144,6 +145,7 @@ test_frontend_training_output_goes_to_a_log() {
 	assert_grep 'WHY-IT-FAILED' target/pgo-wrap/training.log "which has it"
 }
 
+slow test_frontend_audit_findings
 test_frontend_audit_findings() {
 	build_setup
 	# A human --message-format works (cargo takes one kind; we read JSON).

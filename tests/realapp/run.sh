@@ -43,6 +43,7 @@ assert_noop() { # what [build args...]
 	assert_grep 'PGO [0-9]+ unit\(s\) .* carry profile [0-9a-f]{12} \(0 compiled now' "$T/noop.err" "$what: verified"
 }
 
+slow test_realapp_pulldown_cmark_lifecycle
 test_realapp_pulldown_cmark_lifecycle() {
 	app_setup pulldown-cmark-0.9.2
 	grep -q '^path = "src/main.rs"' Cargo.toml || [ -f src/main.rs ] || fail "setup: no src/main.rs"
@@ -85,6 +86,7 @@ YAML
 	assert_noop "the first target dir is untouched"
 }
 
+slow test_realapp_bat_c_through_cc_and_proc_macros
 test_realapp_bat_c_through_cc_and_proc_macros() {
 	app_setup bat-0.22.1
 	grep -q 'cc::Build' /usr/share/cargo/registry/onig_sys-*/build.rs || fail "setup: onig_sys compiles no C"

@@ -91,7 +91,7 @@ SAN_ENV    := PGOW_BIN=$(CURDIR)/$(SAN)/$(BIN) PGOW_SANITIZED=1 \
               ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
               UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
 
-.PHONY: check check-quick check-layers integration-cargo
+.PHONY: check check-quick check-layers test-cargo
 
 # The fast suite, under 2 minutes: unit tests, the integration tests that run no cargo
 # build (declared no_cargo: the direct wrapper tests and others), every fuzzing seed
@@ -103,27 +103,27 @@ check-quick: $(BIN)
 
 check-layers: # provided by the layers work
 
-# Everything, each once: check, then the integration tests that build with cargo, the
-# lifecycle on real applications from Debian's crates, and the sanitizer runs.
-test: check integration-cargo realapp sanitize
+# Everything, each once: check; then the integration tests that build with cargo and
+# the lifecycle on real applications from Debian's crates (integration + realapp, in
+# one parallel run: bat's builds take longest, the others fill the other cores); then
+# the sanitizer runs.
+test: check test-cargo sanitize
 
 # Under `make test` the phases take turns (each runs its tests in parallel itself);
 # what they compile is still built alongside.
 ifneq ($(filter test,$(MAKECMDGOALS)),)
-integration-cargo: | check
-realapp: | integration-cargo
-sanitize: | realapp
+test-cargo: | check
+sanitize: | test-cargo
 endif
+
+test-cargo: $(BIN)
+	PGOW_BIN=$(CURDIR)/$(BIN) $(RUN_TESTS) --cargo --realapp
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done
 
-# All integration tests; integration-cargo: those check-quick does not run.
 integration: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) $(RUN_TESTS)
-
-integration-cargo: $(BIN)
-	PGOW_BIN=$(CURDIR)/$(BIN) $(RUN_TESTS) --cargo
 
 realapp: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/realapp/run.sh

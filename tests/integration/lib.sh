@@ -200,7 +200,6 @@ unit_mark() { # deps-dir crate [metadata]
 
 # --- Declarations, made next to a test at the top level of its file ---------------
 declare -A PGOW_MAY_SKIP=() PGOW_NO_CARGO=() PGOW_SLOW=()
-PGOW_SLOW_ORDER=()
 
 # may_skip NAME WHY: NAME may end in `skip` without failing the run. WHY says where it
 # skips and why that is acceptable there. An undeclared skip is a failure.
@@ -217,14 +216,11 @@ no_cargo() {
 	for t; do PGOW_NO_CARGO[$t]=1; done
 }
 
-# slow NAME...: among the longest tests (half a minute and more on 2 cores): started
-# first, so that a parallel run does not end waiting for one of them.
+# slow NAME SECONDS: among the longest tests, about SECONDS alone on 2 cores: the slow
+# ones start first, longest first, so that a parallel run does not end waiting for one.
 slow() {
-	local t
-	for t; do
-		PGOW_SLOW[$t]=1
-		PGOW_SLOW_ORDER+=("$t")
-	done
+	[ $# = 2 ] && [ "$2" -gt 0 ] 2>/dev/null || { echo "slow: usage: slow TEST_NAME SECONDS" >&2; exit 2; }
+	PGOW_SLOW[$1]=$2
 }
 
 # skip REASON: ends the test as skipped, printed as `skip NAME: REASON`. It fails the
@@ -338,12 +334,12 @@ reap_test() {
 # run_tests [-j N] [--quick|--cargo] [-v] [PATTERN...]: runs every test_* function defined
 # so far (or those whose names contain one of the patterns; --quick: only those declared
 # no_cargo, --cargo: only the others; -v: every test's output, not only a failing
-# one's), N at a time (default: PGOW_JOBS, else the number of cores), each in a
+# one's; --list: only print the tests, in the order they would start), N at a time (default: PGOW_JOBS, else the number of cores), each in a
 # subshell with set -e, a fresh $T and an environment of its own. Each test's line is
 # printed when it ends; a failing test's output follows its line. Ends with
 # "N passed, N failed, N skipped" and fails when any test failed or skipped undeclared.
 run_tests() {
-	local jobs=${PGOW_JOBS:-} quick=0 cargo_only=0 pats=() t pat match
+	local jobs=${PGOW_JOBS:-} quick=0 cargo_only=0 list=0 pats=() t pat match
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-j) jobs=${2:-}; shift ;;
@@ -351,6 +347,7 @@ run_tests() {
 		--quick) quick=1 ;;
 		--cargo) cargo_only=1 ;;
 		-v) PGOW_VERBOSE=1 ;;
+		--list) list=1 ;;
 		-*) echo "run_tests: unknown option $1" >&2; return 2 ;;
 		*) pats+=("$1") ;;
 		esac
@@ -361,7 +358,9 @@ run_tests() {
 
 	local all=() first=() middle=() last=() order=()
 	mapfile -t all < <(declare -F | awk '$3 ~ /^test_/ {print $3}')
-	for t in "${PGOW_SLOW_ORDER[@]}" "${!PGOW_MAY_SKIP[@]}" "${!PGOW_NO_CARGO[@]}"; do
+	local slow_order=()
+	mapfile -t slow_order < <(for t in "${!PGOW_SLOW[@]}"; do echo "${PGOW_SLOW[$t]} $t"; done | sort -rn | cut -d' ' -f2)
+	for t in "${slow_order[@]}" "${!PGOW_MAY_SKIP[@]}" "${!PGOW_NO_CARGO[@]}"; do
 		declare -F "$t" >/dev/null || { echo "run_tests: $t is declared but is not a test function" >&2; return 2; }
 	done
 	for t in "${all[@]}"; do
@@ -379,7 +378,7 @@ run_tests() {
 		fi
 	done
 	if [ $quick = 0 ]; then
-		for t in "${PGOW_SLOW_ORDER[@]}"; do
+		for t in "${slow_order[@]}"; do
 			if [ ${#pats[@]} -gt 0 ]; then
 				match=0
 				for pat in "${pats[@]}"; do case "$t" in *"$pat"*) match=1 ;; esac; done
@@ -390,6 +389,10 @@ run_tests() {
 	fi
 	order=("${first[@]}" "${middle[@]}" "${last[@]}")
 	[ ${#order[@]} -gt 0 ] || { echo "run_tests: no test matches ${pats[*]:-}" >&2; return 2; }
+	if [ $list = 1 ]; then
+		printf '%s\n' "${order[@]}"
+		return 0
+	fi
 
 	PGOW_SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/pgow-it.XXXXXX")
 	if [ -n "${PGOW_KEEP:-}" ]; then

@@ -183,7 +183,7 @@ test_cycle_merge_adds_replaces_and_weighs_anywhere() {
 	assert_grep 'weight needs a value' "$T/err" "and says which"
 }
 
-slow test_cycle_version_bump_replaces_crate
+slow test_cycle_version_bump_replaces_crate 25
 test_cycle_version_bump_replaces_crate() {
 	setup_ws
 	unset RUSTC_WRAPPER
@@ -237,7 +237,7 @@ test_cycle_merge_prefers_rustup_llvm_tools() {
 # demonstrably landed mid-store: the process was still running (killed by the signal)
 # and the new profile was partly written (its files, or temp files of that process) while
 # CURRENT still named the old one. The test fails when no kill landed there.
-slow test_cycle_merge_killed_mid_store_keeps_a_whole_profile
+slow test_cycle_merge_killed_mid_store_keeps_a_whole_profile 25
 test_cycle_merge_killed_mid_store_keeps_a_whole_profile() {
 	setup_ws
 	instrument_and_train

@@ -22,7 +22,7 @@ test_frontend_cargo_target_dir() {
 	CARGO_TARGET_DIR="$T/elsewhere" assert_cycle_into "$T/elsewhere" CARGO_TARGET_DIR
 }
 
-slow test_frontend_target_dir_option
+slow test_frontend_target_dir_option 25
 test_frontend_target_dir_option() {
 	build_setup
 	assert_cycle_into "$T/opt-dir" --target-dir --target-dir "$T/opt-dir"
@@ -145,7 +145,7 @@ test_frontend_training_output_goes_to_a_log() {
 	assert_grep 'WHY-IT-FAILED' target/pgo-wrap/training.log "which has it"
 }
 
-slow test_frontend_audit_findings
+slow test_frontend_audit_findings 30
 test_frontend_audit_findings() {
 	build_setup
 	# A human --message-format works (cargo takes one kind; we read JSON).

@@ -93,7 +93,7 @@ test_gc_never_follows_planted_symlinks() {
 
 # Builds in use mode while merges replace the profile and gc evicts whole slots: every
 # compile either used a profile that exists or said loudly that it did not.
-slow test_gc_races_builds_without_silent_plain_units
+slow test_gc_races_builds_without_silent_plain_units 25
 test_gc_races_builds_without_silent_plain_units() {
 	setup_ws
 	unset RUSTC_WRAPPER

@@ -87,7 +87,7 @@ test_layouts_training_change_makes_the_profile_stale() {
 # Staleness is about the build at hand: a build with other features does not make the
 # next default build stale, and a refresh for new units adds to the profile, so builds
 # alternating between feature sets both end fresh.
-slow test_layouts_other_features_do_not_leak_into_the_next_build
+slow test_layouts_other_features_do_not_leak_into_the_next_build 30
 test_layouts_other_features_do_not_leak_into_the_next_build() {
 	layouts_setup
 	printf '\n[features]\nfast = []\n' >>helper/Cargo.toml

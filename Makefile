@@ -76,31 +76,73 @@ uninstall: uninstall-man
 	rm -f $(DESTDIR)$(BINDIR)/$(BIN) $(DESTDIR)$(SHIMDIR)/cargo
 	rm -rf $(DESTDIR)$(DATADIR)
 
-# The whole suite: unit tests, real-cargo integration tests, the lifecycle on
-# real applications from Debian's crates, then unit and integration tests again
-# with AddressSanitizer and UndefinedBehaviorSanitizer.
-test: unit integration realapp sanitize
+# ---- Tests ----------------------------------------------------------------------
+# Each test goal first installs what only tests need when it is missing
+# (tests/deps.sh: cmocka, valgrind, Debian's crates the fixtures build against, ...;
+# one dpkg-query when all is there). It runs while the Makefile is read, so nothing is
+# compiled before it. ./install.sh installs none of it.
+TEST_GOALS := check test unit integration realapp sanitize valgrind bench fuzz fuzz-regress
+ifneq ($(filter $(TEST_GOALS),$(MAKECMDGOALS)),)
+TEST_DEPS_RC := $(shell bash tests/deps.sh >&2; echo $$?)
+ifneq ($(TEST_DEPS_RC),0)
+$(error tests/deps.sh failed (exit $(TEST_DEPS_RC)); the tests need the packages it names)
+endif
+endif
+
+# The integration runners run tests in parallel: PGOW_JOBS (default: the cores).
+RUN_TESTS  := bash tests/integration/run.sh
+SAN_ENV    := PGOW_BIN=$(CURDIR)/$(SAN)/$(BIN) PGOW_SANITIZED=1 \
+              ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+
+.PHONY: check check-quick check-layers test-cargo
+
+# The fast suite, under 2 minutes: unit tests, the integration tests that run no cargo
+# build (declared no_cargo: the direct wrapper tests and others), every fuzzing seed
+# and crash replayed under ASan/UBSan, and the layer check.
+check: unit check-quick fuzz-regress check-layers
+
+check-quick: $(BIN)
+	PGOW_BIN=$(CURDIR)/$(BIN) $(RUN_TESTS) --quick
+
+check-layers: # provided by the layers work
+
+# Everything, each once: check; then the integration tests that build with cargo and
+# the lifecycle on real applications from Debian's crates (integration + realapp, in
+# one parallel run: bat's builds take longest, the others fill the other cores); then
+# the sanitizer runs.
+test: check test-cargo sanitize
+
+# Under `make test` the phases take turns (each runs its tests in parallel itself);
+# what they compile is still built alongside.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+test-cargo: | check
+sanitize: | test-cargo
+endif
+
+test-cargo: $(BIN)
+	PGOW_BIN=$(CURDIR)/$(BIN) $(RUN_TESTS) --cargo --realapp
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do $$t; done
 
 integration: $(BIN)
-	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/integration/run.sh
+	PGOW_BIN=$(CURDIR)/$(BIN) $(RUN_TESTS)
 
 realapp: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/realapp/run.sh
 
+# The sanitizers where they find bugs: the unit tests, the binary (ASan and UBSan)
+# through the integration tests that run no cargo build, and every parser's fuzzing
+# seeds and crashes. A report of any sanitized process fails its test (PGOW_SANITIZED).
 sanitize: $(SAN_UNITS) $(SAN)/$(BIN) fuzz-regress
 	@set -e; for t in $(SAN_UNITS); do $$t; done
-	PGOW_BIN=$(CURDIR)/$(SAN)/$(BIN) PGOW_SANITIZED=1 \
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		bash tests/integration/run.sh
+	$(SAN_ENV) $(RUN_TESTS) --quick
 
 valgrind: $(UNIT_BINS) $(BIN)
 	@set -e; for t in $(UNIT_BINS); do \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 $$t; done
-	PGOW_BIN=$(CURDIR)/$(BIN) PGOW_VALGRIND=1 bash tests/integration/run.sh wrapper_direct
+	PGOW_BIN=$(CURDIR)/$(BIN) PGOW_VALGRIND=1 $(RUN_TESTS) wrapper_direct
 
 clean:
 	rm -rf $(BUILD) $(BIN)

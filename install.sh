@@ -27,10 +27,10 @@ candidate() {
 	apt-cache policy "$1" 2>/dev/null | sed -n 's/^  Candidate: //p' | grep -v '(none)' || true
 }
 
-packages=(make gcc libc6-dev pkg-config man-db libyaml-dev libxxhash-dev zlib1g-dev libcmocka-dev valgrind binutils python3
-	'librust-regex+default-dev' 'librust-serde-json+default-dev' librust-pulldown-cmark-dev
-	librust-cfg-if-dev librust-cfg-if-0.1-dev librust-bat-dev librust-cc-dev librust-cbindgen-dev 'librust-cbindgen+clap-dev'
-	clang libclang-rt-14-dev)
+# What the binary is built from. What only tests, fuzzing and benches use (cmocka,
+# valgrind, Debian's crates the fixtures build against, ...) is installed by the make
+# targets that need it (tests/deps.sh), not here.
+packages=(make gcc libc6-dev pkg-config man-db libyaml-dev libxxhash-dev zlib1g-dev binutils)
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 

@@ -19,7 +19,7 @@ app_features() { # name
 app_setup() { # name dir [yaml prefix]
 	local src
 	src=$(app_src "$1")
-	[ -n "$src" ] || { echo "$0: $1's source is missing; run ./install.sh" >&2; exit 1; }
+	[ -n "$src" ] || { echo "$0: $1's source is missing; run tests/deps.sh" >&2; exit 1; }
 	cp -r "$src" "$2"
 	(
 		cd "$2"

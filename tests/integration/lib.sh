@@ -12,6 +12,9 @@ unset RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CA
 	CARGO_TARGET_DIR CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE CARGO_PGO_WRAP_NEXT \
 	CARGO_PGO_WRAP_EXCLUDE CARGO_PGO_WRAP_FRONTEND CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL \
 	CARGO_PGO_WRAP_WHEN_NO_PROFILE LLVM_PROFILE_FILE
+# Nor make's: under `make -j` cargo finds a jobserver in MAKEFLAGS whose pipe it cannot
+# open, and warns ("failed to connect to jobserver") into output that tests read.
+unset MAKEFLAGS MFLAGS MAKELEVEL CARGO_MAKEFLAGS
 
 fail() {
 	echo "    FAIL: $*" >&2
@@ -198,36 +201,226 @@ unit_mark() { # deps-dir crate [metadata]
 	done
 }
 
-# Runs every test_* function defined so far (or those whose names contain one
-# of the arguments), each in a subshell with set -e and a fresh $T; ends with
-# "N passed, N failed" and fails when any did.
-run_tests() {
-	local passed=0 failed=0 failed_names=() t match pat start rc
-	PGOW_SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/pgow-it.XXXXXX")
-	trap 'rm -rf "$PGOW_SCRATCH"' EXIT
-	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
-		if [ $# -gt 0 ]; then
-			match=0
-			for pat in "$@"; do case "$t" in *"$pat"*) match=1 ;; esac; done
-			[ $match = 1 ] || continue
+# --- Declarations, made next to a test at the top level of its file ---------------
+declare -A PGOW_MAY_SKIP=() PGOW_NO_CARGO=() PGOW_SLOW=()
+
+# may_skip NAME WHY: NAME may end in `skip` without failing the run. WHY says where it
+# skips and why that is acceptable there. An undeclared skip is a failure.
+may_skip() {
+	[ $# = 2 ] && [ -n "$2" ] || { echo "may_skip: usage: may_skip TEST_NAME 'why it may skip'" >&2; exit 2; }
+	PGOW_MAY_SKIP[$1]=$2
+}
+
+# no_cargo NAME...: the test runs no cargo build (a fake or the real rustc called
+# directly, a hand-built cache, a fake cargo): part of `make check` and of the
+# sanitizer run (run.sh --quick). Under --quick a guard fails any cargo build it starts.
+no_cargo() {
+	local t
+	for t; do PGOW_NO_CARGO[$t]=1; done
+}
+
+# slow NAME SECONDS: among the longest tests, about SECONDS alone on 2 cores: the slow
+# ones start first, longest first, so that a parallel run does not end waiting for one.
+slow() {
+	[ $# = 2 ] && [ "$2" -gt 0 ] 2>/dev/null || { echo "slow: usage: slow TEST_NAME SECONDS" >&2; exit 2; }
+	PGOW_SLOW[$1]=$2
+}
+
+# skip REASON: ends the test as skipped, printed as `skip NAME: REASON`. It fails the
+# run unless the test is declared with may_skip.
+skip() {
+	printf '%s\n' "$*" >"$PGOW_SKIP_FILE"
+	exit 77
+}
+
+# --- The runner -------------------------------------------------------------------
+
+# A cargo first on PATH in --quick runs: commands that build fail the test.
+make_cargo_guard() { # dir
+	mkdir -p "$1"
+	cat >"$1/cargo" <<'GUARD'
+#!/usr/bin/env bash
+# (run.sh --quick) A test declared no_cargo must not build with cargo.
+for a in "$@"; do
+	case $a in
+	build | b | test | t | run | r | bench | rustc | check | c | install | doc | d | fix | clippy | package | publish)
+		echo "cargo guard: the no_cargo test $PGOW_TEST ran 'cargo $*'; remove its no_cargo declaration" >&2
+		echo "$PGOW_TEST: cargo $*" >>"$PGOW_GUARD_LOG"
+		exit 97 ;;
+	-*) ;;
+	+*) ;;
+	*) break ;;
+	esac
+done
+IFS=: read -ra dirs <<<"$PATH"
+for d in "${dirs[@]}"; do
+	[ -x "$d/cargo" ] && [ "$d" != "$PGOW_GUARD_DIR" ] && exec "$d/cargo" "$@"
+done
+echo "cargo guard: no cargo on PATH after $PGOW_GUARD_DIR" >&2
+exit 127
+GUARD
+	chmod +x "$1/cargo"
+}
+
+# Starts one test in the background: its own $T, HOME, caches, CARGO_HOME and
+# TMPDIR, cwd $T, stdin /dev/null, stdout and stderr captured in its log.
+start_test() { # name
+	local t=$1 env="$PGOW_SCRATCH/.env/$1"
+	mkdir -p "$PGOW_SCRATCH/$t" "$env/home" "$env/tmp" "$env/cargo-home"
+	(
+		export T="$PGOW_SCRATCH/$t" PGOW_TEST=$t PGOW_SKIP_FILE="$env/skip"
+		export HOME="$env/home" XDG_CACHE_HOME="$env/home/.cache" XDG_CONFIG_HOME="$env/home/.config" \
+			XDG_DATA_HOME="$env/home/.local/share" XDG_STATE_HOME="$env/home/.local/state" \
+			CARGO_HOME="$env/cargo-home" TMPDIR="$env/tmp"
+		if [ -n "${PGOW_SANITIZED:-}" ]; then
+			# Every report of every sanitized process (also those run by cargo, or whose exit
+			# status a test does not look at) lands here; the runner fails the test on any.
+			mkdir -p "$env/san"
+			export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$env/san/asan"
+			export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$env/san/ubsan"
 		fi
-		T="$PGOW_SCRATCH/$t"
-		mkdir -p "$T"
-		start=$(date +%s)
+		cd "$T" || exit 1
 		# Not inside `if`: bash ignores set -e in a tested context, so a failing command
 		# in a test would pass unnoticed.
-		(T="$T"; export T; set -e; "$t")
-		rc=$?
-		if [ $rc = 0 ]; then
-			passed=$((passed + 1))
-			echo "ok   $t ($(( $(date +%s) - start ))s)"
+		set -e
+		"$t"
+	) </dev/null >"$PGOW_SCRATCH/.env/$t/log" 2>&1 &
+	PGOW_RUNNING[$!]=$t
+	PGOW_STARTED[$t]=$(date +%s)
+}
+
+# Waits for one running test and prints its line: ok, skip or FAIL (with its output).
+reap_test() {
+	local pid rc t secs env reason san
+	wait -n -p pid "${!PGOW_RUNNING[@]}"
+	rc=$?
+	t=${PGOW_RUNNING[$pid]}
+	unset "PGOW_RUNNING[$pid]"
+	env="$PGOW_SCRATCH/.env/$t"
+	secs=$(($(date +%s) - PGOW_STARTED[$t]))
+	san=
+	if [ -n "${PGOW_SANITIZED:-}" ] && [ -n "$(ls -A "$env/san" 2>/dev/null)" ]; then
+		san=$(cat "$env"/san/*)
+		[ "$rc" != 0 ] && [ "$rc" != 77 ] || rc=99
+	fi
+	if [ -n "${PGOW_GUARD_LOG:-}" ] && grep -q "^$t: " "$PGOW_GUARD_LOG" 2>/dev/null; then
+		grep "^$t: " "$PGOW_GUARD_LOG" | sed 's/^[^:]*: /cargo guard: ran /' >>"$env/log"
+		rc=97
+	fi
+	if [ "$rc" = 77 ] && [ -s "$env/skip" ]; then
+		reason=$(head -c 500 "$env/skip" | tr '\n' ' ' | sed 's/ $//')
+		if [ -n "${PGOW_MAY_SKIP[$t]+x}" ]; then
+			PGOW_SKIPPED+=("$t")
+			echo "skip $t: $reason"
 		else
-			failed=$((failed + 1))
-			failed_names+=("$t")
-			echo "FAIL $t"
+			PGOW_FAILED+=("$t")
+			echo "skip $t: $reason"
+			echo "FAIL $t: skipped, and no may_skip declares why it may skip here"
+		fi
+	elif [ "$rc" = 0 ]; then
+		PGOW_PASSED+=("$t")
+		echo "ok   $t (${secs}s)"
+		[ -z "${PGOW_VERBOSE:-}" ] || sed 's/^/  /' "$env/log"
+	else
+		PGOW_FAILED+=("$t")
+		echo "FAIL $t (${secs}s, exit $rc)"
+		sed 's/^/  /' "$env/log"
+		[ -z "$san" ] || { echo "  sanitizer reports:"; printf '%s\n' "$san" | sed 's/^/  | /'; }
+	fi
+	# Passing tests' dirs go now (a parallel run of real builds takes room); failed ones stay
+	# until the end, or for good with PGOW_KEEP=1.
+	if [ "$rc" = 0 ] || [ "$rc" = 77 ]; then
+		rm -rf "${PGOW_SCRATCH:?}/$t" "$env"
+	fi
+}
+
+# run_tests [-j N] [--quick|--cargo] [-v] [PATTERN...]: runs every test_* function defined
+# so far (or those whose names contain one of the patterns; --quick: only those declared
+# no_cargo, --cargo: only the others; -v: every test's output, not only a failing
+# one's; --list: only print the tests, in the order they would start), N at a time (default: PGOW_JOBS, else the number of cores), each in a
+# subshell with set -e, a fresh $T and an environment of its own. Each test's line is
+# printed when it ends; a failing test's output follows its line. Ends with
+# "N passed, N failed, N skipped" and fails when any test failed or skipped undeclared.
+run_tests() {
+	local jobs=${PGOW_JOBS:-} quick=0 cargo_only=0 list=0 pats=() t pat match
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-j) jobs=${2:-}; shift ;;
+		-j*) jobs=${1#-j} ;;
+		--quick) quick=1 ;;
+		--cargo) cargo_only=1 ;;
+		-v) PGOW_VERBOSE=1 ;;
+		--list) list=1 ;;
+		-*) echo "run_tests: unknown option $1" >&2; return 2 ;;
+		*) pats+=("$1") ;;
+		esac
+		shift
+	done
+	[ -n "$jobs" ] || jobs=$(nproc 2>/dev/null || echo 2)
+	case $jobs in '' | *[!0-9]* | 0) echo "run_tests: -j wants a number of tests at a time, not '$jobs'" >&2; return 2 ;; esac
+
+	local all=() first=() middle=() last=() order=()
+	mapfile -t all < <(declare -F | awk '$3 ~ /^test_/ {print $3}')
+	local slow_order=()
+	mapfile -t slow_order < <(for t in "${!PGOW_SLOW[@]}"; do echo "${PGOW_SLOW[$t]} $t"; done | sort -rn | cut -d' ' -f2)
+	for t in "${slow_order[@]}" "${!PGOW_MAY_SKIP[@]}" "${!PGOW_NO_CARGO[@]}"; do
+		declare -F "$t" >/dev/null || { echo "run_tests: $t is declared but is not a test function" >&2; return 2; }
+	done
+	for t in "${all[@]}"; do
+		if [ ${#pats[@]} -gt 0 ]; then
+			match=0
+			for pat in "${pats[@]}"; do case "$t" in *"$pat"*) match=1 ;; esac; done
+			[ $match = 1 ] || continue
+		fi
+		if [ -n "${PGOW_NO_CARGO[$t]+x}" ]; then
+			[ $cargo_only = 1 ] || last+=("$t")
+		elif [ $quick = 1 ]; then
+			continue
+		elif [ -z "${PGOW_SLOW[$t]+x}" ]; then
+			middle+=("$t")
 		fi
 	done
-	[ $failed = 0 ] || printf 'failed: %s\n' "${failed_names[@]}"
-	echo "$passed passed, $failed failed"
-	[ $failed = 0 ]
+	if [ $quick = 0 ]; then
+		for t in "${slow_order[@]}"; do
+			if [ ${#pats[@]} -gt 0 ]; then
+				match=0
+				for pat in "${pats[@]}"; do case "$t" in *"$pat"*) match=1 ;; esac; done
+				[ $match = 1 ] || continue
+			fi
+			first+=("$t")
+		done
+	fi
+	order=("${first[@]}" "${middle[@]}" "${last[@]}")
+	[ ${#order[@]} -gt 0 ] || { echo "run_tests: no test matches ${pats[*]:-}" >&2; return 2; }
+	if [ $list = 1 ]; then
+		printf '%s\n' "${order[@]}"
+		return 0
+	fi
+
+	PGOW_SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/pgow-it.XXXXXX")
+	if [ -n "${PGOW_KEEP:-}" ]; then
+		echo "keeping test dirs in $PGOW_SCRATCH"
+	else
+		trap 'rm -rf "$PGOW_SCRATCH"' EXIT
+	fi
+	# HOME moves per test; rustup's toolchains stay where they are.
+	[ -n "${RUSTUP_HOME:-}" ] || [ ! -d "$HOME/.rustup" ] || export RUSTUP_HOME="$HOME/.rustup"
+	if [ $quick = 1 ]; then
+		export PGOW_GUARD_DIR="$PGOW_SCRATCH/.guard" PGOW_GUARD_LOG="$PGOW_SCRATCH/.guard.log"
+		make_cargo_guard "$PGOW_GUARD_DIR"
+		export PATH="$PGOW_GUARD_DIR:$PATH"
+	fi
+	echo "${#order[@]} test(s), $jobs at a time"
+
+	declare -gA PGOW_RUNNING=() PGOW_STARTED=()
+	PGOW_PASSED=() PGOW_FAILED=() PGOW_SKIPPED=()
+	for t in "${order[@]}"; do
+		while [ ${#PGOW_RUNNING[@]} -ge "$jobs" ]; do reap_test; done
+		start_test "$t"
+	done
+	while [ ${#PGOW_RUNNING[@]} -gt 0 ]; do reap_test; done
+
+	[ ${#PGOW_FAILED[@]} = 0 ] || printf 'failed: %s\n' "${PGOW_FAILED[@]}"
+	echo "${#PGOW_PASSED[@]} passed, ${#PGOW_FAILED[@]} failed, ${#PGOW_SKIPPED[@]} skipped"
+	[ ${#PGOW_FAILED[@]} = 0 ]
 }

@@ -13,6 +13,7 @@ last_action() { # crate
 
 PROD=x86_64-unknown-linux-gnu/production
 
+slow test_compile_py_transparent_pgo 50
 test_compile_py_transparent_pgo() {
 	cp -r "$FIXTURES/polkadot-like" "$T/pristine"
 	printf 'training:\n  - name: node\n    run: ["{bin:polkadot}", "3000"]\n' >"$T/pristine/pgo-wrap.yaml"
@@ -106,6 +107,7 @@ test_compile_py_opt_in_instrument_when_no_profile() {
 	assert_grep 'CARGO_PGO_WRAP_WHEN_NO_PROFILE=sometimes is not a choice; set it to instrument or plain' "$T/err" "error"
 }
 
+slow test_compile_py_with_rustc_wrapper_instead_of_shim 25
 test_compile_py_with_rustc_wrapper_instead_of_shim() {
 	cp -r "$FIXTURES/polkadot-like" "$T/pristine"
 	printf 'training:\n  - name: node\n    run: ["{bin:polkadot}", "2000"]\n' >"$T/pristine/pgo-wrap.yaml"

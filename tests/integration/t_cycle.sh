@@ -185,6 +185,7 @@ test_cycle_merge_adds_replaces_and_weighs_anywhere() {
 	assert_grep 'weight needs a value' "$T/err" "and says which"
 }
 
+slow test_cycle_version_bump_replaces_crate 25
 test_cycle_version_bump_replaces_crate() {
 	setup_ws
 	unset RUSTC_WRAPPER
@@ -230,4 +231,73 @@ test_cycle_merge_prefers_rustup_llvm_tools() {
 	chmod +x "$T/bin/rustc"
 	PATH="$T/bin:$PATH" pgow merge "$T/raw" 2>"$T/err" || fail "merge: $(cat "$T/err")"
 	assert_grep '^merge ' "$T/tools.log" "rustup's llvm-tools llvm-profdata did the merge"
+}
+
+# `merge` killed (SIGKILL) while it stores a profile: the slot keeps a whole profile,
+# the old one or the new, and builds use it. Each attempt starts from the same cache and
+# kills at a random point of a merge's run time; an attempt counts only when the kill
+# demonstrably landed mid-store: the process was still running (killed by the signal)
+# and the new profile was partly written (its files, or temp files of that process) while
+# CURRENT still named the old one. The test fails when no kill landed there.
+slow test_cycle_merge_killed_mid_store_keeps_a_whole_profile 25
+test_cycle_merge_killed_mid_store_keeps_a_whole_profile() {
+	setup_ws
+	instrument_and_train
+	pgow merge "$T/raw" 2>/dev/null || fail "first merge"
+	LLVM_PROFILE_FILE="$T/second/run.profraw" "$T/instr/release/fixbin" 500 >/dev/null
+	local slot old new start ms
+	slot=$(ls -d "$T"/cache/slots/*)
+	old=$(cat "$slot/CURRENT")
+	cp -a "$T/cache" "$T/cache.before"
+	# The new profile's key, and how long a merge takes here.
+	start=$(date +%s%N)
+	pgow merge --replace "$T/second" 2>/dev/null || fail "reference merge"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	new=$(cat "$slot/CURRENT")
+	[ "$new" != "$old" ] || fail "setup: the second profile has the first one's key"
+	local attempt pid rc delay mid=0 before=0 after=0 finished=0 what
+	for attempt in $(seq 30); do
+		rm -rf "$T/cache" && cp -a "$T/cache.before" "$T/cache"
+		delay=$((RANDOM % (ms + 1)))
+		"$PGOW_BIN" merge --replace "$T/second" >/dev/null 2>&1 &
+		pid=$!
+		sleep "$(printf '0.%03d' "$delay")"
+		kill -KILL "$pid" 2>/dev/null || true
+		rc=0
+		wait "$pid" || rc=$?
+		if [ "$rc" != 137 ]; then
+			[ "$rc" = 0 ] || fail "attempt $attempt: merge exited $rc before the kill"
+			finished=$((finished + 1))
+			what=finished
+		elif [ "$(cat "$slot/CURRENT")" = "$new" ]; then
+			after=$((after + 1))
+			what="after the store"
+		elif [ -n "$(ls "$slot/profiles/$new".* "$slot"/*.tmp."$pid".* "$slot"/*/*.tmp."$pid".* "$slot"/*/merge.*/*.tmp."$pid".* 2>/dev/null)" ]; then
+			mid=$((mid + 1))
+			what=mid-store
+		else
+			before=$((before + 1))
+			what="before the store"
+		fi
+		# Whatever the kill interrupted, the slot has a whole profile, and it is current.
+		local cur
+		cur=$(cat "$slot/CURRENT")
+		[ "$cur" = "$old" ] || [ "$cur" = "$new" ] || fail "attempt $attempt ($what): CURRENT is '$cur'"
+		for f in profdata yaml crates; do
+			[ -s "$slot/profiles/$cur.$f" ] || fail "attempt $attempt ($what): CURRENT names $cur, whose .$f is missing"
+		done
+		pgow status >"$T/status.txt" 2>"$T/status.err" || fail "attempt $attempt ($what): status: $(cat "$T/status.err")"
+		assert_grep '^  state       fresh' "$T/status.txt" "attempt $attempt ($what): status"
+		if [ "$what" = mid-store ]; then
+			# A build through the wrapper uses the profile, quietly.
+			touch fixlib/src/lib.rs
+			: >"$CARGO_PGO_WRAP_JOURNAL"
+			cargo_ok build --release
+			assert_no_grep 'WITHOUT|unusable|damaged|corrupt' "$T/cargo.log" "attempt $attempt (mid-store): the build after"
+			assert_eq use "$(journal_actions fixlib | cut -d' ' -f1)" "attempt $attempt (mid-store): fixlib uses the profile"
+			[ $mid -lt 3 ] || break
+		fi
+	done
+	echo "kills: $mid mid-store, $before before the store, $after after it, $finished too late (merge takes ${ms}ms)" >&2
+	[ $mid -gt 0 ] || fail "no kill landed mid-store in $attempt attempts ($before before the store, $after after it, $finished too late)"
 }

@@ -22,6 +22,7 @@ test_frontend_cargo_target_dir() {
 	CARGO_TARGET_DIR="$T/elsewhere" assert_cycle_into "$T/elsewhere" CARGO_TARGET_DIR
 }
 
+slow test_frontend_target_dir_option 25
 test_frontend_target_dir_option() {
 	build_setup
 	assert_cycle_into "$T/opt-dir" --target-dir --target-dir "$T/opt-dir"
@@ -57,6 +58,8 @@ test_frontend_json_messages_name_what_ships() {
 	[ ! -s "$T/out2" ] || fail "stdout without --message-format=json: $(head -c 200 "$T/out2")"
 }
 
+# (cargo metadata only: the checks come before any build)
+no_cargo test_frontend_preflight_before_building
 test_frontend_preflight_before_building() {
 	build_setup
 	local rc=0
@@ -142,6 +145,7 @@ test_frontend_training_output_goes_to_a_log() {
 	assert_grep 'WHY-IT-FAILED' target/pgo-wrap/training.log "which has it"
 }
 
+slow test_frontend_audit_findings 30
 test_frontend_audit_findings() {
 	build_setup
 	# A human --message-format works (cargo takes one kind; we read JSON).
@@ -213,9 +217,13 @@ test_frontend_quiet_and_colours() {
 	pgow build --release -q 2>"$T/err" || fail "quiet build"
 	assert_no_grep 'Building|Training|Merging|Optimizing|PGO ' "$T/err" "-q silences our progress"
 	echo 'stale-policy: often' >pgo-wrap.yaml
-	CARGO_TERM_COLOR=always NO_COLOR= pgow build --release 2>"$T/err" || true
+	local rc=0
+	CARGO_TERM_COLOR=always NO_COLOR= pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "a bad stale-policy (coloured)"
 	grep -q $'cargo-pgo-wrap: \e\[1;31merror\e\[0m: ' "$T/err" || fail "error: not coloured under CARGO_TERM_COLOR=always"
-	CARGO_TERM_COLOR=never pgow build --release 2>"$T/err" || true
+	rc=0
+	CARGO_TERM_COLOR=never pgow build --release 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "a bad stale-policy (not coloured)"
 	if grep -q $'\e\[' "$T/err"; then fail "colour under CARGO_TERM_COLOR=never"; fi
 }
 

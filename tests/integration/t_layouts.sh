@@ -31,8 +31,8 @@ test_layouts_lib_and_bin_share_a_name_and_two_cfg_if_versions() {
 	assert_noop_build "third build"
 	assert_eq "$key" "$(cat "$T"/cache/slots/*/CURRENT)" "the profile was not replaced"
 	# The profile really is applied to the library half (IR has entry counts).
-	cargo rustc --release -p app --lib -- --emit=llvm-ir 2>/dev/null ||
-		RUSTC_WRAPPER="$PGOW_BIN" cargo rustc --release -p app --lib -- --emit=llvm-ir 2>/dev/null
+	RUSTC_WRAPPER="$PGOW_BIN" cargo_ok rustc --release -p app --lib -- --emit=llvm-ir
+	assert_grep '!"function_entry_count", i64 [1-9]' "$(ls target/release/deps/app-*.ll)" "profile-use IR of app's library"
 	run_profiled "$T/after" target/release/app 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
 }
@@ -87,6 +87,7 @@ test_layouts_training_change_makes_the_profile_stale() {
 # Staleness is about the build at hand: a build with other features does not make the
 # next default build stale, and a refresh for new units adds to the profile, so builds
 # alternating between feature sets both end fresh.
+slow test_layouts_other_features_do_not_leak_into_the_next_build 30
 test_layouts_other_features_do_not_leak_into_the_next_build() {
 	layouts_setup
 	printf '\n[features]\nfast = []\n' >>helper/Cargo.toml

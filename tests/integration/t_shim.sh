@@ -54,3 +54,5 @@ test_shim_args_env_and_recursion() {
 	assert_eq 127 "$rc" "no real cargo"
 	assert_grep 'no real cargo after the cargo-pgo-wrap shim on PATH' "$T/err" "explains"
 }
+
+no_cargo test_shim_args_env_and_recursion

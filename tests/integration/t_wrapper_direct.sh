@@ -351,3 +351,6 @@ test_wrapper_direct_nested_build_left_alone() {
 	TARGET=x86_64-unknown-linux-gnu pgow "$T/bin/rustc" "$@"
 	assert_argv "$@" "-Cprofile-generate=$T/prof"
 }
+
+# Every test of this file calls the wrapper directly: no cargo.
+no_cargo $(declare -F | awk '$3 ~ /^test_wrapper_direct_/ {print $3}')

@@ -100,12 +100,11 @@ SAN_ENV    := PGOW_BIN=$(CURDIR)/$(SAN)/$(BIN) PGOW_SANITIZED=1 \
 # The fast suite, under 2 minutes: unit tests, the integration tests that run no cargo
 # build (declared no_cargo: the direct wrapper tests and others), every fuzzing seed
 # and crash replayed under ASan/UBSan, and the layer check.
-check: unit check-quick fuzz-regress check-layers
+check: unit check-quick fuzz-regress check-layers check-man
 
 check-quick: $(BIN)
 	PGOW_BIN=$(CURDIR)/$(BIN) $(RUN_TESTS) --quick
 
-check-layers: # provided by the layers work
 
 # Everything, each once: check; then the integration tests that build with cargo and
 # the lifecycle on real applications from Debian's crates (integration + realapp, in

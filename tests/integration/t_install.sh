@@ -40,4 +40,4 @@ test_install_layer_check_catches_upward_includes_and_cycles() {
 	assert_grep '^include cycle: .*store/slot -> store/toolchain -> store/slot|^include cycle: .*store/toolchain -> store/slot -> store/toolchain' "$T/out" "names the loop"
 }
 
-no_cargo test_install_honours_prefix_and_destdir
+no_cargo test_install_honours_prefix_and_destdir test_install_layer_check_catches_upward_includes_and_cycles

@@ -329,7 +329,7 @@ reap_test() {
 	fi
 	# Passing tests' dirs go now (a parallel run of real builds takes room); failed ones stay
 	# until the end, or for good with PGOW_KEEP=1.
-	if [ "$rc" = 0 ] || [ "$rc" = 77 ]; then
+	if [ -z "${PGOW_KEEP:-}" ] && { [ "$rc" = 0 ] || [ "$rc" = 77 ]; }; then
 		rm -rf "${PGOW_SCRATCH:?}/$t" "$env"
 	fi
 }

@@ -92,7 +92,7 @@ test_bolt_turned_on_after_a_build_relinks_with_relocations() {
 	printf 'training:\n  - run: ["{bin:cmix}", "20000"]\n' >pgo-wrap.yaml
 	pgow build --release 2>/dev/null || fail "build without BOLT"
 	readelf -SW target/release/cmix | grep -q '\.rela\.text' && fail "setup: linked with relocations without BOLT"
-	printf 'bolt: on\nbolt-min-gain: -0.9\nbolt-rounds: 1\ntraining:\n  - run: ["{bin:cmix}", "20000"]\n' >pgo-wrap.yaml
+	printf 'bolt: on\nbolt-min-gain: -0.9\nbolt-rounds: 3\ntraining:\n  - run: ["{bin:cmix}", "20000"]\n' >pgo-wrap.yaml
 	pgow build --release 2>"$T/err" || { sed 's/^/      | /' "$T/err" >&2; fail "build with BOLT"; }
 	assert_grep 'Relinking 1 program\(s\) with their relocations for BOLT' "$T/err" "relinked"
 	is_bolted target/release/cmix || fail "not BOLTed after the relink"
@@ -137,7 +137,7 @@ test_bolt_from_perf_samples() {
 	bolt_setup -0.9
 	perf record -q -e cycles:u -o "$T/check.data" -- true 2>/dev/null ||
 		fail "perf cannot sample here (perf_event_paranoid?); this test needs it"
-	printf 'bolt: on\nbolt-profile: perf\nbolt-min-gain: -0.9\nbolt-rounds: 1\ntraining:\n  - run: ["{bin:cmix}", "300000"]\n' >pgo-wrap.yaml
+	printf 'bolt: on\nbolt-profile: perf\nbolt-min-gain: -0.9\nbolt-rounds: 3\ntraining:\n  - run: ["{bin:cmix}", "300000"]\n' >pgo-wrap.yaml
 	pgow build --release 2>"$T/err" || { sed 's/^/      | /' "$T/err" >&2; fail "build"; }
 	assert_grep 'BOLT sampling the training with perf' "$T/err" "sampled"
 	assert_no_grep 'BOLT instrumented' "$T/err" "not instrumented"

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dirent.h>
+#include <stdbool.h>
 
 #include "base/atomic.h"
 #include "base/path.h"
@@ -145,13 +147,16 @@ static void test_store_and_retarget(void **state)
 	sb_release(&text);
 }
 
-static void storer(const char *slot, int id, int rounds)
+/* Stores rounds times; when ready >= 0, writes one byte to it as the first store begins. */
+static void storer_signalling(const char *slot, int id, int rounds, int ready)
 {
 	struct strbuf src = STRBUF_INIT, err = STRBUF_INIT;
 	char fill = "0123456789abcdef"[id % 16];
 
 	sb_addf(&src, "%s/src-%d.profdata", dir, id);
 	make_profile(src.buf, fill);
+	if (ready >= 0 && (write(ready, "s", 1) != 1 || close(ready) != 0))
+		_exit(2);
 	for (int r = 0; r < rounds; r++) {
 		struct manifest m;
 		make_manifest(&m, fill);
@@ -163,6 +168,26 @@ static void storer(const char *slot, int id, int rounds)
 	}
 	sb_release(&src);
 	sb_release(&err);
+}
+
+static void storer(const char *slot, int id, int rounds)
+{
+	storer_signalling(slot, id, rounds, -1);
+}
+
+/* Whether a temp file of pid's (".tmp.<pid>.") is left in dir: it was killed mid-write. */
+static bool temp_left_by(const char *d, pid_t pid)
+{
+	char needle[32];
+	bool found = false;
+	snprintf(needle, sizeof(needle), ".tmp.%ld.", (long)pid);
+	DIR *dh = opendir(d);
+	if (!dh)
+		return false;
+	for (struct dirent *e; !found && (e = readdir(dh)) != NULL;)
+		found = strstr(e->d_name, needle) != NULL;
+	closedir(dh);
+	return found;
 }
 
 static void test_eight_concurrent_writers_and_readers(void **state)
@@ -191,30 +216,56 @@ static void test_eight_concurrent_writers_and_readers(void **state)
 	sb_release(&slot);
 }
 
+/*
+ * A store killed midway leaves the previous profile current and whole. A round counts
+ * only when the kill demonstrably landed mid-store: the child had begun storing (it
+ * says so through a pipe), was still running (killed by the signal, not exited), and
+ * left a temp file of its own. At least one such round is required.
+ */
 static void test_killed_store_keeps_previous(void **state)
 {
 	(void)state;
-	struct strbuf slot = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf slot = STRBUF_INIT, err = STRBUF_INIT, profiles = STRBUF_INIT;
+	int mid = 0, round;
 
 	new_slot(&slot, "s3");
+	path_join(&profiles, slot.buf, "profiles");
 	storer(slot.buf, 1, 1);
 	srand((unsigned)time(NULL));
-	for (int round = 0; round < 20; round++) {
+	for (round = 0; round < 100 && mid < 20; round++) {
+		int ready[2];
+		assert_int_equal(pipe(ready), 0);
 		pid_t pid = fork();
 		assert_true(pid >= 0);
 		if (pid == 0) {
-			storer(slot.buf, 2 + round, 1000);
+			close(ready[0]);
+			storer_signalling(slot.buf, 2 + round, 1000, ready[1]);
 			_exit(0);
 		}
+		close(ready[1]);
+		char c;
+		if (read(ready[0], &c, 1) != 1)
+			fail_msg("round %d: the storer died before it began storing", round);
+		close(ready[0]);
 		struct timespec ts = { 0, (rand() % 20000) * 1000L };
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		int status;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+			fail_msg("round %d: the storer was not killed mid-store (status %#x): 1000 stores took under 20 ms?",
+				 round, status);
+		if (temp_left_by(slot.buf, pid) || temp_left_by(profiles.buf, pid))
+			mid++;
 		if (check_current(slot.buf, &err) != 0)
 			fail_msg("after a kill in round %d: %s", round, err.buf);
 	}
+	print_message("killed stores: %d of %d rounds left a temp file\n", mid, round);
+	if (mid == 0)
+		fail_msg("no kill in %d rounds left a temp file: none landed mid-write", round);
 	sb_release(&slot);
 	sb_release(&err);
+	sb_release(&profiles);
 }
 
 static void test_corrupt_entries(void **state)

@@ -2,6 +2,10 @@
 # PREFIX and DESTDIR are honoured by install; CC/CFLAGS/LDFLAGS may be overridden.
 
 VERSION    := 0.1.0
+# Builds use every core unless told otherwise (make -jN still wins).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS  += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share/cargo-pgo-wrap

@@ -3,10 +3,7 @@
 # and installs the binary. Safe to run again: it installs only what is
 # missing. PREFIX (default /usr/local) and DESTDIR are honoured.
 set -euo pipefail
-cd "$(dirname "$0")"
 
-PREFIX=${PREFIX:-/usr/local}
-DESTDIR=${DESTDIR:-}
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
@@ -26,6 +23,12 @@ installed() {
 candidate() {
 	apt-cache policy "$1" 2>/dev/null | sed -n 's/^  Candidate: //p' | grep -v '(none)' || true
 }
+
+# tests/deps.sh sources the helpers above; the rest installs.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+cd "$(dirname "$0")"
+PREFIX=${PREFIX:-/usr/local}
+DESTDIR=${DESTDIR:-}
 
 # What the binary is built from. What only tests, fuzzing and benches use (cmocka,
 # valgrind, Debian's crates the fixtures build against, ...) is installed by the make

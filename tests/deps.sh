@@ -8,15 +8,8 @@
 # test-only packages.
 set -euo pipefail
 
-SUDO=
-[ "$(id -u)" = 0 ] || SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
-
-rustc_llvm_major() {
-	local rc
-	rc=$(command -v rustc || echo "$HOME/.cargo/bin/rustc")
-	"$rc" -vV 2>/dev/null | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p'
-}
+# SUDO, rustc_llvm_major, installed and candidate, as install.sh has them.
+source "$(dirname "$0")/../install.sh"
 major=$(rustc_llvm_major)
 major=${major:-22}
 
@@ -53,7 +46,7 @@ $SUDO apt-get update -qq
 unavailable=()
 installable=()
 for p in "${missing[@]}"; do
-	if apt-cache policy "$p" 2>/dev/null | sed -n 's/^  Candidate: //p' | grep -qv '(none)'; then
+	if [ -n "$(candidate "$p")" ]; then
 		installable+=("$p")
 	else
 		unavailable+=("$p")

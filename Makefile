@@ -6,6 +6,9 @@ VERSION    := 0.1.0
 ifeq ($(filter -j%,$(MAKEFLAGS)),)
 MAKEFLAGS  += -j$(shell nproc 2>/dev/null || echo 2)
 endif
+# Recipes that run cargo drop make's jobserver: its descriptors are closed in
+# recipes, and cargo and rustc warn that they cannot connect to it.
+NO_JOBSERVER := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share/cargo-pgo-wrap
@@ -196,16 +199,16 @@ fuzz-regress: $(REGRESS_BINS)
 .PHONY: demo bench fuzz fuzz-regress
 # Speed is measured here, side by side in one run, never in timed tests.
 bench: $(BIN)
-	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/pgo.sh
-	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/cpgo.sh
-	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/refresh.sh
-	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/stale.sh
-	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/overhead.sh
+	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/pgo.sh
+	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/cpgo.sh
+	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/refresh.sh
+	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/stale.sh
+	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/overhead.sh
 	bash tests/bench/hash.sh
-	PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/merge.sh
+	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/merge.sh
 
 demo: $(BIN)
-	PGOW_BIN=$(CURDIR)/$(BIN) bash examples/demo/demo.sh
+	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash examples/demo/demo.sh
 
 # shim/'s layers, lowest first: a file includes only its own layer or a lower one, and no include cycle.
 .PHONY: check-layers

@@ -27,7 +27,7 @@ static const struct setting_info table[SETTING_COUNT] = {
 	[SETTING_EXCLUDE] = { ENV_EXCLUDE, SETTING_NAMES, "crate,crate",
 		"none", "crates never instrumented or optimised", NULL, NULL },
 	[SETTING_NEXT] = { ENV_NEXT, SETTING_PROGRAM, "sccache",
-		"none (an existing RUSTC_WRAPPER becomes it)", "wrapper to run after us: cargo, us, it, rustc",
+		"none; an existing RUSTC_WRAPPER becomes it", "another wrapper (sccache) that rustc runs under, after us",
 		NULL, NULL },
 	[SETTING_CACHE] = { ENV_CACHE, SETTING_ABS_PATH, "/abs/dir",
 		"${XDG_CACHE_HOME:-~/.cache}/cargo-pgo-wrap", "the profile cache, created 0700: yours, and not a link",
@@ -227,7 +227,7 @@ void settings_help(struct strbuf *out)
 			continue;
 		sb_reset(&left);
 		sb_addf(&left, "%s=%s", t->name, t->values);
-		sb_addf(out, "  %-46s %s\n", left.buf, t->doc);
+		sb_addf(out, "  %-48s %s\n", left.buf, t->doc);
 	}
 	sb_release(&left);
 }

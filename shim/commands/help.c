@@ -28,9 +28,10 @@ int cmd_version(int argc, char **argv)
 const struct command commands[] = {
 	{ "build", cmd_build, "the whole cycle: instrument, train, merge, build optimised",
 	  "build [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
-	  "  Builds with the cached profile when it fits the code; otherwise instruments into\n"
-	  "  <target>/pgo-wrap/instrumented, runs the training of pgo-wrap.yaml, merges, and\n"
-	  "  builds optimised. Every unit of the final build is verified to carry the profile.\n"
+	  "  Builds with the cached profile. Without one (or with a stale one under stale-policy:\n"
+	  "  refresh) it first instruments into <target>/pgo-wrap/instrumented, runs the training\n"
+	  "  of pgo-wrap.yaml, merges, and builds optimised. Every unit of the final build is\n"
+	  "  verified to carry the profile.\n"
 	  "  C/C++ code that build scripts compile through cc is profiled too, with a clang of\n"
 	  "  rustc's LLVM (CARGO_PGO_WRAP_C=auto|on|off); `bolt: on` in pgo-wrap.yaml adds a BOLT\n"
 	  "  stage whose result ships only if the training measures it faster." },
@@ -98,7 +99,7 @@ int cmd_help(int argc, char **argv)
 	struct strbuf env = STRBUF_INIT;
 	settings_help(&env);
 	printf("\nEnvironment (man cargo-pgo-wrap for the defaults):\n%s"
-	       "  %-46s as for cargo\n", env.buf, "CARGO, CARGO_TERM_COLOR, NO_COLOR");
+	       "  %-48s as for cargo\n", env.buf, "CARGO, CARGO_TERM_COLOR, NO_COLOR");
 	sb_release(&env);
 	return 0;
 }

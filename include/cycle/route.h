@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/namemap.h"
 #include "base/strbuf.h"
 #include "store/provenance.h"
-#include "base/namemap.h"
 #include "cycle/mergerequest.h"
 
 /* The inputs of one slot. */

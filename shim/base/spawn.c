@@ -132,8 +132,13 @@ close_pipes:
 		close(out[1]);
 	if (errp[1] >= 0)
 		close(errp[1]);
-	r->out = spawned ? out[0] : (out[0] >= 0 ? (close(out[0]), -1) : -1);
-	r->err = spawned ? errp[0] : (errp[0] >= 0 ? (close(errp[0]), -1) : -1);
+	/* Our read ends are the child's output; without a child they are closed. */
+	if (!spawned && out[0] >= 0)
+		close(out[0]);
+	if (!spawned && errp[0] >= 0)
+		close(errp[0]);
+	r->out = spawned ? out[0] : -1;
+	r->err = spawned ? errp[0] : -1;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
 	return rc;
 }

@@ -3,9 +3,9 @@
  */
 #include "base/message.h"
 #include "base/option.h"
+#include "store/cache.h"
 #include "cycle/merge.h"
 #include "commands/commands.h"
-#include "store/cache.h"
 
 #include <errno.h>
 #include <stdlib.h>

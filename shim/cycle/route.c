@@ -6,7 +6,6 @@
  */
 #include "cycle/route.h"
 #include "base/dirlist.h"
-#include "base/fdio.h"
 #include "base/hash.h"
 #include "base/input.h"
 #include "base/message.h"

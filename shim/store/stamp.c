@@ -7,7 +7,6 @@
 #include "base/atomic.h"
 #include "base/clock.h"
 #include "base/dirlist.h"
-#include "base/fdio.h"
 #include "base/hash.h"
 #include "base/path.h"
 #include "base/strbuf.h"

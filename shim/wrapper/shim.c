@@ -13,7 +13,6 @@
 
 #include <string.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 
 /* Global cargo options that take a value before the subcommand. */
 static const char *const global_with_value[] = {

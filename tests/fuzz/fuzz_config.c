@@ -1,7 +1,7 @@
 /* fuzz_config.c - pgo-wrap.yaml, placeholders and setting values included. */
 #include "fuzz.h"
-#include "cycle/config.h"
 #include "base/settings.h"
+#include "cycle/config.h"
 #include "cycle/placeholders.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/deps.sh - installs from Debian what the tests, fuzzing and benches need and
 # is missing: what the binary is built from (as install.sh), and what only tests use
-# (cmocka, valgrind, python3, perf, Debian's crates the fixtures and real applications
+# (cmocka, valgrind, python3, perf, strace, Debian's crates the fixtures and real applications
 # build against, clang and LLVM 14 as the "other LLVM", the clang, llvm-profdata and
 # BOLT of rustc's LLVM). The make targets that test run it first; when everything is
 # installed it costs one dpkg-query. Users' ./install.sh installs none of the
@@ -22,6 +22,7 @@ tests=(
 	python3                           # tests/integration/compile_like.py, tests/bench/hash.sh
 	git                               # tests/bench/hash.sh compares with git status
 	linux-perf                        # t_bolt: bolt-profile: perf
+	strace                            # t_split: a merge killed at each of its renames
 	clang libclang-rt-14-dev          # make fuzz (libFuzzer); clang-14 is t_ccode's compiler of another LLVM
 	llvm-14                           # llvm-profdata-14: the reader of an older format that tests refuse
 	# Debian's crates: fixtures (cc: cmix; cfg-if 1 and 0.1: layouts), real applications

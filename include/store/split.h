@@ -2,9 +2,16 @@
  * split.h - the stored split of a slot's profile: one file per unit, so that
  * a refresh rewrites only the files whose bytes change and cargo recompiles
  * only those units (rustc lists the file it is given in its dep-info), and
- * split/INDEX, naming each unit's file with the hashes of its records and
- * bytes. cycle/splitter.h writes it; the wrapper, verification, status and
- * gc read it here.
+ * INDEX, naming each unit's file with the hashes of its records and bytes.
+ *
+ * A split is written whole as a new generation, <slot>/splits/<N>/, files
+ * unchanged since the last one being hard links to it (same inode, same
+ * mtime: cargo sees no change); then one rename points the link
+ * <slot>/split at it. Units are given <slot>/split/<unit>.profdata, a path
+ * that never changes, so a reader sees one whole generation or the next,
+ * and a splitter killed at any point leaves the previous split intact.
+ * cycle/splitter.h writes it; the wrapper, verification, status and gc read
+ * it here.
  */
 #ifndef PGOW_SPLIT_H
 #define PGOW_SPLIT_H
@@ -18,6 +25,12 @@
 #define SPLIT_NONE_NAME "-none"
 /* The file of the C and C++ code build scripts compile: their functions' records only. */
 #define SPLIT_C_NAME "-c"
+
+/* The link units' paths go through, and the dir of generations it names (splits/<N>). */
+#define SPLIT_LINK "split"
+#define SPLIT_GENERATIONS "splits"
+/* The splitter's scratch dir in splits/: a name gc knows as a temp. */
+#define SPLIT_TEMP_PREFIX "merge."
 
 /* Whether units are given their parts (CARGO_PGO_WRAP_SPLIT is not 0); dies on a bad value. */
 bool split_wanted(void);
@@ -49,8 +62,22 @@ int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, str
 /* How many files the current profile (key) is split into; -1 when it is not split. */
 int split_count(const char *slot_dir, const char *key);
 
-/* The files of the split dir that the current profile's (key's) index does not list, for gc. */
-void split_unlisted(const char *slot_dir, const char *key, struct strvec *out);
+/*
+ * The current generation's dir (its real path, not through the link): N >= 1
+ * for splits/<N>; 0 for a split of the layout before generations (a real
+ * split/ dir); -1 when there is none, or the link names anything but a
+ * generation (not ours: never followed).
+ */
+int split_current_dir(const char *slot_dir, struct strbuf *dir);
+/* A new, empty generation after the current one (after, from split_current_dir): splits/<after+1>. */
+int split_generation_make(const char *slot_dir, int after, struct strbuf *dir, struct strbuf *err);
+/*
+ * Makes generation dir, complete, the current split (one rename of the
+ * link) and removes every other generation. Run under the slot's lock.
+ */
+int split_generation_publish(const char *slot_dir, const char *dir, struct strbuf *err);
+/* Generations the link does not name (left by a killed splitter), for gc. */
+void split_unused(const char *slot_dir, struct strvec *out);
 
 /*
  * Files of the current split (key) whose bytes are not the ones its index

@@ -144,10 +144,10 @@ static long long prune_bolt(const char *root, const char *slot_dir, time_t now, 
 }
 
 /* Drops superseded profiles past the grace period and stale temp files; returns bytes freed. */
-static long long prune_slot(const char *root, const char *slot_dir, bool dry_run)
+static long long prune_slot(const char *root, const char *slot_dir, bool locked, bool dry_run)
 {
 	static const char *const subdirs[] = { "", "profiles", "stamps", "cstamps", "units", "builds", "bolt",
-					       "split", NULL };
+					       SPLIT_GENERATIONS, NULL };
 	struct strbuf cur = STRBUF_INIT, key = STRBUF_INIT, profiles = STRBUF_INIT;
 	struct strvec files = STRVEC_INIT;
 	long long freed = 0;
@@ -168,12 +168,11 @@ static long long prune_slot(const char *root, const char *slot_dir, bool dry_run
 			freed += drop(root, files.v[i], "superseded", dry_run);
 	}
 	sv_release(&files);
-	split_unlisted(slot_dir, key.len ? key.buf : NULL, &files);
-	for (size_t i = 0; i < files.n; i++) {
-		struct stat st;
-		if (lstat(files.v[i], &st) == 0 && now - st.st_mtime >= grace)
-			freed += drop(root, files.v[i], "a unit's part of an older profile", dry_run);
-	}
+	/* Under the slot's lock, so no build reads them: a generation no link names is a killed split's. */
+	if (locked) /* unlocked, one may be a live splitter's */
+		split_unused(slot_dir, &files);
+	for (size_t i = 0; i < files.n; i++)
+		freed += drop(root, files.v[i], "a split no link names", dry_run);
 	sv_release(&files);
 	freed += prune_bolt(root, slot_dir, now, grace, dry_run);
 	for (const char *const *sub = subdirs; *sub; sub++) {
@@ -233,7 +232,7 @@ int cmd_gc(int argc, char **argv)
 			continue;
 		}
 		int lock = lock_or_warn(dirs.v[i]);
-		long long pruned = prune_slot(root.buf, dirs.v[i], dry_run);
+		long long pruned = prune_slot(root.buf, dirs.v[i], lock >= 0, dry_run);
 		freed += pruned;
 		struct strbuf cur = STRBUF_INIT;
 		struct stat st;

@@ -9,6 +9,7 @@
 #include "base/hash.h"
 #include "base/namemap.h"
 #include "base/path.h"
+#include "base/safefs.h"
 #include "base/settings.h"
 #include "base/spawn.h"
 #include "base/strbuf.h"
@@ -292,18 +293,50 @@ static int run_jobs(const struct splitter_input *in, const char *tmp, struct pie
 }
 
 /*
- * Gives a rebuilt piece the whole profile's summary and puts it in place,
- * unless the file there already has these bytes (its mtime then stays).
+ * An unchanged file goes into the new generation as another name of the
+ * old one: same inode, same mtime, so cargo sees nothing to rebuild. Where
+ * the file system has no hard links, a copy carrying the old mtime.
  */
-static int install_piece(const char *dir, const char *tmp, size_t i, struct piece *p, const struct profsummary *sum,
-			 struct strbuf *err)
+static int keep_piece(const char *slot_dir, const char *old_dir, const char *gen, const char *unit, struct strbuf *err)
+{
+	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT, img = STRBUF_INIT, e = STRBUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	split_file_path(&from, old_dir, unit);
+	split_file_path(&to, gen, unit);
+	if (safe_hardlink(slot_dir, from.buf, to.buf, &e) != 0) {
+		struct atomic_opts opts = { .mode = 0600, .fsync = true, .mtime = &st.st_mtim };
+		rc = lstat(from.buf, &st) == 0 && S_ISREG(st.st_mode) && sb_read_file(&img, from.buf) == 0
+			     ? write_file_atomic(to.buf, img.buf, img.len, &opts, err)
+			     : -1;
+		if (rc != 0 && !err->len)
+			sb_addf(err, "%s; cannot copy %s either: %s", e.buf, from.buf, strerror(errno));
+	}
+	sb_release(&from);
+	sb_release(&to);
+	sb_release(&img);
+	sb_release(&e);
+	return rc;
+}
+
+/*
+ * Gives a rebuilt piece the whole profile's summary and puts it in the new
+ * generation, as the old generation's file when that has these bytes (its
+ * mtime then stays).
+ */
+static int install_piece(const struct splitter_input *in, const char *old_dir, const char *gen, const char *tmp,
+			 size_t i, struct piece *p, const struct profsummary *sum, struct strbuf *err)
 {
 	struct strbuf built = STRBUF_INIT, img = STRBUF_INIT, dst = STRBUF_INIT, have = STRBUF_INIT;
+	struct strbuf old = STRBUF_INIT;
 	struct profsummary own = { 0, 0, NULL };
 	int rc = -1;
 
 	sb_addf(&built, "%s/%zu.profdata", tmp, i);
-	split_file_path(&dst, dir, p->crate);
+	split_file_path(&dst, gen, p->crate);
+	if (old_dir)
+		split_file_path(&old, old_dir, p->crate);
 	if (sb_read_file(&img, built.buf) != 0) {
 		sb_addf(err, "cannot read %s: %s", built.buf, strerror(errno));
 	} else if (!profsummary_of((unsigned char *)img.buf, img.len, &own) || own.len != sum->len ||
@@ -312,17 +345,19 @@ static int install_piece(const char *dir, const char *tmp, size_t i, struct piec
 	} else {
 		memcpy(img.buf + PROFSUMMARY_OFFSET, sum->bytes, sum->len);
 		hash_buf_hex(img.buf, img.len, p->file_hash);
-		bool same = sb_read_file(&have, dst.buf) == 0 && have.len == img.len &&
+		bool same = old.len && sb_read_file(&have, old.buf) == 0 && have.len == img.len &&
 			    memcmp(have.buf, img.buf, img.len) == 0;
-		struct atomic_opts opts = { .mode = 0600 };
-		rc = same && !p->touch ? 0 : write_file_atomic(dst.buf, img.buf, img.len, &opts, err);
+		struct atomic_opts opts = { .mode = 0600, .fsync = true };
 		p->rebuild = !same || p->touch;
+		rc = p->rebuild ? write_file_atomic(dst.buf, img.buf, img.len, &opts, err)
+				: keep_piece(in->slot_dir, old_dir, gen, p->crate, err);
 	}
 	free(own.bytes);
 	sb_release(&built);
 	sb_release(&img);
 	sb_release(&dst);
 	sb_release(&have);
+	sb_release(&old);
 	return rc;
 }
 
@@ -403,7 +438,7 @@ static int write_index(const char *dir, const char *key, const struct profsummar
 		       size_t n, struct strbuf *err)
 {
 	struct strbuf index = STRBUF_INIT, path = STRBUF_INIT;
-	struct atomic_opts opts = { .mode = 0600 };
+	struct atomic_opts opts = { .mode = 0600, .fsync = true };
 
 	split_index_begin(&index, key, sum->bytes, sum->len);
 	for (size_t i = 0; i < n; i++)
@@ -417,7 +452,8 @@ static int write_index(const char *dir, const char *key, const struct profsummar
 
 int splitter_run(const struct splitter_input *in, struct splitter_stats *st, struct strbuf *why, struct strbuf *err)
 {
-	struct strbuf dir = STRBUF_INIT, text = STRBUF_INIT, old = STRBUF_INIT, ipath = STRBUF_INIT, tmp = STRBUF_INIT;
+	struct strbuf old_dir = STRBUF_INIT, text = STRBUF_INIT, old = STRBUF_INIT, ipath = STRBUF_INIT, tmp = STRBUF_INIT;
+	struct strbuf gens = STRBUF_INIT, gen = STRBUF_INIT;
 	struct owners owners;
 	struct namemap c_functions = { NULL, NULL, 0, 0 };
 	struct profsummary sum, carried;
@@ -430,7 +466,6 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 	memset(&owners, 0, sizeof(owners));
 	memset(&sum, 0, sizeof(sum));
 	memset(&carried, 0, sizeof(carried));
-	path_join(&dir, in->slot_dir, "split");
 	if (!split_wanted()) {
 		sb_addf(why, "%s=0", ENV_SPLIT);
 		goto out;
@@ -463,15 +498,15 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 		r[j].c_code = is_c_function(&c_functions, name, len);
 	}
 	fill_pieces(p, n, text.buf, header, r, nr, st);
-	if (mkdir_private(dir.buf, 0700, err) != 0)
-		goto out;
-	path_join(&ipath, dir.buf, "INDEX");
-	if (sb_read_file(&old, ipath.buf) != 0)
+	int current = split_current_dir(in->slot_dir, &old_dir);
+	if (current >= 0)
+		path_join(&ipath, old_dir.buf, "INDEX");
+	if (current < 0 || sb_read_file(&old, ipath.buf) != 0)
 		sb_reset(&old); /* none yet: every file is written */
 	bool same_summary = carried_summary(&old, &sum, &carried);
 	size_t rebuild = 0;
 	for (size_t i = 0; i < n; i++) {
-		p[i].rebuild = !same_summary || !keeps_file(dir.buf, &p[i], &old, &carried);
+		p[i].rebuild = !same_summary || !keeps_file(sb_str(&old_dir), &p[i], &old, &carried);
 		rebuild += p[i].rebuild;
 	}
 	/*
@@ -483,21 +518,36 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 		p[n - 1].rebuild = true;
 		rebuild++;
 	}
-	/* "merge.": a name gc knows as a temp */
-	if (rebuild && tempdir_create(dir.buf, "merge.", &tmp, err) != 0)
+	path_join(&gens, in->slot_dir, SPLIT_GENERATIONS);
+	if (mkdir_private(gens.buf, 0700, err) != 0)
+		goto out;
+	if (rebuild && tempdir_create(gens.buf, SPLIT_TEMP_PREFIX, &tmp, err) != 0)
 		goto out;
 	if (rebuild && run_jobs(in, tmp.buf, p, n, err) != 0)
 		goto cleanup;
-	for (size_t i = 0; i < n; i++)
-		if (p[i].rebuild && install_piece(dir.buf, tmp.buf, i, &p[i], &carried, err) != 0)
+	/* Made whole beside the current split, then switched to in one rename. */
+	if (split_generation_make(in->slot_dir, current, &gen, err) != 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		int placed = p[i].rebuild ? install_piece(in, old.len ? old_dir.buf : NULL, gen.buf, tmp.buf, i, &p[i],
+							  &carried, err)
+					  : keep_piece(in->slot_dir, old_dir.buf, gen.buf, p[i].crate, err);
+		if (placed != 0)
 			goto cleanup;
-	if (write_index(dir.buf, in->key, &carried, p, n, err) != 0)
+	}
+	if (write_index(gen.buf, in->key, &carried, p, n, err) != 0 ||
+	    split_generation_publish(in->slot_dir, gen.buf, err) != 0)
 		goto cleanup;
 	st->crates = (int)n;
 	for (size_t i = 0; i < n; i++)
 		st->rewritten += p[i].rebuild;
 	rc = 0;
 cleanup:
+	if (rc != 0 && gen.len) {
+		struct strbuf e = STRBUF_INIT;
+		(void)safe_remove_tree(in->slot_dir, gen.buf, &e); /* else the next split or gc does */
+		sb_release(&e);
+	}
 	if (rebuild)
 		tempdir_remove(tmp.buf);
 out:
@@ -512,7 +562,9 @@ out:
 	namemap_release(&owners.names);
 	namemap_release(&c_functions);
 	namemap_release(&owners.modules);
-	sb_release(&dir);
+	sb_release(&old_dir);
+	sb_release(&gens);
+	sb_release(&gen);
 	sb_release(&text);
 	sb_release(&old);
 	sb_release(&ipath);

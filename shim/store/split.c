@@ -1,17 +1,23 @@
 /*
- * split.c - the stored split of a slot's profile: split/INDEX (which unit has
- * which file, and each file's records and bytes by hash) and the per-unit
- * files it names, as the wrapper, verification, status and gc read them.
+ * split.c - the stored split of a slot's profile: its generations
+ * (splits/<N>/, each an INDEX and the per-unit files it names) and the
+ * split link naming the current one, as the wrapper, verification, status,
+ * gc and the splitter read and switch them.
  */
 #include "store/split.h"
 #include "base/dirlist.h"
 #include "base/hash.h"
+#include "base/message.h"
 #include "base/path.h"
+#include "base/atomic.h"
+#include "base/safefs.h"
 #include "base/settings.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define INDEX_MAGIC "pgow-split-v2"
 
@@ -80,9 +86,12 @@ static const struct strbuf *index_of(const char *slot_dir, const char *key)
 	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
 	const struct strbuf *ix;
 
-	path_join(&path, slot_dir, "split/INDEX");
 	sb_addf(&want, INDEX_MAGIC "\t%s\t", key ? key : "");
-	ix = read_index(path.buf);
+	ix = NULL;
+	if (split_current_dir(slot_dir, &path) >= 0) {
+		sb_adds(&path, "/INDEX");
+		ix = read_index(path.buf);
+	}
 	if (ix && strncmp(sb_str(ix), want.buf, want.len) != 0)
 		ix = NULL;
 	sb_release(&path);
@@ -109,7 +118,7 @@ int split_lookup(const char *slot_dir, const char *key, const char *crate, const
 			sb_addf(&unit, "%s-%s", crate, metadata);
 		bool own = unit.len && split_index_entry(ix, unit.buf, text_hash, file_hash);
 		if (own || split_index_entry(ix, SPLIT_NONE_NAME, text_hash, file_hash)) {
-			path_join(dir, slot_dir, "split");
+			path_join(dir, slot_dir, SPLIT_LINK);
 			split_file_path(file, dir->buf, own ? unit.buf : SPLIT_NONE_NAME);
 			sb_adds(hash, file_hash);
 			found = 1;
@@ -134,26 +143,113 @@ int split_count(const char *slot_dir, const char *key)
 	return ix ? n : -1;
 }
 
-void split_unlisted(const char *slot_dir, const char *key, struct strvec *out)
+/* "<N>" for N >= 1, without leading zeros or anything else: a generation's name. */
+static long generation_number(const char *name)
 {
-	struct strbuf dir = STRBUF_INIT;
-	struct strvec files = STRVEC_INIT;
-	/* The split of another profile than the current one serves nobody. */
-	const struct strbuf *ix = index_of(slot_dir, key);
-	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
+	char *end;
 
-	path_join(&dir, slot_dir, "split");
-	list_dir(dir.buf, ".profdata", &files);
-	for (size_t i = 0; i < files.n; i++) {
-		const char *base = path_basename(files.v[i]);
-		struct strbuf unit = STRBUF_INIT;
-		sb_add(&unit, base, strlen(base) - strlen(".profdata"));
-		if (!ix || !split_index_entry(ix, unit.buf, text_hash, file_hash))
-			sv_push(out, files.v[i]);
-		sb_release(&unit);
+	if (name[0] < '1' || name[0] > '9' || strspn(name, "0123456789") != strlen(name) || strlen(name) > 9)
+		return -1;
+	return strtol(name, &end, 10);
+}
+
+int split_current_dir(const char *slot_dir, struct strbuf *dir)
+{
+	struct strbuf link = STRBUF_INIT;
+	char target[64];
+	struct stat st;
+	long n = -1;
+
+	path_join(&link, slot_dir, SPLIT_LINK);
+	if (lstat(link.buf, &st) != 0) {
+		n = -1;
+	} else if (S_ISDIR(st.st_mode)) {
+		sb_adds(dir, link.buf); /* the layout before generations: read, never written */
+		n = 0;
+	} else if (S_ISLNK(st.st_mode)) {
+		ssize_t len = readlink(link.buf, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = '\0';
+			size_t pre = strlen(SPLIT_GENERATIONS "/");
+			/* Only a link of ours: a planted one naming anything else is not followed. */
+			if (strncmp(target, SPLIT_GENERATIONS "/", pre) == 0 && (n = generation_number(target + pre)) > 0)
+				path_join(dir, slot_dir, target);
+		}
 	}
-	sv_release(&files);
-	sb_release(&dir);
+	sb_release(&link);
+	return n < 0 ? -1 : (int)n;
+}
+
+int split_generation_make(const char *slot_dir, int after, struct strbuf *dir, struct strbuf *err)
+{
+	struct strbuf gens = STRBUF_INIT;
+	int rc = -1;
+
+	path_join(&gens, slot_dir, SPLIT_GENERATIONS);
+	/* Numbers only need to differ from the current one; the first is 1. */
+	sb_addf(dir, "%s/%d", gens.buf, after < 1 || after >= 999999999 ? 1 : after + 1);
+	/* One a killed splitter left: nothing names it (the slot's lock is ours). */
+	if (mkdir_private(gens.buf, 0700, err) == 0 && safe_remove_tree(slot_dir, dir->buf, err) == 0 &&
+	    mkdir_private(dir->buf, 0700, err) == 0)
+		rc = 0;
+	sb_release(&gens);
+	return rc;
+}
+
+/* Every entry of splits/ but keep (a generation's name), and but the temp dirs unless with_temps. */
+static void other_generations(const char *slot_dir, const char *keep, bool with_temps, struct strvec *out)
+{
+	struct strbuf gens = STRBUF_INIT;
+	struct strvec all = STRVEC_INIT;
+
+	path_join(&gens, slot_dir, SPLIT_GENERATIONS);
+	list_dir(gens.buf, "", &all);
+	for (size_t i = 0; i < all.n; i++)
+		if ((!keep || strcmp(path_basename(all.v[i]), keep) != 0) &&
+		    (with_temps || strncmp(path_basename(all.v[i]), SPLIT_TEMP_PREFIX, strlen(SPLIT_TEMP_PREFIX)) != 0))
+			sv_push(out, all.v[i]);
+	sv_release(&all);
+	sb_release(&gens);
+}
+
+int split_generation_publish(const char *slot_dir, const char *dir, struct strbuf *err)
+{
+	struct strbuf link = STRBUF_INIT, target = STRBUF_INIT;
+	struct strvec old = STRVEC_INIT;
+	int rc = -1;
+
+	path_join(&link, slot_dir, SPLIT_LINK);
+	path_join(&target, SPLIT_GENERATIONS, path_basename(dir));
+	/* The older layout's real dir: a link cannot be renamed over it. Readers meanwhile see no split. */
+	if (is_real_dir(link.buf) && safe_remove_tree(slot_dir, link.buf, err) != 0)
+		goto out;
+	/* One rename: readers see the whole old generation or the whole new one. */
+	if (safe_symlink(slot_dir, target.buf, link.buf, err) != 0)
+		goto out;
+	rc = 0;
+	/* The splitter's own temp dir stays: it removes it. Killed splitters' are gc's (see split_unused). */
+	other_generations(slot_dir, path_basename(dir), false, &old);
+	for (size_t i = 0; i < old.n; i++) {
+		struct strbuf e = STRBUF_INIT;
+		/* Under the slot's lock nobody reads them: the wrapper leases the slot while rustc runs. */
+		if (safe_remove_tree(slot_dir, old.v[i], &e) != 0)
+			warn("%s; gc removes it later", e.buf);
+		sb_release(&e);
+	}
+out:
+	sv_release(&old);
+	sb_release(&link);
+	sb_release(&target);
+	return rc;
+}
+
+void split_unused(const char *slot_dir, struct strvec *out)
+{
+	struct strbuf cur = STRBUF_INIT;
+
+	split_current_dir(slot_dir, &cur);
+	other_generations(slot_dir, cur.len ? path_basename(cur.buf) : NULL, false, out);
+	sb_release(&cur);
 }
 
 int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, struct strbuf *hash)
@@ -164,7 +260,7 @@ int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, str
 	int found = ix && split_index_entry(ix, SPLIT_C_NAME, text_hash, file_hash);
 
 	if (found) {
-		path_join(&dir, slot_dir, "split");
+		path_join(&dir, slot_dir, SPLIT_LINK);
 		split_file_path(file, dir.buf, SPLIT_C_NAME);
 		sb_adds(hash, file_hash);
 	}
@@ -179,7 +275,7 @@ int split_damaged(const char *slot_dir, const char *key, struct strbuf *first)
 	const struct strbuf *ix = index_in_use(slot_dir, key);
 	int damaged = 0;
 
-	path_join(&dir, slot_dir, "split");
+	path_join(&dir, slot_dir, SPLIT_LINK);
 	if (ix)
 		sv_split(&lines, ix->buf, '\n');
 	for (size_t i = 1; i < lines.n; i++) {

@@ -122,20 +122,20 @@ test_split_refresh_under_lto() {
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
 }
 
-# gc drops a unit's part of an older profile once the grace period is over; the current split stays.
-test_split_gc_drops_unlisted_files() {
+# gc drops the splits no link names (a killed splitter's) and the scratch
+# dirs of killed splitters; the current split stays as it is.
+test_split_gc_drops_unused_generations() {
 	split_setup
-	local split
-	split=$(dirname "$(split_file_of helper)")
-	cp "$(split_file_of helper)" "$split/gone-0123456789abcdef.profdata"
-	cp "$(split_file_of helper)" "$split/recent-0123456789abcdef.profdata"
-	mkdir "$split/merge.Ab12Cd" && touch -d '2 days ago' "$split/merge.Ab12Cd"
-	touch -d '2 days ago' "$split/gone-0123456789abcdef.profdata"
+	local gens
+	gens=$(dirname "$(readlink -f "$(dirname "$(split_file_of helper)")")")
+	mkdir "$gens/7" "$gens/merge.Ab12Cd"
+	cp "$(split_file_of helper)" "$gens/7/"
+	touch -d '2 days ago' "$gens/merge.Ab12Cd"
 	pgow gc --max-size 10G >"$T/out" 2>&1 || { cat "$T/out" >&2; fail "gc"; }
-	assert_grep "^removed $split/gone-0123456789abcdef.profdata \\(a unit's part of an older profile" "$T/out" "old part removed"
-	assert_grep "^removed $split/merge.Ab12Cd \\(left by a killed process" "$T/out" "a killed split's temp dir removed"
-	[ -e "$split/recent-0123456789abcdef.profdata" ] || fail "a part within the grace period was removed"
-	[ "$(ls "$split"/*.profdata | wc -l)" = 7 ] || fail "the current split's files were touched"
+	assert_grep "^removed $gens/7 \\(a split no link names" "$T/out" "a killed split's generation removed"
+	assert_grep "^removed $gens/merge.Ab12Cd \\(left by a killed process" "$T/out" "a killed split's temp dir removed"
+	[ "$(ls "$gens")" = 1 ] || fail "gc left $(ls "$gens" | tr '\n' ' ')in $gens, not the current split alone"
+	[ "$(ls "$gens/1"/*.profdata | wc -l)" = 6 ] || fail "the current split's files were touched"
 	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build after gc"; }
 	assert_grep '\(0 compiled now, 5 reused\)' "$T/err" "nothing to rebuild after gc"
 }
@@ -156,6 +156,62 @@ test_split_damaged_part_is_caught_and_repaired() {
 	assert_grep 'PGO 5 unit\(s\) .* carry profile' "$T/err2" "and built with the profile"
 	pgow build --release 2>"$T/err3" || fail "third build"
 	assert_no_grep 'Repairing|Compiling' "$T/err3" "then a no-op"
+}
+
+# `merge` killed (SIGKILL, by strace) at each rename it makes while it writes
+# the split and switches to it: builds still get a whole split, the old or the
+# new, never a mix (was: the parts were renamed in place before CURRENT
+# switched, and a kill between two left a part with new bytes under the old
+# INDEX: every RUSTC_WRAPPER build then failed "... is damaged", exit 8). The
+# next merge starts clean: one generation left, no scratch dir.
+slow test_split_merge_killed_at_each_rename_keeps_a_whole_split 40
+test_split_merge_killed_at_each_rename_keeps_a_whole_split() {
+	command -v strace >/dev/null || skip "strace is not installed (tests/deps.sh installs it)"
+	split_setup
+	mkdir -p "$T/raw2"
+	LLVM_PROFILE_FILE="$T/raw2/r.profraw" target/pgo-wrap/instrumented/release/app 300 >/dev/null
+	cp -a "$T/cache" "$T/cache.before"
+	local renames='rename,renameat,renameat2' first n k rc kills=0
+	strace -f -qq -e trace=$renames -o "$T/trace" "$PGOW_BIN" merge --replace "$T/raw2" 2>/dev/null ||
+		fail "reference merge"
+	# The kills that matter: from the first rename in the split's dirs to the last (CURRENT).
+	grep -v -e '^[0-9]* ---' -e '^[0-9]* +++' "$T/trace" | grep -E 'rename' >"$T/renames"
+	first=$(grep -nE '/splits?/([0-9]+/)?[^/]*\.profdata\.tmp' "$T/renames" | head -n 1 | cut -d: -f1)
+	n=$(wc -l <"$T/renames")
+	[ -n "$first" ] && [ "$n" -gt "$first" ] || fail "setup: no rename into the split in $(cat "$T/renames")"
+	for k in $(seq "$first" "$n"); do
+		rm -rf "$T/cache" && cp -a "$T/cache.before" "$T/cache"
+		rc=0
+		strace -f -qq -o /dev/null -e trace=$renames -e inject=$renames:signal=KILL:when=$k \
+			"$PGOW_BIN" merge --replace "$T/raw2" >/dev/null 2>&1 || rc=$?
+		[ "$rc" = 137 ] && kills=$((kills + 1))
+		rc=0
+		RUSTC_WRAPPER="$PGOW_BIN" cargo build --release >"$T/out" 2>"$T/err" || rc=$?
+		[ "$rc" = 0 ] || { cat "$T/err" >&2; fail "after a kill at rename $k of $n, the build failed (exit $rc)"; }
+		pgow status >"$T/status.txt" 2>&1 || fail "status after a kill at rename $k"
+		assert_no_grep 'damaged' "$T/status.txt" "status after a kill at rename $k"
+	done
+	[ "$kills" -gt 0 ] || fail "no merge was killed"
+	pgow merge --replace "$T/raw2" 2>"$T/err" || fail "merge after the kills: $(cat "$T/err")"
+	local gens
+	gens=$(ls "$T"/cache/slots/*/splits)
+	[ "$gens" = "$(basename "$(readlink "$T"/cache/slots/*/split)")" ] || fail "left in splits/: $gens"
+	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build after the kills"; }
+	assert_no_grep 'Repairing' "$T/err" "nothing to repair"
+}
+
+# A cache from before generations (split/ a real dir) is read as it is: no
+# rebuild; the next split replaces it with a generation and the link, and
+# only the crates whose parts changed recompile.
+test_split_older_layout_is_read_then_replaced() {
+	split_setup
+	local slot
+	slot=$(ls -d "$T"/cache/slots/*)
+	rm "$slot/split" && mv "$slot/splits/1" "$slot/split" && rmdir "$slot/splits"
+	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build on the older layout"; }
+	assert_grep '\(0 compiled now, 5 reused\)' "$T/err" "the older split is read: nothing to rebuild"
+	refresh_after_cold_edit
+	[ -L "$slot/split" ] && [ "$(readlink "$slot/split")" = splits/1 ] || fail "split is not a link to splits/1"
 }
 
 # status names the split; a value of CARGO_PGO_WRAP_SPLIT that is neither 0 nor 1 is one line, exit 2.

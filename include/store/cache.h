@@ -21,11 +21,14 @@ int cache_subdir(struct strbuf *out, const char *sub, struct strbuf *err);
 
 /* Takes the slot's exclusive lock; returns the fd to close() to release it, or -1 with err. */
 int cache_lock_slot(const char *slot_dir, struct strbuf *err);
+/* The same without waiting: -1 with *busy set when a lease or lock is held, for gc. */
+int cache_try_lock_slot(const char *slot_dir, bool *busy, struct strbuf *err);
 /*
- * A shared lease on the slot while a unit uses it: gc takes the exclusive
- * lock before it removes anything, so it waits for the compile. Returns the
- * fd to close(), or -1 (no lease: read-only cache, no lock, or the slot was
- * removed while we waited).
+ * A shared lease on the slot while it is used: by a unit while it compiles,
+ * by `build` from planning its optimised build to verifying it. gc takes the
+ * exclusive lock before it removes anything, so it never removes what a
+ * lease covers. Returns the fd to close(), or -1 (no lease: read-only cache,
+ * no lock, or the slot was removed while we waited).
  */
 int cache_lease_slot(const char *slot_dir);
 

@@ -367,6 +367,11 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 	if (slot_of_build_dir(b->ws.build_dir.buf, &slot) == 0 ||
 	    slot_of_build_dir(b->instr_bin_dir.buf, &slot) == 0)
 		point_build_dir(b, slot.buf, plain);
+	/*
+	 * Leased from planning to verification: gc leaves the slot (and the
+	 * profile the units are given) alone until the build is checked.
+	 */
+	int lease = slot.len ? cache_lease_slot(slot.buf) : -1;
 	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT;
 	bool have = slot.len && profile_current_index(slot.buf, &prof, &index, &err) == 1;
 	build_step(b, "Optimizing", plain ? "plain build, as asked"
@@ -377,13 +382,16 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 	sb_release(&err);
 	build_run(b, false, mode, u);
 	build_verify(b, u, false, mode, v);
+	if (lease >= 0)
+		close(lease);
 	/*
 	 * Verification checks each unit against the slot as it is now: a profile
-	 * removed while the build ran (a gc) would make plain units look right.
+	 * removed while the build ran (by hand, or by a gc that could not take
+	 * the lease) would make plain units look right.
 	 */
 	if (!plain && have && v->plain)
 		die(PGOW_EXIT_NOT_APPLIED, "%d unit(s) of %s were built without the profile this build planned "
-		    "to use: it was removed while the build ran (a gc?); run the build again", v->plain,
+		    "to use: it was removed while the build ran; run the build again", v->plain,
 		    b->ws.build_dir.buf);
 	memset(after, 0, sizeof(*after));
 	if (v->slot.len) {

@@ -35,13 +35,20 @@ struct slot_use {
 	long long bytes;
 };
 
-static int lock_or_warn(const char *slot_dir)
+/*
+ * The slot's lock, without waiting: a slot a build holds a lease on (a unit
+ * compiling, or `build` between planning and verifying) is left for the next
+ * gc, as git's gc leaves what a running command uses. -1 and *busy then.
+ */
+static int lock_or_skip(const char *slot_dir, bool *busy)
 {
 	struct strbuf err = STRBUF_INIT;
-	int fd = cache_lock_slot(slot_dir, &err);
+	int fd = cache_try_lock_slot(slot_dir, busy, &err);
 
-	if (fd < 0)
-		warn("%s; collecting it unlocked", err.buf);
+	if (fd < 0 && *busy)
+		printf("left slot %.12s: a build is using it (the next gc collects it)\n", path_basename(slot_dir));
+	else if (fd < 0)
+		warn("%s; leaving slot %.12s alone", err.buf, path_basename(slot_dir));
 	sb_release(&err);
 	return fd;
 }
@@ -144,7 +151,7 @@ static long long prune_bolt(const char *root, const char *slot_dir, time_t now, 
 }
 
 /* Drops superseded profiles past the grace period and stale temp files; returns bytes freed. */
-static long long prune_slot(const char *root, const char *slot_dir, bool locked, bool dry_run)
+static long long prune_slot(const char *root, const char *slot_dir, bool dry_run)
 {
 	static const char *const subdirs[] = { "", "profiles", "stamps", "cstamps", "units", "builds", "bolt",
 					       SPLIT_GENERATIONS, NULL };
@@ -169,8 +176,7 @@ static long long prune_slot(const char *root, const char *slot_dir, bool locked,
 	}
 	sv_release(&files);
 	/* Under the slot's lock, so no build reads them: a generation no link names is a killed split's. */
-	if (locked) /* unlocked, one may be a live splitter's */
-		split_unused(slot_dir, &files);
+	split_unused(slot_dir, &files);
 	for (size_t i = 0; i < files.n; i++)
 		freed += drop(root, files.v[i], "a split no link names", dry_run);
 	sv_release(&files);
@@ -231,8 +237,11 @@ int cmd_gc(int argc, char **argv)
 			warn("%s; leaving it alone", err.buf);
 			continue;
 		}
-		int lock = lock_or_warn(dirs.v[i]);
-		long long pruned = prune_slot(root.buf, dirs.v[i], lock >= 0, dry_run);
+		bool busy;
+		int lock = lock_or_skip(dirs.v[i], &busy);
+		if (lock < 0)
+			continue;
+		long long pruned = prune_slot(root.buf, dirs.v[i], dry_run);
 		freed += pruned;
 		struct strbuf cur = STRBUF_INIT;
 		struct stat st;
@@ -250,7 +259,10 @@ int cmd_gc(int argc, char **argv)
 	for (size_t i = 0; i < dirs.n && total > cap; i++) {
 		if (!uses[i].dir)
 			continue; /* not a private dir of ours: left alone above */
-		int lock = lock_or_warn(uses[i].dir);
+		bool busy;
+		int lock = lock_or_skip(uses[i].dir, &busy);
+		if (lock < 0)
+			continue;
 		sb_reset(&err);
 		if (dry_run || safe_remove_tree(root.buf, uses[i].dir, &err) == 0) {
 			struct strbuf size = STRBUF_INIT;

@@ -151,9 +151,11 @@ static int lock_slot(const char *slot_dir, int how, struct strbuf *err)
 	} else {
 		while (flock(fd, how) != 0) {
 			if (errno != EINTR) {
-				sb_addf(err, "cannot lock %s: %s", path.buf, strerror(errno));
+				int saved = errno;
+				sb_addf(err, "cannot lock %s: %s", path.buf, strerror(saved));
 				close(fd);
 				fd = -1;
+				errno = saved;
 				break;
 			}
 		}
@@ -166,6 +168,14 @@ out:
 int cache_lock_slot(const char *slot_dir, struct strbuf *err)
 {
 	return lock_slot(slot_dir, LOCK_EX, err);
+}
+
+int cache_try_lock_slot(const char *slot_dir, bool *busy, struct strbuf *err)
+{
+	int fd = lock_slot(slot_dir, LOCK_EX | LOCK_NB, err);
+
+	*busy = fd < 0 && errno == EWOULDBLOCK;
+	return fd;
 }
 
 /* A shared lock that gc's exclusive one waits for; gc may have removed the slot meanwhile. */

@@ -210,25 +210,43 @@ test_store_planted_links_are_not_followed() {
 	[ ! -e "$T/elsewhere/lock" ] || fail "the lock link was followed"
 }
 
-# gc during a build that uses the profile: every unit compiled after gc removed
-# the slot is plain. The build must not exit 0 (was: "Optimizing ... with the
-# cached profile", then a warning that NO unit carried it, and exit 0).
+# gc during a build leaves the slot the build uses (the build leases it from
+# planning to verification): the build ships with its profile and says so
+# (was: gc removed the profile, the build printed "Optimizing ... with the
+# cached profile", then exited 0 with every unit plain). A profile removed
+# another way (by hand) while the build runs is exit 8, never a silent plain
+# build.
 test_store_gc_during_a_build_is_not_a_silent_plain_build() {
 	build_setup
 	pgow build --release 2>"$T/err" || fail "first cycle: $(tail -3 "$T/err")"
-	# The next link of the chain starts gc when fixlib is compiled with the profile.
+	# gc runs when fixbin's build script is compiled: no unit of the slot is compiling
+	# then (build scripts are not given the profile), so only the build's lease keeps it.
 	mkdir -p "$T/bin"
-	cat >"$T/bin/gc-when-fixlib" <<SH
+	cat >"$T/bin/gc-at-build-script" <<SH
 #!/bin/sh
-case "\$*" in *"--crate-name fixlib"*profile-use*) "$PGOW_BIN" gc --max-size 1 >"$T/gc.out" 2>&1 & ;; esac
+case "\$*" in *"--crate-name build_script_build"*) "$PGOW_BIN" gc --max-size 1 >"$T/hook.out" 2>&1 ;; esac
 exec "\$@"
 SH
-	chmod +x "$T/bin/gc-when-fixlib"
-	touch fixlib/src/lib.rs
+	chmod +x "$T/bin/gc-at-build-script"
+	touch fixbin/build.rs
 	local rc=0
-	CARGO_PGO_WRAP_NEXT="$T/bin/gc-when-fixlib" pgow build --release >"$T/out" 2>"$T/err" || rc=$?
-	wait
-	assert_grep 'removed|Removed|slot' "$T/gc.out" "gc ran during the build"
+	CARGO_PGO_WRAP_NEXT="$T/bin/gc-at-build-script" pgow build --release >"$T/out" 2>"$T/err" || rc=$?
+	assert_grep '^left slot [0-9a-f]{12}: a build is using it' "$T/hook.out" "gc ran and left the slot in use"
+	assert_eq 0 "$rc" "the build, its slot left alone"
+	assert_grep 'PGO 2 unit\(s\) .* carry profile' "$T/err" "and it shipped with the profile"
+	pgow gc --max-size 1 >"$T/gc2.out" 2>&1 || fail "gc after the build"
+	assert_grep '^removed slot' "$T/gc2.out" "the next gc, no build running, removes it"
+	pgow build --release 2>"$T/err" || fail "cycle again: $(tail -3 "$T/err")"
+	# Removed after the last unit compiled, before verification.
+	cat >"$T/bin/rm-after-fixbin" <<SH
+#!/bin/sh
+"\$@" || exit
+case "\$*" in *"--crate-name fixbin"*profile-use*) rm -rf "$T/cache/slots" ;; esac
+SH
+	chmod +x "$T/bin/rm-after-fixbin"
+	touch fixlib/src/lib.rs
+	rc=0
+	CARGO_PGO_WRAP_NEXT="$T/bin/rm-after-fixbin" pgow build --release >"$T/out" 2>"$T/err" || rc=$?
 	assert_eq 8 "$rc" "a build that planned PGO and shipped plain units"
 	assert_grep 'built without the profile this build planned to use: it was removed while the build ran' "$T/err" "says why"
 }

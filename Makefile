@@ -196,7 +196,13 @@ fuzz-regress: $(REGRESS_BINS)
 		ASAN_OPTIONS=detect_leaks=1 $(SAN)/replay_$$n tests/fuzz/corpus/$$n tests/fuzz/regressions/$$n; \
 	done
 
-.PHONY: demo bench fuzz fuzz-regress
+.PHONY: demo bench fuzz fuzz-regress stress
+# The store under load for 10 minutes (make test runs the same for 45 s):
+# builds of two workspaces sharing a cache, wrapper builds, a gc loop, killed merges.
+STRESS_SECONDS ?= 600
+stress: $(BIN)
+	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/stress/stress.sh $(STRESS_SECONDS)
+
 # Speed is measured here, side by side in one run, never in timed tests.
 bench: $(BIN)
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/pgo.sh

@@ -34,6 +34,7 @@
 #define ENV_CXX_REAL             "CARGO_PGO_WRAP_CXX"
 #define ENV_C_DECISION           "CARGO_PGO_WRAP_C_DECISION"
 #define ENV_C_STAMP              "CARGO_PGO_WRAP_C_STAMP"
+#define ENV_LEASE                "CARGO_PGO_WRAP_LEASE"
 
 enum setting {
 	SETTING_MODE,
@@ -58,6 +59,7 @@ enum setting {
 	SETTING_CXX,
 	SETTING_C_DECISION,
 	SETTING_C_STAMP,
+	SETTING_LEASE,
 	SETTING_COUNT
 };
 

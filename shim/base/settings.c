@@ -63,6 +63,7 @@ static const struct setting_info table[SETTING_COUNT] = {
 	[SETTING_CXX] = INTERNAL(ENV_CXX_REAL, "/path", "set by the front end: the C++ compiler behind pgo-wrap-clang++"),
 	[SETTING_C_DECISION] = INTERNAL(ENV_C_DECISION, "DECISION", "set by the front end: the PGO decision for C/C++ code"),
 	[SETTING_C_STAMP] = INTERNAL(ENV_C_STAMP, "/path", "set by the front end: the stamp C-compiling build scripts list"),
+	[SETTING_LEASE] = INTERNAL(ENV_LEASE, "/path", "set by the front end: its lease, to which wrappers add the slots they use"),
 };
 
 const struct setting_info *setting_info(enum setting s)

@@ -13,6 +13,7 @@
 #include "base/settings.h"
 #include "base/strbuf.h"
 #include "base/xalloc.h"
+#include "store/buildlease.h"
 #include "store/cache.h"
 #include "store/split.h"
 #include "commands/commands.h"
@@ -40,13 +41,18 @@ struct slot_use {
  * compiling, or `build` between planning and verifying) is left for the next
  * gc, as git's gc leaves what a running command uses. -1 and *busy then.
  */
+static void say_left(const char *slot_dir)
+{
+	printf("left slot %.12s: a build is using it (the next gc collects it)\n", path_basename(slot_dir));
+}
+
 static int lock_or_skip(const char *slot_dir, bool *busy)
 {
 	struct strbuf err = STRBUF_INIT;
 	int fd = cache_try_lock_slot(slot_dir, busy, &err);
 
 	if (fd < 0 && *busy)
-		printf("left slot %.12s: a build is using it (the next gc collects it)\n", path_basename(slot_dir));
+		say_left(slot_dir);
 	else if (fd < 0)
 		warn("%s; leaving slot %.12s alone", err.buf, path_basename(slot_dir));
 	sb_release(&err);
@@ -263,6 +269,12 @@ int cmd_gc(int argc, char **argv)
 		int lock = lock_or_skip(uses[i].dir, &busy);
 		if (lock < 0)
 			continue;
+		/* A build between two of its units holds no slot lock: its lease names the slot. */
+		if (build_lease_holds(uses[i].dir)) {
+			say_left(uses[i].dir);
+			close(lock);
+			continue;
+		}
 		sb_reset(&err);
 		if (dry_run || safe_remove_tree(root.buf, uses[i].dir, &err) == 0) {
 			struct strbuf size = STRBUF_INIT;

@@ -19,6 +19,7 @@
 #include "base/spawn.h"
 #include "base/strbuf.h"
 #include "base/xalloc.h"
+#include "store/buildlease.h"
 #include "store/cache.h"
 #include "store/profile.h"
 #include "store/provenance.h"
@@ -197,6 +198,16 @@ void build_lock(struct build *b)
 		while (flock(b->lock_fd, LOCK_EX) != 0)
 			if (errno != EINTR)
 				die(PGOW_EXIT_FAIL, "cannot lock %s: %s", path.buf, strerror(errno));
+	}
+	/* gc leaves the slots of this build until it ends: the ones known now, and its wrappers'. */
+	if (build_lease_take(&err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	const char *dirs[] = { b->ws.build_dir.buf, b->instr_bin_dir.buf };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
+		struct strbuf slot = STRBUF_INIT;
+		if (slot_of_build_dir(dirs[i], &slot) == 0)
+			build_lease_note(slot.buf);
+		sb_release(&slot);
 	}
 	sb_release(&path);
 	sb_release(&err);

@@ -16,6 +16,7 @@
 #include "base/xalloc.h"
 #include "formats/depinfo.h"
 #include "formats/rustc_args.h"
+#include "store/buildlease.h"
 #include "store/cache.h"
 #include "store/journal.h"
 #include "store/profile.h"
@@ -554,6 +555,7 @@ static int open_leased_slot(struct slot *s, const struct rustc_args *a, const ch
 {
 	if (slot_identify(s, a, rustc, err) != 0)
 		return -1;
+	build_lease_note(s->dir.buf);
 	*lease = cache_lease_slot(s->dir.buf);
 	return slot_open(s, a, err);
 }

@@ -165,6 +165,8 @@ test_split_damaged_part_is_caught_and_repaired() {
 # INDEX: every RUSTC_WRAPPER build then failed "... is damaged", exit 8). The
 # next merge starts clean: one generation left, no scratch dir.
 slow test_split_merge_killed_at_each_rename_keeps_a_whole_split 40
+may_skip test_split_merge_killed_at_each_rename_keeps_a_whole_split \
+	"strace places the kills; tests/deps.sh installs it, a machine without it skips"
 test_split_merge_killed_at_each_rename_keeps_a_whole_split() {
 	command -v strace >/dev/null || skip "strace is not installed (tests/deps.sh installs it)"
 	split_setup

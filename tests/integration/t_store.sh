@@ -382,3 +382,18 @@ test_store_generated_sources_after_clean() {
 	pgow build --release 2>"$T/err" || fail "after a generator change: $(tail -3 "$T/err")"
 	assert_grep 'Stale.*fixbin' "$T/err" "the changed generated source makes fixbin stale"
 }
+
+# The store under a build machine's load for 45 s (tests/stress/stress.sh;
+# `make stress` runs it for 10 minutes): `build` cycles of two workspaces
+# sharing a cache, one from two target dirs; RUSTC_WRAPPER builds; gc
+# --max-size 40K every 1.5 s; merges killed at random. Every build exits 0
+# with PGO (or 8 with its line), ships a program that is not instrumented and
+# is the quiet build's with the profile it names (was: gc removed slots under
+# builds: merges failed, exit 3, and a split of a half-removed slot built
+# another program than its profile gives).
+slow test_store_stress_builds_gc_and_kills 80
+test_store_stress_builds_gc_and_kills() {
+	STRESS_DIR="$T/stress" bash "$ROOT/tests/stress/stress.sh" 45 >"$T/out" 2>&1 ||
+		{ tail -n 12 "$T/out" >&2; fail "the stress found violations"; }
+	assert_grep '0 violation\(s\)' "$T/out" "no violation"
+}

@@ -19,6 +19,8 @@
  * or another user's directory is refused with a message in err.
  */
 int mkdir_private(const char *path, mode_t mode, struct strbuf *err);
+/* The same check of an existing directory, creating nothing: -1 with err saying what is wrong and the fix. */
+int check_private_dir(const char *path, struct strbuf *err);
 /*
  * Replaces path atomically: a temp file in the same directory, created
  * O_EXCL|O_NOFOLLOW, written, optionally fsynced and stamped with mtime,

@@ -60,5 +60,7 @@ bool str_in_list(const char *const *list, const char *s);
 bool sv_has(const struct strvec *sv, const char *s);
 /* Whether s ends with suffix. */
 bool str_ends_with(const char *s, const char *suffix);
+/* The first newline, tab or other control character of s, or NULL: a value our line and tab files cannot hold. */
+const char *str_find_control(const char *s);
 
 #endif

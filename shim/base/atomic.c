@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int check_private_dir(const char *path, struct strbuf *err)
+int check_private_dir(const char *path, struct strbuf *err)
 {
 	struct stat st;
 

@@ -77,14 +77,6 @@ const char *env_get(const char *name)
 	return (v && *v) ? v : NULL;
 }
 
-static bool has_control(const char *v)
-{
-	for (; *v; v++)
-		if (iscntrl((unsigned char)*v))
-			return true;
-	return false;
-}
-
 static bool is_choice(const char *values, const char *v)
 {
 	size_t n = strlen(v);
@@ -152,7 +144,7 @@ int setting_check(enum setting s, struct strbuf *err)
 
 	if (!v || t->type == SETTING_INTERNAL)
 		return 0;
-	if (has_control(v)) {
+	if (str_find_control(v)) {
 		sb_addf(err, "%s holds a newline or another control character; set it to a value without one", t->name);
 		return -1;
 	}

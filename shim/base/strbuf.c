@@ -7,6 +7,7 @@
 #include "base/message.h"
 #include "base/xalloc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,14 @@ bool str_ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+const char *str_find_control(const char *s)
+{
+	for (; *s; s++)
+		if (iscntrl((unsigned char)*s))
+			return s;
+	return NULL;
 }
 
 bool str_in_list(const char *const *list, const char *s)

@@ -4,6 +4,7 @@
  * since (re-keyed through the stat cache, so this reads only changed files),
  * plus each build dir's decision, the cache size and the tool versions.
  */
+#include "base/atomic.h"
 #include "base/dirlist.h"
 #include "base/message.h"
 #include "base/option.h"
@@ -36,6 +37,7 @@
 struct slot_status {
 	char *id;
 	const char *dir;
+	struct strbuf problem;    /* why builds cannot use the slot (another user's, a link...), or empty */
 	struct slot_info info;
 	struct freshness f;
 	struct stamp *stamps;     /* one per build dir built in the slot */
@@ -49,6 +51,9 @@ static void load_slot(struct slot_status *s, const char *slot_dir, const char *i
 	memset(s, 0, sizeof(*s));
 	s->id = xstrdup(id);
 	s->dir = slot_dir;
+	/* The wrapper refuses such a slot (exit 3): status says so rather than show it as usable. */
+	if (check_private_dir(slot_dir, &s->problem) != 0)
+		sb_adds(&s->problem, "; builds of this configuration stop with exit 3 until it is removed or fixed");
 	if (slot_read_info(slot_dir, &s->info, &err) != 0)
 		warn("%s", err.buf);
 	sb_release(&err);
@@ -59,6 +64,7 @@ static void load_slot(struct slot_status *s, const char *slot_dir, const char *i
 static void release_slot(struct slot_status *s)
 {
 	free(s->id);
+	sb_release(&s->problem);
 	slot_info_release(&s->info);
 	freshness_release(&s->f);
 	stamp_list_release(s->stamps, s->nstamps);
@@ -184,6 +190,8 @@ static void print_human(const struct slot_status *s)
 	}
 	first_line(&rustc, sb_str(&s->info.rustc));
 	printf("slot %.12s  target %s  %s\n", s->id, sb_str(&s->info.target), sig.len ? sig.buf : "(default flags)");
+	if (s->problem.len)
+		printf("  problem     %s\n", s->problem.buf);
 	printf("  target dir  %s\n  rustc       %s\n", sb_str(&s->info.workspace), rustc.buf);
 	if (f->has_profile == 1) {
 		long age = (long)time(NULL) - f->m.created;
@@ -240,6 +248,8 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 	yemit_kv(e, "signature", sb_str(&s->info.signature));
 	yemit_kv(e, "rustc", sb_str(&s->info.rustc));
 	yemit_kv(e, "state", state_word(s));
+	if (s->problem.len)
+		yemit_kv(e, "problem", s->problem.buf);
 	if (f->has_profile < 0)
 		yemit_kv(e, "error", f->err.buf);
 	if (f->has_profile == 1) {

@@ -14,7 +14,6 @@
 #include "formats/buildid.h"
 #include "store/slot.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -88,12 +87,12 @@ static int open_input(const char *path, struct strbuf *err)
 	long long size;
 
 	/* llvm-profdata's --input-files list is a name per line: such a name would split into others. */
-	for (const char *c = path; *c; c++)
-		if (iscntrl((unsigned char)*c)) {
-			sb_addf(err, "%.*s...: its name holds a newline or another control character; rename it",
-				(int)(c - path), path);
-			return -1;
-		}
+	const char *c = str_find_control(path);
+	if (c) {
+		sb_addf(err, "%.*s...: its name holds a newline or another control character; rename it",
+			(int)(c - path), path);
+		return -1;
+	}
 
 	int fd = input_open(path, true, &size, err);
 	if (fd < 0)

@@ -105,6 +105,20 @@ bool workspace_has_bin(const struct workspace *w, const char *name)
 	return false;
 }
 
+/*
+ * Marks, stamps, records and llvm-profdata's input lists hold paths in tab
+ * and line separated form: a path with a tab or a newline cannot be recorded
+ * (every unit would say so, and verification could not match them).
+ */
+static void refuse_control_in_path(const char *what, const char *path)
+{
+	const char *c = str_find_control(path);
+	if (c)
+		die(PGOW_EXIT_CONFIG, "the %s path %.*s... holds a %s; cargo-pgo-wrap records paths in tab- and "
+		    "line-separated files: move it to a path without one", what, (int)(c - path), path,
+		    *c == '\t' ? "tab" : *c == '\n' ? "newline" : "control character");
+}
+
 void workspace_locate(struct workspace *w, const char *cargo, const struct strvec *args)
 {
 	static const char *const locate_ws[] = { "locate-project", "--workspace", "--message-format", "plain", NULL };
@@ -129,6 +143,8 @@ void workspace_locate(struct workspace *w, const char *cargo, const struct strve
 		sb_adds(&w->target_dir, td);
 	collect_bins(w, &meta);
 	json_release(&meta);
+	refuse_control_in_path("workspace", w->root.buf);
+	refuse_control_in_path("target dir", w->target_dir.buf);
 	while (w->target_dir.len > 1 && w->target_dir.buf[w->target_dir.len - 1] == '/')
 		sb_setlen(&w->target_dir, w->target_dir.len - 1);
 	w->target = cargo_opt(args, "--target");

@@ -397,3 +397,38 @@ test_store_stress_builds_gc_and_kills() {
 		{ tail -n 12 "$T/out" >&2; fail "the stress found violations"; }
 	assert_grep '0 violation\(s\)' "$T/out" "no violation"
 }
+
+# A tab in the workspace's path: one line and exit 2 before anything is built
+# (was: a rebuild of every unit, each warning it could not record its key,
+# then exit 8). Marks, stamps and records are tab- and line-separated.
+test_store_tab_in_workspace_path_is_one_line() {
+	cp -r "$FIXTURES/ws" "$T/tab	ws"
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	unset RUSTC_WRAPPER CARGO_PGO_WRAP_WORKSPACE
+	cd "$T/tab	ws" || fail "cannot enter it"
+	printf 'training:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
+	local rc=0
+	pgow build --release >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "exit code"
+	assert_grep '^cargo-pgo-wrap: error: the workspace path .*/tab\.\.\. holds a tab; .*move it to a path without one$' \
+		"$T/err" "names the path and the fix"
+	assert_eq 1 "$(wc -l <"$T/err")" "one line"
+	[ ! -e target ] || fail "something was built"
+}
+
+# A slot another user owns: status names the problem (was: shown as usable,
+# while every wrapped build of it stopped with exit 3).
+may_skip test_store_status_names_a_slot_of_another_user "needs root to chown a slot to another uid"
+test_store_status_names_a_slot_of_another_user() {
+	[ "$(id -u)" = 0 ] || skip "not root: cannot give a slot to another user"
+	build_setup
+	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
+	local slot
+	slot=$(ls -d "$T"/cache/slots/*)
+	chown -R 65534 "$slot"
+	pgow status >"$T/status.txt" 2>&1 || fail "status"
+	assert_grep "^  problem     $slot is owned by uid 65534, not by you .*exit 3 until it is removed or fixed" \
+		"$T/status.txt" "status names the owner and what builds do"
+	pgow status --format yaml >"$T/status.yaml" || fail "status yaml"
+	assert_grep '^  problem: .*owned by uid 65534' "$T/status.yaml" "and so does its YAML"
+}

@@ -6,6 +6,7 @@
 #ifndef PGOW_LLVM_H
 #define PGOW_LLVM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/strbuf.h"
@@ -14,9 +15,14 @@
 int llvm_raw_version(const char *path, uint64_t *version, struct strbuf *err);
 /* The oldest LLVM major whose llvm-profdata reads a raw format version. */
 int llvm_min_major_for_raw(uint64_t version);
+/* The newest that still does (each reads only its own raw format); 0: no newer one exists yet. */
+int llvm_max_major_for_raw(uint64_t version);
+/* Whether the llvm-profdata of an LLVM major reads a raw format version. */
+bool llvm_reads_raw(int major, uint64_t version);
 /*
- * Finds an llvm-profdata of LLVM major >= min_major, preferring prefer_major
- * (rustc's). Fills path and its version line; -1 with the fix in err.
+ * Finds an llvm-profdata of LLVM major >= min_major that reads raw_version
+ * (0: any), preferring prefer_major (rustc's). Fills path and its version
+ * line; -1 with the fix in err.
  */
 int llvm_find_profdata(int prefer_major, int min_major, uint64_t raw_version,
 		       struct strbuf *path, struct strbuf *version, struct strbuf *err);

@@ -22,6 +22,7 @@ struct group {
 	struct strvec inputs;      /* "weight,path" */
 	struct strvec hashes;      /* content hash of each input, parallel to inputs */
 	struct strvec raw_paths;   /* raw files to delete once stored */
+	struct strvec named;       /* the files the user named, parallel to inputs once one is read into another */
 	struct unit_ref *units;    /* the code the profiles were collected from */
 	size_t nunits;
 	bool foreign;              /* some inputs came without provenance */

@@ -46,6 +46,24 @@ int llvm_raw_version(const char *path, uint64_t *version, struct strbuf *err)
 	return rc;
 }
 
+int llvm_max_major_for_raw(uint64_t version)
+{
+	/* llvm-profdata reads only its own raw format: 8 until LLVM 16, 9 in 17 and 18. */
+	if (version >= 10)
+		return 0;
+	if (version == 9)
+		return 18;
+	if (version == 8)
+		return 16;
+	return 12;
+}
+
+bool llvm_reads_raw(int major, uint64_t version)
+{
+	int max = llvm_max_major_for_raw(version);
+	return major >= llvm_min_major_for_raw(version) && (!max || major <= max);
+}
+
 int llvm_min_major_for_raw(uint64_t version)
 {
 	if (version >= 10)
@@ -83,13 +101,13 @@ static int tool_major(const char *tool, struct strbuf *version_line)
 	return major;
 }
 
-static int try_tool(const char *cand, int min_major, struct strbuf *path, struct strbuf *version,
-		    struct strbuf *tried)
+static int try_tool(const char *cand, int min_major, int max_major, struct strbuf *path,
+		    struct strbuf *version, struct strbuf *tried)
 {
 	char *found = find_in_path(cand);
 	int major = found ? tool_major(found, version) : 0;
 
-	if (found && major >= min_major) {
+	if (found && major >= min_major && (!max_major || major <= max_major)) {
 		sb_adds(path, found);
 		free(found);
 		return 0;
@@ -189,7 +207,10 @@ int llvm_find_profdata(int prefer_major, int min_major, uint64_t raw_version,
 		       struct strbuf *path, struct strbuf *version, struct strbuf *err)
 {
 	struct strbuf file = STRBUF_INIT;
+	int max_major = raw_version ? llvm_max_major_for_raw(raw_version) : 0;
 
+	if (max_major && prefer_major > max_major)
+		prefer_major = max_major; /* an older LLVM's raw format: its own llvm-profdata */
 	if (setting_get(SETTING_LLVM_PROFDATA))
 		return discover_profdata(prefer_major, min_major, raw_version, path, version, err);
 	tool_cache_path(&file, prefer_major, min_major);
@@ -209,10 +230,11 @@ static int discover_profdata(int prefer_major, int min_major, uint64_t raw_versi
 {
 	struct strbuf tried = STRBUF_INIT, cand = STRBUF_INIT;
 	const char *forced = setting_get(SETTING_LLVM_PROFDATA);
+	int max_major = raw_version ? llvm_max_major_for_raw(raw_version) : 0;
 	int rc = -1;
 
 	if (forced) {
-		rc = try_tool(forced, min_major, path, version, &tried);
+		rc = try_tool(forced, min_major, max_major, path, version, &tried);
 		if (rc != 0)
 			sb_addf(err, "%s=%s cannot read raw profile format %ju (it needs LLVM %d or newer; "
 				"found: %s); point it at llvm-profdata-%d (apt-get install llvm-%d) or unset it",
@@ -222,19 +244,19 @@ static int discover_profdata(int prefer_major, int min_major, uint64_t raw_versi
 	}
 	rustup_llvm_tools(&cand);
 	if (cand.len && file_exists(cand.buf))
-		rc = try_tool(cand.buf, min_major, path, version, &tried);
+		rc = try_tool(cand.buf, min_major, max_major, path, version, &tried);
 	for (int major = prefer_major; major >= min_major && rc != 0; major--) {
 		sb_reset(&cand);
 		sb_addf(&cand, "llvm-profdata-%d", major);
-		rc = try_tool(cand.buf, min_major, path, version, &tried);
+		rc = try_tool(cand.buf, min_major, max_major, path, version, &tried);
 		if (rc != 0) {
 			sb_reset(&cand);
 			sb_addf(&cand, "/usr/lib/llvm-%d/bin/llvm-profdata", major);
-			rc = try_tool(cand.buf, min_major, path, version, &tried);
+			rc = try_tool(cand.buf, min_major, max_major, path, version, &tried);
 		}
 	}
 	if (rc != 0)
-		rc = try_tool("llvm-profdata", min_major, path, version, &tried);
+		rc = try_tool("llvm-profdata", min_major, max_major, path, version, &tried);
 	if (rc != 0)
 		sb_addf(err, "no llvm-profdata reads raw profile format %ju written by rustc's LLVM %d "
 			"(it needs LLVM %d or newer; found: %s); install it: apt-get install llvm-%d",

@@ -201,6 +201,34 @@ static void pass_warnings(const struct strbuf *said)
 	}
 }
 
+/*
+ * Runs one llvm-profdata command with its stderr in a log in tmpdir (read
+ * into said), as run_merge does: its wait status, or -1 (err).
+ */
+static int run_logged(char *const *argv, const char *tmpdir, struct strbuf *said, struct strbuf *err)
+{
+	struct strbuf log = STRBUF_INIT;
+	struct child c = CHILD_INIT(argv);
+	int rc = -1;
+
+	sb_addf(&log, "%s/tool.%ld.log", tmpdir, (long)time(NULL));
+	(void)unlink(log.buf);
+	int fd = open(log.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		sb_addf(err, "cannot create %s: %s", log.buf, strerror(errno));
+	} else {
+		c.in = CHILD_NULL;
+		c.out = CHILD_FD;
+		c.out_fd = fd;
+		rc = child_run(&c, err) == 0 ? c.status : -1;
+		close(fd);
+		sb_reset(said);
+		(void)sb_read_file(said, log.buf);
+	}
+	sb_release(&log);
+	return rc;
+}
+
 static void run_merge(const char *tool, const struct strvec *inputs, const char *tmpdir,
 		      const char *out, const char *text)
 {
@@ -333,7 +361,7 @@ static size_t drop_merged_before(struct group *g, const struct manifest *cur)
 static void check_foreign_inputs(const char *tool, const struct group *g, size_t n, const char *tmp,
 				 const struct manifest *m, const char *slot_dir)
 {
-	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT, said = STRBUF_INIT;
 
 	path_join(&text, tmp, "input.proftext");
 	for (size_t i = 0; i < n; i++) {
@@ -346,23 +374,75 @@ static void check_foreign_inputs(const char *tool, const struct group *g, size_t
 		sv_push(&argv, "--text");
 		sv_pushf(&argv, "--output=%s", text.buf);
 		sv_push(&argv, path);
-		int status = run_to_fd(argv.v, STDERR_FILENO, &err);
+		int status = run_logged(argv.v, tmp, &said, &err);
 		sv_release(&argv);
-		if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			die(PGOW_EXIT_PROFILE, "merge: %s cannot read %s%s%s; the cache is unchanged", tool, path,
-			    err.len ? ": " : "", err.buf);
+		if (status == -1)
+			die(PGOW_EXIT_EXEC, "merge: %s", err.buf);
+		const char *named = i < g->named.n ? g->named.v[i] : path;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			die(PGOW_EXIT_PROFILE, "merge: %s cannot read %s%s%s; the cache is unchanged", tool, named,
+			    first_error(&said) ? ": " : "", first_error(&said) ? first_error(&said) : "");
 		memset(&probe, 0, sizeof(probe));
 		for (size_t c = 0; c < m->ncrates; c++)
 			manifest_add_crate(&probe, m->crates[c].name, m->crates[c].metadata, m->crates[c].key);
 		bool known = attribution_counts(&probe, slot_dir, text.buf);
 		if (known && probe.ncrates && attribution_crates_with_counts(&probe, &counted) == 0)
 			die(PGOW_EXIT_PROFILE, "merge: %s gives no counts to any of the %zu crates of slot %.12s: it "
-			    "belongs to another program (or its binaries never ran); the cache is unchanged", path,
+			    "belongs to another program (or its binaries never ran); the cache is unchanged", named,
 			    probe.ncrates, g->slot);
 		manifest_release(&probe);
 	}
 	sb_release(&text);
 	sb_release(&err);
+	sb_release(&said);
+}
+
+/*
+ * Raw files of another LLVM than rustc's (a C program's, under --foreign):
+ * llvm-profdata reads only its own raw format, so each is read by its own
+ * LLVM's into an indexed file, which rustc's reads (indexed formats are read
+ * by every newer LLVM). Returns the highest raw format left for rustc's.
+ */
+static uint64_t read_other_llvm_raw(struct group *g, int major, const char *tmp)
+{
+	uint64_t left = 0, v;
+
+	for (size_t i = 0; i < g->inputs.n; i++) {
+		const char *comma = strchr(g->inputs.v[i], ','), *path = comma + 1;
+		struct strbuf e = STRBUF_INIT, tool = STRBUF_INIT, version = STRBUF_INIT, out = STRBUF_INIT;
+		struct strbuf said = STRBUF_INIT;
+		if (llvm_raw_version(path, &v, &e) != 0 || llvm_reads_raw(major, v)) {
+			if (!e.len && v > left)
+				left = v;
+			sb_release(&e);
+			continue;
+		}
+		if (llvm_find_profdata(major, llvm_min_major_for_raw(v), v, &tool, &version, &e) != 0)
+			die(PGOW_EXIT_LLVM, "merge: %s is in raw format %ju, which rustc's LLVM %d cannot read: %s",
+			    path, (uintmax_t)v, major, e.buf);
+		sb_addf(&out, "%s/other-llvm-%zu.profdata", tmp, i);
+		char *argv[] = { tool.buf, "merge", "--output", out.buf, (char *)path, NULL };
+		int status = run_logged(argv, tmp, &said, &e);
+		if (status == -1)
+			die(PGOW_EXIT_EXEC, "merge: %s", e.buf);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			die(PGOW_EXIT_PROFILE, "merge: %s cannot read %s%s%s; the cache is unchanged", tool.buf, path,
+			    first_error(&said) ? ": " : "", first_error(&said) ? first_error(&said) : "");
+		progress("Reading", "%s with %s: raw format %ju, of an older LLVM than rustc's\n", path, tool.buf,
+			 (uintmax_t)v);
+		for (size_t j = g->named.n; j < g->inputs.n; j++)
+			sv_push(&g->named, strchr(g->inputs.v[j], ',') + 1);
+		struct strbuf input = STRBUF_INIT;
+		sb_addf(&input, "%.*s,%s", (int)(comma - g->inputs.v[i]), g->inputs.v[i], out.buf);
+		free(g->inputs.v[i]);
+		g->inputs.v[i] = sb_detach(&input);
+		sb_release(&e);
+		sb_release(&tool);
+		sb_release(&version);
+		sb_release(&out);
+		sb_release(&said);
+	}
+	return left;
 }
 
 static void merge_group(const struct merge_request *rq, struct group *g, size_t skipped)
@@ -377,6 +457,10 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	slot_rustc(slot_dir.buf, &rustc);
 	int major = rustc_identity_llvm_major(rustc.buf);
+	if (tempdir_create(slot_dir.buf, "merge.", &tmp, &err) != 0)
+		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
+	if (g->foreign)
+		g->max_raw = read_other_llvm_raw(g, major, tmp.buf);
 	if (llvm_find_profdata(major, g->max_raw ? llvm_min_major_for_raw(g->max_raw) : 0, g->max_raw,
 			       &tool, &tool_version, &err) != 0)
 		die(PGOW_EXIT_LLVM, "%s", err.buf);
@@ -401,6 +485,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		progress("Fresh", "nothing new for slot %.12s: every file was merged into profile %.12s already\n",
 			 g->slot, cur.content_key);
 		remove_inputs(rq, g);
+		tempdir_remove(tmp.buf);
 		goto done;
 	}
 	for (size_t i = 0; i < g->hashes.n; i++)
@@ -416,8 +501,6 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		prior_raw = cur.raw_files;
 	}
 
-	if (tempdir_create(slot_dir.buf, "merge.", &tmp, &err) != 0)
-		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
 	if (g->foreign)
 		check_foreign_inputs(tool.buf, g, new_inputs, tmp.buf, &m, slot_dir.buf);
 	path_join(&out, tmp.buf, "merged.profdata");

@@ -76,6 +76,7 @@ void routing_release(struct routing *p)
 		sv_release(&p->groups[i].inputs);
 		sv_release(&p->groups[i].hashes);
 		sv_release(&p->groups[i].raw_paths);
+		sv_release(&p->groups[i].named);
 		unit_refs_release(p->groups[i].units, p->groups[i].nunits);
 	}
 	free(p->groups);

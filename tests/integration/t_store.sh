@@ -153,6 +153,30 @@ test_store_foreign_inputs_each_need_counts() {
 	pgow merge --foreign --slot "$id" --replace "$T/raw" 2>"$T/err" || fail "own profiles, --foreign: $(tail -2 "$T/err")"
 }
 
+# A raw file of an older LLVM (clang-14's raw format 8) under --foreign is
+# read by llvm-profdata-14, which is installed, and then checked like any
+# other: here it is a C program's, so it is refused by name, in one line
+# (was: llvm-profdata-22 chosen, its three lines on the terminal, then
+# "cannot read X(null)").
+may_skip test_store_foreign_raw_of_an_older_llvm "needs clang-14 and llvm-profdata-14 (tests/deps.sh installs them)"
+test_store_foreign_raw_of_an_older_llvm() {
+	command -v clang-14 >/dev/null && command -v llvm-profdata-14 >/dev/null || skip "no clang-14 or llvm-profdata-14"
+	setup_ws
+	instrument_and_train
+	pgow merge "$T/raw" 2>/dev/null || fail "first merge"
+	mkdir -p "$T/c"
+	printf 'int main(int c, char **v) { int s = 0; for (int i = 0; i < 1000 * c; i++) s += i %% 7; return s & 1; }\n' >"$T/c/p.c"
+	clang-14 -O1 -fprofile-instr-generate "$T/c/p.c" -o "$T/c/p" || fail "setup: clang-14"
+	LLVM_PROFILE_FILE="$T/c/p.profraw" "$T/c/p" || true
+	local rc=0
+	pgow merge --foreign --slot "$(ls "$T/cache/slots")" "$T/c/p.profraw" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "exit code"
+	assert_grep "^ +Reading $T/c/p.profraw with .*llvm-profdata-14: raw format 8" "$T/err" "read by LLVM 14's llvm-profdata"
+	assert_grep "^cargo-pgo-wrap: error: merge: $T/c/p.profraw gives no counts to any of the 2 crates" "$T/err" \
+		"then refused by its own name"
+	assert_eq 2 "$(wc -l <"$T/err")" "and nothing else"
+}
+
 # Links planted where the store and the target dir keep things are never
 # followed: <slot>/stamps (merge rewrote, by rename, every file of the link's
 # target with a newline before its first NUL, and status listed them as build

@@ -3,6 +3,7 @@
  * see the old or the new bytes, never a mix; appended records; private dirs.
  */
 #include "base/atomic.h"
+#include "base/tempfile.h"
 #include "base/fdio.h"
 #include "base/xalloc.h"
 
@@ -93,7 +94,7 @@ static int make_temp_beside(const char *path, mode_t mode, struct strbuf *tmp)
 
 	for (int attempt = 0; attempt < 100; attempt++) {
 		sb_reset(tmp);
-		sb_addf(tmp, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
+		sb_addf(tmp, "%s.tmp.%s.%ld.%u", path, temp_owner_tag(), (long)getpid(), counter++);
 		int fd = open(tmp->buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;

@@ -12,6 +12,7 @@
 #include "base/safefs.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "base/tempfile.h"
 #include "base/xalloc.h"
 #include "store/buildlease.h"
 #include "store/cache.h"
@@ -107,7 +108,9 @@ static long long drop_stale_temps(const char *root, const char *dir, bool dry_ru
 		struct strbuf p = STRBUF_INIT;
 		struct stat st;
 		path_join(&p, dir, e->d_name);
-		if (is_temp(e->d_name) && lstat(p.buf, &st) == 0 && now - st.st_mtime > TEMP_MAX_AGE)
+		/* An hour old, or made here by a process that is gone. */
+		if (is_temp(e->d_name) && lstat(p.buf, &st) == 0 &&
+		    (now - st.st_mtime > TEMP_MAX_AGE || temp_is_orphan(e->d_name)))
 			freed += drop(root, p.buf, "left by a killed process", dry_run);
 		sb_release(&p);
 	}

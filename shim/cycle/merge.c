@@ -445,6 +445,22 @@ static uint64_t read_other_llvm_raw(struct group *g, int major, const char *tmp)
 	return left;
 }
 
+/* What merges killed here left (temp dirs, half-written files): their processes are gone. */
+static void sweep_killed_merges(const char *slot_dir)
+{
+	static const char *const dirs[] = { "", "profiles", SPLIT_GENERATIONS, NULL };
+
+	for (const char *const *d = dirs; *d; d++) {
+		struct strbuf dir = STRBUF_INIT;
+		if (**d)
+			path_join(&dir, slot_dir, *d);
+		else
+			sb_adds(&dir, slot_dir);
+		(void)tempfile_sweep_orphans(slot_dir, dir.buf);
+		sb_release(&dir);
+	}
+}
+
 static void merge_group(const struct merge_request *rq, struct group *g, size_t skipped)
 {
 	struct strbuf slot_dir = STRBUF_INIT, sub = STRBUF_INIT, rustc = STRBUF_INIT, err = STRBUF_INIT;
@@ -455,6 +471,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	sb_addf(&sub, "slots/%s", g->slot);
 	if (cache_subdir(&slot_dir, sub.buf, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	sweep_killed_merges(slot_dir.buf);
 	slot_rustc(slot_dir.buf, &rustc);
 	int major = rustc_identity_llvm_major(rustc.buf);
 	if (tempdir_create(slot_dir.buf, "merge.", &tmp, &err) != 0)

@@ -272,7 +272,7 @@ test_cycle_merge_killed_mid_store_keeps_a_whole_profile() {
 		elif [ "$(cat "$slot/CURRENT")" = "$new" ]; then
 			after=$((after + 1))
 			what="after the store"
-		elif [ -n "$(ls "$slot/profiles/$new".* "$slot"/*.tmp."$pid".* "$slot"/*/*.tmp."$pid".* "$slot"/*/merge.*/*.tmp."$pid".* 2>/dev/null)" ]; then
+		elif [ -n "$(ls "$slot/profiles/$new".* "$slot"/*.tmp.*."$pid".* "$slot"/*/*.tmp.*."$pid".* "$slot"/*/merge.*/*.tmp.*."$pid".* 2>/dev/null)" ]; then
 			mid=$((mid + 1))
 			what=mid-store
 		else

@@ -202,6 +202,33 @@ test_split_merge_killed_at_each_rename_keeps_a_whole_split() {
 	assert_no_grep 'Repairing' "$T/err" "nothing to repair"
 }
 
+# What a killed merge leaves (its temp dir, a half-written file) is removed
+# by the next merge, and by gc at once, not an hour later: the names say
+# which process of this host made them, and it is gone.
+may_skip test_split_killed_merge_leftovers_are_swept "strace places the kill; tests/deps.sh installs it"
+test_split_killed_merge_leftovers_are_swept() {
+	command -v strace >/dev/null || skip "strace is not installed (tests/deps.sh installs it)"
+	split_setup
+	mkdir -p "$T/raw2"
+	LLVM_PROFILE_FILE="$T/raw2/r.profraw" target/pgo-wrap/instrumented/release/app 300 >/dev/null
+	local slot leftovers kill
+	slot=$(ls -d "$T"/cache/slots/*)
+	leftovers() { find "$slot" -name 'merge.*' -o -name '*.tmp.*'; }
+	# Killed at its third rename: the crate index and the profile are in place, the manifest half-way.
+	kill='inject=rename,renameat,renameat2:signal=KILL:when=3'
+	strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 -e "$kill" \
+		"$PGOW_BIN" merge --replace "$T/raw2" >/dev/null 2>&1 && fail "setup: the merge was not killed"
+	[ -n "$(leftovers)" ] || fail "setup: the killed merge left nothing"
+	pgow merge --replace "$T/raw2" 2>"$T/err" || fail "merge after the kill: $(cat "$T/err")"
+	[ -z "$(leftovers)" ] || fail "the next merge left $(leftovers)"
+	strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 -e "$kill" \
+		"$PGOW_BIN" merge --replace "$T/raw2" >/dev/null 2>&1 || true
+	[ -n "$(leftovers)" ] || fail "setup: the second killed merge left nothing"
+	pgow gc >"$T/gc.out" 2>&1 || fail "gc"
+	assert_grep '\(left by a killed process' "$T/gc.out" "gc says what it removed"
+	[ -z "$(leftovers)" ] || fail "gc left $(leftovers)"
+}
+
 # A cache from before generations (split/ a real dir) is read as it is: no
 # rebuild; the next split replaces it with a generation and the link, and
 # only the crates whose parts changed recompile.

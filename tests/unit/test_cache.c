@@ -22,6 +22,7 @@
 #include "base/atomic.h"
 #include "base/path.h"
 #include "base/strbuf.h"
+#include "base/tempfile.h"
 #include "base/xalloc.h"
 #include "store/manifest.h"
 #include "store/profile.h"
@@ -178,9 +179,9 @@ static void storer(const char *slot, int id, int rounds)
 /* Whether a temp file of pid's (".tmp.<pid>.") is left in dir: it was killed mid-write. */
 static bool temp_left_by(const char *d, pid_t pid)
 {
-	char needle[32];
+	char needle[64];
 	bool found = false;
-	snprintf(needle, sizeof(needle), ".tmp.%ld.", (long)pid);
+	snprintf(needle, sizeof(needle), ".tmp.%s.%ld.", temp_owner_tag(), (long)pid);
 	DIR *dh = opendir(d);
 	if (!dh)
 		return false;

@@ -145,6 +145,45 @@ static void test_tempdir_registry(void **state)
 	sb_release(&link);
 }
 
+/* Temp names say who made them: only a gone process of this host is an orphan. */
+static void test_temp_orphans_by_name(void **state)
+{
+	(void)state;
+	char *argv[] = { "/bin/true", NULL };
+	struct child c = CHILD_INIT(argv);
+	struct strbuf err = STRBUF_INIT, name = STRBUF_INIT;
+	const char *tag = temp_owner_tag();
+
+	/* A pid that existed and is gone: a child we ran and reaped. */
+	assert_int_equal(child_run(&c, &err), 0);
+	pid_t gone = 0;
+	{
+		pid_t p = fork();
+		if (p == 0)
+			_exit(0);
+		assert_true(p > 0);
+		waitpid(p, NULL, 0);
+		gone = p;
+	}
+	assert_int_equal(strlen(tag), TEMP_TAG_LEN);
+	sb_addf(&name, "merge.%s.%ld.Ab12Cd", tag, (long)gone);
+	assert_true(temp_is_orphan(name.buf));
+	sb_reset(&name);
+	sb_addf(&name, "CURRENT.tmp.%s.%ld.3", tag, (long)gone);
+	assert_true(temp_is_orphan(name.buf));
+	sb_reset(&name);
+	sb_addf(&name, "merge.%s.%ld.Ab12Cd", tag, (long)getpid());
+	assert_false(temp_is_orphan(name.buf)); /* we live */
+	sb_reset(&name);
+	sb_addf(&name, "merge.00000000.%ld.Ab12Cd", (long)gone);
+	assert_false(temp_is_orphan(name.buf)); /* another host's: not ours to judge */
+	assert_false(temp_is_orphan("merge.Ab12Cd"));  /* an older name: gc's age rule */
+	assert_false(temp_is_orphan("CURRENT.tmp.123.4"));
+	assert_false(temp_is_orphan("INDEX"));
+	sb_release(&err);
+	sb_release(&name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_kills_the_group),
 		cmocka_unit_test(test_run_all),
 		cmocka_unit_test(test_tempdir_registry),
+		cmocka_unit_test(test_temp_orphans_by_name),
 	};
 	return cmocka_run_group_tests(tests, tempdir_setup, tempdir_teardown);
 }

@@ -30,10 +30,11 @@ cd "$(dirname "$0")"
 PREFIX=${PREFIX:-/usr/local}
 DESTDIR=${DESTDIR:-}
 
-# What the binary is built from. What only tests, fuzzing and benches use (cmocka,
-# valgrind, Debian's crates the fixtures build against, ...) is installed by the make
+# What the binary is built from, and valgrind, with which `make demo` counts the
+# instructions each binary executes. What only tests, fuzzing and benches use
+# (cmocka, Debian's crates the fixtures build against, ...) is installed by the make
 # targets that need it (tests/deps.sh), not here.
-packages=(make gcc libc6-dev pkg-config man-db libyaml-dev libxxhash-dev zlib1g-dev binutils)
+packages=(make gcc libc6-dev pkg-config man-db libyaml-dev libxxhash-dev zlib1g-dev binutils valgrind)
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 

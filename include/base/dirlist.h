@@ -17,6 +17,8 @@
 void list_dir(const char *dir, const char *suffix, struct strvec *out);
 /* How many entries list_dir(dir, suffix) would give. */
 size_t count_files(const char *dir, const char *suffix);
+/* The first symbolic link below dir, depth levels deep at most (into found), or false; follows none. */
+bool first_link_below(const char *dir, int depth, struct strbuf *found);
 /* Whether path is a directory itself, not a link to one. */
 bool is_real_dir(const char *path);
 /* Bytes under path (its own size for a file), not following links. */

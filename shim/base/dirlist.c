@@ -70,6 +70,34 @@ long long tree_bytes(const char *path)
 	return total;
 }
 
+bool first_link_below(const char *dir, int depth, struct strbuf *found)
+{
+	DIR *d = opendir(dir);
+	bool hit = false;
+
+	for (struct dirent *e; d && !hit && (e = readdir(d));) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		struct strbuf child = STRBUF_INIT;
+		struct stat st;
+		path_join(&child, dir, e->d_name);
+		unsigned char type = e->d_type;
+		if (type == DT_UNKNOWN)
+			type = lstat(child.buf, &st) != 0 ? DT_REG : S_ISLNK(st.st_mode) ? DT_LNK
+							     : S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+		if (type == DT_LNK) {
+			sb_adds(found, child.buf);
+			hit = true;
+		} else if (type == DT_DIR && depth > 1) {
+			hit = first_link_below(child.buf, depth - 1, found);
+		}
+		sb_release(&child);
+	}
+	if (d)
+		closedir(d);
+	return hit;
+}
+
 bool is_real_dir(const char *path)
 {
 	struct stat st;

@@ -184,6 +184,16 @@ void build_lock(struct build *b)
 	if (safe_mkdirs(b->ws.target_dir.buf, b->state_dir.buf, 0755, &err) != 0 ||
 	    safe_mkdirs(b->ws.target_dir.buf, b->instr_dir.buf, 0755, &err) != 0)
 		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	/*
+	 * cargo builds below it and the training runs what it finds there: no
+	 * link down to <instrumented>/<triple>/<profile>/deps. Deeper, build
+	 * scripts' OUT_DIRs are theirs (some link headers there).
+	 */
+	struct strbuf link = STRBUF_INIT;
+	if (first_link_below(b->state_dir.buf, 4, &link))
+		die(PGOW_EXIT_FAIL, "%s is a symbolic link; cargo-pgo-wrap builds and runs programs below %s and "
+		    "follows no link there: remove it", link.buf, b->state_dir.buf);
+	sb_release(&link);
 	path_join(&path, b->state_dir.buf, "lock");
 	do
 		b->lock_fd = open(path.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);

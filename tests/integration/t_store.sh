@@ -456,3 +456,48 @@ test_store_status_names_a_slot_of_another_user() {
 	pgow status --format yaml >"$T/status.yaml" || fail "status yaml"
 	assert_grep '^  problem: .*owned by uid 65534' "$T/status.yaml" "and so does its YAML"
 }
+
+# A link planted at each directory of the store and of target/pgo-wrap, the
+# list taken from the tree a full cycle leaves (so a new path cannot be
+# forgotten), pointing at a dir outside: a merge, a wrapped build, gc, status
+# and a front-end build may refuse it, but never write, rename or delete
+# anything behind it.
+slow test_store_no_link_followed_at_any_path 90
+test_store_no_link_followed_at_any_path() {
+	build_setup
+	pgow build --release 2>"$T/err" || fail "first cycle: $(tail -3 "$T/err")"
+	mkdir -p "$T/rawkeep"
+	LLVM_PROFILE_FILE="$T/rawkeep/r.profraw" target/pgo-wrap/instrumented/release/fixbin 200 >/dev/null
+	cp -a "$T/cache" "$T/cache.pristine"
+	cp -a target "$T/target.pristine"
+	local paths=() p n=0 rc
+	while IFS= read -r p; do paths+=("$p"); done < <(
+		cd "$T" && find cache -mindepth 1 -type d; cd "$T/ws" && find target/pgo-wrap -mindepth 1 -type d)
+	[ "${#paths[@]}" -ge 15 ] || fail "setup: only ${#paths[@]} dirs found"
+	for p in "${paths[@]}"; do
+		rm -rf "$T/cache" "$T/ws/target" "$T/outside"
+		cp -a "$T/cache.pristine" "$T/cache"
+		cp -a "$T/target.pristine" "$T/ws/target"
+		case $p in cache/*) p="$T/$p" ;; *) p="$T/ws/$p" ;; esac
+		[ -d "$p" ] || continue # inside one planted before
+		mkdir -p "$T/outside/sub"
+		echo keep >"$T/outside/file"
+		echo keep >"$T/outside/sub/file"
+		chmod 0755 "$T/outside"
+		find "$T/outside" -printf '%p %m %s\n' | sort >"$T/outside.before"
+		rm -rf "$p"
+		ln -s "$T/outside" "$p"
+		echo "// $n" >>fixlib/src/lib.rs
+		pgow merge "$T/rawkeep" >/dev/null 2>&1 || true
+		RUSTC_WRAPPER="$PGOW_BIN" cargo build --release >/dev/null 2>&1 || true
+		pgow status >/dev/null 2>&1 || true
+		pgow gc --max-size 1 >/dev/null 2>&1 || true
+		POLICY=refresh write_training
+		pgow build --release >/dev/null 2>&1 || true
+		find "$T/outside" -printf '%p %m %s\n' | sort >"$T/outside.after"
+		cmp -s "$T/outside.before" "$T/outside.after" ||
+			fail "behind a link at ${p#"$T"/}: $(diff "$T/outside.before" "$T/outside.after" | head -5)"
+		n=$((n + 1))
+	done
+	echo "      links planted at $n dirs" >&2
+}

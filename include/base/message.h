@@ -21,6 +21,7 @@ enum pgow_exit {
 	PGOW_EXIT_TRAINING = 6,      /* a training command failed */
 	PGOW_EXIT_STALE = 7,         /* stale profile under the 'error' policy */
 	PGOW_EXIT_NOT_APPLIED = 8,   /* a profile was requested but not applied */
+	PGOW_EXIT_REMOTE = 9,        /* the remote store failed and CARGO_PGO_WRAP_REMOTE_REQUIRED=1 */
 	PGOW_EXIT_INTERNAL = 70,     /* a bug or resource exhaustion */
 	PGOW_EXIT_EXEC = 127,        /* a program to run was not found */
 };

@@ -35,6 +35,14 @@
 #define ENV_C_DECISION           "CARGO_PGO_WRAP_C_DECISION"
 #define ENV_C_STAMP              "CARGO_PGO_WRAP_C_STAMP"
 #define ENV_LEASE                "CARGO_PGO_WRAP_LEASE"
+#define ENV_REMOTE               "CARGO_PGO_WRAP_REMOTE"
+#define ENV_REMOTE_MODE          "CARGO_PGO_WRAP_REMOTE_MODE"
+#define ENV_REMOTE_REQUIRED      "CARGO_PGO_WRAP_REMOTE_REQUIRED"
+#define ENV_REMOTE_TIMEOUT       "CARGO_PGO_WRAP_REMOTE_TIMEOUT"
+#define ENV_REMOTE_USER          "CARGO_PGO_WRAP_REMOTE_USER"
+#define ENV_REMOTE_PASSWORD      "CARGO_PGO_WRAP_REMOTE_PASSWORD"
+#define ENV_REMOTE_TOKEN         "CARGO_PGO_WRAP_REMOTE_TOKEN"
+#define ENV_IDENTIFY             "CARGO_PGO_WRAP_IDENTIFY"
 
 enum setting {
 	SETTING_MODE,
@@ -52,6 +60,13 @@ enum setting {
 	SETTING_C,
 	SETTING_SPLIT,
 	SETTING_MAX_INPUT,
+	SETTING_REMOTE,
+	SETTING_REMOTE_MODE,
+	SETTING_REMOTE_REQUIRED,
+	SETTING_REMOTE_TIMEOUT,
+	SETTING_REMOTE_USER,
+	SETTING_REMOTE_PASSWORD,
+	SETTING_REMOTE_TOKEN,
 	/* Set by cargo-pgo-wrap for the processes it starts, never by users. */
 	SETTING_FRONTEND,
 	SETTING_LINK_RELOCS,
@@ -60,6 +75,7 @@ enum setting {
 	SETTING_C_DECISION,
 	SETTING_C_STAMP,
 	SETTING_LEASE,
+	SETTING_IDENTIFY,
 	SETTING_COUNT
 };
 
@@ -71,6 +87,8 @@ enum setting_type {
 	SETTING_GLOBS,      /* comma-separated globs */
 	SETTING_SIZE,       /* bytes, with K, M or G (powers of 1024) */
 	SETTING_SECONDS,    /* a whole number of seconds */
+	SETTING_URL,        /* a remote's URL: file:///abs, http://, https:// (never printed: credentials) */
+	SETTING_TEXT,       /* any text without control characters (never printed: secrets) */
 	SETTING_INTERNAL,   /* ours: anything */
 };
 

@@ -55,6 +55,12 @@ void build_step(struct build *b, const char *verb, const char *detail);
  * target dir when instrumented. Dies like cargo when it fails.
  */
 void build_run(const struct build *b, bool instrumented, const char *mode, struct build_units *out);
+/*
+ * The slot of this build dir before anything is built: a cargo build whose
+ * first unit with a slot names it and stops (the wrapper makes the slot).
+ * -1 when no unit named one (nothing eligible).
+ */
+int build_identify_slot(const struct build *b, struct strbuf *slot_dir);
 /* Prints the final build's JSON messages on stdout when the user asked for JSON. */
 void build_forward_messages(const struct build *b, const struct build_units *u);
 /*

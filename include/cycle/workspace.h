@@ -19,6 +19,7 @@ struct workspace {
 	const char *profile;        /* cargo's profile name: dev, release, ... */
 	const char *profile_dir;    /* its directory name: debug, release, ... */
 	struct strvec bins;         /* binary targets of the workspace's packages */
+	struct strvec members;      /* "name@version" of its packages, sorted: where it is not part of it */
 };
 
 /* The value of a cargo option ("--opt V" or "--opt=V") before any "--", or NULL. */

@@ -26,6 +26,12 @@ int profile_store(const char *slot_dir, const char *profdata, const struct manif
  * else "use <profdata>".
  */
 void profile_use_decision(const char *slot_dir, const char *profdata, struct strbuf *out);
+/*
+ * Sets m->content_key: the hash of the profile's bytes, its training and its
+ * units' keys. A profile is stored, pushed and fetched under it, and a
+ * fetched one is checked against it.
+ */
+void profile_content_key(struct manifest *m, const char *profdata);
 /* The content key of a stored profile, from its path (profile_path's inverse). */
 void profile_key_of(const char *profdata, struct strbuf *key);
 /* 1: found (manifest and profdata path filled); 0: none; -1: unusable, err says why. */

@@ -57,6 +57,23 @@ static const struct setting_info table[SETTING_COUNT] = {
 	[SETTING_MAX_INPUT] = { ENV_MAX_INPUT, SETTING_SIZE, "SIZE",
 		"1G", "the largest profile merge reads (polkadot's raw files are tens of MB)", NULL,
 		"write e.g. 500M or 2G" },
+	[SETTING_REMOTE] = { ENV_REMOTE, SETTING_URL, "URL",
+		"none", "the remote store profiles travel through: file:///dir, http(s)://host/path (WebDAV)",
+		NULL, "give file:///abs/dir, http://host/path or https://host/path" },
+	[SETTING_REMOTE_MODE] = { ENV_REMOTE_MODE, SETTING_CHOICE, "read-write|read-only",
+		"read-write", "read-only: builds fetch profiles but never push (PR builds without secrets)",
+		NULL, "set it to read-write or read-only" },
+	[SETTING_REMOTE_REQUIRED] = { ENV_REMOTE_REQUIRED, SETTING_CHOICE, "0|1",
+		"0", "1: a remote that fails is an error (exit 9), not a miss", "0 or 1", "set it to 0 or 1" },
+	[SETTING_REMOTE_TIMEOUT] = { ENV_REMOTE_TIMEOUT, SETTING_SECONDS, "SECONDS",
+		"30", "how long the remote may take to connect, or stall a transfer", NULL,
+		"write a whole number of seconds" },
+	[SETTING_REMOTE_USER] = { ENV_REMOTE_USER, SETTING_TEXT, "USER",
+		"none", "HTTP basic auth user (with CARGO_PGO_WRAP_REMOTE_PASSWORD)", NULL, NULL },
+	[SETTING_REMOTE_PASSWORD] = { ENV_REMOTE_PASSWORD, SETTING_TEXT, "PASSWORD",
+		"none", "HTTP basic auth password; never printed or logged", NULL, NULL },
+	[SETTING_REMOTE_TOKEN] = { ENV_REMOTE_TOKEN, SETTING_TEXT, "TOKEN",
+		"none", "an HTTP bearer token; never printed or logged", NULL, NULL },
 	[SETTING_FRONTEND] = INTERNAL(ENV_FRONTEND, "1", "set by the front end for its cargo: wrappers leave reporting to it"),
 	[SETTING_LINK_RELOCS] = INTERNAL(ENV_LINK_RELOCS, "1", "set by the BOLT stage: programs linked with relocations (-Wl,-q)"),
 	[SETTING_CC] = INTERNAL(ENV_CC_REAL, "/path", "set by the front end: the C compiler behind pgo-wrap-clang"),
@@ -64,6 +81,7 @@ static const struct setting_info table[SETTING_COUNT] = {
 	[SETTING_C_DECISION] = INTERNAL(ENV_C_DECISION, "DECISION", "set by the front end: the PGO decision for C/C++ code"),
 	[SETTING_C_STAMP] = INTERNAL(ENV_C_STAMP, "/path", "set by the front end: the stamp C-compiling build scripts list"),
 	[SETTING_LEASE] = INTERNAL(ENV_LEASE, "/path", "set by the front end: its lease, to which wrappers add the slots they use"),
+	[SETTING_IDENTIFY] = INTERNAL(ENV_IDENTIFY, "/path", "set by the front end: wrappers record their slot there and stop"),
 };
 
 const struct setting_info *setting_info(enum setting s)
@@ -163,6 +181,11 @@ int setting_check(enum setting s, struct strbuf *err)
 		ok = parse_size(v) >= 0;
 		if (!ok)
 			sb_addf(err, "%s=%s is not a size; %s", t->name, v, t->fix);
+		break;
+	case SETTING_URL:
+		ok = (strncmp(v, "file:///", 8) == 0) || strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0;
+		if (!ok) /* the value may hold credentials: not printed */
+			sb_addf(err, "%s is not a URL cargo-pgo-wrap can use; %s", t->name, t->fix);
 		break;
 	case SETTING_SECONDS:
 		ok = parse_seconds(v) >= 0;

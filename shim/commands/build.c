@@ -12,6 +12,7 @@
 #include "base/safefs.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "store/buildlease.h"
 #include "store/cache.h"
 #include "store/profile.h"
 #include "store/report.h"
@@ -21,6 +22,7 @@
 #include "cycle/freshness.h"
 #include "cycle/merge.h"
 #include "cycle/train.h"
+#include "cycle/travel.h"
 #include "commands/commands.h"
 
 #include <errno.h>
@@ -404,6 +406,21 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 	sb_release(&slot);
 }
 
+static void predict(const struct build *b, const char *slot_dir, struct freshness *f)
+{
+	struct strbuf rec = STRBUF_INIT;
+
+	slot_build_record(&rec, slot_dir, b->ws.build_dir.buf, b->args_key.buf);
+	freshness_predict(f, slot_dir, b->training_id, rec.buf);
+	sb_release(&rec);
+}
+
+/* A local profile this build can use as it is: no reason to ask the remote. */
+static bool usable(const struct freshness *f)
+{
+	return f->has_profile == 1 && !f->nstale && !f->training_changed;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	struct build b;
@@ -419,20 +436,31 @@ int cmd_build(int argc, char **argv)
 	refuse_unoptimised_profile(&b);
 	ingest_pending(&b);
 	memset(&before, 0, sizeof(before));
-	if (slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0 ||
-	    slot_of_build_dir(b.instr_bin_dir.buf, &slot) == 0)
-	{
+	bool known = slot_of_build_dir(b.ws.build_dir.buf, &slot) == 0 ||
+		     slot_of_build_dir(b.instr_bin_dir.buf, &slot) == 0;
+	if (known) {
 		merge_repair_split(slot.buf);
-		struct strbuf rec = STRBUF_INIT;
-		slot_build_record(&rec, slot.buf, b.ws.build_dir.buf, b.args_key.buf);
-		freshness_predict(&before, slot.buf, b.training_id, rec.buf);
-		sb_release(&rec);
+		predict(&b, slot.buf, &before);
+	}
+	/* Local, then the remote, then the training. */
+	if (setting_get(SETTING_REMOTE) && !usable(&before)) {
+		if (!known && build_identify_slot(&b, &slot) == 0) {
+			known = true;
+			build_lease_note(slot.buf);
+		}
+		if (known && travel_pull_or_warn(slot.buf, &b.ws.members)) {
+			point_build_dir(&b, slot.buf, false);
+			freshness_release(&before);
+			predict(&b, slot.buf, &before);
+		}
 	}
 	enum plan p = decide(&b, &before);
 	b.plain_asked = p == PLAN_PLAIN;
 	b.steps = p == PLAN_REFRESH ? (b.cfg.nruns ? 4 : 2) : 1;
 	bool refreshed = p == PLAN_REFRESH && refresh(&b);
 	optimise(&b, p == PLAN_PLAIN, &u, &v, &after);
+	if (refreshed && v.slot.len)
+		travel_push_or_warn(v.slot.buf, &b.ws.members);
 	/*
 	 * Units the prediction could not see (a new dependency, other features,
 	 * another version) are known now: the policy applies to them too.

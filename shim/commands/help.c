@@ -46,6 +46,15 @@ const struct command commands[] = {
 	  "  that build's current profile while the code still matches; --replace starts over.\n"
 	  "  --weight N applies to every input. --foreign --slot ID accepts files from binaries this\n"
 	  "  cache did not build (another machine). A profile that gives no counts to any crate is refused." },
+	{ "push", cmd_push, "push this build's current profile to the remote store",
+	  "push [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
+	  "  Stores the profile under its content key in CARGO_PGO_WRAP_REMOTE, then names it as the\n"
+	  "  profile of this build configuration there (`build` pushes after each refresh on its own)." },
+	{ "pull", cmd_pull, "fetch this build's profile from the remote store",
+	  "pull [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
+	  "  Fetches the profile the remote names for this build configuration, checks it (its content\n"
+	  "  key, its manifest, llvm-profdata) and makes it current (`build` does this when it has no\n"
+	  "  usable profile)." },
 	{ "run", cmd_run, "cargo run with the current profile", "run [--pgo-config FILE] [CARGO RUN ARGS...]" },
 	{ "test", cmd_test, "cargo test with the current profile", "test [--pgo-config FILE] [CARGO TEST ARGS...]" },
 	{ "bench", cmd_bench, "cargo bench with the current profile", "bench [--pgo-config FILE] [CARGO BENCH ARGS...]" },

@@ -411,6 +411,46 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	sb_release(&dec);
 }
 
+int build_identify_slot(const struct build *b, struct strbuf *slot_dir)
+{
+	struct strbuf file = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT, root = STRBUF_INIT;
+	struct strvec argv = STRVEC_INIT;
+	int rc = -1;
+
+	path_join(&file, b->state_dir.buf, "identify");
+	(void)unlink(file.buf);
+	sv_push(&argv, b->cargo);
+	sv_push(&argv, "build");
+	args_for(b, false, &argv);
+	sv_push(&argv, "--quiet");
+	setenv(ENV_IDENTIFY, file.buf, 1);
+	unsetenv(ENV_MODE);
+	unsetenv(ENV_PROFILE);
+	struct child c = CHILD_INIT(argv.v);
+	c.in = CHILD_NULL;
+	c.out = CHILD_NULL;
+	c.err = CHILD_NULL;
+	/* It fails on purpose at the first unit that has a slot: what matters is the file. */
+	if (child_run(&c, &err) != 0)
+		die(PGOW_EXIT_EXEC, "%s", err.buf);
+	unsetenv(ENV_IDENTIFY);
+	if (sb_read_file(&text, file.buf) == 0 && cache_root(&root, &err) == 0) {
+		sb_setlen(&text, strcspn(text.buf, "\n"));
+		/* A slot of this cache, as the wrapper made it. */
+		if (strncmp(text.buf, root.buf, root.len) == 0 && slot_id_valid(path_basename(text.buf))) {
+			sb_adds(slot_dir, text.buf);
+			rc = 0;
+		}
+	}
+	(void)unlink(file.buf);
+	sv_release(&argv);
+	sb_release(&file);
+	sb_release(&text);
+	sb_release(&err);
+	sb_release(&root);
+	return rc;
+}
+
 /*
  * The dir of a slot a mark names, when this cache has it: a unit built into
  * another cache (CARGO_PGO_WRAP_CACHE changed since) names a slot that is

@@ -30,7 +30,8 @@ static void add_state(struct freshness *f, const char *name, const char *metadat
 	s->counts = c ? c->counts : -1;
 	s->functions = c ? c->functions : -1;
 	s->covered = c ? c->covered : -1;
-	if (strcmp(state, "fresh") != 0)
+	/* "unseen": no record of it here yet (a profile fetched from another machine): the build will tell. */
+	if (strcmp(state, "fresh") != 0 && strcmp(state, "unseen") != 0)
 		f->nstale++;
 }
 
@@ -233,7 +234,7 @@ void freshness_predict(struct freshness *f, const char *slot_dir, const char *tr
 		const struct manifest_crate *c = &f->m.crates[i];
 		struct strbuf rec = STRBUF_INIT, err = STRBUF_INIT;
 		struct unit_key k, now;
-		const char *state = "gone";
+		const char *state = "unseen";
 		unitkey_record_path(&rec, slot_dir, c->name, c->metadata);
 		if (unitkey_read(&k, rec.buf, &err) == 1) {
 			if (unitkey_refresh(&now, &k, &err) == 0)

@@ -142,26 +142,6 @@ static const char *incompatible(const struct manifest *cur, const struct group *
 }
 
 /* The profile's id: its bytes, the code it describes and the training. */
-static void content_key(struct manifest *m, const char *profdata)
-{
-	char hex[HASH_HEX_LEN + 1];
-	struct hasher *h = hasher_new();
-
-	hasher_add_str(h, "content-v2");
-	if (hash_file_hex(profdata, hex) == 0)
-		hasher_add_str(h, hex);
-	hasher_add_str(h, m->training_id ? m->training_id : "manual");
-	for (size_t i = 0; i < m->ncrates; i++) {
-		hasher_add_str(h, m->crates[i].name);
-		hasher_add_str(h, m->crates[i].metadata);
-		hasher_add_str(h, m->crates[i].key);
-	}
-	hasher_hex(h, hex);
-	hasher_free(h);
-	free(m->content_key);
-	m->content_key = xstrdup(hex);
-}
-
 static void slot_rustc(const char *slot_dir, struct strbuf *out)
 {
 	struct slot_info info;
@@ -548,7 +528,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		die(PGOW_EXIT_PROFILE, "merge: the profile has no counts at all: the instrumented binaries "
 		    "ran no code (or exited before writing); the cache is unchanged");
 	}
-	content_key(&m, out.buf);
+	profile_content_key(&m, out.buf);
 	struct split_step split = { { slot_dir.buf, m.content_key, out.buf, text.buf, tool.buf, &m },
 				    { 0, 0, 0 }, STRBUF_INIT, -1 };
 	int rc = profile_store(slot_dir.buf, out.buf, &m, split_before_current, &split, &err);

@@ -87,6 +87,10 @@ static void collect_bins(struct workspace *w, const struct json *meta)
 	const struct json *pkgs = json_get(meta, "packages");
 	for (size_t i = 0; pkgs && pkgs->type == JSON_ARRAY && i < pkgs->n; i++) {
 		const struct json *targets = json_get(&pkgs->items[i], "targets");
+		const char *pname = json_get_string(&pkgs->items[i], "name");
+		const char *version = json_get_string(&pkgs->items[i], "version");
+		if (pname)
+			sv_pushf(&w->members, "%s@%s", pname, version ? version : "");
 		for (size_t t = 0; targets && targets->type == JSON_ARRAY && t < targets->n; t++) {
 			const struct json *tg = &targets->items[t];
 			const char *name = json_get_string(tg, "name");
@@ -142,6 +146,7 @@ void workspace_locate(struct workspace *w, const char *cargo, const struct strve
 	if (!dir)
 		sb_adds(&w->target_dir, td);
 	collect_bins(w, &meta);
+	sv_sort_unique(&w->members);
 	json_release(&meta);
 	refuse_control_in_path("workspace", w->root.buf);
 	refuse_control_in_path("target dir", w->target_dir.buf);
@@ -159,6 +164,7 @@ void workspace_release(struct workspace *w)
 {
 	sb_release(&w->root);
 	sb_release(&w->target_dir);
+	sv_release(&w->members);
 	sb_release(&w->build_dir);
 	sv_release(&w->bins);
 }

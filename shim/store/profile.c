@@ -51,6 +51,26 @@ static int retarget_stamps(const char *slot_dir, const char *profdata, struct st
 	return rc;
 }
 
+void profile_content_key(struct manifest *m, const char *profdata)
+{
+	char hex[HASH_HEX_LEN + 1];
+	struct hasher *h = hasher_new();
+
+	hasher_add_str(h, "content-v2");
+	if (hash_file_hex(profdata, hex) == 0)
+		hasher_add_str(h, hex);
+	hasher_add_str(h, m->training_id ? m->training_id : "manual");
+	for (size_t i = 0; i < m->ncrates; i++) {
+		hasher_add_str(h, m->crates[i].name);
+		hasher_add_str(h, m->crates[i].metadata);
+		hasher_add_str(h, m->crates[i].key);
+	}
+	hasher_hex(h, hex);
+	hasher_free(h);
+	free(m->content_key);
+	m->content_key = xstrdup(hex);
+}
+
 void profile_key_of(const char *profdata, struct strbuf *key)
 {
 	const char *base = path_basename(profdata);

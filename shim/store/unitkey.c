@@ -199,6 +199,30 @@ static void unit_identity(const struct rustc_args *a, char out[HASH_HEX_LEN + 1]
 	sb_release(&types);
 }
 
+/*
+ * A source's path as the key records it: the same wherever the target dir,
+ * the workspace or the registry is. Under the build dir: $BUILD/...; under
+ * the package's own dir (a registry crate's, a path dependency outside the
+ * workspace: rustc is given them absolute): $PKG/...; else as rustc was
+ * given it (relative to the workspace root).
+ */
+static char *portable_path(const char *src, const char *build_dir, size_t blen)
+{
+	const char *pkg = getenv("CARGO_MANIFEST_DIR");
+	size_t plen = pkg ? strlen(pkg) : 0;
+	struct strbuf norm = STRBUF_INIT;
+
+	while (plen > 1 && pkg[plen - 1] == '/')
+		plen--;
+	if (blen && strncmp(src, build_dir, blen) == 0 && src[blen] == '/')
+		sb_addf(&norm, "$BUILD%s", src + blen);
+	else if (plen > 1 && src[0] == '/' && strncmp(src, pkg, plen) == 0 && src[plen] == '/')
+		sb_addf(&norm, "$PKG%s", src + plen);
+	else
+		sb_adds(&norm, src);
+	return sb_detach(&norm);
+}
+
 int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *metadata,
 			    const char *identity, const struct strvec *sources, const char *build_dir,
 			    const struct unit_key *prev, const struct strvec *skip, struct strbuf *err)
@@ -223,13 +247,7 @@ int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *m
 		if (path_absolute(&abs, src) != 0)
 			sb_adds(&abs, src);
 		f->real_path = sb_detach(&abs);
-		if (blen && strncmp(src, build_dir, blen) == 0 && src[blen] == '/') {
-			struct strbuf norm = STRBUF_INIT;
-			sb_addf(&norm, "$BUILD%s", src + blen);
-			f->path = sb_detach(&norm);
-		} else {
-			f->path = xstrdup(src);
-		}
+		f->path = portable_path(src, build_dir, blen);
 		int need = stat_file(f, find_prev(prev, f->real_path, k->nfiles - 1), now_ns, err);
 		if (need < 0)
 			goto out;

@@ -560,6 +560,21 @@ static int open_leased_slot(struct slot *s, const struct rustc_args *a, const ch
 	return slot_open(s, a, err);
 }
 
+/*
+ * The front end asks which slot this build uses before it builds anything
+ * (to fetch its profile from the remote): the first eligible unit says,
+ * and stops the build.
+ */
+_Noreturn static void identify_and_stop(const struct slot *slot)
+{
+	struct strbuf line = STRBUF_INIT, err = STRBUF_INIT;
+
+	sb_addf(&line, "%s\n", slot->dir.buf);
+	if (append_record(setting_get(SETTING_IDENTIFY), line.buf, line.len, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	exit(PGOW_EXIT_FAIL);
+}
+
 /* Runs an eligible unit and returns rustc's wait status. */
 static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibility v,
 		       const struct decision *dp)
@@ -585,6 +600,8 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 			sb_reset(&err);
 			if (d.mode == PGO_AUTO)
 				d.mode = PGO_OFF;
+		} else if (setting_get(SETTING_IDENTIFY)) {
+			identify_and_stop(&slot);
 		} else if (d.mode == PGO_AUTO) {
 			resolve_from_cache(&d, &slot, a, &index);
 		}

@@ -1,0 +1,45 @@
+/*
+ * travel.h - a slot's profile to and from the remote store. On the remote a
+ * slot is named by a portable key (its target, codegen flags, rustc and the
+ * workspace's packages: no path), its profile by its content key:
+ *
+ *   pgow-v1/slots/<portable key>/current    the ref: a content key
+ *   pgow-v1/profiles/<key>.profdata, .yaml  the profile and its manifest
+ *
+ * Objects are written before the ref that names them; fetched ones are
+ * checked against their content key, the manifest's units and llvm-profdata
+ * before they are stored as the slot's current profile.
+ */
+#ifndef PGOW_TRAVEL_H
+#define PGOW_TRAVEL_H
+
+#include "base/strbuf.h"
+
+struct remote;
+
+/* The slot's portable key for the workspace of these members ("name@version", sorted). */
+int travel_slot_key(const char *slot_dir, const struct strvec *members, struct strbuf *key, struct strbuf *err);
+
+/*
+ * Pushes the slot's current profile. 1: pushed; 0: nothing to push (no
+ * profile); -1: failure (err, one line).
+ */
+int travel_push(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err);
+
+/*
+ * Fetches the remote's profile for the slot and makes it current, unless it
+ * already is. 1: a profile was fetched; 2: the slot already has it; 0: the
+ * remote has none; -1: failure (err, one line; nothing was stored).
+ */
+int travel_pull(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err);
+
+/*
+ * What build does after a profile is stored, and before it trains: a miss
+ * or a failure of the remote is one warning, or exit 9 under
+ * CARGO_PGO_WRAP_REMOTE_REQUIRED=1. Nothing when no remote is set.
+ */
+void travel_push_or_warn(const char *slot_dir, const struct strvec *members);
+/* 1 when a profile was fetched or was there already; 0 otherwise. */
+int travel_pull_or_warn(const char *slot_dir, const struct strvec *members);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * remote.h - the remote store CARGO_PGO_WRAP_REMOTE names: a shared
+ * directory (file://) or a WebDAV-style HTTP server (http://, https://:
+ * GET, HEAD, PUT, DELETE). Objects are whole files under fixed names below
+ * the URL; a read that fails for any reason is a miss the caller reports in
+ * one line, with the URL shown without credentials.
+ */
+#ifndef PGOW_REMOTE_H
+#define PGOW_REMOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/strbuf.h"
+
+struct remote;
+
+/*
+ * The remote of CARGO_PGO_WRAP_REMOTE: 1 and *out, 0 when none is set, -1
+ * (err) when the URL cannot be used (a scheme we do not speak).
+ */
+int remote_open(struct remote **out, struct strbuf *err);
+void remote_close(struct remote *r);
+
+/* The URL as it may be printed: no user, password or token. */
+const char *remote_display(const struct remote *r);
+/* CARGO_PGO_WRAP_REMOTE_MODE=read-only: nothing is ever written. */
+bool remote_read_only(const struct remote *r);
+/* CARGO_PGO_WRAP_REMOTE_REQUIRED=1: a failure is an error, not a miss. */
+bool remote_required(void);
+
+/*
+ * Fetches object name (a relative path of [0-9a-z./-]) into the file dst
+ * (replaced atomically), refusing more than max bytes. 1: fetched; 0: the
+ * remote has no such object; -1: failure (err: one line, credentials
+ * never in it).
+ */
+int remote_get(struct remote *r, const char *name, const char *dst, long long max, struct strbuf *err);
+/* Stores the file src as object name, whole or not at all. 0, or -1 (err). */
+int remote_put(struct remote *r, const char *name, const char *src, struct strbuf *err);
+/* 1: the object exists; 0: it does not; -1: failure (err). */
+int remote_has(struct remote *r, const char *name, struct strbuf *err);
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * travel.c - a slot's profile to and from the remote store (see
+ * include/cycle/travel.h): the portable key, push (objects, then the ref)
+ * and pull (the ref, then the objects, checked, then stored).
+ */
+#include "cycle/travel.h"
+#include "base/atomic.h"
+#include "base/hash.h"
+#include "base/message.h"
+#include "base/path.h"
+#include "base/settings.h"
+#include "base/spawn.h"
+#include "base/tempfile.h"
+#include "base/xalloc.h"
+#include "store/cache.h"
+#include "store/manifest.h"
+#include "store/profile.h"
+#include "store/remote.h"
+#include "store/report.h"
+#include "store/slot.h"
+#include "store/toolchain.h"
+#include "cycle/llvm.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define REMOTE_ROOT "pgow-v1"
+/* A manifest is a page of YAML per unit; a ref, one line. */
+#define MAX_MANIFEST (64LL * 1024 * 1024)
+#define MAX_REF 4096
+
+int travel_slot_key(const char *slot_dir, const struct strvec *members, struct strbuf *key, struct strbuf *err)
+{
+	struct slot_info info;
+	char hex[HASH_HEX_LEN + 1];
+
+	if (slot_read_info(slot_dir, &info, err) != 0)
+		return -1;
+	/* Not the workspace path: the same project elsewhere, with the same toolchain and flags, is the same slot. */
+	struct hasher *h = hasher_new();
+	hasher_add_str(h, "pgow-remote-slot-v1");
+	hasher_add_str(h, info.target.buf);
+	hasher_add_str(h, info.signature.buf);
+	hasher_add_str(h, info.rustc.buf);
+	for (size_t i = 0; i < members->n; i++)
+		hasher_add_str(h, members->v[i]);
+	hasher_hex(h, hex);
+	hasher_free(h);
+	sb_adds(key, hex);
+	slot_info_release(&info);
+	return 0;
+}
+
+static void ref_name(struct strbuf *out, const char *slot_key)
+{
+	sb_addf(out, REMOTE_ROOT "/slots/%s/current", slot_key);
+}
+
+static void object_name(struct strbuf *out, const char *content_key, const char *ext)
+{
+	sb_addf(out, REMOTE_ROOT "/profiles/%s.%s", content_key, ext);
+}
+
+/* Puts a local file as an object unless the remote has it (objects never change). */
+static int put_object(struct remote *r, const char *name, const char *src, struct strbuf *err)
+{
+	int has = remote_has(r, name, err);
+	return has < 0 ? -1 : has ? 0 : remote_put(r, name, src, err);
+}
+
+int travel_push(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err)
+{
+	struct strbuf slot_key = STRBUF_INIT, prof = STRBUF_INIT, yaml = STRBUF_INIT, name = STRBUF_INIT;
+	struct strbuf tmp = STRBUF_INIT, ref = STRBUF_INIT;
+	struct manifest m;
+	int rc = -1;
+
+	int have = profile_current(slot_dir, &m, &prof, err);
+	if (have != 1) {
+		rc = have;
+		goto out;
+	}
+	if (travel_slot_key(slot_dir, members, &slot_key, err) != 0)
+		goto out;
+	sb_addf(&yaml, "%s/profiles/%s.yaml", slot_dir, m.content_key);
+	object_name(&name, m.content_key, "profdata");
+	if (put_object(r, name.buf, prof.buf, err) != 0)
+		goto out;
+	sb_reset(&name);
+	object_name(&name, m.content_key, "yaml");
+	if (put_object(r, name.buf, yaml.buf, err) != 0)
+		goto out;
+	/* The ref last, once everything it names is there. */
+	if (tempdir_create(slot_dir, "merge.", &tmp, err) != 0)
+		goto out;
+	path_join(&ref, tmp.buf, "current");
+	struct strbuf line = STRBUF_INIT;
+	sb_addf(&line, "%s\n", m.content_key);
+	struct atomic_opts opts = { .mode = 0600 };
+	sb_reset(&name);
+	ref_name(&name, slot_key.buf);
+	rc = write_file_atomic(ref.buf, line.buf, line.len, &opts, err) == 0 && remote_put(r, name.buf, ref.buf, err) == 0
+		     ? 1 : -1;
+	sb_release(&line);
+	tempdir_remove(tmp.buf);
+	if (rc == 1)
+		progress("Pushed", "profile %.12s of slot %.12s to %s\n", m.content_key, path_basename(slot_dir),
+			 remote_display(r));
+out:
+	if (have == 1)
+		manifest_release(&m);
+	sb_release(&slot_key);
+	sb_release(&prof);
+	sb_release(&yaml);
+	sb_release(&name);
+	sb_release(&tmp);
+	sb_release(&ref);
+	return rc;
+}
+
+/* The content key a fetched ref names, or false. */
+static bool read_ref(const char *path, struct strbuf *key)
+{
+	if (sb_read_file(key, path) != 0)
+		return false;
+	while (key->len && (key->buf[key->len - 1] == '\n' || key->buf[key->len - 1] == '\r'))
+		sb_setlen(key, key->len - 1);
+	return key->len == HASH_HEX_LEN && strspn(key->buf, "0123456789abcdef") == HASH_HEX_LEN;
+}
+
+/* llvm-profdata of the slot's rustc must read the profile: the check any merge makes. */
+static int readable_by_llvm(const char *slot_dir, const char *profdata, const char *tmp, struct strbuf *err)
+{
+	struct slot_info info;
+	struct strbuf tool = STRBUF_INIT, version = STRBUF_INIT, text = STRBUF_INIT;
+	int rc = -1;
+
+	if (slot_read_info(slot_dir, &info, err) != 0)
+		return -1;
+	if (llvm_find_profdata(rustc_identity_llvm_major(info.rustc.buf), 0, 0, &tool, &version, err) == 0) {
+		path_join(&text, tmp, "check.proftext");
+		char *argv[] = { tool.buf, "merge", "--text", "--output", text.buf, (char *)profdata, NULL };
+		struct child c = CHILD_INIT(argv);
+		c.in = CHILD_NULL;
+		c.out = CHILD_NULL;
+		c.err = CHILD_NULL;
+		if (child_run(&c, err) == 0) {
+			rc = child_succeeded(&c) ? 0 : -1;
+			if (rc)
+				sb_addf(err, "%s cannot read it", tool.buf);
+		}
+	}
+	slot_info_release(&info);
+	sb_release(&tool);
+	sb_release(&version);
+	sb_release(&text);
+	return rc;
+}
+
+/* Fetches and checks the profile key names; stores it as the slot's current one. */
+static int fetch_profile(struct remote *r, const char *slot_dir, const char *key, const char *tmp,
+			 struct strbuf *err)
+{
+	struct strbuf name = STRBUF_INIT, yaml = STRBUF_INIT, prof = STRBUF_INIT;
+	struct manifest m;
+	int rc = -1, got;
+
+	memset(&m, 0, sizeof(m));
+	path_join(&yaml, tmp, "profile.yaml");
+	path_join(&prof, tmp, "profile.profdata");
+	object_name(&name, key, "yaml");
+	if ((got = remote_get(r, name.buf, yaml.buf, MAX_MANIFEST, err)) != 1)
+		goto missing;
+	sb_reset(&name);
+	object_name(&name, key, "profdata");
+	if ((got = remote_get(r, name.buf, prof.buf, setting_size(SETTING_MAX_INPUT, 1LL << 30), err)) != 1)
+		goto missing;
+	if (manifest_read(&m, yaml.buf, err) != 0)
+		goto out;
+	/* Its bytes, units and training must hash to the name it came under. */
+	profile_content_key(&m, prof.buf);
+	if (strcmp(m.content_key, key) != 0) {
+		sb_addf(err, "profile %.12s from %s is not what its name says (its content hashes to %.12s)", key,
+			remote_display(r), m.content_key);
+		goto out;
+	}
+	if (readable_by_llvm(slot_dir, prof.buf, tmp, err) != 0)
+		goto out;
+	free(m.slot);
+	m.slot = xstrdup(path_basename(slot_dir));
+	rc = profile_store(slot_dir, prof.buf, &m, NULL, NULL, err) == 0 ? 1 : -1;
+	goto out;
+missing:
+	if (got == 0)
+		sb_addf(err, "%s names profile %.12s, which it does not have", remote_display(r), key);
+out:
+	manifest_release(&m);
+	sb_release(&name);
+	sb_release(&yaml);
+	sb_release(&prof);
+	return rc;
+}
+
+int travel_pull(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err)
+{
+	struct strbuf slot_key = STRBUF_INIT, name = STRBUF_INIT, tmp = STRBUF_INIT, ref = STRBUF_INIT;
+	struct strbuf key = STRBUF_INIT, prof = STRBUF_INIT, index = STRBUF_INIT, e = STRBUF_INIT;
+	int rc = -1;
+
+	if (travel_slot_key(slot_dir, members, &slot_key, err) != 0 ||
+	    tempdir_create(slot_dir, "merge.", &tmp, err) != 0)
+		goto out;
+	ref_name(&name, slot_key.buf);
+	path_join(&ref, tmp.buf, "current");
+	int got = remote_get(r, name.buf, ref.buf, MAX_REF, err);
+	if (got <= 0) {
+		rc = got;
+		goto out;
+	}
+	if (!read_ref(ref.buf, &key)) {
+		sb_addf(err, "%s/%s is not a profile's name", remote_display(r), name.buf);
+		goto out;
+	}
+	/* Already current: nothing to fetch. */
+	if (profile_current_index(slot_dir, &prof, &index, &e) == 1) {
+		struct strbuf cur = STRBUF_INIT;
+		profile_key_of(prof.buf, &cur);
+		bool same = strcmp(cur.buf, key.buf) == 0;
+		sb_release(&cur);
+		if (same) {
+			rc = 2;
+			goto out;
+		}
+	}
+	rc = fetch_profile(r, slot_dir, key.buf, tmp.buf, err);
+	if (rc == 1)
+		progress("Pulled", "profile %.12s for slot %.12s from %s\n", key.buf, path_basename(slot_dir),
+			 remote_display(r));
+out:
+	if (tmp.len)
+		tempdir_remove(tmp.buf);
+	sb_release(&slot_key);
+	sb_release(&name);
+	sb_release(&tmp);
+	sb_release(&ref);
+	sb_release(&key);
+	sb_release(&prof);
+	sb_release(&index);
+	sb_release(&e);
+	return rc;
+}
+
+/* A remote that failed: a warning (the build goes on as without it), or exit 9 when required. */
+static void remote_failed(const char *what, const struct strbuf *err)
+{
+	if (remote_required())
+		die(PGOW_EXIT_REMOTE, "%s: %s (%s=1)", what, err->buf, ENV_REMOTE_REQUIRED);
+	warn("%s: %s; going on without the remote", what, err->buf);
+}
+
+static struct remote *open_or_warn(void)
+{
+	struct remote *r = NULL;
+	struct strbuf err = STRBUF_INIT;
+
+	if (remote_open(&r, &err) < 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	sb_release(&err);
+	return r;
+}
+
+void travel_push_or_warn(const char *slot_dir, const struct strvec *members)
+{
+	struct remote *r = open_or_warn();
+	struct strbuf err = STRBUF_INIT;
+
+	if (r && !remote_read_only(r) && travel_push(r, slot_dir, members, &err) < 0)
+		remote_failed("cannot push the profile", &err);
+	remote_close(r);
+	sb_release(&err);
+}
+
+int travel_pull_or_warn(const char *slot_dir, const struct strvec *members)
+{
+	struct remote *r = open_or_warn();
+	struct strbuf err = STRBUF_INIT;
+	int rc = 0;
+
+	if (r) {
+		rc = travel_pull(r, slot_dir, members, &err);
+		if (rc < 0)
+			remote_failed("cannot fetch a profile", &err);
+		else if (rc == 0 && remote_required())
+			die(PGOW_EXIT_REMOTE, "%s has no profile for this build configuration (%s=1)",
+			    remote_display(r), ENV_REMOTE_REQUIRED);
+	}
+	remote_close(r);
+	sb_release(&err);
+	return rc > 0;
+}

@@ -190,9 +190,9 @@ void build_lock(struct build *b)
 	 * scripts' OUT_DIRs are theirs (some link headers there).
 	 */
 	struct strbuf link = STRBUF_INIT;
-	if (first_link_below(b->state_dir.buf, 4, &link))
+	if (first_link_below(b->instr_dir.buf, 3, &link))
 		die(PGOW_EXIT_FAIL, "%s is a symbolic link; cargo-pgo-wrap builds and runs programs below %s and "
-		    "follows no link there: remove it", link.buf, b->state_dir.buf);
+		    "follows no link there: remove it", link.buf, b->instr_dir.buf);
 	sb_release(&link);
 	path_join(&path, b->state_dir.buf, "lock");
 	do

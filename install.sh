@@ -34,7 +34,7 @@ DESTDIR=${DESTDIR:-}
 # instructions each binary executes. What only tests, fuzzing and benches use
 # (cmocka, Debian's crates the fixtures build against, ...) is installed by the make
 # targets that need it (tests/deps.sh), not here.
-packages=(make gcc libc6-dev pkg-config man-db libyaml-dev libxxhash-dev zlib1g-dev binutils valgrind)
+packages=(make gcc libc6-dev pkg-config man-db libyaml-dev libxxhash-dev zlib1g-dev libcurl4-openssl-dev binutils valgrind)
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
 

@@ -14,7 +14,7 @@ major=$(rustc_llvm_major)
 major=${major:-22}
 
 # What the binary is built from (install.sh has the same).
-build=(make gcc libc6-dev pkg-config libyaml-dev libxxhash-dev zlib1g-dev binutils)
+build=(make gcc libc6-dev pkg-config libyaml-dev libxxhash-dev zlib1g-dev libcurl4-openssl-dev binutils)
 # Only tests, fuzzing and benches use these.
 tests=(
 	libcmocka-dev                     # make unit, sanitize, valgrind
@@ -23,6 +23,7 @@ tests=(
 	git                               # tests/bench/hash.sh compares with git status
 	linux-perf                        # t_bolt: bolt-profile: perf
 	strace                            # t_split: a merge killed at each of its renames
+	nginx openssl                     # t_remote: a WebDAV server on 127.0.0.1, its htpasswd
 	clang libclang-rt-14-dev          # make fuzz (libFuzzer); clang-14 is t_ccode's compiler of another LLVM
 	llvm-14                           # llvm-profdata-14: the reader of an older format that tests refuse
 	# Debian's crates: fixtures (cc: cmix; cfg-if 1 and 0.1: layouts), real applications

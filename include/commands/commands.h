@@ -20,6 +20,7 @@ int cmd_clean(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
+int cmd_pin(int argc, char **argv);
 
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);

@@ -34,6 +34,20 @@ int travel_push(struct remote *r, const char *slot_dir, const struct strvec *mem
 int travel_pull(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err);
 
 /*
+ * Makes profile key the slot's current one: 2 when it is already; 1 when it
+ * was restored from this cache or fetched (r may be NULL: then only from
+ * this cache); -1 (err) when it could be neither.
+ */
+int travel_fetch(struct remote *r, const char *slot_dir, const char *key, struct strbuf *err);
+
+/*
+ * What the remote names for a slot that was pushed or pulled before (its
+ * REMOTE file keeps the portable key): 1 and key; 0 none; -2 the slot never
+ * met the remote; -1 failure (err).
+ */
+int travel_remote_state(struct remote *r, const char *slot_dir, struct strbuf *key, struct strbuf *err);
+
+/*
  * What build does after a profile is stored, and before it trains: a miss
  * or a failure of the remote is one warning, or exit 9 under
  * CARGO_PGO_WRAP_REMOTE_REQUIRED=1. Nothing when no remote is set.

@@ -12,15 +12,18 @@
 #include "base/safefs.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
+#include "base/xalloc.h"
 #include "store/buildlease.h"
 #include "store/cache.h"
 #include "store/profile.h"
+#include "store/remote.h"
 #include "store/report.h"
 #include "store/slot.h"
 #include "cycle/bolt.h"
 #include "cycle/build.h"
 #include "cycle/freshness.h"
 #include "cycle/merge.h"
+#include "cycle/pinlock.h"
 #include "cycle/train.h"
 #include "cycle/travel.h"
 #include "commands/commands.h"
@@ -111,6 +114,11 @@ static enum plan decide(const struct build *b, const struct freshness *f)
 	progress("Stale", "profile %.12s: %s\n", f->m.content_key, f->stale.buf);
 	switch (b->cfg.stale_policy) {
 	case STALE_REFRESH:
+		if (b->pinned) {
+			progress("note:", "using it anyway: %s pins it (`cargo-pgo-wrap pin` moves the pin)\n",
+				 PINLOCK_NAME);
+			return PLAN_USE;
+		}
 		return PLAN_REFRESH;
 	case STALE_USE:
 		progress("note:", "using it anyway (stale-policy: use-stale)\n");
@@ -415,6 +423,49 @@ static void predict(const struct build *b, const char *slot_dir, struct freshnes
 	sb_release(&rec);
 }
 
+/*
+ * The profile pgo-wrap.lock pins for this build's slot becomes current
+ * (from this cache, else fetched); true when it was made current now.
+ */
+static bool apply_pin(struct build *b, struct strbuf *slot, bool *known)
+{
+	struct pinlock lock;
+	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT;
+	struct remote *r = NULL;
+	bool changed = false;
+
+	int rc = pinlock_read(&lock, b->ws.root.buf, &err);
+	if (rc < 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	if (rc == 0 || !lock.n)
+		goto out;
+	if (!*known && build_identify_slot(b, slot) == 0) {
+		*known = true;
+		build_lease_note(slot->buf);
+	}
+	const struct pin *pin = NULL;
+	if (*known && travel_slot_key(slot->buf, &b->ws.members, &key, &err) == 0)
+		pin = pinlock_find(&lock, key.buf);
+	if (!pin)
+		goto out; /* another configuration than the ones pinned */
+	b->pinned = xstrdup(pin->profile);
+	if (remote_open(&r, &err) < 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	int got = travel_fetch(r, slot->buf, pin->profile, &err);
+	if (got < 0)
+		die(PGOW_EXIT_REMOTE, "the profile %s pins for this build, %.12s, cannot be had: %s", PINLOCK_NAME,
+		    pin->profile, err.buf);
+	changed = got == 1;
+	if (changed)
+		point_build_dir(b, slot->buf, false);
+out:
+	remote_close(r);
+	pinlock_release(&lock);
+	sb_release(&err);
+	sb_release(&key);
+	return changed;
+}
+
 /* A local profile this build can use as it is: no reason to ask the remote. */
 static bool usable(const struct freshness *f)
 {
@@ -442,8 +493,13 @@ int cmd_build(int argc, char **argv)
 		merge_repair_split(slot.buf);
 		predict(&b, slot.buf, &before);
 	}
+	/* A pinned profile first: exactly that one. */
+	if (apply_pin(&b, &slot, &known)) {
+		freshness_release(&before);
+		predict(&b, slot.buf, &before);
+	}
 	/* Local, then the remote, then the training. */
-	if (setting_get(SETTING_REMOTE) && !usable(&before)) {
+	if (!b.pinned && setting_get(SETTING_REMOTE) && !usable(&before)) {
 		if (!known && build_identify_slot(&b, &slot) == 0) {
 			known = true;
 			build_lease_note(slot.buf);
@@ -465,7 +521,7 @@ int cmd_build(int argc, char **argv)
 	 * Units the prediction could not see (a new dependency, other features,
 	 * another version) are known now: the policy applies to them too.
 	 */
-	if (!refreshed && p == PLAN_USE && after.has_profile == 1 && after.nstale &&
+	if (!refreshed && !b.pinned && p == PLAN_USE && after.has_profile == 1 && after.nstale &&
 	    after.stale_share >= b.cfg.stale_threshold && b.cfg.stale_policy != STALE_USE) {
 		progress("Stale", "profile %.12s for this build: %s\n", after.m.content_key, after.stale.buf);
 		if (b.cfg.stale_policy == STALE_ERROR)

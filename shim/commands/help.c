@@ -55,6 +55,12 @@ const struct command commands[] = {
 	  "  Fetches the profile the remote names for this build configuration, checks it (its content\n"
 	  "  key, its manifest, llvm-profdata) and makes it current (`build` does this when it has no\n"
 	  "  usable profile)." },
+	{ "pin", cmd_pin, "pin this build's current profile in pgo-wrap.lock",
+	  "pin [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
+	  "  Pushes the profile to the remote store, then records it in pgo-wrap.lock at the workspace\n"
+	  "  root. While a pin is there, builds use exactly that profile (from this cache, else fetched)\n"
+	  "  and never replace it: a stale pinned profile is used as it is, or refused under\n"
+	  "  stale-policy: error. `pin` again moves it." },
 	{ "run", cmd_run, "cargo run with the current profile", "run [--pgo-config FILE] [CARGO RUN ARGS...]" },
 	{ "test", cmd_test, "cargo test with the current profile", "test [--pgo-config FILE] [CARGO TEST ARGS...]" },
 	{ "bench", cmd_bench, "cargo bench with the current profile", "bench [--pgo-config FILE] [CARGO BENCH ARGS...]" },

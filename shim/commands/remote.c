@@ -1,16 +1,21 @@
 /*
- * remote.c - `cargo-pgo-wrap push` and `pull`: the current profile of a
- * build configuration to and from the remote store (CARGO_PGO_WRAP_REMOTE),
- * by hand; `build` does both on its own.
+ * remote.c - `cargo-pgo-wrap push`, `pull` and `pin`: the current profile
+ * of a build configuration to and from the remote store
+ * (CARGO_PGO_WRAP_REMOTE), by hand (`build` does both on its own), and
+ * pinned in pgo-wrap.lock.
  */
 #include "base/message.h"
 #include "base/path.h"
 #include "base/settings.h"
 #include "store/buildlease.h"
+#include "store/manifest.h"
+#include "store/profile.h"
 #include "store/remote.h"
 #include "store/report.h"
+#include "store/slot.h"
 #include "cycle/build.h"
 #include "cycle/freshness.h"
+#include "cycle/pinlock.h"
 #include "cycle/travel.h"
 #include "commands/commands.h"
 
@@ -94,5 +99,58 @@ int cmd_pull(int argc, char **argv)
 	build_teardown(&b);
 	sb_release(&slot);
 	sb_release(&err);
+	return 0;
+}
+
+int cmd_pin(int argc, char **argv)
+{
+	struct build b;
+	struct strbuf slot = STRBUF_INIT, err = STRBUF_INIT, prof = STRBUF_INIT, key = STRBUF_INIT;
+	struct manifest m;
+	struct remote *r = NULL;
+	struct slot_info info;
+	struct pinlock lock;
+
+	build_setup(&b, argc, argv, false);
+	if (pinlock_read(&lock, b.ws.root.buf, &err) < 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	build_lock(&b);
+	slot_of(&b, &slot);
+	if (profile_current(slot.buf, &m, &prof, &err) != 1)
+		die(PGOW_EXIT_FAIL, "pin: slot %.12s has no profile%s%s; `cargo-pgo-wrap build` collects one",
+		    path_basename(slot.buf), err.len ? ": " : "", sb_str(&err));
+	if (remote_open(&r, &err) < 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	/* Others fetch what is pinned: it goes to the remote first. */
+	if (r && !remote_read_only(r) && travel_push(r, slot.buf, &b.ws.members, &err) < 0)
+		remote_failure(r, "pin", &err);
+	if (!r || remote_read_only(r))
+		warn("profile %.12s is pinned but %s: other machines can use the pin only once it is there",
+		     m.content_key, r ? "the remote is read-only" : "no remote is set (CARGO_PGO_WRAP_REMOTE)");
+	if (travel_slot_key(slot.buf, &b.ws.members, &key, &err) != 0 || slot_read_info(slot.buf, &info, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	struct strbuf flags = STRBUF_INIT, rustc = STRBUF_INIT;
+	for (const char *p = sb_str(&info.signature); *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0))
+		sb_addf(&flags, "%s%.*s", flags.len ? " " : "", (int)strcspn(p, "\n"), p);
+	sb_add(&rustc, sb_str(&info.rustc), strcspn(sb_str(&info.rustc), "\n"));
+	struct pin pin = { key.buf, m.content_key, info.target.buf, flags.buf ? flags.buf : (char *)"", rustc.buf };
+	const struct pin *was = pinlock_find(&lock, key.buf);
+	bool moved = was && strcmp(was->profile, m.content_key) != 0;
+	pinlock_set(&lock, &pin);
+	if (pinlock_write(&lock, &err) != 0)
+		die(PGOW_EXIT_FAIL, "pin: %s", err.buf);
+	progress("Pinned", "profile %.12s for slot %.12s in %s%s\n", m.content_key, path_basename(slot.buf),
+		 lock.path, moved ? " (moved)" : "");
+	slot_info_release(&info);
+	sb_release(&flags);
+	sb_release(&rustc);
+	pinlock_release(&lock);
+	manifest_release(&m);
+	remote_close(r);
+	build_teardown(&b);
+	sb_release(&slot);
+	sb_release(&err);
+	sb_release(&prof);
+	sb_release(&key);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "base/yamldoc.h"
 #include "formats/depinfo.h"
 #include "store/cache.h"
+#include "store/remote.h"
 #include "store/slot.h"
 #include "store/split.h"
 #include "cycle/bolt.h"
@@ -23,6 +24,7 @@
 #include "cycle/config.h"
 #include "cycle/freshness.h"
 #include "cycle/llvm.h"
+#include "cycle/travel.h"
 #include "cycle/workspace.h"
 #include "commands/commands.h"
 
@@ -178,6 +180,42 @@ static void print_pending(const char *target_dir)
 	sb_release(&state);
 }
 
+/* What the remote store names for the slot, against the local profile. */
+static void remote_line(const struct slot_status *s, struct strbuf *out)
+{
+	struct remote *r = NULL;
+	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT;
+
+	if (remote_open(&r, &err) < 0) {
+		sb_addf(out, "unusable: %s", err.buf);
+	} else if (r) {
+		int rc = travel_remote_state(r, s->dir, &key, &err);
+		const char *local = s->f.has_profile == 1 ? s->f.m.content_key : NULL;
+		if (rc == -2)
+			sb_addf(out, "%s: never pushed to or pulled from", remote_display(r));
+		else if (rc < 0)
+			sb_addf(out, "%s: unreachable (%s)", remote_display(r), err.buf);
+		else if (rc == 0)
+			sb_addf(out, "%s: no profile for this configuration", remote_display(r));
+		else if (local && strcmp(local, key.buf) == 0)
+			sb_addf(out, "%s: the same profile", remote_display(r));
+		else
+			sb_addf(out, "%s: profile %.12s (`cargo-pgo-wrap pull` fetches it)", remote_display(r), key.buf);
+	}
+	remote_close(r);
+	sb_release(&err);
+	sb_release(&key);
+}
+
+static void print_remote(const struct slot_status *s)
+{
+	struct strbuf line = STRBUF_INIT;
+	remote_line(s, &line);
+	if (line.len)
+		printf("  remote      %s\n", line.buf);
+	sb_release(&line);
+}
+
 static void print_human(const struct slot_status *s)
 {
 	struct strbuf sig = STRBUF_INIT, rustc = STRBUF_INIT;
@@ -214,6 +252,7 @@ static void print_human(const struct slot_status *s)
 	} else {
 		printf("  profile     unusable: %s\n  state       unusable\n", f->err.buf);
 	}
+	print_remote(s);
 	struct strbuf raw = STRBUF_INIT;
 	path_join(&raw, s->dir, "raw");
 	size_t waiting = count_files(raw.buf, ".profraw");
@@ -248,6 +287,11 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 	yemit_kv(e, "signature", sb_str(&s->info.signature));
 	yemit_kv(e, "rustc", sb_str(&s->info.rustc));
 	yemit_kv(e, "state", state_word(s));
+	struct strbuf remote = STRBUF_INIT;
+	remote_line(s, &remote);
+	if (remote.len)
+		yemit_kv(e, "remote", remote.buf);
+	sb_release(&remote);
 	if (s->problem.len)
 		yemit_kv(e, "problem", s->problem.buf);
 	if (f->has_profile < 0)

@@ -225,6 +225,8 @@ void build_lock(struct build *b)
 
 void build_teardown(struct build *b)
 {
+	free(b->pinned);
+	b->pinned = NULL;
 	if (b->lock_fd >= 0)
 		close(b->lock_fd);
 	config_release(&b->cfg);

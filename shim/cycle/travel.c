@@ -30,6 +30,20 @@
 #define MAX_MANIFEST (64LL * 1024 * 1024)
 #define MAX_REF 4096
 
+/* <slot>/REMOTE: the portable key last used, so that `status` can ask the remote about the slot. */
+static void remember_slot_key(const char *slot_dir, const char *key)
+{
+	struct strbuf path = STRBUF_INIT, line = STRBUF_INIT, err = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+
+	path_join(&path, slot_dir, "REMOTE");
+	sb_addf(&line, "%s\n", key);
+	(void)write_file_atomic(path.buf, line.buf, line.len, &opts, &err); /* only status reads it */
+	sb_release(&path);
+	sb_release(&line);
+	sb_release(&err);
+}
+
 int travel_slot_key(const char *slot_dir, const struct strvec *members, struct strbuf *key, struct strbuf *err)
 {
 	struct slot_info info;
@@ -49,6 +63,8 @@ int travel_slot_key(const char *slot_dir, const struct strvec *members, struct s
 	hasher_free(h);
 	sb_adds(key, hex);
 	slot_info_release(&info);
+	if (!cache_is_readonly())
+		remember_slot_key(slot_dir, hex);
 	return 0;
 }
 
@@ -202,6 +218,69 @@ out:
 	return rc;
 }
 
+/* Whether the slot's current profile is key. */
+static bool is_current(const char *slot_dir, const char *key)
+{
+	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, e = STRBUF_INIT, cur = STRBUF_INIT;
+	bool same = false;
+
+	if (profile_current_index(slot_dir, &prof, &index, &e) == 1) {
+		profile_key_of(prof.buf, &cur);
+		same = strcmp(cur.buf, key) == 0;
+	}
+	sb_release(&prof);
+	sb_release(&index);
+	sb_release(&e);
+	sb_release(&cur);
+	return same;
+}
+
+/* A profile this cache stored once (and gc kept) is current again without the remote. */
+static int restore_local(const char *slot_dir, const char *key, struct strbuf *err)
+{
+	struct strbuf prof = STRBUF_INIT, yaml = STRBUF_INIT;
+	struct manifest m;
+	int rc = 0;
+
+	profile_path(&prof, slot_dir, key);
+	sb_addf(&yaml, "%s/profiles/%s.yaml", slot_dir, key);
+	if (file_exists(prof.buf) && manifest_read(&m, yaml.buf, err) == 0) {
+		profile_content_key(&m, prof.buf);
+		rc = strcmp(m.content_key, key) == 0 && profile_store(slot_dir, prof.buf, &m, NULL, NULL, err) == 0;
+		manifest_release(&m);
+	}
+	sb_reset(err); /* not there, or not whole: the remote has it */
+	sb_release(&prof);
+	sb_release(&yaml);
+	return rc;
+}
+
+int travel_fetch(struct remote *r, const char *slot_dir, const char *key, struct strbuf *err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	int rc = -1;
+
+	if (is_current(slot_dir, key))
+		return 2;
+	if (restore_local(slot_dir, key, err)) {
+		progress("Restored", "profile %.12s for slot %.12s from this cache\n", key, path_basename(slot_dir));
+		return 1;
+	}
+	if (!r) {
+		sb_addf(err, "profile %.12s is not in this cache, and no remote is set (%s)", key, ENV_REMOTE);
+		return -1;
+	}
+	if (tempdir_create(slot_dir, "merge.", &tmp, err) == 0) {
+		rc = fetch_profile(r, slot_dir, key, tmp.buf, err);
+		tempdir_remove(tmp.buf);
+	}
+	if (rc == 1)
+		progress("Pulled", "profile %.12s for slot %.12s from %s\n", key, path_basename(slot_dir),
+			 remote_display(r));
+	sb_release(&tmp);
+	return rc;
+}
+
 int travel_pull(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err)
 {
 	struct strbuf slot_key = STRBUF_INIT, name = STRBUF_INIT, tmp = STRBUF_INIT, ref = STRBUF_INIT;
@@ -222,21 +301,7 @@ int travel_pull(struct remote *r, const char *slot_dir, const struct strvec *mem
 		sb_addf(err, "%s/%s is not a profile's name", remote_display(r), name.buf);
 		goto out;
 	}
-	/* Already current: nothing to fetch. */
-	if (profile_current_index(slot_dir, &prof, &index, &e) == 1) {
-		struct strbuf cur = STRBUF_INIT;
-		profile_key_of(prof.buf, &cur);
-		bool same = strcmp(cur.buf, key.buf) == 0;
-		sb_release(&cur);
-		if (same) {
-			rc = 2;
-			goto out;
-		}
-	}
-	rc = fetch_profile(r, slot_dir, key.buf, tmp.buf, err);
-	if (rc == 1)
-		progress("Pulled", "profile %.12s for slot %.12s from %s\n", key.buf, path_basename(slot_dir),
-			 remote_display(r));
+	rc = travel_fetch(r, slot_dir, key.buf, err);
 out:
 	if (tmp.len)
 		tempdir_remove(tmp.buf);
@@ -298,4 +363,39 @@ int travel_pull_or_warn(const char *slot_dir, const struct strvec *members)
 	remote_close(r);
 	sb_release(&err);
 	return rc > 0;
+}
+
+int travel_remote_state(struct remote *r, const char *slot_dir, struct strbuf *key, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT, slot_key = STRBUF_INIT, name = STRBUF_INIT, tmp = STRBUF_INIT;
+	struct strbuf ref = STRBUF_INIT;
+	int rc = -1;
+
+	path_join(&path, slot_dir, "REMOTE");
+	if (sb_read_file(&slot_key, path.buf) != 0) {
+		rc = -2;
+		goto out;
+	}
+	sb_setlen(&slot_key, strcspn(slot_key.buf, "\n"));
+	if (slot_key.len != HASH_HEX_LEN || strspn(slot_key.buf, "0123456789abcdef") != HASH_HEX_LEN) {
+		sb_addf(err, "%s is corrupt", path.buf);
+		goto out;
+	}
+	ref_name(&name, slot_key.buf);
+	if (tempdir_create(slot_dir, "merge.", &tmp, err) != 0)
+		goto out;
+	path_join(&ref, tmp.buf, "current");
+	rc = remote_get(r, name.buf, ref.buf, MAX_REF, err);
+	if (rc == 1 && !read_ref(ref.buf, key)) {
+		sb_addf(err, "%s/%s is not a profile's name", remote_display(r), name.buf);
+		rc = -1;
+	}
+	tempdir_remove(tmp.buf);
+out:
+	sb_release(&path);
+	sb_release(&slot_key);
+	sb_release(&name);
+	sb_release(&tmp);
+	sb_release(&ref);
+	return rc;
 }

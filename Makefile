@@ -18,7 +18,7 @@ WARNINGS   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wform
 CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -DPGOW_VERSION='"$(VERSION)"' \
               -DPGOW_DATADIR='"$(DATADIR)"'
 # Static: the wrapper starts once per crate, and each shared library costs a load.
-LDLIBS     += -Wl,-Bstatic -lyaml -lxxhash -lz -Wl,-Bdynamic -lcurl -pthread
+LDLIBS     += -Wl,-Bstatic -lyaml -lxxhash -lz -Wl,-Bdynamic -pthread
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # shim/ holds one folder per layer (see LAYERS); main.c sits above them all.

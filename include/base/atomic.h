@@ -33,6 +33,12 @@ struct atomic_opts {
 };
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      const struct atomic_opts *opts, struct strbuf *err);
+/*
+ * A new file beside path (O_EXCL, never through a link), named as a temp of
+ * this process (gc and the next merge know it): its fd, or -1 (errno).
+ * Written, it is renamed over path; or unlinked.
+ */
+int atomic_temp_beside(const char *path, mode_t mode, struct strbuf *tmp);
 /* Copies src over dst atomically (streamed, fsynced, renamed). */
 int copy_file_atomic(const char *src, const char *dst, mode_t mode, struct strbuf *err);
 /* Appends one record with a single write(2), refusing symlinks. */

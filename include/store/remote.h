@@ -1,7 +1,7 @@
 /*
  * remote.h - the remote store CARGO_PGO_WRAP_REMOTE names: a shared
  * directory (file://) or a WebDAV-style HTTP server (http://, https://:
- * GET, HEAD, PUT, DELETE). Objects are whole files under fixed names below
+ * GET, HEAD, PUT, MKCOL). Objects are whole files under fixed names below
  * the URL; a read that fails for any reason is a miss the caller reports in
  * one line, with the URL shown without credentials.
  */
@@ -16,13 +16,21 @@
 struct remote;
 
 /*
+ * Takes the remote's secrets out of the environment (the password, the
+ * token, and the URL's user and password), kept for this process only:
+ * cargo, build scripts, proc-macros and trainings never see them. Every
+ * command that runs cargo calls it before it does; idempotent.
+ */
+void remote_hide_secrets(void);
+
+/*
  * The remote of CARGO_PGO_WRAP_REMOTE: 1 and *out, 0 when none is set, -1
  * (err) when the URL cannot be used (a scheme we do not speak).
  */
 int remote_open(struct remote **out, struct strbuf *err);
 void remote_close(struct remote *r);
 
-/* The URL as it may be printed: no user, password or token. */
+/* The URL as it may be printed: no user, password or query. */
 const char *remote_display(const struct remote *r);
 /* CARGO_PGO_WRAP_REMOTE_MODE=read-only: nothing is ever written. */
 bool remote_read_only(const struct remote *r);
@@ -36,9 +44,11 @@ bool remote_required(void);
  * never in it).
  */
 int remote_get(struct remote *r, const char *name, const char *dst, long long max, struct strbuf *err);
+/* The same into memory, for small objects (refs): nothing is written anywhere. */
+int remote_get_small(struct remote *r, const char *name, struct strbuf *out, long long max, struct strbuf *err);
 /* Stores the file src as object name, whole or not at all. 0, or -1 (err). */
 int remote_put(struct remote *r, const char *name, const char *src, struct strbuf *err);
-/* 1: the object exists; 0: it does not; -1: failure (err). */
-int remote_has(struct remote *r, const char *name, struct strbuf *err);
+/* 1 and its size (-1 unknown): the object exists; 0: it does not; -1: failure (err). */
+int remote_has(struct remote *r, const char *name, long long *size, struct strbuf *err);
 
 #endif

@@ -88,7 +88,7 @@ int mkdir_private(const char *path, mode_t mode, struct strbuf *err)
 	return check_private_dir(path, err);
 }
 
-static int make_temp_beside(const char *path, mode_t mode, struct strbuf *tmp)
+int atomic_temp_beside(const char *path, mode_t mode, struct strbuf *tmp)
 {
 	static unsigned counter;
 
@@ -112,7 +112,7 @@ int copy_file_atomic(const char *src, const char *dst, mode_t mode, struct strbu
 		sb_addf(err, "cannot read %s: %s", src, strerror(errno));
 		return -1;
 	}
-	int out = make_temp_beside(dst, mode, &tmp);
+	int out = atomic_temp_beside(dst, mode, &tmp);
 	if (out < 0) {
 		sb_addf(err, "cannot create a temporary file beside %s: %s", dst, strerror(errno));
 		close(in);
@@ -143,7 +143,7 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 {
 	struct strbuf tmp = STRBUF_INIT;
 	mode_t mode = opts && opts->mode ? opts->mode : 0644;
-	int fd = make_temp_beside(path, mode, &tmp);
+	int fd = atomic_temp_beside(path, mode, &tmp);
 
 	if (fd < 0) {
 		sb_addf(err, "cannot create a temporary file beside %s: %s", path, strerror(errno));

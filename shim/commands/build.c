@@ -453,8 +453,8 @@ static bool apply_pin(struct build *b, struct strbuf *slot, bool *known)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	int got = travel_fetch(r, slot->buf, pin->profile, &err);
 	if (got < 0)
-		die(PGOW_EXIT_REMOTE, "the profile %s pins for this build, %.12s, cannot be had: %s", PINLOCK_NAME,
-		    pin->profile, err.buf);
+		die(PGOW_EXIT_NOT_APPLIED, "the profile %s pins for this build, %.12s, cannot be had: %s; "
+		    "`cargo-pgo-wrap pin` moves the pin", PINLOCK_NAME, pin->profile, err.buf);
 	changed = got == 1;
 	if (changed)
 		point_build_dir(b, slot->buf, false);
@@ -493,13 +493,14 @@ int cmd_build(int argc, char **argv)
 		merge_repair_split(slot.buf);
 		predict(&b, slot.buf, &before);
 	}
-	/* A pinned profile first: exactly that one. */
-	if (apply_pin(&b, &slot, &known)) {
+	/* A pinned profile first: exactly that one. With MODE=off, neither pin nor remote. */
+	bool off = setting_is(SETTING_MODE, "off");
+	if (!off && apply_pin(&b, &slot, &known)) {
 		freshness_release(&before);
 		predict(&b, slot.buf, &before);
 	}
 	/* Local, then the remote, then the training. */
-	if (!b.pinned && setting_get(SETTING_REMOTE) && !usable(&before)) {
+	if (!off && !b.pinned && setting_get(SETTING_REMOTE) && !usable(&before)) {
 		if (!known && build_identify_slot(&b, &slot) == 0) {
 			known = true;
 			build_lease_note(slot.buf);

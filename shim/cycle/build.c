@@ -23,6 +23,7 @@
 #include "store/cache.h"
 #include "store/profile.h"
 #include "store/provenance.h"
+#include "store/remote.h"
 #include "store/report.h"
 #include "store/slot.h"
 #include "store/split.h"
@@ -145,6 +146,8 @@ void build_setup(struct build *b, int argc, char **argv, bool need_config)
 {
 	struct strbuf err = STRBUF_INIT;
 
+	/* Before any cargo runs: build scripts, proc-macros and trainings never see the remote's secrets. */
+	remote_hide_secrets();
 	memset(b, 0, sizeof(*b));
 	b->lock_fd = -1;
 	b->cargo = env_get("CARGO") ? env_get("CARGO") : "cargo";
@@ -416,7 +419,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 int build_identify_slot(const struct build *b, struct strbuf *slot_dir)
 {
 	struct strbuf file = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT, root = STRBUF_INIT;
-	struct strvec argv = STRVEC_INIT;
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
 	int rc = -1;
 
 	path_join(&file, b->state_dir.buf, "identify");
@@ -425,27 +428,33 @@ int build_identify_slot(const struct build *b, struct strbuf *slot_dir)
 	sv_push(&argv, "build");
 	args_for(b, false, &argv);
 	sv_push(&argv, "--quiet");
-	setenv(ENV_IDENTIFY, file.buf, 1);
-	unsetenv(ENV_MODE);
-	unsetenv(ENV_PROFILE);
+	/* For this cargo only: the user's MODE stays for what follows (empty is unset). */
+	sv_pushf(&env, "%s=%s", ENV_IDENTIFY, file.buf);
+	sv_pushf(&env, "%s=", ENV_MODE);
+	sv_pushf(&env, "%s=", ENV_PROFILE);
 	struct child c = CHILD_INIT(argv.v);
+	c.env = &env;
 	c.in = CHILD_NULL;
 	c.out = CHILD_NULL;
 	c.err = CHILD_NULL;
 	/* It fails on purpose at the first unit that has a slot: what matters is the file. */
 	if (child_run(&c, &err) != 0)
 		die(PGOW_EXIT_EXEC, "%s", err.buf);
-	unsetenv(ENV_IDENTIFY);
 	if (sb_read_file(&text, file.buf) == 0 && cache_root(&root, &err) == 0) {
 		sb_setlen(&text, strcspn(text.buf, "\n"));
-		/* A slot of this cache, as the wrapper made it. */
-		if (strncmp(text.buf, root.buf, root.len) == 0 && slot_id_valid(path_basename(text.buf))) {
+		/* Exactly <cache>/slots/<id>, as the wrapper made it. */
+		struct strbuf want = STRBUF_INIT;
+		sb_addf(&want, "%s/slots/", root.buf);
+		const char *id = text.buf + want.len;
+		if (strncmp(text.buf, want.buf, want.len) == 0 && slot_id_valid(id) && !strchr(id, '/')) {
 			sb_adds(slot_dir, text.buf);
 			rc = 0;
 		}
+		sb_release(&want);
 	}
 	(void)unlink(file.buf);
 	sv_release(&argv);
+	sv_release(&env);
 	sb_release(&file);
 	sb_release(&text);
 	sb_release(&err);

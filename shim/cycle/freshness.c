@@ -64,7 +64,7 @@ static void finish(struct freshness *f)
 
 	for (size_t i = 0; i < f->ncrates; i++) {
 		const struct crate_state *s = &f->crates[i];
-		if (strcmp(s->state, "fresh") == 0 || name_counted_before(f, i))
+		if (strcmp(s->state, "fresh") == 0 || strcmp(s->state, "unseen") == 0 || name_counted_before(f, i))
 			continue;
 		sb_addf(&f->stale, "%s%s (%s", f->stale.len ? ", " : "", s->name, s->state);
 		if (s->counts >= 0 && f->m.total_counts > 0)
@@ -236,12 +236,15 @@ void freshness_predict(struct freshness *f, const char *slot_dir, const char *tr
 		struct unit_key k, now;
 		const char *state = "unseen";
 		unitkey_record_path(&rec, slot_dir, c->name, c->metadata);
-		if (unitkey_read(&k, rec.buf, &err) == 1) {
+		int have = unitkey_read(&k, rec.buf, &err);
+		if (have == 1) {
 			if (unitkey_refresh(&now, &k, &err) == 0)
 				state = strcmp(now.key, c->key) == 0 ? "fresh" : "changed";
 			else
 				state = "changed"; /* a source vanished */
 			unitkey_release(&now);
+		} else if (have < 0) {
+			state = "changed"; /* a corrupt record: its code cannot be vouched for */
 		}
 		unitkey_release(&k);
 		add_state(f, c->name, c->metadata, state, c);

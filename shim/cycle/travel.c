@@ -21,8 +21,10 @@
 #include "store/toolchain.h"
 #include "cycle/llvm.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define REMOTE_ROOT "pgow-v1"
@@ -78,11 +80,21 @@ static void object_name(struct strbuf *out, const char *content_key, const char 
 	sb_addf(out, REMOTE_ROOT "/profiles/%s.%s", content_key, ext);
 }
 
-/* Puts a local file as an object unless the remote has it (objects never change). */
+/*
+ * Puts a local file as an object unless the remote has it whole (objects
+ * never change; one of another size is a torn or damaged copy, replaced).
+ */
 static int put_object(struct remote *r, const char *name, const char *src, struct strbuf *err)
 {
-	int has = remote_has(r, name, err);
-	return has < 0 ? -1 : has ? 0 : remote_put(r, name, src, err);
+	struct stat st;
+	long long size;
+	int has = remote_has(r, name, &size, err);
+
+	if (has < 0)
+		return -1;
+	if (has && stat(src, &st) == 0 && (size < 0 ? size == -1 : size == (long long)st.st_size))
+		return 0;
+	return remote_put(r, name, src, err);
 }
 
 int travel_push(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err)
@@ -124,8 +136,7 @@ int travel_push(struct remote *r, const char *slot_dir, const struct strvec *mem
 		progress("Pushed", "profile %.12s of slot %.12s to %s\n", m.content_key, path_basename(slot_dir),
 			 remote_display(r));
 out:
-	if (have == 1)
-		manifest_release(&m);
+	manifest_release(&m); /* profile_current fills what it read, whatever it returns */
 	sb_release(&slot_key);
 	sb_release(&prof);
 	sb_release(&yaml);
@@ -136,13 +147,26 @@ out:
 }
 
 /* The content key a fetched ref names, or false. */
-static bool read_ref(const char *path, struct strbuf *key)
+static bool parse_ref(struct strbuf *ref, struct strbuf *key)
 {
-	if (sb_read_file(key, path) != 0)
-		return false;
-	while (key->len && (key->buf[key->len - 1] == '\n' || key->buf[key->len - 1] == '\r'))
-		sb_setlen(key, key->len - 1);
+	sb_add(key, ref->buf ? ref->buf : "", strcspn(sb_str(ref), "\r\n"));
 	return key->len == HASH_HEX_LEN && strspn(key->buf, "0123456789abcdef") == HASH_HEX_LEN;
+}
+
+/* The ref the remote keeps for a slot key: 1 and key, 0 none, -1 (err). */
+static int get_ref(struct remote *r, const char *slot_key, struct strbuf *key, struct strbuf *err)
+{
+	struct strbuf name = STRBUF_INIT, ref = STRBUF_INIT;
+
+	ref_name(&name, slot_key);
+	int rc = remote_get_small(r, name.buf, &ref, MAX_REF, err);
+	if (rc == 1 && !parse_ref(&ref, key)) {
+		sb_addf(err, "%s/%s is not a profile's name", remote_display(r), name.buf);
+		rc = -1;
+	}
+	sb_release(&name);
+	sb_release(&ref);
+	return rc;
 }
 
 /* llvm-profdata of the slot's rustc must read the profile: the check any merge makes. */
@@ -155,8 +179,9 @@ static int readable_by_llvm(const char *slot_dir, const char *profdata, const ch
 	if (slot_read_info(slot_dir, &info, err) != 0)
 		return -1;
 	if (llvm_find_profdata(rustc_identity_llvm_major(info.rustc.buf), 0, 0, &tool, &version, err) == 0) {
-		path_join(&text, tmp, "check.proftext");
-		char *argv[] = { tool.buf, "merge", "--text", "--output", text.buf, (char *)profdata, NULL };
+		(void)tmp;
+		/* It reads every record to total them, and prints a few lines: no copy of the profile is made. */
+		char *argv[] = { tool.buf, "show", (char *)profdata, NULL };
 		struct child c = CHILD_INIT(argv);
 		c.in = CHILD_NULL;
 		c.out = CHILD_NULL;
@@ -172,6 +197,28 @@ static int readable_by_llvm(const char *slot_dir, const char *profdata, const ch
 	sb_release(&version);
 	sb_release(&text);
 	return rc;
+}
+
+/*
+ * A fetched manifest's units become file names here (unit records, split
+ * parts) and lines of tab-separated indexes: a crate name is an identifier
+ * (c:<package> for C units), metadata is hex.
+ */
+static int manifest_names_ok(const struct manifest *m, struct strbuf *err)
+{
+	static const char ident[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+
+	for (size_t i = 0; i < m->ncrates; i++) {
+		const char *name = m->crates[i].name, *meta = m->crates[i].metadata, *key = m->crates[i].key;
+		const char *bare = strncmp(name, "c:", 2) == 0 ? name + 2 : name;
+		if (!*bare || strspn(bare, ident) != strlen(bare) || !*meta ||
+		    strspn(meta, "0123456789abcdef") != strlen(meta) || strlen(meta) > 64 ||
+		    strspn(key, "0123456789abcdef") != strlen(key) || strlen(key) > 64) {
+			sb_addf(err, "its manifest names a unit '%.40s' that is not one (a crate name, hex metadata)", name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Fetches and checks the profile key names; stores it as the slot's current one. */
@@ -192,8 +239,10 @@ static int fetch_profile(struct remote *r, const char *slot_dir, const char *key
 	object_name(&name, key, "profdata");
 	if ((got = remote_get(r, name.buf, prof.buf, setting_size(SETTING_MAX_INPUT, 1LL << 30), err)) != 1)
 		goto missing;
-	if (manifest_read(&m, yaml.buf, err) != 0)
+	if (manifest_read(&m, yaml.buf, err) != 0 || manifest_names_ok(&m, err) != 0)
 		goto out;
+	/* The raw files merged there are that machine's: they say nothing of ours. */
+	sv_release(&m.inputs);
 	/* Its bytes, units and training must hash to the name it came under. */
 	profile_content_key(&m, prof.buf);
 	if (strcmp(m.content_key, key) != 0) {
@@ -283,36 +332,13 @@ int travel_fetch(struct remote *r, const char *slot_dir, const char *key, struct
 
 int travel_pull(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err)
 {
-	struct strbuf slot_key = STRBUF_INIT, name = STRBUF_INIT, tmp = STRBUF_INIT, ref = STRBUF_INIT;
-	struct strbuf key = STRBUF_INIT, prof = STRBUF_INIT, index = STRBUF_INIT, e = STRBUF_INIT;
+	struct strbuf slot_key = STRBUF_INIT, key = STRBUF_INIT;
 	int rc = -1;
 
-	if (travel_slot_key(slot_dir, members, &slot_key, err) != 0 ||
-	    tempdir_create(slot_dir, "merge.", &tmp, err) != 0)
-		goto out;
-	ref_name(&name, slot_key.buf);
-	path_join(&ref, tmp.buf, "current");
-	int got = remote_get(r, name.buf, ref.buf, MAX_REF, err);
-	if (got <= 0) {
-		rc = got;
-		goto out;
-	}
-	if (!read_ref(ref.buf, &key)) {
-		sb_addf(err, "%s/%s is not a profile's name", remote_display(r), name.buf);
-		goto out;
-	}
-	rc = travel_fetch(r, slot_dir, key.buf, err);
-out:
-	if (tmp.len)
-		tempdir_remove(tmp.buf);
+	if (travel_slot_key(slot_dir, members, &slot_key, err) == 0 && (rc = get_ref(r, slot_key.buf, &key, err)) == 1)
+		rc = travel_fetch(r, slot_dir, key.buf, err);
 	sb_release(&slot_key);
-	sb_release(&name);
-	sb_release(&tmp);
-	sb_release(&ref);
 	sb_release(&key);
-	sb_release(&prof);
-	sb_release(&index);
-	sb_release(&e);
 	return rc;
 }
 
@@ -354,11 +380,9 @@ int travel_pull_or_warn(const char *slot_dir, const struct strvec *members)
 
 	if (r) {
 		rc = travel_pull(r, slot_dir, members, &err);
+		/* None there yet is no failure (a new configuration's first build trains and pushes). */
 		if (rc < 0)
 			remote_failed("cannot fetch a profile", &err);
-		else if (rc == 0 && remote_required())
-			die(PGOW_EXIT_REMOTE, "%s has no profile for this build configuration (%s=1)",
-			    remote_display(r), ENV_REMOTE_REQUIRED);
 	}
 	remote_close(r);
 	sb_release(&err);
@@ -367,13 +391,15 @@ int travel_pull_or_warn(const char *slot_dir, const struct strvec *members)
 
 int travel_remote_state(struct remote *r, const char *slot_dir, struct strbuf *key, struct strbuf *err)
 {
-	struct strbuf path = STRBUF_INIT, slot_key = STRBUF_INIT, name = STRBUF_INIT, tmp = STRBUF_INIT;
-	struct strbuf ref = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, slot_key = STRBUF_INIT;
 	int rc = -1;
 
 	path_join(&path, slot_dir, "REMOTE");
 	if (sb_read_file(&slot_key, path.buf) != 0) {
-		rc = -2;
+		if (errno == ENOENT)
+			rc = -2;
+		else
+			sb_addf(err, "cannot read %s: %s", path.buf, strerror(errno));
 		goto out;
 	}
 	sb_setlen(&slot_key, strcspn(slot_key.buf, "\n"));
@@ -381,21 +407,9 @@ int travel_remote_state(struct remote *r, const char *slot_dir, struct strbuf *k
 		sb_addf(err, "%s is corrupt", path.buf);
 		goto out;
 	}
-	ref_name(&name, slot_key.buf);
-	if (tempdir_create(slot_dir, "merge.", &tmp, err) != 0)
-		goto out;
-	path_join(&ref, tmp.buf, "current");
-	rc = remote_get(r, name.buf, ref.buf, MAX_REF, err);
-	if (rc == 1 && !read_ref(ref.buf, key)) {
-		sb_addf(err, "%s/%s is not a profile's name", remote_display(r), name.buf);
-		rc = -1;
-	}
-	tempdir_remove(tmp.buf);
+	rc = get_ref(r, slot_key.buf, key, err);
 out:
 	sb_release(&path);
 	sb_release(&slot_key);
-	sb_release(&name);
-	sb_release(&tmp);
-	sb_release(&ref);
 	return rc;
 }

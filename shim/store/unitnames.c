@@ -32,8 +32,15 @@ static bool bitcode_globals(const char *output, int llvm_major, struct strvec *n
 
 	if (llvm_major > 0 && llvm_tool_path("llvm-nm", llvm_major, &nm)) {
 		char *argv[] = { nm.buf, "--defined-only", "--extern-only", "-P", (char *)output, NULL };
-		int status = run_capture(argv, &out, NULL);
-		ok = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		struct child c = CHILD_INIT(argv);
+		c.in = CHILD_NULL;
+		c.out = CHILD_CAPTURE;
+		c.capture = &out;
+		/* "lib.rmeta: no symbols" for every rlib's metadata member: its exit status says enough. */
+		c.err = CHILD_NULL;
+		struct strbuf why = STRBUF_INIT;
+		ok = child_run(&c, &why) == 0 && child_succeeded(&c);
+		sb_release(&why);
 		/* -P: "<name> <type> [<value> <size>]"; T and W are functions. */
 		for (char *line = out.buf; ok && line && *line;) {
 			char *nl = strchr(line, '\n');

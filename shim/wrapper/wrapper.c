@@ -657,6 +657,12 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 		}
 		if (using)
 			action = use_freshness(&index, a, key.len ? key.buf : NULL);
+		/* As for "no profile": one line per build, not only the journal (the front end reports its own). */
+		if (strcmp(action, "use-stale") == 0 && !setting_get(SETTING_FRONTEND))
+			warn_once_per_run("stale-profile", "the profile of slot %.12s is stale for %s (its sources "
+					  "changed since it was collected); the build uses it as it is; "
+					  "`cargo-pgo-wrap build` refreshes it", slot.id,
+					  a->crate_name ? a->crate_name : "a crate");
 		if (v == V_EXCLUDED)
 			action = "excluded";
 		struct unit_mark mark;

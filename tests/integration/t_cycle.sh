@@ -318,3 +318,17 @@ test_cycle_demo_executes_fewer_instructions_with_pgo() {
 	[ -n "$ratio" ] || fail "no instruction ratio in $(cat "$T/out")"
 	awk -v r="$ratio" 'BEGIN { exit !(r >= 1.10) }' || fail "PGO executes only ${ratio}x fewer instructions"
 }
+
+# A RUSTC_WRAPPER build that uses a stale profile says so, once (issue 22: only
+# the journal knew).
+test_cycle_wrapper_build_with_a_stale_profile_says_so() {
+	setup_ws
+	unset RUSTC_WRAPPER
+	printf 'training:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
+	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
+	assert_grep '^cargo-pgo-wrap: warning: the profile of slot [0-9a-f]{12} is stale for fixlib .*`cargo-pgo-wrap build` refreshes it$' \
+		"$T/err" "one line names the stale crate"
+	assert_eq 1 "$(grep -c 'cargo-pgo-wrap: warning' "$T/err")" "once per build"
+}

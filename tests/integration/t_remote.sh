@@ -127,13 +127,24 @@ test_remote_nginx_dav_with_basic_auth() {
 	assert_grep "Pulled profile [0-9a-f]{12} for slot [0-9a-f]{12} from $NGINX_URL" "$T/b.err" "B fetches over HTTP"
 	assert_no_grep 'Training' "$T/b.err" "and does not train"
 	[ "$before" = "$(find "$T/nginx/root" -type f | sort | xargs md5sum)" ] || fail "a read-only build wrote"
-	# A wrong password: a miss in one line, never the password; the build trains instead.
+	# A wrong password: a miss in one line, never the password; the build trains instead,
+	# and its training (like build scripts) sees neither the password nor the token.
 	rm -rf "$T/b/cache" "$T/b/somewhere/else/project/target"
-	CARGO_PGO_WRAP_REMOTE_PASSWORD=wrong-Pa55 on_b build --release 2>"$T/b.err" || { cat "$T/b.err" >&2; fail "B"; }
+	printf '  - name: env\n    shell: "env > %s/training.env"\n' "$T" >>"$T/b/somewhere/else/project/pgo-wrap.yaml"
+	CARGO_PGO_WRAP_REMOTE_PASSWORD=wrong-Pa55 CARGO_PGO_WRAP_REMOTE_TOKEN=t0ken-XYZ on_b build --release 2>"$T/b.err" ||
+		{ cat "$T/b.err" >&2; fail "B"; }
+	[ -s "$T/training.env" ] || fail "setup: the training did not run"
+	assert_no_grep 'wrong-Pa55|t0ken-XYZ|REMOTE_PASSWORD|REMOTE_TOKEN' "$T/training.env" "the training sees no secret"
 	assert_grep "warning: cannot fetch a profile: GET $NGINX_URL/pgow-v1/slots/.*HTTP 401 \\(check the remote's user, password or token\\); going on without the remote" \
 		"$T/b.err" "one line naming the URL and the fix"
 	assert_no_grep 'wrong-Pa55|s3cret' "$T/b.err" "no password printed"
 	assert_grep 'Training' "$T/b.err" "and it trains"
+	# Credentials in the URL work, and are never printed.
+	local with_auth=${NGINX_URL/http:\/\//http://ci:s3cret@}
+	CARGO_PGO_WRAP_REMOTE=$with_auth CARGO_PGO_WRAP_REMOTE_USER= CARGO_PGO_WRAP_REMOTE_PASSWORD= \
+		on_a push --release 2>"$T/push.err" || fail "push with the password in the URL: $(cat "$T/push.err")"
+	assert_grep "Pushed profile [0-9a-f]{12} of slot [0-9a-f]{12} to $NGINX_URL\$" "$T/push.err" "shown without it"
+	assert_no_grep 's3cret' "$T/push.err" "no password"
 	# The server stopped: a miss; required: exit 9.
 	stop_nginx
 	rm -rf "$T/b/cache" "$T/b/somewhere/else/project/target"

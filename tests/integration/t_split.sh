@@ -90,6 +90,8 @@ test_split_builds_what_the_whole_profile_builds() {
 # globals go to every file, so the library's own file still has them.
 test_split_builds_what_the_whole_profile_builds_under_lto() {
 	split_setup '\n[profile.release]\nlto = true\n'
+	# llvm-nm lists the rlibs' bitcode; its "lib.rmeta: no symbols" stays off the terminal (issue 22).
+	assert_no_grep 'no symbols' "$T/first.err" "llvm-nm's stderr is not shown"
 	assert_split_builds_what_the_whole_profile_builds
 	local lib
 	lib=$(grep -lx lib "$T"/cache/slots/*/units/app-*.unit.names | sed 's/.*units\/\(app-[0-9a-f]*\)\.unit\.names/\1/')

@@ -23,6 +23,7 @@ enum child_io {
 	CHILD_CAPTURE,  /* stdout only: into capture */
 	CHILD_FD,       /* into fd (stdout: out_fd; stderr: err_fd, or out_fd when err_fd < 0) */
 	CHILD_TEE,      /* stderr only: passed through to ours as it comes, each line also to on_line */
+	CHILD_LINES,    /* stderr only: each line to on_line alone, which decides what to show */
 };
 
 struct child {

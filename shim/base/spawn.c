@@ -88,7 +88,7 @@ static int start(struct child *c, struct running *r, struct strbuf *err)
 	r->out = r->err = -1;
 	c->status = -1;
 	c->timed_out = false;
-	if ((c->out == CHILD_CAPTURE && open_pipe(out, err) != 0) || (c->err == CHILD_TEE && open_pipe(errp, err) != 0))
+	if ((c->out == CHILD_CAPTURE && open_pipe(out, err) != 0) || ((c->err == CHILD_TEE || c->err == CHILD_LINES) && open_pipe(errp, err) != 0))
 		goto close_pipes;
 	if (posix_spawn_file_actions_init(&fa) != 0 || posix_spawnattr_init(&attr) != 0)
 		die(PGOW_EXIT_INTERNAL, "cannot set up posix_spawn");
@@ -99,7 +99,7 @@ static int start(struct child *c, struct running *r, struct strbuf *err)
 	if (c->own_group || c->timeout > 0)
 		flags |= POSIX_SPAWN_SETPGROUP;
 	int out_fd = c->out == CHILD_CAPTURE ? out[1] : c->out_fd;
-	int err_fd = c->err == CHILD_TEE ? errp[1] : c->err_fd >= 0 ? c->err_fd : c->out_fd;
+	int err_fd = c->err == CHILD_TEE || c->err == CHILD_LINES ? errp[1] : c->err_fd >= 0 ? c->err_fd : c->out_fd;
 	if (posix_spawnattr_setsigdefault(&attr, &defaults) != 0 || posix_spawnattr_setflags(&attr, flags) != 0 ||
 	    posix_spawnattr_setpgroup(&attr, 0) != 0 || add_io(&fa, STDIN_FILENO, c->in, -1) != 0 ||
 	    add_io(&fa, STDOUT_FILENO, c->out, out_fd) != 0 || add_io(&fa, STDERR_FILENO, c->err, err_fd) != 0 ||
@@ -174,7 +174,8 @@ static void drain(struct child *c, struct running *r, int *fd)
 		sb_add(c->capture, buf, (size_t)n);
 		return;
 	}
-	(void)write_all(STDERR_FILENO, buf, (size_t)n);
+	if (c->err == CHILD_TEE)
+		(void)write_all(STDERR_FILENO, buf, (size_t)n);
 	if (c->on_line) {
 		sb_add(&r->pending, buf, (size_t)n);
 		feed_lines(c, r);

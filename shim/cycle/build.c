@@ -296,7 +296,12 @@ static void args_for(const struct build *b, bool instrumented, struct strvec *ar
 }
 
 /* rustc's errors from JSON messages that were not rendered: a failed build must say why. */
-static void show_errors(const char *messages)
+/*
+ * A failed instrumented build's diagnostics, errors and warnings, as cargo
+ * would have shown them: they are in its JSON (an optimised build would
+ * show them once; this one never comes).
+ */
+static void show_diagnostics(const char *messages)
 {
 	for (const char *p = messages; *p;) {
 		size_t len = strcspn(p, "\n");
@@ -306,12 +311,35 @@ static void show_errors(const char *messages)
 			const struct json *m = json_get(&msg, "message");
 			const char *level = json_get_string(m, "level");
 			const char *rendered = json_get_string(m, "rendered");
-			if (level && strcmp(level, "error") == 0 && rendered)
+			if (level && (strcmp(level, "error") == 0 || strcmp(level, "warning") == 0) && rendered)
 				(void)write_all(STDERR_FILENO, rendered, strlen(rendered));
 			json_release(&msg);
 		}
 		sb_release(&err);
 		p += len + (p[len] == '\n');
+	}
+}
+
+/* cargo's closing lines ("could not compile ... due to N previous errors"), held until its diagnostics are out. */
+struct held {
+	struct strbuf lines;
+};
+
+static void hold_summary(const char *line, size_t len, void *ctx)
+{
+	struct held *h = ctx;
+	struct strbuf text = STRBUF_INIT;
+
+	sb_add(&text, line, len);
+	/* With colour, the line starts with escapes: the words decide. */
+	bool closing = strstr(text.buf, "could not compile") || strstr(text.buf, "build failed, waiting");
+	sb_release(&text);
+	if (closing) {
+		sb_add(&h->lines, line, len);
+		sb_addch(&h->lines, '\n');
+	} else {
+		(void)write_all(STDERR_FILENO, line, len);
+		(void)write_all(STDERR_FILENO, "\n", 1);
 	}
 }
 
@@ -395,14 +423,28 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	setenv(ENV_FRONTEND, "1", 1);
 	struct timespec started;
 	now_timespec(&started);
-	int status = run_capture(argv.v, &json, &err);
-	if (status < 0)
+	struct held held = { STRBUF_INIT };
+	struct child c = CHILD_INIT(argv.v);
+	c.in = CHILD_NULL;
+	c.out = CHILD_CAPTURE;
+	c.capture = &json;
+	if (instrumented) {
+		/* Its diagnostics are in the JSON: cargo's closing lines wait until they are shown. */
+		c.err = CHILD_LINES;
+		c.on_line = hold_summary;
+		c.ctx = &held;
+	}
+	if (child_run(&c, &err) != 0)
 		die(PGOW_EXIT_EXEC, "%s", err.buf);
+	int status = c.status;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		if (instrumented)
-			show_errors(sb_str(&json));
+			show_diagnostics(sb_str(&json));
+		(void)write_all(STDERR_FILENO, sb_str(&held.lines), held.lines.len);
 		exit_like(status);
 	}
+	(void)write_all(STDERR_FILENO, sb_str(&held.lines), held.lines.len);
+	sb_release(&held.lines);
 	if (build_units_parse(sb_str(&json), out, &err) != 0)
 		die(PGOW_EXIT_INTERNAL, "%s", err.buf);
 	out->messages = json;

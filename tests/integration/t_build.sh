@@ -270,3 +270,23 @@ test_build_never_follows_a_planted_raw_dir_link() {
 	assert_eq precious "$(cat "$T/victim/host/release/train/run-1/keep")" "nothing outside was deleted"
 	assert_eq 0 "$(count_files "$T/victim" '*.profraw')" "no profile written outside"
 }
+
+# A failed instrumented build shows its diagnostics, other crates' warnings
+# too, before cargo's closing line (issue 22: "could not compile ... due to 26
+# previous errors; 11 warnings emitted" came first, and the warnings never).
+test_build_failed_instrumented_build_shows_its_diagnostics_first() {
+	build_setup
+	# The warning in a crate that compiles, and must, before the one that fails.
+	echo 'fn never_called() {}' >>fixlib/src/lib.rs
+	echo 'pub fn broken() -> u32 { "not a number" }' >>fixbin/src/main.rs
+	local rc=0
+	pgow build --release >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 101 "$rc" "cargo's status"
+	assert_grep 'warning: function `never_called` is never used' "$T/err" "the warning is shown"
+	assert_grep 'error\[E0308\]: mismatched types' "$T/err" "the error is shown"
+	local diag closing
+	diag=$(grep -n 'error\[E0308\]' "$T/err" | head -n 1 | cut -d: -f1)
+	closing=$(grep -n 'could not compile' "$T/err" | head -n 1 | cut -d: -f1)
+	[ -n "$closing" ] || fail "no closing line: $(cat "$T/err")"
+	[ "$diag" -lt "$closing" ] || fail "cargo's closing line (line $closing) came before the error (line $diag)"
+}

@@ -47,9 +47,8 @@ static void slot_of(struct build *b, struct strbuf *slot)
 	build_lease_note(slot->buf);
 }
 
-static void remote_failure(struct remote *r, const char *what, const struct strbuf *err)
+static void remote_failure(const char *what, const struct strbuf *err)
 {
-	(void)r;
 	die(PGOW_EXIT_REMOTE, "%s: %s", what, err->buf);
 }
 
@@ -67,7 +66,7 @@ int cmd_push(int argc, char **argv)
 	slot_of(&b, &slot);
 	int rc = travel_push(r, slot.buf, &b.ws.members, &err);
 	if (rc < 0)
-		remote_failure(r, "push", &err);
+		remote_failure("push", &err);
 	if (rc == 0)
 		die(PGOW_EXIT_FAIL, "push: slot %.12s has no profile yet; `cargo-pgo-wrap build` collects one",
 		    path_basename(slot.buf));
@@ -89,7 +88,7 @@ int cmd_pull(int argc, char **argv)
 	slot_of(&b, &slot);
 	int rc = travel_pull(r, slot.buf, &b.ws.members, &err);
 	if (rc < 0)
-		remote_failure(r, "pull", &err);
+		remote_failure("pull", &err);
 	if (rc == 0)
 		die(PGOW_EXIT_FAIL, "pull: %s has no profile for this build configuration (slot %.12s)",
 		    remote_display(r), path_basename(slot.buf));
@@ -123,7 +122,7 @@ int cmd_pin(int argc, char **argv)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	/* Others fetch what is pinned: it goes to the remote first. */
 	if (r && !remote_read_only(r) && travel_push(r, slot.buf, &b.ws.members, &err) < 0)
-		remote_failure(r, "pin", &err);
+		remote_failure("pin", &err);
 	if (!r || remote_read_only(r))
 		warn("profile %.12s is pinned but %s: other machines can use the pin only once it is there",
 		     m.content_key, r ? "the remote is read-only" : "no remote is set (CARGO_PGO_WRAP_REMOTE)");

@@ -38,9 +38,13 @@ static void remember_slot_key(const char *slot_dir, const char *key)
 	struct strbuf path = STRBUF_INIT, line = STRBUF_INIT, err = STRBUF_INIT;
 	struct atomic_opts opts = { .mode = 0600 };
 
+	struct strbuf have = STRBUF_INIT;
 	path_join(&path, slot_dir, "REMOTE");
 	sb_addf(&line, "%s\n", key);
-	(void)write_file_atomic(path.buf, line.buf, line.len, &opts, &err); /* only status reads it */
+	/* Every build with a pin computes the key: written once, not per build. */
+	if (sb_read_file(&have, path.buf) != 0 || strcmp(have.buf, line.buf) != 0)
+		(void)write_file_atomic(path.buf, line.buf, line.len, &opts, &err); /* only status reads it */
+	sb_release(&have);
 	sb_release(&path);
 	sb_release(&line);
 	sb_release(&err);
@@ -170,16 +174,15 @@ static int get_ref(struct remote *r, const char *slot_key, struct strbuf *key, s
 }
 
 /* llvm-profdata of the slot's rustc must read the profile: the check any merge makes. */
-static int readable_by_llvm(const char *slot_dir, const char *profdata, const char *tmp, struct strbuf *err)
+static int readable_by_llvm(const char *slot_dir, const char *profdata, struct strbuf *err)
 {
 	struct slot_info info;
-	struct strbuf tool = STRBUF_INIT, version = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf tool = STRBUF_INIT, version = STRBUF_INIT;
 	int rc = -1;
 
 	if (slot_read_info(slot_dir, &info, err) != 0)
 		return -1;
 	if (llvm_find_profdata(rustc_identity_llvm_major(info.rustc.buf), 0, 0, &tool, &version, err) == 0) {
-		(void)tmp;
 		/* It reads every record to total them, and prints a few lines: no copy of the profile is made. */
 		char *argv[] = { tool.buf, "show", (char *)profdata, NULL };
 		struct child c = CHILD_INIT(argv);
@@ -195,7 +198,6 @@ static int readable_by_llvm(const char *slot_dir, const char *profdata, const ch
 	slot_info_release(&info);
 	sb_release(&tool);
 	sb_release(&version);
-	sb_release(&text);
 	return rc;
 }
 
@@ -250,7 +252,7 @@ static int fetch_profile(struct remote *r, const char *slot_dir, const char *key
 			remote_display(r), m.content_key);
 		goto out;
 	}
-	if (readable_by_llvm(slot_dir, prof.buf, tmp, err) != 0)
+	if (readable_by_llvm(slot_dir, prof.buf, err) != 0)
 		goto out;
 	free(m.slot);
 	m.slot = xstrdup(path_basename(slot_dir));

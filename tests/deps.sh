@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/deps.sh - installs from Debian what the tests, fuzzing and benches need and
 # is missing: what the binary is built from (as install.sh), and what only tests use
-# (cmocka, valgrind, python3, perf, strace, Debian's crates the fixtures and real applications
+# (cmocka, valgrind, python3, perf, strace, nginx, s3rver from npm, Debian's crates the fixtures and real applications
 # build against, clang and LLVM 14 as the "other LLVM", the clang, llvm-profdata and
 # BOLT of rustc's LLVM). The make targets that test run it first; when everything is
 # installed it costs one dpkg-query. Users' ./install.sh installs none of the
@@ -34,6 +34,19 @@ tests=(
 	"llvm-$major" "clang-$major" "bolt-$major" "libbolt-$major-dev"
 )
 want=("${build[@]}" "${tests[@]}")
+
+# The S3 server t_remote.sh runs (Node's package, from the npm registry: Debian has none that checks
+# signatures), at the versions tests/s3rver/package-lock.json names.
+install_s3rver() {
+	local dir
+	dir="$(dirname "$0")/s3rver"
+	[ -d "$dir/node_modules/@20minutes/s3rver" ] && return 0
+	command -v npm >/dev/null || { echo "tests/deps.sh: error: npm is missing (apt-get install npm)" >&2; exit 4; }
+	echo "tests/deps.sh: npm ci in tests/s3rver" >&2
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+		{ echo "tests/deps.sh: error: npm ci in $dir failed; t_remote.sh's S3 test needs it" >&2; exit 4; }
+}
+install_s3rver
 
 mapfile -t have < <(dpkg-query -W -f='${Package}\t${Status}\n' "${want[@]}" 2>/dev/null |
 	awk -F'\t' '$2 == "install ok installed" { print $1 }')

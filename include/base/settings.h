@@ -42,6 +42,7 @@
 #define ENV_REMOTE_USER          "CARGO_PGO_WRAP_REMOTE_USER"
 #define ENV_REMOTE_PASSWORD      "CARGO_PGO_WRAP_REMOTE_PASSWORD"
 #define ENV_REMOTE_TOKEN         "CARGO_PGO_WRAP_REMOTE_TOKEN"
+#define ENV_REMOTE_KEEP          "CARGO_PGO_WRAP_REMOTE_KEEP"
 #define ENV_IDENTIFY             "CARGO_PGO_WRAP_IDENTIFY"
 
 enum setting {
@@ -67,6 +68,7 @@ enum setting {
 	SETTING_REMOTE_USER,
 	SETTING_REMOTE_PASSWORD,
 	SETTING_REMOTE_TOKEN,
+	SETTING_REMOTE_KEEP,
 	/* Set by cargo-pgo-wrap for the processes it starts, never by users. */
 	SETTING_FRONTEND,
 	SETTING_LINK_RELOCS,
@@ -87,6 +89,7 @@ enum setting_type {
 	SETTING_GLOBS,      /* comma-separated globs */
 	SETTING_SIZE,       /* bytes, with K, M or G (powers of 1024) */
 	SETTING_SECONDS,    /* a whole number of seconds */
+	SETTING_NUMBER,     /* a whole number from 1 */
 	SETTING_URL,        /* a remote's URL: file:///abs, http://, https:// (never printed: credentials) */
 	SETTING_TEXT,       /* any text without control characters (never printed: secrets) */
 	SETTING_INTERNAL,   /* ours: anything */
@@ -117,6 +120,8 @@ bool setting_is(enum setting s, const char *word);
 long long setting_size(enum setting s, long long fallback);
 /* A SECONDS setting; fallback when unset. */
 long setting_seconds(enum setting s, long fallback);
+/* A NUMBER setting; fallback when unset. */
+long setting_number(enum setting s, long fallback);
 /* Checks one setting's value; -1 with "NAME=VALUE is not ...; fix" in err. */
 int setting_check(enum setting s, struct strbuf *err);
 /* Checks every setting in the environment, at start: the first bad one dies (exit 2). */

@@ -4,7 +4,9 @@
  * workspace's packages: no path), its profile by its content key:
  *
  *   pgow-v1/slots/<portable key>/current    the ref: a content key
+ *   pgow-v1/slots/<portable key>/history    the profiles pushed, newest first
  *   pgow-v1/profiles/<key>.profdata, .yaml  the profile and its manifest
+ *   pgow-v1/pins/<key>                      a lock file pins it: never pruned
  *
  * Objects are written before the ref that names them; fetched ones are
  * checked against their content key, the manifest's units and llvm-profdata
@@ -21,10 +23,14 @@ struct remote;
 int travel_slot_key(const char *slot_dir, const struct strvec *members, struct strbuf *key, struct strbuf *err);
 
 /*
- * Pushes the slot's current profile. 1: pushed; 0: nothing to push (no
- * profile); -1: failure (err, one line).
+ * Pushes the slot's current profile, then prunes the slot's history on the
+ * remote to CARGO_PGO_WRAP_REMOTE_KEEP profiles (a failure there is a
+ * warning). 1: pushed; 0: nothing to push (no profile); -1: failure (err, one line).
  */
 int travel_push(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err);
+
+/* Marks profile key pinned on the remote, so that no push prunes it. 0, or -1 (err). */
+int travel_protect(struct remote *r, const char *slot_dir, const char *key, struct strbuf *err);
 
 /*
  * Fetches the remote's profile for the slot and makes it current, unless it

@@ -1,7 +1,8 @@
 /*
  * remote.h - the remote store CARGO_PGO_WRAP_REMOTE names: a shared
- * directory (file://) or a WebDAV-style HTTP server (http://, https://:
- * GET, HEAD, PUT, MKCOL). Objects are whole files under fixed names below
+ * directory (file://), a WebDAV-style HTTP server (http://, https://: GET,
+ * HEAD, PUT, DELETE, MKCOL) or an S3 bucket (s3://bucket/prefix, requests
+ * signed with AWS Signature V4). Objects are whole files under fixed names below
  * the URL; a read that fails for any reason is a miss the caller reports in
  * one line, with the URL shown without credentials.
  */
@@ -34,6 +35,8 @@ void remote_close(struct remote *r);
 const char *remote_display(const struct remote *r);
 /* CARGO_PGO_WRAP_REMOTE_MODE=read-only: nothing is ever written. */
 bool remote_read_only(const struct remote *r);
+/* Whether it may be written; if not, err says why (the mode, or S3 without credentials). */
+bool remote_writable(const struct remote *r, struct strbuf *err);
 /* CARGO_PGO_WRAP_REMOTE_REQUIRED=1: a failure is an error, not a miss. */
 bool remote_required(void);
 
@@ -48,6 +51,8 @@ int remote_get(struct remote *r, const char *name, const char *dst, long long ma
 int remote_get_small(struct remote *r, const char *name, struct strbuf *out, long long max, struct strbuf *err);
 /* Stores the file src as object name, whole or not at all. 0, or -1 (err). */
 int remote_put(struct remote *r, const char *name, const char *src, struct strbuf *err);
+/* Removes object name; one that is not there is no failure. 0, or -1 (err). */
+int remote_delete(struct remote *r, const char *name, struct strbuf *err);
 /* 1 and its size (-1 unknown): the object exists; 0: it does not; -1: failure (err). */
 int remote_has(struct remote *r, const char *name, long long *size, struct strbuf *err);
 

@@ -58,8 +58,9 @@ static const struct setting_info table[SETTING_COUNT] = {
 		"1G", "the largest profile merge reads (polkadot's raw files are tens of MB)", NULL,
 		"write e.g. 500M or 2G" },
 	[SETTING_REMOTE] = { ENV_REMOTE, SETTING_URL, "URL",
-		"none", "the remote store profiles travel through: file:///dir, http(s)://host/path (WebDAV)",
-		NULL, "give file:///abs/dir, http://host/path or https://host/path" },
+		"none", "the remote store profiles travel through: file:///dir, http(s)://host/path (WebDAV), "
+		"s3://bucket/prefix (AWS_* credentials, AWS_REGION, AWS_ENDPOINT_URL_S3)",
+		NULL, "give file:///abs/dir, http://host/path, https://host/path or s3://bucket/prefix" },
 	[SETTING_REMOTE_MODE] = { ENV_REMOTE_MODE, SETTING_CHOICE, "read-write|read-only",
 		"read-write", "read-only: builds fetch profiles but never push (PR builds without secrets)",
 		NULL, "set it to read-write or read-only" },
@@ -74,6 +75,9 @@ static const struct setting_info table[SETTING_COUNT] = {
 		"none", "HTTP basic auth password; never printed or logged", NULL, NULL },
 	[SETTING_REMOTE_TOKEN] = { ENV_REMOTE_TOKEN, SETTING_TEXT, "TOKEN",
 		"none", "an HTTP bearer token; never printed or logged", NULL, NULL },
+	[SETTING_REMOTE_KEEP] = { ENV_REMOTE_KEEP, SETTING_NUMBER, "N",
+		"5", "profiles a push keeps per slot on the remote (and every pinned one); older ones are deleted",
+		NULL, "write a whole number from 1" },
 	[SETTING_FRONTEND] = INTERNAL(ENV_FRONTEND, "1", "set by the front end for its cargo: wrappers leave reporting to it"),
 	[SETTING_LINK_RELOCS] = INTERNAL(ENV_LINK_RELOCS, "1", "set by the BOLT stage: programs linked with relocations (-Wl,-q)"),
 	[SETTING_CC] = INTERNAL(ENV_CC_REAL, "/path", "set by the front end: the C compiler behind pgo-wrap-clang"),
@@ -142,8 +146,8 @@ long long parse_size(const char *s)
 	return whole * mult + (long long)(frac * (double)mult);
 }
 
-/* A whole number of seconds up to ten years: a grace past that is a typo, and time arithmetic stays in range. */
-static long parse_seconds(const char *s)
+/* A whole number in [min, max]; -1 when it is not one. */
+static long parse_whole(const char *s, long min, long max)
 {
 	char *end;
 
@@ -151,7 +155,19 @@ static long parse_seconds(const char *s)
 		return -1;
 	errno = 0;
 	long v = strtol(s, &end, 10);
-	return errno || *end || v > 315360000L ? -1 : v;
+	return errno || *end || v < min || v > max ? -1 : v;
+}
+
+/* Seconds up to ten years: a grace past that is a typo, and time arithmetic stays in range. */
+static long parse_seconds(const char *s)
+{
+	return parse_whole(s, 0, 315360000L);
+}
+
+/* A count from 1 up to a million. */
+static long parse_number(const char *s)
+{
+	return parse_whole(s, 1, 1000000L);
 }
 
 int setting_check(enum setting s, struct strbuf *err)
@@ -183,7 +199,8 @@ int setting_check(enum setting s, struct strbuf *err)
 			sb_addf(err, "%s=%s is not a size; %s", t->name, v, t->fix);
 		break;
 	case SETTING_URL:
-		ok = (strncmp(v, "file:///", 8) == 0) || strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0;
+		ok = (strncmp(v, "file:///", 8) == 0) || strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0 ||
+		     strncmp(v, "s3://", 5) == 0;
 		if (!ok) /* the value may hold credentials: not printed */
 			sb_addf(err, "%s is not a URL cargo-pgo-wrap can use; %s", t->name, t->fix);
 		break;
@@ -191,6 +208,11 @@ int setting_check(enum setting s, struct strbuf *err)
 		ok = parse_seconds(v) >= 0;
 		if (!ok)
 			sb_addf(err, "%s=%s is not a number of seconds; %s", t->name, v, t->fix);
+		break;
+	case SETTING_NUMBER:
+		ok = parse_number(v) >= 0;
+		if (!ok)
+			sb_addf(err, "%s=%s is not a number; %s", t->name, v, t->fix);
 		break;
 	default:
 		ok = true;
@@ -225,6 +247,12 @@ long setting_seconds(enum setting s, long fallback)
 {
 	const char *v = setting_get(s);
 	return v ? parse_seconds(v) : fallback;
+}
+
+long setting_number(enum setting s, long fallback)
+{
+	const char *v = setting_get(s);
+	return v ? parse_number(v) : fallback;
 }
 
 void settings_check_all(void)

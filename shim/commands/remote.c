@@ -31,7 +31,7 @@ static struct remote *remote_or_die(const char *cmd)
 	if (rc < 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	if (rc == 0)
-		die(PGOW_EXIT_CONFIG, "%s: no remote store: set %s (file:///dir, http(s)://host/path)", cmd, ENV_REMOTE);
+		die(PGOW_EXIT_CONFIG, "%s: no remote store: set %s (file:///dir, http(s)://host/path, s3://bucket/prefix)", cmd, ENV_REMOTE);
 	sb_release(&err);
 	return r;
 }
@@ -59,9 +59,8 @@ int cmd_push(int argc, char **argv)
 
 	build_setup(&b, argc, argv, false);
 	struct remote *r = remote_or_die("push");
-	if (remote_read_only(r))
-		die(PGOW_EXIT_CONFIG, "push: the remote %s is read-only (%s=read-only)", remote_display(r),
-		    ENV_REMOTE_MODE);
+	if (!remote_writable(r, &err))
+		die(PGOW_EXIT_CONFIG, "push: %s", err.buf);
 	build_lock(&b);
 	slot_of(&b, &slot);
 	int rc = travel_push(r, slot.buf, &b.ws.members, &err);
@@ -121,7 +120,8 @@ int cmd_pin(int argc, char **argv)
 	if (remote_open(&r, &err) < 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	/* Others fetch what is pinned: it goes to the remote first. */
-	if (r && !remote_read_only(r) && travel_push(r, slot.buf, &b.ws.members, &err) < 0)
+	if (r && !remote_read_only(r) &&
+	    (travel_push(r, slot.buf, &b.ws.members, &err) < 0 || travel_protect(r, slot.buf, m.content_key, &err) < 0))
 		remote_failure("pin", &err);
 	if (!r || remote_read_only(r))
 		warn("profile %.12s is pinned but %s: other machines can use the pin only once it is there",

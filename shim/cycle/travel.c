@@ -101,55 +101,6 @@ static int put_object(struct remote *r, const char *name, const char *src, struc
 	return remote_put(r, name, src, err);
 }
 
-int travel_push(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err)
-{
-	struct strbuf slot_key = STRBUF_INIT, prof = STRBUF_INIT, yaml = STRBUF_INIT, name = STRBUF_INIT;
-	struct strbuf tmp = STRBUF_INIT, ref = STRBUF_INIT;
-	struct manifest m;
-	int rc = -1;
-
-	int have = profile_current(slot_dir, &m, &prof, err);
-	if (have != 1) {
-		rc = have;
-		goto out;
-	}
-	if (travel_slot_key(slot_dir, members, &slot_key, err) != 0)
-		goto out;
-	sb_addf(&yaml, "%s/profiles/%s.yaml", slot_dir, m.content_key);
-	object_name(&name, m.content_key, "profdata");
-	if (put_object(r, name.buf, prof.buf, err) != 0)
-		goto out;
-	sb_reset(&name);
-	object_name(&name, m.content_key, "yaml");
-	if (put_object(r, name.buf, yaml.buf, err) != 0)
-		goto out;
-	/* The ref last, once everything it names is there. */
-	if (tempdir_create(slot_dir, "merge.", &tmp, err) != 0)
-		goto out;
-	path_join(&ref, tmp.buf, "current");
-	struct strbuf line = STRBUF_INIT;
-	sb_addf(&line, "%s\n", m.content_key);
-	struct atomic_opts opts = { .mode = 0600 };
-	sb_reset(&name);
-	ref_name(&name, slot_key.buf);
-	rc = write_file_atomic(ref.buf, line.buf, line.len, &opts, err) == 0 && remote_put(r, name.buf, ref.buf, err) == 0
-		     ? 1 : -1;
-	sb_release(&line);
-	tempdir_remove(tmp.buf);
-	if (rc == 1)
-		progress("Pushed", "profile %.12s of slot %.12s to %s\n", m.content_key, path_basename(slot_dir),
-			 remote_display(r));
-out:
-	manifest_release(&m); /* profile_current fills what it read, whatever it returns */
-	sb_release(&slot_key);
-	sb_release(&prof);
-	sb_release(&yaml);
-	sb_release(&name);
-	sb_release(&tmp);
-	sb_release(&ref);
-	return rc;
-}
-
 /* The content key a fetched ref names, or false. */
 static bool parse_ref(struct strbuf *ref, struct strbuf *key)
 {
@@ -170,6 +121,194 @@ static int get_ref(struct remote *r, const char *slot_key, struct strbuf *key, s
 	}
 	sb_release(&name);
 	sb_release(&ref);
+	return rc;
+}
+
+/* Puts text as object name, through a temp file in the slot (the transports send files). */
+static int put_text(struct remote *r, const char *slot_dir, const char *name, const struct strbuf *text,
+		    struct strbuf *err)
+{
+	struct strbuf tmp = STRBUF_INIT, file = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+	int rc = -1;
+
+	if (tempdir_create(slot_dir, "merge.", &tmp, err) == 0) {
+		path_join(&file, tmp.buf, "object");
+		if (write_file_atomic(file.buf, sb_str(text), text->len, &opts, err) == 0)
+			rc = remote_put(r, name, file.buf, err);
+		tempdir_remove(tmp.buf);
+	}
+	sb_release(&tmp);
+	sb_release(&file);
+	return rc;
+}
+
+static bool is_key(const char *s, size_t len)
+{
+	return len == HASH_HEX_LEN && strspn(s, "0123456789abcdef") >= HASH_HEX_LEN;
+}
+
+/* The remote's history of a slot: its profiles, newest first, one per line (what is not a key is dropped). */
+static int get_history(struct remote *r, const char *slot_key, struct strvec *keys, struct strbuf *err)
+{
+	struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
+
+	sb_addf(&name, REMOTE_ROOT "/slots/%s/history", slot_key);
+	int rc = remote_get_small(r, name.buf, &text, MAX_REF * 64, err);
+	for (const char *p = sb_str(&text); rc == 1 && *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0)) {
+		size_t len = strcspn(p, "\n");
+		if (is_key(p, len) && keys->n < 4096) {
+			struct strbuf k = STRBUF_INIT;
+			sb_add(&k, p, len);
+			if (!sv_has(keys, k.buf))
+				sv_push(keys, k.buf);
+			sb_release(&k);
+		}
+	}
+	sb_release(&name);
+	sb_release(&text);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Whether `pin` protected a profile: pgow-v1/pins/<key> exists. 1, 0, or -1 (err). */
+static int is_pinned(struct remote *r, const char *key, struct strbuf *err)
+{
+	struct strbuf name = STRBUF_INIT;
+	long long size;
+
+	sb_addf(&name, REMOTE_ROOT "/pins/%s", key);
+	int rc = remote_has(r, name.buf, &size, err);
+	sb_release(&name);
+	return rc;
+}
+
+/* Deletes a profile's objects, unless it is pinned or is what the slot's ref names now. */
+static int prune_profile(struct remote *r, const char *slot_key, const char *key, struct strbuf *err)
+{
+	struct strbuf name = STRBUF_INIT, ref = STRBUF_INIT, e = STRBUF_INIT;
+	int rc = 0, pinned = is_pinned(r, key, err);
+
+	if (pinned != 0)
+		return pinned < 0 ? -1 : 0;
+	/* Another machine's push may have made it current again since we read the history. */
+	if (get_ref(r, slot_key, &ref, &e) == 1 && strcmp(ref.buf, key) == 0)
+		goto out;
+	object_name(&name, key, "profdata");
+	/* The profile first: a manifest without it is a miss, never a half-profile. */
+	if (remote_delete(r, name.buf, err) != 0)
+		rc = -1;
+	sb_reset(&name);
+	object_name(&name, key, "yaml");
+	if (rc == 0 && remote_delete(r, name.buf, err) != 0)
+		rc = -1;
+	if (rc == 0)
+		rc = 1;
+out:
+	sb_release(&name);
+	sb_release(&ref);
+	sb_release(&e);
+	return rc;
+}
+
+/*
+ * After a push: the slot's history gains key, and what falls past
+ * CARGO_PGO_WRAP_REMOTE_KEEP profiles is deleted (pinned ones are kept).
+ * Two machines writing the history at once lose an entry: that profile is
+ * then never pruned, which wastes space and breaks nothing.
+ */
+static void keep_history(struct remote *r, const char *slot_dir, const char *slot_key, const char *key)
+{
+	struct strvec old = STRVEC_INIT, keys = STRVEC_INIT;
+	struct strbuf err = STRBUF_INIT, name = STRBUF_INIT, text = STRBUF_INIT;
+	long keep = setting_number(SETTING_REMOTE_KEEP, 5);
+	int pruned = 0;
+
+	if (get_history(r, slot_key, &old, &err) != 0)
+		goto out;
+	sv_push(&keys, key);
+	for (size_t i = 0; i < old.n; i++) {
+		if (strcmp(old.v[i], key) == 0)
+			continue;
+		if ((long)keys.n < keep) {
+			sv_push(&keys, old.v[i]);
+			continue;
+		}
+		int rc = prune_profile(r, slot_key, old.v[i], &err);
+		if (rc < 0)
+			break;
+		pruned += rc;
+	}
+	if (err.len) {
+		warn("cannot prune old profiles of slot %.12s on the remote: %s", path_basename(slot_dir), err.buf);
+		goto out; /* the history keeps naming them: the next push tries again */
+	}
+	for (size_t i = 0; i < keys.n; i++)
+		sb_addf(&text, "%s\n", keys.v[i]);
+	sb_addf(&name, REMOTE_ROOT "/slots/%s/history", slot_key);
+	if (put_text(r, slot_dir, name.buf, &text, &err) != 0)
+		warn("cannot write the slot's history on the remote: %s", err.buf);
+	else if (pruned)
+		progress("Pruned", "%d old profile(s) of slot %.12s from %s (%s=%ld)\n", pruned,
+			 path_basename(slot_dir), remote_display(r), ENV_REMOTE_KEEP, keep);
+out:
+	sv_release(&old);
+	sv_release(&keys);
+	sb_release(&err);
+	sb_release(&name);
+	sb_release(&text);
+}
+
+int travel_push(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err)
+{
+	struct strbuf slot_key = STRBUF_INIT, prof = STRBUF_INIT, yaml = STRBUF_INIT, name = STRBUF_INIT;
+	struct strbuf line = STRBUF_INIT;
+	struct manifest m;
+	int rc = -1;
+
+	int have = profile_current(slot_dir, &m, &prof, err);
+	if (have != 1) {
+		rc = have;
+		goto out;
+	}
+	if (travel_slot_key(slot_dir, members, &slot_key, err) != 0)
+		goto out;
+	sb_addf(&yaml, "%s/profiles/%s.yaml", slot_dir, m.content_key);
+	object_name(&name, m.content_key, "profdata");
+	if (put_object(r, name.buf, prof.buf, err) != 0)
+		goto out;
+	sb_reset(&name);
+	object_name(&name, m.content_key, "yaml");
+	if (put_object(r, name.buf, yaml.buf, err) != 0)
+		goto out;
+	/* The ref last, once everything it names is there: last writer wins, and names a whole profile. */
+	sb_addf(&line, "%s\n", m.content_key);
+	sb_reset(&name);
+	ref_name(&name, slot_key.buf);
+	if (put_text(r, slot_dir, name.buf, &line, err) != 0)
+		goto out;
+	rc = 1;
+	progress("Pushed", "profile %.12s of slot %.12s to %s\n", m.content_key, path_basename(slot_dir),
+		 remote_display(r));
+	keep_history(r, slot_dir, slot_key.buf, m.content_key);
+out:
+	manifest_release(&m); /* profile_current fills what it read, whatever it returns */
+	sb_release(&slot_key);
+	sb_release(&prof);
+	sb_release(&yaml);
+	sb_release(&name);
+	sb_release(&line);
+	return rc;
+}
+
+int travel_protect(struct remote *r, const char *slot_dir, const char *key, struct strbuf *err)
+{
+	struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
+
+	sb_addf(&name, REMOTE_ROOT "/pins/%s", key);
+	sb_addf(&text, "%s\n", key);
+	int rc = put_text(r, slot_dir, name.buf, &text, err);
+	sb_release(&name);
+	sb_release(&text);
 	return rc;
 }
 
@@ -344,12 +483,16 @@ int travel_pull(struct remote *r, const char *slot_dir, const struct strvec *mem
 	return rc;
 }
 
+/* Set once the remote failed in this run: the build goes on without it, and says so once. */
+static bool without_remote;
+
 /* A remote that failed: a warning (the build goes on as without it), or exit 9 when required. */
 static void remote_failed(const char *what, const struct strbuf *err)
 {
 	if (remote_required())
 		die(PGOW_EXIT_REMOTE, "%s: %s (%s=1)", what, err->buf, ENV_REMOTE_REQUIRED);
 	warn("%s: %s; going on without the remote", what, err->buf);
+	without_remote = true;
 }
 
 static struct remote *open_or_warn(void)
@@ -365,6 +508,9 @@ static struct remote *open_or_warn(void)
 
 void travel_push_or_warn(const char *slot_dir, const struct strvec *members)
 {
+	/* A remote that failed to serve this build would only fail again, after another timeout. */
+	if (without_remote)
+		return;
 	struct remote *r = open_or_warn();
 	struct strbuf err = STRBUF_INIT;
 

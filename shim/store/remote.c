@@ -1,11 +1,11 @@
 /*
  * remote.c - the remote store (see include/store/remote.h): the URL, its
- * settings and secrets, and the two transports, a directory (file://) and
- * HTTP through libcurl, loaded only when a remote is used (the wrapper runs
- * once per rustc and must not pay for libcurl's libraries). Every object is
- * fetched into a temp file renamed into place only when whole.
+ * settings and secrets, the directory transport (file://), and the choice
+ * of transport for each call (HTTP and S3: store/remote_http.c). Every
+ * object is fetched into a temp file renamed into place only when whole.
  */
 #include "store/remote.h"
+#include "store/remote_backend.h"
 #include "base/atomic.h"
 #include "base/fdio.h"
 #include "base/input.h"
@@ -14,8 +14,6 @@
 #include "base/settings.h"
 #include "base/xalloc.h"
 
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,17 +21,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-enum transport { REMOTE_FILE, REMOTE_HTTP };
-
-struct remote {
-	enum transport kind;
-	const char *url;    /* as given, credentials and all: never printed */
-	char *display;      /* without them */
-	char *dir;          /* file://: the directory */
-	bool read_only;
-	long timeout;       /* seconds: connecting; small objects whole; a stalled transfer */
-};
 
 /* --- secrets ----------------------------------------------------------- */
 
@@ -83,56 +70,19 @@ void remote_hide_secrets(void)
 	secrets.token = take_env(ENV_REMOTE_TOKEN);
 }
 
+const char *remote_secret_password(void)
+{
+	return secrets.password;
+}
+
+const char *remote_secret_token(void)
+{
+	return secrets.token;
+}
+
 bool remote_required(void)
 {
 	return setting_is(SETTING_REMOTE_REQUIRED, "1");
-}
-
-/* --- libcurl, loaded on first use ---------------------------------------- */
-
-static struct {
-	void *lib;
-	CURLcode (*global_init)(long);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void (*slist_free_all)(struct curl_slist *);
-} cu;
-
-static int load_curl(struct strbuf *err)
-{
-	if (cu.lib)
-		return 0;
-	void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		sb_addf(err, "cannot load libcurl (%s): apt-get install libcurl4", dlerror());
-		return -1;
-	}
-	/* POSIX: a data pointer converts to a function pointer through dlsym's documented idiom. */
-#define SYM(field, name) *(void **)(&cu.field) = dlsym(lib, name)
-	SYM(global_init, "curl_global_init");
-	SYM(easy_init, "curl_easy_init");
-	SYM(easy_setopt, "curl_easy_setopt");
-	SYM(easy_perform, "curl_easy_perform");
-	SYM(easy_getinfo, "curl_easy_getinfo");
-	SYM(easy_cleanup, "curl_easy_cleanup");
-	SYM(easy_strerror, "curl_easy_strerror");
-	SYM(slist_append, "curl_slist_append");
-	SYM(slist_free_all, "curl_slist_free_all");
-#undef SYM
-	if (!cu.global_init || !cu.easy_init || !cu.easy_setopt || !cu.easy_perform || !cu.easy_getinfo ||
-	    !cu.easy_cleanup || !cu.easy_strerror || !cu.slist_append || !cu.slist_free_all ||
-	    cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		sb_adds(err, "the libcurl found cannot be used");
-		dlclose(lib);
-		return -1;
-	}
-	cu.lib = lib;
-	return 0;
 }
 
 /* --- opening ------------------------------------------------------------- */
@@ -159,13 +109,22 @@ int remote_open(struct remote **out, struct strbuf *err)
 		return 1;
 	} else if (strncmp(r->url, "http://", 7) == 0 || strncmp(r->url, "https://", 8) == 0) {
 		r->kind = REMOTE_HTTP;
-		if (load_curl(err) == 0) {
+		r->base = xstrdup(r->url); /* curl takes the user and password from it */
+		while (strlen(r->base) > 8 && r->base[strlen(r->base) - 1] == '/')
+			r->base[strlen(r->base) - 1] = '\0';
+		if (http_load(err) == 0) {
+			*out = r;
+			return 1;
+		}
+	} else if (strncmp(r->url, "s3://", 5) == 0) {
+		r->kind = REMOTE_S3;
+		if (s3_setup(r, err) == 0 && http_load(err) == 0) {
 			*out = r;
 			return 1;
 		}
 	} else {
 		sb_addf(err, "%s=%s is not a remote cargo-pgo-wrap can use; give file:///abs/dir, "
-			"http://host/path or https://host/path", ENV_REMOTE, r->display);
+			"http://host/path, https://host/path or s3://bucket/prefix", ENV_REMOTE, r->display);
 	}
 	remote_close(r);
 	return -1;
@@ -177,6 +136,10 @@ void remote_close(struct remote *r)
 		return;
 	free(r->display);
 	free(r->dir);
+	free(r->base);
+	free(r->host);
+	free(r->path);
+	free(r->region);
 	free(r);
 }
 
@@ -276,195 +239,19 @@ static int file_has(struct remote *r, const char *name, long long *size, struct 
 	return rc;
 }
 
-/* --- http:// and https:// ------------------------------------------------ */
-
-struct sink {
-	int fd;                 /* into a file, or */
-	struct strbuf *out;     /* into memory (fd < 0), or neither: discarded */
-	long long max, written;
-	bool too_big, failed;
-};
-
-static size_t sink_write(char *data, size_t size, size_t n, void *ctx)
+static int file_delete(struct remote *r, const char *name, struct strbuf *err)
 {
-	struct sink *s = ctx;
-	size_t len = size * n;
+	struct strbuf path = STRBUF_INIT;
+	int rc = 0;
 
-	if (s->written + (long long)len > s->max) {
-		s->too_big = true;
-		return 0; /* curl stops: CURLE_WRITE_ERROR */
-	}
-	if (s->fd >= 0 && write_all(s->fd, data, len) != 0) {
-		s->failed = true;
-		return 0;
-	}
-	if (s->fd < 0 && s->out)
-		sb_add(s->out, data, len);
-	s->written += (long long)len;
-	return len;
-}
-
-/* A handle for one request on url, with the remote's auth, bounded time, and its body into s. */
-static CURL *http_handle(struct remote *r, const char *url, bool small, struct sink *s, struct curl_slist **headers)
-{
-	CURL *c = cu.easy_init();
-	const char *user = setting_get(SETTING_REMOTE_USER);
-
-	if (!c)
-		return NULL;
-	cu.easy_setopt(c, CURLOPT_URL, url);
-	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r->timeout);
-	/* A ref or a HEAD whole within the timeout; a profile as long as it moves at 1 KiB/s or more. */
-	if (small)
-		cu.easy_setopt(c, CURLOPT_TIMEOUT, r->timeout);
-	cu.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	cu.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->timeout);
-	cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	/* Every answer's body goes where we say: an error page never reaches our stdout. */
-	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
-	cu.easy_setopt(c, CURLOPT_WRITEDATA, s);
-	if (user) {
-		cu.easy_setopt(c, CURLOPT_USERNAME, user);
-		cu.easy_setopt(c, CURLOPT_PASSWORD, secrets.password ? secrets.password : "");
-	}
-	if (secrets.token) {
-		struct strbuf h = STRBUF_INIT;
-		sb_addf(&h, "Authorization: Bearer %s", secrets.token);
-		*headers = cu.slist_append(*headers, h.buf);
-		sb_release(&h);
-	}
-	if (*headers)
-		cu.easy_setopt(c, CURLOPT_HTTPHEADER, *headers);
-	return c;
-}
-
-/* What went wrong with a request, in one line without credentials. */
-static void http_error(struct remote *r, const char *what, const char *name, CURLcode cc, long status,
-		       const struct sink *s, struct strbuf *err)
-{
-	sb_addf(err, "%s %s/%s: ", what, r->display, name);
-	if (s->too_big)
-		sb_addf(err, "over the %lld bytes it may have (%s)", s->max, ENV_MAX_INPUT);
-	else if (cc != CURLE_OK)
-		sb_adds(err, cu.easy_strerror(cc));
-	else
-		sb_addf(err, "the server answered HTTP %ld%s", status,
-			status == 401 || status == 403 ? " (check the remote's user, password or token)" : "");
-}
-
-/*
- * One request: method (GET, HEAD, PUT of in, MKCOL) on name. The wait
- * status is HTTP's (0 when none came), cc curl's.
- */
-static CURLcode http_request(struct remote *r, const char *method, const char *name, FILE *in, long long in_size,
-			     struct sink *s, long *status)
-{
-	struct strbuf url = STRBUF_INIT;
-	struct curl_slist *headers = NULL;
-	CURLcode cc = CURLE_OUT_OF_MEMORY;
-
-	sb_addf(&url, "%s/%s", r->url, name);
-	*status = 0;
-	CURL *c = http_handle(r, url.buf, !in && s->max <= 65536, s, &headers);
-	if (c) {
-		if (strcmp(method, "HEAD") == 0) {
-			cu.easy_setopt(c, CURLOPT_NOBODY, 1L);
-		} else if (strcmp(method, "PUT") == 0) {
-			/* One PUT of a known size: the server stores it whole or not at all. */
-			cu.easy_setopt(c, CURLOPT_UPLOAD, 1L);
-			cu.easy_setopt(c, CURLOPT_READDATA, in);
-			cu.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)in_size);
-		} else if (strcmp(method, "GET") != 0) {
-			cu.easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-		}
-		cc = cu.easy_perform(c);
-		cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-		if (strcmp(method, "HEAD") == 0 && cc == CURLE_OK && *status == 200) {
-			curl_off_t length = -1;
-			cu.easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
-			s->written = (long long)length;
-		}
-		cu.easy_cleanup(c);
-	}
-	cu.slist_free_all(headers);
-	sb_release(&url);
-	return cc;
-}
-
-static int http_get(struct remote *r, const char *name, int fd, struct strbuf *out, long long max,
-		    struct strbuf *err)
-{
-	struct sink s = { fd, out, max, 0, false, false };
-	long status;
-	CURLcode cc = http_request(r, "GET", name, NULL, 0, &s, &status);
-
-	if (cc == CURLE_OK && status == 200)
-		return 1;
-	if (cc == CURLE_OK && status == 404)
-		return 0;
-	http_error(r, "GET", name, cc, status, &s, err);
-	return -1;
-}
-
-/* Standard WebDAV servers (Apache mod_dav) make no missing parent on PUT: each is made by MKCOL. */
-static void http_make_parents(struct remote *r, const char *name)
-{
-	struct strbuf dir = STRBUF_INIT;
-	struct sink s = { -1, NULL, 65536, 0, false, false };
-	long status;
-
-	for (const char *p = strchr(name, '/'); p; p = strchr(p + 1, '/')) {
-		sb_reset(&dir);
-		sb_addf(&dir, "%.*s/", (int)(p - name), name);
-		(void)http_request(r, "MKCOL", dir.buf, NULL, 0, &s, &status); /* 405: it exists */
-	}
-	sb_release(&dir);
-}
-
-static int http_put(struct remote *r, const char *name, const char *src, struct strbuf *err)
-{
-	struct sink s = { -1, NULL, 1 << 20, 0, false, false };
-	struct stat st;
-	long status = 0;
-	CURLcode cc = CURLE_OK;
-	FILE *in = fopen(src, "rb");
-
-	if (!in || fstat(fileno(in), &st) != 0) {
-		sb_addf(err, "cannot read %s: %s", src, strerror(errno));
-		if (in)
-			fclose(in);
-		return -1;
-	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		rewind(in);
-		cc = http_request(r, "PUT", name, in, (long long)st.st_size, &s, &status);
-		if (cc != CURLE_OK || (status != 409 && status != 404) || attempt)
-			break;
-		http_make_parents(r, name);
-	}
-	fclose(in);
-	if (cc == CURLE_OK && status >= 200 && status < 300)
-		return 0;
-	http_error(r, "PUT", name, cc, status, &s, err);
-	return -1;
-}
-
-static int http_has(struct remote *r, const char *name, long long *size, struct strbuf *err)
-{
-	struct sink s = { -1, NULL, 65536, -1, false, false };
-	long status;
-	CURLcode cc = http_request(r, "HEAD", name, NULL, 0, &s, &status);
-
-	if (cc == CURLE_OK && status == 200) {
-		*size = s.written;
-		return 1;
-	}
-	if (cc == CURLE_OK && status == 404)
-		return 0;
-	http_error(r, "HEAD", name, cc, status, &s, err);
-	return -1;
+	path_join(&path, r->dir, name);
+	/* Through no link below the remote's dir; gone already is what was asked. */
+	if (safe_unlink(r->dir, path.buf, err) != 0 && errno != ENOENT)
+		rc = -1;
+	if (rc == 0)
+		sb_reset(err);
+	sb_release(&path);
+	return rc;
 }
 
 /* --- the interface ------------------------------------------------------- */
@@ -505,15 +292,29 @@ int remote_get_small(struct remote *r, const char *name, struct strbuf *out, lon
 	return r->kind == REMOTE_FILE ? file_read(r, name, -1, out, max, err) : http_get(r, name, -1, out, max, err);
 }
 
+bool remote_writable(const struct remote *r, struct strbuf *err)
+{
+	if (!r->read_only)
+		return true;
+	if (r->kind == REMOTE_S3 && !r->key_id)
+		sb_addf(err, "the remote %s is read-only: no AWS credentials (AWS_ACCESS_KEY_ID)", r->display);
+	else
+		sb_addf(err, "the remote %s is read-only (%s=read-only)", r->display, ENV_REMOTE_MODE);
+	return false;
+}
+
 int remote_put(struct remote *r, const char *name, const char *src, struct strbuf *err)
 {
-	if (r->read_only) {
-		sb_addf(err, "the remote %s is read-only (%s=read-only)", r->display, ENV_REMOTE_MODE);
-		return -1;
-	}
-	if (!name_ok(name, err))
+	if (!remote_writable(r, err) || !name_ok(name, err))
 		return -1;
 	return r->kind == REMOTE_FILE ? file_put(r, name, src, err) : http_put(r, name, src, err);
+}
+
+int remote_delete(struct remote *r, const char *name, struct strbuf *err)
+{
+	if (!remote_writable(r, err) || !name_ok(name, err))
+		return -1;
+	return r->kind == REMOTE_FILE ? file_delete(r, name, err) : http_delete(r, name, err);
 }
 
 int remote_has(struct remote *r, const char *name, long long *size, struct strbuf *err)

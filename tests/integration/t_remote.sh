@@ -222,3 +222,191 @@ test_remote_pin() {
 	assert_eq 2 "$rc" "a bad lock"
 	assert_grep "pgo-wrap.lock:3:5: a pin needs 'slot' and 'profile'" "$T/bad.err" "located"
 }
+
+# An S3 server on 127.0.0.1 that checks every request's Signature V4:
+# @20minutes/s3rver (tests/deps.sh installs it under tests/s3rver/). No real S3
+# runs here (MinIO is not packaged, radosgw needs a cluster); the signing is
+# also checked against AWS's published vectors (tests/unit/test_sigv4.c).
+start_s3rver() {
+	local dir="$ROOT/tests/s3rver" port
+	[ -d "$dir/node_modules/@20minutes/s3rver" ] ||
+		fail "setup: s3rver is not installed: run tests/deps.sh (npm ci in tests/s3rver)"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	mkdir -p "$T/s3"
+	node "$dir/serve.js" "$T/s3" "$port" pgo-bucket >"$T/s3rver.log" 2>&1 &
+	S3RVER_PID=$!
+	local i
+	for i in $(seq 100); do
+		grep -q ready "$T/s3rver.log" && break
+		sleep 0.1
+	done
+	grep -q ready "$T/s3rver.log" || fail "s3rver did not start: $(cat "$T/s3rver.log")"
+	export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$port" AWS_REGION=us-east-1
+}
+
+stop_s3rver() {
+	[ -z "${S3RVER_PID:-}" ] || kill "$S3RVER_PID" 2>/dev/null || true
+}
+
+test_remote_s3_signed_requests() {
+	remote_setup
+	start_s3rver
+	trap stop_s3rver EXIT
+	export CARGO_PGO_WRAP_REMOTE=s3://pgo-bucket/ci/main
+	# The training job: signed PUTs, the payload hashed and signed, a session token as a signed header.
+	AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_SESSION_TOKEN=Tok3n-abc \
+		on_a build --release 2>"$T/a.err" || { cat "$T/a.err" >&2; fail "A's cycle"; }
+	assert_grep "Pushed profile [0-9a-f]{12} of slot [0-9a-f]{12} to s3://pgo-bucket/ci/main$" "$T/a.err" "A pushes to S3"
+	[ -n "$(find "$T/s3/pgo-bucket/ci/main/pgow-v1/slots" -name 'current*')" ] || fail "nothing in the bucket"
+	assert_no_grep 'Tok3n|S3RVER' "$T/a.err" "no secret printed"
+	local id
+	id=$(sed -n 's/.*Pushed profile \([0-9a-f]\{12\}\).*/\1/p' "$T/a.err")
+	# A wrong secret: the server refuses the signature; a miss in one line, and B trains.
+	AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=not-the-secret on_b build --release 2>"$T/b.err" ||
+		{ cat "$T/b.err" >&2; fail "B with a wrong secret"; }
+	assert_grep "warning: cannot fetch a profile: GET s3://pgo-bucket/ci/main/pgow-v1/slots/[0-9a-f]{32}/current: the server answered HTTP 403 \\(check AWS_ACCESS_KEY_ID" \
+		"$T/b.err" "the refused signature is one line"
+	assert_no_grep 'not-the-secret' "$T/b.err" "the secret is not printed"
+	assert_grep 'Training' "$T/b.err" "then B trains"
+	assert_no_grep 'cannot push' "$T/b.err" "and no push is tried after the remote failed"
+	# A PR build: no credentials at all, so anonymous and read-only; it fetches A's profile.
+	rm -rf "$T/b/cache" "$T/b/somewhere/else/project/target"
+	local before
+	before=$(find "$T/s3" -type f | sort | xargs md5sum)
+	on_b build --release 2>"$T/b.err" || { cat "$T/b.err" >&2; fail "anonymous B"; }
+	assert_grep "Pulled profile $id for slot [0-9a-f]{12} from s3://pgo-bucket/ci/main" "$T/b.err" "B fetches from S3"
+	assert_no_grep 'instrumented|Training|Pushed' "$T/b.err" "no instrumented build, no training, no push"
+	cmp "$T/a/ws/target/release/fixbin" "$T/b/somewhere/else/project/target/release/fixbin" ||
+		fail "B's program differs from A's"
+	[ "$before" = "$(find "$T/s3" -type f | sort | xargs md5sum)" ] || fail "an anonymous build wrote"
+	local rc=0
+	on_b push --release 2>"$T/push.err" || rc=$?
+	assert_eq 2 "$rc" "push without credentials"
+	assert_grep 'read-only: no AWS credentials \(AWS_ACCESS_KEY_ID\)' "$T/push.err" "says why"
+	# A bucket name S3 would refuse, and a key without its secret: one line, exit 2.
+	rc=0
+	CARGO_PGO_WRAP_REMOTE=s3://Bad_Bucket/x on_b pull --release 2>"$T/bad.err" || rc=$?
+	assert_eq 2 "$rc" "a bad bucket name"
+	assert_grep "'Bad_Bucket' is not an S3 bucket name" "$T/bad.err" "says which"
+	rc=0
+	AWS_ACCESS_KEY_ID=S3RVER on_b pull --release 2>"$T/bad.err" || rc=$?
+	assert_eq 2 "$rc" "a key without its secret"
+	assert_grep 'AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY' "$T/bad.err" "says so"
+}
+
+# Every fault a remote can have is a miss in one line, and the build is the
+# one it would be without a remote: a 500, a server slower than the timeout, a
+# body cut short, bytes that do not match their name, the server stopped in the
+# middle of a build.
+test_remote_faults_are_misses() {
+	remote_setup
+	start_nginx 0
+	trap 'stop_nginx; [ -z "${CUT_PID:-}" ] || kill "$CUT_PID" 2>/dev/null' EXIT
+	local port=${NGINX_URL#http://127.0.0.1:}
+	port=${port%%/*}
+	# A 500 for everything under /err, and /slow serving the real objects at 1 byte a second.
+	sed -i "s|location / {|location /err/ { return 500; }\n\t\tlocation /slow/ { alias $T/nginx/root/; limit_rate 1; }\n\t\tlocation / {|" \
+		"$T/nginx/nginx.conf"
+	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -e "$T/nginx/error.log" -s reload || fail "nginx reload"
+	sleep 0.5
+	export CARGO_PGO_WRAP_REMOTE="$NGINX_URL"
+	on_a build --release 2>"$T/a.err" || { cat "$T/a.err" >&2; fail "A's cycle"; }
+	assert_grep 'Pushed profile' "$T/a.err" "A pushes"
+	local plain_b="$T/b/somewhere/else/project/target/release/fixbin"
+
+	fault() { # name url what-the-line-says
+		rm -rf "$T/b/cache" "$T/b/somewhere/else/project/target"
+		CARGO_PGO_WRAP_REMOTE="$2" CARGO_PGO_WRAP_REMOTE_TIMEOUT=2 on_b build --release 2>"$T/$1.err" ||
+			{ cat "$T/$1.err" >&2; fail "$1: the build failed"; }
+		assert_eq 1 "$(grep -c 'warning: cannot fetch a profile' "$T/$1.err")" "$1: one line"
+		assert_no_grep 'cannot push' "$T/$1.err" "$1: and no second one (a push after it would wait again)"
+		assert_grep "warning: cannot fetch a profile: GET ${2//./\\.}/pgow-v1/.*$3.*; going on without the remote" \
+			"$T/$1.err" "$1: names the URL and the fault"
+		assert_grep 'Training' "$T/$1.err" "$1: then B trains, as without a remote"
+		assert_grep 'PGO 2 unit\(s\) .* 0 stale, 0 plain' "$T/$1.err" "$1: and builds with its own profile"
+		"$plain_b" 10 >/dev/null || fail "$1: B's program does not run"
+	}
+	fault 500 "http://127.0.0.1:$port/err/pgo" 'HTTP 500'
+	local t0=$SECONDS
+	fault slow "http://127.0.0.1:$port/slow/pgo" 'Timeout was reached'
+	[ $((SECONDS - t0)) -lt 60 ] || fail "the slow server held the build $((SECONDS - t0)) s"
+
+	# A body cut short: nginx cannot send one, so a socket that announces 4096
+	# bytes and sends 10 stands in for a connection lost mid-transfer.
+	local cut
+	cut=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	python3 - "$cut" <<'PY' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+while True:
+    c, _ = s.accept()
+    c.recv(65536)
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4096\r\nConnection: close\r\n\r\n0123456789")
+    c.close()
+PY
+	CUT_PID=$!
+	sleep 0.3
+	fault cut "http://127.0.0.1:$cut/pgo" 'Transferred a partial file|transfer closed'
+
+	# Bytes that do not hash to their name, served by nginx.
+	local prof
+	prof=$(ls "$T"/nginx/root/pgo/pgow-v1/profiles/*.profdata)
+	printf 'X' | dd of="$prof" bs=1 seek=200 conv=notrunc 2>/dev/null
+	rm -rf "$T/b/cache" "$T/b/somewhere/else/project/target"
+	on_b build --release 2>"$T/bad.err" || fail "bad bytes: the build failed"
+	assert_grep "warning: cannot fetch a profile: profile [0-9a-f]{12} from $NGINX_URL is not what its name says" \
+		"$T/bad.err" "bad bytes: one line"
+	assert_grep 'Training' "$T/bad.err" "bad bytes: B trains"
+
+	# The server stops in the middle of A's build (its training stops it): the push is a miss.
+	sed -i '1i stale-policy: refresh' "$T/a/ws/pgo-wrap.yaml"
+	printf '  - name: stop-the-server\n    run: ["kill", "%s"]\n' "$(cat "$T/nginx/nginx.pid")" >>"$T/a/ws/pgo-wrap.yaml"
+	echo '// a change' >>"$T/a/ws/fixlib/src/lib.rs"
+	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' "$T/a/ws/fixlib/src/lib.rs"
+	on_a build --release 2>"$T/stop.err" || { cat "$T/stop.err" >&2; fail "stopped: A's build failed"; }
+	assert_grep "warning: cannot push the profile: (HEAD|PUT) $NGINX_URL/.*(Couldn't connect|Failed to connect).*; going on without the remote" \
+		"$T/stop.err" "stopped: one line"
+	assert_grep 'PGO 2 unit\(s\) .* 0 stale, 0 plain' "$T/stop.err" "stopped: A still builds with its new profile"
+}
+
+# A push keeps CARGO_PGO_WRAP_REMOTE_KEEP profiles per slot on the remote and
+# deletes older ones (DELETE over WebDAV), never one that `pin` protected.
+test_remote_push_prunes_old_profiles() {
+	remote_setup
+	start_nginx 0
+	trap stop_nginx EXIT
+	export CARGO_PGO_WRAP_REMOTE="$NGINX_URL" CARGO_PGO_WRAP_REMOTE_KEEP=2
+	sed -i '1i stale-policy: refresh' "$T/a/ws/pgo-wrap.yaml"
+	local profiles="$T/nginx/root/pgo/pgow-v1/profiles" i
+	for i in 1 2 3 4; do
+		sed -i "s/v = v.wrapping_mul(10)[^;]*;/v = v.wrapping_mul(10).wrapping_add($i);/" "$T/a/ws/fixlib/src/lib.rs"
+		on_a build --release 2>"$T/a$i.err" || { cat "$T/a$i.err" >&2; fail "A's build $i"; }
+		assert_grep 'Pushed profile' "$T/a$i.err" "build $i pushes"
+		# The first is pinned (its lock committed elsewhere: the training job works without it).
+		if [ "$i" = 1 ]; then
+			on_a pin --release 2>"$T/pin.err" || fail "pin: $(cat "$T/pin.err")"
+			mv "$T/a/ws/pgo-wrap.lock" "$T/committed.lock"
+		fi
+	done
+	local first last
+	first=$(sed -n 's/.*Pushed profile \([0-9a-f]\{12\}\).*/\1/p' "$T/a1.err")
+	last=$(sed -n 's/.*Pushed profile \([0-9a-f]\{12\}\).*/\1/p' "$T/a4.err")
+	assert_grep "Pruned 1 old profile\\(s\\) of slot [0-9a-f]{12} from $NGINX_URL \\(CARGO_PGO_WRAP_REMOTE_KEEP=2\\)" \
+		"$T/a4.err" "the fourth push prunes the second"
+	# Kept: the pinned first, the last two. Gone: the second, whole (profile and manifest).
+	assert_eq 3 "$(ls "$profiles" | grep -c '\.profdata$')" "three profiles left"
+	assert_eq 3 "$(ls "$profiles" | grep -c '\.yaml$')" "and their manifests"
+	ls "$profiles" | grep -q "^$first" || fail "the pinned profile was deleted"
+	ls "$profiles" | grep -q "^$last" || fail "the newest profile was deleted"
+	assert_eq 2 "$(grep -c . "$(find "$T/nginx/root" -name history)")" "the history names two"
+	# A remote that refuses DELETE: the push still succeeds, with one warning.
+	sed -i 's/dav_methods PUT DELETE MKCOL;/dav_methods PUT MKCOL;/' "$T/nginx/nginx.conf"
+	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -e "$T/nginx/error.log" -s reload || fail "nginx reload"
+	sleep 0.5
+	sed -i "s/v = v.wrapping_mul(10)[^;]*;/v = v.wrapping_mul(10).wrapping_add(5);/" "$T/a/ws/fixlib/src/lib.rs"
+	on_a build --release 2>"$T/a5.err" || { cat "$T/a5.err" >&2; fail "A's build 5"; }
+	assert_grep 'Pushed profile' "$T/a5.err" "pushed"
+	assert_grep "warning: cannot prune old profiles of slot [0-9a-f]{12} on the remote: DELETE $NGINX_URL/.*HTTP 405" \
+		"$T/a5.err" "one warning"
+}

@@ -63,6 +63,8 @@ void unitkey_release(struct unit_key *k);
 /* The prerequisites of dep-info's first rule ("target: a b\\ c" -> "a", "b c"). */
 void unitkey_dep_info_sources(const char *text, struct strvec *out);
 /* <slot dir>/units/<crate>-<metadata>.unit */
+/* Creates <slot>/units, where the records live (0700). 0, or -1 (err). */
+int unitkey_make_dir(const char *slot_dir, struct strbuf *err);
 void unitkey_record_path(struct strbuf *out, const char *slot_dir, const char *crate,
 			 const char *metadata);
 

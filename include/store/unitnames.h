@@ -23,4 +23,19 @@ int unitnames_record(const char *slot_dir, const char *crate, const char *metada
 /* <slot>/units/<crate>-<metadata>.unit.names: the list unitnames_record writes. */
 void unitnames_path(struct strbuf *out, const char *slot_dir, const char *crate, const char *metadata);
 
+struct manifest;
+
+/*
+ * The lists of m's units as one bundle, for the remote (doc/formats.md):
+ * true when at least one unit has a list here.
+ */
+bool unitnames_bundle(const char *slot_dir, const struct manifest *m, struct strbuf *out);
+/*
+ * Writes the lists a bundle holds for m's units into the slot, under the
+ * names m gives them (a unit m does not name is skipped). The number of
+ * lists written, or -1 (err) for a bundle that is not one.
+ */
+int unitnames_unbundle(const char *slot_dir, const struct manifest *m, const char *data, size_t len,
+		       struct strbuf *err);
+
 #endif

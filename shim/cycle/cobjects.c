@@ -285,7 +285,7 @@ static int key_run(const struct ccode *c, const char *crate, const char *hash, c
 		   const char *slot_dir, const char *build_dir, struct strbuf *key, struct strbuf *err)
 {
 	struct strvec sources = STRVEC_INIT, none = STRVEC_INIT;
-	struct strbuf rec = STRBUF_INIT, dir = STRBUF_INIT, id_text = STRBUF_INIT;
+	struct strbuf rec = STRBUF_INIT, id_text = STRBUF_INIT;
 	struct unit_key prev, now;
 	char identity[HASH_HEX_LEN + 1];
 	int rc = -1;
@@ -296,9 +296,8 @@ static int key_run(const struct ccode *c, const char *crate, const char *hash, c
 	/* The same code built by another compiler is other code. */
 	sb_addf(&id_text, "c-code\n%s\n%s\n%s\n%s", crate, hash, c->cc.buf, c->cxx.buf);
 	hash_buf_hex(id_text.buf, id_text.len, identity);
-	path_join(&dir, slot_dir, "units");
 	unitkey_record_path(&rec, slot_dir, crate, hash);
-	if (mkdir_private(dir.buf, 0700, err) != 0)
+	if (unitkey_make_dir(slot_dir, err) != 0)
 		goto out;
 	int have_prev = unitkey_read(&prev, rec.buf, err);
 	sb_reset(err);
@@ -313,7 +312,6 @@ out:
 	unitkey_release(&now);
 	sv_release(&sources);
 	sb_release(&rec);
-	sb_release(&dir);
 	sb_release(&id_text);
 	return rc;
 }

@@ -603,14 +603,42 @@ int merge_run(const struct merge_request *rq)
 	return stored;
 }
 
+/* The llvm-profdata of the slot's rustc, or exit 10 (PGOW_EXIT_LLVM). */
+static void slot_profdata_tool(const char *slot_dir, struct strbuf *tool)
+{
+	struct strbuf rustc = STRBUF_INIT, version = STRBUF_INIT, err = STRBUF_INIT;
+
+	slot_rustc(slot_dir, &rustc);
+	if (llvm_find_profdata(rustc_identity_llvm_major(rustc.buf), 0, 0, tool, &version, &err) != 0)
+		die(PGOW_EXIT_LLVM, "%s", err.buf);
+	sb_release(&rustc);
+	sb_release(&version);
+	sb_release(&err);
+}
+
+/* Writes the text form of profdata into text (the splitter reads it). Whether it could. */
+static bool text_form(const char *tool, const char *profdata, const char *text)
+{
+	struct strvec cmd = STRVEC_INIT;
+
+	sv_push(&cmd, tool);
+	sv_push(&cmd, "merge");
+	sv_push(&cmd, "--text");
+	sv_pushf(&cmd, "--output=%s", text);
+	sv_push(&cmd, profdata);
+	int status = run_or_die(cmd.v, NULL, NULL);
+	sv_release(&cmd);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /*
  * A damaged split of the current profile (a part changed or gone) is made
  * again from the stored profile, under the slot lock.
  */
 void merge_repair_split(const char *slot_dir)
 {
-	struct strbuf first = STRBUF_INIT, prof = STRBUF_INIT, err = STRBUF_INIT, rustc = STRBUF_INIT;
-	struct strbuf tool = STRBUF_INIT, version = STRBUF_INIT, tmp = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf first = STRBUF_INIT, prof = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf tool = STRBUF_INIT, tmp = STRBUF_INIT, text = STRBUF_INIT;
 	struct manifest m;
 	int damaged = 0, lock = -1;
 
@@ -622,23 +650,13 @@ void merge_repair_split(const char *slot_dir)
 	damaged = split_damaged(slot_dir, m.content_key, &first);
 	if (!damaged || (lock = cache_lock_slot(slot_dir, &err)) < 0)
 		goto out;
-	slot_rustc(slot_dir, &rustc);
-	if (llvm_find_profdata(rustc_identity_llvm_major(rustc.buf), 0, 0, &tool, &version, &err) != 0)
-		die(PGOW_EXIT_LLVM, "%s", err.buf);
+	slot_profdata_tool(slot_dir, &tool);
 	if (tempdir_create(slot_dir, "merge.", &tmp, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	path_join(&text, tmp.buf, "current.proftext");
-	struct strvec cmd = STRVEC_INIT;
-	sv_push(&cmd, tool.buf);
-	sv_push(&cmd, "merge");
-	sv_push(&cmd, "--text");
-	sv_pushf(&cmd, "--output=%s", text.buf);
-	sv_push(&cmd, prof.buf);
-	int status = run_or_die(cmd.v, NULL, NULL);
-	sv_release(&cmd);
 	struct split_step step = { { slot_dir, m.content_key, prof.buf, text.buf, tool.buf, &m },
 				   { 0, 0, 0 }, STRBUF_INIT, -1 };
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	if (text_form(tool.buf, prof.buf, text.buf)) {
 		progress("Repairing", "%d part(s) of profile %.12s changed since it was split (first: %s)\n",
 			 damaged, m.content_key, first.buf);
 		(void)split_before_current(&step, &err);
@@ -655,9 +673,35 @@ out:
 	sb_release(&first);
 	sb_release(&prof);
 	sb_release(&err);
-	sb_release(&rustc);
 	sb_release(&tool);
-	sb_release(&version);
 	sb_release(&tmp);
 	sb_release(&text);
+}
+
+int merge_store_made_elsewhere(const char *slot_dir, const char *profdata, const struct manifest *m,
+			       struct strbuf *err)
+{
+	struct strbuf tool = STRBUF_INIT, tmp = STRBUF_INIT, text = STRBUF_INIT;
+	int rc = -1;
+
+	slot_profdata_tool(slot_dir, &tool);
+	if (tempdir_create(slot_dir, "merge.", &tmp, err) != 0)
+		goto out;
+	path_join(&text, tmp.buf, "current.proftext");
+	struct split_step step = { { slot_dir, m->content_key, profdata, text.buf, tool.buf, m },
+				   { 0, 0, 0 }, STRBUF_INIT, -1 };
+	if (!text_form(tool.buf, profdata, text.buf)) {
+		sb_addf(err, "%s cannot read it", tool.buf);
+	} else {
+		rc = profile_store(slot_dir, profdata, m, split_before_current, &step, err);
+		if (rc == 0)
+			report_split(&step);
+	}
+	sb_release(&step.why);
+	tempdir_remove(tmp.buf);
+out:
+	sb_release(&tool);
+	sb_release(&tmp);
+	sb_release(&text);
+	return rc;
 }

@@ -19,7 +19,9 @@
 #include "store/report.h"
 #include "store/slot.h"
 #include "store/toolchain.h"
+#include "store/unitnames.h"
 #include "cycle/llvm.h"
+#include "cycle/merge.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -258,6 +260,23 @@ out:
 	sb_release(&text);
 }
 
+/* The names bundle of a profile, when its units' lists are here (objects never change: put once). */
+static int push_names(struct remote *r, const char *slot_dir, const struct manifest *m, struct strbuf *err)
+{
+	struct strbuf bundle = STRBUF_INIT, name = STRBUF_INIT;
+	long long size;
+	int rc = 0;
+
+	object_name(&name, m->content_key, "names");
+	if (unitnames_bundle(slot_dir, m, &bundle)) {
+		int has = remote_has(r, name.buf, &size, err);
+		rc = has < 0 ? -1 : has && size == (long long)bundle.len ? 0 : put_text(r, slot_dir, name.buf, &bundle, err);
+	}
+	sb_release(&bundle);
+	sb_release(&name);
+	return rc;
+}
+
 int travel_push(struct remote *r, const char *slot_dir, const struct strvec *members, struct strbuf *err)
 {
 	struct strbuf slot_key = STRBUF_INIT, prof = STRBUF_INIT, yaml = STRBUF_INIT, name = STRBUF_INIT;
@@ -279,6 +298,8 @@ int travel_push(struct remote *r, const char *slot_dir, const struct strvec *mem
 	sb_reset(&name);
 	object_name(&name, m.content_key, "yaml");
 	if (put_object(r, name.buf, yaml.buf, err) != 0)
+		goto out;
+	if (push_names(r, slot_dir, &m, err) != 0)
 		goto out;
 	/* The ref last, once everything it names is there: last writer wins, and names a whole profile. */
 	sb_addf(&line, "%s\n", m.content_key);
@@ -362,6 +383,26 @@ static int manifest_names_ok(const struct manifest *m, struct strbuf *err)
 	return 0;
 }
 
+/*
+ * The function names of the profile's units, for its split: without them
+ * (pushed by an older version, or a failure) every unit gets the whole
+ * profile, which is correct but recompiles every unit on each new profile.
+ */
+static void fetch_names(struct remote *r, const char *slot_dir, const struct manifest *m)
+{
+	struct strbuf name = STRBUF_INIT, bundle = STRBUF_INIT, err = STRBUF_INIT;
+
+	object_name(&name, m->content_key, "names");
+	int got = remote_get_small(r, name.buf, &bundle, setting_size(SETTING_MAX_INPUT, 1LL << 30), &err);
+	if (got == 1)
+		(void)unitnames_unbundle(slot_dir, m, bundle.buf, bundle.len, &err);
+	if (err.len)
+		progress("note:", "profile %.12s: %s; its units' lists are not known here\n", m->content_key, err.buf);
+	sb_release(&name);
+	sb_release(&bundle);
+	sb_release(&err);
+}
+
 /* Fetches and checks the profile key names; stores it as the slot's current one. */
 static int fetch_profile(struct remote *r, const char *slot_dir, const char *key, const char *tmp,
 			 struct strbuf *err)
@@ -395,7 +436,9 @@ static int fetch_profile(struct remote *r, const char *slot_dir, const char *key
 		goto out;
 	free(m.slot);
 	m.slot = xstrdup(path_basename(slot_dir));
-	rc = profile_store(slot_dir, prof.buf, &m, NULL, NULL, err) == 0 ? 1 : -1;
+	progress("Pulled", "profile %.12s for slot %.12s from %s\n", key, path_basename(slot_dir), remote_display(r));
+	fetch_names(r, slot_dir, &m);
+	rc = merge_store_made_elsewhere(slot_dir, prof.buf, &m, err) == 0 ? 1 : -1;
 	goto out;
 missing:
 	if (got == 0)
@@ -436,7 +479,7 @@ static int restore_local(const char *slot_dir, const char *key, struct strbuf *e
 	sb_addf(&yaml, "%s/profiles/%s.yaml", slot_dir, key);
 	if (file_exists(prof.buf) && manifest_read(&m, yaml.buf, err) == 0) {
 		profile_content_key(&m, prof.buf);
-		rc = strcmp(m.content_key, key) == 0 && profile_store(slot_dir, prof.buf, &m, NULL, NULL, err) == 0;
+		rc = strcmp(m.content_key, key) == 0 && merge_store_made_elsewhere(slot_dir, prof.buf, &m, err) == 0;
 		manifest_release(&m);
 	}
 	sb_reset(err); /* not there, or not whole: the remote has it */
@@ -464,9 +507,6 @@ int travel_fetch(struct remote *r, const char *slot_dir, const char *key, struct
 		rc = fetch_profile(r, slot_dir, key, tmp.buf, err);
 		tempdir_remove(tmp.buf);
 	}
-	if (rc == 1)
-		progress("Pulled", "profile %.12s for slot %.12s from %s\n", key, path_basename(slot_dir),
-			 remote_display(r));
 	sb_release(&tmp);
 	return rc;
 }

@@ -457,6 +457,16 @@ void unitkey_release(struct unit_key *k)
 	memset(k, 0, sizeof(*k));
 }
 
+int unitkey_make_dir(const char *slot_dir, struct strbuf *err)
+{
+	struct strbuf dir = STRBUF_INIT;
+
+	path_join(&dir, slot_dir, "units");
+	int rc = mkdir_private(dir.buf, 0700, err);
+	sb_release(&dir);
+	return rc;
+}
+
 void unitkey_record_path(struct strbuf *out, const char *slot_dir, const char *crate,
 			 const char *metadata)
 {

@@ -9,9 +9,11 @@
 #include "base/safefs.h"
 #include "base/spawn.h"
 #include "formats/prfnames.h"
+#include "store/manifest.h"
 #include "store/toolchain.h"
 #include "store/unitkey.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -91,4 +93,86 @@ int unitnames_record(const char *slot_dir, const char *crate, const char *metada
 	sb_release(&dir);
 	sb_release(&e);
 	return rc;
+}
+
+/* A bundle: this line, then per unit "unit <crate>-<metadata> <bytes>\n" and that many bytes of its list. */
+#define BUNDLE_MAGIC "pgow-names-v1\n"
+
+bool unitnames_bundle(const char *slot_dir, const struct manifest *m, struct strbuf *out)
+{
+	struct strbuf path = STRBUF_INIT, list = STRBUF_INIT;
+	int units = 0;
+
+	sb_adds(out, BUNDLE_MAGIC);
+	for (size_t i = 0; i < m->ncrates; i++) {
+		sb_reset(&path);
+		sb_reset(&list);
+		unitnames_path(&path, slot_dir, m->crates[i].name, m->crates[i].metadata);
+		if (sb_read_file(&list, path.buf) != 0)
+			continue;
+		sb_addf(out, "unit %s-%s %zu\n", m->crates[i].name, m->crates[i].metadata, list.len);
+		sb_add(out, sb_str(&list), list.len);
+		units++;
+	}
+	sb_release(&path);
+	sb_release(&list);
+	return units > 0;
+}
+
+/* The manifest's unit named "<crate>-<metadata>", or NULL. */
+static const struct manifest_crate *bundle_unit(const struct manifest *m, const char *name, size_t len)
+{
+	for (size_t i = 0; i < m->ncrates; i++) {
+		size_t n = strlen(m->crates[i].name);
+		if (len == n + 1 + strlen(m->crates[i].metadata) && strncmp(name, m->crates[i].name, n) == 0 &&
+		    name[n] == '-' && strncmp(name + n + 1, m->crates[i].metadata, len - n - 1) == 0)
+			return &m->crates[i];
+	}
+	return NULL;
+}
+
+int unitnames_unbundle(const char *slot_dir, const struct manifest *m, const char *data, size_t len,
+		       struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+	size_t at = strlen(BUNDLE_MAGIC);
+	int written = 0;
+
+	if (len < at || memcmp(data, BUNDLE_MAGIC, at) != 0) {
+		sb_adds(err, "its function names are not a names bundle");
+		return -1;
+	}
+	if (unitkey_make_dir(slot_dir, err) != 0)
+		return -1;
+	while (at < len && written >= 0) {
+		const char *line = data + at, *nl = memchr(line, '\n', len - at);
+		const char *space = NULL;
+		for (const char *p = line; nl && p < nl; p++)
+			if (*p == ' ')
+				space = p;
+		char *end;
+		if (!space || strncmp(line, "unit ", 5) != 0 || space < line + 5) {
+			sb_addf(err, "its function names are damaged at byte %zu", at);
+			written = -1;
+			break;
+		}
+		unsigned long long bytes = strtoull(space + 1, &end, 10);
+		at = (size_t)(nl + 1 - data);
+		if (end != nl || space[1] < '0' || space[1] > '9' || bytes > len - at) {
+			sb_addf(err, "its function names are damaged at byte %zu", (size_t)(line - data));
+			written = -1;
+			break;
+		}
+		/* The file name comes from the verified manifest, never from the bundle. */
+		const struct manifest_crate *u = bundle_unit(m, line + 5, (size_t)(space - line - 5));
+		if (u) {
+			sb_reset(&path);
+			unitnames_path(&path, slot_dir, u->name, u->metadata);
+			written = write_file_atomic(path.buf, data + at, (size_t)bytes, &opts, err) == 0 ? written + 1 : -1;
+		}
+		at += (size_t)bytes;
+	}
+	sb_release(&path);
+	return written;
 }

@@ -406,7 +406,7 @@ static const char *use_freshness(const struct strbuf *index, const struct rustc_
 static void record_unit_key(const struct rustc_args *a, const struct slot *slot,
 			    const struct strvec *not_sources, struct strbuf *key_out)
 {
-	struct strbuf dep = STRBUF_INIT, rec = STRBUF_INIT, dir = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf dep = STRBUF_INIT, rec = STRBUF_INIT, err = STRBUF_INIT;
 	struct unit_key prev, now;
 	int have_prev = 0;
 
@@ -416,8 +416,7 @@ static void record_unit_key(const struct rustc_args *a, const struct slot *slot,
 		goto out;
 	/* A read-only cache: the key is computed (the decision needs it), the record not kept. */
 	bool keep = !cache_is_readonly();
-	path_join(&dir, slot->dir.buf, "units");
-	if (keep && mkdir_private(dir.buf, 0700, &err) != 0)
+	if (keep && unitkey_make_dir(slot->dir.buf, &err) != 0)
 		goto out;
 	unitkey_record_path(&rec, slot->dir.buf, a->crate_name, a->metadata);
 	have_prev = unitkey_read(&prev, rec.buf, &err);
@@ -437,7 +436,6 @@ out:
 	unitkey_release(&now);
 	sb_release(&dep);
 	sb_release(&rec);
-	sb_release(&dir);
 	sb_release(&err);
 }
 

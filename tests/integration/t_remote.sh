@@ -35,6 +35,10 @@ test_remote_file_two_machines() {
 	assert_no_grep 'instrumented|Training' "$T/b.err" "B neither instruments nor trains"
 	assert_grep "PGO 2 unit\\(s\\) of $T/b/.* carry profile $id \\(2 compiled now, 0 reused\\); 0 stale" "$T/b.err" \
 		"B's units carry it, fresh"
+	# The functions each unit compiled travel with it: B splits the profile per unit as A did.
+	assert_grep 'Split per unit: 3 file\(s\)' "$T/b.err" "B splits the fetched profile"
+	assert_no_grep 'note:' "$T/b.err" "with no note"
+	ls "$T"/b/cache/slots/*/split/fixlib-*.profdata >/dev/null 2>&1 || fail "B has no part for fixlib"
 	cmp "$T/a/ws/target/release/fixbin" "$T/b/somewhere/else/project/target/release/fixbin" ||
 		fail "B's program differs from A's"
 	on_b status >"$T/status.txt" || fail "status"
@@ -175,6 +179,12 @@ test_remote_registry_elsewhere() {
 		fail "setup: B does not build cfg-if from its own registry path"
 	assert_grep 'Pulled profile' "$T/b.err" "B fetches the profile"
 	assert_grep 'PGO 5 unit\(s\) .* \(5 compiled now, 0 reused\); 0 stale' "$T/b.err" "fresh for every unit, cfg-if too"
+	# And applied as on A: the same machine code (the data differs: panic messages name
+	# each machine's registry path).
+	local text_a text_b
+	text_a=$(objcopy -O binary --only-section=.text "$T/a/ws/target/release/app" /dev/stdout | md5sum)
+	text_b=$(objcopy -O binary --only-section=.text "$T/b/somewhere/else/project/target/release/app" /dev/stdout | md5sum)
+	assert_eq "$text_a" "$text_b" "A's and B's .text"
 }
 
 # pgo-wrap.lock pins the profile (the Chromium model): B uses exactly the

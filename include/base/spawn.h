@@ -28,7 +28,7 @@ enum child_io {
 
 struct child {
 	char *const *argv;
-	const struct strvec *env;   /* KEY=VALUE set for it (NULL: none) */
+	const struct strvec *env;   /* KEY=VALUE set for it, KEY unset for it (NULL: none) */
 	const char *dir;            /* where it starts (NULL: here) */
 	enum child_io in, out, err; /* in: CHILD_INHERIT or CHILD_NULL */
 	int out_fd, err_fd;

@@ -32,6 +32,7 @@ struct build {
 	int lock_fd;                /* <state dir>/lock, held from build_lock on; -1 */
 	bool plain_asked;           /* the user chose a build without PGO (MODE=off, stale-policy: plain) */
 	char *pinned;               /* the profile pgo-wrap.lock pins for this build's slot, or NULL */
+	bool optimised_follows;     /* an optimised build repeats the instrumented one's cargo warnings */
 };
 
 /* What a finished build was verified to consist of. */

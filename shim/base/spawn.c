@@ -25,7 +25,7 @@
 
 extern char **environ;
 
-/* Our environment with c->env's entries set over it. */
+/* Our environment with c->env's entries set over it ("KEY=VALUE"), or taken out of it ("KEY"). */
 static char **child_environ(const struct strvec *env, struct strvec *own)
 {
 	if (!env || !env->n)
@@ -34,12 +34,13 @@ static char **child_environ(const struct strvec *env, struct strvec *own)
 		size_t key = strcspn(*e, "=");
 		bool replaced = false;
 		for (size_t i = 0; i < env->n && !replaced; i++)
-			replaced = strncmp(env->v[i], *e, key) == 0 && env->v[i][key] == '=';
+			replaced = strncmp(env->v[i], *e, key) == 0 && (env->v[i][key] == '=' || !env->v[i][key]);
 		if (!replaced)
 			sv_push(own, *e);
 	}
 	for (size_t i = 0; i < env->n; i++)
-		sv_push(own, env->v[i]);
+		if (strchr(env->v[i], '='))
+			sv_push(own, env->v[i]);
 	return own->v;
 }
 

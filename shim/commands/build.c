@@ -165,8 +165,8 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	if (safe_unlink(b->ws.target_dir.buf, log.buf, &err) != 0)
 		die(PGOW_EXIT_FAIL, "%s", err.buf);
 	struct train_paths paths = { b->instr_bin_dir.buf, b->instr_dir.buf, train_dir.buf, b->ws.root.buf,
-				     log.buf, cargo_flag(&b->cargo_args, "--verbose", "-v") ||
-					      cargo_flag(&b->cargo_args, "-vv", NULL), NULL, NULL, NULL };
+				     /* -v is for cargo's reasons (Dirty lines); the training's output, often large, only with -vv. */
+				     log.buf, cargo_flag(&b->cargo_args, "-vv", NULL), NULL, NULL, NULL };
 	sb_addf(&detail, "%zu training run(s) from %s", b->cfg.nruns, b->cfg.path);
 	build_step(b, "Training", detail.buf);
 	if (train_run_all(&b->cfg, &paths, &weighted, &err) != 0)
@@ -267,7 +267,9 @@ static bool refresh(struct build *b)
 	build_step(b, "Building", detail.buf);
 	if (safe_mkdirs(b->ws.target_dir.buf, b->state_dir.buf, 0755, &err) != 0)
 		die(PGOW_EXIT_FAIL, "%s", err.buf);
+	b->optimised_follows = true;
 	build_run(b, true, "generate", &u);
+	b->optimised_follows = false;
 	build_verify(b, &u, true, "generate", &v);
 	if (!v.generate)
 		die(PGOW_EXIT_CONFIG, "nothing was instrumented in %s (%s); the %s profile must have an "

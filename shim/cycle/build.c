@@ -320,27 +320,68 @@ static void show_diagnostics(const char *messages)
 	}
 }
 
-/* cargo's closing lines ("could not compile ... due to N previous errors"), held until its diagnostics are out. */
+/*
+ * What an instrumented build's stderr holds back: cargo's closing lines
+ * ("could not compile ... due to N previous errors") until its diagnostics
+ * are out; and, when an optimised build follows (which says them again),
+ * cargo's own warnings (manifest keys, deprecations, the future-incompat
+ * note), shown only if this build fails. rustc's diagnostics are not on
+ * stderr here: they are in the JSON.
+ */
 struct held {
 	struct strbuf lines;
+	struct strbuf warnings;
+	bool defer_warnings;
+	bool in_warning;        /* the line before was part of a warning */
 };
+
+/* The line without colour escapes: its words decide. */
+static void plain_text(struct strbuf *out, const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (line[i] == '\033') {
+			while (i < len && !((line[i] >= 'A' && line[i] <= 'Z') || (line[i] >= 'a' && line[i] <= 'z')))
+				i++;
+			continue;
+		}
+		sb_addch(out, line[i]);
+	}
+}
+
+/* cargo's status lines: a verb right-aligned in 12 columns ("   Compiling x", "    Finished ..."). */
+static bool is_status_line(const char *t)
+{
+	size_t pad = strspn(t, " ");
+	size_t word = strspn(t + pad, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	return pad + word == 12 && word > 0 && t[12] == ' ' && t[pad] >= 'A' && t[pad] <= 'Z';
+}
 
 static void hold_summary(const char *line, size_t len, void *ctx)
 {
 	struct held *h = ctx;
 	struct strbuf text = STRBUF_INIT;
+	struct strbuf *into = NULL;
 
-	sb_add(&text, line, len);
-	/* With colour, the line starts with escapes: the words decide. */
-	bool closing = strstr(text.buf, "could not compile") || strstr(text.buf, "build failed, waiting");
-	sb_release(&text);
-	if (closing) {
-		sb_add(&h->lines, line, len);
-		sb_addch(&h->lines, '\n');
+	plain_text(&text, line, len);
+	const char *t = sb_str(&text);
+	if (strstr(t, "could not compile") || strstr(t, "build failed, waiting")) {
+		into = &h->lines;
+		h->in_warning = false;
+	} else if (h->defer_warnings &&
+		   (strncmp(t, "warning:", 8) == 0 || (h->in_warning && *t && !is_status_line(t)))) {
+		into = &h->warnings;
+		h->in_warning = true;
+	} else {
+		h->in_warning = false;
+	}
+	if (into) {
+		sb_add(into, line, len);
+		sb_addch(into, '\n');
 	} else {
 		(void)write_all(STDERR_FILENO, line, len);
 		(void)write_all(STDERR_FILENO, "\n", 1);
 	}
+	sb_release(&text);
 }
 
 /*
@@ -423,7 +464,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	setenv(ENV_FRONTEND, "1", 1);
 	struct timespec started;
 	now_timespec(&started);
-	struct held held = { STRBUF_INIT };
+	struct held held = { STRBUF_INIT, STRBUF_INIT, instrumented && b->optimised_follows, false };
 	struct child c = CHILD_INIT(argv.v);
 	c.in = CHILD_NULL;
 	c.out = CHILD_CAPTURE;
@@ -438,6 +479,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 		die(PGOW_EXIT_EXEC, "%s", err.buf);
 	int status = c.status;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		(void)write_all(STDERR_FILENO, sb_str(&held.warnings), held.warnings.len);
 		if (instrumented)
 			show_diagnostics(sb_str(&json));
 		(void)write_all(STDERR_FILENO, sb_str(&held.lines), held.lines.len);
@@ -445,6 +487,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	}
 	(void)write_all(STDERR_FILENO, sb_str(&held.lines), held.lines.len);
 	sb_release(&held.lines);
+	sb_release(&held.warnings);
 	if (build_units_parse(sb_str(&json), out, &err) != 0)
 		die(PGOW_EXIT_INTERNAL, "%s", err.buf);
 	out->messages = json;
@@ -468,12 +511,16 @@ int build_identify_slot(const struct build *b, struct strbuf *slot_dir)
 	(void)unlink(file.buf);
 	sv_push(&argv, b->cargo);
 	sv_push(&argv, "build");
+	/* Its output goes nowhere; --quiet would clash with the user's -v (cargo refuses both). */
 	args_for(b, false, &argv);
-	sv_push(&argv, "--quiet");
-	/* For this cargo only: the user's MODE stays for what follows (empty is unset). */
+	/*
+	 * For this cargo only: the user's MODE stays for what follows. Unset, not
+	 * empty, as the optimised build has them: cargo tracks their values for the
+	 * host crates this run compiles, and would compile those again otherwise.
+	 */
 	sv_pushf(&env, "%s=%s", ENV_IDENTIFY, file.buf);
-	sv_pushf(&env, "%s=", ENV_MODE);
-	sv_pushf(&env, "%s=", ENV_PROFILE);
+	sv_push(&env, ENV_MODE);
+	sv_push(&env, ENV_PROFILE);
 	struct child c = CHILD_INIT(argv.v);
 	c.env = &env;
 	c.in = CHILD_NULL;

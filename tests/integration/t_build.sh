@@ -290,3 +290,19 @@ test_build_failed_instrumented_build_shows_its_diagnostics_first() {
 	[ -n "$closing" ] || fail "no closing line: $(cat "$T/err")"
 	[ "$diag" -lt "$closing" ] || fail "cargo's closing line (line $closing) came before the error (line $diag)"
 }
+
+# A full cycle runs cargo twice; cargo's own warnings (a manifest key) and a
+# crate's warning are each shown once (issue 22), and `train`, whose build no
+# optimised one follows, shows them too.
+test_build_cargo_warnings_once_per_cycle() {
+	build_setup
+	sed -i 's/^\[package\]$/[package]\nunused-pgo-key = 1/' fixlib/Cargo.toml
+	echo 'fn never_called() {}' >>fixlib/src/lib.rs
+	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
+	assert_grep 'Training' "$T/err" "setup: a full cycle"
+	assert_eq 1 "$(grep -c 'unused manifest key: package.unused-pgo-key' "$T/err")" "cargo's warning, once"
+	assert_eq 1 "$(grep -c 'function `never_called` is never used' "$T/err")" "rustc's warning, once"
+	assert_eq 1 "$(grep -c 'warning: `fixlib` (lib) generated 1 warning' "$T/err")" "cargo's count of it, once"
+	pgow train --release 2>"$T/train.err" || fail "train: $(tail -3 "$T/train.err")"
+	assert_eq 1 "$(grep -c 'unused manifest key: package.unused-pgo-key' "$T/train.err")" "train shows it"
+}

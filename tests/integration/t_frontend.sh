@@ -134,8 +134,12 @@ test_frontend_training_output_goes_to_a_log() {
 	assert_grep "output in $T/ws/target/pgo-wrap/training.log" "$T/err" "the log is named"
 	sed -i 's/TRAINING/AGAIN/' pgo-wrap.yaml
 	pgow build --release -v >"$T/out" 2>"$T/err" || fail "verbose build"
-	assert_grep 'AGAIN-SAYS-HELLO' "$T/err" "-v shows it live"
-	[ ! -s "$T/out" ] || fail "training output on stdout with -v"
+	assert_grep 'Fresh fixlib' "$T/err" "-v makes cargo verbose"
+	assert_no_grep 'AGAIN-SAYS-HELLO' "$T/err" "but keeps the training's output in its log"
+	sed -i 's/AGAIN/ONCE-MORE/' pgo-wrap.yaml
+	pgow build --release -vv >"$T/out" 2>"$T/err" || fail "very verbose build"
+	assert_grep 'ONCE-MORE-SAYS-HELLO' "$T/err" "-vv shows it live"
+	[ ! -s "$T/out" ] || fail "training output on stdout with -vv"
 	write_training '  - name: failing
     shell: "echo WHY-IT-FAILED; exit 3"'
 	local rc=0

@@ -174,7 +174,8 @@ test_remote_registry_elsewhere() {
 	cp -r /usr/share/cargo/registry/cfg-if-0.1.* /usr/share/cargo/registry/cfg-if-1.* "$T/b/registry/"
 	sed -i "s|/usr/share/cargo/registry|$T/b/registry|" "$T/b/somewhere/else/project/.cargo/config.toml"
 	on_a build --release 2>"$T/a.err" || { cat "$T/a.err" >&2; fail "A's cycle"; }
-	on_b build --release 2>"$T/b.err" || { cat "$T/b.err" >&2; fail "B's build"; }
+	# -v too: the run that finds the slot must not add --quiet (cargo refuses both).
+	on_b build --release -v 2>"$T/b.err" || { cat "$T/b.err" >&2; fail "B's build"; }
 	cat "$T"/b/somewhere/else/project/target/release/deps/cfg_if-*.d | grep -q "$T/b/registry/cfg-if" ||
 		fail "setup: B does not build cfg-if from its own registry path"
 	assert_grep 'Pulled profile' "$T/b.err" "B fetches the profile"

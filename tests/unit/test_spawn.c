@@ -22,14 +22,17 @@
 static void test_capture_env_and_dir(void **state)
 {
 	(void)state;
-	char *argv[] = { "/bin/sh", "-c", "echo \"$PGOW_T_A $PGOW_T_B\"; pwd; echo to-stderr >&2", NULL };
+	char *argv[] = { "/bin/sh", "-c",
+			 "echo \"$PGOW_T_A $PGOW_T_B ${PGOW_T_C-unset}\"; pwd; echo to-stderr >&2", NULL };
 	struct strvec env = STRVEC_INIT;
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 	struct child c = CHILD_INIT(argv);
 
 	setenv("PGOW_T_A", "outer", 1);
+	setenv("PGOW_T_C", "", 1);
 	sv_push(&env, "PGOW_T_A=inner");
 	sv_push(&env, "PGOW_T_B=b c");
+	sv_push(&env, "PGOW_T_C"); /* unset for the child: not even empty */
 	c.env = &env;
 	c.dir = "/";
 	c.out = CHILD_CAPTURE;
@@ -37,9 +40,10 @@ static void test_capture_env_and_dir(void **state)
 	c.err = CHILD_NULL;
 	assert_int_equal(child_run(&c, &err), 0);
 	assert_true(child_succeeded(&c));
-	assert_string_equal(out.buf, "inner b c\n/\n");
+	assert_string_equal(out.buf, "inner b c unset\n/\n");
 	assert_string_equal(getenv("PGOW_T_A"), "outer"); /* ours is untouched */
 	unsetenv("PGOW_T_A");
+	unsetenv("PGOW_T_C");
 	sv_release(&env);
 	sb_release(&out);
 	sb_release(&err);

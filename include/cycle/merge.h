@@ -24,7 +24,7 @@ int merge_run(const struct merge_request *rq);
  * this cache) as the slot's current one, split per unit as far as the
  * names of its units' functions are known; says how. 0, or -1 (err).
  */
-int merge_store_made_elsewhere(const char *slot_dir, const char *profdata, const struct manifest *m,
+int merge_store_made_elsewhere(const char *slot_dir, const char *profdata, struct manifest *m,
 			       struct strbuf *err);
 /* Splits the slot's current profile again when a part of its split was damaged; says so. */
 void merge_repair_split(const char *slot_dir);

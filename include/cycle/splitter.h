@@ -17,7 +17,7 @@ struct splitter_input {
 	const char *profdata;     /* the merged profile */
 	const char *text;         /* its text form */
 	const char *tool;         /* the llvm-profdata that merged it */
-	const struct manifest *m; /* its units */
+	struct manifest *m;       /* its units: their figures are set from the split */
 };
 
 struct splitter_stats {
@@ -28,7 +28,9 @@ struct splitter_stats {
 
 /*
  * Splits the profile into <slot>/split/<crate>-<metadata>.profdata and writes the
- * index naming in->key. Returns 0 when split, 1 when the profile is kept
+ * index naming in->key. Each Rust unit's counts, functions and covered
+ * functions in in->m become those of the records its part owns (the
+ * functions it alone compiled), so that every figure shown matches the parts. Returns 0 when split, 1 when the profile is kept
  * whole (why says why), -1 on an error (err).
  */
 int splitter_run(const struct splitter_input *in, struct splitter_stats *st, struct strbuf *why,

@@ -22,8 +22,9 @@ struct profsummary {
 bool profsummary_of(const unsigned char *img, size_t len, struct profsummary *s);
 bool profsummary_of_file(const char *path, struct profsummary *s);
 /*
- * A summary still describes the profile when what LLVM derives from it is
- * within an eighth of the other: see profsummary.c.
+ * A summary still describes the profile when what LLVM derives from it (its
+ * hot, cold and size thresholds, its working-set flags) is near the other's:
+ * see profsummary.c.
  */
 bool profsummary_close(const struct profsummary *a, const struct profsummary *b);
 

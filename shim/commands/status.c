@@ -86,11 +86,20 @@ static void first_line(struct strbuf *out, const char *text)
 	sb_add(out, text, strcspn(text, "\n"));
 }
 
-static size_t units_named(const struct freshness *f, const char *name)
+/*
+ * The units of c's crate name that share its figures: a profile that was
+ * not split is attributed by the crate its symbols name, so a lib and its
+ * bin, or two versions of a crate, show one figure for all (a split one
+ * gives each unit its own part's).
+ */
+static size_t units_sharing_figures(const struct freshness *f, const struct crate_state *c)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < f->ncrates; i++)
-		n += strcmp(f->crates[i].name, name) == 0;
+	for (size_t i = 0; i < f->ncrates; i++) {
+		const struct crate_state *o = &f->crates[i];
+		n += strcmp(o->name, c->name) == 0 && o->functions == c->functions && o->covered == c->covered &&
+		     o->counts == c->counts;
+	}
 	return n;
 }
 
@@ -104,14 +113,13 @@ static void print_crates(const struct freshness *f)
 		printf("  %-11s %-*s %-8s  %-8s  %s\n", "units", width, "crate", "metadata", "state", "in the profile");
 	for (size_t i = 0; i < f->ncrates; i++) {
 		const struct crate_state *c = &f->crates[i];
-		size_t same = units_named(f, c->name);
+		size_t same = units_sharing_figures(f, c);
 		printf("  %-11s %-*s %.8s  %-8s", "", width, c->name, c->metadata, c->state);
 		if (c->functions >= 0)
 			printf("  %ld of %ld functions ran", c->covered, c->functions);
 		if (c->counts >= 0 && f->m.total_counts > 0)
 			printf(", %.0f%% of counts", 100.0 * (double)c->counts / (double)f->m.total_counts);
-		/* Profile symbols name the crate, not the unit: its units share one figure. */
-		if (same > 1 && c->functions >= 0)
+		if (same > 1 && c->functions > 0)
 			printf(" (all %zu units named %s together)", same, c->name);
 		printf("\n");
 	}
@@ -318,9 +326,9 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 				yemit_kv_long(e, "functions", c->functions);
 				yemit_kv_long(e, "covered", c->covered);
 			}
-			/* Counts are per crate name: units sharing one share these figures. */
-			if (units_named(f, c->name) > 1)
-				yemit_kv_long(e, "shared-by-units", (long)units_named(f, c->name));
+			/* An unsplit profile's figures are per crate name: its units share them. */
+			if (c->functions > 0 && units_sharing_figures(f, c) > 1)
+				yemit_kv_long(e, "shared-by-units", (long)units_sharing_figures(f, c));
 			yemit_end_map(e);
 		}
 		yemit_end_seq(e);

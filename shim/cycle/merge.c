@@ -536,6 +536,8 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	if (rc != 0)
 		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
 	remove_inputs(rq, g);
+	/* The split attributed the counts anew: what is said below is what the parts hold. */
+	nonzero = attribution_crates_with_counts(&m, &counted);
 	struct strbuf skip = STRBUF_INIT;
 	if (skipped)
 		sb_addf(&skip, " (%zu skipped)", skipped);
@@ -678,7 +680,7 @@ out:
 	sb_release(&text);
 }
 
-int merge_store_made_elsewhere(const char *slot_dir, const char *profdata, const struct manifest *m,
+int merge_store_made_elsewhere(const char *slot_dir, const char *profdata, struct manifest *m,
 			       struct strbuf *err)
 {
 	struct strbuf tool = STRBUF_INIT, tmp = STRBUF_INIT, text = STRBUF_INIT;

@@ -44,7 +44,7 @@ struct piece {
 	bool c_code;     /* SPLIT_C_NAME: C records only, not the shared ones */
 };
 
-static int piece_of(struct piece *p, size_t n, const char *crate)
+static int piece_of(const struct piece *p, size_t n, const char *crate)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(p[i].crate, crate) == 0)
@@ -407,6 +407,68 @@ static bool is_c_function(const struct namemap *c, const char *name, size_t len)
 	return c->n && namemap_get(c, base, len - (size_t)(base - name)) != -2;
 }
 
+/* The sum of a record's counters ("# Num Counters:" N, "# Counter Values:" and N lines). */
+static unsigned long long record_counts(const char *rec, size_t len)
+{
+	const char *end = rec + len, *v = NULL;
+	unsigned long long sum = 0, left = 0;
+
+	for (const char *line = rec; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t l = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		if (v && left) {
+			sum += strtoull(line, NULL, 10);
+			if (!--left)
+				break;
+		} else if (l == 15 && memcmp(line, "# Num Counters:", 15) == 0 && nl) {
+			left = strtoull(nl + 1, NULL, 10);
+		} else if (l == 17 && memcmp(line, "# Counter Values:", 17) == 0) {
+			v = line;
+		}
+		line = nl ? nl + 1 : end;
+	}
+	return sum;
+}
+
+/*
+ * The one attribution: each Rust unit's figures are those of the records it
+ * owns in the split, not of the crate its symbols name (a generic of one
+ * crate compiled into another belongs to the other's part). Records of no
+ * single unit, and C units (counted by their objects' functions), are not
+ * counted here.
+ */
+static void attribute_owned(struct manifest *m, const struct piece *p, size_t n, const char *text,
+			    const struct record *r, size_t nr)
+{
+	long *unit_of = xcalloc(n ? n : 1, sizeof(*unit_of));
+	struct strbuf name = STRBUF_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		unit_of[i] = -1;
+	for (size_t u = 0; u < m->ncrates; u++) {
+		if (strncmp(m->crates[u].name, "c:", 2) == 0)
+			continue;
+		sb_reset(&name);
+		sb_addf(&name, "%s-%s", m->crates[u].name, m->crates[u].metadata);
+		int i = piece_of(p, n, name.buf);
+		if (i < 0)
+			continue;
+		unit_of[i] = (long)u;
+		m->crates[u].counts = m->crates[u].functions = m->crates[u].covered = 0;
+	}
+	for (size_t j = 0; j < nr; j++) {
+		if (r[j].owner < 0 || r[j].c_code || unit_of[r[j].owner] < 0)
+			continue;
+		struct manifest_crate *c = &m->crates[unit_of[r[j].owner]];
+		unsigned long long sum = record_counts(text + r[j].start, r[j].len);
+		c->counts += (long)sum;
+		c->functions++;
+		c->covered += sum != 0;
+	}
+	free(unit_of);
+	sb_release(&name);
+}
+
 static void fill_pieces(struct piece *p, size_t n, const char *text, size_t header, const struct record *r,
 			size_t nr, struct splitter_stats *st)
 {
@@ -498,6 +560,7 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 		r[j].c_code = is_c_function(&c_functions, name, len);
 	}
 	fill_pieces(p, n, text.buf, header, r, nr, st);
+	attribute_owned(in->m, p, n, text.buf, r, nr);
 	int current = split_current_dir(in->slot_dir, &old_dir);
 	if (current >= 0)
 		path_join(&ipath, old_dir.buf, "INDEX");

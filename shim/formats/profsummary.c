@@ -34,20 +34,41 @@ bool profsummary_of(const unsigned char *img, size_t len, struct profsummary *s)
 	return true;
 }
 
-/* Within an eighth of each other. */
+/* What LLVM reads from the summary (ProfileSummaryInfo, PGSO), and its default bounds. */
+#define CUTOFF_SIZE_OPT 950000      /* profile-guided size optimisation (instrumented profiles) */
+#define CUTOFF_HOT 990000           /* hot: a count at or above this entry's minimum */
+#define WORKING_SET_LARGE 12500     /* "large" and "huge" working sets: counts at the hot cutoff */
+#define WORKING_SET_HUGE 15000
+/*
+ * A threshold of at most this many executions: a block whose class it flips
+ * ran at most this often in the whole training, which no optimisation
+ * decision can make measurable. (Non-deterministic trainings move the cold
+ * threshold between 1 and 2 from run to run.)
+ */
+#define NEGLIGIBLE_COUNT 3
+
+/* Within an eighth of each other, or both negligible. */
 static bool near(uint64_t x, uint64_t y)
 {
 	uint64_t hi = x > y ? x : y, lo = x > y ? y : x;
-	return hi - lo <= hi / 8;
+	return hi <= NEGLIGIBLE_COUNT || hi - lo <= hi / 8;
+}
+
+/* LLVM's working-set flags (large, huge) are the same for both, and the sizes near. */
+static bool same_working_set(uint64_t x, uint64_t y)
+{
+	return (x >= WORKING_SET_LARGE) == (y >= WORKING_SET_LARGE) &&
+	       (x >= WORKING_SET_HUGE) == (y >= WORKING_SET_HUGE) && near(x, y);
 }
 
 /*
  * A summary still describes the profile when what LLVM derives from it is
- * within an eighth of the current one: the minimum counts at the cutoffs
- * from 95% up (the hot threshold at 99%, the cold one at 99.9999%, the
- * size-over-speed one at 95%) and the working set at the hot cutoff. Then
- * an unchanged crate's file need not change. Lower cutoffs and totals are
- * not compared: they move with every edit of the hottest code.
+ * near the current one: the minimum counts at the cutoffs from 95% up (the
+ * size-over-speed threshold at 95%, the hot one at 99%, the cold one at
+ * 99.9999%) within an eighth, or both at most NEGLIGIBLE_COUNT; and the
+ * working set at the hot cutoff on the same side of LLVM's bounds. Then an
+ * unchanged crate's file need not change. Lower cutoffs and totals are not
+ * compared: they move with every edit of the hottest code.
  */
 bool profsummary_close(const struct profsummary *a, const struct profsummary *b)
 {
@@ -59,9 +80,10 @@ bool profsummary_close(const struct profsummary *a, const struct profsummary *b)
 		uint64_t cutoff = load_le64(ea);
 		if (cutoff != load_le64(eb))
 			return false;
-		if (cutoff < 950000)
+		if (cutoff < CUTOFF_SIZE_OPT)
 			continue;
-		if (!near(load_le64(ea + 8), load_le64(eb + 8)) || (cutoff == 990000 && !near(load_le64(ea + 16), load_le64(eb + 16))))
+		if (!near(load_le64(ea + 8), load_le64(eb + 8)) ||
+		    (cutoff == CUTOFF_HOT && !same_working_set(load_le64(ea + 16), load_le64(eb + 16))))
 			return false;
 	}
 	return true;

@@ -114,8 +114,9 @@ int profile_store(const char *slot_dir, const char *profdata, const struct manif
 	int index_rc = write_file_atomic(ipath.buf, index.buf, index.len, &opts, err);
 	sb_release(&ipath);
 	sb_release(&index);
+	/* The manifest after the hook: the split sets the units' figures it records. */
 	if (index_rc == 0 && copy_file_atomic(profdata, dst.buf, 0600, err) == 0 &&
-	    manifest_write(m, mpath.buf, err) == 0 && (!before_current || before_current(ctx, err) == 0) &&
+	    (!before_current || before_current(ctx, err) == 0) && manifest_write(m, mpath.buf, err) == 0 &&
 	    write_file_atomic(cur.buf, m->content_key, strlen(m->content_key), &opts, err) == 0) {
 		struct strbuf why = STRBUF_INIT;
 		rc = retarget_stamps(slot_dir, dst.buf, &why);

@@ -257,3 +257,39 @@ test_split_status_and_bad_setting() {
 	assert_grep '^cargo-pgo-wrap: error: CARGO_PGO_WRAP_SPLIT=off is not 0 or 1' "$T/err" "one line naming the setting"
 	assert_eq 1 "$(grep -c . "$T/err")" "and only that line"
 }
+
+# One attribution (issue 22): each unit's figures in the manifest, which status and
+# merge show, are those of the records its part owns, not of the crate its symbols
+# name (app's generics compiled into other crates once counted for app). With no
+# record shared between units, a part holds exactly its unit's records.
+test_split_figures_are_the_parts() {
+	split_setup
+	assert_grep 'Split per unit: 6 file\(s\), .*; 0 record\(s\) of no single unit in each' "$T/first.err" \
+		"setup: no shared records"
+	local tool yaml part unit
+	tool=$(profdata_tool)
+	yaml=$(ls "$T"/cache/slots/*/profiles/*.yaml)
+	local units=0
+	while read -r unit; do
+		part=$(ls "$T"/cache/slots/*/split/"$unit".profdata)
+		local want got
+		# functions, covered, counts of the part's records
+		want=$("$tool" merge --text "$part" -o - | awk '
+			/^# Num Counters:/ { getline; n = $1; next }
+			/^# Counter Values:/ { s = 0; for (i = 0; i < n; i++) { getline; s += $1 } f++; c += (s > 0); t += s }
+			END { printf "%d %d %d", f, c, t }')
+		got=$(awk -v u="$unit" '
+			/^- name: / { name = $3 } /^  metadata: / { meta = $2 }
+			/^  counts: / { counts[name "-" meta] = $2 } /^  functions: / { fns[name "-" meta] = $2 }
+			/^  covered: / { cov[name "-" meta] = $2 }
+			END { printf "%d %d %d", fns[u], cov[u], counts[u] }' "$yaml")
+		assert_eq "$want" "$got" "$unit: functions, covered and counts of its part"
+		units=$((units + 1))
+	done < <(sed -n 's/^- name: \(.*\)$/\1/p; s/^  metadata: \(.*\)$/\1/p' "$yaml" | paste -d- - -)
+	[ "$units" -ge 4 ] || fail "setup: $units units"
+	pgow status >"$T/status.txt" || fail "status"
+	# The shares status shows add up to the counted total at most.
+	local shares
+	shares=$(grep -o '[0-9]*% of counts' "$T/status.txt" | awk '{ s += $1 } END { print s + 0 }')
+	[ "$shares" -le 101 ] || fail "status's shares add up to $shares%: $(cat "$T/status.txt")"
+}

@@ -78,7 +78,7 @@ static void make_units(struct manifest *m)
 	sb_release(&err);
 }
 
-static int run_split(const struct manifest *m, const char *key, struct splitter_stats *st, struct strbuf *why)
+static int run_split(struct manifest *m, const char *key, struct splitter_stats *st, struct strbuf *why)
 {
 	struct strbuf prof = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
 	path_join(&prof, dir, "p.profdata");

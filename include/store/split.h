@@ -55,7 +55,8 @@ int split_lookup(const char *slot_dir, const char *key, const char *crate, const
 
 /*
  * The file of the split (of key) that the C and C++ code build scripts
- * compile is given, and its hash. Returns 1 when there is one, 0 when not.
+ * compile is given, and its hash. Returns 1 when there is one; 0 when the
+ * profile is split but has no C part (no C records); -1 when it is not split.
  */
 int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, struct strbuf *hash);
 

@@ -6,6 +6,7 @@
 #include "cycle/attribution.h"
 #include "base/message.h"
 #include "store/manifest.h"
+#include "store/unitnames.h"
 #include "cycle/cobjects.h"
 #include "cycle/llvm.h"
 
@@ -69,6 +70,55 @@ bool attribution_counts(struct manifest *m, const char *slot_dir, const char *te
 	free(counts);
 	sb_release(&err);
 	return true;
+}
+
+/* Whether a unit's list names a function that has counts but no crate in its symbol (#[no_mangle]). */
+static bool list_claims_counts(const char *list, const struct crate_counts *counts, size_t n)
+{
+	struct strbuf want = STRBUF_INIT;
+	bool claims = false;
+
+	for (const char *p = list; *p && !claims; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0)) {
+		size_t len = strcspn(p, "\n");
+		if (!len || *p == '@' || memchr(p, ';', len))
+			continue;
+		sb_reset(&want);
+		sb_addf(&want, "fn:%.*s", (int)len, p);
+		const struct crate_counts *f = llvm_counts_find(counts, n, want.buf);
+		claims = f && f->counts > 0;
+	}
+	sb_release(&want);
+	return claims;
+}
+
+bool attribution_units_claim_counts(const struct manifest *m, const char *slot_dir, const char *text)
+{
+	struct crate_counts *counts;
+	size_t n;
+	unsigned long long total;
+	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT, list = STRBUF_INIT;
+	bool claims = false;
+
+	if (llvm_counts_of_text(text, &counts, &n, &total, &err) != 0) {
+		sb_release(&err);
+		return false;
+	}
+	for (size_t i = 0; i < m->ncrates && !claims; i++) {
+		if (strncmp(m->crates[i].name, "c:", 2) == 0)
+			continue;
+		sb_reset(&path);
+		sb_reset(&list);
+		unitnames_path(&path, slot_dir, m->crates[i].name, m->crates[i].metadata);
+		if (sb_read_file(&list, path.buf) == 0)
+			claims = list_claims_counts(list.buf, counts, n);
+	}
+	for (size_t j = 0; j < n; j++)
+		free(counts[j].crate);
+	free(counts);
+	sb_release(&err);
+	sb_release(&path);
+	sb_release(&list);
+	return claims;
 }
 
 long attribution_crates_with_counts(const struct manifest *m, unsigned long long *sum)

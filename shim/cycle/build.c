@@ -394,11 +394,21 @@ static void c_use_decision(const char *slot_dir, const char *profdata, struct st
 	struct strbuf key = STRBUF_INIT, file = STRBUF_INIT, hash = STRBUF_INIT;
 
 	profile_key_of(profdata, &key);
-	sb_adds(dec, "use ");
-	if (split_c_file(slot_dir, key.buf, &file, &hash) == 1)
-		split_detail(dec, file.buf, hash.buf);
-	else
-		sb_adds(dec, profdata);
+	int part = split_c_file(slot_dir, key.buf, &file, &hash);
+	if (part == 0) {
+		/*
+		 * Split, with no C part: the profile has no C records. Off, not the whole
+		 * profile's path, which changes with every profile and so would rerun every
+		 * build script that compiles C (and rebuild what depends on it) for nothing.
+		 */
+		sb_adds(dec, "off");
+	} else {
+		sb_adds(dec, "use ");
+		if (part == 1)
+			split_detail(dec, file.buf, hash.buf);
+		else
+			sb_adds(dec, profdata);
+	}
 	sb_release(&key);
 	sb_release(&file);
 	sb_release(&hash);

@@ -366,7 +366,8 @@ static void check_foreign_inputs(const char *tool, const struct group *g, size_t
 		for (size_t c = 0; c < m->ncrates; c++)
 			manifest_add_crate(&probe, m->crates[c].name, m->crates[c].metadata, m->crates[c].key);
 		bool known = attribution_counts(&probe, slot_dir, text.buf);
-		if (known && probe.ncrates && attribution_crates_with_counts(&probe, &counted) == 0)
+		if (known && probe.ncrates && attribution_crates_with_counts(&probe, &counted) == 0 &&
+		    !attribution_units_claim_counts(&probe, slot_dir, text.buf))
 			die(PGOW_EXIT_PROFILE, "merge: %s gives no counts to any of the %zu crates of slot %.12s: it "
 			    "belongs to another program (or its binaries never ran); the cache is unchanged", named,
 			    probe.ncrates, g->slot);
@@ -519,7 +520,8 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	bool known = attribution_counts(&m, slot_dir.buf, text.buf);
 	unsigned long long counted;
 	long nonzero = attribution_crates_with_counts(&m, &counted);
-	if (known && m.total_counts > 0 && m.ncrates && nonzero == 0) {
+	if (known && m.total_counts > 0 && m.ncrates && nonzero == 0 &&
+	    !attribution_units_claim_counts(&m, slot_dir.buf, text.buf)) {
 		die(PGOW_EXIT_PROFILE, "merge: the profile gives no counts to any of the %zu crates of slot "
 		    "%.12s: it belongs to another program (or its binaries never ran); the cache is unchanged",
 		    m.ncrates, g->slot);

@@ -72,6 +72,28 @@ static int find_by_inode(const char *file, const char *crate, struct strbuf *out
 	return rc;
 }
 
+/*
+ * A cdylib, dylib or staticlib has no hash in its name (cargo gives those
+ * none, so that other languages can link them): deps/lib<crate>.so (or the
+ * uplifted copy beside deps/) -> deps/<crate>.d.
+ */
+static int dep_info_of_unhashed_library(const char *file, const char *crate, struct strbuf *out)
+{
+	static const char *const exts[] = { ".so", ".dylib", ".a", NULL };
+	const char *base = path_basename(file);
+	size_t n = strlen(crate);
+
+	if (strncmp(base, "lib", 3) != 0 || strncmp(base + 3, crate, n) != 0 || !str_in_list(exts, base + 3 + n))
+		return -1;
+	struct strbuf dir = STRBUF_INIT;
+	path_dirname(&dir, file);
+	if (strcmp(path_basename(dir.buf), "deps") != 0)
+		sb_adds(&dir, "/deps");
+	sb_addf(out, "%s/%s.d", dir.buf, crate);
+	sb_release(&dir);
+	return 0;
+}
+
 static void locate_dep_info(struct build_unit *u, const struct json *filenames)
 {
 	struct strbuf crate = STRBUF_INIT, path = STRBUF_INIT;
@@ -81,7 +103,8 @@ static void locate_dep_info(struct build_unit *u, const struct json *filenames)
 	for (size_t i = 0; filenames && i < filenames->n && !u->dep_info; i++) {
 		const char *f = json_string(&filenames->items[i]);
 		sb_reset(&path);
-		if (f && (dep_info_of_output(f, &path) == 0 || find_by_inode(f, crate.buf, &path) == 0) &&
+		if (f && (dep_info_of_output(f, &path) == 0 || find_by_inode(f, crate.buf, &path) == 0 ||
+			  dep_info_of_unhashed_library(f, crate.buf, &path) == 0) &&
 		    file_exists(path.buf))
 			u->dep_info = xstrdup(path.buf);
 	}

@@ -257,9 +257,9 @@ int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, str
 	struct strbuf dir = STRBUF_INIT;
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
 	const struct strbuf *ix = index_in_use(slot_dir, key);
-	int found = ix && split_index_entry(ix, SPLIT_C_NAME, text_hash, file_hash);
+	int found = !ix ? -1 : split_index_entry(ix, SPLIT_C_NAME, text_hash, file_hash) ? 1 : 0;
 
-	if (found) {
+	if (found == 1) {
 		path_join(&dir, slot_dir, SPLIT_LINK);
 		split_file_path(file, dir.buf, SPLIT_C_NAME);
 		sb_adds(hash, file_hash);

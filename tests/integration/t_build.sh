@@ -306,3 +306,33 @@ test_build_cargo_warnings_once_per_cycle() {
 	pgow train --release 2>"$T/train.err" || fail "train: $(tail -3 "$T/train.err")"
 	assert_eq 1 "$(grep -c 'unused manifest key: package.unused-pgo-key' "$T/train.err")" "train shows it"
 }
+
+# A cdylib (a Python extension, a C plugin) is named without a hash (lib<crate>.so), so
+# its dep-info is deps/<crate>.d: verified like any unit (a PyO3 extension had "1 unit(s)
+# could not be verified (no dep-info found)"; issue 22). Trained through ctypes.
+test_build_cdylib_is_verified() {
+	mkdir -p "$T/ws/src"
+	cd "$T/ws" || fail "cd"
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	unset RUSTC_WRAPPER CARGO_PGO_WRAP_JOURNAL
+	printf '[package]\nname = "plug"\nversion = "0.1.0"\nedition = "2021"\n[lib]\ncrate-type = ["cdylib"]\n' >Cargo.toml
+	cat >src/lib.rs <<'RS'
+#[no_mangle]
+pub extern "C" fn plug_sum(n: u64) -> u64 {
+    let mut s = 0u64;
+    for i in 0..n {
+        if i % 3 == 0 { s = s.wrapping_add(i * 7); } else { s ^= i; }
+    }
+    s
+}
+RS
+	cat >pgo-wrap.yaml <<'YAML'
+training:
+  - name: ctypes
+    run: ["python3", "-c", "import ctypes, sys; l = ctypes.CDLL(sys.argv[1]); l.plug_sum.restype = ctypes.c_uint64; print(l.plug_sum(ctypes.c_uint64(200000)))", "{target_dir}/release/libplug.so"]
+YAML
+	pgow build --release 2>"$T/err" || fail "cycle: $(tail -5 "$T/err")"
+	assert_grep 'Trained run 1/1 in .*, 1 profile file\(s\)' "$T/err" "the training loaded the instrumented library"
+	assert_grep 'PGO 1 unit\(s\) .* carry profile [0-9a-f]{12} \(1 compiled now, 0 reused\)' "$T/err" "the cdylib is verified"
+	assert_no_grep 'could not be verified' "$T/err" "and none is left unverified"
+}

@@ -183,3 +183,27 @@ test_c_rust_edit_leaves_the_c_alone() {
 	assert_no_grep 'Rerunning' "$T/opt.err" "no second pass either"
 	assert_grep 'PGO C/C\+\+ code of cmix: 2 object\(s\) from 1 build script\(s\) carry it too' "$T/opt.err" "verified"
 }
+
+# A build script that links cc but compiles no C into the program (a probe, or a
+# feature that is off: rustix in hexyl) lists the C stamp too. With no C in the
+# profile, its decision stays "off" from one profile to the next: a refresh does
+# not rerun it and rebuild what depends on it (hexyl's refreshes rebuilt rustix,
+# terminal_size, textwrap and clap each time; issue 22).
+test_c_probe_only_build_script_is_not_rerun_by_a_refresh() {
+	setup_ws
+	unset RUSTC_WRAPPER CARGO_PGO_WRAP_JOURNAL
+	cp -r "$FIXTURES/layouts/.cargo" .cargo
+	printf '\n[build-dependencies]\ncc = "1"\n' >>fixlib/Cargo.toml
+	printf 'fn main() {\n    let _ = cc::Build::new();\n    println!("cargo:rerun-if-changed=build.rs");\n}\n' >fixlib/build.rs
+	cargo generate-lockfile --offline -q || fail "setup: lock file"
+	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:fixbin}", "3000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/first.err" || fail "first cycle: $(tail -3 "$T/first.err")"
+	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
+	echo '// a change' >>fixbin/src/main.rs
+	pgow build --release -v 2>"$T/err" || fail "refresh: $(tail -3 "$T/err")"
+	assert_grep 'Merged 1 raw profile' "$T/err" "setup: a refresh"
+	sed -n '/Optimizing/,$p' "$T/err" >"$T/opt.err"
+	assert_grep 'Running `.*fixlib' "$T/opt.err" "setup: fixlib is compiled again (its code changed)"
+	assert_no_grep 'Running `[^`]*/build/fixlib-[0-9a-f]*/build-script-build`' "$T/opt.err" \
+		"its build script is not rerun for a new profile"
+}

@@ -19,7 +19,13 @@ remote_setup() {
 }
 
 on_a() { (cd "$T/a/ws" && CARGO_PGO_WRAP_CACHE="$T/a/cache" "$PGOW_BIN" "$@"); }
-on_b() { (cd "$T/b/somewhere/else/project" && CARGO_PGO_WRAP_CACHE="$T/b/cache" "$PGOW_BIN" "$@"); }
+# B is another "user" too: its own HOME, USER and CARGO_HOME (another uid cannot run the
+# toolchain here: it lives under /root, mode 0700).
+on_b() {
+	mkdir -p "$T/b/home" "$T/b/cargo-home"
+	(cd "$T/b/somewhere/else/project" && HOME="$T/b/home" USER=builder LOGNAME=builder \
+		CARGO_HOME="$T/b/cargo-home" CARGO_PGO_WRAP_CACHE="$T/b/cache" "$PGOW_BIN" "$@")
+}
 
 # A trains and pushes; B, elsewhere with its own cache, fetches the profile:
 # no instrumented build, no training, the same profile id, and the same code.

@@ -201,7 +201,11 @@ int setting_check(enum setting s, struct strbuf *err)
 	case SETTING_URL:
 		ok = (strncmp(v, "file:///", 8) == 0) || strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0 ||
 		     strncmp(v, "s3://", 5) == 0;
-		if (!ok) /* the value may hold credentials: not printed */
+		/* The value may hold credentials: only a scheme is printed. */
+		if (!ok && strstr(v, "://") && strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789+-.") == (size_t)(strstr(v, "://") - v))
+			sb_addf(err, "%s: %.*s:// is not a scheme cargo-pgo-wrap can use; %s", t->name,
+				(int)(strstr(v, "://") - v), v, t->fix);
+		else if (!ok)
 			sb_addf(err, "%s is not a URL cargo-pgo-wrap can use; %s", t->name, t->fix);
 		break;
 	case SETTING_SECONDS:
@@ -212,7 +216,7 @@ int setting_check(enum setting s, struct strbuf *err)
 	case SETTING_NUMBER:
 		ok = parse_number(v) >= 0;
 		if (!ok)
-			sb_addf(err, "%s=%s is not a number; %s", t->name, v, t->fix);
+			sb_addf(err, "%s=%s is not a whole number from 1; %s", t->name, v, t->fix);
 		break;
 	default:
 		ok = true;

@@ -42,8 +42,9 @@ static void slot_of(struct build *b, struct strbuf *slot)
 	if (slot_of_build_dir(b->ws.build_dir.buf, slot) == 0 || slot_of_build_dir(b->instr_bin_dir.buf, slot) == 0)
 		return;
 	if (build_identify_slot(b, slot) != 0)
-		die(PGOW_EXIT_FAIL, "no unit of this build can have a profile (nothing eligible): nothing to %s",
-		    "push or pull");
+		die(PGOW_EXIT_FAIL, "no unit of this build can have a profile (nothing eligible): nothing to push, "
+		    "pull or pin; profiles are for optimised builds: give the cargo arguments you build with "
+		    "(--release, or --profile NAME)");
 	build_lease_note(slot->buf);
 }
 
@@ -138,7 +139,8 @@ int cmd_pin(int argc, char **argv)
 	pinlock_set(&lock, &pin);
 	if (pinlock_write(&lock, &err) != 0)
 		die(PGOW_EXIT_FAIL, "pin: %s", err.buf);
-	progress("Pinned", "profile %.12s for slot %.12s in %s%s\n", m.content_key, path_basename(slot.buf),
+	progress("Pinned", "profile %.12s for slot key %.12s (slot %.12s here) in %s%s\n", m.content_key, key.buf,
+		 path_basename(slot.buf),
 		 lock.path, moved ? " (moved)" : "");
 	slot_info_release(&info);
 	sb_release(&flags);

@@ -263,7 +263,7 @@ static bool user_wants_json(const struct build *b)
  * human --message-format turned into its JSON form, since we read the JSON
  * and cargo takes only one kind.
  */
-static void args_for(const struct build *b, bool instrumented, struct strvec *argv)
+static void args_in(const struct build *b, bool instrumented, const char *target_dir, struct strvec *argv)
 {
 	const struct strvec *a = &b->cargo_args;
 	bool after_dashdash = false;
@@ -274,7 +274,7 @@ static void args_for(const struct build *b, bool instrumented, struct strvec *ar
 		const char *arg = a->v[i];
 		if (strcmp(arg, "--") == 0)
 			after_dashdash = true;
-		bool opt_dir = !after_dashdash && instrumented;
+		bool opt_dir = !after_dashdash && target_dir;
 		bool opt_fmt = !after_dashdash && drop_format;
 		if ((opt_dir && strcmp(arg, "--target-dir") == 0) || (opt_fmt && strcmp(arg, "--message-format") == 0)) {
 			i++;
@@ -285,14 +285,19 @@ static void args_for(const struct build *b, bool instrumented, struct strvec *ar
 			continue;
 		sv_push(argv, arg);
 	}
-	if (instrumented)
-		sv_pushf(argv, "--target-dir=%s", b->instr_dir.buf);
+	if (target_dir)
+		sv_pushf(argv, "--target-dir=%s", target_dir);
 	bool short_form = b->user_format && strcmp(b->user_format, "short") == 0;
 	if (instrumented)
 		sv_push(argv, short_form ? "--message-format=json-diagnostic-short" : "--message-format=json");
 	else if (drop_format)
 		sv_push(argv, short_form ? "--message-format=json-diagnostic-short,json-render-diagnostics"
 					 : "--message-format=json-render-diagnostics");
+}
+
+static void args_for(const struct build *b, bool instrumented, struct strvec *argv)
+{
+	args_in(b, instrumented, instrumented ? b->instr_dir.buf : NULL, argv);
 }
 
 /* rustc's errors from JSON messages that were not rendered: a failed build must say why. */
@@ -511,7 +516,8 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	sb_release(&dec);
 }
 
-int build_identify_slot(const struct build *b, struct strbuf *slot_dir)
+/* One cargo run that stops at the first unit with a slot; target_dir NULL: the build's own. */
+static int identify_run(const struct build *b, const char *target_dir, struct strbuf *slot_dir)
 {
 	struct strbuf file = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT, root = STRBUF_INIT;
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
@@ -522,7 +528,7 @@ int build_identify_slot(const struct build *b, struct strbuf *slot_dir)
 	sv_push(&argv, b->cargo);
 	sv_push(&argv, "build");
 	/* Its output goes nowhere; --quiet would clash with the user's -v (cargo refuses both). */
-	args_for(b, false, &argv);
+	args_in(b, false, target_dir, &argv);
 	/*
 	 * For this cargo only: the user's MODE stays for what follows. Unset, not
 	 * empty, as the optimised build has them: cargo tracks their values for the
@@ -531,6 +537,9 @@ int build_identify_slot(const struct build *b, struct strbuf *slot_dir)
 	sv_pushf(&env, "%s=%s", ENV_IDENTIFY, file.buf);
 	sv_push(&env, ENV_MODE);
 	sv_push(&env, ENV_PROFILE);
+	/* In another target dir, the slot is still the one of this build's target dir. */
+	if (target_dir && !setting_get(SETTING_WORKSPACE))
+		sv_pushf(&env, "%s=%s", ENV_WORKSPACE, b->ws.target_dir.buf);
 	struct child c = CHILD_INIT(argv.v);
 	c.env = &env;
 	c.in = CHILD_NULL;
@@ -558,6 +567,29 @@ int build_identify_slot(const struct build *b, struct strbuf *slot_dir)
 	sb_release(&text);
 	sb_release(&err);
 	sb_release(&root);
+	return rc;
+}
+
+int build_identify_slot(const struct build *b, struct strbuf *slot_dir)
+{
+	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (identify_run(b, NULL, slot_dir) == 0)
+		return 0;
+	/*
+	 * cargo compiled no unit: all are fresh in this target dir, built with
+	 * another cache (a CI cache restoring target/ alone). A target dir of its
+	 * own, emptied first, makes cargo reach the first unit with a slot.
+	 */
+	path_join(&dir, b->state_dir.buf, "identify-target");
+	int rc = -1;
+	if (safe_mkdirs(b->ws.target_dir.buf, b->state_dir.buf, 0755, &err) == 0 &&
+	    safe_remove_tree(b->ws.target_dir.buf, dir.buf, &err) == 0) {
+		rc = identify_run(b, dir.buf, slot_dir);
+		(void)safe_remove_tree(b->ws.target_dir.buf, dir.buf, &err);
+	}
+	sb_release(&dir);
+	sb_release(&err);
 	return rc;
 }
 

@@ -51,6 +51,15 @@ test_remote_file_two_machines() {
 	assert_grep "^  remote      file://$T/remote: the same profile$" "$T/status.txt" "status compares with the remote"
 	on_b build --release 2>"$T/b2.err" || fail "B again"
 	assert_no_grep 'Pulled|Compiling' "$T/b2.err" "then a no-op that does not ask the remote"
+	# B's target dir kept (a CI cache that restores target/ alone), its profile cache lost:
+	# every unit is fresh for cargo, and B still finds its slot and pulls rather than train.
+	# (The old cache stays where it was: the units' stamps in it are still there.)
+	(cd "$T/b/somewhere/else/project" && HOME="$T/b/home" CARGO_HOME="$T/b/cargo-home" \
+		CARGO_PGO_WRAP_CACHE="$T/b/other-cache" "$PGOW_BIN" build --release) 2>"$T/b3.err" ||
+		{ cat "$T/b3.err" >&2; fail "B with a new cache"; }
+	assert_grep "Pulled profile $id" "$T/b3.err" "B pulls with its old target dir"
+	assert_no_grep 'Training' "$T/b3.err" "and does not train"
+	[ ! -e "$T/b/somewhere/else/project/target/pgo-wrap/identify-target" ] || fail "the identify target dir was left"
 	# By hand: push says what it stored, pull that it is there already.
 	on_a push --release 2>"$T/push.err" || fail "push: $(cat "$T/push.err")"
 	assert_grep "Pushed profile $id" "$T/push.err" "push"
@@ -204,7 +213,7 @@ test_remote_pin() {
 	cp "$T/a/ws/pgo-wrap.yaml" "$T/b/somewhere/else/project/pgo-wrap.yaml"
 	on_a build --release 2>"$T/a.err" || fail "A's cycle: $(tail -3 "$T/a.err")"
 	on_a pin --release 2>"$T/pin.err" || fail "pin: $(cat "$T/pin.err")"
-	assert_grep "Pinned profile [0-9a-f]{12} for slot [0-9a-f]{12} in $T/a/ws/pgo-wrap.lock" "$T/pin.err" "pin says what it pinned"
+	assert_grep "Pinned profile [0-9a-f]{12} for slot key [0-9a-f]{12} \\(slot [0-9a-f]{12} here\\) in $T/a/ws/pgo-wrap.lock" "$T/pin.err" "pin says what it pinned"
 	local pinned
 	pinned=$(sed -n 's/^  profile: \([0-9a-f]*\)$/\1/p' "$T/a/ws/pgo-wrap.lock")
 	[ ${#pinned} = 32 ] || fail "no profile in the lock: $(cat "$T/a/ws/pgo-wrap.lock")"

@@ -72,6 +72,19 @@ bool attribution_counts(struct manifest *m, const char *slot_dir, const char *te
 	return true;
 }
 
+/* Unmangled functions every Rust program has (main, the allocator and panic shims): another program's too. */
+static bool every_program_has(const char *name, size_t len)
+{
+	static const char *const prefixes[] = { "__rust", "__rg_", "rust_", NULL };
+
+	if (len == 4 && memcmp(name, "main", 4) == 0)
+		return true;
+	for (const char *const *p = prefixes; *p; p++)
+		if (len >= strlen(*p) && memcmp(name, *p, strlen(*p)) == 0)
+			return true;
+	return false;
+}
+
 /* Whether a unit's list names a function that has counts but no crate in its symbol (#[no_mangle]). */
 static bool list_claims_counts(const char *list, const struct crate_counts *counts, size_t n)
 {
@@ -80,7 +93,7 @@ static bool list_claims_counts(const char *list, const struct crate_counts *coun
 
 	for (const char *p = list; *p && !claims; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0)) {
 		size_t len = strcspn(p, "\n");
-		if (!len || *p == '@' || memchr(p, ';', len))
+		if (!len || *p == '@' || memchr(p, ';', len) || every_program_has(p, len))
 			continue;
 		sb_reset(&want);
 		sb_addf(&want, "fn:%.*s", (int)len, p);

@@ -225,8 +225,10 @@ static void keep_history(struct remote *r, const char *slot_dir, const char *slo
 	long keep = setting_number(SETTING_REMOTE_KEEP, 5);
 	int pruned = 0;
 
-	if (get_history(r, slot_key, &old, &err) != 0)
+	if (get_history(r, slot_key, &old, &err) != 0) {
+		warn("cannot read the slot's history on the remote (old profiles stay): %s", err.buf);
 		goto out;
+	}
 	sv_push(&keys, key);
 	for (size_t i = 0; i < old.n; i++) {
 		if (strcmp(old.v[i], key) == 0)

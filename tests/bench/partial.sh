@@ -13,28 +13,20 @@ BIN=${PGOW_BIN:-$ROOT/cargo-pgo-wrap}
 TRIALS=${TRIALS:-10}
 W=$(mktemp -d "${TMPDIR:-/tmp}/pgow-partial.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-src=$(ls -d /usr/share/cargo/registry/hexyl-[0-9]* 2>/dev/null | sort -V | tail -n 1)
-[ -n "$src" ] || { echo "$0: hexyl's source is missing (apt-get install librust-hexyl-dev)" >&2; exit 1; }
+source "$ROOT/tests/bench/apps.sh"
+[ -n "$(app_src hexyl)" ] || { echo "$0: hexyl's source is missing (apt-get install librust-hexyl-dev)" >&2; exit 1; }
 export CARGO_NET_OFFLINE=true CARGO_PGO_WRAP_CACHE=$W/cache
 unset RUSTC_WRAPPER RUSTFLAGS CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE CARGO_PGO_WRAP_REMOTE
 
-cp -r "$src" "$W/app"
-cd "$W/app"
-rm -f .cargo-checksum.json
-mkdir -p .cargo
-cp "$ROOT/tests/fixtures/layouts/.cargo/config.toml" .cargo/config.toml
-awk '/^\[/ { skip = ($0 ~ /^\[(target\.[^]]*\.)?dev-dependencies/) } !skip' Cargo.toml >Cargo.toml.new
-mv Cargo.toml.new Cargo.toml
-cargo generate-lockfile --offline -q
 head -c 300000 /dev/urandom >"$W/input.bin"
-cat >pgo-wrap.yaml <<YAML
-stale-policy: refresh
+app_setup hexyl "$W/app" "stale-policy: refresh
 training:
   - name: pipe
-    shell: "cat $W/input.bin | {bin:hexyl} > /dev/null && {bin:hexyl} --help > /dev/null"
+    shell: \"cat $W/input.bin | {bin:hexyl} > /dev/null && {bin:hexyl} --help > /dev/null\"
   - name: file
-    run: ["{bin:hexyl}", "--border", "ascii", "src/lib.rs"]
-YAML
+    run: [\"{bin:hexyl}\", \"--border\", \"ascii\", \"src/lib.rs\"]
+"
+cd "$W/app"
 "$BIN" build --release 2>"$W/first.err" || { tail -5 "$W/first.err" >&2; exit 1; }
 
 pass=0

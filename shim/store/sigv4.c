@@ -85,25 +85,33 @@ static void canonical_headers(const struct sigv4_request *q, struct strbuf *line
 	free(h);
 }
 
+/* The canonical request, and the signed headers' names the Authorization header repeats. */
+static void canonical_request(const struct sigv4_request *q, struct strbuf *out, struct strbuf *names)
+{
+	struct strbuf lines = STRBUF_INIT;
+
+	canonical_headers(q, &lines, names);
+	sb_addf(out, "%s\n%s\n%s\n%s\n%s\n%s", q->method, q->path, q->query, lines.buf ? lines.buf : "",
+		sb_str(names), q->payload_hash);
+	sb_release(&lines);
+}
+
 void sigv4_canonical_request(const struct sigv4_request *q, struct strbuf *out)
 {
-	struct strbuf lines = STRBUF_INIT, names = STRBUF_INIT;
+	struct strbuf names = STRBUF_INIT;
 
-	canonical_headers(q, &lines, &names);
-	sb_addf(out, "%s\n%s\n%s\n%s\n%s\n%s", q->method, q->path, q->query, lines.buf ? lines.buf : "",
-		sb_str(&names), q->payload_hash);
-	sb_release(&lines);
+	canonical_request(q, out, &names);
 	sb_release(&names);
 }
 
 void sigv4_authorization(const struct sigv4_request *q, const char *key_id, const char *secret, struct strbuf *out)
 {
 	struct strbuf canon = STRBUF_INIT, to_sign = STRBUF_INIT, scope = STRBUF_INIT, secret4 = STRBUF_INIT;
-	struct strbuf lines = STRBUF_INIT, names = STRBUF_INIT;
+	struct strbuf names = STRBUF_INIT;
 	char canon_hex[SHA256_HEX_LEN + 1], sig_hex[SHA256_HEX_LEN + 1];
 	unsigned char key[SHA256_LEN], sig[SHA256_LEN];
 
-	sigv4_canonical_request(q, &canon);
+	canonical_request(q, &canon, &names);
 	sha256_hex(canon.buf, canon.len, canon_hex);
 	sb_addf(&scope, "%.8s/%s/%s/aws4_request", q->amz_date, q->region, q->service);
 	sb_addf(&to_sign, "AWS4-HMAC-SHA256\n%s\n%s\n%s", q->amz_date, scope.buf, canon_hex);
@@ -117,7 +125,6 @@ void sigv4_authorization(const struct sigv4_request *q, const char *key_id, cons
 	hmac_sha256(key, sizeof(key), to_sign.buf, to_sign.len, sig);
 	sha256_to_hex(sig, sig_hex);
 
-	canonical_headers(q, &lines, &names);
 	sb_addf(out, "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s", key_id, scope.buf,
 		sb_str(&names), sig_hex);
 	/* The secret does not outlive the call in our heap. */
@@ -127,6 +134,5 @@ void sigv4_authorization(const struct sigv4_request *q, const char *key_id, cons
 	sb_release(&to_sign);
 	sb_release(&scope);
 	sb_release(&secret4);
-	sb_release(&lines);
 	sb_release(&names);
 }

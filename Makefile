@@ -211,6 +211,7 @@ bench: $(BIN)
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/stale.sh
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/overhead.sh
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/remote.sh
+	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/partial.sh
 	bash tests/bench/hash.sh
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/merge.sh
 

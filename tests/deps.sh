@@ -30,6 +30,7 @@ tests=(
 	# (pulldown-cmark, bat) and benches (cbindgen, regex's and serde_json's sources).
 	librust-cc-dev librust-cfg-if-dev librust-cfg-if-0.1-dev librust-pulldown-cmark-dev librust-bat-dev
 	'librust-regex+default-dev' librust-serde-json-dev librust-cbindgen-dev 'librust-cbindgen+clap-dev'
+	librust-hexyl-dev                 # bench partial.sh: a training that is not deterministic
 	# rustc's LLVM: its llvm-profdata, the clang the C/C++ tests profile with, BOLT.
 	"llvm-$major" "clang-$major" "bolt-$major" "libbolt-$major-dev"
 )

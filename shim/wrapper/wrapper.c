@@ -615,6 +615,13 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 			 */
 			if (strcmp(*e, ENV_PROFILE) == 0 && !getenv(*e))
 				continue;
+			/*
+			 * Likewise, what to do without a profile matters only to a unit built
+			 * without one: a profile's arrival or loss rebuilds it through the stamp.
+			 * With RUST_BACKTRACE=1 each unset entry costs cargo a backtrace.
+			 */
+			if (strcmp(*e, ENV_WHEN_NO_PROFILE) == 0 && !getenv(*e) && !d.automatic)
+				continue;
 			sv_push(&envs, *e);
 		}
 		flag = injected_flag(&d, &action);

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # overhead.sh - what the wrapper costs: a generated workspace of N small crates
 # (a chain of libs and one bin), built in release mode with and without
-# RUSTC_WRAPPER=cargo-pgo-wrap, full and no-op, side by side; medians; the
-# overhead per rustc invocation in ms.
+# RUSTC_WRAPPER=cargo-pgo-wrap, full and no-op, side by side, round-robin;
+# medians; the overhead per rustc invocation in ms; cargo's instructions on a
+# no-op build (perf, or cachegrind where the machine has no counters).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${PGOW_BIN:-$ROOT/cargo-pgo-wrap}
 N=${CRATES:-200}
 RUNS=${RUNS:-3}
+NOOP_RUNS=${NOOP_RUNS:-21}
 W=$(mktemp -d "${TMPDIR:-/tmp}/pgow-overhead.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 export CARGO_NET_OFFLINE=true CARGO_PGO_WRAP_CACHE=$W/cache CARGO_PGO_WRAP_JOURNAL=$W/journal
+# The target dirs are outside the workspace: this names it, so they share slots.
+export CARGO_PGO_WRAP_WORKSPACE=$W/ws
 unset RUSTC_WRAPPER RUSTFLAGS CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE
 
 mkdir -p "$W/ws"
@@ -38,43 +42,89 @@ cd "$W/ws"
 cargo generate-lockfile --offline -q
 
 now() { date +%s%N; }
-build_ms() { # target-dir wrapper
+# Plain means RUSTC_WRAPPER unset: cargo takes an empty one as another
+# configuration (it cost 150 ms more on a no-op build of this chain).
+cargo_in() { # target-dir wrapper backtrace cargo-args...
+	local t=$1 w=$2 bt=$3 cache=$CARGO_PGO_WRAP_CACHE
+	shift 3
+	# The dir without a profile has a cache of its own, where no profile appears.
+	[ "$t" = "$W/t-noprof" ] && cache=$W/cache-noprof
+	# The manual flow: the same profile, given to every unit by RUSTFLAGS.
+	if [ "$t" = "$W/t-manual" ]; then
+		CARGO_TARGET_DIR="$t" RUSTFLAGS="-Cprofile-use=$PROFILE" RUST_BACKTRACE="$bt" "$@"
+	elif [ -n "$w" ]; then
+		CARGO_TARGET_DIR="$t" RUSTC_WRAPPER="$w" RUST_BACKTRACE="$bt" CARGO_PGO_WRAP_CACHE="$cache" "$@"
+	else
+		CARGO_TARGET_DIR="$t" RUST_BACKTRACE="$bt" "$@"
+	fi
+}
+build_ms() { # target-dir wrapper backtrace
 	local s e
 	s=$(now)
-	CARGO_TARGET_DIR="$1" RUSTC_WRAPPER="$2" cargo build --release -q
+	cargo_in "$1" "$2" "$3" cargo build --release -q 2>/dev/null
 	e=$(now)
 	echo $(((e - s) / 1000000))
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-full_p=() full_w=() noop_p=() noop_w=()
+full_p=() full_w=()
 for r in $(seq "$RUNS"); do
-	full_p+=("$(build_ms "$W/t-plain-$r" "")")
-	full_w+=("$(build_ms "$W/t-wrap-$r" "$BIN")")
-	noop_p+=("$(build_ms "$W/t-plain-$r" "")")
-	noop_w+=("$(build_ms "$W/t-wrap-$r" "$BIN")")
+	full_p+=("$(build_ms "$W/t-plain-$r" "" 0)")
+	full_w+=("$(build_ms "$W/t-wrap-$r" "$BIN" 0)")
 done
-# Instructions are repeatable where wall time is not (a shared machine): cargo's own
-# work on a no-op build, with and without RUST_BACKTRACE (cargo builds an error value,
-# with a backtrace when that is set, for each env-dep variable that is unset).
+# The wrapped dir as a user has it most days: with a profile. Instrumented in
+# a dir of its own, run once, merged; then the wrapped dir is built with it.
+CARGO_TARGET_DIR="$W/t-instr" CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$W/raw" \
+	RUSTC_WRAPPER="$BIN" cargo build --release -q
+LLVM_PROFILE_FILE="$W/raw/app-%p.profraw" "$W/t-instr/release/app" >/dev/null
+"$BIN" merge "$W/raw" 2>/dev/null
+build_ms "$W/t-wrap-1" "$BIN" 0 >/dev/null
+grep -q '^use' <(awk -F'\t' '$2 == "app" {print $5}' "$W/journal" | tail -n 1) ||
+	{ echo "overhead.sh: the wrapped build did not use the profile" >&2; exit 1; }
+build_ms "$W/t-noprof" "$BIN" 0 >/dev/null
+PROFILE=$(ls "$W"/cache/slots/*/profiles/*.profdata)
+build_ms "$W/t-manual" "" 0 >/dev/null
+
+# No-op builds, round-robin: plain, wrapped without a profile, wrapped with one,
+# the manual flow's profile-use build (rustc lists the profile in each unit's dep-info);
+# with RUST_BACKTRACE=0 and =1 (cargo builds an error value for each env-dep
+# variable that is unset, and with RUST_BACKTRACE=1 a backtrace).
+declare -A noop
+for r in $(seq "$NOOP_RUNS"); do
+	for bt in 0 1; do
+		noop[p$bt]+="$(build_ms "$W/t-plain-1" "" $bt) "
+		noop[n$bt]+="$(build_ms "$W/t-noprof" "$BIN" $bt) "
+		noop[w$bt]+="$(build_ms "$W/t-wrap-1" "$BIN" $bt) "
+		noop[m$bt]+="$(build_ms "$W/t-manual" "" $bt) "
+	done
+done
+med() { printf '%s\n' ${noop[$1]} | median; }
+
+# Instructions are repeatable where wall time is not (a shared machine).
+REAL_CARGO=$(rustup which cargo 2>/dev/null || command -v cargo)
 insns() { # target-dir wrapper backtrace
-	if ! command -v perf >/dev/null || ! perf stat -e instructions:u true >/dev/null 2>&1; then
-		echo "n/a"
-		return
+	if command -v perf >/dev/null && perf stat -x, -e instructions:u true 2>&1 >/dev/null | grep -q '^[0-9]'; then
+		cargo_in "$1" "$2" "$3" perf stat -x, -e instructions:u "$REAL_CARGO" build --release -q 2>&1 >/dev/null |
+			awk -F, '/instructions/ {print $1}'
+	elif command -v valgrind >/dev/null; then
+		cargo_in "$1" "$2" "$3" valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+			"$REAL_CARGO" build --release -q 2>&1 >/dev/null | awk '/I *refs:/ {gsub(",", "", $NF); print $NF}'
+	else
+		echo n/a
 	fi
-	CARGO_TARGET_DIR="$1" RUSTC_WRAPPER="$2" RUST_BACKTRACE="$3" \
-		perf stat -x, -e instructions:u cargo build --release -q 2>&1 >/dev/null | awk -F, '/instructions/ {print $1}'
 }
-ip0=$(insns "$W/t-plain-1" "" 0); iw0=$(insns "$W/t-wrap-1" "$BIN" 0)
-ip1=$(insns "$W/t-plain-1" "" 1); iw1=$(insns "$W/t-wrap-1" "$BIN" 1)
 invocations=$((N + 1))
 fp=$(printf '%s\n' "${full_p[@]}" | median); fw=$(printf '%s\n' "${full_w[@]}" | median)
-np=$(printf '%s\n' "${noop_p[@]}" | median); nw=$(printf '%s\n' "${noop_w[@]}" | median)
-echo "wrapper overhead: $N crates + 1 bin, cargo build --release, median of $RUNS ($(nproc) cores, $(date -u +%F))"
-awk -v fp="$fp" -v fw="$fw" -v np="$np" -v nw="$nw" -v n="$invocations" 'BEGIN {
-	printf "  full build:  %6d ms plain, %6d ms wrapped: %.2fx, %+.2f ms per rustc invocation (%d)\n", fp, fw, fw / fp, (fw - fp) / n, n
-	printf "  no-op build: %6d ms plain, %6d ms wrapped: %.2fx (cargo runs no rustc: nothing to wrap)\n", np, nw, nw / np }'
-if [ "$ip0" != n/a ]; then
-	awk -v a="$ip0" -v b="$iw0" -v c="$ip1" -v d="$iw1" 'BEGIN {
-	printf "  no-op build, cargo instructions: %.0fM plain, %.0fM wrapped: %.2fx (RUST_BACKTRACE=0)\n", a / 1e6, b / 1e6, b / a
-	printf "                                   %.0fM plain, %.0fM wrapped: %.2fx (RUST_BACKTRACE=1)\n", c / 1e6, d / 1e6, d / c }'
-fi
+echo "wrapper overhead: $N crates + 1 bin, cargo build --release ($(nproc) cores, $(date -u +%F))"
+awk -v fp="$fp" -v fw="$fw" -v n="$invocations" -v runs="$RUNS" 'BEGIN {
+	printf "  full build (median of %d):  %6d ms plain, %6d ms wrapped: %.2fx, %+.2f ms per rustc invocation (%d)\n", runs, fp, fw, fw / fp, (fw - fp) / n, n }'
+for bt in 0 1; do
+	awk -v p="$(med p$bt)" -v n="$(med n$bt)" -v w="$(med w$bt)" -v m="$(med m$bt)" -v bt=$bt -v runs="$NOOP_RUNS" 'BEGIN {
+	printf "  no-op build, RUST_BACKTRACE=%d (median of %d): %4d ms plain; wrapped with a profile %4d ms: %.3fx; without one %4d ms: %.3fx; manual profile-use %4d ms: %.3fx\n", bt, runs, p, w, w / p, n, n / p, m, m / p }'
+done
+for bt in 0 1; do
+	ip=$(insns "$W/t-plain-1" "" $bt); iw=$(insns "$W/t-wrap-1" "$BIN" $bt); in=$(insns "$W/t-noprof" "$BIN" $bt)
+	[ "$ip" = n/a ] && break
+	im=$(insns "$W/t-manual" "" $bt)
+	awk -v a="$ip" -v b="$iw" -v c="$in" -v d="$im" -v bt=$bt 'BEGIN {
+	printf "  no-op build, cargo instructions, RUST_BACKTRACE=%d: %.0fM plain; wrapped with a profile %.0fM: %.3fx; without one %.0fM: %.3fx; manual profile-use %.0fM: %.3fx\n", bt, a / 1e6, b / 1e6, b / a, c / 1e6, c / a, d / 1e6, d / a }'
+done

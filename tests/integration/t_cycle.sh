@@ -20,6 +20,10 @@ test_cycle_merge_then_plain_build_uses_cache() {
 	cargo_ok build --release
 	assert_eq 1 "$(grep -c 'no profile for this build configuration yet' "$T/cargo.log")" "one notice"
 	assert_eq "plain -" "$(journal_actions fixbin)" "fixbin built plain"
+	# Built without a profile, a unit is rebuilt when what to do without one changes.
+	CARGO_PGO_WRAP_WHEN_NO_PROFILE=plain cargo_ok build --release -v
+	assert_grep 'Dirty fixlib .*CARGO_PGO_WRAP_WHEN_NO_PROFILE changed' "$T/cargo.log" "no profile: the setting is tracked"
+	cargo_ok build --release
 
 	instrument_and_train
 	pgow merge "$T/raw" 2>"$T/merge.log" || { cat "$T/merge.log" >&2; fail "merge failed"; }
@@ -34,6 +38,10 @@ test_cycle_merge_then_plain_build_uses_cache() {
 	prof=$(ls "$T"/cache/slots/*/profiles/*.profdata)
 	assert_eq "plain -
 use $(split_file fixbin)" "$(journal_actions fixbin)" "fixbin now uses the cached profile"
+	# With a profile it does not matter, and is not tracked (with RUST_BACKTRACE=1 each
+	# unset variable cargo checks costs it a backtrace on every no-op build).
+	CARGO_PGO_WRAP_WHEN_NO_PROFILE=instrument cargo_ok build --release -v
+	assert_no_grep 'Compiling|Dirty' "$T/cargo.log" "with a profile the setting is not tracked"
 	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "optimised binary is not instrumented"
 

@@ -21,6 +21,7 @@ int cmd_doctor(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_pin(int argc, char **argv);
+int cmd_upload(int argc, char **argv);
 
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
@@ -39,6 +40,14 @@ extern const struct command commands[];
 /* Prints a command's help on stdout; returns 0. */
 int command_help(const struct command *c);
 /* The usage error: the command's usage line on stderr, then exit 2. */
+struct build;
+struct remote;
+/* The remote store, or exit 2 saying how to name one. */
+struct remote *command_remote(const char *cmd);
+/* A --weight value (1 to 1000000), or exit 2 naming the command. */
+long command_weight(const char *cmd, const char *value);
+/* The slot of the build these cargo arguments describe: recorded, or asked of a cargo build; dies if none. */
+void command_slot_of(struct build *b, struct strbuf *slot);
 _Noreturn void command_usage_error(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -19,6 +19,14 @@
 
 struct remote;
 
+/*
+ * Puts a local file as an object unless the remote has it whole (objects
+ * never change; one of another size is a torn or damaged copy, replaced).
+ */
+int travel_put_object(struct remote *r, const char *name, const char *src, struct strbuf *err);
+/* Puts text as object name, through a temp file made in dir (the transports send files). */
+int travel_put_text(struct remote *r, const char *dir, const char *name, const struct strbuf *text,
+		    struct strbuf *err);
 /* The slot's portable key for the workspace of these members ("name@version", sorted). */
 int travel_slot_key(const char *slot_dir, const struct strvec *members, struct strbuf *key, struct strbuf *err);
 

@@ -32,6 +32,14 @@ int provenance_record(const char *path, const struct unit_mark *self, const stru
 /* 1: found; 0: no build in this cache linked that id; -1: unreadable (err). */
 int provenance_lookup(const char *build_id, struct provenance *p, struct strbuf *err);
 void provenance_release(struct provenance *p);
+/* A record's text (as stored) into p; -1 with "what:line: ..." in err when it is not one. */
+int provenance_parse(const char *text, const char *what, struct provenance *p, struct strbuf *err);
+/* A record's text for p, naming slot in place of p->slot (the remote names slots by key). */
+void provenance_format(const struct provenance *p, const char *slot, struct strbuf *out);
+/* Stores p as the record of build_id (made elsewhere, fetched from the remote). */
+int provenance_store(const char *build_id, const struct provenance *p, struct strbuf *err);
+/* The build-ids of the binaries recorded for slot (its id), into ids. */
+void provenance_ids_of_slot(const char *slot, struct strvec *ids);
 /* Adds a unit to a list unless the same crate and metadata are there; returns it. */
 struct unit_ref *unit_refs_add(struct unit_ref **list, size_t *n, const char *crate,
 			       const char *metadata, const char *key);

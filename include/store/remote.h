@@ -55,5 +55,11 @@ int remote_put(struct remote *r, const char *name, const char *src, struct strbu
 int remote_delete(struct remote *r, const char *name, struct strbuf *err);
 /* 1 and its size (-1 unknown): the object exists; 0: it does not; -1: failure (err). */
 int remote_has(struct remote *r, const char *name, long long *size, struct strbuf *err);
+/*
+ * The names of the objects directly below dir (a name of ours, no trailing
+ * '/'), sorted, into names: a directory listing, a WebDAV PROPFIND (Depth 1)
+ * or S3's ListObjectsV2. A dir that is not there lists nothing. 0, or -1 (err).
+ */
+int remote_list(struct remote *r, const char *dir, struct strvec *names, struct strbuf *err);
 
 #endif

@@ -26,6 +26,7 @@
 #include "cycle/pinlock.h"
 #include "cycle/train.h"
 #include "cycle/travel.h"
+#include "cycle/fleet.h"
 #include "commands/commands.h"
 
 #include <errno.h>
@@ -518,8 +519,10 @@ int cmd_build(int argc, char **argv)
 	b.steps = p == PLAN_REFRESH ? (b.cfg.nruns ? 4 : 2) : 1;
 	bool refreshed = p == PLAN_REFRESH && refresh(&b);
 	optimise(&b, p == PLAN_PLAIN, &u, &v, &after);
-	if (refreshed && v.slot.len)
+	if (refreshed && v.slot.len) {
 		travel_push_or_warn(v.slot.buf, &b.ws.members);
+		fleet_push_builds_or_warn(v.slot.buf, &b.ws.members);
+	}
 	/*
 	 * Units the prediction could not see (a new dependency, other features,
 	 * another version) are known now: the policy applies to them too.
@@ -582,12 +585,16 @@ int cmd_instrument(int argc, char **argv)
 		    v.skipped_why.len ? v.skipped_why.buf : "no unit of target code", b.ws.profile, b.ws.profile);
 	if (v.c.objects)
 		progress("note:", "%d C/C++ object(s) of %s instrumented too\n", v.c.objects, v.c.packages.buf);
+	/* With a remote, the field can upload what these binaries write: they are recorded there. */
+	if (v.slot.len && setting_get(SETTING_REMOTE))
+		fleet_push_builds_or_warn(v.slot.buf, &b.ws.members);
 	progress("note:",
 		"%d unit(s) instrumented in %s.\n"
 		"             Run the binaries: they write their profiles to %s,\n"
 		"             which the next `cargo-pgo-wrap build` merges before it builds optimised.\n"
-		"             Profiles collected elsewhere: bring the .profraw files back and\n"
-		"               cargo-pgo-wrap merge [--weight N] <dir>\n",
+		"             Profiles collected elsewhere: `cargo-pgo-wrap upload DIR` there, with\n"
+		"               CARGO_PGO_WRAP_REMOTE set, then `cargo-pgo-wrap merge --remote` here;\n"
+		"             or bring the .profraw files back and `cargo-pgo-wrap merge [--weight N] DIR`\n",
 		v.generate, b.ws.build_dir.buf, b.raw_dir.buf);
 	build_forward_messages(&b, &u);
 	verified_release(&v);

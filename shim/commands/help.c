@@ -42,10 +42,13 @@ const struct command commands[] = {
 	  "train [--pgo-config FILE] [CARGO BUILD ARGS...]" },
 	{ "merge", cmd_merge, "merge .profraw/.profdata files into the cache",
 	  "merge [--slot ID] [--weight N] [--replace] [--foreign] [--strict] [--training TEXT] DIR|FILE...\n"
+	  "merge --remote [--replace] [--strict] [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
 	  "  Each .profraw goes to the build that produced its binary (by build-id) and is added to\n"
 	  "  that build's current profile while the code still matches; --replace starts over.\n"
 	  "  --weight N applies to every input. --foreign --slot ID accepts files from binaries this\n"
-	  "  cache did not build (another machine). A profile that gives no counts to any crate is refused." },
+	  "  cache did not build (another machine). A profile that gives no counts to any crate is refused.\n"
+	  "  --remote: the raw profiles uploaded from the field for this build configuration, each with\n"
+	  "  its weight, added to the current profile (or replacing it), pushed; each upload is merged once." },
 	{ "push", cmd_push, "push this build's current profile to the remote store",
 	  "push [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
 	  "  Stores the profile under its content key in CARGO_PGO_WRAP_REMOTE, then names it as the\n"
@@ -61,6 +64,13 @@ const struct command commands[] = {
 	  "  root. While a pin is there, builds use exactly that profile (from this cache, else fetched)\n"
 	  "  and never replace it: a stale pinned profile is used as it is, or refused under\n"
 	  "  stale-policy: error. `pin` again moves it." },
+	{ "upload", cmd_upload, "send raw profiles from the field to the remote store",
+	  "upload DIR [--weight N] [--label NAME]\n"
+	  "  On a machine with only the instrumented binaries and CARGO_PGO_WRAP_REMOTE: each .profraw in\n"
+	  "  DIR goes to the build that made its binary (by build-id; `instrument` and `build` record\n"
+	  "  their instrumented binaries on the remote), with its weight and label, and is removed once\n"
+	  "  the remote has it whole. A file no recorded build made is refused and kept.\n"
+	  "  `merge --remote` on the build host merges what was uploaded." },
 	{ "run", cmd_run, "cargo run with the current profile", "run [--pgo-config FILE] [CARGO RUN ARGS...]" },
 	{ "test", cmd_test, "cargo test with the current profile", "test [--pgo-config FILE] [CARGO TEST ARGS...]" },
 	{ "bench", cmd_bench, "cargo bench with the current profile", "bench [--pgo-config FILE] [CARGO BENCH ARGS...]" },

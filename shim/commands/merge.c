@@ -3,26 +3,118 @@
  */
 #include "base/message.h"
 #include "base/option.h"
+#include "base/settings.h"
 #include "store/cache.h"
+#include "base/path.h"
+#include "base/tempfile.h"
+#include "store/remote.h"
+#include "store/report.h"
+#include "cycle/build.h"
+#include "cycle/fleet.h"
 #include "cycle/merge.h"
+#include "cycle/travel.h"
 #include "commands/commands.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static long parse_weight(const char *s)
+long command_weight(const char *cmd, const char *s)
 {
 	char *end;
 	errno = 0;
 	long w = strtol(s, &end, 10);
 	if (errno || end == s || *end || w < 1 || w > 1000000)
-		die(PGOW_EXIT_CONFIG, "merge: --weight takes a whole number from 1 to 1000000, not '%s'", s);
+		die(PGOW_EXIT_CONFIG, "%s: --weight takes a whole number from 1 to 1000000, not '%s'", cmd, s);
 	return w;
+}
+
+/* What the training text says of a fleet merge: how many uploads, with which labels. */
+static void fleet_training(struct strbuf *out, const struct fleet_batch *fb)
+{
+	sb_addf(out, "%zu upload(s) from the field", fb->hashes.n);
+	for (size_t i = 0; i < fb->labels.n; i++)
+		if (strcmp(fb->labels.v[i], "-") != 0)
+			sb_addf(out, "%s%s", i ? ", " : " (", fb->labels.v[i]);
+	if (fb->labels.n && (fb->labels.n > 1 || strcmp(fb->labels.v[0], "-") != 0))
+		sb_addch(out, ')');
+}
+
+/* `merge --remote`: the uploads of this build configuration, merged once each, then pushed. */
+static int merge_remote(int argc, char **argv)
+{
+	struct merge_request o;
+	struct strvec cargo = STRVEC_INIT;
+	struct strbuf slot = STRBUF_INIT, key = STRBUF_INIT, tmp = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf training = STRBUF_INIT;
+	struct fleet_batch fb;
+	struct build b;
+
+	memset(&o, 0, sizeof(o));
+	memset(&fb, 0, sizeof(fb));
+	sv_push(&cargo, argv[0]);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--remote") == 0)
+			continue;
+		else if (strcmp(argv[i], "--replace") == 0)
+			o.replace = true;
+		else if (strcmp(argv[i], "--strict") == 0)
+			o.strict = true;
+		else if (strcmp(argv[i], "--slot") == 0 || strcmp(argv[i], "--weight") == 0 ||
+			 strcmp(argv[i], "--foreign") == 0 || strcmp(argv[i], "--training") == 0)
+			command_usage_error("merge", "%s is not for --remote: each upload carries its weight, and the "
+					    "cargo arguments name the build", argv[i]);
+		else
+			sv_push(&cargo, argv[i]);
+	}
+	build_setup(&b, (int)cargo.n, cargo.v, false);
+	struct remote *r = command_remote("merge --remote");
+	if (!remote_writable(r, &err))
+		die(PGOW_EXIT_CONFIG, "merge --remote: %s (it records what it merged there)", err.buf);
+	build_lock(&b);
+	command_slot_of(&b, &slot);
+	if (travel_slot_key(slot.buf, &b.ws.members, &key, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	if (tempdir_create(slot.buf, "merge.", &tmp, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	if (fleet_fetch(r, slot.buf, key.buf, tmp.buf, &o, &fb, &err) != 0)
+		die(PGOW_EXIT_REMOTE, "merge --remote: %s", err.buf);
+	if (!fb.hashes.n) {
+		progress("Fresh", "no upload from the field waits to be merged for slot %.12s on %s%s\n",
+			 path_basename(slot.buf), remote_display(r), fb.skipped ? " (some were skipped, said above)" : "");
+	} else {
+		fleet_training(&training, &fb);
+		o.slot = path_basename(slot.buf);
+		o.training = training.buf;
+		merge_run(&o);
+		/* Marked merged before the push: a push that fails leaves a profile to push, never one to merge twice. */
+		if (fleet_consume(r, key.buf, &fb, &err) != 0)
+			die(PGOW_EXIT_REMOTE, "merge --remote: merged, but cannot record it on the remote (%s): merging "
+			    "again would count these uploads twice; the local profile has them", err.buf);
+		if (travel_push(r, slot.buf, &b.ws.members, &err) < 0)
+			die(PGOW_EXIT_REMOTE, "merge --remote: merged, but cannot push the profile: %s; "
+			    "`cargo-pgo-wrap push` sends it", err.buf);
+	}
+	tempdir_remove(tmp.buf);
+	remote_close(r);
+	build_teardown(&b);
+	fleet_batch_release(&fb);
+	merge_request_release(&o);
+	sv_release(&cargo);
+	sb_release(&slot);
+	sb_release(&key);
+	sb_release(&tmp);
+	sb_release(&err);
+	sb_release(&training);
+	return 0;
 }
 
 int cmd_merge(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--remote") == 0)
+			return merge_remote(argc, argv);
+
 	struct merge_request o;
 
 	memset(&o, 0, sizeof(o));
@@ -33,7 +125,7 @@ int cmd_merge(int argc, char **argv)
 		else if (option_take(argc, argv, &i, "--training", &v))
 			o.training = v;
 		else if (option_take(argc, argv, &i, "--weight", &v))
-			o.weight = parse_weight(v);
+			o.weight = command_weight("merge", v);
 		else if (strcmp(a, "--strict") == 0)
 			o.strict = true;
 		else if (strcmp(a, "--replace") == 0)

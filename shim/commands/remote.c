@@ -17,12 +17,12 @@
 #include "cycle/freshness.h"
 #include "cycle/pinlock.h"
 #include "cycle/travel.h"
+#include "cycle/fleet.h"
 #include "commands/commands.h"
 
 #include <string.h>
 
-/* The remote, or exit 2 saying how to name one. */
-static struct remote *remote_or_die(const char *cmd)
+struct remote *command_remote(const char *cmd)
 {
 	struct remote *r = NULL;
 	struct strbuf err = STRBUF_INIT;
@@ -36,8 +36,7 @@ static struct remote *remote_or_die(const char *cmd)
 	return r;
 }
 
-/* The slot of the build these cargo arguments describe: recorded, or asked of a cargo build. */
-static void slot_of(struct build *b, struct strbuf *slot)
+void command_slot_of(struct build *b, struct strbuf *slot)
 {
 	if (slot_of_build_dir(b->ws.build_dir.buf, slot) == 0 || slot_of_build_dir(b->instr_bin_dir.buf, slot) == 0)
 		return;
@@ -59,14 +58,24 @@ int cmd_push(int argc, char **argv)
 	struct strbuf slot = STRBUF_INIT, err = STRBUF_INIT;
 
 	build_setup(&b, argc, argv, false);
-	struct remote *r = remote_or_die("push");
+	struct remote *r = command_remote("push");
 	if (!remote_writable(r, &err))
 		die(PGOW_EXIT_CONFIG, "push: %s", err.buf);
 	build_lock(&b);
-	slot_of(&b, &slot);
+	command_slot_of(&b, &slot);
 	int rc = travel_push(r, slot.buf, &b.ws.members, &err);
 	if (rc < 0)
 		remote_failure("push", &err);
+	/* The instrumented binaries too: what they write in the field can then be uploaded. */
+	struct strbuf key = STRBUF_INIT;
+	int builds = travel_slot_key(slot.buf, &b.ws.members, &key, &err) == 0 ?
+			     fleet_push_builds(r, slot.buf, key.buf, &err) : -1;
+	if (builds < 0)
+		remote_failure("push", &err);
+	if (builds > 0)
+		progress("Recorded", "%d instrumented binar%s on %s\n", builds, builds == 1 ? "y" : "ies",
+			 remote_display(r));
+	sb_release(&key);
 	if (rc == 0)
 		die(PGOW_EXIT_FAIL, "push: slot %.12s has no profile yet; `cargo-pgo-wrap build` collects one",
 		    path_basename(slot.buf));
@@ -83,9 +92,9 @@ int cmd_pull(int argc, char **argv)
 	struct strbuf slot = STRBUF_INIT, err = STRBUF_INIT;
 
 	build_setup(&b, argc, argv, false);
-	struct remote *r = remote_or_die("pull");
+	struct remote *r = command_remote("pull");
 	build_lock(&b);
-	slot_of(&b, &slot);
+	command_slot_of(&b, &slot);
 	int rc = travel_pull(r, slot.buf, &b.ws.members, &err);
 	if (rc < 0)
 		remote_failure("pull", &err);
@@ -114,7 +123,7 @@ int cmd_pin(int argc, char **argv)
 	if (pinlock_read(&lock, b.ws.root.buf, &err) < 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	build_lock(&b);
-	slot_of(&b, &slot);
+	command_slot_of(&b, &slot);
 	if (profile_current(slot.buf, &m, &prof, &err) != 1)
 		die(PGOW_EXIT_FAIL, "pin: slot %.12s has no profile%s%s; `cargo-pgo-wrap build` collects one",
 		    path_basename(slot.buf), err.len ? ": " : "", sb_str(&err));

@@ -225,8 +225,8 @@ static void run_merge(const char *tool, const struct strvec *inputs, const char 
 		sv_push(&cmd[i], "--failure-mode=any");
 		if (i == 1)
 			sv_push(&cmd[i], "--text");
-		else if (cpus > 2)
-			sv_pushf(&cmd[i], "--num-threads=%ld", cpus - 1); /* one core is the text merge's */
+		else /* one core is the text merge's: left to itself, llvm-profdata takes them all */
+			sv_pushf(&cmd[i], "--num-threads=%ld", cpus > 1 ? cpus - 1 : 1);
 		sv_pushf(&cmd[i], "--output=%s", i == 0 ? out : text);
 		add_inputs(&cmd[i], inputs, tmpdir);
 	}

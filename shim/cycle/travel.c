@@ -90,7 +90,7 @@ static void object_name(struct strbuf *out, const char *content_key, const char 
  * Puts a local file as an object unless the remote has it whole (objects
  * never change; one of another size is a torn or damaged copy, replaced).
  */
-static int put_object(struct remote *r, const char *name, const char *src, struct strbuf *err)
+int travel_put_object(struct remote *r, const char *name, const char *src, struct strbuf *err)
 {
 	struct stat st;
 	long long size;
@@ -126,8 +126,7 @@ static int get_ref(struct remote *r, const char *slot_key, struct strbuf *key, s
 	return rc;
 }
 
-/* Puts text as object name, through a temp file in the slot (the transports send files). */
-static int put_text(struct remote *r, const char *slot_dir, const char *name, const struct strbuf *text,
+int travel_put_text(struct remote *r, const char *slot_dir, const char *name, const struct strbuf *text,
 		    struct strbuf *err)
 {
 	struct strbuf tmp = STRBUF_INIT, file = STRBUF_INIT;
@@ -249,7 +248,7 @@ static void keep_history(struct remote *r, const char *slot_dir, const char *slo
 	for (size_t i = 0; i < keys.n; i++)
 		sb_addf(&text, "%s\n", keys.v[i]);
 	sb_addf(&name, REMOTE_ROOT "/slots/%s/history", slot_key);
-	if (put_text(r, slot_dir, name.buf, &text, &err) != 0)
+	if (travel_put_text(r, slot_dir, name.buf, &text, &err) != 0)
 		warn("cannot write the slot's history on the remote: %s", err.buf);
 	else if (pruned)
 		progress("Pruned", "%d old profile(s) of slot %.12s from %s (%s=%ld)\n", pruned,
@@ -272,7 +271,7 @@ static int push_names(struct remote *r, const char *slot_dir, const struct manif
 	object_name(&name, m->content_key, "names");
 	if (unitnames_bundle(slot_dir, m, &bundle)) {
 		int has = remote_has(r, name.buf, &size, err);
-		rc = has < 0 ? -1 : has && size == (long long)bundle.len ? 0 : put_text(r, slot_dir, name.buf, &bundle, err);
+		rc = has < 0 ? -1 : has && size == (long long)bundle.len ? 0 : travel_put_text(r, slot_dir, name.buf, &bundle, err);
 	}
 	sb_release(&bundle);
 	sb_release(&name);
@@ -295,11 +294,11 @@ int travel_push(struct remote *r, const char *slot_dir, const struct strvec *mem
 		goto out;
 	sb_addf(&yaml, "%s/profiles/%s.yaml", slot_dir, m.content_key);
 	object_name(&name, m.content_key, "profdata");
-	if (put_object(r, name.buf, prof.buf, err) != 0)
+	if (travel_put_object(r, name.buf, prof.buf, err) != 0)
 		goto out;
 	sb_reset(&name);
 	object_name(&name, m.content_key, "yaml");
-	if (put_object(r, name.buf, yaml.buf, err) != 0)
+	if (travel_put_object(r, name.buf, yaml.buf, err) != 0)
 		goto out;
 	if (push_names(r, slot_dir, &m, err) != 0)
 		goto out;
@@ -307,7 +306,7 @@ int travel_push(struct remote *r, const char *slot_dir, const struct strvec *mem
 	sb_addf(&line, "%s\n", m.content_key);
 	sb_reset(&name);
 	ref_name(&name, slot_key.buf);
-	if (put_text(r, slot_dir, name.buf, &line, err) != 0)
+	if (travel_put_text(r, slot_dir, name.buf, &line, err) != 0)
 		goto out;
 	rc = 1;
 	progress("Pushed", "profile %.12s of slot %.12s to %s\n", m.content_key, path_basename(slot_dir),
@@ -329,7 +328,7 @@ int travel_protect(struct remote *r, const char *slot_dir, const char *key, stru
 
 	sb_addf(&name, REMOTE_ROOT "/pins/%s", key);
 	sb_addf(&text, "%s\n", key);
-	int rc = put_text(r, slot_dir, name.buf, &text, err);
+	int rc = travel_put_text(r, slot_dir, name.buf, &text, err);
 	sb_release(&name);
 	sb_release(&text);
 	return rc;

@@ -7,6 +7,8 @@
  */
 #include "store/provenance.h"
 #include "base/atomic.h"
+#include "base/dirlist.h"
+#include "base/path.h"
 #include "base/strbuf.h"
 #include "base/xalloc.h"
 #include "formats/buildid.h"
@@ -129,10 +131,63 @@ out:
 	return rc;
 }
 
+int provenance_parse(const char *text, const char *what, struct provenance *p, struct strbuf *err)
+{
+	int lineno = 0;
+
+	memset(p, 0, sizeof(*p));
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+		struct strvec f = STRVEC_INIT;
+		struct strbuf l = STRBUF_INIT;
+		sb_add(&l, line, len);
+		sv_split(&f, l.buf, '\t');
+		lineno++;
+		bool ok = lineno == 1 ? f.n == 3 && strcmp(f.v[0], RECORD_MAGIC) == 0 : f.n == 3;
+		if (ok && lineno == 1) {
+			p->slot = xstrdup(f.v[1]);
+			p->binary = xstrdup(f.v[2]);
+		} else if (ok) {
+			unit_refs_add(&p->units, &p->n, f.v[0], f.v[1], f.v[2]);
+		}
+		sv_release(&f);
+		sb_release(&l);
+		if (!ok) {
+			sb_addf(err, "%s:%d: corrupt build-id record; delete it", what, lineno);
+			provenance_release(p);
+			return -1;
+		}
+		line += len + (line[len] == '\n');
+	}
+	return p->slot ? 1 : 0;
+}
+
+void provenance_format(const struct provenance *p, const char *slot, struct strbuf *out)
+{
+	sb_addf(out, RECORD_MAGIC "\t%s\t%s\n", slot, p->binary);
+	for (size_t i = 0; i < p->n; i++)
+		sb_addf(out, "%s\t%s\t%s\n", p->units[i].crate, p->units[i].metadata, p->units[i].key);
+}
+
+int provenance_store(const char *build_id, const struct provenance *p, struct strbuf *err)
+{
+	struct strbuf rec = STRBUF_INIT, text = STRBUF_INIT;
+	int rc = -1;
+
+	if (record_path(&rec, build_id, err) == 0) {
+		provenance_format(p, p->slot, &text);
+		struct atomic_opts opts = { .mode = 0600 };
+		rc = write_file_atomic(rec.buf, text.buf, text.len, &opts, err);
+	}
+	sb_release(&rec);
+	sb_release(&text);
+	return rc;
+}
+
 int provenance_lookup(const char *build_id, struct provenance *p, struct strbuf *err)
 {
 	struct strbuf rec = STRBUF_INIT, text = STRBUF_INIT;
-	int rc = -1, lineno = 0;
+	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
 	if (record_path(&rec, build_id, err) != 0)
@@ -144,33 +199,32 @@ int provenance_lookup(const char *build_id, struct provenance *p, struct strbuf 
 			sb_addf(err, "cannot read %s: %s", rec.buf, strerror(errno));
 		goto out;
 	}
-	for (char *line = text.buf; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		struct strvec f = STRVEC_INIT;
-		sv_split(&f, line, '\t');
-		lineno++;
-		bool ok = lineno == 1 ? f.n == 3 && strcmp(f.v[0], RECORD_MAGIC) == 0 : f.n == 3;
-		if (ok && lineno == 1) {
-			p->slot = xstrdup(f.v[1]);
-			p->binary = xstrdup(f.v[2]);
-		} else if (ok) {
-			unit_refs_add(&p->units, &p->n, f.v[0], f.v[1], f.v[2]);
-		}
-		sv_release(&f);
-		if (!ok) {
-			sb_addf(err, "%s:%d: corrupt build-id record; delete it", rec.buf, lineno);
-			provenance_release(p);
-			goto out;
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	rc = p->slot ? 1 : 0;
+	rc = provenance_parse(text.buf, rec.buf, p, err);
 out:
 	sb_release(&rec);
 	sb_release(&text);
 	return rc;
+}
+
+void provenance_ids_of_slot(const char *slot, struct strvec *ids)
+{
+	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec all = STRVEC_INIT;
+
+	if (cache_subdir(&dir, "buildids", &err) == 0)
+		list_dir(dir.buf, "", &all);
+	for (size_t i = 0; i < all.n; i++) {
+		struct provenance p;
+		struct strbuf e = STRBUF_INIT;
+		const char *id = path_basename(all.v[i]);
+		if (provenance_lookup(id, &p, &e) == 1 && strcmp(p.slot, slot) == 0)
+			sv_push(ids, id);
+		provenance_release(&p);
+		sb_release(&e);
+	}
+	sv_release(&all);
+	sb_release(&dir);
+	sb_release(&err);
 }
 
 void provenance_release(struct provenance *p)

@@ -7,12 +7,14 @@
 #include "store/remote.h"
 #include "store/remote_backend.h"
 #include "base/atomic.h"
+#include "base/dirlist.h"
 #include "base/fdio.h"
 #include "base/input.h"
 #include "base/path.h"
 #include "base/safefs.h"
 #include "base/settings.h"
 #include "base/xalloc.h"
+#include "formats/listing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -140,6 +142,9 @@ void remote_close(struct remote *r)
 	free(r->host);
 	free(r->path);
 	free(r->region);
+	free(r->origin);
+	free(r->bucket_root);
+	free(r->key_prefix);
 	free(r);
 }
 
@@ -323,4 +328,38 @@ int remote_has(struct remote *r, const char *name, long long *size, struct strbu
 	if (!name_ok(name, err))
 		return -1;
 	return r->kind == REMOTE_FILE ? file_has(r, name, size, err) : http_has(r, name, size, err);
+}
+
+static int file_list(struct remote *r, const char *dir, struct strvec *names, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct strvec all = STRVEC_INIT;
+
+	path_join(&path, r->dir, dir);
+	/* A link where the dir should be is not followed (deletions go by these names). */
+	if (access(path.buf, F_OK) == 0 && !is_real_dir(path.buf)) {
+		sb_addf(err, "cannot list %s: not a directory", path.buf);
+		sb_release(&path);
+		return -1;
+	}
+	list_dir(path.buf, "", &all);
+	for (size_t i = 0; i < all.n; i++) {
+		const char *base = path_basename(all.v[i]);
+		struct stat st;
+		if (lstat(all.v[i], &st) == 0 && S_ISREG(st.st_mode) && listing_name_ok(base, strlen(base)))
+			sv_push(names, base);
+	}
+	sv_release(&all);
+	sb_release(&path);
+	return 0;
+}
+
+int remote_list(struct remote *r, const char *dir, struct strvec *names, struct strbuf *err)
+{
+	if (!name_ok(dir, err))
+		return -1;
+	int rc = r->kind == REMOTE_FILE ? file_list(r, dir, names, err) : http_list(r, dir, names, err);
+	if (rc == 0)
+		sv_sort_unique(names);
+	return rc;
 }

@@ -6,6 +6,8 @@
  * for S3 with each request signed (store/remote_s3.c).
  */
 #include "store/remote_backend.h"
+#include "formats/listing.h"
+#include "store/sigv4.h"
 #include "base/fdio.h"
 #include "base/settings.h"
 #include "base/sha256.h"
@@ -118,14 +120,16 @@ static CURL *http_handle(struct remote *r, const char *url, bool small, struct s
 }
 
 /* The request's credentials: basic auth or a bearer token for WebDAV, a signature for S3. */
-static struct curl_slist *http_auth(struct remote *r, CURL *c, const char *method, const char *name,
-				    const char *payload_hash)
+static struct curl_slist *http_auth(struct remote *r, CURL *c, const char *method, const char *sign_path,
+				    const char *query, const char *payload_hash)
 {
 	struct curl_slist *headers = NULL;
 	struct strvec h = STRVEC_INIT;
 
+	if (strcmp(method, "PROPFIND") == 0)
+		sv_push(&h, "Depth: 1"); /* the collection and its members, not the whole tree */
 	if (r->kind == REMOTE_S3) {
-		s3_sign(r, method, name, payload_hash, &h);
+		s3_sign(r, method, sign_path, query, payload_hash, &h);
 		/* No "Expect: 100-continue" round trip before a PUT's body. */
 		sv_push(&h, "Expect:");
 	} else {
@@ -171,18 +175,22 @@ static void http_error(struct remote *r, const char *what, const char *name, CUR
  * body hashing to payload_hash (S3 signs it; NULL: none). The status is
  * HTTP's (0 when none came), cc curl's.
  */
-static CURLcode http_request(struct remote *r, const char *method, const char *name, FILE *in, long long in_size,
-			     const char *payload_hash, struct sink *s, long *status)
+struct target {
+	const char *url;
+	const char *sign_path; /* S3: the path signed, as sent */
+	const char *query;     /* S3: the canonical query string, "" for none */
+};
+
+static CURLcode http_request_to(struct remote *r, const char *method, const struct target *t, FILE *in,
+				long long in_size, const char *payload_hash, struct sink *s, long *status)
 {
-	struct strbuf url = STRBUF_INIT;
 	struct curl_slist *headers = NULL;
 	CURLcode cc = CURLE_OUT_OF_MEMORY;
 
-	sb_addf(&url, "%s/%s", r->base, name);
 	*status = 0;
-	CURL *c = http_handle(r, url.buf, !in && s->max <= 65536, s);
+	CURL *c = http_handle(r, t->url, !in && s->max <= 65536, s);
 	if (c) {
-		headers = http_auth(r, c, method, name, payload_hash ? payload_hash : EMPTY_SHA256);
+		headers = http_auth(r, c, method, t->sign_path, t->query, payload_hash ? payload_hash : EMPTY_SHA256);
 		if (strcmp(method, "HEAD") == 0) {
 			cu.easy_setopt(c, CURLOPT_NOBODY, 1L);
 		} else if (strcmp(method, "PUT") == 0) {
@@ -203,7 +211,22 @@ static CURLcode http_request(struct remote *r, const char *method, const char *n
 		cu.easy_cleanup(c);
 	}
 	cu.slist_free_all(headers);
+	return cc;
+}
+
+/* One request on object name (a dir when it ends in '/'), below the remote's URL. */
+static CURLcode http_request(struct remote *r, const char *method, const char *name, FILE *in, long long in_size,
+			     const char *payload_hash, struct sink *s, long *status)
+{
+	struct strbuf url = STRBUF_INIT, path = STRBUF_INIT;
+
+	sb_addf(&url, "%s/%s", r->base, name);
+	if (r->kind == REMOTE_S3)
+		sb_addf(&path, "%s/%s", r->path, name);
+	struct target t = { url.buf, path.buf, "" };
+	CURLcode cc = http_request_to(r, method, &t, in, in_size, payload_hash, s, status);
 	sb_release(&url);
+	sb_release(&path);
 	return cc;
 }
 
@@ -296,4 +319,76 @@ int http_delete(struct remote *r, const char *name, struct strbuf *err)
 		return 0;
 	http_error(r, "DELETE", name, cc, status, &s, err);
 	return -1;
+}
+
+/* Listings can be long: a thousand uploads answer in some 300 KiB. */
+#define LISTING_MAX (64LL << 20)
+
+static int webdav_list(struct remote *r, const char *dir, struct strvec *names, struct strbuf *err)
+{
+	struct strbuf body = STRBUF_INIT, name = STRBUF_INIT;
+	struct sink s = { -1, &body, LISTING_MAX, 0, false, false };
+	long status;
+
+	sb_addf(&name, "%s/", dir);
+	CURLcode cc = http_request(r, "PROPFIND", name.buf, NULL, 0, NULL, &s, &status);
+	int rc = 0;
+	if (cc == CURLE_OK && status == 207) {
+		listing_parse_propfind(body.buf, body.len, names);
+	} else if (!(cc == CURLE_OK && status == 404)) {
+		http_error(r, "PROPFIND", name.buf, cc, status, &s, err);
+		if (cc == CURLE_OK && (status == 405 || status == 501))
+			sb_adds(err, "; listing needs WebDAV's PROPFIND (nginx: the dav_ext module)");
+		rc = -1;
+	}
+	sb_release(&body);
+	sb_release(&name);
+	return rc;
+}
+
+/* ListObjectsV2, a page at a time, of the keys below our prefix's dir. */
+static int s3_list(struct remote *r, const char *dir, struct strvec *names, struct strbuf *err)
+{
+	struct strbuf prefix = STRBUF_INIT, token = STRBUF_INIT, query = STRBUF_INIT, url = STRBUF_INIT;
+	struct strbuf body = STRBUF_INIT;
+	const char *path = *r->bucket_root ? r->bucket_root : "/";
+	bool more = true;
+	int rc = 0;
+
+	sb_addf(&prefix, "%s%s/", r->key_prefix, dir);
+	for (int page = 0; more && rc == 0; page++) {
+		struct sink s = { -1, &body, LISTING_MAX, 0, false, false };
+		long status;
+		/* The canonical query: its parameters sorted, each encoded as SigV4 says. */
+		sb_reset(&query);
+		if (token.len) {
+			sb_adds(&query, "continuation-token=");
+			sigv4_uri_encode(&query, token.buf, false);
+			sb_addch(&query, '&');
+		}
+		sb_adds(&query, "list-type=2&prefix=");
+		sigv4_uri_encode(&query, prefix.buf, false);
+		sb_reset(&url);
+		sb_addf(&url, "%s%s?%s", r->origin, path, query.buf);
+		sb_reset(&body);
+		struct target t = { url.buf, path, query.buf };
+		CURLcode cc = http_request_to(r, "GET", &t, NULL, 0, NULL, &s, &status);
+		if (cc == CURLE_OK && status == 200) {
+			listing_parse_s3(body.buf, body.len, prefix.buf, names, &more, &token);
+		} else {
+			http_error(r, "GET (list)", dir, cc, status, &s, err);
+			rc = -1;
+		}
+	}
+	sb_release(&prefix);
+	sb_release(&token);
+	sb_release(&query);
+	sb_release(&url);
+	sb_release(&body);
+	return rc;
+}
+
+int http_list(struct remote *r, const char *dir, struct strvec *names, struct strbuf *err)
+{
+	return r->kind == REMOTE_S3 ? s3_list(r, dir, names, err) : webdav_list(r, dir, names, err);
 }

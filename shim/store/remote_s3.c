@@ -70,8 +70,9 @@ int s3_setup(struct remote *r, struct strbuf *err)
 	if (raw.len) {
 		sb_addch(&prefix, '/');
 		sigv4_uri_encode(&prefix, raw.buf, true);
+		sb_addch(&raw, '/');
 	}
-	sb_release(&raw);
+	r->key_prefix = sb_detach(&raw);
 
 	const char *region = env_get("AWS_REGION");
 	region = region ? region : env_get("AWS_DEFAULT_REGION");
@@ -96,7 +97,10 @@ int s3_setup(struct remote *r, struct strbuf *err)
 		sb_adds(&path, sb_str(&prefix));
 	}
 	r->host = sb_detach(&host);
+	/* The bucket's own path: what the path holds before our prefix. */
+	r->bucket_root = xstrndup(path.buf, path.len - prefix.len);
 	r->path = sb_detach(&path);
+	r->origin = xstrdup(root.buf);
 	sb_adds(&root, r->path);
 	r->base = sb_detach(&root);
 
@@ -120,11 +124,11 @@ out:
 	return rc;
 }
 
-void s3_sign(const struct remote *r, const char *method, const char *name, const char *payload_hash,
-	     struct strvec *headers)
+void s3_sign(const struct remote *r, const char *method, const char *path, const char *query,
+	     const char *payload_hash, struct strvec *headers)
 {
 	char date[17];
-	struct strbuf path = STRBUF_INIT, auth = STRBUF_INIT;
+	struct strbuf auth = STRBUF_INIT;
 
 	sv_pushf(headers, "Host: %s", r->host);
 	if (!r->key_id)
@@ -136,11 +140,9 @@ void s3_sign(const struct remote *r, const char *method, const char *name, const
 	/* Temporary credentials: the token is a signed header. */
 	if (r->token)
 		sv_pushf(headers, "x-amz-security-token: %s", r->token);
-	sb_addf(&path, "%s/%s", r->path, name);
-	struct sigv4_request q = { method, path.buf, "", (const char *const *)headers->v, (int)headers->n,
+	struct sigv4_request q = { method, path, query, (const char *const *)headers->v, (int)headers->n,
 				   payload_hash, date, r->region, "s3" };
 	sigv4_authorization(&q, r->key_id, r->secret, &auth);
 	sv_pushf(headers, "Authorization: %s", auth.buf);
-	sb_release(&path);
 	sb_release(&auth);
 }

@@ -1,0 +1,61 @@
+/*
+ * upload.c - `cargo-pgo-wrap upload DIR`: raw profiles from a machine with
+ * only the instrumented binaries (no workspace, no cache) to the remote
+ * store, each under the build that made it (cycle/fleet.h).
+ */
+#include "base/message.h"
+#include "base/option.h"
+#include "base/settings.h"
+#include "cycle/fleet.h"
+#include "store/remote.h"
+#include "store/report.h"
+#include "commands/commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int cmd_upload(int argc, char **argv)
+{
+	const char *dir = NULL, *label = NULL, *v;
+	long weight = 1;
+	struct stat st;
+
+	for (int i = 1; i < argc; i++) {
+		if (option_take(argc, argv, &i, "--weight", &v))
+			weight = command_weight("upload", v);
+		else if (option_take(argc, argv, &i, "--label", &v))
+			label = v;
+		else if (argv[i][0] == '-' && argv[i][1])
+			command_usage_error("upload", "unknown option %s", argv[i]);
+		else if (dir)
+			command_usage_error("upload", "one directory at a time (%s, then %s)", dir, argv[i]);
+		else
+			dir = argv[i];
+	}
+	if (!dir)
+		command_usage_error("upload", "name the directory holding the .profraw files");
+	if (label && !fleet_label_ok(label))
+		die(PGOW_EXIT_CONFIG, "upload: --label '%s': use 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'", label);
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		die(PGOW_EXIT_CONFIG, "upload: %s is not a directory: name the one the binaries wrote their "
+		    ".profraw files to (LLVM_PROFILE_FILE)", dir);
+	struct remote *r = command_remote("upload");
+	struct strbuf err = STRBUF_INIT;
+	if (!remote_writable(r, &err))
+		die(PGOW_EXIT_CONFIG, "upload: %s", err.buf);
+
+	struct upload_stats s;
+	fleet_upload(r, dir, weight, label, &s);
+	if (s.uploaded + s.already)
+		progress("Uploaded", "%d raw profile(s) (%lld bytes) to %s, weight %ld%s%s%s\n", s.uploaded + s.already,
+			 s.bytes, remote_display(r), weight, label ? ", label " : "", label ? label : "",
+			 s.already ? " (some were there already)" : "");
+	else if (!s.refused)
+		progress("Fresh", "no .profraw file in %s\n", dir);
+	remote_close(r);
+	sb_release(&err);
+	if (s.refused)
+		die(PGOW_EXIT_PROFILE, "upload: %d file(s) refused (said above) and kept in %s", s.refused, dir);
+	return 0;
+}

@@ -1,0 +1,499 @@
+/*
+ * fleet.c - raw profiles from the field (see include/cycle/fleet.h): the
+ * build-id records that route them, their upload from a machine with only
+ * the binaries, and their fetch by the build host that merges them.
+ */
+#include "cycle/fleet.h"
+#include "base/atomic.h"
+#include "base/clock.h"
+#include "base/dirlist.h"
+#include "base/hash.h"
+#include "base/input.h"
+#include "base/message.h"
+#include "base/path.h"
+#include "base/settings.h"
+#include "base/tempfile.h"
+#include "base/xalloc.h"
+#include "formats/buildid.h"
+#include "store/provenance.h"
+#include "store/report.h"
+#include "store/remote.h"
+#include "cycle/travel.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REMOTE_ROOT "pgow-v1"
+#define META_MAGIC "upload-v1"
+/* A build-id record is a line per unit; an upload's meta, six lines. */
+#define MAX_RECORD (4LL << 20)
+#define MAX_META 4096
+#define MAX_CONSUMED (64LL << 20)
+
+static void build_name(struct strbuf *out, const char *build_id)
+{
+	sb_addf(out, REMOTE_ROOT "/builds/%s", build_id);
+}
+
+static void upload_name(struct strbuf *out, const char *slot_key, const char *hash, const char *ext)
+{
+	sb_addf(out, REMOTE_ROOT "/fleet/%s/%s.%s", slot_key, hash, ext);
+}
+
+static void consumed_name(struct strbuf *out, const char *slot_key)
+{
+	sb_addf(out, REMOTE_ROOT "/slots/%s/consumed", slot_key);
+}
+
+/* A dir for temp files outside any cache: the field machine has none. */
+static const char *scratch_base(void)
+{
+	const char *t = getenv("TMPDIR");
+	return t && *t == '/' ? t : "/tmp";
+}
+
+/* --- build-id records ----------------------------------------------------- */
+
+int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_key, struct strbuf *err)
+{
+	struct strvec ids = STRVEC_INIT;
+	int pushed = 0;
+
+	provenance_ids_of_slot(path_basename(slot_dir), &ids);
+	for (size_t i = 0; i < ids.n && pushed >= 0; i++) {
+		struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
+		struct provenance p;
+		long long size;
+		build_name(&name, ids.v[i]);
+		int has = remote_has(r, name.buf, &size, err);
+		if (has < 0) {
+			pushed = -1;
+		} else if (!has && provenance_lookup(ids.v[i], &p, err) == 1) {
+			/* Where the binary was linked means nothing elsewhere: its name is enough. */
+			char *where = p.binary;
+			p.binary = xstrdup(path_basename(where));
+			free(where);
+			provenance_format(&p, slot_key, &text);
+			pushed = travel_put_text(r, slot_dir, name.buf, &text, err) == 0 ? pushed + 1 : -1;
+		}
+		if (!has)
+			provenance_release(&p);
+		sb_release(&name);
+		sb_release(&text);
+	}
+	sv_release(&ids);
+	return pushed;
+}
+
+void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *members)
+{
+	struct remote *r = NULL;
+	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT;
+
+	if (remote_open(&r, &err) < 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
+	if (!r || remote_read_only(r))
+		goto out;
+	int n = -1;
+	if (travel_slot_key(slot_dir, members, &key, &err) == 0)
+		n = fleet_push_builds(r, slot_dir, key.buf, &err);
+	if (n < 0) {
+		if (remote_required())
+			die(PGOW_EXIT_REMOTE, "cannot record the instrumented binaries on the remote: %s (%s=1)", err.buf,
+			    ENV_REMOTE_REQUIRED);
+		warn("cannot record the instrumented binaries on the remote: %s; their .profraw files cannot be "
+		     "uploaded from the field until `cargo-pgo-wrap push` records them", err.buf);
+	} else if (n > 0) {
+		progress("Recorded", "%d instrumented binar%s on %s: run %s anywhere, then `cargo-pgo-wrap upload DIR` "
+			 "sends its .profraw files\n", n, n == 1 ? "y" : "ies", remote_display(r), n == 1 ? "it" : "them");
+	}
+out:
+	remote_close(r);
+	sb_release(&err);
+	sb_release(&key);
+}
+
+/* --- upload ------------------------------------------------------------- */
+
+bool fleet_label_ok(const char *label)
+{
+	size_t n = strlen(label);
+	return n >= 1 && n <= 64 &&
+	       strspn(label, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/* The slot key a build-id's record names: 1 (key), 0 when the remote has none, -1 (err). Asked once per id. */
+struct id_memo {
+	struct strvec ids, keys; /* keys[i]: "" when the remote has no record */
+};
+
+static int slot_key_of(struct remote *r, struct id_memo *memo, const char *id, struct strbuf *key, struct strbuf *err)
+{
+	for (size_t i = 0; i < memo->ids.n; i++)
+		if (strcmp(memo->ids.v[i], id) == 0) {
+			sb_adds(key, memo->keys.v[i]);
+			return key->len ? 1 : 0;
+		}
+	struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
+	struct provenance p;
+	build_name(&name, id);
+	int rc = remote_get_small(r, name.buf, &text, MAX_RECORD, err);
+	if (rc == 1) {
+		rc = provenance_parse(sb_str(&text), name.buf, &p, err) == 1 ? 1 : -1;
+		if (rc == 1)
+			sb_adds(key, p.slot);
+		provenance_release(&p);
+	}
+	if (rc >= 0) {
+		sv_push(&memo->ids, id);
+		sv_push(&memo->keys, key->buf ? key->buf : "");
+	}
+	sb_release(&name);
+	sb_release(&text);
+	return rc;
+}
+
+static void meta_text(struct strbuf *out, const char *build_id, long weight, const char *label, long long bytes)
+{
+	sb_addf(out, META_MAGIC "\nbuild-id %s\nweight %ld\nlabel %s\nbytes %lld\ntime %lld\n", build_id, weight,
+		label ? label : "-", bytes, (long long)time(NULL));
+}
+
+/* Whether the remote holds the upload whole: its bytes (by size) and its meta. */
+static bool upload_confirmed(struct remote *r, const char *raw_name, const char *meta_name, long long bytes,
+			     struct strbuf *err)
+{
+	long long size;
+	return remote_has(r, raw_name, &size, err) == 1 && (size == bytes || size == -1) &&
+	       remote_has(r, meta_name, &size, err) == 1;
+}
+
+/* Removes the uploaded file, if it is still the one read (not a link or another file put there since). */
+static void remove_uploaded(const char *path, int fd)
+{
+	struct stat was, now;
+
+	if (fstat(fd, &was) == 0 && lstat(path, &now) == 0 && was.st_dev == now.st_dev && was.st_ino == now.st_ino &&
+	    S_ISREG(now.st_mode) && unlink(path) != 0)
+		warn("%s was uploaded, but cannot be removed: %s", path, strerror(errno));
+}
+
+static void upload_one(struct remote *r, struct id_memo *memo, const char *path, long weight, const char *label,
+		       struct upload_stats *st)
+{
+	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT, raw = STRBUF_INIT, meta = STRBUF_INIT, text = STRBUF_INIT;
+	struct raw_header h;
+	long long bytes;
+	char hash[HASH_HEX_LEN + 1];
+	int found = 0;
+
+	memset(&h, 0, sizeof(h));
+	int fd = input_open(path, true, &bytes, &err);
+	if (fd < 0 || raw_header_read(fd, path, &h, &err) != 0) {
+		warn("skipping %s", err.buf);
+		st->refused++;
+		goto out;
+	}
+	for (size_t i = 0; i < h.ids.n && found == 0; i++) {
+		sb_reset(&key);
+		found = slot_key_of(r, memo, h.ids.v[i], &key, &err);
+	}
+	if (found < 0)
+		die(PGOW_EXIT_REMOTE, "upload: %s; nothing more was sent (the files not sent are kept)", err.buf);
+	if (found == 0) {
+		warn("refusing %s: written by a binary that no build recorded on %s made (build-id %s); it belongs "
+		     "to another program, or its instrumented build had no remote set (`cargo-pgo-wrap push` "
+		     "on the build host records it); the file is kept", path, remote_display(r),
+		     h.ids.n ? h.ids.v[0] : "none");
+		st->refused++;
+		goto out;
+	}
+	if (hash_fd_hex(fd, hash) != 0) {
+		warn("skipping %s: cannot read it: %s", path, strerror(errno));
+		st->refused++;
+		goto out;
+	}
+	upload_name(&raw, key.buf, hash, "profraw");
+	upload_name(&meta, key.buf, hash, "meta");
+	long long size;
+	int had = remote_has(r, meta.buf, &size, &err);
+	/* The bytes first, the meta that makes them an upload last: a kill in between leaves no upload. */
+	meta_text(&text, h.ids.v[0], weight, label, bytes);
+	if (had < 0 || (!had && (travel_put_object(r, raw.buf, path, &err) != 0 ||
+				 travel_put_text(r, scratch_base(), meta.buf, &text, &err) != 0)))
+		die(PGOW_EXIT_REMOTE, "upload: %s; %s is kept", err.buf, path);
+	if (!upload_confirmed(r, raw.buf, meta.buf, bytes, &err))
+		die(PGOW_EXIT_REMOTE, "upload: the remote does not show %s whole after it was sent%s%s; it is kept",
+		    path, err.len ? ": " : "", sb_str(&err));
+	remove_uploaded(path, fd);
+	if (had)
+		st->already++;
+	else
+		st->uploaded++;
+	st->bytes += bytes;
+out:
+	if (fd >= 0)
+		close(fd);
+	raw_header_release(&h);
+	sb_release(&err);
+	sb_release(&key);
+	sb_release(&raw);
+	sb_release(&meta);
+	sb_release(&text);
+}
+
+void fleet_upload(struct remote *r, const char *dir, long weight, const char *label, struct upload_stats *st)
+{
+	struct strvec files = STRVEC_INIT;
+	struct id_memo memo = { STRVEC_INIT, STRVEC_INIT };
+
+	memset(st, 0, sizeof(*st));
+	list_dir(dir, ".profraw", &files);
+	for (size_t i = 0; i < files.n; i++)
+		upload_one(r, &memo, files.v[i], weight, label, st);
+	sv_release(&files);
+	sv_release(&memo.ids);
+	sv_release(&memo.keys);
+}
+
+/* --- fetch and consume ----------------------------------------------------- */
+
+struct meta {
+	char *build_id, *label;
+	long weight;
+	long long bytes, time;
+};
+
+static void meta_release(struct meta *m)
+{
+	free(m->build_id);
+	free(m->label);
+	memset(m, 0, sizeof(*m));
+}
+
+/* An upload's meta; false when it is not one (said in err). */
+static bool meta_parse(const char *text, const char *what, struct meta *m, struct strbuf *err)
+{
+	char id[129], label[65];
+	long weight;
+	long long bytes, when;
+
+	memset(m, 0, sizeof(*m));
+	if (sscanf(text, META_MAGIC "\nbuild-id %128[0-9a-f]\nweight %ld\nlabel %64s\nbytes %lld\ntime %lld", id,
+		   &weight, label, &bytes, &when) != 5 ||
+	    weight < 1 || weight > 1000000 || bytes < 0 || (strcmp(label, "-") != 0 && !fleet_label_ok(label))) {
+		sb_addf(err, "%s is not an upload's meta", what);
+		return false;
+	}
+	m->build_id = xstrdup(id);
+	m->label = xstrdup(label);
+	m->weight = weight;
+	m->bytes = bytes;
+	m->time = when;
+	return true;
+}
+
+/* The consumed list: "<hash> <unix time>" per line, into hashes and times. */
+static int read_consumed(struct remote *r, const char *slot_key, struct strvec *lines, struct strbuf *err)
+{
+	struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
+
+	consumed_name(&name, slot_key);
+	int rc = remote_get_small(r, name.buf, &text, MAX_CONSUMED, err);
+	if (rc == 1)
+		sv_split(lines, text.buf, '\n');
+	sb_release(&name);
+	sb_release(&text);
+	return rc < 0 ? -1 : 0;
+}
+
+static bool consumed_has(const struct strvec *lines, const char *hash)
+{
+	size_t n = strlen(hash);
+	for (size_t i = 0; i < lines->n; i++)
+		if (strncmp(lines->v[i], hash, n) == 0 && lines->v[i][n] == ' ')
+			return true;
+	return false;
+}
+
+/* The build-id record an upload needs, in this cache: the local one, or the remote's for this slot. */
+static int install_record(struct remote *r, const char *slot_dir, const char *slot_key, const char *id,
+			  struct strbuf *err)
+{
+	struct provenance p;
+	struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
+	int rc = provenance_lookup(id, &p, err);
+
+	if (rc != 0)
+		goto out;
+	build_name(&name, id);
+	rc = remote_get_small(r, name.buf, &text, MAX_RECORD, err);
+	if (rc == 1 && provenance_parse(sb_str(&text), name.buf, &p, err) == 1) {
+		if (strcmp(p.slot, slot_key) != 0) {
+			sb_addf(err, "build-id %s was built for slot key %.12s, not %.12s", id, p.slot, slot_key);
+			rc = -1;
+		} else {
+			free(p.slot);
+			p.slot = xstrdup(path_basename(slot_dir));
+			rc = provenance_store(id, &p, err) == 0 ? 1 : -1;
+		}
+	} else if (rc == 1) {
+		rc = -1;
+	} else if (rc == 0) {
+		sb_addf(err, "no record of build-id %s on the remote", id);
+		rc = -1;
+	}
+out:
+	provenance_release(&p);
+	sb_release(&name);
+	sb_release(&text);
+	return rc;
+}
+
+/* Fetches one upload into tmpdir, checked against its name; the file's path, or NULL (said why). */
+static char *fetch_upload(struct remote *r, const char *slot_key, const char *hash, const char *tmpdir,
+			  const struct meta *m)
+{
+	struct strbuf name = STRBUF_INIT, dst = STRBUF_INIT, err = STRBUF_INIT;
+	char got[HASH_HEX_LEN + 1];
+	char *path = NULL;
+
+	upload_name(&name, slot_key, hash, "profraw");
+	sb_addf(&dst, "%s/%s.profraw", tmpdir, hash);
+	int rc = remote_get(r, name.buf, dst.buf, m->bytes, &err);
+	if (rc < 0)
+		warn("skipping upload %.12s: %s", hash, err.buf);
+	else if (rc == 0)
+		warn("skipping upload %.12s: its meta is on %s, its bytes are not", hash, remote_display(r));
+	else if (hash_file_hex(dst.buf, got) != 0 || strcmp(got, hash) != 0)
+		warn("skipping upload %.12s: the bytes fetched are not the ones it is named by", hash);
+	else
+		path = sb_detach(&dst);
+	sb_release(&name);
+	sb_release(&dst);
+	sb_release(&err);
+	return path;
+}
+
+static void add_label(struct strvec *labels, const char *label)
+{
+	for (size_t i = 0; i < labels->n; i++)
+		if (strcmp(labels->v[i], label) == 0)
+			return;
+	sv_push(labels, label);
+}
+
+int fleet_fetch(struct remote *r, const char *slot_dir, const char *slot_key, const char *tmpdir,
+		struct merge_request *rq, struct fleet_batch *b, struct strbuf *err)
+{
+	struct strvec names = STRVEC_INIT, consumed = STRVEC_INIT;
+	struct strbuf dir = STRBUF_INIT;
+	int rc = -1;
+
+	sb_addf(&dir, REMOTE_ROOT "/fleet/%s", slot_key);
+	if (remote_list(r, dir.buf, &names, err) != 0 || read_consumed(r, slot_key, &consumed, err) != 0)
+		goto out;
+	for (size_t i = 0; i < names.n; i++) {
+		size_t n = strlen(names.v[i]);
+		if (n != HASH_HEX_LEN + 5 || strcmp(names.v[i] + HASH_HEX_LEN, ".meta") != 0)
+			continue;
+		char hash[HASH_HEX_LEN + 1];
+		memcpy(hash, names.v[i], HASH_HEX_LEN);
+		hash[HASH_HEX_LEN] = '\0';
+		if (consumed_has(&consumed, hash))
+			continue;
+		struct strbuf name = STRBUF_INIT, text = STRBUF_INIT, e = STRBUF_INIT;
+		struct meta m;
+		upload_name(&name, slot_key, hash, "meta");
+		memset(&m, 0, sizeof(m));
+		char *path = NULL;
+		if (remote_get_small(r, name.buf, &text, MAX_META, &e) != 1 || !meta_parse(sb_str(&text), name.buf, &m, &e))
+			warn("skipping upload %.12s: %s", hash, e.len ? e.buf : "its meta is gone");
+		else if (install_record(r, slot_dir, slot_key, m.build_id, &e) < 0)
+			warn("skipping upload %.12s: %s", hash, e.buf);
+		else
+			path = fetch_upload(r, slot_key, hash, tmpdir, &m);
+		if (path) {
+			merge_request_add_input(rq, path, m.weight);
+			sv_push(&b->hashes, hash);
+			add_label(&b->labels, m.label);
+			free(path);
+		} else {
+			b->skipped++;
+		}
+		meta_release(&m);
+		sb_release(&name);
+		sb_release(&text);
+		sb_release(&e);
+	}
+	rc = 0;
+out:
+	sv_release(&names);
+	sv_release(&consumed);
+	sb_release(&dir);
+	return rc;
+}
+
+/* Deletes an upload merged long enough ago: its meta first, so that no half of it reads as an upload. */
+static bool expire_upload(struct remote *r, const char *slot_key, const char *hash, struct strbuf *err)
+{
+	struct strbuf meta = STRBUF_INIT, raw = STRBUF_INIT;
+	upload_name(&meta, slot_key, hash, "meta");
+	upload_name(&raw, slot_key, hash, "profraw");
+	bool ok = remote_delete(r, meta.buf, err) == 0 && remote_delete(r, raw.buf, err) == 0;
+	sb_release(&meta);
+	sb_release(&raw);
+	return ok;
+}
+
+int fleet_consume(struct remote *r, const char *slot_key, const struct fleet_batch *b, struct strbuf *err)
+{
+	struct strvec lines = STRVEC_INIT;
+	struct strbuf text = STRBUF_INIT, name = STRBUF_INIT, e = STRBUF_INIT;
+	long long now = (long long)time(NULL);
+	long long keep = (long long)setting_number(SETTING_FLEET_KEEP_DAYS, 30) * 86400;
+	int rc = -1;
+
+	if (read_consumed(r, slot_key, &lines, err) != 0)
+		goto out;
+	int expired = 0;
+	for (size_t i = 0; i < lines.n; i++) {
+		char hash[HASH_HEX_LEN + 1];
+		long long when;
+		if (sscanf(lines.v[i], "%32[0-9a-f] %lld", hash, &when) != 2 || strlen(hash) != HASH_HEX_LEN)
+			continue;
+		/* Forgotten only once deleted: a line dropped too soon would let the upload be merged again. */
+		if (now - when > keep && expire_upload(r, slot_key, hash, &e)) {
+			expired++;
+			continue;
+		}
+		sb_addf(&text, "%s %lld\n", hash, when);
+	}
+	if (e.len)
+		warn("cannot delete an old upload: %s; it is kept", e.buf);
+	for (size_t i = 0; i < b->hashes.n; i++)
+		sb_addf(&text, "%s %lld\n", b->hashes.v[i], now);
+	consumed_name(&name, slot_key);
+	rc = travel_put_text(r, scratch_base(), name.buf, &text, err);
+	if (rc == 0 && expired)
+		progress("Pruned", "%d upload(s) merged more than %s=%ld day(s) ago\n", expired, ENV_FLEET_KEEP_DAYS,
+			 setting_number(SETTING_FLEET_KEEP_DAYS, 30));
+out:
+	sv_release(&lines);
+	sb_release(&text);
+	sb_release(&name);
+	sb_release(&e);
+	return rc;
+}
+
+void fleet_batch_release(struct fleet_batch *b)
+{
+	sv_release(&b->hashes);
+	sv_release(&b->labels);
+	memset(b, 0, sizeof(*b));
+}

@@ -24,6 +24,7 @@ tests=(
 	linux-perf                        # t_bolt: bolt-profile: perf
 	strace                            # t_split: a merge killed at each of its renames
 	nginx openssl                     # t_remote: a WebDAV server on 127.0.0.1, its htpasswd
+	libnginx-mod-http-dav-ext         # t_fleet: its PROPFIND lists the uploads
 	clang libclang-rt-14-dev          # make fuzz (libFuzzer); clang-14 is t_ccode's compiler of another LLVM
 	llvm-14                           # llvm-profdata-14: the reader of an older format that tests refuse
 	# Debian's crates: fixtures (cc: cmix; cfg-if 1 and 0.1: layouts), real applications

@@ -98,7 +98,14 @@ start_nginx() { # auth: 0 or 1
 		printf 'ci:%s\n' "$(openssl passwd -apr1 s3cret)" >"$n/htpasswd"
 		auth="auth_basic pgo; auth_basic_user_file $n/htpasswd;"
 	fi
+	# Listing (the fleet's uploads) is WebDAV's PROPFIND: Debian's dav_ext module.
+	local load="" propfind=""
+	if [ -f /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ]; then
+		load="load_module /usr/lib/nginx/modules/ngx_http_dav_ext_module.so;"
+		propfind="dav_ext_methods PROPFIND OPTIONS;"
+	fi
 	cat >"$n/nginx.conf" <<CONF
+$load
 user root;
 worker_processes 1;
 pid $n/nginx.pid;
@@ -114,6 +121,7 @@ http {
 		location / {
 			$auth
 			dav_methods PUT DELETE MKCOL;
+			$propfind
 			create_full_put_path on;
 			dav_access user:rw group:r all:r;
 		}

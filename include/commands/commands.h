@@ -22,6 +22,7 @@ int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_pin(int argc, char **argv);
 int cmd_upload(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);

@@ -28,6 +28,7 @@ struct config {
 	char *path;             /* the file read, or NULL for defaults */
 	enum stale_policy stale_policy;
 	double stale_threshold; /* share of counts in stale crates that triggers the policy */
+	double drift_threshold; /* overlap with the replaced profile below which a fleet merge warns */
 	bool bolt;              /* bolt: on: a BOLT stage after the optimised build */
 	double bolt_min_gain;   /* bolt-min-gain: the BOLTed programs ship only if this much faster */
 	long bolt_rounds;       /* bolt-rounds: timed rounds of the training per variant */

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "base/strbuf.h"
 #include "cycle/mergerequest.h"
 
 struct manifest;
@@ -26,6 +27,10 @@ int merge_run(const struct merge_request *rq);
  */
 int merge_store_made_elsewhere(const char *slot_dir, const char *profdata, struct manifest *m,
 			       struct strbuf *err);
+/* The llvm-profdata of the slot's rustc, or exit 4 (PGOW_EXIT_LLVM). */
+void merge_profdata_tool(const char *slot_dir, struct strbuf *tool);
+/* Writes the text form of profdata into text (the splitter reads it). Whether it could. */
+bool merge_text_form(const char *tool, const char *profdata, const char *text);
 /* Splits the slot's current profile again when a part of its split was damaged; says so. */
 void merge_repair_split(const char *slot_dir);
 

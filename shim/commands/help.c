@@ -71,6 +71,13 @@ const struct command commands[] = {
 	  "  their instrumented binaries on the remote), with its weight and label, and is removed once\n"
 	  "  the remote has it whole. A file no recorded build made is refused and kept.\n"
 	  "  `merge --remote` on the build host merges what was uploaded." },
+	{ "diff", cmd_diff, "how far two profiles of this build are apart, and what one never ran",
+	  "diff [A] [B] [--top N] [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
+	  "  A and B: current (A's default), previous (B's default: the profile before), 4 or more hex\n"
+	  "  digits of a stored profile's key, or a .profdata file. Prints llvm-profdata's overlap, and\n"
+	  "  per crate: its share of A's counts, the overlap of its counts, the functions only one side\n"
+	  "  has, those whose code changed; then the functions A ran hot that B never ran (top N, 10):\n"
+	  "  with A the fleet's profile and B the training's, what the training misses." },
 	{ "run", cmd_run, "cargo run with the current profile", "run [--pgo-config FILE] [CARGO RUN ARGS...]" },
 	{ "test", cmd_test, "cargo test with the current profile", "test [--pgo-config FILE] [CARGO TEST ARGS...]" },
 	{ "bench", cmd_bench, "cargo bench with the current profile", "bench [--pgo-config FILE] [CARGO BENCH ARGS...]" },

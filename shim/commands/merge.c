@@ -7,9 +7,13 @@
 #include "store/cache.h"
 #include "base/path.h"
 #include "base/tempfile.h"
+#include "store/manifest.h"
+#include "store/profile.h"
 #include "store/remote.h"
 #include "store/report.h"
 #include "cycle/build.h"
+#include "cycle/config.h"
+#include "cycle/drift.h"
 #include "cycle/fleet.h"
 #include "cycle/merge.h"
 #include "cycle/travel.h"
@@ -40,6 +44,55 @@ static void fleet_training(struct strbuf *out, const struct fleet_batch *fb)
 		sb_addch(out, ')');
 }
 
+/* The slot's current profile file, or nothing. */
+static void current_profile(const char *slot_dir, struct strbuf *path)
+{
+	struct manifest m;
+	struct strbuf err = STRBUF_INIT;
+
+	if (profile_current(slot_dir, &m, path, &err) == 1)
+		manifest_release(&m);
+	else
+		sb_reset(path);
+	sb_release(&err);
+}
+
+/*
+ * One line: how far the merged profile is from the one it replaces. Under
+ * drift-threshold, a warning; under stale-policy: error, exit 7 before the
+ * push (the uploads are merged here already, and recorded so).
+ */
+static void say_drift(struct build *b, const char *slot_dir, const struct strbuf *before)
+{
+	struct strbuf now = STRBUF_INIT, tool = STRBUF_INIT, err = STRBUF_INIT;
+
+	current_profile(slot_dir, &now);
+	if (!before->len || !now.len || strcmp(before->buf, now.buf) == 0)
+		goto out;
+	merge_profdata_tool(slot_dir, &tool);
+	double overlap = drift_overlap(tool.buf, now.buf, before->buf, &err);
+	if (overlap < 0) {
+		warn("cannot measure the drift: %s", err.buf);
+		goto out;
+	}
+	const char *was = path_basename(before->buf);
+	progress("Drift", "%.2f%% overlap with the profile it replaces (%.12s); `cargo-pgo-wrap diff` says where\n",
+		 100 * overlap, was);
+	if (overlap >= b->cfg.drift_threshold)
+		goto out;
+	if (b->cfg.stale_policy == STALE_ERROR)
+		die(PGOW_EXIT_STALE, "the fleet's profile overlaps the one it replaces by %.2f%%, below drift-threshold "
+		    "%.2f%%: it is kept here and not pushed (stale-policy: error); `cargo-pgo-wrap diff` shows what "
+		    "moved, `cargo-pgo-wrap push` publishes it anyway", 100 * overlap, 100 * b->cfg.drift_threshold);
+	warn("the fleet's profile overlaps the one it replaces by %.2f%%, below drift-threshold %.2f%%: the "
+	     "training no longer looks like production; `cargo-pgo-wrap diff` shows what moved",
+	     100 * overlap, 100 * b->cfg.drift_threshold);
+out:
+	sb_release(&now);
+	sb_release(&tool);
+	sb_release(&err);
+}
+
 /* `merge --remote`: the uploads of this build configuration, merged once each, then pushed. */
 static int merge_remote(int argc, char **argv)
 {
@@ -68,6 +121,9 @@ static int merge_remote(int argc, char **argv)
 			sv_push(&cargo, argv[i]);
 	}
 	build_setup(&b, (int)cargo.n, cargo.v, false);
+	/* Its drift-threshold and stale-policy; no training is needed. */
+	if (config_load(&b.cfg, b.pgo_config, b.ws.root.buf, &err) != 0)
+		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	struct remote *r = command_remote("merge --remote");
 	if (!remote_writable(r, &err))
 		die(PGOW_EXIT_CONFIG, "merge --remote: %s (it records what it merged there)", err.buf);
@@ -86,11 +142,15 @@ static int merge_remote(int argc, char **argv)
 		fleet_training(&training, &fb);
 		o.slot = path_basename(slot.buf);
 		o.training = training.buf;
+		struct strbuf before = STRBUF_INIT;
+		current_profile(slot.buf, &before);
 		merge_run(&o);
 		/* Marked merged before the push: a push that fails leaves a profile to push, never one to merge twice. */
 		if (fleet_consume(r, key.buf, &fb, &err) != 0)
 			die(PGOW_EXIT_REMOTE, "merge --remote: merged, but cannot record it on the remote (%s): merging "
 			    "again would count these uploads twice; the local profile has them", err.buf);
+		say_drift(&b, slot.buf, &before);
+		sb_release(&before);
 		if (travel_push(r, slot.buf, &b.ws.members, &err) < 0)
 			die(PGOW_EXIT_REMOTE, "merge --remote: merged, but cannot push the profile: %s; "
 			    "`cargo-pgo-wrap push` sends it", err.buf);

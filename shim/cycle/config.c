@@ -32,6 +32,7 @@ void config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->stale_policy = STALE_USE;
 	c->stale_threshold = 0.0;
+	c->drift_threshold = 0.0;
 	c->bolt_min_gain = 0.01;
 	c->bolt_rounds = 5;
 }
@@ -313,6 +314,12 @@ static int read_threshold(struct config *c, struct ydoc *d, yaml_node_t *v, cons
 			   &c->stale_threshold, err);
 }
 
+static int read_drift_threshold(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
+{
+	return read_number(d, v, key, 0, 1, false, false, "a fraction from 0 to 1 (e.g. 0.8)", &c->drift_threshold,
+			   err);
+}
+
 static int read_bolt(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
 {
 	const char *s;
@@ -410,6 +417,9 @@ static const struct config_key {
 	  "what `build` does when sources changed since the profile was collected", read_policy },
 	{ "stale-threshold", "FRACTION", "0",
 	  "the share of the profile's counts in changed crates above which the policy applies", read_threshold },
+	{ "drift-threshold", "FRACTION", "0",
+	  "the overlap (llvm-profdata's) below which `merge --remote` warns that the fleet's profile drifted "
+	  "from the one it replaces (an error, exit 7, under stale-policy: error)", read_drift_threshold },
 	{ "training", "list of runs", "none: `build` says what to run by hand",
 	  "the workload that exercises the instrumented binaries (see TRAINING RUNS)", read_training },
 	{ "bolt", "on|off", "off", "a BOLT stage after the optimised build, kept only if it measures faster",

@@ -511,7 +511,13 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	m.llvm_profdata = sb_detach(&tool_version);
 	m.raw_files = g->raw_count + prior_raw;
 	m.training_id = xstrdup(rq->training_id ? rq->training_id : "manual");
-	if (add && cur.training)
+	if (add && cur.training && rq->training && !strstr(cur.training, rq->training) &&
+	    strlen(cur.training) + strlen(rq->training) < 400) {
+		/* Added to: both say where the counts came from (the training, then the field). */
+		struct strbuf both = STRBUF_INIT;
+		sb_addf(&both, "%s; then %s", cur.training, rq->training);
+		m.training = sb_detach(&both);
+	} else if (add && cur.training)
 		m.training = xstrdup(cur.training);
 	else if (rq->training)
 		m.training = xstrdup(rq->training);
@@ -607,8 +613,7 @@ int merge_run(const struct merge_request *rq)
 	return stored;
 }
 
-/* The llvm-profdata of the slot's rustc, or exit 10 (PGOW_EXIT_LLVM). */
-static void slot_profdata_tool(const char *slot_dir, struct strbuf *tool)
+void merge_profdata_tool(const char *slot_dir, struct strbuf *tool)
 {
 	struct strbuf rustc = STRBUF_INIT, version = STRBUF_INIT, err = STRBUF_INIT;
 
@@ -620,8 +625,7 @@ static void slot_profdata_tool(const char *slot_dir, struct strbuf *tool)
 	sb_release(&err);
 }
 
-/* Writes the text form of profdata into text (the splitter reads it). Whether it could. */
-static bool text_form(const char *tool, const char *profdata, const char *text)
+bool merge_text_form(const char *tool, const char *profdata, const char *text)
 {
 	struct strvec cmd = STRVEC_INIT;
 
@@ -654,13 +658,13 @@ void merge_repair_split(const char *slot_dir)
 	damaged = split_damaged(slot_dir, m.content_key, &first);
 	if (!damaged || (lock = cache_lock_slot(slot_dir, &err)) < 0)
 		goto out;
-	slot_profdata_tool(slot_dir, &tool);
+	merge_profdata_tool(slot_dir, &tool);
 	if (tempdir_create(slot_dir, "merge.", &tmp, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	path_join(&text, tmp.buf, "current.proftext");
 	struct split_step step = { { slot_dir, m.content_key, prof.buf, text.buf, tool.buf, &m },
 				   { 0, 0, 0 }, STRBUF_INIT, -1 };
-	if (text_form(tool.buf, prof.buf, text.buf)) {
+	if (merge_text_form(tool.buf, prof.buf, text.buf)) {
 		progress("Repairing", "%d part(s) of profile %.12s changed since it was split (first: %s)\n",
 			 damaged, m.content_key, first.buf);
 		(void)split_before_current(&step, &err);
@@ -688,13 +692,13 @@ int merge_store_made_elsewhere(const char *slot_dir, const char *profdata, struc
 	struct strbuf tool = STRBUF_INIT, tmp = STRBUF_INIT, text = STRBUF_INIT;
 	int rc = -1;
 
-	slot_profdata_tool(slot_dir, &tool);
+	merge_profdata_tool(slot_dir, &tool);
 	if (tempdir_create(slot_dir, "merge.", &tmp, err) != 0)
 		goto out;
 	path_join(&text, tmp.buf, "current.proftext");
 	struct split_step step = { { slot_dir, m->content_key, profdata, text.buf, tool.buf, m },
 				   { 0, 0, 0 }, STRBUF_INIT, -1 };
-	if (!text_form(tool.buf, profdata, text.buf)) {
+	if (!merge_text_form(tool.buf, profdata, text.buf)) {
 		sb_addf(err, "%s cannot read it", tool.buf);
 	} else {
 		rc = profile_store(slot_dir, profdata, m, split_before_current, &step, err);

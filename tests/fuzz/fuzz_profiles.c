@@ -1,8 +1,9 @@
-/* fuzz_profiles.c - raw profile headers, ELF build-ids, symbols and profile names (objects, archives), text profiles, split indexes. */
+/* fuzz_profiles.c - raw profile headers, ELF build-ids, symbols and profile names (objects, archives), text profiles (per crate and per function), split indexes. */
 #include "fuzz.h"
 #include "formats/buildid.h"
 #include "formats/elfsyms.h"
 #include "formats/prfnames.h"
+#include "formats/proftext.h"
 #include "store/split.h"
 #include "cycle/llvm.h"
 
@@ -53,6 +54,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n; i++)
 		free(counts[i].crate);
 	free(counts);
+	free(text);
+	/* Function by function, as diff reads it: every counter it claims is there. */
+	text = fuzz_string(data, size);
+	struct prof_fn *fns;
+	proftext_functions(text, &fns, &n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t sum = 0;
+		for (size_t c = 0; c < fns[i].ncounters; c++)
+			sum += fns[i].counters[c];
+		if (sum != fns[i].sum)
+			abort();
+	}
+	proftext_release(fns, n);
 	free(text);
 	sb_release(&err);
 	sb_release(&hex);

@@ -165,3 +165,67 @@ test_fleet_s3() {
 	export CARGO_PGO_WRAP_REMOTE=s3://pgo-bucket/ci/main AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 	fleet_round "s3"
 }
+
+# The training never runs the evaluator; the field does. diff says so, with
+# llvm-profdata's own overlap; merge --remote says how far it moved, and a
+# drift-threshold warns, or stops the push under stale-policy: error.
+test_fleet_diff_and_drift() {
+	remote_setup
+	mkdir -p "$T/shared"
+	export CARGO_PGO_WRAP_REMOTE="file://$T/shared"
+	printf 'training:\n  - name: idle\n    run: ["{bin:fixbin}", "0"]\n' >"$T/a/ws/pgo-wrap.yaml"
+	on_a build --release 2>"$T/build.err" || { cat "$T/build.err" >&2; fail "A's cycle"; }
+	local trained
+	trained=$(a_profile)
+	on_a instrument --release 2>/dev/null || fail "instrument"
+	field f1
+	run_field f1 300
+	on_field f1 upload raw --label mainnet 2>/dev/null || fail "upload"
+	on_a merge --remote --release 2>"$T/merge.err" || { cat "$T/merge.err" >&2; fail "merge --remote"; }
+	local fleet by_hand said
+	fleet=$(a_profile)
+	by_hand=$("$(profdata_tool)" overlap "$fleet" "$trained" | sed -n 's/.*Edge profile overlap: \([0-9.]*\)%.*/\1/p')
+	[ -n "$by_hand" ] || fail "setup: llvm-profdata overlap gave nothing"
+	said=$(sed -n 's/.*Drift \([0-9.]*\)% overlap with the profile it replaces.*/\1/p' "$T/merge.err")
+	assert_eq "$(printf '%.2f' "$by_hand")" "$said" "merge says the overlap llvm-profdata gives"
+
+	on_a diff --release >"$T/diff.txt" 2>"$T/diff.err" || { cat "$T/diff.err" >&2; fail "diff"; }
+	local fk tk
+	fk=$(basename "$fleet" .profdata)
+	tk=$(basename "$trained" .profdata)
+	assert_grep "^A  ${fk:0:12}  current, .*pgo-wrap.yaml; then 1 upload\(s\) from the field \(mainnet\)$" "$T/diff.txt" \
+		"A is the training's and then the fleet's"
+	assert_grep "^B  ${tk:0:12}  previous, .*training run\(s\) from .*pgo-wrap.yaml$" "$T/diff.txt" "B is the training's"
+	assert_grep "^overlap $(printf '%.2f' "$by_hand")% \(llvm-profdata overlap" "$T/diff.txt" "the overall overlap is llvm-profdata's"
+	assert_grep '^  fixlib +[0-9.]+% +- +0 +0 +0$' "$T/diff.txt" "fixlib: counts in A, none in B"
+	assert_grep '^hot in A, never run in B' "$T/diff.txt" "the report of what the training misses"
+	assert_grep '^ +[0-9.]+%  fixlib +_ZN6fixlib4eval' "$T/diff.txt" "names the evaluator, its crate and share"
+	# Named explicitly: a key's prefix and a file, the other way round.
+	on_a diff "${tk:0:8}" "$fleet" --release >"$T/diff2.txt" 2>/dev/null || fail "diff KEY FILE"
+	assert_grep "^B  $fleet" "$T/diff2.txt" "a file as B"
+	assert_grep 'B ran every function A has counts in' "$T/diff2.txt" "the field ran all the training ran"
+	local rc=0
+	on_a diff 0123abcd --release >/dev/null 2>"$T/bad.err" || rc=$?
+	assert_eq 2 "$rc" "an unknown key"
+	assert_grep 'has no profile 0123abcd' "$T/bad.err" "says which"
+
+	# A threshold the fleet's profile misses: a warning, then under stale-policy: error, exit 7 and no push.
+	printf 'drift-threshold: 0.9999\n' >>"$T/a/ws/pgo-wrap.yaml"
+	run_field f1 1
+	on_field f1 upload raw 2>/dev/null || fail "upload 2"
+	on_a merge --remote --release 2>"$T/merge.err" || { cat "$T/merge.err" >&2; fail "merge under a threshold"; }
+	assert_grep 'warning: the fleet.s profile overlaps the one it replaces by [0-9.]+%, below drift-threshold 99.99%' \
+		"$T/merge.err" "a warning"
+	printf 'stale-policy: error\n' >>"$T/a/ws/pgo-wrap.yaml"
+	local pushed
+	pushed=$(cat "$T"/shared/pgow-v1/slots/*/current)
+	run_field f1 2
+	on_field f1 upload raw 2>/dev/null || fail "upload 3"
+	rc=0
+	on_a merge --remote --release 2>"$T/merge.err" || rc=$?
+	assert_eq 7 "$rc" "below the threshold under stale-policy: error"
+	assert_grep 'kept here and not pushed' "$T/merge.err" "says what happened"
+	assert_eq "$pushed" "$(cat "$T"/shared/pgow-v1/slots/*/current)" "the remote keeps the profile it had"
+	on_a merge --remote --release 2>"$T/merge.err" || fail "merge again"
+	assert_grep 'Fresh no upload from the field waits' "$T/merge.err" "and the upload is not merged twice"
+}

@@ -8,6 +8,8 @@
 #ifndef PGOW_PROVENANCE_H
 #define PGOW_PROVENANCE_H
 
+#include <stdbool.h>
+
 #include "base/strbuf.h"
 #include "formats/depinfo.h"
 
@@ -32,6 +34,12 @@ int provenance_record(const char *path, const struct unit_mark *self, const stru
 /* 1: found; 0: no build in this cache linked that id; -1: unreadable (err). */
 int provenance_lookup(const char *build_id, struct provenance *p, struct strbuf *err);
 void provenance_release(struct provenance *p);
+/*
+ * Whether a unit fetched from elsewhere can be one of ours: its names become
+ * file names (unit records, split parts) and fields of tab-separated lines.
+ * A crate name is an identifier (c:<package> for C units), metadata and key hex.
+ */
+bool unit_ref_ok(const char *crate, const char *metadata, const char *key);
 /* A record's text (as stored) into p; -1 with "what:line: ..." in err when it is not one. */
 int provenance_parse(const char *text, const char *what, struct provenance *p, struct strbuf *err);
 /* A record's text for p, naming slot in place of p->slot (the remote names slots by key). */

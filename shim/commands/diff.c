@@ -85,7 +85,8 @@ static void describe(struct side *s, const char *slot_dir, const struct stored *
 	char when[32];
 	time_t t = (time_t)p->created;
 	struct tm tm;
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm) ? &tm : NULL);
+	if (!localtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
+		snprintf(when, sizeof(when), "at %ld", p->created);
 	struct strbuf path = STRBUF_INIT;
 	sb_addf(&path, "%s/profiles/%s.profdata", slot_dir, p->key);
 	s->profdata = sb_detach(&path);
@@ -158,6 +159,19 @@ static void print_drift(const struct side *a, const struct side *b, const struct
 	}
 }
 
+/* A cargo option whose value is the next argument: that value is not a profile. */
+static bool takes_value(const char *a)
+{
+	static const char *const with_value[] = { "-p", "--package", "--target", "--features", "-F", "--profile",
+						  "--manifest-path", "--target-dir", "--bin", "--example", "--test",
+						  "--bench", "--config", "-Z", "-j", "--jobs", "--pgo-config",
+						  "--exclude", "--color", "--message-format", NULL };
+	for (const char *const *w = with_value; *w; w++)
+		if (strcmp(a, *w) == 0)
+			return true;
+	return false;
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	struct strvec cargo = STRVEC_INIT, specs = STRVEC_INIT;
@@ -174,7 +188,10 @@ int cmd_diff(int argc, char **argv)
 			top = strtol(v, &end, 10);
 			if (*end || top < 0 || top > 10000)
 				die(PGOW_EXIT_CONFIG, "diff: --top takes a whole number from 0 to 10000, not '%s'", v);
-		} else if (argv[i][0] != '-' && specs.n < 2 && strcmp(argv[i], "--") != 0) {
+		} else if (takes_value(argv[i]) && i + 1 < argc) {
+			sv_push(&cargo, argv[i]);
+			sv_push(&cargo, argv[++i]);
+		} else if (argv[i][0] != '-' && specs.n < 2) {
 			sv_push(&specs, argv[i]);
 		} else {
 			sv_push(&cargo, argv[i]);

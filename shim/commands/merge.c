@@ -5,7 +5,9 @@
 #include "base/option.h"
 #include "base/settings.h"
 #include "store/cache.h"
+#include "base/atomic.h"
 #include "base/path.h"
+#include "base/safefs.h"
 #include "base/tempfile.h"
 #include "store/manifest.h"
 #include "store/profile.h"
@@ -93,6 +95,77 @@ out:
 	sb_release(&err);
 }
 
+/*
+ * <slot>/FLEET-PENDING: the profile current before a fleet merge, then the
+ * uploads it takes. Written before the merge and removed once the remote
+ * records them, so that a kill in between is finished, not repeated.
+ */
+static void pending_path(struct strbuf *out, const char *slot_dir)
+{
+	path_join(out, slot_dir, "FLEET-PENDING");
+}
+
+static void pending_write(const char *slot_dir, const char *before, const struct fleet_batch *fb)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+
+	pending_path(&path, slot_dir);
+	sb_addf(&text, "%s\n", before);
+	for (size_t i = 0; i < fb->hashes.n; i++)
+		sb_addf(&text, "%s\n", fb->hashes.v[i]);
+	if (write_file_atomic(path.buf, text.buf, text.len, &opts, &err) != 0)
+		die(PGOW_EXIT_CACHE, "merge --remote: %s", err.buf);
+	sb_release(&path);
+	sb_release(&text);
+	sb_release(&err);
+}
+
+static void pending_remove(const char *slot_dir)
+{
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	pending_path(&path, slot_dir);
+	if (safe_unlink(slot_dir, path.buf, &err) != 0 && errno != ENOENT)
+		warn("%s", err.buf);
+	sb_release(&path);
+	sb_release(&err);
+}
+
+/* A fleet merge a kill stopped: recorded now if its profile was stored, forgotten if not. */
+static void pending_finish(struct remote *r, const char *slot_dir, const char *slot_key)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, now = STRBUF_INIT, err = STRBUF_INIT;
+	struct fleet_batch fb;
+
+	memset(&fb, 0, sizeof(fb));
+	pending_path(&path, slot_dir);
+	if (sb_read_file(&text, path.buf) != 0)
+		goto out;
+	struct strvec lines = STRVEC_INIT;
+	sv_split(&lines, text.buf, '\n');
+	for (size_t i = 1; i < lines.n; i++)
+		if (*lines.v[i])
+			sv_push(&fb.hashes, lines.v[i]);
+	current_profile(slot_dir, &now);
+	/* The current profile moved since: the merge stored its profile, and only the record is missing. */
+	bool stored = lines.n && strcmp(lines.v[0], now.len ? path_basename(now.buf) : "-") != 0;
+	sv_release(&lines);
+	if (stored && fb.hashes.n) {
+		if (fleet_consume(r, slot_key, &fb, &err) != 0)
+			die(PGOW_EXIT_REMOTE, "merge --remote: a merge stopped before it recorded %zu upload(s) as merged, "
+			    "and they cannot be recorded now: %s", fb.hashes.n, err.buf);
+		progress("note:", "%zu upload(s) merged by a run that was stopped are recorded as merged now\n",
+			 fb.hashes.n);
+	}
+	pending_remove(slot_dir);
+out:
+	fleet_batch_release(&fb);
+	sb_release(&path);
+	sb_release(&text);
+	sb_release(&now);
+	sb_release(&err);
+}
+
 /* `merge --remote`: the uploads of this build configuration, merged once each, then pushed. */
 static int merge_remote(int argc, char **argv)
 {
@@ -105,6 +178,8 @@ static int merge_remote(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&fb, 0, sizeof(fb));
+	/* Every upload fetched is merged or none is: what is recorded as merged must be. */
+	o.strict = true;
 	sv_push(&cargo, argv[0]);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--remote") == 0)
@@ -131,6 +206,7 @@ static int merge_remote(int argc, char **argv)
 	command_slot_of(&b, &slot);
 	if (travel_slot_key(slot.buf, &b.ws.members, &key, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	pending_finish(r, slot.buf, key.buf);
 	if (tempdir_create(slot.buf, "merge.", &tmp, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	if (fleet_fetch(r, slot.buf, key.buf, tmp.buf, &o, &fb, &err) != 0)
@@ -144,11 +220,13 @@ static int merge_remote(int argc, char **argv)
 		o.training = training.buf;
 		struct strbuf before = STRBUF_INIT;
 		current_profile(slot.buf, &before);
+		pending_write(slot.buf, before.len ? path_basename(before.buf) : "-", &fb);
 		merge_run(&o);
 		/* Marked merged before the push: a push that fails leaves a profile to push, never one to merge twice. */
 		if (fleet_consume(r, key.buf, &fb, &err) != 0)
-			die(PGOW_EXIT_REMOTE, "merge --remote: merged, but cannot record it on the remote (%s): merging "
-			    "again would count these uploads twice; the local profile has them", err.buf);
+			die(PGOW_EXIT_REMOTE, "merge --remote: merged, but cannot record it on the remote (%s); the next "
+			    "`merge --remote` records it", err.buf);
+		pending_remove(slot.buf);
 		say_drift(&b, slot.buf, &before);
 		sb_release(&before);
 		if (travel_push(r, slot.buf, &b.ws.members, &err) < 0)

@@ -7,6 +7,7 @@
 #include "base/atomic.h"
 #include "base/clock.h"
 #include "base/dirlist.h"
+#include "base/fdio.h"
 #include "base/hash.h"
 #include "base/input.h"
 #include "base/message.h"
@@ -21,6 +22,7 @@
 #include "cycle/travel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +149,8 @@ static int slot_key_of(struct remote *r, struct id_memo *memo, const char *id, s
 		rc = provenance_parse(sb_str(&text), name.buf, &p, err) == 1 ? 1 : -1;
 		if (rc == 1)
 			sb_adds(key, p.slot);
+		else if (!err->len)
+			sb_addf(err, "%s on %s is empty", name.buf, remote_display(r));
 		provenance_release(&p);
 	}
 	if (rc >= 0) {
@@ -183,25 +187,60 @@ static void remove_uploaded(const char *path, int fd)
 		warn("%s was uploaded, but cannot be removed: %s", path, strerror(errno));
 }
 
+/*
+ * A private copy of what the file holds now: a program still writing it, or
+ * another run rewriting it in place, cannot make the bytes sent differ from
+ * the hash they are named by.
+ */
+static int snapshot(int fd, const char *path, struct strbuf *tmpdir, struct strbuf *copy, struct strbuf *err)
+{
+	if (tempdir_create(scratch_base(), "upload.", tmpdir, err) != 0)
+		return -1;
+	path_join(copy, tmpdir->buf, "raw.profraw");
+	int out = open(copy->buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	bool ok = out >= 0 && lseek(fd, 0, SEEK_SET) == 0 && copy_fd(fd, out) == 0;
+	int saved = errno;
+	if (out >= 0 && close(out) != 0 && ok) {
+		ok = false;
+		saved = errno;
+	}
+	if (!ok)
+		sb_addf(err, "cannot copy %s: %s", path, strerror(saved));
+	return ok ? 0 : -1;
+}
+
+/* Whether the file is as it was when it was copied: only then is what was sent all it holds. */
+static bool unchanged_since(int fd, const struct stat *then)
+{
+	struct stat now;
+	return fstat(fd, &now) == 0 && now.st_size == then->st_size && now.st_mtim.tv_sec == then->st_mtim.tv_sec &&
+	       now.st_mtim.tv_nsec == then->st_mtim.tv_nsec;
+}
+
 static void upload_one(struct remote *r, struct id_memo *memo, const char *path, long weight, const char *label,
 		       struct upload_stats *st)
 {
 	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT, raw = STRBUF_INIT, meta = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf tmpdir = STRBUF_INIT, copy = STRBUF_INIT;
 	struct raw_header h;
+	struct stat then;
 	long long bytes;
 	char hash[HASH_HEX_LEN + 1];
 	int found = 0;
+	size_t id = 0;
 
 	memset(&h, 0, sizeof(h));
 	int fd = input_open(path, true, &bytes, &err);
-	if (fd < 0 || raw_header_read(fd, path, &h, &err) != 0) {
-		warn("skipping %s", err.buf);
+	if (fd < 0 || fstat(fd, &then) != 0 || raw_header_read(fd, path, &h, &err) != 0) {
+		warn("skipping %s", err.len ? err.buf : path);
 		st->refused++;
 		goto out;
 	}
-	for (size_t i = 0; i < h.ids.n && found == 0; i++) {
+	for (; id < h.ids.n; id++) {
 		sb_reset(&key);
-		found = slot_key_of(r, memo, h.ids.v[i], &key, &err);
+		found = slot_key_of(r, memo, h.ids.v[id], &key, &err);
+		if (found != 0)
+			break;
 	}
 	if (found < 0)
 		die(PGOW_EXIT_REMOTE, "upload: %s; nothing more was sent (the files not sent are kept)", err.buf);
@@ -213,24 +252,30 @@ static void upload_one(struct remote *r, struct id_memo *memo, const char *path,
 		st->refused++;
 		goto out;
 	}
-	if (hash_fd_hex(fd, hash) != 0) {
-		warn("skipping %s: cannot read it: %s", path, strerror(errno));
+	if (snapshot(fd, path, &tmpdir, &copy, &err) != 0 || hash_file_hex(copy.buf, hash) != 0) {
+		warn("skipping %s: %s", path, err.len ? err.buf : strerror(errno));
 		st->refused++;
 		goto out;
 	}
+	struct stat sent;
+	bytes = stat(copy.buf, &sent) == 0 ? (long long)sent.st_size : bytes;
 	upload_name(&raw, key.buf, hash, "profraw");
 	upload_name(&meta, key.buf, hash, "meta");
 	long long size;
 	int had = remote_has(r, meta.buf, &size, &err);
 	/* The bytes first, the meta that makes them an upload last: a kill in between leaves no upload. */
-	meta_text(&text, h.ids.v[0], weight, label, bytes);
-	if (had < 0 || (!had && (travel_put_object(r, raw.buf, path, &err) != 0 ||
-				 travel_put_text(r, scratch_base(), meta.buf, &text, &err) != 0)))
+	meta_text(&text, h.ids.v[id], weight, label, bytes);
+	if (had < 0 || (!had && (travel_put_object(r, raw.buf, copy.buf, &err) != 0 ||
+				 travel_put_text(r, tmpdir.buf, meta.buf, &text, &err) != 0)))
 		die(PGOW_EXIT_REMOTE, "upload: %s; %s is kept", err.buf, path);
 	if (!upload_confirmed(r, raw.buf, meta.buf, bytes, &err))
 		die(PGOW_EXIT_REMOTE, "upload: the remote does not show %s whole after it was sent%s%s; it is kept",
 		    path, err.len ? ": " : "", sb_str(&err));
-	remove_uploaded(path, fd);
+	if (unchanged_since(fd, &then))
+		remove_uploaded(path, fd);
+	else
+		warn("%s changed while it was uploaded (a program still writes it): what it held then was sent, "
+		     "and it is kept; upload it again once the program has exited", path);
 	if (had)
 		st->already++;
 	else
@@ -239,12 +284,16 @@ static void upload_one(struct remote *r, struct id_memo *memo, const char *path,
 out:
 	if (fd >= 0)
 		close(fd);
+	if (tmpdir.len)
+		tempdir_remove(tmpdir.buf);
 	raw_header_release(&h);
 	sb_release(&err);
 	sb_release(&key);
 	sb_release(&raw);
 	sb_release(&meta);
 	sb_release(&text);
+	sb_release(&tmpdir);
+	sb_release(&copy);
 }
 
 void fleet_upload(struct remote *r, const char *dir, long weight, const char *label, struct upload_stats *st)
@@ -329,12 +378,24 @@ static int install_record(struct remote *r, const char *slot_dir, const char *sl
 	struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
 	int rc = provenance_lookup(id, &p, err);
 
+	/* Built here: for this checkout's slot, or the merge would route it elsewhere and skip it. */
+	if (rc == 1 && strcmp(p.slot, path_basename(slot_dir)) != 0) {
+		sb_addf(err, "its binary was built here for slot %.12s (another checkout), not %.12s; merge it there",
+			p.slot, path_basename(slot_dir));
+		rc = -1;
+	}
 	if (rc != 0)
 		goto out;
 	build_name(&name, id);
 	rc = remote_get_small(r, name.buf, &text, MAX_RECORD, err);
 	if (rc == 1 && provenance_parse(sb_str(&text), name.buf, &p, err) == 1) {
-		if (strcmp(p.slot, slot_key) != 0) {
+		bool names_ok = true;
+		for (size_t i = 0; i < p.n; i++)
+			names_ok = names_ok && unit_ref_ok(p.units[i].crate, p.units[i].metadata, p.units[i].key);
+		if (!names_ok || strpbrk(p.binary, "/\t\n")) {
+			sb_addf(err, "%s names a unit or binary that is not one of ours", name.buf);
+			rc = -1;
+		} else if (strcmp(p.slot, slot_key) != 0) {
 			sb_addf(err, "build-id %s was built for slot key %.12s, not %.12s", id, p.slot, slot_key);
 			rc = -1;
 		} else {
@@ -343,6 +404,8 @@ static int install_record(struct remote *r, const char *slot_dir, const char *sl
 			rc = provenance_store(id, &p, err) == 0 ? 1 : -1;
 		}
 	} else if (rc == 1) {
+		if (!err->len)
+			sb_addf(err, "%s is empty", name.buf);
 		rc = -1;
 	} else if (rc == 0) {
 		sb_addf(err, "no record of build-id %s on the remote", id);
@@ -468,9 +531,16 @@ int fleet_consume(struct remote *r, const char *slot_key, const struct fleet_bat
 		if (sscanf(lines.v[i], "%32[0-9a-f] %lld", hash, &when) != 2 || strlen(hash) != HASH_HEX_LEN)
 			continue;
 		/* Forgotten only once deleted: a line dropped too soon would let the upload be merged again. */
-		if (now - when > keep && expire_upload(r, slot_key, hash, &e)) {
-			expired++;
-			continue;
+		if (now - when > keep) {
+			struct strbuf one = STRBUF_INIT;
+			bool gone = expire_upload(r, slot_key, hash, &one);
+			if (!gone && !e.len)
+				sb_add(&e, sb_str(&one), one.len);
+			sb_release(&one);
+			if (gone) {
+				expired++;
+				continue;
+			}
 		}
 		sb_addf(&text, "%s %lld\n", hash, when);
 	}

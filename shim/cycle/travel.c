@@ -15,6 +15,7 @@
 #include "store/cache.h"
 #include "store/manifest.h"
 #include "store/profile.h"
+#include "store/provenance.h"
 #include "store/remote.h"
 #include "store/report.h"
 #include "store/slot.h"
@@ -369,18 +370,12 @@ static int readable_by_llvm(const char *slot_dir, const char *profdata, struct s
  */
 static int manifest_names_ok(const struct manifest *m, struct strbuf *err)
 {
-	static const char ident[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
-
-	for (size_t i = 0; i < m->ncrates; i++) {
-		const char *name = m->crates[i].name, *meta = m->crates[i].metadata, *key = m->crates[i].key;
-		const char *bare = strncmp(name, "c:", 2) == 0 ? name + 2 : name;
-		if (!*bare || strspn(bare, ident) != strlen(bare) || !*meta ||
-		    strspn(meta, "0123456789abcdef") != strlen(meta) || strlen(meta) > 64 ||
-		    strspn(key, "0123456789abcdef") != strlen(key) || strlen(key) > 64) {
-			sb_addf(err, "its manifest names a unit '%.40s' that is not one (a crate name, hex metadata)", name);
+	for (size_t i = 0; i < m->ncrates; i++)
+		if (!unit_ref_ok(m->crates[i].name, m->crates[i].metadata, m->crates[i].key)) {
+			sb_addf(err, "its manifest names a unit '%.40s' that is not one (a crate name, hex metadata)",
+				m->crates[i].name);
 			return -1;
 		}
-	}
 	return 0;
 }
 

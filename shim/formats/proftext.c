@@ -12,20 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Counters are bounded by the text itself: a record cannot claim more lines than it has. */
-static size_t lines_left(const char *p)
-{
-	size_t n = 0;
-	for (; *p; p++)
-		n += *p == '\n';
-	return n + 1;
-}
-
 void proftext_functions(char *text, struct prof_fn **out, size_t *n)
 {
 	enum { NAME, FIELD, HASH, NUM, VALUES, SKIP } want = NAME;
 	struct prof_fn *f = NULL;
 	size_t cap = 0, filled = 0;
+
+	/* Counters are bounded by the text itself: each takes a line of two bytes or more. */
+	const char *end = text + strlen(text);
 
 	*out = NULL;
 	*n = 0;
@@ -55,7 +49,7 @@ void proftext_functions(char *text, struct prof_fn **out, size_t *n)
 			want = NUM;
 		} else if (want == NUM) {
 			unsigned long long c = strtoull(line, NULL, 10);
-			size_t room = nl ? lines_left(nl + 1) : 0;
+			size_t room = nl ? (size_t)(end - nl) / 2 + 1 : 0;
 			f->ncounters = c < room ? (size_t)c : room;
 			free(f->counters);
 			f->counters = f->ncounters ? xcalloc(f->ncounters, sizeof(*f->counters)) : NULL;

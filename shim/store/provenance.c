@@ -131,6 +131,16 @@ out:
 	return rc;
 }
 
+bool unit_ref_ok(const char *crate, const char *metadata, const char *key)
+{
+	static const char ident[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+	const char *bare = strncmp(crate, "c:", 2) == 0 ? crate + 2 : crate;
+
+	return *bare && strspn(bare, ident) == strlen(bare) && *metadata &&
+	       strspn(metadata, "0123456789abcdef") == strlen(metadata) && strlen(metadata) <= 64 &&
+	       strspn(key, "0123456789abcdef") == strlen(key) && strlen(key) <= 64;
+}
+
 int provenance_parse(const char *text, const char *what, struct provenance *p, struct strbuf *err)
 {
 	int lineno = 0;

@@ -337,8 +337,9 @@ static int file_list(struct remote *r, const char *dir, struct strvec *names, st
 
 	path_join(&path, r->dir, dir);
 	/* A link where the dir should be is not followed (deletions go by these names). */
-	if (access(path.buf, F_OK) == 0 && !is_real_dir(path.buf)) {
-		sb_addf(err, "cannot list %s: not a directory", path.buf);
+	bool exists = access(path.buf, F_OK) == 0;
+	if (exists && (!is_real_dir(path.buf) || access(path.buf, R_OK | X_OK) != 0)) {
+		sb_addf(err, "cannot list %s: %s", path.buf, is_real_dir(path.buf) ? strerror(errno) : "not a directory");
 		sb_release(&path);
 		return -1;
 	}

@@ -156,6 +156,30 @@ test_fleet_nginx_dav() {
 	on_a merge --remote --release 2>"$T/merge.err" || fail "merge"
 	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/merge.err" "then it is merged"
 	assert_no_grep 's3cret' "$T/merge.err" "no password printed"
+
+	# A merge stopped after it stored its profile but before the remote recorded its
+	# uploads as merged (the server refuses that record): the next one records them,
+	# and does not merge them twice.
+	sed -i 's|location / {|location ~ /consumed$ { if ($request_method = PUT) { return 403; } }\n\t\tlocation / {|' \
+		"$T/nginx/nginx.conf"
+	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s reload || fail "nginx reload"
+	sleep 0.5
+	run_field f1 333
+	on_field f1 upload raw 2>/dev/null || fail "upload before the stopped merge"
+	rc=0
+	on_a merge --remote --release 2>"$T/merge.err" || rc=$?
+	assert_eq 9 "$rc" "a merge whose record the server refuses"
+	assert_grep 'merged, but cannot record it on the remote' "$T/merge.err" "says so"
+	local merged
+	merged=$(a_profile)
+	sed -i 's|location ~ /consumed$ { if ($request_method = PUT) { return 403; } }||' "$T/nginx/nginx.conf"
+	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s reload || fail "nginx reload"
+	sleep 0.5
+	on_a merge --remote --release 2>"$T/merge.err" || { cat "$T/merge.err" >&2; fail "the merge after"; }
+	assert_grep 'note: 1 upload\(s\) merged by a run that was stopped are recorded as merged now' "$T/merge.err" \
+		"the record is finished"
+	assert_grep 'Fresh no upload from the field waits' "$T/merge.err" "and nothing is merged twice"
+	assert_eq "$merged" "$(a_profile)" "the profile is the one the stopped merge stored"
 }
 
 test_fleet_s3() {

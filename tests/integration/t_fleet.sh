@@ -125,6 +125,16 @@ test_fleet_file_remote() {
 	assert_eq 2 "$rc" "--weight with --remote"
 }
 
+# nginx refuses PUT to names matching a regex ("" to stop refusing), as a server
+# that takes part of an upload or a merge and then fails would.
+nginx_refuse_put() { # regex
+	sed -i '/if ($request_method = PUT) { return 403; }/d' "$T/nginx/nginx.conf"
+	[ -z "$1" ] || sed -i "s|location / {|location ~ $1 { if (\$request_method = PUT) { return 403; } }\n\t\tlocation / {|" \
+		"$T/nginx/nginx.conf"
+	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s reload || fail "nginx reload"
+	sleep 0.5
+}
+
 may_skip test_fleet_nginx_dav "needs nginx and its dav_ext module (tests/deps.sh installs them)"
 test_fleet_nginx_dav() {
 	[ -f /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] ||
@@ -136,10 +146,7 @@ test_fleet_nginx_dav() {
 	fleet_round "nginx"
 	# An upload stopped between its bytes and its meta (the server refuses the meta, as a
 	# kill there would leave it): nothing a merge takes, the file kept; sent again, it is whole.
-	sed -i 's|location / {|location ~ \\.meta$ { if ($request_method = PUT) { return 403; } }\n\t\tlocation / {|' \
-		"$T/nginx/nginx.conf"
-	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s reload || fail "nginx reload"
-	sleep 0.5
+	nginx_refuse_put '\\.meta$'
 	run_field f1 1200
 	local rc=0
 	on_field f1 upload raw 2>"$T/up.err" || rc=$?
@@ -147,9 +154,7 @@ test_fleet_nginx_dav() {
 	assert_grep 'HTTP 403' "$T/up.err" "says why"
 	[ "$(count_files "$T/field/f1/raw" '*.profraw')" = 1 ] || fail "the file was removed though its upload is not whole"
 	[ "$(count_files "$T/nginx/root" '*.profraw')" -gt 3 ] || fail "setup: its bytes did not reach the server"
-	sed -i 's|location ~ \\.meta$ { if ($request_method = PUT) { return 403; } }||' "$T/nginx/nginx.conf"
-	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s reload || fail "nginx reload"
-	sleep 0.5
+	nginx_refuse_put ""
 	on_a merge --remote --release 2>"$T/merge.err" || fail "merge after the stopped upload"
 	assert_grep 'Fresh no upload from the field waits' "$T/merge.err" "half an upload is not one"
 	on_field f1 upload raw 2>"$T/up.err" || { cat "$T/up.err" >&2; fail "the upload again"; }
@@ -160,10 +165,7 @@ test_fleet_nginx_dav() {
 	# A merge stopped after it stored its profile but before the remote recorded its
 	# uploads as merged (the server refuses that record): the next one records them,
 	# and does not merge them twice.
-	sed -i 's|location / {|location ~ /consumed$ { if ($request_method = PUT) { return 403; } }\n\t\tlocation / {|' \
-		"$T/nginx/nginx.conf"
-	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s reload || fail "nginx reload"
-	sleep 0.5
+	nginx_refuse_put '/consumed$'
 	run_field f1 333
 	on_field f1 upload raw 2>/dev/null || fail "upload before the stopped merge"
 	rc=0
@@ -172,9 +174,7 @@ test_fleet_nginx_dav() {
 	assert_grep 'merged, but cannot record it on the remote' "$T/merge.err" "says so"
 	local merged
 	merged=$(a_profile)
-	sed -i 's|location ~ /consumed$ { if ($request_method = PUT) { return 403; } }||' "$T/nginx/nginx.conf"
-	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s reload || fail "nginx reload"
-	sleep 0.5
+	nginx_refuse_put ""
 	on_a merge --remote --release 2>"$T/merge.err" || { cat "$T/merge.err" >&2; fail "the merge after"; }
 	assert_grep 'note: 1 upload\(s\) merged by a run that was stopped are recorded as merged now' "$T/merge.err" \
 		"the record is finished"

@@ -212,6 +212,7 @@ bench: $(BIN)
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/overhead.sh
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/remote.sh
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/partial.sh
+	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/cycle.sh
 	bash tests/bench/hash.sh
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/merge.sh
 

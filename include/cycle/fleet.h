@@ -22,9 +22,9 @@ struct remote;
 
 /*
  * Puts the build-id records of the slot's instrumented binaries on the
- * remote (those not there yet). The number put, or -1 (err).
+ * remote (those not there yet). The number put (*already: those there), or -1 (err).
  */
-int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_key, struct strbuf *err);
+int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_key, int *already, struct strbuf *err);
 /* The same after an instrumented build, when a remote is set: says what it did; a failure is a warning. */
 void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *members);
 

@@ -68,8 +68,9 @@ int cmd_push(int argc, char **argv)
 		remote_failure("push", &err);
 	/* The instrumented binaries too: what they write in the field can then be uploaded. */
 	struct strbuf key = STRBUF_INIT;
+	int already = 0;
 	int builds = travel_slot_key(slot.buf, &b.ws.members, &key, &err) == 0 ?
-			     fleet_push_builds(r, slot.buf, key.buf, &err) : -1;
+			     fleet_push_builds(r, slot.buf, key.buf, &already, &err) : -1;
 	if (builds < 0)
 		remote_failure("push", &err);
 	if (builds > 0)

@@ -61,10 +61,12 @@ static const char *scratch_base(void)
 
 /* --- build-id records ----------------------------------------------------- */
 
-int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_key, struct strbuf *err)
+int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_key, int *already, struct strbuf *err)
 {
 	struct strvec ids = STRVEC_INIT;
 	int pushed = 0;
+
+	*already = 0;
 
 	provenance_ids_of_slot(path_basename(slot_dir), &ids);
 	for (size_t i = 0; i < ids.n && pushed >= 0; i++) {
@@ -75,6 +77,8 @@ int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_k
 		int has = remote_has(r, name.buf, &size, err);
 		if (has < 0) {
 			pushed = -1;
+		} else if (has) {
+			(*already)++;
 		} else if (!has && provenance_lookup(ids.v[i], &p, err) == 1) {
 			/* Where the binary was linked means nothing elsewhere: its name is enough. */
 			char *where = p.binary;
@@ -101,18 +105,20 @@ void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *member
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	if (!r || remote_read_only(r))
 		goto out;
-	int n = -1;
+	int n = -1, already = 0;
 	if (travel_slot_key(slot_dir, members, &key, &err) == 0)
-		n = fleet_push_builds(r, slot_dir, key.buf, &err);
+		n = fleet_push_builds(r, slot_dir, key.buf, &already, &err);
 	if (n < 0) {
 		if (remote_required())
 			die(PGOW_EXIT_REMOTE, "cannot record the instrumented binaries on the remote: %s (%s=1)", err.buf,
 			    ENV_REMOTE_REQUIRED);
 		warn("cannot record the instrumented binaries on the remote: %s; their .profraw files cannot be "
 		     "uploaded from the field until `cargo-pgo-wrap push` records them", err.buf);
-	} else if (n > 0) {
-		progress("Recorded", "%d instrumented binar%s on %s: run %s anywhere, then `cargo-pgo-wrap upload DIR` "
-			 "sends its .profraw files\n", n, n == 1 ? "y" : "ies", remote_display(r), n == 1 ? "it" : "them");
+	} else if (n + already > 0) {
+		progress("Recorded", "%d instrumented binar%s on %s%s: run %s anywhere, then `cargo-pgo-wrap upload DIR` "
+			 "sends %s .profraw files\n", n + already, n + already == 1 ? "y" : "ies", remote_display(r),
+			 already ? " (there already)" : "", n + already == 1 ? "it" : "them",
+			 n + already == 1 ? "its" : "their");
 	}
 out:
 	remote_close(r);

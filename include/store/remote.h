@@ -35,6 +35,8 @@ void remote_close(struct remote *r);
 const char *remote_display(const struct remote *r);
 /* CARGO_PGO_WRAP_REMOTE_MODE=read-only: nothing is ever written. */
 bool remote_read_only(const struct remote *r);
+/* A file:// remote whose directory does not exist (a typo): true, with err. Others: false. */
+bool remote_missing(const struct remote *r, struct strbuf *err);
 /* Whether it may be written; if not, err says why (the mode, or S3 without credentials). */
 bool remote_writable(const struct remote *r, struct strbuf *err);
 /* CARGO_PGO_WRAP_REMOTE_REQUIRED=1: a failure is an error, not a miss. */

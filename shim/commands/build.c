@@ -588,14 +588,19 @@ int cmd_instrument(int argc, char **argv)
 	/* With a remote, the field can upload what these binaries write: they are recorded there. */
 	if (v.slot.len && setting_get(SETTING_REMOTE))
 		fleet_push_builds_or_warn(v.slot.buf, &b.ws.members);
+	/* The merge takes the cargo arguments that name this build: the same ones. */
+	struct strbuf args = STRBUF_INIT;
+	for (size_t i = 0; i < b.cargo_args.n; i++)
+		sb_addf(&args, "%s%s", i ? " " : "", b.cargo_args.v[i]);
 	progress("note:",
 		"%d unit(s) instrumented in %s.\n"
 		"             Run the binaries: they write their profiles to %s,\n"
 		"             which the next `cargo-pgo-wrap build` merges before it builds optimised.\n"
 		"             Profiles collected elsewhere: `cargo-pgo-wrap upload DIR` there, with\n"
-		"               CARGO_PGO_WRAP_REMOTE set, then `cargo-pgo-wrap merge --remote` here;\n"
+		"               CARGO_PGO_WRAP_REMOTE set, then `cargo-pgo-wrap merge --remote %s` here;\n"
 		"             or bring the .profraw files back and `cargo-pgo-wrap merge [--weight N] DIR`\n",
-		v.generate, b.ws.build_dir.buf, b.raw_dir.buf);
+		v.generate, b.ws.build_dir.buf, b.raw_dir.buf, args.buf);
+	sb_release(&args);
 	build_forward_messages(&b, &u);
 	verified_release(&v);
 	build_units_release(&u);

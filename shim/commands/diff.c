@@ -131,7 +131,7 @@ static bool pick(struct side *s, const char *spec, const char *slot_dir, const s
 	return true;
 }
 
-static void print_drift(const struct side *a, const struct side *b, const struct drift *d)
+static void print_drift(const struct side *a, const struct side *b, const struct drift *d, long top)
 {
 	printf("A  %s\nB  %s\n", a->label.buf, b->label.buf);
 	if (d->overlap >= 0)
@@ -147,6 +147,8 @@ static void print_drift(const struct side *a, const struct side *b, const struct
 			printf("%8s ", "-");
 		printf("%9ld %9ld %12ld\n", c->only_a, c->only_b, c->changed);
 	}
+	if (!top)
+		return;
 	if (!d->nmissing) {
 		printf("B ran every function A has counts in\n");
 		return;
@@ -191,7 +193,10 @@ int cmd_diff(int argc, char **argv)
 		} else if (takes_value(argv[i]) && i + 1 < argc) {
 			sv_push(&cargo, argv[i]);
 			sv_push(&cargo, argv[++i]);
-		} else if (argv[i][0] != '-' && specs.n < 2) {
+		} else if (argv[i][0] != '-') {
+			if (specs.n == 2)
+				command_usage_error("diff", "two profiles at most (%s, %s), not also %s", specs.v[0],
+						    specs.v[1], argv[i]);
 			sv_push(&specs, argv[i]);
 		} else {
 			sv_push(&cargo, argv[i]);
@@ -211,10 +216,10 @@ int cmd_diff(int argc, char **argv)
 	manifest_release(&m);
 	sb_reset(&tool);
 	struct side a = { NULL, STRBUF_INIT }, bs = { NULL, STRBUF_INIT };
-	if (!pick(&a, specs.n > 0 ? specs.v[0] : "current", slot.buf, ps, n, current.buf) ||
-	    !pick(&bs, specs.n > 1 ? specs.v[1] : "previous", slot.buf, ps, n, current.buf))
-		command_usage_error("diff", "name profiles as current, previous, a key (4 or more of its hex "
-				    "digits) or a .profdata file");
+	const char *sa = specs.n > 0 ? specs.v[0] : "current", *sb = specs.n > 1 ? specs.v[1] : "previous";
+	if (!pick(&a, sa, slot.buf, ps, n, current.buf) || !pick(&bs, sb, slot.buf, ps, n, current.buf))
+		command_usage_error("diff", "'%s' names no profile: write current, previous, a key (4 or more of its "
+				    "hex digits) or a .profdata file", a.profdata ? sb : sa);
 	merge_profdata_tool(slot.buf, &tool);
 	if (tempdir_create(slot.buf, "merge.", &tmp, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
@@ -223,7 +228,7 @@ int cmd_diff(int argc, char **argv)
 		die(PGOW_EXIT_PROFILE, "diff: %s", err.buf);
 	if (d.overlap < 0 && err.len)
 		warn("%s", err.buf);
-	print_drift(&a, &bs, &d);
+	print_drift(&a, &bs, &d, top);
 	drift_release(&d);
 	tempdir_remove(tmp.buf);
 	for (size_t i = 0; i < n; i++) {

@@ -42,7 +42,7 @@ const struct command commands[] = {
 	  "train [--pgo-config FILE] [CARGO BUILD ARGS...]" },
 	{ "merge", cmd_merge, "merge .profraw/.profdata files into the cache",
 	  "merge [--slot ID] [--weight N] [--replace] [--foreign] [--strict] [--training TEXT] DIR|FILE...\n"
-	  "merge --remote [--replace] [--strict] [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
+	  "       cargo-pgo-wrap merge --remote [--replace] [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
 	  "  Each .profraw goes to the build that produced its binary (by build-id) and is added to\n"
 	  "  that build's current profile while the code still matches; --replace starts over.\n"
 	  "  --weight N applies to every input. --foreign --slot ID accepts files from binaries this\n"

@@ -60,6 +60,59 @@ static void current_profile(const char *slot_dir, struct strbuf *path)
 }
 
 /*
+ * <slot>/FLEET-HELD: the profile a drift kept from the remote (its file,
+ * then the overlap). Every later `merge --remote` says so and exits 7 again
+ * while it is current; `push` publishes it and removes the mark.
+ */
+static void held_path(struct strbuf *out, const char *slot_dir)
+{
+	path_join(out, slot_dir, "FLEET-HELD");
+}
+
+static void held_write(const char *slot_dir, const char *profile, double overlap)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+
+	held_path(&path, slot_dir);
+	sb_addf(&text, "%s\n%.4f\n", path_basename(profile), overlap);
+	if (write_file_atomic(path.buf, text.buf, text.len, &opts, &err) != 0)
+		warn("%s", err.buf);
+	sb_release(&path);
+	sb_release(&text);
+	sb_release(&err);
+}
+
+void command_release_held(const char *slot_dir)
+{
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	held_path(&path, slot_dir);
+	if (safe_unlink(slot_dir, path.buf, &err) != 0 && errno != ENOENT)
+		warn("%s", err.buf);
+	sb_release(&path);
+	sb_release(&err);
+}
+
+/* A profile held back that is still current: exit 7 again, so that a retry does not pass the gate. */
+static void held_still(const char *slot_dir)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, now = STRBUF_INIT;
+
+	held_path(&path, slot_dir);
+	if (sb_read_file(&text, path.buf) == 0) {
+		current_profile(slot_dir, &now);
+		size_t len = strcspn(text.buf, "\n");
+		if (now.len && strlen(path_basename(now.buf)) == len && strncmp(path_basename(now.buf), text.buf, len) == 0)
+			die(PGOW_EXIT_STALE, "profile %.12s is held back: its overlap with the one it replaced was %.2f%%, "
+			    "below drift-threshold (stale-policy: error); `cargo-pgo-wrap diff` shows what moved, "
+			    "`cargo-pgo-wrap push` publishes it", text.buf, 100 * strtod(text.buf + len, NULL));
+	}
+	sb_release(&path);
+	sb_release(&text);
+	sb_release(&now);
+}
+
+/*
  * One line: how far the merged profile is from the one it replaces. Under
  * drift-threshold, a warning; under stale-policy: error, exit 7 before the
  * push (the uploads are merged here already, and recorded so).
@@ -78,17 +131,18 @@ static void say_drift(struct build *b, const char *slot_dir, const struct strbuf
 		goto out;
 	}
 	const char *was = path_basename(before->buf);
-	progress("Drift", "%.2f%% overlap with the profile it replaces (%.12s); `cargo-pgo-wrap diff` says where\n",
+	progress("Overlap", "%.2f%% with the profile it replaces (%.12s); `cargo-pgo-wrap diff` says what moved\n",
 		 100 * overlap, was);
 	if (overlap >= b->cfg.drift_threshold)
 		goto out;
-	if (b->cfg.stale_policy == STALE_ERROR)
+	if (b->cfg.stale_policy == STALE_ERROR) {
+		held_write(slot_dir, now.buf, overlap);
 		die(PGOW_EXIT_STALE, "the fleet's profile overlaps the one it replaces by %.2f%%, below drift-threshold "
 		    "%.2f%%: it is kept here and not pushed (stale-policy: error); `cargo-pgo-wrap diff` shows what "
 		    "moved, `cargo-pgo-wrap push` publishes it anyway", 100 * overlap, 100 * b->cfg.drift_threshold);
-	warn("the fleet's profile overlaps the one it replaces by %.2f%%, below drift-threshold %.2f%%: the "
-	     "training no longer looks like production; `cargo-pgo-wrap diff` shows what moved",
-	     100 * overlap, 100 * b->cfg.drift_threshold);
+	}
+	warn("the fleet's profile overlaps the one it replaces by %.2f%%, below drift-threshold %.2f%%: what the "
+	     "programs run has moved; `cargo-pgo-wrap diff` shows where", 100 * overlap, 100 * b->cfg.drift_threshold);
 out:
 	sb_release(&now);
 	sb_release(&tool);
@@ -200,6 +254,8 @@ static int merge_remote(int argc, char **argv)
 	if (config_load(&b.cfg, b.pgo_config, b.ws.root.buf, &err) != 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
 	struct remote *r = command_remote("merge --remote");
+	if (remote_missing(r, &err))
+		die(PGOW_EXIT_REMOTE, "merge --remote: %s", err.buf);
 	if (!remote_writable(r, &err))
 		die(PGOW_EXIT_CONFIG, "merge --remote: %s (it records what it merged there)", err.buf);
 	build_lock(&b);
@@ -207,12 +263,19 @@ static int merge_remote(int argc, char **argv)
 	if (travel_slot_key(slot.buf, &b.ws.members, &key, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	pending_finish(r, slot.buf, key.buf);
+	/* Uploads add to the configuration's profile: the remote's, when this cache has none yet. */
+	struct strbuf have = STRBUF_INIT;
+	current_profile(slot.buf, &have);
+	if (!have.len && !o.replace && travel_pull(r, slot.buf, &b.ws.members, &err) < 0)
+		die(PGOW_EXIT_REMOTE, "merge --remote: cannot fetch the profile the uploads add to: %s", err.buf);
+	sb_release(&have);
 	if (tempdir_create(slot.buf, "merge.", &tmp, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	if (fleet_fetch(r, slot.buf, key.buf, tmp.buf, &o, &fb, &err) != 0)
 		die(PGOW_EXIT_REMOTE, "merge --remote: %s", err.buf);
 	if (!fb.hashes.n) {
-		progress("Fresh", "no upload from the field waits to be merged for slot %.12s on %s%s\n",
+		held_still(slot.buf);
+		progress("note:", "no upload from the field waits to be merged for slot %.12s on %s%s\n",
 			 path_basename(slot.buf), remote_display(r), fb.skipped ? " (some were skipped, said above)" : "");
 	} else {
 		fleet_training(&training, &fb);

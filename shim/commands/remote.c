@@ -41,9 +41,8 @@ void command_slot_of(struct build *b, struct strbuf *slot)
 	if (slot_of_build_dir(b->ws.build_dir.buf, slot) == 0 || slot_of_build_dir(b->instr_bin_dir.buf, slot) == 0)
 		return;
 	if (build_identify_slot(b, slot) != 0)
-		die(PGOW_EXIT_FAIL, "no unit of this build can have a profile (nothing eligible): nothing to push, "
-		    "pull or pin; profiles are for optimised builds: give the cargo arguments you build with "
-		    "(--release, or --profile NAME)");
+		die(PGOW_EXIT_CONFIG, "no unit of this build can have a profile (nothing eligible); profiles are for "
+		    "optimised builds: give the cargo arguments you build with (--release, or --profile NAME)");
 	build_lease_note(slot->buf);
 }
 
@@ -66,6 +65,8 @@ int cmd_push(int argc, char **argv)
 	int rc = travel_push(r, slot.buf, &b.ws.members, &err);
 	if (rc < 0)
 		remote_failure("push", &err);
+	if (rc > 0)
+		command_release_held(slot.buf);
 	/* The instrumented binaries too: what they write in the field can then be uploaded. */
 	struct strbuf key = STRBUF_INIT;
 	int already = 0;

@@ -11,6 +11,7 @@
 #include "store/report.h"
 #include "commands/commands.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,21 +39,26 @@ int cmd_upload(int argc, char **argv)
 	if (label && !fleet_label_ok(label))
 		die(PGOW_EXIT_CONFIG, "upload: --label '%s': use 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'", label);
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		die(PGOW_EXIT_CONFIG, "upload: %s is not a directory: name the one the binaries wrote their "
-		    ".profraw files to (LLVM_PROFILE_FILE)", dir);
+		die(PGOW_EXIT_CONFIG, "upload: %s %s: name the directory the binaries wrote their .profraw files to "
+		    "(LLVM_PROFILE_FILE)", dir, errno == ENOENT ? "does not exist" : "is not a directory");
 	struct remote *r = command_remote("upload");
 	struct strbuf err = STRBUF_INIT;
+	if (remote_missing(r, &err))
+		die(PGOW_EXIT_REMOTE, "upload: %s", err.buf);
 	if (!remote_writable(r, &err))
 		die(PGOW_EXIT_CONFIG, "upload: %s", err.buf);
 
 	struct upload_stats s;
 	fleet_upload(r, dir, weight, label, &s);
-	if (s.uploaded + s.already)
-		progress("Uploaded", "%d raw profile(s) (%lld bytes) to %s, weight %ld%s%s%s\n", s.uploaded + s.already,
-			 s.bytes, remote_display(r), weight, label ? ", label " : "", label ? label : "",
-			 s.already ? " (some were there already)" : "");
-	else if (!s.refused)
-		progress("Fresh", "no .profraw file in %s\n", dir);
+	if (s.uploaded)
+		progress("Uploaded", "%d raw profile(s) (%lld bytes) to %s, weight %ld%s%s\n", s.uploaded, s.bytes,
+			 remote_display(r), weight, label ? ", label " : "", label ? label : "");
+	if (s.already)
+		progress("note:", "%d file(s) had been uploaded before, byte for byte: removed here, and counted "
+			 "once, with the weight and label first sent\n", s.already);
+	if (!s.uploaded && !s.already && !s.refused)
+		warn("no .profraw file in %s: nothing to upload (the binaries write where LLVM_PROFILE_FILE says, "
+		     "when they exit)", dir);
 	remote_close(r);
 	sb_release(&err);
 	if (s.refused)

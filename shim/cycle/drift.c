@@ -145,8 +145,10 @@ int drift_compare(const char *tool, const char *a, const char *b, const char *tm
 
 	sb_addf(&ta, "%s/a.proftext", tmpdir);
 	sb_addf(&tb, "%s/b.proftext", tmpdir);
-	if (!merge_text_form(tool, a, ta.buf) || !merge_text_form(tool, b, tb.buf)) {
-		sb_addf(err, "%s cannot read %s or %s", tool, a, b);
+	if (!merge_text_form(tool, a, ta.buf)) {
+		sb_addf(err, "%s cannot read %s (said above)", tool, a);
+	} else if (!merge_text_form(tool, b, tb.buf)) {
+		sb_addf(err, "%s cannot read %s (said above)", tool, b);
 	} else if (sb_read_file(&xa, ta.buf) != 0 || sb_read_file(&xb, tb.buf) != 0) {
 		sb_addf(err, "cannot read the text forms in %s", tmpdir);
 	} else {

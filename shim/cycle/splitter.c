@@ -539,7 +539,8 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 	bool c_code = load_c_functions(in, &c_functions);
 	n = make_pieces(in->m, c_code, &p);
 	if (!load_owners(in, p, n, &owners)) {
-		sb_adds(why, "no unit recorded which functions it compiled (profiles merged with --foreign)");
+		sb_adds(why, "no unit recorded which functions it compiled (this cache did not compile them: profiles "
+			     "merged with --foreign, or from binaries built elsewhere)");
 		goto out;
 	}
 	if (sb_read_file(&text, in->text) != 0) {

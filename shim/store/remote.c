@@ -297,6 +297,17 @@ int remote_get_small(struct remote *r, const char *name, struct strbuf *out, lon
 	return r->kind == REMOTE_FILE ? file_read(r, name, -1, out, max, err) : http_get(r, name, -1, out, max, err);
 }
 
+bool remote_missing(const struct remote *r, struct strbuf *err)
+{
+	struct stat st;
+
+	if (r->kind != REMOTE_FILE || (stat(r->dir, &st) == 0 && S_ISDIR(st.st_mode)))
+		return false;
+	sb_addf(err, "the remote %s is not a directory here (%s): check %s", r->display,
+		errno == ENOENT ? "no such directory" : strerror(errno), ENV_REMOTE);
+	return true;
+}
+
 bool remote_writable(const struct remote *r, struct strbuf *err)
 {
 	if (!r->read_only)

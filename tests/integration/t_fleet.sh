@@ -69,7 +69,7 @@ fleet_round() { # what: the remote's kind, for messages
 		grep -q '3 upload(s) from the field' "$(dirname "$(a_profile)")"/*.yaml || fail "$1: the manifest does not say where it came from"
 	# Each upload once.
 	on_a merge --remote --release 2>"$T/merge.err" || fail "$1: merge --remote again"
-	assert_grep 'Fresh no upload from the field waits to be merged' "$T/merge.err" "$1: nothing is merged twice"
+	assert_grep 'note: no upload from the field waits to be merged' "$T/merge.err" "$1: nothing is merged twice"
 }
 
 test_fleet_file_remote() {
@@ -103,12 +103,34 @@ test_fleet_file_remote() {
 	rustc -O -Cprofile-generate="$T/field/f1/raw" -o "$T/other/other" "$T/other/main.rs" 2>/dev/null ||
 		fail "setup: another program"
 	"$T/other/other" >/dev/null
-	local rc=0
+	rc=0
 	on_field f1 upload raw 2>"$T/up.err" || rc=$?
 	assert_eq 5 "$rc" "a foreign file"
 	assert_grep "refusing .*\.profraw: written by a binary that no build recorded on file://$T/shared made \(build-id [0-9a-f]+\)" \
 		"$T/up.err" "says whose it is not"
 	[ "$(count_files "$T/field/f1/raw" '*.profraw')" = 1 ] || fail "the refused file was not kept"
+	rm -f "$T"/field/f1/raw/*
+
+	# A merge host with an empty cache adds to the remote's profile, not to nothing.
+	rm -f "$T"/kept/*
+	cp "$(a_profile)" "$T/kept/1,current.profraw"
+	run_field f2 1500
+	keep_copies f2 4
+	on_field f2 upload raw --weight 4 2>/dev/null || fail "upload for B"
+	on_b merge --remote --release 2>"$T/b.err" || { cat "$T/b.err" >&2; fail "B's merge --remote"; }
+	assert_grep 'Pulled profile [0-9a-f]{12} for slot' "$T/b.err" "B fetches the profile first"
+	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/b.err" "then adds the upload to it"
+	merge_by_hand "$T/hand.profdata"
+	local b_prof
+	b_prof=$(echo "$T"/b/cache/slots/*/profiles/"$(cat "$T"/b/cache/slots/*/CURRENT)".profdata)
+	[ "$(counts "$b_prof")" = "$(counts "$T/hand.profdata")" ] || fail "B's merge is not A's profile plus the upload"
+
+	# A file:// remote that is not there (a typo): the remote's failure, not a foreign file.
+	run_field f1 10
+	local rc=0
+	CARGO_PGO_WRAP_REMOTE="file://$T/typo" on_field f1 upload raw 2>"$T/up.err" || rc=$?
+	assert_eq 9 "$rc" "a remote dir that does not exist"
+	assert_grep "the remote file://$T/typo is not a directory here \(no such directory\)" "$T/up.err" "says so"
 	rm -f "$T"/field/f1/raw/*
 
 	# Bad arguments: one line each, exit 2.
@@ -156,7 +178,7 @@ test_fleet_nginx_dav() {
 	[ "$(count_files "$T/nginx/root" '*.profraw')" -gt 3 ] || fail "setup: its bytes did not reach the server"
 	nginx_refuse_put ""
 	on_a merge --remote --release 2>"$T/merge.err" || fail "merge after the stopped upload"
-	assert_grep 'Fresh no upload from the field waits' "$T/merge.err" "half an upload is not one"
+	assert_grep 'note: no upload from the field waits' "$T/merge.err" "half an upload is not one"
 	on_field f1 upload raw 2>"$T/up.err" || { cat "$T/up.err" >&2; fail "the upload again"; }
 	on_a merge --remote --release 2>"$T/merge.err" || fail "merge"
 	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/merge.err" "then it is merged"
@@ -178,7 +200,7 @@ test_fleet_nginx_dav() {
 	on_a merge --remote --release 2>"$T/merge.err" || { cat "$T/merge.err" >&2; fail "the merge after"; }
 	assert_grep 'note: 1 upload\(s\) merged by a run that was stopped are recorded as merged now' "$T/merge.err" \
 		"the record is finished"
-	assert_grep 'Fresh no upload from the field waits' "$T/merge.err" "and nothing is merged twice"
+	assert_grep 'note: no upload from the field waits' "$T/merge.err" "and nothing is merged twice"
 	assert_eq "$merged" "$(a_profile)" "the profile is the one the stopped merge stored"
 }
 
@@ -210,7 +232,7 @@ test_fleet_diff_and_drift() {
 	fleet=$(a_profile)
 	by_hand=$("$(profdata_tool)" overlap "$fleet" "$trained" | sed -n 's/.*Edge profile overlap: \([0-9.]*\)%.*/\1/p')
 	[ -n "$by_hand" ] || fail "setup: llvm-profdata overlap gave nothing"
-	said=$(sed -n 's/.*Drift \([0-9.]*\)% overlap with the profile it replaces.*/\1/p' "$T/merge.err")
+	said=$(sed -n 's/.*Overlap \([0-9.]*\)% with the profile it replaces.*/\1/p' "$T/merge.err")
 	assert_eq "$(printf '%.2f' "$by_hand")" "$said" "merge says the overlap llvm-profdata gives"
 
 	on_a diff --release >"$T/diff.txt" 2>"$T/diff.err" || { cat "$T/diff.err" >&2; fail "diff"; }
@@ -250,6 +272,13 @@ test_fleet_diff_and_drift() {
 	assert_eq 7 "$rc" "below the threshold under stale-policy: error"
 	assert_grep 'kept here and not pushed' "$T/merge.err" "says what happened"
 	assert_eq "$pushed" "$(cat "$T"/shared/pgow-v1/slots/*/current)" "the remote keeps the profile it had"
-	on_a merge --remote --release 2>"$T/merge.err" || fail "merge again"
-	assert_grep 'Fresh no upload from the field waits' "$T/merge.err" "and the upload is not merged twice"
+	# A retry does not pass the gate: the profile stays held back until it is pushed.
+	rc=0
+	on_a merge --remote --release 2>"$T/merge.err" || rc=$?
+	assert_eq 7 "$rc" "merge again while the profile is held back"
+	assert_grep 'profile [0-9a-f]{12} is held back: its overlap with the one it replaced was' "$T/merge.err" "says so"
+	on_a push --release 2>/dev/null || fail "push publishes it"
+	[ "$pushed" != "$(cat "$T"/shared/pgow-v1/slots/*/current)" ] || fail "push did not publish the held profile"
+	on_a merge --remote --release 2>"$T/merge.err" || fail "merge after the push"
+	assert_grep 'note: no upload from the field waits' "$T/merge.err" "and the upload is not merged twice"
 }

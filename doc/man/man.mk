@@ -42,3 +42,6 @@ check-man: $(MAN_PAGES)
 		w=$$(groff -man -Tutf8 -ww -z $$p 2>&1); \
 		if [ -n "$$w" ]; then printf '%s\n' "$$w" >&2; echo "check-man: $$p has warnings" >&2; exit 1; fi; \
 	done; echo "check-man: $(MAN_PAGES): no warnings"
+
+# Kept, not deleted as intermediates: then a change to a key table renders the pages again.
+.SECONDARY: $(MAN_SETTINGS)

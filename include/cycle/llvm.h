@@ -47,6 +47,8 @@ int llvm_counts_of_text(const char *path, struct crate_counts **out, size_t *n, 
 const struct crate_counts *llvm_counts_find(const struct crate_counts *v, size_t n, const char *crate);
 /* The parsing half of llvm_counts_of_text (text edited in place). */
 void llvm_counts_parse(char *text, struct crate_counts **out, size_t *n, unsigned long long *total);
+/* A profile function name as a person reads it (Rust's legacy mangling undone, the hash dropped). */
+void llvm_symbol_readable(const char *name, struct strbuf *out);
 /* The crate of one profile function name, appended to out. */
 void llvm_symbol_crate(const char *name, struct strbuf *out);
 

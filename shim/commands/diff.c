@@ -13,6 +13,7 @@
 #include "store/profile.h"
 #include "cycle/build.h"
 #include "cycle/drift.h"
+#include "cycle/llvm.h"
 #include "cycle/merge.h"
 #include "commands/commands.h"
 
@@ -154,11 +155,13 @@ static void print_drift(const struct side *a, const struct side *b, const struct
 		return;
 	}
 	printf("hot in A, never run in B (top %zu by share of A's counts):\n", d->nmissing);
+	struct strbuf readable = STRBUF_INIT;
 	for (size_t i = 0; i < d->nmissing; i++) {
-		const char *semi = strrchr(d->missing[i].name, ';');
-		printf("  %6.2f%%  %-20s %s\n", 100 * d->missing[i].share, d->missing[i].crate,
-		       semi ? semi + 1 : d->missing[i].name);
+		sb_reset(&readable);
+		llvm_symbol_readable(d->missing[i].name, &readable);
+		printf("  %6.2f%%  %-20s %s\n", 100 * d->missing[i].share, d->missing[i].crate, readable.buf);
 	}
+	sb_release(&readable);
 }
 
 /* A cargo option whose value is the next argument: that value is not a profile. */

@@ -317,6 +317,64 @@ void llvm_symbol_crate(const char *name, struct strbuf *out)
 	}
 }
 
+/* Rust's legacy escapes inside an identifier ("$LT$", "$u7b$", ".."), as rustc-demangle reads them. */
+static void add_unescaped_ident(struct strbuf *out, const char *p, size_t len)
+{
+	static const struct { const char *esc; const char *c; } escapes[] = {
+		{ "$SP$", "@" }, { "$BP$", "*" }, { "$RF$", "&" }, { "$LT$", "<" }, { "$GT$", ">" }, { "$LP$", "(" },
+		{ "$RP$", ")" }, { "$C$", "," }, { "$u7e$", "~" }, { "$u20$", " " }, { "$u27$", "'" },
+		{ "$u5b$", "[" }, { "$u5d$", "]" }, { "$u7b$", "{" }, { "$u7d$", "}" }, { "$u3b$", ";" },
+		{ "$u2b$", "+" }, { "$u22$", "\"" },
+	};
+	for (size_t i = 0; i < len;) {
+		size_t k = 0, n = sizeof(escapes) / sizeof(escapes[0]);
+		for (; k < n; k++) {
+			size_t el = strlen(escapes[k].esc);
+			if (i + el <= len && memcmp(p + i, escapes[k].esc, el) == 0) {
+				sb_adds(out, escapes[k].c);
+				i += el;
+				break;
+			}
+		}
+		if (k < n)
+			continue;
+		if (i + 1 < len && p[i] == '.' && p[i + 1] == '.') {
+			sb_adds(out, "::");
+			i += 2;
+		} else {
+			sb_addch(out, p[i++]);
+		}
+	}
+}
+
+void llvm_symbol_readable(const char *name, struct strbuf *out)
+{
+	const char *semi = strrchr(name, ';');
+	const char *sym = semi ? semi + 1 : name;
+
+	if (strncmp(sym, "_ZN", 3) != 0 || !rust_legacy_hash(sym)) {
+		sb_adds(out, sym);
+		return;
+	}
+	size_t start = out->len;
+	for (const char *p = sym + 3; *p && *p != 'E';) {
+		char *end;
+		unsigned long len = strtoul(p, &end, 10);
+		if (end == p || strlen(end) < len) {
+			sb_setlen(out, start);
+			sb_adds(out, sym);
+			return;
+		}
+		/* The last part is the hash: "h" and 16 hex digits. */
+		if (!(len == 17 && end[0] == 'h' && strspn(end + 1, "0123456789abcdef") >= 16 && end[17] == 'E')) {
+			if (out->len > start)
+				sb_adds(out, "::");
+			add_unescaped_ident(out, end, len);
+		}
+		p = end + len;
+	}
+}
+
 /* Where each crate's entry is, by a hash of its name: a big C++ profile has 100,000 names. */
 struct count_index {
 	size_t *slots;  /* entry index + 1; 0 is free */

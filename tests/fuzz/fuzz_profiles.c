@@ -65,6 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sum += fns[i].counters[c];
 		if (sum != fns[i].sum)
 			abort();
+		struct strbuf readable = STRBUF_INIT;
+		llvm_symbol_readable(fns[i].name, &readable);
+		sb_release(&readable);
 	}
 	proftext_release(fns, n);
 	free(text);

@@ -245,7 +245,7 @@ test_fleet_diff_and_drift() {
 	assert_grep "^overlap $(printf '%.2f' "$by_hand")% \(llvm-profdata overlap" "$T/diff.txt" "the overall overlap is llvm-profdata's"
 	assert_grep '^  fixlib +[0-9.]+% +- +0 +0 +0$' "$T/diff.txt" "fixlib: counts in A, none in B"
 	assert_grep '^hot in A, never run in B' "$T/diff.txt" "the report of what the training misses"
-	assert_grep '^ +[0-9.]+%  fixlib +_ZN6fixlib4eval' "$T/diff.txt" "names the evaluator, its crate and share"
+	assert_grep '^ +[0-9.]+%  fixlib +fixlib::eval$' "$T/diff.txt" "names the evaluator, its crate and share"
 	# Named explicitly: a key's prefix and a file, the other way round.
 	on_a diff "${tk:0:8}" "$fleet" --release >"$T/diff2.txt" 2>/dev/null || fail "diff KEY FILE"
 	assert_grep "^B  $fleet" "$T/diff2.txt" "a file as B"

@@ -341,10 +341,40 @@ static void test_prf_names(void **state)
 	sb_release(&img);
 }
 
+static void check_readable(const char *name, const char *want)
+{
+	struct strbuf out = STRBUF_INIT;
+	llvm_symbol_readable(name, &out);
+	assert_string_equal(want, out.buf);
+	sb_release(&out);
+}
+
+/* As rustc-demangle prints them (without the hash). */
+static void test_symbol_readable(void **state)
+{
+	(void)state;
+	check_readable("_ZN6fixlib8tokenize17hf8b0c04f73758316E", "fixlib::tokenize");
+	check_readable("fixlib.193f94b5-cgu.0;_ZN6fixlib6Parser4atom17h5a87f017999bfcefE", "fixlib::Parser::atom");
+	check_readable("_ZN5alloc7raw_vec19RawVec$LT$T$C$A$GT$8grow_one17h4c59bc09d3a6ed68E",
+		       "alloc::raw_vec::RawVec<T,A>::grow_one");
+	check_readable("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h12ce2d3d55389641E",
+		       "std::rt::lang_start::_{{closure}}");
+	check_readable("_ZN4core3ptr42drop_in_place$LT$std..io..error..Error$GT$17h0123456789abcdefE",
+		       "core::ptr::drop_in_place<std::io::error::Error>");
+	/* Not Rust's legacy mangling: as it is (C, C++ without Rust's hash, v0), its file prefix dropped. */
+	check_readable("main", "main");
+	check_readable("cmix.c;cmix_sum", "cmix_sum");
+	check_readable("_ZN7rocksdb2DB4OpenEv", "_ZN7rocksdb2DB4OpenEv");
+	check_readable("_RNvCs1234_6fixlib4eval", "_RNvCs1234_6fixlib4eval");
+	/* A length past the end: the name as it is. */
+	check_readable("_ZN99fixlib17h0123456789abcdefE", "_ZN99fixlib17h0123456789abcdefE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_symbol_crates),
+		cmocka_unit_test(test_symbol_readable),
 		cmocka_unit_test(test_counts_parse_survives_junk),
 		cmocka_unit_test(test_counts_of_c_functions),
 		cmocka_unit_test(test_elf_function_names),

@@ -45,6 +45,8 @@ struct build;
 struct remote;
 /* The remote store, or exit 2 saying how to name one. */
 struct remote *command_remote(const char *cmd);
+/* The overlap for which merge --remote held the slot's current profile back, or -1 when it did not. */
+double command_held_overlap(const char *slot_dir);
 /* Forgets that merge --remote held the slot's profile back (it was pushed). */
 void command_release_held(const char *slot_dir);
 /* A --weight value (1 to 1000000), or exit 2 naming the command. */

@@ -93,23 +93,33 @@ void command_release_held(const char *slot_dir)
 	sb_release(&err);
 }
 
-/* A profile held back that is still current: exit 7 again, so that a retry does not pass the gate. */
-static void held_still(const char *slot_dir)
+double command_held_overlap(const char *slot_dir)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, now = STRBUF_INIT;
+	double overlap = -1;
 
 	held_path(&path, slot_dir);
 	if (sb_read_file(&text, path.buf) == 0) {
 		current_profile(slot_dir, &now);
 		size_t len = strcspn(text.buf, "\n");
 		if (now.len && strlen(path_basename(now.buf)) == len && strncmp(path_basename(now.buf), text.buf, len) == 0)
-			die(PGOW_EXIT_STALE, "profile %.12s is held back: its overlap with the one it replaced was %.2f%%, "
-			    "below drift-threshold (stale-policy: error); `cargo-pgo-wrap diff` shows what moved, "
-			    "`cargo-pgo-wrap push` publishes it", text.buf, 100 * strtod(text.buf + len, NULL));
+			overlap = strtod(text.buf + len, NULL);
 	}
 	sb_release(&path);
 	sb_release(&text);
 	sb_release(&now);
+	return overlap;
+}
+
+/* A profile held back that is still current: exit 7 again, so that a retry does not pass the gate. */
+static void held_still(const char *slot_dir)
+{
+	double overlap = command_held_overlap(slot_dir);
+
+	if (overlap >= 0)
+		die(PGOW_EXIT_STALE, "the current profile is held back: its overlap with the one it replaced was %.2f%%, "
+		    "below drift-threshold (stale-policy: error); `cargo-pgo-wrap diff` shows what moved, "
+		    "`cargo-pgo-wrap push` publishes it", 100 * overlap);
 }
 
 /*

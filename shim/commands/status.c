@@ -207,6 +207,10 @@ static void remote_line(const struct slot_status *s, struct strbuf *out)
 			sb_addf(out, "%s: no profile for this configuration", remote_display(r));
 		else if (local && strcmp(local, key.buf) == 0)
 			sb_addf(out, "%s: the same profile", remote_display(r));
+		else if (command_held_overlap(s->dir) >= 0)
+			sb_addf(out, "%s: profile %.12s; this one is held back by drift (%.2f%% overlap, below "
+				"drift-threshold): `cargo-pgo-wrap push` publishes it", remote_display(r), key.buf,
+				100 * command_held_overlap(s->dir));
 		else
 			sb_addf(out, "%s: profile %.12s (`cargo-pgo-wrap pull` fetches it)", remote_display(r), key.buf);
 	}

@@ -276,7 +276,10 @@ test_fleet_diff_and_drift() {
 	rc=0
 	on_a merge --remote --release 2>"$T/merge.err" || rc=$?
 	assert_eq 7 "$rc" "merge again while the profile is held back"
-	assert_grep 'profile [0-9a-f]{12} is held back: its overlap with the one it replaced was' "$T/merge.err" "says so"
+	assert_grep 'the current profile is held back: its overlap with the one it replaced was' "$T/merge.err" "says so"
+	on_a status >"$T/status.txt" 2>&1
+	assert_grep 'remote      file://.*: profile [0-9a-f]{12}; this one is held back by drift \([0-9.]+% overlap' \
+		"$T/status.txt" "status says it is held back"
 	on_a push --release 2>/dev/null || fail "push publishes it"
 	[ "$pushed" != "$(cat "$T"/shared/pgow-v1/slots/*/current)" ] || fail "push did not publish the held profile"
 	on_a merge --remote --release 2>"$T/merge.err" || fail "merge after the push"

@@ -139,8 +139,14 @@ static void print_drift(const struct side *a, const struct side *b, const struct
 		printf("overlap %.2f%% (llvm-profdata overlap, edge counts)\n", 100 * d->overlap);
 	printf("  %-24s %10s %8s %9s %9s %12s\n", "crate", "A's counts", "overlap", "only in A", "only in B",
 	       "code changed");
+	size_t idle = 0;
 	for (size_t i = 0; i < d->ncrates; i++) {
 		const struct drift_crate *c = &d->crates[i];
+		/* A crate neither profile ran, in which nothing moved, says nothing. */
+		if (!c->sum_a && !c->sum_b && !c->only_a && !c->only_b && !c->changed) {
+			idle++;
+			continue;
+		}
 		printf("  %-24s %9.1f%% ", c->crate, d->total_a ? 100.0 * (double)c->sum_a / (double)d->total_a : 0.0);
 		if (c->sum_a && c->sum_b)
 			printf("%7.1f%% ", 100 * c->overlap);
@@ -148,6 +154,8 @@ static void print_drift(const struct side *a, const struct side *b, const struct
 			printf("%8s ", "-");
 		printf("%9ld %9ld %12ld\n", c->only_a, c->only_b, c->changed);
 	}
+	if (idle)
+		printf("  (%zu more crate(s): no counts in either, the same functions)\n", idle);
 	if (!top)
 		return;
 	if (!d->nmissing) {

@@ -19,6 +19,7 @@
 #include "formats/buildid.h"
 #include "store/cache.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,8 +274,22 @@ static void add_ident(struct strbuf *out, const char *p)
 	char *end;
 	unsigned long len = strtoul(p, &end, 10);
 
-	if (end != p && strlen(end) >= len)
-		sb_add(out, end, len);
+	if (end == p || strlen(end) < len)
+		return;
+	/*
+	 * A trait impl's path starts with "<Type as Trait>", escaped "_$LT$crate..Type...":
+	 * the crate is the Self type's, the first identifier inside.
+	 */
+	if (len > 5 && strncmp(end, "_$LT$", 5) == 0) {
+		const char *in = end + 5, *stop = end + len;
+		size_t n = 0;
+		while (in + n < stop && (isalnum((unsigned char)in[n]) || in[n] == '_'))
+			n++;
+		if (n && in + n + 1 < stop && in[n] == '.' && in[n + 1] == '.')
+			sb_add(out, in, n);
+		return;
+	}
+	sb_add(out, end, len);
 }
 
 /* Rust's legacy mangling ends its path with the hash: "17h<16 hex>E" (then maybe ".llvm.N"). */
@@ -369,7 +384,9 @@ void llvm_symbol_readable(const char *name, struct strbuf *out)
 		if (!(len == 17 && end[0] == 'h' && strspn(end + 1, "0123456789abcdef") >= 16 && end[17] == 'E')) {
 			if (out->len > start)
 				sb_adds(out, "::");
-			add_unescaped_ident(out, end, len);
+			/* "_$" starts an identifier that begins with an escape: the '_' is not part of it. */
+			bool skip = len > 2 && end[0] == '_' && end[1] == '$';
+			add_unescaped_ident(out, end + skip, len - skip);
 		}
 		p = end + len;
 	}

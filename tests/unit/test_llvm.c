@@ -41,6 +41,9 @@ static void test_symbol_crates(void **state)
 	/* A std function instantiated in fixbin is fixbin's: it was compiled there. */
 	expect_crate("fixbin.193f94b59aec5071-cgu.0;_ZN4core3ptr35drop_in_place$LT$std..env..Args$GT$17hf7E", "fixbin");
 	expect_crate("_ZN5alloc7raw_vec19RawVec$LT$T$C$A$GT$8grow_one17h4c59bc09d3a6ed68E", "alloc");
+	/* A trait impl, "<Type as Trait>::f": the Self type's crate. */
+	expect_crate("_ZN62_$LT$ansi_term..ansi..Suffix$u20$as$u20$core..fmt..Display$GT$3fmt17h0123456789abcdefE",
+		     "ansi_term");
 	expect_crate("_RNvCs1234abcd_6fixlib8tokenize", "fixlib");
 	expect_crate("_RNvMs_Cs9xYz_8my_crateNtB2_6Parser4atom", "my_crate");
 	expect_crate("_RNvC5plain4main", "plain");
@@ -358,7 +361,9 @@ static void test_symbol_readable(void **state)
 	check_readable("_ZN5alloc7raw_vec19RawVec$LT$T$C$A$GT$8grow_one17h4c59bc09d3a6ed68E",
 		       "alloc::raw_vec::RawVec<T,A>::grow_one");
 	check_readable("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h12ce2d3d55389641E",
-		       "std::rt::lang_start::_{{closure}}");
+		       "std::rt::lang_start::{{closure}}");
+	check_readable("_ZN62_$LT$ansi_term..ansi..Suffix$u20$as$u20$core..fmt..Display$GT$3fmt17h0123456789abcdefE",
+		       "<ansi_term::ansi::Suffix as core::fmt::Display>::fmt");
 	check_readable("_ZN4core3ptr42drop_in_place$LT$std..io..error..Error$GT$17h0123456789abcdefE",
 		       "core::ptr::drop_in_place<std::io::error::Error>");
 	/* Not Rust's legacy mangling: as it is (C, C++ without Rust's hash, v0), its file prefix dropped. */

@@ -59,53 +59,73 @@ static void current_profile(const char *slot_dir, struct strbuf *path)
 	sb_release(&err);
 }
 
-/*
- * <slot>/FLEET-HELD: the profile a drift kept from the remote (its file,
- * then the overlap). Every later `merge --remote` says so and exits 7 again
- * while it is current; `push` publishes it and removes the mark.
- */
-static void held_path(struct strbuf *out, const char *slot_dir)
+/* The marks a fleet merge leaves in the slot: <slot>/<name>, written whole, removed through no link. */
+static int mark_write(const char *slot_dir, const char *name, const struct strbuf *text, struct strbuf *err)
 {
-	path_join(out, slot_dir, "FLEET-HELD");
-}
-
-static void held_write(const char *slot_dir, const char *profile, double overlap)
-{
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT;
 	struct atomic_opts opts = { .mode = 0600 };
 
-	held_path(&path, slot_dir);
-	sb_addf(&text, "%s\n%.4f\n", path_basename(profile), overlap);
-	if (write_file_atomic(path.buf, text.buf, text.len, &opts, &err) != 0)
-		warn("%s", err.buf);
+	path_join(&path, slot_dir, name);
+	int rc = write_file_atomic(path.buf, sb_str(text), text->len, &opts, err);
 	sb_release(&path);
-	sb_release(&text);
-	sb_release(&err);
+	return rc;
 }
 
-void command_release_held(const char *slot_dir)
+static int mark_read(const char *slot_dir, const char *name, struct strbuf *text)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	path_join(&path, slot_dir, name);
+	int rc = sb_read_file(text, path.buf);
+	sb_release(&path);
+	return rc;
+}
+
+static void mark_remove(const char *slot_dir, const char *name)
 {
 	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
-	held_path(&path, slot_dir);
+
+	path_join(&path, slot_dir, name);
 	if (safe_unlink(slot_dir, path.buf, &err) != 0 && errno != ENOENT)
 		warn("%s", err.buf);
 	sb_release(&path);
 	sb_release(&err);
 }
 
+/*
+ * <slot>/FLEET-HELD: the profile a drift kept from the remote (its file,
+ * then the overlap). Every later `merge --remote` says so and exits 7 again
+ * while it is current; `push` publishes it and removes the mark.
+ */
+#define HELD_MARK "FLEET-HELD"
+
+static void held_write(const char *slot_dir, const char *profile, double overlap)
+{
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+
+	sb_addf(&text, "%s\n%.4f\n", path_basename(profile), overlap);
+	if (mark_write(slot_dir, HELD_MARK, &text, &err) != 0)
+		warn("%s", err.buf);
+	sb_release(&text);
+	sb_release(&err);
+}
+
+void command_release_held(const char *slot_dir)
+{
+	mark_remove(slot_dir, HELD_MARK);
+}
+
 double command_held_overlap(const char *slot_dir)
 {
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, now = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, now = STRBUF_INIT;
 	double overlap = -1;
 
-	held_path(&path, slot_dir);
-	if (sb_read_file(&text, path.buf) == 0) {
+	if (mark_read(slot_dir, HELD_MARK, &text) == 0) {
 		current_profile(slot_dir, &now);
 		size_t len = strcspn(text.buf, "\n");
 		if (now.len && strlen(path_basename(now.buf)) == len && strncmp(path_basename(now.buf), text.buf, len) == 0)
 			overlap = strtod(text.buf + len, NULL);
 	}
-	sb_release(&path);
 	sb_release(&text);
 	sb_release(&now);
 	return overlap;
@@ -164,46 +184,29 @@ out:
  * uploads it takes. Written before the merge and removed once the remote
  * records them, so that a kill in between is finished, not repeated.
  */
-static void pending_path(struct strbuf *out, const char *slot_dir)
-{
-	path_join(out, slot_dir, "FLEET-PENDING");
-}
+#define PENDING_MARK "FLEET-PENDING"
 
 static void pending_write(const char *slot_dir, const char *before, const struct fleet_batch *fb)
 {
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
-	struct atomic_opts opts = { .mode = 0600 };
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
 
-	pending_path(&path, slot_dir);
 	sb_addf(&text, "%s\n", before);
 	for (size_t i = 0; i < fb->hashes.n; i++)
 		sb_addf(&text, "%s\n", fb->hashes.v[i]);
-	if (write_file_atomic(path.buf, text.buf, text.len, &opts, &err) != 0)
+	if (mark_write(slot_dir, PENDING_MARK, &text, &err) != 0)
 		die(PGOW_EXIT_CACHE, "merge --remote: %s", err.buf);
-	sb_release(&path);
 	sb_release(&text);
-	sb_release(&err);
-}
-
-static void pending_remove(const char *slot_dir)
-{
-	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
-	pending_path(&path, slot_dir);
-	if (safe_unlink(slot_dir, path.buf, &err) != 0 && errno != ENOENT)
-		warn("%s", err.buf);
-	sb_release(&path);
 	sb_release(&err);
 }
 
 /* A fleet merge a kill stopped: recorded now if its profile was stored, forgotten if not. */
 static void pending_finish(struct remote *r, const char *slot_dir, const char *slot_key)
 {
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, now = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, now = STRBUF_INIT, err = STRBUF_INIT;
 	struct fleet_batch fb;
 
 	memset(&fb, 0, sizeof(fb));
-	pending_path(&path, slot_dir);
-	if (sb_read_file(&text, path.buf) != 0)
+	if (mark_read(slot_dir, PENDING_MARK, &text) != 0)
 		goto out;
 	struct strvec lines = STRVEC_INIT;
 	sv_split(&lines, text.buf, '\n');
@@ -221,10 +224,9 @@ static void pending_finish(struct remote *r, const char *slot_dir, const char *s
 		progress("note:", "%zu upload(s) merged by a run that was stopped are recorded as merged now\n",
 			 fb.hashes.n);
 	}
-	pending_remove(slot_dir);
+	mark_remove(slot_dir, PENDING_MARK);
 out:
 	fleet_batch_release(&fb);
-	sb_release(&path);
 	sb_release(&text);
 	sb_release(&now);
 	sb_release(&err);
@@ -299,7 +301,7 @@ static int merge_remote(int argc, char **argv)
 		if (fleet_consume(r, key.buf, &fb, &err) != 0)
 			die(PGOW_EXIT_REMOTE, "merge --remote: merged, but cannot record it on the remote (%s); the next "
 			    "`merge --remote` records it", err.buf);
-		pending_remove(slot.buf);
+		mark_remove(slot.buf, PENDING_MARK);
 		say_drift(&b, slot.buf, &before);
 		sb_release(&before);
 		if (travel_push(r, slot.buf, &b.ws.members, &err) < 0)

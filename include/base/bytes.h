@@ -7,6 +7,12 @@
 
 #include <stdint.h>
 
+/* The little-endian 16-bit word at p. */
+static inline uint16_t load_le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
 /* The little-endian 64-bit word at p. */
 static inline uint64_t load_le64(const unsigned char *p)
 {

@@ -1,7 +1,8 @@
 /*
  * sha256.h - SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), for what S3
  * requires: the payload hash every request carries and the SigV4 signature.
- * Content keys stay xxh3 (base/hash.h); this is only for talking to AWS.
+ * Content keys stay xxh3 (base/hash.h); this is for talking to AWS, and for
+ * build-ids, which need 20 bytes (formats/buildid.h).
  */
 #ifndef PGOW_SHA256_H
 #define PGOW_SHA256_H

@@ -60,6 +60,8 @@ bool child_succeeded(const struct child *c);
 int run_capture(char *const *argv, struct strbuf *out, struct strbuf *err);
 /* argv with stdout and stderr into fd, stdin /dev/null: the wait status, or -1. */
 int run_to_fd(char *const *argv, int fd, struct strbuf *err);
+/* argv with stdout and stderr appended to log (opened without following a link); 0 when it exits 0. */
+int run_to_log(char *const *argv, const char *log);
 
 /*
  * The wrapper's way to run the next link (rustc, another wrapper): exec when

@@ -21,6 +21,8 @@ void sb_grow(struct strbuf *sb, size_t extra);
 void sb_add(struct strbuf *sb, const void *data, size_t len);
 void sb_adds(struct strbuf *sb, const char *s);
 void sb_addch(struct strbuf *sb, char c);
+/* n bytes as lowercase hex (build-ids). */
+void sb_addhex(struct strbuf *sb, const unsigned char *p, size_t n);
 void sb_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

@@ -24,6 +24,9 @@ struct training_run {
 	char *where;            /* file:line:col of the entry, for messages */
 };
 
+/* bolt-field: the field's perf samples with the training's BOLT profile, alone, or not at all. */
+enum bolt_field { BOLT_FIELD_WITH, BOLT_FIELD_INSTEAD, BOLT_FIELD_OFF };
+
 struct config {
 	char *path;             /* the file read, or NULL for defaults */
 	enum stale_policy stale_policy;
@@ -33,6 +36,8 @@ struct config {
 	double bolt_min_gain;   /* bolt-min-gain: the BOLTed programs ship only if this much faster */
 	long bolt_rounds;       /* bolt-rounds: timed rounds of the training per variant */
 	bool bolt_perf;         /* bolt-profile: perf (sampled by perf record, read by perf2bolt) */
+	bool bolt_bat;          /* bolt-bat: on: BOLT Address Translation in the BOLTed programs */
+	enum bolt_field bolt_field; /* bolt-field: what BOLT does with the field's perf samples */
 	struct training_run *runs;
 	size_t nruns;
 	struct strvec bins;     /* "NAME\tfile:line:col" of every {bin:NAME} the training uses */

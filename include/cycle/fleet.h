@@ -5,7 +5,9 @@
  * build-id), and a build host merges them with their weights:
  *
  *   pgow-v1/builds/<build-id>              what built that binary: slot key, units
+ *                                          (or, for a BOLTed program, what it was BOLTed from)
  *   pgow-v1/fleet/<slot key>/<hash>.profraw  an upload, named by its bytes
+ *   pgow-v1/fleet/<slot key>/<hash>.perf     or a perf.data of a BOLTed program (cycle/boltfield.h)
  *   pgow-v1/fleet/<slot key>/<hash>.meta     its weight and label, written last
  *   pgow-v1/slots/<slot key>/consumed        uploads merged already, and when
  *
@@ -25,8 +27,13 @@ struct remote;
  * remote (those not there yet). The number put (*already: those there), or -1 (err).
  */
 int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_key, int *already, struct strbuf *err);
-/* The same after an instrumented build, when a remote is set: says what it did; a failure is a warning. */
-void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *members);
+/* The same for the slot's BOLTed programs that carry BAT (cycle/boltfield.h). */
+int fleet_push_bolted(struct remote *r, const char *slot_dir, const char *slot_key, int *already, struct strbuf *err);
+/*
+ * One of the two after a build that made such binaries, when a remote is
+ * set: says what it did; a failure is a warning.
+ */
+void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *members, bool bolted);
 
 struct upload_stats {
 	int uploaded, already, refused;
@@ -38,11 +45,17 @@ struct upload_stats {
  * of the store made are refused, one line each, and kept.
  */
 void fleet_upload(struct remote *r, const char *dir, long weight, const char *label, struct upload_stats *st);
+/*
+ * Uploads a perf.data taken on a BOLTed program (bolt-bat: on) to its
+ * slot, found by the build-ids perf recorded; the file is kept.
+ */
+void fleet_upload_perf(struct remote *r, const char *path, const char *label, struct upload_stats *st);
 /* A label may hold [A-Za-z0-9._-], 1 to 64 of them. */
 bool fleet_label_ok(const char *label);
 
 struct fleet_batch {
 	struct strvec hashes;   /* the uploads fetched, to mark consumed once merged */
+	struct strvec perf_paths, perf_ids; /* the perf.data among them, and their BOLTed programs' build-ids */
 	struct strvec labels;   /* their labels, each once */
 	int skipped;            /* uploads that could not be taken (said why) */
 };

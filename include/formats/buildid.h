@@ -12,6 +12,13 @@
 
 /* Lowercase hex of the NT_GNU_BUILD_ID note; 1 found, 0 none, -1 unreadable (err). */
 int buildid_of_elf(const char *path, struct strbuf *hex, struct strbuf *err);
+/*
+ * Rewrites an ELF file's build-id in place with the first bytes of the
+ * SHA-256 of its content (the new id appended to hex); 0, or -1 (err).
+ * BOLT derives its output's build-id from its input's, so two layouts of
+ * one program would share it, and samples of one be read with the other's BAT.
+ */
+int buildid_from_content(const char *path, struct strbuf *hex, struct strbuf *err);
 
 /* What the header of a raw profile says. */
 struct raw_header {

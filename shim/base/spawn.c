@@ -404,3 +404,13 @@ char *find_in_path_except(const char *name, const char *except)
 	sv_release(&dirs);
 	return found;
 }
+
+int run_to_log(char *const *argv, const char *log)
+{
+	int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int status = fd < 0 ? -1 : run_to_fd(argv, fd, NULL);
+
+	if (fd >= 0)
+		close(fd);
+	return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}

@@ -48,6 +48,15 @@ void sb_addch(struct strbuf *sb, char c)
 	sb_add(sb, &c, 1);
 }
 
+void sb_addhex(struct strbuf *sb, const unsigned char *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		sb_addch(sb, digits[p[i] >> 4]);
+		sb_addch(sb, digits[p[i] & 15]);
+	}
+}
+
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	va_list cp;

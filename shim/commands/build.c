@@ -521,7 +521,7 @@ int cmd_build(int argc, char **argv)
 	optimise(&b, p == PLAN_PLAIN, &u, &v, &after);
 	if (refreshed && v.slot.len) {
 		travel_push_or_warn(v.slot.buf, &b.ws.members);
-		fleet_push_builds_or_warn(v.slot.buf, &b.ws.members);
+		fleet_push_builds_or_warn(v.slot.buf, &b.ws.members, false);
 	}
 	/*
 	 * Units the prediction could not see (a new dependency, other features,
@@ -587,7 +587,7 @@ int cmd_instrument(int argc, char **argv)
 		progress("note:", "%d C/C++ object(s) of %s instrumented too\n", v.c.objects, v.c.packages.buf);
 	/* With a remote, the field can upload what these binaries write: they are recorded there. */
 	if (v.slot.len && setting_get(SETTING_REMOTE))
-		fleet_push_builds_or_warn(v.slot.buf, &b.ws.members);
+		fleet_push_builds_or_warn(v.slot.buf, &b.ws.members, false);
 	/* The merge takes the cargo arguments that name this build: the same ones. */
 	struct strbuf args = STRBUF_INIT;
 	for (size_t i = 0; i < b.cargo_args.n; i++)

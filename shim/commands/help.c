@@ -48,7 +48,8 @@ const struct command commands[] = {
 	  "  --weight N applies to every input. --foreign --slot ID accepts files from binaries this\n"
 	  "  cache did not build (another machine). A profile that gives no counts to any crate is refused.\n"
 	  "  --remote: the raw profiles uploaded from the field for this build configuration, each with\n"
-	  "  its weight, added to the current profile (or replacing it), pushed; each upload is merged once." },
+	  "  its weight, added to the current profile (or replacing it), pushed; each upload is merged once.\n"
+	  "  perf samples uploaded with --perf become BOLT's profiles for the next build (bolt-field)." },
 	{ "push", cmd_push, "push this build's current profile to the remote store",
 	  "push [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
 	  "  Stores the profile under its content key in CARGO_PGO_WRAP_REMOTE, then names it as the\n"
@@ -66,11 +67,14 @@ const struct command commands[] = {
 	  "  stale-policy: error. `pin` again moves it." },
 	{ "upload", cmd_upload, "send raw profiles from the field to the remote store",
 	  "upload DIR [--weight N] [--label NAME]\n"
+	  "       cargo-pgo-wrap upload --perf perf.data [--label NAME]\n"
 	  "  On a machine with only the instrumented binaries and CARGO_PGO_WRAP_REMOTE: each .profraw in\n"
 	  "  DIR goes to the build that made its binary (by build-id; `instrument` and `build` record\n"
 	  "  their instrumented binaries on the remote), with its weight and label, and is removed once\n"
 	  "  the remote has it whole. A file no recorded build made is refused and kept.\n"
-	  "  `merge --remote` on the build host merges what was uploaded." },
+	  "  `merge --remote` on the build host merges what was uploaded.\n"
+	  "  --perf: a perf.data recorded on a program BOLTed with bolt-bat: on, routed by the build-ids\n"
+	  "  perf saw; `merge --remote` turns it into BOLT's profile of the program it was made from." },
 	{ "diff", cmd_diff, "how far two profiles of this build are apart, and what one never ran",
 	  "diff [A] [B] [--top N] [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
 	  "  A and B: current (A's default), previous (B's default: the profile before), 4 or more hex\n"

@@ -9,10 +9,12 @@
 #include "base/path.h"
 #include "base/safefs.h"
 #include "base/tempfile.h"
+#include "base/xalloc.h"
 #include "store/manifest.h"
 #include "store/profile.h"
 #include "store/remote.h"
 #include "store/report.h"
+#include "cycle/boltfield.h"
 #include "cycle/build.h"
 #include "cycle/config.h"
 #include "cycle/drift.h"
@@ -38,7 +40,7 @@ long command_weight(const char *cmd, const char *s)
 /* What the training text says of a fleet merge: how many uploads, with which labels. */
 static void fleet_training(struct strbuf *out, const struct fleet_batch *fb)
 {
-	sb_addf(out, "%zu upload(s) from the field", fb->hashes.n);
+	sb_addf(out, "%zu upload(s) from the field", fb->hashes.n - fb->perf_paths.n);
 	for (size_t i = 0; i < fb->labels.n; i++)
 		if (strcmp(fb->labels.v[i], "-") != 0)
 			sb_addf(out, "%s%s", i ? ", " : " (", fb->labels.v[i]);
@@ -232,6 +234,29 @@ out:
 	sb_release(&err);
 }
 
+/*
+ * perf samples of BOLTed programs become BOLT's profiles of the programs
+ * they were made from. Strict as the merge: all of them, or the command
+ * stops before anything is recorded as merged. Each is stored under its
+ * upload's hash, so converting one again replaces it, never counts it twice.
+ */
+static void convert_perf_uploads(const char *slot_dir, const struct fleet_batch *fb, bool replace)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (replace && fb->perf_paths.n)
+		boltfield_clear(slot_dir);
+	for (size_t i = 0; i < fb->perf_paths.n; i++) {
+		const char *base = path_basename(fb->perf_paths.v[i]);
+		char *hash = xstrndup(base, strcspn(base, "."));
+		if (boltfield_convert(slot_dir, fb->perf_ids.v[i], fb->perf_paths.v[i], hash, &err) != 0)
+			die(PGOW_EXIT_PROFILE, "merge --remote: upload %.12s: %s; nothing was recorded as merged", hash,
+			    err.buf);
+		free(hash);
+	}
+	sb_release(&err);
+}
+
 /* `merge --remote`: the uploads of this build configuration, merged once each, then pushed. */
 static int merge_remote(int argc, char **argv)
 {
@@ -285,10 +310,17 @@ static int merge_remote(int argc, char **argv)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	if (fleet_fetch(r, slot.buf, key.buf, tmp.buf, &o, &fb, &err) != 0)
 		die(PGOW_EXIT_REMOTE, "merge --remote: %s", err.buf);
+	convert_perf_uploads(slot.buf, &fb, o.replace);
 	if (!fb.hashes.n) {
 		held_still(slot.buf);
 		progress("note:", "no upload from the field waits to be merged for slot %.12s on %s%s\n",
 			 path_basename(slot.buf), remote_display(r), fb.skipped ? " (some were skipped, said above)" : "");
+	} else if (!o.paths.n) {
+		/* Only perf samples: BOLT's profiles changed, not the PGO profile; nothing to push. */
+		if (fleet_consume(r, key.buf, &fb, &err) != 0)
+			die(PGOW_EXIT_REMOTE, "merge --remote: converted, but cannot record it on the remote (%s); the "
+			    "next `merge --remote` converts the same uploads again, replacing these", err.buf);
+		progress("note:", "the next `cargo-pgo-wrap build` BOLTs with them (bolt-field in pgo-wrap.yaml)\n");
 	} else {
 		fleet_training(&training, &fb);
 		o.slot = path_basename(slot.buf);

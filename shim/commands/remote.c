@@ -77,6 +77,13 @@ int cmd_push(int argc, char **argv)
 	if (builds > 0)
 		progress("Recorded", "%d instrumented binar%s on %s\n", builds, builds == 1 ? "y" : "ies",
 			 remote_display(r));
+	/* And the BOLTed programs with BAT: their perf samples can then be uploaded. */
+	int bolted = key.len ? fleet_push_bolted(r, slot.buf, key.buf, &already, &err) : 0;
+	if (bolted < 0)
+		remote_failure("push", &err);
+	if (bolted > 0)
+		progress("Recorded", "%d BOLTed program%s (with BAT) on %s\n", bolted, bolted == 1 ? "" : "s",
+			 remote_display(r));
 	sb_release(&key);
 	if (rc == 0)
 		die(PGOW_EXIT_FAIL, "push: slot %.12s has no profile yet; `cargo-pgo-wrap build` collects one",

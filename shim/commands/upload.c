@@ -1,7 +1,8 @@
 /*
  * upload.c - `cargo-pgo-wrap upload DIR`: raw profiles from a machine with
  * only the instrumented binaries (no workspace, no cache) to the remote
- * store, each under the build that made it (cycle/fleet.h).
+ * store, each under the build that made it (cycle/fleet.h); `upload --perf`:
+ * perf samples of a BOLTed program, for BOLT (cycle/boltfield.h).
  */
 #include "base/message.h"
 #include "base/option.h"
@@ -16,28 +17,63 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* `upload --perf perf.data`: samples of a BOLTed program, for BOLT. */
+static int upload_perf(const char *path, const char *label)
+{
+	struct remote *r = command_remote("upload");
+	struct strbuf err = STRBUF_INIT;
+	struct upload_stats s;
+
+	if (remote_missing(r, &err))
+		die(PGOW_EXIT_REMOTE, "upload: %s", err.buf);
+	if (!remote_writable(r, &err))
+		die(PGOW_EXIT_CONFIG, "upload: %s", err.buf);
+	fleet_upload_perf(r, path, label, &s);
+	if (s.uploaded)
+		progress("Uploaded", "perf samples (%lld bytes) to %s%s%s; %s is kept\n", s.bytes, remote_display(r),
+			 label ? ", label " : "", label ? label : "", path);
+	if (s.already)
+		progress("note:", "%s had been uploaded before, byte for byte: counted once\n", path);
+	remote_close(r);
+	sb_release(&err);
+	if (s.refused)
+		die(PGOW_EXIT_PROFILE, "upload: %s refused (said above)", path);
+	return 0;
+}
+
 int cmd_upload(int argc, char **argv)
 {
-	const char *dir = NULL, *label = NULL, *v;
+	const char *dir = NULL, *label = NULL, *perf = NULL, *v;
 	long weight = 1;
+	bool weighted = false;
 	struct stat st;
 
 	for (int i = 1; i < argc; i++) {
-		if (option_take(argc, argv, &i, "--weight", &v))
+		if (option_take(argc, argv, &i, "--weight", &v)) {
 			weight = command_weight("upload", v);
-		else if (option_take(argc, argv, &i, "--label", &v))
+			weighted = true;
+		} else if (option_take(argc, argv, &i, "--label", &v)) {
 			label = v;
-		else if (argv[i][0] == '-' && argv[i][1])
+		} else if (option_take(argc, argv, &i, "--perf", &v)) {
+			perf = v;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
 			command_usage_error("upload", "unknown option %s", argv[i]);
-		else if (dir)
+		} else if (dir) {
 			command_usage_error("upload", "one directory at a time (%s, then %s)", dir, argv[i]);
-		else
+		} else {
 			dir = argv[i];
+		}
 	}
-	if (!dir)
-		command_usage_error("upload", "name the directory holding the .profraw files");
+	if (perf && dir)
+		command_usage_error("upload", "a directory of .profraw files or --perf perf.data, not both");
+	if (perf && weighted)
+		command_usage_error("upload", "--weight is for .profraw files; perf samples count as they were taken");
+	if (!dir && !perf)
+		command_usage_error("upload", "name the directory holding the .profraw files (or --perf perf.data)");
 	if (label && !fleet_label_ok(label))
 		die(PGOW_EXIT_CONFIG, "upload: --label '%s': use 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'", label);
+	if (perf)
+		return upload_perf(perf, label);
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		die(PGOW_EXIT_CONFIG, "upload: %s %s: name the directory the binaries wrote their .profraw files to "
 		    "(LLVM_PROFILE_FILE)", dir, errno == ENOENT ? "does not exist" : "is not a directory");

@@ -20,6 +20,8 @@
 #include "formats/elfsyms.h"
 #include "store/report.h"
 #include "store/toolchain.h"
+#include "cycle/boltfield.h"
+#include "cycle/fleet.h"
 #include "cycle/train.h"
 
 #include <errno.h>
@@ -149,17 +151,6 @@ struct program {
 	bool bolted;            /* BOLT made out/<name> this time */
 };
 
-/* A BOLT tool, its output appended to log (opened without following a link). */
-static int run_tool(struct strvec *argv, const char *log)
-{
-	int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	int status = fd < 0 ? -1 : run_to_fd(argv->v, fd, NULL);
-
-	if (fd >= 0)
-		close(fd);
-	return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
 /* <slot>/bolt/<build-id>.<what> */
 static void cache_file(struct strbuf *out, const char *slot_dir, const char *id, const char *what)
 {
@@ -197,11 +188,18 @@ static void programs_release(struct program *p, size_t n)
 	free(p);
 }
 
-/* What a verdict must have been reached with: this training and these settings. */
-static void verdict_key(const struct build *b, struct strbuf *out)
+/* What a verdict must have been reached with: this training, these settings and the field's profiles. */
+static void verdict_key(const struct build *b, const char *slot_dir, struct strbuf *out)
 {
-	sb_addf(out, " training=%s gain=%g rounds=%ld ", b->training_id ? b->training_id : "-",
-		b->cfg.bolt_min_gain, b->cfg.bolt_rounds);
+	static const char *const mode[] = { [BOLT_FIELD_WITH] = "with", [BOLT_FIELD_INSTEAD] = "instead",
+					    [BOLT_FIELD_OFF] = "off" };
+	sb_addf(out, " training=%s gain=%g bat=%d field=%s:", b->training_id ? b->training_id : "-",
+		b->cfg.bolt_min_gain, b->cfg.bolt_bat, mode[b->cfg.bolt_field]);
+	if (b->cfg.bolt_field == BOLT_FIELD_OFF)
+		sb_addch(out, '-');
+	else
+		boltfield_state(slot_dir, out);
+	sb_addf(out, " rounds=%ld ", b->cfg.bolt_rounds);
 }
 
 /* The verdict on build-id id, when it was reached as b would reach it now; 0 without one. */
@@ -211,7 +209,7 @@ static int read_verdict(const struct build *b, const char *slot_dir, const char 
 	int found;
 
 	cache_file(&path, slot_dir, id, "verdict");
-	verdict_key(b, &want);
+	verdict_key(b, slot_dir, &want);
 	found = sb_read_file(line, path.buf) == 0 && strstr(line->buf, want.buf);
 	sb_release(&path);
 	sb_release(&want);
@@ -282,7 +280,7 @@ static void ship_without_relocations(const struct build *b, const struct tools *
 			sv_pushf(&argv, "--remove-section=%s", sections.v[i]);
 		sv_push(&argv, p->exe);
 		sv_push(&argv, out.buf);
-		if (safe_unlink(b->ws.target_dir.buf, out.buf, &err) != 0 || run_tool(&argv, log.buf) != 0)
+		if (safe_unlink(b->ws.target_dir.buf, out.buf, &err) != 0 || run_to_log(argv.v, log.buf) != 0)
 			die(PGOW_EXIT_FAIL, "llvm-objcopy could not remove BOLT's relocations from %s; see %s%s",
 			    p->exe, log.buf, err.buf);
 		install(b, p, out.buf);
@@ -446,29 +444,42 @@ static void instrument(const struct tools *t, struct program *p, const char *wor
 	sv_pushf(&argv, "-o=%s/instr/%s", work, p->name);
 	sv_pushf(&argv, "--instrumentation-file=%s/fdata/%s.fdata", work, p->name);
 	sv_push(&argv, "--instrumentation-file-append-pid");
-	if (run_tool(&argv, log) != 0)
+	if (run_to_log(argv.v, log) != 0)
 		die(PGOW_EXIT_FAIL, "llvm-bolt could not instrument %s; see %s", p->exe, log);
 	sv_release(&argv);
 }
 
-/* merge-fdata of the program's profiles, then llvm-bolt with them; false when the training never ran it. */
-static bool optimise_program(const struct tools *t, struct program *p, const char *work, const char *log)
+/* The BOLT profiles of a program collected so far, <work>/fdata/<name>.fdata.*.fdata. */
+static void program_profiles(const char *work, const char *name, struct strvec *out)
 {
-	struct strvec argv = STRVEC_INIT, files = STRVEC_INIT;
-	struct strbuf dir = STRBUF_INIT, prefix = STRBUF_INIT, merged = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT, prefix = STRBUF_INIT;
+	struct strvec all = STRVEC_INIT;
 
 	sb_addf(&dir, "%s/fdata", work);
-	sb_addf(&prefix, "%s/%s.fdata.", dir.buf, p->name);
+	sb_addf(&prefix, "%s/%s.fdata.", dir.buf, name);
+	list_dir(dir.buf, ".fdata", &all);
+	for (size_t i = 0; i < all.n; i++)
+		if (strncmp(all.v[i], prefix.buf, prefix.len) == 0)
+			sv_push(out, all.v[i]);
+	sv_release(&all);
+	sb_release(&dir);
+	sb_release(&prefix);
+}
+
+/* merge-fdata of the program's profiles, then llvm-bolt with them; false when the training never ran it. */
+static bool optimise_program(const struct tools *t, struct program *p, bool bat, const char *work, const char *log)
+{
+	struct strvec argv = STRVEC_INIT, files = STRVEC_INIT;
+	struct strbuf merged = STRBUF_INIT;
+
 	sb_addf(&merged, "%s/%s.merged.fdata", work, p->name);
-	list_dir(dir.buf, ".fdata", &files);
+	program_profiles(work, p->name, &files);
 	sv_push(&argv, t->merge.buf);
-	for (size_t i = 0; i < files.n; i++)
-		if (strncmp(files.v[i], prefix.buf, prefix.len) == 0)
-			sv_push(&argv, files.v[i]);
+	sv_pushv(&argv, files.v, files.n);
 	bool ran = argv.n > 1;
 	if (ran) {
 		sv_pushf(&argv, "-o=%s", merged.buf);
-		if (run_tool(&argv, log) != 0)
+		if (run_to_log(argv.v, log) != 0)
 			die(PGOW_EXIT_FAIL, "merge-fdata failed on %s's profiles; see %s", p->name, log);
 		sv_release(&argv);
 		sv_push(&argv, t->bolt.buf);
@@ -476,18 +487,35 @@ static bool optimise_program(const struct tools *t, struct program *p, const cha
 		sv_pushf(&argv, "-o=%s/out/%s", work, p->name);
 		sv_pushf(&argv, "-data=%s", merged.buf);
 		/* Lite mode; regular pages: 2 MiB alignment would more than double the file. */
-		const char *opts[] = { "-reorder-blocks=ext-tsp", "-reorder-functions=cdsort", "-split-functions",
-				       "-split-all-cold", "-split-eh", "-lite", "-no-huge-pages", NULL };
+		const char *opts[] = { "-reorder-blocks=ext-tsp", "-reorder-functions=cdsort", "-lite", "-no-huge-pages",
+				       NULL };
+		const char *split[] = { "-split-functions", "-split-all-cold", "-split-eh", NULL };
 		for (const char **o = opts; *o; o++)
 			sv_push(&argv, *o);
-		if (run_tool(&argv, log) != 0)
+		/*
+		 * The address translation that maps samples of the shipped program
+		 * back to this one. Unsplit: BOLT 22's perf2bolt --ba leaves samples
+		 * in a split-off .cold fragment untranslated (offsets from the hot
+		 * part's start, past the function's end in this program; seen on cmix).
+		 */
+		if (bat)
+			sv_push(&argv, "--enable-bat");
+		for (const char **o = split; !bat && *o; o++)
+			sv_push(&argv, *o);
+		if (run_to_log(argv.v, log) != 0)
 			die(PGOW_EXIT_FAIL, "llvm-bolt could not optimise %s; see %s", p->exe, log);
+		/* An id of its own per layout: samples of it are then read with its own BAT, never another's. */
+		struct strbuf out = STRBUF_INIT, id = STRBUF_INIT, err = STRBUF_INIT;
+		sb_addf(&out, "%s/out/%s", work, p->name);
+		if (buildid_from_content(out.buf, &id, &err) != 0)
+			die(PGOW_EXIT_FAIL, "%s", err.buf);
+		sb_release(&out);
+		sb_release(&id);
+		sb_release(&err);
 		p->bolted = true;
 	}
 	sv_release(&argv);
 	sv_release(&files);
-	sb_release(&dir);
-	sb_release(&prefix);
 	sb_release(&merged);
 	return ran;
 }
@@ -520,7 +548,7 @@ static void record_verdict(const struct build *b, const char *slot_dir, const st
 	cache_file(&path, slot_dir, p->id, "verdict");
 	/* What it was measured with: other training or settings are judged again. */
 	sb_adds(&text, verdict);
-	verdict_key(b, &text);
+	verdict_key(b, slot_dir, &text);
 	sb_addf(&text, "%s\n%s\n", report, p->name);
 	(void)write_file_atomic(path.buf, text.buf, text.len, &opts, &err);
 out:
@@ -650,7 +678,7 @@ static bool has_branch_sampling(const struct tools *t, const char *work)
 	sv_pushf(&argv, "-o%s", out.buf);
 	sv_push(&argv, "--");
 	sv_push(&argv, "true");
-	bool lbr = run_tool(&argv, log.buf) == 0;
+	bool lbr = run_to_log(argv.v, log.buf) == 0;
 	sv_release(&argv);
 	sb_release(&out);
 	sb_release(&log);
@@ -679,7 +707,7 @@ static void train_sampled(struct build *b, const struct build_units *u, const st
 		progress("BOLT", "sampling the training with perf (branch stacks), for perf2bolt\n");
 	else
 		progress("BOLT", "sampling the training with perf; this CPU has no branch stacks (LBR), so BOLT "
-			 "learns from sampled addresses only (perf2bolt -nl), which lays code out less well\n");
+			 "learns from sampled addresses only (perf2bolt --ba), which lays code out less well\n");
 	bin_dir(b, u, bins.buf, p, n, NULL, false);
 	struct train_paths paths = { bins.buf, b->instr_dir.buf, fdata.buf, b->ws.root.buf, tlog.buf, false,
 				     ".data", NULL, prefix };
@@ -697,12 +725,12 @@ static void train_sampled(struct build *b, const struct build_units *u, const st
 			if (file_exists(data.buf)) {
 				sv_push(&argv, t->perf2bolt.buf);
 				if (!lbr)
-					sv_push(&argv, "-nl");
+					sv_push(&argv, "--ba");
 				sv_pushf(&argv, "-p=%s", data.buf);
 				sv_pushf(&argv, "-o=%s", out.buf);
 				sv_push(&argv, p[i].exe);
 				/* A run that never ran this program has no samples of it: no profile. */
-				if (run_tool(&argv, log.buf) != 0 || sb_read_file(&text, out.buf) != 0 ||
+				if (run_to_log(argv.v, log.buf) != 0 || sb_read_file(&text, out.buf) != 0 ||
 				    !has_samples(text.buf))
 					(void)safe_unlink(b->ws.target_dir.buf, out.buf, &err);
 			}
@@ -719,6 +747,70 @@ static void train_sampled(struct build *b, const struct build_units *u, const st
 	sb_release(&tlog);
 	sb_release(&log);
 	sb_release(&err);
+}
+
+/* Whether the BOLT stage collects the training's profile: not when bolt-field: instead has the field's for all. */
+static bool needs_training_profile(const struct build *b, const struct program *p, size_t n, const char *slot_dir)
+{
+	if (b->cfg.bolt_field != BOLT_FIELD_INSTEAD)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		struct strvec field = STRVEC_INIT;
+		if (p[i].known == K_UNKNOWN)
+			boltfield_files(slot_dir, p[i].name, &field);
+		bool missing = p[i].known == K_UNKNOWN && !field.n;
+		sv_release(&field);
+		if (missing)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The field's profiles of each program (perf samples of the shipped one,
+ * converted by `merge --remote`) join the training's, or replace them under
+ * bolt-field: instead. BOLT merges only profiles of one kind: sampled
+ * addresses with sampled addresses, branches with branches.
+ */
+static void add_field_profiles(const struct build *b, const struct program *p, size_t n, const char *slot_dir,
+			       const char *work)
+{
+	bool instead = b->cfg.bolt_field == BOLT_FIELD_INSTEAD;
+
+	for (size_t i = 0; i < n && b->cfg.bolt_field != BOLT_FIELD_OFF; i++) {
+		struct strvec field = STRVEC_INIT, trained = STRVEC_INIT;
+		struct strbuf err = STRBUF_INIT;
+		if (p[i].known == K_UNKNOWN)
+			boltfield_files(slot_dir, p[i].name, &field);
+		if (field.n)
+			program_profiles(work, p[i].name, &trained);
+		bool sampled = field.n && fdata_is_sampled(field.v[0]);
+		if (field.n && !instead && trained.n && fdata_is_sampled(trained.v[0]) != sampled) {
+			progress("note:", "BOLT cannot merge %s's field samples (%s) with the training's profile (%s): "
+				 "the training's alone is used; bolt-field: instead uses the field's alone%s\n", p[i].name,
+				 sampled ? "sampled addresses, no branch stacks" : "branch stacks",
+				 sampled ? "llvm-bolt's instrumentation" : "sampled addresses",
+				 sampled ? ", bolt-profile: perf samples the training as the field was" : "");
+			field.n = 0;
+		}
+		for (size_t t = 0; instead && field.n && t < trained.n; t++)
+			if (safe_unlink(b->ws.target_dir.buf, trained.v[t], &err) != 0)
+				die(PGOW_EXIT_FAIL, "%s", err.buf);
+		for (size_t f = 0; f < field.n; f++) {
+			struct strbuf dst = STRBUF_INIT;
+			sb_addf(&dst, "%s/fdata/%s.fdata.field-%zu.fdata", work, p[i].name, f);
+			if (copy_file_atomic(field.v[f], dst.buf, 0644, &err) != 0)
+				die(PGOW_EXIT_FAIL, "%s", err.buf);
+			sb_release(&dst);
+		}
+		if (field.n)
+			progress("BOLT", "%s: the field's perf samples (%zu upload(s), %s) %s\n", p[i].name, field.n,
+				 sampled ? "sampled addresses" : "branch stacks",
+				 instead ? "alone (bolt-field: instead)" : trained.n ? "with the training's profile" : "alone: the training never ran it");
+		sv_release(&field);
+		sv_release(&trained);
+		sb_release(&err);
+	}
 }
 
 /* Programs linked before bolt: on are linked again, with their relocations. */
@@ -779,17 +871,21 @@ void bolt_stage(struct build *b, struct build_units *u, struct verified *v)
 	if (!ok || apply_cached(b, &t, p, n, work.buf))
 		goto out;
 	make_dirs(b, work.buf);
-	if (b->cfg.bolt_perf) {
+	if (!needs_training_profile(b, p, n, v->slot.buf)) {
+		progress("BOLT", "every program has the field's perf samples (bolt-field: instead): the training "
+			 "only measures\n");
+	} else if (b->cfg.bolt_perf) {
 		if (find_perf_tools(&t, &err) != 0)
 			die(PGOW_EXIT_CONFIG, "%s", err.buf);
 		train_sampled(b, u, &t, p, n, work.buf);
 	} else {
 		train_instrumented(b, u, &t, p, n, work.buf);
 	}
+	add_field_profiles(b, p, n, v->slot.buf, work.buf);
 	size_t done = 0;
 	for (size_t i = 0; i < n; i++)
 		if (p[i].known == K_UNKNOWN)
-			done += optimise_program(&t, &p[i], work.buf, log.buf);
+			done += optimise_program(&t, &p[i], b->cfg.bolt_bat, work.buf, log.buf);
 	progress("BOLT", "measuring the training with the PGO and the BOLTed programs, %ld round(s) each\n",
 		 b->cfg.bolt_rounds);
 	bool keep = done > 0 && gate(b, u, p, n, work.buf, &report);
@@ -811,6 +907,9 @@ void bolt_stage(struct build *b, struct build_units *u, struct verified *v)
 	}
 	progress("BOLT", "%s: %s\n", keep ? "kept, the BOLTed programs ship" : "discarded, the PGO programs ship",
 		 report.buf);
+	/* Their perf samples from where they run can come back, by their build-ids. */
+	if (keep && b->cfg.bolt_bat)
+		fleet_push_builds_or_warn(v->slot.buf, &b->ws.members, true);
 out:
 	tools_release(&t);
 	programs_release(p, n);

@@ -320,22 +320,41 @@ static int read_drift_threshold(struct config *c, struct ydoc *d, yaml_node_t *v
 			   err);
 }
 
+/* bolt and bolt-bat: on or off, in YAML's own booleans, in any case. */
 static int read_bolt(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
 {
+	static const char *const yes[] = { "on", "true", "yes" }, *const no[] = { "off", "false", "no" };
+	bool *out = strcmp(key, "bolt-bat") == 0 ? &c->bolt_bat : &c->bolt;
 	const char *s;
 
 	if (ydoc_string(d, v, key, &s, err) != 0)
 		return -1;
-	/* YAML's own booleans, in any case. */
-	static const char *const yes[] = { "on", "true", "yes" }, *const no[] = { "off", "false", "no" };
 	for (size_t i = 0; i < 3; i++) {
 		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
-			c->bolt = strcasecmp(s, yes[i]) == 0;
+			*out = strcasecmp(s, yes[i]) == 0;
 			return 0;
 		}
 	}
 	ydoc_where(d, v, err);
-	sb_addf(err, "bolt must be on or off (or true/false, yes/no), not '%s'", s);
+	sb_addf(err, "%s must be on or off (or true/false, yes/no), not '%s'", key, s);
+	return -1;
+}
+
+static int read_bolt_field(struct config *c, struct ydoc *d, yaml_node_t *v, const char *key, struct strbuf *err)
+{
+	static const char *const names[] = { [BOLT_FIELD_WITH] = "with", [BOLT_FIELD_INSTEAD] = "instead",
+					     [BOLT_FIELD_OFF] = "off" };
+	const char *s;
+
+	if (ydoc_string(d, v, key, &s, err) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			c->bolt_field = (enum bolt_field)i;
+			return 0;
+		}
+	ydoc_where(d, v, err);
+	sb_addf(err, "bolt-field must be with, instead or off, not '%s'", s);
 	return -1;
 }
 
@@ -430,6 +449,13 @@ static const struct config_key {
 	  "how much faster the BOLTed programs must measure to ship (0.01: 1 %)", read_bolt_number },
 	{ "bolt-rounds", "N", "5", "timed rounds of the training per variant when BOLT's result is measured",
 	  read_bolt_number },
+	{ "bolt-bat", "on|off", "off",
+	  "BOLT Address Translation in the BOLTed programs (llvm-bolt --enable-bat), so that `perf record` of a "
+	  "deployed one, sent with `upload --perf`, becomes BOLT's profile of the program it was made from",
+	  read_bolt },
+	{ "bolt-field", "with|instead|off", "with",
+	  "what the BOLT stage does with the field's perf samples that `merge --remote` converted: adds them to "
+	  "the training's profile, uses them alone (no BOLT training run), or ignores them", read_bolt_field },
 };
 
 

@@ -18,8 +18,11 @@
 #include "formats/buildid.h"
 #include "store/provenance.h"
 #include "store/report.h"
+#include "store/toolchain.h"
 #include "store/remote.h"
+#include "cycle/boltfield.h"
 #include "cycle/travel.h"
+#include "formats/perfdata.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +34,8 @@
 #include <unistd.h>
 
 #define REMOTE_ROOT "pgow-v1"
-#define META_MAGIC "upload-v1"
+#define META_MAGIC "upload-v1"        /* a .profraw */
+#define PERF_META_MAGIC "perf-v1"     /* a perf.data of a BOLTed program */
 /* A build-id record is a line per unit; an upload's meta, six lines. */
 #define MAX_RECORD (4LL << 20)
 #define MAX_META 4096
@@ -61,45 +65,71 @@ static const char *scratch_base(void)
 
 /* --- build-id records ----------------------------------------------------- */
 
+/* Puts one build-id record unless the remote has it: 1 put, 0 there already, -1 (err). */
+static int push_record(struct remote *r, const char *slot_dir, const char *id, struct strbuf *text, struct strbuf *err)
+{
+	struct strbuf name = STRBUF_INIT;
+	long long size;
+
+	build_name(&name, id);
+	int has = remote_has(r, name.buf, &size, err);
+	int rc = has < 0 ? -1 : has ? 0 : travel_put_text(r, slot_dir, name.buf, text, err) == 0 ? 1 : -1;
+	sb_release(&name);
+	return rc;
+}
+
 int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_key, int *already, struct strbuf *err)
 {
 	struct strvec ids = STRVEC_INIT;
 	int pushed = 0;
 
 	*already = 0;
-
 	provenance_ids_of_slot(path_basename(slot_dir), &ids);
 	for (size_t i = 0; i < ids.n && pushed >= 0; i++) {
-		struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
+		struct strbuf text = STRBUF_INIT;
 		struct provenance p;
-		long long size;
-		build_name(&name, ids.v[i]);
-		int has = remote_has(r, name.buf, &size, err);
-		if (has < 0) {
-			pushed = -1;
-		} else if (has) {
-			(*already)++;
-		} else if (!has && provenance_lookup(ids.v[i], &p, err) == 1) {
-			/* Where the binary was linked means nothing elsewhere: its name is enough. */
-			char *where = p.binary;
-			p.binary = xstrdup(path_basename(where));
-			free(where);
-			provenance_format(&p, slot_key, &text);
-			pushed = travel_put_text(r, slot_dir, name.buf, &text, err) == 0 ? pushed + 1 : -1;
-		}
-		if (!has)
-			provenance_release(&p);
-		sb_release(&name);
+		if (provenance_lookup(ids.v[i], &p, err) != 1)
+			continue;
+		/* Where the binary was linked means nothing elsewhere: its name is enough. */
+		char *where = p.binary;
+		p.binary = xstrdup(path_basename(where));
+		free(where);
+		provenance_format(&p, slot_key, &text);
+		int rc = push_record(r, slot_dir, ids.v[i], &text, err);
+		pushed = rc < 0 ? -1 : pushed + rc;
+		*already += rc == 0;
+		provenance_release(&p);
 		sb_release(&text);
 	}
 	sv_release(&ids);
 	return pushed;
 }
 
-void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *members)
+int fleet_push_bolted(struct remote *r, const char *slot_dir, const char *slot_key, int *already, struct strbuf *err)
+{
+	struct strvec ids = STRVEC_INIT, texts = STRVEC_INIT;
+	int pushed = 0;
+
+	*already = 0;
+	boltfield_records(slot_dir, slot_key, &ids, &texts);
+	for (size_t i = 0; i < ids.n && pushed >= 0; i++) {
+		struct strbuf text = STRBUF_INIT;
+		sb_adds(&text, texts.v[i]);
+		int rc = push_record(r, slot_dir, ids.v[i], &text, err);
+		pushed = rc < 0 ? -1 : pushed + rc;
+		*already += rc == 0;
+		sb_release(&text);
+	}
+	sv_release(&ids);
+	sv_release(&texts);
+	return pushed;
+}
+
+void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *members, bool bolted)
 {
 	struct remote *r = NULL;
 	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT;
+	const char *what = bolted ? "BOLTed program" : "instrumented binar";
 
 	if (remote_open(&r, &err) < 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
@@ -107,18 +137,24 @@ void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *member
 		goto out;
 	int n = -1, already = 0;
 	if (travel_slot_key(slot_dir, members, &key, &err) == 0)
-		n = fleet_push_builds(r, slot_dir, key.buf, &already, &err);
+		n = bolted ? fleet_push_bolted(r, slot_dir, key.buf, &already, &err)
+			   : fleet_push_builds(r, slot_dir, key.buf, &already, &err);
+	int all = n + already;
 	if (n < 0) {
 		if (remote_required())
-			die(PGOW_EXIT_REMOTE, "cannot record the instrumented binaries on the remote: %s (%s=1)", err.buf,
-			    ENV_REMOTE_REQUIRED);
-		warn("cannot record the instrumented binaries on the remote: %s; their .profraw files cannot be "
-		     "uploaded from the field until `cargo-pgo-wrap push` records them", err.buf);
-	} else if (n + already > 0) {
+			die(PGOW_EXIT_REMOTE, "cannot record the %s%s on the remote: %s (%s=1)", what,
+			    bolted ? "s" : "ies", err.buf, ENV_REMOTE_REQUIRED);
+		warn("cannot record the %s%s on the remote: %s; %s cannot be uploaded from the field until "
+		     "`cargo-pgo-wrap push` records them", what, bolted ? "s" : "ies", err.buf,
+		     bolted ? "their perf samples" : "their .profraw files");
+	} else if (all > 0 && bolted) {
+		progress("Recorded", "%d BOLTed program%s (with BAT) on %s%s: `perf record` %s where it runs, then "
+			 "`cargo-pgo-wrap upload --perf perf.data` sends the samples for BOLT\n", all, all == 1 ? "" : "s",
+			 remote_display(r), already ? " (there already)" : "", all == 1 ? "it" : "them");
+	} else if (all > 0) {
 		progress("Recorded", "%d instrumented binar%s on %s%s: run %s anywhere, then `cargo-pgo-wrap upload DIR` "
-			 "sends %s .profraw files\n", n + already, n + already == 1 ? "y" : "ies", remote_display(r),
-			 already ? " (there already)" : "", n + already == 1 ? "it" : "them",
-			 n + already == 1 ? "its" : "their");
+			 "sends %s .profraw files\n", all, all == 1 ? "y" : "ies", remote_display(r),
+			 already ? " (there already)" : "", all == 1 ? "it" : "them", all == 1 ? "its" : "their");
 	}
 out:
 	remote_close(r);
@@ -135,23 +171,34 @@ bool fleet_label_ok(const char *label)
 	       strspn(label, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
-/* The slot key a build-id's record names: 1 (key), 0 when the remote has none, -1 (err). Asked once per id. */
+/*
+ * The slot key a build-id's record names: 1 (key; *bolted when it is a
+ * BOLTed program's), 0 when the remote has none, -1 (err). Asked once per id.
+ */
 struct id_memo {
-	struct strvec ids, keys; /* keys[i]: "" when the remote has no record */
+	struct strvec ids, keys; /* keys[i]: "" when the remote has no record; "B<key>" BOLTed, "I<key>" instrumented */
 };
 
-static int slot_key_of(struct remote *r, struct id_memo *memo, const char *id, struct strbuf *key, struct strbuf *err)
+static int slot_key_of(struct remote *r, struct id_memo *memo, const char *id, struct strbuf *key, bool *bolted,
+		       struct strbuf *err)
 {
 	for (size_t i = 0; i < memo->ids.n; i++)
 		if (strcmp(memo->ids.v[i], id) == 0) {
-			sb_adds(key, memo->keys.v[i]);
+			*bolted = memo->keys.v[i][0] == 'B';
+			sb_adds(key, memo->keys.v[i][0] ? memo->keys.v[i] + 1 : "");
 			return key->len ? 1 : 0;
 		}
-	struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf name = STRBUF_INIT, text = STRBUF_INIT, memo_key = STRBUF_INIT;
 	struct provenance p;
+	struct bolted_record br;
 	build_name(&name, id);
+	*bolted = false;
 	int rc = remote_get_small(r, name.buf, &text, MAX_RECORD, err);
-	if (rc == 1) {
+	if (rc == 1 && bolted_record_parse(sb_str(&text), &br) == 1) {
+		*bolted = true;
+		sb_adds(key, br.slot_key);
+		bolted_record_release(&br);
+	} else if (rc == 1) {
 		rc = provenance_parse(sb_str(&text), name.buf, &p, err) == 1 ? 1 : -1;
 		if (rc == 1)
 			sb_adds(key, p.slot);
@@ -160,18 +207,22 @@ static int slot_key_of(struct remote *r, struct id_memo *memo, const char *id, s
 		provenance_release(&p);
 	}
 	if (rc >= 0) {
+		if (key->len)
+			sb_addf(&memo_key, "%c%s", *bolted ? 'B' : 'I', key->buf);
 		sv_push(&memo->ids, id);
-		sv_push(&memo->keys, key->buf ? key->buf : "");
+		sv_push(&memo->keys, sb_str(&memo_key));
 	}
 	sb_release(&name);
 	sb_release(&text);
+	sb_release(&memo_key);
 	return rc;
 }
 
-static void meta_text(struct strbuf *out, const char *build_id, long weight, const char *label, long long bytes)
+static void meta_text(struct strbuf *out, bool perf, const char *build_id, long weight, const char *label,
+		      long long bytes)
 {
-	sb_addf(out, META_MAGIC "\nbuild-id %s\nweight %ld\nlabel %s\nbytes %lld\ntime %lld\n", build_id, weight,
-		label ? label : "-", bytes, (long long)time(NULL));
+	sb_addf(out, "%s\nbuild-id %s\nweight %ld\nlabel %s\nbytes %lld\ntime %lld\n", perf ? PERF_META_MAGIC : META_MAGIC,
+		build_id, weight, label ? label : "-", bytes, (long long)time(NULL));
 }
 
 /* Whether the remote holds the upload whole: its bytes (by size) and its meta. */
@@ -223,17 +274,75 @@ static bool unchanged_since(int fd, const struct stat *then)
 	       now.st_mtim.tv_nsec == then->st_mtim.tv_nsec;
 }
 
+/* What is sent: a .profraw, removed once the remote has it, or a perf.data, which is the user's to keep. */
+struct upload_kind {
+	bool perf;
+	const char *ext;
+};
+static const struct upload_kind RAW_UPLOAD = { false, "profraw" }, PERF_UPLOAD = { true, "perf" };
+
+/*
+ * Sends the open file at path as an upload of the slot key names, for
+ * build-id id: a snapshot, named by its hash, then its meta.
+ */
+static void send_upload(struct remote *r, const struct upload_kind *kind, const char *path, int fd,
+			const struct stat *then, const char *key, const char *id, long weight, const char *label,
+			struct upload_stats *st)
+{
+	struct strbuf err = STRBUF_INIT, raw = STRBUF_INIT, meta = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf tmpdir = STRBUF_INIT, copy = STRBUF_INIT;
+	char hash[HASH_HEX_LEN + 1];
+	long long bytes = (long long)then->st_size, size;
+
+	if (snapshot(fd, path, &tmpdir, &copy, &err) != 0 || hash_file_hex(copy.buf, hash) != 0) {
+		warn("skipping %s: %s", path, err.len ? err.buf : strerror(errno));
+		st->refused++;
+		goto out;
+	}
+	struct stat sent;
+	bytes = stat(copy.buf, &sent) == 0 ? (long long)sent.st_size : bytes;
+	upload_name(&raw, key, hash, kind->ext);
+	upload_name(&meta, key, hash, "meta");
+	int had = remote_has(r, meta.buf, &size, &err);
+	/* The bytes first, the meta that makes them an upload last: a kill in between leaves no upload. */
+	meta_text(&text, kind->perf, id, weight, label, bytes);
+	if (had < 0 || (!had && (travel_put_object(r, raw.buf, copy.buf, &err) != 0 ||
+				 travel_put_text(r, tmpdir.buf, meta.buf, &text, &err) != 0)))
+		die(PGOW_EXIT_REMOTE, "upload: %s; %s is kept", err.buf, path);
+	if (!upload_confirmed(r, raw.buf, meta.buf, bytes, &err))
+		die(PGOW_EXIT_REMOTE, "upload: the remote does not show %s whole after it was sent%s%s; it is kept",
+		    path, err.len ? ": " : "", sb_str(&err));
+	if (!unchanged_since(fd, then))
+		warn("%s changed while it was uploaded (a program still writes it): what it held then was sent, "
+		     "and it is kept; upload it again once the program has exited", path);
+	else if (!kind->perf)
+		remove_uploaded(path, fd);
+	if (had)
+		st->already++;
+	else
+		st->uploaded++;
+	st->bytes += bytes;
+out:
+	if (tmpdir.len)
+		tempdir_remove(tmpdir.buf);
+	sb_release(&err);
+	sb_release(&raw);
+	sb_release(&meta);
+	sb_release(&text);
+	sb_release(&tmpdir);
+	sb_release(&copy);
+}
+
 static void upload_one(struct remote *r, struct id_memo *memo, const char *path, long weight, const char *label,
 		       struct upload_stats *st)
 {
-	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT, raw = STRBUF_INIT, meta = STRBUF_INIT, text = STRBUF_INIT;
-	struct strbuf tmpdir = STRBUF_INIT, copy = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT;
 	struct raw_header h;
 	struct stat then;
 	long long bytes;
-	char hash[HASH_HEX_LEN + 1];
 	int found = 0;
 	size_t id = 0;
+	bool bolted = false;
 
 	memset(&h, 0, sizeof(h));
 	int fd = input_open(path, true, &bytes, &err);
@@ -244,13 +353,13 @@ static void upload_one(struct remote *r, struct id_memo *memo, const char *path,
 	}
 	for (; id < h.ids.n; id++) {
 		sb_reset(&key);
-		found = slot_key_of(r, memo, h.ids.v[id], &key, &err);
-		if (found != 0)
+		found = slot_key_of(r, memo, h.ids.v[id], &key, &bolted, &err);
+		if (found != 0 && !bolted)
 			break;
 	}
 	if (found < 0)
 		die(PGOW_EXIT_REMOTE, "upload: %s; nothing more was sent (the files not sent are kept)", err.buf);
-	if (found == 0) {
+	if (found == 0 || bolted) {
 		warn("refusing %s: written by a binary that no build recorded on %s made (build-id %s); it belongs "
 		     "to another program, or its instrumented build had no remote set (`cargo-pgo-wrap push` "
 		     "on the build host records it); the file is kept", path, remote_display(r),
@@ -258,48 +367,13 @@ static void upload_one(struct remote *r, struct id_memo *memo, const char *path,
 		st->refused++;
 		goto out;
 	}
-	if (snapshot(fd, path, &tmpdir, &copy, &err) != 0 || hash_file_hex(copy.buf, hash) != 0) {
-		warn("skipping %s: %s", path, err.len ? err.buf : strerror(errno));
-		st->refused++;
-		goto out;
-	}
-	struct stat sent;
-	bytes = stat(copy.buf, &sent) == 0 ? (long long)sent.st_size : bytes;
-	upload_name(&raw, key.buf, hash, "profraw");
-	upload_name(&meta, key.buf, hash, "meta");
-	long long size;
-	int had = remote_has(r, meta.buf, &size, &err);
-	/* The bytes first, the meta that makes them an upload last: a kill in between leaves no upload. */
-	meta_text(&text, h.ids.v[id], weight, label, bytes);
-	if (had < 0 || (!had && (travel_put_object(r, raw.buf, copy.buf, &err) != 0 ||
-				 travel_put_text(r, tmpdir.buf, meta.buf, &text, &err) != 0)))
-		die(PGOW_EXIT_REMOTE, "upload: %s; %s is kept", err.buf, path);
-	if (!upload_confirmed(r, raw.buf, meta.buf, bytes, &err))
-		die(PGOW_EXIT_REMOTE, "upload: the remote does not show %s whole after it was sent%s%s; it is kept",
-		    path, err.len ? ": " : "", sb_str(&err));
-	if (unchanged_since(fd, &then))
-		remove_uploaded(path, fd);
-	else
-		warn("%s changed while it was uploaded (a program still writes it): what it held then was sent, "
-		     "and it is kept; upload it again once the program has exited", path);
-	if (had)
-		st->already++;
-	else
-		st->uploaded++;
-	st->bytes += bytes;
+	send_upload(r, &RAW_UPLOAD, path, fd, &then, key.buf, h.ids.v[id], weight, label, st);
 out:
 	if (fd >= 0)
 		close(fd);
-	if (tmpdir.len)
-		tempdir_remove(tmpdir.buf);
 	raw_header_release(&h);
 	sb_release(&err);
 	sb_release(&key);
-	sb_release(&raw);
-	sb_release(&meta);
-	sb_release(&text);
-	sb_release(&tmpdir);
-	sb_release(&copy);
 }
 
 void fleet_upload(struct remote *r, const char *dir, long weight, const char *label, struct upload_stats *st)
@@ -316,10 +390,81 @@ void fleet_upload(struct remote *r, const char *dir, long weight, const char *la
 	sv_release(&memo.keys);
 }
 
+/* The first build-id perf saw that is one of our BOLTed programs; how many of ours, and of instrumented ones. */
+static size_t route_perf(struct remote *r, struct id_memo *memo, const struct perf_data_info *info,
+			 struct strbuf *key, size_t *instrumented, const char *path)
+{
+	size_t first = info->ids.n, ours = 0;
+	struct strbuf err = STRBUF_INIT, k = STRBUF_INIT;
+
+	*instrumented = 0;
+	for (size_t i = 0; i < info->ids.n; i++) {
+		bool bolted;
+		sb_reset(&k);
+		int found = slot_key_of(r, memo, info->ids.v[i], &k, &bolted, &err);
+		if (found < 0)
+			die(PGOW_EXIT_REMOTE, "upload: %s; %s is kept", err.buf, path);
+		if (found && !bolted)
+			(*instrumented)++;
+		if (found && bolted && ours++ == 0) {
+			first = i;
+			sb_adds(key, k.buf);
+		}
+	}
+	if (ours > 1)
+		warn("%s holds samples of %zu BOLTed programs; it is sent for %s only: record one program per file "
+		     "(perf record -p PID, or -- COMMAND)", path, ours, info->files.v[first]);
+	sb_release(&err);
+	sb_release(&k);
+	return first;
+}
+
+void fleet_upload_perf(struct remote *r, const char *path, const char *label, struct upload_stats *st)
+{
+	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT;
+	struct id_memo memo = { STRVEC_INIT, STRVEC_INIT };
+	struct perf_data_info info;
+	struct stat then;
+	long long bytes;
+	size_t instrumented;
+
+	memset(st, 0, sizeof(*st));
+	memset(&info, 0, sizeof(info));
+	int fd = input_open(path, true, &bytes, &err);
+	if (fd < 0 || fstat(fd, &then) != 0 || perf_data_read(fd, path, &info, &err) != 0) {
+		warn("%s; it is not sent", err.len ? err.buf : path);
+		st->refused++;
+		goto out;
+	}
+	size_t at = route_perf(r, &memo, &info, &key, &instrumented, path);
+	if (at < info.ids.n) {
+		send_upload(r, &PERF_UPLOAD, path, fd, &then, key.buf, info.ids.v[at], 1, label, st);
+	} else {
+		if (instrumented)
+			warn("refusing %s: it samples an instrumented binary, whose counts say more: upload the .profraw "
+			     "files it writes instead (`cargo-pgo-wrap upload DIR`)", path);
+		else
+			warn("refusing %s: perf sampled no BOLTed program recorded on %s (it saw %zu file(s)%s%s); only "
+			     "programs BOLTed with bolt-bat: on are recorded, when they ship; the file is kept", path,
+			     remote_display(r), info.ids.n, info.ids.n ? ", such as " : "",
+			     info.ids.n ? info.files.v[0] : "");
+		st->refused++;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	perf_data_release(&info);
+	sv_release(&memo.ids);
+	sv_release(&memo.keys);
+	sb_release(&err);
+	sb_release(&key);
+}
+
 /* --- fetch and consume ----------------------------------------------------- */
 
 struct meta {
 	char *build_id, *label;
+	bool perf;              /* a perf.data of a BOLTed program, not a .profraw */
 	long weight;
 	long long bytes, time;
 };
@@ -334,17 +479,19 @@ static void meta_release(struct meta *m)
 /* An upload's meta; false when it is not one (said in err). */
 static bool meta_parse(const char *text, const char *what, struct meta *m, struct strbuf *err)
 {
-	char id[129], label[65];
+	char magic[16], id[129], label[65];
 	long weight;
 	long long bytes, when;
 
 	memset(m, 0, sizeof(*m));
-	if (sscanf(text, META_MAGIC "\nbuild-id %128[0-9a-f]\nweight %ld\nlabel %64s\nbytes %lld\ntime %lld", id,
-		   &weight, label, &bytes, &when) != 5 ||
+	if (sscanf(text, "%15[a-z0-9-]\nbuild-id %128[0-9a-f]\nweight %ld\nlabel %64s\nbytes %lld\ntime %lld", magic,
+		   id, &weight, label, &bytes, &when) != 6 ||
+	    (strcmp(magic, META_MAGIC) != 0 && strcmp(magic, PERF_META_MAGIC) != 0) ||
 	    weight < 1 || weight > 1000000 || bytes < 0 || (strcmp(label, "-") != 0 && !fleet_label_ok(label))) {
 		sb_addf(err, "%s is not an upload's meta", what);
 		return false;
 	}
+	m->perf = strcmp(magic, PERF_META_MAGIC) == 0;
 	m->build_id = xstrdup(id);
 	m->label = xstrdup(label);
 	m->weight = weight;
@@ -424,6 +571,34 @@ out:
 	return rc;
 }
 
+/* That build-id's record names a BOLTed program of this slot (its key): 1, or -1 (err). */
+static int bolted_record_check(struct remote *r, const char *slot_key, const char *id, struct strbuf *err)
+{
+	struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
+	struct bolted_record br;
+	int rc = -1;
+
+	build_name(&name, id);
+	int got = remote_get_small(r, name.buf, &text, MAX_RECORD, err);
+	if (got == 1 && bolted_record_parse(sb_str(&text), &br) == 1) {
+		if (strcmp(br.slot_key, slot_key) != 0)
+			sb_addf(err, "build-id %s was BOLTed for slot key %.12s, not %.12s", id, br.slot_key, slot_key);
+		else if (br.bolt_major != rustc_llvm_major())
+			/* BAT's format changed between BOLT 18 and 19: one BOLT reads what another wrote. */
+			sb_addf(err, "%s was BOLTed by BOLT %d, and this host's perf2bolt is BOLT %d (rustc's LLVM): "
+				"BAT differs between versions; merge it on a host with BOLT %d", br.program,
+				br.bolt_major, rustc_llvm_major(), br.bolt_major);
+		else
+			rc = 1;
+		bolted_record_release(&br);
+	} else if (got >= 0) {
+		sb_addf(err, "no record of a BOLTed program with build-id %s on the remote", id);
+	}
+	sb_release(&name);
+	sb_release(&text);
+	return rc;
+}
+
 /* Fetches one upload into tmpdir, checked against its name; the file's path, or NULL (said why). */
 static char *fetch_upload(struct remote *r, const char *slot_key, const char *hash, const char *tmpdir,
 			  const struct meta *m)
@@ -432,8 +607,9 @@ static char *fetch_upload(struct remote *r, const char *slot_key, const char *ha
 	char got[HASH_HEX_LEN + 1];
 	char *path = NULL;
 
-	upload_name(&name, slot_key, hash, "profraw");
-	sb_addf(&dst, "%s/%s.profraw", tmpdir, hash);
+	const char *ext = m->perf ? PERF_UPLOAD.ext : RAW_UPLOAD.ext;
+	upload_name(&name, slot_key, hash, ext);
+	sb_addf(&dst, "%s/%s.%s", tmpdir, hash, ext);
 	int rc = remote_get(r, name.buf, dst.buf, m->bytes, &err);
 	if (rc < 0)
 		warn("skipping upload %.12s: %s", hash, err.buf);
@@ -483,12 +659,19 @@ int fleet_fetch(struct remote *r, const char *slot_dir, const char *slot_key, co
 		char *path = NULL;
 		if (remote_get_small(r, name.buf, &text, MAX_META, &e) != 1 || !meta_parse(sb_str(&text), name.buf, &m, &e))
 			warn("skipping upload %.12s: %s", hash, e.len ? e.buf : "its meta is gone");
-		else if (install_record(r, slot_dir, slot_key, m.build_id, &e) < 0)
+		else if ((m.perf ? bolted_record_check(r, slot_key, m.build_id, &e) < 0 ||
+					   boltfield_convertible(slot_dir, m.build_id, &e) < 0
+				 : install_record(r, slot_dir, slot_key, m.build_id, &e) < 0))
 			warn("skipping upload %.12s: %s", hash, e.buf);
 		else
 			path = fetch_upload(r, slot_key, hash, tmpdir, &m);
-		if (path) {
+		if (path && m.perf) {
+			sv_push(&b->perf_paths, path);
+			sv_push(&b->perf_ids, m.build_id);
+		} else if (path) {
 			merge_request_add_input(rq, path, m.weight);
+		}
+		if (path) {
 			sv_push(&b->hashes, hash);
 			add_label(&b->labels, m.label);
 			free(path);
@@ -511,12 +694,16 @@ out:
 /* Deletes an upload merged long enough ago: its meta first, so that no half of it reads as an upload. */
 static bool expire_upload(struct remote *r, const char *slot_key, const char *hash, struct strbuf *err)
 {
-	struct strbuf meta = STRBUF_INIT, raw = STRBUF_INIT;
+	struct strbuf meta = STRBUF_INIT, raw = STRBUF_INIT, perf = STRBUF_INIT;
 	upload_name(&meta, slot_key, hash, "meta");
-	upload_name(&raw, slot_key, hash, "profraw");
-	bool ok = remote_delete(r, meta.buf, err) == 0 && remote_delete(r, raw.buf, err) == 0;
+	upload_name(&raw, slot_key, hash, RAW_UPLOAD.ext);
+	upload_name(&perf, slot_key, hash, PERF_UPLOAD.ext);
+	/* Which of the two it was is in the meta; deleting the one that is not there is no error. */
+	bool ok = remote_delete(r, meta.buf, err) == 0 && remote_delete(r, raw.buf, err) == 0 &&
+		  remote_delete(r, perf.buf, err) == 0;
 	sb_release(&meta);
 	sb_release(&raw);
+	sb_release(&perf);
 	return ok;
 }
 
@@ -569,6 +756,8 @@ out:
 
 void fleet_batch_release(struct fleet_batch *b)
 {
+	sv_release(&b->perf_paths);
+	sv_release(&b->perf_ids);
 	sv_release(&b->hashes);
 	sv_release(&b->labels);
 	memset(b, 0, sizeof(*b));

@@ -6,11 +6,13 @@
 #include "formats/buildid.h"
 #include "base/bytes.h"
 #include "base/fdio.h"
+#include "base/sha256.h"
 #include "base/strbuf.h"
 #include "base/xalloc.h"
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,31 +33,8 @@ static size_t header_words(uint64_t version)
 }
 #define MAX_NOTES_BYTES (1 << 20)
 
-static int read_at(int fd, void *buf, size_t len, off_t off)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, off + (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-static void add_hex(struct strbuf *out, const unsigned char *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		sb_addch(out, digits[p[i] >> 4]);
-		sb_addch(out, digits[p[i] & 15]);
-	}
-}
-
-/* Scans one PT_NOTE segment's bytes for the GNU build-id note. */
-static int find_build_id(const unsigned char *notes, size_t len, struct strbuf *hex)
+/* Scans one PT_NOTE segment's bytes for the GNU build-id note: its descriptor's offset and size, or 0. */
+static int find_build_id(const unsigned char *notes, size_t len, size_t *at, size_t *size)
 {
 	size_t off = 0;
 	while (len - off >= sizeof(Elf64_Nhdr)) {
@@ -68,7 +47,8 @@ static int find_build_id(const unsigned char *notes, size_t len, struct strbuf *
 			return 0;
 		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
 		    memcmp(notes + off, "GNU", 4) == 0 && nh.n_descsz > 0) {
-			add_hex(hex, notes + off + namesz, nh.n_descsz);
+			*at = off + namesz;
+			*size = nh.n_descsz;
 			return 1;
 		}
 		off += namesz + descsz;
@@ -76,11 +56,43 @@ static int find_build_id(const unsigned char *notes, size_t len, struct strbuf *
 	return 0;
 }
 
-int buildid_of_elf(const char *path, struct strbuf *hex, struct strbuf *err)
+/*
+ * Where the build-id is in an open ELF file: 1 with its file offset and
+ * bytes (hex appended), 0 when it has none or is no 64-bit little-endian ELF.
+ */
+static int locate_build_id(int fd, off_t file_size, off_t *where, size_t *size, struct strbuf *hex)
 {
 	Elf64_Ehdr eh;
+	int found = 0;
+
+	/* Only 64-bit little-endian ELF: what x86_64 and aarch64 Linux link. */
+	if (read_at(fd, &eh, sizeof(eh), 0) != 0 || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr))
+		return 0;
+	for (unsigned i = 0; i < eh.e_phnum && !found; i++) {
+		Elf64_Phdr ph;
+		size_t at;
+		if (read_at(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) != 0)
+			break;
+		if (ph.p_type != PT_NOTE || ph.p_filesz > MAX_NOTES_BYTES ||
+		    ph.p_offset > (uint64_t)file_size || ph.p_filesz > (uint64_t)file_size - ph.p_offset)
+			continue;
+		unsigned char *notes = xmalloc(ph.p_filesz + 1);
+		if (read_at(fd, notes, ph.p_filesz, (off_t)ph.p_offset) == 0 &&
+		    (found = find_build_id(notes, ph.p_filesz, &at, size))) {
+			*where = (off_t)(ph.p_offset + at);
+			sb_addhex(hex, notes + at, *size);
+		}
+		free(notes);
+	}
+	return found;
+}
+
+int buildid_of_elf(const char *path, struct strbuf *hex, struct strbuf *err)
+{
 	struct stat st;
-	int found = 0, fd = open_read(path);
+	int fd = open_read(path);
 
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
@@ -88,27 +100,46 @@ int buildid_of_elf(const char *path, struct strbuf *hex, struct strbuf *err)
 			close(fd);
 		return -1;
 	}
-	/* Only 64-bit little-endian ELF: what x86_64 and aarch64 Linux link. */
-	if (read_at(fd, &eh, sizeof(eh), 0) != 0 || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh.e_phentsize != sizeof(Elf64_Phdr)) {
-		close(fd);
-		return 0;
-	}
-	for (unsigned i = 0; i < eh.e_phnum && !found; i++) {
-		Elf64_Phdr ph;
-		if (read_at(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) != 0)
-			break;
-		if (ph.p_type != PT_NOTE || ph.p_filesz > MAX_NOTES_BYTES ||
-		    ph.p_offset > (uint64_t)st.st_size || ph.p_filesz > (uint64_t)st.st_size - ph.p_offset)
-			continue;
-		unsigned char *notes = xmalloc(ph.p_filesz + 1);
-		if (read_at(fd, notes, ph.p_filesz, (off_t)ph.p_offset) == 0)
-			found = find_build_id(notes, ph.p_filesz, hex);
-		free(notes);
-	}
+	off_t where;
+	size_t size;
+	int found = locate_build_id(fd, st.st_size, &where, &size, hex);
 	close(fd);
 	return found;
+}
+
+int buildid_from_content(const char *path, struct strbuf *hex, struct strbuf *err)
+{
+	struct stat st;
+	struct strbuf old = STRBUF_INIT;
+	char digest[SHA256_HEX_LEN + 1];
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC), rc = -1;
+	off_t where;
+	size_t size;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || sha256_file_hex(path, digest) != 0) {
+		sb_addf(err, "cannot rewrite %s's build-id: %s", path, strerror(errno));
+		goto out;
+	}
+	if (locate_build_id(fd, st.st_size, &where, &size, &old) != 1 || size > SHA256_LEN) {
+		sb_addf(err, "%s has no build-id note to rewrite", path);
+		goto out;
+	}
+	unsigned char id[SHA256_LEN];
+	for (size_t i = 0; i < size; i++)
+		id[i] = (unsigned char)strtoul((char[3]){ digest[2 * i], digest[2 * i + 1], 0 }, NULL, 16);
+	if (pwrite(fd, id, size, where) != (ssize_t)size) {
+		sb_addf(err, "cannot rewrite %s's build-id: %s", path, strerror(errno));
+		goto out;
+	}
+	sb_addhex(hex, id, size);
+	rc = 0;
+out:
+	if (fd >= 0 && close(fd) != 0 && rc == 0) {
+		sb_addf(err, "cannot rewrite %s's build-id: %s", path, strerror(errno));
+		rc = -1;
+	}
+	sb_release(&old);
+	return rc;
 }
 
 /* The first bytes of a raw profile hold its header and, in practice, its binary ids: one read. */
@@ -158,7 +189,7 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 			break;
 		}
 		struct strbuf hex = STRBUF_INIT;
-		add_hex(&hex, ids + off, n);
+		sb_addhex(&hex, ids + off, n);
 		sv_push(&h->ids, hex.buf);
 		sb_release(&hex);
 		uint64_t padded = (n + 7) & ~(uint64_t)7;

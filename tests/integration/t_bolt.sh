@@ -124,7 +124,8 @@ test_bolt_bad_settings_are_one_line() {
 	assert_eq 2 "$rc" "bolt without training"
 	assert_grep 'bolt: on needs training: runs' "$T/err" "says why"
 	[ ! -d target/release ] || fail "something was built before the check"
-	for bad in 'bolt-rounds: 0' 'bolt-rounds: nan' 'bolt-min-gain: nan' 'bolt-min-gain: 1'; do
+	for bad in 'bolt-rounds: 0' 'bolt-rounds: nan' 'bolt-min-gain: nan' 'bolt-min-gain: 1' 'bolt-bat: maybe' \
+		'bolt-field: always'; do
 		rc=0
 		printf 'bolt: on\n%s\ntraining:\n  - run: ["{bin:cmix}"]\n' "$bad" >pgo-wrap.yaml
 		pgow build --release 2>"$T/err" || rc=$?
@@ -152,4 +153,85 @@ test_bolt_from_perf_samples() {
 	pgow build --release 2>"$T/bad.err" || rc=$?
 	assert_eq 2 "$rc" "bolt-profile: lbr"
 	assert_grep "pgo-wrap.yaml:2:15: bolt-profile must be instrument or perf, not 'lbr'" "$T/bad.err" "one line"
+}
+
+# bolt-bat: on (issue 21, item 4): the shipped program carries BOLT Address
+# Translation; perf samples of it where it is deployed (a dir with only the
+# program: no workspace, no cache) go up with `upload --perf`, and `merge
+# --remote` turns them into BOLT's profile of the program BOLT was given.
+# These VMs have no LBR: the samples are addresses only (perf2bolt --ba).
+test_bolt_from_perf_samples_of_the_shipped_program() {
+	bolt_setup -0.9
+	perf record -q -e cycles:u -o "$T/check.data" -- true 2>/dev/null ||
+		fail "perf cannot sample here (perf_event_paranoid?); this test needs it"
+	mkdir -p "$T/remote" "$T/field/home"
+	export CARGO_PGO_WRAP_REMOTE="file://$T/remote"
+	printf 'bolt: on\nbolt-bat: on\nbolt-profile: perf\nbolt-min-gain: -0.9\nbolt-rounds: 3\ntraining:\n  - run: ["{bin:cmix}", "300000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || { sed 's/^/      | /' "$T/err" >&2; fail "build"; }
+	assert_grep 'BOLT kept' "$T/err" "BOLTed"
+	assert_grep 'Recorded 1 BOLTed program \(with BAT\) on file://' "$T/err" "its record"
+	readelf -SW target/release/cmix | grep -q '\.note\.bolt_bat' || fail "the shipped program has no BAT"
+	local id
+	id=$(readelf -n target/release/cmix | sed -n 's/.*Build ID: //p')
+	grep -q "^bolted-v1	[0-9a-f]*	cmix	" "$T/remote/pgow-v1/builds/$id" || fail "no record under its build-id"
+	# Its own build-id, not BOLT's (the input's with one byte changed, the same for every layout).
+	local from
+	from=$(cat "$T"/cache/slots/*/bolt/"$id".output)
+	[ "${id%??}" != "${from%??}" ] || fail "the BOLTed program has BOLT's derived build-id: $id from $from"
+
+	# The field: the program alone, sampled as it runs a workload of its own.
+	cp target/release/cmix "$T/field/cmix"
+	(cd "$T/field" && perf record -q -F 4000 -e cycles:u -o perf.data -- ./cmix 400000 >/dev/null 2>&1) ||
+		fail "perf record in the field"
+	(cd "$T/field" && HOME="$T/field/home" CARGO_PGO_WRAP_CACHE="$T/field/cache" \
+		"$PGOW_BIN" upload --perf perf.data --label mainnet) 2>"$T/up.err" ||
+		{ sed 's/^/      | /' "$T/up.err" >&2; fail "upload --perf"; }
+	assert_grep 'Uploaded perf samples \([0-9]+ bytes\) to file://.*, label mainnet; perf.data is kept' "$T/up.err" "sent"
+	[ -f "$T/field/perf.data" ] || fail "the user's perf.data was removed"
+	[ ! -e "$T/field/cache" ] || fail "the field machine got a cache"
+	# What is not samples of one of our BOLTed programs is refused, in one line, exit 5.
+	local rc=0
+	perf record -q -o "$T/other.data" -- /bin/true 2>/dev/null || fail "perf record of another program"
+	pgow upload --perf "$T/other.data" 2>"$T/other.err" || rc=$?
+	assert_eq 5 "$rc" "another program's samples"
+	assert_grep 'refusing .*other.data: perf sampled no BOLTed program recorded on' "$T/other.err" "why"
+	rc=0
+	pgow upload --perf "$T/field/cmix" 2>"$T/notperf.err" || rc=$?
+	assert_eq 5 "$rc" "not a perf.data"
+	assert_grep 'is not a perf.data file' "$T/notperf.err" "why"
+	rc=0
+	pgow upload --perf "$T/field/perf.data" --weight 2 2>"$T/w.err" || rc=$?
+	assert_eq 2 "$rc" "--weight with --perf"
+
+	# The merge host converts them with the BOLTed program it keeps.
+	pgow merge --remote --release 2>"$T/merge.err" || { sed 's/^/      | /' "$T/merge.err" >&2; fail "merge --remote"; }
+	assert_grep "Converted perf samples of cmix \(BOLTed, build-id $id\) into BOLT's profile of the program it was BOLTed from; no branch stacks" \
+		"$T/merge.err" "converted"
+	local field
+	field=$(ls "$T"/cache/slots/*/bolt/field/cmix/*.fdata)
+	[ "$(printf '%s\n' "$field" | wc -l)" = 1 ] || fail "one field profile expected: $field"
+	# BOLT 22 reads no profile that starts with boltedcollection before no_lbr (llvm-project PR 86501).
+	head -1 "$field" | grep -q '^no_lbr' || fail "the field profile does not start with no_lbr: $(head -1 "$field")"
+	pgow merge --remote --release 2>"$T/again.err" || fail "second merge --remote"
+	assert_grep 'no upload from the field waits' "$T/again.err" "converted once"
+
+	# The next build BOLTs from the field's samples alone; the gate (0.9) then ships
+	# the PGO program BOLT was given, so that the samples can be read against it.
+	sed -i 's/bolt-min-gain: -0.9/bolt-min-gain: 0.9/; s/^bolt-bat: on$/bolt-bat: on\nbolt-field: instead/' pgo-wrap.yaml
+	pgow build --release 2>"$T/b2.err" || { sed 's/^/      | /' "$T/b2.err" >&2; fail "build with the field's samples"; }
+	assert_grep "every program has the field's perf samples \(bolt-field: instead\)" "$T/b2.err" "no BOLT training"
+	assert_grep "BOLT cmix: the field's perf samples \(1 upload\(s\), sampled addresses\) alone" "$T/b2.err" "used"
+	assert_no_grep 'sampling the training' "$T/b2.err" "the training was not sampled"
+	assert_grep 'BOLT-INFO: [1-9][0-9]* out of [0-9]+ functions in the binary .* have non-empty execution profile' \
+		target/pgo-wrap/bolt/bolt.log "BOLT found the samples in the program"
+	is_bolted target/release/cmix && fail "setup: the gate was to discard"
+	# The samples are in that program's terms: each function is one of its symbols, each offset inside it.
+	llvm-nm-"$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')" -S --defined-only target/release/cmix |
+		awk 'NF == 4 { print $4, $2 }' >"$T/sizes"
+	awk 'function hex(s,  v, i) { v = 0; s = tolower(s); for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
+	     NR == FNR { size[$1] = hex($2); next }
+	     FNR > 1 { n = $2; sub(/\/.*/, "", n); if (!(n in size) || hex($3) >= size[n]) { print; bad++ } ok++ }
+	     END { exit bad || !ok }' "$T/sizes" "$field" >"$T/outside" ||
+		fail "samples outside the program's functions: $(head -3 "$T/outside")"
+	grep -q '^1 cmix_score ' "$field" || fail "the hot C function is not in the field profile"
 }

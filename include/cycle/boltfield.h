@@ -10,6 +10,9 @@
  * The remote knows a BOLTed program by its build-id's record:
  *
  *   bolted-v1 <slot key> <program> <pre-BOLT build-id> bolt-<LLVM major>
+ *
+ * A program the gate did not let BOLT rewrite ships as PGO built it: its
+ * record names its own build-id, and its samples need no translation.
  */
 #ifndef PGOW_BOLTFIELD_H
 #define PGOW_BOLTFIELD_H
@@ -26,9 +29,15 @@ struct bolted_record {
 int bolted_record_parse(const char *text, struct bolted_record *r);
 void bolted_record_release(struct bolted_record *r);
 
-/* The slot's BOLTed programs that carry BAT: build-ids, and the record of each (naming slot_key). */
+/*
+ * The slot's programs whose perf samples can come back: BOLTed ones that
+ * carry BAT, and those that ship as PGO built them (the gate discarded
+ * BOLT's) under bolt-bat: on. Build-ids, and the record of each (naming slot_key).
+ */
 void boltfield_records(const char *slot_dir, const char *slot_key, struct strvec *ids, struct strvec *texts);
 
+/* Keeps a copy of a program that ships as PGO built it (<slot>/bolt/<id>.shipped), for perf2bolt. */
+void boltfield_keep_shipped(const char *slot_dir, const char *exe, const char *id);
 /*
  * perf2bolt of a perf.data taken on the BOLTed program bolted_id (this
  * slot's), stored as its pre-BOLT program's field profile under the

@@ -131,7 +131,8 @@ static int newest_first(const void *a, const void *b)
 }
 
 /*
- * BOLT's programs (<slot>/bolt/<build-id>.bin) are kept for the newest
+ * BOLT's programs (<slot>/bolt/<build-id>.bin), and the copies of shipped
+ * ones kept for their perf samples (.shipped), are kept for the newest
  * builds only: an older one ships again only if its exact PGO program does.
  */
 #define BOLT_PROGRAMS_KEPT 4
@@ -144,6 +145,7 @@ static long long prune_bolt(const char *root, const char *slot_dir, time_t now, 
 
 	path_join(&dir, slot_dir, "bolt");
 	list_dir(dir.buf, ".bin", &files);
+	list_dir(dir.buf, ".shipped", &files);
 	struct bolt_file *v = xcalloc(files.n ? files.n : 1, sizeof(*v));
 	size_t n = 0;
 	for (size_t i = 0; i < files.n; i++)
@@ -152,7 +154,7 @@ static long long prune_bolt(const char *root, const char *slot_dir, time_t now, 
 	qsort(v, n, sizeof(*v), newest_first);
 	for (size_t i = BOLT_PROGRAMS_KEPT; i < n; i++)
 		if (now - v[i].st.st_mtime >= grace)
-			freed += drop(root, v[i].path, "an older build's BOLT program", dry_run);
+			freed += drop(root, v[i].path, "an older build's program kept for BOLT", dry_run);
 	free(v);
 	sv_release(&files);
 	sb_release(&dir);

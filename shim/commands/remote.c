@@ -82,8 +82,8 @@ int cmd_push(int argc, char **argv)
 	if (bolted < 0)
 		remote_failure("push", &err);
 	if (bolted > 0)
-		progress("Recorded", "%d BOLTed program%s (with BAT) on %s\n", bolted, bolted == 1 ? "" : "s",
-			 remote_display(r));
+		progress("Recorded", "%d shipped program%s on %s, for their perf samples (bolt-bat)\n", bolted,
+			 bolted == 1 ? "" : "s", remote_display(r));
 	sb_release(&key);
 	if (rc == 0)
 		die(PGOW_EXIT_FAIL, "push: slot %.12s has no profile yet; `cargo-pgo-wrap build` collects one",

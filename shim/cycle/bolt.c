@@ -263,7 +263,7 @@ static void install(const struct build *b, const struct program *p, const char *
  * kept for BOLT (a quarter of bat's file), as it would have been linked.
  */
 static void ship_without_relocations(const struct build *b, const struct tools *t, const struct program *p,
-				     const char *work)
+				     const char *slot_dir, const char *work)
 {
 	struct strvec sections = STRVEC_INIT, argv = STRVEC_INIT;
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT, log = STRBUF_INIT;
@@ -285,6 +285,9 @@ static void ship_without_relocations(const struct build *b, const struct tools *
 			    p->exe, log.buf, err.buf);
 		install(b, p, out.buf);
 	}
+	/* Its perf samples where it runs are BOLT's profile of it as they are: the merge host needs the file. */
+	if (b->cfg.bolt_bat)
+		boltfield_keep_shipped(slot_dir, p->exe, p->id);
 	sv_release(&sections);
 	sv_release(&argv);
 	sb_release(&err);
@@ -294,7 +297,7 @@ static void ship_without_relocations(const struct build *b, const struct tools *
 
 /* Ships what the cache already decided; true when nothing is left to BOLT. */
 static bool apply_cached(const struct build *b, const struct tools *t, struct program *p, size_t n,
-			 const char *work)
+			 const char *slot_dir, const char *work)
 {
 	static const char *const said[] = { [K_BOLTED_ALREADY] = "BOLTed already", [K_KEPT] = "kept",
 					    [K_DISCARDED] = "discarded", [K_NOT_RUN] = "the training does not run it" };
@@ -309,7 +312,7 @@ static bool apply_cached(const struct build *b, const struct tools *t, struct pr
 		if (p[i].known == K_KEPT)
 			install(b, &p[i], p[i].cached.buf);
 		else if (p[i].known != K_BOLTED_ALREADY)
-			ship_without_relocations(b, t, &p[i], work);
+			ship_without_relocations(b, t, &p[i], slot_dir, work);
 		sb_addf(&report, "%s%s (%s)", report.len ? ", " : "", p[i].name, said[p[i].known]);
 	}
 	if (report.len)
@@ -868,8 +871,8 @@ void bolt_stage(struct build *b, struct build_units *u, struct verified *v)
 	path_join(&work, b->state_dir.buf, "bolt");
 	path_join(&log, work.buf, "bolt.log");
 	path_join(&out_dir, work.buf, "out");
-	if (!ok || apply_cached(b, &t, p, n, work.buf))
-		goto out;
+	if (!ok || apply_cached(b, &t, p, n, v->slot.buf, work.buf))
+		goto record;
 	make_dirs(b, work.buf);
 	if (!needs_training_profile(b, p, n, v->slot.buf)) {
 		progress("BOLT", "every program has the field's perf samples (bolt-field: instead): the training "
@@ -900,17 +903,17 @@ void bolt_stage(struct build *b, struct build_units *u, struct verified *v)
 			install(b, &p[i], f.buf);
 			sb_release(&f);
 		} else {
-			ship_without_relocations(b, &t, &p[i], work.buf);
+			ship_without_relocations(b, &t, &p[i], v->slot.buf, work.buf);
 		}
 		record_verdict(b, v->slot.buf, &p[i], !p[i].bolted ? "not-run" : keep ? "kept" : "discarded",
 			       work.buf, report.buf);
 	}
 	progress("BOLT", "%s: %s\n", keep ? "kept, the BOLTed programs ship" : "discarded, the PGO programs ship",
 		 report.buf);
-	/* Their perf samples from where they run can come back, by their build-ids. */
-	if (keep && b->cfg.bolt_bat)
+record:
+	/* Perf samples of what ships can come back from where it runs, by its build-id. */
+	if (ok && b->cfg.bolt_bat)
 		fleet_push_builds_or_warn(v->slot.buf, &b->ws.members, true);
-out:
 	tools_release(&t);
 	programs_release(p, n);
 	sb_release(&err);

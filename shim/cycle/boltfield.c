@@ -81,9 +81,10 @@ static void bolt_file(struct strbuf *out, const char *slot_dir, const char *id, 
 }
 
 /*
- * What the cache knows of a BOLTed program: the build-id it was made from
- * (<bolted>.output), its file (<from>.bin), its name (the verdict's second
- * line). 0, or -1 with what is missing in err.
+ * What the cache knows of a shipped program: the build-id BOLT was given
+ * (from; its own when it ships as PGO built it), the file perf2bolt reads
+ * (<from>.bin, BOLT's output kept; or <id>.shipped), its name (the
+ * verdict's second line). 0, or -1 with what is missing in err.
  */
 static int bolted_program(const char *slot_dir, const char *bolted_id, struct strbuf *from, struct strbuf *bin,
 			  struct strbuf *name, struct strbuf *err)
@@ -92,18 +93,24 @@ static int bolted_program(const char *slot_dir, const char *bolted_id, struct st
 	int rc = -1;
 
 	bolt_file(&path, slot_dir, bolted_id, "output");
-	if (sb_read_file(from, path.buf) != 0 || !is_hex_id(from->buf, from->len)) {
-		sb_addf(err, "this cache did not BOLT the program with build-id %s (perf2bolt needs that program: "
-			"merge on the host whose build shipped it)", bolted_id);
-		goto out;
+	if (sb_read_file(from, path.buf) == 0 && is_hex_id(from->buf, from->len)) {
+		bolt_file(bin, slot_dir, from->buf, "bin");
+	} else {
+		sb_reset(from);
+		sb_adds(from, bolted_id);
+		bolt_file(bin, slot_dir, bolted_id, "shipped");
+		if (!file_exists(bin->buf)) {
+			sb_addf(err, "this cache did not ship the program with build-id %s (perf2bolt needs that program: "
+				"merge on the host whose build shipped it)", bolted_id);
+			goto out;
+		}
 	}
-	bolt_file(bin, slot_dir, from->buf, "bin");
 	sb_reset(&path);
 	bolt_file(&path, slot_dir, from->buf, "verdict");
 	const char *nl;
 	if (!file_exists(bin->buf) || sb_read_file(&verdict, path.buf) != 0 || !(nl = strchr(verdict.buf, '\n'))) {
-		sb_addf(err, "the BOLTed program with build-id %s is no longer in this cache (gc removed it); "
-			"rebuild it, or merge on the host that has it", bolted_id);
+		sb_addf(err, "the program with build-id %s is no longer in this cache (gc removed it); rebuild it, or "
+			"merge on the host that has it", bolted_id);
 		goto out;
 	}
 	size_t n = strcspn(nl + 1, "\n");
@@ -127,22 +134,42 @@ out:
 	return rc;
 }
 
-void boltfield_records(const char *slot_dir, const char *slot_key, struct strvec *ids, struct strvec *texts)
+void boltfield_keep_shipped(const char *slot_dir, const char *exe, const char *id)
+{
+	struct strbuf dst = STRBUF_INIT, err = STRBUF_INIT;
+
+	path_join(&dst, slot_dir, "bolt");
+	if (mkdir_private(dst.buf, 0700, &err) == 0) {
+		sb_reset(&dst);
+		bolt_file(&dst, slot_dir, id, "shipped");
+		if (!file_exists(dst.buf))
+			(void)copy_file_atomic(exe, dst.buf, 0700, &err);
+	}
+	if (err.len)
+		warn("cannot keep a copy of %s for its perf samples (%s); `merge --remote` cannot convert them", exe,
+		     err.buf);
+	sb_release(&dst);
+	sb_release(&err);
+}
+
+/* A record for each file of the slot that ships: <id>.<suffix>, BOLT's with BAT or as PGO built it. */
+static void records_of(const char *slot_dir, const char *slot_key, const char *suffix, struct strvec *ids,
+		       struct strvec *texts)
 {
 	struct strbuf dir = STRBUF_INIT;
-	struct strvec outputs = STRVEC_INIT;
+	struct strvec files = STRVEC_INIT;
 	int major = rustc_llvm_major();
 
 	path_join(&dir, slot_dir, "bolt");
-	list_dir(dir.buf, ".output", &outputs);
-	for (size_t i = 0; i < outputs.n; i++) {
-		const char *base = path_basename(outputs.v[i]);
-		size_t n = strlen(base) - strlen(".output");
+	list_dir(dir.buf, suffix, &files);
+	for (size_t i = 0; i < files.n; i++) {
+		const char *base = path_basename(files.v[i]);
+		size_t n = strlen(base) - strlen(suffix);
 		struct strbuf from = STRBUF_INIT, bin = STRBUF_INIT, name = STRBUF_INIT, err = STRBUF_INIT;
 		char *id = xstrndup(base, n);
-		/* Only a program that carries BAT can have its samples mapped back. */
+		/* A BOLTed program must carry BAT for its samples to be mapped back. */
 		if (is_hex_id(id, n) && bolted_program(slot_dir, id, &from, &bin, &name, &err) == 0 &&
-		    elf_has_section_of(bin.buf, BAT_SECTION, &err) == 1) {
+		    (strcmp(from.buf, id) == 0 || elf_has_section_of(bin.buf, BAT_SECTION, &err) == 1)) {
 			struct strbuf text = STRBUF_INIT;
 			sb_addf(&text, RECORD_MAGIC "\t%s\t%s\t%s\tbolt-%d\n", slot_key, name.buf, from.buf, major);
 			sv_push(ids, id);
@@ -155,8 +182,14 @@ void boltfield_records(const char *slot_dir, const char *slot_key, struct strvec
 		sb_release(&name);
 		sb_release(&err);
 	}
-	sv_release(&outputs);
+	sv_release(&files);
 	sb_release(&dir);
+}
+
+void boltfield_records(const char *slot_dir, const char *slot_key, struct strvec *ids, struct strvec *texts)
+{
+	records_of(slot_dir, slot_key, ".output", ids, texts);
+	records_of(slot_dir, slot_key, ".shipped", ids, texts);
 }
 
 bool fdata_is_sampled(const char *path)
@@ -213,7 +246,8 @@ int boltfield_convert(const char *slot_dir, const char *bolted_id, const char *p
 	memset(&info, 0, sizeof(info));
 	if (bolted_program(slot_dir, bolted_id, &from, &bin, &name, err) != 0 || find_tools(&tool, err) != 0)
 		goto out;
-	if (elf_has_section_of(bin.buf, BAT_SECTION, err) != 1) {
+	bool bolted = strcmp(from.buf, bolted_id) != 0;
+	if (bolted && elf_has_section_of(bin.buf, BAT_SECTION, err) != 1) {
 		if (!err->len)
 			sb_addf(err, "%s was BOLTed without BAT (bolt-bat: off), so its samples cannot be mapped back",
 				name.buf);
@@ -256,8 +290,9 @@ int boltfield_convert(const char *slot_dir, const char *bolted_id, const char *p
 	struct atomic_opts opts = { .mode = 0600 };
 	if (write_file_atomic(dst.buf, text.buf, text.len, &opts, err) != 0)
 		goto out;
-	progress("Converted", "perf samples of %s (BOLTed, build-id %s) into BOLT's profile of the program it "
-		 "was BOLTed from%s\n", name.buf, bolted_id,
+	progress("Converted", "perf samples of %s (%s, build-id %s) into BOLT's profile of %s%s\n", name.buf,
+		 bolted ? "BOLTed" : "as PGO built it", bolted_id,
+		 bolted ? "the program it was BOLTed from" : "it",
 		 info.branch_stacks ? "" : "; no branch stacks in them (no LBR where they were taken): "
 		 "sampled addresses only (perf2bolt --ba)");
 	rc = 0;

@@ -129,7 +129,7 @@ void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *member
 {
 	struct remote *r = NULL;
 	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT;
-	const char *what = bolted ? "BOLTed program" : "instrumented binar";
+	const char *what = bolted ? "shipped program" : "instrumented binar";
 
 	if (remote_open(&r, &err) < 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
@@ -148,9 +148,10 @@ void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *member
 		     "`cargo-pgo-wrap push` records them", what, bolted ? "s" : "ies", err.buf,
 		     bolted ? "their perf samples" : "their .profraw files");
 	} else if (all > 0 && bolted) {
-		progress("Recorded", "%d BOLTed program%s (with BAT) on %s%s: `perf record` %s where it runs, then "
+		progress("Recorded", "%d shipped program%s on %s%s (bolt-bat): `perf record` %s where %s, then "
 			 "`cargo-pgo-wrap upload --perf perf.data` sends the samples for BOLT\n", all, all == 1 ? "" : "s",
-			 remote_display(r), already ? " (there already)" : "", all == 1 ? "it" : "them");
+			 remote_display(r), already ? " (there already)" : "", all == 1 ? "it" : "them",
+			 all == 1 ? "it runs" : "they run");
 	} else if (all > 0) {
 		progress("Recorded", "%d instrumented binar%s on %s%s: run %s anywhere, then `cargo-pgo-wrap upload DIR` "
 			 "sends %s .profraw files\n", all, all == 1 ? "y" : "ies", remote_display(r),

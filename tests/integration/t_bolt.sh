@@ -169,7 +169,7 @@ test_bolt_from_perf_samples_of_the_shipped_program() {
 	printf 'bolt: on\nbolt-bat: on\nbolt-profile: perf\nbolt-min-gain: -0.9\nbolt-rounds: 3\ntraining:\n  - run: ["{bin:cmix}", "300000"]\n' >pgo-wrap.yaml
 	pgow build --release 2>"$T/err" || { sed 's/^/      | /' "$T/err" >&2; fail "build"; }
 	assert_grep 'BOLT kept' "$T/err" "BOLTed"
-	assert_grep 'Recorded 1 BOLTed program \(with BAT\) on file://' "$T/err" "its record"
+	assert_grep 'Recorded 1 shipped program on file://.* \(bolt-bat\)' "$T/err" "its record"
 	readelf -SW target/release/cmix | grep -q '\.note\.bolt_bat' || fail "the shipped program has no BAT"
 	local id
 	id=$(readelf -n target/release/cmix | sed -n 's/.*Build ID: //p')
@@ -234,4 +234,25 @@ test_bolt_from_perf_samples_of_the_shipped_program() {
 	     END { exit bad || !ok }' "$T/sizes" "$field" >"$T/outside" ||
 		fail "samples outside the program's functions: $(head -3 "$T/outside")"
 	grep -q '^1 cmix_score ' "$field" || fail "the hot C function is not in the field profile"
+
+	# What shipped now is the PGO program (the gate discarded BOLT's): its samples are
+	# BOLT's profile of it as they are, no translation; they join the first upload's.
+	local pgo_id
+	pgo_id=$(readelf -n target/release/cmix | sed -n 's/.*Build ID: //p')
+	grep -q "^bolted-v1	[0-9a-f]*	cmix	$pgo_id	" "$T/remote/pgow-v1/builds/$pgo_id" ||
+		fail "no record of the program shipped as PGO built it"
+	cp target/release/cmix "$T/field/cmix"
+	(cd "$T/field" && perf record -q -F 4000 -e cycles:u -o pgo.data -- ./cmix 400000 >/dev/null 2>&1) ||
+		fail "perf record of the PGO program"
+	(cd "$T/field" && "$PGOW_BIN" upload --perf pgo.data) 2>"$T/up2.err" || { cat "$T/up2.err" >&2; fail "upload 2"; }
+	pgow merge --remote --release 2>"$T/merge2.err" || { sed 's/^/      | /' "$T/merge2.err" >&2; fail "merge 2"; }
+	assert_grep "Converted perf samples of cmix \(as PGO built it, build-id $pgo_id\) into BOLT's profile of it" \
+		"$T/merge2.err" "converted without BAT"
+	[ "$(ls "$T"/cache/slots/*/bolt/field/cmix/*.fdata | wc -l)" = 2 ] || fail "the two uploads' profiles"
+	sed -i 's/bolt-min-gain: 0.9/bolt-min-gain: -0.9/' pgo-wrap.yaml
+	pgow build --release 2>"$T/b3.err" || { sed 's/^/      | /' "$T/b3.err" >&2; fail "build with both"; }
+	assert_grep "BOLT cmix: the field's perf samples \(2 upload\(s\), sampled addresses\) alone" "$T/b3.err" "both used"
+	assert_grep 'BOLT kept' "$T/b3.err" "BOLTed from the field"
+	is_bolted target/release/cmix || fail "the shipped program is not BOLT's"
+	same_output_as_plain "BOLTed from the field's samples"
 }

@@ -148,10 +148,14 @@ test_gc_keeps_the_newest_bolt_programs() {
 		touch -d "$((10 - i)) days ago" "$b/id$i.bin"
 	done
 	touch "$b/id1.bin" # the newest, whatever its name
+	# A copy of a program that shipped as PGO built it (bolt-bat), older than all.
+	head -c 1000 /dev/zero >"$b/id7.shipped"
+	touch -d "20 days ago" "$b/id7.shipped"
 	pgow gc --max-size 10G >"$T/out"
 	for i in 1 4 5 6; do [ -e "$b/id$i.bin" ] || fail "id$i.bin: one of the 4 newest BOLT programs removed"; done
 	for i in 2 3; do [ ! -e "$b/id$i.bin" ] || fail "id$i.bin: an old BOLT program kept"; done
-	assert_grep "^removed $b/id2.bin \\(an older build's BOLT program" "$T/out" "listed"
+	[ ! -e "$b/id7.shipped" ] || fail "an old shipped program's copy kept"
+	assert_grep "^removed $b/id2.bin \\(an older build's program kept for BOLT" "$T/out" "listed"
 }
 
 no_cargo test_gc_prunes_then_evicts_least_recently_stored test_gc_never_follows_planted_symlinks \

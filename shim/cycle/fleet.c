@@ -147,11 +147,12 @@ void fleet_push_builds_or_warn(const char *slot_dir, const struct strvec *member
 		warn("cannot record the %s%s on the remote: %s; %s cannot be uploaded from the field until "
 		     "`cargo-pgo-wrap push` records them", what, bolted ? "s" : "ies", err.buf,
 		     bolted ? "their perf samples" : "their .profraw files");
-	} else if (all > 0 && bolted) {
-		progress("Recorded", "%d shipped program%s on %s%s (bolt-bat): `perf record` %s where %s, then "
-			 "`cargo-pgo-wrap upload --perf perf.data` sends the samples for BOLT\n", all, all == 1 ? "" : "s",
-			 remote_display(r), already ? " (there already)" : "", all == 1 ? "it" : "them",
-			 all == 1 ? "it runs" : "they run");
+	} else if (bolted) {
+		/* Said once per program: every build that ships one runs this. */
+		if (n > 0)
+			progress("Recorded", "%d shipped program%s on %s (bolt-bat): `perf record` %s where %s, then "
+				 "`cargo-pgo-wrap upload --perf perf.data` sends the samples for BOLT\n", n,
+				 n == 1 ? "" : "s", remote_display(r), n == 1 ? "it" : "them", n == 1 ? "it runs" : "they run");
 	} else if (all > 0) {
 		progress("Recorded", "%d instrumented binar%s on %s%s: run %s anywhere, then `cargo-pgo-wrap upload DIR` "
 			 "sends %s .profraw files\n", all, all == 1 ? "y" : "ies", remote_display(r),

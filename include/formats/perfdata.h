@@ -2,7 +2,7 @@
  * perfdata.h - what a perf.data file's header says: the build-ids of the
  * files perf sampled in (its build-id table) and whether the samples carry
  * branch stacks. `upload --perf` routes a perf.data by those build-ids, and
- * perf2bolt is told -nl when there are no branch stacks.
+ * perf2bolt is told so (--ba) when there are none.
  */
 #ifndef PGOW_PERFDATA_H
 #define PGOW_PERFDATA_H

@@ -131,32 +131,54 @@ static int newest_first(const void *a, const void *b)
 }
 
 /*
- * BOLT's programs (<slot>/bolt/<build-id>.bin), and the copies of shipped
- * ones kept for their perf samples (.shipped), are kept for the newest
- * builds only: an older one ships again only if its exact PGO program does.
+ * BOLT's programs (<slot>/bolt/<build-id>.bin), the copies of shipped
+ * ones kept for their perf samples (.bat, .shipped) and the field's
+ * profiles of a build (field/<build-id>/) are kept for the newest builds
+ * only: an older one serves again only if its exact PGO program ships again.
  */
 #define BOLT_PROGRAMS_KEPT 4
+
+/* Drops all but the BOLT_PROGRAMS_KEPT newest of paths, those past the grace period. */
+static long long keep_newest(const char *root, const struct strvec *paths, const char *why, time_t now, long grace,
+			     bool dry_run)
+{
+	struct bolt_file *v = xcalloc(paths->n ? paths->n : 1, sizeof(*v));
+	long long freed = 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < paths->n; i++)
+		if (lstat(paths->v[i], &v[n].st) == 0)
+			v[n++].path = paths->v[i];
+	qsort(v, n, sizeof(*v), newest_first);
+	for (size_t i = BOLT_PROGRAMS_KEPT; i < n; i++)
+		if (now - v[i].st.st_mtime >= grace)
+			freed += drop(root, v[i].path, why, dry_run);
+	free(v);
+	return freed;
+}
 
 static long long prune_bolt(const char *root, const char *slot_dir, time_t now, long grace, bool dry_run)
 {
 	struct strbuf dir = STRBUF_INIT;
-	struct strvec files = STRVEC_INIT;
-	long long freed = 0;
+	struct strvec files = STRVEC_INIT, entries = STRVEC_INIT, builds = STRVEC_INIT;
 
 	path_join(&dir, slot_dir, "bolt");
 	list_dir(dir.buf, ".bin", &files);
+	list_dir(dir.buf, ".bat", &files);
 	list_dir(dir.buf, ".shipped", &files);
-	struct bolt_file *v = xcalloc(files.n ? files.n : 1, sizeof(*v));
-	size_t n = 0;
-	for (size_t i = 0; i < files.n; i++)
-		if (lstat(files.v[i], &v[n].st) == 0)
-			v[n++].path = files.v[i];
-	qsort(v, n, sizeof(*v), newest_first);
-	for (size_t i = BOLT_PROGRAMS_KEPT; i < n; i++)
-		if (now - v[i].st.st_mtime >= grace)
-			freed += drop(root, v[i].path, "an older build's program kept for BOLT", dry_run);
-	free(v);
+	long long freed = keep_newest(root, &files, "an older build's program kept for BOLT", now, grace, dry_run);
+	/* The field's profiles of a program BOLT was given serve that build only. */
+	sb_adds(&dir, "/field");
+	list_dir(dir.buf, "", &entries);
+	for (size_t i = 0; i < entries.n; i++) {
+		struct stat st;
+		if (lstat(entries.v[i], &st) == 0 && S_ISDIR(st.st_mode))
+			sv_push(&builds, entries.v[i]);
+	}
+	freed += keep_newest(root, &builds, "the field's BOLT profiles of an older build", now, grace, dry_run);
 	sv_release(&files);
+	sv_release(&entries);
+	sv_release(&builds);
 	sb_release(&dir);
 	return freed;
 }

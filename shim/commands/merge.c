@@ -235,26 +235,48 @@ out:
 }
 
 /*
- * perf samples of BOLTed programs become BOLT's profiles of the programs
- * they were made from. Strict as the merge: all of them, or the command
- * stops before anything is recorded as merged. Each is stored under its
- * upload's hash, so converting one again replaces it, never counts it twice.
+ * perf samples of what shipped become BOLT's profiles of the programs BOLT
+ * was given. Each is stored under its upload's hash, so converting one
+ * again replaces it, never counts it twice. Samples perf2bolt cannot use
+ * are set aside, said once and recorded as merged: converting them again
+ * would fail again, and hold every later merge. --replace keeps only this
+ * batch's profiles, once they are stored.
  */
-static void convert_perf_uploads(const char *slot_dir, const struct fleet_batch *fb, bool replace)
+static void convert_perf_uploads(const struct build *b, const char *slot_dir, const struct fleet_batch *fb,
+				 bool replace)
 {
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, perf = STRBUF_INIT, tool = STRBUF_INIT;
+	struct strvec hashes = STRVEC_INIT;
+	size_t done = 0;
 
-	if (replace && fb->perf_paths.n)
-		boltfield_clear(slot_dir);
+	if (!fb->perf_paths.n)
+		return;
+	if (bolt_perf_tools(&perf, &tool, &err) != 0)
+		die(PGOW_EXIT_CONFIG, "merge --remote: %zu upload(s) are perf samples for BOLT: %s", fb->perf_paths.n,
+		    err.buf);
 	for (size_t i = 0; i < fb->perf_paths.n; i++) {
 		const char *base = path_basename(fb->perf_paths.v[i]);
 		char *hash = xstrndup(base, strcspn(base, "."));
-		if (boltfield_convert(slot_dir, fb->perf_ids.v[i], fb->perf_paths.v[i], hash, &err) != 0)
-			die(PGOW_EXIT_PROFILE, "merge --remote: upload %.12s: %s; nothing was recorded as merged", hash,
-			    err.buf);
+		sb_reset(&err);
+		if (boltfield_convert(slot_dir, fb->perf_ids.v[i], fb->perf_paths.v[i], hash, &err) == 0)
+			done++;
+		else
+			warn("upload %.12s is set aside (recorded as merged, not used): %s", hash, err.buf);
+		sv_push(&hashes, hash);
 		free(hash);
 	}
+	if (replace)
+		boltfield_keep_only(slot_dir, &hashes);
+	if (done && (!b->cfg.bolt || b->cfg.bolt_field == BOLT_FIELD_OFF))
+		progress("note:", "%s in pgo-wrap.yaml: no build uses the field's samples until it is changed\n",
+			 b->cfg.bolt ? "bolt-field: off" : "bolt is off");
+	else if (done)
+		progress("note:", "the next `cargo-pgo-wrap build` BOLTs with them (bolt-field: %s)\n",
+			 b->cfg.bolt_field == BOLT_FIELD_WITH ? "with" : "instead");
+	sv_release(&hashes);
 	sb_release(&err);
+	sb_release(&perf);
+	sb_release(&tool);
 }
 
 /* `merge --remote`: the uploads of this build configuration, merged once each, then pushed. */
@@ -310,7 +332,7 @@ static int merge_remote(int argc, char **argv)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	if (fleet_fetch(r, slot.buf, key.buf, tmp.buf, &o, &fb, &err) != 0)
 		die(PGOW_EXIT_REMOTE, "merge --remote: %s", err.buf);
-	convert_perf_uploads(slot.buf, &fb, o.replace);
+	convert_perf_uploads(&b, slot.buf, &fb, o.replace);
 	if (!fb.hashes.n) {
 		held_still(slot.buf);
 		progress("note:", "no upload from the field waits to be merged for slot %.12s on %s%s\n",
@@ -320,7 +342,6 @@ static int merge_remote(int argc, char **argv)
 		if (fleet_consume(r, key.buf, &fb, &err) != 0)
 			die(PGOW_EXIT_REMOTE, "merge --remote: converted, but cannot record it on the remote (%s); the "
 			    "next `merge --remote` converts the same uploads again, replacing these", err.buf);
-		progress("note:", "the next `cargo-pgo-wrap build` BOLTs with them (bolt-field in pgo-wrap.yaml)\n");
 	} else {
 		fleet_training(&training, &fb);
 		o.slot = path_basename(slot.buf);

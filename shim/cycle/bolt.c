@@ -92,17 +92,9 @@ static void tools_release(struct tools *t)
 /* bolt-profile: perf needs perf itself and perf2bolt of the same LLVM as llvm-bolt. */
 static int find_perf_tools(struct tools *t, struct strbuf *err)
 {
-	int major = rustc_llvm_major();
-	char *perf = find_in_path("perf");
-
-	if (perf)
-		sb_adds(&t->perf, perf);
-	free(perf);
-	if (t->perf.len && llvm_tool_path("perf2bolt", major, &t->perf2bolt))
+	if (bolt_perf_tools(&t->perf, &t->perf2bolt, err) == 0)
 		return 0;
-	sb_reset(err);
-	sb_addf(err, "bolt-profile: perf needs perf and perf2bolt-%d; apt-get install linux-perf bolt-%d, "
-		"or use bolt-profile: instrument", major, major);
+	sb_adds(err, ", or use bolt-profile: instrument");
 	return -1;
 }
 
@@ -151,12 +143,6 @@ struct program {
 	bool bolted;            /* BOLT made out/<name> this time */
 };
 
-/* <slot>/bolt/<build-id>.<what> */
-static void cache_file(struct strbuf *out, const char *slot_dir, const char *id, const char *what)
-{
-	sb_addf(out, "%s/bolt/%s.%s", slot_dir, id, what);
-}
-
 /* The programs that ship from this build with the profile. */
 static size_t find_programs(const struct build_units *u, struct program **out)
 {
@@ -188,8 +174,8 @@ static void programs_release(struct program *p, size_t n)
 	free(p);
 }
 
-/* What a verdict must have been reached with: this training, these settings and the field's profiles. */
-static void verdict_key(const struct build *b, const char *slot_dir, struct strbuf *out)
+/* What a verdict on program id must have been reached with: this training, these settings, the field's profiles. */
+static void verdict_key(const struct build *b, const char *slot_dir, const char *id, struct strbuf *out)
 {
 	static const char *const mode[] = { [BOLT_FIELD_WITH] = "with", [BOLT_FIELD_INSTEAD] = "instead",
 					    [BOLT_FIELD_OFF] = "off" };
@@ -198,7 +184,7 @@ static void verdict_key(const struct build *b, const char *slot_dir, struct strb
 	if (b->cfg.bolt_field == BOLT_FIELD_OFF)
 		sb_addch(out, '-');
 	else
-		boltfield_state(slot_dir, out);
+		boltfield_state(slot_dir, id, out);
 	sb_addf(out, " rounds=%ld ", b->cfg.bolt_rounds);
 }
 
@@ -208,8 +194,8 @@ static int read_verdict(const struct build *b, const char *slot_dir, const char 
 	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
 	int found;
 
-	cache_file(&path, slot_dir, id, "verdict");
-	verdict_key(b, slot_dir, &want);
+	bolt_cache_file(&path, slot_dir, id, "verdict");
+	verdict_key(b, slot_dir, id, &want);
 	found = sb_read_file(line, path.buf) == 0 && strstr(line->buf, want.buf);
 	sb_release(&path);
 	sb_release(&want);
@@ -228,7 +214,7 @@ static void look_up(const struct build *b, struct program *p, const char *slot_d
 
 	p->known = K_UNKNOWN;
 	p->relink = false;
-	cache_file(&path, slot_dir, p->id, "output");
+	bolt_cache_file(&path, slot_dir, p->id, "output");
 	if (sb_read_file(&source, path.buf) == 0) {
 		if (read_verdict(b, slot_dir, source.buf, &line))
 			p->known = K_BOLTED_ALREADY;
@@ -236,7 +222,7 @@ static void look_up(const struct build *b, struct program *p, const char *slot_d
 			p->relink = true;
 	} else if (read_verdict(b, slot_dir, p->id, &line)) {
 		if (strncmp(line.buf, "kept ", 5) == 0) {
-			cache_file(&p->cached, slot_dir, p->id, "bin");
+			bolt_cache_file(&p->cached, slot_dir, p->id, "bin");
 			p->known = file_exists(p->cached.buf) ? K_KEPT : K_UNKNOWN;
 		} else {
 			p->known = strncmp(line.buf, "not-run ", 8) == 0 ? K_NOT_RUN : K_DISCARDED;
@@ -536,22 +522,25 @@ static void record_verdict(const struct build *b, const char *slot_dir, const st
 		goto out;
 	if (strcmp(verdict, "kept") == 0) {
 		sb_reset(&path);
-		cache_file(&path, slot_dir, p->id, "bin");
+		bolt_cache_file(&path, slot_dir, p->id, "bin");
 		if (copy_file_atomic(out.buf, path.buf, 0700, &err) != 0)
 			goto out;
 		/* BOLT gives its output a build-id of its own: a later build knows it by it. */
 		if (buildid_of_elf(out.buf, &id, &err) == 1) {
+			/* Kept by that id too: the .bin is replaced when BOLT runs again, the deployed layout is not. */
+			if (b->cfg.bolt_bat)
+				boltfield_keep_bolted(slot_dir, path.buf, id.buf);
 			sb_reset(&path);
-			cache_file(&path, slot_dir, id.buf, "output");
+			bolt_cache_file(&path, slot_dir, id.buf, "output");
 			if (write_file_atomic(path.buf, p->id, strlen(p->id), &opts, &err) != 0)
 				goto out;
 		}
 	}
 	sb_reset(&path);
-	cache_file(&path, slot_dir, p->id, "verdict");
+	bolt_cache_file(&path, slot_dir, p->id, "verdict");
 	/* What it was measured with: other training or settings are judged again. */
 	sb_adds(&text, verdict);
-	verdict_key(b, slot_dir, &text);
+	verdict_key(b, slot_dir, p->id, &text);
 	sb_addf(&text, "%s\n%s\n", report, p->name);
 	(void)write_file_atomic(path.buf, text.buf, text.len, &opts, &err);
 out:
@@ -655,14 +644,6 @@ static void train_instrumented(struct build *b, const struct build_units *u, con
 	sb_release(&err);
 }
 
-/* A profile perf2bolt wrote has records ("no_lbr <event>:" heads one without branch stacks). */
-static bool has_samples(const char *fdata)
-{
-	if (strncmp(fdata, "no_lbr", 6) == 0)
-		fdata += strcspn(fdata, "\n");
-	return strchr(fdata, ' ') != NULL;
-}
-
 /* Whether perf can sample branch stacks (LBR) here: without them perf2bolt reads addresses only. */
 static bool has_branch_sampling(const struct tools *t, const char *work)
 {
@@ -710,7 +691,7 @@ static void train_sampled(struct build *b, const struct build_units *u, const st
 		progress("BOLT", "sampling the training with perf (branch stacks), for perf2bolt\n");
 	else
 		progress("BOLT", "sampling the training with perf; this CPU has no branch stacks (LBR), so BOLT "
-			 "learns from sampled addresses only (perf2bolt --ba), which lays code out less well\n");
+			 "learns from sampled addresses only, which lays code out less well\n");
 	bin_dir(b, u, bins.buf, p, n, NULL, false);
 	struct train_paths paths = { bins.buf, b->instr_dir.buf, fdata.buf, b->ws.root.buf, tlog.buf, false,
 				     ".data", NULL, prefix };
@@ -728,13 +709,13 @@ static void train_sampled(struct build *b, const struct build_units *u, const st
 			if (file_exists(data.buf)) {
 				sv_push(&argv, t->perf2bolt.buf);
 				if (!lbr)
-					sv_push(&argv, "--ba");
+					sv_push(&argv, perf2bolt_no_lbr_flag());
 				sv_pushf(&argv, "-p=%s", data.buf);
 				sv_pushf(&argv, "-o=%s", out.buf);
 				sv_push(&argv, p[i].exe);
 				/* A run that never ran this program has no samples of it: no profile. */
 				if (run_to_log(argv.v, log.buf) != 0 || sb_read_file(&text, out.buf) != 0 ||
-				    !has_samples(text.buf))
+				    !fdata_text_has_samples(text.buf))
 					(void)safe_unlink(b->ws.target_dir.buf, out.buf, &err);
 			}
 			sv_release(&argv);
@@ -760,7 +741,7 @@ static bool needs_training_profile(const struct build *b, const struct program *
 	for (size_t i = 0; i < n; i++) {
 		struct strvec field = STRVEC_INIT;
 		if (p[i].known == K_UNKNOWN)
-			boltfield_files(slot_dir, p[i].name, &field);
+			boltfield_files(slot_dir, p[i].id, &field);
 		bool missing = p[i].known == K_UNKNOWN && !field.n;
 		sv_release(&field);
 		if (missing)
@@ -770,10 +751,46 @@ static bool needs_training_profile(const struct build *b, const struct program *
 }
 
 /*
- * The field's profiles of each program (perf samples of the shipped one,
+ * Of a program's field profiles, those BOLT can merge with what it has:
+ * one kind only, sampled addresses or branches (want: 1, 0, or -1 for
+ * either, branches first: they say more). The others are counted in left.
+ */
+static void one_kind(const struct strvec *all, int want, struct strvec *out, size_t *left)
+{
+	struct strvec kind[2] = { STRVEC_INIT, STRVEC_INIT };
+
+	for (size_t f = 0; f < all->n; f++)
+		sv_push(&kind[fdata_is_sampled(all->v[f])], all->v[f]);
+	int pick = want >= 0 ? want : kind[0].n ? 0 : 1;
+	sv_pushv(out, kind[pick].v, kind[pick].n);
+	*left = all->n - out->n;
+	sv_release(&kind[0]);
+	sv_release(&kind[1]);
+}
+
+static void copy_field_profiles(const struct build *b, const char *work, const char *name, const struct strvec *files,
+				const struct strvec *trained, bool instead)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	for (size_t t = 0; instead && t < trained->n; t++)
+		if (safe_unlink(b->ws.target_dir.buf, trained->v[t], &err) != 0)
+			die(PGOW_EXIT_FAIL, "%s", err.buf);
+	for (size_t f = 0; f < files->n; f++) {
+		struct strbuf dst = STRBUF_INIT;
+		sb_addf(&dst, "%s/fdata/%s.fdata.field-%zu.fdata", work, name, f);
+		if (copy_file_atomic(files->v[f], dst.buf, 0644, &err) != 0)
+			die(PGOW_EXIT_FAIL, "%s", err.buf);
+		sb_release(&dst);
+	}
+	sb_release(&err);
+}
+
+/*
+ * The field's profiles of each program (perf samples of what shipped,
  * converted by `merge --remote`) join the training's, or replace them under
- * bolt-field: instead. BOLT merges only profiles of one kind: sampled
- * addresses with sampled addresses, branches with branches.
+ * bolt-field: instead. Samples are addresses: only those taken on this very
+ * program (its build-id) serve it.
  */
 static void add_field_profiles(const struct build *b, const struct program *p, size_t n, const char *slot_dir,
 			       const char *work)
@@ -781,38 +798,36 @@ static void add_field_profiles(const struct build *b, const struct program *p, s
 	bool instead = b->cfg.bolt_field == BOLT_FIELD_INSTEAD;
 
 	for (size_t i = 0; i < n && b->cfg.bolt_field != BOLT_FIELD_OFF; i++) {
-		struct strvec field = STRVEC_INIT, trained = STRVEC_INIT;
-		struct strbuf err = STRBUF_INIT;
-		if (p[i].known == K_UNKNOWN)
-			boltfield_files(slot_dir, p[i].name, &field);
-		if (field.n)
+		struct strvec all = STRVEC_INIT, use = STRVEC_INIT, trained = STRVEC_INIT;
+		size_t left = 0, elsewhere = 0;
+		if (p[i].known == K_UNKNOWN) {
+			boltfield_files(slot_dir, p[i].id, &all);
+			elsewhere = boltfield_elsewhere(slot_dir, p[i].name, p[i].id);
+		}
+		if (elsewhere)
+			progress("note:", "%zu upload(s) of the field's samples of %s were taken on another build of it; "
+				 "samples are addresses, so they serve only the build they were taken on: deploy this "
+				 "one and sample it\n", elsewhere, p[i].name);
+		if (all.n) {
 			program_profiles(work, p[i].name, &trained);
-		bool sampled = field.n && fdata_is_sampled(field.v[0]);
-		if (field.n && !instead && trained.n && fdata_is_sampled(trained.v[0]) != sampled) {
-			progress("note:", "BOLT cannot merge %s's field samples (%s) with the training's profile (%s): "
-				 "the training's alone is used; bolt-field: instead uses the field's alone%s\n", p[i].name,
-				 sampled ? "sampled addresses, no branch stacks" : "branch stacks",
-				 sampled ? "llvm-bolt's instrumentation" : "sampled addresses",
-				 sampled ? ", bolt-profile: perf samples the training as the field was" : "");
-			field.n = 0;
+			one_kind(&all, instead || !trained.n ? -1 : fdata_is_sampled(trained.v[0]), &use, &left);
 		}
-		for (size_t t = 0; instead && field.n && t < trained.n; t++)
-			if (safe_unlink(b->ws.target_dir.buf, trained.v[t], &err) != 0)
-				die(PGOW_EXIT_FAIL, "%s", err.buf);
-		for (size_t f = 0; f < field.n; f++) {
-			struct strbuf dst = STRBUF_INIT;
-			sb_addf(&dst, "%s/fdata/%s.fdata.field-%zu.fdata", work, p[i].name, f);
-			if (copy_file_atomic(field.v[f], dst.buf, 0644, &err) != 0)
-				die(PGOW_EXIT_FAIL, "%s", err.buf);
-			sb_release(&dst);
-		}
-		if (field.n)
-			progress("BOLT", "%s: the field's perf samples (%zu upload(s), %s) %s\n", p[i].name, field.n,
+		if (left)
+			progress("note:", "%zu upload(s) of the field's samples of %s left out: BOLT merges profiles of "
+				 "one kind (sampled addresses, or branch stacks), and %s\n", left, p[i].name, use.n ?
+				 "theirs is not the kind of the others" :
+				 "the training's is of the other; bolt-field: instead uses the field's alone");
+		if (use.n) {
+			bool sampled = fdata_is_sampled(use.v[0]);
+			copy_field_profiles(b, work, p[i].name, &use, &trained, instead);
+			progress("BOLT", "%s: the field's perf samples (%zu upload(s), %s) %s\n", p[i].name, use.n,
 				 sampled ? "sampled addresses" : "branch stacks",
-				 instead ? "alone (bolt-field: instead)" : trained.n ? "with the training's profile" : "alone: the training never ran it");
-		sv_release(&field);
+				 instead ? "alone (bolt-field: instead)" :
+				 trained.n ? "with the training's profile" : "alone: the training never ran it");
+		}
+		sv_release(&all);
+		sv_release(&use);
 		sv_release(&trained);
-		sb_release(&err);
 	}
 }
 
@@ -955,7 +970,7 @@ void bolt_verdicts(const char *slot_dir, struct strvec *out)
 		char *nl;
 		if (sb_read_file(&text, files.v[i]) == 0 && stat(files.v[i], &st) == 0 &&
 		    (nl = strchr(text.buf, '\n')) && nl[1] && nl[1] != '\n') {
-			/* "<verdict> training=.. gain=.. rounds=N <report>\n<program>\n" */
+			/* "<verdict> training=.. gain=.. bat=.. field=.. rounds=N <report>\n<program>\n": rounds= comes last */
 			const char *name = nl + 1, *report = strstr(text.buf, " rounds=");
 			report = report ? strchr(report + 1, ' ') : NULL;
 			size_t name_len = strcspn(name, "\n");

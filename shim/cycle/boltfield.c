@@ -1,12 +1,11 @@
 /*
  * boltfield.c - BOLT from the field (see include/cycle/boltfield.h): the
- * remote records of BOLTed programs with BAT, perf2bolt of the samples a
- * deployed one sent, and the field profiles the next BOLT stage reads.
+ * records of what ships, the copies perf2bolt needs, the conversion of an
+ * upload's samples, and the field profiles the next BOLT stage reads.
  */
 #include "cycle/boltfield.h"
 #include "base/atomic.h"
 #include "base/dirlist.h"
-#include "base/fdio.h"
 #include "base/hash.h"
 #include "base/message.h"
 #include "base/path.h"
@@ -31,16 +30,68 @@
 /* Where BOLT keeps its address translation in the programs it writes (BOLT 19 and later). */
 #define BAT_SECTION ".note.bolt_bat"
 
+void bolt_cache_file(struct strbuf *out, const char *slot_dir, const char *id, const char *what)
+{
+	sb_addf(out, "%s/bolt/%s.%s", slot_dir, id, what);
+}
+
+/* <slot>/bolt/field[/<from_id>[/<name>]] */
+static void field_path(struct strbuf *out, const char *slot_dir, const char *from_id, const char *name)
+{
+	sb_addf(out, "%s/bolt/field", slot_dir);
+	if (from_id)
+		sb_addf(out, "/%s", from_id);
+	if (name)
+		sb_addf(out, "/%s", name);
+}
+
+int bolt_perf_tools(struct strbuf *perf, struct strbuf *perf2bolt, struct strbuf *err)
+{
+	int major = rustc_llvm_major();
+	char *found = find_in_path("perf");
+
+	if (found)
+		sb_adds(perf, found);
+	free(found);
+	if (perf->len && major > 0 && llvm_tool_path("perf2bolt", major, perf2bolt))
+		return 0;
+	sb_reset(err);
+	sb_addf(err, "perf samples for BOLT need perf and perf2bolt-%d (rustc's LLVM); apt-get install linux-perf "
+		"bolt-%d", major, major);
+	return -1;
+}
+
+const char *perf2bolt_no_lbr_flag(void)
+{
+	/* BOLT 22 renamed -nl (kept as a deprecated alias) to --ba; earlier ones know -nl only. */
+	return rustc_llvm_major() >= 22 ? "--ba" : "-nl";
+}
+
+bool fdata_text_has_samples(const char *text)
+{
+	if (strncmp(text, "no_lbr", 6) == 0)
+		text += strcspn(text, "\n");
+	return strchr(text, ' ') != NULL;
+}
+
+bool fdata_is_sampled(const char *path)
+{
+	struct strbuf text = STRBUF_INIT;
+	bool sampled = sb_read_file(&text, path) == 0 && strncmp(sb_str(&text), "no_lbr", 6) == 0;
+	sb_release(&text);
+	return sampled;
+}
+
 static bool is_hex_id(const char *s, size_t n)
 {
 	return n >= 2 && n <= 128 && strspn(s, "0123456789abcdef") >= n;
 }
 
-/* A program name from elsewhere becomes a directory name here: a plain file name only. */
+/* A program name from elsewhere may become part of a message or a file: a plain file name only. */
 static bool program_name_ok(const char *s, size_t n)
 {
 	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
-	return n >= 1 && n <= 255 && strspn(s, ok) >= n && !(s[0] == '.');
+	return n >= 1 && n <= 255 && strspn(s, ok) >= n && s[0] != '.';
 }
 
 int bolted_record_parse(const char *text, struct bolted_record *r)
@@ -49,8 +100,7 @@ int bolted_record_parse(const char *text, struct bolted_record *r)
 	int found = 0;
 
 	memset(r, 0, sizeof(*r));
-	size_t len = strcspn(text, "\n");
-	char *line = xstrndup(text, len);
+	char *line = xstrndup(text, strcspn(text, "\n"));
 	sv_split(&f, line, '\t');
 	if (f.n == 5 && strcmp(f.v[0], RECORD_MAGIC) == 0 && is_hex_id(f.v[1], strlen(f.v[1])) &&
 	    program_name_ok(f.v[2], strlen(f.v[2])) && is_hex_id(f.v[3], strlen(f.v[3])) &&
@@ -74,85 +124,93 @@ void bolted_record_release(struct bolted_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* <slot>/bolt/<id>.<what> */
-static void bolt_file(struct strbuf *out, const char *slot_dir, const char *id, const char *what)
-{
-	sb_addf(out, "%s/bolt/%s.%s", slot_dir, id, what);
-}
-
-/*
- * What the cache knows of a shipped program: the build-id BOLT was given
- * (from; its own when it ships as PGO built it), the file perf2bolt reads
- * (<from>.bin, BOLT's output kept; or <id>.shipped), its name (the
- * verdict's second line). 0, or -1 with what is missing in err.
- */
-static int bolted_program(const char *slot_dir, const char *bolted_id, struct strbuf *from, struct strbuf *bin,
-			  struct strbuf *name, struct strbuf *err)
+/* The program's name: the second line of its verdict (<from>.verdict). 0, or -1 (err). */
+static int program_name(const char *slot_dir, const char *from_id, struct strbuf *name, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT, verdict = STRBUF_INIT;
+	const char *nl = NULL;
 	int rc = -1;
 
-	bolt_file(&path, slot_dir, bolted_id, "output");
-	if (sb_read_file(from, path.buf) == 0 && is_hex_id(from->buf, from->len)) {
-		bolt_file(bin, slot_dir, from->buf, "bin");
-	} else {
-		sb_reset(from);
-		sb_adds(from, bolted_id);
-		bolt_file(bin, slot_dir, bolted_id, "shipped");
-		if (!file_exists(bin->buf)) {
-			sb_addf(err, "this cache did not ship the program with build-id %s (perf2bolt needs that program: "
-				"merge on the host whose build shipped it)", bolted_id);
-			goto out;
-		}
-	}
-	sb_reset(&path);
-	bolt_file(&path, slot_dir, from->buf, "verdict");
-	const char *nl;
-	if (!file_exists(bin->buf) || sb_read_file(&verdict, path.buf) != 0 || !(nl = strchr(verdict.buf, '\n'))) {
-		sb_addf(err, "the program with build-id %s is no longer in this cache (gc removed it); rebuild it, or "
-			"merge on the host that has it", bolted_id);
-		goto out;
-	}
-	size_t n = strcspn(nl + 1, "\n");
-	if (!program_name_ok(nl + 1, n)) {
+	bolt_cache_file(&path, slot_dir, from_id, "verdict");
+	if (sb_read_file(&verdict, path.buf) != 0 || !(nl = strchr(verdict.buf, '\n')))
+		sb_addf(err, "the program with build-id %s has no verdict in this cache (gc removed it)", from_id);
+	else if (!program_name_ok(nl + 1, strcspn(nl + 1, "\n")))
 		sb_addf(err, "%s does not name a program", path.buf);
-		goto out;
-	}
-	sb_add(name, nl + 1, n);
-	/* A later BOLT of the same program replaced it: its BAT is not the one the samples need. */
-	struct strbuf id = STRBUF_INIT;
-	if (buildid_of_elf(bin->buf, &id, err) == 1 && strcmp(id.buf, bolted_id) == 0)
+	else
 		rc = 0;
-	else if (!err->len)
-		sb_addf(err, "%s with build-id %s was BOLTed again since (now %s): the samples of the one deployed "
-			"cannot be mapped back; deploy the current one and sample it", name->buf, bolted_id,
-			id.len ? id.buf : "none");
-	sb_release(&id);
-out:
+	if (rc == 0)
+		sb_add(name, nl + 1, strcspn(nl + 1, "\n"));
 	sb_release(&path);
 	sb_release(&verdict);
 	return rc;
 }
 
-void boltfield_keep_shipped(const char *slot_dir, const char *exe, const char *id)
+/*
+ * What the cache knows of a shipped program: the build-id BOLT was given
+ * (from; its own when it shipped as PGO built it), the file perf2bolt reads
+ * (<id>.bat or <id>.shipped, with that build-id), its name. 0, or -1 (err).
+ */
+static int shipped_program(const char *slot_dir, const char *id, struct strbuf *from, struct strbuf *bin,
+			   struct strbuf *name, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT, got = STRBUF_INIT;
+	int rc = -1;
+
+	bolt_cache_file(&path, slot_dir, id, "output");
+	if (sb_read_file(from, path.buf) == 0 && is_hex_id(from->buf, from->len)) {
+		bolt_cache_file(bin, slot_dir, id, "bat");
+	} else {
+		sb_reset(from);
+		sb_adds(from, id);
+		bolt_cache_file(bin, slot_dir, id, "shipped");
+	}
+	if (!file_exists(bin->buf)) {
+		sb_addf(err, "this cache does not have the program with build-id %s (perf2bolt needs it as it "
+			"shipped): merge on the host whose build shipped it", id);
+		goto out;
+	}
+	if (program_name(slot_dir, from->buf, name, err) != 0)
+		goto out;
+	if (buildid_of_elf(bin->buf, &got, err) == 1 && strcmp(got.buf, id) == 0)
+		rc = 0;
+	else if (!err->len)
+		sb_addf(err, "%s does not have build-id %s", bin->buf, id);
+out:
+	sb_release(&path);
+	sb_release(&got);
+	return rc;
+}
+
+/* A hard link when the file system allows (the .bin and its .bat are one file until either is replaced). */
+static void keep_copy(const char *slot_dir, const char *src, const char *id, const char *what)
 {
 	struct strbuf dst = STRBUF_INIT, err = STRBUF_INIT;
 
 	path_join(&dst, slot_dir, "bolt");
 	if (mkdir_private(dst.buf, 0700, &err) == 0) {
 		sb_reset(&dst);
-		bolt_file(&dst, slot_dir, id, "shipped");
-		if (!file_exists(dst.buf))
-			(void)copy_file_atomic(exe, dst.buf, 0700, &err);
+		bolt_cache_file(&dst, slot_dir, id, what);
+		if (!file_exists(dst.buf) && link(src, dst.buf) != 0)
+			(void)copy_file_atomic(src, dst.buf, 0700, &err);
 	}
 	if (err.len)
-		warn("cannot keep a copy of %s for its perf samples (%s); `merge --remote` cannot convert them", exe,
+		warn("cannot keep a copy of %s for its perf samples (%s); `merge --remote` cannot convert them", src,
 		     err.buf);
 	sb_release(&dst);
 	sb_release(&err);
 }
 
-/* A record for each file of the slot that ships: <id>.<suffix>, BOLT's with BAT or as PGO built it. */
+void boltfield_keep_bolted(const char *slot_dir, const char *bin, const char *bolted_id)
+{
+	keep_copy(slot_dir, bin, bolted_id, "bat");
+}
+
+void boltfield_keep_shipped(const char *slot_dir, const char *exe, const char *id)
+{
+	keep_copy(slot_dir, exe, id, "shipped");
+}
+
+/* A record for each <id>.<suffix> the slot keeps; a BOLTed one must carry BAT. */
 static void records_of(const char *slot_dir, const char *slot_key, const char *suffix, struct strvec *ids,
 		       struct strvec *texts)
 {
@@ -167,8 +225,7 @@ static void records_of(const char *slot_dir, const char *slot_key, const char *s
 		size_t n = strlen(base) - strlen(suffix);
 		struct strbuf from = STRBUF_INIT, bin = STRBUF_INIT, name = STRBUF_INIT, err = STRBUF_INIT;
 		char *id = xstrndup(base, n);
-		/* A BOLTed program must carry BAT for its samples to be mapped back. */
-		if (is_hex_id(id, n) && bolted_program(slot_dir, id, &from, &bin, &name, &err) == 0 &&
+		if (is_hex_id(id, n) && shipped_program(slot_dir, id, &from, &bin, &name, &err) == 0 &&
 		    (strcmp(from.buf, id) == 0 || elf_has_section_of(bin.buf, BAT_SECTION, &err) == 1)) {
 			struct strbuf text = STRBUF_INIT;
 			sb_addf(&text, RECORD_MAGIC "\t%s\t%s\t%s\tbolt-%d\n", slot_key, name.buf, from.buf, major);
@@ -188,16 +245,18 @@ static void records_of(const char *slot_dir, const char *slot_key, const char *s
 
 void boltfield_records(const char *slot_dir, const char *slot_key, struct strvec *ids, struct strvec *texts)
 {
-	records_of(slot_dir, slot_key, ".output", ids, texts);
+	records_of(slot_dir, slot_key, ".bat", ids, texts);
 	records_of(slot_dir, slot_key, ".shipped", ids, texts);
 }
 
-bool fdata_is_sampled(const char *path)
+int boltfield_convertible(const char *slot_dir, const char *id, struct strbuf *err)
 {
-	struct strbuf text = STRBUF_INIT;
-	bool sampled = sb_read_file(&text, path) == 0 && strncmp(sb_str(&text), "no_lbr", 6) == 0;
-	sb_release(&text);
-	return sampled;
+	struct strbuf from = STRBUF_INIT, bin = STRBUF_INIT, name = STRBUF_INIT;
+	int rc = shipped_program(slot_dir, id, &from, &bin, &name, err);
+	sb_release(&from);
+	sb_release(&bin);
+	sb_release(&name);
+	return rc;
 }
 
 /*
@@ -215,159 +274,205 @@ static bool field_profile_text(struct strbuf *text)
 		memmove(text->buf, text->buf + skip, text->len - skip + 1);
 		text->len -= skip;
 	}
-	const char *rest = sb_str(text);
-	if (strncmp(rest, "no_lbr", 6) == 0)
-		rest += strcspn(rest, "\n") + (rest[strcspn(rest, "\n")] == '\n');
-	return *rest != '\0';
+	return fdata_text_has_samples(sb_str(text));
 }
 
-static int find_tools(struct strbuf *perf2bolt, struct strbuf *err)
+/* Whether the samples carry branch stacks: perf2bolt is told --ba (-nl) when not. -1 (err) when unreadable. */
+static int perf_branch_stacks(const char *perf_path, struct strbuf *err)
 {
-	int major = rustc_llvm_major();
-	char *perf = find_in_path("perf");
-	bool ok = perf && major > 0 && llvm_tool_path("perf2bolt", major, perf2bolt);
-
-	free(perf);
-	if (!ok)
-		sb_addf(err, "converting perf samples needs perf and perf2bolt-%d (rustc's LLVM); apt-get install "
-			"linux-perf bolt-%d", major, major);
-	return ok ? 0 : -1;
-}
-
-int boltfield_convert(const char *slot_dir, const char *bolted_id, const char *perf_path, const char *hash,
-		      struct strbuf *err)
-{
-	struct strbuf from = STRBUF_INIT, bin = STRBUF_INIT, name = STRBUF_INIT, tool = STRBUF_INIT;
-	struct strbuf tmp = STRBUF_INIT, out = STRBUF_INIT, log = STRBUF_INIT, text = STRBUF_INIT, dst = STRBUF_INIT;
-	struct strvec argv = STRVEC_INIT;
 	struct perf_data_info info;
-	int rc = -1;
+	int fd = open(perf_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 	memset(&info, 0, sizeof(info));
-	if (bolted_program(slot_dir, bolted_id, &from, &bin, &name, err) != 0 || find_tools(&tool, err) != 0)
+	if (fd < 0) {
+		sb_addf(err, "cannot open %s: %s", perf_path, strerror(errno));
+		return -1;
+	}
+	int rc = perf_data_read(fd, perf_path, &info, err) == 0 ? info.branch_stacks : -1;
+	close(fd);
+	perf_data_release(&info);
+	return rc;
+}
+
+/* perf2bolt [--ba] -p perf_path -o out bin, its output appended to log; the profile's text, or -1 (err). */
+static int run_perf2bolt(const char *slot_dir, const char *bin, const char *perf_path, bool lbr,
+			 struct strbuf *text, struct strbuf *err)
+{
+	struct strbuf perf = STRBUF_INIT, tool = STRBUF_INIT, tmp = STRBUF_INIT, out = STRBUF_INIT, log = STRBUF_INIT;
+	struct strvec argv = STRVEC_INIT;
+	int rc = -1;
+
+	if (bolt_perf_tools(&perf, &tool, err) != 0 || tempdir_create(slot_dir, "perf2bolt.", &tmp, err) != 0)
 		goto out;
-	bool bolted = strcmp(from.buf, bolted_id) != 0;
+	sb_addf(&out, "%s/out.fdata", tmp.buf);
+	field_path(&log, slot_dir, NULL, NULL);
+	if (mkdir_private(log.buf, 0700, err) != 0)
+		goto out;
+	sb_adds(&log, "/perf2bolt.log");
+	sv_push(&argv, tool.buf);
+	if (!lbr)
+		sv_push(&argv, perf2bolt_no_lbr_flag());
+	sv_pushf(&argv, "-p=%s", perf_path);
+	sv_pushf(&argv, "-o=%s", out.buf);
+	sv_push(&argv, bin);
+	if (run_to_log(argv.v, log.buf) == 0 && sb_read_file(text, out.buf) == 0)
+		rc = 0;
+	else
+		sb_addf(err, "perf2bolt could not read the samples; see %s", log.buf);
+out:
+	if (tmp.len)
+		tempdir_remove(tmp.buf);
+	sv_release(&argv);
+	sb_release(&perf);
+	sb_release(&tool);
+	sb_release(&tmp);
+	sb_release(&out);
+	sb_release(&log);
+	return rc;
+}
+
+/* field/<from>/<hash>.fdata, with field/<from>/program naming it. */
+static int store_field_profile(const char *slot_dir, const char *from_id, const char *name, const char *hash,
+			       const struct strbuf *text, struct strbuf *err)
+{
+	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT, line = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+	int rc = -1;
+
+	field_path(&dir, slot_dir, NULL, NULL);
+	if (mkdir_private(dir.buf, 0700, err) != 0)
+		goto out;
+	sb_reset(&dir);
+	field_path(&dir, slot_dir, from_id, NULL);
+	if (mkdir_private(dir.buf, 0700, err) != 0)
+		goto out;
+	sb_addf(&line, "%s\n", name);
+	path_join(&path, dir.buf, "program");
+	if (write_file_atomic(path.buf, line.buf, line.len, &opts, err) != 0)
+		goto out;
+	sb_reset(&path);
+	sb_addf(&path, "%s/%s.fdata", dir.buf, hash);
+	rc = write_file_atomic(path.buf, text->buf, text->len, &opts, err);
+out:
+	sb_release(&dir);
+	sb_release(&path);
+	sb_release(&line);
+	return rc;
+}
+
+int boltfield_convert(const char *slot_dir, const char *id, const char *perf_path, const char *hash,
+		      struct strbuf *err)
+{
+	struct strbuf from = STRBUF_INIT, bin = STRBUF_INIT, name = STRBUF_INIT, text = STRBUF_INIT;
+	int rc = -1, lbr;
+
+	if (shipped_program(slot_dir, id, &from, &bin, &name, err) != 0 ||
+	    (lbr = perf_branch_stacks(perf_path, err)) < 0)
+		goto out;
+	bool bolted = strcmp(from.buf, id) != 0;
 	if (bolted && elf_has_section_of(bin.buf, BAT_SECTION, err) != 1) {
 		if (!err->len)
 			sb_addf(err, "%s was BOLTed without BAT (bolt-bat: off), so its samples cannot be mapped back",
 				name.buf);
 		goto out;
 	}
-	int fd = open(perf_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || perf_data_read(fd, perf_path, &info, err) != 0) {
-		if (fd < 0)
-			sb_addf(err, "cannot open %s: %s", perf_path, strerror(errno));
-		else
-			close(fd);
+	if (run_perf2bolt(slot_dir, bin.buf, perf_path, lbr, &text, err) != 0)
 		goto out;
-	}
-	close(fd);
-	path_join(&dst, slot_dir, "bolt/field");
-	if (mkdir_private(dst.buf, 0700, err) != 0)
-		goto out;
-	sb_addf(&dst, "/%s", name.buf);
-	if (mkdir_private(dst.buf, 0700, err) != 0 || tempdir_create(slot_dir, "perf2bolt.", &tmp, err) != 0)
-		goto out;
-	sb_addf(&dst, "/%s.fdata", hash);
-	sb_addf(&out, "%s/out.fdata", tmp.buf);
-	path_join(&log, slot_dir, "bolt/field/perf2bolt.log");
-	sv_push(&argv, tool.buf);
-	/* Without branch stacks (no LBR where it ran), BOLT learns from the sampled addresses only. */
-	if (!info.branch_stacks)
-		sv_push(&argv, "--ba");
-	sv_pushf(&argv, "-p=%s", perf_path);
-	sv_pushf(&argv, "-o=%s", out.buf);
-	sv_push(&argv, bin.buf);
-	if (run_to_log(argv.v, log.buf) != 0 || sb_read_file(&text, out.buf) != 0) {
-		sb_addf(err, "perf2bolt could not read the samples of %s; see %s", name.buf, log.buf);
-		goto out;
-	}
 	if (!field_profile_text(&text)) {
-		sb_addf(err, "the samples hold none of %s (build-id %s): perf recorded something else", name.buf,
-			bolted_id);
+		sb_addf(err, "the samples hold none of %s (build-id %s): perf recorded something else", name.buf, id);
 		goto out;
 	}
-	struct atomic_opts opts = { .mode = 0600 };
-	if (write_file_atomic(dst.buf, text.buf, text.len, &opts, err) != 0)
+	if (store_field_profile(slot_dir, from.buf, name.buf, hash, &text, err) != 0)
 		goto out;
 	progress("Converted", "perf samples of %s (%s, build-id %s) into BOLT's profile of %s%s\n", name.buf,
-		 bolted ? "BOLTed" : "as PGO built it", bolted_id,
-		 bolted ? "the program it was BOLTed from" : "it",
-		 info.branch_stacks ? "" : "; no branch stacks in them (no LBR where they were taken): "
-		 "sampled addresses only (perf2bolt --ba)");
+		 bolted ? "BOLTed" : "as PGO built it", id, bolted ? "the program it was BOLTed from" : "it",
+		 lbr ? "" : "; no branch stacks in them (no LBR where they were taken): sampled addresses only");
 	rc = 0;
 out:
-	if (tmp.len)
-		tempdir_remove(tmp.buf);
-	perf_data_release(&info);
-	sv_release(&argv);
 	sb_release(&from);
 	sb_release(&bin);
 	sb_release(&name);
-	sb_release(&tool);
-	sb_release(&tmp);
-	sb_release(&out);
-	sb_release(&log);
 	sb_release(&text);
-	sb_release(&dst);
 	return rc;
 }
 
-int boltfield_convertible(const char *slot_dir, const char *bolted_id, struct strbuf *err)
+static bool has_string(const struct strvec *v, const char *s, size_t n)
 {
-	struct strbuf from = STRBUF_INIT, bin = STRBUF_INIT, name = STRBUF_INIT;
-	int rc = bolted_program(slot_dir, bolted_id, &from, &bin, &name, err);
-	sb_release(&from);
-	sb_release(&bin);
-	sb_release(&name);
-	return rc;
+	for (size_t i = 0; i < v->n; i++)
+		if (strlen(v->v[i]) == n && strncmp(v->v[i], s, n) == 0)
+			return true;
+	return false;
 }
 
-void boltfield_clear(const char *slot_dir)
+void boltfield_keep_only(const char *slot_dir, const struct strvec *hashes)
 {
 	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec builds = STRVEC_INIT;
 
-	path_join(&dir, slot_dir, "bolt/field");
-	if (safe_remove_tree(slot_dir, dir.buf, &err) != 0)
-		warn("cannot remove the field's BOLT profiles: %s", err.buf);
+	field_path(&dir, slot_dir, NULL, NULL);
+	list_dir(dir.buf, "", &builds);
+	for (size_t i = 0; i < builds.n; i++) {
+		struct strvec files = STRVEC_INIT;
+		list_dir(builds.v[i], ".fdata", &files);
+		for (size_t f = 0; f < files.n; f++) {
+			const char *base = path_basename(files.v[f]);
+			if (!has_string(hashes, base, strlen(base) - strlen(".fdata")) &&
+			    safe_unlink(slot_dir, files.v[f], &err) != 0)
+				warn("%s", err.buf);
+			sb_reset(&err);
+		}
+		sv_release(&files);
+	}
+	sv_release(&builds);
 	sb_release(&dir);
 	sb_release(&err);
 }
 
-void boltfield_files(const char *slot_dir, const char *program, struct strvec *out)
+void boltfield_files(const char *slot_dir, const char *from_id, struct strvec *out)
 {
 	struct strbuf dir = STRBUF_INIT;
 
-	sb_addf(&dir, "%s/bolt/field/%s", slot_dir, program);
+	field_path(&dir, slot_dir, from_id, NULL);
 	list_dir(dir.buf, ".fdata", out);
 	sb_release(&dir);
 }
 
-void boltfield_state(const char *slot_dir, struct strbuf *out)
+void boltfield_state(const char *slot_dir, const char *from_id, struct strbuf *out)
 {
-	struct strbuf dir = STRBUF_INIT;
-	struct strvec programs = STRVEC_INIT;
+	struct strvec files = STRVEC_INIT;
 	struct hasher *h = hasher_new();
-	size_t n = 0;
 	char hex[HASH_HEX_LEN + 1];
 
-	path_join(&dir, slot_dir, "bolt/field");
-	list_dir(dir.buf, "", &programs);
-	for (size_t i = 0; i < programs.n; i++) {
-		struct strvec files = STRVEC_INIT;
-		list_dir(programs.v[i], ".fdata", &files);
-		for (size_t f = 0; f < files.n; f++, n++) {
-			hasher_add_str(h, path_basename(programs.v[i]));
-			hasher_add_str(h, path_basename(files.v[f]));
-		}
-		sv_release(&files);
-	}
+	boltfield_files(slot_dir, from_id, &files);
+	for (size_t f = 0; f < files.n; f++)
+		hasher_add_str(h, path_basename(files.v[f]));
 	hasher_hex(h, hex);
 	hasher_free(h);
-	if (n)
+	if (files.n)
 		sb_addf(out, "%.16s", hex);
 	else
 		sb_addch(out, '-');
-	sv_release(&programs);
+	sv_release(&files);
+}
+
+size_t boltfield_elsewhere(const char *slot_dir, const char *name, const char *from_id)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct strvec builds = STRVEC_INIT;
+	size_t n = 0;
+
+	field_path(&dir, slot_dir, NULL, NULL);
+	list_dir(dir.buf, "", &builds);
+	for (size_t i = 0; i < builds.n; i++) {
+		struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+		path_join(&path, builds.v[i], "program");
+		if (strcmp(path_basename(builds.v[i]), from_id) != 0 && sb_read_file(&text, path.buf) == 0 &&
+		    strcspn(text.buf, "\n") == strlen(name) && strncmp(text.buf, name, strlen(name)) == 0)
+			n += count_files(builds.v[i], ".fdata");
+		sb_release(&path);
+		sb_release(&text);
+	}
+	sv_release(&builds);
 	sb_release(&dir);
+	return n;
 }

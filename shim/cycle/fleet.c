@@ -88,8 +88,10 @@ int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_k
 	for (size_t i = 0; i < ids.n && pushed >= 0; i++) {
 		struct strbuf text = STRBUF_INIT;
 		struct provenance p;
-		if (provenance_lookup(ids.v[i], &p, err) != 1)
+		if (provenance_lookup(ids.v[i], &p, err) != 1) {
+			sb_reset(err);
 			continue;
+		}
 		/* Where the binary was linked means nothing elsewhere: its name is enough. */
 		char *where = p.binary;
 		p.binary = xstrdup(path_basename(where));
@@ -255,7 +257,7 @@ static int snapshot(int fd, const char *path, struct strbuf *tmpdir, struct strb
 {
 	if (tempdir_create(scratch_base(), "upload.", tmpdir, err) != 0)
 		return -1;
-	path_join(copy, tmpdir->buf, "raw.profraw");
+	path_join(copy, tmpdir->buf, "snapshot");
 	int out = open(copy->buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	bool ok = out >= 0 && lseek(fd, 0, SEEK_SET) == 0 && copy_fd(fd, out) == 0;
 	int saved = errno;
@@ -392,33 +394,35 @@ void fleet_upload(struct remote *r, const char *dir, long weight, const char *la
 	sv_release(&memo.keys);
 }
 
-/* The first build-id perf saw that is one of our BOLTed programs; how many of ours, and of instrumented ones. */
+/*
+ * The first build-id perf saw that is a shipped program's (its index, key
+ * into key), or info->ids.n; *instrumented counts those that are
+ * instrumented binaries'. Each distinct id is asked of the remote once.
+ */
 static size_t route_perf(struct remote *r, struct id_memo *memo, const struct perf_data_info *info,
 			 struct strbuf *key, size_t *instrumented, const char *path)
 {
-	size_t first = info->ids.n, ours = 0;
-	struct strbuf err = STRBUF_INIT, k = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
+	size_t at = info->ids.n;
 
 	*instrumented = 0;
-	for (size_t i = 0; i < info->ids.n; i++) {
-		bool bolted;
-		sb_reset(&k);
-		int found = slot_key_of(r, memo, info->ids.v[i], &k, &bolted, &err);
+	for (size_t i = 0; i < info->ids.n && at == info->ids.n; i++) {
+		bool bolted, seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(info->ids.v[i], info->ids.v[j]) == 0;
+		if (seen)
+			continue;
+		sb_reset(key);
+		int found = slot_key_of(r, memo, info->ids.v[i], key, &bolted, &err);
 		if (found < 0)
 			die(PGOW_EXIT_REMOTE, "upload: %s; %s is kept", err.buf, path);
-		if (found && !bolted)
+		if (found && bolted)
+			at = i;
+		else if (found)
 			(*instrumented)++;
-		if (found && bolted && ours++ == 0) {
-			first = i;
-			sb_adds(key, k.buf);
-		}
 	}
-	if (ours > 1)
-		warn("%s holds samples of %zu BOLTed programs; it is sent for %s only: record one program per file "
-		     "(perf record -p PID, or -- COMMAND)", path, ours, info->files.v[first]);
 	sb_release(&err);
-	sb_release(&k);
-	return first;
+	return at;
 }
 
 void fleet_upload_perf(struct remote *r, const char *path, const char *label, struct upload_stats *st)
@@ -432,9 +436,12 @@ void fleet_upload_perf(struct remote *r, const char *path, const char *label, st
 
 	memset(st, 0, sizeof(*st));
 	memset(&info, 0, sizeof(info));
-	int fd = input_open(path, true, &bytes, &err);
-	if (fd < 0 || fstat(fd, &then) != 0 || perf_data_read(fd, path, &info, &err) != 0) {
-		warn("%s; it is not sent", err.len ? err.buf : path);
+	/* Read, never removed: a link is as good as the file. */
+	int fd = input_open(path, false, &bytes, &err);
+	if (fd < 0)
+		die(PGOW_EXIT_CONFIG, "upload: %s", err.buf);
+	if (fstat(fd, &then) != 0 || perf_data_read(fd, path, &info, &err) != 0) {
+		warn("%s; it is not sent", err.len ? err.buf : strerror(errno));
 		st->refused++;
 		goto out;
 	}
@@ -442,7 +449,10 @@ void fleet_upload_perf(struct remote *r, const char *path, const char *label, st
 	if (at < info.ids.n) {
 		send_upload(r, &PERF_UPLOAD, path, fd, &then, key.buf, info.ids.v[at], 1, label, st);
 	} else {
-		if (instrumented)
+		if (!info.ids.n)
+			warn("refusing %s: it has no build-id table (recorded with --no-buildid or --buildid-mmap?), so "
+			     "nothing says which program it sampled; record without those options", path);
+		else if (instrumented)
 			warn("refusing %s: it samples an instrumented binary, whose counts say more: upload the .profraw "
 			     "files it writes instead (`cargo-pgo-wrap upload DIR`)", path);
 		else

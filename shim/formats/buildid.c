@@ -107,31 +107,56 @@ int buildid_of_elf(const char *path, struct strbuf *hex, struct strbuf *err)
 	return found;
 }
 
+/* The SHA-256 of what an open file holds, read from its start. */
+static int sha256_of_fd(int fd, unsigned char digest[SHA256_LEN])
+{
+	struct sha256 h;
+	unsigned char buf[65536];
+	off_t at = 0;
+
+	sha256_init(&h);
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		sha256_update(&h, buf, (size_t)n);
+		at += n;
+	}
+	sha256_final(&h, digest);
+	return 0;
+}
+
 int buildid_from_content(const char *path, struct strbuf *hex, struct strbuf *err)
 {
 	struct stat st;
 	struct strbuf old = STRBUF_INIT;
-	char digest[SHA256_HEX_LEN + 1];
+	unsigned char digest[SHA256_LEN];
+	/* One descriptor throughout, opened through no link: what is hashed is what is rewritten. */
 	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC), rc = -1;
 	off_t where;
 	size_t size;
 
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || sha256_file_hex(path, digest) != 0) {
+	if (fd < 0 || fstat(fd, &st) != 0 || sha256_of_fd(fd, digest) != 0) {
 		sb_addf(err, "cannot rewrite %s's build-id: %s", path, strerror(errno));
 		goto out;
 	}
-	if (locate_build_id(fd, st.st_size, &where, &size, &old) != 1 || size > SHA256_LEN) {
+	if (!S_ISREG(st.st_mode) || locate_build_id(fd, st.st_size, &where, &size, &old) != 1) {
 		sb_addf(err, "%s has no build-id note to rewrite", path);
 		goto out;
 	}
-	unsigned char id[SHA256_LEN];
-	for (size_t i = 0; i < size; i++)
-		id[i] = (unsigned char)strtoul((char[3]){ digest[2 * i], digest[2 * i + 1], 0 }, NULL, 16);
-	if (pwrite(fd, id, size, where) != (ssize_t)size) {
+	if (size > SHA256_LEN) {
+		sb_addf(err, "%s's build-id is %zu bytes, more than the %d a SHA-256 gives", path, size, SHA256_LEN);
+		goto out;
+	}
+	if (pwrite(fd, digest, size, where) != (ssize_t)size) {
 		sb_addf(err, "cannot rewrite %s's build-id: %s", path, strerror(errno));
 		goto out;
 	}
-	sb_addhex(hex, id, size);
+	sb_addhex(hex, digest, size);
 	rc = 0;
 out:
 	if (fd >= 0 && close(fd) != 0 && rc == 0) {

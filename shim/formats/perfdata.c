@@ -20,7 +20,6 @@
 #define PERF_MAGIC2_SWAPPED 0x50455246494c4532ULL
 #define HEADER_SIZE 104
 #define PIPE_HEADER_SIZE 16
-#define FEATURE_BITS 256
 #define HEADER_BUILD_ID 2
 #define SAMPLE_BRANCH_STACK (1ULL << 11)
 #define MISC_BUILD_ID_SIZE (1U << 15)
@@ -147,9 +146,17 @@ static int parse(const struct source *s, const char *path, struct perf_data_info
 		return -1;
 	}
 	int found = -1;
-	if (load_le64(h + 8) < HEADER_SIZE || source_read(s, 0, h, sizeof(h)) != 0 || read_attrs(s, h, info) != 0 ||
-	    (found = build_id_section(s, h, &off, &size)) < 0 || (found && read_build_ids(s, off, size, info) != 0)) {
-		sb_addf(err, "%s is a damaged perf.data file (its header points past its end)", path);
+	const char *what = NULL;
+	if (load_le64(h + 8) < HEADER_SIZE || source_read(s, 0, h, sizeof(h)) != 0)
+		what = "its header is cut short";
+	else if (read_attrs(s, h, info) != 0)
+		what = "its event attributes do not fit the file";
+	else if ((found = build_id_section(s, h, &off, &size)) < 0)
+		what = "its feature sections are past its end";
+	else if (found && read_build_ids(s, off, size, info) != 0)
+		what = "its build-id table is malformed";
+	if (what) {
+		sb_addf(err, "%s is a damaged perf.data file (%s)", path, what);
 		perf_data_release(info);
 		return -1;
 	}
@@ -160,8 +167,12 @@ int perf_data_read(int fd, const char *path, struct perf_data_info *info, struct
 {
 	struct stat st;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		memset(info, 0, sizeof(*info));
+	memset(info, 0, sizeof(*info));
+	if (fstat(fd, &st) != 0) {
+		sb_addf(err, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		sb_addf(err, "%s is not a regular file", path);
 		return -1;
 	}

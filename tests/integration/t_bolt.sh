@@ -181,6 +181,7 @@ test_bolt_from_perf_samples_of_the_shipped_program() {
 
 	# The field: the program alone, sampled as it runs a workload of its own.
 	cp target/release/cmix "$T/field/cmix"
+	cp target/release/cmix "$T/field/cmix-v1"
 	(cd "$T/field" && perf record -q -F 4000 -e cycles:u -o perf.data -- ./cmix 400000 >/dev/null 2>&1) ||
 		fail "perf record in the field"
 	(cd "$T/field" && HOME="$T/field/home" CARGO_PGO_WRAP_CACHE="$T/field/cache" \
@@ -208,12 +209,22 @@ test_bolt_from_perf_samples_of_the_shipped_program() {
 	assert_grep "Converted perf samples of cmix \(BOLTed, build-id $id\) into BOLT's profile of the program it was BOLTed from; no branch stacks" \
 		"$T/merge.err" "converted"
 	local field
-	field=$(ls "$T"/cache/slots/*/bolt/field/cmix/*.fdata)
+	field=$(ls "$T"/cache/slots/*/bolt/field/*/*.fdata)
 	[ "$(printf '%s\n' "$field" | wc -l)" = 1 ] || fail "one field profile expected: $field"
 	# BOLT 22 reads no profile that starts with boltedcollection before no_lbr (llvm-project PR 86501).
 	head -1 "$field" | grep -q '^no_lbr' || fail "the field profile does not start with no_lbr: $(head -1 "$field")"
 	pgow merge --remote --release 2>"$T/again.err" || fail "second merge --remote"
 	assert_grep 'no upload from the field waits' "$T/again.err" "converted once"
+	# Samples perf2bolt cannot use (the header intact, the records wiped) are set aside once, said,
+	# and hold no later merge.
+	python3 -c 'import struct,sys; b=bytearray(open(sys.argv[1],"rb").read()); o,n=struct.unpack_from("<QQ",b,40); b[o:o+n]=b"\xff"*n; open(sys.argv[2],"wb").write(b)' \
+		"$T/field/perf.data" "$T/field/wiped.data" || fail "setup: wiping the samples"
+	(cd "$T/field" && "$PGOW_BIN" upload --perf wiped.data) 2>"$T/upw.err" || { cat "$T/upw.err" >&2; fail "upload wiped"; }
+	pgow merge --remote --release 2>"$T/wiped.err" || { sed 's/^/      | /' "$T/wiped.err" >&2; fail "a merge held by bad samples"; }
+	assert_grep 'warning: upload [0-9a-f]{12} is set aside \(recorded as merged, not used\): (perf2bolt could not read|the samples hold none of cmix)' \
+		"$T/wiped.err" "said"
+	pgow merge --remote --release 2>"$T/after.err" || fail "the merge after"
+	assert_grep 'no upload from the field waits' "$T/after.err" "set aside once"
 
 	# The next build BOLTs from the field's samples alone; the gate (0.9) then ships
 	# the PGO program BOLT was given, so that the samples can be read against it.
@@ -248,11 +259,25 @@ test_bolt_from_perf_samples_of_the_shipped_program() {
 	pgow merge --remote --release 2>"$T/merge2.err" || { sed 's/^/      | /' "$T/merge2.err" >&2; fail "merge 2"; }
 	assert_grep "Converted perf samples of cmix \(as PGO built it, build-id $pgo_id\) into BOLT's profile of it" \
 		"$T/merge2.err" "converted without BAT"
-	[ "$(ls "$T"/cache/slots/*/bolt/field/cmix/*.fdata | wc -l)" = 2 ] || fail "the two uploads' profiles"
+	[ "$(ls "$T"/cache/slots/*/bolt/field/"$pgo_id"/*.fdata | wc -l)" = 2 ] ||
+		fail "the two uploads' profiles, both of the program BOLT is given"
 	sed -i 's/bolt-min-gain: 0.9/bolt-min-gain: -0.9/' pgo-wrap.yaml
 	pgow build --release 2>"$T/b3.err" || { sed 's/^/      | /' "$T/b3.err" >&2; fail "build with both"; }
 	assert_grep "BOLT cmix: the field's perf samples \(2 upload\(s\), sampled addresses\) alone" "$T/b3.err" "both used"
 	assert_grep 'BOLT kept' "$T/b3.err" "BOLTed from the field"
 	is_bolted target/release/cmix || fail "the shipped program is not BOLT's"
 	same_output_as_plain "BOLTed from the field's samples"
+	# A machine still running the first layout: BOLT rewrote the program since, and the
+	# cache keeps that layout by its build-id, so its samples still map back.
+	(cd "$T/field" && perf record -q -F 4000 -e cycles:u -o v1.data -- ./cmix-v1 300000 >/dev/null 2>&1) ||
+		fail "perf record of the first layout"
+	(cd "$T/field" && "$PGOW_BIN" upload --perf v1.data) 2>"$T/up3.err" || { cat "$T/up3.err" >&2; fail "upload 3"; }
+	pgow merge --remote --release 2>"$T/merge3.err" || { sed 's/^/      | /' "$T/merge3.err" >&2; fail "merge 3"; }
+	assert_grep "Converted perf samples of cmix \(BOLTed, build-id $id\)" "$T/merge3.err" "the first layout's"
+	# Another build of the program: samples are addresses, and serve only the build they were taken on.
+	sed -i 's/println!("{total:016x}");/println!("{total:016x}");\n    std::hint::black_box(total);/' src/main.rs
+	pgow build --release 2>"$T/b4.err" || { sed 's/^/      | /' "$T/b4.err" >&2; fail "build of changed code"; }
+	assert_grep "note: 3 upload\(s\) of the field's samples of cmix were taken on another build of it" "$T/b4.err" \
+		"the old samples are not used"
+	assert_no_grep "BOLT cmix: the field's perf samples" "$T/b4.err" "not used"
 }

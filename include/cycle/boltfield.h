@@ -67,6 +67,8 @@ void boltfield_keep_only(const char *slot_dir, const struct strvec *hashes);
 void boltfield_files(const char *slot_dir, const char *from_id, struct strvec *out);
 /* What they are, for BOLT's verdict key: "-" when none. */
 void boltfield_state(const char *slot_dir, const char *from_id, struct strbuf *out);
+/* "<program>: N upload(s) of perf samples, for build <id>" per build that has some (for status). */
+void boltfield_describe(const char *slot_dir, struct strvec *out);
 /* How many field profiles of program name were taken on builds other than from_id. */
 size_t boltfield_elsewhere(const char *slot_dir, const char *name, const char *from_id);
 

@@ -73,8 +73,9 @@ const struct command commands[] = {
 	  "  their instrumented binaries on the remote), with its weight and label, and is removed once\n"
 	  "  the remote has it whole. A file no recorded build made is refused and kept.\n"
 	  "  `merge --remote` on the build host merges what was uploaded.\n"
-	  "  --perf: a perf.data recorded on a program BOLTed with bolt-bat: on, routed by the build-ids\n"
-	  "  perf saw; `merge --remote` turns it into BOLT's profile of the program it was made from." },
+	  "  --perf: a perf.data recorded on a program a build with bolt: on and bolt-bat: on shipped\n"
+	  "  (BOLTed or not), routed by the build-ids perf saw; `merge --remote` turns it into BOLT's\n"
+	  "  profile for the next build. The file is kept." },
 	{ "diff", cmd_diff, "how far two profiles of this build are apart, and what one never ran",
 	  "diff [A] [B] [--top N] [--pgo-config FILE] [CARGO BUILD ARGS...]\n"
 	  "  A and B: current (A's default), previous (B's default: the profile before), 4 or more hex\n"

@@ -335,8 +335,9 @@ static int merge_remote(int argc, char **argv)
 	convert_perf_uploads(&b, slot.buf, &fb, o.replace);
 	if (!fb.hashes.n) {
 		held_still(slot.buf);
-		progress("note:", "no upload from the field waits to be merged for slot %.12s on %s%s\n",
-			 path_basename(slot.buf), remote_display(r), fb.skipped ? " (some were skipped, said above)" : "");
+		if (!fb.skipped)
+			progress("note:", "no upload from the field waits to be merged for slot %.12s on %s\n",
+				 path_basename(slot.buf), remote_display(r));
 	} else if (!o.paths.n) {
 		/* Only perf samples: BOLT's profiles changed, not the PGO profile; nothing to push. */
 		if (fleet_consume(r, key.buf, &fb, &err) != 0)
@@ -362,6 +363,10 @@ static int merge_remote(int argc, char **argv)
 			    "`cargo-pgo-wrap push` sends it", err.buf);
 	}
 	tempdir_remove(tmp.buf);
+	/* What was merged is merged; a job that runs this must still see that some uploads were not. */
+	if (fb.skipped)
+		die(PGOW_EXIT_PROFILE, "merge --remote: %d upload(s) skipped (said above); they stay on %s, not merged",
+		    fb.skipped, remote_display(r));
 	remote_close(r);
 	build_teardown(&b);
 	fleet_batch_release(&fb);

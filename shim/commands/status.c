@@ -20,6 +20,7 @@
 #include "store/slot.h"
 #include "store/split.h"
 #include "cycle/bolt.h"
+#include "cycle/boltfield.h"
 #include "cycle/build.h"
 #include "cycle/config.h"
 #include "cycle/freshness.h"
@@ -277,6 +278,11 @@ static void print_human(const struct slot_status *s)
 	for (size_t i = 0; i < bolt.n; i++)
 		printf("  %-11s %s\n", i ? "" : "BOLT", bolt.v[i]);
 	sv_release(&bolt);
+	struct strvec field = STRVEC_INIT;
+	boltfield_describe(s->dir, &field);
+	for (size_t i = 0; i < field.n; i++)
+		printf("  %-11s %s\n", i ? "" : "BOLT field", field.v[i]);
+	sv_release(&field);
 	for (size_t i = 0; i < s->nstamps; i++) {
 		int plain = units_built_without_us(s->dir, s->stamps[i].build_dir);
 		printf("  build dir   %s: %s\n", s->stamps[i].build_dir, s->stamps[i].decision);
@@ -355,6 +361,14 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 		yemit_scalar(e, bolt.v[i]);
 	yemit_end_seq(e);
 	sv_release(&bolt);
+	struct strvec field = STRVEC_INIT;
+	boltfield_describe(s->dir, &field);
+	yemit_scalar(e, "bolt-field-samples");
+	yemit_seq_start(e);
+	for (size_t i = 0; i < field.n; i++)
+		yemit_scalar(e, field.v[i]);
+	yemit_end_seq(e);
+	sv_release(&field);
 	struct strbuf raw = STRBUF_INIT;
 	path_join(&raw, s->dir, "raw");
 	yemit_kv_long(e, "pending-raw-profiles", (long)count_files(raw.buf, ".profraw"));

@@ -63,7 +63,13 @@ static int find_tools(struct tools *t, struct strbuf *err)
 	int major = rustc_llvm_major();
 
 	memset(t, 0, sizeof(*t));
-	if (major > 0 && llvm_tool_path("llvm-bolt", major, &t->bolt) && llvm_tool_path("merge-fdata", major, &t->merge) &&
+	if (major <= 0) {
+		sb_reset(err);
+		sb_adds(err, "bolt: on needs the BOLT of rustc's LLVM, and which LLVM rustc has cannot be told "
+			"(`rustc -vV` fails: is a toolchain installed?)");
+		return -1;
+	}
+	if (llvm_tool_path("llvm-bolt", major, &t->bolt) && llvm_tool_path("merge-fdata", major, &t->merge) &&
 	    llvm_tool_path("llvm-objcopy", major, &t->objcopy)) {
 		if (instr_runtime_present(t->bolt.buf))
 			return 0;
@@ -107,6 +113,11 @@ void bolt_describe_tools(struct strbuf *out)
 		sb_addf(out, "%s and %s (for bolt: on)", t.bolt.buf, t.merge.buf);
 	else
 		sb_adds(out, err.buf);
+	if (t.bolt.len && find_perf_tools(&t, &err) == 0)
+		sb_addf(out, "; %s and %s (for bolt-profile: perf, and perf samples from the field)", t.perf.buf,
+			t.perf2bolt.buf);
+	else if (t.bolt.len)
+		sb_addf(out, "; no perf samples for BOLT: %s", err.buf);
 	tools_release(&t);
 	sb_release(&err);
 }
@@ -116,8 +127,13 @@ void bolt_preflight(const struct build *b)
 	struct tools t;
 	struct strbuf err = STRBUF_INIT;
 
-	if (!b->cfg.bolt)
+	if (!b->cfg.bolt) {
+		/* Said here, not found out on a field machine whose samples are refused. */
+		if (b->cfg.bolt_bat)
+			warn("%s: bolt-bat: on does nothing with bolt off: nothing ships BOLTed or recorded for its perf "
+			     "samples; set bolt: on", b->cfg.path ? b->cfg.path : "pgo-wrap.yaml");
 		return;
+	}
 	if (find_tools(&t, &err) != 0 || (b->cfg.bolt_perf && find_perf_tools(&t, &err) != 0))
 		die(PGOW_EXIT_CONFIG, "%s: %s", b->cfg.path ? b->cfg.path : "pgo-wrap.yaml", err.buf);
 	if (!b->cfg.nruns)
@@ -406,8 +422,9 @@ static bool gate(const struct build *b, const struct build_units *u, const struc
 	double mp = median(pgo, (size_t)rounds), mb = median(bolt, (size_t)rounds);
 	double ratio = mp > 0 ? mb / mp : 1;
 	bool keep = same && ratio <= 1 - b->cfg.bolt_min_gain;
-	sb_addf(report, "training %.3fs with PGO, %.3fs BOLTed (%.3fx, median of %ld rounds each, alternating)", mp,
-		mb, ratio, rounds);
+	sb_addf(report, "training %.3fs with PGO, %.3fs BOLTed (%.3fx the time, %.1f%% %s; median of %ld rounds each, "
+		"alternating)", mp, mb, ratio, 100 * (ratio <= 1 ? 1 - ratio : ratio - 1), ratio <= 1 ? "faster" : "slower",
+		rounds);
 	if (!same)
 		sb_adds(report, "; their output differs");
 	else if (!keep)
@@ -797,13 +814,19 @@ static void add_field_profiles(const struct build *b, const struct program *p, s
 {
 	bool instead = b->cfg.bolt_field == BOLT_FIELD_INSTEAD;
 
-	for (size_t i = 0; i < n && b->cfg.bolt_field != BOLT_FIELD_OFF; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct strvec all = STRVEC_INIT, use = STRVEC_INIT, trained = STRVEC_INIT;
 		size_t left = 0, elsewhere = 0;
-		if (p[i].known == K_UNKNOWN) {
+		if (p[i].known == K_UNKNOWN)
 			boltfield_files(slot_dir, p[i].id, &all);
-			elsewhere = boltfield_elsewhere(slot_dir, p[i].name, p[i].id);
+		if (all.n && b->cfg.bolt_field == BOLT_FIELD_OFF) {
+			progress("note:", "%zu upload(s) of the field's samples of %s are not used (bolt-field: off)\n",
+				 all.n, p[i].name);
+			sv_release(&all);
+			continue;
 		}
+		if (p[i].known == K_UNKNOWN && b->cfg.bolt_field != BOLT_FIELD_OFF)
+			elsewhere = boltfield_elsewhere(slot_dir, p[i].name, p[i].id);
 		if (elsewhere)
 			progress("note:", "%zu upload(s) of the field's samples of %s were taken on another build of it; "
 				 "samples are addresses, so they serve only the build they were taken on: deploy this "
@@ -990,8 +1013,10 @@ void bolt_verdicts(const char *slot_dir, struct strvec *out)
 		/* One line per program: its latest verdict. */
 		if (!i || v[i].name_len != v[i - 1].name_len || memcmp(v[i].line, v[i - 1].line, v[i].name_len) != 0)
 			sv_push(out, v[i].line);
-		free(v[i].line);
 	}
+	/* Freed only now: each line is compared with the one before it. */
+	for (size_t i = 0; i < n; i++)
+		free(v[i].line);
 	free(v);
 	sv_release(&files);
 	sb_release(&dir);

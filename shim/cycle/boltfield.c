@@ -6,6 +6,7 @@
 #include "cycle/boltfield.h"
 #include "base/atomic.h"
 #include "base/dirlist.h"
+#include "base/fdio.h"
 #include "base/hash.h"
 #include "base/message.h"
 #include "base/path.h"
@@ -56,8 +57,12 @@ int bolt_perf_tools(struct strbuf *perf, struct strbuf *perf2bolt, struct strbuf
 	if (perf->len && major > 0 && llvm_tool_path("perf2bolt", major, perf2bolt))
 		return 0;
 	sb_reset(err);
-	sb_addf(err, "perf samples for BOLT need perf and perf2bolt-%d (rustc's LLVM); apt-get install linux-perf "
-		"bolt-%d", major, major);
+	if (major <= 0)
+		sb_adds(err, "perf samples for BOLT need the perf2bolt of rustc's LLVM, and which LLVM rustc has cannot "
+			"be told (`rustc -vV` fails: is a toolchain installed?)");
+	else
+		sb_addf(err, "perf samples for BOLT need perf and perf2bolt-%d (rustc's LLVM); apt-get install "
+			"linux-perf bolt-%d", major, major);
 	return -1;
 }
 
@@ -294,31 +299,73 @@ static int perf_branch_stacks(const char *perf_path, struct strbuf *err)
 	return rc;
 }
 
-/* perf2bolt [--ba] -p perf_path -o out bin, its output appended to log; the profile's text, or -1 (err). */
-static int run_perf2bolt(const char *slot_dir, const char *bin, const char *perf_path, bool lbr,
-			 struct strbuf *text, struct strbuf *err)
+/* Appends a run's log to the slot's perf2bolt.log, through no link. */
+static void keep_log(const char *slot_dir, const struct strbuf *said)
 {
-	struct strbuf perf = STRBUF_INIT, tool = STRBUF_INIT, tmp = STRBUF_INIT, out = STRBUF_INIT, log = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT;
+
+	field_path(&path, slot_dir, NULL, "perf2bolt.log");
+	int fd = open(path.buf, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, sb_str(said), said->len) != 0)
+		warn("cannot keep perf2bolt's log in %s: %s", path.buf, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	sb_release(&path);
+}
+
+/*
+ * How much the samples say, from perf2bolt's log: "448 samples", and its
+ * own warning when BOLT would do better with more ("77.1x more").
+ */
+static void sample_note(const struct strbuf *said, struct strbuf *note)
+{
+	const char *at = strstr(sb_str(said), "PERF2BOLT: read ");
+	unsigned long long n;
+	char more[32];
+
+	if (at && sscanf(at, "PERF2BOLT: read %llu", &n) == 1)
+		sb_addf(note, "%llu samples", n);
+	at = strstr(sb_str(said), "optimize better with ");
+	if (at && sscanf(at, "optimize better with %31[0-9.]x more samples", more) == 1)
+		sb_addf(note, "%sperf2bolt: BOLT would do better with %sx more (a longer run, or a higher -F)",
+			note->len ? "; " : "", more);
+}
+
+/*
+ * perf2bolt [--ba] -p perf_path -o out bin: the profile's text, and what
+ * the samples amount to in note; -1 (err).
+ */
+static int run_perf2bolt(const char *slot_dir, const char *bin, const char *perf_path, bool lbr,
+			 struct strbuf *text, struct strbuf *note, struct strbuf *err)
+{
+	struct strbuf perf = STRBUF_INIT, tool = STRBUF_INIT, tmp = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf log = STRBUF_INIT, said = STRBUF_INIT;
 	struct strvec argv = STRVEC_INIT;
 	int rc = -1;
 
 	if (bolt_perf_tools(&perf, &tool, err) != 0 || tempdir_create(slot_dir, "perf2bolt.", &tmp, err) != 0)
 		goto out;
 	sb_addf(&out, "%s/out.fdata", tmp.buf);
-	field_path(&log, slot_dir, NULL, NULL);
-	if (mkdir_private(log.buf, 0700, err) != 0)
+	sb_addf(&log, "%s/perf2bolt.log", tmp.buf);
+	field_path(&said, slot_dir, NULL, NULL);
+	if (mkdir_private(said.buf, 0700, err) != 0)
 		goto out;
-	sb_adds(&log, "/perf2bolt.log");
+	sb_reset(&said);
 	sv_push(&argv, tool.buf);
 	if (!lbr)
 		sv_push(&argv, perf2bolt_no_lbr_flag());
 	sv_pushf(&argv, "-p=%s", perf_path);
 	sv_pushf(&argv, "-o=%s", out.buf);
 	sv_push(&argv, bin);
-	if (run_to_log(argv.v, log.buf) == 0 && sb_read_file(text, out.buf) == 0)
+	int ran = run_to_log(argv.v, log.buf);
+	(void)sb_read_file(&said, log.buf);
+	keep_log(slot_dir, &said);
+	if (ran == 0 && sb_read_file(text, out.buf) == 0) {
+		sample_note(&said, note);
 		rc = 0;
-	else
-		sb_addf(err, "perf2bolt could not read the samples; see %s", log.buf);
+	} else {
+		sb_addf(err, "perf2bolt could not read the samples; see %s/bolt/field/perf2bolt.log", slot_dir);
+	}
 out:
 	if (tmp.len)
 		tempdir_remove(tmp.buf);
@@ -328,6 +375,7 @@ out:
 	sb_release(&tmp);
 	sb_release(&out);
 	sb_release(&log);
+	sb_release(&said);
 	return rc;
 }
 
@@ -363,7 +411,7 @@ out:
 int boltfield_convert(const char *slot_dir, const char *id, const char *perf_path, const char *hash,
 		      struct strbuf *err)
 {
-	struct strbuf from = STRBUF_INIT, bin = STRBUF_INIT, name = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf from = STRBUF_INIT, bin = STRBUF_INIT, name = STRBUF_INIT, text = STRBUF_INIT, note = STRBUF_INIT;
 	int rc = -1, lbr;
 
 	if (shipped_program(slot_dir, id, &from, &bin, &name, err) != 0 ||
@@ -376,7 +424,7 @@ int boltfield_convert(const char *slot_dir, const char *id, const char *perf_pat
 				name.buf);
 		goto out;
 	}
-	if (run_perf2bolt(slot_dir, bin.buf, perf_path, lbr, &text, err) != 0)
+	if (run_perf2bolt(slot_dir, bin.buf, perf_path, lbr, &text, &note, err) != 0)
 		goto out;
 	if (!field_profile_text(&text)) {
 		sb_addf(err, "the samples hold none of %s (build-id %s): perf recorded something else", name.buf, id);
@@ -384,15 +432,17 @@ int boltfield_convert(const char *slot_dir, const char *id, const char *perf_pat
 	}
 	if (store_field_profile(slot_dir, from.buf, name.buf, hash, &text, err) != 0)
 		goto out;
-	progress("Converted", "perf samples of %s (%s, build-id %s) into BOLT's profile of %s%s\n", name.buf,
+	progress("Converted", "perf samples of %s (%s, build-id %s) into BOLT's profile of %s%s%s%s%s\n", name.buf,
 		 bolted ? "BOLTed" : "as PGO built it", id, bolted ? "the program it was BOLTed from" : "it",
-		 lbr ? "" : "; no branch stacks in them (no LBR where they were taken): sampled addresses only");
+		 lbr ? "" : "; no branch stacks in them (no LBR where they were taken): sampled addresses only",
+		 note.len ? " (" : "", sb_str(&note), note.len ? ")" : "");
 	rc = 0;
 out:
 	sb_release(&from);
 	sb_release(&bin);
 	sb_release(&name);
 	sb_release(&text);
+	sb_release(&note);
 	return rc;
 }
 
@@ -475,4 +525,25 @@ size_t boltfield_elsewhere(const char *slot_dir, const char *name, const char *f
 	sv_release(&builds);
 	sb_release(&dir);
 	return n;
+}
+
+void boltfield_describe(const char *slot_dir, struct strvec *out)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct strvec builds = STRVEC_INIT;
+
+	field_path(&dir, slot_dir, NULL, NULL);
+	list_dir(dir.buf, "", &builds);
+	for (size_t i = 0; i < builds.n; i++) {
+		struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+		size_t n = count_files(builds.v[i], ".fdata");
+		path_join(&path, builds.v[i], "program");
+		if (n && sb_read_file(&text, path.buf) == 0)
+			sv_pushf(out, "%.*s: %zu upload(s) of perf samples, for build %.12s", (int)strcspn(text.buf, "\n"),
+				 text.buf, n, path_basename(builds.v[i]));
+		sb_release(&path);
+		sb_release(&text);
+	}
+	sv_release(&builds);
+	sb_release(&dir);
 }

@@ -448,6 +448,8 @@ void fleet_upload_perf(struct remote *r, const char *path, const char *label, st
 	size_t at = route_perf(r, &memo, &info, &key, &instrumented, path);
 	if (at < info.ids.n) {
 		send_upload(r, &PERF_UPLOAD, path, fd, &then, key.buf, info.ids.v[at], 1, label, st);
+		progress("Routed", "the samples of %s (build-id %s) to its build configuration (key %.12s)\n",
+			 path_basename(info.files.v[at]), info.ids.v[at], key.buf);
 	} else {
 		if (!info.ids.n)
 			warn("refusing %s: it has no build-id table (recorded with --no-buildid or --buildid-mmap?), so "
@@ -456,8 +458,8 @@ void fleet_upload_perf(struct remote *r, const char *path, const char *label, st
 			warn("refusing %s: it samples an instrumented binary, whose counts say more: upload the .profraw "
 			     "files it writes instead (`cargo-pgo-wrap upload DIR`)", path);
 		else
-			warn("refusing %s: perf sampled no BOLTed program recorded on %s (it saw %zu file(s)%s%s); only "
-			     "programs BOLTed with bolt-bat: on are recorded, when they ship; the file is kept", path,
+			warn("refusing %s: perf sampled no program recorded on %s (it saw %zu file(s)%s%s); a program is "
+			     "recorded when a build with bolt: on and bolt-bat: on ships it; the file is kept", path,
 			     remote_display(r), info.ids.n, info.ids.n ? ", such as " : "",
 			     info.ids.n ? info.files.v[0] : "");
 		st->refused++;

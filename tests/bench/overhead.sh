@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # overhead.sh - what the wrapper costs: a generated workspace of N small crates
-# (a chain of libs and one bin), built in release mode with and without
+# (a chain of libs and one bin; LAYOUT=members makes every crate a workspace
+# member, LAYOUT=deps only the bin, the chain being path dependencies outside
+# the workspace, as registry crates are), built in release mode with and without
 # RUSTC_WRAPPER=cargo-pgo-wrap, full and no-op, side by side, round-robin;
 # medians; the overhead per rustc invocation in ms; cargo's instructions on a
 # no-op build (perf, or cachegrind where the machine has no counters).
@@ -8,6 +10,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${PGOW_BIN:-$ROOT/cargo-pgo-wrap}
 N=${CRATES:-200}
+LAYOUT=${LAYOUT:-members}
 RUNS=${RUNS:-3}
 NOOP_RUNS=${NOOP_RUNS:-21}
 W=$(mktemp -d "${TMPDIR:-/tmp}/pgow-overhead.XXXXXX")
@@ -17,26 +20,31 @@ export CARGO_NET_OFFLINE=true CARGO_PGO_WRAP_CACHE=$W/cache CARGO_PGO_WRAP_JOURN
 export CARGO_PGO_WRAP_WORKSPACE=$W/ws
 unset RUSTC_WRAPPER RUSTFLAGS CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE
 
+case $LAYOUT in
+members) CHAIN=$W/ws ;;
+deps) CHAIN=$W/deps ;;
+*) echo "overhead.sh: LAYOUT is members or deps, not '$LAYOUT'" >&2; exit 2 ;;
+esac
 mkdir -p "$W/ws"
 {
 	echo '[workspace]'
 	echo 'resolver = "2"'
 	printf 'members = ['
-	for i in $(seq "$N"); do printf '"c%d", ' "$i"; done
+	[ "$LAYOUT" = deps ] || for i in $(seq "$N"); do printf '"c%d", ' "$i"; done
 	echo '"app"]'
 } >"$W/ws/Cargo.toml"
 for i in $(seq "$N"); do
-	mkdir -p "$W/ws/c$i/src"
-	printf '[package]\nname = "c%d"\nversion = "0.1.0"\nedition = "2021"\n' "$i" >"$W/ws/c$i/Cargo.toml"
+	mkdir -p "$CHAIN/c$i/src"
+	printf '[package]\nname = "c%d"\nversion = "0.1.0"\nedition = "2021"\n' "$i" >"$CHAIN/c$i/Cargo.toml"
 	if [ "$i" -gt 1 ]; then
-		printf '[dependencies]\nc%d = { path = "../c%d" }\n' $((i - 1)) $((i - 1)) >>"$W/ws/c$i/Cargo.toml"
-		printf 'pub fn f(x: u64) -> u64 { c%d::f(x).wrapping_mul(%d) ^ %d }\n' $((i - 1)) "$i" "$i" >"$W/ws/c$i/src/lib.rs"
+		printf '[dependencies]\nc%d = { path = "../c%d" }\n' $((i - 1)) $((i - 1)) >>"$CHAIN/c$i/Cargo.toml"
+		printf 'pub fn f(x: u64) -> u64 { c%d::f(x).wrapping_mul(%d) ^ %d }\n' $((i - 1)) "$i" "$i" >"$CHAIN/c$i/src/lib.rs"
 	else
-		echo 'pub fn f(x: u64) -> u64 { x.wrapping_add(1) }' >"$W/ws/c$i/src/lib.rs"
+		echo 'pub fn f(x: u64) -> u64 { x.wrapping_add(1) }' >"$CHAIN/c$i/src/lib.rs"
 	fi
 done
 mkdir -p "$W/ws/app/src"
-printf '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n[dependencies]\nc%d = { path = "../c%d" }\n' "$N" "$N" >"$W/ws/app/Cargo.toml"
+printf '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n[dependencies]\nc%d = { path = "%s/c%d" }\n' "$N" "$CHAIN" "$N" >"$W/ws/app/Cargo.toml"
 printf 'fn main() { println!("{}", c%d::f(7)); }\n' "$N" >"$W/ws/app/src/main.rs"
 cd "$W/ws"
 cargo generate-lockfile --offline -q
@@ -114,7 +122,7 @@ insns() { # target-dir wrapper backtrace
 }
 invocations=$((N + 1))
 fp=$(printf '%s\n' "${full_p[@]}" | median); fw=$(printf '%s\n' "${full_w[@]}" | median)
-echo "wrapper overhead: $N crates + 1 bin, cargo build --release ($(nproc) cores, $(date -u +%F))"
+echo "wrapper overhead: $N crates + 1 bin ($LAYOUT), cargo build --release ($(nproc) cores, $(date -u +%F))"
 awk -v fp="$fp" -v fw="$fw" -v n="$invocations" -v runs="$RUNS" 'BEGIN {
 	printf "  full build (median of %d):  %6d ms plain, %6d ms wrapped: %.2fx, %+.2f ms per rustc invocation (%d)\n", runs, fp, fw, fw / fp, (fw - fp) / n, n }'
 for bt in 0 1; do

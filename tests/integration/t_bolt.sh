@@ -36,7 +36,7 @@ test_bolt_kept_program_works_and_is_not_bolted_twice() {
 	bolt_setup -0.9
 	pgow build --release 2>"$T/err" || { sed 's/^/      | /' "$T/err" >&2; fail "build"; }
 	assert_grep 'BOLT instrumented 1 program\(s\)' "$T/err" "BOLT ran"
-	assert_grep 'BOLT kept, the BOLTed programs ship: training [0-9.]+s with PGO, [0-9.]+s BOLTed \([0-9.]+x, median of 3 rounds' \
+	assert_grep 'BOLT kept, the BOLTed programs ship: training [0-9.]+s with PGO, [0-9.]+s BOLTed \([0-9.]+x the time, [0-9.]+% (faster|slower); median of 3 rounds' \
 		"$T/err" "the verdict and its numbers"
 	is_bolted target/release/cmix || fail "the shipped program is not BOLT's"
 	[ target/release/cmix -ef "$(ls target/release/deps/cmix-* | grep -v '\.d$')" ] ||
@@ -195,7 +195,7 @@ test_bolt_from_perf_samples_of_the_shipped_program() {
 	perf record -q -o "$T/other.data" -- /bin/true 2>/dev/null || fail "perf record of another program"
 	pgow upload --perf "$T/other.data" 2>"$T/other.err" || rc=$?
 	assert_eq 5 "$rc" "another program's samples"
-	assert_grep 'refusing .*other.data: perf sampled no BOLTed program recorded on' "$T/other.err" "why"
+	assert_grep 'refusing .*other.data: perf sampled no program recorded on' "$T/other.err" "why"
 	rc=0
 	pgow upload --perf "$T/field/cmix" 2>"$T/notperf.err" || rc=$?
 	assert_eq 5 "$rc" "not a perf.data"
@@ -280,4 +280,19 @@ test_bolt_from_perf_samples_of_the_shipped_program() {
 	assert_grep "note: 3 upload\(s\) of the field's samples of cmix were taken on another build of it" "$T/b4.err" \
 		"the old samples are not used"
 	assert_no_grep "BOLT cmix: the field's perf samples" "$T/b4.err" "not used"
+	pgow status >"$T/status.txt"
+	assert_grep "^  BOLT field  cmix: 3 upload\(s\) of perf samples, for build ${pgo_id:0:12}" "$T/status.txt" \
+		"status shows the field's samples"
+	[ "$(grep -c ' cmix: kept\| cmix: discarded' "$T/status.txt")" = 1 ] || fail "status: one verdict per program"
+	# A merge host that does not have what shipped skips the upload, keeps it on the remote, exits 5.
+	cp "$T/field/cmix" "$T/field/cmix-v2"
+	(cd "$T/field" && perf record -q -F 4000 -e cycles:u -o v2.data -- ./cmix-v2 200000 >/dev/null 2>&1) ||
+		fail "perf record, v2"
+	(cd "$T/field" && "$PGOW_BIN" upload --perf v2.data) 2>"$T/up4.err" || { cat "$T/up4.err" >&2; fail "upload 4"; }
+	rc=0
+	CARGO_PGO_WRAP_CACHE="$T/other-cache" pgow merge --remote --release 2>"$T/host2.err" || rc=$?
+	assert_eq 5 "$rc" "a merge host without the program"
+	assert_grep 'skipping upload [0-9a-f]{12}: this cache does not have the program with build-id' "$T/host2.err" "why"
+	assert_grep '1 upload\(s\) skipped \(said above\); they stay on file://' "$T/host2.err" "kept"
+	assert_no_grep 'no upload from the field waits' "$T/host2.err" "no contradiction"
 }

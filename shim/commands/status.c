@@ -294,6 +294,16 @@ static void print_human(const struct slot_status *s)
 	sb_release(&rustc);
 }
 
+/* key: a sequence of lines. */
+static void emit_lines(struct yemit *e, const char *key, const struct strvec *lines)
+{
+	yemit_scalar(e, key);
+	yemit_seq_start(e);
+	for (size_t i = 0; i < lines->n; i++)
+		yemit_scalar(e, lines->v[i]);
+	yemit_end_seq(e);
+}
+
 static void emit_slot(struct yemit *e, const struct slot_status *s)
 {
 	const struct freshness *f = &s->f;
@@ -353,21 +363,12 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 		yemit_end_map(e);
 	}
 	yemit_end_seq(e);
-	struct strvec bolt = STRVEC_INIT;
+	struct strvec bolt = STRVEC_INIT, field = STRVEC_INIT;
 	bolt_verdicts(s->dir, &bolt);
-	yemit_scalar(e, "bolt");
-	yemit_seq_start(e);
-	for (size_t i = 0; i < bolt.n; i++)
-		yemit_scalar(e, bolt.v[i]);
-	yemit_end_seq(e);
-	sv_release(&bolt);
-	struct strvec field = STRVEC_INIT;
+	emit_lines(e, "bolt", &bolt);
 	boltfield_describe(s->dir, &field);
-	yemit_scalar(e, "bolt-field-samples");
-	yemit_seq_start(e);
-	for (size_t i = 0; i < field.n; i++)
-		yemit_scalar(e, field.v[i]);
-	yemit_end_seq(e);
+	emit_lines(e, "bolt-field-samples", &field);
+	sv_release(&bolt);
 	sv_release(&field);
 	struct strbuf raw = STRBUF_INIT;
 	path_join(&raw, s->dir, "raw");

@@ -186,8 +186,12 @@ out:
 	return rc;
 }
 
-/* A hard link when the file system allows (the .bin and its .bat are one file until either is replaced). */
-static void keep_copy(const char *slot_dir, const char *src, const char *id, const char *what)
+/*
+ * A copy of src as <slot>/bolt/<id>.<what>. A hard link may stand in for a
+ * file of the cache (the .bin is only ever replaced, never rewritten in
+ * place), never for one of the target dir, which a linker may rewrite.
+ */
+static void keep_copy(const char *slot_dir, const char *src, const char *id, const char *what, bool may_link)
 {
 	struct strbuf dst = STRBUF_INIT, err = STRBUF_INIT;
 
@@ -195,7 +199,7 @@ static void keep_copy(const char *slot_dir, const char *src, const char *id, con
 	if (mkdir_private(dst.buf, 0700, &err) == 0) {
 		sb_reset(&dst);
 		bolt_cache_file(&dst, slot_dir, id, what);
-		if (!file_exists(dst.buf) && link(src, dst.buf) != 0)
+		if (!file_exists(dst.buf) && (!may_link || link(src, dst.buf) != 0))
 			(void)copy_file_atomic(src, dst.buf, 0700, &err);
 	}
 	if (err.len)
@@ -207,12 +211,12 @@ static void keep_copy(const char *slot_dir, const char *src, const char *id, con
 
 void boltfield_keep_bolted(const char *slot_dir, const char *bin, const char *bolted_id)
 {
-	keep_copy(slot_dir, bin, bolted_id, "bat");
+	keep_copy(slot_dir, bin, bolted_id, "bat", true);
 }
 
 void boltfield_keep_shipped(const char *slot_dir, const char *exe, const char *id)
 {
-	keep_copy(slot_dir, exe, id, "shipped");
+	keep_copy(slot_dir, exe, id, "shipped", false);
 }
 
 /* A record for each <id>.<suffix> the slot keeps; a BOLTed one must carry BAT. */

@@ -53,6 +53,10 @@ int travel_pull(struct remote *r, const char *slot_dir, const struct strvec *mem
  * this cache); -1 (err) when it could be neither.
  */
 int travel_fetch(struct remote *r, const char *slot_dir, const char *key, struct strbuf *err);
+/* Makes profile key, which this cache stored once, current again, quietly; false when it cannot. */
+bool travel_restore_local(const char *slot_dir, const char *key);
+/* Remembers that the remote's remote_key was no fresher for this build than local_key: no refetch while both stay. */
+void travel_mark_no_fresher(const char *slot_dir, const char *remote_key, const char *local_key);
 
 /*
  * What the remote names for a slot that was pushed or pulled before (its

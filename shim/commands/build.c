@@ -475,6 +475,31 @@ static bool usable(const struct freshness *f)
 	return f->has_profile == 1 && !f->nstale && !f->training_changed;
 }
 
+/*
+ * After a pull made the remote's profile current: when it is no fresher for
+ * this build than the one this cache had (stale too, in as many crates),
+ * the local one (newer work that was never pushed, say) is current again.
+ */
+static bool keep_local_profile(struct build *b, const char *slot_dir, const struct freshness *local)
+{
+	struct freshness pulled;
+	bool keep = false;
+
+	if (local->has_profile != 1)
+		return false;
+	predict(b, slot_dir, &pulled);
+	if (pulled.has_profile == 1 && strcmp(pulled.m.content_key, local->m.content_key) != 0 && !usable(&pulled) &&
+	    pulled.nstale >= local->nstale && travel_restore_local(slot_dir, local->m.content_key)) {
+		progress("note:", "the remote's profile %.12s is stale for this build too (%s); this cache's %.12s "
+			 "stays current\n", pulled.m.content_key, pulled.nstale ? pulled.stale.buf : "its training changed",
+			 local->m.content_key);
+		travel_mark_no_fresher(slot_dir, pulled.m.content_key, local->m.content_key);
+		keep = true;
+	}
+	freshness_release(&pulled);
+	return keep;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	struct build b;
@@ -508,7 +533,7 @@ int cmd_build(int argc, char **argv)
 			known = true;
 			build_lease_note(slot.buf);
 		}
-		if (known && travel_pull_or_warn(slot.buf, &b.ws.members)) {
+		if (known && travel_pull_or_warn(slot.buf, &b.ws.members) && !keep_local_profile(&b, slot.buf, &before)) {
 			point_build_dir(&b, slot.buf, false);
 			freshness_release(&before);
 			predict(&b, slot.buf, &before);

@@ -465,6 +465,16 @@ static bool is_current(const char *slot_dir, const char *key)
 }
 
 /* A profile this cache stored once (and gc kept) is current again without the remote. */
+static int restore_local(const char *slot_dir, const char *key, struct strbuf *err);
+
+bool travel_restore_local(const char *slot_dir, const char *key)
+{
+	struct strbuf err = STRBUF_INIT;
+	bool done = is_current(slot_dir, key) || restore_local(slot_dir, key, &err);
+	sb_release(&err);
+	return done;
+}
+
 static int restore_local(const char *slot_dir, const char *key, struct strbuf *err)
 {
 	struct strbuf prof = STRBUF_INIT, yaml = STRBUF_INIT;
@@ -556,20 +566,74 @@ void travel_push_or_warn(const char *slot_dir, const struct strvec *members)
 	sb_release(&err);
 }
 
+/*
+ * <slot>/REMOTE-NO-FRESHER: "<remote's key> <this cache's key>", written
+ * when a build found the remote's profile no fresher than this cache's and
+ * kept its own. While both are the same, a build does not fetch the
+ * remote's again only to put its own back (that rewrote every part twice).
+ */
+#define NO_FRESHER_MARK "REMOTE-NO-FRESHER"
+
+static void no_fresher_path(struct strbuf *out, const char *slot_dir)
+{
+	path_join(out, slot_dir, NO_FRESHER_MARK);
+}
+
+void travel_mark_no_fresher(const char *slot_dir, const char *remote_key, const char *local_key)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
+	struct atomic_opts opts = { .mode = 0600 };
+
+	no_fresher_path(&path, slot_dir);
+	sb_addf(&text, "%s %s\n", remote_key, local_key);
+	if (write_file_atomic(path.buf, text.buf, text.len, &opts, &err) != 0)
+		warn("%s", err.buf);
+	sb_release(&path);
+	sb_release(&text);
+	sb_release(&err);
+}
+
+/* Whether the remote names key, and this cache's current profile is the one kept over it before. */
+static bool judged_no_fresher(const char *slot_dir, const char *key)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, want = STRBUF_INIT, prof = STRBUF_INIT;
+	struct strbuf index = STRBUF_INIT, err = STRBUF_INIT, cur = STRBUF_INIT;
+	bool same = false;
+
+	no_fresher_path(&path, slot_dir);
+	if (sb_read_file(&text, path.buf) == 0 && profile_current_index(slot_dir, &prof, &index, &err) == 1) {
+		profile_key_of(prof.buf, &cur);
+		sb_addf(&want, "%s %s\n", key, cur.buf);
+		same = strcmp(text.buf, want.buf) == 0;
+	}
+	sb_release(&path);
+	sb_release(&text);
+	sb_release(&want);
+	sb_release(&prof);
+	sb_release(&index);
+	sb_release(&err);
+	sb_release(&cur);
+	return same;
+}
+
 int travel_pull_or_warn(const char *slot_dir, const struct strvec *members)
 {
 	struct remote *r = open_or_warn();
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, slot_key = STRBUF_INIT, key = STRBUF_INIT;
 	int rc = 0;
 
-	if (r) {
-		rc = travel_pull(r, slot_dir, members, &err);
-		/* None there yet is no failure (a new configuration's first build trains and pushes). */
-		if (rc < 0)
-			remote_failed("cannot fetch a profile", &err);
-	}
+	if (r && travel_slot_key(slot_dir, members, &slot_key, &err) == 0 &&
+	    (rc = get_ref(r, slot_key.buf, &key, &err)) == 1)
+		rc = judged_no_fresher(slot_dir, key.buf) ? 0 : travel_fetch(r, slot_dir, key.buf, &err);
+	else if (r && !slot_key.len)
+		rc = -1;
+	/* None there yet is no failure (a new configuration's first build trains and pushes). */
+	if (rc < 0)
+		remote_failed("cannot fetch a profile", &err);
 	remote_close(r);
 	sb_release(&err);
+	sb_release(&slot_key);
+	sb_release(&key);
 	return rc > 0;
 }
 

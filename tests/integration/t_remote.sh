@@ -444,3 +444,33 @@ test_remote_push_prunes_old_profiles() {
 	assert_grep "warning: cannot prune old profiles of slot [0-9a-f]{12} on the remote: DELETE $NGINX_URL/.*HTTP 405" \
 		"$T/a5.err" "one warning"
 }
+
+# A profile this cache made and never pushed (a local merge) is newer work than the
+# remote's: when a source change makes both stale, the remote's older one must not
+# replace it (found by a new-user audit: `Restored profile <older>` after an edit).
+test_remote_an_older_remote_profile_never_replaces_a_newer_local_one() {
+	remote_setup
+	export CARGO_PGO_WRAP_REMOTE="file://$T/remote"
+	on_a build --release 2>"$T/a.err" || { cat "$T/a.err" >&2; fail "A's cycle"; }
+	local pushed
+	pushed=$(sed -n 's/.*Pushed profile \([0-9a-f]\{12\}\).*/\1/p' "$T/a.err")
+	[ -n "$pushed" ] || fail "setup: nothing pushed"
+	# More profiles merged here, not pushed.
+	on_a instrument --release 2>/dev/null || fail "instrument"
+	mkdir -p "$T/more"
+	LLVM_PROFILE_FILE="$T/more/%p.profraw" "$T/a/ws/target/release/fixbin" 40000 >/dev/null || fail "run"
+	on_a merge "$T/more" 2>"$T/merge.err" || { cat "$T/merge.err" >&2; fail "merge"; }
+	local local_key
+	local_key=$(on_a status 2>/dev/null | sed -n 's/^  profile     \([0-9a-f]\{12\}\),.*/\1/p')
+	[ -n "$local_key" ] && [ "$local_key" != "$pushed" ] || fail "setup: no newer local profile ($local_key)"
+	# A source change: both profiles are stale for fixlib now.
+	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' "$T/a/ws/fixlib/src/lib.rs"
+	on_a build --release 2>"$T/edit.err" || { cat "$T/edit.err" >&2; fail "build after the edit"; }
+	assert_grep "note: the remote's profile $pushed is stale for this build too \\(fixlib" "$T/edit.err" "said"
+	assert_grep "carry profile $local_key" "$T/edit.err" "built with this cache's"
+	[ "$(on_a status 2>/dev/null | sed -n 's/^  profile     \([0-9a-f]\{12\}\),.*/\1/p')" = "$local_key" ] ||
+		fail "the current profile is no longer this cache's newer one"
+	# Judged once: the next build neither fetches the remote's again nor rebuilds anything.
+	on_a build --release 2>"$T/again.err" || { cat "$T/again.err" >&2; fail "the build after"; }
+	assert_no_grep "Restored|Pulled|Compiling|Split per unit" "$T/again.err" "a no-op"
+}

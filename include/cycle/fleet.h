@@ -58,6 +58,7 @@ struct fleet_batch {
 	struct strvec perf_paths, perf_ids; /* the perf.data among them, and their BOLTed programs' build-ids */
 	struct strvec labels;   /* their labels, each once */
 	int skipped;            /* uploads that could not be taken (said why) */
+	int elsewhere;          /* perf uploads of programs another host shipped: left to it */
 };
 /*
  * Fetches the slot's uploads not merged yet into tmpdir and adds them to

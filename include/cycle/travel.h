@@ -55,8 +55,11 @@ int travel_pull(struct remote *r, const char *slot_dir, const struct strvec *mem
 int travel_fetch(struct remote *r, const char *slot_dir, const char *key, struct strbuf *err);
 /* Makes profile key, which this cache stored once, current again, quietly; false when it cannot. */
 bool travel_restore_local(const char *slot_dir, const char *key);
-/* Remembers that the remote's remote_key was no fresher for this build than local_key: no refetch while both stay. */
-void travel_mark_no_fresher(const char *slot_dir, const char *remote_key, const char *local_key);
+/*
+ * Remembers that the remote's remote_key was no fresher for this build
+ * (as state describes it) than local_key: no refetch while all three stay.
+ */
+void travel_mark_no_fresher(const char *slot_dir, const char *remote_key, const char *local_key, const char *state);
 
 /*
  * What the remote names for a slot that was pushed or pulled before (its
@@ -71,7 +74,10 @@ int travel_remote_state(struct remote *r, const char *slot_dir, struct strbuf *k
  * CARGO_PGO_WRAP_REMOTE_REQUIRED=1. Nothing when no remote is set.
  */
 void travel_push_or_warn(const char *slot_dir, const struct strvec *members);
-/* 1 when a profile was fetched or was there already; 0 otherwise. */
-int travel_pull_or_warn(const char *slot_dir, const struct strvec *members);
+/*
+ * 1 when a profile was fetched or was there already; 0 otherwise, also when
+ * the remote's was judged no fresher before for a build in this state.
+ */
+int travel_pull_or_warn(const char *slot_dir, const struct strvec *members, const char *state);
 
 #endif

@@ -475,28 +475,42 @@ static bool usable(const struct freshness *f)
 	return f->has_profile == 1 && !f->nstale && !f->training_changed;
 }
 
+/* What a judgement between two profiles saw of this build: its stale crates and its training. */
+static void build_state(const struct build *b, const struct freshness *f, struct strbuf *out)
+{
+	sb_addf(out, "%s\n%s", b->training_id ? b->training_id : "-", f->has_profile == 1 ? f->stale.buf : "-");
+}
+
 /*
- * After a pull made the remote's profile current: when it is no fresher for
- * this build than the one this cache had (stale too, in as many crates),
- * the local one (newer work that was never pushed, say) is current again.
+ * After a pull made the remote's profile current: an older one than this
+ * cache had (newer work that was never pushed, say) does not replace it,
+ * unless it is fresh for this build and the local one is not.
  */
 static bool keep_local_profile(struct build *b, const char *slot_dir, const struct freshness *local)
 {
 	struct freshness pulled;
+	struct strbuf state = STRBUF_INIT;
 	bool keep = false;
 
 	if (local->has_profile != 1)
 		return false;
 	predict(b, slot_dir, &pulled);
 	if (pulled.has_profile == 1 && strcmp(pulled.m.content_key, local->m.content_key) != 0 && !usable(&pulled) &&
-	    pulled.nstale >= local->nstale && travel_restore_local(slot_dir, local->m.content_key)) {
-		progress("note:", "the remote's profile %.12s is stale for this build too (%s); this cache's %.12s "
-			 "stays current\n", pulled.m.content_key, pulled.nstale ? pulled.stale.buf : "its training changed",
-			 local->m.content_key);
-		travel_mark_no_fresher(slot_dir, pulled.m.content_key, local->m.content_key);
-		keep = true;
+	    pulled.m.created <= local->m.created) {
+		if (travel_restore_local(slot_dir, local->m.content_key)) {
+			progress("note:", "the remote's profile %.12s is older than this cache's %.12s and stale for this "
+				 "build too (%s): this cache's stays current\n", pulled.m.content_key,
+				 local->m.content_key, pulled.stale.buf);
+			build_state(b, local, &state);
+			travel_mark_no_fresher(slot_dir, pulled.m.content_key, local->m.content_key, state.buf);
+			keep = true;
+		} else {
+			warn("this cache's profile %.12s is newer than the remote's %.12s, but cannot be made current "
+			     "again; the remote's is used", local->m.content_key, pulled.m.content_key);
+		}
 	}
 	freshness_release(&pulled);
+	sb_release(&state);
 	return keep;
 }
 
@@ -533,11 +547,15 @@ int cmd_build(int argc, char **argv)
 			known = true;
 			build_lease_note(slot.buf);
 		}
-		if (known && travel_pull_or_warn(slot.buf, &b.ws.members) && !keep_local_profile(&b, slot.buf, &before)) {
+		struct strbuf state = STRBUF_INIT;
+		build_state(&b, &before, &state);
+		if (known && travel_pull_or_warn(slot.buf, &b.ws.members, state.buf) &&
+		    !keep_local_profile(&b, slot.buf, &before)) {
 			point_build_dir(&b, slot.buf, false);
 			freshness_release(&before);
 			predict(&b, slot.buf, &before);
 		}
+		sb_release(&state);
 	}
 	enum plan p = decide(&b, &before);
 	b.plain_asked = p == PLAN_PLAIN;

@@ -335,7 +335,7 @@ static int merge_remote(int argc, char **argv)
 	convert_perf_uploads(&b, slot.buf, &fb, o.replace);
 	if (!fb.hashes.n) {
 		held_still(slot.buf);
-		if (!fb.skipped)
+		if (!fb.skipped && !fb.elsewhere)
 			progress("note:", "no upload from the field waits to be merged for slot %.12s on %s\n",
 				 path_basename(slot.buf), remote_display(r));
 	} else if (!o.paths.n) {
@@ -363,6 +363,9 @@ static int merge_remote(int argc, char **argv)
 			    "`cargo-pgo-wrap push` sends it", err.buf);
 	}
 	tempdir_remove(tmp.buf);
+	if (fb.elsewhere)
+		progress("note:", "%d upload(s) of perf samples are of programs this host did not ship (this cache "
+			 "does not have them): they stay on %s for the host that did\n", fb.elsewhere, remote_display(r));
 	/* What was merged is merged; a job that runs this must still see that some uploads were not. */
 	if (fb.skipped)
 		die(PGOW_EXIT_PROFILE, "merge --remote: %d upload(s) skipped (said above); they stay on %s, not merged",

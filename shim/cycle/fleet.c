@@ -668,15 +668,18 @@ int fleet_fetch(struct remote *r, const char *slot_dir, const char *slot_key, co
 			continue;
 		struct strbuf name = STRBUF_INIT, text = STRBUF_INIT, e = STRBUF_INIT;
 		struct meta m;
+		bool elsewhere = false;
 		upload_name(&name, slot_key, hash, "meta");
 		memset(&m, 0, sizeof(m));
 		char *path = NULL;
 		if (remote_get_small(r, name.buf, &text, MAX_META, &e) != 1 || !meta_parse(sb_str(&text), name.buf, &m, &e))
 			warn("skipping upload %.12s: %s", hash, e.len ? e.buf : "its meta is gone");
-		else if ((m.perf ? bolted_record_check(r, slot_key, m.build_id, &e) < 0 ||
-					   boltfield_convertible(slot_dir, m.build_id, &e) < 0
-				 : install_record(r, slot_dir, slot_key, m.build_id, &e) < 0))
+		else if ((m.perf ? bolted_record_check(r, slot_key, m.build_id, &e)
+				 : install_record(r, slot_dir, slot_key, m.build_id, &e)) < 0)
 			warn("skipping upload %.12s: %s", hash, e.buf);
+		else if (m.perf && boltfield_convertible(slot_dir, m.build_id, &e) < 0)
+			/* Not this host's to convert: it stays for the one that shipped the program. */
+			elsewhere = true;
 		else
 			path = fetch_upload(r, slot_key, hash, tmpdir, &m);
 		if (path && m.perf) {
@@ -689,6 +692,8 @@ int fleet_fetch(struct remote *r, const char *slot_dir, const char *slot_key, co
 			sv_push(&b->hashes, hash);
 			add_label(&b->labels, m.label);
 			free(path);
+		} else if (elsewhere) {
+			b->elsewhere++;
 		} else {
 			b->skipped++;
 		}

@@ -567,9 +567,10 @@ void travel_push_or_warn(const char *slot_dir, const struct strvec *members)
 }
 
 /*
- * <slot>/REMOTE-NO-FRESHER: "<remote's key> <this cache's key>", written
- * when a build found the remote's profile no fresher than this cache's and
- * kept its own. While both are the same, a build does not fetch the
+ * <slot>/REMOTE-NO-FRESHER: "<remote's key> <this cache's key> <state>",
+ * written when a build kept its own profile over the remote's, state
+ * naming what that judgement saw of the build (its stale crates, its
+ * training). While all three are the same, a build does not fetch the
  * remote's again only to put its own back (that rewrote every part twice).
  */
 #define NO_FRESHER_MARK "REMOTE-NO-FRESHER"
@@ -579,22 +580,30 @@ static void no_fresher_path(struct strbuf *out, const char *slot_dir)
 	path_join(out, slot_dir, NO_FRESHER_MARK);
 }
 
-void travel_mark_no_fresher(const char *slot_dir, const char *remote_key, const char *local_key)
+static void no_fresher_text(struct strbuf *out, const char *remote_key, const char *local_key, const char *state)
+{
+	char hash[HASH_HEX_LEN + 1];
+
+	hash_buf_hex(state, strlen(state), hash);
+	sb_addf(out, "%s %s %s\n", remote_key, local_key, hash);
+}
+
+void travel_mark_no_fresher(const char *slot_dir, const char *remote_key, const char *local_key, const char *state)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
 	struct atomic_opts opts = { .mode = 0600 };
 
 	no_fresher_path(&path, slot_dir);
-	sb_addf(&text, "%s %s\n", remote_key, local_key);
+	no_fresher_text(&text, remote_key, local_key, state);
 	if (write_file_atomic(path.buf, text.buf, text.len, &opts, &err) != 0)
-		warn("%s", err.buf);
+		warn("%s; the next build fetches the remote's profile again", err.buf);
 	sb_release(&path);
 	sb_release(&text);
 	sb_release(&err);
 }
 
-/* Whether the remote names key, and this cache's current profile is the one kept over it before. */
-static bool judged_no_fresher(const char *slot_dir, const char *key)
+/* Whether the remote names key, and this build is as it was when this cache's current profile was kept over it. */
+static bool judged_no_fresher(const char *slot_dir, const char *key, const char *state)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, want = STRBUF_INIT, prof = STRBUF_INIT;
 	struct strbuf index = STRBUF_INIT, err = STRBUF_INIT, cur = STRBUF_INIT;
@@ -603,9 +612,12 @@ static bool judged_no_fresher(const char *slot_dir, const char *key)
 	no_fresher_path(&path, slot_dir);
 	if (sb_read_file(&text, path.buf) == 0 && profile_current_index(slot_dir, &prof, &index, &err) == 1) {
 		profile_key_of(prof.buf, &cur);
-		sb_addf(&want, "%s %s\n", key, cur.buf);
+		no_fresher_text(&want, key, cur.buf, state);
 		same = strcmp(text.buf, want.buf) == 0;
 	}
+	if (same)
+		progress("note:", "the remote's profile %.12s was judged no fresher for this build before; this "
+			 "cache's %.12s stays current\n", key, cur.buf);
 	sb_release(&path);
 	sb_release(&text);
 	sb_release(&want);
@@ -616,7 +628,7 @@ static bool judged_no_fresher(const char *slot_dir, const char *key)
 	return same;
 }
 
-int travel_pull_or_warn(const char *slot_dir, const struct strvec *members)
+int travel_pull_or_warn(const char *slot_dir, const struct strvec *members, const char *state)
 {
 	struct remote *r = open_or_warn();
 	struct strbuf err = STRBUF_INIT, slot_key = STRBUF_INIT, key = STRBUF_INIT;
@@ -624,7 +636,7 @@ int travel_pull_or_warn(const char *slot_dir, const struct strvec *members)
 
 	if (r && travel_slot_key(slot_dir, members, &slot_key, &err) == 0 &&
 	    (rc = get_ref(r, slot_key.buf, &key, &err)) == 1)
-		rc = judged_no_fresher(slot_dir, key.buf) ? 0 : travel_fetch(r, slot_dir, key.buf, &err);
+		rc = judged_no_fresher(slot_dir, key.buf, state) ? 0 : travel_fetch(r, slot_dir, key.buf, &err);
 	else if (r && !slot_key.len)
 		rc = -1;
 	/* None there yet is no failure (a new configuration's first build trains and pushes). */

@@ -466,11 +466,28 @@ test_remote_an_older_remote_profile_never_replaces_a_newer_local_one() {
 	# A source change: both profiles are stale for fixlib now.
 	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' "$T/a/ws/fixlib/src/lib.rs"
 	on_a build --release 2>"$T/edit.err" || { cat "$T/edit.err" >&2; fail "build after the edit"; }
-	assert_grep "note: the remote's profile $pushed is stale for this build too \\(fixlib" "$T/edit.err" "said"
+	assert_grep "note: the remote's profile $pushed is older than this cache's $local_key and stale for this build too \\(fixlib" \
+		"$T/edit.err" "said"
 	assert_grep "carry profile $local_key" "$T/edit.err" "built with this cache's"
 	[ "$(on_a status 2>/dev/null | sed -n 's/^  profile     \([0-9a-f]\{12\}\),.*/\1/p')" = "$local_key" ] ||
 		fail "the current profile is no longer this cache's newer one"
 	# Judged once: the next build neither fetches the remote's again nor rebuilds anything.
 	on_a build --release 2>"$T/again.err" || { cat "$T/again.err" >&2; fail "the build after"; }
 	assert_no_grep "Restored|Pulled|Compiling|Split per unit" "$T/again.err" "a no-op"
+	assert_grep "note: the remote's profile $pushed was judged no fresher for this build before" "$T/again.err" "said why"
+	# A newer profile on the remote (B's, pushed later) is the team's latest: A takes it, stale or not.
+	on_b build --release 2>"$T/b.err" || { cat "$T/b.err" >&2; fail "B's build"; }
+	on_b instrument --release 2>/dev/null || fail "B instruments"
+	mkdir -p "$T/more-b"
+	LLVM_PROFILE_FILE="$T/more-b/%p.profraw" "$T/b/somewhere/else/project/target/release/fixbin" 7000 >/dev/null ||
+		fail "B's run"
+	on_b merge "$T/more-b" 2>/dev/null || fail "B's merge"
+	on_b push --release 2>"$T/bpush.err" || { cat "$T/bpush.err" >&2; fail "B's push"; }
+	local newer
+	newer=$(sed -n 's/.*Pushed profile \([0-9a-f]\{12\}\).*/\1/p' "$T/bpush.err")
+	[ -n "$newer" ] || fail "setup: B pushed nothing"
+	on_a build --release 2>"$T/newer.err" || { cat "$T/newer.err" >&2; fail "A's build after B's push"; }
+	assert_grep "Pulled profile $newer" "$T/newer.err" "the newer remote profile is fetched"
+	[ "$(on_a status 2>/dev/null | sed -n 's/^  profile     \([0-9a-f]\{12\}\),.*/\1/p')" = "$newer" ] ||
+		fail "A did not take the remote's newer profile"
 }

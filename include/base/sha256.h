@@ -28,6 +28,8 @@ void sha256_final(struct sha256 *s, unsigned char out[SHA256_LEN]);
 void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1]);
 /* The same for a file's contents; -1 with errno on failure. */
 int sha256_file_hex(const char *path, char out[SHA256_HEX_LEN + 1]);
+/* The digest of what fd holds from its offset on; -1 with errno. */
+int sha256_fd(int fd, unsigned char out[SHA256_LEN]);
 void sha256_to_hex(const unsigned char digest[SHA256_LEN], char out[SHA256_HEX_LEN + 1]);
 
 void hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len, unsigned char out[SHA256_LEN]);

@@ -54,12 +54,12 @@ void boltfield_records(const char *slot_dir, const char *slot_key, struct strvec
 /* Whether this cache has the shipped program id as it was deployed: 0, or -1 with why in err. */
 int boltfield_convertible(const char *slot_dir, const char *id, struct strbuf *err);
 /*
- * perf2bolt of a perf.data taken on the shipped program id, stored as its
- * field profile under the upload's hash; one progress line. -1 with the
- * reason in err (the samples are unusable: nothing was stored).
+ * perf2bolt (the tool bolt_perf_tools found) of a perf.data taken on the
+ * shipped program id, stored as its field profile under the upload's hash;
+ * one progress line. -1 with the reason in err (nothing was stored).
  */
-int boltfield_convert(const char *slot_dir, const char *id, const char *perf_path, const char *hash,
-		      struct strbuf *err);
+int boltfield_convert(const char *slot_dir, const char *perf2bolt, const char *id, const char *perf_path,
+		      const char *hash, struct strbuf *err);
 /* Removes the field profiles of uploads not in hashes (merge --remote --replace). */
 void boltfield_keep_only(const char *slot_dir, const struct strvec *hashes);
 

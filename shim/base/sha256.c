@@ -122,31 +122,38 @@ void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
 	sha256_to_hex(d, out);
 }
 
-int sha256_file_hex(const char *path, char out[SHA256_HEX_LEN + 1])
+int sha256_fd(int fd, unsigned char out[SHA256_LEN])
 {
-	unsigned char buf[65536], d[SHA256_LEN];
+	unsigned char buf[65536];
 	struct sha256 s;
 	ssize_t n;
+
+	sha256_init(&s);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		sha256_update(&s, buf, (size_t)n);
+	}
+	sha256_final(&s, out);
+	return 0;
+}
+
+int sha256_file_hex(const char *path, char out[SHA256_HEX_LEN + 1])
+{
+	unsigned char d[SHA256_LEN];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
-	sha256_init(&s);
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		sha256_update(&s, buf, (size_t)n);
-	}
+	int rc = sha256_fd(fd, d);
+	int saved = errno;
 	close(fd);
-	sha256_final(&s, d);
-	sha256_to_hex(d, out);
-	return 0;
+	errno = saved;
+	if (rc == 0)
+		sha256_to_hex(d, out);
+	return rc;
 }
 
 void hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len, unsigned char out[SHA256_LEN])

@@ -258,7 +258,7 @@ static void convert_perf_uploads(const struct build *b, const char *slot_dir, co
 		const char *base = path_basename(fb->perf_paths.v[i]);
 		char *hash = xstrndup(base, strcspn(base, "."));
 		sb_reset(&err);
-		if (boltfield_convert(slot_dir, fb->perf_ids.v[i], fb->perf_paths.v[i], hash, &err) == 0)
+		if (boltfield_convert(slot_dir, tool.buf, fb->perf_ids.v[i], fb->perf_paths.v[i], hash, &err) == 0)
 			done++;
 		else
 			warn("upload %.12s is set aside (recorded as merged, not used): %s", hash, err.buf);

@@ -339,15 +339,15 @@ static void sample_note(const struct strbuf *said, struct strbuf *note)
  * perf2bolt [--ba] -p perf_path -o out bin: the profile's text, and what
  * the samples amount to in note; -1 (err).
  */
-static int run_perf2bolt(const char *slot_dir, const char *bin, const char *perf_path, bool lbr,
+static int run_perf2bolt(const char *slot_dir, const char *tool, const char *bin, const char *perf_path, bool lbr,
 			 struct strbuf *text, struct strbuf *note, struct strbuf *err)
 {
-	struct strbuf perf = STRBUF_INIT, tool = STRBUF_INIT, tmp = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf tmp = STRBUF_INIT, out = STRBUF_INIT;
 	struct strbuf log = STRBUF_INIT, said = STRBUF_INIT;
 	struct strvec argv = STRVEC_INIT;
 	int rc = -1;
 
-	if (bolt_perf_tools(&perf, &tool, err) != 0 || tempdir_create(slot_dir, "perf2bolt.", &tmp, err) != 0)
+	if (tempdir_create(slot_dir, "perf2bolt.", &tmp, err) != 0)
 		goto out;
 	sb_addf(&out, "%s/out.fdata", tmp.buf);
 	sb_addf(&log, "%s/perf2bolt.log", tmp.buf);
@@ -355,7 +355,7 @@ static int run_perf2bolt(const char *slot_dir, const char *bin, const char *perf
 	if (mkdir_private(said.buf, 0700, err) != 0)
 		goto out;
 	sb_reset(&said);
-	sv_push(&argv, tool.buf);
+	sv_push(&argv, tool);
 	if (!lbr)
 		sv_push(&argv, perf2bolt_no_lbr_flag());
 	sv_pushf(&argv, "-p=%s", perf_path);
@@ -374,8 +374,6 @@ out:
 	if (tmp.len)
 		tempdir_remove(tmp.buf);
 	sv_release(&argv);
-	sb_release(&perf);
-	sb_release(&tool);
 	sb_release(&tmp);
 	sb_release(&out);
 	sb_release(&log);
@@ -412,8 +410,8 @@ out:
 	return rc;
 }
 
-int boltfield_convert(const char *slot_dir, const char *id, const char *perf_path, const char *hash,
-		      struct strbuf *err)
+int boltfield_convert(const char *slot_dir, const char *perf2bolt, const char *id, const char *perf_path,
+		      const char *hash, struct strbuf *err)
 {
 	struct strbuf from = STRBUF_INIT, bin = STRBUF_INIT, name = STRBUF_INIT, text = STRBUF_INIT, note = STRBUF_INIT;
 	int rc = -1, lbr;
@@ -428,7 +426,7 @@ int boltfield_convert(const char *slot_dir, const char *id, const char *perf_pat
 				name.buf);
 		goto out;
 	}
-	if (run_perf2bolt(slot_dir, bin.buf, perf_path, lbr, &text, &note, err) != 0)
+	if (run_perf2bolt(slot_dir, perf2bolt, bin.buf, perf_path, lbr, &text, &note, err) != 0)
 		goto out;
 	if (!field_profile_text(&text)) {
 		sb_addf(err, "the samples hold none of %s (build-id %s): perf recorded something else", name.buf, id);
@@ -509,45 +507,55 @@ void boltfield_state(const char *slot_dir, const char *from_id, struct strbuf *o
 	sv_release(&files);
 }
 
-size_t boltfield_elsewhere(const char *slot_dir, const char *name, const char *from_id)
+/* Each build with field profiles: its dir, the program's name, how many uploads; for fn. */
+static void each_field_build(const char *slot_dir,
+			     void (*fn)(const char *build_dir, const char *name, size_t uploads, void *ctx), void *ctx)
 {
 	struct strbuf dir = STRBUF_INIT;
 	struct strvec builds = STRVEC_INIT;
-	size_t n = 0;
 
 	field_path(&dir, slot_dir, NULL, NULL);
 	list_dir(dir.buf, "", &builds);
 	for (size_t i = 0; i < builds.n; i++) {
-		struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+		struct strbuf path = STRBUF_INIT, name = STRBUF_INIT;
+		size_t n = count_files(builds.v[i], ".fdata");
 		path_join(&path, builds.v[i], "program");
-		if (strcmp(path_basename(builds.v[i]), from_id) != 0 && sb_read_file(&text, path.buf) == 0 &&
-		    strcspn(text.buf, "\n") == strlen(name) && strncmp(text.buf, name, strlen(name)) == 0)
-			n += count_files(builds.v[i], ".fdata");
+		if (n && sb_read_file(&name, path.buf) == 0) {
+			sb_setlen(&name, strcspn(name.buf, "\n"));
+			fn(builds.v[i], name.buf, n, ctx);
+		}
 		sb_release(&path);
-		sb_release(&text);
+		sb_release(&name);
 	}
 	sv_release(&builds);
 	sb_release(&dir);
-	return n;
+}
+
+struct elsewhere {
+	const char *name, *from_id;
+	size_t n;
+};
+
+static void count_elsewhere(const char *build_dir, const char *name, size_t uploads, void *ctx)
+{
+	struct elsewhere *e = ctx;
+	if (strcmp(name, e->name) == 0 && strcmp(path_basename(build_dir), e->from_id) != 0)
+		e->n += uploads;
+}
+
+size_t boltfield_elsewhere(const char *slot_dir, const char *name, const char *from_id)
+{
+	struct elsewhere e = { name, from_id, 0 };
+	each_field_build(slot_dir, count_elsewhere, &e);
+	return e.n;
+}
+
+static void describe_build(const char *build_dir, const char *name, size_t uploads, void *ctx)
+{
+	sv_pushf(ctx, "%s: %zu upload(s) of perf samples, for build %.12s", name, uploads, path_basename(build_dir));
 }
 
 void boltfield_describe(const char *slot_dir, struct strvec *out)
 {
-	struct strbuf dir = STRBUF_INIT;
-	struct strvec builds = STRVEC_INIT;
-
-	field_path(&dir, slot_dir, NULL, NULL);
-	list_dir(dir.buf, "", &builds);
-	for (size_t i = 0; i < builds.n; i++) {
-		struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
-		size_t n = count_files(builds.v[i], ".fdata");
-		path_join(&path, builds.v[i], "program");
-		if (n && sb_read_file(&text, path.buf) == 0)
-			sv_pushf(out, "%.*s: %zu upload(s) of perf samples, for build %.12s", (int)strcspn(text.buf, "\n"),
-				 text.buf, n, path_basename(builds.v[i]));
-		sb_release(&path);
-		sb_release(&text);
-	}
-	sv_release(&builds);
-	sb_release(&dir);
+	each_field_build(slot_dir, describe_build, out);
 }

@@ -78,50 +78,58 @@ static int push_record(struct remote *r, const char *slot_dir, const char *id, s
 	return rc;
 }
 
-int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_key, int *already, struct strbuf *err)
+/* Puts each record (texts[i] under ids[i]) the remote lacks: how many were put (*already: there), or -1 (err). */
+static int push_records(struct remote *r, const char *slot_dir, const struct strvec *ids, const struct strvec *texts,
+			int *already, struct strbuf *err)
 {
-	struct strvec ids = STRVEC_INIT;
 	int pushed = 0;
 
 	*already = 0;
-	provenance_ids_of_slot(path_basename(slot_dir), &ids);
-	for (size_t i = 0; i < ids.n && pushed >= 0; i++) {
+	for (size_t i = 0; i < ids->n && pushed >= 0; i++) {
 		struct strbuf text = STRBUF_INIT;
-		struct provenance p;
-		if (provenance_lookup(ids.v[i], &p, err) != 1) {
-			sb_reset(err);
-			continue;
-		}
-		/* Where the binary was linked means nothing elsewhere: its name is enough. */
-		char *where = p.binary;
-		p.binary = xstrdup(path_basename(where));
-		free(where);
-		provenance_format(&p, slot_key, &text);
-		int rc = push_record(r, slot_dir, ids.v[i], &text, err);
+		sb_adds(&text, texts->v[i]);
+		int rc = push_record(r, slot_dir, ids->v[i], &text, err);
 		pushed = rc < 0 ? -1 : pushed + rc;
 		*already += rc == 0;
-		provenance_release(&p);
 		sb_release(&text);
 	}
+	return pushed;
+}
+
+int fleet_push_builds(struct remote *r, const char *slot_dir, const char *slot_key, int *already, struct strbuf *err)
+{
+	struct strvec all = STRVEC_INIT, ids = STRVEC_INIT, texts = STRVEC_INIT;
+
+	provenance_ids_of_slot(path_basename(slot_dir), &all);
+	for (size_t i = 0; i < all.n; i++) {
+		struct strbuf text = STRBUF_INIT, e = STRBUF_INIT;
+		struct provenance p;
+		if (provenance_lookup(all.v[i], &p, &e) == 1) {
+			/* Where the binary was linked means nothing elsewhere: its name is enough. */
+			char *where = p.binary;
+			p.binary = xstrdup(path_basename(where));
+			free(where);
+			provenance_format(&p, slot_key, &text);
+			sv_push(&ids, all.v[i]);
+			sv_push(&texts, text.buf);
+			provenance_release(&p);
+		}
+		sb_release(&text);
+		sb_release(&e);
+	}
+	int pushed = push_records(r, slot_dir, &ids, &texts, already, err);
+	sv_release(&all);
 	sv_release(&ids);
+	sv_release(&texts);
 	return pushed;
 }
 
 int fleet_push_bolted(struct remote *r, const char *slot_dir, const char *slot_key, int *already, struct strbuf *err)
 {
 	struct strvec ids = STRVEC_INIT, texts = STRVEC_INIT;
-	int pushed = 0;
 
-	*already = 0;
 	boltfield_records(slot_dir, slot_key, &ids, &texts);
-	for (size_t i = 0; i < ids.n && pushed >= 0; i++) {
-		struct strbuf text = STRBUF_INIT;
-		sb_adds(&text, texts.v[i]);
-		int rc = push_record(r, slot_dir, ids.v[i], &text, err);
-		pushed = rc < 0 ? -1 : pushed + rc;
-		*already += rc == 0;
-		sb_release(&text);
-	}
+	int pushed = push_records(r, slot_dir, &ids, &texts, already, err);
 	sv_release(&ids);
 	sv_release(&texts);
 	return pushed;

@@ -107,29 +107,6 @@ int buildid_of_elf(const char *path, struct strbuf *hex, struct strbuf *err)
 	return found;
 }
 
-/* The SHA-256 of what an open file holds, read from its start. */
-static int sha256_of_fd(int fd, unsigned char digest[SHA256_LEN])
-{
-	struct sha256 h;
-	unsigned char buf[65536];
-	off_t at = 0;
-
-	sha256_init(&h);
-	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof(buf), at);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		sha256_update(&h, buf, (size_t)n);
-		at += n;
-	}
-	sha256_final(&h, digest);
-	return 0;
-}
-
 int buildid_from_content(const char *path, struct strbuf *hex, struct strbuf *err)
 {
 	struct stat st;
@@ -140,7 +117,7 @@ int buildid_from_content(const char *path, struct strbuf *hex, struct strbuf *er
 	off_t where;
 	size_t size;
 
-	if (fd < 0 || fstat(fd, &st) != 0 || sha256_of_fd(fd, digest) != 0) {
+	if (fd < 0 || fstat(fd, &st) != 0 || sha256_fd(fd, digest) != 0) {
 		sb_addf(err, "cannot rewrite %s's build-id: %s", path, strerror(errno));
 		goto out;
 	}

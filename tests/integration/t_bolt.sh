@@ -132,6 +132,10 @@ test_bolt_bad_settings_are_one_line() {
 		assert_eq 2 "$rc" "$bad"
 		assert_grep 'pgo-wrap.yaml:2:[0-9]+: bolt-' "$T/err" "$bad: where"
 	done
+	# bolt-bat without bolt does nothing: said at the build, not found out in the field.
+	printf 'bolt-bat: on\ntraining:\n  - run: ["{bin:cmix}", "2000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || { sed 's/^/      | /' "$T/err" >&2; fail "build with bolt-bat alone"; }
+	assert_grep 'warning: .*pgo-wrap.yaml: bolt-bat: on does nothing with bolt off' "$T/err" "said"
 }
 
 # bolt-profile: perf, for hosts where perf samples (here without branch stacks,

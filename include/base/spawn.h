@@ -24,14 +24,17 @@ enum child_io {
 	CHILD_FD,       /* into fd (stdout: out_fd; stderr: err_fd, or out_fd when err_fd < 0) */
 	CHILD_TEE,      /* stderr only: passed through to ours as it comes, each line also to on_line */
 	CHILD_LINES,    /* stderr only: each line to on_line alone, which decides what to show */
+	CHILD_PIPE,     /* stdin only: a pipe whose write end child_start leaves in in_fd, ours to close */
 };
+
+struct running; /* spawn.c's own */
 
 struct child {
 	char *const *argv;
 	const struct strvec *env;   /* KEY=VALUE set for it, KEY unset for it (NULL: none) */
 	const char *dir;            /* where it starts (NULL: here) */
 	enum child_io in, out, err; /* in: CHILD_INHERIT or CHILD_NULL */
-	int out_fd, err_fd;
+	int in_fd, out_fd, err_fd;
 	struct strbuf *capture;
 	line_fn on_line;
 	void *ctx;
@@ -42,9 +45,10 @@ struct child {
 	/* Filled in: */
 	int status;                 /* the wait status */
 	bool timed_out;
+	struct running *running;    /* between child_start and child_wait */
 };
 
-#define CHILD_INIT(argv_) { .argv = (argv_), .out_fd = -1, .err_fd = -1 }
+#define CHILD_INIT(argv_) { .argv = (argv_), .in_fd = -1, .out_fd = -1, .err_fd = -1 }
 
 /* Runs c to its end. 0: it ran (c->status); -1: it could not be started or waited for (err). */
 int child_run(struct child *c, struct strbuf *err);
@@ -53,6 +57,14 @@ int child_run(struct child *c, struct strbuf *err);
  * -1 (err: the first reason) when one could not start; the others still run.
  */
 int child_run_all(struct child *cs, size_t n, struct strbuf *err);
+/*
+ * child_run in two halves, for a child that must start before its input is
+ * known: child_start returns once it runs (0) or with -1 (err); child_wait
+ * closes in_fd if still open and runs the rest of child_run, stopping it
+ * first with SIGKILL when kill is set.
+ */
+int child_start(struct child *c, struct strbuf *err);
+int child_wait(struct child *c, bool kill, struct strbuf *err);
 /* Whether a child that ran exited 0. */
 bool child_succeeded(const struct child *c);
 

@@ -16,6 +16,8 @@
 #include "store/provenance.h"
 #include "cycle/mergerequest.h"
 
+struct merge_procs; /* profdata.h's */
+
 /* The inputs of one slot. */
 struct group {
 	char *slot;                /* slot id */
@@ -28,6 +30,7 @@ struct group {
 	bool foreign;              /* some inputs came without provenance */
 	uint64_t max_raw;
 	long raw_count;
+	struct merge_procs *early; /* llvm-profdata started for it while routing went on (see first_group) */
 };
 
 
@@ -39,6 +42,9 @@ struct routing {
 	struct known_id *known;
 	size_t nknown, known_alloc;
 	struct namemap known_index; /* build-id to its index in known: one lookup per id, however many */
+	/* Called once, when the first group gets its first raw file of a known build (NULL: not at all). */
+	void (*first_group)(struct group *g, void *ctx);
+	void *ctx;
 };
 
 

@@ -30,6 +30,12 @@ struct raw_header {
  * -1 with "path is not a raw LLVM profile (...)" in err.
  */
 int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbuf *err);
+/*
+ * The same from the file's first got bytes, already read (size: the whole
+ * file's); binary ids past them are read from fd.
+ */
+int raw_header_parse(const unsigned char *first, size_t got, uint64_t size, int fd, const char *path,
+		     struct raw_header *h, struct strbuf *err);
 void raw_header_release(struct raw_header *h);
 /* Whether an open file starts like an indexed profile (.profdata); -1 with err when not. */
 int indexed_header_check(int fd, const char *path, struct strbuf *err);

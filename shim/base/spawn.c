@@ -80,7 +80,7 @@ static int start(struct child *c, struct running *r, struct strbuf *err)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	struct strvec env = STRVEC_INIT;
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int rc = -1, spawned = 0;
 	sigset_t defaults;
 	short flags = POSIX_SPAWN_SETSIGDEF;
@@ -89,7 +89,7 @@ static int start(struct child *c, struct running *r, struct strbuf *err)
 	r->out = r->err = -1;
 	c->status = -1;
 	c->timed_out = false;
-	if ((c->out == CHILD_CAPTURE && open_pipe(out, err) != 0) || ((c->err == CHILD_TEE || c->err == CHILD_LINES) && open_pipe(errp, err) != 0))
+	if ((c->in == CHILD_PIPE && open_pipe(in, err) != 0) || (c->out == CHILD_CAPTURE && open_pipe(out, err) != 0) || ((c->err == CHILD_TEE || c->err == CHILD_LINES) && open_pipe(errp, err) != 0))
 		goto close_pipes;
 	if (posix_spawn_file_actions_init(&fa) != 0 || posix_spawnattr_init(&attr) != 0)
 		die(PGOW_EXIT_INTERNAL, "cannot set up posix_spawn");
@@ -102,7 +102,7 @@ static int start(struct child *c, struct running *r, struct strbuf *err)
 	int out_fd = c->out == CHILD_CAPTURE ? out[1] : c->out_fd;
 	int err_fd = c->err == CHILD_TEE || c->err == CHILD_LINES ? errp[1] : c->err_fd >= 0 ? c->err_fd : c->out_fd;
 	if (posix_spawnattr_setsigdefault(&attr, &defaults) != 0 || posix_spawnattr_setflags(&attr, flags) != 0 ||
-	    posix_spawnattr_setpgroup(&attr, 0) != 0 || add_io(&fa, STDIN_FILENO, c->in, -1) != 0 ||
+	    posix_spawnattr_setpgroup(&attr, 0) != 0 || add_io(&fa, STDIN_FILENO, c->in, in[0]) != 0 ||
 	    add_io(&fa, STDOUT_FILENO, c->out, out_fd) != 0 || add_io(&fa, STDERR_FILENO, c->err, err_fd) != 0 ||
 	    (c->dir && posix_spawn_file_actions_addchdir_np(&fa, c->dir) != 0))
 		die(PGOW_EXIT_INTERNAL, "cannot set up posix_spawn");
@@ -129,6 +129,11 @@ static int start(struct child *c, struct running *r, struct strbuf *err)
 		sigaction(SIGQUIT, &r->old_quit, NULL);
 	}
 close_pipes:
+	if (in[0] >= 0)
+		close(in[0]);
+	if (!spawned && in[1] >= 0)
+		close(in[1]);
+	c->in_fd = spawned ? in[1] : -1;
 	if (out[1] >= 0)
 		close(out[1]);
 	if (errp[1] >= 0)
@@ -287,6 +292,33 @@ int child_run_all(struct child *cs, size_t n, struct strbuf *err)
 		if (!r[i].exited && finish(&cs[i], &r[i], err) != 0)
 			rc = -1;
 	free(r);
+	return rc;
+}
+
+int child_start(struct child *c, struct strbuf *err)
+{
+	c->running = xcalloc(1, sizeof(*c->running));
+	if (start(c, c->running, err) == 0)
+		return 0;
+	free(c->running);
+	c->running = NULL;
+	return -1;
+}
+
+int child_wait(struct child *c, bool stop, struct strbuf *err)
+{
+	struct running *r = c->running;
+
+	if (c->in_fd >= 0)
+		close(c->in_fd);
+	c->in_fd = -1;
+	if (!r)
+		return -1;
+	if (stop)
+		kill(r->pid, SIGKILL);
+	int rc = finish(c, r, err);
+	free(r);
+	c->running = NULL;
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "cycle/merge.h"
 #include "base/atomic.h"
 #include "base/dirlist.h"
+#include "base/fdio.h"
 #include "base/hash.h"
 #include "base/message.h"
 #include "base/path.h"
@@ -29,11 +30,13 @@
 #include "store/unitkey.h"
 #include "cycle/attribution.h"
 #include "cycle/llvm.h"
+#include "cycle/profdata.h"
 #include "cycle/route.h"
 #include "cycle/splitter.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,37 +70,6 @@ static char *resolve_slot(const char *prefix)
 	sb_release(&slots);
 	sb_release(&err);
 	return found;
-}
-
-/*
- * Inputs as llvm-profdata arguments. Past a few hundred, they go into an
- * --input-files list ("weight,path" per line) so no argv limit is hit.
- */
-#define INPUTS_ON_COMMAND_LINE 256
-
-static void add_inputs(struct strvec *cmd, const struct strvec *inputs, const char *tmpdir)
-{
-	if (inputs->n > INPUTS_ON_COMMAND_LINE) {
-		struct strbuf text = STRBUF_INIT, err = STRBUF_INIT, list = STRBUF_INIT;
-		for (size_t i = 0; i < inputs->n; i++)
-			sb_addf(&text, "%s\n", inputs->v[i]);
-		path_join(&list, tmpdir, "inputs.txt");
-		struct atomic_opts opts = { .mode = 0600 };
-		if (write_file_atomic(list.buf, text.buf, text.len, &opts, &err) != 0)
-			die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
-		sv_pushf(cmd, "--input-files=%s", list.buf);
-		sb_release(&text);
-		sb_release(&err);
-		sb_release(&list);
-		return;
-	}
-	for (size_t i = 0; i < inputs->n; i++) {
-		const char *comma = strchr(inputs->v[i], ',');
-		if (strncmp(inputs->v[i], "1,", 2) == 0)
-			sv_push(cmd, comma + 1);
-		else
-			sv_pushf(cmd, "--weighted-input=%s", inputs->v[i]);
-	}
 }
 
 /* Without provenance, the slot's units as last compiled stand in for the code. */
@@ -155,110 +127,6 @@ static void slot_rustc(const char *slot_dir, struct strbuf *out)
 }
 
 /* Runs llvm-profdata merge into a fresh private dir of the slot; dies on failure. */
-/*
- * The merge, twice at once: the indexed profile rustc reads, and its text
- * form, which gives each crate its counts without a second llvm-profdata
- * run over the result (`show` cost as much as the merge itself).
- */
-/* The first line of llvm-profdata's output that says what went wrong (in place: it ends the line). */
-static const char *first_error(struct strbuf *said)
-{
-	char *line = strstr(sb_str(said), "error: ");
-	if (!line)
-		return NULL;
-	line[strcspn(line, "\n")] = '\0';
-	return line;
-}
-
-/* Its warnings reach the user; its notes and stack dumps do not. */
-static void pass_warnings(const struct strbuf *said)
-{
-	for (const char *line = sb_str(said); *line;) {
-		size_t len = strcspn(line, "\n");
-		if (strstr(line, "warning: ") && (size_t)(strstr(line, "warning: ") - line) < len)
-			warn("llvm-profdata: %.*s", (int)len, line);
-		line += len + (line[len] == '\n');
-	}
-}
-
-/*
- * Runs one llvm-profdata command with its stderr in a log in tmpdir (read
- * into said), as run_merge does: its wait status, or -1 (err).
- */
-static int run_logged(char *const *argv, const char *tmpdir, struct strbuf *said, struct strbuf *err)
-{
-	struct strbuf log = STRBUF_INIT;
-	struct child c = CHILD_INIT(argv);
-	int rc = -1;
-
-	sb_addf(&log, "%s/tool.%ld.log", tmpdir, (long)time(NULL));
-	(void)unlink(log.buf);
-	int fd = open(log.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		sb_addf(err, "cannot create %s: %s", log.buf, strerror(errno));
-	} else {
-		c.in = CHILD_NULL;
-		c.out = CHILD_FD;
-		c.out_fd = fd;
-		rc = child_run(&c, err) == 0 ? c.status : -1;
-		close(fd);
-		sb_reset(said);
-		(void)sb_read_file(said, log.buf);
-	}
-	sb_release(&log);
-	return rc;
-}
-
-static void run_merge(const char *tool, const struct strvec *inputs, const char *tmpdir,
-		      const char *out, const char *text)
-{
-	struct strvec cmd[2] = { STRVEC_INIT, STRVEC_INIT };
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-	for (int i = 0; i < 2; i++) {
-		sv_push(&cmd[i], tool);
-		sv_push(&cmd[i], "merge");
-		/*
-		 * Every input passed our header check; one llvm-profdata still cannot read
-		 * fails the merge, rather than being dropped while we record it as merged.
-		 */
-		sv_push(&cmd[i], "--failure-mode=any");
-		if (i == 1)
-			sv_push(&cmd[i], "--text");
-		else /* one core is the text merge's: left to itself, llvm-profdata takes them all */
-			sv_pushf(&cmd[i], "--num-threads=%ld", cpus > 1 ? cpus - 1 : 1);
-		sv_pushf(&cmd[i], "--output=%s", i == 0 ? out : text);
-		add_inputs(&cmd[i], inputs, tmpdir);
-	}
-	struct child children[2] = { CHILD_INIT(cmd[0].v), CHILD_INIT(cmd[1].v) };
-	struct strbuf err = STRBUF_INIT, log = STRBUF_INIT, said = STRBUF_INIT;
-	/* Its stderr goes to a file: on a corrupt input llvm-profdata prints a stack dump of 59 lines. */
-	path_join(&log, tmpdir, "llvm-profdata.log");
-	int fd = open(log.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		die(PGOW_EXIT_CACHE, "merge: cannot create %s: %s", log.buf, strerror(errno));
-	for (int i = 0; i < 2; i++) {
-		children[i].err = CHILD_FD;
-		children[i].err_fd = fd;
-	}
-	int rc = child_run_all(children, 2, &err);
-	close(fd);
-	(void)sb_read_file(&said, log.buf);
-	if (rc != 0)
-		die(PGOW_EXIT_EXEC, "merge: %s", err.buf);
-	for (int i = 0; i < 2; i++) {
-		if (!child_succeeded(&children[i]))
-			die(PGOW_EXIT_PROFILE, "merge: %s merge%s failed (exit %d)%s%s; the cache is unchanged", tool,
-			    i ? " --text" : "", WIFEXITED(children[i].status) ? WEXITSTATUS(children[i].status) : -1,
-			    first_error(&said) ? ": " : "", first_error(&said) ? first_error(&said) : "");
-		sv_release(&cmd[i]);
-	}
-	pass_warnings(&said);
-	sb_release(&err);
-	sb_release(&log);
-	sb_release(&said);
-}
-
 /* The per-crate split, run by the store under the slot lock before the profile becomes current. */
 struct split_step {
 	struct splitter_input in;
@@ -354,14 +222,14 @@ static void check_foreign_inputs(const char *tool, const struct group *g, size_t
 		sv_push(&argv, "--text");
 		sv_pushf(&argv, "--output=%s", text.buf);
 		sv_push(&argv, path);
-		int status = run_logged(argv.v, tmp, &said, &err);
+		int status = profdata_run_logged(argv.v, tmp, &said, &err);
 		sv_release(&argv);
 		if (status == -1)
 			die(PGOW_EXIT_EXEC, "merge: %s", err.buf);
 		const char *named = i < g->named.n ? g->named.v[i] : path;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			die(PGOW_EXIT_PROFILE, "merge: %s cannot read %s%s%s; the cache is unchanged", tool, named,
-			    first_error(&said) ? ": " : "", first_error(&said) ? first_error(&said) : "");
+			    profdata_first_error(&said) ? ": " : "", profdata_first_error(&said) ? profdata_first_error(&said) : "");
 		memset(&probe, 0, sizeof(probe));
 		for (size_t c = 0; c < m->ncrates; c++)
 			manifest_add_crate(&probe, m->crates[c].name, m->crates[c].metadata, m->crates[c].key);
@@ -403,12 +271,12 @@ static uint64_t read_other_llvm_raw(struct group *g, int major, const char *tmp)
 			    path, (uintmax_t)v, major, e.buf);
 		sb_addf(&out, "%s/other-llvm-%zu.profdata", tmp, i);
 		char *argv[] = { tool.buf, "merge", "--output", out.buf, (char *)path, NULL };
-		int status = run_logged(argv, tmp, &said, &e);
+		int status = profdata_run_logged(argv, tmp, &said, &e);
 		if (status == -1)
 			die(PGOW_EXIT_EXEC, "merge: %s", e.buf);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			die(PGOW_EXIT_PROFILE, "merge: %s cannot read %s%s%s; the cache is unchanged", tool.buf, path,
-			    first_error(&said) ? ": " : "", first_error(&said) ? first_error(&said) : "");
+			    profdata_first_error(&said) ? ": " : "", profdata_first_error(&said) ? profdata_first_error(&said) : "");
 		progress("Reading", "%s with %s: raw format %ju, of an older LLVM than rustc's\n", path, tool.buf,
 			 (uintmax_t)v);
 		for (size_t j = g->named.n; j < g->inputs.n; j++)
@@ -442,26 +310,73 @@ static void sweep_killed_merges(const char *slot_dir)
 	}
 }
 
+/* The slot's directory, made if need be, or exit. */
+static void slot_dir_of(const char *slot, struct strbuf *slot_dir)
+{
+	struct strbuf sub = STRBUF_INIT, err = STRBUF_INIT;
+
+	sb_addf(&sub, "slots/%s", slot);
+	if (cache_subdir(slot_dir, sub.buf, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	sb_release(&sub);
+	sb_release(&err);
+}
+
+/* The llvm-profdata that reads a group's inputs: its rustc's, or a newer one for a newer raw format. */
+static int group_tool(const struct group *g, int major, struct strbuf *tool, struct strbuf *version,
+		      struct strbuf *err)
+{
+	return llvm_find_profdata(major, g->max_raw ? llvm_min_major_for_raw(g->max_raw) : 0, g->max_raw, tool,
+				  version, err);
+}
+
+/*
+ * Called by the routing once the first group has its first raw file: the
+ * merge's llvm-profdata start now, and load while the other inputs are
+ * routed (about as long, for a thousand files). merge_group uses them if the
+ * tool it then finds is the same; any failure here is left for it to report.
+ */
+static void start_early(struct group *g, void *ctx)
+{
+	struct strbuf slot_dir = STRBUF_INIT, rustc = STRBUF_INIT, tool = STRBUF_INIT, version = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
+
+	(void)ctx;
+	slot_dir_of(g->slot, &slot_dir);
+	slot_rustc(slot_dir.buf, &rustc);
+	if (group_tool(g, rustc_identity_llvm_major(rustc.buf), &tool, &version, &err) == 0)
+		g->early = merge_procs_start(slot_dir.buf, tool.buf);
+	sb_release(&slot_dir);
+	sb_release(&rustc);
+	sb_release(&tool);
+	sb_release(&version);
+	sb_release(&err);
+}
+
 static void merge_group(const struct merge_request *rq, struct group *g, size_t skipped)
 {
-	struct strbuf slot_dir = STRBUF_INIT, sub = STRBUF_INIT, rustc = STRBUF_INIT, err = STRBUF_INIT;
-	struct strbuf tool = STRBUF_INIT, tool_version = STRBUF_INIT, tmp = STRBUF_INIT, out = STRBUF_INIT;
-	struct strbuf cur_path = STRBUF_INIT, why = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf slot_dir = STRBUF_INIT, rustc = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf tool = STRBUF_INIT, tool_version = STRBUF_INIT, tmp = STRBUF_INIT;
+	struct strbuf cur_path = STRBUF_INIT, why = STRBUF_INIT;
+	struct merge_procs *mp = g->early;
 	struct manifest cur, m;
 
-	sb_addf(&sub, "slots/%s", g->slot);
-	if (cache_subdir(&slot_dir, sub.buf, &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s", err.buf);
+	g->early = NULL;
+	slot_dir_of(g->slot, &slot_dir);
 	sweep_killed_merges(slot_dir.buf);
 	slot_rustc(slot_dir.buf, &rustc);
 	int major = rustc_identity_llvm_major(rustc.buf);
-	if (tempdir_create(slot_dir.buf, "merge.", &tmp, &err) != 0)
-		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
-	if (g->foreign)
+	if (g->foreign) {
+		if (tempdir_create(slot_dir.buf, "merge.", &tmp, &err) != 0)
+			die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
 		g->max_raw = read_other_llvm_raw(g, major, tmp.buf);
-	if (llvm_find_profdata(major, g->max_raw ? llvm_min_major_for_raw(g->max_raw) : 0, g->max_raw,
-			       &tool, &tool_version, &err) != 0)
+	}
+	if (group_tool(g, major, &tool, &tool_version, &err) != 0)
 		die(PGOW_EXIT_LLVM, "%s", err.buf);
+	if (mp && (g->foreign || strcmp(merge_procs_tool(mp), tool.buf) != 0)) {
+		merge_procs_end(mp);
+		mp = NULL;
+	}
 
 	int have = profile_current(slot_dir.buf, &cur, &cur_path, &err);
 	sb_reset(&err);
@@ -483,7 +398,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		progress("Fresh", "nothing new for slot %.12s: every file was merged into profile %.12s already\n",
 			 g->slot, cur.content_key);
 		remove_inputs(rq, g);
-		tempdir_remove(tmp.buf);
+		merge_procs_end(mp);
 		goto done;
 	}
 	for (size_t i = 0; i < g->hashes.n; i++)
@@ -501,9 +416,10 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 
 	if (g->foreign)
 		check_foreign_inputs(tool.buf, g, new_inputs, tmp.buf, &m, slot_dir.buf);
-	path_join(&out, tmp.buf, "merged.profdata");
-	path_join(&text, tmp.buf, "merged.proftext");
-	run_merge(tool.buf, &g->inputs, tmp.buf, out.buf, text.buf);
+	if (!mp)
+		mp = merge_procs_start(slot_dir.buf, tool.buf);
+	merge_procs_finish(mp, &g->inputs);
+	const char *out = merge_procs_profdata(mp), *text = merge_procs_text(mp);
 
 	m.slot = xstrdup(g->slot);
 	m.created = (long)time(NULL);
@@ -523,11 +439,11 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		m.training = xstrdup(rq->training);
 	else
 		m.training = xstrdup("merged by hand");
-	bool known = attribution_counts(&m, slot_dir.buf, text.buf);
+	bool known = attribution_counts(&m, slot_dir.buf, text);
 	unsigned long long counted;
 	long nonzero = attribution_crates_with_counts(&m, &counted);
 	if (known && m.total_counts > 0 && m.ncrates && nonzero == 0 &&
-	    !attribution_units_claim_counts(&m, slot_dir.buf, text.buf)) {
+	    !attribution_units_claim_counts(&m, slot_dir.buf, text)) {
 		die(PGOW_EXIT_PROFILE, "merge: the profile gives no counts to any of the %zu crates of slot "
 		    "%.12s: it belongs to another program (or its binaries never ran); the cache is unchanged",
 		    m.ncrates, g->slot);
@@ -536,11 +452,11 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		die(PGOW_EXIT_PROFILE, "merge: the profile has no counts at all: the instrumented binaries "
 		    "ran no code (or exited before writing); the cache is unchanged");
 	}
-	profile_content_key(&m, out.buf);
-	struct split_step split = { { slot_dir.buf, m.content_key, out.buf, text.buf, tool.buf, &m },
+	profile_content_key(&m, out);
+	struct split_step split = { { slot_dir.buf, m.content_key, out, text, tool.buf, &m },
 				    { 0, 0, 0 }, STRBUF_INIT, -1 };
-	int rc = profile_store(slot_dir.buf, out.buf, &m, split_before_current, &split, &err);
-	tempdir_remove(tmp.buf);
+	int rc = profile_store(slot_dir.buf, out, &m, split_before_current, &split, &err);
+	merge_procs_end(mp);
 	if (rc != 0)
 		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
 	remove_inputs(rq, g);
@@ -562,20 +478,19 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	report_split(&split);
 	sb_release(&skip);
 done:
+	if (tmp.len)
+		tempdir_remove(tmp.buf);
 	if (have == 1)
 		manifest_release(&cur);
 	manifest_release(&m);
 	sb_release(&slot_dir);
-	sb_release(&sub);
 	sb_release(&err);
 	sb_release(&tool);
 	sb_release(&tool_version);
 	sb_release(&rustc);
 	sb_release(&tmp);
-	sb_release(&out);
 	sb_release(&cur_path);
 	sb_release(&why);
-	sb_release(&text);
 }
 
 int merge_run(const struct merge_request *rq)
@@ -587,6 +502,7 @@ int merge_run(const struct merge_request *rq)
 		die(PGOW_EXIT_CONFIG, "merge: --foreign needs --slot ID (the build configuration the "
 		    "profiles are for; cargo-pgo-wrap status lists them)");
 	memset(&p, 0, sizeof(p));
+	p.first_group = start_early;
 	routing_plan(rq, slot, &p);
 	if (!p.n && rq->quiet_if_none && p.considered == 0) {
 		free(slot);

@@ -6,6 +6,7 @@
  */
 #include "cycle/route.h"
 #include "base/dirlist.h"
+#include "base/fdio.h"
 #include "base/hash.h"
 #include "base/input.h"
 #include "base/message.h"
@@ -83,10 +84,8 @@ void routing_release(struct routing *p)
 }
 
 /* Opens an input without blocking on a FIFO or following a planted link; regular files only. */
-static int open_input(const char *path, struct strbuf *err)
+static int open_input(const char *path, long long *size, struct strbuf *err)
 {
-	long long size;
-
 	/* llvm-profdata's --input-files list is a name per line: such a name would split into others. */
 	const char *c = str_find_control(path);
 	if (c) {
@@ -95,25 +94,28 @@ static int open_input(const char *path, struct strbuf *err)
 		return -1;
 	}
 
-	int fd = input_open(path, true, &size, err);
+	int fd = input_open(path, true, size, err);
 	if (fd < 0)
 		return -1;
 	/* Checked before a byte is hashed or merged: a file truncated up to 3 GB took 111 s. */
 	long long max = setting_size(SETTING_MAX_INPUT, 1LL << 30);
-	if (size > max) {
+	if (*size > max) {
 		sb_addf(err, "%s: %lld bytes, more than %s allows (%lld); it is not a profile of ours, or raise it",
-			path, size, ENV_MAX_INPUT, max);
+			path, *size, ENV_MAX_INPUT, max);
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
-static void add_input(struct group *g, long weight, const char *path, int fd)
+/* hex: the input's content hash, or NULL to hash it from fd. */
+static void add_input(struct group *g, long weight, const char *path, int fd, const char *hex)
 {
-	char hex[HASH_HEX_LEN + 1];
+	char own[HASH_HEX_LEN + 1];
+	if (!hex)
+		hex = hash_fd_hex(fd, own) == 0 ? own : "-";
 	sv_pushf(&g->inputs, "%ld,%s", weight, path);
-	sv_push(&g->hashes, hash_fd_hex(fd, hex) == 0 ? hex : "-");
+	sv_push(&g->hashes, hex);
 }
 
 static void skip_input(const struct merge_request *rq, struct routing *p, const char *why)
@@ -126,7 +128,7 @@ static void skip_input(const struct merge_request *rq, struct routing *p, const 
 
 /* Routes one raw file to the slot of the binary that wrote it. */
 static void route_raw(const struct merge_request *rq, const char *slot, struct routing *p,
-		      const char *path, int fd, long weight, const struct raw_header *h)
+		      const char *path, int fd, const char *hex, long weight, const struct raw_header *h)
 {
 	struct strbuf why = STRBUF_INIT;
 	struct known_id *k = NULL;
@@ -144,7 +146,7 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct r
 		skip_input(rq, p, why.buf);
 	} else if (found || (rq->foreign && slot)) {
 		struct group *g = group_for(p, found ? prov->slot : slot);
-		add_input(g, weight, path, fd);
+		add_input(g, weight, path, fd, hex);
 		sv_push(&g->raw_paths, path);
 		g->raw_count++;
 		if (h->version > g->max_raw)
@@ -160,6 +162,8 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct r
 		}
 		if (found)
 			k->units_added = true;
+		if (found && p->first_group && p->n == 1 && g->raw_count == 1)
+			p->first_group(g, p->ctx);
 	} else {
 		sb_addf(&why, "%s: written by a binary that no build in this cache produced (build-id %s); "
 			"it belongs to another program, or to a build on another machine (accept it with "
@@ -169,12 +173,41 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct r
 	sb_release(&why);
 }
 
+/*
+ * A raw file up to this size is read once, for its header and its hash:
+ * a thousand small files cost a thousand reads, not three thousand.
+ */
+#define RAW_READ_WHOLE (1 << 20)
+
+/* Reads a raw file's header, and its hash when it is small enough to read whole (else hex is ""). */
+static int read_raw(int fd, long long size, const char *path, struct raw_header *h, char hex[HASH_HEX_LEN + 1],
+		    struct strbuf *err)
+{
+	hex[0] = '\0';
+	if (size > RAW_READ_WHOLE)
+		return raw_header_read(fd, path, h, err);
+	unsigned char *buf = xmalloc((size_t)size + 1);
+	errno = 0;
+	int rc = read_at(fd, buf, (size_t)size, 0);
+	if (rc != 0) {
+		memset(h, 0, sizeof(*h));
+		sb_addf(err, "%s: cannot read it: %s", path, errno ? strerror(errno) : "it shrank while it was read");
+	} else {
+		rc = raw_header_parse(buf, (size_t)size, (uint64_t)size, fd, path, h, err);
+		hash_buf_hex(buf, (size_t)size, hex);
+	}
+	free(buf);
+	return rc;
+}
+
 static void route_input(const struct merge_request *rq, const char *slot, struct routing *p,
 			const char *path, long weight)
 {
 	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
 	struct raw_header h;
-	int fd = open_input(path, &err);
+	char hex[HASH_HEX_LEN + 1];
+	long long size = 0;
+	int fd = open_input(path, &size, &err);
 
 	p->considered++;
 	memset(&h, 0, sizeof(h));
@@ -189,13 +222,13 @@ static void route_input(const struct merge_request *rq, const char *slot, struct
 			skip_input(rq, p, why.buf);
 		} else {
 			struct group *g = group_for(p, slot);
-			add_input(g, weight, path, fd);
+			add_input(g, weight, path, fd, NULL);
 			g->foreign = true;
 		}
-	} else if (raw_header_read(fd, path, &h, &err) != 0) {
+	} else if (read_raw(fd, size, path, &h, hex, &err) != 0) {
 		skip_input(rq, p, err.buf);
 	} else {
-		route_raw(rq, slot, p, path, fd, weight, &h);
+		route_raw(rq, slot, p, path, fd, hex[0] ? hex : NULL, weight, &h);
 	}
 	if (fd >= 0)
 		close(fd);

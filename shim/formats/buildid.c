@@ -144,21 +144,11 @@ out:
 	return rc;
 }
 
-/* The first bytes of a raw profile hold its header and, in practice, its binary ids: one read. */
-#define RAW_FIRST_READ 4096
-
-int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbuf *err)
+int raw_header_parse(const unsigned char *first, size_t got, uint64_t size, int fd, const char *path,
+		     struct raw_header *h, struct strbuf *err)
 {
-	unsigned char first[RAW_FIRST_READ];
-	struct stat st;
-
 	memset(h, 0, sizeof(*h));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		sb_addf(err, "%s: not a regular file", path);
-		return -1;
-	}
-	size_t got = st.st_size < (off_t)sizeof(first) ? (size_t)st.st_size : sizeof(first);
-	if (got < 16 || read_at(fd, first, got, 0) != 0 || load_le64(first) != RAW_MAGIC_64) {
+	if (got < 16 || load_le64(first) != RAW_MAGIC_64) {
 		sb_addf(err, "%s: not a raw LLVM profile (bad magic)", path);
 		return -1;
 	}
@@ -173,7 +163,7 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 		return -1;
 	}
 	uint64_t ids_size = load_le64(first + 16);
-	if (ids_size > (uint64_t)st.st_size - hdr_bytes || ids_size > MAX_NOTES_BYTES) {
+	if (ids_size > size - hdr_bytes || ids_size > MAX_NOTES_BYTES) {
 		sb_addf(err, "%s: not a raw LLVM profile (binary ids past its end)", path);
 		return -1;
 	}
@@ -204,6 +194,27 @@ int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbu
 		return -1;
 	}
 	return 0;
+}
+
+/* The first bytes of a raw profile hold its header and, in practice, its binary ids: one read. */
+#define RAW_FIRST_READ 4096
+
+int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbuf *err)
+{
+	unsigned char first[RAW_FIRST_READ];
+	struct stat st;
+
+	memset(h, 0, sizeof(*h));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sb_addf(err, "%s: not a regular file", path);
+		return -1;
+	}
+	size_t got = st.st_size < (off_t)sizeof(first) ? (size_t)st.st_size : sizeof(first);
+	if (got < 16 || read_at(fd, first, got, 0) != 0) {
+		sb_addf(err, "%s: not a raw LLVM profile (bad magic)", path);
+		return -1;
+	}
+	return raw_header_parse(first, got, (uint64_t)st.st_size, fd, path, h, err);
 }
 
 #define INDEXED_MAGIC_64 0x8169666f72706cffULL /* "\xfflprofi\x81" */

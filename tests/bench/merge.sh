@@ -53,4 +53,4 @@ echo "merging $N raw profiles with $(basename "$pd") (medians of 7 round-robin r
 echo "  one-shot, 1 thread:        $t1 ms"
 echo "  one-shot, $(nproc) threads:       $tj ms ($(awk -v a="$t1" -v b="$tj" 'BEGIN{printf "%.2fx", a/b}'))"
 echo "  incremental, 10 x $((N / 10)):    $ti ms ($(awk -v a="$ti" -v b="$tj" 'BEGIN{printf "%.2fx of one-shot", a/b}'); $same)"
-echo "  cargo-pgo-wrap merge:      $tw ms ($(awk -v a="$tw" -v b="$best" 'BEGIN{printf "%.2fx of the faster one-shot", a/b}'); reads headers and build-ids, hashes inputs, merges and its text form at once, attributes counts, stores)"
+echo "  cargo-pgo-wrap merge:      $tw ms ($(awk -v a="$tw" -v b="$best" 'BEGIN{printf "%.2fx of the faster one-shot", a/b}'); reads each input once for its build-id and hash, merges on every core while its text form waits, attributes counts, stores)"

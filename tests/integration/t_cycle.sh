@@ -226,6 +226,55 @@ test_cycle_merge_many_inputs() {
 	[ -z "$(ls -d "$T"/cache/slots/*/merge.* 2>/dev/null)" ] || fail "merge temp dir left behind"
 }
 
+# The merge's llvm-profdata start once the first input is routed (their start-up
+# runs beside the routing of the rest); whatever the merge then does, they end with
+# it. The stand-in starts as slowly as it likes (30 s) before it reads its inputs.
+no_merge_left_running() { # what
+	local i
+	for i in $(seq 30); do
+		pgrep -f -- "--output=$T/cache/" >/dev/null || return 0
+		sleep 0.1
+	done
+	fail "llvm-profdata still runs after $1: $(pgrep -af -- "--output=$T/cache/")"
+}
+
+test_cycle_merge_early_processes_end_with_it() {
+	setup_ws
+	instrument_and_train
+	pgow merge "$T/raw" 2>"$T/err" || fail "first merge: $(cat "$T/err")"
+	local key real start
+	key=$(cat "$T"/cache/slots/*/CURRENT)
+	real=$(command -v llvm-profdata-22)
+	printf '#!/bin/sh\ncase "$*" in *--version*) exec %s "$@";; esac\ni=0\nwhile [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done\nexec %s "$@"\n' \
+		"$real" "$real" >"$T/slow-profdata"
+	chmod +x "$T/slow-profdata"
+	export CARGO_PGO_WRAP_LLVM_PROFDATA="$T/slow-profdata"
+	# Nothing new: the processes started for it are stopped, not awaited, and their dir removed.
+	start=$(date +%s)
+	pgow merge "$T/raw" 2>"$T/err" || fail "merge of nothing new: $(cat "$T/err")"
+	assert_grep 'Fresh nothing new for slot' "$T/err" "nothing new"
+	[ $(($(date +%s) - start)) -lt 10 ] || fail "a merge of nothing new waited for llvm-profdata"
+	[ -z "$(ls -d "$T"/cache/slots/*/merge.* 2>/dev/null)" ] || fail "a merge of nothing new left its dir"
+	no_merge_left_running "a merge of nothing new"
+	# A later input fails --strict: the merge exits, and its processes with it.
+	cp "$(ls "$T"/raw/*.profraw | head -n 1)" "$T/raw/0-first.profraw"
+	LLVM_PROFILE_FILE="$T/raw/1-second.profraw" "$T/instr/release/fixbin" 300 >/dev/null
+	head -c 100 /dev/urandom >"$T/raw/zz-corrupt.profraw"
+	local rc=0
+	pgow merge --strict "$T/raw" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "--strict refuses the corrupt file"
+	no_merge_left_running "a merge that failed"
+	[ -z "$(ls -d "$T"/cache/slots/*/merge.* 2>/dev/null)" ] || fail "a failed merge left its dir"
+	assert_eq "$key" "$(cat "$T"/cache/slots/*/CURRENT)" "the profile is unchanged"
+	# With the real tool, the new file is merged; nothing is left behind.
+	unset CARGO_PGO_WRAP_LLVM_PROFDATA
+	rm "$T/raw/zz-corrupt.profraw" "$T/raw/0-first.profraw"
+	pgow merge "$T/raw" 2>"$T/err" || fail "merge after the failure: $(cat "$T/err")"
+	assert_grep 'Added 1 raw profile\(s\)' "$T/err" "the new file is added"
+	[ -z "$(ls -d "$T"/cache/slots/*/merge.* 2>/dev/null)" ] || fail "a merge left its dir"
+	no_merge_left_running "a merge"
+}
+
 test_cycle_merge_prefers_rustup_llvm_tools() {
 	setup_ws
 	instrument_and_train

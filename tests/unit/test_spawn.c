@@ -2,6 +2,7 @@
  * test_spawn.c - unit tests for the one way we run programs
  * (shim/base/spawn.c) and the temp registry (shim/base/tempfile.c).
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -123,6 +124,48 @@ static void test_run_all(void **state)
 	sb_release(&err);
 }
 
+/* Started before its input is known, fed through a pipe, then awaited. */
+static void test_start_feed_wait(void **state)
+{
+	(void)state;
+	char *argv[] = { "/bin/sh", "-c", "read first; cat; echo \"got $first\"", NULL };
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	struct child c = CHILD_INIT(argv);
+
+	c.in = CHILD_PIPE;
+	c.out = CHILD_CAPTURE;
+	c.capture = &out;
+	assert_int_equal(child_start(&c, &err), 0);
+	assert_true(c.in_fd >= 0);
+	assert_int_equal(write(c.in_fd, "one\ntwo\n", 8), 8);
+	assert_int_equal(child_wait(&c, false, &err), 0); /* closes in_fd: the child sees the end */
+	assert_int_equal(c.in_fd, -1);
+	assert_true(child_succeeded(&c));
+	assert_string_equal(out.buf, "two\ngot one\n");
+	sb_release(&out);
+	sb_release(&err);
+}
+
+/* Stopped unfed: killed, not waited for until its input ends (which never comes). */
+static void test_start_then_stop(void **state)
+{
+	(void)state;
+	char *argv[] = { "/bin/sh", "-c", "sleep 30", NULL };
+	struct strbuf err = STRBUF_INIT;
+	struct child c = CHILD_INIT(argv);
+
+	c.in = CHILD_PIPE;
+	time_t before = time(NULL);
+	assert_int_equal(child_start(&c, &err), 0);
+	assert_int_equal(child_wait(&c, true, &err), 0);
+	assert_true(WIFSIGNALED(c.status));
+	assert_int_equal(WTERMSIG(c.status), SIGKILL);
+	assert_false(child_succeeded(&c));
+	assert_true(time(NULL) - before < 10);
+	assert_null(c.running);
+	sb_release(&err);
+}
+
 static void test_tempdir_registry(void **state)
 {
 	(void)state;
@@ -196,6 +239,8 @@ int main(void)
 		cmocka_unit_test(test_tee_lines_and_exit_status),
 		cmocka_unit_test(test_timeout_kills_the_group),
 		cmocka_unit_test(test_run_all),
+		cmocka_unit_test(test_start_feed_wait),
+		cmocka_unit_test(test_start_then_stop),
 		cmocka_unit_test(test_tempdir_registry),
 		cmocka_unit_test(test_temp_orphans_by_name),
 	};

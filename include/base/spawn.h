@@ -24,7 +24,7 @@ enum child_io {
 	CHILD_FD,       /* into fd (stdout: out_fd; stderr: err_fd, or out_fd when err_fd < 0) */
 	CHILD_TEE,      /* stderr only: passed through to ours as it comes, each line also to on_line */
 	CHILD_LINES,    /* stderr only: each line to on_line alone, which decides what to show */
-	CHILD_PIPE,     /* stdin only: a pipe whose write end child_start leaves in in_fd, ours to close */
+	CHILD_PIPE,     /* stdin only, child_start only: a pipe whose write end is left in in_fd */
 };
 
 struct running; /* spawn.c's own */
@@ -33,7 +33,7 @@ struct child {
 	char *const *argv;
 	const struct strvec *env;   /* KEY=VALUE set for it, KEY unset for it (NULL: none) */
 	const char *dir;            /* where it starts (NULL: here) */
-	enum child_io in, out, err; /* in: CHILD_INHERIT or CHILD_NULL */
+	enum child_io in, out, err; /* in: CHILD_INHERIT, CHILD_NULL or CHILD_PIPE */
 	int in_fd, out_fd, err_fd;
 	struct strbuf *capture;
 	line_fn on_line;
@@ -59,12 +59,14 @@ int child_run(struct child *c, struct strbuf *err);
 int child_run_all(struct child *cs, size_t n, struct strbuf *err);
 /*
  * child_run in two halves, for a child that must start before its input is
- * known: child_start returns once it runs (0) or with -1 (err); child_wait
- * closes in_fd if still open and runs the rest of child_run, stopping it
- * first with SIGKILL when kill is set.
+ * known (CHILD_PIPE): child_start returns once it runs (0) or with -1 (err);
+ * the caller writes to in_fd meanwhile. child_wait closes in_fd if still open
+ * (the child sees the end of its input) and runs the rest of child_run,
+ * first sending SIGKILL to the child (not to what it started) when stop is
+ * set. -1 with err empty for a child that was never started.
  */
 int child_start(struct child *c, struct strbuf *err);
-int child_wait(struct child *c, bool kill, struct strbuf *err);
+int child_wait(struct child *c, bool stop, struct strbuf *err);
 /* Whether a child that ran exited 0. */
 bool child_succeeded(const struct child *c);
 

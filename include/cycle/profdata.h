@@ -17,8 +17,8 @@
  */
 struct merge_procs;
 
-/* Starts both, with tool, in a temp dir of slot_dir; exits on failure. */
-struct merge_procs *merge_procs_start(const char *slot_dir, const char *tool);
+/* Starts both, with tool, in a temp dir of slot_dir; NULL (err) when they could not be. */
+struct merge_procs *merge_procs_start(const char *slot_dir, const char *tool, struct strbuf *err);
 const char *merge_procs_tool(const struct merge_procs *mp);
 /* Where the indexed profile and its text form are, once merge_procs_finish returned. */
 const char *merge_procs_profdata(const struct merge_procs *mp);

@@ -32,7 +32,8 @@ struct raw_header {
 int raw_header_read(int fd, const char *path, struct raw_header *h, struct strbuf *err);
 /*
  * The same from the file's first got bytes, already read (size: the whole
- * file's); binary ids past them are read from fd.
+ * file's, got <= size); binary ids past them are read from fd (-1 when
+ * first holds the whole file).
  */
 int raw_header_parse(const unsigned char *first, size_t got, uint64_t size, int fd, const char *path,
 		     struct raw_header *h, struct strbuf *err);

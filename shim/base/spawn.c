@@ -269,12 +269,21 @@ static int finish(struct child *c, struct running *r, struct strbuf *err)
 	return rc;
 }
 
+/* A pipe's write end left to a caller who waits at once would keep the child waiting for its input. */
+static void close_input(struct child *c)
+{
+	if (c->in_fd >= 0)
+		close(c->in_fd);
+	c->in_fd = -1;
+}
+
 int child_run(struct child *c, struct strbuf *err)
 {
 	struct running r;
 
 	if (start(c, &r, err) != 0)
 		return -1;
+	close_input(c);
 	return finish(c, &r, err);
 }
 
@@ -283,11 +292,13 @@ int child_run_all(struct child *cs, size_t n, struct strbuf *err)
 	struct running *r = xcalloc(n ? n : 1, sizeof(*r));
 	int rc = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (start(&cs[i], &r[i], err) != 0) {
 			rc = -1;
 			r[i].exited = true;
 		}
+		close_input(&cs[i]);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!r[i].exited && finish(&cs[i], &r[i], err) != 0)
 			rc = -1;
@@ -309,9 +320,7 @@ int child_wait(struct child *c, bool stop, struct strbuf *err)
 {
 	struct running *r = c->running;
 
-	if (c->in_fd >= 0)
-		close(c->in_fd);
-	c->in_fd = -1;
+	close_input(c);
 	if (!r)
 		return -1;
 	if (stop)

@@ -28,6 +28,7 @@
 #include "store/slot.h"
 #include "store/split.h"
 #include "store/toolchain.h"
+#include "wrapper/shim.h"
 #include "wrapper/wrapper.h"
 #include "cycle/freshness.h"
 #include "cycle/llvm.h"
@@ -481,6 +482,10 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	now_timespec(&started);
 	struct held held = { STRBUF_INIT, STRBUF_INIT, instrumented && b->optimised_follows, false };
 	struct child c = CHILD_INIT(argv.v);
+	struct strvec env = STRVEC_INIT;
+	if (shim_cargo_backtrace_env())
+		sv_push(&env, shim_cargo_backtrace_env());
+	c.env = &env;
 	c.in = CHILD_NULL;
 	c.out = CHILD_CAPTURE;
 	c.capture = &json;
@@ -503,6 +508,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	(void)write_all(STDERR_FILENO, sb_str(&held.lines), held.lines.len);
 	sb_release(&held.lines);
 	sb_release(&held.warnings);
+	sv_release(&env);
 	if (build_units_parse(sb_str(&json), out, &err) != 0)
 		die(PGOW_EXIT_INTERNAL, "%s", err.buf);
 	out->messages = json;
@@ -537,6 +543,8 @@ static int identify_run(const struct build *b, const char *target_dir, struct st
 	sv_pushf(&env, "%s=%s", ENV_IDENTIFY, file.buf);
 	sv_push(&env, ENV_MODE);
 	sv_push(&env, ENV_PROFILE);
+	if (shim_cargo_backtrace_env())
+		sv_push(&env, shim_cargo_backtrace_env());
 	/* In another target dir, the slot is still the one of this build's target dir. */
 	if (target_dir && !setting_get(SETTING_WORKSPACE))
 		sv_pushf(&env, "%s=%s", ENV_WORKSPACE, b->ws.target_dir.buf);

@@ -7,9 +7,7 @@
  * the profile of another program, and rustc would apply it silently.
  */
 #include "cycle/merge.h"
-#include "base/atomic.h"
 #include "base/dirlist.h"
-#include "base/fdio.h"
 #include "base/hash.h"
 #include "base/message.h"
 #include "base/path.h"
@@ -36,7 +34,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +123,6 @@ static void slot_rustc(const char *slot_dir, struct strbuf *out)
 	sb_release(&err);
 }
 
-/* Runs llvm-profdata merge into a fresh private dir of the slot; dies on failure. */
 /* The per-crate split, run by the store under the slot lock before the profile becomes current. */
 struct split_step {
 	struct splitter_input in;
@@ -334,20 +330,24 @@ static int group_tool(const struct group *g, int major, struct strbuf *tool, str
  * Called by the routing once the first group has its first raw file: the
  * merge's llvm-profdata start now, and load while the other inputs are
  * routed (about as long, for a thousand files). merge_group uses them if the
- * tool it then finds is the same; any failure here is left for it to report.
+ * tool it then finds is the same. Only an attempt: what fails here, merge_group
+ * meets again and reports, after the routing has said what it skipped.
  */
 static void start_early(struct group *g, void *ctx)
 {
-	struct strbuf slot_dir = STRBUF_INIT, rustc = STRBUF_INIT, tool = STRBUF_INIT, version = STRBUF_INIT;
+	struct strbuf slot_dir = STRBUF_INIT, sub = STRBUF_INIT, tool = STRBUF_INIT, version = STRBUF_INIT;
 	struct strbuf err = STRBUF_INIT;
+	struct slot_info info;
 
 	(void)ctx;
-	slot_dir_of(g->slot, &slot_dir);
-	slot_rustc(slot_dir.buf, &rustc);
-	if (group_tool(g, rustc_identity_llvm_major(rustc.buf), &tool, &version, &err) == 0)
-		g->early = merge_procs_start(slot_dir.buf, tool.buf);
+	sb_addf(&sub, "slots/%s", g->slot);
+	if (cache_subdir(&slot_dir, sub.buf, &err) == 0 && slot_read_info(slot_dir.buf, &info, &err) == 0) {
+		if (group_tool(g, rustc_identity_llvm_major(info.rustc.buf), &tool, &version, &err) == 0)
+			g->early = merge_procs_start(slot_dir.buf, tool.buf, &err);
+		slot_info_release(&info);
+	}
 	sb_release(&slot_dir);
-	sb_release(&rustc);
+	sb_release(&sub);
 	sb_release(&tool);
 	sb_release(&version);
 	sb_release(&err);
@@ -416,8 +416,9 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 
 	if (g->foreign)
 		check_foreign_inputs(tool.buf, g, new_inputs, tmp.buf, &m, slot_dir.buf);
-	if (!mp)
-		mp = merge_procs_start(slot_dir.buf, tool.buf);
+	/* spawn says "cannot run PROGRAM: why" when a program cannot start; else the dir or its log failed. */
+	if (!mp && !(mp = merge_procs_start(slot_dir.buf, tool.buf, &err)))
+		die(strncmp(err.buf, "cannot run ", 11) == 0 ? PGOW_EXIT_EXEC : PGOW_EXIT_CACHE, "merge: %s", err.buf);
 	merge_procs_finish(mp, &g->inputs);
 	const char *out = merge_procs_profdata(mp), *text = merge_procs_text(mp);
 

@@ -7,7 +7,6 @@
 #include "base/fdio.h"
 #include "base/message.h"
 #include "base/path.h"
-#include "base/settings.h"
 #include "base/spawn.h"
 #include "base/tempfile.h"
 #include "base/xalloc.h"
@@ -111,35 +110,22 @@ static void merge_command(struct strvec *cmd, const char *tool, const char *outp
  * second process writes its text form. Merging them twice, once per form,
  * took two processes on half the cores each: 1.4x as long for 1,000 files.
  */
-struct merge_procs *merge_procs_start(const char *slot_dir, const char *tool)
+static int start_both(struct merge_procs *mp, const char *slot_dir, struct strbuf *err)
 {
-	struct merge_procs *mp = xcalloc(1, sizeof(*mp));
-	struct strbuf err = STRBUF_INIT;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	static bool hooked;
 
-	if (live)
-		die(PGOW_EXIT_INTERNAL, "merge: a second merge started while one runs");
-
-	mp->tool = xstrdup(tool);
-	mp->log_fd = -1;
-	if (tempdir_create(slot_dir, "merge.", &mp->dir, &err) != 0)
-		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
-	/* Registered after the temp dirs' own hook, so run before it (atexit runs the last first). */
-	if (!hooked && atexit(stop_live) != 0)
-		die(PGOW_EXIT_INTERNAL, "atexit failed");
-	hooked = true;
-	live = mp;
+	if (tempdir_create(slot_dir, "merge.", &mp->dir, err) != 0)
+		return -1;
 	path_join(&mp->profdata, mp->dir.buf, "merged.profdata");
 	path_join(&mp->text, mp->dir.buf, "merged.proftext");
 	path_join(&mp->log, mp->dir.buf, "llvm-profdata.log");
-	merge_command(&mp->cmd[0], tool, mp->profdata.buf);
+	merge_command(&mp->cmd[0], mp->tool, mp->profdata.buf);
 	sv_pushf(&mp->cmd[0], "--num-threads=%ld", cpus > 1 ? cpus : 1);
-	merge_command(&mp->cmd[1], tool, mp->text.buf);
+	merge_command(&mp->cmd[1], mp->tool, mp->text.buf);
 	sv_push(&mp->cmd[1], "--text");
-	mp->log_fd = open_log(mp->log.buf, &err);
+	mp->log_fd = open_log(mp->log.buf, err);
 	if (mp->log_fd < 0)
-		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
+		return -1;
 	struct child *both[2] = { &mp->merging, &mp->texting };
 	for (int i = 0; i < 2; i++) {
 		struct child c = CHILD_INIT(mp->cmd[i].v);
@@ -147,11 +133,30 @@ struct merge_procs *merge_procs_start(const char *slot_dir, const char *tool)
 		c.err = CHILD_FD;
 		c.err_fd = mp->log_fd;
 		*both[i] = c;
-		if (child_start(both[i], &err) != 0)
-			die(PGOW_EXIT_EXEC, "merge: %s", err.buf);
+		if (child_start(both[i], err) != 0)
+			return -1;
 	}
-	sb_release(&err);
-	return mp;
+	return 0;
+}
+
+struct merge_procs *merge_procs_start(const char *slot_dir, const char *tool, struct strbuf *err)
+{
+	struct merge_procs *mp = xcalloc(1, sizeof(*mp));
+	static bool hooked;
+
+	if (live)
+		die(PGOW_EXIT_INTERNAL, "merge: a second merge started while one runs");
+	/* Registered after the temp dirs' own hook, so run before it (atexit runs the last first). */
+	if (!hooked && atexit(stop_live) != 0)
+		die(PGOW_EXIT_INTERNAL, "atexit failed");
+	hooked = true;
+	mp->tool = xstrdup(tool);
+	mp->log_fd = -1;
+	live = mp;
+	if (start_both(mp, slot_dir, err) == 0)
+		return mp;
+	merge_procs_end(mp);
+	return NULL;
 }
 
 const char *merge_procs_tool(const struct merge_procs *mp)
@@ -202,9 +207,13 @@ void merge_procs_finish(struct merge_procs *mp, const struct strvec *inputs)
 
 	for (size_t i = 0; i < inputs->n; i++)
 		sb_addf(&list, "%s\n", inputs->v[i]);
-	/* A list cut short would merge some inputs while all are recorded as merged: it is stopped instead. */
+	/*
+	 * A list cut short must not be merged while every input is recorded as
+	 * merged: the child is stopped. Unless the pipe broke (EPIPE): then it
+	 * is gone already, and its own exit status says why.
+	 */
 	int not_fed = feed(&mp->merging, &list);
-	int rc = child_wait(&mp->merging, not_fed != 0, &err);
+	int rc = child_wait(&mp->merging, not_fed && not_fed != EPIPE, &err);
 	bool merged = !not_fed && rc == 0 && child_succeeded(&mp->merging);
 	sb_reset(&list);
 	sb_addf(&list, "1,%s\n", mp->profdata.buf); /* weight first: a comma in the path is then not one */
@@ -216,6 +225,8 @@ void merge_procs_finish(struct merge_procs *mp, const struct strvec *inputs)
 	(void)sb_read_file(&said, mp->log.buf);
 	if (rc != 0)
 		die(PGOW_EXIT_EXEC, "merge: %s", err.buf);
+	if (not_fed == EPIPE && !child_succeeded(&mp->merging))
+		merge_failed(mp, "", &mp->merging, &said);
 	if (not_fed) {
 		const char *first = profdata_first_error(&said);
 		die(PGOW_EXIT_EXEC, "merge: cannot give %s its list of inputs: %s%s%s", mp->tool, strerror(not_fed),
@@ -231,6 +242,10 @@ void merge_procs_finish(struct merge_procs *mp, const struct strvec *inputs)
 	sb_release(&said);
 }
 
+/*
+ * SIGKILL reaches the child, not what it started: llvm-profdata starts
+ * nothing, and a wrapper script's children end with their input.
+ */
 void merge_procs_end(struct merge_procs *mp)
 {
 	struct strbuf err = STRBUF_INIT;

@@ -6,7 +6,6 @@
  */
 #include "cycle/route.h"
 #include "base/dirlist.h"
-#include "base/fdio.h"
 #include "base/hash.h"
 #include "base/input.h"
 #include "base/message.h"
@@ -93,6 +92,12 @@ static int open_input(const char *path, long long *size, struct strbuf *err)
 			(int)(c - path), path);
 		return -1;
 	}
+	/* It also trims each line: the file it would look for is another. */
+	if (*path && path[strlen(path) - 1] == ' ') {
+		sb_addf(err, "'%s': its name ends in a space, which llvm-profdata's list of inputs drops; rename it",
+			path);
+		return -1;
+	}
 
 	int fd = input_open(path, true, size, err);
 	if (fd < 0)
@@ -162,7 +167,7 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct r
 		}
 		if (found)
 			k->units_added = true;
-		if (found && p->first_group && p->n == 1 && g->raw_count == 1)
+		if (found && p->first_group && p->n == 1 && g->raw_count == 1 && !g->foreign)
 			p->first_group(g, p->ctx);
 	} else {
 		sb_addf(&why, "%s: written by a binary that no build in this cache produced (build-id %s); "
@@ -179,7 +184,11 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct r
  */
 #define RAW_READ_WHOLE (1 << 20)
 
-/* Reads a raw file's header, and its hash when it is small enough to read whole (else hex is ""). */
+/*
+ * Reads a raw file's header, and its hash when it is small enough to read
+ * whole (else hex is ""). One byte more than fstat said is asked for: a file
+ * still being written is then hashed as llvm-profdata will read it, streaming.
+ */
 static int read_raw(int fd, long long size, const char *path, struct raw_header *h, char hex[HASH_HEX_LEN + 1],
 		    struct strbuf *err)
 {
@@ -187,14 +196,21 @@ static int read_raw(int fd, long long size, const char *path, struct raw_header 
 	if (size > RAW_READ_WHOLE)
 		return raw_header_read(fd, path, h, err);
 	unsigned char *buf = xmalloc((size_t)size + 1);
-	errno = 0;
-	int rc = read_at(fd, buf, (size_t)size, 0);
-	if (rc != 0) {
+	ssize_t got;
+	do
+		got = pread(fd, buf, (size_t)size + 1, 0);
+	while (got < 0 && errno == EINTR);
+	int rc;
+	if (got < 0) {
 		memset(h, 0, sizeof(*h));
-		sb_addf(err, "%s: cannot read it: %s", path, errno ? strerror(errno) : "it shrank while it was read");
+		sb_addf(err, "%s: cannot read it: %s", path, strerror(errno));
+		rc = -1;
+	} else if (got != size) {
+		rc = raw_header_read(fd, path, h, err); /* it changed since fstat: read as a big one */
 	} else {
 		rc = raw_header_parse(buf, (size_t)size, (uint64_t)size, fd, path, h, err);
-		hash_buf_hex(buf, (size_t)size, hex);
+		if (rc == 0)
+			hash_buf_hex(buf, (size_t)size, hex);
 	}
 	free(buf);
 	return rc;

@@ -148,6 +148,8 @@ int raw_header_parse(const unsigned char *first, size_t got, uint64_t size, int 
 		     struct raw_header *h, struct strbuf *err)
 {
 	memset(h, 0, sizeof(*h));
+	if (got > size)
+		got = (size_t)size;
 	if (got < 16 || load_le64(first) != RAW_MAGIC_64) {
 		sb_addf(err, "%s: not a raw LLVM profile (bad magic)", path);
 		return -1;

@@ -11,8 +11,9 @@
 #include "base/spawn.h"
 #include "wrapper/wrapper.h"
 
-#include <string.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Global cargo options that take a value before the subcommand. */
 static const char *const global_with_value[] = {
@@ -23,6 +24,20 @@ static const char *const global_with_value[] = {
 static const char *const build_like[] = {
 	"build", "b", "run", "r", "test", "t", "bench", "install", "rustc", NULL,
 };
+
+/* Build-like, and run nothing they build: the user's programs keep their environment. */
+static const char *const build_only[] = {
+	"build", "b", "install", "rustc", NULL,
+};
+
+const char *shim_cargo_backtrace_env(void)
+{
+	const char *bt = env_get("RUST_BACKTRACE");
+
+	if (env_get("RUST_LIB_BACKTRACE") || !bt || !*bt || strcmp(bt, "0") == 0)
+		return NULL;
+	return "RUST_LIB_BACKTRACE=0";
+}
 
 const char *shim_subcommand(int argc, char **argv)
 {
@@ -57,6 +72,9 @@ _Noreturn void shim_main(int argc, char **argv)
 		settings_check_all();
 		wrapper_install(self);
 	}
+	if (sub && str_in_list(build_only, sub) && shim_cargo_backtrace_env() &&
+	    setenv("RUST_LIB_BACKTRACE", "0", 1) != 0)
+		die(PGOW_EXIT_INTERNAL, "setenv: %s", strerror(errno));
 	argv[0] = cargo;
 	exec_or_die(argv);
 }

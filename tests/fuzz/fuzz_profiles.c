@@ -8,6 +8,7 @@
 #include "cycle/llvm.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -19,8 +20,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd = open(path, O_RDONLY);
 
 	if (fd >= 0) {
-		if (raw_header_read(fd, path, &h, &err) == 0)
+		/* Read from the file, and parsed from the whole of it at once (as a merge routes small files): alike. */
+		struct raw_header whole;
+		struct strbuf err2 = STRBUF_INIT;
+		int a = raw_header_read(fd, path, &h, &err);
+		int b = raw_header_parse(data, size, size, -1, path, &whole, &err2);
+		if (a != b || strcmp(sb_str(&err), sb_str(&err2)) != 0)
+			abort();
+		if (a == 0 && (h.version != whole.version || h.ids.n != whole.ids.n))
+			abort();
+		for (size_t i = 0; a == 0 && i < h.ids.n; i++)
+			if (strcmp(h.ids.v[i], whole.ids.v[i]) != 0)
+				abort();
+		if (a == 0) {
 			raw_header_release(&h);
+			raw_header_release(&whole);
+		}
+		sb_release(&err2);
+		sb_reset(&err);
 		close(fd);
 	}
 	(void)buildid_of_elf(path, &hex, &err);

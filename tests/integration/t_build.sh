@@ -336,3 +336,28 @@ YAML
 	assert_grep 'PGO 1 unit\(s\) .* carry profile [0-9a-f]{12} \(1 compiled now, 0 reused\)' "$T/err" "the cdylib is verified"
 	assert_no_grep 'could not be verified' "$T/err" "and none is left unverified"
 }
+
+# When RUST_BACKTRACE asks for backtraces and RUST_LIB_BACKTRACE is unset, the
+# cargo that builds gets RUST_LIB_BACKTRACE=0: cargo makes an error value for
+# each unset variable a unit's fingerprint names, and with a backtrace each costs
+# ~1 M instructions. The training keeps the user's environment.
+test_build_cargo_gets_no_error_backtraces_the_training_its_own_env() {
+	build_setup
+	local real
+	real=$(command -v cargo)
+	printf '#!/bin/sh\necho "$1 ${RUST_LIB_BACKTRACE-unset}" >>"%s/cargo-env"\nexec "%s" "$@"\n' "$T" "$real" >"$T/cargo-rec"
+	chmod +x "$T/cargo-rec"
+	write_training '  - name: env
+    run: ["sh", "-c", "printenv RUST_LIB_BACKTRACE >>'"$T"'/train-env || echo unset >>'"$T"'/train-env"]'
+	RUST_BACKTRACE=1 CARGO="$T/cargo-rec" pgow build --release 2>"$T/err" || fail "build: $(tail -5 "$T/err")"
+	assert_eq "build 0" "$(grep '^build ' "$T/cargo-env" | sort -u)" "every cargo build got RUST_LIB_BACKTRACE=0"
+	assert_eq "unset" "$(sort -u "$T/train-env")" "the training did not"
+	# The user's own choice, or no backtraces asked for: cargo's environment is left alone.
+	rm "$T/cargo-env"
+	RUST_BACKTRACE=1 RUST_LIB_BACKTRACE=1 CARGO="$T/cargo-rec" pgow build --release 2>"$T/err" ||
+		fail "build with RUST_LIB_BACKTRACE set: $(tail -5 "$T/err")"
+	RUST_BACKTRACE=0 CARGO="$T/cargo-rec" pgow build --release 2>"$T/err" || fail "build, RUST_BACKTRACE=0"
+	assert_eq "build 1
+build unset" "$(grep '^build ' "$T/cargo-env" | sort -u)" "set by the user, or not asked for"
+	assert_grep 'Fresh profile' "$T/err" "and no rebuild for it"
+}

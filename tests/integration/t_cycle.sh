@@ -275,6 +275,41 @@ test_cycle_merge_early_processes_end_with_it() {
 	no_merge_left_running "a merge"
 }
 
+# llvm-profdata failing, after reading its list or before: one line with its
+# exit code and first error, exit 5, and the cache unchanged, however long the list
+# (past a pipe's 64 KiB, the write of the list breaks first).
+test_cycle_merge_when_llvm_profdata_fails() {
+	setup_ws
+	instrument_and_train
+	pgow merge "$T/raw" 2>"$T/err" || fail "first merge: $(cat "$T/err")"
+	local key real one rc
+	key=$(cat "$T"/cache/slots/*/CURRENT)
+	real=$(command -v llvm-profdata-22)
+	one=$(ls "$T"/raw/*.profraw | head -n 1)
+	mkdir -p "$T/few" "$T/many"
+	LLVM_PROFILE_FILE="$T/few/a.profraw" "$T/instr/release/fixbin" 300 >/dev/null
+	for i in $(seq 1200); do cp "$T/few/a.profraw" "$T/many/run-with-a-long-name-to-fill-the-pipe-$i.profraw"; done
+	printf '#!/bin/sh\ncase "$*" in *--version*) exec %s "$@";; esac\ncat >/dev/null\necho "error: read-then-fail: bad input" >&2\nexit 1\n' \
+		"$real" >"$T/read-then-fail"
+	printf '#!/bin/sh\ncase "$*" in *--version*) exec %s "$@";; esac\necho "error: fail-at-once" >&2\nexit 3\n' \
+		"$real" >"$T/fail-at-once"
+	chmod +x "$T/read-then-fail" "$T/fail-at-once"
+	for tool in read-then-fail fail-at-once; do
+		for dir in few many; do
+			rc=0
+			CARGO_PGO_WRAP_LLVM_PROFDATA="$T/$tool" pgow merge "$T/$dir" 2>"$T/err" || rc=$?
+			assert_eq 5 "$rc" "$tool, $dir inputs: exit code"
+			local code=1
+			[ "$tool" = fail-at-once ] && code=3
+			assert_grep "^cargo-pgo-wrap: error: merge: $T/$tool merge failed \\(exit $code\\): error: ${tool}.*; the cache is unchanged\$" \
+				"$T/err" "$tool, $dir inputs: its exit code and error"
+			assert_eq 1 "$(grep -c 'error' "$T/err")" "$tool, $dir inputs: one line"
+			assert_eq "$key" "$(cat "$T"/cache/slots/*/CURRENT)" "$tool, $dir inputs: the profile is unchanged"
+			[ -z "$(ls -d "$T"/cache/slots/*/merge.* 2>/dev/null)" ] || fail "$tool, $dir inputs: dir left"
+		done
+	done
+}
+
 test_cycle_merge_prefers_rustup_llvm_tools() {
 	setup_ws
 	instrument_and_train

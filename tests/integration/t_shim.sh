@@ -56,3 +56,30 @@ test_shim_args_env_and_recursion() {
 }
 
 no_cargo test_shim_args_env_and_recursion
+
+# Builds get RUST_LIB_BACKTRACE=0 when backtraces are asked for (see t_build.sh);
+# what runs the user's programs (test, run) keeps the environment as it is.
+test_shim_error_backtraces_only_off_for_builds() {
+	make_shim_dir
+	mkdir -p "$T/fake"
+	printf '#!/bin/sh\necho "$1 ${RUST_LIB_BACKTRACE-unset}" >>"%s/shim.log"\n' "$T" >"$T/fake/cargo"
+	chmod +x "$T/fake/cargo"
+	unset RUSTC_WRAPPER RUST_LIB_BACKTRACE
+	local P="$T/shims:$T/fake:/usr/bin:/bin"
+	PATH=$P RUST_BACKTRACE=1 cargo build
+	PATH=$P RUST_BACKTRACE=full cargo install foo
+	PATH=$P RUST_BACKTRACE=1 cargo test
+	PATH=$P RUST_BACKTRACE=1 cargo run
+	PATH=$P RUST_BACKTRACE=1 RUST_LIB_BACKTRACE=1 cargo build
+	PATH=$P RUST_BACKTRACE=0 cargo build
+	PATH=$P env -u RUST_BACKTRACE cargo rustc
+	assert_eq "build 0
+install 0
+test unset
+run unset
+build 1
+build unset
+rustc unset" "$(cat "$T/shim.log")" "off for builds that asked for backtraces, and only them"
+}
+
+no_cargo test_shim_error_backtraces_only_off_for_builds

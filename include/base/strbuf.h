@@ -64,5 +64,9 @@ bool sv_has(const struct strvec *sv, const char *s);
 bool str_ends_with(const char *s, const char *suffix);
 /* The first newline, tab or other control character of s, or NULL: a value our line and tab files cannot hold. */
 const char *str_find_control(const char *s);
+/* Whether the n bytes at s are lowercase hex digits, as our ids, keys and digests are written. */
+bool mem_is_hex(const char *s, size_t n);
+/* Whether s is exactly n lowercase hex digits (n 0: one or more, as many as there are). */
+bool str_is_hex(const char *s, size_t n);
 
 #endif

@@ -262,6 +262,20 @@ const char *str_find_control(const char *s)
 	return NULL;
 }
 
+bool mem_is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool str_is_hex(const char *s, size_t n)
+{
+	size_t len = strlen(s);
+	return len && (!n || len == n) && mem_is_hex(s, len);
+}
+
 bool str_in_list(const char *const *list, const char *s)
 {
 	for (; *list; list++)

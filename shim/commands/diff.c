@@ -115,7 +115,7 @@ static bool pick(struct side *s, const char *spec, const char *slot_dir, const s
 		return true;
 	}
 	size_t len = strlen(spec);
-	if (len < 4 || strspn(spec, "0123456789abcdef") != len)
+	if (len < 4 || !mem_is_hex(spec, len))
 		return false;
 	const struct stored *found = NULL;
 	for (size_t i = 0; i < n; i++)

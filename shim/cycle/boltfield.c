@@ -87,9 +87,10 @@ bool fdata_is_sampled(const char *path)
 	return sampled;
 }
 
-static bool is_hex_id(const char *s, size_t n)
+/* A build-id as hex: 2 to 128 digits (GNU's are 40, LLVM's MD5 32, a BOLT re-stamp 40). */
+static bool hex_id_ok(const char *s, size_t n)
 {
-	return n >= 2 && n <= 128 && strspn(s, "0123456789abcdef") >= n;
+	return n >= 2 && n <= 128 && mem_is_hex(s, n);
 }
 
 /* A program name from elsewhere may become part of a message or a file: a plain file name only. */
@@ -107,8 +108,8 @@ int bolted_record_parse(const char *text, struct bolted_record *r)
 	memset(r, 0, sizeof(*r));
 	char *line = xstrndup(text, strcspn(text, "\n"));
 	sv_split(&f, line, '\t');
-	if (f.n == 5 && strcmp(f.v[0], RECORD_MAGIC) == 0 && is_hex_id(f.v[1], strlen(f.v[1])) &&
-	    program_name_ok(f.v[2], strlen(f.v[2])) && is_hex_id(f.v[3], strlen(f.v[3])) &&
+	if (f.n == 5 && strcmp(f.v[0], RECORD_MAGIC) == 0 && hex_id_ok(f.v[1], strlen(f.v[1])) &&
+	    program_name_ok(f.v[2], strlen(f.v[2])) && hex_id_ok(f.v[3], strlen(f.v[3])) &&
 	    strncmp(f.v[4], "bolt-", 5) == 0 && atoi(f.v[4] + 5) > 0) {
 		r->slot_key = xstrdup(f.v[1]);
 		r->program = xstrdup(f.v[2]);
@@ -162,7 +163,7 @@ static int shipped_program(const char *slot_dir, const char *id, struct strbuf *
 	int rc = -1;
 
 	bolt_cache_file(&path, slot_dir, id, "output");
-	if (sb_read_file(from, path.buf) == 0 && is_hex_id(from->buf, from->len)) {
+	if (sb_read_file(from, path.buf) == 0 && hex_id_ok(from->buf, from->len)) {
 		bolt_cache_file(bin, slot_dir, id, "bat");
 	} else {
 		sb_reset(from);
@@ -234,7 +235,7 @@ static void records_of(const char *slot_dir, const char *slot_key, const char *s
 		size_t n = strlen(base) - strlen(suffix);
 		struct strbuf from = STRBUF_INIT, bin = STRBUF_INIT, name = STRBUF_INIT, err = STRBUF_INIT;
 		char *id = xstrndup(base, n);
-		if (is_hex_id(id, n) && shipped_program(slot_dir, id, &from, &bin, &name, &err) == 0 &&
+		if (hex_id_ok(id, n) && shipped_program(slot_dir, id, &from, &bin, &name, &err) == 0 &&
 		    (strcmp(from.buf, id) == 0 || elf_has_section_of(bin.buf, BAT_SECTION, &err) == 1)) {
 			struct strbuf text = STRBUF_INIT;
 			sb_addf(&text, RECORD_MAGIC "\t%s\t%s\t%s\tbolt-%d\n", slot_key, name.buf, from.buf, major);

@@ -296,7 +296,7 @@ static void add_ident(struct strbuf *out, const char *p)
 static bool rust_legacy_hash(const char *name)
 {
 	for (const char *p = strstr(name, "17h"); p; p = strstr(p + 1, "17h"))
-		if (strspn(p + 3, "0123456789abcdef") == 16 && p[19] == 'E' && (!p[20] || p[20] == '.'))
+		if (mem_is_hex(p + 3, 16) && p[19] == 'E' && (!p[20] || p[20] == '.'))
 			return true;
 	return false;
 }
@@ -381,7 +381,7 @@ void llvm_symbol_readable(const char *name, struct strbuf *out)
 			return;
 		}
 		/* The last part is the hash: "h" and 16 hex digits. */
-		if (!(len == 17 && end[0] == 'h' && strspn(end + 1, "0123456789abcdef") >= 16 && end[17] == 'E')) {
+		if (!(len == 17 && end[0] == 'h' && mem_is_hex(end + 1, 16) && end[17] == 'E')) {
 			if (out->len > start)
 				sb_adds(out, "::");
 			/* "_$" starts an identifier that begins with an escape: the '_' is not part of it. */

@@ -24,7 +24,7 @@ static char **pin_field(struct pin *p, size_t i)
 
 static bool is_key(const char *s)
 {
-	return s && strlen(s) == HASH_HEX_LEN && strspn(s, "0123456789abcdef") == HASH_HEX_LEN;
+	return s && str_is_hex(s, HASH_HEX_LEN);
 }
 
 static void pin_release(struct pin *p)

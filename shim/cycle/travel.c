@@ -108,7 +108,7 @@ int travel_put_object(struct remote *r, const char *name, const char *src, struc
 static bool parse_ref(struct strbuf *ref, struct strbuf *key)
 {
 	sb_add(key, ref->buf ? ref->buf : "", strcspn(sb_str(ref), "\r\n"));
-	return key->len == HASH_HEX_LEN && strspn(key->buf, "0123456789abcdef") == HASH_HEX_LEN;
+	return key->len == HASH_HEX_LEN && str_is_hex(key->buf, HASH_HEX_LEN);
 }
 
 /* The ref the remote keeps for a slot key: 1 and key, 0 none, -1 (err). */
@@ -147,7 +147,7 @@ int travel_put_text(struct remote *r, const char *slot_dir, const char *name, co
 
 static bool is_key(const char *s, size_t len)
 {
-	return len == HASH_HEX_LEN && strspn(s, "0123456789abcdef") >= HASH_HEX_LEN;
+	return len == HASH_HEX_LEN && mem_is_hex(s, len);
 }
 
 /* The remote's history of a slot: its profiles, newest first, one per line (what is not a key is dropped). */
@@ -663,7 +663,7 @@ int travel_remote_state(struct remote *r, const char *slot_dir, struct strbuf *k
 		goto out;
 	}
 	sb_setlen(&slot_key, strcspn(slot_key.buf, "\n"));
-	if (slot_key.len != HASH_HEX_LEN || strspn(slot_key.buf, "0123456789abcdef") != HASH_HEX_LEN) {
+	if (slot_key.len != HASH_HEX_LEN || !str_is_hex(slot_key.buf, HASH_HEX_LEN)) {
 		sb_addf(err, "%s is corrupt", path.buf);
 		goto out;
 	}

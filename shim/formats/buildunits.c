@@ -18,7 +18,7 @@
 static bool has_hash_suffix(const char *base, size_t len)
 {
 	/* "<crate>-<16 hex>" */
-	return len > 17 && base[len - 17] == '-' && strspn(base + len - 16, "0123456789abcdef") >= 16;
+	return len > 17 && base[len - 17] == '-' && mem_is_hex(base + len - 16, 16);
 }
 
 /* deps/libfoo-HASH.rlib -> deps/foo-HASH.d; deps/foo-HASH -> deps/foo-HASH.d */

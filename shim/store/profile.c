@@ -152,7 +152,7 @@ static int read_current(const char *slot_dir, struct strbuf *key, struct strbuf 
 		rc = errno == ENOENT ? 0 : -1;
 		if (rc)
 			sb_addf(err, "cannot read %s: %s", cur.buf, strerror(errno));
-	} else if (key->len != HASH_HEX_LEN || strspn(key->buf, "0123456789abcdef") != HASH_HEX_LEN) {
+	} else if (key->len != HASH_HEX_LEN || !str_is_hex(key->buf, HASH_HEX_LEN)) {
 		sb_addf(err, "%s is corrupt; delete it (the slot then has no profile)", cur.buf);
 		rc = -1;
 	}

@@ -87,7 +87,7 @@ static void linked_units(const struct unit_mark *self, struct unit_ref **units, 
 
 static int record_path(struct strbuf *out, const char *build_id, struct strbuf *err)
 {
-	if (strspn(build_id, "0123456789abcdef") != strlen(build_id) || !*build_id) {
+	if (!str_is_hex(build_id, 0)) {
 		sb_addf(err, "bad build-id '%s'", build_id);
 		return -1;
 	}
@@ -136,9 +136,8 @@ bool unit_ref_ok(const char *crate, const char *metadata, const char *key)
 	static const char ident[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
 	const char *bare = strncmp(crate, "c:", 2) == 0 ? crate + 2 : crate;
 
-	return *bare && strspn(bare, ident) == strlen(bare) && *metadata &&
-	       strspn(metadata, "0123456789abcdef") == strlen(metadata) && strlen(metadata) <= 64 &&
-	       strspn(key, "0123456789abcdef") == strlen(key) && strlen(key) <= 64;
+	return *bare && strspn(bare, ident) == strlen(bare) && str_is_hex(metadata, 0) && strlen(metadata) <= 64 &&
+	       (!*key || str_is_hex(key, 0)) && strlen(key) <= 64;
 }
 
 int provenance_parse(const char *text, const char *what, struct provenance *p, struct strbuf *err)

@@ -168,7 +168,7 @@ void slot_build_record(struct strbuf *out, const char *slot_dir, const char *bui
 
 bool slot_id_valid(const char *id)
 {
-	return id && strlen(id) == HASH_HEX_LEN && strspn(id, "0123456789abcdef") == HASH_HEX_LEN;
+	return id && str_is_hex(id, HASH_HEX_LEN);
 }
 
 void slot_release(struct slot *s)

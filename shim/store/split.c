@@ -39,8 +39,7 @@ bool split_index_entry(const struct strbuf *index, const char *unit, char *text_
 		text_hash[HASH_HEX_LEN] = '\0';
 		memcpy(file_hash, f, HASH_HEX_LEN);
 		file_hash[HASH_HEX_LEN] = '\0';
-		return strspn(text_hash, "0123456789abcdef") == HASH_HEX_LEN &&
-		       strspn(file_hash, "0123456789abcdef") == HASH_HEX_LEN;
+		return str_is_hex(text_hash, HASH_HEX_LEN) && str_is_hex(file_hash, HASH_HEX_LEN);
 	}
 	return false;
 }

@@ -368,16 +368,12 @@ out:
 	return rc;
 }
 
-static bool is_hex_digest(const char *s)
-{
-	return strlen(s) == HASH_HEX_LEN && strspn(s, "0123456789abcdef") == HASH_HEX_LEN;
-}
 
 static int parse_file_line(struct unit_file *f, const struct strvec *fields)
 {
 	char *end;
 
-	if (fields->n != 9 || strcmp(fields->v[0], "f") != 0 || !is_hex_digest(fields->v[6]))
+	if (fields->n != 9 || strcmp(fields->v[0], "f") != 0 || !str_is_hex(fields->v[6], HASH_HEX_LEN))
 		return -1;
 	f->dev = (dev_t)strtoumax(fields->v[1], &end, 10);
 	f->ino = (ino_t)strtoumax(fields->v[2], &end, 10);
@@ -414,7 +410,7 @@ int unitkey_read(struct unit_key *k, const char *path, struct strbuf *err)
 		sv_split(&fields, line, '\t');
 		if (lineno == 1) {
 			bad = fields.n != 5 || strcmp(fields.v[0], RECORD_MAGIC) != 0 ||
-			      !is_hex_digest(fields.v[3]) || !is_hex_digest(fields.v[4]);
+			      !str_is_hex(fields.v[3], HASH_HEX_LEN) || !str_is_hex(fields.v[4], HASH_HEX_LEN);
 			if (!bad) {
 				k->crate = xstrdup(fields.v[1]);
 				k->metadata = xstrdup(fields.v[2]);

@@ -69,8 +69,7 @@ static bool package_is_optimised(void)
 static size_t profile_path_len(const char *s)
 {
 	const char *hash = strrchr(s, '#');
-	return hash && strlen(hash + 1) == 16 && strspn(hash + 1, "0123456789abcdef") == 16 ? (size_t)(hash - s)
-											    : strlen(s);
+	return hash && str_is_hex(hash + 1, 16) ? (size_t)(hash - s) : strlen(s);
 }
 
 /* The flag for decision ("generate DIR", "use FILE" or "use FILE#HASH"), or NULL. */

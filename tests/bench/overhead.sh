@@ -18,7 +18,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 export CARGO_NET_OFFLINE=true CARGO_PGO_WRAP_CACHE=$W/cache CARGO_PGO_WRAP_JOURNAL=$W/journal
 # The target dirs are outside the workspace: this names it, so they share slots.
 export CARGO_PGO_WRAP_WORKSPACE=$W/ws
-unset RUSTC_WRAPPER RUSTFLAGS CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE
+unset RUSTC_WRAPPER RUSTFLAGS CARGO_PGO_WRAP_MODE CARGO_PGO_WRAP_PROFILE RUST_LIB_BACKTRACE
 
 case $LAYOUT in
 members) CHAIN=$W/ws ;;
@@ -53,17 +53,22 @@ now() { date +%s%N; }
 # Plain means RUSTC_WRAPPER unset: cargo takes an empty one as another
 # configuration (it cost 150 ms more on a no-op build of this chain).
 cargo_in() { # target-dir wrapper backtrace cargo-args...
-	local t=$1 w=$2 bt=$3 cache=$CARGO_PGO_WRAP_CACHE
+	local t=$1 w=$2 bt=$3 cache=$CARGO_PGO_WRAP_CACHE lib=
 	shift 3
-	# The dir without a profile has a cache of its own, where no profile appears.
+	# The dir without a profile has a cache of its own, where no profile appears;
+	# the one with the whole profile, one where the profile is not split per unit.
 	[ "$t" = "$W/t-noprof" ] && cache=$W/cache-noprof
+	[ "$t" = "$W/t-whole" ] && cache=$W/cache-whole
+	# 1q: RUST_BACKTRACE=1 as cargo-pgo-wrap build and the shim run cargo (RUST_LIB_BACKTRACE=0).
+	[ "$bt" = 1q ] && bt=1 lib=0
 	# The manual flow: the same profile, given to every unit by RUSTFLAGS.
 	if [ "$t" = "$W/t-manual" ]; then
-		CARGO_TARGET_DIR="$t" RUSTFLAGS="-Cprofile-use=$PROFILE" RUST_BACKTRACE="$bt" "$@"
+		env ${lib:+RUST_LIB_BACKTRACE=$lib} CARGO_TARGET_DIR="$t" RUSTFLAGS="-Cprofile-use=$PROFILE" RUST_BACKTRACE="$bt" "$@"
 	elif [ -n "$w" ]; then
-		CARGO_TARGET_DIR="$t" RUSTC_WRAPPER="$w" RUST_BACKTRACE="$bt" CARGO_PGO_WRAP_CACHE="$cache" "$@"
+		env ${lib:+RUST_LIB_BACKTRACE=$lib} CARGO_TARGET_DIR="$t" RUSTC_WRAPPER="$w" RUST_BACKTRACE="$bt" \
+			CARGO_PGO_WRAP_CACHE="$cache" "$@"
 	else
-		CARGO_TARGET_DIR="$t" RUST_BACKTRACE="$bt" "$@"
+		env ${lib:+RUST_LIB_BACKTRACE=$lib} CARGO_TARGET_DIR="$t" RUST_BACKTRACE="$bt" "$@"
 	fi
 }
 build_ms() { # target-dir wrapper backtrace
@@ -91,17 +96,29 @@ grep -q '^use' <(awk -F'\t' '$2 == "app" {print $5}' "$W/journal" | tail -n 1) |
 build_ms "$W/t-noprof" "$BIN" 0 >/dev/null
 PROFILE=$(ls "$W"/cache/slots/*/profiles/*.profdata)
 build_ms "$W/t-manual" "" 0 >/dev/null
+# The same profile, not split (CARGO_PGO_WRAP_SPLIT=0): every unit names one file, as in the manual flow.
+# The same raw files make the same profile, whose split the copy holds: that goes first.
+cp -r "$W/cache" "$W/cache-whole"
+rm -rf "$W"/cache-whole/slots/*/split "$W"/cache-whole/slots/*/splits
+CARGO_PGO_WRAP_CACHE=$W/cache-whole CARGO_PGO_WRAP_SPLIT=0 "$BIN" merge --replace "$W/raw" 2>/dev/null
+build_ms "$W/t-whole" "$BIN" 0 >/dev/null
+grep -q '^use' <(awk -F'\t' '$2 == "app" {print $5}' "$W/journal" | tail -n 1) ||
+	{ echo "overhead.sh: the whole-profile build did not use the profile" >&2; exit 1; }
+! grep -q "cache-whole/slots/.*/split" "$W"/t-whole/release/deps/app-*.d ||
+	{ echo "overhead.sh: the whole-profile build used a split profile" >&2; exit 1; }
 
-# No-op builds, round-robin: plain, wrapped without a profile, wrapped with one,
-# the manual flow's profile-use build (rustc lists the profile in each unit's dep-info);
-# with RUST_BACKTRACE=0 and =1 (cargo builds an error value for each env-dep
-# variable that is unset, and with RUST_BACKTRACE=1 a backtrace).
+# No-op builds, round-robin: plain, wrapped without a profile, wrapped with one
+# (split per unit, and whole), the manual flow's profile-use build (rustc lists the
+# profile in each unit's dep-info); with RUST_BACKTRACE=0 and =1 (cargo builds an
+# error value for each env-dep variable that is unset, and with RUST_BACKTRACE=1 a
+# backtrace), and =1 with RUST_LIB_BACKTRACE=0, as `build` and the shim run cargo.
 declare -A noop
 for r in $(seq "$NOOP_RUNS"); do
-	for bt in 0 1; do
+	for bt in 0 1 1q; do
 		noop[p$bt]+="$(build_ms "$W/t-plain-1" "" $bt) "
 		noop[n$bt]+="$(build_ms "$W/t-noprof" "$BIN" $bt) "
 		noop[w$bt]+="$(build_ms "$W/t-wrap-1" "$BIN" $bt) "
+		noop[h$bt]+="$(build_ms "$W/t-whole" "$BIN" $bt) "
 		noop[m$bt]+="$(build_ms "$W/t-manual" "" $bt) "
 	done
 done
@@ -125,14 +142,16 @@ fp=$(printf '%s\n' "${full_p[@]}" | median); fw=$(printf '%s\n' "${full_w[@]}" |
 echo "wrapper overhead: $N crates + 1 bin ($LAYOUT), cargo build --release ($(nproc) cores, $(date -u +%F))"
 awk -v fp="$fp" -v fw="$fw" -v n="$invocations" -v runs="$RUNS" 'BEGIN {
 	printf "  full build (median of %d):  %6d ms plain, %6d ms wrapped: %.2fx, %+.2f ms per rustc invocation (%d)\n", runs, fp, fw, fw / fp, (fw - fp) / n, n }'
-for bt in 0 1; do
-	awk -v p="$(med p$bt)" -v n="$(med n$bt)" -v w="$(med w$bt)" -v m="$(med m$bt)" -v bt=$bt -v runs="$NOOP_RUNS" 'BEGIN {
-	printf "  no-op build, RUST_BACKTRACE=%d (median of %d): %4d ms plain; wrapped with a profile %4d ms: %.3fx; without one %4d ms: %.3fx; manual profile-use %4d ms: %.3fx\n", bt, runs, p, w, w / p, n, n / p, m, m / p }'
+bt_name() { [ "$1" = 1q ] && echo "RUST_BACKTRACE=1 RUST_LIB_BACKTRACE=0" || echo "RUST_BACKTRACE=$1"; }
+for bt in 0 1 1q; do
+	awk -v p="$(med p$bt)" -v n="$(med n$bt)" -v w="$(med w$bt)" -v h="$(med h$bt)" -v m="$(med m$bt)" \
+		-v bt="$(bt_name $bt)" -v runs="$NOOP_RUNS" 'BEGIN {
+	printf "  no-op build, %s (median of %d): %4d ms plain; wrapped with a profile %4d ms: %.3fx; with it whole %4d ms: %.3fx; without one %4d ms: %.3fx; manual profile-use %4d ms: %.3fx\n", bt, runs, p, w, w / p, h, h / p, n, n / p, m, m / p }'
 done
-for bt in 0 1; do
+for bt in 0 1 1q; do
 	ip=$(insns "$W/t-plain-1" "" $bt); iw=$(insns "$W/t-wrap-1" "$BIN" $bt); in=$(insns "$W/t-noprof" "$BIN" $bt)
 	[ "$ip" = n/a ] && break
-	im=$(insns "$W/t-manual" "" $bt)
-	awk -v a="$ip" -v b="$iw" -v c="$in" -v d="$im" -v bt=$bt 'BEGIN {
-	printf "  no-op build, cargo instructions, RUST_BACKTRACE=%d: %.0fM plain; wrapped with a profile %.0fM: %.3fx; without one %.0fM: %.3fx; manual profile-use %.0fM: %.3fx\n", bt, a / 1e6, b / 1e6, b / a, c / 1e6, c / a, d / 1e6, d / a }'
+	ih=$(insns "$W/t-whole" "$BIN" $bt); im=$(insns "$W/t-manual" "" $bt)
+	awk -v a="$ip" -v b="$iw" -v h="$ih" -v c="$in" -v d="$im" -v bt="$(bt_name $bt)" 'BEGIN {
+	printf "  no-op build, cargo instructions, %s: %.0fM plain; wrapped with a profile %.0fM: %.3fx; with it whole %.0fM: %.3fx; without one %.0fM: %.3fx; manual profile-use %.0fM: %.3fx\n", bt, a / 1e6, b / 1e6, b / a, h / 1e6, h / a, c / 1e6, c / a, d / 1e6, d / a }'
 done

@@ -1,0 +1,50 @@
+/*
+ * test_strbuf.c - unit tests for the string helpers of shim/base/strbuf.c
+ * that checks of ids, keys and names lean on.
+ */
+#include <stdlib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "base/strbuf.h"
+
+static void test_hex_spans_and_whole_strings(void **state)
+{
+	(void)state;
+	assert_true(mem_is_hex("0123456789abcdef", 16));
+	assert_true(mem_is_hex("abcX", 3));           /* only the n bytes asked about */
+	assert_true(mem_is_hex("", 0));
+	assert_false(mem_is_hex("0123456789ABCDEF", 16)); /* ours are written in lowercase */
+	assert_false(mem_is_hex("12g4", 4));
+	assert_false(mem_is_hex("12", 3));             /* the terminator is not a digit, nor read past */
+	assert_true(str_is_hex("deadbeef", 8));
+	assert_false(str_is_hex("deadbeef0", 8));      /* exactly n */
+	assert_false(str_is_hex("deadbee", 8));
+	assert_true(str_is_hex("d", 0));               /* 0: any number */
+	assert_false(str_is_hex("", 0));               /* but at least one */
+	assert_false(str_is_hex("dead beef", 0));
+	assert_false(str_is_hex("deadbeef\n", 0));
+}
+
+static void test_names_our_files_cannot_hold(void **state)
+{
+	(void)state;
+	const char *s = "a\tb";
+	assert_ptr_equal(str_find_control(s), s + 1);
+	assert_null(str_find_control("plain name.profraw"));
+	assert_true(str_ends_with("x.profraw", ".profraw"));
+	assert_false(str_ends_with("profraw", ".profraw"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hex_spans_and_whole_strings),
+		cmocka_unit_test(test_names_our_files_cannot_hold),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -64,7 +64,11 @@ bool sv_has(const struct strvec *sv, const char *s);
 bool str_ends_with(const char *s, const char *suffix);
 /* The first newline, tab or other control character of s, or NULL: a value our line and tab files cannot hold. */
 const char *str_find_control(const char *s);
-/* Whether the n bytes at s are lowercase hex digits, as our ids, keys and digests are written. */
+/*
+ * Whether the n bytes at s are lowercase hex digits, as our ids, keys and
+ * digests are written. It stops at the first byte that is not one, so a
+ * string shorter than n is read no further than its terminator.
+ */
 bool mem_is_hex(const char *s, size_t n);
 /* Whether s is exactly n lowercase hex digits (n 0: one or more, as many as there are). */
 bool str_is_hex(const char *s, size_t n);

@@ -8,12 +8,13 @@
 
 _Noreturn void shim_main(int argc, char **argv);
 /*
- * "RUST_LIB_BACKTRACE=0" for a cargo that builds and runs nothing of the
- * user's (build, not run or test), when RUST_BACKTRACE asks for backtraces and
- * RUST_LIB_BACKTRACE is unset; else NULL. Cargo reads each variable a unit's
- * fingerprint names, and each unset one is an error value that then carries a
- * backtrace: our two per unit took 2.1x cargo's instructions on a no-op build.
- * Panics keep their backtraces (RUST_BACKTRACE); only errors' are left out.
+ * "RUST_LIB_BACKTRACE=0" for a cargo that builds (build, not run or test: it
+ * runs only build scripts and proc-macros of the user's), when RUST_BACKTRACE
+ * asks for backtraces and RUST_LIB_BACKTRACE is unset; else NULL. Cargo reads
+ * each variable a unit's fingerprint names, and each unset one is an error
+ * value that then carries a backtrace: our two per unit took 2.1x cargo's
+ * instructions on a no-op build. Panics keep their backtraces (RUST_BACKTRACE);
+ * only errors' are left out, build scripts' included.
  */
 const char *shim_cargo_backtrace_env(void);
 /* The subcommand of a cargo command line (after +toolchain and global flags), or NULL. */

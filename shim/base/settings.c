@@ -51,7 +51,9 @@ static const struct setting_info table[SETTING_COUNT] = {
 		"auto", "profile C/C++ code build scripts compile (build, instrument, train)",
 		NULL, "set it to auto, on or off" },
 	[SETTING_SPLIT] = { ENV_SPLIT, SETTING_CHOICE, "0|1",
-		"1", "1: each unit gets its part of the profile; 0: every unit gets the whole profile",
+		"1", "1: each unit gets its part of the profile (a refresh rebuilds only the units whose part "
+		"changed); 0: every unit gets the whole profile (no-op builds of many members built together "
+		"cost less; a new profile rebuilds every unit); read when a profile is stored (merge, build, pull)",
 		"0 or 1", "unset it (or 1) to give each unit its part of the profile, 0 to give every unit "
 		"the whole profile" },
 	[SETTING_MAX_INPUT] = { ENV_MAX_INPUT, SETTING_SIZE, "SIZE",

@@ -368,7 +368,6 @@ out:
 	return rc;
 }
 
-
 static int parse_file_line(struct unit_file *f, const struct strvec *fields)
 {
 	char *end;

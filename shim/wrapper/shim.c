@@ -30,11 +30,12 @@ static const char *const build_only[] = {
 	"build", "b", "install", "rustc", NULL,
 };
 
+/* As Rust's std reads them: set and not "0" is on (empty too); RUST_LIB_BACKTRACE, set at all, decides. */
 const char *shim_cargo_backtrace_env(void)
 {
-	const char *bt = env_get("RUST_BACKTRACE");
+	const char *bt = getenv("RUST_BACKTRACE");
 
-	if (env_get("RUST_LIB_BACKTRACE") || !bt || !*bt || strcmp(bt, "0") == 0)
+	if (getenv("RUST_LIB_BACKTRACE") || !bt || strcmp(bt, "0") == 0)
 		return NULL;
 	return "RUST_LIB_BACKTRACE=0";
 }

@@ -13,6 +13,10 @@ N=${CRATES:-200}
 LAYOUT=${LAYOUT:-members}
 RUNS=${RUNS:-3}
 NOOP_RUNS=${NOOP_RUNS:-21}
+# PACKAGE=app builds only the bin (cargo build -p app), as `-p polkadot` does in a
+# workspace of many members: cargo then writes one uplifted dep-info, not one per member.
+PKG=()
+[ -n "${PACKAGE:-}" ] && PKG=(-p "$PACKAGE")
 W=$(mktemp -d "${TMPDIR:-/tmp}/pgow-overhead.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 export CARGO_NET_OFFLINE=true CARGO_PGO_WRAP_CACHE=$W/cache CARGO_PGO_WRAP_JOURNAL=$W/journal
@@ -74,7 +78,7 @@ cargo_in() { # target-dir wrapper backtrace cargo-args...
 build_ms() { # target-dir wrapper backtrace
 	local s e
 	s=$(now)
-	cargo_in "$1" "$2" "$3" cargo build --release -q 2>/dev/null
+	cargo_in "$1" "$2" "$3" cargo build --release "${PKG[@]}" -q 2>/dev/null
 	e=$(now)
 	echo $(((e - s) / 1000000))
 }
@@ -87,7 +91,7 @@ done
 # The wrapped dir as a user has it most days: with a profile. Instrumented in
 # a dir of its own, run once, merged; then the wrapped dir is built with it.
 CARGO_TARGET_DIR="$W/t-instr" CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$W/raw" \
-	RUSTC_WRAPPER="$BIN" cargo build --release -q
+	RUSTC_WRAPPER="$BIN" cargo build --release "${PKG[@]}" -q
 LLVM_PROFILE_FILE="$W/raw/app-%p.profraw" "$W/t-instr/release/app" >/dev/null
 "$BIN" merge "$W/raw" 2>/dev/null
 build_ms "$W/t-wrap-1" "$BIN" 0 >/dev/null
@@ -128,18 +132,18 @@ med() { printf '%s\n' ${noop[$1]} | median; }
 REAL_CARGO=$(rustup which cargo 2>/dev/null || command -v cargo)
 insns() { # target-dir wrapper backtrace
 	if command -v perf >/dev/null && perf stat -x, -e instructions:u true 2>&1 >/dev/null | grep -q '^[0-9]'; then
-		cargo_in "$1" "$2" "$3" perf stat -x, -e instructions:u "$REAL_CARGO" build --release -q 2>&1 >/dev/null |
+		cargo_in "$1" "$2" "$3" perf stat -x, -e instructions:u "$REAL_CARGO" build --release "${PKG[@]}" -q 2>&1 >/dev/null |
 			awk -F, '/instructions/ {print $1}'
 	elif command -v valgrind >/dev/null; then
 		cargo_in "$1" "$2" "$3" valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-			"$REAL_CARGO" build --release -q 2>&1 >/dev/null | awk '/I *refs:/ {gsub(",", "", $NF); print $NF}'
+			"$REAL_CARGO" build --release "${PKG[@]}" -q 2>&1 >/dev/null | awk '/I *refs:/ {gsub(",", "", $NF); print $NF}'
 	else
 		echo n/a
 	fi
 }
 invocations=$((N + 1))
 fp=$(printf '%s\n' "${full_p[@]}" | median); fw=$(printf '%s\n' "${full_w[@]}" | median)
-echo "wrapper overhead: $N crates + 1 bin ($LAYOUT), cargo build --release ($(nproc) cores, $(date -u +%F))"
+echo "wrapper overhead: $N crates + 1 bin ($LAYOUT), cargo build --release${PACKAGE:+ -p $PACKAGE} ($(nproc) cores, $(date -u +%F))"
 awk -v fp="$fp" -v fw="$fw" -v n="$invocations" -v runs="$RUNS" 'BEGIN {
 	printf "  full build (median of %d):  %6d ms plain, %6d ms wrapped: %.2fx, %+.2f ms per rustc invocation (%d)\n", runs, fp, fw, fw / fp, (fw - fp) / n, n }'
 bt_name() { [ "$1" = 1q ] && echo "RUST_BACKTRACE=1 RUST_LIB_BACKTRACE=0" || echo "RUST_BACKTRACE=$1"; }

@@ -73,13 +73,18 @@ test_shim_error_backtraces_only_off_for_builds() {
 	PATH=$P RUST_BACKTRACE=1 RUST_LIB_BACKTRACE=1 cargo build
 	PATH=$P RUST_BACKTRACE=0 cargo build
 	PATH=$P env -u RUST_BACKTRACE cargo rustc
+	# As Rust reads them: an empty RUST_BACKTRACE asks for backtraces; an empty RUST_LIB_BACKTRACE is the user's.
+	PATH=$P RUST_BACKTRACE= cargo build
+	PATH=$P RUST_BACKTRACE=1 RUST_LIB_BACKTRACE= cargo build
 	assert_eq "build 0
 install 0
 test unset
 run unset
 build 1
 build unset
-rustc unset" "$(cat "$T/shim.log")" "off for builds that asked for backtraces, and only them"
+rustc unset
+build 0
+build " "$(cat "$T/shim.log")" "off for builds that asked for backtraces, and only them"
 }
 
 no_cargo test_shim_error_backtraces_only_off_for_builds

@@ -53,5 +53,5 @@ int main(int argc, char **argv)
 		settings_check_all();
 	if (c)
 		return c->fn(argc - 1, argv + 1);
-	die(PGOW_EXIT_CONFIG, "'%s' is not a cargo-pgo-wrap command; run cargo-pgo-wrap help", name);
+	command_unknown(name);
 }

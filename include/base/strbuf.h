@@ -50,6 +50,8 @@ void sv_push(struct strvec *sv, const char *s);
 void sv_pushf(struct strvec *sv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sv_pushv(struct strvec *sv, char *const *v, size_t n);
+/* Takes out entry i (< n), keeping the order of the others. */
+void sv_remove(struct strvec *sv, size_t i);
 void sv_release(struct strvec *sv);
 /* Split s on sep into sv, skipping empty fields. */
 void sv_split(struct strvec *sv, const char *s, char sep);

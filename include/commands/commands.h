@@ -40,6 +40,8 @@ const struct command *command_find(const char *name);
 extern const struct command commands[];
 /* Prints a command's help on stdout; returns 0. */
 int command_help(const struct command *c);
+/* The error for a name that is no command (exit 2), with ours for cargo-pgo's where it has one. */
+_Noreturn void command_unknown(const char *name);
 /* The usage error: the command's usage line on stderr, then exit 2. */
 struct build;
 struct remote;

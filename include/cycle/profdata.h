@@ -25,9 +25,13 @@ const char *merge_procs_profdata(const struct merge_procs *mp);
 const char *merge_procs_text(const struct merge_procs *mp);
 /*
  * Gives them the inputs ("weight,path") and waits for both; passes on
- * llvm-profdata's warnings. Exits with its first error when either fails.
+ * llvm-profdata's warnings: 0. When the merge failed on inputs llvm-profdata
+ * names as unreadable (our header check passed them: a file cut short, say),
+ * 1 with "path<TAB>why" for each in unreadable: the caller may merge again
+ * without them, with processes of its own. Any other failure exits with
+ * llvm-profdata's first error.
  */
-void merge_procs_finish(struct merge_procs *mp, const struct strvec *inputs);
+int merge_procs_finish(struct merge_procs *mp, const struct strvec *inputs, struct strvec *unreadable);
 /* Stops them if they still run, removes their dir (outputs included) and frees mp; NULL: nothing. */
 void merge_procs_end(struct merge_procs *mp);
 

@@ -165,6 +165,13 @@ void sv_push(struct strvec *sv, const char *s)
 	sv->v[sv->n] = NULL;
 }
 
+void sv_remove(struct strvec *sv, size_t i)
+{
+	free(sv->v[i]);
+	memmove(sv->v + i, sv->v + i + 1, (sv->n - i) * sizeof(*sv->v)); /* the NULL after them too */
+	sv->n--;
+}
+
 void sv_pushf(struct strvec *sv, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -114,6 +114,23 @@ int command_help(const struct command *c)
 	return 0;
 }
 
+/* cargo-pgo's commands that are not ours by name, and what does their work here. */
+static const char *const cargo_pgo_counterparts[][2] = {
+	{ "optimize", "`cargo-pgo-wrap build` instruments, trains, merges and optimises in one command" },
+	{ "bolt", "`bolt: on` in pgo-wrap.yaml makes `cargo-pgo-wrap build` run BOLT after PGO" },
+	{ "info", "`cargo-pgo-wrap doctor` checks the tools" },
+	{ NULL, NULL },
+};
+
+_Noreturn void command_unknown(const char *name)
+{
+	for (size_t i = 0; cargo_pgo_counterparts[i][0]; i++)
+		if (strcmp(name, cargo_pgo_counterparts[i][0]) == 0)
+			die(PGOW_EXIT_CONFIG, "'%s' is cargo-pgo's, not a cargo-pgo-wrap command: %s", name,
+			    cargo_pgo_counterparts[i][1]);
+	die(PGOW_EXIT_CONFIG, "'%s' is not a cargo-pgo-wrap command; run cargo-pgo-wrap help", name);
+}
+
 int cmd_help(int argc, char **argv)
 {
 	const struct command *c = argc >= 2 ? command_find(argv[1]) : NULL;
@@ -121,7 +138,7 @@ int cmd_help(int argc, char **argv)
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		c = command_find("help");
 	if (argc >= 2 && !c)
-		die(PGOW_EXIT_CONFIG, "'%s' is not a cargo-pgo-wrap command; run cargo-pgo-wrap help", argv[1]);
+		command_unknown(argv[1]);
 	if (c)
 		return command_help(c);
 	printf("cargo-pgo-wrap %s: automatic profile-guided optimisation for cargo builds\n\n"

@@ -170,18 +170,20 @@ static void remove_inputs(const struct merge_request *rq, const struct group *g)
 	sb_release(&err);
 }
 
+/* Past this many, the files a profile holds already are said in one line, not one each. */
+#define MERGED_BEFORE_NAMED 3
+
 /* Drops inputs the current profile already holds; returns how many are left. */
 static size_t drop_merged_before(struct group *g, const struct manifest *cur)
 {
-	struct strvec inputs = STRVEC_INIT, hashes = STRVEC_INIT;
+	struct strvec inputs = STRVEC_INIT, hashes = STRVEC_INIT, seen_paths = STRVEC_INIT;
 
 	for (size_t i = 0; i < g->inputs.n; i++) {
 		bool seen = false;
 		for (size_t j = 0; j < cur->inputs.n && !seen && strcmp(g->hashes.v[i], "-") != 0; j++)
 			seen = strcmp(cur->inputs.v[j], g->hashes.v[i]) == 0;
 		if (seen) {
-			warn("skipping %s: it is in profile %.12s already (a file is merged once)",
-			     strchr(g->inputs.v[i], ',') + 1, cur->content_key);
+			sv_push(&seen_paths, strchr(g->inputs.v[i], ',') + 1);
 			if (g->raw_count > 0)
 				g->raw_count--;
 			continue;
@@ -189,6 +191,14 @@ static size_t drop_merged_before(struct group *g, const struct manifest *cur)
 		sv_push(&inputs, g->inputs.v[i]);
 		sv_push(&hashes, g->hashes.v[i]);
 	}
+	if (seen_paths.n > MERGED_BEFORE_NAMED)
+		warn("skipping %zu files that profile %.12s holds already (a file is merged once), %s among them",
+		     seen_paths.n, cur->content_key, seen_paths.v[0]);
+	else
+		for (size_t i = 0; i < seen_paths.n; i++)
+			warn("skipping %s: it is in profile %.12s already (a file is merged once)", seen_paths.v[i],
+			     cur->content_key);
+	sv_release(&seen_paths);
 	sv_release(&g->inputs);
 	sv_release(&g->hashes);
 	g->inputs = inputs;
@@ -306,6 +316,61 @@ static void sweep_killed_merges(const char *slot_dir)
 	}
 }
 
+/* Takes an input out of a group (and its hash out of the manifest's list). */
+static void drop_input(struct group *g, struct manifest *m, size_t i)
+{
+	const char *path = strchr(g->inputs.v[i], ',') + 1;
+	for (size_t r = 0; r < g->raw_paths.n; r++)
+		if (strcmp(g->raw_paths.v[r], path) == 0) {
+			sv_remove(&g->raw_paths, r);
+			g->raw_count--;
+			break;
+		}
+	for (size_t h = 0; h < m->inputs.n; h++)
+		if (strcmp(m->inputs.v[h], g->hashes.v[i]) == 0) {
+			sv_remove(&m->inputs, h);
+			break;
+		}
+	sv_remove(&g->inputs, i);
+	sv_remove(&g->hashes, i);
+}
+
+/*
+ * Inputs llvm-profdata could not read though their headers passed ours (a
+ * file cut short): named and left out, as the routing skips, or fatal under
+ * --strict; the current profile, or nothing left, ends the merge. Returns
+ * how many were left out.
+ */
+static size_t drop_unreadable(const struct merge_request *rq, struct group *g, struct manifest *m,
+			      const struct strvec *unreadable, const char *current)
+{
+	size_t dropped = 0;
+
+	for (size_t u = 0; u < unreadable->n; u++) {
+		const char *tab = strchr(unreadable->v[u], '\t');
+		struct strbuf path = STRBUF_INIT;
+		sb_add(&path, unreadable->v[u], (size_t)(tab - unreadable->v[u]));
+		if (*current && strcmp(path.buf, current) == 0)
+			die(PGOW_EXIT_PROFILE, "merge: the current profile %s cannot be read (%s); `merge --replace` "
+			    "starts over without it", path.buf, tab + 1);
+		if (rq->strict)
+			die(PGOW_EXIT_PROFILE, "%s: llvm-profdata cannot read it (%s); remove it, or drop --strict to "
+			    "skip it", path.buf, tab + 1);
+		warn("skipping %s: llvm-profdata cannot read it (%s)", path.buf, tab + 1);
+		for (size_t i = 0; i < g->inputs.n; i++)
+			if (strcmp(strchr(g->inputs.v[i], ',') + 1, path.buf) == 0) {
+				drop_input(g, m, i);
+				dropped++;
+				break;
+			}
+		sb_release(&path);
+	}
+	/* What is left to merge besides the current profile (an input when adding to it). */
+	if (g->inputs.n == (*current ? 1u : 0u))
+		die(PGOW_EXIT_PROFILE, "merge: none of the files could be merged (see above); nothing was merged");
+	return dropped;
+}
+
 /* The slot's directory, made if need be, or exit. */
 static void slot_dir_of(const char *slot, struct strbuf *slot_dir)
 {
@@ -416,10 +481,19 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 
 	if (g->foreign)
 		check_foreign_inputs(tool.buf, g, new_inputs, tmp.buf, &m, slot_dir.buf);
-	/* spawn says "cannot run PROGRAM: why" when a program cannot start; else the dir or its log failed. */
-	if (!mp && !(mp = merge_procs_start(slot_dir.buf, tool.buf, &err)))
-		die(strncmp(err.buf, "cannot run ", 11) == 0 ? PGOW_EXIT_EXEC : PGOW_EXIT_CACHE, "merge: %s", err.buf);
-	merge_procs_finish(mp, &g->inputs);
+	for (;;) {
+		struct strvec unreadable = STRVEC_INIT;
+		/* spawn says "cannot run PROGRAM: why" when a program cannot start; else the dir or its log failed. */
+		if (!mp && !(mp = merge_procs_start(slot_dir.buf, tool.buf, &err)))
+			die(strncmp(err.buf, "cannot run ", 11) == 0 ? PGOW_EXIT_EXEC : PGOW_EXIT_CACHE, "merge: %s",
+			    err.buf);
+		if (merge_procs_finish(mp, &g->inputs, &unreadable) == 0)
+			break;
+		merge_procs_end(mp);
+		mp = NULL;
+		skipped += drop_unreadable(rq, g, &m, &unreadable, add ? cur_path.buf : "");
+		sv_release(&unreadable);
+	}
 	const char *out = merge_procs_profdata(mp), *text = merge_procs_text(mp);
 
 	m.slot = xstrdup(g->slot);

@@ -201,7 +201,26 @@ static _Noreturn void merge_failed(const struct merge_procs *mp, const char *wha
 	    WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1, first ? ": " : "", first ? first : "");
 }
 
-void merge_procs_finish(struct merge_procs *mp, const struct strvec *inputs)
+/*
+ * The inputs llvm-profdata said it could not read ("warning: PATH: why"),
+ * as "PATH<TAB>why". Matched against our own paths: a path may hold ": ".
+ */
+static void unreadable_inputs(const struct strbuf *said, const struct strvec *inputs, struct strvec *out)
+{
+	for (size_t i = 0; i < inputs->n; i++) {
+		const char *path = strchr(inputs->v[i], ',') + 1;
+		struct strbuf line = STRBUF_INIT;
+		sb_addf(&line, "warning: %s: ", path);
+		const char *at = strstr(sb_str(said), line.buf);
+		if (at) {
+			const char *why = at + line.len;
+			sv_pushf(out, "%s\t%.*s", path, (int)strcspn(why, "\n"), why);
+		}
+		sb_release(&line);
+	}
+}
+
+int merge_procs_finish(struct merge_procs *mp, const struct strvec *inputs, struct strvec *unreadable)
 {
 	struct strbuf list = STRBUF_INIT, err = STRBUF_INIT, said = STRBUF_INIT;
 
@@ -232,14 +251,18 @@ void merge_procs_finish(struct merge_procs *mp, const struct strvec *inputs)
 		die(PGOW_EXIT_EXEC, "merge: cannot give %s its list of inputs: %s%s%s", mp->tool, strerror(not_fed),
 		    first ? "; it said " : "", first ? first : "");
 	}
-	if (!merged)
+	if (!merged && WIFEXITED(mp->merging.status))
+		unreadable_inputs(&said, inputs, unreadable);
+	if (!merged && !unreadable->n)
 		merge_failed(mp, "", &mp->merging, &said);
-	if (!child_succeeded(&mp->texting))
+	if (merged && !child_succeeded(&mp->texting))
 		merge_failed(mp, " --text", &mp->texting, &said);
-	pass_warnings(&said);
+	if (merged)
+		pass_warnings(&said);
 	sb_release(&list);
 	sb_release(&err);
 	sb_release(&said);
+	return merged ? 0 : 1;
 }
 
 /*

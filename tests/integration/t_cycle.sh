@@ -310,6 +310,42 @@ test_cycle_merge_when_llvm_profdata_fails() {
 	done
 }
 
+# A raw file whose header passes but whose body llvm-profdata rejects (a run
+# killed while writing it): named and skipped, the others merged; fatal under --strict.
+test_cycle_merge_skips_a_file_llvm_profdata_cannot_read() {
+	setup_ws
+	instrument_and_train
+	pgow merge "$T/raw" 2>"$T/err" || fail "first merge: $(cat "$T/err")"
+	local i key rc
+	for i in 1 2 3 4; do LLVM_PROFILE_FILE="$T/cut/run-$i.profraw" "$T/instr/release/fixbin" $((i * 100)) >/dev/null; done
+	head -c 1000 "$T/cut/run-4.profraw" >"$T/cut/short.profraw"
+	rm "$T/cut/run-4.profraw"
+	pgow merge "$T/cut" 2>"$T/err" || fail "merge with a file cut short: $(cat "$T/err")"
+	assert_grep "warning: skipping $T/cut/short.profraw: llvm-profdata cannot read it \\(.*corrupt" "$T/err" "named, with why"
+	assert_grep 'Added 3 raw profile\(s\) \(1 skipped\)' "$T/err" "the others are merged"
+	assert_grep '^raw-files: 4$' "$(current_manifest)" "and counted (1 + 3)"
+	key=$(cat "$T"/cache/slots/*/CURRENT)
+	rc=0
+	pgow merge --strict "$T/cut" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "--strict: fatal"
+	assert_grep "error: $T/cut/short.profraw: llvm-profdata cannot read it .*; remove it, or drop --strict to skip it" \
+		"$T/err" "with the fix"
+	# The three merged before, in one line; the short one alone is nothing to merge.
+	assert_grep "skipping 3 files that profile ${key:0:12} holds already|skipping $T/cut/run-1.profraw: it is in profile" \
+		"$T/err" "what the profile holds already is said"
+	rc=0
+	pgow merge "$T/cut" 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "nothing left to merge"
+	assert_grep 'none of the files could be merged' "$T/err" "says so"
+	assert_eq "$key" "$(cat "$T"/cache/slots/*/CURRENT)" "the profile is unchanged"
+	for i in 5 6 7 8; do cp "$T/cut/run-1.profraw" "$T/cut/copy-$i.profraw"; done
+	rm "$T/cut/short.profraw"
+	pgow merge "$T/cut" 2>"$T/err" || fail "merge of files merged before: $(cat "$T/err")"
+	assert_eq 1 "$(grep -c 'skipping' "$T/err")" "seven files merged before: one line"
+	assert_grep "skipping 7 files that profile ${key:0:12} holds already \\(a file is merged once\\)" "$T/err" "counted"
+	[ -z "$(ls -d "$T"/cache/slots/*/merge.* 2>/dev/null)" ] || fail "a merge left its dir"
+}
+
 test_cycle_merge_prefers_rustup_llvm_tools() {
 	setup_ws
 	instrument_and_train

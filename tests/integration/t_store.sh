@@ -275,7 +275,7 @@ SH
 	assert_grep 'built without the profile this build planned to use: it was removed while the build ran' "$T/err" "says why"
 }
 
-# A raw file whose header is good and whose body is not: one line saying what
+# A raw file whose header is good and whose body is not: named with what
 # llvm-profdata found, exit 5, nothing stored (was: its 59-line stack dump on
 # the terminal). An input that cannot be read is named as such (was "skipping
 # cannot read X"), and merge into an unusable cache is exit 3 at once (was a
@@ -297,7 +297,9 @@ PY
 	assert_eq 5 "$rc" "a corrupt body"
 	assert_no_grep 'Stack dump|PLEASE submit|#[0-9]+ 0x' "$T/err" "no stack dump"
 	[ "$(wc -l <"$T/err")" -le 2 ] || fail "more than two lines: $(cat "$T/err")"
-	assert_grep 'merge: .*llvm-profdata.* merge.* failed \(exit [0-9]+\): .*error: ' "$T/err" "says what llvm-profdata found"
+	assert_grep "warning: skipping $T/bad/corrupt.profraw: llvm-profdata cannot read it \\(.+\\)$" "$T/err" \
+		"says which file llvm-profdata could not read, and what it found"
+	assert_grep 'error: merge: none of the files could be merged' "$T/err" "and that nothing was left"
 	[ -z "$(ls "$T"/cache/slots/*/profiles 2>/dev/null)" ] || fail "something was stored"
 	chmod 000 "$T/raw"/*.profraw
 	rc=0

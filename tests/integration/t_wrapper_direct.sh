@@ -291,6 +291,16 @@ test_wrapper_direct_dispatch() {
 	pgow biuld 2>"$T/err" || rc=$?
 	assert_eq 2 "$rc" "unknown command exit code"
 	assert_grep "'biuld' is not a cargo-pgo-wrap command" "$T/err" "unknown command"
+	# A cargo-pgo user's habit gets our way of doing it.
+	rc=0
+	pgow optimize 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "cargo-pgo's command: exit code"
+	assert_grep "'optimize' is cargo-pgo's, not a cargo-pgo-wrap command: \`cargo-pgo-wrap build\` instruments, trains, merges and optimises" \
+		"$T/err" "points at build"
+	rc=0
+	pgow help bolt 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "help for cargo-pgo's command"
+	assert_grep "bolt: on" "$T/err" "points at the config key"
 }
 
 test_wrapper_direct_slot_identity() {

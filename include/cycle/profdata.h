@@ -17,8 +17,10 @@
  */
 struct merge_procs;
 
-/* Starts both, with tool, in a temp dir of slot_dir; NULL (err) when they could not be. */
-struct merge_procs *merge_procs_start(const char *slot_dir, const char *tool, struct strbuf *err);
+/* Starts both, with tool, in a temp dir of slot_dir; exits when they cannot be. */
+struct merge_procs *merge_procs_start(const char *slot_dir, const char *tool);
+/* The same, or NULL: for an attempt whose failure the caller meets again later. */
+struct merge_procs *merge_procs_try(const char *slot_dir, const char *tool);
 const char *merge_procs_tool(const struct merge_procs *mp);
 /* Where the indexed profile and its text form are, once merge_procs_finish returned. */
 const char *merge_procs_profdata(const struct merge_procs *mp);

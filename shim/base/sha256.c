@@ -5,9 +5,9 @@
  * we can check (Debian's 7.88 signer reads the clock and skips the payload).
  */
 #include "base/sha256.h"
+#include "base/fdio.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -143,7 +143,7 @@ int sha256_fd(int fd, unsigned char out[SHA256_LEN])
 int sha256_file_hex(const char *path, char out[SHA256_HEX_LEN + 1])
 {
 	unsigned char d[SHA256_LEN];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_read(path);
 
 	if (fd < 0)
 		return -1;

@@ -110,17 +110,38 @@ static const char *incompatible(const struct manifest *cur, const struct group *
 	return why->len ? why->buf : NULL;
 }
 
-/* The profile's id: its bytes, the code it describes and the training. */
-static void slot_rustc(const char *slot_dir, struct strbuf *out)
+/* The rustc the slot's builds used (its identity line): 0, or -1 (err). */
+static int read_slot_rustc(const char *slot_dir, struct strbuf *out, struct strbuf *err)
 {
 	struct slot_info info;
-	struct strbuf err = STRBUF_INIT;
 
-	if (slot_read_info(slot_dir, &info, &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s; rebuild to recreate it", err.buf);
+	if (slot_read_info(slot_dir, &info, err) != 0) {
+		sb_adds(err, "; rebuild to recreate it");
+		return -1;
+	}
 	sb_adds(out, info.rustc.buf);
 	slot_info_release(&info);
+	return 0;
+}
+
+static void slot_rustc(const char *slot_dir, struct strbuf *out)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (read_slot_rustc(slot_dir, out, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	sb_release(&err);
+}
+
+/* A slot's directory (made if need be) and the rustc of its builds: 0, or -1 (err). */
+static int open_slot(const char *slot, struct strbuf *slot_dir, struct strbuf *rustc, struct strbuf *err)
+{
+	struct strbuf sub = STRBUF_INIT;
+
+	sb_addf(&sub, "slots/%s", slot);
+	int rc = cache_subdir(slot_dir, sub.buf, err) == 0 && read_slot_rustc(slot_dir->buf, rustc, err) == 0 ? 0 : -1;
+	sb_release(&sub);
+	return rc;
 }
 
 /* The per-crate split, run by the store under the slot lock before the profile becomes current. */
@@ -233,9 +254,10 @@ static void check_foreign_inputs(const char *tool, const struct group *g, size_t
 		if (status == -1)
 			die(PGOW_EXIT_EXEC, "merge: %s", err.buf);
 		const char *named = i < g->named.n ? g->named.v[i] : path;
+		const char *said_first = profdata_first_error(&said);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			die(PGOW_EXIT_PROFILE, "merge: %s cannot read %s%s%s; the cache is unchanged", tool, named,
-			    profdata_first_error(&said) ? ": " : "", profdata_first_error(&said) ? profdata_first_error(&said) : "");
+			    said_first ? ": " : "", said_first ? said_first : "");
 		memset(&probe, 0, sizeof(probe));
 		for (size_t c = 0; c < m->ncrates; c++)
 			manifest_add_crate(&probe, m->crates[c].name, m->crates[c].metadata, m->crates[c].key);
@@ -280,9 +302,10 @@ static uint64_t read_other_llvm_raw(struct group *g, int major, const char *tmp)
 		int status = profdata_run_logged(argv, tmp, &said, &e);
 		if (status == -1)
 			die(PGOW_EXIT_EXEC, "merge: %s", e.buf);
+		const char *said_first = profdata_first_error(&said);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			die(PGOW_EXIT_PROFILE, "merge: %s cannot read %s%s%s; the cache is unchanged", tool.buf, path,
-			    profdata_first_error(&said) ? ": " : "", profdata_first_error(&said) ? profdata_first_error(&said) : "");
+			    said_first ? ": " : "", said_first ? said_first : "");
 		progress("Reading", "%s with %s: raw format %ju, of an older LLVM than rustc's\n", path, tool.buf,
 			 (uintmax_t)v);
 		for (size_t j = g->named.n; j < g->inputs.n; j++)
@@ -371,18 +394,6 @@ static size_t drop_unreadable(const struct merge_request *rq, struct group *g, s
 	return dropped;
 }
 
-/* The slot's directory, made if need be, or exit. */
-static void slot_dir_of(const char *slot, struct strbuf *slot_dir)
-{
-	struct strbuf sub = STRBUF_INIT, err = STRBUF_INIT;
-
-	sb_addf(&sub, "slots/%s", slot);
-	if (cache_subdir(slot_dir, sub.buf, &err) != 0)
-		die(PGOW_EXIT_CACHE, "%s", err.buf);
-	sb_release(&sub);
-	sb_release(&err);
-}
-
 /* The llvm-profdata that reads a group's inputs: its rustc's, or a newer one for a newer raw format. */
 static int group_tool(const struct group *g, int major, struct strbuf *tool, struct strbuf *version,
 		      struct strbuf *err)
@@ -400,19 +411,15 @@ static int group_tool(const struct group *g, int major, struct strbuf *tool, str
  */
 static void start_early(struct group *g, void *ctx)
 {
-	struct strbuf slot_dir = STRBUF_INIT, sub = STRBUF_INIT, tool = STRBUF_INIT, version = STRBUF_INIT;
+	struct strbuf slot_dir = STRBUF_INIT, rustc = STRBUF_INIT, tool = STRBUF_INIT, version = STRBUF_INIT;
 	struct strbuf err = STRBUF_INIT;
-	struct slot_info info;
 
 	(void)ctx;
-	sb_addf(&sub, "slots/%s", g->slot);
-	if (cache_subdir(&slot_dir, sub.buf, &err) == 0 && slot_read_info(slot_dir.buf, &info, &err) == 0) {
-		if (group_tool(g, rustc_identity_llvm_major(info.rustc.buf), &tool, &version, &err) == 0)
-			g->early = merge_procs_start(slot_dir.buf, tool.buf, &err);
-		slot_info_release(&info);
-	}
+	if (open_slot(g->slot, &slot_dir, &rustc, &err) == 0 &&
+	    group_tool(g, rustc_identity_llvm_major(rustc.buf), &tool, &version, &err) == 0)
+		g->early = merge_procs_try(slot_dir.buf, tool.buf);
 	sb_release(&slot_dir);
-	sb_release(&sub);
+	sb_release(&rustc);
 	sb_release(&tool);
 	sb_release(&version);
 	sb_release(&err);
@@ -427,9 +434,9 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	struct manifest cur, m;
 
 	g->early = NULL;
-	slot_dir_of(g->slot, &slot_dir);
+	if (open_slot(g->slot, &slot_dir, &rustc, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	sweep_killed_merges(slot_dir.buf);
-	slot_rustc(slot_dir.buf, &rustc);
 	int major = rustc_identity_llvm_major(rustc.buf);
 	if (g->foreign) {
 		if (tempdir_create(slot_dir.buf, "merge.", &tmp, &err) != 0)
@@ -483,10 +490,8 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		check_foreign_inputs(tool.buf, g, new_inputs, tmp.buf, &m, slot_dir.buf);
 	for (;;) {
 		struct strvec unreadable = STRVEC_INIT;
-		/* spawn says "cannot run PROGRAM: why" when a program cannot start; else the dir or its log failed. */
-		if (!mp && !(mp = merge_procs_start(slot_dir.buf, tool.buf, &err)))
-			die(strncmp(err.buf, "cannot run ", 11) == 0 ? PGOW_EXIT_EXEC : PGOW_EXIT_CACHE, "merge: %s",
-			    err.buf);
+		if (!mp)
+			mp = merge_procs_start(slot_dir.buf, tool.buf);
 		if (merge_procs_finish(mp, &g->inputs, &unreadable) == 0)
 			break;
 		merge_procs_end(mp);

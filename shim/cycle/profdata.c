@@ -110,12 +110,13 @@ static void merge_command(struct strvec *cmd, const char *tool, const char *outp
  * second process writes its text form. Merging them twice, once per form,
  * took two processes on half the cores each: 1.4x as long for 1,000 files.
  */
+/* 0, or the exit code for what failed (err): the dir or its log, or starting a process. */
 static int start_both(struct merge_procs *mp, const char *slot_dir, struct strbuf *err)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (tempdir_create(slot_dir, "merge.", &mp->dir, err) != 0)
-		return -1;
+		return PGOW_EXIT_CACHE;
 	path_join(&mp->profdata, mp->dir.buf, "merged.profdata");
 	path_join(&mp->text, mp->dir.buf, "merged.proftext");
 	path_join(&mp->log, mp->dir.buf, "llvm-profdata.log");
@@ -125,7 +126,7 @@ static int start_both(struct merge_procs *mp, const char *slot_dir, struct strbu
 	sv_push(&mp->cmd[1], "--text");
 	mp->log_fd = open_log(mp->log.buf, err);
 	if (mp->log_fd < 0)
-		return -1;
+		return PGOW_EXIT_CACHE;
 	struct child *both[2] = { &mp->merging, &mp->texting };
 	for (int i = 0; i < 2; i++) {
 		struct child c = CHILD_INIT(mp->cmd[i].v);
@@ -134,12 +135,13 @@ static int start_both(struct merge_procs *mp, const char *slot_dir, struct strbu
 		c.err_fd = mp->log_fd;
 		*both[i] = c;
 		if (child_start(both[i], err) != 0)
-			return -1;
+			return PGOW_EXIT_EXEC;
 	}
 	return 0;
 }
 
-struct merge_procs *merge_procs_start(const char *slot_dir, const char *tool, struct strbuf *err)
+/* Both started, or NULL with *code and err saying why. */
+static struct merge_procs *start_procs(const char *slot_dir, const char *tool, int *code, struct strbuf *err)
 {
 	struct merge_procs *mp = xcalloc(1, sizeof(*mp));
 	static bool hooked;
@@ -153,10 +155,33 @@ struct merge_procs *merge_procs_start(const char *slot_dir, const char *tool, st
 	mp->tool = xstrdup(tool);
 	mp->log_fd = -1;
 	live = mp;
-	if (start_both(mp, slot_dir, err) == 0)
+	*code = start_both(mp, slot_dir, err);
+	if (*code == 0)
 		return mp;
 	merge_procs_end(mp);
 	return NULL;
+}
+
+struct merge_procs *merge_procs_start(const char *slot_dir, const char *tool)
+{
+	struct strbuf err = STRBUF_INIT;
+	int code;
+	struct merge_procs *mp = start_procs(slot_dir, tool, &code, &err);
+
+	if (!mp)
+		die(code, "merge: %s", err.buf);
+	sb_release(&err);
+	return mp;
+}
+
+struct merge_procs *merge_procs_try(const char *slot_dir, const char *tool)
+{
+	struct strbuf err = STRBUF_INIT;
+	int code;
+	struct merge_procs *mp = start_procs(slot_dir, tool, &code, &err);
+
+	sb_release(&err);
+	return mp;
 }
 
 const char *merge_procs_tool(const struct merge_procs *mp)
@@ -244,14 +269,14 @@ int merge_procs_finish(struct merge_procs *mp, const struct strvec *inputs, stru
 	(void)sb_read_file(&said, mp->log.buf);
 	if (rc != 0)
 		die(PGOW_EXIT_EXEC, "merge: %s", err.buf);
-	if (not_fed == EPIPE && !child_succeeded(&mp->merging))
-		merge_failed(mp, "", &mp->merging, &said);
-	if (not_fed) {
+	/* A broken pipe is a child gone already: its exit status, below, says why. */
+	if (not_fed && (not_fed != EPIPE || child_succeeded(&mp->merging))) {
 		const char *first = profdata_first_error(&said);
 		die(PGOW_EXIT_EXEC, "merge: cannot give %s its list of inputs: %s%s%s", mp->tool, strerror(not_fed),
 		    first ? "; it said " : "", first ? first : "");
 	}
-	if (!merged && WIFEXITED(mp->merging.status))
+	/* A child that did not read its whole list cannot have named what it could not read. */
+	if (!merged && !not_fed && WIFEXITED(mp->merging.status))
 		unreadable_inputs(&said, inputs, unreadable);
 	if (!merged && !unreadable->n)
 		merge_failed(mp, "", &mp->merging, &said);

@@ -465,16 +465,6 @@ static bool is_current(const char *slot_dir, const char *key)
 }
 
 /* A profile this cache stored once (and gc kept) is current again without the remote. */
-static int restore_local(const char *slot_dir, const char *key, struct strbuf *err);
-
-bool travel_restore_local(const char *slot_dir, const char *key)
-{
-	struct strbuf err = STRBUF_INIT;
-	bool done = is_current(slot_dir, key) || restore_local(slot_dir, key, &err);
-	sb_release(&err);
-	return done;
-}
-
 static int restore_local(const char *slot_dir, const char *key, struct strbuf *err)
 {
 	struct strbuf prof = STRBUF_INIT, yaml = STRBUF_INIT;
@@ -492,6 +482,14 @@ static int restore_local(const char *slot_dir, const char *key, struct strbuf *e
 	sb_release(&prof);
 	sb_release(&yaml);
 	return rc;
+}
+
+bool travel_restore_local(const char *slot_dir, const char *key)
+{
+	struct strbuf err = STRBUF_INIT;
+	bool done = is_current(slot_dir, key) || restore_local(slot_dir, key, &err);
+	sb_release(&err);
+	return done;
 }
 
 int travel_fetch(struct remote *r, const char *slot_dir, const char *key, struct strbuf *err)

@@ -125,6 +125,13 @@ PY
 	assert_grep 'Merged 300 raw profile\(s\) \(4 skipped\) into' "$T/err" "the others merged"
 	assert_grep '^raw-files: 300$' "$(ls "$T"/cache/slots/*/profiles/*.yaml)" "and only they"
 	assert_eq 3 "$(grep -c 'ids[0-9].profraw: written by a binary that no build in this cache produced' "$T/err")" "the id-stuffed files are skipped"
+	# llvm-profdata's list trims each line: a name ending in a space would read as another file.
+	cp "$one" "$T/space.profraw "
+	local rc=0
+	pgow merge --strict "$T/space.profraw " 2>"$T/err" || rc=$?
+	assert_eq 5 "$rc" "a name ending in a space, under --strict"
+	assert_grep "'$T/space.profraw ': its name ends in a space, which llvm-profdata's list of inputs drops; rename it" \
+		"$T/err" "is refused, with the fix"
 }
 
 # --foreign checks every input for counts in the slot's units, in add mode too

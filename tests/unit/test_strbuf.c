@@ -40,11 +40,32 @@ static void test_names_our_files_cannot_hold(void **state)
 	assert_false(str_ends_with("profraw", ".profraw"));
 }
 
+static void test_remove_keeps_order_and_terminator(void **state)
+{
+	(void)state;
+	struct strvec sv = STRVEC_INIT;
+
+	sv_push(&sv, "a");
+	sv_push(&sv, "b");
+	sv_push(&sv, "c");
+	sv_remove(&sv, 1);
+	assert_int_equal(sv.n, 2);
+	assert_string_equal(sv.v[0], "a");
+	assert_string_equal(sv.v[1], "c");
+	assert_null(sv.v[2]);
+	sv_remove(&sv, 1);
+	sv_remove(&sv, 0);
+	assert_int_equal(sv.n, 0);
+	assert_null(sv.v[0]);
+	sv_release(&sv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hex_spans_and_whole_strings),
 		cmocka_unit_test(test_names_our_files_cannot_hold),
+		cmocka_unit_test(test_remove_keeps_order_and_terminator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

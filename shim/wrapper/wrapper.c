@@ -384,15 +384,21 @@ static void scan_rustc_line(const char *line, size_t len, void *ctx)
 
 /*
  * "use" when the crate is as the profile saw it, "use-stale" when it changed
- * since. Without an index (an explicit CARGO_PGO_WRAP_PROFILE) there is
- * nothing to compare with.
+ * since or is new to it (*is_new). Without an index (an explicit
+ * CARGO_PGO_WRAP_PROFILE) there is nothing to compare with. A test harness
+ * the profile never saw is not stale: trainings run programs, not `cargo
+ * test`'s harnesses, so no refresh would ever cover it.
  */
 static const char *use_freshness(const struct strbuf *index, const struct rustc_args *a,
-				 const char *key)
+				 const char *key, bool *is_new)
 {
+	*is_new = false;
 	if (!index->len)
 		return "use";
 	char *then = a->crate_name && a->metadata ? profile_index_lookup(index->buf, a->crate_name, a->metadata) : NULL;
+	if (!then && a->is_test)
+		return "use";
+	*is_new = !then;
 	const char *verdict = then && key && strcmp(then, key) == 0 ? "use" : "use-stale";
 	free(then);
 	return verdict;
@@ -660,14 +666,15 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 			record_unit_key(a, &slot, &not_sources, &key);
 			sv_release(&not_sources);
 		}
+		bool is_new = false;
 		if (using)
-			action = use_freshness(&index, a, key.len ? key.buf : NULL);
+			action = use_freshness(&index, a, key.len ? key.buf : NULL, &is_new);
 		/* As for "no profile": one line per build, not only the journal (the front end reports its own). */
 		if (strcmp(action, "use-stale") == 0 && !setting_get(SETTING_FRONTEND))
-			warn_once_per_run("stale-profile", "the profile of slot %.12s is stale for %s (its sources "
-					  "changed since it was collected); the build uses it as it is; "
-					  "`cargo-pgo-wrap build` refreshes it", slot.id,
-					  a->crate_name ? a->crate_name : "a crate");
+			warn_once_per_run("stale-profile", "the profile of slot %.12s is stale for %s (%s since it "
+					  "was collected); the build uses it as it is; `cargo-pgo-wrap build` "
+					  "refreshes it", slot.id, a->crate_name ? a->crate_name : "a crate",
+					  is_new ? "it is new" : "its sources changed");
 		if (v == V_EXCLUDED)
 			action = "excluded";
 		struct unit_mark mark;

@@ -460,3 +460,19 @@ test_cycle_wrapper_build_with_a_stale_profile_says_so() {
 		"$T/err" "one line names the stale crate"
 	assert_eq 1 "$(grep -c 'cargo-pgo-wrap: warning' "$T/err")" "once per build"
 }
+
+# `cargo test`'s harnesses are never trained, so the profile never saw them: they
+# use it without being called stale, even for a proc-macro whose sources changed.
+test_cycle_test_harnesses_are_not_called_stale() {
+	setup_ws
+	unset RUSTC_WRAPPER
+	printf 'training:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
+	echo '// edited' >>fixmacro/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release --no-run 2>"$T/err" || fail "cargo test: $(tail -3 "$T/err")"
+	assert_no_grep 'cargo-pgo-wrap: warning' "$T/err" "no harness is stale"
+	echo '// edited' >>fixlib/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release --no-run 2>"$T/err" || fail "cargo test: $(tail -3 "$T/err")"
+	assert_grep '^cargo-pgo-wrap: warning: the profile of slot [0-9a-f]{12} is stale for fixlib \(its sources changed' \
+		"$T/err" "an edited program crate still is"
+}

@@ -258,7 +258,8 @@ static void print_human(const struct slot_status *s)
 			printf("  split       %d file(s) in %s/split: each unit is given its own part of the profile\n",
 			       files, s->dir);
 		else
-			printf("  split       no: every unit is given the whole profile\n");
+			printf("  split       no%s: every unit is given the whole profile\n",
+			       split_wanted() ? "" : " (" ENV_SPLIT "=0)");
 		print_crates(f);
 	} else if (f->has_profile == 0) {
 		printf("  profile     none\n  state       none\n");

@@ -162,6 +162,10 @@ static int split_before_current(void *ctx, struct strbuf *err)
 	/* Not fatal: unsplit, every crate is given the whole profile (and all recompile on a refresh). */
 	if (s->rc < 0)
 		sb_addf(&s->why, "%s", e.buf);
+	sb_reset(&e);
+	/* An older split, or this profile's own under SPLIT=0, must not go on being given to units. */
+	if (s->rc != 0 && split_withdraw(s->in.slot_dir, &e) != 0)
+		warn("cannot take the old split away (%s); `cargo-pgo-wrap gc` removes it", e.buf);
 	sb_release(&e);
 	return 0;
 }

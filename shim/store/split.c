@@ -242,6 +242,29 @@ out:
 	return rc;
 }
 
+int split_withdraw(const char *slot_dir, struct strbuf *err)
+{
+	struct strbuf link = STRBUF_INIT;
+	struct strvec gens = STRVEC_INIT;
+	struct stat st;
+	int rc = 0;
+
+	path_join(&link, slot_dir, SPLIT_LINK);
+	/* The link first: from here on readers see no split, whatever removing the rest does. */
+	if (lstat(link.buf, &st) == 0)
+		rc = S_ISDIR(st.st_mode) ? safe_remove_tree(slot_dir, link.buf, err) : safe_unlink(slot_dir, link.buf, err);
+	else if (errno != ENOENT) {
+		sb_addf(err, "cannot read %s: %s", link.buf, strerror(errno));
+		rc = -1;
+	}
+	other_generations(slot_dir, NULL, false, &gens);
+	for (size_t i = 0; rc == 0 && i < gens.n; i++)
+		rc = safe_remove_tree(slot_dir, gens.v[i], err);
+	sv_release(&gens);
+	sb_release(&link);
+	return rc;
+}
+
 void split_unused(const char *slot_dir, struct strvec *out)
 {
 	struct strbuf cur = STRBUF_INIT;

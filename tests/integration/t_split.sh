@@ -258,6 +258,29 @@ test_split_status_and_bad_setting() {
 	assert_eq 1 "$(grep -c . "$T/err")" "and only that line"
 }
 
+# A profile stored with CARGO_PGO_WRAP_SPLIT=0 takes the split away, even its own: a
+# build without the setting is then given the whole profile (every unit recompiles),
+# status says so, and nothing of the old split is left for gc.
+test_split_whole_merge_takes_the_split_away() {
+	split_setup
+	local slot
+	slot=$(dirname "$(ls -d "$T"/cache/slots/*/CURRENT)")
+	LLVM_PROFILE_FILE="$T/raw/app-%p.profraw" target/pgo-wrap/instrumented/release/app 20000 >/dev/null ||
+		fail "training by hand"
+	CARGO_PGO_WRAP_SPLIT=0 pgow merge --replace "$T/raw" 2>"$T/err" || { cat "$T/err" >&2; fail "whole merge"; }
+	[ ! -e "$slot/split" ] && [ -z "$(ls -A "$slot/splits")" ] || fail "the split is still there: $(ls "$slot" "$slot/splits")"
+	pgow status >"$T/status.txt" || fail "status"
+	assert_grep '^  split       no: every unit is given the whole profile$' "$T/status.txt" "status: whole"
+	CARGO_PGO_WRAP_SPLIT=0 pgow status >"$T/status.txt" || fail "status"
+	assert_grep '^  split       no \(CARGO_PGO_WRAP_SPLIT=0\): every unit' "$T/status.txt" "status says why"
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build"; }
+	# Four packages, five units (app's lib and bin).
+	assert_eq 4 "$(grep -c '^ *Compiling' "$T/err")" "every unit recompiles with the whole profile"
+	assert_no_grep '/split/' <(grep -h 'pgo-wrap:unit' target/release/deps/*.d) "no unit names a part"
+	pgow merge --replace "$T/raw" 2>"$T/err" || { cat "$T/err" >&2; fail "split merge"; }
+	assert_grep 'Split per unit: 6 file' "$T/err" "split again without the setting"
+}
+
 # One attribution (issue 22): each unit's figures in the manifest, which status and
 # merge show, are those of the records its part owns, not of the crate its symbols
 # name (app's generics compiled into other crates once counted for app). With no

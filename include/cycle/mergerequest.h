@@ -20,6 +20,8 @@ struct merge_request {
 	const char *remove_inputs; /* delete the raw files once stored, all below this dir (ours) */
 	bool quiet_if_none;      /* no input at all is not an error (pending-file ingestion) */
 	bool lenient;            /* nothing mergeable is a warning, not an error (pending files) */
+	const char *reject_dir;  /* below remove_inputs: where inputs that can never be merged are moved
+				    (pending files: else every build warns about them again) */
 	long weight;             /* default weight, 0 = 1 */
 	struct strvec build_units; /* "slot\tcrate\tmetadata\tkey": every unit of the instrumented build
 				      that produced the files, also those its training never ran */
@@ -30,5 +32,11 @@ struct merge_request {
 /* Adds a file or directory of profiles, with its weight (0: the request's default). */
 void merge_request_add_input(struct merge_request *rq, const char *path, long weight);
 void merge_request_release(struct merge_request *rq);
+/*
+ * Skips an input that can never be merged (not a profile, cut short): with a
+ * reject_dir it is moved there, out of the next merge's way, and the warning
+ * says where; else it is left where it is. why names the file.
+ */
+void merge_request_reject(const struct merge_request *rq, const char *path, const char *why);
 
 #endif

@@ -46,6 +46,7 @@ enum plan { PLAN_USE, PLAN_REFRESH, PLAN_PLAIN };
 static void merge_pending(const char *dir1, const char *dir2, const char *base)
 {
 	struct merge_request rq;
+	struct strbuf rejects = STRBUF_INIT;
 	size_t n = count_files(dir1, ".profraw") + (dir2 ? count_files(dir2, ".profraw") : 0);
 
 	if (!n)
@@ -54,6 +55,8 @@ static void merge_pending(const char *dir1, const char *dir2, const char *base)
 	memset(&rq, 0, sizeof(rq));
 	rq.training = "runs of the instrumented binaries";
 	rq.remove_inputs = base;
+	path_join(&rejects, dir1, "rejected");
+	rq.reject_dir = rejects.buf;
 	rq.quiet_if_none = true;
 	rq.lenient = true;
 	merge_request_add_input(&rq, dir1, 0);
@@ -61,6 +64,7 @@ static void merge_pending(const char *dir1, const char *dir2, const char *base)
 		merge_request_add_input(&rq, dir2, 0);
 	merge_run(&rq);
 	merge_request_release(&rq);
+	sb_release(&rejects);
 }
 
 static void ingest_pending(const struct build *b)

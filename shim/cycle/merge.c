@@ -383,7 +383,10 @@ static size_t drop_unreadable(const struct merge_request *rq, struct group *g, s
 		if (rq->strict)
 			die(PGOW_EXIT_PROFILE, "%s: llvm-profdata cannot read it (%s); remove it, or drop --strict to "
 			    "skip it", path.buf, tab + 1);
-		warn("skipping %s: llvm-profdata cannot read it (%s)", path.buf, tab + 1);
+		struct strbuf why = STRBUF_INIT;
+		sb_addf(&why, "%s: llvm-profdata cannot read it (%s)", path.buf, tab + 1);
+		merge_request_reject(rq, path.buf, why.buf);
+		sb_release(&why);
 		for (size_t i = 0; i < g->inputs.n; i++)
 			if (strcmp(strchr(g->inputs.v[i], ',') + 1, path.buf) == 0) {
 				drop_input(g, m, i);

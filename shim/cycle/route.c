@@ -131,6 +131,15 @@ static void skip_input(const struct merge_request *rq, struct routing *p, const 
 	p->skipped++;
 }
 
+/* An input no merge will ever take (not a profile, or cut short): out of the way of the next one. */
+static void reject_input(const struct merge_request *rq, struct routing *p, const char *path, const char *why)
+{
+	if (rq->strict)
+		die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", why);
+	merge_request_reject(rq, path, why);
+	p->skipped++;
+}
+
 /* Routes one raw file to the slot of the binary that wrote it. */
 static void route_raw(const struct merge_request *rq, const char *slot, struct routing *p,
 		      const char *path, int fd, const char *hex, long weight, const struct raw_header *h)
@@ -232,7 +241,7 @@ static void route_input(const struct merge_request *rq, const char *slot, struct
 	} else if (str_ends_with(path, ".profdata")) {
 		/* An indexed profile has no build-id: an import, only into a named slot. */
 		if (indexed_header_check(fd, path, &err) != 0) {
-			skip_input(rq, p, err.buf);
+			reject_input(rq, p, path, err.buf);
 		} else if (!slot) {
 			sb_addf(&why, "%s: an indexed profile does not say which build it is for; name it with --slot ID", path);
 			skip_input(rq, p, why.buf);
@@ -242,7 +251,7 @@ static void route_input(const struct merge_request *rq, const char *slot, struct
 			g->foreign = true;
 		}
 	} else if (read_raw(fd, size, path, &h, hex, &err) != 0) {
-		skip_input(rq, p, err.buf);
+		reject_input(rq, p, path, err.buf);
 	} else {
 		route_raw(rq, slot, p, path, fd, hex[0] ? hex : NULL, weight, &h);
 	}

@@ -158,6 +158,35 @@ test_build_without_training_explains() {
 	assert_grep 'Added 1 raw profile\(s\) to the profile of slot' "$T/err" "added, not replaced"
 }
 
+# A file in the pending dir that no merge can ever take (not a profile; a run
+# killed while writing it) is moved aside, once, with where it went: it used to
+# stay and be warned about on every build. A link planted there is not followed.
+test_build_pending_files_that_cannot_merge_are_moved_aside() {
+	build_setup
+	echo 'stale-policy: use-stale' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "build without training failed"
+	local raw=target/pgo-wrap/raw/host/release
+	target/pgo-wrap/instrumented/release/fixbin 1000 >/dev/null
+	LLVM_PROFILE_FILE="$T/whole.profraw" target/pgo-wrap/instrumented/release/fixbin 900 >/dev/null
+	head -c 1000 "$T/whole.profraw" >"$raw/short.profraw"
+	head -c 300 /dev/urandom >"$raw/junk.profraw"
+	pgow build --release 2>"$T/err" || fail "build with bad pending files: $(tail -3 "$T/err")"
+	assert_grep "skipping $T/ws/$raw/junk.profraw: not a raw LLVM profile .*; moved to $T/ws/$raw/rejected/junk.profraw, where no merge reads it" \
+		"$T/err" "junk: named, moved, said where"
+	assert_grep "skipping $T/ws/$raw/short.profraw: llvm-profdata cannot read it .*; moved to $T/ws/$raw/rejected/short.profraw" \
+		"$T/err" "cut short: the same"
+	assert_grep 'PGO 2 unit\(s\) .* carry profile' "$T/err" "the good file is merged and used"
+	[ -s "$raw/rejected/junk.profraw" ] && [ -s "$raw/rejected/short.profraw" ] || fail "the rejected files are lost"
+	pgow build --release 2>"$T/err" || fail "next build"
+	assert_no_grep 'warning' "$T/err" "the next build says nothing of them"
+	# A link planted where they go: refused, the file stays, nothing is written outside.
+	rm -rf "$raw/rejected" && mkdir "$T/outside" && ln -s "$T/outside" "$raw/rejected"
+	head -c 300 /dev/urandom >"$raw/junk.profraw"
+	pgow build --release 2>"$T/err" || fail "build with a planted link"
+	assert_grep "skipping $T/ws/$raw/junk.profraw: not a raw LLVM profile .* \(it stays: " "$T/err" "refused, said"
+	[ -z "$(ls -A "$T/outside")" ] && [ -f "$raw/junk.profraw" ] || fail "the link was followed"
+}
+
 test_build_generic_preset_trains_with_tests() {
 	build_setup
 	cp "$ROOT/profiles/generic.yaml" pgo-wrap.yaml

@@ -53,7 +53,7 @@ void freshness_release(struct freshness *f);
 void freshness_record_build(const char *record, const char *build_dir, const struct freshness *after);
 /* The newest build record of build_dir in a slot (empty when none). */
 void freshness_newest_record(const char *slot_dir, const char *build_dir, struct strbuf *out);
-/* The slot dir whose stamp names build_dir; 0 when found, -1 when none. */
+/* The slot dir whose stamp names build_dir (of this workspace identity, the newest); 0 when found, -1 when none. */
 int slot_of_build_dir(const char *build_dir, struct strbuf *slot_dir);
 
 #endif

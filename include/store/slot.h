@@ -45,5 +45,7 @@ struct slot_info {
 };
 int slot_read_info(const char *slot_dir, struct slot_info *info, struct strbuf *err);
 void slot_info_release(struct slot_info *info);
+/* Whether the slot was keyed by this workspace identity (false when its SLOT cannot be read). */
+bool slot_is_of_workspace(const char *slot_dir, const char *workspace);
 
 #endif

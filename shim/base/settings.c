@@ -38,7 +38,9 @@ static const struct setting_info table[SETTING_COUNT] = {
 		"21600 (6 hours)", "how long gc keeps files a running build may still read", NULL,
 		"write a whole number of seconds (at most 315360000, ten years)" },
 	[SETTING_WORKSPACE] = { ENV_WORKSPACE, SETTING_ABS_PATH, "/abs/dir",
-		"the target dir", "the workspace identity that slots are keyed by", NULL,
+		"the target dir", "the workspace identity that slots are keyed by, for the wrapper, `build` "
+		"and status alike; switched, `build` rebuilds the units into the slot it names (cargo alone "
+		"does not)", NULL,
 		"set it to an absolute directory" },
 	[SETTING_JOURNAL] = { ENV_JOURNAL, SETTING_ABS_PATH, "/abs/file",
 		"<cache>/journal.log", "where wrapper decisions are logged", NULL, "set it to an absolute file name" },

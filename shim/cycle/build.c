@@ -71,9 +71,11 @@ static void export_settings(const struct build *b)
 	/*
 	 * The target dir names the workspace: it is what a plain
 	 * `RUSTC_WRAPPER=cargo-pgo-wrap cargo build` derives, so both find the
-	 * same slot and profile.
+	 * same slot and profile. The user's own setting names it for them too
+	 * (and for status): theirs is kept.
 	 */
-	setenv(ENV_WORKSPACE, b->ws.target_dir.buf, 1);
+	if (setenv(ENV_WORKSPACE, b->ws.target_dir.buf, 0) != 0)
+		die(PGOW_EXIT_INTERNAL, "setenv failed: %s", strerror(errno));
 	free(self);
 }
 
@@ -625,6 +627,28 @@ static bool slot_here(const char *slot, struct strbuf *dir)
 	return here;
 }
 
+/*
+ * Whether a slot is one of the workspace this build is keyed by: a unit built
+ * under another CARGO_PGO_WRAP_WORKSPACE carries that slot's profile, which
+ * says nothing of this one's (cargo does not rebuild it when the setting
+ * changes). The answer is kept per slot: a build's units share a few.
+ */
+static bool slot_of_this_workspace(const char *slot_dir)
+{
+	static struct strbuf last = STRBUF_INIT;
+	static bool last_ok;
+	const char *ws = setting_get(SETTING_WORKSPACE);
+
+	if (!ws)
+		return true;
+	if (last.len && strcmp(last.buf, slot_dir) == 0)
+		return last_ok;
+	last_ok = slot_is_of_workspace(slot_dir, ws);
+	sb_reset(&last);
+	sb_adds(&last, slot_dir);
+	return last_ok;
+}
+
 /* The profile file a slot's units should be built with now, or "" for none. */
 /*
  * The slot's current profile (empty when none), and what a unit of crate
@@ -741,6 +765,10 @@ static bool check_unit(const struct build *b, const struct build_unit *u, enum e
 	struct strbuf slot_dir = STRBUF_INIT;
 	if (!slot_here(m->slot, &slot_dir))
 		return false; /* built into another cache: its slot and records are not here */
+	if (!slot_of_this_workspace(slot_dir.buf)) {
+		sb_release(&slot_dir);
+		return false;
+	}
 	if (e == EXPECT_GENERATE) {
 		ok = strcmp(m->action, "generate") == 0 && strcmp(m->detail, b->raw_dir.buf) == 0;
 		v->generate += ok;

@@ -9,9 +9,11 @@
 #include "base/message.h"
 #include "base/path.h"
 #include "base/strbuf.h"
+#include "base/settings.h"
 #include "base/xalloc.h"
 #include "store/cache.h"
 #include "store/profile.h"
+#include "store/slot.h"
 #include "store/stamp.h"
 #include "store/unitkey.h"
 
@@ -305,25 +307,40 @@ void freshness_release(struct freshness *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/*
+ * Of the slots with a stamp for build_dir, one of the workspace identity the
+ * build is keyed by (CARGO_PGO_WRAP_WORKSPACE, which the front end sets): a
+ * dir built under another one, or with another toolchain, has a stamp in
+ * that slot too. Of those, the newest stamp: the last decision made there.
+ */
 int slot_of_build_dir(const char *build_dir, struct strbuf *slot_dir)
 {
 	struct strbuf root = STRBUF_INIT, slots = STRBUF_INIT, err = STRBUF_INIT;
 	struct strvec dirs = STRVEC_INIT;
+	struct timespec newest = { 0, 0 };
+	const char *ws = setting_get(SETTING_WORKSPACE);
 	int rc = -1;
 
 	if (cache_root_path(&root, &err) == 0) {
 		path_join(&slots, root.buf, "slots");
 		list_dir(slots.buf, "", &dirs);
 	}
-	for (size_t i = 0; i < dirs.n && rc != 0; i++) {
+	for (size_t i = 0; i < dirs.n; i++) {
 		struct stamp *stamps;
 		size_t n;
 		stamp_list(dirs.v[i], &stamps, &n);
-		for (size_t j = 0; j < n && rc != 0; j++) {
-			if (strcmp(stamps[j].build_dir, build_dir) == 0) {
-				sb_adds(slot_dir, dirs.v[i]);
-				rc = 0;
-			}
+		for (size_t j = 0; j < n; j++) {
+			struct stat st;
+			if (strcmp(stamps[j].build_dir, build_dir) != 0 || lstat(stamps[j].path, &st) != 0 ||
+			    (ws && !slot_is_of_workspace(dirs.v[i], ws)))
+				continue;
+			if (rc == 0 && (st.st_mtim.tv_sec < newest.tv_sec ||
+					(st.st_mtim.tv_sec == newest.tv_sec && st.st_mtim.tv_nsec <= newest.tv_nsec)))
+				continue;
+			newest = st.st_mtim;
+			sb_reset(slot_dir);
+			sb_adds(slot_dir, dirs.v[i]);
+			rc = 0;
 		}
 		stamp_list_release(stamps, n);
 	}

@@ -221,3 +221,14 @@ void slot_info_release(struct slot_info *info)
 	sb_release(&info->signature);
 	sb_release(&info->rustc);
 }
+
+bool slot_is_of_workspace(const char *slot_dir, const char *workspace)
+{
+	struct slot_info info;
+	struct strbuf err = STRBUF_INIT;
+	bool same = slot_read_info(slot_dir, &info, &err) == 0 && strcmp(sb_str(&info.workspace), workspace) == 0;
+
+	slot_info_release(&info);
+	sb_release(&err);
+	return same;
+}

@@ -187,6 +187,30 @@ test_build_pending_files_that_cannot_merge_are_moved_aside() {
 	[ -z "$(ls -A "$T/outside")" ] && [ -f "$raw/junk.profraw" ] || fail "the link was followed"
 }
 
+# CARGO_PGO_WRAP_WORKSPACE set by the user keys build's slots as it keys the
+# wrapper's (README's wrapper section exports it); switching it and back makes
+# build rebuild the units into the slot it names, which cargo alone does not
+# (the setting is not one of its env-deps): no other slot's profile is reported.
+test_build_switching_the_workspace_setting_rebuilds_into_its_slot() {
+	build_setup
+	pgow build --release 2>"$T/err" || fail "first cycle: $(tail -3 "$T/err")"
+	local first other
+	first=$(unit_mark target/release/deps fixbin | cut -f1)
+	CARGO_PGO_WRAP_WORKSPACE="$T/other" pgow build --release 2>"$T/err" || fail "other: $(tail -3 "$T/err")"
+	assert_grep 'Collecting a profile' "$T/err" "its own slot, which has no profile yet"
+	assert_grep 'Rebuilding 2 unit\(s\) whose artifacts do not carry the current profile' "$T/err" "rebuilt into it"
+	other=$(unit_mark target/release/deps fixbin | cut -f1)
+	[ -n "$other" ] && [ "$other" != "$first" ] || fail "the units stayed in slot $first"
+	CARGO_PGO_WRAP_WORKSPACE="$T/other" pgow status >"$T/status" || fail "status"
+	assert_grep "^slot ${other:0:12} " "$T/status" "status names the slot build used"
+	pgow build --release 2>"$T/err" || fail "back: $(tail -3 "$T/err")"
+	assert_grep 'Fresh profile' "$T/err" "the first slot's profile, fresh"
+	assert_grep 'Rebuilding 2 unit\(s\)' "$T/err" "rebuilt into the first slot"
+	assert_eq "$first" "$(unit_mark target/release/deps fixbin | cut -f1)" "back in the first slot"
+	pgow build --release 2>"$T/err" || fail "again"
+	assert_grep '\(0 compiled now, 2 reused\)' "$T/err" "then a no-op"
+}
+
 test_build_generic_preset_trains_with_tests() {
 	build_setup
 	cp "$ROOT/profiles/generic.yaml" pgo-wrap.yaml

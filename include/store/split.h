@@ -81,9 +81,10 @@ int split_generation_publish(const char *slot_dir, const char *dir, struct strbu
  * Takes the split away: the link, then every generation. A profile stored
  * unsplit (CARGO_PGO_WRAP_SPLIT=0, or one that cannot be split) does it, so
  * that no build goes on being given parts of another profile, nor of the same
- * one cut per unit when SPLIT=0 asked for it whole. Run under the slot's lock.
+ * one cut per unit when SPLIT=0 asked for it whole. Run under the slot's lock;
+ * what cannot be removed is warned about.
  */
-int split_withdraw(const char *slot_dir, struct strbuf *err);
+void split_withdraw(const char *slot_dir);
 /* Generations the link does not name (left by a killed splitter), for gc. */
 void split_unused(const char *slot_dir, struct strvec *out);
 

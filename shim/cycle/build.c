@@ -74,7 +74,7 @@ static void export_settings(const struct build *b)
 	 * same slot and profile. The user's own setting names it for them too
 	 * (and for status): theirs is kept.
 	 */
-	if (setenv(ENV_WORKSPACE, b->ws.target_dir.buf, 0) != 0)
+	if (!setting_get(SETTING_WORKSPACE) && setenv(ENV_WORKSPACE, b->ws.target_dir.buf, 1) != 0)
 		die(PGOW_EXIT_INTERNAL, "setenv failed: %s", strerror(errno));
 	free(self);
 }
@@ -765,6 +765,7 @@ static bool check_unit(const struct build *b, const struct build_unit *u, enum e
 	struct strbuf slot_dir = STRBUF_INIT;
 	if (!slot_here(m->slot, &slot_dir))
 		return false; /* built into another cache: its slot and records are not here */
+	/* Even a plain one: what is expected below is its slot's, and this build's may have a profile. */
 	if (!slot_of_this_workspace(slot_dir.buf)) {
 		sb_release(&slot_dir);
 		return false;

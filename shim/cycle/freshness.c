@@ -311,7 +311,10 @@ void freshness_release(struct freshness *f)
  * Of the slots with a stamp for build_dir, one of the workspace identity the
  * build is keyed by (CARGO_PGO_WRAP_WORKSPACE, which the front end sets): a
  * dir built under another one, or with another toolchain, has a stamp in
- * that slot too. Of those, the newest stamp: the last decision made there.
+ * that slot too. Of those, the newest stamp: the one whose decision changed
+ * last (a stamp is rewritten when its decision changes, not at every build;
+ * storing a profile re-dates its slot's), so a dir switched between two
+ * toolchains and back may be read as the other's until it is built.
  */
 int slot_of_build_dir(const char *build_dir, struct strbuf *slot_dir)
 {

@@ -162,10 +162,9 @@ static int split_before_current(void *ctx, struct strbuf *err)
 	/* Not fatal: unsplit, every crate is given the whole profile (and all recompile on a refresh). */
 	if (s->rc < 0)
 		sb_addf(&s->why, "%s", e.buf);
-	sb_reset(&e);
 	/* An older split, or this profile's own under SPLIT=0, must not go on being given to units. */
-	if (s->rc != 0 && split_withdraw(s->in.slot_dir, &e) != 0)
-		warn("cannot take the old split away (%s); `cargo-pgo-wrap gc` removes it", e.buf);
+	if (s->rc != 0)
+		split_withdraw(s->in.slot_dir);
 	sb_release(&e);
 	return 0;
 }
@@ -365,11 +364,12 @@ static void drop_input(struct group *g, struct manifest *m, size_t i)
 /*
  * Inputs llvm-profdata could not read though their headers passed ours (a
  * file cut short): named and left out, as the routing skips, or fatal under
- * --strict; the current profile, or nothing left, ends the merge. Returns
+ * --strict; the current profile ends the merge, and so does nothing left
+ * (a warning for pending files: *none_left, and the build goes on). Returns
  * how many were left out.
  */
 static size_t drop_unreadable(const struct merge_request *rq, struct group *g, struct manifest *m,
-			      const struct strvec *unreadable, const char *current)
+			      const struct strvec *unreadable, const char *current, bool *none_left)
 {
 	size_t dropped = 0;
 
@@ -385,7 +385,12 @@ static size_t drop_unreadable(const struct merge_request *rq, struct group *g, s
 			    "skip it", path.buf, tab + 1);
 		struct strbuf why = STRBUF_INIT;
 		sb_addf(&why, "%s: llvm-profdata cannot read it (%s)", path.buf, tab + 1);
-		merge_request_reject(rq, path.buf, why.buf);
+		/* Only what its bytes are is lasting: not an error of the system's. */
+		if (strstr(tab + 1, "malformed") || strstr(tab + 1, "corrupt") || strstr(tab + 1, "truncated") ||
+		    strstr(tab + 1, "bad magic") || strstr(tab + 1, "unsupported"))
+			merge_request_reject(rq, path.buf, why.buf);
+		else
+			warn("skipping %s", why.buf);
 		sb_release(&why);
 		for (size_t i = 0; i < g->inputs.n; i++)
 			if (strcmp(strchr(g->inputs.v[i], ',') + 1, path.buf) == 0) {
@@ -396,8 +401,12 @@ static size_t drop_unreadable(const struct merge_request *rq, struct group *g, s
 		sb_release(&path);
 	}
 	/* What is left to merge besides the current profile (an input when adding to it). */
-	if (g->inputs.n == (*current ? 1u : 0u))
+	*none_left = g->inputs.n == (*current ? 1u : 0u);
+	if (*none_left && !rq->lenient)
 		die(PGOW_EXIT_PROFILE, "merge: none of the files could be merged (see above); nothing was merged");
+	if (*none_left)
+		warn("none of the raw profile(s) pending for slot %.12s could be merged (see above); building on",
+		     g->slot);
 	return dropped;
 }
 
@@ -497,14 +506,17 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 		check_foreign_inputs(tool.buf, g, new_inputs, tmp.buf, &m, slot_dir.buf);
 	for (;;) {
 		struct strvec unreadable = STRVEC_INIT;
+		bool none_left = false;
 		if (!mp)
 			mp = merge_procs_start(slot_dir.buf, tool.buf);
 		if (merge_procs_finish(mp, &g->inputs, &unreadable) == 0)
 			break;
 		merge_procs_end(mp);
 		mp = NULL;
-		skipped += drop_unreadable(rq, g, &m, &unreadable, add ? cur_path.buf : "");
+		skipped += drop_unreadable(rq, g, &m, &unreadable, add ? cur_path.buf : "", &none_left);
 		sv_release(&unreadable);
+		if (none_left)
+			goto done;
 	}
 	const char *out = merge_procs_profdata(mp), *text = merge_procs_text(mp);
 

@@ -9,6 +9,8 @@
 #include "base/xalloc.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
 
 void merge_request_add_input(struct merge_request *rq, const char *path, long weight)
 {
@@ -25,14 +27,44 @@ void merge_request_release(struct merge_request *rq)
 	rq->weights = NULL;
 }
 
+/*
+ * A free name in rq->reject_dir for path: its own, or with .1, .2... added,
+ * so that manual/x.profraw and x.profraw, or a later file of the same name,
+ * keep each other.
+ */
+static void reject_name(const struct merge_request *rq, const char *path, struct strbuf *dst)
+{
+	struct stat st;
+
+	path_join(dst, rq->reject_dir, path_basename(path));
+	size_t len = dst->len;
+	for (int n = 1; lstat(dst->buf, &st) == 0 && n < 1000; n++) {
+		sb_setlen(dst, len);
+		sb_addf(dst, ".%d", n);
+	}
+}
+
 /* Moves path into rq->reject_dir (a link there, then the old name gone): never across a planted link. */
 static int move_to_rejects(const struct merge_request *rq, const char *path, struct strbuf *dst, struct strbuf *err)
 {
-	path_join(dst, rq->reject_dir, path_basename(path));
-	if (safe_mkdirs(rq->remove_inputs, rq->reject_dir, 0700, err) != 0 ||
-	    safe_hardlink(rq->remove_inputs, path, dst->buf, err) != 0)
+	if (safe_mkdirs(rq->remove_inputs, rq->reject_dir, 0700, err) != 0)
+		return -1;
+	reject_name(rq, path, dst);
+	if (safe_hardlink(rq->remove_inputs, path, dst->buf, err) != 0)
 		return -1;
 	return safe_unlink(rq->remove_inputs, path, err);
+}
+
+/* A program that writes its profile at exit may be at it: a file this young may still grow whole. */
+#define REJECT_AFTER_SECONDS 60
+
+static bool written_lately(const char *path)
+{
+	struct stat st;
+	struct timespec now;
+
+	return lstat(path, &st) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+	       now.tv_sec - st.st_mtim.tv_sec < REJECT_AFTER_SECONDS;
 }
 
 void merge_request_reject(const struct merge_request *rq, const char *path, const char *why)
@@ -41,6 +73,9 @@ void merge_request_reject(const struct merge_request *rq, const char *path, cons
 
 	if (!rq->reject_dir || !rq->remove_inputs)
 		warn("skipping %s", why);
+	else if (written_lately(path))
+		warn("skipping %s; it stays for the next build (written less than %d s ago: it may still be "
+		     "being written)", why, REJECT_AFTER_SECONDS);
 	else if (move_to_rejects(rq, path, &dst, &err) == 0)
 		warn("skipping %s; moved to %s, where no merge reads it", why, dst.buf);
 	else

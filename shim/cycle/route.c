@@ -197,6 +197,7 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct r
  * Reads a raw file's header, and its hash when it is small enough to read
  * whole (else hex is ""). One byte more than fstat said is asked for: a file
  * still being written is then hashed as llvm-profdata will read it, streaming.
+ * Returns 0; -1 when the bytes are not a raw profile; -2 when reading failed.
  */
 static int read_raw(int fd, long long size, const char *path, struct raw_header *h, char hex[HASH_HEX_LEN + 1],
 		    struct strbuf *err)
@@ -213,7 +214,7 @@ static int read_raw(int fd, long long size, const char *path, struct raw_header 
 	if (got < 0) {
 		memset(h, 0, sizeof(*h));
 		sb_addf(err, "%s: cannot read it: %s", path, strerror(errno));
-		rc = -1;
+		rc = -2;
 	} else if (got != size) {
 		rc = raw_header_read(fd, path, h, err); /* it changed since fstat: read as a big one */
 	} else {
@@ -232,7 +233,7 @@ static void route_input(const struct merge_request *rq, const char *slot, struct
 	struct raw_header h;
 	char hex[HASH_HEX_LEN + 1];
 	long long size = 0;
-	int fd = open_input(path, &size, &err);
+	int rc, fd = open_input(path, &size, &err);
 
 	p->considered++;
 	memset(&h, 0, sizeof(h));
@@ -250,8 +251,11 @@ static void route_input(const struct merge_request *rq, const char *slot, struct
 			add_input(g, weight, path, fd, NULL);
 			g->foreign = true;
 		}
-	} else if (read_raw(fd, size, path, &h, hex, &err) != 0) {
-		reject_input(rq, p, path, err.buf);
+	} else if ((rc = read_raw(fd, size, path, &h, hex, &err)) != 0) {
+		if (rc == -2)
+			skip_input(rq, p, err.buf);
+		else
+			reject_input(rq, p, path, err.buf);
 	} else {
 		route_raw(rq, slot, p, path, fd, hex[0] ? hex : NULL, weight, &h);
 	}

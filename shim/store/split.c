@@ -242,27 +242,32 @@ out:
 	return rc;
 }
 
-int split_withdraw(const char *slot_dir, struct strbuf *err)
+void split_withdraw(const char *slot_dir)
 {
-	struct strbuf link = STRBUF_INIT;
+	struct strbuf link = STRBUF_INIT, err = STRBUF_INIT;
 	struct strvec gens = STRVEC_INIT;
 	struct stat st;
-	int rc = 0;
 
 	path_join(&link, slot_dir, SPLIT_LINK);
 	/* The link first: from here on readers see no split, whatever removing the rest does. */
-	if (lstat(link.buf, &st) == 0)
-		rc = S_ISDIR(st.st_mode) ? safe_remove_tree(slot_dir, link.buf, err) : safe_unlink(slot_dir, link.buf, err);
-	else if (errno != ENOENT) {
-		sb_addf(err, "cannot read %s: %s", link.buf, strerror(errno));
-		rc = -1;
+	if (lstat(link.buf, &st) != 0) {
+		if (errno != ENOENT)
+			warn("cannot read %s: %s; units may still be given the split it names", link.buf,
+			     strerror(errno));
+	} else if ((S_ISDIR(st.st_mode) ? safe_remove_tree(slot_dir, link.buf, &err)
+					 : safe_unlink(slot_dir, link.buf, &err)) != 0) {
+		warn("%s; units are still given the split it names: remove it by hand", err.buf);
 	}
+	/* What no link names any more is gc's to collect when it stays. */
 	other_generations(slot_dir, NULL, false, &gens);
-	for (size_t i = 0; rc == 0 && i < gens.n; i++)
-		rc = safe_remove_tree(slot_dir, gens.v[i], err);
+	for (size_t i = 0; i < gens.n; i++) {
+		sb_reset(&err);
+		if (safe_remove_tree(slot_dir, gens.v[i], &err) != 0)
+			warn("%s; gc removes it later", err.buf);
+	}
 	sv_release(&gens);
 	sb_release(&link);
-	return rc;
+	sb_release(&err);
 }
 
 void split_unused(const char *slot_dir, struct strvec *out)

@@ -386,8 +386,9 @@ static void scan_rustc_line(const char *line, size_t len, void *ctx)
  * "use" when the crate is as the profile saw it, "use-stale" when it changed
  * since or is new to it (*is_new). Without an index (an explicit
  * CARGO_PGO_WRAP_PROFILE) there is nothing to compare with. A test harness
- * the profile never saw is not stale: trainings run programs, not `cargo
- * test`'s harnesses, so no refresh would ever cover it.
+ * the profile does not know is not called stale: most trainings run
+ * programs, not `cargo test`'s harnesses, so no refresh would cover it; one
+ * that does (the generic preset) has them in the index, compared as any unit.
  */
 static const char *use_freshness(const struct strbuf *index, const struct rustc_args *a,
 				 const char *key, bool *is_new)

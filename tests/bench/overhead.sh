@@ -10,6 +10,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${PGOW_BIN:-$ROOT/cargo-pgo-wrap}
 N=${CRATES:-200}
+# FILES=k gives each crate k source files (lib.rs and k-1 modules), as real crates
+# have several: cargo's no-op work grows with the files its dep-info lists.
+FILES=${FILES:-1}
 LAYOUT=${LAYOUT:-members}
 RUNS=${RUNS:-3}
 NOOP_RUNS=${NOOP_RUNS:-21}
@@ -46,6 +49,10 @@ for i in $(seq "$N"); do
 	else
 		echo 'pub fn f(x: u64) -> u64 { x.wrapping_add(1) }' >"$CHAIN/c$i/src/lib.rs"
 	fi
+	for m in $(seq 2 "$FILES"); do
+		printf 'pub mod m%d;\n' "$m" >>"$CHAIN/c$i/src/lib.rs"
+		printf 'pub fn g(x: u64) -> u64 { x ^ %d }\n' "$m" >"$CHAIN/c$i/src/m$m.rs"
+	done
 done
 mkdir -p "$W/ws/app/src"
 printf '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n[dependencies]\nc%d = { path = "%s/c%d" }\n' "$N" "$CHAIN" "$N" >"$W/ws/app/Cargo.toml"
@@ -142,7 +149,7 @@ insns() { # target-dir wrapper backtrace
 }
 invocations=$((N + 1))
 fp=$(printf '%s\n' "${full_p[@]}" | median); fw=$(printf '%s\n' "${full_w[@]}" | median)
-echo "wrapper overhead: $N crates + 1 bin ($LAYOUT), cargo build --release${PACKAGE:+ -p $PACKAGE} ($(nproc) cores, $(date -u +%F))"
+echo "wrapper overhead: $N crates of $FILES source file(s) + 1 bin ($LAYOUT), cargo build --release${PACKAGE:+ -p $PACKAGE} ($(nproc) cores, $(date -u +%F))"
 awk -v fp="$fp" -v fw="$fw" -v n="$invocations" -v runs="$RUNS" 'BEGIN {
 	printf "  full build (median of %d):  %6d ms plain, %6d ms wrapped: %.2fx, %+.2f ms per rustc invocation (%d)\n", runs, fp, fw, fw / fp, (fw - fp) / n, n }'
 bt_name() { [ "$1" = 1q ] && echo "RUST_BACKTRACE=1 RUST_LIB_BACKTRACE=0" || echo "RUST_BACKTRACE=$1"; }

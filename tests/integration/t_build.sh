@@ -160,7 +160,9 @@ test_build_without_training_explains() {
 
 # A file in the pending dir that no merge can ever take (not a profile; a run
 # killed while writing it) is moved aside, once, with where it went: it used to
-# stay and be warned about on every build. A link planted there is not followed.
+# stay and be warned about on every build. One written less than a minute ago
+# may still be being written: it stays. A lone bad file does not stop the build,
+# two of one name are both kept, and a link planted there is not followed.
 test_build_pending_files_that_cannot_merge_are_moved_aside() {
 	build_setup
 	echo 'stale-policy: use-stale' >pgo-wrap.yaml
@@ -170,18 +172,28 @@ test_build_pending_files_that_cannot_merge_are_moved_aside() {
 	LLVM_PROFILE_FILE="$T/whole.profraw" target/pgo-wrap/instrumented/release/fixbin 900 >/dev/null
 	head -c 1000 "$T/whole.profraw" >"$raw/short.profraw"
 	head -c 300 /dev/urandom >"$raw/junk.profraw"
-	pgow build --release 2>"$T/err" || fail "build with bad pending files: $(tail -3 "$T/err")"
-	assert_grep "skipping $T/ws/$raw/junk.profraw: not a raw LLVM profile .*; moved to $T/ws/$raw/rejected/junk.profraw, where no merge reads it" \
+	pgow build --release 2>"$T/err" || fail "build with young bad files: $(tail -3 "$T/err")"
+	assert_grep "skipping $T/ws/$raw/junk.profraw: not a raw LLVM profile .*; it stays for the next build \(written less than 60 s ago" \
+		"$T/err" "a young file stays"
+	assert_grep 'PGO 2 unit\(s\) .* carry profile' "$T/err" "the good file is merged and used"
+	mkdir -p "$raw/manual" && head -c 300 /dev/urandom >"$raw/manual/junk.profraw"
+	touch -d '2 minutes ago' "$raw/junk.profraw" "$raw/short.profraw" "$raw/manual/junk.profraw"
+	pgow build --release 2>"$T/err" || fail "build with bad pending files alone: $(tail -3 "$T/err")"
+	assert_grep "skipping $T/ws/$raw/junk.profraw: not a raw LLVM profile .*; moved to $T/ws/$raw/rejected/junk.profraw(.1)?, where no merge reads it" \
 		"$T/err" "junk: named, moved, said where"
 	assert_grep "skipping $T/ws/$raw/short.profraw: llvm-profdata cannot read it .*; moved to $T/ws/$raw/rejected/short.profraw" \
 		"$T/err" "cut short: the same"
-	assert_grep 'PGO 2 unit\(s\) .* carry profile' "$T/err" "the good file is merged and used"
-	[ -s "$raw/rejected/junk.profraw" ] && [ -s "$raw/rejected/short.profraw" ] || fail "the rejected files are lost"
+	assert_grep 'none of the raw profile\(s\) pending for slot [0-9a-f]{12} could be merged \(see above\); building on' \
+		"$T/err" "nothing left to merge: the build goes on"
+	assert_grep 'PGO 2 unit\(s\) .* carry profile' "$T/err" "with the profile it has"
+	[ -s "$raw/rejected/junk.profraw" ] && [ -s "$raw/rejected/junk.profraw.1" ] && [ -s "$raw/rejected/short.profraw" ] ||
+		fail "a rejected file is lost: $(ls "$raw/rejected")"
 	pgow build --release 2>"$T/err" || fail "next build"
 	assert_no_grep 'warning' "$T/err" "the next build says nothing of them"
 	# A link planted where they go: refused, the file stays, nothing is written outside.
 	rm -rf "$raw/rejected" && mkdir "$T/outside" && ln -s "$T/outside" "$raw/rejected"
 	head -c 300 /dev/urandom >"$raw/junk.profraw"
+	touch -d '2 minutes ago' "$raw/junk.profraw"
 	pgow build --release 2>"$T/err" || fail "build with a planted link"
 	assert_grep "skipping $T/ws/$raw/junk.profraw: not a raw LLVM profile .* \(it stays: " "$T/err" "refused, said"
 	[ -z "$(ls -A "$T/outside")" ] && [ -f "$raw/junk.profraw" ] || fail "the link was followed"

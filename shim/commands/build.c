@@ -370,8 +370,13 @@ static void point_build_dir(const struct build *b, const char *slot_dir, bool pl
 	sb_release(&id);
 }
 
-/* The optimised build, verified; fills the freshness of the units it used. */
-static void optimise(struct build *b, bool plain, struct build_units *u, struct verified *v,
+/*
+ * The optimised build, verified; fills the freshness of the units it used.
+ * Returns true when they were built in another slot than the one planned
+ * for: the build's settings (codegen-units, target-cpu, ...) are not those
+ * of the last build in this dir, which only the wrapper can tell.
+ */
+static bool optimise(struct build *b, bool plain, struct build_units *u, struct verified *v,
 		     struct freshness *after)
 {
 	struct strbuf slot = STRBUF_INIT;
@@ -406,7 +411,8 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 	 * removed while the build ran (by hand, or by a gc that could not take
 	 * the lease) would make plain units look right.
 	 */
-	if (!plain && have && v->plain)
+	bool moved = v->slot.len && slot.len && strcmp(v->slot.buf, slot.buf) != 0;
+	if (!plain && have && v->plain && !moved)
 		die(PGOW_EXIT_NOT_APPLIED, "%d unit(s) of %s were built without the profile this build planned "
 		    "to use: it was removed while the build ran; run the build again", v->plain,
 		    b->ws.build_dir.buf);
@@ -418,7 +424,12 @@ static void optimise(struct build *b, bool plain, struct build_units *u, struct 
 		freshness_record_build(rec.buf, b->ws.build_dir.buf, after);
 		sb_release(&rec);
 	}
+	if (moved)
+		progress("note:", "this build's settings key slot %.12s, not %.12s of the last build in %s: "
+			 "its profile is what applies\n", path_basename(v->slot.buf), path_basename(slot.buf),
+			 b->ws.build_dir.buf);
 	sb_release(&slot);
+	return moved;
 }
 
 static void predict(const struct build *b, const char *slot_dir, struct freshness *f)
@@ -565,7 +576,19 @@ int cmd_build(int argc, char **argv)
 	b.plain_asked = p == PLAN_PLAIN;
 	b.steps = p == PLAN_REFRESH ? (b.cfg.nruns ? 4 : 2) : 1;
 	bool refreshed = p == PLAN_REFRESH && refresh(&b);
-	optimise(&b, p == PLAN_PLAIN, &u, &v, &after);
+	bool moved = optimise(&b, p == PLAN_PLAIN, &u, &v, &after);
+	/* Planned for another slot, built in one without a profile: collected now, as for any build without one. */
+	if (moved && !b.plain_asked && !b.pinned && !off && after.has_profile != 1) {
+		progress("Collecting", "a profile for slot %.12s (none yet)\n", path_basename(v.slot.buf));
+		b.steps = b.step + (b.cfg.nruns ? 4 : 2);
+		refreshed = refresh(&b);
+		if (refreshed) {
+			freshness_release(&after);
+			verified_release(&v);
+			build_units_release(&u);
+			optimise(&b, false, &u, &v, &after);
+		}
+	}
 	if (refreshed && v.slot.len) {
 		travel_push_or_warn(v.slot.buf, &b.ws.members);
 		fleet_push_builds_or_warn(v.slot.buf, &b.ws.members, false);

@@ -55,27 +55,36 @@ static int move_to_rejects(const struct merge_request *rq, const char *path, str
 	return safe_unlink(rq->remove_inputs, path, err);
 }
 
-/* A program that writes its profile at exit may be at it: a file this young may still grow whole. */
+/*
+ * A program that writes its profile at exit may be at it: a file this young
+ * may still grow whole. The LLVM runtime makes the file, empty, when the
+ * program starts (unless its name has %m): an empty one may be hours old.
+ */
 #define REJECT_AFTER_SECONDS 60
 
-static bool written_lately(const char *path)
+static const char *may_be_written(const char *path)
 {
 	struct stat st;
 	struct timespec now;
 
-	return lstat(path, &st) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0 &&
-	       now.tv_sec - st.st_mtim.tv_sec < REJECT_AFTER_SECONDS;
+	if (lstat(path, &st) != 0)
+		return NULL;
+	if (st.st_size == 0)
+		return "it is empty: a program still running may write it at exit";
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec - st.st_mtim.tv_sec < REJECT_AFTER_SECONDS)
+		return "written less than a minute ago: it may still be being written";
+	return NULL;
 }
 
 void merge_request_reject(const struct merge_request *rq, const char *path, const char *why)
 {
 	struct strbuf dst = STRBUF_INIT, err = STRBUF_INIT;
+	const char *busy;
 
 	if (!rq->reject_dir || !rq->remove_inputs)
 		warn("skipping %s", why);
-	else if (written_lately(path))
-		warn("skipping %s; it stays for the next build (written less than %d s ago: it may still be "
-		     "being written)", why, REJECT_AFTER_SECONDS);
+	else if ((busy = may_be_written(path)))
+		warn("skipping %s; it stays for the next build (%s)", why, busy);
 	else if (move_to_rejects(rq, path, &dst, &err) == 0)
 		warn("skipping %s; moved to %s, where no merge reads it", why, dst.buf);
 	else

@@ -173,7 +173,7 @@ test_build_pending_files_that_cannot_merge_are_moved_aside() {
 	head -c 1000 "$T/whole.profraw" >"$raw/short.profraw"
 	head -c 300 /dev/urandom >"$raw/junk.profraw"
 	pgow build --release 2>"$T/err" || fail "build with young bad files: $(tail -3 "$T/err")"
-	assert_grep "skipping $T/ws/$raw/junk.profraw: not a raw LLVM profile .*; it stays for the next build \(written less than 60 s ago" \
+	assert_grep "skipping $T/ws/$raw/junk.profraw: not a raw LLVM profile .*; it stays for the next build \(written less than a minute ago" \
 		"$T/err" "a young file stays"
 	assert_grep 'PGO 2 unit\(s\) .* carry profile' "$T/err" "the good file is merged and used"
 	mkdir -p "$raw/manual" && head -c 300 /dev/urandom >"$raw/manual/junk.profraw"
@@ -190,6 +190,12 @@ test_build_pending_files_that_cannot_merge_are_moved_aside() {
 		fail "a rejected file is lost: $(ls "$raw/rejected")"
 	pgow build --release 2>"$T/err" || fail "next build"
 	assert_no_grep 'warning' "$T/err" "the next build says nothing of them"
+	# An empty file is what a program still running has made: it stays, however old.
+	: >"$raw/running.profraw" && touch -d '2 hours ago' "$raw/running.profraw"
+	pgow build --release 2>"$T/err" || fail "build with an empty file"
+	assert_grep "skipping $T/ws/$raw/running.profraw: .*; it stays for the next build \\(it is empty: a program still running" \
+		"$T/err" "an empty file stays"
+	rm "$raw/running.profraw"
 	# A link planted where they go: refused, the file stays, nothing is written outside.
 	rm -rf "$raw/rejected" && mkdir "$T/outside" && ln -s "$T/outside" "$raw/rejected"
 	head -c 300 /dev/urandom >"$raw/junk.profraw"
@@ -221,6 +227,25 @@ test_build_switching_the_workspace_setting_rebuilds_into_its_slot() {
 	assert_eq "$first" "$(unit_mark target/release/deps fixbin | cut -f1)" "back in the first slot"
 	pgow build --release 2>"$T/err" || fail "again"
 	assert_grep '\(0 compiled now, 2 reused\)' "$T/err" "then a no-op"
+}
+
+# Settings that key another slot (codegen-units here) in a dir built before: the
+# wrapper alone knows the slot, so build plans for the last one and learns the
+# truth from the units. A slot without a profile gets one collected (it failed
+# with exit 8, "removed while the build ran"); going back says which applies.
+test_build_other_settings_in_a_built_dir_collect_their_own_profile() {
+	build_setup
+	pgow build --release 2>"$T/err" || fail "first cycle: $(tail -3 "$T/err")"
+	local first
+	first=$(sed -n 's/.*carry profile \([0-9a-f]*\) .*/\1/p' "$T/err")
+	[ -n "$first" ] || fail "no profile in $(tail -2 "$T/err")"
+	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=4 pgow build --release 2>"$T/err" || fail "other settings: $(tail -3 "$T/err")"
+	assert_grep "note: this build's settings key slot [0-9a-f]{12}, not [0-9a-f]{12} of the last build" "$T/err" "says so"
+	assert_grep 'Collecting a profile for slot [0-9a-f]{12} \(none yet\)' "$T/err" "collects its own"
+	assert_grep 'PGO 2 unit\(s\) .* carry profile [0-9a-f]{12} \(2 compiled now' "$T/err" "and applies it"
+	assert_no_grep "carry profile $first" "$T/err" "not the other slot's"
+	pgow build --release 2>"$T/err" || fail "back: $(tail -3 "$T/err")"
+	assert_grep "PGO 2 unit\\(s\\) .* carry profile $first " "$T/err" "back: the first slot's profile"
 }
 
 test_build_generic_preset_trains_with_tests() {

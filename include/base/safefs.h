@@ -26,6 +26,8 @@ int safe_symlink(const char *base, const char *target, const char *path, struct 
 
 /* Replaces dst (below base) with a copy of src, atomically (a temp file renamed over it). */
 int safe_install(const char *base, const char *src, const char *dst, mode_t mode, struct strbuf *err);
+/* Replaces dst (below base) with len bytes of data, the same way. */
+int safe_write(const char *base, const char *dst, const void *data, size_t len, mode_t mode, struct strbuf *err);
 /* Makes to (below base) another name of from (below base), atomically replacing what is there. */
 int safe_hardlink(const char *base, const char *from, const char *to, struct strbuf *err);
 

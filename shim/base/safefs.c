@@ -264,7 +264,12 @@ int safe_symlink(const char *base, const char *target, const char *path, struct 
 	return rc;
 }
 
-int safe_install(const char *base, const char *src, const char *dst, mode_t mode, struct strbuf *err)
+/*
+ * Replaces dst (below base) with a temp file beside it, filled from in (an
+ * fd) or from data, then renamed over it: never through a link.
+ */
+static int replace_below(const char *base, const char *dst, int in, const void *data, size_t len, mode_t mode,
+			 const char *what, struct strbuf *err)
 {
 	const char *rel = below(base, dst), *last;
 	struct strbuf tmp = STRBUF_INIT;
@@ -274,27 +279,43 @@ int safe_install(const char *base, const char *src, const char *dst, mode_t mode
 	int parent = open_parent(base, rel, false, 0, &last);
 	if (parent < 0)
 		return walk_error("replace", dst, err);
-	int in = open_read(src), rc = -1;
+	int rc = -1;
 	temp_name(&tmp, last);
 	(void)unlinkat(parent, tmp.buf, 0);
-	int out = in < 0 ? -1 : openat(parent, tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (out >= 0 && copy_fd(in, out) == 0 && fchmod(out, mode) == 0 && fsync(out) == 0) {
+	int out = openat(parent, tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (out >= 0 && (in >= 0 ? copy_fd(in, out) : write_all(out, data, len)) == 0 && fchmod(out, mode) == 0 &&
+	    fsync(out) == 0) {
 		int closed = close(out);
 		out = -1;
 		if (closed == 0)
 			rc = renameat(parent, tmp.buf, parent, last);
 	}
 	if (rc != 0) {
-		sb_addf(err, "cannot replace %s with %s: %s", dst, src, strerror(errno));
+		sb_addf(err, "cannot replace %s with %s: %s", dst, what, strerror(errno));
 		(void)unlinkat(parent, tmp.buf, 0);
 	}
 	if (out >= 0)
 		close(out);
-	if (in >= 0)
-		close(in);
 	close(parent);
 	sb_release(&tmp);
 	return rc;
+}
+
+int safe_install(const char *base, const char *src, const char *dst, mode_t mode, struct strbuf *err)
+{
+	int in = open_read(src);
+	if (in < 0) {
+		sb_addf(err, "cannot replace %s with %s: %s", dst, src, strerror(errno));
+		return -1;
+	}
+	int rc = replace_below(base, dst, in, NULL, 0, mode, src, err);
+	close(in);
+	return rc;
+}
+
+int safe_write(const char *base, const char *dst, const void *data, size_t len, mode_t mode, struct strbuf *err)
+{
+	return replace_below(base, dst, -1, data, len, mode, "new bytes", err);
 }
 
 int safe_hardlink(const char *base, const char *from, const char *to, struct strbuf *err)

@@ -393,6 +393,72 @@ static void hold_summary(const char *line, size_t len, void *ctx)
 }
 
 /*
+ * The wrapper's lines that say what one build got (a stale profile, none
+ * yet): cargo keeps a unit's stderr and shows it again on every build that
+ * reuses the unit, where they are no longer true, and this build reports
+ * its own. Not the wrapper's other warnings.
+ */
+static bool is_replayed_report(const char *t)
+{
+	static const char pre[] = "cargo-pgo-wrap: warning: ";
+	if (strncmp(t, pre, sizeof(pre) - 1) != 0)
+		return false;
+	t += sizeof(pre) - 1;
+	return (strncmp(t, "the profile of slot ", 20) == 0 && strstr(t, " is stale for ")) ||
+	       (strncmp(t, "no profile for this build configuration yet", 43) == 0 && strstr(t, "building without PGO"));
+}
+
+/* One of cargo's kept outputs without those lines: rewritten, or removed when nothing else is left. */
+static void forget_reports_in(const char *target_dir, const char *path)
+{
+	struct strbuf text = STRBUF_INIT, kept = STRBUF_INIT, line = STRBUF_INIT, err = STRBUF_INIT;
+	bool dropped = false;
+
+	if (sb_read_file(&text, path) != 0)
+		goto out;
+	for (const char *p = text.buf; *p;) {
+		size_t len = strcspn(p, "\n");
+		sb_reset(&line);
+		plain_text(&line, p, len);
+		if (is_replayed_report(sb_str(&line))) {
+			dropped = true;
+		} else {
+			sb_add(&kept, p, len);
+			sb_addch(&kept, '\n');
+		}
+		p += len + (p[len] == '\n');
+	}
+	if (dropped && (kept.len ? safe_write(target_dir, path, kept.buf, kept.len, 0644, &err)
+				 : safe_unlink(target_dir, path, &err)) != 0)
+		warn("%s", err.buf);
+out:
+	sb_release(&text);
+	sb_release(&kept);
+	sb_release(&line);
+	sb_release(&err);
+}
+
+/* Every unit's kept output in the build dir (<build dir>/.fingerprint/<unit>/output-*). */
+static void forget_replayed_reports(const struct build *b)
+{
+	struct strbuf fp = STRBUF_INIT;
+	struct strvec units = STRVEC_INIT;
+
+	path_join(&fp, b->ws.build_dir.buf, ".fingerprint");
+	list_dir(fp.buf, "", &units);
+	for (size_t i = 0; i < units.n; i++) {
+		struct strvec files = STRVEC_INIT;
+		list_dir(units.v[i], "", &files);
+		for (size_t j = 0; j < files.n; j++)
+			if (strncmp(path_basename(files.v[j]), "output-", 7) == 0)
+				forget_reports_in(b->ws.target_dir.buf, files.v[j]);
+		sv_release(&files);
+	}
+	sv_release(&units);
+	sb_release(&fp);
+}
+
+/*
  * C uses its part of the split ("use <file>#<hash>": the hash makes the
  * decision, and so the C stamp, change only when the file's bytes do), or
  * the whole profile.
@@ -480,6 +546,8 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 		unsetenv(ENV_PROFILE);
 	/* Our summary reports what the build got; the wrapper need not say it per run. */
 	setenv(ENV_FRONTEND, "1", 1);
+	if (!instrumented)
+		forget_replayed_reports(b);
 	struct timespec started;
 	now_timespec(&started);
 	struct held held = { STRBUF_INIT, STRBUF_INIT, instrumented && b->optimised_follows, false };

@@ -248,6 +248,25 @@ test_build_other_settings_in_a_built_dir_collect_their_own_profile() {
 	assert_grep "PGO 2 unit\\(s\\) .* carry profile $first " "$T/err" "back: the first slot's profile"
 }
 
+# Cargo keeps each unit's stderr and shows it again whenever it reuses the unit:
+# a RUSTC_WRAPPER build's "stale for fixlib ... refreshes it" came back on every
+# later `build`, which says what it used itself. rustc's own warnings still come back.
+test_build_wrapper_reports_are_not_replayed() {
+	build_setup
+	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
+	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
+	sed -i '0,/^pub fn /s//fn never_called_pgow() {}\npub fn /' fixlib/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
+	assert_grep 'warning: the profile of slot [0-9a-f]{12} is stale for fixlib' "$T/err" "said live"
+	assert_grep 'never_called_pgow' "$T/err" "rustc's warning"
+	pgow build --release 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12}: fixlib' "$T/err" "build reports it itself"
+	assert_no_grep 'is stale for fixlib' "$T/err" "the wrapper's line is not shown again"
+	assert_grep 'never_called_pgow' "$T/err" "rustc's warning still is"
+	pgow build --release 2>"$T/err" || fail "again"
+	assert_no_grep 'is stale for fixlib' "$T/err" "nor later"
+}
+
 test_build_generic_preset_trains_with_tests() {
 	build_setup
 	cp "$ROOT/profiles/generic.yaml" pgo-wrap.yaml

@@ -424,7 +424,7 @@ static bool optimise(struct build *b, bool plain, struct build_units *u, struct 
 		freshness_record_build(rec.buf, b->ws.build_dir.buf, after);
 		sb_release(&rec);
 	}
-	if (moved)
+	if (moved && !plain)
 		progress("note:", "this build's settings key slot %.12s, not %.12s of the last build in %s: "
 			 "its profile is what applies\n", path_basename(v->slot.buf), path_basename(slot.buf),
 			 b->ws.build_dir.buf);
@@ -466,6 +466,7 @@ static bool apply_pin(struct build *b, struct strbuf *slot, bool *known)
 		pin = pinlock_find(&lock, key.buf);
 	if (!pin)
 		goto out; /* another configuration than the ones pinned */
+	free(b->pinned);
 	b->pinned = xstrdup(pin->profile);
 	if (remote_open(&r, &err) < 0)
 		die(PGOW_EXIT_CONFIG, "%s", err.buf);
@@ -529,6 +530,40 @@ static bool keep_local_profile(struct build *b, const char *slot_dir, const stru
 	return keep;
 }
 
+static const char *slot_id_of(const struct strbuf *slot_dir)
+{
+	return path_basename(slot_dir->buf);
+}
+
+/*
+ * A profile from elsewhere for the slot: the one pgo-wrap.lock pins
+ * (exactly that one), else the remote's when this cache has none usable.
+ * before is predicted again when one arrives. Local, then the remote, then
+ * the training (the caller's).
+ */
+static void profile_from_elsewhere(struct build *b, struct strbuf *slot, bool *known, struct freshness *before)
+{
+	if (apply_pin(b, slot, known)) {
+		freshness_release(before);
+		predict(b, slot->buf, before);
+	}
+	if (b->pinned || !setting_get(SETTING_REMOTE) || usable(before))
+		return;
+	if (!*known && build_identify_slot(b, slot) == 0) {
+		*known = true;
+		build_lease_note(slot->buf);
+	}
+	struct strbuf state = STRBUF_INIT;
+	build_state(b, before, &state);
+	if (*known && travel_pull_or_warn(slot->buf, &b->ws.members, state.buf) &&
+	    !keep_local_profile(b, slot->buf, before)) {
+		point_build_dir(b, slot->buf, false);
+		freshness_release(before);
+		predict(b, slot->buf, before);
+	}
+	sb_release(&state);
+}
+
 int cmd_build(int argc, char **argv)
 {
 	struct build b;
@@ -552,37 +587,34 @@ int cmd_build(int argc, char **argv)
 	}
 	/* A pinned profile first: exactly that one. With MODE=off, neither pin nor remote. */
 	bool off = setting_is(SETTING_MODE, "off");
-	if (!off && apply_pin(&b, &slot, &known)) {
-		freshness_release(&before);
-		predict(&b, slot.buf, &before);
-	}
-	/* Local, then the remote, then the training. */
-	if (!off && !b.pinned && setting_get(SETTING_REMOTE) && !usable(&before)) {
-		if (!known && build_identify_slot(&b, &slot) == 0) {
-			known = true;
-			build_lease_note(slot.buf);
-		}
-		struct strbuf state = STRBUF_INIT;
-		build_state(&b, &before, &state);
-		if (known && travel_pull_or_warn(slot.buf, &b.ws.members, state.buf) &&
-		    !keep_local_profile(&b, slot.buf, &before)) {
-			point_build_dir(&b, slot.buf, false);
-			freshness_release(&before);
-			predict(&b, slot.buf, &before);
-		}
-		sb_release(&state);
-	}
+	if (!off)
+		profile_from_elsewhere(&b, &slot, &known, &before);
 	enum plan p = decide(&b, &before);
 	b.plain_asked = p == PLAN_PLAIN;
 	b.steps = p == PLAN_REFRESH ? (b.cfg.nruns ? 4 : 2) : 1;
 	bool refreshed = p == PLAN_REFRESH && refresh(&b);
 	bool moved = optimise(&b, p == PLAN_PLAIN, &u, &v, &after);
-	/* Planned for another slot, built in one without a profile: collected now, as for any build without one. */
-	if (moved && !b.plain_asked && !b.pinned && !off && after.has_profile != 1) {
-		progress("Collecting", "a profile for slot %.12s (none yet)\n", path_basename(v.slot.buf));
-		b.steps = b.step + (b.cfg.nruns ? 4 : 2);
-		refreshed = refresh(&b);
-		if (refreshed) {
+	/*
+	 * Planned for another slot, built in one without a profile: that slot's
+	 * pin, remote or training, as for any build without one (a refresh here
+	 * was the build's own: nothing more when it collected nothing).
+	 */
+	if (moved && p != PLAN_PLAIN && p != PLAN_REFRESH && !off && after.has_profile != 1) {
+		sb_reset(&slot);
+		sb_adds(&slot, v.slot.buf);
+		known = true;
+		freshness_release(&before);
+		predict(&b, slot.buf, &before);
+		free(b.pinned); /* the planned slot's pin says nothing of this one */
+		b.pinned = NULL;
+		profile_from_elsewhere(&b, &slot, &known, &before);
+		bool again = before.has_profile == 1;
+		if (!again) {
+			progress("Collecting", "a profile for slot %.12s (none yet)\n", slot_id_of(&slot));
+			b.steps = b.step + (b.cfg.nruns ? 4 : 2);
+			again = refreshed = refresh(&b);
+		}
+		if (again) {
 			freshness_release(&after);
 			verified_release(&v);
 			build_units_release(&u);

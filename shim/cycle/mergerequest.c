@@ -58,20 +58,23 @@ static int move_to_rejects(const struct merge_request *rq, const char *path, str
 /*
  * A program that writes its profile at exit may be at it: a file this young
  * may still grow whole. The LLVM runtime makes the file, empty, when the
- * program starts (unless its name has %m): an empty one may be hours old.
+ * program starts (unless its name has %m): an empty one may be hours old,
+ * or left by a program killed before its exit; a day tells them apart.
  */
 #define REJECT_AFTER_SECONDS 60
+#define REJECT_EMPTY_AFTER_SECONDS (24 * 3600)
 
 static const char *may_be_written(const char *path)
 {
 	struct stat st;
 	struct timespec now;
 
-	if (lstat(path, &st) != 0)
+	if (lstat(path, &st) != 0 || clock_gettime(CLOCK_REALTIME, &now) != 0)
 		return NULL;
-	if (st.st_size == 0)
-		return "it is empty: a program still running may write it at exit";
-	if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec - st.st_mtim.tv_sec < REJECT_AFTER_SECONDS)
+	long age = (long)(now.tv_sec - st.st_mtim.tv_sec);
+	if (st.st_size == 0 && age < REJECT_EMPTY_AFTER_SECONDS)
+		return "it is empty: a program still running may write it at exit; moved aside after a day";
+	if (age < REJECT_AFTER_SECONDS)
 		return "written less than a minute ago: it may still be being written";
 	return NULL;
 }

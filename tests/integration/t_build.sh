@@ -245,6 +245,7 @@ test_build_other_settings_in_a_built_dir_collect_their_own_profile() {
 	assert_grep 'PGO 2 unit\(s\) .* carry profile [0-9a-f]{12} \(2 compiled now' "$T/err" "and applies it"
 	assert_no_grep "carry profile $first" "$T/err" "not the other slot's"
 	pgow build --release 2>"$T/err" || fail "back: $(tail -3 "$T/err")"
+	assert_grep "note: this build's settings key slot [0-9a-f]{12}, not" "$T/err" "back: says so"
 	assert_grep "PGO 2 unit\\(s\\) .* carry profile $first " "$T/err" "back: the first slot's profile"
 }
 
@@ -256,11 +257,14 @@ test_build_wrapper_reports_are_not_replayed() {
 	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
 	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
 	sed -i '0,/^pub fn /s//fn never_called_pgow() {}\npub fn /' fixlib/src/lib.rs
-	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
-	assert_grep 'warning: the profile of slot [0-9a-f]{12} is stale for fixlib' "$T/err" "said live"
+	# In colour, as in a terminal: the line cargo keeps has escapes in it.
+	CARGO_TERM_COLOR=always RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" ||
+		fail "wrapper build: $(tail -3 "$T/err")"
+	assert_grep 'warning.*: the profile of slot [0-9a-f]{12} is stale for fixlib' "$T/err" "said live"
 	assert_grep 'never_called_pgow' "$T/err" "rustc's warning"
 	pgow build --release 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
 	assert_grep 'Stale profile [0-9a-f]{12}: fixlib' "$T/err" "build reports it itself"
+	assert_grep '\(0 compiled now, 2 reused\)' "$T/err" "the units are reused: what cargo shows is what it kept"
 	assert_no_grep 'is stale for fixlib' "$T/err" "the wrapper's line is not shown again"
 	assert_grep 'never_called_pgow' "$T/err" "rustc's warning still is"
 	pgow build --release 2>"$T/err" || fail "again"

@@ -40,6 +40,15 @@ static void test_write_replaces_whole(void **state)
 	assert_string_equal("two\n", got.buf);
 	assert_int_equal(0, stat(f.buf, &st));
 	assert_int_equal(0600, st.st_mode & 0777);
+	/* safe_install copies a file the same way, with its mode. */
+	struct strbuf copy = STRBUF_INIT;
+	path_join(&copy, base.buf, "copy");
+	assert_int_equal(0, safe_install(base.buf, f.buf, copy.buf, 0640, &err));
+	read_into(&got, copy.buf);
+	assert_string_equal("two\n", got.buf);
+	assert_int_equal(0, stat(copy.buf, &st));
+	assert_int_equal(0640, st.st_mode & 0777);
+	sb_release(&copy);
 	/* A path not below base is refused. */
 	assert_int_not_equal(0, safe_write(base.buf, "/tmp/elsewhere-pgow", "x", 1, 0644, &err));
 	sb_release(&base);

@@ -5,6 +5,16 @@
 #ifndef PGOW_REPORT_H
 #define PGOW_REPORT_H
 
+/*
+ * The wrapper's reports of what one build got, which cargo keeps with the
+ * unit's output and shows again on reuse: `build` finds them by these words
+ * (cycle/build.c) and takes them out. Each is "<start>...<then>...".
+ */
+#define REPORT_STALE_START "the profile of slot "
+#define REPORT_STALE_THEN  " is stale for "
+#define REPORT_NONE_START  "no profile for this build configuration yet "
+#define REPORT_NONE_THEN   "; building without PGO"
+
 /* Prints the warning only the first time key is seen under this cargo process. */
 void warn_once_per_run(const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

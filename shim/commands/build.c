@@ -530,11 +530,6 @@ static bool keep_local_profile(struct build *b, const char *slot_dir, const stru
 	return keep;
 }
 
-static const char *slot_id_of(const struct strbuf *slot_dir)
-{
-	return path_basename(slot_dir->buf);
-}
-
 /*
  * A profile from elsewhere for the slot: the one pgo-wrap.lock pins
  * (exactly that one), else the remote's when this cache has none usable.
@@ -610,7 +605,7 @@ int cmd_build(int argc, char **argv)
 		profile_from_elsewhere(&b, &slot, &known, &before);
 		bool again = before.has_profile == 1;
 		if (!again) {
-			progress("Collecting", "a profile for slot %.12s (none yet)\n", slot_id_of(&slot));
+			progress("Collecting", "a profile for slot %.12s (none yet)\n", path_basename(slot.buf));
 			b.steps = b.step + (b.cfg.nruns ? 4 : 2);
 			again = refreshed = refresh(&b);
 		}

@@ -404,8 +404,8 @@ static bool is_replayed_report(const char *t)
 	if (strncmp(t, pre, sizeof(pre) - 1) != 0)
 		return false;
 	t += sizeof(pre) - 1;
-	return (strncmp(t, "the profile of slot ", 20) == 0 && strstr(t, " is stale for ")) ||
-	       (strncmp(t, "no profile for this build configuration yet", 43) == 0 && strstr(t, "building without PGO"));
+	return (strncmp(t, REPORT_STALE_START, sizeof(REPORT_STALE_START) - 1) == 0 && strstr(t, REPORT_STALE_THEN)) ||
+	       (strncmp(t, REPORT_NONE_START, sizeof(REPORT_NONE_START) - 1) == 0 && strstr(t, REPORT_NONE_THEN));
 }
 
 /* One of cargo's kept outputs without those lines: rewritten, or removed when nothing else is left. */

@@ -123,20 +123,19 @@ static void add_input(struct group *g, long weight, const char *path, int fd, co
 	sv_push(&g->hashes, hex);
 }
 
-static void skip_input(const struct merge_request *rq, struct routing *p, const char *why)
+/*
+ * Skips an input, fatal under --strict. lasting: its path when no merge will
+ * ever take it (not a profile, or cut short), so that it is moved out of the
+ * next one's way (merge_request_reject); NULL when another merge may.
+ */
+static void skip_input(const struct merge_request *rq, struct routing *p, const char *lasting, const char *why)
 {
 	if (rq->strict)
 		die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", why);
-	warn("skipping %s", why);
-	p->skipped++;
-}
-
-/* An input no merge will ever take (not a profile, or cut short): out of the way of the next one. */
-static void reject_input(const struct merge_request *rq, struct routing *p, const char *path, const char *why)
-{
-	if (rq->strict)
-		die(PGOW_EXIT_PROFILE, "%s; remove it, or drop --strict to skip it", why);
-	merge_request_reject(rq, path, why);
+	if (lasting)
+		merge_request_reject(rq, lasting, why);
+	else
+		warn("skipping %s", why);
 	p->skipped++;
 }
 
@@ -153,11 +152,11 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct r
 	const struct provenance *prov = k ? &k->prov : NULL;
 	if (found < 0 || (found && !slot_id_valid(prov->slot))) {
 		sb_addf(&why, "%s: %s", path, found < 0 ? k->err : "its build-id record is corrupt");
-		skip_input(rq, p, why.buf);
+		skip_input(rq, p, NULL, why.buf);
 	} else if (found && slot && strcmp(prov->slot, slot) != 0) {
 		sb_addf(&why, "%s: it was written by %s, built for slot %.12s, not %.12s", path,
 			prov->binary, prov->slot, slot);
-		skip_input(rq, p, why.buf);
+		skip_input(rq, p, NULL, why.buf);
 	} else if (found || (rq->foreign && slot)) {
 		struct group *g = group_for(p, found ? prov->slot : slot);
 		add_input(g, weight, path, fd, hex);
@@ -182,7 +181,7 @@ static void route_raw(const struct merge_request *rq, const char *slot, struct r
 		sb_addf(&why, "%s: written by a binary that no build in this cache produced (build-id %s); "
 			"it belongs to another program, or to a build on another machine (accept it with "
 			"--foreign --slot ID)", path, h->ids.n ? h->ids.v[0] : "none");
-		skip_input(rq, p, why.buf);
+		skip_input(rq, p, NULL, why.buf);
 	}
 	sb_release(&why);
 }
@@ -238,24 +237,21 @@ static void route_input(const struct merge_request *rq, const char *slot, struct
 	p->considered++;
 	memset(&h, 0, sizeof(h));
 	if (fd < 0) {
-		skip_input(rq, p, err.buf);
+		skip_input(rq, p, NULL, err.buf);
 	} else if (str_ends_with(path, ".profdata")) {
 		/* An indexed profile has no build-id: an import, only into a named slot. */
 		if (indexed_header_check(fd, path, &err) != 0) {
-			reject_input(rq, p, path, err.buf);
+			skip_input(rq, p, path, err.buf);
 		} else if (!slot) {
 			sb_addf(&why, "%s: an indexed profile does not say which build it is for; name it with --slot ID", path);
-			skip_input(rq, p, why.buf);
+			skip_input(rq, p, NULL, why.buf);
 		} else {
 			struct group *g = group_for(p, slot);
 			add_input(g, weight, path, fd, NULL);
 			g->foreign = true;
 		}
 	} else if ((rc = read_raw(fd, size, path, &h, hex, &err)) != 0) {
-		if (rc == -2)
-			skip_input(rq, p, err.buf);
-		else
-			reject_input(rq, p, path, err.buf);
+		skip_input(rq, p, rc == -2 ? NULL : path, err.buf);
 	} else {
 		route_raw(rq, slot, p, path, fd, hex[0] ? hex : NULL, weight, &h);
 	}

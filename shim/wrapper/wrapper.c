@@ -339,8 +339,8 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, cons
 		d->mode = PGO_OFF;
 		d->automatic = true;
 		if (!setting_get(SETTING_FRONTEND))
-			warn_once_per_run("no-profile", "no profile for this build configuration yet "
-					  "(slot %.12s); building without PGO; `cargo-pgo-wrap build` collects one",
+			warn_once_per_run("no-profile", REPORT_NONE_START "(slot %.12s)" REPORT_NONE_THEN
+					  "; `cargo-pgo-wrap build` collects one",
 					  slot->id);
 	}
 	sb_release(&prof);
@@ -672,7 +672,7 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 			action = use_freshness(&index, a, key.len ? key.buf : NULL, &is_new);
 		/* As for "no profile": one line per build, not only the journal (the front end reports its own). */
 		if (strcmp(action, "use-stale") == 0 && !setting_get(SETTING_FRONTEND))
-			warn_once_per_run("stale-profile", "the profile of slot %.12s is stale for %s (%s since it "
+			warn_once_per_run("stale-profile", REPORT_STALE_START "%.12s" REPORT_STALE_THEN "%s (%s since it "
 					  "was collected); the build uses it as it is; `cargo-pgo-wrap build` "
 					  "refreshes it", slot.id, a->crate_name ? a->crate_name : "a crate",
 					  is_new ? "it is new" : "its sources changed");

@@ -612,7 +612,14 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 		}
 		if (slot.dir.len && stamp_current_decision(&slot, &d, &stamp, &err) != 0)
 			die(PGOW_EXIT_CACHE, "%s", err.buf);
-		if (stamp.len)
+		/*
+		 * A unit given its part of a split needs no stamp: every way its decision
+		 * can change rewrites or removes the part (a profile is stored only
+		 * re-split or with the split withdrawn) or changes a variable cargo
+		 * tracks. Cargo reads each member's dep-info again for every member
+		 * above it, so each path listed costs a workspace built whole n squared.
+		 */
+		if (stamp.len && !d.unit_file)
 			sv_push(&files, stamp.buf);
 		for (const char *const *e = decision_env_vars; *e; e++) {
 			/*

@@ -101,6 +101,30 @@ test_split_builds_what_the_whole_profile_builds_under_lto() {
 	assert_grep 'record\(s\) of no single unit in each' "$T/first.err" "the split says what it shares"
 }
 
+# A unit given its part lists the part, not the build dir's stamp: cargo reads every
+# member's dep-info again for each member above it, and the part alone tells it
+# when the unit's profile changes (issue 22: the no-op of many members). A plain
+# build and the way back still rebuild every unit, through the mode cargo tracks.
+test_split_units_list_their_part_not_the_stamp() {
+	split_setup
+	local d n=0
+	for d in target/release/deps/*.d; do
+		grep -q '^# pgo-wrap:unit' "$d" || continue
+		n=$((n + 1))
+		assert_grep "^$T/cache/slots/[0-9a-f]+/split/[a-z_]+-[0-9a-f]+\.profdata:\$" "$d" "$(basename "$d") lists its part"
+		assert_no_grep '/stamps/' "$d" "$(basename "$d") does not list the stamp"
+	done
+	assert_eq 5 "$n" "setup: five units"
+	CARGO_PGO_WRAP_MODE=off RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || { cat "$T/err" >&2; fail "plain build"; }
+	assert_eq 4 "$(grep -c '^ *Compiling' "$T/err")" "a plain build recompiles every package"
+	assert_grep '/stamps/' "$(ls target/release/deps/helper-*.d)" "plain units list the stamp"
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build"; }
+	assert_eq 4 "$(grep -c '^ *Compiling' "$T/err")" "and the next build gives every package its part again"
+	assert_no_grep '/stamps/' "$(ls target/release/deps/helper-*.d)" "helper lists its part alone again"
+	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "front end"; }
+	assert_grep 'PGO 5 unit\(s\) .* carry profile [0-9a-f]{12} \(0 compiled now, 5 reused\)' "$T/err" "verified as they are"
+}
+
 # Units the profile does not know (a test harness: other metadata, other names) get its shared file.
 test_split_unknown_units_and_plain_builds() {
 	split_setup

@@ -229,6 +229,14 @@ static void print_remote(const struct slot_status *s)
 	sb_release(&line);
 }
 
+/* Slots are named by the target dir, unless CARGO_PGO_WRAP_WORKSPACE names their workspace. */
+static const char *workspace_kind(const char *ws)
+{
+	const char *named = setting_get(SETTING_WORKSPACE);
+
+	return named && strcmp(named, ws) == 0 ? "workspace" : "target dir";
+}
+
 static void print_human(const struct slot_status *s)
 {
 	struct strbuf sig = STRBUF_INIT, rustc = STRBUF_INIT;
@@ -243,7 +251,8 @@ static void print_human(const struct slot_status *s)
 	printf("slot %.12s  target %s  %s\n", s->id, sb_str(&s->info.target), sig.len ? sig.buf : "(default flags)");
 	if (s->problem.len)
 		printf("  problem     %s\n", s->problem.buf);
-	printf("  target dir  %s\n  rustc       %s\n", sb_str(&s->info.workspace), rustc.buf);
+	printf("  %-10s  %s\n  rustc       %s\n", workspace_kind(sb_str(&s->info.workspace)),
+	       sb_str(&s->info.workspace), rustc.buf);
 	if (f->has_profile == 1) {
 		long age = (long)time(NULL) - f->m.created;
 		printf("  profile     %.12s, %ld min old, %s (%ld raw file(s), %s)\n", f->m.content_key,
@@ -538,7 +547,8 @@ int cmd_status(int argc, char **argv)
 			die(PGOW_EXIT_INTERNAL, "%s", err.buf);
 		fputs(out.buf, stdout);
 	} else if (!shown) {
-		printf("\nno cached profile or build record for target dir %s (status --all shows every slot)\n", ws.buf);
+		printf("\nno cached profile or build record for %s %s (status --all shows every slot)\n",
+		       workspace_kind(ws.buf), ws.buf);
 	}
 	if (!yaml && !all)
 		print_pending(ws.buf);

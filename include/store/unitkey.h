@@ -36,8 +36,9 @@ struct unit_key {
 #define UNITKEY_RACY_NS (2LL * 1000000000LL)
 
 /*
- * Computes the key of the unit described by a from its dep-info (sources)
- * and args (name, metadata, cfgs). prev, if not NULL, is an earlier record
+ * Computes the key of the unit described by a from its dep-info (sources),
+ * the workspace sources of the proc-macros it is built against, and args
+ * (name, metadata, cfgs). prev, if not NULL, is an earlier record
  * of the same unit: files whose stat is unchanged reuse its digests.
  * Paths under build_dir are recorded as $BUILD/... so that the same crate
  * built in another target dir gets the same key. Paths listed in skip

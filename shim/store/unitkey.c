@@ -11,6 +11,7 @@
 #include "base/path.h"
 #include "base/strbuf.h"
 #include "base/xalloc.h"
+#include "formats/depinfo.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -264,6 +265,30 @@ out:
 	return rc;
 }
 
+/*
+ * The workspace's own sources of the proc-macros (and dylibs: a .so) the unit
+ * is built against: a macro's output is the unit's code, and cargo gives an
+ * edited macro's dependents the same -C metadata. Registry and other absolute
+ * paths are left out: a new version of those changes the metadata already, and
+ * keys must read the same on every machine.
+ */
+static void add_macro_sources(const struct rustc_args *a, struct strvec *sources)
+{
+	for (size_t i = 0; i < a->externs.n; i++) {
+		struct strbuf dep = STRBUF_INIT, text = STRBUF_INIT;
+		struct strvec theirs = STRVEC_INIT;
+		if (str_ends_with(a->externs.v[i], ".so") && depinfo_of_library(a->externs.v[i], &dep) == 0 &&
+		    sb_read_file(&text, dep.buf) == 0)
+			unitkey_dep_info_sources(text.buf, &theirs);
+		for (size_t j = 0; j < theirs.n; j++)
+			if (theirs.v[j][0] != '/' && !sv_has(sources, theirs.v[j]))
+				sv_push(sources, theirs.v[j]);
+		sv_release(&theirs);
+		sb_release(&text);
+		sb_release(&dep);
+	}
+}
+
 int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *dep_info,
 		    const char *build_dir, const struct unit_key *prev,
 		    const struct strvec *skip, struct strbuf *err)
@@ -279,6 +304,7 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 		rc = -1;
 	} else {
 		unitkey_dep_info_sources(text.buf, &sources);
+		add_macro_sources(a, &sources);
 		unit_identity(a, identity);
 		rc = unitkey_compute_sources(k, a->crate_name ? a->crate_name : "",
 					     a->metadata ? a->metadata : "", identity, &sources,

@@ -447,13 +447,18 @@ test_cycle_demo_executes_fewer_instructions_with_pgo() {
 	awk -v r="$ratio" 'BEGIN { exit !(r >= 1.10) }' || fail "PGO executes only ${ratio}x fewer instructions"
 }
 
-# A RUSTC_WRAPPER build that uses a stale profile says so, once (issue 22: only
-# the journal knew).
-test_cycle_wrapper_build_with_a_stale_profile_says_so() {
+# The fixture after one full cycle, with a short training.
+cycle_once() {
 	setup_ws
 	unset RUSTC_WRAPPER
 	printf 'training:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
 	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
+}
+
+# A RUSTC_WRAPPER build that uses a stale profile says so, once (issue 22: only
+# the journal knew).
+test_cycle_wrapper_build_with_a_stale_profile_says_so() {
+	cycle_once
 	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
 	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
 	assert_grep '^cargo-pgo-wrap: warning: the profile of slot [0-9a-f]{12} is stale for fixlib .*`cargo-pgo-wrap build` refreshes it$' \
@@ -461,13 +466,31 @@ test_cycle_wrapper_build_with_a_stale_profile_says_so() {
 	assert_eq 1 "$(grep -c 'cargo-pgo-wrap: warning' "$T/err")" "once per build"
 }
 
+# A proc-macro's output is its dependents' code: an edit of the macro makes
+# fixbin, which expands it, stale, and leaves fixlib fresh; cargo gives fixbin the
+# same -C metadata, so only its key can tell.
+test_cycle_a_macro_edit_makes_its_dependents_stale() {
+	cycle_once
+	sed -i 's/({b} \* 3) \/ 2/({b} * 5) \/ 2/' fixmacro/src/lib.rs
+	grep -q '({b} \* 5)' fixmacro/src/lib.rs || fail "setup: the edit"
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
+	assert_grep 'Compiling fixbin' "$T/err" "setup: cargo rebuilds the macro's dependent"
+	assert_grep '^cargo-pgo-wrap: warning: the profile of slot [0-9a-f]{12} is stale for fixbin ' "$T/err" \
+		"the dependent is stale"
+	pgow status >"$T/status" || fail "status"
+	assert_grep '^ +fixbin +[0-9a-f]{8} +changed ' "$T/status" "status: fixbin changed"
+	assert_grep '^ +fixlib +[0-9a-f]{8} +fresh ' "$T/status" "status: fixlib fresh"
+	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "refresh: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12}: fixbin \(changed' "$T/err" "build refreshes for it"
+	pgow status >"$T/status" || fail "status"
+	assert_grep '^ +fixbin +[0-9a-f]{8} +fresh ' "$T/status" "and then fixbin is fresh"
+}
+
 # `cargo test`'s harnesses are never trained, so the profile never saw them: they
 # use it without being called stale, even for a proc-macro whose sources changed.
 test_cycle_test_harnesses_are_not_called_stale() {
-	setup_ws
-	unset RUSTC_WRAPPER
-	printf 'training:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
-	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
+	cycle_once
 	echo '// edited' >>fixmacro/src/lib.rs
 	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release --no-run 2>"$T/err" || fail "cargo test: $(tail -3 "$T/err")"
 	assert_no_grep 'cargo-pgo-wrap: warning' "$T/err" "no harness is stale"

@@ -19,6 +19,8 @@ struct strbuf {
 
 void sb_grow(struct strbuf *sb, size_t extra);
 void sb_add(struct strbuf *sb, const void *data, size_t len);
+/* Appends text without its ANSI escape sequences (the colour of cargo's and rustc's lines). */
+void sb_add_plain(struct strbuf *sb, const char *text, size_t len);
 void sb_adds(struct strbuf *sb, const char *s);
 void sb_addch(struct strbuf *sb, char c);
 /* n bytes as lowercase hex (build-ids). */

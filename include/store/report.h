@@ -7,13 +7,22 @@
 
 /*
  * The wrapper's reports of what one build got, which cargo keeps with the
- * unit's output and shows again on reuse: `build` finds them by these words
- * (cycle/build.c) and takes them out. Each is "<start>...<then>...".
+ * unit's output and shows again on reuse: report_forget_replayed finds them
+ * by these words. Each is "<start>...<then>...".
  */
 #define REPORT_STALE_START "the profile of slot "
 #define REPORT_STALE_THEN  " is stale for "
 #define REPORT_NONE_START  "no profile for this build configuration yet "
 #define REPORT_NONE_THEN   "; building without PGO"
+
+/*
+ * Takes those reports out of the outputs cargo keeps for the units of
+ * build_dir (<build dir>/.fingerprint/<unit>/output-*), which it would show
+ * on every build that reuses a unit, true or not: before `build`'s optimised
+ * build, which reports its own, and when a merge stores a new profile. Never
+ * writes through a link below base; rustc's lines stay.
+ */
+void report_forget_replayed(const char *base, const char *build_dir);
 
 /* Prints the warning only the first time key is seen under this cargo process. */
 void warn_once_per_run(const char *key, const char *fmt, ...)

@@ -38,6 +38,18 @@ void sb_add(struct strbuf *sb, const void *data, size_t len)
 	sb->buf[sb->len] = '\0';
 }
 
+void sb_add_plain(struct strbuf *sb, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\033') {
+			while (i < len && !((text[i] >= 'A' && text[i] <= 'Z') || (text[i] >= 'a' && text[i] <= 'z')))
+				i++;
+			continue;
+		}
+		sb_addch(sb, text[i]);
+	}
+}
+
 void sb_adds(struct strbuf *sb, const char *s)
 {
 	sb_add(sb, s, strlen(s));

@@ -344,18 +344,6 @@ struct held {
 };
 
 /* The line without colour escapes: its words decide. */
-static void plain_text(struct strbuf *out, const char *line, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (line[i] == '\033') {
-			while (i < len && !((line[i] >= 'A' && line[i] <= 'Z') || (line[i] >= 'a' && line[i] <= 'z')))
-				i++;
-			continue;
-		}
-		sb_addch(out, line[i]);
-	}
-}
-
 /* cargo's status lines: a verb right-aligned in 12 columns ("   Compiling x", "    Finished ..."). */
 static bool is_status_line(const char *t)
 {
@@ -370,7 +358,7 @@ static void hold_summary(const char *line, size_t len, void *ctx)
 	struct strbuf text = STRBUF_INIT;
 	struct strbuf *into = NULL;
 
-	plain_text(&text, line, len);
+	sb_add_plain(&text, line, len);
 	const char *t = sb_str(&text);
 	if (strstr(t, "could not compile") || strstr(t, "build failed, waiting")) {
 		into = &h->lines;
@@ -390,74 +378,6 @@ static void hold_summary(const char *line, size_t len, void *ctx)
 		(void)write_all(STDERR_FILENO, "\n", 1);
 	}
 	sb_release(&text);
-}
-
-/*
- * The wrapper's lines that say what one build got (a stale profile, none
- * yet): cargo keeps a unit's stderr and shows it again on every build that
- * reuses the unit, where they are no longer true, and this build reports
- * its own. Not the wrapper's other warnings.
- */
-static bool is_replayed_report(const char *t)
-{
-	static const char pre[] = "cargo-pgo-wrap: warning: ";
-	if (strncmp(t, pre, sizeof(pre) - 1) != 0)
-		return false;
-	t += sizeof(pre) - 1;
-	return (strncmp(t, REPORT_STALE_START, sizeof(REPORT_STALE_START) - 1) == 0 && strstr(t, REPORT_STALE_THEN)) ||
-	       (strncmp(t, REPORT_NONE_START, sizeof(REPORT_NONE_START) - 1) == 0 && strstr(t, REPORT_NONE_THEN));
-}
-
-/* One of cargo's kept outputs without those lines: rewritten, or removed when nothing else is left. */
-static void forget_reports_in(const char *target_dir, const char *path)
-{
-	struct strbuf text = STRBUF_INIT, kept = STRBUF_INIT, line = STRBUF_INIT, err = STRBUF_INIT;
-	bool dropped = false;
-
-	/* Most kept outputs are rustc's alone: looked through only when a line of ours may be there. */
-	if (sb_read_file(&text, path) != 0 || !strstr(text.buf, "cargo-pgo-wrap: "))
-		goto out;
-	for (const char *p = text.buf, *end = text.buf + text.len; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		sb_reset(&line);
-		plain_text(&line, p, len);
-		if (is_replayed_report(sb_str(&line))) {
-			dropped = true;
-		} else {
-			sb_add(&kept, p, len);
-			sb_addch(&kept, '\n');
-		}
-		p += len + (nl != NULL);
-	}
-	if (dropped && (kept.len ? safe_write(target_dir, path, kept.buf, kept.len, 0644, &err)
-				 : safe_unlink(target_dir, path, &err)) != 0)
-		warn("%s", err.buf);
-out:
-	sb_release(&text);
-	sb_release(&kept);
-	sb_release(&line);
-	sb_release(&err);
-}
-
-/* Every unit's kept output in the build dir (<build dir>/.fingerprint/<unit>/output-*). */
-static void forget_replayed_reports(const struct build *b)
-{
-	struct strbuf fp = STRBUF_INIT;
-	struct strvec units = STRVEC_INIT;
-
-	path_join(&fp, b->ws.build_dir.buf, ".fingerprint");
-	list_dir(fp.buf, "", &units);
-	for (size_t i = 0; i < units.n; i++) {
-		struct strvec files = STRVEC_INIT;
-		list_dir(units.v[i], "", &files);
-		for (size_t j = 0; j < files.n; j++)
-			if (strncmp(path_basename(files.v[j]), "output-", 7) == 0)
-				forget_reports_in(b->ws.target_dir.buf, files.v[j]);
-		sv_release(&files);
-	}
-	sv_release(&units);
-	sb_release(&fp);
 }
 
 /*
@@ -549,7 +469,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	/* Our summary reports what the build got; the wrapper need not say it per run. */
 	setenv(ENV_FRONTEND, "1", 1);
 	if (!instrumented)
-		forget_replayed_reports(b);
+		report_forget_replayed(b->ws.target_dir.buf, b->ws.build_dir.buf);
 	struct timespec started;
 	now_timespec(&started);
 	struct held held = { STRBUF_INIT, STRBUF_INIT, instrumented && b->optimised_follows, false };

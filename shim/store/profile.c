@@ -11,6 +11,7 @@
 #include "base/xalloc.h"
 #include "store/cache.h"
 #include "store/manifest.h"
+#include "store/report.h"
 #include "store/split.h"
 #include "store/stamp.h"
 
@@ -45,6 +46,8 @@ static int retarget_stamps(const char *slot_dir, const char *profdata, struct st
 		profile_use_decision(slot_dir, profdata, &id);
 		sb_addf(&id, "\n%s", stamps[i].build_dir);
 		rc = stamp_sync(stamps[i].path, id.buf, now_timespec, err);
+		/* What its units said of the last profile (stale, none yet) is not said of this one. */
+		report_forget_replayed(stamps[i].build_dir, stamps[i].build_dir);
 		sb_release(&id);
 	}
 	stamp_list_release(stamps, n);

@@ -7,8 +7,11 @@
 #include "store/report.h"
 #include "base/atomic.h"
 #include "base/clock.h"
+#include "base/dirlist.h"
 #include "base/fdio.h"
 #include "base/message.h"
+#include "base/path.h"
+#include "base/safefs.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
 #include "store/cache.h"
@@ -125,4 +128,66 @@ void progress(const char *verb, const char *fmt, ...)
 	va_end(ap);
 	(void)write_all(STDERR_FILENO, line.buf, line.len);
 	sb_release(&line);
+}
+
+/* One of the wrapper's reports of what a build got (not its other warnings). */
+static bool is_replayed_report(const char *t)
+{
+	static const char pre[] = "cargo-pgo-wrap: warning: ";
+	if (strncmp(t, pre, sizeof(pre) - 1) != 0)
+		return false;
+	t += sizeof(pre) - 1;
+	return (strncmp(t, REPORT_STALE_START, sizeof(REPORT_STALE_START) - 1) == 0 && strstr(t, REPORT_STALE_THEN)) ||
+	       (strncmp(t, REPORT_NONE_START, sizeof(REPORT_NONE_START) - 1) == 0 && strstr(t, REPORT_NONE_THEN));
+}
+
+/* One of cargo's kept outputs without those lines: rewritten, or removed when nothing else is left. */
+static void forget_reports_in(const char *base, const char *path)
+{
+	struct strbuf text = STRBUF_INIT, kept = STRBUF_INIT, line = STRBUF_INIT, err = STRBUF_INIT;
+	bool dropped = false;
+
+	/* Most kept outputs are rustc's alone: looked through only when a line of ours may be there. */
+	if (sb_read_file(&text, path) != 0 || !strstr(text.buf, "cargo-pgo-wrap: "))
+		goto out;
+	for (const char *p = text.buf, *end = text.buf + text.len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		sb_reset(&line);
+		sb_add_plain(&line, p, len);
+		if (is_replayed_report(sb_str(&line))) {
+			dropped = true;
+		} else {
+			sb_add(&kept, p, len);
+			sb_addch(&kept, '\n');
+		}
+		p += len + (nl != NULL);
+	}
+	if (dropped && (kept.len ? safe_write(base, path, kept.buf, kept.len, 0644, &err)
+				 : safe_unlink(base, path, &err)) != 0)
+		warn("%s", err.buf);
+out:
+	sb_release(&text);
+	sb_release(&kept);
+	sb_release(&line);
+	sb_release(&err);
+}
+
+void report_forget_replayed(const char *base, const char *build_dir)
+{
+	struct strbuf fp = STRBUF_INIT;
+	struct strvec units = STRVEC_INIT;
+
+	path_join(&fp, build_dir, ".fingerprint");
+	list_dir(fp.buf, "", &units);
+	for (size_t i = 0; i < units.n; i++) {
+		struct strvec files = STRVEC_INIT;
+		list_dir(units.v[i], "", &files);
+		for (size_t j = 0; j < files.n; j++)
+			if (strncmp(path_basename(files.v[j]), "output-", 7) == 0)
+				forget_reports_in(base, files.v[j]);
+		sv_release(&files);
+	}
+	sv_release(&units);
+	sb_release(&fp);
 }

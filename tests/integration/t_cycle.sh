@@ -466,6 +466,25 @@ test_cycle_wrapper_build_with_a_stale_profile_says_so() {
 	assert_eq 1 "$(grep -c 'cargo-pgo-wrap: warning' "$T/err")" "once per build"
 }
 
+# Cargo shows a reused unit's kept output again: the stale line comes back on
+# every build while it is true, and goes when a merge stores a profile of the code
+# as it is, though fixlib (a comment edited: the same part) is not recompiled.
+test_cycle_a_merge_takes_back_the_replayed_stale_line() {
+	cycle_once
+	echo '// a comment' >>fixlib/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
+	assert_grep 'warning: the profile of slot [0-9a-f]{12} is stale for fixlib' "$T/err" "stale"
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "no-op: $(tail -3 "$T/err")"
+	assert_grep 'warning: the profile of slot [0-9a-f]{12} is stale for fixlib' "$T/err" "still true: said again"
+	pgow train --release 2>"$T/err" || fail "train: $(tail -3 "$T/err")"
+	assert_grep 'Split per unit: 3 file\(s\), 0 rewritten' "$T/err" "setup: the same parts"
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "after the merge: $(tail -3 "$T/err")"
+	assert_no_grep 'Compiling' "$T/err" "setup: nothing recompiled"
+	assert_no_grep 'stale' "$T/err" "the line is not replayed once the profile is fresh"
+	pgow status >"$T/status" || fail "status"
+	assert_grep '^ +fixlib +[0-9a-f]{8} +fresh ' "$T/status" "status: fresh"
+}
+
 # A proc-macro's output is its dependents' code: an edit of the macro makes
 # fixbin, which expands it, stale, and leaves fixlib fresh; cargo gives fixbin the
 # same -C metadata, so only its key can tell.

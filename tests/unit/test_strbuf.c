@@ -60,12 +60,30 @@ static void test_remove_keeps_order_and_terminator(void **state)
 	sv_release(&sv);
 }
 
+static void test_plain_text_drops_colour(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	const char *line = "\033[1m\033[33mwarning\033[0m: x";
+
+	sb_add_plain(&sb, line, strlen(line));
+	assert_string_equal(sb.buf, "warning: x");
+	sb_reset(&sb);
+	sb_add_plain(&sb, "abc", 2);                  /* len bytes, no more */
+	assert_string_equal(sb.buf, "ab");
+	sb_reset(&sb);
+	sb_add_plain(&sb, "a\033[3", 5);            /* an escape cut short ends the text */
+	assert_string_equal(sb.buf, "a");
+	sb_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hex_spans_and_whole_strings),
 		cmocka_unit_test(test_names_our_files_cannot_hold),
 		cmocka_unit_test(test_remove_keeps_order_and_terminator),
+		cmocka_unit_test(test_plain_text_drops_colour),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,6 +40,12 @@ char *sb_detach(struct strbuf *sb);
 /* Reads a whole file; -1 with errno set on failure. */
 int sb_read_file(struct strbuf *sb, const char *path);
 int sb_read_fd(struct strbuf *sb, int fd);
+/*
+ * Reads a whole regular file found at path itself: not through a link, never
+ * waiting on a FIFO (what others may have planted). Its permission bits in
+ * *mode when mode is not NULL. -1 with errno (EINVAL: not a regular file).
+ */
+int sb_read_regular_file(struct strbuf *sb, const char *path, unsigned *mode);
 
 struct strvec {
 	char **v;   /* NULL-terminated once anything was pushed */

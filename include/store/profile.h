@@ -45,6 +45,14 @@ int profile_current(const char *slot_dir, struct manifest *m, struct strbuf *pro
  */
 int profile_current_index(const char *slot_dir, struct strbuf *profdata, struct strbuf *index,
 			  struct strbuf *err);
+/*
+ * A split outliving its profile (CURRENT deleted, as our messages advise when
+ * it is unusable, or its files gone) is taken away: the units given its parts
+ * list only them, and rebuild when they go. Called by a wrapper holding its
+ * lease on the slot, which keeps out every store (they lock the slot), so
+ * CURRENT cannot be half made meanwhile. Warns when it cannot.
+ */
+void profile_withdraw_orphan_split(const char *slot_dir);
 /* The key a crate had when the profile was collected, from an index; NULL if absent. */
 char *profile_index_lookup(const char *index, const char *crate, const char *metadata);
 

@@ -20,7 +20,8 @@
  * build_dir (<build dir>/.fingerprint/<unit>/output-*), which it would show
  * on every build that reuses a unit, true or not: before `build`'s optimised
  * build, which reports its own, and when a merge stores a new profile. Never
- * writes through a link below base; rustc's lines stay.
+ * writes through a link below base, nor reads one or a FIFO; rustc's lines
+ * stay. A dir where a cargo is building (its .cargo-lock held) is left alone.
  */
 void report_forget_replayed(const char *base, const char *build_dir);
 

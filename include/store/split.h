@@ -81,10 +81,19 @@ int split_generation_publish(const char *slot_dir, const char *dir, struct strbu
  * Takes the split away: the link, then every generation. A profile stored
  * unsplit (CARGO_PGO_WRAP_SPLIT=0, or one that cannot be split) does it, so
  * that no build goes on being given parts of another profile, nor of the same
- * one cut per unit when SPLIT=0 asked for it whole. Run under the slot's lock;
- * what cannot be removed is warned about.
+ * one cut per unit when SPLIT=0 asked for it whole: units given a part list
+ * only the part, and rebuild when it goes. Run under the slot's lock. -1 (err)
+ * when the link stays; a generation that stays is warned about (no link names it).
  */
-void split_withdraw(const char *slot_dir);
+int split_withdraw(const char *slot_dir, struct strbuf *err);
+/*
+ * The link alone (the generations are left to the next split or gc): what a
+ * wrapper can do under its lease, which keeps stores out but not the other
+ * wrappers. 0 when it is gone, whoever removed it; -1 (err).
+ */
+int split_unlink(const char *slot_dir, struct strbuf *err);
+/* Whether the slot has a split link (whatever it names). */
+bool split_exists(const char *slot_dir);
 /* Generations the link does not name (left by a killed splitter), for gc. */
 void split_unused(const char *slot_dir, struct strvec *out);
 

@@ -55,9 +55,10 @@ static const struct setting_info table[SETTING_COUNT] = {
 	[SETTING_SPLIT] = { ENV_SPLIT, SETTING_CHOICE, "0|1",
 		"1", "1: each unit gets its part of the profile (a refresh rebuilds only the units whose part "
 		"changed); 0: every unit gets the whole profile (no-op builds of many members built together "
-		"cost less; a new profile rebuilds every unit). Read by every build, so changing it rebuilds "
-		"every unit, and when a profile is stored (0: it is not split, and the slot's earlier split is "
-		"removed, so builds without it get the whole profile too)",
+		"cost less; a new profile rebuilds every unit). Read when a profile is stored (0: it is not split, "
+		"and the slot's earlier split is removed) and by `cargo-pgo-wrap build` (0: a stored split is "
+		"removed); either way every unit then rebuilds with the whole profile, as builds without the "
+		"setting do until a profile is stored with it",
 		"0 or 1", "unset it (or 1) to give each unit its part of the profile, 0 to give every unit "
 		"the whole profile" },
 	[SETTING_MAX_INPUT] = { ENV_MAX_INPUT, SETTING_SIZE, "SIZE",

@@ -9,10 +9,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 void sb_grow(struct strbuf *sb, size_t extra)
 {
@@ -151,6 +153,28 @@ int sb_read_file(struct strbuf *sb, const char *path)
 	if (fd < 0)
 		return -1;
 	int rc = sb_read_fd(sb, fd);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int sb_read_regular_file(struct strbuf *sb, const char *path, unsigned *mode)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	int rc = fstat(fd, &st);
+	if (rc == 0 && !S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		rc = -1;
+	}
+	if (rc == 0 && mode)
+		*mode = (unsigned)(st.st_mode & 07777);
+	if (rc == 0)
+		rc = sb_read_fd(sb, fd);
 	int saved = errno;
 	close(fd);
 	errno = saved;

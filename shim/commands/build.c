@@ -15,6 +15,7 @@
 #include "base/xalloc.h"
 #include "store/buildlease.h"
 #include "store/cache.h"
+#include "store/split.h"
 #include "store/profile.h"
 #include "store/remote.h"
 #include "store/report.h"
@@ -354,10 +355,28 @@ static void point_stamp(const struct build *b, const char *slot_dir, const char 
 	sb_release(&err);
 }
 
+/* CARGO_PGO_WRAP_SPLIT=0 asks for the profile whole: a split stored before goes, as a merge under it takes it. */
+static void withdraw_unwanted_split(const char *slot_dir)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (split_wanted() || !split_exists(slot_dir))
+		return;
+	int lock = cache_lock_slot(slot_dir, &err);
+	if (lock < 0 || split_withdraw(slot_dir, &err) != 0)
+		die(PGOW_EXIT_CACHE, "%s=0: %s", ENV_SPLIT, err.buf);
+	close(lock);
+	progress("note:", "%s=0: the profile's split is taken away; every unit is given the whole profile\n",
+		 ENV_SPLIT);
+	sb_release(&err);
+}
+
 static void point_build_dir(const struct build *b, const char *slot_dir, bool plain)
 {
 	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT, id = STRBUF_INIT;
 
+	if (!plain)
+		withdraw_unwanted_split(slot_dir);
 	if (plain)
 		sb_adds(&id, "off");
 	else if (profile_current_index(slot_dir, &prof, &index, &err) == 1)

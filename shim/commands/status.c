@@ -264,8 +264,8 @@ static void print_human(const struct slot_status *s)
 		printf("; %zu of %zu units fresh\n", f->ncrates - (f->nstale - f->training_changed), f->ncrates);
 		int files = split_count(s->dir, f->m.content_key);
 		if (files >= 0)
-			printf("  split       %d file(s) in %s/split: each unit is given its own part of the profile\n",
-			       files, s->dir);
+			printf("  split       %d file(s) in %s/split: each unit is given its own part of the profile%s\n",
+			       files, s->dir, split_wanted() ? "" : " (" ENV_SPLIT "=0 takes it away at the next build or merge)");
 		else
 			printf("  split       no%s: every unit is given the whole profile\n",
 			       split_wanted() ? "" : " (" ENV_SPLIT "=0)");

@@ -24,6 +24,7 @@
 #include "store/report.h"
 #include "store/slot.h"
 #include "store/split.h"
+#include "store/stamp.h"
 #include "store/toolchain.h"
 #include "store/unitkey.h"
 #include "cycle/attribution.h"
@@ -157,16 +158,14 @@ static int split_before_current(void *ctx, struct strbuf *err)
 	struct split_step *s = ctx;
 	struct strbuf e = STRBUF_INIT;
 
-	(void)err;
 	s->rc = splitter_run(&s->in, &s->st, &s->why, &e);
 	/* Not fatal: unsplit, every crate is given the whole profile (and all recompile on a refresh). */
 	if (s->rc < 0)
 		sb_addf(&s->why, "%s", e.buf);
 	/* An older split, or this profile's own under SPLIT=0, must not go on being given to units. */
-	if (s->rc != 0)
-		split_withdraw(s->in.slot_dir);
+	int rc = s->rc != 0 ? split_withdraw(s->in.slot_dir, err) : 0;
 	sb_release(&e);
-	return 0;
+	return rc;
 }
 
 static void report_split(struct split_step *s)
@@ -179,6 +178,23 @@ static void report_split(struct split_step *s)
 	else if (!strstr(s->why.buf, ENV_SPLIT))
 		progress("note:", "the profile is not split per crate: %s\n", s->why.buf);
 	sb_release(&s->why);
+}
+
+/*
+ * What the units of the slot's build dirs said of the last profile (stale,
+ * none yet), which cargo would show again, is not said of the new one. After
+ * the store, out of its lock: builds of other slots' dirs need not wait.
+ */
+static void forget_reports_of_slot(const char *slot_dir)
+{
+	struct stamp *stamps;
+	size_t n;
+
+	stamp_list(slot_dir, &stamps, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!stamp_generate_dir(&stamps[i]))
+			report_forget_replayed(stamps[i].build_dir, stamps[i].build_dir);
+	stamp_list_release(stamps, n);
 }
 
 /* Raw files once stored (below our own dirs only): merging them again would count them twice. */
@@ -558,6 +574,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	merge_procs_end(mp);
 	if (rc != 0)
 		die(PGOW_EXIT_CACHE, "merge: %s", err.buf);
+	forget_reports_of_slot(slot_dir.buf);
 	remove_inputs(rq, g);
 	/* The split attributed the counts anew: what is said below is what the parts hold. */
 	nonzero = attribution_crates_with_counts(&m, &counted);
@@ -717,8 +734,10 @@ int merge_store_made_elsewhere(const char *slot_dir, const char *profdata, struc
 		sb_addf(err, "%s cannot read it", tool.buf);
 	} else {
 		rc = profile_store(slot_dir, profdata, m, split_before_current, &step, err);
-		if (rc == 0)
+		if (rc == 0) {
 			report_split(&step);
+			forget_reports_of_slot(slot_dir);
+		}
 	}
 	sb_release(&step.why);
 	tempdir_remove(tmp.buf);

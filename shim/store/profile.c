@@ -7,11 +7,11 @@
 #include "base/atomic.h"
 #include "base/clock.h"
 #include "base/hash.h"
+#include "base/message.h"
 #include "base/path.h"
 #include "base/xalloc.h"
 #include "store/cache.h"
 #include "store/manifest.h"
-#include "store/report.h"
 #include "store/split.h"
 #include "store/stamp.h"
 
@@ -46,8 +46,6 @@ static int retarget_stamps(const char *slot_dir, const char *profdata, struct st
 		profile_use_decision(slot_dir, profdata, &id);
 		sb_addf(&id, "\n%s", stamps[i].build_dir);
 		rc = stamp_sync(stamps[i].path, id.buf, now_timespec, err);
-		/* What its units said of the last profile (stale, none yet) is not said of this one. */
-		report_forget_replayed(stamps[i].build_dir, stamps[i].build_dir);
 		sb_release(&id);
 	}
 	stamp_list_release(stamps, n);
@@ -186,6 +184,15 @@ int profile_current_index(const char *slot_dir, struct strbuf *profdata, struct 
 	sb_release(&ipath);
 	sb_release(&header);
 	return rc;
+}
+
+void profile_withdraw_orphan_split(const char *slot_dir)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (split_exists(slot_dir) && split_unlink(slot_dir, &err) != 0)
+		warn("%s", err.buf);
+	sb_release(&err);
 }
 
 char *profile_index_lookup(const char *index, const char *crate, const char *metadata)

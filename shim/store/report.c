@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,9 +147,10 @@ static void forget_reports_in(const char *base, const char *path)
 {
 	struct strbuf text = STRBUF_INIT, kept = STRBUF_INIT, line = STRBUF_INIT, err = STRBUF_INIT;
 	bool dropped = false;
+	unsigned mode = 0644;
 
 	/* Most kept outputs are rustc's alone: looked through only when a line of ours may be there. */
-	if (sb_read_file(&text, path) != 0 || !strstr(text.buf, "cargo-pgo-wrap: "))
+	if (sb_read_regular_file(&text, path, &mode) != 0 || !strstr(text.buf, "cargo-pgo-wrap: "))
 		goto out;
 	for (const char *p = text.buf, *end = text.buf + text.len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -163,7 +165,7 @@ static void forget_reports_in(const char *base, const char *path)
 		}
 		p += len + (nl != NULL);
 	}
-	if (dropped && (kept.len ? safe_write(base, path, kept.buf, kept.len, 0644, &err)
+	if (dropped && (kept.len ? safe_write(base, path, kept.buf, kept.len, (mode_t)mode, &err)
 				 : safe_unlink(base, path, &err)) != 0)
 		warn("%s", err.buf);
 out:
@@ -173,11 +175,36 @@ out:
 	sb_release(&err);
 }
 
+/*
+ * Cargo's lock on the build dir, taken without waiting: a cargo building
+ * there appends to a unit's kept output while the unit builds, and a
+ * rewrite would send the rest of its lines to a file no longer there.
+ * -1 when it is held (or cannot be taken); an fd to close, or -2 when the
+ * dir has no lock file (no cargo ever built there).
+ */
+static int try_lock_build_dir(const char *build_dir)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	path_join(&path, build_dir, ".cargo-lock");
+	int fd = open(path.buf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int rc = fd < 0 ? (errno == ENOENT ? -2 : -1) : fd;
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		rc = -1;
+	}
+	sb_release(&path);
+	return rc;
+}
+
 void report_forget_replayed(const char *base, const char *build_dir)
 {
 	struct strbuf fp = STRBUF_INIT;
 	struct strvec units = STRVEC_INIT;
+	int lock = try_lock_build_dir(build_dir);
 
+	if (lock == -1)
+		return; /* a cargo is building there: its build reports for itself */
 	path_join(&fp, build_dir, ".fingerprint");
 	list_dir(fp.buf, "", &units);
 	for (size_t i = 0; i < units.n; i++) {
@@ -188,6 +215,8 @@ void report_forget_replayed(const char *base, const char *build_dir)
 				forget_reports_in(base, files.v[j]);
 		sv_release(&files);
 	}
+	if (lock >= 0)
+		close(lock);
 	sv_release(&units);
 	sb_release(&fp);
 }

@@ -79,7 +79,13 @@ static const struct strbuf *read_index(const char *path)
 	return &cached;
 }
 
-/* The slot's split index when it is the split of profile key, else NULL. */
+/*
+ * The slot's split index when it is the split of profile key, else NULL.
+ * CARGO_PGO_WRAP_SPLIT is not asked: it is read when a profile is stored,
+ * and by `build`, which take the split away under 0. A unit given a part
+ * lists only the part, so a setting read per build would leave the units
+ * built before it on their parts.
+ */
 static const struct strbuf *index_of(const char *slot_dir, const char *key)
 {
 	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
@@ -98,18 +104,12 @@ static const struct strbuf *index_of(const char *slot_dir, const char *key)
 	return ix;
 }
 
-/* The index of key's split, when units are given their parts (not CARGO_PGO_WRAP_SPLIT=0). */
-static const struct strbuf *index_in_use(const char *slot_dir, const char *key)
-{
-	return split_wanted() ? index_of(slot_dir, key) : NULL;
-}
-
 int split_lookup(const char *slot_dir, const char *key, const char *crate, const char *metadata,
 		 struct strbuf *dir, struct strbuf *file, struct strbuf *hash)
 {
 	struct strbuf unit = STRBUF_INIT;
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
-	const struct strbuf *ix = index_in_use(slot_dir, key);
+	const struct strbuf *ix = index_of(slot_dir, key);
 	int found = 0;
 
 	if (ix) {
@@ -134,7 +134,7 @@ void split_detail(struct strbuf *out, const char *file, const char *hash)
 
 int split_count(const char *slot_dir, const char *key)
 {
-	const struct strbuf *ix = index_in_use(slot_dir, key);
+	const struct strbuf *ix = index_of(slot_dir, key);
 	int n = -1; /* the first line is the index's own */
 
 	for (const char *p = ix ? ix->buf : ""; *p; p++)
@@ -242,32 +242,56 @@ out:
 	return rc;
 }
 
-void split_withdraw(const char *slot_dir)
+bool split_exists(const char *slot_dir)
 {
-	struct strbuf link = STRBUF_INIT, err = STRBUF_INIT;
-	struct strvec gens = STRVEC_INIT;
+	struct strbuf link = STRBUF_INIT;
 	struct stat st;
 
 	path_join(&link, slot_dir, SPLIT_LINK);
-	/* The link first: from here on readers see no split, whatever removing the rest does. */
+	bool there = lstat(link.buf, &st) == 0;
+	sb_release(&link);
+	return there;
+}
+
+int split_unlink(const char *slot_dir, struct strbuf *err)
+{
+	struct strbuf link = STRBUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	path_join(&link, slot_dir, SPLIT_LINK);
 	if (lstat(link.buf, &st) != 0) {
-		if (errno != ENOENT)
-			warn("cannot read %s: %s; units may still be given the split it names", link.buf,
-			     strerror(errno));
-	} else if ((S_ISDIR(st.st_mode) ? safe_remove_tree(slot_dir, link.buf, &err)
-					 : safe_unlink(slot_dir, link.buf, &err)) != 0) {
-		warn("%s; units are still given the split it names: remove it by hand", err.buf);
+		if (errno != ENOENT) {
+			sb_addf(err, "cannot read %s: %s", link.buf, strerror(errno));
+			rc = -1;
+		}
+	} else if ((S_ISDIR(st.st_mode) ? safe_remove_tree(slot_dir, link.buf, err)
+					 : safe_unlink(slot_dir, link.buf, err)) != 0) {
+		rc = -1;
 	}
+	if (rc != 0)
+		sb_adds(err, "; units would go on being given the split it names: remove it by hand");
+	sb_release(&link);
+	return rc;
+}
+
+int split_withdraw(const char *slot_dir, struct strbuf *err)
+{
+	struct strbuf gerr = STRBUF_INIT;
+	struct strvec gens = STRVEC_INIT;
+
+	/* The link first: from here on readers see no split, whatever removing the rest does. */
+	int rc = split_unlink(slot_dir, err);
 	/* What no link names any more is gc's to collect when it stays. */
 	other_generations(slot_dir, NULL, false, &gens);
 	for (size_t i = 0; i < gens.n; i++) {
-		sb_reset(&err);
-		if (safe_remove_tree(slot_dir, gens.v[i], &err) != 0)
-			warn("%s; gc removes it later", err.buf);
+		sb_reset(&gerr);
+		if (safe_remove_tree(slot_dir, gens.v[i], &gerr) != 0)
+			warn("%s; gc removes it later", gerr.buf);
 	}
 	sv_release(&gens);
-	sb_release(&link);
-	sb_release(&err);
+	sb_release(&gerr);
+	return rc;
 }
 
 void split_unused(const char *slot_dir, struct strvec *out)
@@ -283,7 +307,7 @@ int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, str
 {
 	struct strbuf dir = STRBUF_INIT;
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
-	const struct strbuf *ix = index_in_use(slot_dir, key);
+	const struct strbuf *ix = index_of(slot_dir, key);
 	int found = !ix ? -1 : split_index_entry(ix, SPLIT_C_NAME, text_hash, file_hash) ? 1 : 0;
 
 	if (found == 1) {
@@ -299,7 +323,7 @@ int split_damaged(const char *slot_dir, const char *key, struct strbuf *first)
 {
 	struct strbuf dir = STRBUF_INIT;
 	struct strvec lines = STRVEC_INIT;
-	const struct strbuf *ix = index_in_use(slot_dir, key);
+	const struct strbuf *ix = index_of(slot_dir, key);
 	int damaged = 0;
 
 	path_join(&dir, slot_dir, SPLIT_LINK);

@@ -107,19 +107,6 @@ int stamp_build_sync(const char *slot_dir, const char *build_dir, const char *de
 	return sync_stamp_in(slot_dir, "stamps", build_dir, decision_id, stamp_time, stamp_path, err);
 }
 
-/* A regular file of ours, never through a link. */
-static int read_own_file(struct strbuf *text, const char *path)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	int rc = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? sb_read_fd(text, fd) : -1;
-	close(fd);
-	return rc;
-}
-
 void stamp_list(const char *slot_dir, struct stamp **out, size_t *n)
 {
 	struct strbuf dir = STRBUF_INIT;
@@ -135,7 +122,7 @@ void stamp_list(const char *slot_dir, struct stamp **out, size_t *n)
 		struct strbuf text = STRBUF_INIT;
 		char *nl;
 		/* Written by stamp_build_sync as "decision\nbuild dir\n". */
-		if (read_own_file(&text, files.v[i]) == 0 && (nl = strchr(text.buf, '\n'))) {
+		if (sb_read_regular_file(&text, files.v[i], NULL) == 0 && (nl = strchr(text.buf, '\n'))) {
 			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 			struct stamp *st = &(*out)[(*n)++];
 			st->path = xstrdup(files.v[i]);

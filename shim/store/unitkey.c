@@ -277,7 +277,8 @@ static void add_macro_sources(const struct rustc_args *a, struct strvec *sources
 	for (size_t i = 0; i < a->externs.n; i++) {
 		struct strbuf dep = STRBUF_INIT, text = STRBUF_INIT;
 		struct strvec theirs = STRVEC_INIT;
-		if (str_ends_with(a->externs.v[i], ".so") && depinfo_of_library(a->externs.v[i], &dep) == 0 &&
+		if ((str_ends_with(a->externs.v[i], ".so") || str_ends_with(a->externs.v[i], ".dylib")) &&
+		    depinfo_of_library(a->externs.v[i], &dep) == 0 &&
 		    sb_read_file(&text, dep.buf) == 0)
 			unitkey_dep_info_sources(text.buf, &theirs);
 		for (size_t j = 0; j < theirs.n; j++)

@@ -315,6 +315,9 @@ static void resolve_from_cache(struct decision *d, const struct slot *slot, cons
 	int found = profile_current_index(slot->dir.buf, &prof, index, &err);
 
 	bool instrument = setting_is(SETTING_WHEN_NO_PROFILE, "instrument");
+	/* Units given parts of a profile that is gone rebuild once the parts go too. */
+	if (found != 1 && !cache_is_readonly())
+		profile_withdraw_orphan_split(slot->dir.buf);
 	if (found == 1) {
 		d->mode = PGO_USE;
 		use_split_file(d, slot->dir.buf, prof.buf, a);
@@ -631,7 +634,8 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 				continue;
 			/*
 			 * Likewise, what to do without a profile matters only to a unit built
-			 * without one: a profile's arrival or loss rebuilds it through the stamp.
+			 * without one: a profile's arrival rebuilds it through the stamp, and
+			 * its loss a unit given a part through the part going.
 			 * With RUST_BACKTRACE=1 each unset entry costs cargo a backtrace.
 			 */
 			if (strcmp(*e, ENV_WHEN_NO_PROFILE) == 0 && !getenv(*e) && !d.automatic)

@@ -78,7 +78,7 @@ test_cache_errors_odd_paths_in_the_slot_file() {
 	"$T/instr/release/fixbin" 200 >/dev/null
 	pgow merge "$T/raw" 2>"$T/err" || fail "merge with ': ' and ' #' in the workspace: $(cat "$T/err")"
 	pgow status >"$T/status.txt" || fail "status"
-	assert_grep "^  target dir  $odd\$" "$T/status.txt" "the slot's workspace is read back whole"
+	assert_grep "^  workspace   $odd\$" "$T/status.txt" "the slot's workspace is read back whole"
 	assert_grep '^  state       fresh' "$T/status.txt" "and its profile is there"
 }
 

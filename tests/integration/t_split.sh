@@ -305,6 +305,46 @@ test_split_whole_merge_takes_the_split_away() {
 	assert_grep 'Split per unit: 6 file' "$T/err" "split again without the setting"
 }
 
+# The setting is read when a profile is stored and by build, not per unit: a unit
+# given a part lists only the part, so build takes the split away under SPLIT=0
+# (every unit then rebuilds with the whole profile, and stays so without the setting
+# until a profile is stored split again); a plain cargo build under it keeps the parts.
+test_split_whole_build_takes_the_split_away() {
+	split_setup
+	local slot
+	slot=$(dirname "$(ls -d "$T"/cache/slots/*/CURRENT)")
+	CARGO_PGO_WRAP_SPLIT=0 RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || { cat "$T/err" >&2; fail "plain build"; }
+	assert_no_grep 'Compiling' "$T/err" "a plain build under the setting keeps the parts"
+	CARGO_PGO_WRAP_SPLIT=0 pgow status >"$T/status.txt" || fail "status"
+	assert_grep '^  split       6 file\(s\) .*\(CARGO_PGO_WRAP_SPLIT=0 takes it away at the next build or merge\)$' \
+		"$T/status.txt" "status says the split is used until then"
+	CARGO_PGO_WRAP_SPLIT=0 pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build, whole"; }
+	assert_grep "note: CARGO_PGO_WRAP_SPLIT=0: the profile's split is taken away" "$T/err" "said"
+	[ ! -e "$slot/split" ] || fail "the split is still there"
+	assert_grep 'PGO 5 unit\(s\) .* carry profile [0-9a-f]{12} \(5 compiled now' "$T/err" "every unit rebuilt"
+	assert_no_grep 'Rebuilding' "$T/err" "by cargo, the parts being gone, not by verification"
+	assert_no_grep '/split/' <(grep -h 'pgo-wrap:unit' target/release/deps/*.d) "no unit names a part"
+	pgow build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build"; }
+	assert_grep '\(0 compiled now, 5 reused\)' "$T/err" "whole until a profile is stored split again"
+}
+
+# A split outliving its profile (CURRENT deleted, as the messages about an unusable
+# one advise): the first unit compiled without a profile takes the split away, and
+# the units given its parts rebuild on the next build, as they did through the stamp.
+test_split_parts_of_a_deleted_profile_go() {
+	split_setup
+	local slot
+	slot=$(dirname "$(ls -d "$T"/cache/slots/*/CURRENT)")
+	rm "$slot/CURRENT"
+	echo '// edited' >>app/src/main.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build"; }
+	assert_grep 'no profile for this build configuration yet' "$T/err" "the edited unit: no profile"
+	[ ! -e "$slot/split" ] || fail "the split of the deleted profile is still there"
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || { cat "$T/err" >&2; fail "build again"; }
+	assert_grep 'Compiling helper' "$T/err" "units given its parts rebuild"
+	assert_no_grep '/split/' <(grep -h 'pgo-wrap:unit' target/release/deps/*.d) "no unit names a part"
+}
+
 # One attribution (issue 22): each unit's figures in the manifest, which status and
 # merge show, are those of the records its part owns, not of the crate its symbols
 # name (app's generics compiled into other crates once counted for app). With no

@@ -72,7 +72,7 @@ static void test_plain_text_drops_colour(void **state)
 	sb_add_plain(&sb, "abc", 2);                  /* len bytes, no more */
 	assert_string_equal(sb.buf, "ab");
 	sb_reset(&sb);
-	sb_add_plain(&sb, "a\033[3", 5);            /* an escape cut short ends the text */
+	sb_add_plain(&sb, "a\033[3", 4);            /* an escape cut short ends the text */
 	assert_string_equal(sb.buf, "a");
 	sb_release(&sb);
 }

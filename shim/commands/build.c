@@ -255,10 +255,12 @@ static void require_training_bins(const struct build *b, const struct build_unit
 			built = exe && strlen(base) == len && strncmp(base, b->cfg.bins.v[i], len) == 0;
 		}
 		if (!built)
-			die(PGOW_EXIT_CONFIG, "%s: the training runs {bin:%.*s}, which this build does not build "
-			    "(in a member's directory cargo builds only that package); run from the workspace "
-			    "root, or add -p %.*s or --workspace", tab + 1, (int)len, b->cfg.bins.v[i],
-			    (int)len, b->cfg.bins.v[i]);
+			die(PGOW_EXIT_CONFIG, "%s: the training runs {bin:%.*s}, which this build does not build: "
+			    "cargo builds only the targets its arguments select (--examples, --lib or --test "
+			    "alone leave programs out) and, in a member's directory, only that package; add "
+			    "--bin %.*s (or --bins), or run from the workspace root, or add -p %.*s or --workspace",
+			    tab + 1, (int)len, b->cfg.bins.v[i], (int)len, b->cfg.bins.v[i], (int)len,
+			    b->cfg.bins.v[i]);
 	}
 }
 
@@ -366,8 +368,8 @@ static void withdraw_unwanted_split(const char *slot_dir)
 	if (lock < 0 || split_withdraw(slot_dir, &err) != 0)
 		die(PGOW_EXIT_CACHE, "%s=0: %s", ENV_SPLIT, err.buf);
 	close(lock);
-	progress("note:", "%s=0: the profile's split is taken away; every unit is given the whole profile\n",
-		 ENV_SPLIT);
+	progress("note:", "%s=0: the profile's split is taken away; every unit is given the whole profile, "
+		 "with the setting or without, until a profile is stored without it\n", ENV_SPLIT);
 	sb_release(&err);
 }
 

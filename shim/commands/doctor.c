@@ -166,13 +166,13 @@ static void check_c_compiler(const char *target)
 
 	ccode_choose(&cc, target);
 	if (cc.enabled) {
-		sb_addf(&line, "%s%s%s: C/C++ code build scripts compile through cc is profiled too",
+		sb_addf(&line, "%s%s%s: C/C++ code that build scripts compile through cc is profiled too",
 			cc.cc.buf, cc.cxx.len ? " and " : "", cc.cxx.buf);
 		ok("C/C++ compiler", line.buf);
 		if (!cc.cxx.len)
 			printf("note  %-16s C++ is not profiled: %s\n", "C++ compiler", cc.why_not.buf);
 	} else {
-		printf("note  %-16s C/C++ code build scripts compile gets no PGO: %s\n", "C/C++ compiler",
+		printf("note  %-16s C/C++ code that build scripts compile gets no PGO: %s\n", "C/C++ compiler",
 		       cc.why_not.buf);
 	}
 	ccode_release(&cc);

@@ -161,8 +161,14 @@ test_frontend_audit_findings() {
 	POLICY=refresh write_training
 	(cd fixlib && pgow build --release 2>"$T/err") || rc=$?
 	assert_eq 2 "$rc" "training bin outside this build"
-	assert_grep 'the training runs \{bin:fixbin\}, which this build does not build .*-p fixbin or --workspace' \
+	assert_grep 'the training runs \{bin:fixbin\}, which this build does not build: .*-p fixbin or --workspace' \
 		"$T/err" "says why and the fix"
+	# At the root, arguments that select other targets leave the program out too: said so.
+	rc=0
+	pgow build --release --lib 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "training bin left out by --lib"
+	assert_grep 'which this build does not build: cargo builds only the targets its arguments select .*add --bin fixbin' \
+		"$T/err" "names the arguments as the cause"
 	# A plain build, then `instrument`: the plain artifacts are rebuilt instrumented.
 	touch fixlib/src/lib.rs
 	cargo_ok build --release

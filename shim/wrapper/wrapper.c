@@ -683,10 +683,12 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 			action = use_freshness(&index, a, key.len ? key.buf : NULL, &is_new);
 		/* As for "no profile": one line per build, not only the journal (the front end reports its own). */
 		if (strcmp(action, "use-stale") == 0 && !setting_get(SETTING_FRONTEND))
+			/* A new unit (an example `cargo test` builds) is refreshed only by a build that builds it. */
 			warn_once_per_run("stale-profile", REPORT_STALE_START "%.12s" REPORT_STALE_THEN "%s (%s since it "
-					  "was collected); the build uses it as it is; `cargo-pgo-wrap build` "
+					  "was collected); the build uses it as it is; `cargo-pgo-wrap build`%s "
 					  "refreshes it", slot.id, a->crate_name ? a->crate_name : "a crate",
-					  is_new ? "it is new" : "its sources changed");
+					  is_new ? "it is new" : "its sources changed",
+					  is_new ? " with cargo arguments that build it" : "");
 		if (v == V_EXCLUDED)
 			action = "excluded";
 		struct unit_mark mark;

@@ -466,6 +466,17 @@ test_cycle_wrapper_build_with_a_stale_profile_says_so() {
 	assert_eq 1 "$(grep -c 'cargo-pgo-wrap: warning' "$T/err")" "once per build"
 }
 
+# A unit the profile never saw (an example, which `cargo test` builds too) is new;
+# only a build that builds it refreshes it, and the line says so.
+test_cycle_a_new_unit_says_which_build_refreshes_it() {
+	cycle_once
+	mkdir -p fixbin/examples
+	echo 'fn main() { println!("{}", fixlib::eval("1+2")); }' >fixbin/examples/extra.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release --examples 2>"$T/err" || fail "examples: $(tail -3 "$T/err")"
+	assert_grep 'is stale for extra \(it is new since it was collected\); .*`cargo-pgo-wrap build` with cargo arguments that build it refreshes it$' \
+		"$T/err" "the new unit, and the build that refreshes it"
+}
+
 # Cargo shows a reused unit's kept output again: the stale line comes back on
 # every build while it is true, and goes when a merge stores a profile of the code
 # as it is, though fixlib (a comment edited: the same part) is not recompiled.

@@ -377,12 +377,13 @@ static void point_build_dir(const struct build *b, const char *slot_dir, bool pl
 {
 	struct strbuf prof = STRBUF_INIT, index = STRBUF_INIT, err = STRBUF_INIT, id = STRBUF_INIT;
 
-	if (!plain)
-		withdraw_unwanted_split(slot_dir);
-	if (plain)
+	if (plain) {
 		sb_adds(&id, "off");
-	else if (profile_current_index(slot_dir, &prof, &index, &err) == 1)
-		profile_use_decision(slot_dir, prof.buf, &id);
+	} else {
+		withdraw_unwanted_split(slot_dir);
+		if (profile_current_index(slot_dir, &prof, &index, &err) == 1)
+			profile_use_decision(slot_dir, prof.buf, &id);
+	}
 	if (id.len)
 		point_stamp(b, slot_dir, id.buf);
 	sb_release(&prof);

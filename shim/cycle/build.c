@@ -343,7 +343,6 @@ struct held {
 	bool in_warning;        /* the line before was part of a warning */
 };
 
-/* The line without colour escapes: its words decide. */
 /* cargo's status lines: a verb right-aligned in 12 columns ("   Compiling x", "    Finished ..."). */
 static bool is_status_line(const char *t)
 {

@@ -190,7 +190,7 @@ void profile_withdraw_orphan_split(const char *slot_dir)
 {
 	struct strbuf err = STRBUF_INIT;
 
-	if (split_exists(slot_dir) && split_unlink(slot_dir, &err) != 0)
+	if (split_unlink(slot_dir, &err) != 0)
 		warn("%s", err.buf);
 	sb_release(&err);
 }

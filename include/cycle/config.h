@@ -58,6 +58,12 @@ void config_release(struct config *c);
  * profile collected by other training is stale. NULL when none is configured.
  */
 char *config_training_id(const struct config *c);
+/*
+ * Whether the training runs only programs it names: every run starts a
+ * {bin:NAME} itself (no shell, no cargo, no other program that could start
+ * any program). Their crate names, sorted, are then in names.
+ */
+bool config_trained_programs(const struct config *c, struct strvec *names);
 const char *stale_policy_name(enum stale_policy p);
 /* The man page's entries for pgo-wrap.yaml's keys (top) and a training run's (run), from the key tables. */
 void config_keys_markdown(struct strbuf *top, struct strbuf *run);

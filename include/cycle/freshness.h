@@ -17,7 +17,7 @@
 struct crate_state {
 	char *name;
 	char *metadata;
-	const char *state;   /* fresh, changed, replaced, new, gone */
+	const char *state;   /* fresh, changed, replaced, new, unseen; untrained and unrun (see quiet) */
 	long counts;         /* its share of the profile, -1 unknown */
 	long functions, covered;
 };
@@ -28,10 +28,15 @@ struct freshness {
 	struct strbuf profdata;   /* its file */
 	struct strbuf err;
 	struct crate_state *crates;
-	size_t ncrates, nstale;
+	size_t ncrates, nstale, nquiet;
 	bool training_changed;
 	double stale_share;       /* share of the profile's counts in stale crates */
 	struct strbuf stale;      /* "fixlib (changed), ..." */
+	/*
+	 * Units changed or new that no training can give counts, so not stale:
+	 * code that never ran in it (no counts), programs it does not run.
+	 */
+	struct strbuf quiet;
 };
 
 /*

@@ -13,6 +13,7 @@ struct merge_request {
 	const char *slot;        /* slot id (prefix): only its files; where --foreign files go */
 	const char *training;    /* how the profiles were collected, for the manifest */
 	const char *training_id; /* hash of the configured training; NULL: manual */
+	const struct strvec *programs; /* the only programs the training runs; NULL: any may run */
 	bool strict;             /* a corrupt input fails the merge */
 	bool foreign;            /* accept files no build in this cache produced (needs slot) */
 	bool replace;            /* never add to the current profile */

@@ -51,5 +51,7 @@ int build_units_parse(const char *json_lines, struct build_units *out, struct st
 void build_units_release(struct build_units *u);
 /* Units that compile the build's own code: not build scripts, not proc-macros. */
 bool build_unit_is_target_code(const struct build_unit *u);
+/* A unit that links a program: a bin, an example, a test or bench target, a test harness. */
+bool build_unit_is_program(const struct build_unit *u);
 
 #endif

@@ -6,9 +6,11 @@
 #ifndef PGOW_MANIFEST_H
 #define PGOW_MANIFEST_H
 
+#include <stdbool.h>
+
 #include "base/strbuf.h"
 
-#define MANIFEST_VERSION 2     /* version 1 (no training-id, no coverage) is still read */
+#define MANIFEST_VERSION 3     /* 1 (no training-id, no coverage) and 2 (no programs) are still read */
 
 struct manifest_crate {
 	char *name;
@@ -33,6 +35,13 @@ struct manifest {
 	struct manifest_crate *crates;
 	size_t ncrates;
 	struct strvec inputs;  /* content hashes of the raw files merged in (a file is merged once) */
+	/*
+	 * The only programs its training runs (crate names of {bin:NAME}, sorted),
+	 * when every run starts one of them itself; unknown (a cargo, shell or
+	 * other command, a merge by hand or from the field): any program may run.
+	 */
+	bool programs_known;
+	struct strvec programs;
 };
 
 struct manifest_crate *manifest_add_crate(struct manifest *m, const char *name, const char *metadata,
@@ -46,5 +55,11 @@ const struct manifest_crate *manifest_find(const struct manifest *m, const char 
 					   const char *metadata);
 /* The first unit of that crate name, whatever its metadata. */
 const struct manifest_crate *manifest_find_name(const struct manifest *m, const char *name);
+/*
+ * A program unit (a bin, example or test harness) the training cannot run:
+ * the profile knows which programs its training runs and this is not one.
+ * Training again would give it no counts, so it is not stale for being new.
+ */
+bool manifest_program_untrained(const struct manifest *m, const char *crate, bool test_harness);
 
 #endif

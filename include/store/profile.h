@@ -5,6 +5,8 @@
 #ifndef PGOW_PROFILE_H
 #define PGOW_PROFILE_H
 
+#include <stdbool.h>
+
 #include "base/strbuf.h"
 
 struct manifest;
@@ -55,6 +57,8 @@ int profile_current_index(const char *slot_dir, struct strbuf *profdata, struct 
 void profile_withdraw_orphan_split(const char *slot_dir);
 /* The key a crate had when the profile was collected, from an index; NULL if absent. */
 char *profile_index_lookup(const char *index, const char *crate, const char *metadata);
+/* manifest_program_untrained, from an index. */
+bool profile_index_program_untrained(const char *index, const char *crate, bool test_harness);
 
 /* <slot>/profiles/<key>.profdata */
 void profile_path(struct strbuf *out, const char *slot_dir, const char *key);

@@ -105,13 +105,17 @@ static enum plan decide(const struct build *b, const struct freshness *f)
 		return PLAN_REFRESH;
 	}
 	if (!f->nstale || f->stale_share < b->cfg.stale_threshold) {
+		struct strbuf quiet = STRBUF_INIT;
+		if (f->nquiet)
+			sb_addf(&quiet, "; a refresh would give no counts to %s", f->quiet.buf);
 		if (f->nstale)
 			progress("Fresh", "profile %.12s: %zu unit(s) unchanged, %zu stale under the "
-				 "stale-threshold (%s)\n", f->m.content_key, f->ncrates - f->nstale, f->nstale,
-				 f->stale.buf);
+				 "stale-threshold (%s)%s\n", f->m.content_key, f->ncrates - f->nstale - f->nquiet,
+				 f->nstale, f->stale.buf, sb_str(&quiet));
 		else
-			progress("Fresh", "profile %.12s: %zu unit(s) unchanged since it was collected\n",
-				 f->m.content_key, f->ncrates);
+			progress("Fresh", "profile %.12s: %zu unit(s) unchanged since it was collected%s\n",
+				 f->m.content_key, f->ncrates - f->nquiet, sb_str(&quiet));
+		sb_release(&quiet);
 		if (b->cfg.nruns && f->m.training_id && strcmp(f->m.training_id, "manual") == 0)
 			progress("note:", "profile %.12s was merged by hand; the training in %s does not run while "
 				 "it is fresh (`cargo-pgo-wrap train` runs it)\n", f->m.content_key, b->cfg.path);
@@ -184,6 +188,9 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	memset(&rq, 0, sizeof(rq));
 	rq.training = detail.buf;
 	rq.training_id = b->training_id;
+	struct strvec programs = STRVEC_INIT;
+	if (config_trained_programs(&b->cfg, &programs))
+		rq.programs = &programs;
 	rq.replace = replace;
 	rq.replace_why = "`train` starts over";
 	rq.remove_inputs = b->ws.target_dir.buf;
@@ -198,6 +205,7 @@ static void train_and_merge(struct build *b, const struct build_units *instrumen
 	}
 	merge_run(&rq);
 	merge_request_release(&rq);
+	sv_release(&programs);
 	sv_release(&weighted);
 	sb_release(&err);
 	sb_release(&detail);

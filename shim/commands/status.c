@@ -261,7 +261,10 @@ static void print_human(const struct slot_status *s)
 		printf("  state       %s", state_word(s));
 		if (f->nstale)
 			printf(": %s", f->stale.buf);
-		printf("; %zu of %zu units fresh\n", f->ncrates - (f->nstale - f->training_changed), f->ncrates);
+		printf("; %zu of %zu units fresh", f->ncrates - (f->nstale - f->training_changed) - f->nquiet, f->ncrates);
+		if (f->nquiet)
+			printf("; a refresh would give no counts to %s", f->quiet.buf);
+		putchar('\n');
 		int files = split_count(s->dir, f->m.content_key);
 		if (files >= 0)
 			printf("  split       %d file(s) in %s/split: each unit is given its own part of the profile%s\n",

@@ -564,6 +564,39 @@ void config_release(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* NAME when arg is "{bin:NAME}" and nothing else. */
+static bool whole_bin_placeholder(const char *arg, struct strvec *names)
+{
+	struct strvec bins = STRVEC_INIT;
+	struct strbuf err = STRBUF_INIT;
+	size_t len = strlen(arg);
+	bool whole = strncmp(arg, "{bin:", 5) == 0 && len > 6 && arg[len - 1] == '}' &&
+		     placeholder_check(arg, &bins, &err) == 0 && bins.n == 1 && strlen(bins.v[0]) == len - 6;
+	if (whole) {
+		/* The unit's crate name: cargo turns a target's '-' into '_'. */
+		struct strbuf crate = STRBUF_INIT;
+		for (const char *p = bins.v[0]; *p; p++)
+			sb_addch(&crate, *p == '-' ? '_' : *p);
+		sv_push(names, crate.buf);
+		sb_release(&crate);
+	}
+	sv_release(&bins);
+	sb_release(&err);
+	return whole;
+}
+
+bool config_trained_programs(const struct config *c, struct strvec *names)
+{
+	bool all = c->nruns > 0;
+
+	for (size_t i = 0; all && i < c->nruns; i++)
+		all = !c->runs[i].shell && c->runs[i].argv.n && whole_bin_placeholder(c->runs[i].argv.v[0], names);
+	if (!all)
+		sv_release(names);
+	sv_sort_unique(names);
+	return all;
+}
+
 char *config_training_id(const struct config *c)
 {
 	char hex[HASH_HEX_LEN + 1];

@@ -21,9 +21,24 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+/*
+ * States in which a unit cannot make the profile stale: unchanged; not seen
+ * here yet (a profile fetched from another machine: the build will tell); a
+ * program the training does not run; code the training never ran. Training
+ * again would give the last two no counts either.
+ */
+static bool state_is_stale(const char *state)
+{
+	static const char *const quiet[] = { "fresh", "unseen", "untrained", "unrun", NULL };
+	return !str_in_list(quiet, state);
+}
+
 static void add_state(struct freshness *f, const char *name, const char *metadata, const char *state,
 		      const struct manifest_crate *c)
 {
+	/* Its code moved, but none of it ran in the training (only in the profile's crates are counts known). */
+	if (c && c->counts == 0 && (strcmp(state, "changed") == 0 || strcmp(state, "replaced") == 0))
+		state = "unrun";
 	f->crates = xrealloc(f->crates, (f->ncrates + 1) * sizeof(*f->crates));
 	struct crate_state *s = &f->crates[f->ncrates++];
 	s->name = xstrdup(name);
@@ -32,8 +47,7 @@ static void add_state(struct freshness *f, const char *name, const char *metadat
 	s->counts = c ? c->counts : -1;
 	s->functions = c ? c->functions : -1;
 	s->covered = c ? c->covered : -1;
-	/* "unseen": no record of it here yet (a profile fetched from another machine): the build will tell. */
-	if (strcmp(state, "fresh") != 0 && strcmp(state, "unseen") != 0)
+	if (state_is_stale(state))
 		f->nstale++;
 }
 
@@ -55,18 +69,33 @@ static void load(struct freshness *f, const char *slot_dir, const char *training
 static bool name_counted_before(const struct freshness *f, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
-		if (strcmp(f->crates[j].state, "fresh") != 0 && strcmp(f->crates[j].name, f->crates[i].name) == 0)
+		if (state_is_stale(f->crates[j].state) && strcmp(f->crates[j].name, f->crates[i].name) == 0)
 			return true;
 	return false;
+}
+
+/* Units that changed or are new, and that no training can give counts: said, never acted on. */
+static void list_quiet(struct freshness *f)
+{
+	for (size_t i = 0; i < f->ncrates; i++) {
+		const char *st = f->crates[i].state;
+		bool unrun = strcmp(st, "unrun") == 0;
+		if (!unrun && strcmp(st, "untrained") != 0)
+			continue;
+		f->nquiet++;
+		sb_addf(&f->quiet, "%s%s (%s)", f->quiet.len ? ", " : "", f->crates[i].name,
+				unrun ? "changed; the training never ran it" : "new; a program the training does not run");
+	}
 }
 
 static void finish(struct freshness *f)
 {
 	long stale_counts = 0;
 
+	list_quiet(f);
 	for (size_t i = 0; i < f->ncrates; i++) {
 		const struct crate_state *s = &f->crates[i];
-		if (strcmp(s->state, "fresh") == 0 || strcmp(s->state, "unseen") == 0 || name_counted_before(f, i))
+		if (!state_is_stale(s->state) || name_counted_before(f, i))
 			continue;
 		sb_addf(&f->stale, "%s%s (%s", f->stale.len ? ", " : "", s->name, s->state);
 		if (s->counts >= 0 && f->m.total_counts > 0)
@@ -286,7 +315,10 @@ void freshness_of_build(struct freshness *f, const char *slot_dir, const struct 
 			continue; /* skipped, excluded, or built without us: the summary counts those */
 		const struct manifest_crate *c = manifest_find(&f->m, mk->crate, mk->metadata);
 		const char *state = c ? (strcmp(c->key, mk->key) == 0 ? "fresh" : "changed")
-				      : same_name_elsewhere(&f->m, u, mk->crate) ? "replaced" : "new";
+				    : build_unit_is_program(&u->v[i]) &&
+					      manifest_program_untrained(&f->m, mk->crate, u->v[i].test)
+					      ? "untrained"
+				    : same_name_elsewhere(&f->m, u, mk->crate) ? "replaced" : "new";
 		/* A replaced unit takes the share its predecessor had in the profile. */
 		add_state(f, mk->crate, mk->metadata, state, c ? c : manifest_find_name(&f->m, mk->crate));
 	}
@@ -304,6 +336,7 @@ void freshness_release(struct freshness *f)
 	sb_release(&f->profdata);
 	sb_release(&f->err);
 	sb_release(&f->stale);
+	sb_release(&f->quiet);
 	memset(f, 0, sizeof(*f));
 }
 

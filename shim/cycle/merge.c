@@ -94,6 +94,45 @@ static void foreign_units(struct group *g, const char *slot_dir, const struct ma
 	sv_release(&files);
 }
 
+/*
+ * Which programs the counts can have come from: the training's, when it names
+ * them; added to a profile whose programs are known too, both sets. Counts from
+ * a merge by hand or from the field may come from any program.
+ */
+static void record_programs(struct manifest *m, const struct merge_request *rq, const struct manifest *added_to)
+{
+	if (!rq->programs || (added_to && !added_to->programs_known))
+		return;
+	m->programs_known = true;
+	sv_pushv(&m->programs, rq->programs->v, rq->programs->n);
+	if (added_to)
+		sv_pushv(&m->programs, added_to->programs.v, added_to->programs.n);
+	sv_sort_unique(&m->programs);
+}
+
+static bool group_has_unit(const struct group *g, const char *crate, const char *metadata)
+{
+	for (size_t i = 0; i < g->nunits; i++)
+		if (strcmp(g->units[i].crate, crate) == 0 && strcmp(g->units[i].metadata, metadata) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A unit the profile does not have, whose crate it has under metadata the new
+ * counts' programs no longer link: the crate's dependencies, features or
+ * version moved, so its code is other code (two versions linked at once are
+ * both in the group, and replace nothing).
+ */
+static bool replaces_a_unit(const struct manifest *cur, const struct group *g, const struct unit_ref *u)
+{
+	for (size_t i = 0; i < cur->ncrates; i++)
+		if (strcmp(cur->crates[i].name, u->crate) == 0 &&
+		    !group_has_unit(g, cur->crates[i].name, cur->crates[i].metadata))
+			return true;
+	return false;
+}
+
 /* Why the current profile cannot be added to (NULL: it can). */
 static const char *incompatible(const struct manifest *cur, const struct group *g,
 				const struct merge_request *rq, struct strbuf *why)
@@ -105,8 +144,9 @@ static const char *incompatible(const struct manifest *cur, const struct group *
 	}
 	for (size_t i = 0; i < g->nunits; i++) {
 		const struct manifest_crate *c = manifest_find(cur, g->units[i].crate, g->units[i].metadata);
-		if (c && strcmp(c->key, g->units[i].key) != 0)
-			sb_addf(why, "%s%s", why->len ? ", " : "it was collected against other code: ", c->name);
+		if ((c && strcmp(c->key, g->units[i].key) != 0) || (!c && replaces_a_unit(cur, g, &g->units[i])))
+			sb_addf(why, "%s%s", why->len ? ", " : "it was collected against other code: ",
+				g->units[i].crate);
 	}
 	return why->len ? why->buf : NULL;
 }
@@ -542,6 +582,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	m.llvm_profdata = sb_detach(&tool_version);
 	m.raw_files = g->raw_count + prior_raw;
 	m.training_id = xstrdup(rq->training_id ? rq->training_id : "manual");
+	record_programs(&m, rq, add ? &cur : NULL);
 	if (add && cur.training && rq->training && !strstr(cur.training, rq->training) &&
 	    strlen(cur.training) + strlen(rq->training) < 400) {
 		/* Added to: both say where the counts came from (the training, then the field). */

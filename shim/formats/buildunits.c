@@ -190,6 +190,12 @@ bool build_unit_is_target_code(const struct build_unit *u)
 	return strcmp(u->kind, "custom-build") != 0 && strcmp(u->kind, "proc-macro") != 0;
 }
 
+bool build_unit_is_program(const struct build_unit *u)
+{
+	static const char *const programs[] = { "bin", "example", "test", "bench", NULL };
+	return u->test || str_in_list(programs, u->kind);
+}
+
 void build_units_release(struct build_units *u)
 {
 	for (size_t i = 0; i < u->n; i++) {

@@ -69,6 +69,13 @@ int manifest_write(const struct manifest *m, const char *path, struct strbuf *er
 	for (size_t i = 0; i < m->inputs.n; i++)
 		yemit_scalar(&e, m->inputs.v[i]);
 	yemit_end_seq(&e);
+	if (m->programs_known) {
+		yemit_scalar(&e, "programs");
+		yemit_seq_start(&e);
+		for (size_t i = 0; i < m->programs.n; i++)
+			yemit_scalar(&e, m->programs.v[i]);
+		yemit_end_seq(&e);
+	}
 	yemit_end_map(&e);
 	int rc = yemit_finish(&e, err);
 	if (rc == 0) {
@@ -127,6 +134,20 @@ static int read_crate(struct manifest *m, struct ydoc *d, yaml_node_t *n, struct
 	return 0;
 }
 
+static int read_strings(struct ydoc *d, yaml_node_t *v, const char *key, const char *what,
+			struct strvec *out, struct strbuf *err)
+{
+	if (ydoc_expect_seq(d, v, key, err) != 0)
+		return -1;
+	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+		const char *s;
+		if (ydoc_string(d, ydoc_node(d, *i), what, &s, err) != 0)
+			return -1;
+		sv_push(out, s);
+	}
+	return 0;
+}
+
 static int read_field(struct manifest *m, struct ydoc *d, const char *key, yaml_node_t *v,
 		      struct strbuf *err)
 {
@@ -143,7 +164,7 @@ static int read_field(struct manifest *m, struct ydoc *d, const char *key, yaml_
 	if (strcmp(key, "version") == 0) {
 		if (ydoc_long(d, v, "version", &version, err) != 0)
 			return -1;
-		if (version != MANIFEST_VERSION && version != 1) {
+		if (version < 1 || version > MANIFEST_VERSION) {
 			ydoc_where(d, v, err);
 			sb_addf(err, "manifest version %ld is not %d; it was written by another "
 				"cargo-pgo-wrap: delete this profile and collect a new one",
@@ -152,16 +173,11 @@ static int read_field(struct manifest *m, struct ydoc *d, const char *key, yaml_
 		}
 		return 0;
 	}
-	if (strcmp(key, "inputs") == 0) {
-		if (ydoc_expect_seq(d, v, "inputs", err) != 0)
-			return -1;
-		for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
-			const char *h;
-			if (ydoc_string(d, ydoc_node(d, *i), "an input", &h, err) != 0)
-				return -1;
-			sv_push(&m->inputs, h);
-		}
-		return 0;
+	if (strcmp(key, "inputs") == 0)
+		return read_strings(d, v, "inputs", "an input", &m->inputs, err);
+	if (strcmp(key, "programs") == 0) {
+		m->programs_known = true;
+		return read_strings(d, v, "programs", "a program", &m->programs, err);
 	}
 	if (strcmp(key, "crates") == 0) {
 		if (ydoc_expect_seq(d, v, "crates", err) != 0)
@@ -224,6 +240,7 @@ void manifest_release(struct manifest *m)
 	}
 	free(m->crates);
 	sv_release(&m->inputs);
+	sv_release(&m->programs);
 	free(m->content_key);
 	free(m->slot);
 	free(m->rustc);
@@ -249,4 +266,9 @@ const struct manifest_crate *manifest_find_name(const struct manifest *m, const 
 		if (strcmp(m->crates[i].name, name) == 0)
 			return &m->crates[i];
 	return NULL;
+}
+
+bool manifest_program_untrained(const struct manifest *m, const char *crate, bool test_harness)
+{
+	return m->programs_known && (test_harness || !sv_has(&m->programs, crate));
 }

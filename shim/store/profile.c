@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #define INDEX_MAGIC "crates-v1"
+/* The manifest's programs, on a line no crate's can start with ('=' is not in a crate name). */
+#define INDEX_PROGRAMS "=programs"
 
 void profile_path(struct strbuf *out, const char *slot_dir, const char *key)
 {
@@ -65,6 +67,12 @@ void profile_content_key(struct manifest *m, const char *profdata)
 		hasher_add_str(h, m->crates[i].name);
 		hasher_add_str(h, m->crates[i].metadata);
 		hasher_add_str(h, m->crates[i].key);
+	}
+	/* Only when known, so the keys of profiles made before it stay what they were. */
+	if (m->programs_known) {
+		hasher_add_str(h, "\x01programs");
+		for (size_t i = 0; i < m->programs.n; i++)
+			hasher_add_str(h, m->programs.v[i]);
 	}
 	hasher_hex(h, hex);
 	hasher_free(h);
@@ -112,6 +120,12 @@ int profile_store(const char *slot_dir, const char *profdata, const struct manif
 	sb_addf(&index, INDEX_MAGIC "\t%s\n", m->content_key);
 	for (size_t i = 0; i < m->ncrates; i++)
 		sb_addf(&index, "%s\t%s\t%s\n", m->crates[i].name, m->crates[i].metadata, m->crates[i].key);
+	if (m->programs_known) {
+		sb_adds(&index, INDEX_PROGRAMS);
+		for (size_t i = 0; i < m->programs.n; i++)
+			sb_addf(&index, "\t%s", m->programs.v[i]);
+		sb_addch(&index, '\n');
+	}
 	int index_rc = write_file_atomic(ipath.buf, index.buf, index.len, &opts, err);
 	sb_release(&ipath);
 	sb_release(&index);
@@ -208,6 +222,21 @@ char *profile_index_lookup(const char *index, const char *crate, const char *met
 	}
 	sb_release(&want);
 	return found;
+}
+
+bool profile_index_program_untrained(const char *index, const char *crate, bool test_harness)
+{
+	const char *line = strstr(index, "\n" INDEX_PROGRAMS);
+	if (!line)
+		return false;
+	if (test_harness)
+		return true;
+	line += strlen("\n" INDEX_PROGRAMS);
+	size_t len = strcspn(line, "\n"), n = strlen(crate);
+	for (const char *p = line; p < line + len; p += 1 + strcspn(p + 1, "\t\n"))
+		if (p[0] == '\t' && strncmp(p + 1, crate, n) == 0 && (p[1 + n] == '\t' || p[1 + n] == '\n'))
+			return false;
+	return true;
 }
 
 int profile_current(const char *slot_dir, struct manifest *m, struct strbuf *profdata,

@@ -393,6 +393,8 @@ static void scan_rustc_line(const char *line, size_t len, void *ctx)
  * programs, not `cargo test`'s harnesses, so no refresh would cover it; one
  * that does (the generic preset) has them in the index, compared as any unit.
  */
+static bool links_program(const struct rustc_args *a);
+
 static const char *use_freshness(const struct strbuf *index, const struct rustc_args *a,
 				 const char *key, bool *is_new)
 {
@@ -400,7 +402,9 @@ static const char *use_freshness(const struct strbuf *index, const struct rustc_
 	if (!index->len)
 		return "use";
 	char *then = a->crate_name && a->metadata ? profile_index_lookup(index->buf, a->crate_name, a->metadata) : NULL;
-	if (!then && a->is_test)
+	/* New, but no training can give it counts (freshness_of_build judges so too). */
+	if (!then && (a->is_test || (a->crate_name && links_program(a) &&
+				     profile_index_program_untrained(index->buf, a->crate_name, false))))
 		return "use";
 	*is_new = !then;
 	const char *verdict = then && key && strcmp(then, key) == 0 ? "use" : "use-stale";

@@ -448,10 +448,13 @@ test_cycle_demo_executes_fewer_instructions_with_pgo() {
 }
 
 # The fixture after one full cycle, with a short training.
-cycle_once() {
+cycle_once() { # [pgo-wrap.yaml's text]
 	setup_ws
 	unset RUSTC_WRAPPER
-	printf 'training:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
+	local yaml='training:
+  - run: ["{bin:fixbin}", "1000"]
+'
+	printf '%s' "${1:-$yaml}" >pgo-wrap.yaml
 	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
 }
 
@@ -467,14 +470,84 @@ test_cycle_wrapper_build_with_a_stale_profile_says_so() {
 }
 
 # A unit the profile never saw (an example, which `cargo test` builds too) is new;
-# only a build that builds it refreshes it, and the line says so.
+# only a build that builds it refreshes it, and the line says so. Under a shell
+# training, which may run any program, it could gain counts.
 test_cycle_a_new_unit_says_which_build_refreshes_it() {
-	cycle_once
+	cycle_once 'training:
+  - shell: "{bin:fixbin} 1000"
+'
+	! grep -q '^programs:' "$(current_manifest)" || fail "a shell may run any program: none are named"
 	mkdir -p fixbin/examples
 	echo 'fn main() { println!("{}", fixlib::eval("1+2")); }' >fixbin/examples/extra.rs
 	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release --examples 2>"$T/err" || fail "examples: $(tail -3 "$T/err")"
 	assert_grep 'is stale for extra \(it is new since it was collected\); .*`cargo-pgo-wrap build` with cargo arguments that build it refreshes it$' \
 		"$T/err" "the new unit, and the build that refreshes it"
+}
+
+# A training that only starts {bin:fixbin} can give a new example no counts: the
+# example is not stale, under the wrapper or `build`, and nothing is refreshed.
+test_cycle_a_program_the_training_does_not_run_is_never_stale() {
+	cycle_once 'stale-policy: refresh
+training:
+  - run: ["{bin:fixbin}", "1000"]
+'
+	assert_grep '^programs:$' "$(current_manifest)" "the profile names the programs its training runs"
+	assert_grep '^- fixbin$' "$(current_manifest)" "fixbin is one"
+	mkdir -p fixbin/examples
+	echo 'fn main() { println!("{}", fixlib::eval("1+2")); }' >fixbin/examples/extra.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release --examples 2>"$T/err" || fail "examples: $(tail -3 "$T/err")"
+	assert_grep 'Compiling fixbin' "$T/err" "setup: the example is built"
+	assert_no_grep 'warning' "$T/err" "the wrapper does not call it stale"
+	journal_actions extra | grep -qx 'use .*' || fail "it uses the profile (which has no counts for it), as fresh: $(journal_actions extra)"
+	pgow build --release --examples 2>"$T/err" || fail "build --examples: $(tail -3 "$T/err")"
+	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged' "$T/err" "build: fresh"
+	assert_no_grep 'Stale|Building \[|Training' "$T/err" "build refreshes nothing for it"
+	pgow status >"$T/status" || fail "status"
+	assert_grep 'state +fresh' "$T/status" "status: fresh"
+}
+
+# A crate the training never ran (cold: linked, called only by --help) holds no
+# counts; its edit makes the profile stale for it, but no training would give it
+# counts, so `build` under stale-policy: refresh says so and does not refresh. A
+# crate with counts still refreshes. The refresh that adds cold replaces the
+# profile: fixbin's -C metadata moved with its dependencies, so its code is other code.
+test_cycle_code_the_training_never_ran_refreshes_nothing() {
+	cycle_once 'stale-policy: refresh
+training:
+  - run: ["{bin:fixbin}", "1000"]
+'
+	mkdir -p cold/src
+	printf '[package]\nname = "cold"\nversion.workspace = true\nedition.workspace = true\n' >cold/Cargo.toml
+	printf '#[inline(never)]\npub fn help(n: u64) -> u64 { (0..n).map(|i| i * i %% 7).sum() }\n' >cold/src/lib.rs
+	sed -i 's/members = \["fixlib"/members = ["cold", "fixlib"/' Cargo.toml
+	sed -i 's/^fixlib = /cold = { path = "..\/cold" }\n&/' fixbin/Cargo.toml
+	sed -i 's/^    let iters: u64/    if std::env::args().nth(1).as_deref() == Some("--help") { println!("{}", cold::help(9)); return; }\n&/' \
+		fixbin/src/main.rs
+	grep -q 'cold::help' fixbin/src/main.rs || fail "setup: fixbin calls cold"
+	pgow build --release 2>"$T/err" || fail "refresh with cold: $(tail -3 "$T/err")"
+	assert_grep 'note: replaced profile [0-9a-f]{12} \(it was collected against other code: fixbin\)' "$T/err" \
+		"fixbin under new metadata is other code: the profile is replaced, not added to"
+	assert_eq 3 "$(grep -c '^- name: ' "$(current_manifest)")" "three units, none left from the old code"
+	assert_eq "counts: 0" "$(grep -A3 'name: cold' "$(current_manifest)" | grep -o 'counts: .*')" \
+		"setup: cold is in the profile, with no counts"
+	local before
+	before=$(cat "$T"/cache/slots/*/CURRENT)
+	sed -i 's/i \* i % 7/i * i % 5/' cold/src/lib.rs
+	grep -q 'i % 5' cold/src/lib.rs || fail "setup: the cold edit"
+	pgow build --release 2>"$T/err" || fail "after the cold edit: $(tail -3 "$T/err")"
+	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged since it was collected; a refresh would give no counts to cold \(changed; the training never ran it\)' \
+		"$T/err" "said, and why it is not stale"
+	assert_no_grep 'Building \[|Training' "$T/err" "no refresh"
+	assert_grep 'Compiling cold' "$T/err" "cargo rebuilds the edited crate"
+	assert_eq "$before" "$(cat "$T"/cache/slots/*/CURRENT)" "the profile stays"
+	pgow status >"$T/status" || fail "status"
+	assert_grep '^ +cold +[0-9a-f]{8} +unrun ' "$T/status" "status: unrun"
+	assert_grep 'state +fresh; 2 of 3 units fresh; a refresh would give no counts to cold' "$T/status" "status: why"
+	# A crate with counts still refreshes.
+	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
+	pgow build --release 2>"$T/err" || fail "after the fixlib edit: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12}: fixlib \(changed' "$T/err" "fixlib is stale"
+	assert_grep 'Training \[2/4\]' "$T/err" "and refreshed"
 }
 
 # Cargo shows a reused unit's kept output again: the stale line comes back on

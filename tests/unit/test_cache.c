@@ -300,10 +300,55 @@ static void test_corrupt_entries(void **state)
 	sb_release(&prof);
 }
 
+/* The wrapper learns from the index which programs the training runs; the content key covers them. */
+static void test_index_names_the_trained_programs(void **state)
+{
+	(void)state;
+	struct strbuf slot = STRBUF_INIT, src = STRBUF_INIT, err = STRBUF_INIT, index = STRBUF_INIT, prof = STRBUF_INIT;
+	struct manifest m;
+
+	new_slot(&slot, "s-programs");
+	path_join(&src, dir, "programs.profdata");
+	make_profile(src.buf, 'p');
+	make_manifest(&m, 'p');
+	profile_content_key(&m, src.buf);
+	char *unknown_key = xstrdup(m.content_key);
+	assert_int_equal(profile_store(slot.buf, src.buf, &m, NULL, NULL, &err), 0);
+	assert_int_equal(profile_current_index(slot.buf, &prof, &index, &err), 1);
+	assert_false(profile_index_program_untrained(index.buf, "extra", false));
+	assert_false(profile_index_program_untrained(index.buf, "extra", true));
+
+	m.programs_known = true;
+	sv_push(&m.programs, "fixbin");
+	sv_push(&m.programs, "my_tool");
+	profile_content_key(&m, src.buf);
+	assert_string_not_equal(m.content_key, unknown_key);
+	assert_int_equal(profile_store(slot.buf, src.buf, &m, NULL, NULL, &err), 0);
+	sb_reset(&index);
+	sb_reset(&prof);
+	assert_int_equal(profile_current_index(slot.buf, &prof, &index, &err), 1);
+	assert_false(profile_index_program_untrained(index.buf, "fixbin", false));
+	assert_false(profile_index_program_untrained(index.buf, "my_tool", false));
+	assert_true(profile_index_program_untrained(index.buf, "my", false));
+	assert_true(profile_index_program_untrained(index.buf, "fixbin", true));
+	assert_true(profile_index_program_untrained(index.buf, "extra", false));
+	char *k = profile_index_lookup(index.buf, "fixlib", "md");
+	assert_non_null(k);
+	free(k);
+	free(unknown_key);
+	manifest_release(&m);
+	sb_release(&slot);
+	sb_release(&src);
+	sb_release(&err);
+	sb_release(&index);
+	sb_release(&prof);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_and_retarget),
+		cmocka_unit_test(test_index_names_the_trained_programs),
 		cmocka_unit_test(test_eight_concurrent_writers_and_readers),
 		cmocka_unit_test(test_killed_store_keeps_previous),
 		cmocka_unit_test(test_corrupt_entries),

@@ -186,6 +186,44 @@ static void test_shipped_presets(void **state)
 	sb_release(&err);
 }
 
+static void expect_programs(const char *text, bool known, const char *want)
+{
+	struct config c;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT, got = STRBUF_INIT;
+	struct strvec names = STRVEC_INIT;
+
+	write_config(text, &path);
+	config_defaults(&c);
+	if (config_read(&c, path.buf, &err) != 0)
+		fail_msg("%s", err.buf);
+	if (config_trained_programs(&c, &names) != known)
+		fail_msg("'%s': the programs should%s be known", text, known ? "" : " not");
+	for (size_t i = 0; i < names.n; i++)
+		sb_addf(&got, "%s%s", i ? " " : "", names.v[i]);
+	assert_string_equal(sb_str(&got), want);
+	sv_release(&names);
+	config_release(&c);
+	sb_release(&path);
+	sb_release(&err);
+	sb_release(&got);
+}
+
+/* The training runs only the programs it names when each run starts one itself. */
+static void test_trained_programs(void **state)
+{
+	(void)state;
+	expect_programs("training:\n  - run: [\"{bin:fixbin}\", \"3000\"]\n"
+			"  - run: [\"{bin:my-tool}\", \"{bin:fixbin}\"]\n  - run: [\"{bin:fixbin}\"]\n",
+			true, "fixbin my_tool");
+	/* Any other program may start any program: cargo, a script, a shell. */
+	expect_programs("training:\n  - run: [\"{bin:fixbin}\"]\n  - run: [\"cargo\", \"test\"]\n", false, "");
+	expect_programs("training:\n  - run: [\"python3\", \"bench.py\", \"{bin:fixbin}\"]\n", false, "");
+	expect_programs("training:\n  - shell: \"{bin:fixbin} 3000\"\n", false, "");
+	expect_programs("training:\n  - run: [\"{bin:fixbin}x\"]\n", false, "");
+	expect_programs("training:\n  - run: [\"{workspace}/run\"]\n", false, "");
+	expect_programs("stale-policy: refresh\n", false, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_located_errors),
 		cmocka_unit_test(test_load_order),
 		cmocka_unit_test(test_shipped_presets),
+		cmocka_unit_test(test_trained_programs),
 	};
 	return cmocka_run_group_tests_name("config", tests, tempdir_setup, tempdir_teardown);
 }

@@ -84,10 +84,53 @@ static void test_located_errors(void **state)
 	expect_error("version: 1\ncontent-key: a\nslot: b\ncrates:\n  - name: x\n    key: k\n",
 		     "bad.yaml:5:5: crate entry has no 'metadata'");
 	expect_error("version: 1\ncontent-key: [a\n", "bad.yaml:3:1: did not find expected ',' or ']'");
-	expect_error("version: 3\n", "bad.yaml:1:10: manifest version 3 is not 2");
+	expect_error("version: 4\n", "bad.yaml:1:10: manifest version 4 is not 3");
+	expect_error("version: 0\n", "bad.yaml:1:10: manifest version 0 is not 3");
+	expect_error("version: 3\ncontent-key: a\nslot: b\nprograms: fixbin\n", "bad.yaml:4:11: programs must be a list");
 	expect_error("", "bad.yaml:1:1: the file is empty");
 	expect_error("- a\n- b\n", "bad.yaml:1:1: a manifest must be a mapping");
 	expect_error("version: 1\nslot: b\n", "manifest has no content-key");
+}
+
+/* Which programs the training runs: kept only when known; a test harness is never one of them. */
+static void test_programs(void **state)
+{
+	(void)state;
+	struct manifest m = { 0 }, back;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+
+	m.content_key = xstrdup("0123456789abcdef0123456789abcdef");
+	m.slot = xstrdup("fedcba9876543210fedcba9876543210");
+	path_join(&path, dir, "m.yaml");
+	assert_int_equal(manifest_write(&m, path.buf, &err), 0);
+	assert_int_equal(manifest_read(&back, path.buf, &err), 0);
+	assert_false(back.programs_known);
+	assert_false(manifest_program_untrained(&back, "extra", false));
+	assert_false(manifest_program_untrained(&back, "fixbin", true));
+	manifest_release(&back);
+
+	m.programs_known = true;
+	sv_push(&m.programs, "fixbin");
+	assert_int_equal(manifest_write(&m, path.buf, &err), 0);
+	assert_int_equal(manifest_read(&back, path.buf, &err), 0);
+	assert_true(back.programs_known);
+	assert_int_equal(back.programs.n, 1);
+	assert_false(manifest_program_untrained(&back, "fixbin", false));
+	assert_true(manifest_program_untrained(&back, "fixbin", true));
+	assert_true(manifest_program_untrained(&back, "extra", false));
+	assert_true(manifest_program_untrained(&back, "fixbi", false));
+	manifest_release(&back);
+
+	/* Known and empty is not unknown. */
+	sv_release(&m.programs);
+	assert_int_equal(manifest_write(&m, path.buf, &err), 0);
+	assert_int_equal(manifest_read(&back, path.buf, &err), 0);
+	assert_true(back.programs_known);
+	assert_true(manifest_program_untrained(&back, "fixbin", false));
+	manifest_release(&back);
+	manifest_release(&m);
+	sb_release(&path);
+	sb_release(&err);
 }
 
 int main(void)
@@ -95,6 +138,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_located_errors),
+		cmocka_unit_test(test_programs),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, tempdir_setup, tempdir_teardown);
 }

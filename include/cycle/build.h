@@ -51,6 +51,8 @@ struct verified {
 void build_setup(struct build *b, int argc, char **argv, bool need_config);
 void build_teardown(struct build *b);
 void build_step(struct build *b, const char *verb, const char *detail);
+/* Counts the steps of a new plan (a build found staleness or another slot) from 1 again. */
+void build_restart_steps(struct build *b, int steps);
 /*
  * `cargo build ARGS` with the wrapper under mode (NULL: the cached profile
  * decides; "generate": into b->raw_dir; "off"), into the instrumented

@@ -51,6 +51,11 @@ void freshness_of_build(struct freshness *f, const char *slot_dir, const struct 
 			const char *training_id);
 void freshness_release(struct freshness *f);
 /*
+ * A profile's unit against its sources as they are now: "fresh", "changed"
+ * (or its record is corrupt, or a source is gone), or "unseen" (no record here).
+ */
+const char *freshness_unit_now(const char *slot_dir, const struct manifest_crate *c);
+/*
  * Keeps what a verified build found that the profile does not cover (new
  * or replaced units), so that `status` and the next build's prediction
  * know it without building: <slot>/builds/<hash of build dir>.

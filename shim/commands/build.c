@@ -636,7 +636,7 @@ int cmd_build(int argc, char **argv)
 		bool again = before.has_profile == 1;
 		if (!again) {
 			progress("Collecting", "a profile for slot %.12s (none yet)\n", path_basename(slot.buf));
-			b.steps = b.step + (b.cfg.nruns ? 4 : 2);
+			build_restart_steps(&b, b.cfg.nruns ? 4 : 2);
 			again = refreshed = refresh(&b);
 		}
 		if (again) {
@@ -661,7 +661,7 @@ int cmd_build(int argc, char **argv)
 			die(PGOW_EXIT_STALE, "the profile is stale for this build (%s); refresh it with "
 			    "stale-policy: refresh, or `cargo-pgo-wrap merge` new profiles", after.stale.buf);
 		bool plain = b.cfg.stale_policy == STALE_PLAIN;
-		b.steps = b.step + (plain ? 1 : b.cfg.nruns ? 4 : 2);
+		build_restart_steps(&b, plain ? 1 : b.cfg.nruns ? 4 : 2);
 		if (plain)
 			progress("note:", "building without PGO (stale-policy: plain)\n");
 		b.plain_asked = plain;

@@ -87,7 +87,7 @@ const struct command commands[] = {
 	{ "test", cmd_test, "cargo test with the current profile", "test [--pgo-config FILE] [CARGO TEST ARGS...]" },
 	{ "bench", cmd_bench, "cargo bench with the current profile", "bench [--pgo-config FILE] [CARGO BENCH ARGS...]" },
 	{ "status", cmd_status, "this workspace's profiles, and which units are stale",
-	  "status [--all] [--format human|yaml] [--manifest-path PATH] [--target-dir DIR] [--pgo-config FILE]" },
+	  "status [--all] [--release | --profile NAME] [--format human|yaml] [--manifest-path PATH] [--target-dir DIR] [--pgo-config FILE]" },
 	{ "clean", cmd_clean, "remove <target>/pgo-wrap; --profiles also this workspace's cached profiles",
 	  "clean [--profiles] [--discard-raw] [--manifest-path PATH] [--target-dir DIR]\n"
 	  "  Refuses while raw profiles wait to be merged, unless --discard-raw." },

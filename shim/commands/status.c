@@ -398,6 +398,23 @@ static bool in_workspace(const struct slot_status *s, const char *ws)
 	return strncmp(w, ws, n) == 0 && (w[n] == '\0' || w[n] == '/');
 }
 
+/* cargo's directory for a profile's builds, as `--profile NAME` or `--release` name it. */
+static const char *profile_dir_of(const char *profile)
+{
+	if (strcmp(profile, "dev") == 0 || strcmp(profile, "test") == 0)
+		return "debug";
+	return strcmp(profile, "bench") == 0 ? "release" : profile;
+}
+
+/* A slot some build dir of that profile was built in (its stamp names the dir). */
+static bool slot_builds_profile(const struct slot_status *s, const char *profile_dir)
+{
+	for (size_t i = 0; i < s->nstamps; i++)
+		if (strcmp(path_basename(s->stamps[i].build_dir), profile_dir) == 0)
+			return true;
+	return false;
+}
+
 static bool slot_in_workspace(const char *slot_dir, const char *ws)
 {
 	struct slot_status s;
@@ -471,7 +488,7 @@ static void this_workspace(const char *manifest, const char *target_dir, const c
 int cmd_status(int argc, char **argv)
 {
 	bool yaml = false, all = false;
-	const char *manifest = NULL, *pgo_config = NULL, *target_dir = NULL, *v;
+	const char *manifest = NULL, *pgo_config = NULL, *target_dir = NULL, *profile_dir = NULL, *v;
 	char *training_id = NULL;
 	struct strbuf root = STRBUF_INIT, err = STRBUF_INIT, ws = STRBUF_INIT, slots = STRBUF_INIT;
 
@@ -486,6 +503,10 @@ int cmd_status(int argc, char **argv)
 			pgo_config = v;
 		} else if (option_take(argc, argv, &i, "--target-dir", &v)) {
 			target_dir = v;
+		} else if (option_take(argc, argv, &i, "--profile", &v)) {
+			profile_dir = profile_dir_of(v);
+		} else if (strcmp(argv[i], "--release") == 0 || strcmp(argv[i], "-r") == 0) {
+			profile_dir = "release";
 		} else if (strcmp(argv[i], "--all") == 0) {
 			all = true;
 		} else {
@@ -525,7 +546,7 @@ int cmd_status(int argc, char **argv)
 		if (!all && !slot_in_workspace(dirs.v[i], ws.buf))
 			continue; /* not re-keyed: another workspace's sources are none of our business */
 		load_slot(&s, dirs.v[i], path_basename(dirs.v[i]), training_id);
-		if (all || in_workspace(&s, ws.buf)) {
+		if ((all || in_workspace(&s, ws.buf)) && (!profile_dir || slot_builds_profile(&s, profile_dir))) {
 			shown++;
 			if (yaml) {
 				emit_slot(&e, &s);
@@ -549,6 +570,9 @@ int cmd_status(int argc, char **argv)
 		if (yemit_finish(&e, &err) != 0)
 			die(PGOW_EXIT_INTERNAL, "%s", err.buf);
 		fputs(out.buf, stdout);
+	} else if (!shown && profile_dir) {
+		printf("\nno cached profile or build record for builds in %s dirs%s%s (status without --release "
+		       "or --profile shows every profile)\n", profile_dir, all ? "" : " of ", all ? "" : ws.buf);
 	} else if (!shown) {
 		printf("\nno cached profile or build record for %s %s (status --all shows every slot)\n",
 		       workspace_kind(ws.buf), ws.buf);

@@ -255,6 +255,13 @@ void build_step(struct build *b, const char *verb, const char *detail)
 	progress(verb, "[%d/%d] %s\n", b->step, b->steps, detail);
 }
 
+/* A new plan after a build found what the prediction could not see: its steps are counted afresh. */
+void build_restart_steps(struct build *b, int steps)
+{
+	b->step = 0;
+	b->steps = steps;
+}
+
 static bool user_wants_json(const struct build *b)
 {
 	return b->user_format && strncmp(b->user_format, "json", 4) == 0;

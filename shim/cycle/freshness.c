@@ -257,30 +257,36 @@ void freshness_record_build(const char *record, const char *build_dir, const str
 	sb_release(&err);
 }
 
+const char *freshness_unit_now(const char *slot_dir, const struct manifest_crate *c)
+{
+	struct strbuf rec = STRBUF_INIT, err = STRBUF_INIT;
+	struct unit_key k, now;
+	const char *state = "unseen";
+
+	unitkey_record_path(&rec, slot_dir, c->name, c->metadata);
+	int have = unitkey_read(&k, rec.buf, &err);
+	if (have == 1) {
+		if (unitkey_refresh(&now, &k, &err) == 0)
+			state = strcmp(now.key, c->key) == 0 ? "fresh" : "changed";
+		else
+			state = "changed"; /* a source vanished */
+		unitkey_release(&now);
+	} else if (have < 0) {
+		state = "changed"; /* a corrupt record: its code cannot be vouched for */
+	}
+	unitkey_release(&k);
+	sb_release(&rec);
+	sb_release(&err);
+	return state;
+}
+
 void freshness_predict(struct freshness *f, const char *slot_dir, const char *training_id,
 		       const char *record)
 {
 	load(f, slot_dir, training_id);
 	for (size_t i = 0; f->has_profile == 1 && i < f->m.ncrates; i++) {
 		const struct manifest_crate *c = &f->m.crates[i];
-		struct strbuf rec = STRBUF_INIT, err = STRBUF_INIT;
-		struct unit_key k, now;
-		const char *state = "unseen";
-		unitkey_record_path(&rec, slot_dir, c->name, c->metadata);
-		int have = unitkey_read(&k, rec.buf, &err);
-		if (have == 1) {
-			if (unitkey_refresh(&now, &k, &err) == 0)
-				state = strcmp(now.key, c->key) == 0 ? "fresh" : "changed";
-			else
-				state = "changed"; /* a source vanished */
-			unitkey_release(&now);
-		} else if (have < 0) {
-			state = "changed"; /* a corrupt record: its code cannot be vouched for */
-		}
-		unitkey_release(&k);
-		add_state(f, c->name, c->metadata, state, c);
-		sb_release(&rec);
-		sb_release(&err);
+		add_state(f, c->name, c->metadata, freshness_unit_now(slot_dir, c), c);
 	}
 	if (f->has_profile == 1)
 		add_recorded_builds(f, slot_dir, record);

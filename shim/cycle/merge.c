@@ -28,6 +28,7 @@
 #include "store/toolchain.h"
 #include "store/unitkey.h"
 #include "cycle/attribution.h"
+#include "cycle/freshness.h"
 #include "cycle/llvm.h"
 #include "cycle/profdata.h"
 #include "cycle/route.h"
@@ -120,21 +121,25 @@ static bool group_has_unit(const struct group *g, const char *crate, const char 
 
 /*
  * A unit the profile does not have, whose crate it has under metadata the new
- * counts' programs no longer link: the crate's dependencies, features or
- * version moved, so its code is other code (two versions linked at once are
- * both in the group, and replace nothing).
+ * counts' programs no longer link, and whose code has changed since: the old
+ * unit is gone with it, and would read as stale for ever. Other features
+ * leave the old unit's code as it was (both feature sets keep being built,
+ * and the profile serves both); two versions linked at once are both in the
+ * group and replace nothing.
  */
-static bool replaces_a_unit(const struct manifest *cur, const struct group *g, const struct unit_ref *u)
+static bool replaces_a_changed_unit(const char *slot_dir, const struct manifest *cur, const struct group *g,
+				    const struct unit_ref *u)
 {
 	for (size_t i = 0; i < cur->ncrates; i++)
 		if (strcmp(cur->crates[i].name, u->crate) == 0 &&
-		    !group_has_unit(g, cur->crates[i].name, cur->crates[i].metadata))
+		    !group_has_unit(g, cur->crates[i].name, cur->crates[i].metadata) &&
+		    strcmp(freshness_unit_now(slot_dir, &cur->crates[i]), "changed") == 0)
 			return true;
 	return false;
 }
 
 /* Why the current profile cannot be added to (NULL: it can). */
-static const char *incompatible(const struct manifest *cur, const struct group *g,
+static const char *incompatible(const char *slot_dir, const struct manifest *cur, const struct group *g,
 				const struct merge_request *rq, struct strbuf *why)
 {
 	const char *then = cur->training_id ? cur->training_id : "manual";
@@ -144,7 +149,7 @@ static const char *incompatible(const struct manifest *cur, const struct group *
 	}
 	for (size_t i = 0; i < g->nunits; i++) {
 		const struct manifest_crate *c = manifest_find(cur, g->units[i].crate, g->units[i].metadata);
-		if ((c && strcmp(c->key, g->units[i].key) != 0) || (!c && replaces_a_unit(cur, g, &g->units[i])))
+		if ((c && strcmp(c->key, g->units[i].key) != 0) || (!c && replaces_a_changed_unit(slot_dir, cur, g, &g->units[i])))
 			sb_addf(why, "%s%s", why->len ? ", " : "it was collected against other code: ",
 				g->units[i].crate);
 	}
@@ -524,7 +529,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 
 	int have = profile_current(slot_dir.buf, &cur, &cur_path, &err);
 	sb_reset(&err);
-	bool add = have == 1 && !rq->replace && !incompatible(&cur, g, rq, &why);
+	bool add = have == 1 && !rq->replace && !incompatible(slot_dir.buf, &cur, g, rq, &why);
 	memset(&m, 0, sizeof(m));
 	if (g->foreign)
 		foreign_units(g, slot_dir.buf, have == 1 ? &cur : NULL);

@@ -177,6 +177,12 @@ test_frontend_audit_findings() {
 	target/release/fixbin 100 >/dev/null
 	pgow status >"$T/status.txt"
 	assert_grep '^pending       1 raw profile\(s\) under' "$T/status.txt" "status shows raw profiles waiting"
+	# status takes the profile as cargo does: the release slot with --release, none with --profile dev.
+	pgow status --release >"$T/status.txt" || fail "status --release"
+	assert_grep '^slot [0-9a-f]{12} ' "$T/status.txt" "status --release shows the release build's slot"
+	pgow status --profile dev >"$T/status.txt" || fail "status --profile dev"
+	assert_no_grep '^slot ' "$T/status.txt" "no dev build here"
+	assert_grep 'no cached profile or build record for builds in debug dirs of ' "$T/status.txt" "said so"
 	# run/test do not read pgo-wrap.yaml: a broken one does not stop them; status warns.
 	echo 'stale-policy: sometimes' >pgo-wrap.yaml
 	pgow run --release -q -p fixbin -- 10 >/dev/null 2>"$T/err" || fail "run with a broken config: $(cat "$T/err")"

@@ -74,6 +74,14 @@ static bool name_counted_before(const struct freshness *f, size_t i)
 	return false;
 }
 
+static size_t stale_units_named_after(const struct freshness *f, size_t i)
+{
+	size_t n = 0;
+	for (size_t j = i + 1; j < f->ncrates; j++)
+		n += state_is_stale(f->crates[j].state) && strcmp(f->crates[j].name, f->crates[i].name) == 0;
+	return n;
+}
+
 /* Units that changed or are new, and that no training can give counts: said, never acted on. */
 static void list_quiet(struct freshness *f)
 {
@@ -98,6 +106,10 @@ static void finish(struct freshness *f)
 		if (!state_is_stale(s->state) || name_counted_before(f, i))
 			continue;
 		sb_addf(&f->stale, "%s%s (%s", f->stale.len ? ", " : "", s->name, s->state);
+		/* A lib and a bin of one name (or two versions): one share, said once, with how many. */
+		size_t more = stale_units_named_after(f, i);
+		if (more)
+			sb_addf(&f->stale, ", %zu units", more + 1);
 		if (s->counts >= 0 && f->m.total_counts > 0)
 			sb_addf(&f->stale, ", %.0f%% of counts", 100.0 * (double)s->counts / (double)f->m.total_counts);
 		sb_addch(&f->stale, ')');

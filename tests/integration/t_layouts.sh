@@ -35,6 +35,11 @@ test_layouts_lib_and_bin_share_a_name_and_two_cfg_if_versions() {
 	assert_grep '!"function_entry_count", i64 [1-9]' "$(ls target/release/deps/app-*.ll)" "profile-use IR of app's library"
 	run_profiled "$T/after" target/release/app 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
+	# Both halves edited: one share of the counts, said once, with how many units.
+	echo '// edited' >>app/src/lib.rs
+	echo '// edited' >>app/src/main.rs
+	pgow status >"$T/status.txt" || fail "status"
+	assert_grep '^  state       stale: app \(changed, 2 units, [0-9]+% of counts\)' "$T/status.txt" "lib and bin of app"
 }
 
 test_layouts_cargo_test_between_builds() {

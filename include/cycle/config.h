@@ -61,7 +61,8 @@ char *config_training_id(const struct config *c);
 /*
  * Whether the training runs only programs it names: every run starts a
  * {bin:NAME} itself (no shell, no cargo, no other program that could start
- * any program). Their crate names, sorted, are then in names.
+ * any program). The crate names of every {bin:NAME} its runs name (the
+ * programs started, and those given to them), sorted, are then in names.
  */
 bool config_trained_programs(const struct config *c, struct strvec *names);
 const char *stale_policy_name(enum stale_policy p);

@@ -51,13 +51,21 @@ void freshness_of_build(struct freshness *f, const char *slot_dir, const struct 
 			const char *training_id);
 void freshness_release(struct freshness *f);
 /*
+ * Functions rustc found changed in units of this build that are not quiet,
+ * when some are: a quiet unit's edit (a type, a constant) reached code that
+ * ran in the training, so the profile is stale after all. 0 when none.
+ */
+int freshness_reached_from_quiet(const struct freshness *f, const struct build_units *u);
+/* Whether every quiet unit after a build was quiet in the prediction (said in its Fresh line). */
+bool freshness_quiet_known(const struct freshness *before, const struct freshness *after);
+/*
  * A profile's unit against its sources as they are now: "fresh", "changed"
  * (or its record is corrupt, or a source is gone), or "unseen" (no record here).
  */
 const char *freshness_unit_now(const char *slot_dir, const struct manifest_crate *c);
 /*
- * Keeps what a verified build found that the profile does not cover (new
- * or replaced units), so that `status` and the next build's prediction
+ * Keeps what a verified build found that the profile does not cover (new,
+ * replaced or untrained units), so that `status` and the next build's prediction
  * know it without building: <slot>/builds/<hash of build dir>.
  */
 void freshness_record_build(const char *record, const char *build_dir, const struct freshness *after);

@@ -10,7 +10,7 @@
 
 #include "base/strbuf.h"
 
-#define MANIFEST_VERSION 3     /* 1 (no training-id, no coverage) and 2 (no programs) are still read */
+#define MANIFEST_VERSION 3     /* 1 (no training-id, no coverage) and 2 (no programs, still written without them) are read */
 
 struct manifest_crate {
 	char *name;
@@ -55,6 +55,12 @@ const struct manifest_crate *manifest_find(const struct manifest *m, const char 
 					   const char *metadata);
 /* The first unit of that crate name, whatever its metadata. */
 const struct manifest_crate *manifest_find_name(const struct manifest *m, const char *name);
+/*
+ * Whether the profile holds units of that crate name and none of their
+ * instrumented code ran in the training (functions, no counts): an edit of
+ * them changes nothing the training measured. Counts are per crate name.
+ */
+bool manifest_name_never_ran(const struct manifest *m, const char *name);
 /*
  * A program unit (a bin, example or test harness) the training cannot run:
  * the profile knows which programs its training runs and this is not one.

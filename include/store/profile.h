@@ -59,6 +59,8 @@ void profile_withdraw_orphan_split(const char *slot_dir);
 char *profile_index_lookup(const char *index, const char *crate, const char *metadata);
 /* manifest_program_untrained, from an index. */
 bool profile_index_program_untrained(const char *index, const char *crate, bool test_harness);
+/* manifest_name_never_ran, from an index. */
+bool profile_index_never_ran(const char *index, const char *crate);
 
 /* <slot>/profiles/<key>.profdata */
 void profile_path(struct strbuf *out, const char *slot_dir, const char *key);

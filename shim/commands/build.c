@@ -654,12 +654,20 @@ int cmd_build(int argc, char **argv)
 	 * Units the prediction could not see (a new dependency, other features,
 	 * another version) are known now: the policy applies to them too.
 	 */
-	if (!refreshed && !b.pinned && p == PLAN_USE && after.has_profile == 1 && after.nstale &&
-	    after.stale_share >= b.cfg.stale_threshold && b.cfg.stale_policy != STALE_USE) {
-		progress("Stale", "profile %.12s for this build: %s\n", after.m.content_key, after.stale.buf);
+	int reached = after.has_profile == 1 && !after.nstale ? freshness_reached_from_quiet(&after, &u) : 0;
+	if (!refreshed && !b.pinned && p == PLAN_USE && after.has_profile == 1 &&
+	    ((after.nstale && after.stale_share >= b.cfg.stale_threshold) || reached) &&
+	    b.cfg.stale_policy != STALE_USE) {
+		struct strbuf why = STRBUF_INIT;
+		if (reached)
+			sb_addf(&why, "%d function(s) of code that ran changed with %s", reached, after.quiet.buf);
+		else
+			sb_adds(&why, after.stale.buf);
+		progress("Stale", "profile %.12s for this build: %s\n", after.m.content_key, why.buf);
 		if (b.cfg.stale_policy == STALE_ERROR)
 			die(PGOW_EXIT_STALE, "the profile is stale for this build (%s); refresh it with "
-			    "stale-policy: refresh, or `cargo-pgo-wrap merge` new profiles", after.stale.buf);
+			    "stale-policy: refresh, or `cargo-pgo-wrap merge` new profiles", why.buf);
+		sb_release(&why);
 		bool plain = b.cfg.stale_policy == STALE_PLAIN;
 		build_restart_steps(&b, plain ? 1 : b.cfg.nruns ? 4 : 2);
 		if (plain)
@@ -673,6 +681,9 @@ int cmd_build(int argc, char **argv)
 		}
 	}
 	summary(&b, &v, &after);
+	if (after.has_profile == 1 && after.nquiet && !freshness_quiet_known(&before, &after))
+		progress("note:", "profile %.12s: a refresh would give no counts to %s\n", after.m.content_key,
+			 after.quiet.buf);
 	bolt_stage(&b, &u, &v);
 	build_forward_messages(&b, &u);
 	freshness_release(&before);

@@ -564,22 +564,14 @@ void config_release(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* NAME when arg is "{bin:NAME}" and nothing else. */
-static bool whole_bin_placeholder(const char *arg, struct strvec *names)
+/* Whether arg is "{bin:NAME}" and nothing else. */
+static bool is_bin_placeholder(const char *arg)
 {
 	struct strvec bins = STRVEC_INIT;
 	struct strbuf err = STRBUF_INIT;
 	size_t len = strlen(arg);
 	bool whole = strncmp(arg, "{bin:", 5) == 0 && len > 6 && arg[len - 1] == '}' &&
 		     placeholder_check(arg, &bins, &err) == 0 && bins.n == 1 && strlen(bins.v[0]) == len - 6;
-	if (whole) {
-		/* The unit's crate name: cargo turns a target's '-' into '_'. */
-		struct strbuf crate = STRBUF_INIT;
-		for (const char *p = bins.v[0]; *p; p++)
-			sb_addch(&crate, *p == '-' ? '_' : *p);
-		sv_push(names, crate.buf);
-		sb_release(&crate);
-	}
 	sv_release(&bins);
 	sb_release(&err);
 	return whole;
@@ -587,14 +579,19 @@ static bool whole_bin_placeholder(const char *arg, struct strvec *names)
 
 bool config_trained_programs(const struct config *c, struct strvec *names)
 {
-	bool all = c->nruns > 0;
-
-	for (size_t i = 0; all && i < c->nruns; i++)
-		all = !c->runs[i].shell && c->runs[i].argv.n && whole_bin_placeholder(c->runs[i].argv.v[0], names);
-	if (!all)
-		sv_release(names);
+	for (size_t i = 0; i < c->nruns; i++)
+		if (c->runs[i].shell || !c->runs[i].argv.n || !is_bin_placeholder(c->runs[i].argv.v[0]))
+			return false;
+	/* Every {bin:NAME} the runs name, as a unit's crate name: cargo turns a target's '-' into '_'. */
+	for (size_t i = 0; i < c->bins.n; i++) {
+		struct strbuf crate = STRBUF_INIT;
+		for (const char *p = c->bins.v[i]; *p && *p != '\t'; p++)
+			sb_addch(&crate, *p == '-' ? '_' : *p);
+		sv_push(names, crate.buf);
+		sb_release(&crate);
+	}
 	sv_sort_unique(names);
-	return all;
+	return c->nruns > 0;
 }
 
 char *config_training_id(const struct config *c)

@@ -36,8 +36,12 @@ static bool state_is_stale(const char *state)
 static void add_state(struct freshness *f, const char *name, const char *metadata, const char *state,
 		      const struct manifest_crate *c)
 {
-	/* Its code moved, but none of it ran in the training (only in the profile's crates are counts known). */
-	if (c && c->counts == 0 && (strcmp(state, "changed") == 0 || strcmp(state, "replaced") == 0))
+	/*
+	 * Its code moved, but none of it ran in the training. Not a crate with no
+	 * instrumented code at all (constants, types, generics): an edit of it
+	 * changes the code of the crates using it, whose keys stay the same.
+	 */
+	if (c && manifest_name_never_ran(&f->m, name) && (strcmp(state, "changed") == 0 || strcmp(state, "replaced") == 0))
 		state = "unrun";
 	f->crates = xrealloc(f->crates, (f->ncrates + 1) * sizeof(*f->crates));
 	struct crate_state *s = &f->crates[f->ncrates++];
@@ -139,7 +143,7 @@ static bool has_state(const struct freshness *f, const char *crate, const char *
 
 static const char *state_name(const char *s)
 {
-	static const char *const names[] = { "new", "replaced", "changed", NULL };
+	static const char *const names[] = { "new", "replaced", "changed", "untrained", NULL };
 	for (const char *const *n = names; *n; n++)
 		if (strcmp(*n, s) == 0)
 			return *n;
@@ -256,7 +260,8 @@ void freshness_record_build(const char *record, const char *build_dir, const str
 	if (mkdir_private(dir.buf, 0700, &err) == 0) {
 		sb_addf(&text, BUILD_MAGIC "\t%s\t%s\n", after->m.content_key, build_dir);
 		for (size_t i = 0; i < after->ncrates; i++)
-			if (strcmp(after->crates[i].state, "new") == 0 || strcmp(after->crates[i].state, "replaced") == 0)
+			if (strcmp(after->crates[i].state, "new") == 0 || strcmp(after->crates[i].state, "replaced") == 0 ||
+			    strcmp(after->crates[i].state, "untrained") == 0)
 				sb_addf(&text, "%s\t%s\t%s\n", after->crates[i].name, after->crates[i].metadata,
 					after->crates[i].state);
 		struct atomic_opts opts = { .mode = 0600 };
@@ -341,6 +346,35 @@ void freshness_of_build(struct freshness *f, const char *slot_dir, const struct 
 		add_state(f, mk->crate, mk->metadata, state, c ? c : manifest_find_name(&f->m, mk->crate));
 	}
 	finish(f);
+}
+
+static bool is_quiet(const struct freshness *f, const char *crate, const char *metadata)
+{
+	for (size_t i = 0; i < f->ncrates; i++)
+		if (strcmp(f->crates[i].name, crate) == 0 && strcmp(f->crates[i].metadata, metadata) == 0)
+			return strcmp(f->crates[i].state, "unrun") == 0 || strcmp(f->crates[i].state, "untrained") == 0;
+	return false;
+}
+
+int freshness_reached_from_quiet(const struct freshness *f, const struct build_units *u)
+{
+	int n = 0;
+
+	for (size_t i = 0; f->nquiet && i < u->n; i++) {
+		const struct unit_mark *mk = &u->v[i].mark;
+		if (u->v[i].marked && mk->mismatches > 0 && !is_quiet(f, mk->crate, mk->metadata))
+			n += mk->mismatches;
+	}
+	return n;
+}
+
+bool freshness_quiet_known(const struct freshness *before, const struct freshness *after)
+{
+	for (size_t i = 0; i < after->ncrates; i++)
+		if (is_quiet(after, after->crates[i].name, after->crates[i].metadata) &&
+		    !is_quiet(before, after->crates[i].name, after->crates[i].metadata))
+			return false;
+	return true;
 }
 
 void freshness_release(struct freshness *f)

@@ -147,12 +147,18 @@ static const char *incompatible(const char *slot_dir, const struct manifest *cur
 		sb_adds(why, "the training changed");
 		return why->buf;
 	}
+	struct strvec named = STRVEC_INIT;
 	for (size_t i = 0; i < g->nunits; i++) {
 		const struct manifest_crate *c = manifest_find(cur, g->units[i].crate, g->units[i].metadata);
-		if ((c && strcmp(c->key, g->units[i].key) != 0) || (!c && replaces_a_changed_unit(slot_dir, cur, g, &g->units[i])))
+		bool other = (c && strcmp(c->key, g->units[i].key) != 0) ||
+			     (!c && replaces_a_changed_unit(slot_dir, cur, g, &g->units[i]));
+		if (other && !sv_has(&named, g->units[i].crate)) {
 			sb_addf(why, "%s%s", why->len ? ", " : "it was collected against other code: ",
 				g->units[i].crate);
+			sv_push(&named, g->units[i].crate); /* a lib and its bin: once */
+		}
 	}
+	sv_release(&named);
 	return why->len ? why->buf : NULL;
 }
 

@@ -37,7 +37,8 @@ int manifest_write(const struct manifest *m, const char *path, struct strbuf *er
 
 	yemit_begin(&e, &out);
 	yemit_map_start(&e);
-	yemit_kv_long(&e, "version", MANIFEST_VERSION);
+	/* Version 2 readers (older installs sharing a remote) read a profile without programs. */
+	yemit_kv_long(&e, "version", m->programs_known ? MANIFEST_VERSION : 2);
 	yemit_kv(&e, "content-key", or_empty(m->content_key));
 	yemit_kv(&e, "slot", or_empty(m->slot));
 	yemit_kv_long(&e, "created", m->created);
@@ -268,7 +269,26 @@ const struct manifest_crate *manifest_find_name(const struct manifest *m, const 
 	return NULL;
 }
 
+bool manifest_name_never_ran(const struct manifest *m, const char *name)
+{
+	bool found = false;
+	for (size_t i = 0; i < m->ncrates; i++) {
+		if (strcmp(m->crates[i].name, name) != 0)
+			continue;
+		if (m->crates[i].counts != 0 || m->crates[i].functions <= 0)
+			return false;
+		found = true;
+	}
+	return found;
+}
+
 bool manifest_program_untrained(const struct manifest *m, const char *crate, bool test_harness)
 {
-	return m->programs_known && (test_harness || !sv_has(&m->programs, crate));
+	if (!m->programs_known)
+		return false;
+	if (test_harness)
+		return true;
+	/* A program the profile has counts for ran (a trained one started it), named or not. */
+	bool ran = manifest_find_name(m, crate) && !manifest_name_never_ran(m, crate);
+	return !ran && !sv_has(&m->programs, crate);
 }

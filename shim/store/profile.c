@@ -23,6 +23,8 @@
 #define INDEX_MAGIC "crates-v1"
 /* The manifest's programs, on a line no crate's can start with ('=' is not in a crate name). */
 #define INDEX_PROGRAMS "=programs"
+/* The crates none of whose instrumented code ran in the training (manifest_name_never_ran). */
+#define INDEX_UNRUN "=unrun"
 
 void profile_path(struct strbuf *out, const char *slot_dir, const char *key)
 {
@@ -99,6 +101,22 @@ void profile_use_decision(const char *slot_dir, const char *profdata, struct str
 	sb_release(&hash);
 }
 
+static void add_never_ran(struct strbuf *index, const struct manifest *m)
+{
+	struct strvec names = STRVEC_INIT;
+	for (size_t i = 0; i < m->ncrates; i++)
+		if (manifest_name_never_ran(m, m->crates[i].name))
+			sv_push(&names, m->crates[i].name);
+	sv_sort_unique(&names);
+	if (names.n) {
+		sb_adds(index, INDEX_UNRUN);
+		for (size_t i = 0; i < names.n; i++)
+			sb_addf(index, "\t%s", names.v[i]);
+		sb_addch(index, '\n');
+	}
+	sv_release(&names);
+}
+
 int profile_store(const char *slot_dir, const char *profdata, const struct manifest *m,
 		  store_hook_fn before_current, void *ctx, struct strbuf *err)
 {
@@ -126,6 +144,7 @@ int profile_store(const char *slot_dir, const char *profdata, const struct manif
 			sb_addf(&index, "\t%s", m->programs.v[i]);
 		sb_addch(&index, '\n');
 	}
+	add_never_ran(&index, m);
 	int index_rc = write_file_atomic(ipath.buf, index.buf, index.len, &opts, err);
 	sb_release(&ipath);
 	sb_release(&index);
@@ -224,19 +243,51 @@ char *profile_index_lookup(const char *index, const char *crate, const char *met
 	return found;
 }
 
+/* The names on the index's line tag ("\t"-led, to the newline), or NULL without one. */
+static const char *index_list(const char *index, const char *tag)
+{
+	struct strbuf want = STRBUF_INIT;
+	sb_addf(&want, "\n%s\t", tag);
+	const char *line = strstr(index, want.buf);
+	if (!line) {
+		/* A tag with no names ends its line at once. */
+		sb_setlen(&want, want.len - 1);
+		sb_addch(&want, '\n');
+		line = strstr(index, want.buf);
+	}
+	const char *list = line ? line + want.len - 1 : NULL;
+	sb_release(&want);
+	return list;
+}
+
+static bool list_has(const char *list, const char *crate)
+{
+	size_t len = strcspn(list, "\n"), n = strlen(crate);
+	for (const char *p = list; p < list + len; p += 1 + strcspn(p + 1, "\t\n"))
+		if (p[0] == '\t' && strncmp(p + 1, crate, n) == 0 && (p[1 + n] == '\t' || p[1 + n] == '\n'))
+			return true;
+	return false;
+}
+
+bool profile_index_never_ran(const char *index, const char *crate)
+{
+	const char *list = index_list(index, INDEX_UNRUN);
+	return list && list_has(list, crate);
+}
+
 bool profile_index_program_untrained(const char *index, const char *crate, bool test_harness)
 {
-	const char *line = strstr(index, "\n" INDEX_PROGRAMS);
-	if (!line)
+	const char *programs = index_list(index, INDEX_PROGRAMS);
+	if (!programs)
 		return false;
 	if (test_harness)
 		return true;
-	line += strlen("\n" INDEX_PROGRAMS);
-	size_t len = strcspn(line, "\n"), n = strlen(crate);
-	for (const char *p = line; p < line + len; p += 1 + strcspn(p + 1, "\t\n"))
-		if (p[0] == '\t' && strncmp(p + 1, crate, n) == 0 && (p[1 + n] == '\t' || p[1 + n] == '\n'))
-			return false;
-	return true;
+	struct strbuf line = STRBUF_INIT;
+	sb_addf(&line, "\n%s\t", crate);
+	/* A program the profile has counts for ran (a trained one started it), named or not. */
+	bool ran = strstr(index, line.buf) && !profile_index_never_ran(index, crate);
+	sb_release(&line);
+	return !ran && !list_has(programs, crate);
 }
 
 int profile_current(const char *slot_dir, struct manifest *m, struct strbuf *profdata,

@@ -407,7 +407,9 @@ static const char *use_freshness(const struct strbuf *index, const struct rustc_
 				     profile_index_program_untrained(index->buf, a->crate_name, false))))
 		return "use";
 	*is_new = !then;
-	const char *verdict = then && key && strcmp(then, key) == 0 ? "use" : "use-stale";
+	/* Changed, but none of its code ran in the training (freshness judges so too): nothing to refresh. */
+	const char *verdict = then && ((key && strcmp(then, key) == 0) || profile_index_never_ran(index->buf, a->crate_name))
+				      ? "use" : "use-stale";
 	free(then);
 	return verdict;
 }

@@ -502,6 +502,12 @@ training:
 	pgow build --release --examples 2>"$T/err" || fail "build --examples: $(tail -3 "$T/err")"
 	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged' "$T/err" "build: fresh"
 	assert_no_grep 'Stale|Building \[|Training' "$T/err" "build refreshes nothing for it"
+	assert_grep 'note: profile [0-9a-f]{12}: a refresh would give no counts to extra \(new; a program the training does not run\)' \
+		"$T/err" "the build that finds it says so"
+	pgow build --release --examples 2>"$T/err" || fail "build --examples again: $(tail -3 "$T/err")"
+	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged since it was collected; a refresh would give no counts to extra \(new; a program the training does not run\)' \
+		"$T/err" "the next build knows it before building"
+	assert_no_grep 'note:' "$T/err" "and says it once"
 	pgow status >"$T/status" || fail "status"
 	assert_grep 'state +fresh' "$T/status" "status: fresh"
 }
@@ -518,12 +524,14 @@ training:
 '
 	mkdir -p cold/src
 	printf '[package]\nname = "cold"\nversion.workspace = true\nedition.workspace = true\n' >cold/Cargo.toml
-	printf '#[inline(never)]\npub fn help(n: u64) -> u64 { (0..n).map(|i| i * i %% 7).sum() }\n' >cold/src/lib.rs
+	printf '#[inline(never)]\npub fn help(n: u64) -> u64 { (0..n).map(|i| i * i %% 7).sum() }\npub const CHECK: bool = false;\n' \
+		>cold/src/lib.rs
 	sed -i 's/members = \["fixlib"/members = ["cold", "fixlib"/' Cargo.toml
 	sed -i 's/^fixlib = /cold = { path = "..\/cold" }\n&/' fixbin/Cargo.toml
 	sed -i 's/^    let iters: u64/    if std::env::args().nth(1).as_deref() == Some("--help") { println!("{}", cold::help(9)); return; }\n&/' \
 		fixbin/src/main.rs
-	grep -q 'cold::help' fixbin/src/main.rs || fail "setup: fixbin calls cold"
+	sed -i 's/^        for _ in 0..ROUNDS {/&\n            if cold::CHECK \&\& i % 3 == 0 { eprintln!("check"); }/' fixbin/src/main.rs
+	grep -q 'cold::help' fixbin/src/main.rs && grep -q 'cold::CHECK' fixbin/src/main.rs || fail "setup: fixbin uses cold"
 	pgow build --release 2>"$T/err" || fail "refresh with cold: $(tail -3 "$T/err")"
 	assert_grep 'note: replaced profile [0-9a-f]{12} \(it was collected against other code: fixbin\)' "$T/err" \
 		"fixbin under new metadata is other code: the profile is replaced, not added to"
@@ -539,10 +547,21 @@ training:
 		"$T/err" "said, and why it is not stale"
 	assert_no_grep 'Building \[|Training' "$T/err" "no refresh"
 	assert_grep 'Compiling cold' "$T/err" "cargo rebuilds the edited crate"
+	assert_grep 'carry profile [0-9a-f]{12} .*; 0 stale, 0 plain' "$T/err" "its unit is not counted stale"
 	assert_eq "$before" "$(cat "$T"/cache/slots/*/CURRENT)" "the profile stays"
+	sed -i 's/i \* i % 5/i * i % 3/' cold/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
+	assert_grep 'Compiling cold' "$T/err" "setup: the wrapper compiles the edit"
+	assert_no_grep 'warning' "$T/err" "the wrapper does not call it stale either"
 	pgow status >"$T/status" || fail "status"
 	assert_grep '^ +cold +[0-9a-f]{8} +unrun ' "$T/status" "status: unrun"
 	assert_grep 'state +fresh; 2 of 3 units fresh; a refresh would give no counts to cold' "$T/status" "status: why"
+	# A constant of cold that code which ran depends on: its edit changes that code, so it is stale after all.
+	sed -i 's/pub const CHECK: bool = false;/pub const CHECK: bool = true;/' cold/src/lib.rs
+	pgow build --release 2>"$T/err" || fail "after the constant's edit: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12} for this build: [0-9]+ function\(s\) of code that ran changed with cold' \
+		"$T/err" "the edit reached counted code"
+	assert_grep 'Training \[2/4\]' "$T/err" "so it refreshes"
 	# A crate with counts still refreshes.
 	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
 	pgow build --release 2>"$T/err" || fail "after the fixlib edit: $(tail -3 "$T/err")"

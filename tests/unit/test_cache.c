@@ -335,6 +335,33 @@ static void test_index_names_the_trained_programs(void **state)
 	char *k = profile_index_lookup(index.buf, "fixlib", "md");
 	assert_non_null(k);
 	free(k);
+	/* fixlib's counts are unknown: it may have run. */
+	assert_false(profile_index_never_ran(index.buf, "fixlib"));
+	assert_false(profile_index_program_untrained(index.buf, "fixlib", false));
+
+	/* A crate whose functions never ran; a program the training does not name that ran (started by one it does). */
+	struct manifest_crate *cold = manifest_add_crate(&m, "cold", "md2", "k2");
+	cold->counts = 0;
+	cold->functions = 2;
+	struct manifest_crate *helper = manifest_add_crate(&m, "helper_bin", "md3", "k3");
+	helper->counts = 10;
+	helper->functions = 1;
+	struct manifest_crate *idle = manifest_add_crate(&m, "idle_bin", "md4", "k4");
+	idle->counts = 0;
+	idle->functions = 1;
+	profile_content_key(&m, src.buf);
+	assert_int_equal(profile_store(slot.buf, src.buf, &m, NULL, NULL, &err), 0);
+	sb_reset(&index);
+	sb_reset(&prof);
+	assert_int_equal(profile_current_index(slot.buf, &prof, &index, &err), 1);
+	assert_true(profile_index_never_ran(index.buf, "cold"));
+	assert_true(manifest_name_never_ran(&m, "cold"));
+	assert_false(profile_index_never_ran(index.buf, "helper_bin"));
+	assert_false(profile_index_never_ran(index.buf, "col"));
+	assert_false(profile_index_program_untrained(index.buf, "helper_bin", false));
+	assert_false(manifest_program_untrained(&m, "helper_bin", false));
+	assert_true(profile_index_program_untrained(index.buf, "idle_bin", false));
+	assert_true(manifest_program_untrained(&m, "idle_bin", false));
 	free(unknown_key);
 	manifest_release(&m);
 	sb_release(&slot);

@@ -215,6 +215,8 @@ static void test_trained_programs(void **state)
 	expect_programs("training:\n  - run: [\"{bin:fixbin}\", \"3000\"]\n"
 			"  - run: [\"{bin:my-tool}\", \"{bin:fixbin}\"]\n  - run: [\"{bin:fixbin}\"]\n",
 			true, "fixbin my_tool");
+	/* A program given to the one started may be run by it: named too. */
+	expect_programs("training:\n  - run: [\"{bin:client}\", \"--server={bin:server}\"]\n", true, "client server");
 	/* Any other program may start any program: cargo, a script, a shell. */
 	expect_programs("training:\n  - run: [\"{bin:fixbin}\"]\n  - run: [\"cargo\", \"test\"]\n", false, "");
 	expect_programs("training:\n  - run: [\"python3\", \"bench.py\", \"{bin:fixbin}\"]\n", false, "");

@@ -105,6 +105,9 @@ static void test_programs(void **state)
 	assert_int_equal(manifest_write(&m, path.buf, &err), 0);
 	assert_int_equal(manifest_read(&back, path.buf, &err), 0);
 	assert_false(back.programs_known);
+	struct strbuf text = STRBUF_INIT;
+	assert_int_equal(sb_read_file(&text, path.buf), 0);
+	assert_non_null(strstr(text.buf, "version: 2\n")); /* older readers read it */
 	assert_false(manifest_program_untrained(&back, "extra", false));
 	assert_false(manifest_program_untrained(&back, "fixbin", true));
 	manifest_release(&back);
@@ -114,6 +117,10 @@ static void test_programs(void **state)
 	assert_int_equal(manifest_write(&m, path.buf, &err), 0);
 	assert_int_equal(manifest_read(&back, path.buf, &err), 0);
 	assert_true(back.programs_known);
+	sb_reset(&text);
+	assert_int_equal(sb_read_file(&text, path.buf), 0);
+	assert_non_null(strstr(text.buf, "version: 3\n"));
+	sb_release(&text);
 	assert_int_equal(back.programs.n, 1);
 	assert_false(manifest_program_untrained(&back, "fixbin", false));
 	assert_true(manifest_program_untrained(&back, "fixbin", true));

@@ -50,12 +50,21 @@ void freshness_predict(struct freshness *f, const char *slot_dir, const char *tr
 void freshness_of_build(struct freshness *f, const char *slot_dir, const struct build_units *u,
 			const char *training_id);
 void freshness_release(struct freshness *f);
+/* Whether a unit's state makes the profile stale (not fresh, unseen or quiet). */
+bool freshness_is_stale(const struct crate_state *c);
 /*
  * Functions rustc found changed in units of this build that are not quiet,
  * when some are: a quiet unit's edit (a type, a constant) reached code that
  * ran in the training, so the profile is stale after all. 0 when none.
  */
 int freshness_reached_from_quiet(const struct freshness *f, const struct build_units *u);
+/*
+ * Functions rustc found changed in units of this build that are not quiet
+ * (a quiet unit's own lost no counts: it had none); list gets "crate N" for each.
+ */
+int freshness_counted_mismatches(const struct freshness *f, const struct build_units *u, struct strbuf *list);
+/* The units that make the profile stale (the marks may say so of a unit a new profile made fresh). */
+size_t freshness_stale_units(const struct freshness *f);
 /* Whether every quiet unit after a build was quiet in the prediction (said in its Fresh line). */
 bool freshness_quiet_known(const struct freshness *before, const struct freshness *after);
 /*

@@ -5,6 +5,8 @@
 #ifndef PGOW_REPORT_H
 #define PGOW_REPORT_H
 
+struct strvec;
+
 /*
  * The wrapper's reports of what one build got, which cargo keeps with the
  * unit's output and shows again on reuse: report_forget_replayed finds them
@@ -21,9 +23,11 @@
  * on every build that reuses a unit, true or not: before `build`'s optimised
  * build, which reports its own, and when a merge stores a new profile. Never
  * writes through a link below base, nor reads one or a FIFO; rustc's lines
- * stay. A dir where a cargo is building (its .cargo-lock held) is left alone.
+ * stay, and so do stale reports of crates in still_stale (NULL: none), which
+ * are still true. A dir where a cargo is building (its .cargo-lock held) is
+ * left alone.
  */
-void report_forget_replayed(const char *base, const char *build_dir);
+void report_forget_replayed(const char *base, const char *build_dir, const struct strvec *still_stale);
 
 /* Prints the warning only the first time key is seen under this cargo process. */
 void warn_once_per_run(const char *key, const char *fmt, ...)

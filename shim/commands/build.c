@@ -323,15 +323,25 @@ static void summary_c(const struct build *b, const struct verified *v, const str
 			 "compile through cc's CC/CXX\n", v->c.plain_names.buf);
 }
 
-static void summary(const struct build *b, const struct verified *v, const struct freshness *after)
+static void summary(const struct build *b, const struct verified *v, const struct freshness *after,
+		    const struct build_units *u)
 {
 	int with = v->use + v->stale;
+	/*
+	 * A reused unit keeps the mark of its compile: "stale" under the profile
+	 * then, maybe fresh under the one a refresh stored since (its part the same).
+	 */
+	int stale = after->has_profile == 1 ? (int)freshness_stale_units(after) : v->stale;
+	struct strbuf mismatched = STRBUF_INIT;
+	int mismatches = after->has_profile == 1 ? freshness_counted_mismatches(after, u, &mismatched) : v->mismatches;
+	if (after->has_profile != 1)
+		sb_adds(&mismatched, sb_str(&v->mismatched));
 
 	if (with) {
 		progress("PGO", "%d unit(s) of %s carry profile %.12s (%d compiled now, %d reused); "
 			 "%d stale, %d plain, %d skipped%s%s%s\n", with, b->ws.build_dir.buf,
 			 after->has_profile == 1 ? after->m.content_key : path_basename(v->profile.buf),
-			 v->compiled, with - v->compiled, v->stale, v->plain, v->skipped,
+			 v->compiled, with - v->compiled, stale, v->plain, v->skipped,
 			 v->skipped_why.len ? " (" : "", sb_str(&v->skipped_why), v->skipped_why.len ? ")" : "");
 	} else if (!v->plain && strcmp(sb_str(&v->skipped_why), "opt-level-0") == 0) {
 		die(PGOW_EXIT_CONFIG, "every unit of %s was built with opt-level 0, which PGO cannot use: "
@@ -345,9 +355,10 @@ static void summary(const struct build *b, const struct verified *v, const struc
 			 v->skipped_why.len ? ": " : "", sb_str(&v->skipped_why), b->plain_asked ? ", as asked" : "");
 	}
 	summary_c(b, v, after);
-	if (v->mismatches)
+	if (mismatches)
 		progress("Stale", "%d function(s) changed since the profile was collected and got no "
-			 "counts: %s\n", v->mismatches, v->mismatched.buf);
+			 "counts: %s\n", mismatches, mismatched.buf);
+	sb_release(&mismatched);
 	if (v->unverified)
 		progress("warning:", "%d unit(s) could not be verified (no dep-info found); they are not "
 			 "counted above\n", v->unverified);
@@ -680,7 +691,7 @@ int cmd_build(int argc, char **argv)
 			optimise(&b, plain, &u, &v, &after);
 		}
 	}
-	summary(&b, &v, &after);
+	summary(&b, &v, &after, &u);
 	if (after.has_profile == 1 && after.nquiet && !freshness_quiet_known(&before, &after))
 		progress("note:", "profile %.12s: a refresh would give no counts to %s\n", after.m.content_key,
 			 after.quiet.buf);

@@ -572,7 +572,7 @@ int cmd_status(int argc, char **argv)
 		fputs(out.buf, stdout);
 	} else if (!shown && profile_dir) {
 		printf("\nno cached profile or build record for builds in %s dirs%s%s (status without --release "
-		       "or --profile shows every profile)\n", profile_dir, all ? "" : " of ", all ? "" : ws.buf);
+		       "or --profile shows the slots of every cargo profile)\n", profile_dir, all ? "" : " of ", all ? "" : ws.buf);
 	} else if (!shown) {
 		printf("\nno cached profile or build record for %s %s (status --all shows every slot)\n",
 		       workspace_kind(ws.buf), ws.buf);

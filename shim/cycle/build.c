@@ -305,9 +305,58 @@ static void args_in(const struct build *b, bool instrumented, const char *target
 					 : "--message-format=json-render-diagnostics");
 }
 
+/* Whether the arguments pick targets (so cargo leaves out the programs they do not name). */
+static bool picks_targets(const struct strvec *a)
+{
+	static const char *const pickers[] = { "--lib", "--bin", "--example", "--examples", "--test", "--tests",
+					       "--bench", "--benches", NULL };
+	if (cargo_flag(a, "--bins", NULL) || cargo_flag(a, "--all-targets", NULL))
+		return false;
+	for (const char *const *p = pickers; *p; p++)
+		if (cargo_flag(a, *p, NULL) || cargo_opt(a, *p))
+			return true;
+	return false;
+}
+
+/* Whether cargo builds every package of the workspace it has bins of: at its root, no -p. */
+static bool builds_whole_workspace(const struct build *b)
+{
+	const struct strvec *a = &b->cargo_args;
+	if (cargo_flag(a, "--workspace", NULL) || cargo_flag(a, "--all", NULL))
+		return true;
+	if (cargo_opt(a, "--package") || cargo_opt(a, "-p") || cargo_opt(a, "--manifest-path"))
+		return false;
+	char *here = realpath(".", NULL);
+	bool root = here && strcmp(here, b->ws.root.buf) == 0;
+	free(here);
+	return root;
+}
+
+/*
+ * The instrumented build is ours, in a dir of its own: when the user's
+ * arguments pick targets that leave out the programs the training runs
+ * (`build --examples`), it builds those too, or the refresh could not run.
+ */
+static void add_training_bins(const struct build *b, struct strvec *argv)
+{
+	if (!picks_targets(&b->cargo_args) || !builds_whole_workspace(b))
+		return;
+	for (size_t i = 0; i < b->cfg.bins.n; i++) {
+		const char *name = b->cfg.bins.v[i];
+		size_t len = strcspn(name, "\t");
+		for (size_t j = 0; j < b->ws.bins.n; j++)
+			if (strlen(b->ws.bins.v[j]) == len && strncmp(b->ws.bins.v[j], name, len) == 0) {
+				sv_pushf(argv, "--bin=%.*s", (int)len, name);
+				break;
+			}
+	}
+}
+
 static void args_for(const struct build *b, bool instrumented, struct strvec *argv)
 {
 	args_in(b, instrumented, instrumented ? b->instr_dir.buf : NULL, argv);
+	if (instrumented)
+		add_training_bins(b, argv);
 }
 
 /* rustc's errors from JSON messages that were not rendered: a failed build must say why. */
@@ -475,7 +524,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	/* Our summary reports what the build got; the wrapper need not say it per run. */
 	setenv(ENV_FRONTEND, "1", 1);
 	if (!instrumented)
-		report_forget_replayed(b->ws.target_dir.buf, b->ws.build_dir.buf);
+		report_forget_replayed(b->ws.target_dir.buf, b->ws.build_dir.buf, NULL);
 	struct timespec started;
 	now_timespec(&started);
 	struct held held = { STRBUF_INIT, STRBUF_INIT, instrumented && b->optimised_follows, false };

@@ -33,6 +33,11 @@ static bool state_is_stale(const char *state)
 	return !str_in_list(quiet, state);
 }
 
+bool freshness_is_stale(const struct crate_state *c)
+{
+	return state_is_stale(c->state);
+}
+
 static void add_state(struct freshness *f, const char *name, const char *metadata, const char *state,
 		      const struct manifest_crate *c)
 {
@@ -96,7 +101,7 @@ static void list_quiet(struct freshness *f)
 			continue;
 		f->nquiet++;
 		sb_addf(&f->quiet, "%s%s (%s)", f->quiet.len ? ", " : "", f->crates[i].name,
-				unrun ? "changed; the training never ran it" : "new; a program the training does not run");
+				unrun ? "unrun: changed, but the training never ran it" : "untrained: a new program the training does not run");
 	}
 }
 
@@ -356,15 +361,31 @@ static bool is_quiet(const struct freshness *f, const char *crate, const char *m
 	return false;
 }
 
-int freshness_reached_from_quiet(const struct freshness *f, const struct build_units *u)
+int freshness_counted_mismatches(const struct freshness *f, const struct build_units *u, struct strbuf *list)
 {
 	int n = 0;
 
-	for (size_t i = 0; f->nquiet && i < u->n; i++) {
+	for (size_t i = 0; i < u->n; i++) {
 		const struct unit_mark *mk = &u->v[i].mark;
-		if (u->v[i].marked && mk->mismatches > 0 && !is_quiet(f, mk->crate, mk->metadata))
-			n += mk->mismatches;
+		if (!u->v[i].marked || mk->mismatches <= 0 || is_quiet(f, mk->crate, mk->metadata))
+			continue;
+		n += mk->mismatches;
+		if (list)
+			sb_addf(list, "%s%s %d", list->len ? ", " : "", mk->crate, mk->mismatches);
 	}
+	return n;
+}
+
+int freshness_reached_from_quiet(const struct freshness *f, const struct build_units *u)
+{
+	return f->nquiet ? freshness_counted_mismatches(f, u, NULL) : 0;
+}
+
+size_t freshness_stale_units(const struct freshness *f)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->ncrates; i++)
+		n += state_is_stale(f->crates[i].state);
 	return n;
 }
 

@@ -239,13 +239,22 @@ static void report_split(struct split_step *s)
 static void forget_reports_of_slot(const char *slot_dir)
 {
 	struct stamp *stamps;
+	struct freshness f;
+	struct strvec still = STRVEC_INIT;
 	size_t n;
 
+	/* A crate the stored profile is still stale for keeps its line: the next build would say it again. */
+	freshness_predict(&f, slot_dir, NULL, NULL);
+	for (size_t i = 0; i < f.ncrates; i++)
+		if (freshness_is_stale(&f.crates[i]))
+			sv_push(&still, f.crates[i].name);
 	stamp_list(slot_dir, &stamps, &n);
 	for (size_t i = 0; i < n; i++)
 		if (!stamp_generate_dir(&stamps[i]))
-			report_forget_replayed(stamps[i].build_dir, stamps[i].build_dir);
+			report_forget_replayed(stamps[i].build_dir, stamps[i].build_dir, &still);
 	stamp_list_release(stamps, n);
+	freshness_release(&f);
+	sv_release(&still);
 }
 
 /* Raw files once stored (below our own dirs only): merging them again would count them twice. */

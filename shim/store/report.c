@@ -131,19 +131,34 @@ void progress(const char *verb, const char *fmt, ...)
 	sb_release(&line);
 }
 
-/* One of the wrapper's reports of what a build got (not its other warnings). */
-static bool is_replayed_report(const char *t)
+/* The crate a stale report names ("... is stale for CRATE (..."), or false. */
+static bool stale_report_crate(const char *t, struct strbuf *crate)
+{
+	const char *then = strncmp(t, REPORT_STALE_START, sizeof(REPORT_STALE_START) - 1) == 0 ? strstr(t, REPORT_STALE_THEN) : NULL;
+	if (!then)
+		return false;
+	then += sizeof(REPORT_STALE_THEN) - 1;
+	sb_add(crate, then, strcspn(then, " "));
+	return true;
+}
+
+/* One of the wrapper's reports of what a build got (not its other warnings), and no longer true. */
+static bool is_replayed_report(const char *t, const struct strvec *still_stale)
 {
 	static const char pre[] = "cargo-pgo-wrap: warning: ";
+	struct strbuf crate = STRBUF_INIT;
 	if (strncmp(t, pre, sizeof(pre) - 1) != 0)
 		return false;
 	t += sizeof(pre) - 1;
-	return (strncmp(t, REPORT_STALE_START, sizeof(REPORT_STALE_START) - 1) == 0 && strstr(t, REPORT_STALE_THEN)) ||
-	       (strncmp(t, REPORT_NONE_START, sizeof(REPORT_NONE_START) - 1) == 0 && strstr(t, REPORT_NONE_THEN));
+	bool stale = stale_report_crate(t, &crate);
+	bool gone = (stale && !sv_has(still_stale, crate.buf)) ||
+		    (strncmp(t, REPORT_NONE_START, sizeof(REPORT_NONE_START) - 1) == 0 && strstr(t, REPORT_NONE_THEN));
+	sb_release(&crate);
+	return gone;
 }
 
 /* One of cargo's kept outputs without those lines: rewritten, or removed when nothing else is left. */
-static void forget_reports_in(const char *base, const char *path)
+static void forget_reports_in(const char *base, const char *path, const struct strvec *still_stale)
 {
 	struct strbuf text = STRBUF_INIT, kept = STRBUF_INIT, line = STRBUF_INIT, err = STRBUF_INIT;
 	bool dropped = false;
@@ -157,7 +172,7 @@ static void forget_reports_in(const char *base, const char *path)
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		sb_reset(&line);
 		sb_add_plain(&line, p, len);
-		if (is_replayed_report(sb_str(&line))) {
+		if (is_replayed_report(sb_str(&line), still_stale)) {
 			dropped = true;
 		} else {
 			sb_add(&kept, p, len);
@@ -197,7 +212,7 @@ static int try_lock_build_dir(const char *build_dir)
 	return rc;
 }
 
-void report_forget_replayed(const char *base, const char *build_dir)
+void report_forget_replayed(const char *base, const char *build_dir, const struct strvec *still_stale)
 {
 	struct strbuf fp = STRBUF_INIT;
 	struct strvec units = STRVEC_INIT;
@@ -212,7 +227,7 @@ void report_forget_replayed(const char *base, const char *build_dir)
 		list_dir(units.v[i], "", &files);
 		for (size_t j = 0; j < files.n; j++)
 			if (strncmp(path_basename(files.v[j]), "output-", 7) == 0)
-				forget_reports_in(base, files.v[j]);
+				forget_reports_in(base, files.v[j], still_stale);
 		sv_release(&files);
 	}
 	if (lock >= 0)

@@ -502,14 +502,19 @@ training:
 	pgow build --release --examples 2>"$T/err" || fail "build --examples: $(tail -3 "$T/err")"
 	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged' "$T/err" "build: fresh"
 	assert_no_grep 'Stale|Building \[|Training' "$T/err" "build refreshes nothing for it"
-	assert_grep 'note: profile [0-9a-f]{12}: a refresh would give no counts to extra \(new; a program the training does not run\)' \
+	assert_grep 'note: profile [0-9a-f]{12}: a refresh would give no counts to extra \(untrained: a new program the training does not run\)' \
 		"$T/err" "the build that finds it says so"
 	pgow build --release --examples 2>"$T/err" || fail "build --examples again: $(tail -3 "$T/err")"
-	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged since it was collected; a refresh would give no counts to extra \(new; a program the training does not run\)' \
+	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged since it was collected; a refresh would give no counts to extra \(untrained: a new program the training does not run\)' \
 		"$T/err" "the next build knows it before building"
 	assert_no_grep 'note:' "$T/err" "and says it once"
 	pgow status >"$T/status" || fail "status"
 	assert_grep 'state +fresh' "$T/status" "status: fresh"
+	# A hot edit with --examples: the refresh's instrumented build adds the program the training runs.
+	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
+	pgow build --release --examples 2>"$T/err" || fail "refresh with --examples: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12}: fixlib \(changed' "$T/err" "setup: stale"
+	assert_grep 'Training \[2/4\]' "$T/err" "trained"
 }
 
 # A crate the training never ran (cold: linked, called only by --help) holds no
@@ -543,7 +548,7 @@ training:
 	sed -i 's/i \* i % 7/i * i % 5/' cold/src/lib.rs
 	grep -q 'i % 5' cold/src/lib.rs || fail "setup: the cold edit"
 	pgow build --release 2>"$T/err" || fail "after the cold edit: $(tail -3 "$T/err")"
-	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged since it was collected; a refresh would give no counts to cold \(changed; the training never ran it\)' \
+	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged since it was collected; a refresh would give no counts to cold \(unrun: changed, but the training never ran it\)' \
 		"$T/err" "said, and why it is not stale"
 	assert_no_grep 'Building \[|Training' "$T/err" "no refresh"
 	assert_grep 'Compiling cold' "$T/err" "cargo rebuilds the edited crate"
@@ -556,6 +561,12 @@ training:
 	pgow status >"$T/status" || fail "status"
 	assert_grep '^ +cold +[0-9a-f]{8} +unrun ' "$T/status" "status: unrun"
 	assert_grep 'state +fresh; 2 of 3 units fresh; a refresh would give no counts to cold' "$T/status" "status: why"
+	# A branch in cold's own function: rustc finds it changed, but it had no counts to lose.
+	sed -i 's/pub fn help(n: u64) -> u64 { /&if n > 100 { return 0; } /' cold/src/lib.rs
+	grep -q 'n > 100' cold/src/lib.rs || fail "setup: the branch"
+	pgow build --release 2>"$T/err" || fail "after the branch: $(tail -3 "$T/err")"
+	assert_grep 'Compiling cold' "$T/err" "setup: compiled"
+	assert_no_grep 'Stale|Training' "$T/err" "nothing stale: a quiet unit's changed function lost nothing"
 	# A constant of cold that code which ran depends on: its edit changes that code, so it is stale after all.
 	sed -i 's/pub const CHECK: bool = false;/pub const CHECK: bool = true;/' cold/src/lib.rs
 	pgow build --release 2>"$T/err" || fail "after the constant's edit: $(tail -3 "$T/err")"
@@ -595,6 +606,44 @@ test_cycle_a_merge_takes_back_the_replayed_stale_line() {
 	assert_no_grep 'stale' "$T/err" "the line is not replayed once the profile is fresh"
 	pgow status >"$T/status" || fail "status"
 	assert_grep '^ +fixlib +[0-9a-f]{8} +fresh ' "$T/status" "status: fresh"
+}
+
+# A merge that leaves a crate stale keeps its replayed line: the old instrumented
+# binary, run without work, adds counts to fixbin alone, so fixlib keeps its part
+# (cargo reuses it, and replays its output) and stays stale for its edit.
+test_cycle_a_merge_keeps_a_stale_line_that_is_still_true() {
+	setup_ws
+	instrument_and_train
+	pgow merge "$T/raw" 2>"$T/err" || fail "merge: $(tail -3 "$T/err")"
+	cargo_ok build --release
+	echo '// a comment' >>fixlib/src/lib.rs
+	cargo_ok build --release
+	assert_grep 'is stale for fixlib' "$T/cargo.log" "setup: stale"
+	run_profiled "$T/raw2" "$T/instr/release/fixbin" 0 >/dev/null
+	pgow merge "$T/raw2" 2>"$T/err" || fail "second merge: $(tail -3 "$T/err")"
+	assert_grep 'Added 1 raw profile' "$T/err" "setup: added to the profile"
+	cargo_ok build --release
+	assert_no_grep 'Compiling fixlib' "$T/cargo.log" "setup: fixlib's part is the same, so cargo reuses it"
+	assert_grep 'is stale for fixlib' "$T/cargo.log" "the line is still true, and replayed"
+}
+
+# A unit compiled under a stale profile (by `cargo test`) and reused after a refresh
+# that left its part the same keeps its old mark; the summary counts it by the
+# profile now current: fresh, not stale.
+test_cycle_a_unit_reused_after_a_refresh_is_not_counted_stale() {
+	cycle_once 'stale-policy: refresh
+training:
+  - run: ["{bin:fixbin}", "1000"]
+'
+	echo '// a comment' >>fixlib/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release -p fixlib --no-run 2>"$T/err" || fail "cargo test: $(tail -3 "$T/err")"
+	assert_grep 'is stale for fixlib' "$T/err" "setup: fixlib compiled under the stale profile"
+	pgow build --release 2>"$T/err" || fail "refresh: $(tail -3 "$T/err")"
+	assert_grep 'Training \[2/4\]' "$T/err" "setup: refreshed"
+	assert_no_grep 'Compiling fixlib' <(sed -n '/Optimizing/,$p' "$T/err") "setup: fixlib reused by the optimised build"
+	assert_grep 'carry profile [0-9a-f]{12} .*; 0 stale, ' "$T/err" "fixlib is fresh under the new profile"
+	pgow build --release 2>"$T/err" || fail "no-op: $(tail -3 "$T/err")"
+	assert_grep 'carry profile [0-9a-f]{12} .*; 0 stale, ' "$T/err" "and stays so"
 }
 
 # A proc-macro's output is its dependents' code: an edit of the macro makes

@@ -20,6 +20,7 @@ struct crate_state {
 	const char *state;   /* fresh, changed, replaced, new, unseen; untrained and unrun (see quiet) */
 	long counts;         /* its share of the profile, -1 unknown */
 	long functions, covered;
+	bool program;        /* a bin, example, test or bench (known after a build) */
 };
 
 struct freshness {

@@ -55,6 +55,7 @@ static void add_state(struct freshness *f, const char *name, const char *metadat
 	s->state = state;
 	s->counts = c ? c->counts : -1;
 	s->functions = c ? c->functions : -1;
+	s->program = false;
 	s->covered = c ? c->covered : -1;
 	if (state_is_stale(state))
 		f->nstale++;
@@ -115,6 +116,9 @@ static void finish(struct freshness *f)
 		if (!state_is_stale(s->state) || name_counted_before(f, i))
 			continue;
 		sb_addf(&f->stale, "%s%s (%s", f->stale.len ? ", " : "", s->name, s->state);
+		/* Why a new example is stale: the training does not say which programs it runs. */
+		if (s->program && strcmp(s->state, "new") == 0 && !f->m.programs_known)
+			sb_adds(&f->stale, "; the training may run it");
 		/* A lib and a bin of one name (or two versions): one share, said once, with how many. */
 		size_t more = stale_units_named_after(f, i);
 		if (more)
@@ -349,6 +353,7 @@ void freshness_of_build(struct freshness *f, const char *slot_dir, const struct 
 				    : same_name_elsewhere(&f->m, u, mk->crate) ? "replaced" : "new";
 		/* A replaced unit takes the share its predecessor had in the profile. */
 		add_state(f, mk->crate, mk->metadata, state, c ? c : manifest_find_name(&f->m, mk->crate));
+		f->crates[f->ncrates - 1].program = build_unit_is_program(&u->v[i]);
 	}
 	finish(f);
 }

@@ -482,6 +482,11 @@ test_cycle_a_new_unit_says_which_build_refreshes_it() {
 	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release --examples 2>"$T/err" || fail "examples: $(tail -3 "$T/err")"
 	assert_grep 'is stale for extra \(it is new since it was collected\); .*`cargo-pgo-wrap build` with cargo arguments that build it refreshes it$' \
 		"$T/err" "the new unit, and the build that refreshes it"
+	# That build says why it is stale, and refreshes it (the shell's program built too).
+	printf 'stale-policy: refresh\ntraining:\n  - shell: "{bin:fixbin} 1000"\n' >pgo-wrap.yaml
+	pgow build --release --examples 2>"$T/err" || fail "build --examples: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12}( for this build)?: .*extra \(new; the training may run it\)' "$T/err" "says why"
+	assert_grep 'Training \[2/4\]' "$T/err" "refreshed"
 }
 
 # A training that only starts {bin:fixbin} can give a new example no counts: the

@@ -64,8 +64,6 @@ int freshness_reached_from_quiet(const struct freshness *f, const struct build_u
  * (a quiet unit's own lost no counts: it had none); list gets "crate N" for each.
  */
 int freshness_counted_mismatches(const struct freshness *f, const struct build_units *u, struct strbuf *list);
-/* The units that make the profile stale (the marks may say so of a unit a new profile made fresh). */
-size_t freshness_stale_units(const struct freshness *f);
 /* Whether every quiet unit after a build was quiet in the prediction (said in its Fresh line). */
 bool freshness_quiet_known(const struct freshness *before, const struct freshness *after);
 /*

@@ -25,6 +25,8 @@ struct workspace {
 /* The value of a cargo option ("--opt V" or "--opt=V") before any "--", or NULL. */
 const char *cargo_opt(const struct strvec *args, const char *opt);
 bool cargo_flag(const struct strvec *args, const char *lng, const char *shrt);
+/* The directory cargo builds a profile into: debug for dev and test, release for bench. */
+const char *cargo_profile_dir(const char *profile);
 /* Asks cargo about the workspace that args (--manifest-path) select; dies with the reason. */
 void workspace_locate(struct workspace *w, const char *cargo, const struct strvec *args);
 void workspace_release(struct workspace *w);

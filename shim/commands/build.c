@@ -331,7 +331,7 @@ static void summary(const struct build *b, const struct verified *v, const struc
 	 * A reused unit keeps the mark of its compile: "stale" under the profile
 	 * then, maybe fresh under the one a refresh stored since (its part the same).
 	 */
-	int stale = after->has_profile == 1 ? (int)freshness_stale_units(after) : v->stale;
+	int stale = after->has_profile == 1 ? (int)(after->nstale - after->training_changed) : v->stale;
 	struct strbuf mismatched = STRBUF_INIT;
 	int mismatches = after->has_profile == 1 ? freshness_counted_mismatches(after, u, &mismatched) : v->mismatches;
 	if (after->has_profile != 1)

@@ -398,14 +398,6 @@ static bool in_workspace(const struct slot_status *s, const char *ws)
 	return strncmp(w, ws, n) == 0 && (w[n] == '\0' || w[n] == '/');
 }
 
-/* cargo's directory for a profile's builds, as `--profile NAME` or `--release` name it. */
-static const char *profile_dir_of(const char *profile)
-{
-	if (strcmp(profile, "dev") == 0 || strcmp(profile, "test") == 0)
-		return "debug";
-	return strcmp(profile, "bench") == 0 ? "release" : profile;
-}
-
 /* A slot some build dir of that profile was built in (its stamp names the dir). */
 static bool slot_builds_profile(const struct slot_status *s, const char *profile_dir)
 {
@@ -504,7 +496,7 @@ int cmd_status(int argc, char **argv)
 		} else if (option_take(argc, argv, &i, "--target-dir", &v)) {
 			target_dir = v;
 		} else if (option_take(argc, argv, &i, "--profile", &v)) {
-			profile_dir = profile_dir_of(v);
+			profile_dir = cargo_profile_dir(v);
 		} else if (strcmp(argv[i], "--release") == 0 || strcmp(argv[i], "-r") == 0) {
 			profile_dir = "release";
 		} else if (strcmp(argv[i], "--all") == 0) {

@@ -27,6 +27,11 @@
  * program the training does not run; code the training never ran. Training
  * again would give the last two no counts either.
  */
+static bool state_is_quiet(const char *state)
+{
+	return strcmp(state, "unrun") == 0 || strcmp(state, "untrained") == 0;
+}
+
 static bool state_is_stale(const char *state)
 {
 	static const char *const quiet[] = { "fresh", "unseen", "untrained", "unrun", NULL };
@@ -97,9 +102,9 @@ static void list_quiet(struct freshness *f)
 {
 	for (size_t i = 0; i < f->ncrates; i++) {
 		const char *st = f->crates[i].state;
-		bool unrun = strcmp(st, "unrun") == 0;
-		if (!unrun && strcmp(st, "untrained") != 0)
+		if (!state_is_quiet(st))
 			continue;
+		bool unrun = strcmp(st, "unrun") == 0;
 		f->nquiet++;
 		sb_addf(&f->quiet, "%s%s (%s)", f->quiet.len ? ", " : "", f->crates[i].name,
 				unrun ? "unrun: changed, but the training never ran it" : "untrained: a new program the training does not run");
@@ -362,7 +367,7 @@ static bool is_quiet(const struct freshness *f, const char *crate, const char *m
 {
 	for (size_t i = 0; i < f->ncrates; i++)
 		if (strcmp(f->crates[i].name, crate) == 0 && strcmp(f->crates[i].metadata, metadata) == 0)
-			return strcmp(f->crates[i].state, "unrun") == 0 || strcmp(f->crates[i].state, "untrained") == 0;
+			return state_is_quiet(f->crates[i].state);
 	return false;
 }
 
@@ -386,18 +391,10 @@ int freshness_reached_from_quiet(const struct freshness *f, const struct build_u
 	return f->nquiet ? freshness_counted_mismatches(f, u, NULL) : 0;
 }
 
-size_t freshness_stale_units(const struct freshness *f)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < f->ncrates; i++)
-		n += state_is_stale(f->crates[i].state);
-	return n;
-}
-
 bool freshness_quiet_known(const struct freshness *before, const struct freshness *after)
 {
 	for (size_t i = 0; i < after->ncrates; i++)
-		if (is_quiet(after, after->crates[i].name, after->crates[i].metadata) &&
+		if (state_is_quiet(after->crates[i].state) &&
 		    !is_quiet(before, after->crates[i].name, after->crates[i].metadata))
 			return false;
 	return true;

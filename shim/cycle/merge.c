@@ -111,14 +111,6 @@ static void record_programs(struct manifest *m, const struct merge_request *rq, 
 	sv_sort_unique(&m->programs);
 }
 
-static bool group_has_unit(const struct group *g, const char *crate, const char *metadata)
-{
-	for (size_t i = 0; i < g->nunits; i++)
-		if (strcmp(g->units[i].crate, crate) == 0 && strcmp(g->units[i].metadata, metadata) == 0)
-			return true;
-	return false;
-}
-
 /*
  * A unit the profile does not have, whose crate it has under metadata the new
  * counts' programs no longer link, and whose code has changed since: the old
@@ -132,7 +124,7 @@ static bool replaces_a_changed_unit(const char *slot_dir, const struct manifest 
 {
 	for (size_t i = 0; i < cur->ncrates; i++)
 		if (strcmp(cur->crates[i].name, u->crate) == 0 &&
-		    !group_has_unit(g, cur->crates[i].name, cur->crates[i].metadata) &&
+		    !unit_refs_find(g->units, g->nunits, cur->crates[i].name, cur->crates[i].metadata) &&
 		    strcmp(freshness_unit_now(slot_dir, &cur->crates[i]), "changed") == 0)
 			return true;
 	return false;

@@ -66,6 +66,14 @@ static void cargo_query(const char *cargo, const struct strvec *args, const char
 	sv_release(&argv);
 }
 
+const char *cargo_profile_dir(const char *profile)
+{
+	/* cargo's directory names for its built-in profiles */
+	if (strcmp(profile, "dev") == 0 || strcmp(profile, "test") == 0)
+		return "debug";
+	return strcmp(profile, "bench") == 0 ? "release" : profile;
+}
+
 static void set_profile(struct workspace *w, const struct strvec *args)
 {
 	const char *p = cargo_opt(args, "--profile");
@@ -73,13 +81,7 @@ static void set_profile(struct workspace *w, const struct strvec *args)
 	if (!p)
 		p = cargo_flag(args, "--release", "-r") ? "release" : "dev";
 	w->profile = p;
-	/* cargo's directory names for its built-in profiles */
-	if (strcmp(p, "dev") == 0 || strcmp(p, "test") == 0)
-		w->profile_dir = "debug";
-	else if (strcmp(p, "bench") == 0)
-		w->profile_dir = "release";
-	else
-		w->profile_dir = p;
+	w->profile_dir = cargo_profile_dir(p);
 }
 
 static void collect_bins(struct workspace *w, const struct json *meta)

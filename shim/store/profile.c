@@ -101,6 +101,15 @@ void profile_use_decision(const char *slot_dir, const char *profdata, struct str
 	sb_release(&hash);
 }
 
+/* A tagged line of names, as index_list reads it. */
+static void add_index_list(struct strbuf *index, const char *tag, const struct strvec *names)
+{
+	sb_adds(index, tag);
+	for (size_t i = 0; i < names->n; i++)
+		sb_addf(index, "\t%s", names->v[i]);
+	sb_addch(index, '\n');
+}
+
 static void add_never_ran(struct strbuf *index, const struct manifest *m)
 {
 	struct strvec names = STRVEC_INIT;
@@ -108,12 +117,8 @@ static void add_never_ran(struct strbuf *index, const struct manifest *m)
 		if (manifest_name_never_ran(m, m->crates[i].name))
 			sv_push(&names, m->crates[i].name);
 	sv_sort_unique(&names);
-	if (names.n) {
-		sb_adds(index, INDEX_UNRUN);
-		for (size_t i = 0; i < names.n; i++)
-			sb_addf(index, "\t%s", names.v[i]);
-		sb_addch(index, '\n');
-	}
+	if (names.n)
+		add_index_list(index, INDEX_UNRUN, &names);
 	sv_release(&names);
 }
 
@@ -138,12 +143,8 @@ int profile_store(const char *slot_dir, const char *profdata, const struct manif
 	sb_addf(&index, INDEX_MAGIC "\t%s\n", m->content_key);
 	for (size_t i = 0; i < m->ncrates; i++)
 		sb_addf(&index, "%s\t%s\t%s\n", m->crates[i].name, m->crates[i].metadata, m->crates[i].key);
-	if (m->programs_known) {
-		sb_adds(&index, INDEX_PROGRAMS);
-		for (size_t i = 0; i < m->programs.n; i++)
-			sb_addf(&index, "\t%s", m->programs.v[i]);
-		sb_addch(&index, '\n');
-	}
+	if (m->programs_known)
+		add_index_list(&index, INDEX_PROGRAMS, &m->programs);
 	add_never_ran(&index, m);
 	int index_rc = write_file_atomic(ipath.buf, index.buf, index.len, &opts, err);
 	sb_release(&ipath);

@@ -28,6 +28,7 @@ struct unit_key {
 	char *metadata;
 	char identity[HASH_HEX_LEN + 1]; /* name, metadata, types, edition, target, cfgs */
 	char key[HASH_HEX_LEN + 1];
+	bool without_tests;    /* Rust sources digested without their test-only items */
 	struct unit_file *files;
 	size_t nfiles;
 };
@@ -50,11 +51,13 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 /*
  * The same from a list of source files (absolute, or relative to the cwd)
  * and an identity hash: how units other than rustc's (the C code a build
- * script compiles) are keyed.
+ * script compiles) are keyed. without_tests: .rs files are digested without
+ * their test-only items (rustcode.h), for a unit built without --test.
  */
 int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *metadata,
-			    const char *identity, const struct strvec *sources, const char *build_dir,
-			    const struct unit_key *prev, const struct strvec *skip, struct strbuf *err);
+			    const char *identity, bool without_tests, const struct strvec *sources,
+			    const char *build_dir, const struct unit_key *prev, const struct strvec *skip,
+			    struct strbuf *err);
 /* Re-keys an existing record against the files as they are now. */
 int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct strbuf *err);
 int unitkey_write(const struct unit_key *k, const char *path, struct strbuf *err);

@@ -301,7 +301,7 @@ static int key_run(const struct ccode *c, const char *crate, const char *hash, c
 		goto out;
 	int have_prev = unitkey_read(&prev, rec.buf, err);
 	sb_reset(err);
-	if (unitkey_compute_sources(&now, crate, hash, identity, &sources, build_dir,
+	if (unitkey_compute_sources(&now, crate, hash, identity, false, &sources, build_dir,
 				    have_prev > 0 ? &prev : NULL, &none, err) != 0 ||
 	    unitkey_write(&now, rec.buf, err) != 0)
 		goto out;

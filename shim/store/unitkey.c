@@ -1,8 +1,9 @@
 /*
  * unitkey.c - per-unit content keys and their records (see include/store/unitkey.h).
  * A record is tab-separated text, written atomically:
- *   unit-v1 <crate> <metadata> <identity-hash> <key>
+ *   unit-v2 <crate> <metadata> <identity-hash> <key> all|no-tests
  *   f <dev> <ino> <size> <mtime_ns> <ctime_ns> <digest> <path> <real-path>
+ * (unit-v1 records, without the last field, digested whole files: "all").
  * Like git's index, a file whose stat matches and is older than the racy
  * window keeps its digest without being read.
  */
@@ -12,6 +13,7 @@
 #include "base/strbuf.h"
 #include "base/xalloc.h"
 #include "formats/depinfo.h"
+#include "formats/rustcode.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -22,7 +24,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#define RECORD_MAGIC "unit-v1"
+#define RECORD_MAGIC "unit-v2"
+#define RECORD_MAGIC_V1 "unit-v1"
+/* Keys keep v1's name: a unit without test items keys as it did before. */
+#define KEY_MAGIC "unit-v1"
 /* Reader threads besides the caller when many files must be read. */
 #define HASH_THREADS 3
 
@@ -111,10 +116,35 @@ static int stat_file(struct unit_file *f, const struct unit_file *prev, long lon
 	return 1;
 }
 
+/*
+ * A Rust source of a unit built without --test is digested without its
+ * test-only items: that build never compiles them, so editing a test does
+ * not change the code the profile was collected from.
+ */
+static int digest_source(const char *path, bool without_tests, char digest[HASH_HEX_LEN + 1])
+{
+	if (!without_tests || !str_ends_with(path, ".rs"))
+		return hash_file_hex(path, digest);
+	struct strbuf text = STRBUF_INIT, code = STRBUF_INIT;
+	if (sb_read_file(&text, path) != 0) {
+		int saved = errno;
+		sb_release(&text);
+		errno = saved;
+		return -1;
+	}
+	hash_files_read++;
+	rust_code_without_tests(text.buf, text.len, &code);
+	hash_buf_hex(code.buf, code.len, digest);
+	sb_release(&text);
+	sb_release(&code);
+	return 0;
+}
+
 /* Files to read, shared by the hashing threads. */
 struct hash_queue {
 	struct unit_file **files;
 	size_t n;
+	bool without_tests;
 	size_t next;           /* guarded by lock */
 	int failed_errno;
 	struct unit_file *failed;
@@ -132,7 +162,7 @@ static void *hash_worker(void *arg)
 		pthread_mutex_unlock(&q->lock);
 		if (stop)
 			return NULL;
-		if (hash_file_hex(q->files[i]->real_path, q->files[i]->digest) != 0) {
+		if (digest_source(q->files[i]->real_path, q->without_tests, q->files[i]->digest) != 0) {
 			pthread_mutex_lock(&q->lock);
 			if (!q->failed) {
 				q->failed = q->files[i];
@@ -147,9 +177,9 @@ static void *hash_worker(void *arg)
  * Reads and hashes the queued files. A cold tree is bound by I/O latency,
  * so a few threads keep several reads in flight.
  */
-static int hash_all(struct unit_file **files, size_t n, struct strbuf *err)
+static int hash_all(struct unit_file **files, size_t n, bool without_tests, struct strbuf *err)
 {
-	struct hash_queue q = { files, n, 0, 0, NULL, PTHREAD_MUTEX_INITIALIZER };
+	struct hash_queue q = { files, n, without_tests, 0, 0, NULL, PTHREAD_MUTEX_INITIALIZER };
 	pthread_t threads[HASH_THREADS];
 	size_t started = 0;
 
@@ -172,7 +202,7 @@ static void finish_key(struct unit_key *k)
 {
 	struct hasher *h = hasher_new();
 
-	hasher_add_str(h, RECORD_MAGIC);
+	hasher_add_str(h, KEY_MAGIC);
 	hasher_add_str(h, k->identity);
 	for (size_t i = 0; i < k->nfiles; i++) {
 		hasher_add_str(h, k->files[i].path);
@@ -225,13 +255,18 @@ static char *portable_path(const char *src, const char *build_dir, size_t blen)
 }
 
 int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *metadata,
-			    const char *identity, const struct strvec *sources, const char *build_dir,
-			    const struct unit_key *prev, const struct strvec *skip, struct strbuf *err)
+			    const char *identity, bool without_tests, const struct strvec *sources,
+			    const char *build_dir, const struct unit_key *prev, const struct strvec *skip,
+			    struct strbuf *err)
 {
 	size_t blen = strlen(build_dir);
 	int rc = -1;
 
 	memset(k, 0, sizeof(*k));
+	/* Digests of the other kind are no stat cache for these. */
+	if (prev && prev->without_tests != without_tests)
+		prev = NULL;
+	k->without_tests = without_tests;
 	k->crate = xstrdup(crate);
 	k->metadata = xstrdup(metadata);
 	k->files = xcalloc(sources->n ? sources->n : 1, sizeof(*k->files));
@@ -255,7 +290,7 @@ int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *m
 		if (need)
 			to_read[nread++] = f;
 	}
-	if (hash_all(to_read, nread, err) != 0)
+	if (hash_all(to_read, nread, without_tests, err) != 0)
 		goto out;
 	snprintf(k->identity, sizeof(k->identity), "%s", identity);
 	finish_key(k);
@@ -307,9 +342,11 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 		unitkey_dep_info_sources(text.buf, &sources);
 		add_macro_sources(a, &sources);
 		unit_identity(a, identity);
+		/* rustc's --test (or --cfg test) compiles the tests: they are its code. */
+		bool without_tests = !a->is_test && !sv_has(&a->cfgs, "test");
 		rc = unitkey_compute_sources(k, a->crate_name ? a->crate_name : "",
-					     a->metadata ? a->metadata : "", identity, &sources,
-					     build_dir, prev, skip, err);
+					     a->metadata ? a->metadata : "", identity, without_tests,
+					     &sources, build_dir, prev, skip, err);
 	}
 	sb_release(&text);
 	sv_release(&sources);
@@ -328,6 +365,7 @@ int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct str
 	memset(now, 0, sizeof(*now));
 	now->crate = xstrdup(rec->crate);
 	now->metadata = xstrdup(rec->metadata);
+	now->without_tests = rec->without_tests;
 	memcpy(now->identity, rec->identity, sizeof(now->identity));
 	now->files = xcalloc(rec->nfiles, sizeof(*now->files));
 	struct unit_file **to_read = xcalloc(rec->nfiles, sizeof(*to_read));
@@ -356,7 +394,7 @@ int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct str
 			to_read[nread++] = f;
 	}
 	if (rc == 0)
-		rc = hash_all(to_read, nread, err);
+		rc = hash_all(to_read, nread, now->without_tests, err);
 	free(to_read);
 	if (rc == 0)
 		finish_key(now);
@@ -377,7 +415,8 @@ int unitkey_write(const struct unit_key *k, const char *path, struct strbuf *err
 		sb_addf(err, "crate %s: a tab or newline in its name cannot be recorded", k->crate);
 		goto out;
 	}
-	sb_addf(&out, RECORD_MAGIC "\t%s\t%s\t%s\t%s\n", k->crate, k->metadata, k->identity, k->key);
+	sb_addf(&out, RECORD_MAGIC "\t%s\t%s\t%s\t%s\t%s\n", k->crate, k->metadata, k->identity, k->key,
+		k->without_tests ? "no-tests" : "all");
 	for (size_t i = 0; i < k->nfiles; i++) {
 		const struct unit_file *f = &k->files[i];
 		if (has_separator(f->path) || has_separator(f->real_path)) {
@@ -435,9 +474,13 @@ int unitkey_read(struct unit_key *k, const char *path, struct strbuf *err)
 		/* Empty fields are not allowed, so splitting on tabs loses nothing. */
 		sv_split(&fields, line, '\t');
 		if (lineno == 1) {
-			bad = fields.n != 5 || strcmp(fields.v[0], RECORD_MAGIC) != 0 ||
-			      !str_is_hex(fields.v[3], HASH_HEX_LEN) || !str_is_hex(fields.v[4], HASH_HEX_LEN);
+			bool v1 = fields.n == 5 && strcmp(fields.v[0], RECORD_MAGIC_V1) == 0;
+			bool v2 = fields.n == 6 && strcmp(fields.v[0], RECORD_MAGIC) == 0 &&
+				  (strcmp(fields.v[5], "all") == 0 || strcmp(fields.v[5], "no-tests") == 0);
+			bad = (!v1 && !v2) || !str_is_hex(fields.v[3], HASH_HEX_LEN) ||
+			      !str_is_hex(fields.v[4], HASH_HEX_LEN);
 			if (!bad) {
+				k->without_tests = v2 && strcmp(fields.v[5], "no-tests") == 0;
 				k->crate = xstrdup(fields.v[1]);
 				k->metadata = xstrdup(fields.v[2]);
 				memcpy(k->identity, fields.v[3], HASH_HEX_LEN + 1);

@@ -458,6 +458,35 @@ cycle_once() { # [pgo-wrap.yaml's text]
 	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
 }
 
+# A build without --test never compiles a crate's tests: editing one, or adding
+# one, leaves the profile fresh under the wrapper and `build`, though cargo
+# recompiles the crate; `cargo test` runs the edited test; a code edit in the same
+# file is still stale.
+test_cycle_a_test_edit_leaves_the_profile_fresh() {
+	setup_ws
+	unset RUSTC_WRAPPER
+	printf '\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() { assert_eq!(super::eval("1+2"), 3); }\n}\n' >>fixlib/src/lib.rs
+	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
+	sed -i 's/^    fn adds() { assert_eq!(super::eval("1+2"), 3); }$/    fn adds() { assert_eq!(super::eval("2+2"), 4); }/' fixlib/src/lib.rs
+	printf '#[test]\nfn multiplies() { assert_eq!(eval("2*3"), 6); }\n' >>fixlib/src/lib.rs
+	grep -q '"2+2"' fixlib/src/lib.rs || fail "setup: the test edit"
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
+	assert_grep 'Compiling fixlib' "$T/err" "setup: cargo recompiles the edited crate"
+	assert_no_grep 'warning' "$T/err" "the wrapper does not call it stale"
+	journal_actions fixlib | tail -n 1 | grep -qx 'use .*' || fail "fixlib uses the profile as fresh: $(journal_actions fixlib)"
+	pgow build --release 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
+	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged' "$T/err" "build: fresh"
+	assert_no_grep 'Stale|Training' "$T/err" "nothing is refreshed"
+	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release -p fixlib >"$T/out" 2>"$T/err" || fail "cargo test: $(tail -3 "$T/err")"
+	assert_grep '^test tests::adds \.\.\. ok$' "$T/out" "the edited test runs"
+	assert_grep '^test multiplies \.\.\. ok$' "$T/out" "and the added one"
+	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
+	pgow build --release 2>"$T/err" || fail "after a code edit: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12}: fixlib \(changed' "$T/err" "a code edit beside the tests is stale"
+	assert_grep 'Training \[2/4\]' "$T/err" "and refreshed"
+}
+
 # A RUSTC_WRAPPER build that uses a stale profile says so, once (issue 22: only
 # the journal knew).
 test_cycle_wrapper_build_with_a_stale_profile_says_so() {

@@ -62,28 +62,40 @@ static int teardown(void **state)
 	return rc;
 }
 
-static void parse_args(struct rustc_args *a, const char *metadata)
+static void parse_args_as(struct rustc_args *a, const char *metadata, const char *test)
 {
 	struct strbuf err = STRBUF_INIT, md = STRBUF_INIT;
 	sb_addf(&md, "metadata=%s", metadata);
 	char *argv[] = { "--crate-name", "x", "--edition=2021", "src/main.rs", "-C", md.buf,
-			 "--cfg", "feature=\"std\"" };
-	assert_int_equal(rustc_args_parse(a, 8, argv, &err), 0);
+			 "--cfg", "feature=\"std\"", (char *)test };
+	assert_int_equal(rustc_args_parse(a, test ? 9 : 8, argv, &err), 0);
 	sb_release(&err);
 	sb_release(&md);
 }
 
-static void compute(struct unit_key *k, const struct unit_key *prev, const char *metadata)
+static void parse_args(struct rustc_args *a, const char *metadata)
+{
+	parse_args_as(a, metadata, NULL);
+}
+
+/* test: NULL, or "--test" for the unit cargo test builds of the same crate. */
+static void compute_as(struct unit_key *k, const struct unit_key *prev, const char *metadata,
+		       const char *test)
 {
 	struct rustc_args a;
 	struct strbuf err = STRBUF_INIT;
 	struct strvec skip = STRVEC_INIT;
 	sv_push(&skip, "/cache/STAMP");
-	parse_args(&a, metadata);
+	parse_args_as(&a, metadata, test);
 	assert_int_equal(unitkey_compute(k, &a, dep.buf, "/nowhere", prev, &skip, &err), 0);
 	rustc_args_release(&a);
 	sv_release(&skip);
 	sb_release(&err);
+}
+
+static void compute(struct unit_key *k, const struct unit_key *prev, const char *metadata)
+{
+	compute_as(k, prev, metadata, NULL);
 }
 
 static void test_second_computation_reads_nothing(void **state)
@@ -190,6 +202,86 @@ static void test_corrupt_record(void **state)
 	sb_release(&path);
 }
 
+/*
+ * A build without --test never compiles the tests: editing one keeps its key,
+ * and a file without tests keys as it did before test items were left out.
+ * The --test unit compiles them: its key follows them.
+ */
+static void test_test_items_key_only_the_test_build(void **state)
+{
+	(void)state;
+	struct unit_key k, t, k2, t2, back;
+	struct strbuf err = STRBUF_INIT;
+
+	compute(&k, NULL, "m");
+	compute_as(&t, NULL, "m", "--test");
+	assert_true(k.without_tests);
+	assert_false(t.without_tests);
+	assert_string_equal(k.files[0].digest, t.files[0].digest); /* no test items yet */
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n#[cfg(test)]\nmod tests { #[test] fn t() {} }\n", 50);
+	compute(&k2, &k, "m");
+	compute_as(&t2, &t, "m", "--test");
+	assert_string_equal(k2.key, k.key);
+	assert_string_not_equal(t2.key, t.key);
+	/* The record keeps which kind its digests are, for the stat cache and refresh. */
+	assert_int_equal(unitkey_write(&k2, rec.buf, &err), 0);
+	assert_int_equal(unitkey_read(&back, rec.buf, &err), 1);
+	assert_true(back.without_tests);
+	unitkey_release(&k2);
+	/* The other kind's digests are not reused: the --test record is no cache for it. */
+	unsigned long before = hash_files_read;
+	compute(&k2, &t2, "m");
+	assert_int_equal(hash_files_read - before, 2);
+	assert_string_equal(k2.key, k.key);
+	unitkey_release(&k2);
+	/* A code edit still changes it. */
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 2 }\n#[cfg(test)]\nmod tests { #[test] fn t() {} }\n", 40);
+	assert_int_equal(unitkey_refresh(&k2, &back, &err), 0);
+	assert_string_not_equal(k2.key, k.key);
+	unitkey_release(&k2);
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n", 60);
+	unitkey_release(&k);
+	unitkey_release(&t);
+	unitkey_release(&t2);
+	unitkey_release(&back);
+	sb_release(&err);
+}
+
+/* A record written before test items were left out digests whole files, and is read so. */
+static void test_a_v1_record_reads_as_whole_files(void **state)
+{
+	(void)state;
+	struct unit_key k, back, now;
+	struct strbuf err = STRBUF_INIT, text = STRBUF_INIT;
+
+	compute_as(&k, NULL, "m", "--test");
+	assert_int_equal(unitkey_write(&k, rec.buf, &err), 0);
+	assert_int_equal(sb_read_file(&text, rec.buf), 0);
+	assert_non_null(strstr(text.buf, "\tall\n"));
+	/* As version 1 wrote it: the same lines, without the last field of the first. */
+	char *all = strstr(text.buf, "\tall\n");
+	memmove(all, all + 4, strlen(all + 4) + 1);
+	memcpy(text.buf, "unit-v1", 7);
+	write_aged(rec.buf, text.buf, 60);
+	assert_int_equal(unitkey_read(&back, rec.buf, &err), 1);
+	assert_false(back.without_tests);
+	assert_string_equal(back.key, k.key);
+	unsigned long before = hash_files_read;
+	assert_int_equal(unitkey_refresh(&now, &back, &err), 0);
+	assert_int_equal(hash_files_read - before, 0);
+	assert_string_equal(now.key, k.key);
+	unitkey_release(&now);
+	unitkey_release(&back);
+	/* A version 2 header with a kind it does not know is corrupt. */
+	memcpy(text.buf, "unit-v2", 7);
+	write_aged(rec.buf, text.buf, 60);
+	assert_int_equal(unitkey_read(&back, rec.buf, &err), -1);
+	unitkey_release(&back);
+	unitkey_release(&k);
+	sb_release(&err);
+	sb_release(&text);
+}
+
 /* Past 32 files the reads run on several threads; an error there is still reported. */
 static void test_many_files_threaded(void **state)
 {
@@ -247,6 +339,8 @@ int main(void)
 		cmocka_unit_test(test_racy_files_are_reread),
 		cmocka_unit_test(test_corrupt_record),
 		cmocka_unit_test(test_many_files_threaded),
+		cmocka_unit_test(test_test_items_key_only_the_test_build),
+		cmocka_unit_test(test_a_v1_record_reads_as_whole_files),
 	};
 	return cmocka_run_group_tests_name("unitkey", tests, setup, teardown);
 }

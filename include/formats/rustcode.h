@@ -1,0 +1,22 @@
+/*
+ * rustcode.h - Rust source as far as a unit's content key needs it: the
+ * test-only items (#[cfg(test)], #[test]) that a build without --test never
+ * compiles, so that editing them leaves the key of such a build unchanged.
+ */
+#ifndef PGOW_RUSTCODE_H
+#define PGOW_RUSTCODE_H
+
+#include <stddef.h>
+
+#include "base/strbuf.h"
+
+/*
+ * Appends text to out without its test-only items: an item (or statement,
+ * field, variant, match arm) under an outer #[cfg(test)] or #[test], with
+ * the whitespace before it, so that adding a test module to a file leaves
+ * the rest as it was. Anything else, comments included, is copied as it is.
+ * Returns how many items were left out.
+ */
+size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out);
+
+#endif

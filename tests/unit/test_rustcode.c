@@ -1,0 +1,104 @@
+/*
+ * test_rustcode.c - unit tests for finding test-only items in Rust source
+ * (shim/formats/rustcode.c): what goes, what stays, and that nothing outside
+ * a test item is ever lost.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "base/strbuf.h"
+#include "formats/rustcode.h"
+
+/* text without its test items must read expected, with n items left out. */
+static void check(const char *text, const char *expected, size_t n)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t got = rust_code_without_tests(text, strlen(text), &out);
+	assert_string_equal(out.buf, expected);
+	assert_int_equal(got, n);
+	sb_release(&out);
+}
+
+static void test_a_test_module_goes_with_the_space_before_it(void **state)
+{
+	(void)state;
+	check("pub fn f() -> u32 { 1 }\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() { assert_eq!(super::f(), 1); }\n}\n",
+	      "pub fn f() -> u32 { 1 }\n", 1);
+	/* Adding one to a file leaves the file as it was. */
+	check("fn a() {}\n#[test] fn t() {}\nfn b() {}\n", "fn a() {}\nfn b() {}\n", 1);
+	check("#[cfg( test )] /* c */ mod t;\nfn a() {}\n", "\nfn a() {}\n", 1);
+}
+
+static void test_items_end_where_rust_ends_them(void **state)
+{
+	(void)state;
+	/* A body, a ';', a ',' outside brackets; more attributes first. */
+	check("#[cfg(test)]\n#[derive(Debug)]\nstruct S([u8; 2]);\nfn a() {}", "\nfn a() {}", 1);
+	check("struct S { #[cfg(test)] a: Vec<(u8, u8)>, b: u8 }", "struct S { b: u8 }", 1);
+	check("enum E { #[cfg(test)] A { x: u8 }, B }", "enum E {, B }", 1);
+	check("match x { #[cfg(test)] 1 => 2, _ => hot() }", "match x { _ => hot() }", 1);
+	/* The last arm, a tail expression: the enclosing bracket is not its. */
+	check("match x { 0 => 1, #[cfg(test)] _ => 2 }", "match x { 0 => 1,}", 1);
+	check("fn f() { #[cfg(test)] let x = S { a: 1 }; hot(x) }", "fn f() {; hot(x) }", 1);
+	check("#[cfg(test)] use a::{b, c};\nfn a() {}", ";\nfn a() {}", 1);
+}
+
+static void test_brackets_in_strings_chars_and_comments_are_not_brackets(void **state)
+{
+	(void)state;
+	check("#[test] fn t() { let s = \"}\"; let c = '}'; let r = r#\"}\"#; /* } /* } */ } */ // }\n}\nfn hot() {}",
+	      "\nfn hot() {}", 1);
+	check("#[test] fn t<'a>(x: &'a str) -> char { b'}' as char }\nfn hot() {}", "\nfn hot() {}", 1);
+	check("#[test] fn t() { let e = '\\''; let u = '\\u{7d}'; let b = b\"\\\"}\"; }\nfn hot() {}",
+	      "\nfn hot() {}", 1);
+	check("#[test] fn t() { let x = br##\"\"#}\"##; let y = r#match; }\nfn hot() {}", "\nfn hot() {}", 1);
+	check("#[test] fn t() { let x = 1.0e3; let y = x.0.1; let z = 'ü'; }\nfn hot() {}", "\nfn hot() {}", 1);
+}
+
+static void test_other_attributes_stay(void **state)
+{
+	(void)state;
+	const char *kept[] = {
+		"#![cfg(test)]\nfn a() {}\n",
+		"#[cfg(not(test))]\nfn a() {}\n",
+		"#[cfg(all(test, unix))]\nfn a() {}\n",
+		"#[cfg_attr(test, derive(Debug))]\nstruct S;\n",
+		"#[tokio::test]\nasync fn t() {}\n",
+		"#[testing]\nfn a() {}\n",
+		"// #[test] fn t() {}\nfn a() {}\n",
+		"const S: &str = \"#[test] fn t() {}\";\n",
+		"fn a() { let x = [1, 2]; x[0] }\n",
+	};
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		check(kept[i], kept[i], 0);
+}
+
+/* Unterminated input (a file being written) ends the scan: nothing read past it. */
+static void test_unterminated_input_is_safe(void **state)
+{
+	(void)state;
+	check("fn a() {}\n#[test] fn t() { \"", "fn a() {}", 1);
+	check("fn a() {}\n#[cfg(test", "fn a() {}\n#[cfg(test", 0);
+	check("/* /* */", "/* /* */", 0);
+	check("r#\"", "r#\"", 0);
+	check("'", "'", 0);
+	check("b'\\", "b'\\", 0);
+	check("#", "#", 0);
+	check("", "", 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_a_test_module_goes_with_the_space_before_it),
+		cmocka_unit_test(test_items_end_where_rust_ends_them),
+		cmocka_unit_test(test_brackets_in_strings_chars_and_comments_are_not_brackets),
+		cmocka_unit_test(test_other_attributes_stay),
+		cmocka_unit_test(test_unterminated_input_is_safe),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

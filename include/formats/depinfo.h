@@ -25,8 +25,13 @@ struct unit_mark {
 	struct strvec deps;      /* dep-info paths of the libraries it was built against */
 };
 
-/* 1: found; 0: the file has no mark (built without us); -1: unreadable (err). */
+/*
+ * 1: found; 0: the file has no mark (built without us); -1: unreadable (err).
+ * A mark without a crate (a proc-macro's) holds only deps: it is no mark.
+ */
 int depinfo_read_mark(const char *path, struct unit_mark *m, struct strbuf *err);
+/* Appends the dep lines of a dep-info's text (a unit's mark or a proc-macro's) to deps. */
+void depinfo_mark_deps(const char *text, struct strvec *deps);
 void unit_mark_release(struct unit_mark *m);
 /* The dep-info file of a library output (deps/libfoo-HASH.rlib -> deps/foo-HASH.d); -1 if not one. */
 int depinfo_of_library(const char *lib, struct strbuf *out);

@@ -80,11 +80,12 @@ static bool has_separator(const char *s)
 static void format_mark(const struct unit_mark *m, struct strbuf *out)
 {
 	const char *fields[] = { m->slot, m->crate, m->metadata, m->action, m->key, m->detail };
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	for (size_t i = 0; m->crate && i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (has_separator(fields[i]))
 			return; /* unrecordable: the unit reads as built without us, and is rebuilt */
-	sb_addf(out, MARK_UNIT "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", m->slot, m->crate, m->metadata,
-		m->action, m->key, m->detail, m->mismatches);
+	if (m->crate)
+		sb_addf(out, MARK_UNIT "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", m->slot, m->crate, m->metadata,
+			m->action, m->key, m->detail, m->mismatches);
 	for (size_t i = 0; i < m->deps.n; i++)
 		if (!has_separator(m->deps.v[i]))
 			sb_addf(out, MARK_DEP "%s\n", m->deps.v[i]);
@@ -203,6 +204,18 @@ int depinfo_read_mark(const char *path, struct unit_mark *m, struct strbuf *err)
 	if (!found)
 		unit_mark_release(m);
 	return found;
+}
+
+void depinfo_mark_deps(const char *text, struct strvec *deps)
+{
+	size_t len = strlen(MARK_DEP);
+
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (n > len && strncmp(p, MARK_DEP, len) == 0)
+			sv_pushf(deps, "%.*s", (int)(n - len), p + len);
+		p += n + (p[n] == '\n');
+	}
 }
 
 void unit_mark_release(struct unit_mark *m)

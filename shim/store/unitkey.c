@@ -303,26 +303,48 @@ out:
 /*
  * The workspace's own sources of the proc-macros (and dylibs: a .so) the unit
  * is built against: a macro's output is the unit's code, and cargo gives an
- * edited macro's dependents the same -C metadata. Registry and other absolute
- * paths are left out: a new version of those changes the metadata already, and
- * keys must read the same on every machine.
+ * edited macro's dependents the same -C metadata. Then those of the workspace
+ * libraries a macro calls (a thin foo-derive over foo-derive-impl), followed
+ * through the dep lines the wrapper leaves in a macro's and a library's
+ * dep-info. Registry and other absolute paths are left out: a new version of
+ * those changes the metadata already, and keys must read the same on every
+ * machine; a library with no workspace source (a registry crate) is not
+ * followed further, as it cannot depend on the workspace.
  */
 static void add_macro_sources(const struct rustc_args *a, struct strvec *sources)
 {
+	struct strvec queue = STRVEC_INIT;
+
 	for (size_t i = 0; i < a->externs.n; i++) {
-		struct strbuf dep = STRBUF_INIT, text = STRBUF_INIT;
-		struct strvec theirs = STRVEC_INIT;
+		struct strbuf dep = STRBUF_INIT;
 		if ((str_ends_with(a->externs.v[i], ".so") || str_ends_with(a->externs.v[i], ".dylib")) &&
-		    depinfo_of_library(a->externs.v[i], &dep) == 0 &&
-		    sb_read_file(&text, dep.buf) == 0)
-			unitkey_dep_info_sources(text.buf, &theirs);
-		for (size_t j = 0; j < theirs.n; j++)
-			if (theirs.v[j][0] != '/' && !sv_has(sources, theirs.v[j]))
-				sv_push(sources, theirs.v[j]);
-		sv_release(&theirs);
-		sb_release(&text);
+		    depinfo_of_library(a->externs.v[i], &dep) == 0 && !sv_has(&queue, dep.buf))
+			sv_push(&queue, dep.buf);
 		sb_release(&dep);
 	}
+	for (size_t q = 0; q < queue.n; q++) {
+		struct strbuf text = STRBUF_INIT;
+		struct strvec theirs = STRVEC_INIT, next = STRVEC_INIT;
+		bool ours = false;
+		if (sb_read_file(&text, queue.v[q]) == 0)
+			unitkey_dep_info_sources(text.buf, &theirs);
+		for (size_t j = 0; j < theirs.n; j++) {
+			if (theirs.v[j][0] == '/')
+				continue;
+			ours = true;
+			if (!sv_has(sources, theirs.v[j]))
+				sv_push(sources, theirs.v[j]);
+		}
+		if (ours)
+			depinfo_mark_deps(text.buf, &next);
+		for (size_t j = 0; j < next.n; j++)
+			if (!sv_has(&queue, next.v[j]))
+				sv_push(&queue, next.v[j]);
+		sv_release(&theirs);
+		sv_release(&next);
+		sb_release(&text);
+	}
+	sv_release(&queue);
 }
 
 int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *dep_info,

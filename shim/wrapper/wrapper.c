@@ -469,6 +469,17 @@ static void annotate_dep_info(const struct rustc_args *a, const struct strvec *f
 	sb_release(&err);
 }
 
+/* The dep-info files of the libraries a unit is built against. */
+static void add_extern_deps(struct strvec *deps, const struct rustc_args *a)
+{
+	for (size_t i = 0; i < a->externs.n; i++) {
+		struct strbuf d = STRBUF_INIT;
+		if (depinfo_of_library(a->externs.v[i], &d) == 0)
+			sv_push(deps, d.buf);
+		sb_release(&d);
+	}
+}
+
 /* Our mark for a unit: which slot and decision built it, from which code. */
 static void make_mark(struct unit_mark *m, const struct rustc_args *a, const char *slot,
 		      const char *action, const char *key, const char *detail)
@@ -480,12 +491,7 @@ static void make_mark(struct unit_mark *m, const struct rustc_args *a, const cha
 	m->action = xstrdup(action);
 	m->key = xstrdup(key && *key ? key : "-");
 	m->detail = xstrdup(detail && *detail ? detail : "-");
-	for (size_t i = 0; i < a->externs.n; i++) {
-		struct strbuf d = STRBUF_INIT;
-		if (depinfo_of_library(a->externs.v[i], &d) == 0)
-			sv_push(&m->deps, d.buf);
-		sb_release(&d);
-	}
+	add_extern_deps(&m->deps, a);
 }
 
 /* The file a unit links into, when it is a program or shared library; else -1. */
@@ -753,6 +759,32 @@ static int run_marked_skip(struct chain *l, const struct rustc_args *a, enum eli
 	return status;
 }
 
+/*
+ * A proc-macro is no unit of target code, but what it expands to is its users'
+ * code: its dep-info lists the libraries it is built against (dep lines, no
+ * mark), so that their keys follow the workspace libraries the macro calls.
+ */
+static int run_proc_macro(struct chain *l, const struct rustc_args *a)
+{
+	struct strvec none = STRVEC_INIT;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	struct unit_mark deps;
+
+	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
+	int status = run_or_die(l->cmd.v, NULL, NULL);
+	memset(&deps, 0, sizeof(deps));
+	add_extern_deps(&deps.deps, a);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && deps.deps.n &&
+	    rustc_args_dep_info_path(a, &path) == 0 && file_exists(path.buf) &&
+	    depinfo_append(path.buf, &none, &none, &deps, &err) != 0)
+		warn("%s; an edit of a library %s calls will not make the crates it expands in stale",
+		     err.buf, a->crate_name ? a->crate_name : "this proc-macro");
+	unit_mark_release(&deps);
+	sb_release(&path);
+	sb_release(&err);
+	return status;
+}
+
 /* The build script compiles C or C++: it uses the cc or cmake crate. */
 static bool compiles_c(const struct rustc_args *a)
 {
@@ -807,6 +839,9 @@ _Noreturn void wrapper_main(int argc, char **argv)
 	} else if (v == V_BUILD_SCRIPT && setting_get(SETTING_C_STAMP) && compiles_c(&a)) {
 		record_skip(&a, v);
 		status = run_c_build_script(&l, &a, setting_get(SETTING_C_STAMP));
+	} else if (v == V_PROC_MACRO) {
+		record_skip(&a, v);
+		status = run_proc_macro(&l, &a);
 	} else {
 		record_skip(&a, v);
 		if (!marks_skip(v))

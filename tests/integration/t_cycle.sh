@@ -474,7 +474,7 @@ test_cycle_a_test_edit_leaves_the_profile_fresh() {
 	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
 	assert_grep 'Compiling fixlib' "$T/err" "setup: cargo recompiles the edited crate"
 	assert_no_grep 'warning' "$T/err" "the wrapper does not call it stale"
-	journal_actions fixlib | tail -n 1 | grep -qx 'use .*' || fail "fixlib uses the profile as fresh: $(journal_actions fixlib)"
+	! journal_actions fixlib | grep -q '^use-stale ' || fail "fixlib uses the profile as fresh: $(journal_actions fixlib)"
 	pgow build --release 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
 	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged' "$T/err" "build: fresh"
 	assert_no_grep 'Stale|Training' "$T/err" "nothing is refreshed"
@@ -699,6 +699,32 @@ test_cycle_a_macro_edit_makes_its_dependents_stale() {
 	assert_grep 'Stale profile [0-9a-f]{12}: fixbin \(changed' "$T/err" "build refreshes for it"
 	pgow status >"$T/status" || fail "status"
 	assert_grep '^ +fixbin +[0-9a-f]{8} +fresh ' "$T/status" "and then fixbin is fresh"
+}
+
+# A workspace library the macro calls when it expands (macrohelp, built for the
+# host) is followed too: its edit changes what fixmacro expands to in fixbin, so
+# fixbin is stale, fixlib fresh.
+test_cycle_a_library_a_macro_calls_makes_its_users_stale() {
+	setup_ws
+	unset RUSTC_WRAPPER
+	mkdir -p macrohelp/src
+	printf '[package]\nname = "macrohelp"\nversion.workspace = true\nedition.workspace = true\n' >macrohelp/Cargo.toml
+	echo 'pub fn weight() -> u32 { 3 }' >macrohelp/src/lib.rs
+	sed -i 's/^members = \["fixlib"/members = ["macrohelp", "fixlib"/' Cargo.toml
+	printf '\n[dependencies]\nmacrohelp = { path = "../macrohelp" }\n' >>fixmacro/Cargo.toml
+	sed -i 's/({b} \* 3) \/ 2/({b} * {w}) \/ 2/; s/^\( *\)let b = (seed >> 8) % 13 + 1;$/&\n\1let w = macrohelp::weight();/' \
+		fixmacro/src/lib.rs
+	grep -q 'macrohelp::weight()' fixmacro/src/lib.rs && grep -q '"macrohelp"' Cargo.toml || fail "setup: the macro calls macrohelp"
+	printf 'training:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
+	sed -i 's/{ 3 }/{ 5 }/' macrohelp/src/lib.rs
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
+	assert_grep 'Compiling fixbin' "$T/err" "setup: cargo rebuilds the macro's user"
+	# The one warning of the build names the first stale crate: macrohelp, itself in the profile.
+	journal_actions fixbin | grep -q '^use-stale ' || fail "the macro's user is stale: $(journal_actions fixbin)"
+	pgow status >"$T/status" || fail "status"
+	assert_grep '^ +fixbin +[0-9a-f]{8} +changed ' "$T/status" "status: fixbin changed"
+	assert_grep '^ +fixlib +[0-9a-f]{8} +fresh ' "$T/status" "status: fixlib fresh"
 }
 
 # `cargo test`'s harnesses are never trained, so the profile never saw them: they

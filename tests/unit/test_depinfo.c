@@ -263,12 +263,41 @@ static void test_marks_round_trip(void **state)
 	sb_release(&err);
 }
 
+/* A proc-macro's dep-info gets its libraries' dep lines alone: no mark, but deps to follow. */
+static void test_deps_without_a_mark(void **state)
+{
+	(void)state;
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec none = STRVEC_INIT, deps = STRVEC_INIT;
+	struct unit_mark m, back;
+
+	path_join(&path, dir, "macro-1.d");
+	write_text(path.buf, rustc_d);
+	memset(&m, 0, sizeof(m));
+	sv_push(&m.deps, "/t/deps/helper-2.d");
+	sv_push(&m.deps, "/t/deps/syn-3.d");
+	assert_int_equal(depinfo_append(path.buf, &none, &none, &m, &err), 0);
+	char *got = read_text(path.buf);
+	assert_null(strstr(got, "# pgo-wrap:unit"));
+	depinfo_mark_deps(got, &deps);
+	assert_int_equal(deps.n, 2);
+	assert_string_equal(deps.v[0], "/t/deps/helper-2.d");
+	assert_string_equal(deps.v[1], "/t/deps/syn-3.d");
+	free(got);
+	assert_int_equal(depinfo_read_mark(path.buf, &back, &err), 0);
+	sv_release(&m.deps);
+	sv_release(&deps);
+	sb_release(&path);
+	sb_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_appends_to_every_rule),
 		cmocka_unit_test(test_continued_rule_keeps_the_stamp),
 		cmocka_unit_test(test_marks_round_trip),
+		cmocka_unit_test(test_deps_without_a_mark),
 		cmocka_unit_test(test_missing_file_is_an_error),
 		cmocka_unit_test(test_stamp_rewritten_only_on_change),
 		cmocka_unit_test(test_decision_from_env),

@@ -80,12 +80,13 @@ static bool has_separator(const char *s)
 static void format_mark(const struct unit_mark *m, struct strbuf *out)
 {
 	const char *fields[] = { m->slot, m->crate, m->metadata, m->action, m->key, m->detail };
-	for (size_t i = 0; m->crate && i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (has_separator(fields[i]))
-			return; /* unrecordable: the unit reads as built without us, and is rebuilt */
-	if (m->crate)
+	if (m->crate) { /* a mark without a crate is a proc-macro's: its deps alone */
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (has_separator(fields[i]))
+				return; /* unrecordable: the unit reads as built without us, and is rebuilt */
 		sb_addf(out, MARK_UNIT "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", m->slot, m->crate, m->metadata,
 			m->action, m->key, m->detail, m->mismatches);
+	}
 	for (size_t i = 0; i < m->deps.n; i++)
 		if (!has_separator(m->deps.v[i]))
 			sb_addf(out, MARK_DEP "%s\n", m->deps.v[i]);
@@ -162,6 +163,13 @@ out:
 	return rc;
 }
 
+/* The dep-info path of a dep line, or NULL. */
+static const char *mark_dep(const char *line)
+{
+	size_t len = strlen(MARK_DEP);
+	return strncmp(line, MARK_DEP, len) == 0 && line[len] && line[len] != '\n' ? line + len : NULL;
+}
+
 static void parse_mark_line(struct unit_mark *m, const char *line, int *found)
 {
 	struct strvec f = STRVEC_INIT;
@@ -175,8 +183,8 @@ static void parse_mark_line(struct unit_mark *m, const char *line, int *found)
 			m->mismatches = atoi(f.v[6]);
 			*found = 1;
 		}
-	} else if (strncmp(line, MARK_DEP, strlen(MARK_DEP)) == 0 && line[strlen(MARK_DEP)]) {
-		sv_push(&m->deps, line + strlen(MARK_DEP));
+	} else if (mark_dep(line)) {
+		sv_push(&m->deps, mark_dep(line));
 	}
 	sv_release(&f);
 }
@@ -208,12 +216,11 @@ int depinfo_read_mark(const char *path, struct unit_mark *m, struct strbuf *err)
 
 void depinfo_mark_deps(const char *text, struct strvec *deps)
 {
-	size_t len = strlen(MARK_DEP);
-
 	for (const char *p = text; *p;) {
 		size_t n = strcspn(p, "\n");
-		if (n > len && strncmp(p, MARK_DEP, len) == 0)
-			sv_pushf(deps, "%.*s", (int)(n - len), p + len);
+		const char *dep = mark_dep(p);
+		if (dep)
+			sv_pushf(deps, "%.*s", (int)(n - (size_t)(dep - p)), dep);
 		p += n + (p[n] == '\n');
 	}
 }

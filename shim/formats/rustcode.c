@@ -9,6 +9,7 @@
 #include "formats/rustcode.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 enum tok { T_EOF, T_IDENT, T_LIT, T_LIFETIME, T_PUNCT };
@@ -16,13 +17,13 @@ enum tok { T_EOF, T_IDENT, T_LIT, T_LIFETIME, T_PUNCT };
 struct token {
 	enum tok kind;
 	size_t start, end;
-	size_t gap; /* where the whitespace before it starts */
+	size_t after; /* where the token before it ended: comments and spaces lie between */
 };
 
 struct lexer {
 	const char *s;
 	size_t n, pos;
-	size_t trivia_end; /* where the last token or comment ended */
+	size_t token_end; /* where the last token ended */
 };
 
 static bool is_space(char c)
@@ -72,10 +73,8 @@ static void skip_trivia(struct lexer *lx)
 		} else if (at(lx, lx->pos, '/') && at(lx, lx->pos + 1, '/')) {
 			while (lx->pos < lx->n && lx->s[lx->pos] != '\n')
 				lx->pos++;
-			lx->trivia_end = lx->pos;
 		} else if (at(lx, lx->pos, '/') && at(lx, lx->pos + 1, '*')) {
 			skip_block_comment(lx);
-			lx->trivia_end = lx->pos;
 		} else {
 			return;
 		}
@@ -198,8 +197,8 @@ static struct token next_token(struct lexer *lx)
 {
 	struct token t;
 
+	t.after = lx->token_end;
 	skip_trivia(lx);
-	t.gap = lx->trivia_end;
 	t.start = lx->pos;
 	if (lx->pos >= lx->n) {
 		t.kind = T_EOF;
@@ -221,7 +220,8 @@ static struct token next_token(struct lexer *lx)
 		}
 	}
 	t.end = lx->pos;
-	lx->trivia_end = lx->pos;
+	if (t.kind != T_EOF)
+		lx->token_end = lx->pos;
 	return t;
 }
 
@@ -249,59 +249,254 @@ static bool test_attribute(struct lexer *lx)
 	       is_punct(lx, next_token(lx), ']');
 }
 
-/*
- * Where the item after a test attribute ends: at a ';' or ',' outside
- * brackets, or the '}' that closes its body, both included; before a
- * closing bracket of what encloses it (a tail expression, a last match arm).
- */
-static size_t item_end(struct lexer *lx)
+static bool is_open(char c)
+{
+	return c == '(' || c == '[' || c == '{';
+}
+
+static bool is_close(char c)
+{
+	return c == ')' || c == ']' || c == '}';
+}
+
+/* After a '#': "[...]", an outer attribute of any kind (its brackets balanced). */
+static bool outer_attribute(struct lexer *lx)
 {
 	size_t depth = 0;
 
-	for (;;) {
+	if (!is_punct(lx, next_token(lx), '['))
+		return false;
+	for (depth = 1;;) {
 		struct token t = next_token(lx);
 		if (t.kind == T_EOF)
-			return t.start;
-		if (t.kind != T_PUNCT)
-			continue;
-		char c = lx->s[t.start];
-		if (c == '(' || c == '[' || c == '{') {
+			return false;
+		if (t.kind == T_PUNCT && is_open(lx->s[t.start]))
 			depth++;
-		} else if (c == ')' || c == ']' || c == '}') {
-			if (depth == 0) {
-				lx->pos = t.start;
-				return t.start;
-			}
-			if (--depth == 0 && c == '}')
-				return t.end;
-		} else if ((c == ';' || c == ',') && depth == 0) {
-			return t.end;
+		else if (t.kind == T_PUNCT && is_close(lx->s[t.start]) && --depth == 0)
+			return true;
+	}
+}
+
+struct item {
+	size_t end;      /* where its text ends */
+	bool tail;       /* it ran up to the bracket that closes what encloses it */
+	char closer;     /* that bracket */
+	bool unsure;     /* it may not be an item at all: leave it in */
+};
+
+static bool is_item_keyword(const struct lexer *lx, struct token t)
+{
+	static const char *const words[] = { "fn", "mod", "impl", "struct", "enum", "trait", "union", "type",
+					     "static", "use", "const", "macro_rules", NULL };
+	for (const char *const *w = words; *w; w++)
+		if (is_word(lx, t, *w))
+			return true;
+	return false;
+}
+
+/*
+ * Whether the text ahead starts an item (fn, mod, impl, ...), not a field, a
+ * variant, an arm or a statement: its signature's commas (`Result<(), E>`,
+ * `where A: X, B: Y`) are then no end. Looks ahead on a copy of the lexer.
+ */
+static bool starts_an_item(struct lexer ahead)
+{
+	struct token t = next_token(&ahead);
+
+	if (is_word(&ahead, t, "pub")) {
+		t = next_token(&ahead);
+		if (is_punct(&ahead, t, '(')) {
+			while (t.kind != T_EOF && !is_punct(&ahead, t, ')'))
+				t = next_token(&ahead);
+			t = next_token(&ahead);
 		}
 	}
+	while (is_word(&ahead, t, "async") || is_word(&ahead, t, "unsafe") || is_word(&ahead, t, "extern") ||
+	       is_word(&ahead, t, "default") || t.kind == T_LIT)
+		t = next_token(&ahead);
+	return is_item_keyword(&ahead, t);
+}
+
+/*
+ * Where the item after a test attribute ends: at a ';' outside brackets (a
+ * ',' too, unless it is an item), or the '}' that closes its body, both
+ * included; or at its last token before a closing bracket of what encloses it
+ * (a tail expression, a last field or match arm). A '>' or '|' it does not
+ * open itself means the attribute was on a generic or closure parameter,
+ * whose list would run on into the body: unsure.
+ */
+static struct item item_end(struct lexer *lx)
+{
+	struct item it = { 0, false, 0, false };
+	size_t depth = 0, angles = 0, pipes = 0, last = lx->token_end;
+	bool item = starts_an_item(*lx);
+
+	for (;; last = lx->token_end) {
+		struct token t = next_token(lx);
+		if (t.kind == T_EOF) {
+			it.end = last;
+			break;
+		}
+		char c = lx->s[t.start];
+		if (t.kind != T_PUNCT) {
+			continue;
+		} else if (is_open(c)) {
+			depth++;
+		} else if (is_close(c) && depth == 0) {
+			lx->pos = t.start; /* the enclosing list's: scanned again */
+			lx->token_end = last;
+			it.end = last;
+			it.tail = true;
+			it.closer = c;
+			break;
+		} else if (is_close(c)) {
+			if (--depth == 0 && c == '}') {
+				it.end = t.end;
+				break;
+			}
+		} else if ((c == ';' || (c == ',' && !item)) && depth == 0) {
+			it.end = t.end;
+			break;
+		} else if (depth == 0 && c == '<') {
+			angles++;
+		} else if (depth == 0 && c == '>' && t.start > 0 && lx->s[t.start - 1] != '-' && lx->s[t.start - 1] != '=') {
+			if (angles == 0)
+				it.unsure = true;
+			else
+				angles--;
+		} else if (depth == 0 && c == '|') {
+			pipes++;
+		}
+	}
+	if (pipes % 2)
+		it.unsure = true;
+	return it;
+}
+
+static bool is_word_char(char c)
+{
+	return is_ident_char((unsigned char)c);
+}
+
+static bool is_punct_char(char c)
+{
+	return !is_word_char(c) && !is_space(c) && !is_open(c) && !is_close(c) && c != '"' && c != '\'';
+}
+
+/* Text that would run together where the item was: "a" "b" into "ab", "-" ">" into "->". */
+static bool joins(const char *text, size_t len, size_t from, size_t end)
+{
+	if (from == 0 || end >= len)
+		return false;
+	char a = text[from - 1], b = text[end];
+	return (is_word_char(a) && is_word_char(b)) || (is_punct_char(a) && is_punct_char(b));
+}
+
+/*
+ * Where the text a test item leaves out starts, or SIZE_MAX to leave it in.
+ * The comments and whitespace before its attributes go with it (a test module
+ * added leaves the file as it was); so does the ',' before a last field or
+ * arm in braces (`pos: 0, #[cfg(test)] trace: t }` reads as `pos: 0 }`).
+ */
+static size_t item_start(const char *text, size_t len, const struct lexer *lx, struct token before,
+			 size_t after, size_t first, const struct item *it)
+{
+	if (it->unsure || is_punct(lx, before, '<') || is_punct(lx, before, '|') || is_word(lx, before, "where"))
+		return SIZE_MAX;
+	size_t from = after;
+	if (it->tail && it->closer == '}' && is_punct(lx, before, ',') && it->end < len && is_space(text[it->end]))
+		from = before.start;
+	if (joins(text, len, from, it->end))
+		from = first;
+	return joins(text, len, from, it->end) ? SIZE_MAX : from;
+}
+
+/* Both test attributes spell "test": most files can be passed over at memchr's speed. */
+static bool mentions_test(const char *text, size_t len)
+{
+	for (const char *p = text, *end = text + len; end - p >= 4; p++) {
+		p = memchr(p, 't', (size_t)(end - p) - 3);
+		if (!p)
+			return false;
+		if (memcmp(p, "test", 4) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The token tree of a macro call or macro_rules! is tokens, not items: `m!(#[test] fn f() {})`. */
+struct macro_trees {
+	size_t depth;     /* brackets open */
+	size_t inside;    /* depth + 1 where the outermost macro tree opened, or 0 */
+	bool bang;        /* `name!` (or `macro_rules! name`) just read */
+};
+
+static void follow_brackets(struct macro_trees *m, const struct lexer *lx, struct token prev, struct token t)
+{
+	char c = t.kind == T_PUNCT ? lx->s[t.start] : 0;
+
+	if (c && is_open(c)) {
+		if (m->bang && !m->inside)
+			m->inside = m->depth + 1;
+		m->depth++;
+	} else if (c && is_close(c) && m->depth) {
+		if (m->inside == m->depth)
+			m->inside = 0;
+		m->depth--;
+	}
+	m->bang = (c == '!' && prev.kind == T_IDENT) || (m->bang && t.kind == T_IDENT && is_punct(lx, prev, '!'));
 }
 
 size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out)
 {
 	struct lexer lx = { text, len, 0, 0 };
-	size_t copied = 0, left_out = 0;
+	struct macro_trees macros = { 0, 0, false };
+	struct token prev = { T_EOF, 0, 0, 0 }, run_before = prev;
+	size_t copied = 0, left_out = 0, run_after = SIZE_MAX, run_first = 0;
 
+	if (!mentions_test(text, len)) {
+		sb_add(out, text, len);
+		return 0;
+	}
 	for (;;) {
 		struct token t = next_token(&lx);
 		if (t.kind == T_EOF)
 			break;
-		if (!is_punct(&lx, t, '#'))
-			continue;
-		struct lexer saved = lx;
-		if (!test_attribute(&lx)) {
-			lx = saved;
+		follow_brackets(&macros, &lx, prev, t);
+		if (!is_punct(&lx, t, '#') || macros.inside) {
+			prev = t;
+			run_after = SIZE_MAX;
 			continue;
 		}
-		/* The whitespace before it goes too: a test module added leaves the file as it was. */
-		size_t from = t.gap > copied ? t.gap : copied;
-		size_t end = item_end(&lx);
-		sb_add(out, text + copied, from - copied);
-		copied = end;
-		left_out++;
+		/* A run of outer attributes: a test attribute anywhere in it takes the item, all of them too. */
+		if (run_after == SIZE_MAX) {
+			run_after = t.after;
+			run_before = prev;
+			run_first = t.start;
+		}
+		struct lexer saved = lx;
+		if (test_attribute(&lx)) {
+			struct item it = item_end(&lx);
+			size_t from = item_start(text, len, &lx, run_before, run_after, run_first, &it);
+			if (from != SIZE_MAX && from >= copied) {
+				sb_add(out, text + copied, from - copied);
+				copied = it.end;
+				left_out++;
+			}
+			prev.kind = T_EOF;
+			run_after = SIZE_MAX;
+			continue;
+		}
+		lx = saved;
+		if (!outer_attribute(&lx)) {
+			lx = saved;
+			prev = t;
+			run_after = SIZE_MAX;
+			continue;
+		}
+		prev.kind = T_PUNCT;
+		prev.start = lx.token_end - 1; /* the attribute's ']' */
+		prev.end = lx.token_end;
 	}
 	sb_add(out, text + copied, len - copied);
 	return left_out;

@@ -455,17 +455,28 @@ out:
 	sb_release(&err);
 }
 
+/* 0, or -1 with err set: the dep-info could not be amended. */
+static int amend_dep_info(const struct rustc_args *a, const struct strvec *files, const struct strvec *envs,
+			  const struct unit_mark *mark, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	int rc = 0;
+
+	if (rustc_args_dep_info_path(a, &path) == 0 && file_exists(path.buf))
+		rc = depinfo_append(path.buf, files, envs, mark, err);
+	sb_release(&path);
+	return rc;
+}
+
 static void annotate_dep_info(const struct rustc_args *a, const struct strvec *files,
 			      const struct strvec *envs, const struct unit_mark *mark)
 {
-	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
 
-	if (rustc_args_dep_info_path(a, &path) == 0 && file_exists(path.buf) &&
-	    depinfo_append(path.buf, files, envs, mark, &err) != 0)
+	if (amend_dep_info(a, files, envs, mark, &err) != 0)
 		die(PGOW_EXIT_FAIL, "%s; cargo would not rebuild %s when the PGO decision changes, "
 		    "so the build is stopped (check the target dir's permissions)",
 		    err.buf, a->crate_name ? a->crate_name : "this crate");
-	sb_release(&path);
 	sb_release(&err);
 }
 
@@ -767,20 +778,19 @@ static int run_marked_skip(struct chain *l, const struct rustc_args *a, enum eli
 static int run_proc_macro(struct chain *l, const struct rustc_args *a)
 {
 	struct strvec none = STRVEC_INIT;
-	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
 	struct unit_mark deps;
 
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
 	int status = run_or_die(l->cmd.v, NULL, NULL);
 	memset(&deps, 0, sizeof(deps));
 	add_extern_deps(&deps.deps, a);
+	/* Not worth stopping the build for: only keys miss the libraries. */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && deps.deps.n &&
-	    rustc_args_dep_info_path(a, &path) == 0 && file_exists(path.buf) &&
-	    depinfo_append(path.buf, &none, &none, &deps, &err) != 0)
+	    amend_dep_info(a, &none, &none, &deps, &err) != 0)
 		warn("%s; an edit of a library %s calls will not make the crates it expands in stale",
 		     err.buf, a->crate_name ? a->crate_name : "this proc-macro");
 	unit_mark_release(&deps);
-	sb_release(&path);
 	sb_release(&err);
 	return status;
 }

@@ -42,9 +42,49 @@ static void test_items_end_where_rust_ends_them(void **state)
 	check("enum E { #[cfg(test)] A { x: u8 }, B }", "enum E {, B }", 1);
 	check("match x { #[cfg(test)] 1 => 2, _ => hot() }", "match x { _ => hot() }", 1);
 	/* The last arm, a tail expression: the enclosing bracket is not its. */
-	check("match x { 0 => 1, #[cfg(test)] _ => 2 }", "match x { 0 => 1,}", 1);
+	check("match x { 0 => 1, #[cfg(test)] _ => 2 }", "match x { 0 => 1 }", 1);
+	/* A last field needs the ',' before it: that goes too, in braces only ((a,) is no (a)). */
+	check("Parser { toks, pos: 0, #[cfg(test)] trace: Vec::new() }", "Parser { toks, pos: 0 }", 1);
+	check("f(a, #[cfg(test)] b )", "f(a, )", 1);
 	check("fn f() { #[cfg(test)] let x = S { a: 1 }; hot(x) }", "fn f() {; hot(x) }", 1);
 	check("#[cfg(test)] use a::{b, c};\nfn a() {}", ";\nfn a() {}", 1);
+}
+
+/* Comments and other attributes before a test attribute are the test's too. */
+static void test_what_comes_before_goes_with_it(void **state)
+{
+	(void)state;
+	check("fn a() {}\n/// Checks precedence.\n#[test]\nfn t() {}\n", "fn a() {}\n", 1);
+	check("fn a() {}\n#[ignore]\n#[should_panic]\n#[test]\nfn t() {}\n", "fn a() {}\n", 1);
+	check("fn a() {}\n// the tests\n#[allow(unused)]\n#[cfg(test)]\nmod tests {}\n", "fn a() {}\n", 1);
+	/* Comments are not code, inner doc comments included. */
+	check("//! crate docs\n#[cfg(test)]\nmod tests {}\n", "\n", 1);
+	/* Removing it must not run the text on each side together. */
+	check("fn x(){} // c\n#[cfg(test)] fn t(){}fn real(){}", "fn x(){}fn real(){}", 1);
+	check("a#[test] fn t(){}b", "a#[test] fn t(){}b", 0);
+}
+
+/* Where an attribute is not on an item, its "item" would run on into code: it stays. */
+static void test_parameters_and_macro_tokens_stay(void **state)
+{
+	(void)state;
+	const char *kept[] = {
+		"fn f<#[cfg(test)] T>() -> u32 { hot() }",
+		"fn f<A, #[cfg(test)] T: PartialOrd<u8>>() -> u32 { hot() }",
+		"struct S<#[cfg(test)] T>(u8);",
+		"fn g() { let c = |#[cfg(test)] x: u8| hot() + 1; c() }",
+		"fn g() { let c = |a, #[cfg(test)] x: u8| hot() + 1; c() }",
+		"fn f<T>() where #[cfg(test)] T: Copy { hot() }",
+		"m!(#[test] fn real() { 5 });",
+		"macro_rules! m { (#[test] fn $n:ident $b:block) => { fn $n() -> u32 $b }; }",
+	};
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		check(kept[i], kept[i], 0);
+	/* An item's signature may hold commas outside brackets; a field's may not be one. */
+	check("#[test] fn t() -> Result<(), Box<dyn Error>> { Ok(()) }\nfn hot() {}", "\nfn hot() {}", 1);
+	check("#[cfg(test)] pub(crate) type M = HashMap<K, V>;\nfn hot() {}", "\nfn hot() {}", 1);
+	check("struct S { #[cfg(test)] pub a: HashMap<K, V>, b: u8 }", "struct S { V>, b: u8 }", 1);
+	check("match x { #[cfg(test)] 1 if a < b => 2, _ => hot() }", "match x { _ => hot() }", 1);
 }
 
 static void test_brackets_in_strings_chars_and_comments_are_not_brackets(void **state)
@@ -96,6 +136,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_test_module_goes_with_the_space_before_it),
 		cmocka_unit_test(test_items_end_where_rust_ends_them),
+		cmocka_unit_test(test_what_comes_before_goes_with_it),
+		cmocka_unit_test(test_parameters_and_macro_tokens_stay),
 		cmocka_unit_test(test_brackets_in_strings_chars_and_comments_are_not_brackets),
 		cmocka_unit_test(test_other_attributes_stay),
 		cmocka_unit_test(test_unterminated_input_is_safe),

@@ -19,6 +19,7 @@ struct workspace {
 	const char *profile;        /* cargo's profile name: dev, release, ... */
 	const char *profile_dir;    /* its directory name: debug, release, ... */
 	struct strvec bins;         /* binary targets of the workspace's packages */
+	struct strvec bin_packages; /* the package of each of bins, in the same order */
 	struct strvec members;      /* "name@version" of its packages, sorted: where it is not part of it */
 };
 
@@ -31,5 +32,7 @@ const char *cargo_profile_dir(const char *profile);
 void workspace_locate(struct workspace *w, const char *cargo, const struct strvec *args);
 void workspace_release(struct workspace *w);
 bool workspace_has_bin(const struct workspace *w, const char *name);
+/* The package whose binary target name is (len bytes of it), or NULL. */
+const char *workspace_bin_package(const struct workspace *w, const char *name, size_t len);
 
 #endif

@@ -247,9 +247,10 @@ static void refuse_unoptimised_profile(const struct build *b)
 }
 
 /*
- * The training must run programs of this build: from a member dir cargo
- * builds only that package, and an older {bin:NAME} left in the dir would
- * yield a profile of other code, stale the moment it is stored.
+ * The training must run programs of this build: an older {bin:NAME} left in
+ * the dir would yield a profile of other code, stale the moment it is stored.
+ * The instrumented build asks for them (add_training_bins), so only arguments
+ * that leave one out anyway (--exclude, a feature it requires) get here.
  */
 static void require_training_bins(const struct build *b, const struct build_units *u)
 {
@@ -263,12 +264,9 @@ static void require_training_bins(const struct build *b, const struct build_unit
 			built = exe && strlen(base) == len && strncmp(base, b->cfg.bins.v[i], len) == 0;
 		}
 		if (!built)
-			die(PGOW_EXIT_CONFIG, "%s: the training runs {bin:%.*s}, which this build does not build: "
-			    "cargo builds only the targets its arguments select (--examples, --lib or --test "
-			    "alone leave programs out) and, in a member's directory, only that package; add "
-			    "--bin %.*s (or --bins), or run from the workspace root, or add -p %.*s or --workspace",
-			    tab + 1, (int)len, b->cfg.bins.v[i], (int)len, b->cfg.bins.v[i], (int)len,
-			    b->cfg.bins.v[i]);
+			die(PGOW_EXIT_CONFIG, "%s: the training runs {bin:%.*s}, which this build leaves out "
+			    "(--exclude, or a feature it requires): build with arguments that include it",
+			    tab + 1, (int)len, b->cfg.bins.v[i]);
 	}
 }
 

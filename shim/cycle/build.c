@@ -334,21 +334,28 @@ static bool builds_whole_workspace(const struct build *b)
 
 /*
  * The instrumented build is ours, in a dir of its own: when the user's
- * arguments pick targets that leave out the programs the training runs
- * (`build --examples`), it builds those too, or the refresh could not run.
+ * arguments leave out the programs the training runs, it builds those too,
+ * or the refresh could not run. Arguments that pick targets (`build
+ * --examples`) get --bin for each; a build of some packages (-p, or a
+ * member's directory) gets -p for each program's package: the optimised
+ * build still builds exactly what the user asked.
  */
 static void add_training_bins(const struct build *b, struct strvec *argv)
 {
-	if (!picks_targets(&b->cargo_args) || !builds_whole_workspace(b))
+	bool picks = picks_targets(&b->cargo_args), whole = builds_whole_workspace(b);
+
+	if (!picks && whole)
 		return;
 	for (size_t i = 0; i < b->cfg.bins.n; i++) {
 		const char *name = b->cfg.bins.v[i];
 		size_t len = strcspn(name, "\t");
-		for (size_t j = 0; j < b->ws.bins.n; j++)
-			if (strlen(b->ws.bins.v[j]) == len && strncmp(b->ws.bins.v[j], name, len) == 0) {
-				sv_pushf(argv, "--bin=%.*s", (int)len, name);
-				break;
-			}
+		const char *package = workspace_bin_package(&b->ws, name, len);
+		if (!package)
+			continue; /* not the workspace's: require_training_bins says so */
+		if (!whole)
+			sv_pushf(argv, "--package=%s", package);
+		if (picks)
+			sv_pushf(argv, "--bin=%.*s", (int)len, name);
 	}
 }
 

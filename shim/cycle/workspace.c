@@ -97,18 +97,25 @@ static void collect_bins(struct workspace *w, const struct json *meta)
 			const struct json *tg = &targets->items[t];
 			const char *name = json_get_string(tg, "name");
 			/* {bin:NAME} is a binary target; examples live elsewhere (examples/). */
-			if (name && json_array_has(json_get(tg, "kind"), "bin"))
+			if (name && pname && json_array_has(json_get(tg, "kind"), "bin")) {
 				sv_push(&w->bins, name);
+				sv_push(&w->bin_packages, pname);
+			}
 		}
 	}
 }
 
-bool workspace_has_bin(const struct workspace *w, const char *name)
+const char *workspace_bin_package(const struct workspace *w, const char *name, size_t len)
 {
 	for (size_t i = 0; i < w->bins.n; i++)
-		if (strcmp(w->bins.v[i], name) == 0)
-			return true;
-	return false;
+		if (strlen(w->bins.v[i]) == len && strncmp(w->bins.v[i], name, len) == 0)
+			return w->bin_packages.v[i];
+	return NULL;
+}
+
+bool workspace_has_bin(const struct workspace *w, const char *name)
+{
+	return workspace_bin_package(w, name, strlen(name)) != NULL;
 }
 
 /*
@@ -166,6 +173,7 @@ void workspace_release(struct workspace *w)
 {
 	sb_release(&w->root);
 	sb_release(&w->target_dir);
+	sv_release(&w->bin_packages);
 	sv_release(&w->members);
 	sb_release(&w->build_dir);
 	sv_release(&w->bins);

@@ -154,17 +154,21 @@ test_frontend_audit_findings() {
 	build_setup
 	# A human --message-format works (cargo takes one kind; we read JSON).
 	pgow build --release --message-format=short 2>"$T/err" || fail "--message-format=short: $(tail -3 "$T/err")"
-	# From a member dir, cargo builds only that package: training that runs another
-	# package's binary would profile old code, so it is refused.
-	local rc=0
+	# From a member dir, cargo builds only that package, and the training runs
+	# another's program: the instrumented build (ours, in its own dir) adds that
+	# package, the refresh runs, and the optimised build builds what was asked.
 	sed -i 's/let mut v = self.atom();/let mut v = self.atom();\n        if v == i64::MIN { v = 0; }/' fixlib/src/lib.rs
 	POLICY=refresh write_training
-	(cd fixlib && pgow build --release 2>"$T/err") || rc=$?
-	assert_eq 2 "$rc" "training bin outside this build"
-	assert_grep 'the training runs \{bin:fixbin\}, which this build does not build: .*-p fixbin or --workspace' \
-		"$T/err" "says why and the fix"
+	(cd fixlib && pgow build --release 2>"$T/err") || fail "refresh from a member dir: $(tail -3 "$T/err")"
+	assert_grep 'Training \[2/4\]' "$T/err" "the refresh trained fixbin"
+	assert_no_grep 'Compiling fixbin' <(sed -n '/Optimizing/,$p' "$T/err") "the optimised build built fixlib alone"
+	# -p with a target picker, likewise.
+	sed -i 's/if v == i64::MIN { v = 0; }/if v == i64::MIN { v = 1; }/' fixlib/src/lib.rs
+	pgow build --release -p fixlib --lib 2>"$T/err" || fail "build -p fixlib --lib: $(tail -3 "$T/err")"
+	assert_grep 'Training \[2/4\]' "$T/err" "-p fixlib --lib: the refresh trained fixbin"
 	# At the root, arguments that pick other targets would leave the program out of
 	# the instrumented build: it builds it too, in its own dir, and the refresh runs.
+	sed -i 's/if v == i64::MIN { v = 1; }/if v == i64::MIN { v = 2; }/' fixlib/src/lib.rs
 	pgow build --release --lib 2>"$T/err" || fail "build --lib: $(tail -3 "$T/err")"
 	assert_grep 'Training \[2/4\]' "$T/err" "the refresh trained fixbin"
 	[ -x target/pgo-wrap/instrumented/release/fixbin ] || fail "fixbin was built instrumented"

@@ -8,6 +8,7 @@
  */
 #include "formats/rustcode.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -26,19 +27,34 @@ struct lexer {
 	size_t token_end; /* where the last token ended */
 };
 
+/* Every byte of a file with tests is classed: one table look-up each. */
+enum { C_SPACE = 1, C_START = 2, C_IDENT = 4 };
+static unsigned char classes[256];
+static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+
+static void fill_classes(void)
+{
+	for (int c = 0; c < 256; c++) {
+		bool start = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+		bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+		classes[c] = (unsigned char)((space ? C_SPACE : 0) | (start ? C_START | C_IDENT : 0) |
+					     (c >= '0' && c <= '9' ? C_IDENT : 0));
+	}
+}
+
 static bool is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+	return classes[(unsigned char)c] & C_SPACE;
 }
 
 static bool is_ident_start(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+	return classes[c] & C_START;
 }
 
 static bool is_ident_char(unsigned char c)
 {
-	return is_ident_start(c) || (c >= '0' && c <= '9');
+	return classes[c] & C_IDENT;
 }
 
 static bool at(const struct lexer *lx, size_t i, char c)
@@ -67,13 +83,16 @@ static void skip_block_comment(struct lexer *lx)
 
 static void skip_trivia(struct lexer *lx)
 {
+	const char *s = lx->s;
+
 	while (lx->pos < lx->n) {
-		if (is_space(lx->s[lx->pos])) {
+		char c = s[lx->pos];
+		if (is_space(c)) {
 			lx->pos++;
-		} else if (at(lx, lx->pos, '/') && at(lx, lx->pos + 1, '/')) {
-			while (lx->pos < lx->n && lx->s[lx->pos] != '\n')
-				lx->pos++;
-		} else if (at(lx, lx->pos, '/') && at(lx, lx->pos + 1, '*')) {
+		} else if (c == '/' && at(lx, lx->pos + 1, '/')) {
+			const char *nl = memchr(s + lx->pos, '\n', lx->n - lx->pos);
+			lx->pos = nl ? (size_t)(nl - s) : lx->n;
+		} else if (c == '/' && at(lx, lx->pos + 1, '*')) {
 			skip_block_comment(lx);
 		} else {
 			return;
@@ -193,35 +212,65 @@ static void number_token(struct lexer *lx)
 	}
 }
 
-static struct token next_token(struct lexer *lx)
+/*
+ * The next token. Identifiers, punctuation and spaces, nearly every byte,
+ * are read here with the position in a local; literals and comments are
+ * left to the functions above.
+ */
+/* Called for every token: its call would cost as much as its work. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline struct token next_token(struct lexer *lx)
 {
+	const char *s = lx->s;
+	size_t n = lx->n, pos = lx->pos;
 	struct token t;
 
 	t.after = lx->token_end;
-	skip_trivia(lx);
-	t.start = lx->pos;
-	if (lx->pos >= lx->n) {
+	for (;;) {
+		while (pos < n && is_space(s[pos]))
+			pos++;
+		if (pos + 1 >= n || s[pos] != '/' || (s[pos + 1] != '/' && s[pos + 1] != '*'))
+			break;
+		lx->pos = pos;
+		skip_trivia(lx);
+		pos = lx->pos;
+	}
+	t.start = pos;
+	if (pos >= n) {
 		t.kind = T_EOF;
-	} else {
-		unsigned char c = (unsigned char)lx->s[lx->pos];
-		if (is_ident_start(c)) {
+	} else if (is_ident_start((unsigned char)s[pos])) {
+		while (++pos < n && is_ident_char((unsigned char)s[pos]))
+			;
+		t.kind = T_IDENT;
+		/* A literal an identifier prefixes (r"", br#""#, c"", b'x') or r#raw. */
+		if (pos - t.start <= 2 && pos < n && (s[pos] == '"' || s[pos] == '#' || s[pos] == '\'')) {
+			lx->pos = t.start;
 			t.kind = word_token(lx);
-		} else if (c >= '0' && c <= '9') {
-			number_token(lx);
-			t.kind = T_LIT;
-		} else if (c == '"') {
-			skip_quoted(lx, '"');
-			t.kind = T_LIT;
-		} else if (c == '\'') {
+			pos = lx->pos;
+		}
+	} else if (s[pos] == '"' || s[pos] == '\'' || (s[pos] >= '0' && s[pos] <= '9')) {
+		char c = s[pos];
+		lx->pos = pos;
+		if (c == '\'') {
 			t.kind = quote_token(lx);
 		} else {
-			lx->pos++;
-			t.kind = T_PUNCT;
+			if (c == '"')
+				skip_quoted(lx, '"');
+			else
+				number_token(lx);
+			t.kind = T_LIT;
 		}
+		pos = lx->pos;
+	} else {
+		pos++;
+		t.kind = T_PUNCT;
 	}
-	t.end = lx->pos;
+	lx->pos = pos;
+	t.end = pos;
 	if (t.kind != T_EOF)
-		lx->token_end = lx->pos;
+		lx->token_end = pos;
 	return t;
 }
 
@@ -411,15 +460,23 @@ static size_t item_start(const char *text, size_t len, const struct lexer *lx, s
 	return joins(text, len, from, it->end) ? SIZE_MAX : from;
 }
 
-/* Both test attributes spell "test": most files can be passed over at memchr's speed. */
+/*
+ * Both test attributes are a '#' with "test" soon after: a file without one is
+ * passed over at memchr's speed. An attribute spread wider (a long comment
+ * inside it) is not looked for, which only leaves its item in.
+ */
+#define ATTRIBUTE_SPAN 48
+
 static bool mentions_test(const char *text, size_t len)
 {
-	for (const char *p = text, *end = text + len; end - p >= 4; p++) {
-		p = memchr(p, 't', (size_t)(end - p) - 3);
+	for (const char *p = text, *end = text + len; p < end; p++) {
+		p = memchr(p, '#', (size_t)(end - p));
 		if (!p)
 			return false;
-		if (memcmp(p, "test", 4) == 0)
-			return true;
+		size_t span = (size_t)(end - p) < ATTRIBUTE_SPAN ? (size_t)(end - p) : ATTRIBUTE_SPAN;
+		for (size_t i = 0; i + 4 <= span; i++)
+			if (p[i] == 't' && memcmp(p + i, "test", 4) == 0)
+				return true;
 	}
 	return false;
 }
@@ -458,6 +515,7 @@ size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out)
 		sb_add(out, text, len);
 		return 0;
 	}
+	pthread_once(&classes_once, fill_classes);
 	for (;;) {
 		struct token t = next_token(&lx);
 		if (t.kind == T_EOF)

@@ -26,6 +26,8 @@ struct workspace {
 /* The value of a cargo option ("--opt V" or "--opt=V") before any "--", or NULL. */
 const char *cargo_opt(const struct strvec *args, const char *opt);
 bool cargo_flag(const struct strvec *args, const char *lng, const char *shrt);
+/* Whether any --lng (or -shrt) option has that value: `-p a -p b` selects b too. */
+bool cargo_opt_is(const struct strvec *args, const char *lng, const char *shrt, const char *value);
 /* The directory cargo builds a profile into: debug for dev and test, release for bench. */
 const char *cargo_profile_dir(const char *profile);
 /* Asks cargo about the workspace that args (--manifest-path) select; dies with the reason. */

@@ -176,6 +176,13 @@ static int units_built_without_us(const char *slot_dir, const char *build_dir)
 	return n;
 }
 
+/* A build dir the slot's stamps name that no longer exists (cargo clean, a deleted target dir). */
+static bool build_dir_gone(const char *build_dir)
+{
+	struct stat st;
+	return lstat(build_dir, &st) != 0 && errno == ENOENT;
+}
+
 /* Raw profiles waiting in a target dir's default dirs, which the next build merges. */
 static void print_pending(const char *target_dir)
 {
@@ -298,7 +305,8 @@ static void print_human(const struct slot_status *s)
 	sv_release(&field);
 	for (size_t i = 0; i < s->nstamps; i++) {
 		int plain = units_built_without_us(s->dir, s->stamps[i].build_dir);
-		printf("  build dir   %s: %s\n", s->stamps[i].build_dir, s->stamps[i].decision);
+		printf("  build dir   %s: %s%s\n", s->stamps[i].build_dir, s->stamps[i].decision,
+		       build_dir_gone(s->stamps[i].build_dir) ? " (gone since: cargo clean?)" : "");
 		if (plain > 0)
 			printf("              %d unit(s) built without cargo-pgo-wrap since its last verified "
 			       "build; the next `cargo-pgo-wrap build` rebuilds them\n", plain);
@@ -373,6 +381,7 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 		yemit_kv(e, "path", s->stamps[i].build_dir);
 		yemit_kv(e, "decision", s->stamps[i].decision);
 		yemit_kv_long(e, "built-without-us", units_built_without_us(s->dir, s->stamps[i].build_dir));
+		yemit_kv(e, "gone", build_dir_gone(s->stamps[i].build_dir) ? "true" : "false");
 		yemit_end_map(e);
 	}
 	yemit_end_seq(e);

@@ -352,10 +352,12 @@ static void add_training_bins(const struct build *b, struct strvec *argv)
 		const char *package = workspace_bin_package(&b->ws, name, len);
 		if (!package)
 			continue; /* not the workspace's: require_training_bins says so */
-		if (!whole)
+		char *bin = xstrndup(name, len);
+		if (!whole && !cargo_opt_is(&b->cargo_args, "--package", "-p", package))
 			sv_pushf(argv, "--package=%s", package);
-		if (picks)
-			sv_pushf(argv, "--bin=%.*s", (int)len, name);
+		if (picks && !cargo_opt_is(&b->cargo_args, "--bin", NULL, bin))
+			sv_pushf(argv, "--bin=%s", bin);
+		free(bin);
 	}
 }
 

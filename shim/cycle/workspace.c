@@ -13,20 +13,40 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
-const char *cargo_opt(const struct strvec *args, const char *opt)
+/* The value opt has at args->v[*i] ("--opt V", *i then past V; or "--opt=V"), or NULL. */
+static const char *opt_value_at(const struct strvec *args, size_t *i, const char *opt)
 {
 	size_t n = strlen(opt);
+
+	if (strcmp(args->v[*i], opt) == 0 && *i + 1 < args->n)
+		return args->v[++*i];
+	if (strncmp(args->v[*i], opt, n) == 0 && args->v[*i][n] == '=')
+		return args->v[*i] + n + 1;
+	return NULL;
+}
+
+const char *cargo_opt(const struct strvec *args, const char *opt)
+{
 	const char *found = NULL;
 
-	for (size_t i = 0; i < args->n; i++) {
-		if (strcmp(args->v[i], "--") == 0)
-			break;
-		if (strcmp(args->v[i], opt) == 0 && i + 1 < args->n)
-			found = args->v[++i];
-		else if (strncmp(args->v[i], opt, n) == 0 && args->v[i][n] == '=')
-			found = args->v[i] + n + 1;
+	for (size_t i = 0; i < args->n && strcmp(args->v[i], "--") != 0; i++) {
+		const char *v = opt_value_at(args, &i, opt);
+		if (v)
+			found = v;
 	}
 	return found;
+}
+
+bool cargo_opt_is(const struct strvec *args, const char *lng, const char *shrt, const char *value)
+{
+	for (size_t i = 0; i < args->n && strcmp(args->v[i], "--") != 0; i++) {
+		const char *v = opt_value_at(args, &i, lng);
+		if (!v && shrt)
+			v = opt_value_at(args, &i, shrt);
+		if (v && strcmp(v, value) == 0)
+			return true;
+	}
+	return false;
 }
 
 bool cargo_flag(const struct strvec *args, const char *lng, const char *shrt)

@@ -78,6 +78,14 @@ use $(split_file fixbin)" "$(journal_actions fixbin)" "fixbin now uses the cache
 	cargo_ok build --release
 	assert_eq "use-stale $(split_file fixlib)" "$(journal_actions fixlib)" "edited crate is stale"
 	assert_eq "use $(split_file fixbin)" "$(journal_actions fixbin)" "unedited crate is fresh"
+	# A build dir removed since (cargo clean) is still the slot's, and status says it is gone.
+	rm -rf "$T/instr"
+	pgow status >"$T/status.txt"
+	assert_grep "^  build dir   $T/instr/release: generate $T/raw \(gone since: cargo clean\?\)\$" "$T/status.txt" \
+		"status: the removed dir is gone"
+	assert_grep "^  build dir   $T/ws/target/release: use [^ ]+\$" "$T/status.txt" "the other is not"
+	pgow status --format=yaml >"$T/status.yaml"
+	assert_eq "false true" "$(sed -n 's/^ *gone: //p' "$T/status.yaml" | sort | tr '\n' ' ' | sed 's/ $//')" "yaml: gone"
 }
 
 test_cycle_merge_errors() {

@@ -333,25 +333,25 @@ struct item {
 	bool unsure;     /* it may not be an item at all: leave it in */
 };
 
-static bool is_item_keyword(const struct lexer *lx, struct token t)
-{
-	static const char *const words[] = { "fn", "mod", "impl", "struct", "enum", "trait", "union", "type",
-					     "static", "use", "const", "macro_rules", NULL };
-	for (const char *const *w = words; *w; w++)
-		if (is_word(lx, t, *w))
-			return true;
-	return false;
-}
-
 /*
- * Whether the text ahead starts an item (fn, mod, impl, ...), not a field, a
- * variant, an arm or a statement: its signature's commas (`Result<(), E>`,
- * `where A: X, B: Y`) are then no end. Looks ahead on a copy of the lexer.
+ * Whether the text ahead starts an item (fn f, mod m, impl, ...), not a field,
+ * a variant, an arm or a statement: its signature's commas (`Result<(), E>`,
+ * `where A: X, B: Y`) are then no end. A keyword alone is not enough: `fn()`
+ * is a type and `union` a name, and a field of either kind would run on into
+ * the fields after it. Looks ahead on a copy of the lexer.
  */
 static bool starts_an_item(struct lexer ahead)
 {
 	struct token t = next_token(&ahead);
 
+	while (is_punct(&ahead, t, '#')) { /* more attributes: #[test] #[ignore] fn */
+		struct lexer at_hash = ahead;
+		if (!outer_attribute(&ahead)) {
+			ahead = at_hash;
+			break;
+		}
+		t = next_token(&ahead);
+	}
 	if (is_word(&ahead, t, "pub")) {
 		t = next_token(&ahead);
 		if (is_punct(&ahead, t, '(')) {
@@ -363,7 +363,19 @@ static bool starts_an_item(struct lexer ahead)
 	while (is_word(&ahead, t, "async") || is_word(&ahead, t, "unsafe") || is_word(&ahead, t, "extern") ||
 	       is_word(&ahead, t, "default") || t.kind == T_LIT)
 		t = next_token(&ahead);
-	return is_item_keyword(&ahead, t);
+	if (is_word(&ahead, t, "impl") || is_word(&ahead, t, "use"))
+		return true;
+	if (is_word(&ahead, t, "macro_rules"))
+		return is_punct(&ahead, next_token(&ahead), '!');
+	static const char *const named[] = { "fn", "mod", "struct", "enum", "trait", "union", "type", "static",
+					     "const", NULL };
+	for (const char *const *w = named; *w; w++)
+		if (is_word(&ahead, t, *w)) {
+			struct token name = next_token(&ahead);
+			/* const _: T = ..; const fn; static mut X */
+			return name.kind == T_IDENT || is_punct(&ahead, name, '_');
+		}
+	return false;
 }
 
 /*
@@ -371,14 +383,15 @@ static bool starts_an_item(struct lexer ahead)
  * ',' too, unless it is an item), or the '}' that closes its body, both
  * included; or at its last token before a closing bracket of what encloses it
  * (a tail expression, a last field or match arm). A '>' or '|' it does not
- * open itself means the attribute was on a generic or closure parameter,
- * whose list would run on into the body: unsure.
+ * open itself, or a '|' not in an or-pattern, means the attribute was on a
+ * generic or closure parameter, whose list would run on into the body:
+ * unsure. in_list: it follows a ',' or '(', where no item can be.
  */
-static struct item item_end(struct lexer *lx)
+static struct item item_end(struct lexer *lx, bool in_list)
 {
 	struct item it = { 0, false, 0, false };
-	size_t depth = 0, angles = 0, pipes = 0, last = lx->token_end;
-	bool item = starts_an_item(*lx);
+	size_t depth = 0, angles = 0, last = lx->token_end;
+	bool item = starts_an_item(*lx) && !in_list, pipe = false;
 
 	for (;; last = lx->token_end) {
 		struct token t = next_token(lx);
@@ -414,10 +427,13 @@ static struct item item_end(struct lexer *lx)
 			else
 				angles--;
 		} else if (depth == 0 && c == '|') {
-			pipes++;
+			pipe = true;
+		} else if (depth == 0 && c == '=' && t.end < lx->n && lx->s[t.end] == '>') {
+			pipe = false; /* an or-pattern's, `A | B =>` */
 		}
 	}
-	if (pipes % 2)
+	/* A '|' not an or-pattern's may close closure parameters: `|a, #[cfg(test)] b| a | 1`. */
+	if (pipe)
 		it.unsure = true;
 	return it;
 }
@@ -486,6 +502,7 @@ struct macro_trees {
 	size_t depth;     /* brackets open */
 	size_t inside;    /* depth + 1 where the outermost macro tree opened, or 0 */
 	bool bang;        /* `name!` (or `macro_rules! name`) just read */
+	bool rules;       /* `macro_rules!` just read: its name comes before the tree */
 };
 
 static void follow_brackets(struct macro_trees *m, const struct lexer *lx, struct token prev, struct token t)
@@ -501,13 +518,16 @@ static void follow_brackets(struct macro_trees *m, const struct lexer *lx, struc
 			m->inside = 0;
 		m->depth--;
 	}
-	m->bang = (c == '!' && prev.kind == T_IDENT) || (m->bang && t.kind == T_IDENT && is_punct(lx, prev, '!'));
+	/* `if !x {` is no macro: only macro_rules! puts a name between the '!' and the tree. */
+	bool name = m->rules && t.kind == T_IDENT && is_punct(lx, prev, '!');
+	m->rules = c == '!' && is_word(lx, prev, "macro_rules");
+	m->bang = (c == '!' && prev.kind == T_IDENT) || name;
 }
 
 size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out)
 {
 	struct lexer lx = { text, len, 0, 0 };
-	struct macro_trees macros = { 0, 0, false };
+	struct macro_trees macros = { 0, 0, false, false };
 	struct token prev = { T_EOF, 0, 0, 0 }, run_before = prev;
 	size_t copied = 0, left_out = 0, run_after = SIZE_MAX, run_first = 0;
 
@@ -534,7 +554,8 @@ size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out)
 		}
 		struct lexer saved = lx;
 		if (test_attribute(&lx)) {
-			struct item it = item_end(&lx);
+			bool in_list = is_punct(&lx, run_before, ',') || is_punct(&lx, run_before, '(');
+			struct item it = item_end(&lx, in_list);
 			size_t from = item_start(text, len, &lx, run_before, run_after, run_first, &it);
 			if (from != SIZE_MAX && from >= copied) {
 				sb_add(out, text + copied, from - copied);

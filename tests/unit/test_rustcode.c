@@ -87,6 +87,31 @@ static void test_parameters_and_macro_tokens_stay(void **state)
 	check("match x { #[cfg(test)] 1 if a < b => 2, _ => hot() }", "match x { _ => hot() }", 1);
 }
 
+/*
+ * After a ',' or '(' no item can be: a field of a `fn()` type or named `union`
+ * ends at its ','. A keyword starts an item only before a name (review findings).
+ */
+static void test_fields_that_look_like_items_end_at_their_comma(void **state)
+{
+	(void)state;
+	check("pub struct S(#[cfg(test)] fn(), pub u64);", "pub struct S( pub u64);", 1);
+	check("pub struct S(pub u8, #[cfg(test)] pub unsafe extern \"C\" fn(), pub u64);",
+	      "pub struct S(pub u8, pub u64);", 1);
+	check("pub enum E { V(#[cfg(test)] fn(), u64) }", "pub enum E { V( u64) }", 1);
+	check("pub struct S { #[cfg(test)] union: u32, pub b: u64 }", "pub struct S { pub b: u64 }", 1);
+	check("pub struct S { #[cfg(test)] macro_rules: u32, pub hot: u64 }", "pub struct S { pub hot: u64 }", 1);
+	check("pub fn f(a: u8, #[cfg(test)] union: u8, b: u8) -> u8 { a + b }",
+	      "pub fn f(a: u8, b: u8) -> u8 { a + b }", 1);
+	check("#[cfg(test)] const _: () = ();\nfn hot() {}", "\nfn hot() {}", 1);
+	/* A closure's '|' is no or-pattern's: its parameters stay, whatever the body's '|'s. */
+	check("fn g() -> u32 { let f = |a: u32, #[cfg(test)] _b: u32| a | 1; f(2) + 7 }",
+	      "fn g() -> u32 { let f = |a: u32, #[cfg(test)] _b: u32| a | 1; f(2) + 7 }", 0);
+	check("match x { #[cfg(test)] A | B => 1, _ => hot() }", "match x { _ => hot() }", 1);
+	/* More attributes after the test one; a '!' that is no macro's. */
+	check("#[test] #[ignore] fn t() -> Result<(), E> { Ok(()) }\nfn hot() {}", "\nfn hot() {}", 1);
+	check("fn g() { if !x { #[cfg(test)] let y = 1; hot() } }", "fn g() { if !x { hot() } }", 1);
+}
+
 static void test_brackets_in_strings_chars_and_comments_are_not_brackets(void **state)
 {
 	(void)state;
@@ -138,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_items_end_where_rust_ends_them),
 		cmocka_unit_test(test_what_comes_before_goes_with_it),
 		cmocka_unit_test(test_parameters_and_macro_tokens_stay),
+		cmocka_unit_test(test_fields_that_look_like_items_end_at_their_comma),
 		cmocka_unit_test(test_brackets_in_strings_chars_and_comments_are_not_brackets),
 		cmocka_unit_test(test_other_attributes_stay),
 		cmocka_unit_test(test_unterminated_input_is_safe),

@@ -21,6 +21,7 @@ struct workspace {
 	struct strvec bins;         /* binary targets of the workspace's packages */
 	struct strvec bin_packages; /* the package of each of bins, in the same order */
 	struct strvec members;      /* "name@version" of its packages, sorted: where it is not part of it */
+	struct strbuf implied;      /* the package cargo builds with no -p: --manifest-path's, or the cwd's */
 };
 
 /* The value of a cargo option ("--opt V" or "--opt=V") before any "--", or NULL. */

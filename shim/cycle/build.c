@@ -346,6 +346,10 @@ static void add_training_bins(const struct build *b, struct strvec *argv)
 
 	if (!picks && whole)
 		return;
+	/* Naming a package drops the one cargo would build without -p: it is named too. */
+	bool chosen = cargo_opt(&b->cargo_args, "--package") || cargo_opt(&b->cargo_args, "-p");
+	if (!whole && !chosen && b->ws.implied.len)
+		sv_pushf(argv, "--package=%s", b->ws.implied.buf);
 	for (size_t i = 0; i < b->cfg.bins.n; i++) {
 		const char *name = b->cfg.bins.v[i];
 		size_t len = strcspn(name, "\t");
@@ -353,7 +357,8 @@ static void add_training_bins(const struct build *b, struct strvec *argv)
 		if (!package)
 			continue; /* not the workspace's: require_training_bins says so */
 		char *bin = xstrndup(name, len);
-		if (!whole && !cargo_opt_is(&b->cargo_args, "--package", "-p", package))
+		if (!whole && !cargo_opt_is(&b->cargo_args, "--package", "-p", package) &&
+		    (chosen || strcmp(package, sb_str(&b->ws.implied)) != 0))
 			sv_pushf(argv, "--package=%s", package);
 		if (picks && !cargo_opt_is(&b->cargo_args, "--bin", NULL, bin))
 			sv_pushf(argv, "--bin=%s", bin);

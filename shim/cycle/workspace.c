@@ -9,6 +9,7 @@
 #include "base/spawn.h"
 #include "base/strbuf.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -104,12 +105,47 @@ static void set_profile(struct workspace *w, const struct strvec *args)
 	w->profile_dir = cargo_profile_dir(p);
 }
 
-static void collect_bins(struct workspace *w, const struct json *meta)
+/*
+ * The package whose manifest is at manifest_path, if it is the one cargo
+ * builds without -p: the one --manifest-path names, else the innermost one
+ * whose directory holds the cwd (none at a virtual workspace's root).
+ */
+static void note_implied(struct workspace *w, const char *pname, const char *manifest_path, const char *named,
+			 const char *here, size_t *best)
+{
+	struct strbuf dir = STRBUF_INIT;
+	char *real = realpath(manifest_path, NULL);
+
+	if (named && real && strcmp(real, named) == 0) {
+		sb_reset(&w->implied);
+		sb_adds(&w->implied, pname);
+		*best = SIZE_MAX;
+	} else if (!named && real && here && *best != SIZE_MAX) {
+		path_dirname(&dir, real);
+		if (dir.len > *best && strncmp(here, dir.buf, dir.len) == 0 &&
+		    (here[dir.len] == '/' || here[dir.len] == '\0')) {
+			sb_reset(&w->implied);
+			sb_adds(&w->implied, pname);
+			*best = dir.len;
+		}
+	}
+	free(real);
+	sb_release(&dir);
+}
+
+static void collect_bins(struct workspace *w, const struct json *meta, const struct strvec *args)
 {
 	const struct json *pkgs = json_get(meta, "packages");
+	const char *manifest = cargo_opt(args, "--manifest-path");
+	char *named = manifest ? realpath(manifest, NULL) : NULL, *here = realpath(".", NULL);
+	size_t best = 0;
+
 	for (size_t i = 0; pkgs && pkgs->type == JSON_ARRAY && i < pkgs->n; i++) {
 		const struct json *targets = json_get(&pkgs->items[i], "targets");
 		const char *pname = json_get_string(&pkgs->items[i], "name");
+		const char *mpath = json_get_string(&pkgs->items[i], "manifest_path");
+		if (pname && mpath && (!manifest || named))
+			note_implied(w, pname, mpath, named, here, &best);
 		const char *version = json_get_string(&pkgs->items[i], "version");
 		if (pname)
 			sv_pushf(&w->members, "%s@%s", pname, version ? version : "");
@@ -123,6 +159,8 @@ static void collect_bins(struct workspace *w, const struct json *meta)
 			}
 		}
 	}
+	free(named);
+	free(here);
 }
 
 const char *workspace_bin_package(const struct workspace *w, const char *name, size_t len)
@@ -174,7 +212,7 @@ void workspace_locate(struct workspace *w, const char *cargo, const struct strve
 		die(PGOW_EXIT_FAIL, "cargo metadata did not name a target directory");
 	if (!dir)
 		sb_adds(&w->target_dir, td);
-	collect_bins(w, &meta);
+	collect_bins(w, &meta, args);
 	sv_sort_unique(&w->members);
 	json_release(&meta);
 	refuse_control_in_path("workspace", w->root.buf);
@@ -194,6 +232,7 @@ void workspace_release(struct workspace *w)
 	sb_release(&w->root);
 	sb_release(&w->target_dir);
 	sv_release(&w->bin_packages);
+	sb_release(&w->implied);
 	sv_release(&w->members);
 	sb_release(&w->build_dir);
 	sv_release(&w->bins);

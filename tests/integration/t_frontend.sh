@@ -162,8 +162,12 @@ test_frontend_audit_findings() {
 	(cd fixlib && pgow build --release 2>"$T/err") || fail "refresh from a member dir: $(tail -3 "$T/err")"
 	assert_grep 'Training \[2/4\]' "$T/err" "the refresh trained fixbin"
 	assert_no_grep 'Compiling fixbin' <(sed -n '/Optimizing/,$p' "$T/err") "the optimised build built fixlib alone"
+	# A target picker there applies to the member, which stays in the instrumented build.
+	sed -i 's/if v == i64::MIN { v = 0; }/if v == i64::MIN { v = 3; }/' fixlib/src/lib.rs
+	(cd fixlib && pgow build --release --lib 2>"$T/err") || fail "refresh from a member dir with --lib: $(tail -3 "$T/err")"
+	assert_grep 'Training \[2/4\]' "$T/err" "--lib in a member dir: the refresh trained fixbin"
 	# -p with a target picker, likewise.
-	sed -i 's/if v == i64::MIN { v = 0; }/if v == i64::MIN { v = 1; }/' fixlib/src/lib.rs
+	sed -i 's/if v == i64::MIN { v = 3; }/if v == i64::MIN { v = 1; }/' fixlib/src/lib.rs
 	pgow build --release -p fixlib --lib 2>"$T/err" || fail "build -p fixlib --lib: $(tail -3 "$T/err")"
 	assert_grep 'Training \[2/4\]' "$T/err" "-p fixlib --lib: the refresh trained fixbin"
 	# At the root, arguments that pick other targets would leave the program out of

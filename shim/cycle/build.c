@@ -343,13 +343,14 @@ static bool builds_whole_workspace(const struct build *b)
 static void add_training_bins(const struct build *b, struct strvec *argv)
 {
 	bool picks = picks_targets(&b->cargo_args), whole = builds_whole_workspace(b);
+	struct strvec packages = STRVEC_INIT, bins = STRVEC_INIT;
 
 	if (!picks && whole)
 		return;
 	/* Naming a package drops the one cargo would build without -p: it is named too. */
 	bool chosen = cargo_opt(&b->cargo_args, "--package") || cargo_opt(&b->cargo_args, "-p");
 	if (!whole && !chosen && b->ws.implied.len)
-		sv_pushf(argv, "--package=%s", b->ws.implied.buf);
+		sv_push(&packages, b->ws.implied.buf);
 	for (size_t i = 0; i < b->cfg.bins.n; i++) {
 		const char *name = b->cfg.bins.v[i];
 		size_t len = strcspn(name, "\t");
@@ -357,13 +358,17 @@ static void add_training_bins(const struct build *b, struct strvec *argv)
 		if (!package)
 			continue; /* not the workspace's: require_training_bins says so */
 		char *bin = xstrndup(name, len);
-		if (!whole && !cargo_opt_is(&b->cargo_args, "--package", "-p", package) &&
-		    (chosen || strcmp(package, sb_str(&b->ws.implied)) != 0))
-			sv_pushf(argv, "--package=%s", package);
+		if (!whole && !cargo_opt_is(&b->cargo_args, "--package", "-p", package) && !sv_has(&packages, package))
+			sv_push(&packages, package);
 		if (picks && !cargo_opt_is(&b->cargo_args, "--bin", NULL, bin))
-			sv_pushf(argv, "--bin=%s", bin);
+			sv_pushf(&bins, "--bin=%s", bin);
 		free(bin);
 	}
+	for (size_t i = 0; i < packages.n; i++)
+		sv_pushf(argv, "--package=%s", packages.v[i]);
+	sv_pushv(argv, bins.v, bins.n);
+	sv_release(&packages);
+	sv_release(&bins);
 }
 
 static void args_for(const struct build *b, bool instrumented, struct strvec *argv)

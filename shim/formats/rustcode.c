@@ -438,14 +438,9 @@ static struct item item_end(struct lexer *lx, bool in_list)
 	return it;
 }
 
-static bool is_word_char(char c)
-{
-	return is_ident_char((unsigned char)c);
-}
-
 static bool is_punct_char(char c)
 {
-	return !is_word_char(c) && !is_space(c) && !is_open(c) && !is_close(c) && c != '"' && c != '\'';
+	return !is_ident_char((unsigned char)c) && !is_space(c) && !is_open(c) && !is_close(c) && c != '"' && c != '\'';
 }
 
 /* Text that would run together where the item was: "a" "b" into "ab", "-" ">" into "->". */
@@ -454,7 +449,8 @@ static bool joins(const char *text, size_t len, size_t from, size_t end)
 	if (from == 0 || end >= len)
 		return false;
 	char a = text[from - 1], b = text[end];
-	return (is_word_char(a) && is_word_char(b)) || (is_punct_char(a) && is_punct_char(b));
+	return (is_ident_char((unsigned char)a) && is_ident_char((unsigned char)b)) ||
+	       (is_punct_char(a) && is_punct_char(b));
 }
 
 /*

@@ -1,7 +1,8 @@
 /*
  * rustcode.h - Rust source as far as a unit's content key needs it: the
  * test-only items (#[cfg(test)], #[test]) that a build without --test never
- * compiles, so that editing them leaves the key of such a build unchanged.
+ * compiles, and the comments and layout no build compiles, so that editing
+ * them leaves the key unchanged.
  */
 #ifndef PGOW_RUSTCODE_H
 #define PGOW_RUSTCODE_H
@@ -18,5 +19,14 @@
  * Returns how many items were left out.
  */
 size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out);
+
+/*
+ * Appends the code of text to out: its tokens as they are, without comments
+ * (doc comments stay: they are attributes macros read) and without the space
+ * between two tokens unless, taken away, the two would read as one (two
+ * words, `& &`, `r #x`, `1 .5`): then one space. Reformatting and comment
+ * edits leave the result as it was; so does the result read again.
+ */
+void rust_code_tokens(const char *text, size_t len, struct strbuf *out);
 
 #endif

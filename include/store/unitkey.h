@@ -29,6 +29,7 @@ struct unit_key {
 	char identity[HASH_HEX_LEN + 1]; /* name, metadata, types, edition, target, cfgs */
 	char key[HASH_HEX_LEN + 1];
 	bool without_tests;    /* Rust sources digested without their test-only items */
+	bool legacy;           /* read from a record whose digests read comments: no stat cache */
 	struct unit_file *files;
 	size_t nfiles;
 };
@@ -51,8 +52,9 @@ int unitkey_compute(struct unit_key *k, const struct rustc_args *a, const char *
 /*
  * The same from a list of source files (absolute, or relative to the cwd)
  * and an identity hash: how units other than rustc's (the C code a build
- * script compiles) are keyed. without_tests: .rs files are digested without
- * their test-only items (rustcode.h), for a unit built without --test.
+ * script compiles) are keyed. .rs files are digested as code, without comments
+ * or layout (rustcode.h); without_tests: without their test-only items too, for
+ * a unit built without --test.
  */
 int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *metadata,
 			    const char *identity, bool without_tests, const struct strvec *sources,

@@ -139,9 +139,16 @@ static bool skip_raw_string(struct lexer *lx)
 	return true;
 }
 
-static size_t utf8_length(unsigned char c)
+/* The length of the character at s[i]: a lead byte's, when the bytes after it continue it (else 1). */
+static size_t utf8_length(const struct lexer *lx, size_t i)
 {
-	return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	unsigned char c = (unsigned char)lx->s[i];
+	size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+
+	for (size_t k = 1; k < len; k++)
+		if (i + k >= lx->n || ((unsigned char)lx->s[i + k] & 0xc0) != 0x80)
+			return 1;
+	return len;
 }
 
 /* From the quote: a char literal ('a', '\n', '{') or a lifetime or label ('a). */
@@ -154,7 +161,7 @@ static enum tok quote_token(struct lexer *lx)
 		return T_LIT;
 	}
 	if (i < lx->n) {
-		size_t len = utf8_length((unsigned char)lx->s[i]);
+		size_t len = utf8_length(lx, i);
 		if (at(lx, i + len, '\'')) {
 			lx->pos = i + len + 1;
 			return T_LIT;
@@ -575,4 +582,123 @@ size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out)
 	}
 	sb_add(out, text + copied, len - copied);
 	return left_out;
+}
+
+/* Doc comments are code: they are #[doc] attributes, and macros read them (clap's help). */
+static bool doc_comment_at(const char *s, size_t n, size_t i)
+{
+	if (i + 2 >= n || s[i] != '/')
+		return false;
+	bool fourth = i + 3 < n;
+	if (s[i + 1] == '/') /* ///, //!, not //// */
+		return s[i + 2] == '!' || (s[i + 2] == '/' && !(fourth && s[i + 3] == '/'));
+	if (s[i + 1] == '*') /* slash-star-star, slash-star-bang; not three stars, nor an empty comment */
+		return s[i + 2] == '!' || (s[i + 2] == '*' && !(fourth && (s[i + 3] == '*' || s[i + 3] == '/')));
+	return false;
+}
+
+/* Spaces and plain comments up to the next token or doc comment: whether there were any. */
+static bool skip_gap(struct lexer *lx)
+{
+	size_t start = lx->pos;
+
+	for (;;) {
+		while (lx->pos < lx->n && is_space(lx->s[lx->pos]))
+			lx->pos++;
+		if (!at(lx, lx->pos, '/') || !(at(lx, lx->pos + 1, '/') || at(lx, lx->pos + 1, '*')) ||
+		    doc_comment_at(lx->s, lx->n, lx->pos))
+			break;
+		if (at(lx, lx->pos + 1, '/')) {
+			const char *nl = memchr(lx->s + lx->pos, '\n', lx->n - lx->pos);
+			lx->pos = nl ? (size_t)(nl - lx->s) : lx->n;
+		} else {
+			skip_block_comment(lx);
+		}
+	}
+	return lx->pos > start;
+}
+
+/* How a token's edge can run into its neighbour's: words into words, punctuation into punctuation. */
+enum edge { E_NONE, E_WORD, E_PUNCT };
+
+static enum edge edge_of(enum tok kind, char c)
+{
+	if (kind == T_EOF)
+		return E_NONE;
+	if (kind != T_PUNCT)
+		return E_WORD;
+	/* Brackets, ',' and ';' join nothing: no operator holds one. */
+	return is_open(c) || is_close(c) || c == ',' || c == ';' ? E_NONE : E_PUNCT;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Whether the space between two tokens is code: taken away, the two would
+ * read as one token (two words; a literal and its suffix or prefix; r #x and
+ * r#x; 1 .5 and 1.5) or as one operator (`& &` is not `&&`). Everywhere else
+ * (`x + 1`, `f(a, b)`, a chain broken over lines) it is layout.
+ */
+static bool space_is_code(const char *s, struct token a, struct token b)
+{
+	enum edge ea = edge_of(a.kind, a.kind == T_EOF ? 0 : s[a.end - 1]);
+	enum edge eb = edge_of(b.kind, s[b.start]);
+
+	if (ea == E_NONE || eb == E_NONE)
+		return false;
+	if (ea == eb)
+		return true;
+	char pa = a.kind == T_PUNCT ? s[a.start] : 0, pb = b.kind == T_PUNCT ? s[b.start] : 0;
+	return pa == '#' || pb == '#' || (pa == '.' && is_digit(s[b.start])) ||
+	       (pb == '.' && is_digit(s[a.start]));
+}
+
+void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
+{
+	struct lexer lx = { text, len, 0, 0 };
+	struct token prev = { T_EOF, 0, 0, 0 };
+
+	pthread_once(&classes_once, fill_classes);
+	for (;;) {
+		bool gap = skip_gap(&lx);
+		if (lx.pos >= len)
+			break;
+		struct token t;
+		bool line_doc = false;
+		if (doc_comment_at(text, len, lx.pos)) {
+			/* As punctuation: its '/' or '*' could join what is before or after it. */
+			t.kind = T_PUNCT;
+			t.start = lx.pos;
+			line_doc = text[lx.pos + 1] == '/';
+			if (line_doc) {
+				const char *nl = memchr(text + lx.pos, '\n', len - lx.pos);
+				lx.pos = nl ? (size_t)(nl - text) : len;
+			} else {
+				skip_block_comment(&lx);
+			}
+			t.end = lx.token_end = lx.pos;
+		} else {
+			t = next_token(&lx);
+		}
+		if (gap && space_is_code(text, prev, t))
+			sb_addch(out, ' ');
+		/*
+		 * A quote that starts nothing is no Rust (a file being written): the
+		 * rest is kept as it is, as what the next quote starts depends on it.
+		 */
+		if (t.kind == T_LIFETIME && t.end - t.start == 1) {
+			sb_add(out, text + t.start, len - t.start);
+			break;
+		}
+		sb_add(out, text + t.start, t.end - t.start);
+		prev = t;
+		/* A line doc comment ends at its line's end: that is its text's end. */
+		if (line_doc) {
+			sb_addch(out, '\n');
+			prev.kind = T_EOF;
+		}
+	}
 }

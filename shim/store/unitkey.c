@@ -1,9 +1,11 @@
 /*
  * unitkey.c - per-unit content keys and their records (see include/store/unitkey.h).
  * A record is tab-separated text, written atomically:
- *   unit-v2 <crate> <metadata> <identity-hash> <key> all|no-tests
+ *   unit-v3 <crate> <metadata> <identity-hash> <key> all|no-tests
  *   f <dev> <ino> <size> <mtime_ns> <ctime_ns> <digest> <path> <real-path>
- * (unit-v1 records, without the last field, digested whole files: "all").
+ * Older records are read for their file list, not their digests: unit-v2
+ * digested Rust with its comments and layout, unit-v1 (without the last
+ * field) digested whole files.
  * Like git's index, a file whose stat matches and is older than the racy
  * window keeps its digest without being read.
  */
@@ -24,9 +26,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#define RECORD_MAGIC "unit-v2"
+#define RECORD_MAGIC "unit-v3"
+#define RECORD_MAGIC_V2 "unit-v2"
 #define RECORD_MAGIC_V1 "unit-v1"
-/* Keys keep v1's name: a unit without test items keys as it did before. */
+/* Keys keep v1's name: a unit whose files' digests are unchanged (C) keys as before. */
 #define KEY_MAGIC "unit-v1"
 /* Reader threads besides the caller when many files must be read. */
 #define HASH_THREADS 3
@@ -117,15 +120,16 @@ static int stat_file(struct unit_file *f, const struct unit_file *prev, long lon
 }
 
 /*
- * A Rust source of a unit built without --test is digested without its
- * test-only items: that build never compiles them, so editing a test does
- * not change the code the profile was collected from.
+ * A Rust source is digested as code: a comment edit or a reformat leaves the
+ * code the profile was collected from as it was. A unit built without
+ * --test never compiles the test-only items either, so editing a test does
+ * not change it.
  */
 static int digest_source(const char *path, bool without_tests, char digest[HASH_HEX_LEN + 1])
 {
-	if (!without_tests || !str_ends_with(path, ".rs"))
+	if (!str_ends_with(path, ".rs"))
 		return hash_file_hex(path, digest);
-	struct strbuf text = STRBUF_INIT, code = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, code = STRBUF_INIT, tokens = STRBUF_INIT;
 	if (sb_read_file(&text, path) != 0) {
 		int saved = errno;
 		sb_release(&text);
@@ -133,10 +137,14 @@ static int digest_source(const char *path, bool without_tests, char digest[HASH_
 		return -1;
 	}
 	hash_files_read++;
-	rust_code_without_tests(text.buf, text.len, &code);
-	hash_buf_hex(code.buf, code.len, digest);
+	if (without_tests && rust_code_without_tests(text.buf, text.len, &code) > 0)
+		rust_code_tokens(code.buf, code.len, &tokens);
+	else
+		rust_code_tokens(text.buf, text.len, &tokens);
+	hash_buf_hex(sb_str(&tokens), tokens.len, digest);
 	sb_release(&text);
 	sb_release(&code);
+	sb_release(&tokens);
 	return 0;
 }
 
@@ -263,8 +271,8 @@ int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *m
 	int rc = -1;
 
 	memset(k, 0, sizeof(*k));
-	/* Digests of the other kind are no stat cache for these. */
-	if (prev && prev->without_tests != without_tests)
+	/* Digests of another kind are no stat cache for these. */
+	if (prev && (prev->legacy || prev->without_tests != without_tests))
 		prev = NULL;
 	k->without_tests = without_tests;
 	k->crate = xstrdup(crate);
@@ -409,7 +417,7 @@ int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct str
 			f->real_path = xstrdup(rec->files[i].real_path);
 			continue;
 		}
-		int need = stat_file(f, &rec->files[i], now_ns, err);
+		int need = stat_file(f, rec->legacy ? NULL : &rec->files[i], now_ns, err);
 		if (need < 0)
 			rc = -1;
 		else if (need)
@@ -497,12 +505,14 @@ int unitkey_read(struct unit_key *k, const char *path, struct strbuf *err)
 		sv_split(&fields, line, '\t');
 		if (lineno == 1) {
 			bool v1 = fields.n == 5 && strcmp(fields.v[0], RECORD_MAGIC_V1) == 0;
-			bool v2 = fields.n == 6 && strcmp(fields.v[0], RECORD_MAGIC) == 0 &&
+			bool v2 = fields.n == 6 && (strcmp(fields.v[0], RECORD_MAGIC) == 0 ||
+						    strcmp(fields.v[0], RECORD_MAGIC_V2) == 0) &&
 				  (strcmp(fields.v[5], "all") == 0 || strcmp(fields.v[5], "no-tests") == 0);
 			bad = (!v1 && !v2) || !str_is_hex(fields.v[3], HASH_HEX_LEN) ||
 			      !str_is_hex(fields.v[4], HASH_HEX_LEN);
 			if (!bad) {
 				k->without_tests = v2 && strcmp(fields.v[5], "no-tests") == 0;
+				k->legacy = strcmp(fields.v[0], RECORD_MAGIC) != 0;
 				k->crate = xstrdup(fields.v[1]);
 				k->metadata = xstrdup(fields.v[2]);
 				memcpy(k->identity, fields.v[3], HASH_HEX_LEN + 1);

@@ -57,7 +57,7 @@ t0=$(now); q "$BIN" build --release; t1=$(now)
 fresh=$(secs "$t0" "$t1")
 
 # A one-file edit: the refresh rebuilds only what changed in the instrumented dir.
-sed -i 's/let mut r = Rng::new(7);/let mut r = Rng::new(7); \/\/ edited/' src/lib.rs
+sed -i 's/let mut r = Rng::new(7);/let mut r = Rng::new(7); let _edited = 1;/' src/lib.rs
 printf 'stale-policy: refresh\n' | cat - pgo-wrap.yaml >"$W/y" && mv "$W/y" pgo-wrap.yaml
 t0=$(now); CARGO_PGO_WRAP_JOURNAL="$W/refresh-journal.log" "$BIN" build --release 2>"$W/refresh.log" >/dev/null; t1=$(now)
 refresh=$(secs "$t0" "$t1")

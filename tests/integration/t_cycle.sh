@@ -61,7 +61,7 @@ use $(split_file fixbin)" "$(journal_actions fixbin)" "fixbin now uses the cache
 	assert_grep "^  build dir   $T/instr/release: generate $T/raw\$" "$T/status.txt" "and the instrumented dir"
 
 	# Edit one crate: status names exactly it before any build, then the build says so too.
-	sed -i 's/let mut v = 0i64;/let mut v = 0i64; \/\/ edited/' fixlib/src/lib.rs
+	sed -i 's/let mut v = 0i64;/let mut v = 0i64; let _edited = 1;/' fixlib/src/lib.rs
 	pgow status >"$T/status.txt"
 	assert_grep '^  state       stale: fixlib \(changed, [0-9]+% of counts\); 1 of 2 units fresh$' "$T/status.txt" "status after an edit"
 	local share
@@ -466,11 +466,11 @@ cycle_once() { # [pgo-wrap.yaml's text]
 	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
 }
 
-# A build without --test never compiles a crate's tests: editing one, or adding
-# one, leaves the profile fresh under the wrapper and `build`, though cargo
-# recompiles the crate; `cargo test` runs the edited test; a code edit in the same
-# file is still stale.
-test_cycle_a_test_edit_leaves_the_profile_fresh() {
+# A build without --test never compiles a crate's tests, and no build compiles
+# comments or layout: editing a test, adding one, a comment, a reformat leave the
+# profile fresh under the wrapper and `build`, though cargo recompiles the crate;
+# `cargo test` runs the edited test; a code edit in the same file is still stale.
+test_cycle_a_test_or_comment_edit_leaves_the_profile_fresh() {
 	setup_ws
 	unset RUSTC_WRAPPER
 	printf '\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() { assert_eq!(super::eval("1+2"), 3); }\n}\n' >>fixlib/src/lib.rs
@@ -482,6 +482,11 @@ test_cycle_a_test_edit_leaves_the_profile_fresh() {
 	sed -i 's/^    pos: usize,$/&\n    #[cfg(test)]\n    trace: Vec<usize>,/; s/Parser { toks: \&toks, pos: 0 }/Parser { toks: \&toks, pos: 0, #[cfg(test)] trace: Vec::new() }/' \
 		fixlib/src/lib.rs
 	grep -q '"2+2"' fixlib/src/lib.rs && grep -q 'trace: Vec::new()' fixlib/src/lib.rs || fail "setup: the test edits"
+	# Comments, and match arms laid out as rustfmt would.
+	sed -i 's|^            b.+. => out.push(Tok::Plus),$|            // The operators.\n            b\x27+\x27 =>\n                out.push( Tok::Plus ), /* one token */|; s|^pub fn tokenize(src: &str)|/* The lexer. */\n&|' \
+		fixlib/src/lib.rs
+	grep -q '^                out.push( Tok::Plus ), /\* one token \*/$' fixlib/src/lib.rs && grep -q '^/\* The lexer' fixlib/src/lib.rs ||
+		fail "setup: the comment edits"
 	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
 	assert_grep 'Compiling fixlib' "$T/err" "setup: cargo recompiles the edited crate"
 	assert_no_grep 'warning' "$T/err" "the wrapper does not call it stale"
@@ -627,10 +632,10 @@ training:
 
 # Cargo shows a reused unit's kept output again: the stale line comes back on
 # every build while it is true, and goes when a merge stores a profile of the code
-# as it is, though fixlib (a comment edited: the same part) is not recompiled.
+# as it is, though fixlib (an unused function added: the same part) is not recompiled.
 test_cycle_a_merge_takes_back_the_replayed_stale_line() {
 	cycle_once
-	echo '// a comment' >>fixlib/src/lib.rs
+	echo '#[allow(dead_code)] fn pgow_edited() {}' >>fixlib/src/lib.rs
 	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
 	assert_grep 'warning: the profile of slot [0-9a-f]{12} is stale for fixlib' "$T/err" "stale"
 	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "no-op: $(tail -3 "$T/err")"
@@ -661,7 +666,7 @@ test_cycle_a_merge_keeps_a_stale_line_that_is_still_true() {
 	instrument_and_train
 	pgow merge "$T/raw" 2>"$T/err" || fail "merge: $(tail -3 "$T/err")"
 	cargo_ok build --release
-	echo '// a comment' >>fixlib/src/lib.rs
+	echo '#[allow(dead_code)] fn pgow_edited() {}' >>fixlib/src/lib.rs
 	cargo_ok build --release
 	assert_grep 'is stale for fixlib' "$T/cargo.log" "setup: stale"
 	run_profiled "$T/raw2" "$T/instr/release/fixbin" 0 >/dev/null
@@ -680,7 +685,7 @@ test_cycle_a_unit_reused_after_a_refresh_is_not_counted_stale() {
 training:
   - run: ["{bin:fixbin}", "1000"]
 '
-	echo '// a comment' >>fixlib/src/lib.rs
+	echo '#[allow(dead_code)] fn pgow_edited() {}' >>fixlib/src/lib.rs
 	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release -p fixlib --no-run 2>"$T/err" || fail "cargo test: $(tail -3 "$T/err")"
 	assert_grep 'is stale for fixlib' "$T/err" "setup: fixlib compiled under the stale profile"
 	pgow build --release 2>"$T/err" || fail "refresh: $(tail -3 "$T/err")"
@@ -742,10 +747,10 @@ test_cycle_a_library_a_macro_calls_makes_its_users_stale() {
 # use it without being called stale, even for a proc-macro whose sources changed.
 test_cycle_test_harnesses_are_not_called_stale() {
 	cycle_once
-	echo '// edited' >>fixmacro/src/lib.rs
+	echo '#[allow(dead_code)] fn pgow_edited() {}' >>fixmacro/src/lib.rs
 	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release --no-run 2>"$T/err" || fail "cargo test: $(tail -3 "$T/err")"
 	assert_no_grep 'cargo-pgo-wrap: warning' "$T/err" "no harness is stale"
-	echo '// edited' >>fixlib/src/lib.rs
+	echo '#[allow(dead_code)] fn pgow_edited() {}' >>fixlib/src/lib.rs
 	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release --no-run 2>"$T/err" || fail "cargo test: $(tail -3 "$T/err")"
 	assert_grep '^cargo-pgo-wrap: warning: the profile of slot [0-9a-f]{12} is stale for fixlib \(its sources changed' \
 		"$T/err" "an edited program crate still is"

@@ -36,8 +36,15 @@ test_keys_stable_across_target_dirs_and_sensitive_to_edits() {
 	cargo_ok build --release -v
 	assert_no_grep 'Compiling' "$T/cargo.log" "README edit"
 
+	# A comment and a reformat: cargo compiles fixlib again, its key stays.
+	sed -i 's/let mut v = 0i64;/let mut v\n        = 0i64; \/\/ a comment/' fixlib/src/lib.rs
+	cargo_ok build --release -v
+	assert_grep 'Compiling fixlib' "$T/cargo.log" "a comment edit rebuilds"
+	assert_eq "$lib1" "$(journal_key fixlib)" "fixlib key after a comment edit"
+
 	# A one-line edit in fixlib: only fixlib's key changes.
-	sed -i 's/let mut v = 0i64;/let mut v = 0i64; \/\/ edited/' fixlib/src/lib.rs
+	sed -i '/^ *= 0i64; \/\/ a comment$/d; s/let mut v$/let mut v = 0i64; let _edited = 1;/' fixlib/src/lib.rs
+	grep -q 'let _edited = 1;' fixlib/src/lib.rs || fail "setup: the edit"
 	cargo_ok build --release
 	local lib2
 	lib2=$(journal_key fixlib)

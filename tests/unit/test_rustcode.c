@@ -1,7 +1,7 @@
 /*
  * test_rustcode.c - unit tests for finding test-only items in Rust source
  * (shim/formats/rustcode.c): what goes, what stays, and that nothing outside
- * a test item is ever lost.
+ * a test item is ever lost; and for the code that comments and layout leave.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -156,6 +156,87 @@ static void test_unterminated_input_is_safe(void **state)
 	check("", "", 0);
 }
 
+/* text's code must read expected, and read again, the same. */
+static void check_code(const char *text, const char *expected)
+{
+	struct strbuf out = STRBUF_INIT, again = STRBUF_INIT;
+	rust_code_tokens(text, strlen(text), &out);
+	assert_string_equal(sb_str(&out), expected);
+	rust_code_tokens(sb_str(&out), out.len, &again);
+	assert_string_equal(sb_str(&again), expected);
+	sb_release(&out);
+	sb_release(&again);
+}
+
+/* Two texts that must have the same code, and it must read expected. */
+static void check_same_code(const char *a, const char *b, const char *expected)
+{
+	check_code(a, expected);
+	check_code(b, expected);
+}
+
+/* Two texts whose code must differ. */
+static void check_other_code(const char *a, const char *b)
+{
+	struct strbuf x = STRBUF_INIT, y = STRBUF_INIT;
+	rust_code_tokens(a, strlen(a), &x);
+	rust_code_tokens(b, strlen(b), &y);
+	if (strcmp(sb_str(&x), sb_str(&y)) == 0)
+		fail_msg("'%s' and '%s' read as the same code '%s'", a, b, sb_str(&x));
+	sb_release(&x);
+	sb_release(&y);
+}
+
+static void test_comments_and_layout_are_not_code(void **state)
+{
+	(void)state;
+	check_same_code("fn f(a: u32, b: u32) -> u32 {\n    a + b // sum\n}\n",
+			"fn f(a:u32,b:u32)->u32{a+b}", "fn f(a:u32,b:u32)->u32{a+b}");
+	check_same_code("let x = y\n    .iter()\n    .map(|v| v * 2) /* doubled */\n    .sum();",
+			"let x = y.iter().map(|v| v * 2).sum();", "let x=y.iter().map(|v|v*2).sum();");
+	check_same_code("/* a /* nested */ comment */ fn a() {}", "fn a() {}", "fn a(){}");
+	check_same_code("fn a() {} ////// not a doc comment\n/**/ /***/", "fn a() {}", "fn a(){}");
+}
+
+static void test_doc_comments_strings_and_joints_are_code(void **state)
+{
+	(void)state;
+	/* Macros read doc comments (clap's help); strings and chars keep their spaces. */
+	check_code("/// Adds.\n  ///   Fast.\nfn a() {}", "/// Adds.\n///   Fast.\nfn a(){}");
+	check_code("//! crate doc\n/** block */ fn a() {} /*! inner */", "//! crate doc\n/** block */fn a(){}/*! inner */");
+	check_other_code("/// Adds.\nfn a() {}", "/// Adds two.\nfn a() {}");
+	check_other_code("/// Adds.\nfn a() {}", "fn a() {}");
+	check_code("let s = \"a  // b\"; let c = ' '; let r = r#\"  \"#;",
+		   "let s=\"a  // b\";let c=' ';let r=r#\"  \"#;");
+	/* Where the space keeps two tokens apart, it stays. */
+	check_other_code("a && b", "a & &b");
+	check_other_code("a << b", "a < <b");
+	check_other_code("x = - -1", "x = --1");
+	check_other_code("m!(r #x)", "m!(r#x)");
+	check_other_code("m!(r# \"x\")", "m!(r#\"x\")");
+	check_other_code("m!(1. 5)", "m!(1.5)");
+	check_other_code("m!(1 .5)", "m!(1.5)");
+	check_other_code("m!(\"x\" a)", "m!(\"x\"a)");
+	check_other_code("m!(b 'x')", "m!(b'x')");
+	check_other_code("m!('a b)", "m!('ab)");
+	check_other_code("fn a() {}", "fna() {}");
+	check_other_code("a / /* c */ / b", "a // b");
+	check_same_code("pub fn a ( ) -> u8 { 1 }", "pub fn a() -> u8 { 1 }", "pub fn a()->u8{1}");
+	check_same_code("#[derive(Debug)]", "# [ derive ( Debug ) ]", "#[derive(Debug)]");
+}
+
+static void test_code_of_unterminated_input(void **state)
+{
+	(void)state;
+	check_code("fn a() { \"open", "fn a(){\"open");
+	check_code("a /* open", "a");
+	check_code("a ///", "a///\n");
+	check_code("a /**", "a/**");
+	check_code("r#\"open", "r#\"open");
+	check_code("'", "'");
+	check_code("", "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +248,9 @@ int main(void)
 		cmocka_unit_test(test_brackets_in_strings_chars_and_comments_are_not_brackets),
 		cmocka_unit_test(test_other_attributes_stay),
 		cmocka_unit_test(test_unterminated_input_is_safe),
+		cmocka_unit_test(test_comments_and_layout_are_not_code),
+		cmocka_unit_test(test_doc_comments_strings_and_joints_are_code),
+		cmocka_unit_test(test_code_of_unterminated_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -247,39 +247,107 @@ static void test_test_items_key_only_the_test_build(void **state)
 	sb_release(&err);
 }
 
-/* A record written before test items were left out digests whole files, and is read so. */
-static void test_a_v1_record_reads_as_whole_files(void **state)
+/* A record's first line as an older version wrote it. */
+static void write_as_version(const char *text, const char *magic, bool kind_field)
+{
+	struct strbuf old = STRBUF_INIT;
+	const char *tab = strchr(text, '\t');
+	const char *kind = strstr(text, "\tall\n");
+	assert_non_null(tab);
+	assert_non_null(kind);
+	sb_adds(&old, magic);
+	sb_add(&old, tab, (size_t)(kind - tab));
+	sb_adds(&old, kind_field ? "\tall\n" : "\n");
+	sb_adds(&old, kind + 5);
+	write_aged(rec.buf, old.buf, 60);
+	sb_release(&old);
+}
+
+/*
+ * Records of older versions (v1 digested whole files, v2 Rust with its
+ * comments) are read for their file list; their digests are no stat cache:
+ * every file is read again, and the key is the current one.
+ */
+static void test_an_older_record_is_read_for_its_files(void **state)
 {
 	(void)state;
 	struct unit_key k, back, now;
 	struct strbuf err = STRBUF_INIT, text = STRBUF_INIT;
+	const char *versions[] = { "unit-v1", "unit-v2" };
 
 	compute_as(&k, NULL, "m", "--test");
 	assert_int_equal(unitkey_write(&k, rec.buf, &err), 0);
 	assert_int_equal(sb_read_file(&text, rec.buf), 0);
-	assert_non_null(strstr(text.buf, "\tall\n"));
-	/* As version 1 wrote it: the same lines, without the last field of the first. */
-	char *all = strstr(text.buf, "\tall\n");
-	memmove(all, all + 4, strlen(all + 4) + 1);
-	memcpy(text.buf, "unit-v1", 7);
-	write_aged(rec.buf, text.buf, 60);
+	assert_int_equal(strncmp(text.buf, "unit-v3\t", 8), 0);
 	assert_int_equal(unitkey_read(&back, rec.buf, &err), 1);
-	assert_false(back.without_tests);
-	assert_string_equal(back.key, k.key);
+	assert_false(back.legacy);
 	unsigned long before = hash_files_read;
 	assert_int_equal(unitkey_refresh(&now, &back, &err), 0);
 	assert_int_equal(hash_files_read - before, 0);
-	assert_string_equal(now.key, k.key);
 	unitkey_release(&now);
 	unitkey_release(&back);
-	/* A version 2 header with a kind it does not know is corrupt. */
-	memcpy(text.buf, "unit-v2", 7);
+	for (size_t v = 0; v < 2; v++) {
+		write_as_version(text.buf, versions[v], v == 1);
+		assert_int_equal(unitkey_read(&back, rec.buf, &err), 1);
+		assert_true(back.legacy);
+		assert_false(back.without_tests);
+		assert_int_equal(back.nfiles, k.nfiles);
+		before = hash_files_read;
+		assert_int_equal(unitkey_refresh(&now, &back, &err), 0);
+		assert_int_equal(hash_files_read - before, k.nfiles);
+		assert_string_equal(now.key, k.key);
+		unitkey_release(&now);
+		/* Nor is it a stat cache for a computation. */
+		before = hash_files_read;
+		compute_as(&now, &back, "m", "--test");
+		assert_int_equal(hash_files_read - before, k.nfiles);
+		unitkey_release(&now);
+		unitkey_release(&back);
+	}
+	/* A header with a kind no version wrote is corrupt. */
+	char *kind = strstr(text.buf, "\tall\n");
+	memcpy(kind + 1, "any", 3);
 	write_aged(rec.buf, text.buf, 60);
 	assert_int_equal(unitkey_read(&back, rec.buf, &err), -1);
 	unitkey_release(&back);
 	unitkey_release(&k);
 	sb_release(&err);
 	sb_release(&text);
+}
+
+/* A comment edit or a reformat keeps the key; a doc comment is code; other files are read whole. */
+static void test_comments_and_layout_keep_the_key(void **state)
+{
+	(void)state;
+	struct unit_key k, k2;
+
+	compute(&k, NULL, "m");
+	write_aged(b_rs.buf, "// the answer\npub fn f()->u32{\n    1 /* one */\n}\n", 50);
+	compute(&k2, &k, "m");
+	assert_string_equal(k2.key, k.key);
+	unitkey_release(&k2);
+	write_aged(b_rs.buf, "/// The answer.\npub fn f() -> u32 { 1 }\n", 40);
+	compute(&k2, &k, "m");
+	assert_string_not_equal(k2.key, k.key);
+	unitkey_release(&k2);
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n", 60);
+	unitkey_release(&k);
+
+	/* Not Rust (an include_bytes! of text, a C file): every byte counts. */
+	struct strbuf txt = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec src = STRVEC_INIT;
+	path_join(&txt, dir, "data.txt");
+	write_aged(txt.buf, "a  b // c\n", 60);
+	sv_push(&src, txt.buf);
+	assert_int_equal(unitkey_compute_sources(&k, "c", "m", "id", true, &src, "/nowhere", NULL, NULL, &err), 0);
+	write_aged(txt.buf, "a b // c\n", 50);
+	assert_int_equal(unitkey_compute_sources(&k2, "c", "m", "id", true, &src, "/nowhere", &k, NULL, &err), 0);
+	assert_string_not_equal(k2.key, k.key);
+	unitkey_release(&k);
+	unitkey_release(&k2);
+	sv_release(&src);
+	sb_release(&txt);
+	sb_release(&err);
 }
 
 /* Past 32 files the reads run on several threads; an error there is still reported. */
@@ -340,7 +408,8 @@ int main(void)
 		cmocka_unit_test(test_corrupt_record),
 		cmocka_unit_test(test_many_files_threaded),
 		cmocka_unit_test(test_test_items_key_only_the_test_build),
-		cmocka_unit_test(test_a_v1_record_reads_as_whole_files),
+		cmocka_unit_test(test_an_older_record_is_read_for_its_files),
+		cmocka_unit_test(test_comments_and_layout_keep_the_key),
 	};
 	return cmocka_run_group_tests_name("unitkey", tests, setup, teardown);
 }

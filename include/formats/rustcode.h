@@ -24,8 +24,10 @@ size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out)
  * Appends the code of text to out: its tokens as they are, without comments
  * (doc comments stay: they are attributes macros read) and without the space
  * between two tokens unless, taken away, the two would read as one (two
- * words, `& &`, `r #x`, `1 .5`): then one space. Reformatting and comment
- * edits leave the result as it was; so does the result read again.
+ * words, `& &`, `r #x`, `1 .5`): then one space; and without the ',' before
+ * a closing bracket that rustfmt adds when it breaks a list (kept in `(a,)`,
+ * a tuple). Comment edits and most reformatting leave the result as it was;
+ * so does reading the result again.
  */
 void rust_code_tokens(const char *text, size_t len, struct strbuf *out);
 

@@ -631,6 +631,11 @@ static enum edge edge_of(enum tok kind, char c)
 	return is_open(c) || is_close(c) || c == ',' || c == ';' ? E_NONE : E_PUNCT;
 }
 
+static bool is_punct_tok(const char *s, struct token t, char c)
+{
+	return t.kind == T_PUNCT && s[t.start] == c && t.end - t.start == 1;
+}
+
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -639,11 +644,15 @@ static bool is_digit(char c)
 /*
  * Whether the space between two tokens is code: taken away, the two would
  * read as one token (two words; a literal and its suffix or prefix; r #x and
- * r#x; 1 .5 and 1.5) or as one operator (`& &` is not `&&`). Everywhere else
+ * r#x; 1 .5 and 1.5; 1. x and 1.x) or as one operator (`& &` is not `&&`). Everywhere else
  * (`x + 1`, `f(a, b)`, a chain broken over lines) it is layout.
  */
-static bool space_is_code(const char *s, struct token a, struct token b)
+static bool space_is_code(const char *s, struct token before, struct token a, struct token b)
 {
+	/* `1. x` is the float 1. and a name, `1.x` a field of 1. */
+	if (a.kind == T_PUNCT && s[a.start] == '.' && before.kind == T_LIT && before.end == a.start &&
+	    is_digit(s[before.start]))
+		return true;
 	enum edge ea = edge_of(a.kind, a.kind == T_EOF ? 0 : s[a.end - 1]);
 	enum edge eb = edge_of(b.kind, s[b.start]);
 
@@ -656,12 +665,125 @@ static bool space_is_code(const char *s, struct token a, struct token b)
 	       (pb == '.' && is_digit(s[a.start]));
 }
 
+/*
+ * Brackets open, innermost last, for the trailing comma rustfmt adds when it
+ * breaks a list: how many commas each holds so far (2 for more), and whether
+ * it holds a call's arguments.
+ */
+struct groups {
+	struct strbuf open;
+};
+
+#define G_COMMAS 3  /* commas so far, 2 for more */
+#define G_CALL 4    /* a call's arguments */
+#define G_TOKENS 8  /* a macro's or an attribute's tokens, which a macro reads as they are */
+#define G_UNSURE 16 /* a '<' or '|' at its level: `(Map<K, V>,)` and `(|a, b| a,)` hold one comma */
+
+/* Rust's keywords: `return (a,)` and `mut (a,)` are tuples, `f(a,)` a call. */
+static bool is_keyword(const char *s, struct token t)
+{
+	static const char *const words[] = {
+		"as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+		"enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match",
+		"mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
+		"trait", "true", "try", "type", "union", "unsafe", "use", "where", "while", "yield", NULL
+	};
+	size_t len = t.end - t.start;
+
+	for (const char *const *w = words; *w; w++)
+		if (strlen(*w) == len && memcmp(*w, s + t.start, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A '(' after a name opens a call's arguments (or a tuple struct's fields).
+ * Not after a ')': `pub(crate) (u8,)` is a tuple field.
+ */
+static bool opens_a_call(const char *s, struct token prev)
+{
+	return prev.kind == T_IDENT && !is_keyword(s, prev);
+}
+
+/* in_macro: the bracket t opens is a macro's token tree (macro_trees says). */
+static void groups_follow(struct groups *g, const char *s, struct token before, struct token prev, struct token t,
+			  bool in_macro)
+{
+	char c = t.kind == T_PUNCT ? s[t.start] : 0;
+	char *top = g->open.len ? &g->open.buf[g->open.len - 1] : NULL;
+
+	if (c && is_open(c)) {
+		bool attribute = c == '[' && (is_punct_tok(s, prev, '#') ||
+					      (is_punct_tok(s, prev, '!') && is_punct_tok(s, before, '#')));
+		bool tokens = in_macro || attribute || (top && (*top & G_TOKENS));
+		sb_addch(&g->open, (char)((tokens ? G_TOKENS : 0) | (c == '(' && opens_a_call(s, prev) ? G_CALL : 0)));
+	} else if (c && is_close(c) && top) {
+		sb_setlen(&g->open, g->open.len - 1);
+	} else if (c == ',' && top && (*top & G_COMMAS) < 2) {
+		(*top)++;
+	} else if ((c == '<' || c == '|') && top) {
+		*top |= G_UNSURE;
+	}
+}
+
+/*
+ * Whether the ',' before the closing bracket t is only layout: in an array,
+ * braces, a call's arguments it is; `(a,)` is a tuple where `(a)` is not, so
+ * in other parentheses only after another comma. Never in a macro's or an
+ * attribute's tokens: a macro_rules! arm may match `a,` and not `a`.
+ */
+static bool trailing_comma_is_layout(const struct groups *g, const char *s, struct token before, struct token prev,
+				     struct token t)
+{
+	/* `,,)` is no list rustfmt wrote: left as it is. */
+	if (t.kind != T_PUNCT || !is_close(s[t.start]) || !is_punct_tok(s, prev, ',') || is_punct_tok(s, before, ',') ||
+	    !g->open.len)
+		return false;
+	char top = g->open.buf[g->open.len - 1];
+	if (top & G_TOKENS)
+		return false;
+	return s[t.start] != ')' || (top & G_CALL) || ((top & G_COMMAS) >= 2 && !(top & G_UNSURE));
+}
+
+/*
+ * rustc skips a first line that starts with `#!` and no `[` after it (a
+ * shebang): it is copied as it is, as the lexer cannot read it.
+ */
+static bool shebang_at(const struct lexer *lx, size_t start)
+{
+	if (!at(lx, start, '#') || !at(lx, start + 1, '!'))
+		return false;
+	size_t i = start + 2;
+	while (i < lx->n && is_space(lx->s[i]))
+		i++;
+	return !at(lx, i, '[');
+}
+
+static void copy_shebang(struct lexer *lx, struct strbuf *out)
+{
+	if (!shebang_at(lx, 0))
+		return;
+	const char *nl = memchr(lx->s, '\n', lx->n);
+	lx->pos = nl ? (size_t)(nl - lx->s) + 1 : lx->n;
+	sb_add(out, lx->s, lx->pos);
+}
+
+/* A quote, or b and a quote, that opens no char literal and no lifetime. */
+static bool starts_nothing(const char *s, struct token t)
+{
+	size_t len = t.end - t.start;
+	return (t.kind == T_LIFETIME && len == 1) || (t.kind == T_LIT && len == 2 && s[t.start] == 'b' && s[t.start + 1] == '\'');
+}
+
 void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 {
 	struct lexer lx = { text, len, 0, 0 };
-	struct token prev = { T_EOF, 0, 0, 0 };
+	struct token prev = { T_EOF, 0, 0, 0 }, before = prev;
+	struct groups groups = { STRBUF_INIT };
+	struct macro_trees macros = { 0, 0, false, false };
 
 	pthread_once(&classes_once, fill_classes);
+	copy_shebang(&lx, out);
 	for (;;) {
 		bool gap = skip_gap(&lx);
 		if (lx.pos >= len)
@@ -683,22 +805,32 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 		} else {
 			t = next_token(&lx);
 		}
-		if (gap && space_is_code(text, prev, t))
+		if (trailing_comma_is_layout(&groups, text, before, prev, t))
+			sb_setlen(out, out->len - 1);
+		else if (gap && space_is_code(text, before, prev, t))
 			sb_addch(out, ' ');
+		/* Not at the start, `#!` is no shebang: the space before it keeps it so. */
+		else if (gap && !out->len && shebang_at(&lx, t.start))
+			sb_addch(out, ' ');
+		follow_brackets(&macros, &lx, prev, t);
+		groups_follow(&groups, text, before, prev, t, macros.inside != 0);
 		/*
 		 * A quote that starts nothing is no Rust (a file being written): the
-		 * rest is kept as it is, as what the next quote starts depends on it.
+		 * rest is kept as it is, as what a quote starts depends on the spaces.
 		 */
-		if (t.kind == T_LIFETIME && t.end - t.start == 1) {
+		if (starts_nothing(text, t)) {
 			sb_add(out, text + t.start, len - t.start);
 			break;
 		}
 		sb_add(out, text + t.start, t.end - t.start);
+		before = prev;
 		prev = t;
 		/* A line doc comment ends at its line's end: that is its text's end. */
 		if (line_doc) {
 			sb_addch(out, '\n');
 			prev.kind = T_EOF;
+			before.kind = T_EOF;
 		}
 	}
+	sb_release(&groups.open);
 }

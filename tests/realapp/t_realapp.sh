@@ -61,6 +61,16 @@ YAML
 	RUSTC_WRAPPER="$PGOW_BIN" cargo test --release --lib -q >/dev/null 2>"$T/test.err" ||
 		{ tail -5 "$T/test.err" >&2; fail "cargo test"; }
 	assert_noop "after cargo test"
+	# A comment and a reformat in the parser: cargo compiles the crate again, with
+	# the same profile; nothing is trained.
+	sed -i '1i // A comment the test adds.' src/parse.rs
+	sed -i 's/^    pub fn new(text: &.input str) -> Self {$/    pub fn new (\n        text: \&\x27input str,\n    ) -> Self { \/\* reformatted \*\//' src/parse.rs
+	grep -q '^    pub fn new ($' src/parse.rs || fail "setup: the reformat"
+	pgow build --release 2>"$T/err" || { tail -5 "$T/err" >&2; fail "build after a comment edit"; }
+	assert_grep 'Fresh profile [0-9a-f]{12}' "$T/err" "comment edit: fresh"
+	assert_grep 'Compiling pulldown-cmark' "$T/err" "comment edit: compiled again"
+	assert_no_grep 'Stale|Training' "$T/err" "comment edit: nothing trained"
+	assert_noop "after the comment edit"
 	# A plain build in between, then ours: the plain artifacts never ship.
 	touch src/lib.rs
 	cargo build --release -q 2>/dev/null || fail "plain cargo build"

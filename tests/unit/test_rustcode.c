@@ -223,6 +223,35 @@ static void test_doc_comments_strings_and_joints_are_code(void **state)
 	check_other_code("a / /* c */ / b", "a // b");
 	check_same_code("pub fn a ( ) -> u8 { 1 }", "pub fn a() -> u8 { 1 }", "pub fn a()->u8{1}");
 	check_same_code("#[derive(Debug)]", "# [ derive ( Debug ) ]", "#[derive(Debug)]");
+	/* The trailing comma rustfmt adds to a list it breaks; (a,) is a tuple, (a) is not. */
+	check_same_code("f(\n    a,\n    b,\n)", "f(a, b)", "f(a,b)");
+	check_same_code("let v = [\n    1,\n];", "let v = [1];", "let v=[1];");
+	check_same_code("S { a: 1, b: (2, 3,), }", "S { a: 1, b: (2, 3) }", "S{a:1,b:(2,3)}");
+	check_same_code("match x {\n    1 => a,\n    _ => b,\n}", "match x { 1 => a, _ => b }", "match x{1=>a,_=>b}");
+	check_other_code("let t = (a,);", "let t = (a);");
+	check_other_code("f((a,))", "f((a))");
+	check_other_code("return (a,);", "return (a);");
+	check_other_code("let x = &mut (a,);", "let x = &mut (a);");
+	check_other_code("x > (a,)", "x > (a)");
+	check_same_code("f(\n    a,\n)", "f(a)", "f(a)");
+	/* A review's pairs: one-element tuples of generic or closure types, after a ')' or an attribute. */
+	check_other_code("type T = (HashMap<u8, u8>,);", "type T = (HashMap<u8, u8>);");
+	check_other_code("let t = (|a: u8, b: u8| a,);", "let t = (|a: u8, b: u8| a);");
+	check_other_code("struct S(pub(crate) (u8,));", "struct S(pub(crate) (u8));");
+	check_other_code("g(x)(a,)", "g(x)(a)");
+	/* A macro's or an attribute's tokens are what it reads: `m!(a,)` may match another arm. */
+	check_other_code("m!(a, b,)", "m!(a, b)");
+	check_other_code("m![a,]", "m![a]");
+	check_other_code("macro_rules! m { ($a:expr,) => { f($a,) }; }", "macro_rules! m { ($a:expr,) => { f($a) }; }");
+	check_other_code("#[attr(a, b,)] fn f() {}", "#[attr(a, b)] fn f() {}");
+	check_same_code("fn f() { m!(a); g(\n    b,\n) }", "fn f() { m!(a); g(b) }", "fn f(){m!(a);g(b)}");
+	/* `1. x` is a float and a name; a shebang line is not Rust. */
+	check_other_code("m!(1. x)", "m!(1.x)");
+	check_code("#!/bin/sh  \"\nfn f() -> &'static str { \"a  b\" }", "#!/bin/sh  \"\nfn f()-> &'static str{\"a  b\"}");
+	check_other_code("#!/bin/sh\npub fn f() {}", "#!/bin/sh pub fn f() {}");
+	check_code("#![allow(unused)]\nfn f() {}", "#![allow(unused)]fn f(){}");
+	check_same_code("// c\n#![allow(unused)]", "#![allow(unused)]", "#![allow(unused)]");
+	check_other_code(" #!/bin/sh\nfn f() {}", "#!/bin/sh\nfn f() {}");
 }
 
 static void test_code_of_unterminated_input(void **state)

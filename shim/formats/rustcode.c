@@ -274,6 +274,10 @@ static inline struct token next_token(struct lexer *lx)
 		pos++;
 		t.kind = T_PUNCT;
 	}
+	/* A literal's suffix is part of it: `"s"r#"a"#` is "s" with suffix r, and no raw string. */
+	if (t.kind == T_LIT)
+		while (pos < n && is_ident_char((unsigned char)s[pos]))
+			pos++;
 	lx->pos = pos;
 	t.end = pos;
 	if (t.kind != T_EOF)
@@ -521,10 +525,69 @@ static void follow_brackets(struct macro_trees *m, const struct lexer *lx, struc
 			m->inside = 0;
 		m->depth--;
 	}
-	/* `if !x {` is no macro: only macro_rules! puts a name between the '!' and the tree. */
-	bool name = m->rules && t.kind == T_IDENT && is_punct(lx, prev, '!');
-	m->rules = c == '!' && is_word(lx, prev, "macro_rules");
+	/*
+	 * `if !x {` is no macro: only macro_rules! (and nightly's `macro`, a
+	 * keyword) puts a name between the '!' and the tree.
+	 */
+	bool name = m->rules && t.kind == T_IDENT && (is_punct(lx, prev, '!') || is_word(lx, prev, "macro"));
+	m->rules = (c == '!' && is_word(lx, prev, "macro_rules")) || is_word(lx, t, "macro");
 	m->bang = (c == '!' && prev.kind == T_IDENT) || name;
+}
+
+/* Doc comments are code: they are #[doc] attributes, and macros read them (clap's help). */
+static bool doc_comment_at(const char *s, size_t n, size_t i)
+{
+	if (i + 2 >= n || s[i] != '/')
+		return false;
+	bool fourth = i + 3 < n;
+	if (s[i + 1] == '/') /* ///, //!, not //// */
+		return s[i + 2] == '!' || (s[i + 2] == '/' && !(fourth && s[i + 3] == '/'));
+	if (s[i + 1] == '*') /* slash-star-star, slash-star-bang; not three stars, nor an empty comment */
+		return s[i + 2] == '!' || (s[i + 2] == '*' && !(fourth && (s[i + 3] == '*' || s[i + 3] == '/')));
+	return false;
+}
+
+/* Spaces and plain comments up to the next token or doc comment: whether there were any. */
+static bool skip_gap(struct lexer *lx)
+{
+	size_t start = lx->pos;
+
+	for (;;) {
+		while (lx->pos < lx->n && is_space(lx->s[lx->pos]))
+			lx->pos++;
+		if (!at(lx, lx->pos, '/') || !(at(lx, lx->pos + 1, '/') || at(lx, lx->pos + 1, '*')) ||
+		    doc_comment_at(lx->s, lx->n, lx->pos))
+			break;
+		if (at(lx, lx->pos + 1, '/')) {
+			const char *nl = memchr(lx->s + lx->pos, '\n', lx->n - lx->pos);
+			lx->pos = nl ? (size_t)(nl - lx->s) : lx->n;
+		} else {
+			skip_block_comment(lx);
+		}
+	}
+	return lx->pos > start;
+}
+
+/* `#!` with no `[` after it (spaces and plain comments between, as rustc reads them). */
+static bool shebang_at(const struct lexer *lx, size_t start)
+{
+	if (!at(lx, start, '#') || !at(lx, start + 1, '!'))
+		return false;
+	struct lexer ahead = *lx;
+	ahead.pos = start + 2;
+	skip_gap(&ahead);
+	return !at(&ahead, ahead.pos, '[');
+}
+
+/* Past a byte-order mark and a shebang line, which rustc skips at a file's start: where Rust starts. */
+static size_t rust_start(const struct lexer *lx, size_t from)
+{
+	size_t start = lx->n - from >= 3 && memcmp(lx->s + from, "\xef\xbb\xbf", 3) == 0 ? from + 3 : from;
+
+	if (!shebang_at(lx, start))
+		return start;
+	const char *nl = memchr(lx->s + start, '\n', lx->n - start);
+	return nl ? (size_t)(nl - lx->s) + 1 : lx->n;
 }
 
 size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out)
@@ -539,6 +602,7 @@ size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out)
 		return 0;
 	}
 	pthread_once(&classes_once, fill_classes);
+	lx.pos = lx.token_end = rust_start(&lx, 0);
 	for (;;) {
 		struct token t = next_token(&lx);
 		if (t.kind == T_EOF)
@@ -582,40 +646,6 @@ size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out)
 	}
 	sb_add(out, text + copied, len - copied);
 	return left_out;
-}
-
-/* Doc comments are code: they are #[doc] attributes, and macros read them (clap's help). */
-static bool doc_comment_at(const char *s, size_t n, size_t i)
-{
-	if (i + 2 >= n || s[i] != '/')
-		return false;
-	bool fourth = i + 3 < n;
-	if (s[i + 1] == '/') /* ///, //!, not //// */
-		return s[i + 2] == '!' || (s[i + 2] == '/' && !(fourth && s[i + 3] == '/'));
-	if (s[i + 1] == '*') /* slash-star-star, slash-star-bang; not three stars, nor an empty comment */
-		return s[i + 2] == '!' || (s[i + 2] == '*' && !(fourth && (s[i + 3] == '*' || s[i + 3] == '/')));
-	return false;
-}
-
-/* Spaces and plain comments up to the next token or doc comment: whether there were any. */
-static bool skip_gap(struct lexer *lx)
-{
-	size_t start = lx->pos;
-
-	for (;;) {
-		while (lx->pos < lx->n && is_space(lx->s[lx->pos]))
-			lx->pos++;
-		if (!at(lx, lx->pos, '/') || !(at(lx, lx->pos + 1, '/') || at(lx, lx->pos + 1, '*')) ||
-		    doc_comment_at(lx->s, lx->n, lx->pos))
-			break;
-		if (at(lx, lx->pos + 1, '/')) {
-			const char *nl = memchr(lx->s + lx->pos, '\n', lx->n - lx->pos);
-			lx->pos = nl ? (size_t)(nl - lx->s) : lx->n;
-		} else {
-			skip_block_comment(lx);
-		}
-	}
-	return lx->pos > start;
 }
 
 /* How a token's edge can run into its neighbour's: words into words, punctuation into punctuation. */
@@ -672,6 +702,7 @@ static bool space_is_code(const char *s, struct token before, struct token a, st
  */
 struct groups {
 	struct strbuf open;
+	bool after_tokens; /* the last token closed a macro's tree: `macro m($a:expr) { … }` */
 };
 
 #define G_COMMAS 3  /* commas so far, 2 for more */
@@ -685,8 +716,8 @@ static bool is_keyword(const char *s, struct token t)
 	static const char *const words[] = {
 		"as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
 		"enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match",
-		"mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
-		"trait", "true", "try", "type", "union", "unsafe", "use", "where", "while", "yield", NULL
+		"macro", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
+		"trait", "true", "try", "type", "union", "unsafe", "use", "where", "while", "yeet", "yield", NULL
 	};
 	size_t len = t.end - t.start;
 
@@ -715,9 +746,13 @@ static void groups_follow(struct groups *g, const char *s, struct token before, 
 	if (c && is_open(c)) {
 		bool attribute = c == '[' && (is_punct_tok(s, prev, '#') ||
 					      (is_punct_tok(s, prev, '!') && is_punct_tok(s, before, '#')));
-		bool tokens = in_macro || attribute || (top && (*top & G_TOKENS));
+		bool tokens = in_macro || attribute || g->after_tokens || (top && (*top & G_TOKENS));
 		sb_addch(&g->open, (char)((tokens ? G_TOKENS : 0) | (c == '(' && opens_a_call(s, prev) ? G_CALL : 0)));
-	} else if (c && is_close(c) && top) {
+		g->after_tokens = false;
+		return;
+	}
+	g->after_tokens = c && is_close(c) && top && (*top & G_TOKENS);
+	if (c && is_close(c) && top) {
 		sb_setlen(&g->open, g->open.len - 1);
 	} else if (c == ',' && top && (*top & G_COMMAS) < 2) {
 		(*top)++;
@@ -749,23 +784,18 @@ static bool trailing_comma_is_layout(const struct groups *g, const char *s, stru
  * rustc skips a first line that starts with `#!` and no `[` after it (a
  * shebang): it is copied as it is, as the lexer cannot read it.
  */
-static bool shebang_at(const struct lexer *lx, size_t start)
+/* U+0085, U+200E, U+200F, U+2028, U+2029: Rust's whitespace, which the lexer reads as identifier text. */
+static bool has_unicode_space(const char *text, size_t len)
 {
-	if (!at(lx, start, '#') || !at(lx, start + 1, '!'))
-		return false;
-	size_t i = start + 2;
-	while (i < lx->n && is_space(lx->s[i]))
-		i++;
-	return !at(lx, i, '[');
-}
-
-static void copy_shebang(struct lexer *lx, struct strbuf *out)
-{
-	if (!shebang_at(lx, 0))
-		return;
-	const char *nl = memchr(lx->s, '\n', lx->n);
-	lx->pos = nl ? (size_t)(nl - lx->s) + 1 : lx->n;
-	sb_add(out, lx->s, lx->pos);
+	for (const char *p = text, *end = text + len; (p = memchr(p, 0xe2, (size_t)(end - p))); p++)
+		if (end - p >= 3 && (unsigned char)p[1] == 0x80 &&
+		    ((unsigned char)p[2] == 0x8e || (unsigned char)p[2] == 0x8f || (unsigned char)p[2] == 0xa8 ||
+		     (unsigned char)p[2] == 0xa9))
+			return true;
+	for (const char *p = text, *end = text + len; (p = memchr(p, 0xc2, (size_t)(end - p))); p++)
+		if (end - p >= 2 && (unsigned char)p[1] == 0x85)
+			return true;
+	return false;
 }
 
 /* A quote, or b and a quote, that opens no char literal and no lifetime. */
@@ -779,11 +809,17 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 {
 	struct lexer lx = { text, len, 0, 0 };
 	struct token prev = { T_EOF, 0, 0, 0 }, before = prev;
-	struct groups groups = { STRBUF_INIT };
+	struct groups groups = { STRBUF_INIT, false };
 	struct macro_trees macros = { 0, 0, false, false };
 
 	pthread_once(&classes_once, fill_classes);
-	copy_shebang(&lx, out);
+	/* Spaces Rust knows beyond ASCII's (U+200E, U+2028, ...): the text is kept as it is. */
+	if (has_unicode_space(text, len)) {
+		sb_add(out, text, len);
+		return;
+	}
+	lx.pos = rust_start(&lx, 0);
+	sb_add(out, text, lx.pos);
 	for (;;) {
 		bool gap = skip_gap(&lx);
 		if (lx.pos >= len)
@@ -809,8 +845,8 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 			sb_setlen(out, out->len - 1);
 		else if (gap && space_is_code(text, before, prev, t))
 			sb_addch(out, ' ');
-		/* Not at the start, `#!` is no shebang: the space before it keeps it so. */
-		else if (gap && !out->len && shebang_at(&lx, t.start))
+		/* Not at the start, a byte-order mark or `#!` is none: the space before it keeps it so. */
+		else if (gap && !out->len && rust_start(&lx, t.start) != t.start)
 			sb_addch(out, ' ');
 		follow_brackets(&macros, &lx, prev, t);
 		groups_follow(&groups, text, before, prev, t, macros.inside != 0);

@@ -252,6 +252,19 @@ static void test_doc_comments_strings_and_joints_are_code(void **state)
 	check_code("#![allow(unused)]\nfn f() {}", "#![allow(unused)]fn f(){}");
 	check_same_code("// c\n#![allow(unused)]", "#![allow(unused)]", "#![allow(unused)]");
 	check_other_code(" #!/bin/sh\nfn f() {}", "#!/bin/sh\nfn f() {}");
+	/* A second review's pairs: a byte-order mark before a shebang, a comment before an inner attribute's '['. */
+	check_other_code("\xef\xbb\xbf#!/usr/bin/env run /*\nfn main(){println!(\"one\");}",
+			 "\xef\xbb\xbf#!/usr/bin/env run /*\nfn main(){println!(\"two\");}");
+	check_other_code("#! /*\n\" */ [allow(unused)]\nfn main(){let s=\"a  b\";}",
+			 "#! /*\n\" */ [allow(unused)]\nfn main(){let s=\"a b\";}");
+	check_other_code("#! // c\n[attr(a,)]", "#! // c\n[attr(a)]");
+	/* Rust's other spaces, a literal's suffix, nightly's `macro` and `do yeet`. */
+	check_other_code("let v = &mut\xe2\x80\x8e(1,);", "let v = &mut\xe2\x80\x8e(1);");
+	check_other_code("let s = m!\xe2\x80\x8e(1,);", "let s = m!\xe2\x80\x8e(1);");
+	check_other_code("stringify!(\"s\"r#\"a\"b\"# c  d \")", "stringify!(\"s\"r#\"a\"b\"# c d \")");
+	check_other_code("macro m { [$a:expr,] => {1} }", "macro m { [$a:expr] => {1} }");
+	check_other_code("macro m($a:expr) { f($a,) }", "macro m($a:expr) { f($a) }");
+	check_other_code("do yeet (1,)", "do yeet (1)");
 }
 
 static void test_code_of_unterminated_input(void **state)

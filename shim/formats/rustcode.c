@@ -290,10 +290,13 @@ static bool is_punct(const struct lexer *lx, struct token t, char c)
 	return t.kind == T_PUNCT && lx->s[t.start] == c;
 }
 
+/* Asked of most tokens: the kind and the first letter rule out nearly all before any length is taken. */
 static bool is_word(const struct lexer *lx, struct token t, const char *w)
 {
+	if (t.kind != T_IDENT || lx->s[t.start] != w[0])
+		return false;
 	size_t len = strlen(w);
-	return t.kind == T_IDENT && t.end - t.start == len && memcmp(lx->s + t.start, w, len) == 0;
+	return t.end - t.start == len && memcmp(lx->s + t.start, w, len) == 0;
 }
 
 /* After a '#': "[test]" or "[cfg(test)]", exactly; anything else is kept. */
@@ -721,8 +724,10 @@ static bool is_keyword(const char *s, struct token t)
 	};
 	size_t len = t.end - t.start;
 
+	if (len < 2 || len > 8 || s[t.start] < 'a' || s[t.start] > 'y') /* none is shorter, longer, or starts elsewhere but Self */
+		return len == 4 && memcmp(s + t.start, "Self", 4) == 0;
 	for (const char *const *w = words; *w; w++)
-		if (strlen(*w) == len && memcmp(*w, s + t.start, len) == 0)
+		if ((*w)[0] == s[t.start] && strlen(*w) == len && memcmp(*w, s + t.start, len) == 0)
 			return true;
 	return false;
 }

@@ -515,7 +515,11 @@ struct macro_trees {
 	bool rules;       /* `macro_rules!` just read: its name comes before the tree */
 };
 
-static void follow_brackets(struct macro_trees *m, const struct lexer *lx, struct token prev, struct token t)
+/* Called for every token. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void follow_brackets(struct macro_trees *m, const struct lexer *lx, struct token prev, struct token t)
 {
 	char c = t.kind == T_PUNCT ? lx->s[t.start] : 0;
 
@@ -551,7 +555,11 @@ static bool doc_comment_at(const char *s, size_t n, size_t i)
 }
 
 /* Spaces and plain comments up to the next token or doc comment: whether there were any. */
-static bool skip_gap(struct lexer *lx)
+/* Called for every token, mostly to find no gap at all. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline bool skip_gap(struct lexer *lx)
 {
 	size_t start = lx->pos;
 
@@ -810,12 +818,28 @@ static bool starts_nothing(const char *s, struct token t)
 	return (t.kind == T_LIFETIME && len == 1) || (t.kind == T_LIT && len == 2 && s[t.start] == 'b' && s[t.start + 1] == '\'');
 }
 
+/*
+ * Text taken as it is, [from, to), appended in one piece when a gap or a left-out
+ * comma ends it: tokens mostly follow one another, and one append each cost a
+ * fifth of the time.
+ */
+struct run {
+	size_t from, to;
+};
+
+static void flush_run(struct run *r, const char *text, struct strbuf *out, size_t next)
+{
+	sb_add(out, text + r->from, r->to - r->from);
+	r->from = r->to = next;
+}
+
 void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 {
 	struct lexer lx = { text, len, 0, 0 };
 	struct token prev = { T_EOF, 0, 0, 0 }, before = prev;
 	struct groups groups = { STRBUF_INIT, false };
 	struct macro_trees macros = { 0, 0, false, false };
+	size_t base = out->len;
 
 	pthread_once(&classes_once, fill_classes);
 	/* Spaces Rust knows beyond ASCII's (U+200E, U+2028, ...): the text is kept as it is. */
@@ -824,7 +848,7 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 		return;
 	}
 	lx.pos = rust_start(&lx, 0);
-	sb_add(out, text, lx.pos);
+	struct run run = { 0, lx.pos };
 	for (;;) {
 		bool gap = skip_gap(&lx);
 		if (lx.pos >= len)
@@ -846,13 +870,20 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 		} else {
 			t = next_token(&lx);
 		}
+		bool space = false;
 		if (trailing_comma_is_layout(&groups, text, before, prev, t))
-			sb_setlen(out, out->len - 1);
+			run.to = prev.start; /* the run ends with that ',' */
 		else if (gap && space_is_code(text, before, prev, t))
-			sb_addch(out, ' ');
+			space = true;
 		/* Not at the start, a byte-order mark or `#!` is none: the space before it keeps it so. */
-		else if (gap && !out->len && rust_start(&lx, t.start) != t.start)
-			sb_addch(out, ' ');
+		else if (gap && out->len == base && run.from == run.to && rust_start(&lx, t.start) != t.start)
+			space = true;
+		if (t.start != run.to || space) {
+			flush_run(&run, text, out, t.start);
+			if (space)
+				sb_addch(out, ' ');
+		}
+		run.to = t.end;
 		follow_brackets(&macros, &lx, prev, t);
 		groups_follow(&groups, text, before, prev, t, macros.inside != 0);
 		/*
@@ -860,18 +891,19 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 		 * rest is kept as it is, as what a quote starts depends on the spaces.
 		 */
 		if (starts_nothing(text, t)) {
-			sb_add(out, text + t.start, len - t.start);
+			run.to = len;
 			break;
 		}
-		sb_add(out, text + t.start, t.end - t.start);
 		before = prev;
 		prev = t;
 		/* A line doc comment ends at its line's end: that is its text's end. */
 		if (line_doc) {
+			flush_run(&run, text, out, t.end);
 			sb_addch(out, '\n');
 			prev.kind = T_EOF;
 			before.kind = T_EOF;
 		}
 	}
+	flush_run(&run, text, out, len);
 	sb_release(&groups.open);
 }

@@ -839,7 +839,7 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 	struct token prev = { T_EOF, 0, 0, 0 }, before = prev;
 	struct groups groups = { STRBUF_INIT, false };
 	struct macro_trees macros = { 0, 0, false, false };
-	size_t base = out->len;
+	bool first = true;
 
 	pthread_once(&classes_once, fill_classes);
 	/* Spaces Rust knows beyond ASCII's (U+200E, U+2028, ...): the text is kept as it is. */
@@ -875,9 +875,13 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 			run.to = prev.start; /* the run ends with that ',' */
 		else if (gap && space_is_code(text, before, prev, t))
 			space = true;
-		/* Not at the start, a byte-order mark or `#!` is none: the space before it keeps it so. */
-		else if (gap && out->len == base && run.from == run.to && rust_start(&lx, t.start) != t.start)
+		/*
+		 * Not at the start, a byte-order mark or `#!` is none: the space before
+		 * it keeps it so (after the file's own mark too).
+		 */
+		else if (gap && first && rust_start(&lx, t.start) != t.start)
 			space = true;
+		first = false;
 		if (t.start != run.to || space) {
 			flush_run(&run, text, out, t.start);
 			if (space)

@@ -1,7 +1,8 @@
 /*
- * rustcode.c - finds the test-only items of Rust source (see
- * include/formats/rustcode.h). Not a parser: it knows tokens (so that a
- * brace in a string or a comment is not one), brackets, and where an item
+ * rustcode.c - Rust source as content keys read it (see
+ * include/formats/rustcode.h): its test-only items found and left out, and
+ * its code without comments or layout. Not a parser: it knows tokens (so that
+ * a brace in a string or a comment is not one), brackets, and where an item
  * ends. Where it cannot tell, it leaves text in: a key that changes when it
  * need not costs a refresh; one that does not change when it should would
  * hide a stale profile.
@@ -554,8 +555,10 @@ static bool doc_comment_at(const char *s, size_t n, size_t i)
 	return false;
 }
 
-/* Spaces and plain comments up to the next token or doc comment: whether there were any. */
-/* Called for every token, mostly to find no gap at all. */
+/*
+ * Spaces and plain comments up to the next token or doc comment: whether
+ * there were any. Called for every token, mostly to find no gap at all.
+ */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif

@@ -675,11 +675,6 @@ static enum edge edge_of(enum tok kind, char c)
 	return is_open(c) || is_close(c) || c == ',' || c == ';' ? E_NONE : E_PUNCT;
 }
 
-static bool is_punct_tok(const char *s, struct token t, char c)
-{
-	return t.kind == T_PUNCT && s[t.start] == c && t.end - t.start == 1;
-}
-
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -725,7 +720,7 @@ struct groups {
 #define G_UNSURE 16 /* a '<' or '|' at its level: `(Map<K, V>,)` and `(|a, b| a,)` hold one comma */
 
 /* Rust's keywords: `return (a,)` and `mut (a,)` are tuples, `f(a,)` a call. */
-static bool is_keyword(const char *s, struct token t)
+static bool is_keyword(const struct lexer *lx, struct token t)
 {
 	static const char *const words[] = {
 		"as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
@@ -733,12 +728,10 @@ static bool is_keyword(const char *s, struct token t)
 		"macro", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
 		"trait", "true", "try", "type", "union", "unsafe", "use", "where", "while", "yeet", "yield", NULL
 	};
-	size_t len = t.end - t.start;
-
-	if (len < 2 || len > 8 || s[t.start] < 'a' || s[t.start] > 'y') /* none is shorter, longer, or starts elsewhere but Self */
-		return len == 4 && memcmp(s + t.start, "Self", 4) == 0;
+	if (t.end - t.start > 8) /* none is longer */
+		return false;
 	for (const char *const *w = words; *w; w++)
-		if ((*w)[0] == s[t.start] && strlen(*w) == len && memcmp(*w, s + t.start, len) == 0)
+		if (is_word(lx, t, *w))
 			return true;
 	return false;
 }
@@ -747,23 +740,23 @@ static bool is_keyword(const char *s, struct token t)
  * A '(' after a name opens a call's arguments (or a tuple struct's fields).
  * Not after a ')': `pub(crate) (u8,)` is a tuple field.
  */
-static bool opens_a_call(const char *s, struct token prev)
+static bool opens_a_call(const struct lexer *lx, struct token prev)
 {
-	return prev.kind == T_IDENT && !is_keyword(s, prev);
+	return prev.kind == T_IDENT && !is_keyword(lx, prev);
 }
 
 /* in_macro: the bracket t opens is a macro's token tree (macro_trees says). */
-static void groups_follow(struct groups *g, const char *s, struct token before, struct token prev, struct token t,
-			  bool in_macro)
+static void groups_follow(struct groups *g, const struct lexer *lx, struct token before, struct token prev,
+			  struct token t, bool in_macro)
 {
-	char c = t.kind == T_PUNCT ? s[t.start] : 0;
+	char c = t.kind == T_PUNCT ? lx->s[t.start] : 0;
 	char *top = g->open.len ? &g->open.buf[g->open.len - 1] : NULL;
 
 	if (c && is_open(c)) {
-		bool attribute = c == '[' && (is_punct_tok(s, prev, '#') ||
-					      (is_punct_tok(s, prev, '!') && is_punct_tok(s, before, '#')));
+		bool attribute = c == '[' && (is_punct(lx, prev, '#') ||
+					      (is_punct(lx, prev, '!') && is_punct(lx, before, '#')));
 		bool tokens = in_macro || attribute || g->after_tokens || (top && (*top & G_TOKENS));
-		sb_addch(&g->open, (char)((tokens ? G_TOKENS : 0) | (c == '(' && opens_a_call(s, prev) ? G_CALL : 0)));
+		sb_addch(&g->open, (char)((tokens ? G_TOKENS : 0) | (c == '(' && opens_a_call(lx, prev) ? G_CALL : 0)));
 		g->after_tokens = false;
 		return;
 	}
@@ -783,23 +776,19 @@ static void groups_follow(struct groups *g, const char *s, struct token before, 
  * in other parentheses only after another comma. Never in a macro's or an
  * attribute's tokens: a macro_rules! arm may match `a,` and not `a`.
  */
-static bool trailing_comma_is_layout(const struct groups *g, const char *s, struct token before, struct token prev,
-				     struct token t)
+static bool trailing_comma_is_layout(const struct groups *g, const struct lexer *lx, struct token before,
+				     struct token prev, struct token t)
 {
 	/* `,,)` is no list rustfmt wrote: left as it is. */
-	if (t.kind != T_PUNCT || !is_close(s[t.start]) || !is_punct_tok(s, prev, ',') || is_punct_tok(s, before, ',') ||
+	if (t.kind != T_PUNCT || !is_close(lx->s[t.start]) || !is_punct(lx, prev, ',') || is_punct(lx, before, ',') ||
 	    !g->open.len)
 		return false;
 	char top = g->open.buf[g->open.len - 1];
 	if (top & G_TOKENS)
 		return false;
-	return s[t.start] != ')' || (top & G_CALL) || ((top & G_COMMAS) >= 2 && !(top & G_UNSURE));
+	return lx->s[t.start] != ')' || (top & G_CALL) || ((top & G_COMMAS) >= 2 && !(top & G_UNSURE));
 }
 
-/*
- * rustc skips a first line that starts with `#!` and no `[` after it (a
- * shebang): it is copied as it is, as the lexer cannot read it.
- */
 /* U+0085, U+200E, U+200F, U+2028, U+2029: Rust's whitespace, which the lexer reads as identifier text. */
 static bool has_unicode_space(const char *text, size_t len)
 {
@@ -874,7 +863,7 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 			t = next_token(&lx);
 		}
 		bool space = false;
-		if (trailing_comma_is_layout(&groups, text, before, prev, t))
+		if (trailing_comma_is_layout(&groups, &lx, before, prev, t))
 			run.to = prev.start; /* the run ends with that ',' */
 		else if (gap && space_is_code(text, before, prev, t))
 			space = true;
@@ -892,7 +881,7 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 		}
 		run.to = t.end;
 		follow_brackets(&macros, &lx, prev, t);
-		groups_follow(&groups, text, before, prev, t, macros.inside != 0);
+		groups_follow(&groups, &lx, before, prev, t, macros.inside != 0);
 		/*
 		 * A quote that starts nothing is no Rust (a file being written): the
 		 * rest is kept as it is, as what a quote starts depends on the spaces.

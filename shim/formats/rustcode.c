@@ -14,6 +14,17 @@
 #include <stdint.h>
 #include <string.h>
 
+/*
+ * Every byte of every .rs file of a build's first key passes here: the
+ * helpers asked once per token or byte are inlined, as a call costs about
+ * what they do.
+ */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+
 enum tok { T_EOF, T_IDENT, T_LIT, T_LIFETIME, T_PUNCT };
 
 struct token {
@@ -43,22 +54,22 @@ static void fill_classes(void)
 	}
 }
 
-static bool is_space(char c)
+HOT bool is_space(char c)
 {
 	return classes[(unsigned char)c] & C_SPACE;
 }
 
-static bool is_ident_start(unsigned char c)
+HOT bool is_ident_start(unsigned char c)
 {
 	return classes[c] & C_START;
 }
 
-static bool is_ident_char(unsigned char c)
+HOT bool is_ident_char(unsigned char c)
 {
 	return classes[c] & C_IDENT;
 }
 
-static bool at(const struct lexer *lx, size_t i, char c)
+HOT bool at(const struct lexer *lx, size_t i, char c)
 {
 	return i < lx->n && lx->s[i] == c;
 }
@@ -208,7 +219,7 @@ static enum tok word_token(struct lexer *lx)
 	return T_IDENT;
 }
 
-static void number_token(struct lexer *lx)
+HOT void number_token(struct lexer *lx)
 {
 	while (lx->pos < lx->n) {
 		unsigned char c = (unsigned char)lx->s[lx->pos];
@@ -221,30 +232,17 @@ static void number_token(struct lexer *lx)
 }
 
 /*
- * The next token. Identifiers, punctuation and spaces, nearly every byte,
- * are read here with the position in a local; literals and comments are
- * left to the functions above.
+ * The token at lx->pos, where no space or comment is. Identifiers and
+ * punctuation, nearly every byte, are read here with the position in a
+ * local; literals are left to the functions above.
  */
-/* Called for every token: its call would cost as much as its work. */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline struct token next_token(struct lexer *lx)
+HOT struct token token_here(struct lexer *lx)
 {
 	const char *s = lx->s;
 	size_t n = lx->n, pos = lx->pos;
 	struct token t;
 
 	t.after = lx->token_end;
-	for (;;) {
-		while (pos < n && is_space(s[pos]))
-			pos++;
-		if (pos + 1 >= n || s[pos] != '/' || (s[pos + 1] != '/' && s[pos + 1] != '*'))
-			break;
-		lx->pos = pos;
-		skip_trivia(lx);
-		pos = lx->pos;
-	}
 	t.start = pos;
 	if (pos >= n) {
 		t.kind = T_EOF;
@@ -286,13 +284,32 @@ static inline struct token next_token(struct lexer *lx)
 	return t;
 }
 
-static bool is_punct(const struct lexer *lx, struct token t, char c)
+/* The next token, past spaces and comments. */
+HOT struct token next_token(struct lexer *lx)
+{
+	const char *s = lx->s;
+	size_t n = lx->n, pos = lx->pos;
+
+	for (;;) {
+		while (pos < n && is_space(s[pos]))
+			pos++;
+		if (pos + 1 >= n || s[pos] != '/' || (s[pos + 1] != '/' && s[pos + 1] != '*'))
+			break;
+		lx->pos = pos;
+		skip_trivia(lx);
+		pos = lx->pos;
+	}
+	lx->pos = pos;
+	return token_here(lx);
+}
+
+HOT bool is_punct(const struct lexer *lx, struct token t, char c)
 {
 	return t.kind == T_PUNCT && lx->s[t.start] == c;
 }
 
 /* Asked of most tokens: the kind and the first letter rule out nearly all before any length is taken. */
-static bool is_word(const struct lexer *lx, struct token t, const char *w)
+HOT bool is_word(const struct lexer *lx, struct token t, const char *w)
 {
 	if (t.kind != T_IDENT || lx->s[t.start] != w[0])
 		return false;
@@ -313,12 +330,12 @@ static bool test_attribute(struct lexer *lx)
 	       is_punct(lx, next_token(lx), ']');
 }
 
-static bool is_open(char c)
+HOT bool is_open(char c)
 {
 	return c == '(' || c == '[' || c == '{';
 }
 
-static bool is_close(char c)
+HOT bool is_close(char c)
 {
 	return c == ')' || c == ']' || c == '}';
 }
@@ -516,11 +533,7 @@ struct macro_trees {
 	bool rules;       /* `macro_rules!` just read: its name comes before the tree */
 };
 
-/* Called for every token. */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline void follow_brackets(struct macro_trees *m, const struct lexer *lx, struct token prev, struct token t)
+HOT void follow_brackets(struct macro_trees *m, const struct lexer *lx, struct token prev, struct token t)
 {
 	char c = t.kind == T_PUNCT ? lx->s[t.start] : 0;
 
@@ -543,7 +556,7 @@ static inline void follow_brackets(struct macro_trees *m, const struct lexer *lx
 }
 
 /* Doc comments are code: they are #[doc] attributes, and macros read them (clap's help). */
-static bool doc_comment_at(const char *s, size_t n, size_t i)
+HOT bool doc_comment_at(const char *s, size_t n, size_t i)
 {
 	if (i + 2 >= n || s[i] != '/')
 		return false;
@@ -559,27 +572,28 @@ static bool doc_comment_at(const char *s, size_t n, size_t i)
  * Spaces and plain comments up to the next token or doc comment: whether
  * there were any. Called for every token, mostly to find no gap at all.
  */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline bool skip_gap(struct lexer *lx)
+HOT bool skip_gap(struct lexer *lx)
 {
-	size_t start = lx->pos;
+	const char *s = lx->s;
+	size_t n = lx->n, start = lx->pos, pos = start;
 
 	for (;;) {
-		while (lx->pos < lx->n && is_space(lx->s[lx->pos]))
-			lx->pos++;
-		if (!at(lx, lx->pos, '/') || !(at(lx, lx->pos + 1, '/') || at(lx, lx->pos + 1, '*')) ||
-		    doc_comment_at(lx->s, lx->n, lx->pos))
+		while (pos < n && is_space(s[pos]))
+			pos++;
+		if (pos + 1 >= n || s[pos] != '/' || (s[pos + 1] != '/' && s[pos + 1] != '*') ||
+		    doc_comment_at(s, n, pos))
 			break;
-		if (at(lx, lx->pos + 1, '/')) {
-			const char *nl = memchr(lx->s + lx->pos, '\n', lx->n - lx->pos);
-			lx->pos = nl ? (size_t)(nl - lx->s) : lx->n;
+		if (s[pos + 1] == '/') {
+			const char *nl = memchr(s + pos, '\n', n - pos);
+			pos = nl ? (size_t)(nl - s) : n;
 		} else {
+			lx->pos = pos;
 			skip_block_comment(lx);
+			pos = lx->pos;
 		}
 	}
-	return lx->pos > start;
+	lx->pos = pos;
+	return pos > start;
 }
 
 /* `#!` with no `[` after it (spaces and plain comments between, as rustc reads them). */
@@ -665,7 +679,7 @@ size_t rust_code_without_tests(const char *text, size_t len, struct strbuf *out)
 /* How a token's edge can run into its neighbour's: words into words, punctuation into punctuation. */
 enum edge { E_NONE, E_WORD, E_PUNCT };
 
-static enum edge edge_of(enum tok kind, char c)
+HOT enum edge edge_of(enum tok kind, char c)
 {
 	if (kind == T_EOF)
 		return E_NONE;
@@ -675,7 +689,7 @@ static enum edge edge_of(enum tok kind, char c)
 	return is_open(c) || is_close(c) || c == ',' || c == ';' ? E_NONE : E_PUNCT;
 }
 
-static bool is_digit(char c)
+HOT bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
@@ -722,17 +736,30 @@ struct groups {
 /* Rust's keywords: `return (a,)` and `mut (a,)` are tuples, `f(a,)` a call. */
 static bool is_keyword(const struct lexer *lx, struct token t)
 {
-	static const char *const words[] = {
-		"as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
-		"enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match",
-		"macro", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
-		"trait", "true", "try", "type", "union", "unsafe", "use", "where", "while", "yeet", "yield", NULL
+	/* By first letter, as every '(' after a name asks; Self is the one capital. */
+	static const char *const by_letter[26] = {
+		['a' - 'a'] = "as async await", ['b' - 'a'] = "box break", ['c' - 'a'] = "const continue crate",
+		['d' - 'a'] = "do dyn", ['e' - 'a'] = "else enum extern", ['f' - 'a'] = "false fn for",
+		['g' - 'a'] = "gen", ['i' - 'a'] = "if impl in", ['l' - 'a'] = "let loop",
+		['m' - 'a'] = "match macro mod move mut", ['p' - 'a'] = "pub", ['r' - 'a'] = "ref return",
+		['s' - 'a'] = "self static struct super", ['t' - 'a'] = "trait true try type",
+		['u' - 'a'] = "union unsafe use", ['w' - 'a'] = "where while", ['y' - 'a'] = "yeet yield",
 	};
-	if (t.end - t.start > 8) /* none is longer */
+	const char *w = lx->s + t.start;
+	size_t len = t.end - t.start;
+
+	if (t.kind != T_IDENT || len > 8) /* none is longer */
 		return false;
-	for (const char *const *w = words; *w; w++)
-		if (is_word(lx, t, *w))
+	if (w[0] == 'S')
+		return len == 4 && memcmp(w, "Self", 4) == 0;
+	if (w[0] < 'a' || w[0] > 'z' || !by_letter[w[0] - 'a'])
+		return false;
+	for (const char *k = by_letter[w[0] - 'a']; *k;) {
+		size_t klen = strcspn(k, " ");
+		if (klen == len && memcmp(k, w, len) == 0)
 			return true;
+		k += klen + (k[klen] == ' ');
+	}
 	return false;
 }
 
@@ -749,10 +776,14 @@ static bool opens_a_call(const struct lexer *lx, struct token prev)
 static void groups_follow(struct groups *g, const struct lexer *lx, struct token before, struct token prev,
 			  struct token t, bool in_macro)
 {
-	char c = t.kind == T_PUNCT ? lx->s[t.start] : 0;
+	if (t.kind != T_PUNCT) {
+		g->after_tokens = false;
+		return;
+	}
+	char c = lx->s[t.start];
 	char *top = g->open.len ? &g->open.buf[g->open.len - 1] : NULL;
 
-	if (c && is_open(c)) {
+	if (is_open(c)) {
 		bool attribute = c == '[' && (is_punct(lx, prev, '#') ||
 					      (is_punct(lx, prev, '!') && is_punct(lx, before, '#')));
 		bool tokens = in_macro || attribute || g->after_tokens || (top && (*top & G_TOKENS));
@@ -760,8 +791,8 @@ static void groups_follow(struct groups *g, const struct lexer *lx, struct token
 		g->after_tokens = false;
 		return;
 	}
-	g->after_tokens = c && is_close(c) && top && (*top & G_TOKENS);
-	if (c && is_close(c) && top) {
+	g->after_tokens = is_close(c) && top && (*top & G_TOKENS);
+	if (is_close(c) && top) {
 		sb_setlen(&g->open, g->open.len - 1);
 	} else if (c == ',' && top && (*top & G_COMMAS) < 2) {
 		(*top)++;
@@ -807,7 +838,9 @@ static bool has_unicode_space(const char *text, size_t len)
 static bool starts_nothing(const char *s, struct token t)
 {
 	size_t len = t.end - t.start;
-	return (t.kind == T_LIFETIME && len == 1) || (t.kind == T_LIT && len == 2 && s[t.start] == 'b' && s[t.start + 1] == '\'');
+	if (t.kind == T_LIFETIME)
+		return len == 1;
+	return t.kind == T_LIT && len == 2 && s[t.start] == 'b' && s[t.start + 1] == '\'';
 }
 
 /*
@@ -819,9 +852,33 @@ struct run {
 	size_t from, to;
 };
 
-static void flush_run(struct run *r, const char *text, struct strbuf *out, size_t next)
+/*
+ * The code is never longer than the text and the '\n' after a doc comment
+ * on the last line (a space or '\n' is written only for a gap it stands
+ * for), so out is grown once, before; these append within what it has.
+ */
+HOT void add_reserved(struct strbuf *out, const char *p, size_t len)
 {
-	sb_add(out, text + r->from, r->to - r->from);
+	if (out->alloc - out->len <= len)
+		sb_grow(out, len); /* not reached: the reserve holds */
+	char *to = out->buf + out->len;
+	/* Most runs are a token or two: a call to memcpy would cost more than the copy. */
+	if (len <= 16)
+		for (size_t i = 0; i < len; i++)
+			to[i] = p[i];
+	else
+		memcpy(to, p, len);
+	out->len += len;
+}
+
+HOT void add_reserved_ch(struct strbuf *out, char c)
+{
+	add_reserved(out, &c, 1);
+}
+
+HOT void flush_run(struct run *r, const char *text, struct strbuf *out, size_t next)
+{
+	add_reserved(out, text + r->from, r->to - r->from);
 	r->from = r->to = next;
 }
 
@@ -840,6 +897,7 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 		return;
 	}
 	lx.pos = rust_start(&lx, 0);
+	sb_grow(out, len + 1);
 	struct run run = { 0, lx.pos };
 	for (;;) {
 		bool gap = skip_gap(&lx);
@@ -860,7 +918,7 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 			}
 			t.end = lx.token_end = lx.pos;
 		} else {
-			t = next_token(&lx);
+			t = token_here(&lx); /* skip_gap left no space or comment */
 		}
 		bool space = false;
 		if (trailing_comma_is_layout(&groups, &lx, before, prev, t))
@@ -877,7 +935,7 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 		if (t.start != run.to || space) {
 			flush_run(&run, text, out, t.start);
 			if (space)
-				sb_addch(out, ' ');
+				add_reserved_ch(out, ' ');
 		}
 		run.to = t.end;
 		follow_brackets(&macros, &lx, prev, t);
@@ -895,11 +953,12 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 		/* A line doc comment ends at its line's end: that is its text's end. */
 		if (line_doc) {
 			flush_run(&run, text, out, t.end);
-			sb_addch(out, '\n');
+			add_reserved_ch(out, '\n');
 			prev.kind = T_EOF;
 			before.kind = T_EOF;
 		}
 	}
 	flush_run(&run, text, out, len);
+	out->buf[out->len] = '\0';
 	sb_release(&groups.open);
 }

@@ -214,6 +214,7 @@ bench: $(BIN)
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/partial.sh
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/cycle.sh
 	bash tests/bench/hash.sh
+	SOURCE=registry bash tests/bench/hash.sh
 	$(NO_JOBSERVER) PGOW_BIN=$(CURDIR)/$(BIN) bash tests/bench/merge.sh
 
 demo: $(BIN)

@@ -932,7 +932,9 @@ void rust_code_tokens(const char *text, size_t len, struct strbuf *out)
 		else if (gap && first && rust_start(&lx, t.start) != t.start)
 			space = true;
 		first = false;
-		if (t.start != run.to || space) {
+		/* A space that is code and was one space already (`let x`): the run goes on over it. */
+		bool as_written = space && t.start == run.to + 1 && text[run.to] == ' ';
+		if ((t.start != run.to || space) && !as_written) {
 			flush_run(&run, text, out, t.start);
 			if (space)
 				add_reserved_ch(out, ' ');

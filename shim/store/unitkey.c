@@ -18,6 +18,7 @@
 #include "formats/rustcode.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -182,19 +183,46 @@ static void *hash_worker(void *arg)
 }
 
 /*
+ * Asks the kernel to read the queued files, in order, ahead of the threads
+ * that hash them: on a cold tree the reads then go on while they lex. The
+ * advice is only advice: a file it cannot open or advise on is read when
+ * its turn comes, and any error is reported then.
+ */
+static void *prefetch_worker(void *arg)
+{
+	struct hash_queue *q = arg;
+
+	for (size_t i = 0; i < q->n; i++) {
+		pthread_mutex_lock(&q->lock);
+		bool stop = q->next >= q->n || q->failed;
+		pthread_mutex_unlock(&q->lock);
+		if (stop)
+			break;
+		int fd = open(q->files[i]->real_path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+		close(fd);
+	}
+	return NULL;
+}
+
+/*
  * Reads and hashes the queued files. A cold tree is bound by I/O latency,
- * so a few threads keep several reads in flight.
+ * so a few threads keep several reads in flight, and one more asks for the
+ * files ahead of them.
  */
 static int hash_all(struct unit_file **files, size_t n, bool without_tests, struct strbuf *err)
 {
 	struct hash_queue q = { files, n, without_tests, 0, 0, NULL, PTHREAD_MUTEX_INITIALIZER };
-	pthread_t threads[HASH_THREADS];
+	pthread_t threads[HASH_THREADS + 1];
 	size_t started = 0;
 
 	if (n >= 32) {
-		for (; started < HASH_THREADS; started++)
-			if (pthread_create(&threads[started], NULL, hash_worker, &q) != 0)
-				break;
+		if (pthread_create(&threads[started], NULL, prefetch_worker, &q) == 0)
+			started++;
+		while (started < HASH_THREADS + 1 && pthread_create(&threads[started], NULL, hash_worker, &q) == 0)
+			started++;
 	}
 	hash_worker(&q);
 	for (size_t t = 0; t < started; t++)

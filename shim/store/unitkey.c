@@ -198,7 +198,8 @@ static void *prefetch_worker(void *arg)
 		pthread_mutex_unlock(&q->lock);
 		if (stop)
 			break;
-		int fd = open(q->files[i]->real_path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO listed as a source must not hold the prefetch up. */
+		int fd = open(q->files[i]->real_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			continue;
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);

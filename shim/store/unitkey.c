@@ -106,6 +106,14 @@ static int stat_file(struct unit_file *f, const struct unit_file *prev, long lon
 		sb_addf(err, "cannot stat source %s: %s", f->real_path, strerror(errno));
 		return -1;
 	}
+	/*
+	 * A FIFO would hold the read up for ever, a device give no end or no
+	 * stable bytes: no key can follow them. (A directory fails when read.)
+	 */
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		sb_addf(err, "source %s is not a regular file, so its content cannot be keyed", f->real_path);
+		return -1;
+	}
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->size = st.st_size;
@@ -195,15 +203,18 @@ static void *prefetch_worker(void *arg)
 	for (size_t i = 0; i < q->n; i++) {
 		pthread_mutex_lock(&q->lock);
 		bool stop = q->next >= q->n || q->failed;
+		/* Behind the hashing threads (a warm cache): the files they took need no advice. */
+		if (i < q->next)
+			i = q->next;
 		pthread_mutex_unlock(&q->lock);
 		if (stop)
 			break;
-		/* O_NONBLOCK: a FIFO listed as a source must not hold the prefetch up. */
+		/* Special files never come here (stat_file refuses them); O_NONBLOCK all the same. */
 		int fd = open(q->files[i]->real_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			continue;
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
-		close(fd);
+		close(fd); /* read-only */
 	}
 	return NULL;
 }
@@ -217,13 +228,14 @@ static int hash_all(struct unit_file **files, size_t n, bool without_tests, stru
 {
 	struct hash_queue q = { files, n, without_tests, 0, 0, NULL, PTHREAD_MUTEX_INITIALIZER };
 	pthread_t threads[HASH_THREADS + 1];
-	size_t started = 0;
+	size_t started = 0, hashers = 0;
 
 	if (n >= 32) {
 		if (pthread_create(&threads[started], NULL, prefetch_worker, &q) == 0)
 			started++;
-		while (started < HASH_THREADS + 1 && pthread_create(&threads[started], NULL, hash_worker, &q) == 0)
-			started++;
+		for (; hashers < HASH_THREADS; hashers++, started++)
+			if (pthread_create(&threads[started], NULL, hash_worker, &q) != 0)
+				break;
 	}
 	hash_worker(&q);
 	for (size_t t = 0; t < started; t++)

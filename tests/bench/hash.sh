@@ -3,7 +3,8 @@
 # files, ~150 MB. Cold (page cache dropped when allowed, else the first pass)
 # and warm (stat cache), side by side with `git status` on the same tree.
 # SOURCE=registry builds the tree from real code instead: Debian's registry
-# sources (/usr/share/cargo/registry) three times over, 14,151 files, 174 MB;
+# sources (/usr/share/cargo/registry) three times over: 14,151 files, 174 MB with
+# the crates tests/deps.sh installs;
 # the default tree is synthetic, a token every 3 bytes, the lexer's worst case.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,6 +15,10 @@ trap 'rm -rf "$W"' EXIT
 make -s -C "$ROOT" build/hashbench
 REGISTRY=/usr/share/cargo/registry
 if [ "${SOURCE:-synthetic}" = registry ]; then
+	if [ ! -d "$REGISTRY" ]; then
+		echo "hash.sh: SOURCE=registry reads Debian's registry sources, and $REGISTRY is missing; tests/deps.sh installs them" >&2
+		exit 2
+	fi
 	for k in 1 2 3; do
 		mkdir -p "$W/tree/copy$k"
 		cp -rL "$REGISTRY/." "$W/tree/copy$k/"

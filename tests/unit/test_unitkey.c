@@ -391,6 +391,20 @@ static void test_many_files_threaded(void **state)
 	assert_non_null(strstr(err.buf, "cannot read source"));
 	assert_non_null(strstr(err.buf, "Is a directory"));
 	unitkey_release(&k1);
+
+	/* A FIFO listed as a source is refused before any read, which would wait for a writer for ever. */
+	sb_reset(&err);
+	sb_reset(&f);
+	path_join(&f, many.buf, "fifo");
+	assert_int_equal(mkfifo(f.buf, 0600), 0);
+	sb_reset(&d);
+	sb_addf(&d, "%s/x: %s/f00.rs %s\n", many.buf, many.buf, f.buf);
+	sb_reset(&f);
+	path_join(&f, many.buf, "x.d");
+	write_aged(f.buf, d.buf, 60);
+	assert_int_equal(unitkey_compute(&k1, &a, f.buf, "/nowhere", NULL, NULL, &err), -1);
+	assert_non_null(strstr(err.buf, "is not a regular file"));
+	unitkey_release(&k1);
 	rustc_args_release(&a);
 	sb_release(&d);
 	sb_release(&many);

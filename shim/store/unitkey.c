@@ -9,6 +9,7 @@
  * Like git's index, a file whose stat matches and is older than the racy
  * window keeps its digest without being read.
  */
+#define _GNU_SOURCE /* preadv2's RWF_NOWAIT */
 #include "store/unitkey.h"
 #include "base/atomic.h"
 #include "base/path.h"
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #define RECORD_MAGIC "unit-v3"
 #define RECORD_MAGIC_V2 "unit-v2"
@@ -196,11 +198,28 @@ static void *hash_worker(void *arg)
  * advice is only advice: a file it cannot open or advise on is read when
  * its turn comes, and any error is reported then.
  */
+/* The file's first bytes are in the page cache: a read would not wait. False when the kernel cannot say. */
+static bool in_page_cache(int fd)
+{
+	char byte;
+	struct iovec v = { &byte, 1 };
+
+	return preadv2(fd, &v, 1, 0, RWF_NOWAIT) >= 0;
+}
+
+/*
+ * A tree just checked out or built is in the page cache: past this many files
+ * found there in a row, the prefetch stops, as its system calls would only
+ * take CPU from the hashing threads.
+ */
+#define PREFETCH_WARM_RUN 16
+
 static void *prefetch_worker(void *arg)
 {
 	struct hash_queue *q = arg;
+	size_t warm = 0;
 
-	for (size_t i = 0; i < q->n; i++) {
+	for (size_t i = 0; i < q->n && warm < PREFETCH_WARM_RUN; i++) {
 		pthread_mutex_lock(&q->lock);
 		bool stop = q->next >= q->n || q->failed;
 		/* Behind the hashing threads (a warm cache): the files they took need no advice. */
@@ -213,6 +232,10 @@ static void *prefetch_worker(void *arg)
 		int fd = open(q->files[i]->real_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			continue;
+		if (in_page_cache(fd))
+			warm++;
+		else
+			warm = 0;
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
 		close(fd); /* read-only */
 	}

@@ -222,9 +222,11 @@ static void *prefetch_worker(void *arg)
 	for (size_t i = 0; i < q->n && warm < PREFETCH_WARM_RUN; i++) {
 		pthread_mutex_lock(&q->lock);
 		bool stop = q->next >= q->n || q->failed;
-		/* Behind the hashing threads (a warm cache): the files they took need no advice. */
+		/* Behind the hashing threads: the files they took need no advice. */
 		if (i < q->next)
 			i = q->next;
+		/* Not past the files they may be reading, whose pages say nothing of the tree's. */
+		bool ahead = i >= q->next + HASH_THREADS + 1;
 		pthread_mutex_unlock(&q->lock);
 		if (stop)
 			break;
@@ -232,10 +234,10 @@ static void *prefetch_worker(void *arg)
 		int fd = open(q->files[i]->real_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			continue;
-		if (in_page_cache(fd))
-			warm++;
-		else
+		if (!in_page_cache(fd))
 			warm = 0;
+		else if (ahead)
+			warm++;
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
 		close(fd); /* read-only */
 	}

@@ -284,22 +284,17 @@ HOT struct token token_here(struct lexer *lx)
 	return t;
 }
 
-/* The next token, past spaces and comments. */
+/* The next token, past spaces and comments: spaces inline, a comment (rarer) by skip_trivia. */
 HOT struct token next_token(struct lexer *lx)
 {
 	const char *s = lx->s;
 	size_t n = lx->n, pos = lx->pos;
 
-	for (;;) {
-		while (pos < n && is_space(s[pos]))
-			pos++;
-		if (pos + 1 >= n || s[pos] != '/' || (s[pos + 1] != '/' && s[pos + 1] != '*'))
-			break;
-		lx->pos = pos;
-		skip_trivia(lx);
-		pos = lx->pos;
-	}
+	while (pos < n && is_space(s[pos]))
+		pos++;
 	lx->pos = pos;
+	if (pos + 1 < n && s[pos] == '/' && (s[pos + 1] == '/' || s[pos + 1] == '*'))
+		skip_trivia(lx);
 	return token_here(lx);
 }
 

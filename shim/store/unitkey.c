@@ -192,12 +192,6 @@ static void *hash_worker(void *arg)
 	}
 }
 
-/*
- * Asks the kernel to read the queued files, in order, ahead of the threads
- * that hash them: on a cold tree the reads then go on while they lex. The
- * advice is only advice: a file it cannot open or advise on is read when
- * its turn comes, and any error is reported then.
- */
 /* The file's first bytes are in the page cache: a read would not wait. False when the kernel cannot say. */
 static bool in_page_cache(int fd)
 {
@@ -214,6 +208,12 @@ static bool in_page_cache(int fd)
  */
 #define PREFETCH_WARM_RUN 16
 
+/*
+ * Asks the kernel to read the queued files, in order, ahead of the threads
+ * that hash them: on a cold tree the reads then go on while they lex. The
+ * advice is only advice: a file it cannot open or advise on is read when
+ * its turn comes, and any error is reported then.
+ */
 static void *prefetch_worker(void *arg)
 {
 	struct hash_queue *q = arg;

@@ -30,6 +30,13 @@ struct unit_key {
 	char key[HASH_HEX_LEN + 1];
 	bool without_tests;    /* Rust sources digested without their test-only items */
 	bool legacy;           /* read from a record whose digests read comments: no stat cache */
+	/*
+	 * Its key under the key function of the version that wrote a legacy
+	 * record, kept while the code is as it was then: a profile collected
+	 * before an upgrade holds that key, and is not stale for the upgrade
+	 * alone. Empty when there is none.
+	 */
+	char earlier_key[HASH_HEX_LEN + 1];
 	struct unit_file *files;
 	size_t nfiles;
 };
@@ -65,6 +72,8 @@ int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct str
 int unitkey_write(const struct unit_key *k, const char *path, struct strbuf *err);
 /* 1: read; 0: no such record; -1: unreadable or corrupt (err says which line). */
 int unitkey_read(struct unit_key *k, const char *path, struct strbuf *err);
+/* k's code is the code a profile's key names: its key, or its key before an upgrade. */
+bool unitkey_matches(const struct unit_key *k, const char *key);
 void unitkey_release(struct unit_key *k);
 /* The prerequisites of dep-info's first rule ("target: a b\\ c" -> "a", "b c"). */
 void unitkey_dep_info_sources(const char *text, struct strvec *out);

@@ -298,7 +298,7 @@ const char *freshness_unit_now(const char *slot_dir, const struct manifest_crate
 	int have = unitkey_read(&k, rec.buf, &err);
 	if (have == 1) {
 		if (unitkey_refresh(&now, &k, &err) == 0)
-			state = strcmp(now.key, c->key) == 0 ? "fresh" : "changed";
+			state = unitkey_matches(&now, c->key) ? "fresh" : "changed";
 		else
 			state = "changed"; /* a source vanished */
 		unitkey_release(&now);
@@ -340,6 +340,25 @@ static bool same_name_elsewhere(const struct manifest *m, const struct build_uni
 	return false;
 }
 
+/*
+ * The mark has the unit's key as it was compiled. One compiled after an
+ * upgrade has the new version's key, which its record may know to name
+ * the same code as the profile's older key.
+ */
+static bool mark_matches(const char *slot_dir, const struct unit_mark *mk, const char *key)
+{
+	if (strcmp(mk->key, key) == 0)
+		return true;
+	struct strbuf rec = STRBUF_INIT, err = STRBUF_INIT;
+	struct unit_key k;
+	unitkey_record_path(&rec, slot_dir, mk->crate, mk->metadata);
+	bool same = unitkey_read(&k, rec.buf, &err) == 1 && strcmp(k.key, mk->key) == 0 && unitkey_matches(&k, key);
+	unitkey_release(&k);
+	sb_release(&rec);
+	sb_release(&err);
+	return same;
+}
+
 void freshness_of_build(struct freshness *f, const char *slot_dir, const struct build_units *u,
 			const char *training_id)
 {
@@ -351,7 +370,7 @@ void freshness_of_build(struct freshness *f, const char *slot_dir, const struct 
 		if (!u->v[i].marked || strcmp(mk->slot, slot) != 0)
 			continue; /* skipped, excluded, or built without us: the summary counts those */
 		const struct manifest_crate *c = manifest_find(&f->m, mk->crate, mk->metadata);
-		const char *state = c ? (strcmp(c->key, mk->key) == 0 ? "fresh" : "changed")
+		const char *state = c ? (mark_matches(slot_dir, mk, c->key) ? "fresh" : "changed")
 				    : build_unit_is_program(&u->v[i]) &&
 					      manifest_program_untrained(&f->m, mk->crate, u->v[i].test)
 					      ? "untrained"

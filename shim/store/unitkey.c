@@ -1,13 +1,15 @@
 /*
  * unitkey.c - per-unit content keys and their records (see include/store/unitkey.h).
  * A record is tab-separated text, written atomically:
- *   unit-v3 <crate> <metadata> <identity-hash> <key> all|no-tests
+ *   unit-v3 <crate> <metadata> <identity-hash> <key> all|no-tests [<earlier key>]
  *   f <dev> <ino> <size> <mtime_ns> <ctime_ns> <digest> <path> <real-path>
  * Older records are read for their file list, not their digests: unit-v2
  * digested Rust with its comments and layout, unit-v1 (without the last
  * field) digested whole files.
  * Like git's index, a file whose stat matches and is older than the racy
- * window keeps its digest without being read.
+ * window keeps its digest without being read. The same rule carries an older
+ * record's key over as the earlier key (unitkey.h), so that an upgrade which
+ * changes how code is digested leaves profiles of unchanged code fresh.
  */
 #define _GNU_SOURCE /* preadv2's RWF_NOWAIT */
 #include "store/unitkey.h"
@@ -95,6 +97,12 @@ static const struct unit_file *find_prev(const struct unit_key *prev, const char
 	return NULL;
 }
 
+static bool same_stat(const struct unit_file *a, const struct unit_file *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns &&
+	       a->ctime_ns == b->ctime_ns;
+}
+
 /*
  * Fills f's stat fields and, when prev's digest is safe to reuse, its digest;
  * returns 1 when the file still has to be read, 0 when done, -1 on error.
@@ -122,8 +130,7 @@ static int stat_file(struct unit_file *f, const struct unit_file *prev, long lon
 	f->mtime_ns = ns_of(&st.st_mtim);
 	f->ctime_ns = ns_of(&st.st_ctim);
 	bool racy = now_ns - f->mtime_ns < UNITKEY_RACY_NS;
-	if (prev && !racy && prev->dev == f->dev && prev->ino == f->ino && prev->size == f->size &&
-	    prev->mtime_ns == f->mtime_ns && prev->ctime_ns == f->ctime_ns) {
+	if (prev && !racy && same_stat(prev, f)) {
 		memcpy(f->digest, prev->digest, sizeof(f->digest));
 		return 0;
 	}
@@ -286,6 +293,44 @@ static void finish_key(struct unit_key *k)
 	hasher_free(h);
 }
 
+/*
+ * The unit's code is the code rec was keyed from: the same files, each with
+ * the stat it had then, and none so recent that its stat cannot vouch for it.
+ */
+static bool files_as_recorded(const struct unit_key *now, const struct unit_key *rec, long long now_ns)
+{
+	if (now->nfiles != rec->nfiles || strcmp(now->identity, rec->identity) != 0)
+		return false;
+	for (size_t i = 0; i < now->nfiles; i++) {
+		const struct unit_file *f = &now->files[i];
+		const struct unit_file *was = find_prev(rec, f->real_path, i);
+		if (!was || strcmp(was->path, f->path) != 0 || !same_stat(was, f) ||
+		    now_ns - f->mtime_ns < UNITKEY_RACY_NS)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A record an older version wrote gives its key as the earlier key when the
+ * code is as it was; a record of this version hands its earlier key on while
+ * the key stays the same (the code is still that code, as this version reads it).
+ */
+static void keep_earlier_key(struct unit_key *now, const struct unit_key *rec, long long now_ns)
+{
+	if (!rec)
+		return;
+	if (rec->legacy && files_as_recorded(now, rec, now_ns))
+		memcpy(now->earlier_key, rec->key, sizeof(now->earlier_key));
+	else if (!rec->legacy && rec->earlier_key[0] && strcmp(now->key, rec->key) == 0)
+		memcpy(now->earlier_key, rec->earlier_key, sizeof(now->earlier_key));
+}
+
+bool unitkey_matches(const struct unit_key *k, const char *key)
+{
+	return strcmp(k->key, key) == 0 || (k->earlier_key[0] && strcmp(k->earlier_key, key) == 0);
+}
+
 static void unit_identity(const struct rustc_args *a, char out[HASH_HEX_LEN + 1])
 {
 	struct hasher *h = hasher_new();
@@ -337,6 +382,8 @@ int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *m
 	int rc = -1;
 
 	memset(k, 0, sizeof(*k));
+	/* An older version's record has no digests to reuse, but may vouch for the code. */
+	const struct unit_key *older = prev && prev->legacy ? prev : NULL;
 	/* Digests of another kind are no stat cache for these. */
 	if (prev && (prev->legacy || prev->without_tests != without_tests))
 		prev = NULL;
@@ -368,6 +415,7 @@ int unitkey_compute_sources(struct unit_key *k, const char *crate, const char *m
 		goto out;
 	snprintf(k->identity, sizeof(k->identity), "%s", identity);
 	finish_key(k);
+	keep_earlier_key(k, older ? older : prev, now_ns);
 	rc = 0;
 out:
 	free(to_read);
@@ -492,8 +540,10 @@ int unitkey_refresh(struct unit_key *now, const struct unit_key *rec, struct str
 	if (rc == 0)
 		rc = hash_all(to_read, nread, now->without_tests, err);
 	free(to_read);
-	if (rc == 0)
+	if (rc == 0) {
 		finish_key(now);
+		keep_earlier_key(now, rec, now_ns);
+	}
 	return rc;
 }
 
@@ -511,8 +561,11 @@ int unitkey_write(const struct unit_key *k, const char *path, struct strbuf *err
 		sb_addf(err, "crate %s: a tab or newline in its name cannot be recorded", k->crate);
 		goto out;
 	}
-	sb_addf(&out, RECORD_MAGIC "\t%s\t%s\t%s\t%s\t%s\n", k->crate, k->metadata, k->identity, k->key,
+	sb_addf(&out, RECORD_MAGIC "\t%s\t%s\t%s\t%s\t%s", k->crate, k->metadata, k->identity, k->key,
 		k->without_tests ? "no-tests" : "all");
+	if (k->earlier_key[0])
+		sb_addf(&out, "\t%s", k->earlier_key);
+	sb_addch(&out, '\n');
 	for (size_t i = 0; i < k->nfiles; i++) {
 		const struct unit_file *f = &k->files[i];
 		if (has_separator(f->path) || has_separator(f->real_path)) {
@@ -571,11 +624,16 @@ int unitkey_read(struct unit_key *k, const char *path, struct strbuf *err)
 		sv_split(&fields, line, '\t');
 		if (lineno == 1) {
 			bool v1 = fields.n == 5 && strcmp(fields.v[0], RECORD_MAGIC_V1) == 0;
-			bool v2 = fields.n == 6 && (strcmp(fields.v[0], RECORD_MAGIC) == 0 ||
-						    strcmp(fields.v[0], RECORD_MAGIC_V2) == 0) &&
+			/* This version's header may end with the earlier key. */
+			bool earlier = fields.n == 7 && strcmp(fields.v[0], RECORD_MAGIC) == 0 &&
+				       str_is_hex(fields.v[6], HASH_HEX_LEN);
+			bool v2 = (fields.n == 6 || earlier) &&
+				  (strcmp(fields.v[0], RECORD_MAGIC) == 0 || strcmp(fields.v[0], RECORD_MAGIC_V2) == 0) &&
 				  (strcmp(fields.v[5], "all") == 0 || strcmp(fields.v[5], "no-tests") == 0);
 			bad = (!v1 && !v2) || !str_is_hex(fields.v[3], HASH_HEX_LEN) ||
 			      !str_is_hex(fields.v[4], HASH_HEX_LEN);
+			if (!bad && earlier)
+				memcpy(k->earlier_key, fields.v[6], HASH_HEX_LEN + 1);
 			if (!bad) {
 				k->without_tests = v2 && strcmp(fields.v[5], "no-tests") == 0;
 				k->legacy = strcmp(fields.v[0], RECORD_MAGIC) != 0;

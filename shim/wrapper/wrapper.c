@@ -396,7 +396,7 @@ static void scan_rustc_line(const char *line, size_t len, void *ctx)
 static bool links_program(const struct rustc_args *a);
 
 static const char *use_freshness(const struct strbuf *index, const struct rustc_args *a,
-				 const char *key, bool *is_new)
+				 const struct unit_key *key, bool *is_new)
 {
 	*is_new = false;
 	if (!index->len)
@@ -408,7 +408,7 @@ static const char *use_freshness(const struct strbuf *index, const struct rustc_
 		return "use";
 	*is_new = !then;
 	/* Changed, but none of its code ran in the training (freshness judges so too): nothing to refresh. */
-	const char *verdict = then && ((key && strcmp(then, key) == 0) || profile_index_never_ran(index->buf, a->crate_name))
+	const char *verdict = then && ((key && unitkey_matches(key, then)) || profile_index_never_ran(index->buf, a->crate_name))
 				      ? "use" : "use-stale";
 	free(then);
 	return verdict;
@@ -420,13 +420,12 @@ static const char *use_freshness(const struct strbuf *index, const struct rustc_
  * staleness detection for this crate, so it is a warning.
  */
 static void record_unit_key(const struct rustc_args *a, const struct slot *slot,
-			    const struct strvec *not_sources, struct strbuf *key_out)
+			    const struct strvec *not_sources, struct unit_key *now)
 {
 	struct strbuf dep = STRBUF_INIT, rec = STRBUF_INIT, err = STRBUF_INIT;
-	struct unit_key prev, now;
+	struct unit_key prev;
 	int have_prev = 0;
 
-	memset(&now, 0, sizeof(now));
 	memset(&prev, 0, sizeof(prev));
 	if (!slot->dir.len || rustc_args_dep_info_path(a, &dep) != 0 || !a->crate_name || !a->metadata)
 		goto out;
@@ -440,16 +439,15 @@ static void record_unit_key(const struct rustc_args *a, const struct slot *slot,
 		warn("%s; re-hashing", err.buf);
 		sb_reset(&err);
 	}
-	if (unitkey_compute(&now, a, dep.buf, slot->build_dir.buf, have_prev > 0 ? &prev : NULL,
-			    not_sources, &err) == 0 &&
-	    (!keep || unitkey_write(&now, rec.buf, &err) == 0))
-		sb_adds(key_out, now.key);
+	if (unitkey_compute(now, a, dep.buf, slot->build_dir.buf, have_prev > 0 ? &prev : NULL,
+			    not_sources, &err) != 0 ||
+	    (keep && unitkey_write(now, rec.buf, &err) != 0))
+		unitkey_release(now); /* no key: an empty one */
 out:
 	if (err.len)
 		warn("%s: cannot record its content key (%s); staleness of this crate "
 		     "will not be detected", a->crate_name, err.buf);
 	unitkey_release(&prev);
-	unitkey_release(&now);
 	sb_release(&dep);
 	sb_release(&rec);
 	sb_release(&err);
@@ -612,7 +610,8 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 {
 	struct decision d = *dp;
 	struct strbuf index = STRBUF_INIT;
-	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT, key = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT;
+	struct unit_key key;
 	struct strvec files = STRVEC_INIT, envs = STRVEC_INIT;
 	struct slot slot;
 	const char *action = "plain";
@@ -620,6 +619,7 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 	int lease = -1;
 
 	memset(&slot, 0, sizeof(slot));
+	memset(&key, 0, sizeof(key)); /* no key until the unit is keyed */
 	if (v == V_EXCLUDED) {
 		sv_push(&envs, ENV_EXCLUDE);
 	} else {
@@ -703,7 +703,7 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 		}
 		bool is_new = false;
 		if (using)
-			action = use_freshness(&index, a, key.len ? key.buf : NULL, &is_new);
+			action = use_freshness(&index, a, key.key[0] ? &key : NULL, &is_new);
 		/* As for "no profile": one line per build, not only the journal (the front end reports its own). */
 		if (strcmp(action, "use-stale") == 0 && !setting_get(SETTING_FRONTEND))
 			/* A new unit (an example `cargo test` builds) is refreshed only by a build that builds it. */
@@ -715,7 +715,7 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 		if (v == V_EXCLUDED)
 			action = "excluded";
 		struct unit_mark mark;
-		make_mark(&mark, a, v == V_EXCLUDED || !slot.dir.len ? NULL : slot.id, action, key.buf,
+		make_mark(&mark, a, v == V_EXCLUDED || !slot.dir.len ? NULL : slot.id, action, key.key,
 			  v == V_EXCLUDED ? NULL : d.unit_detail && flag ? d.unit_detail : d.path);
 		mark.mismatches = pd.mismatches;
 		annotate_dep_info(a, &files, &envs, &mark);
@@ -726,7 +726,7 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 		unit_mark_release(&mark);
 		journal_record(a, v == V_EXCLUDED ? "skip" : action,
 			       v == V_EXCLUDED ? eligibility_names[v] : (d.path ? unit_profile(&d) : "-"),
-			       key.len ? key.buf : NULL, pd.mismatches);
+			       key.key[0] ? key.key : NULL, pd.mismatches);
 	}
 	if (lease >= 0)
 		close(lease); /* gc may collect again */
@@ -734,7 +734,7 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 	sb_release(&index);
 	if (d.path != dp->path)
 		decision_release(&d);
-	sb_release(&key);
+	unitkey_release(&key);
 	free(flag);
 	sv_release(&files);
 	sv_release(&envs);

@@ -503,6 +503,40 @@ test_cycle_a_test_or_comment_edit_leaves_the_profile_fresh() {
 	assert_grep 'Training \[2/4\]' "$T/err" "and refreshed"
 }
 
+# An upgrade that changes how code is digested: the stored profile holds the
+# older version's key for fixlib, and fixlib's record is the older version's.
+# While the code is as it was, the profile stays fresh for `build`, `status`,
+# and the wrapper, also when cargo compiles fixlib again; a code edit is stale.
+test_cycle_an_upgrade_leaves_a_profile_of_unchanged_code_fresh() {
+	cycle_once
+	local rec key man old=0123456789abcdef0123456789abcdef
+	man=$(current_manifest)
+	rec=$(ls "$T"/cache/slots/*/units/fixlib-*.unit)
+	[ "$(echo "$rec" | wc -l)" = 1 ] || fail "setup: one record for fixlib: $rec"
+	key=$(awk -F '\t' 'NR == 1 { print $5 }' "$rec")
+	grep -q "$key" "$man" || fail "setup: fixlib's key $key in the profile"
+	sed -i "s/$key/$old/" "$man" "${man%.yaml}.crates"
+	sed -i "1s/^unit-v3\t\(.*\)\t$key\t/unit-v2\t\1\t$old\t/" "$rec"
+	head -1 "$rec" | grep -q "^unit-v2	.*	$old	" || fail "setup: the older record: $(head -1 "$rec")"
+	pgow build --release 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
+	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged' "$T/err" "build: fresh after the upgrade"
+	assert_no_grep 'Stale' "$T/err" "build: not stale"
+	pgow status --release >"$T/out" 2>&1 || fail "status: $(tail -3 "$T/out")"
+	assert_grep '^  state +fresh' "$T/out" "status: fresh"
+	# Compiled again with the sources untouched: the new record keeps the older key.
+	cargo clean --release -p fixlib 2>/dev/null
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
+	assert_grep 'Compiling fixlib' "$T/err" "setup: fixlib compiled again"
+	assert_no_grep 'warning' "$T/err" "the wrapper does not call it stale"
+	head -1 "$rec" | grep -q "^unit-v3	.*	$old$" || fail "the record keeps the older key: $(head -1 "$rec")"
+	pgow build --release 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
+	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged' "$T/err" "build: still fresh"
+	assert_grep ' 0 stale,' "$T/err" "the summary agrees"
+	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
+	pgow build --release 2>"$T/err" || fail "after a code edit: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12}: fixlib \(changed' "$T/err" "a code edit is stale"
+}
+
 # A RUSTC_WRAPPER build that uses a stale profile says so, once (issue 22: only
 # the journal knew).
 test_cycle_wrapper_build_with_a_stale_profile_says_so() {

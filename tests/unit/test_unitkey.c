@@ -315,6 +315,110 @@ static void test_an_older_record_is_read_for_its_files(void **state)
 	sb_release(&text);
 }
 
+#define EARLIER "0123456789abcdef0123456789abcdef"
+
+/* The unit's record as the version before an upgrade wrote it: its key was EARLIER. */
+static void write_record_of_older_version(const struct unit_key *k)
+{
+	struct strbuf err = STRBUF_INIT, text = STRBUF_INIT;
+	assert_int_equal(unitkey_write(k, rec.buf, &err), 0);
+	assert_int_equal(sb_read_file(&text, rec.buf), 0);
+	char *key = strstr(text.buf, k->key);
+	assert_non_null(key);
+	memcpy(key, EARLIER, strlen(EARLIER));
+	write_as_version(text.buf, "unit-v2", true);
+	sb_release(&err);
+	sb_release(&text);
+}
+
+static void read_record(struct unit_key *k)
+{
+	struct strbuf err = STRBUF_INIT;
+	assert_int_equal(unitkey_read(k, rec.buf, &err), 1);
+	sb_release(&err);
+}
+
+/*
+ * After an upgrade that changes how code is digested, the older record's key
+ * (the one a profile of that version holds) stays with the unit while its
+ * files are as they were, through this version's records, until the code
+ * changes; a file touched since, or too recent to trust, cannot vouch for it.
+ */
+static void test_an_upgrade_keeps_the_earlier_key(void **state)
+{
+	(void)state;
+	struct unit_key k, old, now, back;
+	struct strbuf err = STRBUF_INIT;
+
+	compute_as(&k, NULL, "m", "--test");
+	assert_string_equal(k.earlier_key, "");
+	assert_false(unitkey_matches(&k, EARLIER));
+	write_record_of_older_version(&k);
+	read_record(&old);
+	assert_true(old.legacy);
+	assert_int_equal(unitkey_refresh(&now, &old, &err), 0);
+	assert_string_equal(now.key, k.key);
+	assert_string_equal(now.earlier_key, EARLIER);
+	assert_true(unitkey_matches(&now, EARLIER));
+	assert_true(unitkey_matches(&now, k.key));
+	unitkey_release(&now);
+
+	/* Compiled again: the new record keeps it, and hands it on. */
+	compute_as(&now, &old, "m", "--test");
+	assert_string_equal(now.earlier_key, EARLIER);
+	assert_int_equal(unitkey_write(&now, rec.buf, &err), 0);
+	unitkey_release(&now);
+	read_record(&back);
+	assert_false(back.legacy);
+	assert_string_equal(back.earlier_key, EARLIER);
+	/* A comment edit leaves the code, and the key, as they were. */
+	write_aged(b_rs.buf, "// the answer\npub fn f() -> u32 { 1 }\n", 50);
+	compute_as(&now, &back, "m", "--test");
+	assert_string_equal(now.key, k.key);
+	assert_string_equal(now.earlier_key, EARLIER);
+	unitkey_release(&now);
+	/* A code edit makes it other code. */
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 2 }\n", 40);
+	compute_as(&now, &back, "m", "--test");
+	assert_string_equal(now.earlier_key, "");
+	assert_false(unitkey_matches(&now, EARLIER));
+	unitkey_release(&now);
+	unitkey_release(&back);
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n", 60);
+	unitkey_release(&old);
+
+	/* Touched since the older version read it (same bytes, other stat): not vouched for. */
+	compute_as(&k, NULL, "m", "--test");
+	write_record_of_older_version(&k);
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n", 30);
+	read_record(&old);
+	assert_int_equal(unitkey_refresh(&now, &old, &err), 0);
+	assert_string_equal(now.key, k.key);
+	assert_string_equal(now.earlier_key, "");
+	unitkey_release(&now);
+	unitkey_release(&old);
+	/* Modified within the racy window: its stat cannot vouch for it either. */
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n", 0);
+	compute_as(&k, NULL, "m", "--test");
+	write_record_of_older_version(&k);
+	read_record(&old);
+	assert_int_equal(unitkey_refresh(&now, &old, &err), 0);
+	assert_string_equal(now.earlier_key, "");
+	unitkey_release(&now);
+	unitkey_release(&old);
+	unitkey_release(&k);
+	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n", 60);
+
+	/* A header whose seventh field is no key is corrupt. */
+	struct strbuf text = STRBUF_INIT;
+	sb_addf(&text, "unit-v3\tx\tm\t%s\t%s\tall\tnot-a-key\n", EARLIER, EARLIER);
+	write_aged(rec.buf, text.buf, 60);
+	assert_int_equal(unitkey_read(&back, rec.buf, &err), -1);
+	unitkey_release(&back);
+	sb_release(&text);
+	sb_release(&err);
+}
+
 /* A comment edit or a reformat keeps the key; a doc comment is code; other files are read whole. */
 static void test_comments_and_layout_keep_the_key(void **state)
 {
@@ -424,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_test_items_key_only_the_test_build),
 		cmocka_unit_test(test_an_older_record_is_read_for_its_files),
 		cmocka_unit_test(test_comments_and_layout_keep_the_key),
+		cmocka_unit_test(test_an_upgrade_keeps_the_earlier_key),
 	};
 	return cmocka_run_group_tests_name("unitkey", tests, setup, teardown);
 }

@@ -26,6 +26,8 @@ struct c_check {
 	int units, objects;         /* build scripts, and their objects, carrying the decision */
 	int plain;                  /* build scripts whose C does not reach our compiler */
 	struct strbuf plain_names;
+	int foreign_objects;        /* objects of carrying build scripts that another compiler made */
+	struct strbuf partial_names; /* those build scripts */
 	struct strbuf packages;     /* the carrying ones, "onig_sys, cmix" */
 	struct strvec rerun;        /* build scripts (compiled) to remove so that they run again */
 	struct strvec rerun_names;

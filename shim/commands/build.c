@@ -319,6 +319,9 @@ static void summary_c(const struct build *b, const struct verified *v, const str
 	else if (v->c.plain)
 		progress("note:", "the C/C++ code of %s was built without PGO: its build script does not "
 			 "compile through cc's CC/CXX\n", v->c.plain_names.buf);
+	if (v->c.foreign_objects)
+		progress("note:", "%d object(s) of the C/C++ code of %s were built without PGO: its build script "
+			 "compiles them without cc's CC/CXX\n", v->c.foreign_objects, v->c.partial_names.buf);
 }
 
 static void summary(const struct build *b, const struct verified *v, const struct freshness *after,

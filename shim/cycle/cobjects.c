@@ -106,11 +106,46 @@ static bool read_sidecar(const char *object, struct sidecar *sc)
 	return fresh;
 }
 
+/*
+ * The sidecar the check leaves on an object another compiler made in a run of
+ * its build script, so that later builds, where the script does not run, know
+ * it for one too rather than run the script again and again.
+ */
+#define FOREIGN "plain foreign"
+
+static void record_foreign(const struct strvec *objects)
+{
+	for (size_t i = 0; i < objects->n; i++) {
+		struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+		struct atomic_opts opts = { .mode = 0644 };
+		sb_addf(&path, "%s" CCWRAP_SIDECAR, objects->v[i]);
+		/* Without it the next build reruns the script once more, and says so. */
+		if (write_file_atomic(path.buf, FOREIGN "\n\n\n", strlen(FOREIGN) + 3, &opts, &err) != 0)
+			warn("%s", err.buf);
+		sb_release(&path);
+		sb_release(&err);
+	}
+}
+
 /* Objects that could not carry a profile (assembly, opt-level 0, excluded) pass any check. */
 static bool neutral(const struct sidecar *sc)
 {
 	const char *d = sc->decision.buf;
 	return d && strncmp(d, "plain ", 6) == 0 && strcmp(d, "plain off") != 0;
+}
+
+/*
+ * An object no compiler made: GCC and clang mark theirs with a .comment
+ * section ("GCC: (Debian …)", "clang version …"), assemblers (nasm, yasm,
+ * as) do not. Such code, assembled outside cc, can carry no profile, so it
+ * needs no sidecar. (A compiler run with -fno-ident would pass for one.)
+ */
+static bool assembled(const char *object)
+{
+	struct strbuf err = STRBUF_INIT;
+	int has = elf_has_section_of(object, ".comment", &err);
+	sb_release(&err);
+	return has == 0;
 }
 
 /* "<package>-<hash>" of a run's dir: the package name, and the hash cargo gave the run. */
@@ -131,41 +166,56 @@ static void run_name(const char *out_dir, struct strbuf *pkg, struct strbuf *has
 	sb_release(&dir);
 }
 
-enum c_state { C_NONE, C_CARRIES, C_PLAIN, C_RERUN };
+/* C_PARTIAL: some objects carry it, the others were compiled in this run by another compiler. */
+enum c_state { C_NONE, C_CARRIES, C_PARTIAL, C_PLAIN, C_RERUN };
 
 /*
  * One run's objects (filled in) against want. nobj: those that carry it
- * (neutral ones not counted); stale: those that do not.
+ * (neutral ones not counted); nforeign: those another compiler made;
+ * stale: those that do not carry it.
  */
 static enum c_state check_run(const char *out_dir, const char *want, long long started,
-			      struct strvec *objects, size_t *nobj, struct strvec *stale)
+			      struct strvec *objects, size_t *nobj, size_t *nforeign, struct strvec *stale)
 {
 	long long invoked = run_objects(out_dir, objects);
-	size_t ours = 0, carrying = 0, neutrals = 0;
+	size_t carrying = 0, neutrals = 0, foreign = 0;
 	bool off = strcmp(want, "off") == 0;
+	struct strvec unrecorded = STRVEC_INIT;
 
 	for (size_t i = 0; i < objects->n; i++) {
 		struct sidecar sc;
 		bool fresh = read_sidecar(objects->v[i], &sc);
-		bool is_neutral = fresh && neutral(&sc);
-		bool carries = is_neutral || (fresh ? strcmp(sc.decision.buf, off ? "plain off" : want) == 0 : off);
-		ours += fresh;
+		bool known_foreign = fresh && strcmp(sc.decision.buf, FOREIGN) == 0;
+		bool is_neutral = fresh ? !known_foreign && neutral(&sc) : assembled(objects->v[i]);
+		bool carries = is_neutral ||
+			       (fresh && !known_foreign ? strcmp(sc.decision.buf, off ? "plain off" : want) == 0 : off);
+		/*
+		 * The script ran in this build (the objects listed are its run's), and
+		 * this one reached a compiler other than ours: running it again would
+		 * not change that.
+		 */
+		bool made_now = !fresh && invoked >= started;
+		bool is_foreign = !carries && (known_foreign || made_now);
 		neutrals += is_neutral;
 		carrying += carries && !is_neutral;
+		foreign += is_foreign;
+		if (is_foreign && made_now)
+			sv_push(&unrecorded, objects->v[i]);
 		if (!carries)
 			sv_push(stale, objects->v[i]);
 		sidecar_release(&sc);
 	}
 	size_t n = objects->n;
+	enum c_state s = !n || neutrals == n ? C_NONE
+			 : carrying + neutrals == n ? (off ? C_PLAIN : C_CARRIES)
+			 : carrying + neutrals + foreign == n ? (carrying ? C_PARTIAL : C_PLAIN)
+			 : C_RERUN;
+	if (s == C_PARTIAL || s == C_PLAIN)
+		record_foreign(&unrecorded);
+	sv_release(&unrecorded);
 	*nobj = carrying;
-	if (!n || neutrals == n)
-		return C_NONE;
-	if (carrying + neutrals == n)
-		return off ? C_PLAIN : C_CARRIES;
-	/* It ran in this build and no object came from us: its C reaches another compiler. */
-	if (!ours && invoked >= started)
-		return C_PLAIN;
-	return C_RERUN;
+	*nforeign = foreign;
+	return s;
 }
 
 static void add_name(struct strbuf *list, const char *name)
@@ -182,11 +232,15 @@ void cobjects_check(const struct ccode *c, const struct build_units *u, const ch
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < u->nruns; i++) {
 		struct strbuf pkg = STRBUF_INIT, hash = STRBUF_INIT;
-		size_t nobj = 0;
+		size_t nobj = 0, nforeign = 0;
 		struct strvec stale = STRVEC_INIT, objects = STRVEC_INIT;
-		enum c_state s = check_run(u->runs[i].out_dir, want, since, &objects, &nobj, &stale);
+		enum c_state s = check_run(u->runs[i].out_dir, want, since, &objects, &nobj, &nforeign, &stale);
 		run_name(u->runs[i].out_dir, &pkg, &hash);
-		if (s == C_CARRIES) {
+		if (s == C_PARTIAL) {
+			out->foreign_objects += (int)nforeign;
+			add_name(&out->partial_names, pkg.buf);
+		}
+		if (s == C_CARRIES || s == C_PARTIAL) {
 			out->units++;
 			out->objects += (int)nobj;
 			add_name(&out->packages, pkg.buf);
@@ -242,6 +296,7 @@ void cobjects_check_release(struct c_check *check)
 	free(check->carrying);
 	sv_release(&check->stale_objects);
 	sb_release(&check->plain_names);
+	sb_release(&check->partial_names);
 	sb_release(&check->packages);
 	sv_release(&check->rerun);
 	sv_release(&check->rerun_names);

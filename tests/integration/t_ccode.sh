@@ -207,3 +207,46 @@ test_c_probe_only_build_script_is_not_rerun_by_a_refresh() {
 	assert_no_grep 'Running `[^`]*/build/fixlib-[0-9a-f]*/build-script-build`' "$T/opt.err" \
 		"its build script is not rerun for a new profile"
 }
+
+# A build script that also assembles code itself (as nasm-rs does: rav1e) and
+# compiles a C file with a compiler it names, beside what it compiles through cc:
+# the assembled object can carry no profile and passes; the C object is named in
+# a note, the build succeeds, and later builds do not rerun the script for it.
+test_c_objects_made_outside_cc() {
+	cmix_setup
+	printf '.globl asm_two\nasm_two:\n mov $2, %%eax\n ret\n.section .note.GNU-stack,"",@progbits\n' >csrc/two.s
+	cat >build.rs <<'RS'
+use std::process::Command;
+
+fn archive(out: &str, name: &str, tool: &str, args: &[&str]) {
+    let object = format!("{out}/{name}.o");
+    assert!(Command::new(tool).args(args).args(["-o", &object]).status().unwrap().success());
+    assert!(Command::new("ar").args(["crs", &format!("{out}/lib{name}.a"), &object]).status().unwrap().success());
+    println!("cargo:rustc-link-lib=static={name}");
+}
+
+fn main() {
+    cc::Build::new().file("csrc/classify.c").file("csrc/one.S").opt_level(2).compile("classify");
+    cc::Build::new().cpp(true).file("csrc/weights.cpp").opt_level(2).compile("weights");
+    let out = std::env::var("OUT_DIR").unwrap();
+    archive(&out, "two", "as", &["csrc/two.s"]);
+    if std::path::Path::new("csrc/three.c").exists() {
+        archive(&out, "three", "gcc", &["-O2", "-c", "csrc/three.c"]);
+    }
+    println!("cargo:rustc-link-search=native={out}");
+    println!("cargo:rerun-if-changed=csrc");
+}
+RS
+	cmix_build_ok "assembled outside cc"
+	assert_grep 'PGO C/C\+\+ code of cmix: 2 object\(s\) from 1 build script\(s\) carry it too' "$T/err" "the C through cc carries it"
+	assert_no_grep 'note:|Rerunning' "$T/err" "the assembled object needs no profile"
+	echo 'int three(void) { return 3; }' >csrc/three.c
+	cmix_build_ok "and C compiled by a compiler it names"
+	assert_grep 'PGO C/C\+\+ code of cmix: 2 object\(s\) from 1 build script\(s\) carry it too' "$T/err" "the C through cc still does"
+	assert_grep 'note: 1 object\(s\) of the C/C\+\+ code of cmix were built without PGO: its build script compiles them without cc.s CC/CXX' \
+		"$T/err" "the other is named"
+	assert_eq "$(c_split_use)" "$(cmix_decision)" "what carries it still ships it"
+	cmix_build_ok "a no-op"
+	assert_no_grep 'Rerunning|Compiling' "$T/err" "nothing redone"
+	assert_grep 'note: 1 object\(s\) of the C/C\+\+ code of cmix were built without PGO' "$T/err" "still named"
+}

@@ -388,6 +388,7 @@ static void test_an_upgrade_keeps_the_earlier_key(void **state)
 	unitkey_release(&old);
 
 	/* Touched since the older version read it (same bytes, other stat): not vouched for. */
+	unitkey_release(&k);
 	compute_as(&k, NULL, "m", "--test");
 	write_record_of_older_version(&k);
 	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n", 30);
@@ -399,6 +400,7 @@ static void test_an_upgrade_keeps_the_earlier_key(void **state)
 	unitkey_release(&old);
 	/* Modified within the racy window: its stat cannot vouch for it either. */
 	write_aged(b_rs.buf, "pub fn f() -> u32 { 1 }\n", 0);
+	unitkey_release(&k);
 	compute_as(&k, NULL, "m", "--test");
 	write_record_of_older_version(&k);
 	read_record(&old);

@@ -28,6 +28,7 @@
 #include "store/unitkey.h"
 #include "store/unitnames.h"
 #include "wrapper/decision.h"
+#include "wrapper/incremental.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -226,6 +227,29 @@ static void record_skip(const struct rustc_args *a, enum eligibility v)
 static const char *unit_profile(const struct decision *d)
 {
 	return d->unit_file ? d->unit_file : d->path;
+}
+
+/*
+ * What names the bytes of the profile the unit is given: a part's recorded
+ * hash, a stored profile's content key (its file name), else a digest of the
+ * file (CARGO_PGO_WRAP_PROFILE, whose bytes may change under one name).
+ */
+static int profile_id(const struct decision *d, bool from_cache, struct strbuf *out)
+{
+	const char *part_hash = d->unit_detail ? strrchr(d->unit_detail, '#') : NULL;
+	char digest[HASH_HEX_LEN + 1];
+
+	if (part_hash) {
+		sb_adds(out, part_hash + 1);
+	} else if (from_cache) {
+		const char *name = path_basename(d->path);
+		sb_add(out, name, strcspn(name, "."));
+	} else {
+		if (hash_file_hex(d->path, digest) != 0)
+			return -1;
+		sb_adds(out, digest);
+	}
+	return 0;
 }
 
 /* The flag to add, or NULL; *action names what was done, for the journal. */
@@ -673,6 +697,14 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
 	if (flag)
 		sv_push(&l->cmd, flag);
+	/* A profile that cannot be read is rustc's to report. */
+	if (flag && strcmp(action, "use") == 0) {
+		struct strbuf id = STRBUF_INIT;
+		if (profile_id(&d, index.len > 0, &id) == 0 && incremental_per_profile(&l->cmd, a, id.buf, &err) != 0)
+			die(PGOW_EXIT_FAIL, "%s; rustc would reuse code compiled with another profile, so "
+			    "the build is stopped", err.buf);
+		sb_release(&id);
+	}
 	if (setting_get(SETTING_LINK_RELOCS) && links_program(a)) {
 		/* BOLT rewrites the program from its relocations; the env-dep relinks it when BOLT goes. */
 		sv_push(&l->cmd, "-Clink-arg=-Wl,-q");

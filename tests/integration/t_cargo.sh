@@ -34,6 +34,32 @@ test_cargo_generate_with_host_target() {
 	generate_and_check --target "$(host_triple)"
 }
 
+# CARGO_PGO_WRAP_PROFILE's bytes may change under one name: under an
+# incremental release profile, each content gets its own incremental dir
+# (rustc would reuse code of the old bytes), the old one goes.
+test_cargo_explicit_profile_rewritten_under_incremental() {
+	setup_ws
+	printf '\n[profile.release]\nincremental = true\n' >>Cargo.toml
+	export CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$T/prof"
+	CARGO_TARGET_DIR="$T/instr" cargo_ok build --release
+	run_profiled "$T/prof" "$T/instr/release/fixbin" 3000 >/dev/null
+	"$(profdata_tool)" merge -o "$T/a.profdata" "$T/prof"
+	rm -f "$T"/prof/*.profraw
+	run_profiled "$T/prof" "$T/instr/release/fixbin" 3 >/dev/null
+	"$(profdata_tool)" merge -o "$T/b.profdata" "$T/prof"
+	cp "$T/a.profdata" "$T/use.profdata"
+	export CARGO_PGO_WRAP_MODE=use CARGO_PGO_WRAP_PROFILE="$T/use.profdata"
+	cargo_ok build --release
+	local first
+	first=$(ls target/release/incremental/pgo-wrap/fixlib-*)
+	[ -n "$first" ] || fail "fixlib compiled in no dir of its own"
+	cp "$T/b.profdata" "$T/use.profdata"
+	cargo_ok build --release -v
+	assert_grep 'Compiling fixlib' "$T/cargo.log" "setup: the new bytes rebuild fixlib"
+	assert_eq 1 "$(ls target/release/incremental/pgo-wrap/fixlib-* | wc -l)" "one dir, the old one gone"
+	[ "$(ls target/release/incremental/pgo-wrap/fixlib-*)" != "$first" ] || fail "the old bytes' dir was used"
+}
+
 test_cargo_merge_and_use_applies_profile() {
 	setup_ws
 	export CARGO_PGO_WRAP_MODE=generate CARGO_PGO_WRAP_PROFILE="$T/prof"

@@ -380,3 +380,43 @@ test_split_figures_are_the_parts() {
 	shares=$(grep -o '[0-9]*% of counts' "$T/status.txt" | awk '{ s += $1 } END { print s + 0 }')
 	[ "$shares" -le 101 ] || fail "status's shares add up to $shares%: $(cat "$T/status.txt")"
 }
+
+# rustc's incremental cache does not see a profile's bytes change: given new
+# parts at the same paths, it kept code optimised with the old profile, and
+# ThinLTO then refused to import memchr's code (compiled afresh: registry crates
+# are never incremental) into fixlib's old modules ("linking module flags
+# 'ProfileSummary': IDs have conflicting values"; rav1e, whose release profile
+# is incremental). Each profile a unit is given has an incremental dir of its
+# own; an edit under the same profile stays incremental.
+test_split_new_profile_under_incremental_thin_lto() {
+	setup_ws
+	unset RUSTC_WRAPPER CARGO_PGO_WRAP_JOURNAL CARGO_PGO_WRAP_SPLIT
+	cp -r "$FIXTURES/layouts/.cargo" .cargo
+	printf '\n[dependencies]\nmemchr = "2"\n' >>fixlib/Cargo.toml
+	sed -i 's/^    let bytes = src.as_bytes();$/&\n    if memchr::memchr(b\x27#\x27, bytes).is_some() {\n        return Vec::new();\n    }/' \
+		fixlib/src/lib.rs
+	grep -q 'memchr::memchr' fixlib/src/lib.rs || fail "setup: fixlib calls memchr"
+	printf '\n[profile.release]\nincremental = true\nlto = "thin"\n' >>Cargo.toml
+	cargo generate-lockfile --offline -q || fail "setup: lock file"
+	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:fixbin}", "3000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "first cycle: $(tail -3 "$T/err")"
+	local dir=target/release/incremental/pgo-wrap first
+	first=$(ls "$dir"/fixlib-* 2>/dev/null) || true
+	# Another training: every part gets the new profile's summary.
+	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:fixbin}", "30"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "after a new training: $(tail -3 "$T/err")"
+	assert_grep 'Split per unit: [0-9]+ file\(s\), ([0-9]+) rewritten, 0 unchanged' "$T/err" "setup: every part rewritten"
+	assert_eq 1 "$(ls "$dir" | grep -c '^fixlib-')" "fixlib compiles in a dir of its own"
+	[ -n "$first" ] || fail "the first build compiled fixlib in no dir of its own"
+	[ "$(ls "$dir"/fixlib-*)" != "$first" ] || fail "fixlib compiled in the old profile's dir"
+	assert_eq 1 "$(ls "$dir"/fixlib-* | wc -l)" "the old profile's dir is gone"
+	# An edit under the same profile: the dir, and with it what rustc can reuse, stays.
+	local now
+	now=$(ls "$dir"/fixlib-*)
+	echo '// a note' >>fixlib/src/lib.rs
+	pgow build --release 2>"$T/err" || fail "after a comment edit: $(tail -3 "$T/err")"
+	assert_grep 'Compiling fixlib' "$T/err" "setup: fixlib compiled again"
+	assert_eq "$now" "$(ls "$dir"/fixlib-*)" "the same profile, the same dir"
+	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
+}

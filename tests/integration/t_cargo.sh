@@ -58,6 +58,14 @@ test_cargo_explicit_profile_rewritten_under_incremental() {
 	assert_grep 'Compiling fixlib' "$T/cargo.log" "setup: the new bytes rebuild fixlib"
 	assert_eq 1 "$(ls target/release/incremental/pgo-wrap/fixlib-* | wc -l)" "one dir, the old one gone"
 	[ "$(ls target/release/incremental/pgo-wrap/fixlib-*)" != "$first" ] || fail "the old bytes' dir was used"
+	# A link planted there is neither followed nor deleted through.
+	mkdir -p "$T/outside"
+	mv target/release/incremental/pgo-wrap "$T/outside/"
+	ln -s "$T/outside/pgo-wrap" target/release/incremental/pgo-wrap
+	cp "$T/a.profdata" "$T/use.profdata"
+	! cargo build --release 2>"$T/err" || fail "a build through the planted link"
+	assert_grep 'a symlink \(or a file\) is in the way; refusing to follow it' "$T/err" "the link is refused"
+	assert_eq 1 "$(ls "$T"/outside/pgo-wrap/fixlib-* | wc -l)" "nothing removed through it"
 }
 
 test_cargo_merge_and_use_applies_profile() {

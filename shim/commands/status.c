@@ -19,6 +19,7 @@
 #include "store/remote.h"
 #include "store/slot.h"
 #include "store/split.h"
+#include "store/unitnames.h"
 #include "cycle/bolt.h"
 #include "cycle/boltfield.h"
 #include "cycle/build.h"
@@ -33,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -104,18 +106,57 @@ static size_t units_sharing_figures(const struct freshness *f, const struct crat
 	return n;
 }
 
-static void print_crates(const struct freshness *f)
+/* "lib" or "program", as the list of functions the unit compiled instrumented says; "" unknown. */
+static const char *unit_kind(const struct crate_state *c, const char *slot_dir)
 {
-	int width = 20; /* wider for the longest name, so columns stay aligned */
+	struct strbuf path = STRBUF_INIT, list = STRBUF_INIT;
+	const char *kind = "";
+
+	unitnames_path(&path, slot_dir, c->name, c->metadata);
+	if (sb_read_file(&list, path.buf) == 0)
+		kind = strncmp(list.buf, "program", 7) == 0 ? "program" : "lib";
+	sb_release(&path);
+	sb_release(&list);
+	return kind;
+}
+
+/*
+ * A unit's name in the table: its crate's, with "(lib)" or "(program)" where
+ * a unit of the other kind has that name too (a lib and its bin: rav1e's);
+ * two versions of one library keep their name, and their metadata.
+ */
+static void unit_labels(const struct freshness *f, const char *slot_dir, struct strbuf *labels)
+{
+	const char **kinds = xcalloc(f->ncrates ? f->ncrates : 1, sizeof(*kinds));
+
 	for (size_t i = 0; i < f->ncrates; i++)
-		if ((int)strlen(f->crates[i].name) > width)
-			width = (int)strlen(f->crates[i].name);
+		kinds[i] = unit_kind(&f->crates[i], slot_dir);
+	for (size_t i = 0; i < f->ncrates; i++) {
+		bool other_kind = false;
+		for (size_t j = 0; j < f->ncrates; j++)
+			other_kind |= strcmp(f->crates[j].name, f->crates[i].name) == 0 && *kinds[i] && *kinds[j] &&
+				      strcmp(kinds[j], kinds[i]) != 0;
+		sb_adds(&labels[i], f->crates[i].name);
+		if (other_kind)
+			sb_addf(&labels[i], " (%s)", kinds[i]);
+	}
+	free(kinds);
+}
+
+static void print_crates(const struct freshness *f, const char *slot_dir)
+{
+	struct strbuf *labels = xcalloc(f->ncrates ? f->ncrates : 1, sizeof(*labels));
+	int width = 20; /* wider for the longest name, so columns stay aligned */
+	unit_labels(f, slot_dir, labels);
+	for (size_t i = 0; i < f->ncrates; i++)
+		if ((int)labels[i].len > width)
+			width = (int)labels[i].len;
 	if (f->ncrates)
 		printf("  %-11s %-*s %-8s  %-8s  %s\n", "units", width, "crate", "metadata", "state", "in the profile");
 	for (size_t i = 0; i < f->ncrates; i++) {
 		const struct crate_state *c = &f->crates[i];
 		size_t same = units_sharing_figures(f, c);
-		printf("  %-11s %-*s %.8s  %-8s", "", width, c->name, c->metadata, c->state);
+		printf("  %-11s %-*s %.8s  %-8s", "", width, labels[i].buf, c->metadata, c->state);
 		if (c->functions >= 0)
 			printf("  %ld of %ld functions ran", c->covered, c->functions);
 		if (c->counts >= 0 && f->m.total_counts > 0)
@@ -124,6 +165,9 @@ static void print_crates(const struct freshness *f)
 			printf(" (all %zu units named %s together)", same, c->name);
 		printf("\n");
 	}
+	for (size_t i = 0; i < f->ncrates; i++)
+		sb_release(&labels[i]);
+	free(labels);
 }
 
 /* A proc-macro's dep-info: never marked, since it runs in the compiler, not in what ships. */
@@ -279,7 +323,7 @@ static void print_human(const struct slot_status *s)
 		else
 			printf("  split       no%s: every unit is given the whole profile\n",
 			       split_wanted() ? "" : " (" ENV_SPLIT "=0)");
-		print_crates(f);
+		print_crates(f, s->dir);
 	} else if (f->has_profile == 0) {
 		printf("  profile     none\n  state       none\n");
 	} else {

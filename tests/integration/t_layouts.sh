@@ -40,6 +40,10 @@ test_layouts_lib_and_bin_share_a_name_and_two_cfg_if_versions() {
 	echo '#[allow(dead_code)] fn pgow_edited() {}' >>app/src/main.rs
 	pgow status >"$T/status.txt" || fail "status"
 	assert_grep '^  state       stale: app \(changed, 2 units, [0-9]+% of counts\)' "$T/status.txt" "lib and bin of app"
+	# In the table the two units named app say which is which; the two cfg-if need no label.
+	assert_grep '^ +app \(lib\) +[0-9a-f]{8} +changed ' "$T/status.txt" "app's library"
+	assert_grep '^ +app \(program\) +[0-9a-f]{8} +changed ' "$T/status.txt" "app's program"
+	assert_grep '^ +cfg_if +[0-9a-f]{8} ' "$T/status.txt" "two versions of a library keep their name"
 }
 
 test_layouts_cargo_test_between_builds() {

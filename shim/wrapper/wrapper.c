@@ -737,13 +737,19 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 		if (using)
 			action = use_freshness(&index, a, key.key[0] ? &key : NULL, &is_new);
 		/* As for "no profile": one line per build, not only the journal (the front end reports its own). */
+		/*
+		 * A new unit (an example `cargo test` builds) is refreshed only by a build
+		 * that builds it; a new library (a dev-dependency) gains counts only
+		 * through a program the training runs.
+		 */
 		if (strcmp(action, "use-stale") == 0 && !setting_get(SETTING_FRONTEND))
-			/* A new unit (an example `cargo test` builds) is refreshed only by a build that builds it. */
 			warn_once_per_run("stale-profile", REPORT_STALE_START "%.12s" REPORT_STALE_THEN "%s (%s since it "
-					  "was collected); the build uses it as it is; `cargo-pgo-wrap build`%s "
-					  "refreshes it", slot.id, a->crate_name ? a->crate_name : "a crate",
+					  "was collected); the build uses it as it is; `cargo-pgo-wrap build`%s",
+					  slot.id, a->crate_name ? a->crate_name : "a crate",
 					  is_new ? "it is new" : "its sources changed",
-					  is_new ? " with cargo arguments that build it" : "");
+					  !is_new ? " refreshes it"
+					  : links_program(a) ? " with cargo arguments that build it refreshes it"
+					  : " refreshes it if a program the training runs uses it");
 		if (v == V_EXCLUDED)
 			action = "excluded";
 		struct unit_mark mark;

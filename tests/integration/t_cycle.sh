@@ -568,6 +568,21 @@ test_cycle_a_new_unit_says_which_build_refreshes_it() {
 	assert_grep 'Training \[2/4\]' "$T/err" "refreshed"
 }
 
+# A new library (a member nothing trained uses yet, a dev-dependency) gains
+# counts only through a program the training runs: the line says so, rather
+# than send you to a build that builds it.
+test_cycle_a_new_library_says_what_gives_it_counts() {
+	cycle_once
+	mkdir -p extra/src
+	printf '[package]\nname = "extra"\nversion.workspace = true\nedition.workspace = true\n' >extra/Cargo.toml
+	echo 'pub fn one() -> u32 { 1 }' >extra/src/lib.rs
+	sed -i 's/^members = \["fixlib"/members = ["extra", "fixlib"/' Cargo.toml
+	grep -q '"extra"' Cargo.toml || fail "setup: the new member"
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release -p extra 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
+	assert_grep 'is stale for extra \(it is new since it was collected\); the build uses it as it is; `cargo-pgo-wrap build` refreshes it if a program the training runs uses it$' \
+		"$T/err" "what gives a new library counts"
+}
+
 # A training that only starts {bin:fixbin} can give a new example no counts: the
 # example is not stale, under the wrapper or `build`, and nothing is refreshed.
 test_cycle_a_program_the_training_does_not_run_is_never_stale() {

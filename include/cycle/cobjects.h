@@ -39,8 +39,10 @@ struct c_check {
 
 /*
  * Checks the objects of every build script run of u against decision;
- * started: when this cargo run began (a run since then that reached no
- * compiler of ours compiles its C some other way, and is reported plain).
+ * started: when this cargo run began (objects a run since then wrote through
+ * a compiler not ours are its C compiled some other way: the run is reported
+ * plain, or partial beside the objects that carry the decision). Objects no
+ * compiler made (assembly) pass.
  */
 void cobjects_check(const struct ccode *c, const struct build_units *u, const char *decision,
 		    const struct timespec *started, struct c_check *out);

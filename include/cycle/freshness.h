@@ -72,6 +72,14 @@ bool freshness_quiet_known(const struct freshness *before, const struct freshnes
  */
 const char *freshness_unit_now(const char *slot_dir, const struct manifest_crate *c);
 /*
+ * Whether a unit keyed key_now (a build's mark, a raw profile's provenance)
+ * has the code a profile keyed key_then: the same key, or, after an upgrade
+ * that changed how code is digested, the unit's record says key_then is its
+ * earlier key (unitkey.h).
+ */
+bool freshness_same_code(const char *slot_dir, const char *crate, const char *metadata, const char *key_now,
+			 const char *key_then);
+/*
  * Keeps what a verified build found that the profile does not cover (new,
  * replaced or untrained units), so that `status` and the next build's prediction
  * know it without building: <slot>/builds/<hash of build dir>.

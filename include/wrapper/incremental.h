@@ -6,9 +6,13 @@
 #ifndef PGOW_INCREMENTAL_H
 #define PGOW_INCREMENTAL_H
 
+#include <stdbool.h>
+
 #include "base/strbuf.h"
 #include "formats/rustc_args.h"
 
+/* Whether cargo compiles the unit incrementally (-C incremental=DIR): registry crates never are. */
+bool incremental_wanted(const struct rustc_args *a);
 /*
  * When cargo compiles the unit incrementally (-C incremental=DIR), adds
  * -Cincremental=DIR/pgo-wrap/<crate>-<metadata>/<profile id> to cmd (the last

@@ -106,18 +106,32 @@ static size_t units_sharing_figures(const struct freshness *f, const struct crat
 	return n;
 }
 
-/* "lib" or "program", as the list of functions the unit compiled instrumented says; "" unknown. */
+/*
+ * "lib" or "program", as the first line of the list of functions the unit
+ * compiled instrumented says ("lib partial" for an LTO library); "" unknown.
+ */
 static const char *unit_kind(const struct crate_state *c, const char *slot_dir)
 {
 	struct strbuf path = STRBUF_INIT, list = STRBUF_INIT;
 	const char *kind = "";
 
 	unitnames_path(&path, slot_dir, c->name, c->metadata);
-	if (sb_read_file(&list, path.buf) == 0)
-		kind = strncmp(list.buf, "program", 7) == 0 ? "program" : "lib";
+	if (sb_read_file(&list, path.buf) == 0) {
+		size_t len = strcspn(list.buf, " \n");
+		kind = len == 7 && strncmp(list.buf, "program", 7) == 0 ? "program"
+		       : len == 3 && strncmp(list.buf, "lib", 3) == 0 ? "lib" : "";
+	}
 	sb_release(&path);
 	sb_release(&list);
 	return kind;
+}
+
+static bool name_shared(const struct freshness *f, size_t i)
+{
+	for (size_t j = 0; j < f->ncrates; j++)
+		if (j != i && strcmp(f->crates[j].name, f->crates[i].name) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -129,8 +143,9 @@ static void unit_labels(const struct freshness *f, const char *slot_dir, struct 
 {
 	const char **kinds = xcalloc(f->ncrates ? f->ncrates : 1, sizeof(*kinds));
 
+	/* Only where a name is shared: a program's list names every function it linked. */
 	for (size_t i = 0; i < f->ncrates; i++)
-		kinds[i] = unit_kind(&f->crates[i], slot_dir);
+		kinds[i] = name_shared(f, i) ? unit_kind(&f->crates[i], slot_dir) : "";
 	for (size_t i = 0; i < f->ncrates; i++) {
 		bool other_kind = false;
 		for (size_t j = 0; j < f->ncrates; j++)

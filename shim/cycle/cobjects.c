@@ -127,11 +127,21 @@ static void record_foreign(const struct strvec *objects)
 	}
 }
 
-/* Objects that could not carry a profile (assembly, opt-level 0, excluded) pass any check. */
+/*
+ * Objects that could not carry a profile (assembly, opt-level 0, excluded)
+ * pass any check; not one another compiler made, which is said.
+ */
 static bool neutral(const struct sidecar *sc)
 {
 	const char *d = sc->decision.buf;
-	return d && strncmp(d, "plain ", 6) == 0 && strcmp(d, "plain off") != 0;
+	return d && strncmp(d, "plain ", 6) == 0 && strcmp(d, "plain off") != 0 && strcmp(d, FOREIGN) != 0;
+}
+
+/* The object was written by the script's latest run (not left from an earlier one). */
+static bool made_by_run(const char *object, long long invoked)
+{
+	struct stat st;
+	return invoked && lstat(object, &st) == 0 && mtime_ns(&st) >= invoked;
 }
 
 /*
@@ -170,9 +180,9 @@ static void run_name(const char *out_dir, struct strbuf *pkg, struct strbuf *has
 enum c_state { C_NONE, C_CARRIES, C_PARTIAL, C_PLAIN, C_RERUN };
 
 /*
- * One run's objects (filled in) against want. nobj: those that carry it
- * (neutral ones not counted); nforeign: those another compiler made;
- * stale: those that do not carry it.
+ * One run's objects (filled in: the latest run's, or all when it wrote none)
+ * against want. nobj: those that carry it (neutral ones not counted);
+ * nforeign: those another compiler made; stale: those that do not carry it.
  */
 static enum c_state check_run(const char *out_dir, const char *want, long long started,
 			      struct strvec *objects, size_t *nobj, size_t *nforeign, struct strvec *stale)
@@ -186,15 +196,16 @@ static enum c_state check_run(const char *out_dir, const char *want, long long s
 		struct sidecar sc;
 		bool fresh = read_sidecar(objects->v[i], &sc);
 		bool known_foreign = fresh && strcmp(sc.decision.buf, FOREIGN) == 0;
-		bool is_neutral = fresh ? !known_foreign && neutral(&sc) : assembled(objects->v[i]);
+		bool is_neutral = fresh ? neutral(&sc) : assembled(objects->v[i]);
 		bool carries = is_neutral ||
 			       (fresh && !known_foreign ? strcmp(sc.decision.buf, off ? "plain off" : want) == 0 : off);
 		/*
-		 * The script ran in this build (the objects listed are its run's), and
-		 * this one reached a compiler other than ours: running it again would
-		 * not change that.
+		 * The script ran in this build and wrote this object, through a compiler
+		 * other than ours: running it again would not change that. One left from
+		 * an earlier run (a make-based script that found it up to date) may be
+		 * a plain build's, which a rerun through our compiler replaces.
 		 */
-		bool made_now = !fresh && invoked >= started;
+		bool made_now = !fresh && invoked >= started && made_by_run(objects->v[i], invoked);
 		bool is_foreign = !carries && (known_foreign || made_now);
 		neutrals += is_neutral;
 		carrying += carries && !is_neutral;
@@ -240,6 +251,10 @@ void cobjects_check(const struct ccode *c, const struct build_units *u, const ch
 			out->foreign_objects += (int)nforeign;
 			add_name(&out->partial_names, pkg.buf);
 		}
+		/* The foreign objects' functions can have no counts: they are not the unit's. */
+		for (size_t k = objects.n; s == C_PARTIAL && k-- > 0;)
+			if (sv_has(&stale, objects.v[k]))
+				sv_remove(&objects, k);
 		if (s == C_CARRIES || s == C_PARTIAL) {
 			out->units++;
 			out->objects += (int)nobj;

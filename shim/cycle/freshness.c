@@ -340,19 +340,15 @@ static bool same_name_elsewhere(const struct manifest *m, const struct build_uni
 	return false;
 }
 
-/*
- * The mark has the unit's key as it was compiled. One compiled after an
- * upgrade has the new version's key, which its record may know to name
- * the same code as the profile's older key.
- */
-static bool mark_matches(const char *slot_dir, const struct unit_mark *mk, const char *key)
+bool freshness_same_code(const char *slot_dir, const char *crate, const char *metadata, const char *key_now,
+			 const char *key_then)
 {
-	if (strcmp(mk->key, key) == 0)
+	if (strcmp(key_now, key_then) == 0)
 		return true;
 	struct strbuf rec = STRBUF_INIT, err = STRBUF_INIT;
 	struct unit_key k;
-	unitkey_record_path(&rec, slot_dir, mk->crate, mk->metadata);
-	bool same = unitkey_read(&k, rec.buf, &err) == 1 && strcmp(k.key, mk->key) == 0 && unitkey_matches(&k, key);
+	unitkey_record_path(&rec, slot_dir, crate, metadata);
+	bool same = unitkey_read(&k, rec.buf, &err) == 1 && strcmp(k.key, key_now) == 0 && unitkey_matches(&k, key_then);
 	unitkey_release(&k);
 	sb_release(&rec);
 	sb_release(&err);
@@ -370,7 +366,8 @@ void freshness_of_build(struct freshness *f, const char *slot_dir, const struct 
 		if (!u->v[i].marked || strcmp(mk->slot, slot) != 0)
 			continue; /* skipped, excluded, or built without us: the summary counts those */
 		const struct manifest_crate *c = manifest_find(&f->m, mk->crate, mk->metadata);
-		const char *state = c ? (mark_matches(slot_dir, mk, c->key) ? "fresh" : "changed")
+		const char *state = c ? (freshness_same_code(slot_dir, mk->crate, mk->metadata, mk->key, c->key) ? "fresh"
+													     : "changed")
 				    : build_unit_is_program(&u->v[i]) &&
 					      manifest_program_untrained(&f->m, mk->crate, u->v[i].test)
 					      ? "untrained"

@@ -142,7 +142,7 @@ static const char *incompatible(const char *slot_dir, const struct manifest *cur
 	struct strvec named = STRVEC_INIT;
 	for (size_t i = 0; i < g->nunits; i++) {
 		const struct manifest_crate *c = manifest_find(cur, g->units[i].crate, g->units[i].metadata);
-		bool other = (c && strcmp(c->key, g->units[i].key) != 0) ||
+		bool other = (c && !freshness_same_code(slot_dir, c->name, c->metadata, g->units[i].key, c->key)) ||
 			     (!c && replaces_a_changed_unit(slot_dir, cur, g, &g->units[i]));
 		if (other && !sv_has(&named, g->units[i].crate)) {
 			sb_addf(why, "%s%s", why->len ? ", " : "it was collected against other code: ",

@@ -17,6 +17,12 @@
  * IDs have conflicting values"). A dir per profile starts afresh when the
  * profile changes and stays incremental while it does not (an edit).
  */
+bool incremental_wanted(const struct rustc_args *a)
+{
+	const char *base = rustc_args_codegen(a, "incremental");
+	return base && *base;
+}
+
 int incremental_per_profile(struct strvec *cmd, const struct rustc_args *a, const char *profile_id,
 			    struct strbuf *err)
 {
@@ -25,7 +31,7 @@ int incremental_per_profile(struct strvec *cmd, const struct rustc_args *a, cons
 	struct strvec old = STRVEC_INIT;
 	int rc = 0;
 
-	if (!base || !*base || !a->crate_name || !a->metadata)
+	if (!incremental_wanted(a) || !a->crate_name || !a->metadata)
 		return 0;
 	sb_addf(&unit, "%s/pgo-wrap/%s-%s", base, a->crate_name, a->metadata);
 	path_join(&dir, unit.buf, profile_id);

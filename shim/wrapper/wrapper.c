@@ -242,8 +242,7 @@ static int profile_id(const struct decision *d, bool from_cache, struct strbuf *
 	if (part_hash) {
 		sb_adds(out, part_hash + 1);
 	} else if (from_cache) {
-		const char *name = path_basename(d->path);
-		sb_add(out, name, strcspn(name, "."));
+		profile_key_of(d->path, out);
 	} else {
 		if (hash_file_hex(d->path, digest) != 0)
 			return -1;
@@ -698,7 +697,7 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 	if (flag)
 		sv_push(&l->cmd, flag);
 	/* A profile that cannot be read is rustc's to report. */
-	if (flag && strcmp(action, "use") == 0) {
+	if (flag && strcmp(action, "use") == 0 && incremental_wanted(a)) {
 		struct strbuf id = STRBUF_INIT;
 		if (profile_id(&d, index.len > 0, &id) == 0 && incremental_per_profile(&l->cmd, a, id.buf, &err) != 0)
 			die(PGOW_EXIT_FAIL, "%s; rustc would reuse code compiled with another profile, so "

@@ -250,3 +250,44 @@ RS
 	assert_no_grep 'Rerunning|Compiling' "$T/err" "nothing redone"
 	assert_grep 'note: 1 object\(s\) of the C/C\+\+ code of cmix were built without PGO' "$T/err" "still named"
 }
+
+# A script that compiles like make, only what is missing, with the compiler cc's
+# CC_<target> names: after a plain build its object is the system compiler's. The
+# wrapped build reruns the script (CC changed), which writes nothing new; the old
+# object is not the run's, so it is not taken for foreign code: the script is run
+# again without it, and the object then comes through our compiler.
+test_c_object_left_from_a_plain_build_is_not_foreign() {
+	setup_ws
+	unset RUSTC_WRAPPER CARGO_PGO_WRAP_JOURNAL CC CXX CARGO_PGO_WRAP_C
+	mkdir -p fixlib/csrc
+	echo 'int three(int x) { return x % 7 == 3 ? 3 : 1; }' >fixlib/csrc/three.c
+	cat >fixlib/build.rs <<'RS'
+use std::process::Command;
+
+fn main() {
+    let var = format!("CC_{}", std::env::var("TARGET").unwrap());
+    println!("cargo:rerun-if-env-changed={var}");
+    println!("cargo:rerun-if-changed=csrc");
+    let cc = std::env::var(&var).unwrap_or_else(|_| "cc".into());
+    let out = std::env::var("OUT_DIR").unwrap();
+    let object = format!("{out}/three.o");
+    // Like make: only what is missing.
+    if !std::path::Path::new(&object).exists() {
+        assert!(Command::new(&cc).args(["-O2", "-c", "csrc/three.c", "-o", &object]).status().unwrap().success());
+    }
+    assert!(Command::new("ar").args(["crs", &format!("{out}/libthree.a"), &object]).status().unwrap().success());
+    println!("cargo:rustc-link-search=native={out}");
+    println!("cargo:rustc-link-lib=static=three");
+}
+RS
+	sed -i 's/^pub fn eval(src: &str) -> i64 {$/extern "C" {\n    fn three(x: i32) -> i32;\n}\n\n&\n    let _w = unsafe { three(src.len() as i32) };/' fixlib/src/lib.rs
+	grep -q 'unsafe { three' fixlib/src/lib.rs || fail "setup: fixlib calls the C"
+	cargo build --release -q 2>"$T/err" || fail "plain build: $(tail -3 "$T/err")"
+	[ ! -e "$(ls target/release/build/fixlib-*/out/three.o)".pgow ] || fail "setup: the plain object has no sidecar"
+	printf 'training:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
+	assert_grep 'PGO C/C\+\+ code of fixlib: 1 object\(s\) from 1 build script\(s\) carry it too' "$T/err" "the C carries it"
+	assert_no_grep 'built without PGO' "$T/err" "not taken for another compiler's"
+	head -n 1 "$(ls target/release/build/fixlib-*/out/three.o.pgow)" | grep -q '^use ' ||
+		fail "the object came through our compiler: $(head -n 1 target/release/build/fixlib-*/out/three.o.pgow)"
+}

@@ -407,6 +407,7 @@ test_split_new_profile_under_incremental_thin_lto() {
 	pgow build --release 2>"$T/err" || fail "after a new training: $(tail -3 "$T/err")"
 	assert_grep 'Split per unit: [0-9]+ file\(s\), ([0-9]+) rewritten, 0 unchanged' "$T/err" "setup: every part rewritten"
 	assert_eq 1 "$(ls "$dir" | grep -c '^fixlib-')" "fixlib compiles in a dir of its own"
+	assert_eq 0 "$(ls "$dir" | grep -c '^memchr-')" "memchr, never incremental, gets none"
 	[ -n "$first" ] || fail "the first build compiled fixlib in no dir of its own"
 	[ "$(ls "$dir"/fixlib-*)" != "$first" ] || fail "fixlib compiled in the old profile's dir"
 	assert_eq 1 "$(ls "$dir"/fixlib-* | wc -l)" "the old profile's dir is gone"

@@ -532,6 +532,12 @@ test_cycle_an_upgrade_leaves_a_profile_of_unchanged_code_fresh() {
 	pgow build --release 2>"$T/err" || fail "build: $(tail -3 "$T/err")"
 	assert_grep 'Fresh profile [0-9a-f]{12}: 2 unit\(s\) unchanged' "$T/err" "build: still fresh"
 	assert_grep ' 0 stale,' "$T/err" "the summary agrees"
+	# Counts of the same code, collected after the upgrade, are added to the profile.
+	pgow instrument --release 2>"$T/err" || fail "instrument: $(tail -3 "$T/err")"
+	target/release/fixbin 2000 >/dev/null
+	pgow build --release 2>"$T/merge.log" || fail "build: $(tail -3 "$T/merge.log")"
+	assert_grep '^ +Added 1 raw profile' "$T/merge.log" "added to, not replaced"
+	assert_no_grep 'other code' "$T/merge.log" "the same code"
 	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
 	pgow build --release 2>"$T/err" || fail "after a code edit: $(tail -3 "$T/err")"
 	assert_grep 'Stale profile [0-9a-f]{12}: fixlib \(changed' "$T/err" "a code edit is stale"

@@ -147,7 +147,7 @@ sanitize: $(SAN_UNITS) $(SAN)/$(BIN) fuzz-regress
 
 valgrind: $(UNIT_BINS) $(BIN)
 	@set -e; for t in $(UNIT_BINS); do \
-		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 $$t; done
+		PGOW_VALGRIND=1 valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 $$t; done
 	PGOW_BIN=$(CURDIR)/$(BIN) PGOW_VALGRIND=1 $(RUN_TESTS) wrapper_direct
 
 clean:

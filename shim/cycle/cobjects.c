@@ -107,22 +107,17 @@ static bool read_sidecar(const char *object, struct sidecar *sc)
 }
 
 /*
- * The sidecar the check leaves on an object another compiler made in a run of
- * its build script, so that later builds, where the script does not run, know
- * it for one too rather than run the script again and again.
+ * Left on an object another compiler made in a run of its build script, so
+ * that later builds, where the script does not run, know it for one too
+ * rather than run the script again and again.
  */
-#define FOREIGN "plain foreign"
-
 static void record_foreign(const struct strvec *objects)
 {
 	for (size_t i = 0; i < objects->n; i++) {
-		struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
-		struct atomic_opts opts = { .mode = 0644 };
-		sb_addf(&path, "%s" CCWRAP_SIDECAR, objects->v[i]);
+		struct strbuf err = STRBUF_INIT;
 		/* Without it the next build reruns the script once more, and says so. */
-		if (write_file_atomic(path.buf, FOREIGN "\n\n\n", strlen(FOREIGN) + 3, &opts, &err) != 0)
+		if (ccwrap_write_sidecar(objects->v[i], CCWRAP_FOREIGN, NULL, NULL, &err) != 0)
 			warn("%s", err.buf);
-		sb_release(&path);
 		sb_release(&err);
 	}
 }
@@ -134,7 +129,7 @@ static void record_foreign(const struct strvec *objects)
 static bool neutral(const struct sidecar *sc)
 {
 	const char *d = sc->decision.buf;
-	return d && strncmp(d, "plain ", 6) == 0 && strcmp(d, "plain off") != 0 && strcmp(d, FOREIGN) != 0;
+	return d && strncmp(d, "plain ", 6) == 0 && strcmp(d, "plain off") != 0 && strcmp(d, CCWRAP_FOREIGN) != 0;
 }
 
 /* The object was written by the script's latest run (not left from an earlier one). */
@@ -195,7 +190,7 @@ static enum c_state check_run(const char *out_dir, const char *want, long long s
 	for (size_t i = 0; i < objects->n; i++) {
 		struct sidecar sc;
 		bool fresh = read_sidecar(objects->v[i], &sc);
-		bool known_foreign = fresh && strcmp(sc.decision.buf, FOREIGN) == 0;
+		bool known_foreign = fresh && strcmp(sc.decision.buf, CCWRAP_FOREIGN) == 0;
 		bool is_neutral = fresh ? neutral(&sc) : assembled(objects->v[i]);
 		bool carries = is_neutral ||
 			       (fresh && !known_foreign ? strcmp(sc.decision.buf, off ? "plain off" : want) == 0 : off);

@@ -87,24 +87,33 @@ static char *profile_flag(const char *decision)
 }
 
 /*
- * What the object was compiled with, written after it: an object newer
- * than its sidecar was compiled by someone else since. The cwd resolves
- * the relative paths of the dep file, named on the third line.
+ * Written after the object: an object newer than its sidecar was compiled
+ * by someone else since.
  */
-static void write_sidecar(const char *object, const char *decision, const char *deps)
+int ccwrap_write_sidecar(const char *object, const char *decision, const char *cwd, const char *deps,
+			 struct strbuf *err)
 {
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
 	struct atomic_opts opts = { .mode = 0644 };
-	char *cwd = getcwd(NULL, 0);
 
 	sb_addf(&path, "%s" CCWRAP_SIDECAR, object);
 	sb_addf(&text, "%s\n%s\n%s\n", decision, cwd ? cwd : "", deps ? deps : "");
-	free(cwd);
-	if (write_file_atomic(path.buf, text.buf, text.len, &opts, &err) != 0)
-		die(PGOW_EXIT_FAIL, "%s; without it the build cannot be verified to carry the profile, "
-		    "so the compile fails", err.buf);
+	int rc = write_file_atomic(path.buf, text.buf, text.len, &opts, err);
 	sb_release(&path);
 	sb_release(&text);
+	return rc;
+}
+
+/* What this compile did, for the build's check; the cwd resolves the dep file's relative paths. */
+static void write_sidecar(const char *object, const char *decision, const char *deps)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *cwd = getcwd(NULL, 0);
+
+	if (ccwrap_write_sidecar(object, decision, cwd, deps, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s; without it the build cannot be verified to carry the profile, "
+		    "so the compile fails", err.buf);
+	free(cwd);
 	sb_release(&err);
 }
 

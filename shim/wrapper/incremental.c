@@ -9,6 +9,12 @@
 
 #include <string.h>
 
+bool incremental_wanted(const struct rustc_args *a)
+{
+	const char *base = rustc_args_codegen(a, "incremental");
+	return base && *base;
+}
+
 /*
  * rustc decides what to reuse from the flags, not from the bytes of the
  * -Cprofile-use file (rust-lang/rust#100397): given a new profile at the same
@@ -17,12 +23,6 @@
  * IDs have conflicting values"). A dir per profile starts afresh when the
  * profile changes and stays incremental while it does not (an edit).
  */
-bool incremental_wanted(const struct rustc_args *a)
-{
-	const char *base = rustc_args_codegen(a, "incremental");
-	return base && *base;
-}
-
 int incremental_per_profile(struct strvec *cmd, const struct rustc_args *a, const char *profile_id,
 			    struct strbuf *err)
 {

@@ -251,6 +251,23 @@ static int profile_id(const struct decision *d, bool from_cache, struct strbuf *
 	return 0;
 }
 
+/*
+ * A unit cargo compiles incrementally gets a dir of its own per profile
+ * (incremental.h). A profile that cannot be read is rustc's to report.
+ */
+static void use_incremental_dir_of_profile(struct strvec *cmd, const struct rustc_args *a,
+					   const struct decision *d, bool from_cache)
+{
+	struct strbuf id = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (incremental_wanted(a) && profile_id(d, from_cache, &id) == 0 &&
+	    incremental_per_profile(cmd, a, id.buf, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s; rustc would reuse code compiled with another profile, so "
+		    "the build is stopped", err.buf);
+	sb_release(&id);
+	sb_release(&err);
+}
+
 /* The flag to add, or NULL; *action names what was done, for the journal. */
 static char *injected_flag(const struct decision *d, const char **action)
 {
@@ -696,14 +713,8 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 	sv_pushv(&l->cmd, l->args, (size_t)l->nargs);
 	if (flag)
 		sv_push(&l->cmd, flag);
-	/* A profile that cannot be read is rustc's to report. */
-	if (flag && strcmp(action, "use") == 0 && incremental_wanted(a)) {
-		struct strbuf id = STRBUF_INIT;
-		if (profile_id(&d, index.len > 0, &id) == 0 && incremental_per_profile(&l->cmd, a, id.buf, &err) != 0)
-			die(PGOW_EXIT_FAIL, "%s; rustc would reuse code compiled with another profile, so "
-			    "the build is stopped", err.buf);
-		sb_release(&id);
-	}
+	if (flag && strcmp(action, "use") == 0)
+		use_incremental_dir_of_profile(&l->cmd, a, &d, index.len > 0);
 	if (setting_get(SETTING_LINK_RELOCS) && links_program(a)) {
 		/* BOLT rewrites the program from its relocations; the env-dep relinks it when BOLT goes. */
 		sv_push(&l->cmd, "-Clink-arg=-Wl,-q");
@@ -735,11 +746,11 @@ static int run_decided(struct chain *l, const struct rustc_args *a, enum eligibi
 		bool is_new = false;
 		if (using)
 			action = use_freshness(&index, a, key.key[0] ? &key : NULL, &is_new);
-		/* As for "no profile": one line per build, not only the journal (the front end reports its own). */
 		/*
-		 * A new unit (an example `cargo test` builds) is refreshed only by a build
-		 * that builds it; a new library (a dev-dependency) gains counts only
-		 * through a program the training runs.
+		 * As for "no profile": one line per build, not only the journal (the
+		 * front end reports its own). A new unit (an example `cargo test`
+		 * builds) is refreshed only by a build that builds it; a new library (a
+		 * dev-dependency) gains counts only through a program the training runs.
 		 */
 		if (strcmp(action, "use-stale") == 0 && !setting_get(SETTING_FRONTEND))
 			warn_once_per_run("stale-profile", REPORT_STALE_START "%.12s" REPORT_STALE_THEN "%s (%s since it "

@@ -32,6 +32,7 @@ tests=(
 	librust-cc-dev librust-cfg-if-dev librust-cfg-if-0.1-dev librust-pulldown-cmark-dev librust-bat-dev
 	'librust-regex+default-dev' librust-serde-json-dev librust-cbindgen-dev 'librust-cbindgen+clap-dev'
 	librust-hexyl-dev                 # bench partial.sh: a training that is not deterministic
+	librust-memchr-dev                # t_split: a registry crate ThinLTO imports from, under incremental
 	# rustc's LLVM: its llvm-profdata, the clang the C/C++ tests profile with, BOLT.
 	"llvm-$major" "clang-$major" "bolt-$major" "libbolt-$major-dev"
 )

@@ -20,6 +20,7 @@ struct crate_state {
 	const char *state;   /* fresh, changed, replaced, new, unseen; untrained and unrun (see quiet) */
 	long counts;         /* its share of the profile, -1 unknown */
 	long functions, covered;
+	long elsewhere;      /* a stale library's counts in units that are not: its generics there */
 	bool program;        /* a bin, example, test or bench (known after a build) */
 };
 
@@ -38,6 +39,9 @@ struct freshness {
 	 * code that never ran in it (no counts), programs it does not run.
 	 */
 	struct strbuf quiet;
+	/* The split's DEFINED lines (store/split.h); per_unit: read, so counts are per unit, not per name. */
+	struct strbuf defined;
+	bool per_unit;
 };
 
 /*

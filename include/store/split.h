@@ -46,6 +46,23 @@ void split_index_add(struct strbuf *index, const char *unit, const char *text_ha
 bool split_index_summary(const struct strbuf *index, unsigned char *out, size_t len);
 
 /*
+ * DEFINED, beside INDEX: the counts of the code each library defines that
+ * other units compiled (its generics, instantiated there), per pair of the
+ * library and the unit holding them. Those records are in the other unit's
+ * part, but an edit of the library changes them: freshness adds them to the
+ * library's share when it changes. A file older versions do not read.
+ */
+#define SPLIT_DEFINED "DEFINED"
+/* A DEFINED being made: its first line (the profile key)... */
+void split_defined_begin(struct strbuf *out, const char *key);
+/* ...then a line per pair (units as "<crate>-<metadata>"). */
+void split_defined_add(struct strbuf *out, const char *lib, const char *unit, unsigned long long counts);
+/* The current split's DEFINED lines, when it is the split of key; false when there is none. */
+bool split_defined_read(const char *slot_dir, const char *key, struct strbuf *lines);
+/* The next line of lines (at *p): its library, unit and counts; false at the end. Malformed lines are skipped. */
+bool split_defined_next(const char **p, struct strbuf *lib, struct strbuf *unit, unsigned long long *counts);
+
+/*
  * The split of the slot's current profile (key), when there is one: the
  * dir the stamp names, and for a unit (crate and -C metadata; NULL for
  * none) its file and that file's hash. Returns 1 when split, 0 when not.

@@ -435,7 +435,8 @@ static const struct config_key {
 	{ "stale-policy", "refresh|use-stale|plain|error", "use-stale",
 	  "what `build` does when sources changed since the profile was collected", read_policy },
 	{ "stale-threshold", "FRACTION", "0",
-	  "the share of the profile's counts in changed crates above which the policy applies", read_threshold },
+	  "the share of the profile's counts in changed crates above which the policy applies (a changed "
+	  "library's share includes its generics compiled into unchanged units)", read_threshold },
 	{ "drift-threshold", "FRACTION", "0",
 	  "the overlap (llvm-profdata's) below which `merge --remote` warns that the fleet's profile drifted "
 	  "from the one it replaces (an error, exit 7, under stale-policy: error)", read_drift_threshold },

@@ -14,6 +14,7 @@
 #include "store/cache.h"
 #include "store/profile.h"
 #include "store/slot.h"
+#include "store/split.h"
 #include "store/stamp.h"
 #include "store/unitkey.h"
 
@@ -43,6 +44,27 @@ bool freshness_is_stale(const struct crate_state *c)
 	return state_is_stale(c->state);
 }
 
+/* Whether unit ("<crate>-<metadata>") is one of crate name's. */
+static bool unit_of_crate(const char *unit, const char *name)
+{
+	size_t len = strlen(name);
+	return strncmp(unit, name, len) == 0 && unit[len] == '-' && !strchr(unit + len + 1, '-');
+}
+
+/* Whether code a library of this name defines ran in other units (DEFINED lists only counts that did). */
+static bool ran_elsewhere(const struct freshness *f, const char *name)
+{
+	struct strbuf lib = STRBUF_INIT, unit = STRBUF_INIT;
+	unsigned long long counts;
+	bool ran = false;
+
+	for (const char *p = sb_str(&f->defined); !ran && split_defined_next(&p, &lib, &unit, &counts);)
+		ran = counts > 0 && unit_of_crate(lib.buf, name);
+	sb_release(&lib);
+	sb_release(&unit);
+	return ran;
+}
+
 static void add_state(struct freshness *f, const char *name, const char *metadata, const char *state,
 		      const struct manifest_crate *c)
 {
@@ -51,7 +73,8 @@ static void add_state(struct freshness *f, const char *name, const char *metadat
 	 * instrumented code at all (constants, types, generics): an edit of it
 	 * changes the code of the crates using it, whose keys stay the same.
 	 */
-	if (c && manifest_name_never_ran(&f->m, name) && (strcmp(state, "changed") == 0 || strcmp(state, "replaced") == 0))
+	if (c && manifest_name_never_ran(&f->m, name) && !ran_elsewhere(f, name) &&
+	    (strcmp(state, "changed") == 0 || strcmp(state, "replaced") == 0))
 		state = "unrun";
 	f->crates = xrealloc(f->crates, (f->ncrates + 1) * sizeof(*f->crates));
 	struct crate_state *s = &f->crates[f->ncrates++];
@@ -62,6 +85,7 @@ static void add_state(struct freshness *f, const char *name, const char *metadat
 	s->functions = c ? c->functions : -1;
 	s->program = false;
 	s->covered = c ? c->covered : -1;
+	s->elsewhere = 0;
 	if (state_is_stale(state))
 		f->nstale++;
 }
@@ -70,6 +94,8 @@ static void load(struct freshness *f, const char *slot_dir, const char *training
 {
 	memset(f, 0, sizeof(*f));
 	f->has_profile = profile_current(slot_dir, &f->m, &f->profdata, &f->err);
+	if (f->has_profile == 1)
+		f->per_unit = split_defined_read(slot_dir, f->m.content_key, &f->defined);
 	if (f->has_profile == 1 && training_id) {
 		const char *then = f->m.training_id ? f->m.training_id : "manual";
 		/* A hand-merged profile was not collected by any configured training. */
@@ -111,11 +137,62 @@ static void list_quiet(struct freshness *f)
 	}
 }
 
+static struct crate_state *state_of_unit(struct freshness *f, const char *unit)
+{
+	for (size_t i = 0; i < f->ncrates; i++)
+		if (unit_of_crate(unit, f->crates[i].name) && strcmp(unit + strlen(f->crates[i].name) + 1,
+								     f->crates[i].metadata) == 0)
+			return &f->crates[i];
+	return NULL;
+}
+
+/*
+ * A stale library's generics that units of this build compiled: their
+ * records are those units' own, but the edit changed them. Not counted
+ * again when the unit holding them is stale too (its share has them).
+ */
+static void add_defined_elsewhere(struct freshness *f)
+{
+	struct strbuf lib = STRBUF_INIT, unit = STRBUF_INIT;
+	unsigned long long counts;
+
+	for (const char *p = sb_str(&f->defined); f->nstale && split_defined_next(&p, &lib, &unit, &counts);) {
+		struct crate_state *l = state_of_unit(f, lib.buf), *u = state_of_unit(f, unit.buf);
+		if (l && u && state_is_stale(l->state) && !state_is_stale(u->state))
+			l->elsewhere += (long)counts;
+	}
+	sb_release(&lib);
+	sb_release(&unit);
+}
+
+/*
+ * The counts a stale name stands for. Per unit (the split's figures), the
+ * sum of its stale units; per name (a whole profile), each unit of the
+ * name has the name's, so the first one's. -1 when unknown.
+ */
+static long stale_counts_of_name(const struct freshness *f, size_t first, long *elsewhere)
+{
+	const struct crate_state *s = &f->crates[first];
+	long counts = s->counts;
+
+	*elsewhere = s->elsewhere;
+	for (size_t j = first + 1; f->per_unit && j < f->ncrates; j++) {
+		const struct crate_state *t = &f->crates[j];
+		if (!state_is_stale(t->state) || strcmp(t->name, s->name) != 0)
+			continue;
+		if (t->counts > 0)
+			counts = (counts > 0 ? counts : 0) + t->counts;
+		*elsewhere += t->elsewhere;
+	}
+	return counts < 0 && !*elsewhere ? -1 : (counts > 0 ? counts : 0) + *elsewhere;
+}
+
 static void finish(struct freshness *f)
 {
 	long stale_counts = 0;
 
 	list_quiet(f);
+	add_defined_elsewhere(f);
 	for (size_t i = 0; i < f->ncrates; i++) {
 		const struct crate_state *s = &f->crates[i];
 		if (!state_is_stale(s->state) || name_counted_before(f, i))
@@ -128,12 +205,16 @@ static void finish(struct freshness *f)
 		size_t more = stale_units_named_after(f, i);
 		if (more)
 			sb_addf(&f->stale, ", %zu units", more + 1);
-		if (s->counts >= 0 && f->m.total_counts > 0)
-			sb_addf(&f->stale, ", %.0f%% of counts", 100.0 * (double)s->counts / (double)f->m.total_counts);
+		long elsewhere, counts = stale_counts_of_name(f, i, &elsewhere);
+		if (counts >= 0 && f->m.total_counts > 0)
+			sb_addf(&f->stale, ", %.0f%% of counts%s", 100.0 * (double)counts / (double)f->m.total_counts,
+				elsewhere > 0 ? " with its generics in other units" : "");
 		sb_addch(&f->stale, ')');
-		if (s->counts > 0)
-			stale_counts += s->counts;
+		if (counts > 0)
+			stale_counts += counts;
 	}
+	if (stale_counts > f->m.total_counts)
+		stale_counts = f->m.total_counts; /* two versions of a library both claim a generic */
 	if (f->training_changed) {
 		sb_addf(&f->stale, "%straining changed", f->stale.len ? ", " : "");
 		f->nstale++;
@@ -428,6 +509,7 @@ void freshness_release(struct freshness *f)
 	sb_release(&f->err);
 	sb_release(&f->stale);
 	sb_release(&f->quiet);
+	sb_release(&f->defined);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -2,7 +2,8 @@
  * split.c - the stored split of a slot's profile: its generations
  * (splits/<N>/, each an INDEX and the per-unit files it names) and the
  * split link naming the current one, as the wrapper, verification, status,
- * gc and the splitter read and switch them.
+ * gc and the splitter read and switch them; and DEFINED, what freshness adds
+ * to a library's share.
  */
 #include "store/split.h"
 #include "base/dirlist.h"
@@ -13,6 +14,7 @@
 #include "base/safefs.h"
 #include "base/settings.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #define INDEX_MAGIC "pgow-split-v2"
+#define DEFINED_MAGIC "pgow-defined-v1"
 
 /* An index's line for a unit: its text and file hashes, or false. One pass, no copies: verification asks per unit. */
 bool split_index_entry(const struct strbuf *index, const char *unit, char *text_hash, char *file_hash)
@@ -380,4 +383,55 @@ bool split_index_summary(const struct strbuf *index, unsigned char *out, size_t 
 		out[i / 2] = (unsigned char)(i % 2 ? (out[i / 2] << 4) | (d - digits) : (d - digits));
 	}
 	return true;
+}
+
+void split_defined_begin(struct strbuf *out, const char *key)
+{
+	sb_addf(out, DEFINED_MAGIC "\t%s\n", key);
+}
+
+void split_defined_add(struct strbuf *out, const char *lib, const char *unit, unsigned long long counts)
+{
+	sb_addf(out, "%s\t%s\t%llu\n", lib, unit, counts);
+}
+
+bool split_defined_read(const char *slot_dir, const char *key, struct strbuf *lines)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, want = STRBUF_INIT;
+	bool ok = false;
+
+	sb_addf(&want, DEFINED_MAGIC "\t%s\n", key ? key : "");
+	if (split_current_dir(slot_dir, &path) >= 0) {
+		sb_adds(&path, "/" SPLIT_DEFINED);
+		ok = sb_read_file(&text, path.buf) == 0 && strncmp(sb_str(&text), want.buf, want.len) == 0;
+	}
+	if (ok)
+		sb_adds(lines, text.buf + want.len);
+	sb_release(&path);
+	sb_release(&text);
+	sb_release(&want);
+	return ok;
+}
+
+bool split_defined_next(const char **p, struct strbuf *lib, struct strbuf *unit, unsigned long long *counts)
+{
+	while (**p) {
+		const char *line = *p;
+		size_t len = strcspn(line, "\n");
+		const char *t1 = memchr(line, '\t', len);
+		const char *t2 = t1 ? memchr(t1 + 1, '\t', len - (size_t)(t1 + 1 - line)) : NULL;
+		char *end = NULL;
+		*p = line + len + (line[len] == '\n');
+		if (!t1 || !t2 || t1 == line || t2 == t1 + 1 || !isdigit((unsigned char)t2[1]))
+			continue;
+		*counts = strtoull(t2 + 1, &end, 10);
+		if (end != line + len)
+			continue;
+		sb_reset(lib);
+		sb_add(lib, line, (size_t)(t1 - line));
+		sb_reset(unit);
+		sb_add(unit, t1 + 1, (size_t)(t2 - t1 - 1));
+		return true;
+	}
+	return false;
 }

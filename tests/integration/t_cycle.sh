@@ -543,6 +543,48 @@ test_cycle_an_upgrade_leaves_a_profile_of_unchanged_code_fresh() {
 	assert_grep 'Stale profile [0-9a-f]{12}: fixlib \(changed' "$T/err" "a code edit is stale"
 }
 
+# A library's generic compiled into the program is the program's record (rav1e:
+# its library held 6% of the counts, its code in the program 94%). An edit of the
+# generic is weighed with those counts: a stale-threshold the library's own share
+# stays under still refreshes. The program's own edit is not counted twice.
+test_cycle_a_library_edit_is_weighed_with_its_generics_elsewhere() {
+	setup_ws
+	unset RUSTC_WRAPPER
+	cat >>fixlib/src/lib.rs <<'RS'
+
+#[inline(never)]
+pub fn checksum<I: IntoIterator<Item = i64>>(items: I) -> i64 {
+    let mut h = 0i64;
+    for v in items {
+        if v % 3 == 0 { h = h.wrapping_mul(31).wrapping_add(v); } else { h ^= v.rotate_left(7); }
+    }
+    h
+}
+RS
+	sed -i 's/^    println!("{acc}");$/    println!("{acc} {}", fixlib::checksum((0..iters * 5000).map(|i| i as i64)));/' fixbin/src/main.rs
+	grep -q 'fixlib::checksum' fixbin/src/main.rs || fail "setup: fixbin calls the generic"
+	printf 'stale-policy: refresh\nstale-threshold: 0.5\ntraining:\n  - run: ["{bin:fixbin}", "1000"]\n' >pgo-wrap.yaml
+	pgow build --release 2>"$T/err" || fail "cycle: $(tail -3 "$T/err")"
+	local defined lib_share
+	defined=$(ls "$T"/cache/slots/*/split/DEFINED) || fail "the split lists what libraries define elsewhere"
+	assert_grep '^fixlib-[0-9a-f]+	fixbin-[0-9a-f]+	[1-9][0-9]*$' "$defined" "fixlib's generic, compiled in fixbin"
+	pgow status >"$T/status" || fail "status"
+	lib_share=$(sed -n 's/^ *fixlib .* \([0-9]*\)% of counts$/\1/p' "$T/status")
+	[ -n "$lib_share" ] && [ "$lib_share" -lt 50 ] || fail "setup: fixlib's own share is under the threshold: $(cat "$T/status")"
+	sed -i 's/if v % 3 == 0 {/if v % 5 == 0 {/' fixlib/src/lib.rs
+	pgow build --release 2>"$T/err" || fail "after the generic's edit: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12}: fixlib \(changed, ([5-9][0-9]|100)% of counts with its generics in other units\)' \
+		"$T/err" "weighed with its code in fixbin"
+	assert_grep 'Training \[2/4\]' "$T/err" "over the threshold: refreshed"
+	# The program's own edit: fixlib's code in it is fixbin's share, not fixlib's.
+	sed -i 's/(0..iters \* 5000)/(0..iters * 5001)/' fixbin/src/main.rs
+	sed -i 's/v = v.wrapping_mul(10)/v = v.wrapping_mul(10).wrapping_add(0)/' fixlib/src/lib.rs
+	pgow build --release 2>"$T/err" || fail "after both edits: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12}: .*fixbin \(changed, [0-9]+% of counts\)' "$T/err" "fixbin is stale"
+	assert_grep 'Stale profile [0-9a-f]{12}: .*fixlib \(changed, [0-9]% of counts\)' "$T/err" "fixlib by its own share"
+	assert_no_grep 'generics in other units' "$T/err" "the generic's counts are fixbin's, once"
+}
+
 # A RUSTC_WRAPPER build that uses a stale profile says so, once (issue 22: only
 # the journal knew).
 test_cycle_wrapper_build_with_a_stale_profile_says_so() {

@@ -41,6 +41,16 @@ static void record(struct strbuf *t, const char *name, unsigned long hash, unsig
 	sb_addf(t, "%s\n# Func Hash:\n%lu\n# Num Counters:\n2\n# Counter Values:\n%lu\n%lu\n\n", name, hash, c0, c1);
 }
 
+/* p.profdata, indexed from the text form t (kept as p.proftext). */
+static void write_profile(const struct strbuf *t)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	put("p.proftext", t->buf);
+	sb_addf(&cmd, "cd '%s' && %s merge -o p.profdata p.proftext", dir, tool);
+	assert_int_equal(system(cmd.buf), 0);
+	sb_release(&cmd);
+}
+
 /*
  * A profile of lib a (fa), lib b (fb), program p (fp; its list holds a's
  * and b's names too) and a function no unit lists (orphan); b's count is
@@ -48,17 +58,14 @@ static void record(struct strbuf *t, const char *name, unsigned long hash, unsig
  */
 static void make_profile(unsigned long b_count)
 {
-	struct strbuf t = STRBUF_INIT, cmd = STRBUF_INIT;
+	struct strbuf t = STRBUF_INIT;
 	sb_adds(&t, "# IR level Instrumentation Flag\n:ir\n");
 	record(&t, "a.1-cgu.0;fa", 11, 1000000, 400000);
 	record(&t, "fb", 22, b_count, b_count);
 	record(&t, "fp", 33, 500000, 7);
 	record(&t, "orphan", 44, 3, 1);
-	put("p.proftext", t.buf);
-	sb_addf(&cmd, "cd '%s' && %s merge -o p.profdata p.proftext", dir, tool);
-	assert_int_equal(system(cmd.buf), 0);
+	write_profile(&t);
 	sb_release(&t);
-	sb_release(&cmd);
 }
 
 static void make_units(struct manifest *m)
@@ -306,6 +313,72 @@ static void test_incomplete_lists(void **state)
 	sb_release(&err);
 }
 
+/* The DEFINED lines of the current split of key, as "lib unit counts;" each. */
+static void defined_of(const char *key, struct strbuf *out)
+{
+	struct strbuf lines = STRBUF_INIT, lib = STRBUF_INIT, unit = STRBUF_INIT;
+	unsigned long long counts;
+
+	sb_reset(out);
+	assert_true(split_defined_read(dir, key, &lines));
+	for (const char *p = lines.buf; split_defined_next(&p, &lib, &unit, &counts);)
+		sb_addf(out, "%s %s %llu;", lib.buf, unit.buf, counts);
+	sb_release(&lines);
+	sb_release(&lib);
+	sb_release(&unit);
+}
+
+/*
+ * A library's generic compiled into a program is the program's record, and
+ * DEFINED counts it for the library; a program's own function, another
+ * crate's generic (core's) and a library's own record are not listed.
+ */
+static void test_defined_elsewhere(void **state)
+{
+	(void)state;
+	struct manifest m;
+	struct splitter_stats st;
+	struct strbuf why = STRBUF_INIT, t = STRBUF_INIT, got = STRBUF_INIT;
+
+	sb_adds(&t, "# IR level Instrumentation Flag\n:ir\n");
+	record(&t, "_ZN1a2fa17h0123456789abcdefE", 11, 100, 1);
+	record(&t, "p.3-cgu.0;_ZN1a7generic17h1123456789abcdefE", 22, 5000, 2);
+	record(&t, "p.3-cgu.1;_ZN41_$LT$a..S$u20$as$u20$core..fmt..Debug$GT$3fmt17h2123456789abcdefE", 33, 40, 0);
+	record(&t, "p.3-cgu.0;_ZN4core4iter4fold17h3123456789abcdefE", 44, 700, 0);
+	record(&t, "_ZN1p4main17h4123456789abcdefE", 55, 9, 0);
+	write_profile(&t);
+	make_units(&m);
+	put("units/a-m1.unit.names", "lib\n_ZN1a2fa17h0123456789abcdefE\n");
+	put("units/p-m3.unit.names", "program\np.3-cgu.0;_ZN1a7generic17h1123456789abcdefE\n"
+				     "p.3-cgu.1;_ZN41_$LT$a..S$u20$as$u20$core..fmt..Debug$GT$3fmt17h2123456789abcdefE\n"
+				     "p.3-cgu.0;_ZN4core4iter4fold17h3123456789abcdefE\n_ZN1p4main17h4123456789abcdefE\n");
+	assert_int_equal(run_split(&m, "key11", &st, &why), 0);
+	defined_of("key11", &got);
+	assert_string_equal(sb_str(&got), "a-m1 p-m3 5042;"); /* the generic, and a's type's Debug impl */
+	/* Of another profile: not read. */
+	struct strbuf lines = STRBUF_INIT;
+	assert_false(split_defined_read(dir, "key12", &lines));
+	/* Lines that are not three fields, or whose count is not a number, are skipped. */
+	const char *text = "a-m1\tp-m3\n\tp-m3\t5\na-m1\t\t5\na-m1\tp-m3\t5x\na-m1\tp-m3\t-5\nb-m2\tp-m3\t7";
+	{
+		struct strbuf lib = STRBUF_INIT, unit = STRBUF_INIT;
+		unsigned long long counts = 0;
+		const char *p = text;
+		assert_true(split_defined_next(&p, &lib, &unit, &counts));
+		assert_string_equal(lib.buf, "b-m2");
+		assert_string_equal(unit.buf, "p-m3");
+		assert_true(counts == 7);
+		assert_false(split_defined_next(&p, &lib, &unit, &counts));
+		sb_release(&lib);
+		sb_release(&unit);
+	}
+	manifest_release(&m);
+	sb_release(&lines);
+	sb_release(&why);
+	sb_release(&t);
+	sb_release(&got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_unchanged_files_are_kept),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_incomplete_lists),
+		cmocka_unit_test(test_defined_elsewhere),
 	};
 	if (access("/usr/lib/llvm-22/bin/llvm-profdata", X_OK) == 0)
 		tool = "/usr/lib/llvm-22/bin/llvm-profdata";

@@ -585,6 +585,34 @@ RS
 	assert_no_grep 'generics in other units' "$T/err" "the generic's counts are fixbin's, once"
 }
 
+# A library none of whose own functions ran, whose generic ran in the program: not
+# "unrun" (a refresh gives its code counts), so its edit is stale by that share.
+test_cycle_a_library_whose_generic_alone_ran_is_not_unrun() {
+	cycle_once 'stale-policy: refresh
+training:
+  - run: ["{bin:fixbin}", "1000"]
+'
+	mkdir -p gen/src
+	printf '[package]\nname = "gen"\nversion.workspace = true\nedition.workspace = true\n' >gen/Cargo.toml
+	printf '#[inline(never)]\npub fn cold(n: u64) -> u64 { n.count_ones() as u64 + 3 }\n#[inline(never)]\npub fn mix<T: Into<i64>>(x: T) -> i64 { let v = x.into(); if v %% 3 == 0 { v.rotate_left(5) } else { v ^ 0x55 } }\n' \
+		>gen/src/lib.rs
+	sed -i 's/members = \["fixlib"/members = ["gen", "fixlib"/' Cargo.toml
+	sed -i 's/^fixlib = /gen = { path = "..\/gen" }\n&/' fixbin/Cargo.toml
+	sed -i 's/^            acc = acc.wrapping_add(fixlib::eval(e));$/&\n            acc ^= gen::mix(i as i32);/' fixbin/src/main.rs
+	sed -i 's/^    let iters: u64/    if std::env::args().nth(1).as_deref() == Some("--help") { println!("{}", gen::cold(9)); return; }\n&/' \
+		fixbin/src/main.rs
+	grep -q 'gen::mix' fixbin/src/main.rs && grep -q 'gen::cold' fixbin/src/main.rs || fail "setup: fixbin uses gen"
+	pgow build --release 2>"$T/err" || fail "refresh with gen: $(tail -3 "$T/err")"
+	assert_grep '^gen-[0-9a-f]+	fixbin-[0-9a-f]+	[1-9][0-9]*$' "$(ls "$T"/cache/slots/*/split/DEFINED)" "gen's generic ran in fixbin"
+	assert_eq "counts: 0" "$(grep -A3 'name: gen' "$(current_manifest)" | grep -o 'counts: .*')" \
+		"setup: gen's own part has no counts"
+	sed -i 's/if v % 3 == 0/if v % 4 == 0/' gen/src/lib.rs
+	pgow build --release 2>"$T/err" || fail "after gen's edit: $(tail -3 "$T/err")"
+	assert_grep 'Stale profile [0-9a-f]{12}: gen \(changed, [0-9]+% of counts with its generics in other units\)' "$T/err" \
+		"stale by its code in fixbin, not unrun"
+	assert_grep 'Training \[2/4\]' "$T/err" "and refreshed before the build"
+}
+
 # A RUSTC_WRAPPER build that uses a stale profile says so, once (issue 22: only
 # the journal knew).
 test_cycle_wrapper_build_with_a_stale_profile_says_so() {

@@ -33,6 +33,12 @@ struct build {
 	bool plain_asked;           /* the user chose a build without PGO (MODE=off, stale-policy: plain) */
 	char *pinned;               /* the profile pgo-wrap.lock pins for this build's slot, or NULL */
 	bool optimised_follows;     /* an optimised build repeats the instrumented one's cargo warnings */
+	/*
+	 * The optimised build's diagnostics stay in its JSON until verification:
+	 * units a plain build left are rebuilt, and cargo's replay of their
+	 * warnings would show them twice. Shown once, after the check.
+	 */
+	bool hold_diagnostics;
 };
 
 /* What a finished build was verified to consist of. */
@@ -86,6 +92,12 @@ void build_preflight(const struct build *b, bool merging);
 void verified_release(struct verified *v);
 /* Deletes the outputs of the unit with this dep-info, so the next cargo run compiles it again. */
 void build_force_rebuild(const struct build *b, const char *dep_info);
+/*
+ * Units of build_dir whose dep-info carries no mark of ours (a plain cargo
+ * build's), written after since (NULL: any): how many; their dep-info files
+ * are added to files when it is not NULL. Proc-macros are never marked.
+ */
+int build_count_unmarked(const char *build_dir, const struct timespec *since, struct strvec *files);
 /* Raw profiles waiting to be merged under <state dir>/raw/<target>/<profile>[/manual]. */
 size_t count_pending_raw(const char *state_dir);
 

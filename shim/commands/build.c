@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -413,6 +414,22 @@ static void point_build_dir(const struct build *b, const char *slot_dir, bool pl
 }
 
 /*
+ * Whether a plain cargo build left units in the build dir since our last
+ * verified build there (or at all, before one): verification rebuilds them,
+ * and cargo would first replay their warnings.
+ */
+static bool plain_units_left(const struct build *b, const char *slot_dir)
+{
+	struct strbuf rec = STRBUF_INIT;
+	struct stat since;
+
+	freshness_newest_record(slot_dir, b->ws.build_dir.buf, &rec);
+	bool recorded = rec.len && stat(rec.buf, &since) == 0;
+	sb_release(&rec);
+	return build_count_unmarked(b->ws.build_dir.buf, recorded ? &since.st_mtim : NULL, NULL) > 0;
+}
+
+/*
  * The optimised build, verified; fills the freshness of the units it used.
  * Returns true when they were built in another slot than the one planned
  * for: the build's settings (codegen-units, target-cpu, ...) are not those
@@ -444,8 +461,10 @@ static bool optimise(struct build *b, bool plain, struct build_units *u, struct 
 	sb_release(&prof);
 	sb_release(&index);
 	sb_release(&err);
+	b->hold_diagnostics = slot.len && plain_units_left(b, slot.buf);
 	build_run(b, false, mode, u);
 	build_verify(b, u, false, mode, v);
+	b->hold_diagnostics = false;
 	if (lease >= 0)
 		close(lease);
 	/*

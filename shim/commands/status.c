@@ -185,53 +185,17 @@ static void print_crates(const struct freshness *f, const char *slot_dir)
 	free(labels);
 }
 
-/* A proc-macro's dep-info: never marked, since it runs in the compiler, not in what ships. */
-static bool is_host_code_dep_info(const char *dep_info)
-{
-	struct strbuf so = STRBUF_INIT, dir = STRBUF_INIT;
-	const char *base = path_basename(dep_info);
-
-	path_dirname(&dir, dep_info);
-	sb_addf(&so, "%s/lib%.*s.so", dir.buf, (int)(strlen(base) - 2), base);
-	bool host = file_exists(so.buf);
-	sb_release(&so);
-	sb_release(&dir);
-	return host;
-}
-
-/*
- * Dep-info files of build_dir rewritten since our last verified build there
- * (<slot>/builds/<hash>) and carrying no mark: a plain cargo build in between.
- */
+/* Units of build_dir built without us since our last verified build there (none before one). */
 static int units_built_without_us(const char *slot_dir, const char *build_dir)
 {
-	struct strbuf rec = STRBUF_INIT, deps = STRBUF_INIT;
-	struct strvec files = STRVEC_INIT;
+	struct strbuf rec = STRBUF_INIT;
 	struct stat since;
 	int n = 0;
 
 	freshness_newest_record(slot_dir, build_dir, &rec);
-	path_join(&deps, build_dir, "deps");
 	if (rec.len && stat(rec.buf, &since) == 0)
-		list_dir(deps.buf, ".d", &files);
-	for (size_t i = 0; i < files.n; i++) {
-		struct stat st;
-		struct unit_mark m;
-		struct strbuf err = STRBUF_INIT;
-		if (stat(files.v[i], &st) == 0 &&
-		    (st.st_mtim.tv_sec > since.st_mtim.tv_sec ||
-		     (st.st_mtim.tv_sec == since.st_mtim.tv_sec && st.st_mtim.tv_nsec > since.st_mtim.tv_nsec))) {
-			int marked = depinfo_read_mark(files.v[i], &m, &err);
-			if (marked == 0 && !is_host_code_dep_info(files.v[i]))
-				n++;
-			if (marked == 1)
-				unit_mark_release(&m);
-		}
-		sb_release(&err);
-	}
-	sv_release(&files);
+		n = build_count_unmarked(build_dir, &since.st_mtim, NULL);
 	sb_release(&rec);
-	sb_release(&deps);
 	return n;
 }
 

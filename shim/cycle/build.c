@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -300,6 +301,9 @@ static void args_in(const struct build *b, bool instrumented, const char *target
 	bool short_form = b->user_format && strcmp(b->user_format, "short") == 0;
 	if (instrumented)
 		sv_push(argv, short_form ? "--message-format=json-diagnostic-short" : "--message-format=json");
+	else if (drop_format && b->hold_diagnostics)
+		sv_pushf(argv, "--message-format=%s%s", short_form ? "json-diagnostic-short" : "json",
+			 stderr_colour() ? ",json-diagnostic-rendered-ansi" : "");
 	else if (drop_format)
 		sv_push(argv, short_form ? "--message-format=json-diagnostic-short,json-render-diagnostics"
 					 : "--message-format=json-render-diagnostics");
@@ -378,13 +382,30 @@ static void args_for(const struct build *b, bool instrumented, struct strvec *ar
 		add_training_bins(b, argv);
 }
 
-/* rustc's errors from JSON messages that were not rendered: a failed build must say why. */
+/* Whether a message is of a unit listed in skip (its dep-info): one verification rebuilds. */
+static bool of_skipped_unit(const struct json *msg, const struct build_units *u, const struct strvec *skip)
+{
+	const struct json *target = json_get(msg, "target");
+	const struct json *kinds = json_get(target, "kind");
+	const char *pkg = json_get_string(msg, "package_id"), *name = json_get_string(target, "name");
+	const char *kind = kinds && kinds->type == JSON_ARRAY && kinds->n ? json_string(&kinds->items[0]) : NULL;
+
+	for (size_t i = 0; skip && pkg && name && kind && i < u->n; i++) {
+		const struct build_unit *v = &u->v[i];
+		if (v->dep_info && sv_has(skip, v->dep_info) && strcmp(v->package_id, pkg) == 0 &&
+		    strcmp(v->name, name) == 0 && strcmp(v->kind, kind) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
- * A failed instrumented build's diagnostics, errors and warnings, as cargo
- * would have shown them: they are in its JSON (an optimised build would
- * show them once; this one never comes).
+ * rustc's diagnostics from JSON messages that were not rendered, as cargo
+ * would have shown them; all levels, or errors and warnings alone, and none
+ * of the units in skip.
  */
-static void show_diagnostics(const char *messages)
+static void show_messages(const char *messages, bool all_levels, const struct build_units *u,
+			  const struct strvec *skip)
 {
 	for (const char *p = messages; *p;) {
 		size_t len = strcspn(p, "\n");
@@ -392,15 +413,35 @@ static void show_diagnostics(const char *messages)
 		struct strbuf err = STRBUF_INIT;
 		if (*p == '{' && json_parse(&msg, p, len, &err) == 0) {
 			const struct json *m = json_get(&msg, "message");
+			const char *reason = json_get_string(&msg, "reason");
 			const char *level = json_get_string(m, "level");
 			const char *rendered = json_get_string(m, "rendered");
-			if (level && (strcmp(level, "error") == 0 || strcmp(level, "warning") == 0) && rendered)
+			bool shown = all_levels || (level && (strcmp(level, "error") == 0 || strcmp(level, "warning") == 0));
+			if (reason && strcmp(reason, "compiler-message") == 0 && rendered && shown &&
+			    !of_skipped_unit(&msg, u, skip))
 				(void)write_all(STDERR_FILENO, rendered, strlen(rendered));
 			json_release(&msg);
 		}
 		sb_release(&err);
 		p += len + (p[len] == '\n');
 	}
+}
+
+/*
+ * A failed build's diagnostics, errors and warnings, when cargo did not
+ * render them: they are in its JSON (an instrumented build's, which an
+ * optimised build would show once but never comes; a held one's).
+ */
+static void show_diagnostics(const char *messages)
+{
+	show_messages(messages, false, NULL, NULL);
+}
+
+/* A held build's diagnostics, once: none of the units verification is about to rebuild (skip). */
+static void show_held_diagnostics(const struct build *b, const struct build_units *u, const struct strvec *skip)
+{
+	if (b->hold_diagnostics && !user_wants_json(b))
+		show_messages(sb_str(&u->messages), true, u, skip);
 }
 
 /*
@@ -555,7 +596,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	c.in = CHILD_NULL;
 	c.out = CHILD_CAPTURE;
 	c.capture = &json;
-	if (instrumented) {
+	if (instrumented || (b->hold_diagnostics && !user_wants_json(b))) {
 		/* Its diagnostics are in the JSON: cargo's closing lines wait until they are shown. */
 		c.err = CHILD_LINES;
 		c.on_line = hold_summary;
@@ -566,7 +607,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	int status = c.status;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		(void)write_all(STDERR_FILENO, sb_str(&held.warnings), held.warnings.len);
-		if (instrumented)
+		if (instrumented || (b->hold_diagnostics && !user_wants_json(b)))
 			show_diagnostics(sb_str(&json));
 		(void)write_all(STDERR_FILENO, sb_str(&held.lines), held.lines.len);
 		exit_like(status);
@@ -761,6 +802,54 @@ static void force_rebuild(const char *target_dir, const char *dep_info)
 	sb_release(&f);
 }
 
+/* A proc-macro's dep-info: never marked, since it runs in the compiler, not in what ships. */
+static bool is_host_code_dep_info(const char *dep_info)
+{
+	struct strbuf so = STRBUF_INIT, dir = STRBUF_INIT;
+	const char *base = path_basename(dep_info);
+
+	path_dirname(&dir, dep_info);
+	sb_addf(&so, "%s/lib%.*s.so", dir.buf, (int)(strlen(base) - 2), base);
+	bool host = file_exists(so.buf);
+	sb_release(&so);
+	sb_release(&dir);
+	return host;
+}
+
+static bool newer_than(const struct timespec *t, const struct timespec *since)
+{
+	return !since || t->tv_sec > since->tv_sec || (t->tv_sec == since->tv_sec && t->tv_nsec > since->tv_nsec);
+}
+
+int build_count_unmarked(const char *build_dir, const struct timespec *since, struct strvec *files)
+{
+	struct strbuf deps = STRBUF_INIT;
+	struct strvec all = STRVEC_INIT;
+	int n = 0;
+
+	path_join(&deps, build_dir, "deps");
+	list_dir(deps.buf, ".d", &all);
+	for (size_t i = 0; i < all.n; i++) {
+		struct stat st;
+		struct unit_mark m;
+		struct strbuf err = STRBUF_INIT;
+		if (stat(all.v[i], &st) == 0 && newer_than(&st.st_mtim, since)) {
+			int marked = depinfo_read_mark(all.v[i], &m, &err);
+			if (marked == 0 && !is_host_code_dep_info(all.v[i])) {
+				n++;
+				if (files)
+					sv_push(files, all.v[i]);
+			}
+			if (marked == 1)
+				unit_mark_release(&m);
+		}
+		sb_release(&err);
+	}
+	sv_release(&all);
+	sb_release(&deps);
+	return n;
+}
+
 void build_force_rebuild(const struct build *b, const char *dep_info)
 {
 	force_rebuild(b->ws.target_dir.buf, dep_info);
@@ -931,10 +1020,13 @@ void build_verify(const struct build *b, struct build_units *u, bool instrumente
 	enum expect e = expect_of(mode);
 
 	memset(v, 0, sizeof(*v));
-	if (check_build(b, u, e, v, &bad)) {
+	bool differs = check_build(b, u, e, v, &bad);
+	show_held_diagnostics(b, u, &bad);
+	if (differs) {
 		rebuild_what_differs(b, &bad, v, e);
 		build_units_release(u);
 		build_run(b, instrumented, mode, u);
+		show_held_diagnostics(b, u, NULL);
 		sv_release(&bad);
 		if (check_build(b, u, e, v, &bad))
 			die(PGOW_EXIT_NOT_APPLIED, "%zu unit(s) still do not carry the %s after a rebuild "

@@ -205,6 +205,44 @@ test_build_pending_files_that_cannot_merge_are_moved_aside() {
 	[ -z "$(ls -A "$T/outside")" ] && [ -f "$raw/junk.profraw" ] || fail "the link was followed"
 }
 
+# Units a plain build left are rebuilt after the check; cargo first replayed their
+# warnings, which the rebuild then showed again (rav1e: 300 warnings twice). Their
+# warnings show once: before any verified build, and after one.
+test_build_after_a_plain_build_shows_each_warning_once() {
+	build_setup
+	printf '\npub fn unused_here() { let unused_variable = 1; }\n' >>fixlib/src/lib.rs
+	cargo_ok build --release
+	pgow build --release 2>"$T/err" || fail "build failed: $(tail -3 "$T/err")"
+	assert_grep 'Rebuilding 2 unit\(s\)' "$T/err" "setup: the plain units are rebuilt"
+	assert_eq 1 "$(grep -c 'unused variable: .unused_variable.' "$T/err")" "the warning, once: $(cat "$T/err")"
+	assert_grep '^ +--> fixlib/src/lib.rs:' "$T/err" "shown as cargo shows it"
+	touch fixlib/src/lib.rs
+	cargo_ok build --release
+	pgow build --release 2>"$T/err" || fail "build after a plain build: $(tail -3 "$T/err")"
+	assert_grep 'Rebuilding 2 unit\(s\)' "$T/err" "setup: rebuilt again"
+	assert_eq 1 "$(grep -c 'unused variable: .unused_variable.' "$T/err")" "once after a verified build: $(cat "$T/err")"
+	# Without a plain build in between, cargo shows its replay as it goes, once.
+	pgow build --release 2>"$T/err" || fail "no-op: $(tail -3 "$T/err")"
+	assert_eq 1 "$(grep -c 'unused variable: .unused_variable.' "$T/err")" "replayed once by cargo"
+	CARGO_TERM_COLOR=always pgow build --release 2>"$T/err" || fail "colour: $(tail -3 "$T/err")"
+	touch fixlib/src/lib.rs
+	cargo_ok build --release
+	CARGO_TERM_COLOR=always pgow build --release 2>"$T/err" || fail "colour: $(tail -3 "$T/err")"
+	grep -q $'\e\[1m\e\[33mwarning' "$T/err" || grep -q $'\e\[0m\e\[1m\e\[33mwarning' "$T/err" ||
+		fail "held warnings keep cargo's colour: $(grep -m1 'unused variable' "$T/err" | od -c | head -3)"
+	# A failing build, held: its errors, then cargo's closing line.
+	touch fixlib/src/lib.rs
+	cargo_ok build --release
+	sed -i 's/let unused_variable = 1;/let unused_variable: u8 = "a";/' fixlib/src/lib.rs
+	! pgow build --release 2>"$T/err" || fail "a build with an error succeeded"
+	assert_grep 'Optimizing' "$T/err" "setup: the optimised build (stale-policy: use-stale) fails"
+	local at_error at_closing
+	at_error=$(grep -n 'mismatched types' "$T/err" | head -1 | cut -d: -f1)
+	at_closing=$(grep -n 'could not compile `fixlib`' "$T/err" | head -1 | cut -d: -f1)
+	[ -n "$at_error" ] && [ -n "$at_closing" ] && [ "$at_error" -lt "$at_closing" ] ||
+		fail "the error, then cargo's closing line: $(cat "$T/err")"
+}
+
 # CARGO_PGO_WRAP_WORKSPACE set by the user keys build's slots as it keys the
 # wrapper's (README's wrapper section exports it); switching it and back makes
 # build rebuild the units into the slot it names, which cargo alone does not

@@ -93,11 +93,10 @@ void verified_release(struct verified *v);
 /* Deletes the outputs of the unit with this dep-info, so the next cargo run compiles it again. */
 void build_force_rebuild(const struct build *b, const char *dep_info);
 /*
- * Units of build_dir whose dep-info carries no mark of ours (a plain cargo
- * build's), written after since (NULL: any): how many; their dep-info files
- * are added to files when it is not NULL. Proc-macros are never marked.
+ * How many units of build_dir have a dep-info with no mark of ours (a plain
+ * cargo build's), written after since (NULL: any). Proc-macros are never marked.
  */
-int build_count_unmarked(const char *build_dir, const struct timespec *since, struct strvec *files);
+int build_count_unmarked(const char *build_dir, const struct timespec *since);
 /* Raw profiles waiting to be merged under <state dir>/raw/<target>/<profile>[/manual]. */
 size_t count_pending_raw(const char *state_dir);
 

@@ -21,6 +21,7 @@ struct crate_state {
 	long counts;         /* its share of the profile, -1 unknown */
 	long functions, covered;
 	long elsewhere;      /* a stale library's counts in units that are not: its generics there */
+	const struct manifest_crate *source; /* the profile's unit its figures are (NULL: none) */
 	bool program;        /* a bin, example, test or bench (known after a build) */
 };
 

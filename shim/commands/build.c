@@ -416,7 +416,9 @@ static void point_build_dir(const struct build *b, const char *slot_dir, bool pl
 /*
  * Whether a plain cargo build left units in the build dir since our last
  * verified build there (or at all, before one): verification rebuilds them,
- * and cargo would first replay their warnings.
+ * and cargo would first replay their warnings. A heuristic: a unit a plain
+ * build left before that record, outside the build it verified (another
+ * --example), is not seen, and its warnings may show twice.
  */
 static bool plain_units_left(const struct build *b, const char *slot_dir)
 {
@@ -426,7 +428,7 @@ static bool plain_units_left(const struct build *b, const char *slot_dir)
 	freshness_newest_record(slot_dir, b->ws.build_dir.buf, &rec);
 	bool recorded = rec.len && stat(rec.buf, &since) == 0;
 	sb_release(&rec);
-	return build_count_unmarked(b->ws.build_dir.buf, recorded ? &since.st_mtim : NULL, NULL) > 0;
+	return build_count_unmarked(b->ws.build_dir.buf, recorded ? &since.st_mtim : NULL) > 0;
 }
 
 /*

@@ -194,7 +194,7 @@ static int units_built_without_us(const char *slot_dir, const char *build_dir)
 
 	freshness_newest_record(slot_dir, build_dir, &rec);
 	if (rec.len && stat(rec.buf, &since) == 0)
-		n = build_count_unmarked(build_dir, &since.st_mtim, NULL);
+		n = build_count_unmarked(build_dir, &since.st_mtim);
 	sb_release(&rec);
 	return n;
 }

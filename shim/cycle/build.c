@@ -28,6 +28,7 @@
 #include "store/slot.h"
 #include "store/split.h"
 #include "store/toolchain.h"
+#include "store/unitkey.h"
 #include "wrapper/shim.h"
 #include "wrapper/wrapper.h"
 #include "cycle/freshness.h"
@@ -263,6 +264,17 @@ void build_restart_steps(struct build *b, int steps)
 	b->steps = steps;
 }
 
+/* Whether cargo colours what it shows: --color, else CARGO_TERM_COLOR and the terminal, as for ours. */
+static bool cargo_colour(const struct build *b)
+{
+	const char *asked = cargo_opt(&b->cargo_args, "--color");
+	if (asked && strcmp(asked, "always") == 0)
+		return true;
+	if (asked && strcmp(asked, "never") == 0)
+		return false;
+	return stderr_colour();
+}
+
 static bool user_wants_json(const struct build *b)
 {
 	return b->user_format && strncmp(b->user_format, "json", 4) == 0;
@@ -303,7 +315,7 @@ static void args_in(const struct build *b, bool instrumented, const char *target
 		sv_push(argv, short_form ? "--message-format=json-diagnostic-short" : "--message-format=json");
 	else if (drop_format && b->hold_diagnostics)
 		sv_pushf(argv, "--message-format=%s%s", short_form ? "json-diagnostic-short" : "json",
-			 stderr_colour() ? ",json-diagnostic-rendered-ansi" : "");
+			 cargo_colour(b) ? ",json-diagnostic-rendered-ansi" : "");
 	else if (drop_format)
 		sv_push(argv, short_form ? "--message-format=json-diagnostic-short,json-render-diagnostics"
 					 : "--message-format=json-render-diagnostics");
@@ -382,30 +394,11 @@ static void args_for(const struct build *b, bool instrumented, struct strvec *ar
 		add_training_bins(b, argv);
 }
 
-/* Whether a message is of a unit listed in skip (its dep-info): one verification rebuilds. */
-static bool of_skipped_unit(const struct json *msg, const struct build_units *u, const struct strvec *skip)
-{
-	const struct json *target = json_get(msg, "target");
-	const struct json *kinds = json_get(target, "kind");
-	const char *pkg = json_get_string(msg, "package_id"), *name = json_get_string(target, "name");
-	const char *kind = kinds && kinds->type == JSON_ARRAY && kinds->n ? json_string(&kinds->items[0]) : NULL;
-
-	for (size_t i = 0; skip && pkg && name && kind && i < u->n; i++) {
-		const struct build_unit *v = &u->v[i];
-		if (v->dep_info && sv_has(skip, v->dep_info) && strcmp(v->package_id, pkg) == 0 &&
-		    strcmp(v->name, name) == 0 && strcmp(v->kind, kind) == 0)
-			return true;
-	}
-	return false;
-}
-
 /*
  * rustc's diagnostics from JSON messages that were not rendered, as cargo
- * would have shown them; all levels, or errors and warnings alone, and none
- * of the units in skip.
+ * would have shown them: all levels, or errors and warnings alone.
  */
-static void show_messages(const char *messages, bool all_levels, const struct build_units *u,
-			  const struct strvec *skip)
+static void show_messages(const char *messages, bool all_levels)
 {
 	for (const char *p = messages; *p;) {
 		size_t len = strcspn(p, "\n");
@@ -417,8 +410,7 @@ static void show_messages(const char *messages, bool all_levels, const struct bu
 			const char *level = json_get_string(m, "level");
 			const char *rendered = json_get_string(m, "rendered");
 			bool shown = all_levels || (level && (strcmp(level, "error") == 0 || strcmp(level, "warning") == 0));
-			if (reason && strcmp(reason, "compiler-message") == 0 && rendered && shown &&
-			    !of_skipped_unit(&msg, u, skip))
+			if (reason && strcmp(reason, "compiler-message") == 0 && rendered && shown)
 				(void)write_all(STDERR_FILENO, rendered, strlen(rendered));
 			json_release(&msg);
 		}
@@ -434,14 +426,14 @@ static void show_messages(const char *messages, bool all_levels, const struct bu
  */
 static void show_diagnostics(const char *messages)
 {
-	show_messages(messages, false, NULL, NULL);
+	show_messages(messages, false);
 }
 
-/* A held build's diagnostics, once: none of the units verification is about to rebuild (skip). */
-static void show_held_diagnostics(const struct build *b, const struct build_units *u, const struct strvec *skip)
+/* A held build's diagnostics, all of them (the last cargo run's: see build_verify). */
+static void show_held_diagnostics(const struct build *b, const struct build_units *u)
 {
 	if (b->hold_diagnostics && !user_wants_json(b))
-		show_messages(sb_str(&u->messages), true, u, skip);
+		show_messages(sb_str(&u->messages), true);
 }
 
 /*
@@ -559,10 +551,13 @@ static void c_decision(const struct build *b, bool instrumented, const char *mod
 	sb_release(&err);
 }
 
+static void rebuild_units_of_another_cache(const struct build *b, const char *build_dir);
+
 void build_run(const struct build *b, bool instrumented, const char *mode, struct build_units *out)
 {
 	struct strbuf dec = STRBUF_INIT, stamp = STRBUF_INIT;
 
+	rebuild_units_of_another_cache(b, instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf);
 	c_decision(b, instrumented, mode, &dec, &stamp);
 	ccode_export(&b->cc, dec.buf, stamp.len ? stamp.buf : NULL);
 	sb_release(&stamp);
@@ -599,6 +594,9 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	if (instrumented || (b->hold_diagnostics && !user_wants_json(b))) {
 		/* Its diagnostics are in the JSON: cargo's closing lines wait until they are shown. */
 		c.err = CHILD_LINES;
+		/* Through our pipe, cargo would take its stderr for no terminal. */
+		if (cargo_colour(b) && !cargo_opt(&b->cargo_args, "--color"))
+			sv_push(&env, "CARGO_TERM_COLOR=always");
 		c.on_line = hold_summary;
 		c.ctx = &held;
 	}
@@ -782,24 +780,32 @@ static void expected_profile(const char *slot_dir, const char *crate, const char
 }
 
 /* Deletes a unit's outputs (named after its dep-info) so cargo must compile it again. */
-static void force_rebuild(const char *target_dir, const char *dep_info)
+/* Removes a unit's outputs, so that cargo rebuilds it: 0, or -1 (err) at the first that stays. */
+static int remove_outputs(const char *target_dir, const char *dep_info, struct strbuf *err)
 {
 	static const char *const exts[] = { "", ".rlib", ".rmeta", ".so", ".a", NULL };
 	struct strbuf dir = STRBUF_INIT, f = STRBUF_INIT;
 	const char *base = path_basename(dep_info);
 	size_t stem = strlen(base) - 2; /* without ".d" */
+	int rc = 0;
 
 	path_dirname(&dir, dep_info);
-	for (const char *const *e = exts; *e; e++) {
+	for (const char *const *e = exts; *e && rc == 0; e++) {
 		sb_reset(&f);
 		sb_addf(&f, "%s/%s%.*s%s", dir.buf, **e ? "lib" : "", (int)stem, base, *e);
-		struct strbuf err = STRBUF_INIT;
-		if (safe_unlink(target_dir, f.buf, &err) != 0)
-			die(PGOW_EXIT_FAIL, "%s (to have it rebuilt)", err.buf);
-		sb_release(&err);
+		rc = safe_unlink(target_dir, f.buf, err);
 	}
 	sb_release(&dir);
 	sb_release(&f);
+	return rc;
+}
+
+static void force_rebuild(const char *target_dir, const char *dep_info)
+{
+	struct strbuf err = STRBUF_INIT;
+	if (remove_outputs(target_dir, dep_info, &err) != 0)
+		die(PGOW_EXIT_FAIL, "%s (to have it rebuilt)", err.buf);
+	sb_release(&err);
 }
 
 /* A proc-macro's dep-info: never marked, since it runs in the compiler, not in what ships. */
@@ -821,7 +827,7 @@ static bool newer_than(const struct timespec *t, const struct timespec *since)
 	return !since || t->tv_sec > since->tv_sec || (t->tv_sec == since->tv_sec && t->tv_nsec > since->tv_nsec);
 }
 
-int build_count_unmarked(const char *build_dir, const struct timespec *since, struct strvec *files)
+int build_count_unmarked(const char *build_dir, const struct timespec *since)
 {
 	struct strbuf deps = STRBUF_INIT;
 	struct strvec all = STRVEC_INIT;
@@ -835,11 +841,8 @@ int build_count_unmarked(const char *build_dir, const struct timespec *since, st
 		struct strbuf err = STRBUF_INIT;
 		if (stat(all.v[i], &st) == 0 && newer_than(&st.st_mtim, since)) {
 			int marked = depinfo_read_mark(all.v[i], &m, &err);
-			if (marked == 0 && !is_host_code_dep_info(all.v[i])) {
+			if (marked == 0 && !is_host_code_dep_info(all.v[i]))
 				n++;
-				if (files)
-					sv_push(files, all.v[i]);
-			}
 			if (marked == 1)
 				unit_mark_release(&m);
 		}
@@ -989,6 +992,105 @@ static void record_programs(const struct build_units *u)
 	unit_refs_release(c_units, nc);
 }
 
+/* <state>/cache-<hash of build dir>: the cache the build dir's units were last checked against. */
+static void cache_marker_path(const struct build *b, const char *build_dir, struct strbuf *out)
+{
+	char hex[HASH_HEX_LEN + 1];
+	hash_buf_hex(build_dir, strlen(build_dir), hex);
+	sb_addf(out, "%s/cache-%.16s", b->state_dir.buf, hex);
+}
+
+/*
+ * Whether a unit's mark ties it to another cache: a slot this cache lacks,
+ * a stored profile of another cache's slots, or no record of the unit here
+ * (an instrumented unit's mark names no file of the cache). What a skipped
+ * or excluded unit got depends on no cache.
+ */
+static bool built_against_another_cache(const struct unit_mark *m, const char *root)
+{
+	struct strbuf slot_dir = STRBUF_INIT, prefix = STRBUF_INIT, rec = STRBUF_INIT;
+	bool other = false;
+
+	if (strncmp(m->action, "skip:", 5) == 0 || strcmp(m->action, "excluded") == 0)
+		return false;
+	if (!slot_here(m->slot, &slot_dir))
+		other = true;
+	sb_addf(&prefix, "%s/slots/", root);
+	if (!other && strncmp(m->action, "use", 3) == 0 && strstr(m->detail, "/slots/"))
+		other = strncmp(m->detail, prefix.buf, prefix.len) != 0;
+	if (!other) {
+		unitkey_record_path(&rec, slot_dir.buf, m->crate, m->metadata);
+		other = !file_exists(rec.buf);
+	}
+	sb_release(&slot_dir);
+	sb_release(&prefix);
+	sb_release(&rec);
+	return other;
+}
+
+/* The build dir's units another cache built, by their dep-info marks. */
+static void units_of_another_cache(const char *build_dir, const char *root, struct strvec *bad)
+{
+	struct strbuf deps = STRBUF_INIT;
+	struct strvec files = STRVEC_INIT;
+
+	path_join(&deps, build_dir, "deps");
+	list_dir(deps.buf, ".d", &files);
+	for (size_t i = 0; i < files.n; i++) {
+		struct unit_mark m;
+		struct strbuf err = STRBUF_INIT;
+		if (depinfo_read_mark(files.v[i], &m, &err) == 1) {
+			if (built_against_another_cache(&m, root))
+				sv_push(bad, files.v[i]);
+			unit_mark_release(&m);
+		}
+		sb_release(&err);
+	}
+	sv_release(&files);
+	sb_release(&deps);
+}
+
+/*
+ * Units another cache built here (CARGO_PGO_WRAP_CACHE switched; the slot
+ * ids are the same): cargo reuses them, their marks name profiles and
+ * records this cache lacks, and under ThinLTO their link with units given
+ * this cache's profile fails (two profile summaries: rav1e) before
+ * verification can rebuild them. So before the first build against another
+ * cache (or the first this version checks), they are rebuilt; the marker
+ * then names this cache, and later builds do not look.
+ */
+static void rebuild_units_of_another_cache(const struct build *b, const char *build_dir)
+{
+	struct strbuf marker = STRBUF_INIT, root = STRBUF_INIT, was = STRBUF_INIT, err = STRBUF_INIT;
+	struct strvec bad = STRVEC_INIT;
+
+	cache_marker_path(b, build_dir, &marker);
+	if (cache_root(&root, &err) != 0 || cache_is_readonly() ||
+	    (sb_read_regular_file(&was, marker.buf, NULL) == 0 && strcmp(was.buf, root.buf) == 0))
+		goto out;
+	units_of_another_cache(build_dir, root.buf, &bad);
+	if (bad.n && was.len)
+		progress("Rebuilding", "%zu unit(s) of %s built against cache %s, not this cache (%s)\n", bad.n,
+			 build_dir, was.buf, root.buf);
+	else if (bad.n)
+		progress("Rebuilding", "%zu unit(s) of %s built against another cache (this cache: %s)\n", bad.n,
+			 build_dir, root.buf);
+	for (size_t i = 0; i < bad.n; i++) {
+		sb_reset(&err);
+		if (remove_outputs(b->ws.target_dir.buf, bad.v[i], &err) != 0)
+			warn("%s; verification rebuilds it after the build if it is part of it", err.buf);
+	}
+	sb_reset(&err);
+	if (safe_write(b->ws.target_dir.buf, marker.buf, root.buf, root.len, 0644, &err) != 0)
+		warn("%s; the next build checks its units against the cache again", err.buf);
+out:
+	sv_release(&bad);
+	sb_release(&marker);
+	sb_release(&root);
+	sb_release(&was);
+	sb_release(&err);
+}
+
 static bool check_build(const struct build *b, const struct build_units *u, enum expect e, struct verified *v,
 			struct strvec *bad)
 {
@@ -1020,19 +1122,23 @@ void build_verify(const struct build *b, struct build_units *u, bool instrumente
 	enum expect e = expect_of(mode);
 
 	memset(v, 0, sizeof(*v));
-	bool differs = check_build(b, u, e, v, &bad);
-	show_held_diagnostics(b, u, &bad);
-	if (differs) {
+	/*
+	 * Held diagnostics are shown from the last cargo run only: it replays
+	 * those of the units it reuses and shows the rebuilt ones' anew.
+	 */
+	if (check_build(b, u, e, v, &bad)) {
 		rebuild_what_differs(b, &bad, v, e);
 		build_units_release(u);
 		build_run(b, instrumented, mode, u);
-		show_held_diagnostics(b, u, NULL);
+		show_held_diagnostics(b, u);
 		sv_release(&bad);
 		if (check_build(b, u, e, v, &bad))
 			die(PGOW_EXIT_NOT_APPLIED, "%zu unit(s) still do not carry the %s after a rebuild "
 			    "(first: %s); the build is not what it claims, so it fails",
 			    bad.n + v->c.rerun_names.n, expect_name(e),
 			    bad.n ? bad.v[0] : v->c.rerun_names.v[0]);
+	} else {
+		show_held_diagnostics(b, u);
 	}
 	cobjects_add_units(&b->cc, u, &v->c, sb_str(&u->c_decision), v->slot.buf,
 			instrumented ? b->instr_bin_dir.buf : b->ws.build_dir.buf);

@@ -18,6 +18,7 @@
 #include "store/stamp.h"
 #include "store/unitkey.h"
 
+#include <limits.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -86,6 +87,7 @@ static void add_state(struct freshness *f, const char *name, const char *metadat
 	s->program = false;
 	s->covered = c ? c->covered : -1;
 	s->elsewhere = 0;
+	s->source = c;
 	if (state_is_stale(state))
 		f->nstale++;
 }
@@ -147,9 +149,10 @@ static struct crate_state *state_of_unit(struct freshness *f, const char *unit)
 }
 
 /*
- * A stale library's generics that units of this build compiled: their
- * records are those units' own, but the edit changed them. Not counted
- * again when the unit holding them is stale too (its share has them).
+ * A stale library's generics that the units compared compiled (the build's,
+ * or before one the profile's): their records are those units' own, but the
+ * edit changed them. Not counted again when the unit holding them is stale
+ * too (its share has them).
  */
 static void add_defined_elsewhere(struct freshness *f)
 {
@@ -159,16 +162,28 @@ static void add_defined_elsewhere(struct freshness *f)
 	for (const char *p = sb_str(&f->defined); f->nstale && split_defined_next(&p, &lib, &unit, &counts);) {
 		struct crate_state *l = state_of_unit(f, lib.buf), *u = state_of_unit(f, unit.buf);
 		if (l && u && state_is_stale(l->state) && !state_is_stale(u->state))
-			l->elsewhere += (long)counts;
+			l->elsewhere += counts > (unsigned long long)(LONG_MAX - l->elsewhere) ? LONG_MAX - l->elsewhere
+												: (long)counts;
 	}
 	sb_release(&lib);
 	sb_release(&unit);
 }
 
+/* Whether a stale unit before j of the same name had its figures from the same unit of the profile. */
+static bool source_counted_before(const struct freshness *f, size_t first, size_t j)
+{
+	for (size_t k = first; k < j; k++)
+		if (state_is_stale(f->crates[k].state) && strcmp(f->crates[k].name, f->crates[j].name) == 0 &&
+		    f->crates[k].source == f->crates[j].source)
+			return true;
+	return false;
+}
+
 /*
  * The counts a stale name stands for. Per unit (the split's figures), the
- * sum of its stale units; per name (a whole profile), each unit of the
- * name has the name's, so the first one's. -1 when unknown.
+ * sum over its stale units, each unit of the profile once (a replaced unit
+ * has its predecessor's); per name (a whole profile), each unit of the name
+ * has the name's, so the first one's. -1 when unknown.
  */
 static long stale_counts_of_name(const struct freshness *f, size_t first, long *elsewhere)
 {
@@ -180,7 +195,7 @@ static long stale_counts_of_name(const struct freshness *f, size_t first, long *
 		const struct crate_state *t = &f->crates[j];
 		if (!state_is_stale(t->state) || strcmp(t->name, s->name) != 0)
 			continue;
-		if (t->counts > 0)
+		if (t->counts > 0 && !source_counted_before(f, first, j))
 			counts = (counts > 0 ? counts : 0) + t->counts;
 		*elsewhere += t->elsewhere;
 	}
@@ -214,7 +229,7 @@ static void finish(struct freshness *f)
 			stale_counts += counts;
 	}
 	if (stale_counts > f->m.total_counts)
-		stale_counts = f->m.total_counts; /* two versions of a library both claim a generic */
+		stale_counts = f->m.total_counts; /* a safety net: each count is meant to be counted once */
 	if (f->training_changed) {
 		sb_addf(&f->stale, "%straining changed", f->stale.len ? ", " : "");
 		f->nstale++;

@@ -424,8 +424,9 @@ bool split_defined_next(const char **p, struct strbuf *lib, struct strbuf *unit,
 		*p = line + len + (line[len] == '\n');
 		if (!t1 || !t2 || t1 == line || t2 == t1 + 1 || !isdigit((unsigned char)t2[1]))
 			continue;
+		errno = 0;
 		*counts = strtoull(t2 + 1, &end, 10);
-		if (end != line + len)
+		if (end != line + len || errno == ERANGE)
 			continue;
 		sb_reset(lib);
 		sb_add(lib, line, (size_t)(t1 - line));

@@ -221,6 +221,12 @@ test_build_after_a_plain_build_shows_each_warning_once() {
 	pgow build --release 2>"$T/err" || fail "build after a plain build: $(tail -3 "$T/err")"
 	assert_grep 'Rebuilding 2 unit\(s\)' "$T/err" "setup: rebuilt again"
 	assert_eq 1 "$(grep -c 'unused variable: .unused_variable.' "$T/err")" "once after a verified build: $(cat "$T/err")"
+	# A plain build of fixbin alone: fixlib, reused, is replayed by the rebuild's run only.
+	touch fixbin/src/main.rs
+	cargo_ok build --release
+	pgow build --release 2>"$T/err" || fail "after a plain build of fixbin: $(tail -3 "$T/err")"
+	assert_grep 'Rebuilding 1 unit\(s\)' "$T/err" "setup: fixbin alone is rebuilt"
+	assert_eq 1 "$(grep -c 'unused variable: .unused_variable.' "$T/err")" "a reused unit's warning, once: $(cat "$T/err")"
 	# Without a plain build in between, cargo shows its replay as it goes, once.
 	pgow build --release 2>"$T/err" || fail "no-op: $(tail -3 "$T/err")"
 	assert_eq 1 "$(grep -c 'unused variable: .unused_variable.' "$T/err")" "replayed once by cargo"

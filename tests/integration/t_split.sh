@@ -388,7 +388,8 @@ test_split_figures_are_the_parts() {
 # 'ProfileSummary': IDs have conflicting values"; rav1e, whose release profile
 # is incremental). Each profile a unit is given has an incremental dir of its
 # own; an edit under the same profile stays incremental.
-test_split_new_profile_under_incremental_thin_lto() {
+# The ws fixture with fixlib calling memchr (a registry crate) under ThinLTO.
+thin_lto_ws_setup() { # [profile.release lines]
 	setup_ws
 	unset RUSTC_WRAPPER CARGO_PGO_WRAP_JOURNAL CARGO_PGO_WRAP_SPLIT
 	cp -r "$FIXTURES/layouts/.cargo" .cargo
@@ -396,10 +397,52 @@ test_split_new_profile_under_incremental_thin_lto() {
 	sed -i 's/^    let bytes = src.as_bytes();$/&\n    if memchr::memchr(b\x27#\x27, bytes).is_some() {\n        return Vec::new();\n    }/' \
 		fixlib/src/lib.rs
 	grep -q 'memchr::memchr' fixlib/src/lib.rs || fail "setup: fixlib calls memchr"
-	printf '\n[profile.release]\nincremental = true\nlto = "thin"\n' >>Cargo.toml
+	printf '\n[profile.release]\n%blto = "thin"\n' "${1:-}" >>Cargo.toml
 	cargo generate-lockfile --offline -q || fail "setup: lock file"
 	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:fixbin}", "3000"]\n' >pgo-wrap.yaml
 	pgow build --release 2>"$T/err" || fail "first cycle: $(tail -3 "$T/err")"
+}
+
+# Another cache for the same target dir (the slot ids are the same): cargo reused
+# the units the first cache's profile built, and ThinLTO refused to link them with
+# the units given the new cache's ("ProfileSummary: IDs have conflicting values",
+# rav1e), before verification could rebuild them. They are rebuilt before the build,
+# and the new cache records every unit (its profile has counts for both), and back.
+test_split_another_cache_for_the_same_target_dir() {
+	thin_lto_ws_setup
+	local first=$CARGO_PGO_WRAP_CACHE
+	export CARGO_PGO_WRAP_CACHE="$T/cache2"
+	# Another training (another profile summary), and fixlib to compile again: its link
+	# with memchr as the first cache built it failed.
+	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:fixbin}", "30"]\n' >pgo-wrap.yaml
+	touch fixlib/src/lib.rs
+	pgow build --release 2>"$T/err" || fail "with another cache: $(tail -3 "$T/err")"
+	assert_grep "Rebuilding [0-9]+ unit\\(s\\) of .*/instrumented/release built against cache $first, not this cache" "$T/err" \
+		"the instrumented units, before the instrumented build"
+	assert_grep 'Merged 1 raw profile\(s\) into [0-9a-f]{12} for slot [0-9a-f]{12}: 3 of 3 units have counts' "$T/err" \
+		"every unit recorded in the new cache"
+	assert_grep "Rebuilding [0-9]+ unit\\(s\\) of $T/ws/target/release built against cache $first, not this cache" "$T/err" \
+		"the optimised units, before the optimised build"
+	assert_grep 'PGO 3 unit\(s\) .* \(3 compiled now, 0 reused\)' "$T/err" "all carry the new cache's profile"
+	local marker
+	marker=$(ls target/pgo-wrap/cache-*) || fail "no cache marker"
+	assert_eq 2 "$(echo "$marker" | wc -l)" "one marker per build dir (instrumented, optimised)"
+	for m in $marker; do assert_eq "$T/cache2" "$(cat "$m")" "the marker names the cache"; done
+	local before
+	before=$(stat -c %Y.%y $marker)
+	sleep 1
+	pgow build --release 2>"$T/err" || fail "again: $(tail -3 "$T/err")"
+	assert_no_grep 'Rebuilding|Compiling' "$T/err" "then a no-op"
+	assert_eq "$before" "$(stat -c %Y.%y $marker)" "the same cache: its units are not looked at again"
+	export CARGO_PGO_WRAP_CACHE=$first
+	pgow build --release 2>"$T/err" || fail "back to the first cache: $(tail -3 "$T/err")"
+	assert_grep "Rebuilding [0-9]+ unit\\(s\\) of $T/ws/target/release built against cache $T/cache2, not this cache" "$T/err" \
+		"back: named"
+	assert_grep 'PGO 3 unit\(s\) .* carry profile' "$T/err" "back: its own profile"
+}
+
+test_split_new_profile_under_incremental_thin_lto() {
+	thin_lto_ws_setup 'incremental = true\n'
 	local dir=target/release/incremental/pgo-wrap first
 	first=$(ls "$dir"/fixlib-* 2>/dev/null) || true
 	# Another training: every part gets the new profile's summary.

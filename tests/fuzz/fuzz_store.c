@@ -1,7 +1,7 @@
 /*
  * fuzz_store.c - the store's refs and indexes as readers find them: CURRENT,
- * a profile's crate index, the split link and a generation's INDEX, and the
- * stamps. The input's first byte picks the file it becomes; the others hold
+ * a profile's crate index, the split link and a generation's INDEX and
+ * DEFINED, and the stamps. The input's first byte picks the file it becomes; the others hold
  * valid content, so the reader gets past them to the fuzzed one.
  */
 #include "fuzz.h"
@@ -38,6 +38,7 @@ static void make_slot(unsigned which, const uint8_t *data, size_t size)
 	put_text("profiles/" KEY ".crates", "crates-v1\t" KEY "\na\tb\t" KEY "\n");
 	put_text("splits/1/INDEX", "pgow-split-v2\t" KEY "\t00ff\na-b\t" KEY "\t" KEY "\n-none\t" KEY "\t" KEY "\n");
 	put_text("stamps/s", "use /x\n/b\n");
+	put_text("splits/1/DEFINED", "pgow-defined-v1\t" KEY "\na-b\tc-d\t12\n");
 	snprintf(path, sizeof(path), "%s/split", fuzz_dir);
 	(void)unlink(path);
 	if (symlink("splits/1", path) != 0)
@@ -47,6 +48,7 @@ static void make_slot(unsigned which, const uint8_t *data, size_t size)
 	case 1: put("profiles/" KEY ".crates", data, size); break;
 	case 2: put("splits/1/INDEX", data, size); break;
 	case 3: put("stamps/s", data, size); break;
+	case 5: put("splits/1/DEFINED", data, size); break;
 	default: {
 		/* The link's target: whatever bytes it names, never followed out of splits/. */
 		char *target = fuzz_string(data, size);
@@ -70,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	(void)fuzz_file("x", data, 0); /* makes fuzz_dir */
-	make_slot(data[0] % 5, data + 1, size - 1);
+	make_slot(data[0] % 6, data + 1, size - 1);
 	if (profile_current_index(fuzz_dir, &prof, &index, &err) == 1) {
 		char *key = profile_index_lookup(index.buf, "a", "b");
 		free(key);
@@ -86,6 +88,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char t[HASH_HEX_LEN + 1], f[HASH_HEX_LEN + 1];
 	(void)split_index_entry(&ix, "a-b", t, f);
 	(void)split_index_summary(&ix, summary, sizeof(summary));
+	struct strbuf defined = STRBUF_INIT, lib = STRBUF_INIT, unit = STRBUF_INIT;
+	unsigned long long counts;
+	(void)split_defined_read(fuzz_dir, KEY, &defined);
+	for (const char *p = sb_str(&defined); split_defined_next(&p, &lib, &unit, &counts);)
+		;
+	for (const char *p = sb_str(&ix); split_defined_next(&p, &lib, &unit, &counts);)
+		;
+	sb_release(&defined);
+	sb_release(&lib);
+	sb_release(&unit);
 	stamp_list(fuzz_dir, &stamps, &n);
 	stamp_list_release(stamps, n);
 	sb_release(&ix);

@@ -22,6 +22,10 @@ void sb_add(struct strbuf *sb, const void *data, size_t len);
 /* Appends text without its ANSI escape sequences (the colour of cargo's and rustc's lines). */
 void sb_add_plain(struct strbuf *sb, const char *text, size_t len);
 void sb_adds(struct strbuf *sb, const char *s);
+/* s single-quoted for a POSIX shell ('\'' for a quote inside). */
+void sb_add_shell_quoted(struct strbuf *sb, const char *s);
+/* s as one shell word: as it is when nothing in it is special to the shell, else quoted. */
+void sb_add_shell_word(struct strbuf *sb, const char *s);
 void sb_addch(struct strbuf *sb, char c);
 /* n bytes as lowercase hex (build-ids). */
 void sb_addhex(struct strbuf *sb, const unsigned char *p, size_t n);

@@ -61,6 +61,10 @@ void split_defined_add(struct strbuf *out, const char *lib, const char *unit, un
 bool split_defined_read(const char *slot_dir, const char *key, struct strbuf *lines);
 /* The next line of lines (at *p): its library, unit and counts; false at the end. Malformed lines are skipped. */
 bool split_defined_next(const char **p, struct strbuf *lib, struct strbuf *unit, unsigned long long *counts);
+/* Whether unit ("<crate>-<metadata>") is one of crate name's. */
+bool split_unit_of_crate(const char *unit, const char *name);
+/* Whether DEFINED lines give counts to code a library of crate name defines, compiled elsewhere. */
+bool split_defined_ran_elsewhere(const char *lines, const char *name);
 
 /*
  * The split of the slot's current profile (key), when there is one: the

@@ -334,3 +334,25 @@ bool sv_has(const struct strvec *sv, const char *s)
 			return true;
 	return false;
 }
+
+void sb_add_shell_quoted(struct strbuf *sb, const char *s)
+{
+	sb_addch(sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			sb_adds(sb, "'\\''");
+		else
+			sb_addch(sb, *s);
+	}
+	sb_addch(sb, '\'');
+}
+
+void sb_add_shell_word(struct strbuf *sb, const char *s)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,+-@%";
+
+	if (*s && s[strspn(s, plain)] == '\0')
+		sb_adds(sb, s);
+	else
+		sb_add_shell_quoted(sb, s);
+}

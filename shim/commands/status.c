@@ -176,6 +176,10 @@ static void print_crates(const struct freshness *f, const char *slot_dir)
 			printf("  %ld of %ld functions ran", c->covered, c->functions);
 		if (c->counts >= 0 && f->m.total_counts > 0)
 			printf(", %.0f%% of counts", 100.0 * (double)c->counts / (double)f->m.total_counts);
+		/* The share its edit is weighed by, which the state line gives (freshness.c). */
+		if (c->elsewhere > 0 && f->m.total_counts > 0)
+			printf(", %.0f%% more in its generics in other units",
+			       100.0 * (double)c->elsewhere / (double)f->m.total_counts);
 		if (same > 1 && c->functions > 0)
 			printf(" (all %zu units named %s together)", same, c->name);
 		printf("\n");

@@ -1105,7 +1105,7 @@ static void rebuild_what_differs(const struct build *b, const struct strvec *bad
 {
 	if (bad->n)
 		progress("Rebuilding", "%zu unit(s) whose artifacts do not carry the %s (built without "
-			 "cargo-pgo-wrap, or under another decision)\n", bad->n, expect_name(e));
+			 "cargo-pgo-wrap, or with other PGO settings)\n", bad->n, expect_name(e));
 	for (size_t i = 0; i < bad->n; i++)
 		force_rebuild(b->ws.target_dir.buf, bad->v[i]);
 	if (v->c.rerun_names.n)

@@ -45,27 +45,6 @@ bool freshness_is_stale(const struct crate_state *c)
 	return state_is_stale(c->state);
 }
 
-/* Whether unit ("<crate>-<metadata>") is one of crate name's. */
-static bool unit_of_crate(const char *unit, const char *name)
-{
-	size_t len = strlen(name);
-	return strncmp(unit, name, len) == 0 && unit[len] == '-' && !strchr(unit + len + 1, '-');
-}
-
-/* Whether code a library of this name defines ran in other units (DEFINED lists only counts that did). */
-static bool ran_elsewhere(const struct freshness *f, const char *name)
-{
-	struct strbuf lib = STRBUF_INIT, unit = STRBUF_INIT;
-	unsigned long long counts;
-	bool ran = false;
-
-	for (const char *p = sb_str(&f->defined); !ran && split_defined_next(&p, &lib, &unit, &counts);)
-		ran = counts > 0 && unit_of_crate(lib.buf, name);
-	sb_release(&lib);
-	sb_release(&unit);
-	return ran;
-}
-
 static void add_state(struct freshness *f, const char *name, const char *metadata, const char *state,
 		      const struct manifest_crate *c)
 {
@@ -74,7 +53,7 @@ static void add_state(struct freshness *f, const char *name, const char *metadat
 	 * instrumented code at all (constants, types, generics): an edit of it
 	 * changes the code of the crates using it, whose keys stay the same.
 	 */
-	if (c && manifest_name_never_ran(&f->m, name) && !ran_elsewhere(f, name) &&
+	if (c && manifest_name_never_ran(&f->m, name) && !split_defined_ran_elsewhere(sb_str(&f->defined), name) &&
 	    (strcmp(state, "changed") == 0 || strcmp(state, "replaced") == 0))
 		state = "unrun";
 	f->crates = xrealloc(f->crates, (f->ncrates + 1) * sizeof(*f->crates));
@@ -142,7 +121,7 @@ static void list_quiet(struct freshness *f)
 static struct crate_state *state_of_unit(struct freshness *f, const char *unit)
 {
 	for (size_t i = 0; i < f->ncrates; i++)
-		if (unit_of_crate(unit, f->crates[i].name) && strcmp(unit + strlen(f->crates[i].name) + 1,
+		if (split_unit_of_crate(unit, f->crates[i].name) && strcmp(unit + strlen(f->crates[i].name) + 1,
 								     f->crates[i].metadata) == 0)
 			return &f->crates[i];
 	return NULL;

@@ -21,18 +21,6 @@ static const char *placeholder_value(const char *name, size_t len, const struct 
 	return NULL;
 }
 
-static void add_shell_quoted(struct strbuf *out, const char *s)
-{
-	sb_addch(out, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			sb_adds(out, "'\\''");
-		else
-			sb_addch(out, *s);
-	}
-	sb_addch(out, '\'');
-}
-
 /*
  * Walks arg's placeholders: {{ and }} are braces, {name} is handed to
  * on_name (which appends its value), other text is copied. -1 with err on
@@ -122,7 +110,7 @@ static int expand_name(const char *name, size_t len, struct strbuf *out, void *c
 		sb_adds(&value, v);
 	}
 	if (ctx->shell)
-		add_shell_quoted(out, value.buf);
+		sb_add_shell_quoted(out, value.buf);
 	else
 		sb_adds(out, value.buf);
 	sb_release(&value);

@@ -159,8 +159,11 @@ int train_run_all(const struct config *c, const struct train_paths *p, struct st
 		if (out != STDERR_FILENO && !timed) {
 			struct strbuf head = STRBUF_INIT;
 			sb_addf(&head, "==== run %zu/%zu (%s, %s):", i + 1, c->nruns, label.buf, r->where);
-			for (size_t a = 0; a < argv.n; a++)
-				sb_addf(&head, " %s", argv.v[a]);
+			/* As a shell would read it back: `sh -c` takes one word. */
+			for (size_t a = 0; a < argv.n; a++) {
+				sb_addch(&head, ' ');
+				sb_add_shell_word(&head, argv.v[a]);
+			}
 			sb_addch(&head, '\n');
 			if (write_all(out, head.buf, head.len) != 0)
 				warn("cannot write to %s: %s", p->log, strerror(errno));

@@ -80,8 +80,8 @@ static void cargo_query(const char *cargo, const struct strvec *args, const char
 	if (status < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == PGOW_EXIT_EXEC))
 		die(PGOW_EXIT_EXEC, "cannot run %s; install cargo (rustup) or set CARGO", cargo);
 	if (status != 0)
-		die(PGOW_EXIT_CONFIG, "`%s %s` failed (see above); run this inside a cargo workspace or "
-		    "pass --manifest-path", cargo, argv.v[1]);
+		die(PGOW_EXIT_CONFIG, "`%s %s` failed (cargo says why above): fix what it names (a "
+		    "manifest error), or run this inside a cargo workspace or pass --manifest-path", cargo, argv.v[1]);
 	while (out->len && (out->buf[out->len - 1] == '\n' || out->buf[out->len - 1] == '\r'))
 		sb_setlen(out, out->len - 1);
 	sv_release(&argv);

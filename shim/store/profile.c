@@ -110,16 +110,41 @@ static void add_index_list(struct strbuf *index, const char *tag, const struct s
 	sb_addch(index, '\n');
 }
 
-static void add_never_ran(struct strbuf *index, const struct manifest *m)
+/* Read after the split: its figures, and the libraries whose code ran in other units (DEFINED). */
+static void add_never_ran(struct strbuf *index, const struct manifest *m, const char *slot_dir)
 {
 	struct strvec names = STRVEC_INIT;
+	struct strbuf defined = STRBUF_INIT;
+
+	(void)split_defined_read(slot_dir, m->content_key, &defined);
 	for (size_t i = 0; i < m->ncrates; i++)
-		if (manifest_name_never_ran(m, m->crates[i].name))
+		if (manifest_name_never_ran(m, m->crates[i].name) &&
+		    !split_defined_ran_elsewhere(sb_str(&defined), m->crates[i].name))
 			sv_push(&names, m->crates[i].name);
+	sb_release(&defined);
 	sv_sort_unique(&names);
 	if (names.n)
 		add_index_list(index, INDEX_UNRUN, &names);
 	sv_release(&names);
+}
+
+/* profiles/<key>.crates: the units and their keys, the programs, the crates that never ran. */
+static int write_index(const char *slot_dir, const struct manifest *m, struct strbuf *err)
+{
+	struct atomic_opts opts = { .mode = 0600, .fsync = true };
+	struct strbuf ipath = STRBUF_INIT, index = STRBUF_INIT;
+
+	sb_addf(&ipath, "%s/profiles/%s.crates", slot_dir, m->content_key);
+	sb_addf(&index, INDEX_MAGIC "\t%s\n", m->content_key);
+	for (size_t i = 0; i < m->ncrates; i++)
+		sb_addf(&index, "%s\t%s\t%s\n", m->crates[i].name, m->crates[i].metadata, m->crates[i].key);
+	if (m->programs_known)
+		add_index_list(&index, INDEX_PROGRAMS, &m->programs);
+	add_never_ran(&index, m, slot_dir);
+	int rc = write_file_atomic(ipath.buf, index.buf, index.len, &opts, err);
+	sb_release(&ipath);
+	sb_release(&index);
+	return rc;
 }
 
 int profile_store(const char *slot_dir, const char *profdata, const struct manifest *m,
@@ -138,20 +163,10 @@ int profile_store(const char *slot_dir, const char *profdata, const struct manif
 	sb_addf(&mpath, "%s/%s.yaml", profiles.buf, m->content_key);
 	path_join(&cur, slot_dir, "CURRENT");
 	struct atomic_opts opts = { .mode = 0600, .fsync = true };
-	struct strbuf ipath = STRBUF_INIT, index = STRBUF_INIT;
-	sb_addf(&ipath, "%s/%s.crates", profiles.buf, m->content_key);
-	sb_addf(&index, INDEX_MAGIC "\t%s\n", m->content_key);
-	for (size_t i = 0; i < m->ncrates; i++)
-		sb_addf(&index, "%s\t%s\t%s\n", m->crates[i].name, m->crates[i].metadata, m->crates[i].key);
-	if (m->programs_known)
-		add_index_list(&index, INDEX_PROGRAMS, &m->programs);
-	add_never_ran(&index, m);
-	int index_rc = write_file_atomic(ipath.buf, index.buf, index.len, &opts, err);
-	sb_release(&ipath);
-	sb_release(&index);
-	/* The manifest after the hook: the split sets the units' figures it records. */
-	if (index_rc == 0 && copy_file_atomic(profdata, dst.buf, 0600, err) == 0 &&
-	    (!before_current || before_current(ctx, err) == 0) && manifest_write(m, mpath.buf, err) == 0 &&
+	/* The index and manifest after the hook: the split sets the units' figures they record. */
+	if (copy_file_atomic(profdata, dst.buf, 0600, err) == 0 &&
+	    (!before_current || before_current(ctx, err) == 0) && write_index(slot_dir, m, err) == 0 &&
+	    manifest_write(m, mpath.buf, err) == 0 &&
 	    write_file_atomic(cur.buf, m->content_key, strlen(m->content_key), &opts, err) == 0) {
 		struct strbuf why = STRBUF_INIT;
 		rc = retarget_stamps(slot_dir, dst.buf, &why);

@@ -436,3 +436,22 @@ bool split_defined_next(const char **p, struct strbuf *lib, struct strbuf *unit,
 	}
 	return false;
 }
+
+bool split_unit_of_crate(const char *unit, const char *name)
+{
+	size_t len = strlen(name);
+	return strncmp(unit, name, len) == 0 && unit[len] == '-' && !strchr(unit + len + 1, '-');
+}
+
+bool split_defined_ran_elsewhere(const char *lines, const char *name)
+{
+	struct strbuf lib = STRBUF_INIT, unit = STRBUF_INIT;
+	unsigned long long counts;
+	bool ran = false;
+
+	for (const char *p = lines; !ran && split_defined_next(&p, &lib, &unit, &counts);)
+		ran = counts > 0 && split_unit_of_crate(lib.buf, name);
+	sb_release(&lib);
+	sb_release(&unit);
+	return ran;
+}

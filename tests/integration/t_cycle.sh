@@ -572,6 +572,11 @@ RS
 	lib_share=$(sed -n 's/^ *fixlib .* \([0-9]*\)% of counts$/\1/p' "$T/status")
 	[ -n "$lib_share" ] && [ "$lib_share" -lt 50 ] || fail "setup: fixlib's own share is under the threshold: $(cat "$T/status")"
 	sed -i 's/if v % 3 == 0 {/if v % 5 == 0 {/' fixlib/src/lib.rs
+	pgow status >"$T/status" || fail "status after the edit"
+	assert_grep '^ +fixlib +[0-9a-f]{8} +changed .*% of counts, [0-9]+% more in its generics in other units$' \
+		"$T/status" "status: fixlib's row says the share its edit is weighed by"
+	assert_grep 'state +stale: fixlib \(changed, [0-9]+% of counts with its generics in other units\)' "$T/status" \
+		"status: the state line"
 	pgow build --release 2>"$T/err" || fail "after the generic's edit: $(tail -3 "$T/err")"
 	assert_grep 'Stale profile [0-9a-f]{12}: fixlib \(changed, ([5-9][0-9]|100)% of counts with its generics in other units\)' \
 		"$T/err" "weighed with its code in fixbin"
@@ -607,6 +612,9 @@ training:
 	assert_eq "counts: 0" "$(grep -A3 'name: gen' "$(current_manifest)" | grep -o 'counts: .*')" \
 		"setup: gen's own part has no counts"
 	sed -i 's/if v % 3 == 0/if v % 4 == 0/' gen/src/lib.rs
+	# The wrapper says so too (the profile's crate index is written after the split).
+	RUSTC_WRAPPER="$PGOW_BIN" cargo build --release 2>"$T/err" || fail "wrapper build: $(tail -3 "$T/err")"
+	assert_grep 'warning: the profile of slot [0-9a-f]{12} is stale for gen' "$T/err" "the wrapper: stale, not unrun"
 	pgow build --release 2>"$T/err" || fail "after gen's edit: $(tail -3 "$T/err")"
 	assert_grep 'Stale profile [0-9a-f]{12}: gen \(changed, [0-9]+% of counts with its generics in other units\)' "$T/err" \
 		"stale by its code in fixbin, not unrun"

@@ -77,6 +77,27 @@ static void test_plain_text_drops_colour(void **state)
 	sb_release(&sb);
 }
 
+/* A word the shell reads back as it is: quoted only when it must be, a quote escaped. */
+static void test_shell_words(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	const char *const cases[][2] = {
+		{ "/usr/bin/ls", "/usr/bin/ls" },
+		{ "--border=none", "--border=none" },
+		{ "'/x/hexyl' --border none > /dev/null", "''\\''/x/hexyl'\\'' --border none > /dev/null'" },
+		{ "a b", "'a b'" },
+		{ "", "''" },
+		{ "$HOME", "'$HOME'" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sb_reset(&sb);
+		sb_add_shell_word(&sb, cases[i][0]);
+		assert_string_equal(sb.buf, cases[i][1]);
+	}
+	sb_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -84,6 +105,7 @@ int main(void)
 		cmocka_unit_test(test_names_our_files_cannot_hold),
 		cmocka_unit_test(test_remove_keeps_order_and_terminator),
 		cmocka_unit_test(test_plain_text_drops_colour),
+		cmocka_unit_test(test_shell_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -280,6 +280,12 @@ static bool user_wants_json(const struct build *b)
 	return b->user_format && strncmp(b->user_format, "json", 4) == 0;
 }
 
+/* The optimised build's diagnostics stay in its JSON until verification (not when the user reads the JSON). */
+static bool holds_diagnostics(const struct build *b)
+{
+	return b->hold_diagnostics && !user_wants_json(b);
+}
+
 /*
  * The user's args for one of our cargo runs: --target-dir replaced for the
  * instrumented build (cargo's command line beats CARGO_TARGET_DIR), and a
@@ -313,7 +319,7 @@ static void args_in(const struct build *b, bool instrumented, const char *target
 	bool short_form = b->user_format && strcmp(b->user_format, "short") == 0;
 	if (instrumented)
 		sv_push(argv, short_form ? "--message-format=json-diagnostic-short" : "--message-format=json");
-	else if (drop_format && b->hold_diagnostics)
+	else if (holds_diagnostics(b))
 		sv_pushf(argv, "--message-format=%s%s", short_form ? "json-diagnostic-short" : "json",
 			 cargo_colour(b) ? ",json-diagnostic-rendered-ansi" : "");
 	else if (drop_format)
@@ -432,7 +438,7 @@ static void show_diagnostics(const char *messages)
 /* A held build's diagnostics, all of them (the last cargo run's: see build_verify). */
 static void show_held_diagnostics(const struct build *b, const struct build_units *u)
 {
-	if (b->hold_diagnostics && !user_wants_json(b))
+	if (holds_diagnostics(b))
 		show_messages(sb_str(&u->messages), true);
 }
 
@@ -591,7 +597,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	c.in = CHILD_NULL;
 	c.out = CHILD_CAPTURE;
 	c.capture = &json;
-	if (instrumented || (b->hold_diagnostics && !user_wants_json(b))) {
+	if (instrumented || holds_diagnostics(b)) {
 		/* Its diagnostics are in the JSON: cargo's closing lines wait until they are shown. */
 		c.err = CHILD_LINES;
 		/* Through our pipe, cargo would take its stderr for no terminal. */
@@ -605,7 +611,7 @@ void build_run(const struct build *b, bool instrumented, const char *mode, struc
 	int status = c.status;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		(void)write_all(STDERR_FILENO, sb_str(&held.warnings), held.warnings.len);
-		if (instrumented || (b->hold_diagnostics && !user_wants_json(b)))
+		if (instrumented || holds_diagnostics(b))
 			show_diagnostics(sb_str(&json));
 		(void)write_all(STDERR_FILENO, sb_str(&held.lines), held.lines.len);
 		exit_like(status);
@@ -779,8 +785,7 @@ static void expected_profile(const char *slot_dir, const char *crate, const char
 	sb_release(&hash);
 }
 
-/* Deletes a unit's outputs (named after its dep-info) so cargo must compile it again. */
-/* Removes a unit's outputs, so that cargo rebuilds it: 0, or -1 (err) at the first that stays. */
+/* Deletes a unit's outputs (named after its dep-info) so cargo must compile it again: 0, or -1 (err). */
 static int remove_outputs(const char *target_dir, const char *dep_info, struct strbuf *err)
 {
 	static const char *const exts[] = { "", ".rlib", ".rmeta", ".so", ".a", NULL };
@@ -824,32 +829,48 @@ static bool is_host_code_dep_info(const char *dep_info)
 
 static bool newer_than(const struct timespec *t, const struct timespec *since)
 {
-	return !since || t->tv_sec > since->tv_sec || (t->tv_sec == since->tv_sec && t->tv_nsec > since->tv_nsec);
+	return t->tv_sec > since->tv_sec || (t->tv_sec == since->tv_sec && t->tv_nsec > since->tv_nsec);
 }
 
-int build_count_unmarked(const char *build_dir, const struct timespec *since)
+/*
+ * Calls fn for each dep-info in build_dir's deps/ written after since (NULL:
+ * any), with its mark, or NULL when it has none.
+ */
+static void each_dep_info_mark(const char *build_dir, const struct timespec *since,
+			       void (*fn)(const char *dep_info, const struct unit_mark *m, void *ctx), void *ctx)
 {
 	struct strbuf deps = STRBUF_INIT;
-	struct strvec all = STRVEC_INIT;
-	int n = 0;
+	struct strvec files = STRVEC_INIT;
 
 	path_join(&deps, build_dir, "deps");
-	list_dir(deps.buf, ".d", &all);
-	for (size_t i = 0; i < all.n; i++) {
+	list_dir(deps.buf, ".d", &files);
+	for (size_t i = 0; i < files.n; i++) {
 		struct stat st;
 		struct unit_mark m;
 		struct strbuf err = STRBUF_INIT;
-		if (stat(all.v[i], &st) == 0 && newer_than(&st.st_mtim, since)) {
-			int marked = depinfo_read_mark(all.v[i], &m, &err);
-			if (marked == 0 && !is_host_code_dep_info(all.v[i]))
-				n++;
+		if (!since || (stat(files.v[i], &st) == 0 && newer_than(&st.st_mtim, since))) {
+			int marked = depinfo_read_mark(files.v[i], &m, &err);
+			if (marked >= 0)
+				fn(files.v[i], marked == 1 ? &m : NULL, ctx);
 			if (marked == 1)
 				unit_mark_release(&m);
 		}
 		sb_release(&err);
 	}
-	sv_release(&all);
+	sv_release(&files);
 	sb_release(&deps);
+}
+
+static void count_unmarked(const char *dep_info, const struct unit_mark *m, void *ctx)
+{
+	if (!m && !is_host_code_dep_info(dep_info))
+		(*(int *)ctx)++;
+}
+
+int build_count_unmarked(const char *build_dir, const struct timespec *since)
+{
+	int n = 0;
+	each_dep_info_mark(build_dir, since, count_unmarked, &n);
 	return n;
 }
 
@@ -1028,26 +1049,16 @@ static bool built_against_another_cache(const struct unit_mark *m, const char *r
 	return other;
 }
 
-/* The build dir's units another cache built, by their dep-info marks. */
-static void units_of_another_cache(const char *build_dir, const char *root, struct strvec *bad)
-{
-	struct strbuf deps = STRBUF_INIT;
-	struct strvec files = STRVEC_INIT;
+struct other_cache {
+	const char *root;
+	struct strvec *bad;
+};
 
-	path_join(&deps, build_dir, "deps");
-	list_dir(deps.buf, ".d", &files);
-	for (size_t i = 0; i < files.n; i++) {
-		struct unit_mark m;
-		struct strbuf err = STRBUF_INIT;
-		if (depinfo_read_mark(files.v[i], &m, &err) == 1) {
-			if (built_against_another_cache(&m, root))
-				sv_push(bad, files.v[i]);
-			unit_mark_release(&m);
-		}
-		sb_release(&err);
-	}
-	sv_release(&files);
-	sb_release(&deps);
+static void collect_other_cache(const char *dep_info, const struct unit_mark *m, void *ctx)
+{
+	struct other_cache *o = ctx;
+	if (m && built_against_another_cache(m, o->root))
+		sv_push(o->bad, dep_info);
 }
 
 /*
@@ -1068,7 +1079,8 @@ static void rebuild_units_of_another_cache(const struct build *b, const char *bu
 	if (cache_root(&root, &err) != 0 || cache_is_readonly() ||
 	    (sb_read_regular_file(&was, marker.buf, NULL) == 0 && strcmp(was.buf, root.buf) == 0))
 		goto out;
-	units_of_another_cache(build_dir, root.buf, &bad);
+	struct other_cache o = { root.buf, &bad };
+	each_dep_info_mark(build_dir, NULL, collect_other_cache, &o);
 	if (bad.n && was.len)
 		progress("Rebuilding", "%zu unit(s) of %s built against cache %s, not this cache (%s)\n", bad.n,
 			 build_dir, was.buf, root.buf);

@@ -23,6 +23,7 @@ struct splitter_input {
 struct splitter_stats {
 	int crates;      /* files the profile is split into */
 	int rewritten;   /* of those, files whose bytes changed */
+	int grouped;     /* units sharing SPLIT_SHARED_NAME's file */
 	long shared;     /* records of no known unit, given to every crate */
 };
 

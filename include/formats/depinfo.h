@@ -33,6 +33,11 @@ int depinfo_read_mark(const char *path, struct unit_mark *m, struct strbuf *err)
 /* Appends the dep lines of a dep-info's text (a unit's mark or a proc-macro's) to deps. */
 void depinfo_mark_deps(const char *text, struct strvec *deps);
 void unit_mark_release(struct unit_mark *m);
+/*
+ * Calls fn with each prerequisite of the first rule of a dep-info's text
+ * ("target: a b\\ c" gives "a", "b c"), unescaped; word is valid during the call.
+ */
+void depinfo_each_prerequisite(const char *text, void (*fn)(const char *word, size_t len, void *ctx), void *ctx);
 /* The dep-info file of a library output (deps/libfoo-HASH.rlib -> deps/foo-HASH.d); -1 if not one. */
 int depinfo_of_library(const char *lib, struct strbuf *out);
 

@@ -25,6 +25,15 @@
 #define SPLIT_NONE_NAME "-none"
 /* The file of the C and C++ code build scripts compile: their functions' records only. */
 #define SPLIT_C_NAME "-c"
+/*
+ * The file units share when many of cargo's uplifted dep-info files list them
+ * (SPLIT_SHARED_LISTINGS or more): their records together. Cargo reads each
+ * path a local unit's dep-info lists once per artifact above it, and a path
+ * of its own per unit made a no-op of a workspace built whole cost the
+ * square of its members; such a unit's rebuild rebuilds that many anyway.
+ */
+#define SPLIT_SHARED_NAME "-shared"
+#define SPLIT_SHARED_LISTINGS 8
 
 /* The link units' paths go through, and the dir of generations it names (splits/<N>). */
 #define SPLIT_LINK "split"
@@ -36,12 +45,22 @@
 bool split_wanted(void);
 /* <dir>/<unit>.profdata */
 void split_file_path(struct strbuf *out, const char *dir, const char *unit);
-/* An index's line for a unit: its text and file hashes (HASH_HEX_LEN + 1 bytes each), or false. */
-bool split_index_entry(const struct strbuf *index, const char *unit, char *text_hash, char *file_hash);
-/* An index being made: its first line (the profile key and the summary every file carries)... */
-void split_index_begin(struct strbuf *index, const char *key, const unsigned char *summary, size_t len);
-/* ...then a line per unit. */
-void split_index_add(struct strbuf *index, const char *unit, const char *text_hash, const char *file_hash);
+/*
+ * An index's line for a unit: its text and file hashes (HASH_HEX_LEN + 1 bytes
+ * each) and, when part is not NULL, the name of its file (its own, or
+ * SPLIT_SHARED_NAME's); false when there is none.
+ */
+bool split_index_entry(const struct strbuf *index, const char *unit, char *text_hash, char *file_hash,
+		       struct strbuf *part);
+/*
+ * An index being made: its first line (the profile key and the summary every
+ * file carries; a version older readers reject when units share a file)...
+ */
+void split_index_begin(struct strbuf *index, const char *key, const unsigned char *summary, size_t len,
+		       bool shares);
+/* ...then a line per unit; part names the file it shares, NULL for its own. */
+void split_index_add(struct strbuf *index, const char *unit, const char *text_hash, const char *file_hash,
+		     const char *part);
 /* The summary an index records, when it has len bytes; false when it has not or is malformed. */
 bool split_index_summary(const struct strbuf *index, unsigned char *out, size_t len);
 
@@ -83,6 +102,8 @@ int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, str
 
 /* How many files the current profile (key) is split into; -1 when it is not split. */
 int split_count(const char *slot_dir, const char *key);
+/* How many units of that split share SPLIT_SHARED_NAME's file; 0 when none does or it is not split. */
+int split_shared_count(const char *slot_dir, const char *key);
 
 /*
  * The current generation's dir (its real path, not through the link): N >= 1

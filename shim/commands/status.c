@@ -300,7 +300,13 @@ static void print_human(const struct slot_status *s)
 			printf("; a refresh would give no counts to %s", f->quiet.buf);
 		putchar('\n');
 		int files = split_count(s->dir, f->m.content_key);
-		if (files >= 0)
+		int shared = split_shared_count(s->dir, f->m.content_key);
+		if (files >= 0 && shared)
+			printf("  split       %d file(s) in %s/split: each unit is given its own part of the profile, "
+			       "but %d unit(s) that %d or more artifacts list share one%s\n", files, s->dir, shared,
+			       SPLIT_SHARED_LISTINGS,
+			       split_wanted() ? "" : " (" ENV_SPLIT "=0 takes it away at the next build or merge)");
+		else if (files >= 0)
 			printf("  split       %d file(s) in %s/split: each unit is given its own part of the profile%s\n",
 			       files, s->dir, split_wanted() ? "" : " (" ENV_SPLIT "=0 takes it away at the next build or merge)");
 		else
@@ -380,6 +386,7 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 		yemit_kv(e, "training-changed", f->training_changed ? "true" : "false");
 		yemit_kv(e, "llvm-profdata", f->m.llvm_profdata ? f->m.llvm_profdata : "");
 		yemit_kv_long(e, "split-files", split_count(s->dir, f->m.content_key));
+		yemit_kv_long(e, "split-shared-units", split_shared_count(s->dir, f->m.content_key));
 		yemit_scalar(e, "crates");
 		yemit_seq_start(e);
 		for (size_t i = 0; i < f->ncrates; i++) {

@@ -213,7 +213,12 @@ static int split_before_current(void *ctx, struct strbuf *err)
 
 static void report_split(struct split_step *s)
 {
-	if (s->rc == 0)
+	if (s->rc == 0 && s->st.grouped)
+		progress("Split", "per unit: %d file(s), %d rewritten, %d unchanged, one of them shared by %d unit(s) "
+			 "that %d or more artifacts list; %ld record(s) of no single unit in each\n", s->st.crates,
+			 s->st.rewritten, s->st.crates - s->st.rewritten, s->st.grouped, SPLIT_SHARED_LISTINGS,
+			 s->st.shared);
+	else if (s->rc == 0)
 		progress("Split", "per unit: %d file(s), %d rewritten, %d unchanged; %ld record(s) of no single "
 			 "unit in each\n", s->st.crates, s->st.rewritten, s->st.crates - s->st.rewritten, s->st.shared);
 	else if (s->rc < 0)
@@ -622,7 +627,7 @@ static void merge_group(const struct merge_request *rq, struct group *g, size_t 
 	}
 	profile_content_key(&m, out);
 	struct split_step split = { { slot_dir.buf, m.content_key, out, text, tool.buf, &m },
-				    { 0, 0, 0 }, STRBUF_INIT, -1 };
+				    { 0, 0, 0, 0 }, STRBUF_INIT, -1 };
 	int rc = profile_store(slot_dir.buf, out, &m, split_before_current, &split, &err);
 	merge_procs_end(mp);
 	if (rc != 0)
@@ -748,7 +753,7 @@ void merge_repair_split(const char *slot_dir)
 		die(PGOW_EXIT_CACHE, "%s", err.buf);
 	path_join(&text, tmp.buf, "current.proftext");
 	struct split_step step = { { slot_dir, m.content_key, prof.buf, text.buf, tool.buf, &m },
-				   { 0, 0, 0 }, STRBUF_INIT, -1 };
+				   { 0, 0, 0, 0 }, STRBUF_INIT, -1 };
 	if (merge_text_form(tool.buf, prof.buf, text.buf)) {
 		progress("Repairing", "%d part(s) of profile %.12s changed since it was split (first: %s)\n",
 			 damaged, m.content_key, first.buf);
@@ -782,7 +787,7 @@ int merge_store_made_elsewhere(const char *slot_dir, const char *profdata, struc
 		goto out;
 	path_join(&text, tmp.buf, "current.proftext");
 	struct split_step step = { { slot_dir, m->content_key, profdata, text.buf, tool.buf, m },
-				   { 0, 0, 0 }, STRBUF_INIT, -1 };
+				   { 0, 0, 0, 0 }, STRBUF_INIT, -1 };
 	if (!merge_text_form(tool.buf, profdata, text.buf)) {
 		sb_addf(err, "%s cannot read it", tool.buf);
 	} else {

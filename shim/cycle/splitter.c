@@ -21,6 +21,7 @@
 #include "store/unitnames.h"
 #include "cycle/cobjects.h"
 #include "cycle/llvm.h"
+#include "cycle/uplifted.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -44,6 +45,8 @@ struct piece {
 	bool touch;      /* written even when its bytes do not change */
 	bool c_code;     /* SPLIT_C_NAME: C records only, not the shared ones */
 	bool program;    /* a program's unit (its list says so) */
+	bool grouped;    /* its records go into SPLIT_SHARED_NAME's file, it has none of its own */
+	bool group_file; /* SPLIT_SHARED_NAME: the grouped units' records */
 };
 
 static int piece_of(const struct piece *p, size_t n, const char *crate)
@@ -204,7 +207,7 @@ static bool keeps_file(const char *dir, struct piece *p, const struct strbuf *ol
 	bool keep = false;
 
 	split_file_path(&path, dir, p->crate);
-	if (split_index_entry(old, p->crate, text_hash, file_hash) && strcmp(text_hash, p->text_hash) == 0 &&
+	if (split_index_entry(old, p->crate, text_hash, file_hash, NULL) && strcmp(text_hash, p->text_hash) == 0 &&
 	    sb_read_file(&img, path.buf) == 0) {
 		hash_buf_hex(img.buf, img.len, p->file_hash);
 		if (strcmp(p->file_hash, file_hash) == 0 && profsummary_of((unsigned char *)img.buf, img.len, &had)) {
@@ -245,7 +248,7 @@ static bool gains_units(const struct strbuf *old, const struct piece *p, size_t 
 	if (!old->len)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!split_index_entry(old, p[i].crate, text_hash, file_hash))
+		if (!p[i].group_file && !split_index_entry(old, p[i].crate, text_hash, file_hash, NULL))
 			return true;
 	return false;
 }
@@ -362,11 +365,41 @@ static int install_piece(const struct splitter_input *in, const char *old_dir, c
 	return rc;
 }
 
-/* The pieces: one per Rust unit of the profile, SPLIT_C_NAME when it has C units, and SPLIT_NONE_NAME last. */
-static size_t make_pieces(const struct manifest *m, bool c_code, struct piece **out)
+/*
+ * Units many of cargo's uplifted dep-info files list share one file: cargo
+ * reads a local unit's dep-info again for each artifact above it, so a path
+ * of its own per unit cost a workspace built whole (200 members in a chain)
+ * 8% more in a no-op, where one shared path costs what the stamp does. A
+ * unit listed that often has as many units above it, which its own rebuild
+ * rebuilds anyway, so sharing costs a refresh little.
+ */
+static size_t group_listed_units(const char *slot_dir, struct piece *p, size_t n)
 {
+	char **units = xcalloc(n ? n : 1, sizeof(*units));
+	unsigned *listed = xcalloc(n ? n : 1, sizeof(*listed));
+	size_t grouped = 0;
+
+	for (size_t i = 0; i < n; i++)
+		units[i] = p[i].crate;
+	uplifted_listings(slot_dir, units, n, listed);
+	for (size_t i = 0; i < n; i++) {
+		p[i].grouped = listed[i] >= SPLIT_SHARED_LISTINGS;
+		grouped += p[i].grouped;
+	}
+	free(units);
+	free(listed);
+	return grouped;
+}
+
+/*
+ * The pieces: one per Rust unit of the profile, SPLIT_SHARED_NAME when units
+ * share it, SPLIT_C_NAME when it has C units, and SPLIT_NONE_NAME last.
+ */
+static size_t make_pieces(const struct splitter_input *in, bool c_code, struct piece **out)
+{
+	const struct manifest *m = in->m;
 	size_t n = 0;
-	*out = xcalloc(m->ncrates + 2, sizeof(**out));
+	*out = xcalloc(m->ncrates + 3, sizeof(**out));
 	for (size_t i = 0; i < m->ncrates; i++) {
 		struct strbuf unit = STRBUF_INIT;
 		sb_addf(&unit, "%s-%s", m->crates[i].name, m->crates[i].metadata);
@@ -374,12 +407,24 @@ static size_t make_pieces(const struct manifest *m, bool c_code, struct piece **
 			(*out)[n++].crate = sb_detach(&unit);
 		sb_release(&unit);
 	}
+	if (group_listed_units(in->slot_dir, *out, n)) {
+		(*out)[n].group_file = true;
+		(*out)[n++].crate = xstrdup(SPLIT_SHARED_NAME);
+	}
 	if (c_code) {
 		(*out)[n].c_code = true;
 		(*out)[n++].crate = xstrdup(SPLIT_C_NAME);
 	}
 	(*out)[n++].crate = xstrdup(SPLIT_NONE_NAME);
 	return n; /* xcalloc's zeroes are empty strbufs */
+}
+
+static int group_file_of(const struct piece *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i].group_file)
+			return (int)i;
+	return -1;
 }
 
 /*
@@ -568,6 +613,8 @@ static int write_defined(const char *dir, const char *key, const struct piece *p
 static void fill_pieces(struct piece *p, size_t n, const char *text, size_t header, const struct record *r,
 			size_t nr, struct splitter_stats *st)
 {
+	int group = group_file_of(p, n);
+
 	for (size_t i = 0; i < n; i++)
 		sb_add(&p[i].text, text, header);
 	for (size_t j = 0; j < nr; j++) {
@@ -577,6 +624,8 @@ static void fill_pieces(struct piece *p, size_t n, const char *text, size_t head
 				sb_add(&p[i].text, text + r[j].start, r[j].len);
 		if (r[j].owner >= 0) {
 			sb_add(&p[r[j].owner].text, text + r[j].start, r[j].len);
+			if (p[r[j].owner].grouped)
+				sb_add(&p[group].text, text + r[j].start, r[j].len);
 			continue;
 		}
 		/* Compiled by no unit we know, or by several: every crate gets it, so none misses it. */
@@ -598,9 +647,12 @@ static int write_index(const char *dir, const char *key, const struct profsummar
 	struct strbuf index = STRBUF_INIT, path = STRBUF_INIT;
 	struct atomic_opts opts = { .mode = 0600, .fsync = true };
 
-	split_index_begin(&index, key, sum->bytes, sum->len);
+	int group = group_file_of(p, n);
+
+	split_index_begin(&index, key, sum->bytes, sum->len, group >= 0);
 	for (size_t i = 0; i < n; i++)
-		split_index_add(&index, p[i].crate, p[i].text_hash, p[i].file_hash);
+		split_index_add(&index, p[i].crate, p[i].text_hash, p[i].grouped ? p[group].file_hash : p[i].file_hash,
+				p[i].grouped ? SPLIT_SHARED_NAME : NULL);
 	path_join(&path, dir, "INDEX");
 	int rc = write_file_atomic(path.buf, index.buf, index.len, &opts, err);
 	sb_release(&index);
@@ -633,7 +685,7 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 		goto out;
 	}
 	bool c_code = load_c_functions(in, &c_functions);
-	n = make_pieces(in->m, c_code, &p);
+	n = make_pieces(in, c_code, &p);
 	if (!load_owners(in, p, n, &owners)) {
 		sb_adds(why, "no unit recorded which functions it compiled (this cache did not compile them: profiles "
 			     "merged with --foreign, or from binaries built elsewhere)");
@@ -666,7 +718,7 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 	bool same_summary = carried_summary(&old, &sum, &carried);
 	size_t rebuild = 0;
 	for (size_t i = 0; i < n; i++) {
-		p[i].rebuild = !same_summary || !keeps_file(sb_str(&old_dir), &p[i], &old, &carried);
+		p[i].rebuild = !p[i].grouped && (!same_summary || !keeps_file(sb_str(&old_dir), &p[i], &old, &carried));
 		rebuild += p[i].rebuild;
 	}
 	/*
@@ -689,6 +741,8 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 	if (split_generation_make(in->slot_dir, current, &gen, err) != 0)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++) {
+		if (p[i].grouped)
+			continue;
 		int placed = p[i].rebuild ? install_piece(in, old.len ? old_dir.buf : NULL, gen.buf, tmp.buf, i, &p[i],
 							  &carried, err)
 					  : keep_piece(in->slot_dir, old_dir.buf, gen.buf, p[i].crate, err);
@@ -699,9 +753,11 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 	    write_defined(gen.buf, in->key, p, n, text.buf, r, nr, err) != 0 ||
 	    split_generation_publish(in->slot_dir, gen.buf, err) != 0)
 		goto cleanup;
-	st->crates = (int)n;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		st->crates += !p[i].grouped;
+		st->grouped += p[i].grouped;
 		st->rewritten += p[i].rebuild;
+	}
 	rc = 0;
 cleanup:
 	if (rc != 0 && gen.len) {

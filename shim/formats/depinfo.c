@@ -10,6 +10,7 @@
 #include "base/xalloc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,54 @@ static void add_escaped_path(struct strbuf *out, const char *p)
 		if (*p == ' ')
 			sb_addch(out, '\\');
 		sb_addch(out, *p);
+	}
+}
+
+/* The colon ending a rule's target (": ", not an escaped one), or NULL. */
+static const char *rule_colon(const char *line, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+		if (line[i] == ':' && line[i + 1] == ' ' && (i == 0 || line[i - 1] != '\\'))
+			return line + i;
+	return NULL;
+}
+
+/* Runs of plain bytes are copied at once: an uplifted dep-info lists thousands of paths. */
+static void each_word(const char *p, const char *end, struct strbuf *word,
+		      void (*fn)(const char *word, size_t len, void *ctx), void *ctx)
+{
+	while (p < end) {
+		const char *q = p;
+		while (q < end && *q != ' ' && *q != '\\')
+			q++;
+		sb_add(word, p, (size_t)(q - p));
+		if (q < end && *q == '\\') {
+			bool space = q + 1 < end && q[1] == ' ';
+			sb_addch(word, space ? ' ' : '\\');
+			p = q + 1 + space;
+			continue;
+		}
+		if (word->len)
+			fn(word->buf, word->len, ctx);
+		sb_reset(word);
+		p = q + 1;
+	}
+	if (word->len) /* the line ended in a backslash */
+		fn(word->buf, word->len, ctx);
+}
+
+void depinfo_each_prerequisite(const char *text, void (*fn)(const char *word, size_t len, void *ctx), void *ctx)
+{
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+		const char *colon = line[0] != '#' ? rule_colon(line, len) : NULL;
+		if (colon) {
+			struct strbuf word = STRBUF_INIT;
+			each_word(colon + 2, line + len, &word, fn, ctx);
+			sb_release(&word);
+			return;
+		}
+		line += len + (line[len] == '\n');
 	}
 }
 

@@ -22,10 +22,19 @@
 #include <unistd.h>
 
 #define INDEX_MAGIC "pgow-split-v2"
+/* Units sharing a file: older readers, which would give such a unit the "-none" file, see no split. */
+#define INDEX_MAGIC_SHARES "pgow-split-v3"
 #define DEFINED_MAGIC "pgow-defined-v1"
 
+/* "-<name>": a file of ours that is no unit's own (never a path, nor a crate's name). */
+static bool is_part_name(const char *name, size_t len)
+{
+	return len > 1 && len < 64 && name[0] == '-' && !memchr(name, '/', len) && !memchr(name, '\t', len);
+}
+
 /* An index's line for a unit: its text and file hashes, or false. One pass, no copies: verification asks per unit. */
-bool split_index_entry(const struct strbuf *index, const char *unit, char *text_hash, char *file_hash)
+bool split_index_entry(const struct strbuf *index, const char *unit, char *text_hash, char *file_hash,
+		       struct strbuf *part)
 {
 	size_t n = strlen(unit);
 	const char *p = sb_str(index);
@@ -34,15 +43,30 @@ bool split_index_entry(const struct strbuf *index, const char *unit, char *text_
 		p++;
 		if (strncmp(p, unit, n) != 0 || p[n] != '\t')
 			continue;
-		const char *t = p + n + 1, *f = t + HASH_HEX_LEN + 1;
-		if (strlen(t) < 2 * HASH_HEX_LEN + 1 || t[HASH_HEX_LEN] != '\t' ||
-		    (f[HASH_HEX_LEN] != '\n' && f[HASH_HEX_LEN] != '\0'))
+		const char *t = p + n + 1, *f = t + HASH_HEX_LEN + 1, *shared = NULL;
+		if (strlen(t) < 2 * HASH_HEX_LEN + 1 || t[HASH_HEX_LEN] != '\t')
 			return false;
+		if (f[HASH_HEX_LEN] == '\t') {
+			shared = f + HASH_HEX_LEN + 1;
+			if (!is_part_name(shared, strcspn(shared, "\n")))
+				return false;
+		} else if (f[HASH_HEX_LEN] != '\n' && f[HASH_HEX_LEN] != '\0') {
+			return false;
+		}
 		memcpy(text_hash, t, HASH_HEX_LEN);
 		text_hash[HASH_HEX_LEN] = '\0';
 		memcpy(file_hash, f, HASH_HEX_LEN);
 		file_hash[HASH_HEX_LEN] = '\0';
-		return str_is_hex(text_hash, HASH_HEX_LEN) && str_is_hex(file_hash, HASH_HEX_LEN);
+		if (!str_is_hex(text_hash, HASH_HEX_LEN) || !str_is_hex(file_hash, HASH_HEX_LEN))
+			return false;
+		if (part) {
+			sb_reset(part);
+			if (shared)
+				sb_add(part, shared, strcspn(shared, "\n"));
+			else
+				sb_adds(part, unit);
+		}
+		return true;
 	}
 	return false;
 }
@@ -82,6 +106,16 @@ static const struct strbuf *read_index(const char *path)
 	return &cached;
 }
 
+/* The length of the index's version word, 0 when it is no version this reads. */
+static size_t index_magic_len(const char *index)
+{
+	if (strncmp(index, INDEX_MAGIC "\t", sizeof(INDEX_MAGIC)) == 0)
+		return strlen(INDEX_MAGIC);
+	if (strncmp(index, INDEX_MAGIC_SHARES "\t", sizeof(INDEX_MAGIC_SHARES)) == 0)
+		return strlen(INDEX_MAGIC_SHARES);
+	return 0;
+}
+
 /*
  * The slot's split index when it is the split of profile key, else NULL.
  * CARGO_PGO_WRAP_SPLIT is not asked: it is read when a profile is stored,
@@ -94,13 +128,14 @@ static const struct strbuf *index_of(const char *slot_dir, const char *key)
 	struct strbuf path = STRBUF_INIT, want = STRBUF_INIT;
 	const struct strbuf *ix;
 
-	sb_addf(&want, INDEX_MAGIC "\t%s\t", key ? key : "");
+	sb_addf(&want, "\t%s\t", key ? key : "");
 	ix = NULL;
 	if (split_current_dir(slot_dir, &path) >= 0) {
 		sb_adds(&path, "/INDEX");
 		ix = read_index(path.buf);
 	}
-	if (ix && strncmp(sb_str(ix), want.buf, want.len) != 0)
+	size_t magic = ix ? index_magic_len(sb_str(ix)) : 0;
+	if (ix && (!magic || strncmp(sb_str(ix) + magic, want.buf, want.len) != 0))
 		ix = NULL;
 	sb_release(&path);
 	sb_release(&want);
@@ -110,7 +145,7 @@ static const struct strbuf *index_of(const char *slot_dir, const char *key)
 int split_lookup(const char *slot_dir, const char *key, const char *crate, const char *metadata,
 		 struct strbuf *dir, struct strbuf *file, struct strbuf *hash)
 {
-	struct strbuf unit = STRBUF_INIT;
+	struct strbuf unit = STRBUF_INIT, part = STRBUF_INIT;
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
 	const struct strbuf *ix = index_of(slot_dir, key);
 	int found = 0;
@@ -118,15 +153,16 @@ int split_lookup(const char *slot_dir, const char *key, const char *crate, const
 	if (ix) {
 		if (crate && metadata)
 			sb_addf(&unit, "%s-%s", crate, metadata);
-		bool own = unit.len && split_index_entry(ix, unit.buf, text_hash, file_hash);
-		if (own || split_index_entry(ix, SPLIT_NONE_NAME, text_hash, file_hash)) {
+		bool own = unit.len && split_index_entry(ix, unit.buf, text_hash, file_hash, &part);
+		if (own || split_index_entry(ix, SPLIT_NONE_NAME, text_hash, file_hash, &part)) {
 			path_join(dir, slot_dir, SPLIT_LINK);
-			split_file_path(file, dir->buf, own ? unit.buf : SPLIT_NONE_NAME);
+			split_file_path(file, dir->buf, part.buf);
 			sb_adds(hash, file_hash);
 			found = 1;
 		}
 	}
 	sb_release(&unit);
+	sb_release(&part);
 	return found;
 }
 
@@ -135,14 +171,30 @@ void split_detail(struct strbuf *out, const char *file, const char *hash)
 	sb_addf(out, "%s#%.16s", file, hash);
 }
 
+/* The index's lines of fields fields (its first line is its own). */
+static int index_lines_of(const struct strbuf *ix, size_t fields)
+{
+	int n = 0;
+
+	for (const char *p = strchr(ix->buf, '\n'); p && p[1]; p = strchr(p + 1, '\n')) {
+		size_t len = strcspn(p + 1, "\n"), tabs = 0;
+		for (size_t i = 0; i < len; i++)
+			tabs += p[1 + i] == '\t';
+		n += tabs + 1 == fields;
+	}
+	return n;
+}
+
 int split_count(const char *slot_dir, const char *key)
 {
 	const struct strbuf *ix = index_of(slot_dir, key);
-	int n = -1; /* the first line is the index's own */
+	return ix ? index_lines_of(ix, 3) : -1;
+}
 
-	for (const char *p = ix ? ix->buf : ""; *p; p++)
-		n += *p == '\n';
-	return ix ? n : -1;
+int split_shared_count(const char *slot_dir, const char *key)
+{
+	const struct strbuf *ix = index_of(slot_dir, key);
+	return ix ? index_lines_of(ix, 4) : 0;
 }
 
 /* "<N>" for N >= 1, without leading zeros or anything else: a generation's name. */
@@ -311,7 +363,7 @@ int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, str
 	struct strbuf dir = STRBUF_INIT;
 	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
 	const struct strbuf *ix = index_of(slot_dir, key);
-	int found = !ix ? -1 : split_index_entry(ix, SPLIT_C_NAME, text_hash, file_hash) ? 1 : 0;
+	int found = !ix ? -1 : split_index_entry(ix, SPLIT_C_NAME, text_hash, file_hash, NULL) ? 1 : 0;
 
 	if (found == 1) {
 		path_join(&dir, slot_dir, SPLIT_LINK);
@@ -355,17 +407,22 @@ int split_file_intact(const char *file, const char *hash)
 	return hash_file_hex(file, hex) == 0 && strcmp(hex, hash) == 0;
 }
 
-void split_index_begin(struct strbuf *index, const char *key, const unsigned char *summary, size_t len)
+void split_index_begin(struct strbuf *index, const char *key, const unsigned char *summary, size_t len,
+		       bool shares)
 {
-	sb_addf(index, INDEX_MAGIC "\t%s\t", key);
+	sb_addf(index, "%s\t%s\t", shares ? INDEX_MAGIC_SHARES : INDEX_MAGIC, key);
 	for (size_t i = 0; i < len; i++)
 		sb_addf(index, "%02x", summary[i]);
 	sb_addch(index, '\n');
 }
 
-void split_index_add(struct strbuf *index, const char *unit, const char *text_hash, const char *file_hash)
+void split_index_add(struct strbuf *index, const char *unit, const char *text_hash, const char *file_hash,
+		     const char *part)
 {
-	sb_addf(index, "%s\t%s\t%s\n", unit, text_hash, file_hash);
+	sb_addf(index, "%s\t%s\t%s", unit, text_hash, file_hash);
+	if (part)
+		sb_addf(index, "\t%s", part);
+	sb_addch(index, '\n');
 }
 
 bool split_index_summary(const struct strbuf *index, unsigned char *out, size_t len)
@@ -374,7 +431,7 @@ bool split_index_summary(const struct strbuf *index, unsigned char *out, size_t 
 	const char *line = sb_str(index), *tab = strchr(line, '\t');
 
 	tab = tab ? strchr(tab + 1, '\t') : NULL;
-	if (strncmp(line, INDEX_MAGIC "\t", sizeof(INDEX_MAGIC)) != 0 || !tab || strcspn(tab + 1, "\n") != 2 * len)
+	if (!index_magic_len(line) || !tab || strcspn(tab + 1, "\n") != 2 * len)
 		return false;
 	for (size_t i = 0; i < 2 * len; i++) {
 		const char *d = strchr(digits, tab[1 + i]);

@@ -51,37 +51,15 @@ static long long realtime_ns(void)
 	return clock_gettime(CLOCK_REALTIME, &now) == 0 ? ns_of(&now) : 0;
 }
 
+static void push_source(const char *word, size_t len, void *ctx)
+{
+	(void)len;
+	sv_push(ctx, word);
+}
+
 void unitkey_dep_info_sources(const char *text, struct strvec *out)
 {
-	const char *line = text;
-
-	while (*line) {
-		size_t len = strcspn(line, "\n");
-		const char *colon = NULL;
-		for (size_t i = 0; i + 1 < len && !colon; i++)
-			if (line[i] == ':' && line[i + 1] == ' ' && (i == 0 || line[i - 1] != '\\'))
-				colon = line + i;
-		if (line[0] != '#' && colon) {
-			struct strbuf word = STRBUF_INIT;
-			for (const char *p = colon + 2; p < line + len; p++) {
-				if (*p == '\\' && p + 1 < line + len && p[1] == ' ') {
-					sb_addch(&word, ' ');
-					p++;
-				} else if (*p == ' ') {
-					if (word.len)
-						sv_push(out, word.buf);
-					sb_reset(&word);
-				} else {
-					sb_addch(&word, *p);
-				}
-			}
-			if (word.len)
-				sv_push(out, word.buf);
-			sb_release(&word);
-			return;
-		}
-		line += len + (line[len] == '\n');
-	}
+	depinfo_each_prerequisite(text, push_source, out);
 }
 
 /* rustc lists sources in a stable order, so the same position is checked first. */

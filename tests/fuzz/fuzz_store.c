@@ -83,10 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	split_unused(fuzz_dir, &unused);
 	sb_reset(&dir);
 	(void)split_current_dir(fuzz_dir, &dir);
-	struct strbuf ix = STRBUF_INIT;
+	struct strbuf ix = STRBUF_INIT, part = STRBUF_INIT;
 	sb_add(&ix, (const char *)data + 1, size - 1);
 	char t[HASH_HEX_LEN + 1], f[HASH_HEX_LEN + 1];
-	(void)split_index_entry(&ix, "a-b", t, f);
+	(void)split_index_entry(&ix, "a-b", t, f, &part);
 	(void)split_index_summary(&ix, summary, sizeof(summary));
 	struct strbuf defined = STRBUF_INIT, lib = STRBUF_INIT, unit = STRBUF_INIT;
 	unsigned long long counts;
@@ -95,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		;
 	for (const char *p = sb_str(&ix); split_defined_next(&p, &lib, &unit, &counts);)
 		;
+	sb_release(&part);
 	sb_release(&defined);
 	sb_release(&lib);
 	sb_release(&unit);

@@ -464,3 +464,77 @@ test_split_new_profile_under_incremental_thin_lto() {
 	run_profiled "$T/after" target/release/fixbin 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
 }
+
+# A workspace of members above one library: base, eight members that use it,
+# and app, which uses them all. Cargo writes a dep-info beside each of the ten
+# artifacts, listing every local unit below it, and reads each unit's dep-info
+# again for each of them: base is listed ten times.
+shared_ws_setup() {
+	local i members='"base"'
+	mkdir -p "$T/ws/base/src" "$T/ws/app/src"
+	cd "$T/ws" || fail "cannot enter $T/ws"
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	unset RUSTC_WRAPPER CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL CARGO_PGO_WRAP_SPLIT
+	printf '[package]\nname = "base"\nversion = "0.1.0"\nedition = "2021"\n' >base/Cargo.toml
+	# Not inlined across crates: base's code is base's own, in its file.
+	cat >base/src/lib.rs <<'RS'
+#[inline(never)]
+pub fn mix(mut h: u64, x: u64) -> u64 {
+    for i in 0..x % 64 {
+        if i % 7 == 0 { h = h.rotate_left(5) ^ i; } else { h = h.wrapping_mul(31).wrapping_add(i); }
+    }
+    h
+}
+RS
+	printf '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n[dependencies]\n' >app/Cargo.toml
+	printf 'fn main() {\n    let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1000);\n    let mut h = 0u64;\n    for x in 0..n {\n' >app/src/main.rs
+	for i in 1 2 3 4 5 6 7 8; do
+		mkdir -p "m$i/src"
+		printf '[package]\nname = "m%d"\nversion = "0.1.0"\nedition = "2021"\n[dependencies]\nbase = { path = "../base" }\n' "$i" >"m$i/Cargo.toml"
+		printf 'pub fn step(h: u64, x: u64) -> u64 {\n    if x %% %d == 0 { base::mix(h, x) } else { h ^ x }\n}\n' $((i + 1)) >"m$i/src/lib.rs"
+		printf 'm%d = { path = "../m%d" }\n' "$i" "$i" >>app/Cargo.toml
+		printf '        h = m%d::step(h, x);\n' "$i" >>app/src/main.rs
+		members="$members, \"m$i\""
+	done
+	printf '    }\n    println!("{h}");\n}\n' >>app/src/main.rs
+	printf '[workspace]\nresolver = "2"\nmembers = [%s, "app"]\n' "$members" >Cargo.toml
+	printf 'stale-policy: refresh\ntraining:\n  - run: ["{bin:app}", "20000"]\n' >pgo-wrap.yaml
+}
+
+# Such a unit gets one file with the others so listed (issue 22: a part of its
+# own per unit made cargo's no-op of a workspace built whole grow with the
+# square of its members); a unit few artifacts list keeps its own, and a
+# refresh of it rewrites it alone.
+test_split_units_many_artifacts_list_share_one_file() {
+	shared_ws_setup
+	pgow build --release 2>"$T/first.err" || { cat "$T/first.err" >&2; fail "first build"; }
+	assert_grep 'Split per unit: 11 file\(s\), 11 rewritten, 0 unchanged, one of them shared by 1 unit\(s\) that 8 or more artifacts list' \
+		"$T/first.err" "base shares the file: m1..m8 and app keep theirs"
+	assert_grep '^pgow-split-v3	' "$(ls "$T"/cache/slots/*/split/INDEX)" "an index older readers leave alone"
+	assert_grep '^base-[0-9a-f]+	[0-9a-f]{32}	[0-9a-f]{32}	-shared$' "$(ls "$T"/cache/slots/*/split/INDEX)" "base's line names the shared file"
+	assert_grep '/split/-shared\.profdata:$' "$(ls target/release/deps/base-*.d)" "base lists the shared file"
+	assert_grep '/split/m3-[0-9a-f]+\.profdata:$' "$(ls target/release/deps/m3-*.d)" "m3 lists its own"
+	assert_grep '/split/-shared\.profdata' target/release/app.d "app's dep-info lists the shared file"
+	assert_no_grep '/split/base-' target/release/app.d "and no file of base's own"
+	pgow build --release 2>"$T/noop.err" || { cat "$T/noop.err" >&2; fail "second build"; }
+	assert_grep 'PGO 10 unit\(s\) .* \(0 compiled now, 10 reused\)' "$T/noop.err" "a no-op, verified"
+	# rustc applied the shared file to base (the IR has entry counts).
+	RUSTC_WRAPPER="$PGOW_BIN" cargo rustc -q --release -p base -- --emit=llvm-ir 2>"$T/ir.err" ||
+		{ cat "$T/ir.err" >&2; fail "base's IR"; }
+	assert_grep '!"function_entry_count", i64 [1-9]' "$(ls target/release/deps/base-*.ll)" "base's IR has its counts"
+	# A cold edit of m3: its file alone is rewritten; base and the other members are not recompiled.
+	local shared before
+	shared=$(ls "$T"/cache/slots/*/split/-shared.profdata)
+	before=$(stat -c %Y.%y "$shared")
+	sed -i 's/^pub fn step(h: u64, x: u64) -> u64 {$/&\n    if x == u64::MAX { return 7; }/' m3/src/lib.rs
+	grep -q 'u64::MAX' m3/src/lib.rs || fail "setup: the edit"
+	pgow build --release 2>"$T/leaf.err" || { cat "$T/leaf.err" >&2; fail "refresh of m3"; }
+	assert_grep 'Stale profile [0-9a-f]{12}: m3' "$T/leaf.err" "the edit makes m3 stale"
+	assert_grep 'Split per unit: 11 file\(s\), (1|2) rewritten' "$T/leaf.err" "m3's file (and app's) rewritten"
+	sed -n '/Optimizing/,$p' "$T/leaf.err" >"$T/opt.err"
+	assert_grep 'Compiling m3 ' "$T/opt.err" "m3 recompiles"
+	assert_no_grep 'Compiling (base|m1|m2|m4) ' "$T/opt.err" "base and the other members keep their files"
+	assert_eq "$before" "$(stat -c %Y.%y "$shared")" "the shared file kept its bytes and mtime"
+	run_profiled "$T/after" target/release/app 10 >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
+}

@@ -291,10 +291,34 @@ static void test_deps_without_a_mark(void **state)
 	sb_release(&err);
 }
 
+/* The first rule's prerequisites, unescaped: what unit keys and the uplifted listings read. */
+static void collect_word(const char *word, size_t len, void *ctx)
+{
+	assert_int_equal(strlen(word), len);
+	sb_addf(ctx, "[%s]", word);
+}
+
+static void test_each_prerequisite(void **state)
+{
+	(void)state;
+	struct strbuf got = STRBUF_INIT;
+
+	depinfo_each_prerequisite("# a comment: not a rule\n/t/out\\ dir/x: src/lib.rs  src/a\\ b.rs back\\slash end\\\n"
+				  "src/lib.rs:\n", collect_word, &got);
+	assert_string_equal(got.buf, "[src/lib.rs][src/a b.rs][back\\slash][end\\]");
+	sb_reset(&got);
+	depinfo_each_prerequisite("no rule here\n", collect_word, &got);
+	depinfo_each_prerequisite("x:\n", collect_word, &got);
+	depinfo_each_prerequisite("", collect_word, &got);
+	assert_int_equal(got.len, 0);
+	sb_release(&got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_appends_to_every_rule),
+		cmocka_unit_test(test_each_prerequisite),
 		cmocka_unit_test(test_continued_rule_keeps_the_stamp),
 		cmocka_unit_test(test_marks_round_trip),
 		cmocka_unit_test(test_deps_without_a_mark),

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "base/atomic.h"
+#include "base/hash.h"
 #include "base/path.h"
 #include "base/settings.h"
 #include "base/strbuf.h"
@@ -214,6 +215,140 @@ static void test_unchanged_files_are_kept(void **state)
 	sb_release(&b);
 }
 
+/* A unit record naming the crate root root, and a build dir's stamp naming build_dir. */
+static void put_unit_record(const char *unit_crate, const char *metadata, const char *root)
+{
+	struct strbuf name = STRBUF_INIT, text = STRBUF_INIT;
+	sb_addf(&name, "units/%s-%s.unit", unit_crate, metadata);
+	sb_addf(&text, "unit-v3\t%s\t%s\t%032d\t%032d\tno-tests\n", unit_crate, metadata, 0, 0);
+	sb_addf(&text, "f\t1\t2\t3\t4\t5\t%032d\tsrc/lib.rs\t%s\n", 0, root);
+	put(name.buf, text.buf);
+	sb_release(&name);
+	sb_release(&text);
+}
+
+/* n uplifted dep-info files in <dir>/t/release, each listing the given roots. */
+static void put_uplifted(int n, const char *roots)
+{
+	struct strbuf err = STRBUF_INIT, name = STRBUF_INIT, text = STRBUF_INIT, bdir = STRBUF_INIT;
+	path_join(&bdir, dir, "t");
+	(void)mkdir_private(bdir.buf, 0700, &err);
+	sb_adds(&bdir, "/release");
+	(void)mkdir_private(bdir.buf, 0700, &err);
+	path_join(&name, dir, "stamps");
+	(void)mkdir_private(name.buf, 0700, &err);
+	sb_reset(&text);
+	sb_addf(&text, "use %s/split\n%s\n", dir, bdir.buf);
+	put("stamps/0123456789abcdef0123456789abcdef", text.buf);
+	for (int i = 0; i < 16; i++) {
+		sb_reset(&name);
+		sb_addf(&name, "t/release/m%d.d", i);
+		sb_reset(&text);
+		if (i < n)
+			sb_addf(&text, "%s/t/release/m%d: %s\n", dir, i, roots);
+		else
+			sb_addf(&text, "%s/t/release/m%d: /elsewhere/lib.rs\n", dir, i);
+		put(name.buf, text.buf);
+	}
+	sb_release(&err);
+	sb_release(&name);
+	sb_release(&text);
+	sb_release(&bdir);
+}
+
+/*
+ * A unit that SPLIT_SHARED_LISTINGS of cargo's uplifted dep-info files list
+ * shares one file with the others so listed: cargo reads each path a local
+ * unit lists once per artifact above it.
+ */
+static void test_units_many_artifacts_list_share_a_file(void **state)
+{
+	(void)state;
+	struct manifest m;
+	struct splitter_stats st;
+	struct strbuf why = STRBUF_INIT, d = STRBUF_INIT, f = STRBUF_INIT, h = STRBUF_INIT, want = STRBUF_INIT;
+	struct strbuf names = STRBUF_INIT, ix = STRBUF_INIT, path = STRBUF_INIT;
+
+	make_profile(10);
+	make_units(&m);
+	put_unit_record("a", "m1", "/ws/a/src/lib.rs");
+	put_unit_record("b", "m2", "/ws/b/src/lib.rs");
+	/* a is listed by 8 artifacts, b by 7 (with a, in the same files): b keeps its own. */
+	put_uplifted(SPLIT_SHARED_LISTINGS, "/ws/a/src/lib.rs /ws/b/src/lib.rs");
+	put("t/release/m0.d", "x: /ws/a/src/lib.rs\n");
+	assert_int_equal(run_split(&m, "key8", &st, &why), 0);
+	assert_int_equal(st.grouped, 1);
+	assert_int_equal(st.crates, 4); /* b, p, -shared, -none */
+	assert_int_equal(split_count(dir, "key8"), 4);
+	assert_int_equal(split_lookup(dir, "key8", "a", "m1", &d, &f, &h), 1);
+	file_of(SPLIT_SHARED_NAME, &want);
+	assert_string_equal(f.buf, want.buf);
+	/* The shared file holds a's records and those of no single unit, not b's. */
+	names_in(f.buf, &names);
+	assert_string_equal(names.buf, "a.1-cgu.0;fa orphan ");
+	sb_reset(&d), sb_reset(&f), sb_reset(&h);
+	assert_int_equal(split_lookup(dir, "key8", "b", "m2", &d, &f, &h), 1);
+	file_of("b-m2", &want);
+	assert_string_equal(f.buf, want.buf);
+	file_of("a-m1", &want);
+	assert_int_not_equal(access(want.buf, F_OK), 0);
+	/* Older readers, which would give a the "-none" file, see another version. */
+	sb_addf(&path, "%s/split/INDEX", dir);
+	assert_int_equal(sb_read_file(&ix, path.buf), 0);
+	assert_int_equal(strncmp(ix.buf, "pgow-split-v3\t", 14), 0);
+	/* The same profile again: nothing is rewritten. */
+	assert_int_equal(run_split(&m, "key9", &st, &why), 0);
+	assert_int_equal(st.rewritten, 0);
+	/* Listed less often: a has its own file again, and the index its first version. */
+	put_uplifted(SPLIT_SHARED_LISTINGS - 1, "/ws/a/src/lib.rs");
+	assert_int_equal(run_split(&m, "key10", &st, &why), 0);
+	assert_int_equal(st.grouped, 0);
+	assert_int_equal(st.rewritten, 1);
+	sb_reset(&d), sb_reset(&f), sb_reset(&h);
+	assert_int_equal(split_lookup(dir, "key10", "a", "m1", &d, &f, &h), 1);
+	file_of("a-m1", &want);
+	assert_string_equal(f.buf, want.buf);
+	sb_reset(&ix);
+	assert_int_equal(sb_read_file(&ix, path.buf), 0);
+	assert_int_equal(strncmp(ix.buf, "pgow-split-v2\t", 14), 0);
+	/* The tests after this one split with no build dir. */
+	sb_reset(&path);
+	sb_addf(&path, "rm -rf '%s/t' '%s/stamps'", dir, dir);
+	assert_int_equal(system(path.buf), 0);
+	manifest_release(&m);
+	sb_release(&why);
+	sb_release(&d);
+	sb_release(&f);
+	sb_release(&h);
+	sb_release(&want);
+	sb_release(&names);
+	sb_release(&ix);
+	sb_release(&path);
+}
+
+/* An index line of a unit sharing a file: the name is ours ("-..."), never a path. */
+static void test_index_line_of_a_shared_file(void **state)
+{
+	(void)state;
+	struct strbuf ix = STRBUF_INIT, part = STRBUF_INIT;
+	char t[HASH_HEX_LEN + 1], f[HASH_HEX_LEN + 1];
+	const char *h = "0123456789abcdef0123456789abcdef";
+
+	sb_adds(&ix, "pgow-split-v3\tk\t00\n");
+	sb_addf(&ix, "a-m1\t%s\t%s\t-shared\n", h, h);
+	sb_addf(&ix, "b-m2\t%s\t%s\n", h, h);
+	sb_addf(&ix, "c-m3\t%s\t%s\t../../etc/passwd\n", h, h);
+	sb_addf(&ix, "d-m4\t%s\t%s\t-\n", h, h);
+	assert_true(split_index_entry(&ix, "a-m1", t, f, &part));
+	assert_string_equal(part.buf, "-shared");
+	assert_true(split_index_entry(&ix, "b-m2", t, f, &part));
+	assert_string_equal(part.buf, "b-m2");
+	assert_false(split_index_entry(&ix, "c-m3", t, f, &part));
+	assert_false(split_index_entry(&ix, "d-m4", t, f, &part));
+	sb_release(&ix);
+	sb_release(&part);
+}
+
 static void test_lookup(void **state)
 {
 	(void)state;
@@ -385,6 +520,8 @@ int main(void)
 		cmocka_unit_test(test_split_by_unit),
 		cmocka_unit_test(test_unchanged_files_are_kept),
 		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_units_many_artifacts_list_share_a_file),
+		cmocka_unit_test(test_index_line_of_a_shared_file),
 		cmocka_unit_test(test_incomplete_lists),
 		cmocka_unit_test(test_defined_elsewhere),
 	};

@@ -1,8 +1,9 @@
 /*
  * splitter.h - splits a slot's merged profile into one file per unit: which
  * unit compiled each function (the names the wrapper recorded), the text
- * form divided by that, one llvm-profdata run per file whose records
- * changed, and the whole profile's summary written into every file.
+ * form divided by that, one file for the units many artifacts list, one
+ * llvm-profdata run per file whose records changed, and the whole profile's
+ * summary written into every file.
  */
 #ifndef PGOW_SPLITTER_H
 #define PGOW_SPLITTER_H
@@ -28,7 +29,8 @@ struct splitter_stats {
 };
 
 /*
- * Splits the profile into <slot>/split/<crate>-<metadata>.profdata and writes the
+ * Splits the profile into <slot>/split/<crate>-<metadata>.profdata (and
+ * SPLIT_SHARED_NAME's file for the units many artifacts list) and writes the
  * index naming in->key. Each Rust unit's counts, functions and covered
  * functions in in->m become those of the records its part owns (the
  * functions it alone compiled), so that every figure shown matches the parts. Returns 0 when split, 1 when the profile is kept

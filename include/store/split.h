@@ -1,8 +1,9 @@
 /*
- * split.h - the stored split of a slot's profile: one file per unit, so that
- * a refresh rewrites only the files whose bytes change and cargo recompiles
- * only those units (rustc lists the file it is given in its dep-info), and
- * INDEX, naming each unit's file with the hashes of its records and bytes.
+ * split.h - the stored split of a slot's profile: one file per unit (or one
+ * that units many artifacts list share), so that a refresh rewrites only the
+ * files whose bytes change and cargo recompiles only those units (rustc lists
+ * the file it is given in its dep-info), and INDEX, naming each unit's file
+ * with the hashes of its records and bytes.
  *
  * A split is written whole as a new generation, <slot>/splits/<N>/, files
  * unchanged since the last one being hard links to it (same inode, same

@@ -392,12 +392,11 @@ static size_t group_listed_units(const char *slot_dir, struct piece *p, size_t n
 }
 
 /*
- * The pieces: one per Rust unit of the profile, SPLIT_SHARED_NAME when units
- * share it, SPLIT_C_NAME when it has C units, and SPLIT_NONE_NAME last.
+ * The pieces: one per Rust unit of the profile, SPLIT_C_NAME when it has C
+ * units, and SPLIT_NONE_NAME last; room for SPLIT_SHARED_NAME's.
  */
-static size_t make_pieces(const struct splitter_input *in, bool c_code, struct piece **out)
+static size_t make_pieces(const struct manifest *m, bool c_code, struct piece **out)
 {
-	const struct manifest *m = in->m;
 	size_t n = 0;
 	*out = xcalloc(m->ncrates + 3, sizeof(**out));
 	for (size_t i = 0; i < m->ncrates; i++) {
@@ -407,16 +406,27 @@ static size_t make_pieces(const struct splitter_input *in, bool c_code, struct p
 			(*out)[n++].crate = sb_detach(&unit);
 		sb_release(&unit);
 	}
-	if (group_listed_units(in->slot_dir, *out, n)) {
-		(*out)[n].group_file = true;
-		(*out)[n++].crate = xstrdup(SPLIT_SHARED_NAME);
-	}
 	if (c_code) {
 		(*out)[n].c_code = true;
 		(*out)[n++].crate = xstrdup(SPLIT_C_NAME);
 	}
 	(*out)[n++].crate = xstrdup(SPLIT_NONE_NAME);
 	return n; /* xcalloc's zeroes are empty strbufs */
+}
+
+/* SPLIT_SHARED_NAME's piece before SPLIT_NONE_NAME's, when units share it (no index names the others). */
+static void add_group_piece(const char *slot_dir, struct piece *p, size_t *n)
+{
+	size_t units = 0;
+	while (units < *n && p[units].crate[0] != '-')
+		units++;
+	if (!group_listed_units(slot_dir, p, units))
+		return;
+	p[*n] = p[*n - 1];
+	memset(&p[*n - 1], 0, sizeof(p[*n - 1]));
+	p[*n - 1].group_file = true;
+	p[*n - 1].crate = xstrdup(SPLIT_SHARED_NAME);
+	(*n)++;
 }
 
 static int group_file_of(const struct piece *p, size_t n)
@@ -685,7 +695,7 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 		goto out;
 	}
 	bool c_code = load_c_functions(in, &c_functions);
-	n = make_pieces(in, c_code, &p);
+	n = make_pieces(in->m, c_code, &p);
 	if (!load_owners(in, p, n, &owners)) {
 		sb_adds(why, "no unit recorded which functions it compiled (this cache did not compile them: profiles "
 			     "merged with --foreign, or from binaries built elsewhere)");
@@ -700,6 +710,7 @@ int splitter_run(const struct splitter_input *in, struct splitter_stats *st, str
 		sb_adds(why, "it holds temporal profile traces");
 		goto out;
 	}
+	add_group_piece(in->slot_dir, p, &n);
 	rc = -1;
 	parse_records(text.buf, text.len, &header, &r, &nr);
 	for (size_t j = 0; j < nr; j++) {

@@ -61,7 +61,9 @@ static void count_dir(const char *dir, const struct namemap *roots, unsigned *li
 	struct strbuf text = STRBUF_INIT;
 	struct tally t = { roots, listed };
 
-	list_dir(dir, ".d", &files);
+	/* A link planted for the dir is not followed: its counts would be another dir's. */
+	if (is_real_dir(dir))
+		list_dir(dir, ".d", &files);
 	for (size_t i = 0; i < files.n; i++) {
 		sb_reset(&text);
 		/* Read as files, never through a link or from a FIFO planted in the target dir. */
@@ -97,7 +99,7 @@ void uplifted_listings(const char *slot_dir, char *const *units, size_t n, unsig
 	stamp_list(slot_dir, &stamps, &nstamps);
 	for (size_t s = 0; nroots && s < nstamps; s++) {
 		struct strbuf examples = STRBUF_INIT;
-		if (!stamps[s].build_dir)
+		if (stamps[s].build_dir[0] != '/')
 			continue; /* a stamp from before stamps named their dir */
 		memset(listed, 0, nroots * sizeof(*listed));
 		count_dir(stamps[s].build_dir, &roots, listed);

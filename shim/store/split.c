@@ -26,10 +26,10 @@
 #define INDEX_MAGIC_SHARES "pgow-split-v3"
 #define DEFINED_MAGIC "pgow-defined-v1"
 
-/* "-<name>": a file of ours that is no unit's own (never a path, nor a crate's name). */
-static bool is_part_name(const char *name, size_t len)
+/* The one file units share (never a path, nor a crate's name). */
+static bool is_shared_name(const char *name, size_t len)
 {
-	return len > 1 && len < 64 && name[0] == '-' && !memchr(name, '/', len) && !memchr(name, '\t', len);
+	return len == strlen(SPLIT_SHARED_NAME) && memcmp(name, SPLIT_SHARED_NAME, len) == 0;
 }
 
 /* An index's line for a unit: its text and file hashes, or false. One pass, no copies: verification asks per unit. */
@@ -48,7 +48,7 @@ bool split_index_entry(const struct strbuf *index, const char *unit, char *text_
 			return false;
 		if (f[HASH_HEX_LEN] == '\t') {
 			shared = f + HASH_HEX_LEN + 1;
-			if (!is_part_name(shared, strcspn(shared, "\n")))
+			if (!is_shared_name(shared, strcspn(shared, "\n")))
 				return false;
 		} else if (f[HASH_HEX_LEN] != '\n' && f[HASH_HEX_LEN] != '\0') {
 			return false;
@@ -374,6 +374,13 @@ int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, str
 	return found;
 }
 
+static bool names_shared_file(const struct strbuf *ix, const char *name, const char *hash)
+{
+	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
+	return is_shared_name(name, strlen(name)) && split_index_entry(ix, name, text_hash, file_hash, NULL) &&
+	       strcmp(file_hash, hash) == 0;
+}
+
 int split_damaged(const char *slot_dir, const char *key, struct strbuf *first)
 {
 	struct strbuf dir = STRBUF_INIT;
@@ -388,9 +395,11 @@ int split_damaged(const char *slot_dir, const char *key, struct strbuf *first)
 		struct strvec f = STRVEC_INIT;
 		struct strbuf file = STRBUF_INIT;
 		sv_split(&f, lines.v[i], '\t');
-		if (f.n == 3) {
-			split_file_path(&file, dir.buf, f.v[0]);
-			if (!split_file_intact(file.buf, f.v[2]) && !damaged++)
+		if (f.n == 3 || f.n == 4) {
+			split_file_path(&file, dir.buf, f.n == 4 ? f.v[3] : f.v[0]);
+			/* A unit sharing a file names that file's hash: its own line checks the bytes, once. */
+			bool intact = f.n == 3 ? split_file_intact(file.buf, f.v[2]) : names_shared_file(ix, f.v[3], f.v[2]);
+			if (!intact && !damaged++)
 				sb_adds(first, file.buf);
 		}
 		sv_release(&f);

@@ -171,7 +171,7 @@ split_file() { # crate
 	local dir
 	dir=$(ls -d "$CARGO_PGO_WRAP_CACHE"/slots/*/split)
 	awk -F'\t' -v c="$1" -v d="$dir" 'index($1, c "-") == 1 && substr($1, length(c) + 2) ~ /^[0-9a-f]+$/ {
-		print d "/" $1 ".profdata" }' "$dir/INDEX"
+		print d "/" (NF == 4 ? $4 : $1) ".profdata" }' "$dir/INDEX"
 }
 
 # What the mark of a unit of crate records when it uses the current profile: its file and the file's hash.
@@ -179,7 +179,7 @@ split_use() { # crate
 	local dir
 	dir=$(ls -d "$CARGO_PGO_WRAP_CACHE"/slots/*/split)
 	awk -F'\t' -v c="$1" -v d="$dir" 'index($1, c "-") == 1 && substr($1, length(c) + 2) ~ /^[0-9a-f]+$/ {
-		print "use " d "/" $1 ".profdata#" substr($3, 1, 16) }' "$dir/INDEX"
+		print "use " d "/" (NF == 4 ? $4 : $1) ".profdata#" substr($3, 1, 16) }' "$dir/INDEX"
 }
 
 # The C decision with the current profile split: its C part and that file's hash.

@@ -296,6 +296,24 @@ static void test_units_many_artifacts_list_share_a_file(void **state)
 	sb_addf(&path, "%s/split/INDEX", dir);
 	assert_int_equal(sb_read_file(&ix, path.buf), 0);
 	assert_int_equal(strncmp(ix.buf, "pgow-split-v3\t", 14), 0);
+	/* A line naming the shared file with another hash than the file's own line: damaged. */
+	struct strbuf first = STRBUF_INIT, bad = STRBUF_INIT;
+	assert_int_equal(split_damaged(dir, "key8", &first), 0);
+	const char *line = strstr(ix.buf, "\na-m1\t");
+	assert_non_null(line);
+	sb_add(&bad, ix.buf, (size_t)(line - ix.buf) + 1 + 5 + 33);
+	sb_adds(&bad, "00000000000000000000000000000000");
+	sb_adds(&bad, line + 1 + 5 + 33 + 32);
+	struct strbuf e = STRBUF_INIT;
+	struct atomic_opts o = { .mode = 0600 };
+	assert_int_equal(write_file_atomic(path.buf, bad.buf, bad.len, &o, &e), 0);
+	assert_int_equal(split_damaged(dir, "key8", &first), 1);
+	file_of(SPLIT_SHARED_NAME, &want);
+	assert_string_equal(first.buf, want.buf);
+	assert_int_equal(write_file_atomic(path.buf, ix.buf, ix.len, &o, &e), 0);
+	sb_release(&first);
+	sb_release(&bad);
+	sb_release(&e);
 	/* The same profile again: nothing is rewritten. */
 	assert_int_equal(run_split(&m, "key9", &st, &why), 0);
 	assert_int_equal(st.rewritten, 0);

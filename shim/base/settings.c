@@ -53,9 +53,9 @@ static const struct setting_info table[SETTING_COUNT] = {
 		"auto", "profile C/C++ code build scripts compile (build, instrument, train)",
 		NULL, "set it to auto, on or off" },
 	[SETTING_SPLIT] = { ENV_SPLIT, SETTING_CHOICE, "0|1",
-		"1", "1: each unit gets its part of the profile (a refresh rebuilds only the units whose part "
-		"changed); 0: every unit gets the whole profile (no-op builds of many members built together "
-		"cost less; a new profile rebuilds every unit). Read when a profile is stored (0: it is not split, "
+		"1", "1: each unit gets its part of the profile, and units 8 or more artifacts list one part they "
+		"share (a refresh rebuilds only the units whose part changed); 0: every unit gets the whole "
+		"profile (a new profile rebuilds every unit). Read when a profile is stored (0: it is not split, "
 		"and the slot's earlier split is removed) and by `cargo-pgo-wrap build` (0: a stored split is "
 		"removed); either way every unit then rebuilds with the whole profile, as builds without the "
 		"setting do until a profile is stored with it",

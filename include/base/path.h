@@ -18,6 +18,8 @@ const char *path_basename(const char *p);
 int path_absolute(struct strbuf *out, const char *p);
 bool file_exists(const char *p);
 bool is_executable_file(const char *p);
+/* Whether path is dir or below it, by their strings (resolve links first where they matter). */
+bool path_is_under(const char *path, const char *dir);
 /* Whether two paths name the same file (device and inode, through links); false when either is NULL or missing. */
 bool same_file(const char *a, const char *b);
 

@@ -25,6 +25,7 @@
 #include "cycle/freshness.h"
 #include "cycle/merge.h"
 #include "cycle/pinlock.h"
+#include "cycle/placeholders.h"
 #include "cycle/train.h"
 #include "cycle/travel.h"
 #include "cycle/fleet.h"
@@ -271,6 +272,54 @@ static void require_training_bins(const struct build *b, const struct build_unit
 	}
 }
 
+/* Whether one of the build's programs is the file at path (resolved). */
+static bool built_now(const struct build_units *u, const char *path)
+{
+	bool found = false;
+	for (size_t j = 0; j < u->n && !found; j++) {
+		char *exe = u->v[j].executable ? realpath(u->v[j].executable, NULL) : NULL;
+		found = exe && strcmp(exe, path) == 0;
+		free(exe);
+	}
+	return found;
+}
+
+/*
+ * A program a run names by its path in the instrumented dir ({target_dir}/
+ * release/examples/NAME) must be one this build built: one an earlier build
+ * left there (a build without --examples) has the old code, and its counts
+ * would make the new profile stale the moment it is stored, every refresh
+ * again. Only run: entries: what a shell: line runs is the shell's to know.
+ */
+static void require_programs_of_this_build(const struct build *b, const struct build_units *u)
+{
+	const struct placeholder_values values = { b->instr_bin_dir.buf, b->instr_dir.buf, "", b->ws.root.buf };
+	char *instr = realpath(b->instr_dir.buf, NULL);
+
+	for (size_t i = 0; instr && i < b->cfg.nruns; i++) {
+		const struct training_run *r = &b->cfg.runs[i];
+		struct strbuf prog = STRBUF_INIT, path = STRBUF_INIT, err = STRBUF_INIT;
+		if (r->argv.n && placeholder_expand(r->argv.v[0], &values, false, &prog, &err) == 0 &&
+		    strchr(prog.buf, '/')) {
+			if (prog.buf[0] != '/')
+				path_join(&path, b->ws.root.buf, prog.buf);
+			else
+				sb_adds(&path, prog.buf);
+			char *real = realpath(path.buf, NULL);
+			if (real && path_is_under(real, instr) && !built_now(u, real))
+				die(PGOW_EXIT_CONFIG, "%s: the training runs %s, which this build did not build: an "
+				    "earlier build left it, with other code, so its counts would make the profile stale "
+				    "again; build it too (e.g. --examples, or --example NAME), or run a program this "
+				    "build makes ({bin:NAME})", r->where, prog.buf);
+			free(real);
+		}
+		sb_release(&prog);
+		sb_release(&path);
+		sb_release(&err);
+	}
+	free(instr);
+}
+
 /* Instrumented build, then training and merge; true when a new profile was stored. */
 static bool refresh(struct build *b)
 {
@@ -293,6 +342,7 @@ static bool refresh(struct build *b)
 		    b->ws.profile, b->ws.profile);
 	verified_release(&v);
 	require_training_bins(b, &u);
+	require_programs_of_this_build(b, &u);
 	bool stored = b->cfg.nruns > 0;
 	if (stored)
 		train_and_merge(b, &u, false);

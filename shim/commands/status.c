@@ -436,9 +436,7 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 /* The slot belongs to this workspace when its recorded workspace is inside it. */
 static bool in_workspace(const struct slot_status *s, const char *ws)
 {
-	size_t n = strlen(ws);
-	const char *w = sb_str(&s->info.workspace);
-	return strncmp(w, ws, n) == 0 && (w[n] == '\0' || w[n] == '/');
+	return path_is_under(sb_str(&s->info.workspace), ws);
 }
 
 /* A slot some build dir of that profile was built in (its stamp names the dir). */

@@ -538,3 +538,33 @@ test_split_units_many_artifacts_list_share_one_file() {
 	run_profiled "$T/after" target/release/app 10 >/dev/null
 	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped binary is not instrumented"
 }
+
+# A run naming a program by its path in the instrumented dir ({target_dir}/release/
+# examples/ex) must run one this build built: a build without --examples left the
+# old example there, whose counts made every refresh stale again (flate2: a refresh
+# after an edit of the library retrained the old examples and never ended).
+test_training_runs_only_programs_this_build_built() {
+	cp -r "$FIXTURES/layouts" "$T/ws"
+	export CARGO_PGO_WRAP_CACHE="$T/cache"
+	unset RUSTC_WRAPPER CARGO_PGO_WRAP_WORKSPACE CARGO_PGO_WRAP_JOURNAL CARGO_PGO_WRAP_SPLIT
+	cd "$T/ws" || fail "cannot enter $T/ws"
+	mkdir -p app/examples
+	printf 'fn main() {\n    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10);\n    let data: Vec<u8> = (0..n).map(|i| (i %% 251) as u8).collect();\n    println!("{}", app::checksum(&data));\n}\n' >app/examples/ex.rs
+	printf 'stale-policy: refresh\ntraining:\n  - run: ["{target_dir}/release/examples/ex", "20000"]\n' >pgo-wrap.yaml
+	pgow build --release --examples 2>"$T/first.err" || { cat "$T/first.err" >&2; fail "first build"; }
+	assert_grep 'Trained run 1/1 .* 1 profile file' "$T/first.err" "the example is trained"
+	sed -i 's/} else if i % 7 == 0 {/} else if i % 5 == 0 {/' app/src/lib.rs
+	grep -q 'i % 5 == 0' app/src/lib.rs || fail "setup: the edit"
+	local rc=0
+	pgow build --release 2>"$T/lib.err" || rc=$?
+	assert_eq 2 "$rc" "a refresh that would train the old example stops"
+	assert_grep "pgo-wrap.yaml:3:[0-9]+: the training runs .*/examples/ex, which this build did not build.*--examples" \
+		"$T/lib.err" "it names the run, the program and the fix"
+	assert_no_grep 'Merged|Added' "$T/lib.err" "nothing was merged"
+	pgow build --release --examples 2>"$T/ex.err" || { cat "$T/ex.err" >&2; fail "build with the examples"; }
+	assert_grep 'Merged 1 raw profile' "$T/ex.err" "the refresh replaces the profile"
+	pgow build --release --examples 2>"$T/noop.err" || { cat "$T/noop.err" >&2; fail "next build"; }
+	assert_no_grep 'Stale|Training|Compiling' "$T/noop.err" "then it is fresh"
+	run_profiled "$T/after" target/release/examples/ex 10 >/dev/null
+	assert_eq 0 "$(count_files "$T/after" '*.profraw')" "the shipped example is not instrumented"
+}

@@ -101,10 +101,23 @@ static void test_write_never_follows_a_link(void **state)
 	sb_release(&got);
 }
 
+/* Below a dir by the strings: a sibling with the dir's name as prefix is not. */
+static void test_path_is_under(void **state)
+{
+	(void)state;
+	assert_true(path_is_under("/t/pgo/release/examples/x", "/t/pgo"));
+	assert_true(path_is_under("/t/pgo", "/t/pgo"));
+	assert_true(path_is_under("/t/pgo/x", "/t/pgo/"));
+	assert_true(path_is_under("/anything", "/"));
+	assert_false(path_is_under("/t/pgo-other/x", "/t/pgo"));
+	assert_false(path_is_under("/t", "/t/pgo"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_replaces_whole),
+		cmocka_unit_test(test_path_is_under),
 		cmocka_unit_test(test_write_never_follows_a_link),
 	};
 	return cmocka_run_group_tests_name("safefs", tests, tempdir_setup, tempdir_teardown);

@@ -103,8 +103,11 @@ int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, str
 
 /* How many files the current profile (key) is split into; -1 when it is not split. */
 int split_count(const char *slot_dir, const char *key);
-/* How many units of that split share SPLIT_SHARED_NAME's file; 0 when none does or it is not split. */
-int split_shared_count(const char *slot_dir, const char *key);
+/*
+ * How many units of that split share SPLIT_SHARED_NAME's file, their names
+ * ("<crate>-<metadata>") into units when not NULL; 0 when none does or it is not split.
+ */
+int split_shared_count(const char *slot_dir, const char *key, struct strvec *units);
 
 /*
  * The current generation's dir (its real path, not through the link): N >= 1

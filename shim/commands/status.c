@@ -271,6 +271,18 @@ static const char *workspace_kind(const char *ws)
 	return named && strcmp(named, ws) == 0 ? "workspace" : "target dir";
 }
 
+/* The crate names of the first units ("<crate>-<metadata>"), then "..." for the rest. */
+static void name_some_units(const struct strvec *units, struct strbuf *out)
+{
+	for (size_t i = 0; i < units->n && i < 3; i++) {
+		const char *dash = strrchr(units->v[i], '-');
+		sb_addf(out, "%s%.*s", i ? ", " : "", (int)(dash ? (size_t)(dash - units->v[i]) : strlen(units->v[i])),
+			units->v[i]);
+	}
+	if (units->n > 3)
+		sb_adds(out, ", ...");
+}
+
 static void print_human(const struct slot_status *s)
 {
 	struct strbuf sig = STRBUF_INIT, rustc = STRBUF_INIT;
@@ -300,11 +312,14 @@ static void print_human(const struct slot_status *s)
 			printf("; a refresh would give no counts to %s", f->quiet.buf);
 		putchar('\n');
 		int files = split_count(s->dir, f->m.content_key);
-		int shared = split_shared_count(s->dir, f->m.content_key);
+		struct strvec sharing = STRVEC_INIT;
+		struct strbuf names = STRBUF_INIT;
+		int shared = split_shared_count(s->dir, f->m.content_key, &sharing);
+		name_some_units(&sharing, &names);
 		if (files >= 0 && shared)
 			printf("  split       %d file(s) in %s/split: each unit is given its own part of the profile, "
-			       "but %d unit(s) that %d or more artifacts list share one%s\n", files, s->dir, shared,
-			       SPLIT_SHARED_LISTINGS,
+			       "but %d unit(s) that %d or more artifacts list share one (%s)%s\n", files, s->dir, shared,
+			       SPLIT_SHARED_LISTINGS, names.buf,
 			       split_wanted() ? "" : " (" ENV_SPLIT "=0 takes it away at the next build or merge)");
 		else if (files >= 0)
 			printf("  split       %d file(s) in %s/split: each unit is given its own part of the profile%s\n",
@@ -312,6 +327,8 @@ static void print_human(const struct slot_status *s)
 		else
 			printf("  split       no%s: every unit is given the whole profile\n",
 			       split_wanted() ? "" : " (" ENV_SPLIT "=0)");
+		sv_release(&sharing);
+		sb_release(&names);
 		print_crates(f, s->dir);
 	} else if (f->has_profile == 0) {
 		printf("  profile     none\n  state       none\n");
@@ -386,7 +403,7 @@ static void emit_slot(struct yemit *e, const struct slot_status *s)
 		yemit_kv(e, "training-changed", f->training_changed ? "true" : "false");
 		yemit_kv(e, "llvm-profdata", f->m.llvm_profdata ? f->m.llvm_profdata : "");
 		yemit_kv_long(e, "split-files", split_count(s->dir, f->m.content_key));
-		yemit_kv_long(e, "split-shared-units", split_shared_count(s->dir, f->m.content_key));
+		yemit_kv_long(e, "split-shared-units", split_shared_count(s->dir, f->m.content_key, NULL));
 		yemit_scalar(e, "crates");
 		yemit_seq_start(e);
 		for (size_t i = 0; i < f->ncrates; i++) {

@@ -171,8 +171,8 @@ void split_detail(struct strbuf *out, const char *file, const char *hash)
 	sb_addf(out, "%s#%.16s", file, hash);
 }
 
-/* The index's lines of fields fields (its first line is its own). */
-static int index_lines_of(const struct strbuf *ix, size_t fields)
+/* The index's lines of fields fields (its first line is its own); their units into names when not NULL. */
+static int index_lines_of(const struct strbuf *ix, size_t fields, struct strvec *names)
 {
 	int n = 0;
 
@@ -180,7 +180,11 @@ static int index_lines_of(const struct strbuf *ix, size_t fields)
 		size_t len = strcspn(p + 1, "\n"), tabs = 0;
 		for (size_t i = 0; i < len; i++)
 			tabs += p[1 + i] == '\t';
-		n += tabs + 1 == fields;
+		if (tabs + 1 != fields)
+			continue;
+		n++;
+		if (names)
+			sv_pushf(names, "%.*s", (int)strcspn(p + 1, "\t"), p + 1);
 	}
 	return n;
 }
@@ -188,13 +192,13 @@ static int index_lines_of(const struct strbuf *ix, size_t fields)
 int split_count(const char *slot_dir, const char *key)
 {
 	const struct strbuf *ix = index_of(slot_dir, key);
-	return ix ? index_lines_of(ix, 3) : -1;
+	return ix ? index_lines_of(ix, 3, NULL) : -1;
 }
 
-int split_shared_count(const char *slot_dir, const char *key)
+int split_shared_count(const char *slot_dir, const char *key, struct strvec *units)
 {
 	const struct strbuf *ix = index_of(slot_dir, key);
-	return ix ? index_lines_of(ix, 4) : 0;
+	return ix ? index_lines_of(ix, 4, units) : 0;
 }
 
 /* "<N>" for N >= 1, without leading zeros or anything else: a generation's name. */

@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)split_lookup(fuzz_dir, KEY, "a", "b", &dir, &file, &hash);
 	(void)split_count(fuzz_dir, KEY);
-	(void)split_shared_count(fuzz_dir, KEY);
+	(void)split_shared_count(fuzz_dir, KEY, &unused);
 	(void)split_damaged(fuzz_dir, KEY, &first);
 	split_unused(fuzz_dir, &unused);
 	sb_reset(&dir);

@@ -518,6 +518,9 @@ test_split_units_many_artifacts_list_share_one_file() {
 	assert_no_grep '/split/base-' target/release/app.d "and no file of base's own"
 	pgow build --release 2>"$T/noop.err" || { cat "$T/noop.err" >&2; fail "second build"; }
 	assert_grep 'PGO 10 unit\(s\) .* \(0 compiled now, 10 reused\)' "$T/noop.err" "a no-op, verified"
+	pgow status >"$T/status.txt" || fail "status"
+	assert_grep '^  split       11 file\(s\) in .*: .*, but 1 unit\(s\) that 8 or more artifacts list share one \(base\)$' \
+		"$T/status.txt" "status names the unit sharing the file"
 	# rustc applied the shared file to base (the IR has entry counts).
 	RUSTC_WRAPPER="$PGOW_BIN" cargo rustc -q --release -p base -- --emit=llvm-ir 2>"$T/ir.err" ||
 		{ cat "$T/ir.err" >&2; fail "base's IR"; }

@@ -81,6 +81,8 @@ void split_defined_add(struct strbuf *out, const char *lib, const char *unit, un
 bool split_defined_read(const char *slot_dir, const char *key, struct strbuf *lines);
 /* The next line of lines (at *p): its library, unit and counts; false at the end. Malformed lines are skipped. */
 bool split_defined_next(const char **p, struct strbuf *lib, struct strbuf *unit, unsigned long long *counts);
+/* The length of the crate name in a unit's name "<crate>-<metadata>"; 0 when it has none ("-none"). */
+size_t split_unit_crate_len(const char *unit);
 /* Whether unit ("<crate>-<metadata>") is one of crate name's. */
 bool split_unit_of_crate(const char *unit, const char *name);
 /* Whether DEFINED lines give counts to code a library of crate name defines, compiled elsewhere. */

@@ -272,16 +272,13 @@ static void require_training_bins(const struct build *b, const struct build_unit
 	}
 }
 
-/* Whether one of the build's programs is the file at path (resolved). */
+/* Whether one of the build's programs is the file at path. */
 static bool built_now(const struct build_units *u, const char *path)
 {
-	bool found = false;
-	for (size_t j = 0; j < u->n && !found; j++) {
-		char *exe = u->v[j].executable ? realpath(u->v[j].executable, NULL) : NULL;
-		found = exe && strcmp(exe, path) == 0;
-		free(exe);
-	}
-	return found;
+	for (size_t j = 0; j < u->n; j++)
+		if (same_file(u->v[j].executable, path))
+			return true;
+	return false;
 }
 
 /*

@@ -275,9 +275,8 @@ static const char *workspace_kind(const char *ws)
 static void name_some_units(const struct strvec *units, struct strbuf *out)
 {
 	for (size_t i = 0; i < units->n && i < 3; i++) {
-		const char *dash = strrchr(units->v[i], '-');
-		sb_addf(out, "%s%.*s", i ? ", " : "", (int)(dash ? (size_t)(dash - units->v[i]) : strlen(units->v[i])),
-			units->v[i]);
+		size_t len = split_unit_crate_len(units->v[i]);
+		sb_addf(out, "%s%.*s", i ? ", " : "", (int)(len ? len : strlen(units->v[i])), units->v[i]);
 	}
 	if (units->n > 3)
 		sb_adds(out, ", ...");

@@ -556,9 +556,9 @@ static void defined_add(struct defined *d, int lib, int unit, unsigned long long
 static void libraries_by_name(const struct piece *p, size_t n, struct namemap *libs)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *dash = strrchr(p[i].crate, '-');
-		if (!p[i].program && !p[i].c_code && p[i].crate[0] != '-' && dash)
-			namemap_claim(libs, p[i].crate, (size_t)(dash - p[i].crate), (int)i);
+		size_t len = split_unit_crate_len(p[i].crate);
+		if (!p[i].program && !p[i].c_code && len)
+			namemap_claim(libs, p[i].crate, len, (int)i);
 	}
 }
 

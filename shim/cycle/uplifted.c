@@ -10,6 +10,7 @@
 #include "base/strbuf.h"
 #include "base/xalloc.h"
 #include "formats/depinfo.h"
+#include "store/split.h"
 #include "store/stamp.h"
 #include "store/unitkey.h"
 
@@ -21,13 +22,13 @@ static bool crate_root(const char *slot_dir, const char *unit, struct strbuf *ou
 {
 	struct strbuf rec = STRBUF_INIT, err = STRBUF_INIT, crate = STRBUF_INIT;
 	struct unit_key k;
-	const char *dash = strrchr(unit, '-');
+	size_t len = split_unit_crate_len(unit);
 	bool found = false;
 
 	memset(&k, 0, sizeof(k));
-	if (dash && dash != unit) {
-		sb_add(&crate, unit, (size_t)(dash - unit));
-		unitkey_record_path(&rec, slot_dir, crate.buf, dash + 1);
+	if (len) {
+		sb_add(&crate, unit, len);
+		unitkey_record_path(&rec, slot_dir, crate.buf, unit + len + 1);
 		/* rustc lists the crate root first. */
 		if (unitkey_read(&k, rec.buf, &err) == 1 && k.nfiles && k.files[0].real_path[0] == '/') {
 			sb_adds(out, k.files[0].real_path);

@@ -24,9 +24,11 @@ static void add_escaped_path(struct strbuf *out, const char *p)
 	}
 }
 
-/* The colon ending a rule's target (": ", not an escaped one), or NULL. */
+/* The colon ending a rule's target (": ", not an escaped one), or NULL: not a rule line. */
 static const char *rule_colon(const char *line, size_t len)
 {
+	if (len && line[0] == '#')
+		return NULL;
 	for (size_t i = 0; i + 1 < len; i++)
 		if (line[i] == ':' && line[i + 1] == ' ' && (i == 0 || line[i - 1] != '\\'))
 			return line + i;
@@ -61,7 +63,7 @@ void depinfo_each_prerequisite(const char *text, void (*fn)(const char *word, si
 {
 	for (const char *line = text; *line;) {
 		size_t len = strcspn(line, "\n");
-		const char *colon = line[0] != '#' ? rule_colon(line, len) : NULL;
+		const char *colon = rule_colon(line, len);
 		if (colon) {
 			struct strbuf word = STRBUF_INIT;
 			each_word(colon + 2, line + len, &word, fn, ctx);
@@ -89,12 +91,7 @@ static void add_escaped_env(struct strbuf *out, const char *v)
 /* A rule is "target: prereqs"; rustc's own "file:" lines have nothing after. */
 static bool is_rule_line(const char *line, size_t len)
 {
-	if (len && line[0] == '#')
-		return false;
-	for (size_t i = 0; i + 1 < len; i++)
-		if (line[i] == ':' && line[i + 1] == ' ')
-			return true;
-	return false;
+	return rule_colon(line, len) != NULL;
 }
 
 static void build_env_line(struct strbuf *out, const char *name)

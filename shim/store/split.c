@@ -378,23 +378,19 @@ int split_c_file(const char *slot_dir, const char *key, struct strbuf *file, str
 	return found;
 }
 
-static bool names_shared_file(const struct strbuf *ix, const char *name, const char *hash)
-{
-	char text_hash[HASH_HEX_LEN + 1], file_hash[HASH_HEX_LEN + 1];
-	return is_shared_name(name, strlen(name)) && split_index_entry(ix, name, text_hash, file_hash, NULL) &&
-	       strcmp(file_hash, hash) == 0;
-}
-
 int split_damaged(const char *slot_dir, const char *key, struct strbuf *first)
 {
 	struct strbuf dir = STRBUF_INIT;
 	struct strvec lines = STRVEC_INIT;
 	const struct strbuf *ix = index_of(slot_dir, key);
+	char text_hash[HASH_HEX_LEN + 1], shared_hash[HASH_HEX_LEN + 1] = "";
 	int damaged = 0;
 
 	path_join(&dir, slot_dir, SPLIT_LINK);
-	if (ix)
+	if (ix) {
 		sv_split(&lines, ix->buf, '\n');
+		(void)split_index_entry(ix, SPLIT_SHARED_NAME, text_hash, shared_hash, NULL);
+	}
 	for (size_t i = 1; i < lines.n; i++) {
 		struct strvec f = STRVEC_INIT;
 		struct strbuf file = STRBUF_INIT;
@@ -402,7 +398,8 @@ int split_damaged(const char *slot_dir, const char *key, struct strbuf *first)
 		if (f.n == 3 || f.n == 4) {
 			split_file_path(&file, dir.buf, f.n == 4 ? f.v[3] : f.v[0]);
 			/* A unit sharing a file names that file's hash: its own line checks the bytes, once. */
-			bool intact = f.n == 3 ? split_file_intact(file.buf, f.v[2]) : names_shared_file(ix, f.v[3], f.v[2]);
+			bool intact = f.n == 3 ? split_file_intact(file.buf, f.v[2])
+					       : is_shared_name(f.v[3], strlen(f.v[3])) && strcmp(f.v[2], shared_hash) == 0;
 			if (!intact && !damaged++)
 				sb_adds(first, file.buf);
 		}
@@ -507,10 +504,16 @@ bool split_defined_next(const char **p, struct strbuf *lib, struct strbuf *unit,
 	return false;
 }
 
+size_t split_unit_crate_len(const char *unit)
+{
+	const char *dash = strrchr(unit, '-');
+	return dash ? (size_t)(dash - unit) : 0;
+}
+
 bool split_unit_of_crate(const char *unit, const char *name)
 {
 	size_t len = strlen(name);
-	return strncmp(unit, name, len) == 0 && unit[len] == '-' && !strchr(unit + len + 1, '-');
+	return unit[len] == '-' && split_unit_crate_len(unit) == len && strncmp(unit, name, len) == 0;
 }
 
 bool split_defined_ran_elsewhere(const char *lines, const char *name)
